@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
+import { parseJanus } from '../../shared/janus/validate.js';
+import { constantTimeEqual } from '../auth/signedToken.js';
+import type { EdgeConfig } from '../config.js';
+import type { AdminOp, AdminResult } from '../coordinator/SessionShard.js';
+import { errorFrom, reply, type JanusMessage } from '../core/replies.js';
+import { serverInfo } from '../core/serverInfo.js';
+import type { Env } from '../env.js';
+import { allShards, coreStub, shardStub } from '../http/shards.js';
+import { shardOf } from '../coordinator/ids.js';
+import { pluginRegistry } from '../plugins/registry.js';
+
+const adminEnvelope = z.object({
+  janus: z.string(),
+  transaction: z.string(),
+  admin_secret: z.string().optional(),
+  session_id: z.number().int().optional(),
+  handle_id: z.number().int().optional(),
+});
+
+const schemas = {
+  set_session_timeout: z.object({ timeout: z.number().int().min(-1) }),
+  accept_new_sessions: z.object({ accept: z.boolean() }),
+  set_log_level: z.object({ level: z.number().int().min(0).max(7) }),
+  add_token: z.object({ token: z.string(), plugins: z.array(z.string()).optional() }),
+  allow_token: z.object({ token: z.string(), plugins: z.array(z.string()).min(1) }),
+  remove_token: z.object({ token: z.string() }),
+  message_plugin: z.object({ plugin: z.string(), request: z.record(z.string(), z.unknown()) }),
+  custom_event: z.object({ schema: z.string(), data: z.record(z.string(), z.unknown()) }),
+  handle_info: z.object({ plugin_only: z.boolean().optional() }),
+};
+
+const globalVerbs = new Set(['info', 'ping', 'get_status', 'set_session_timeout', 'set_log_level', 'accept_new_sessions', 'list_sessions', 'add_token', 'allow_token', 'disallow_token', 'list_tokens', 'remove_token', 'message_plugin', 'custom_event']);
+const sessionVerbs = new Set(['destroy_session', 'set_session_timeout', 'list_handles']);
+const handleVerbs = new Set(['handle_info', 'hangup_webrtc', 'detach_handle']);
+
+/**
+ * The Admin API (§3). Global requests fan out to the coordinators; session and handle requests go to
+ * the shard that owns the session. Every reply is `success` or a Janus `error`.
+ */
+export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<string, unknown>): Promise<JanusMessage> {
+  let tx: string | undefined = typeof raw.transaction === 'string' ? raw.transaction : undefined;
+  try {
+    const e = parseJanus(adminEnvelope, raw);
+    tx = e.transaction;
+    const verb = e.janus.toLowerCase();
+    if (verb === 'info') return serverInfo(config, await coreStub(env).getSettings(), pluginRegistry(config), tx);
+    if (verb === 'ping') return reply('pong', tx);
+    if (e.admin_secret === undefined || !constantTimeEqual(e.admin_secret, config.adminSecret)) throw new JanusApiError(JanusError.UNAUTHORIZED);
+    if (e.session_id !== undefined && e.session_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
+    if (e.handle_id !== undefined && e.handle_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
+    const level = e.handle_id !== undefined ? 'handle' : e.session_id !== undefined ? 'session' : 'global';
+    const known = level === 'global' ? globalVerbs : level === 'session' ? sessionVerbs : handleVerbs;
+    if (!known.has(verb)) {
+      if (globalVerbs.has(verb) || sessionVerbs.has(verb) || handleVerbs.has(verb)) {
+        throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${e.janus}' at this path`);
+      }
+      throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${e.janus}'`);
+    }
+    if (level === 'global') return await globalRequest(env, config, verb, raw, tx);
+    return await sessionRequest(env, config, verb, raw, tx, e.session_id!, e.handle_id);
+  } catch (err) {
+    return errorFrom(err, tx);
+  }
+}
+
+async function globalRequest(env: Env, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string): Promise<JanusMessage> {
+  const core = coreStub(env);
+  switch (verb) {
+    case 'get_status': {
+      const s = await core.getSettings();
+      return reply('success', tx, undefined, {
+        status: {
+          token_auth: config.tokenAuth,
+          session_timeout: s.sessionTimeout,
+          reclaim_session_timeout: config.reclaimSessionTimeout,
+          candidates_timeout: config.candidatesTimeout,
+          log_level: 4,
+          log_timestamps: true,
+          log_colors: false,
+          locking_debug: false,
+          refcount_debug: false,
+          min_nack_queue: 200,
+          'nack-optimizations': false,
+          no_media_timer: 1,
+          slowlink_threshold: 0,
+          accepting_new_sessions: s.acceptNewSessions,
+        },
+      });
+    }
+    case 'set_session_timeout': {
+      const { timeout } = parseJanus(schemas.set_session_timeout, raw);
+      if (timeout < 0) throw new JanusApiError(JanusError.INVALID_ELEMENT_TYPE, 'Invalid element type (timeout should be a positive integer)');
+      await core.updateSettings({ sessionTimeout: timeout });
+      return reply('success', tx, undefined, { timeout });
+    }
+    case 'set_log_level': {
+      const { level } = parseJanus(schemas.set_log_level, raw);
+      return reply('success', tx, undefined, { level });
+    }
+    case 'accept_new_sessions': {
+      const { accept } = parseJanus(schemas.accept_new_sessions, raw);
+      await core.updateSettings({ acceptNewSessions: accept });
+      return reply('success', tx, undefined, { accept });
+    }
+    case 'list_sessions': {
+      const lists = await Promise.all(allShards(env, config).map((s) => s.listSessions()));
+      return reply('success', tx, undefined, { sessions: lists.flat() });
+    }
+    case 'add_token':
+    case 'allow_token':
+    case 'disallow_token':
+    case 'remove_token':
+    case 'list_tokens':
+      return tokenRequest(env, config, verb, raw, tx);
+    case 'message_plugin': {
+      const { plugin, request } = parseJanus(schemas.message_plugin, raw);
+      const p = pluginRegistry(config).get(plugin);
+      if (!p) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${plugin}'`);
+      if (!p.handleAdminMessage) throw new JanusApiError(JanusError.UNKNOWN, "Plugin doesn't support Admin API messages");
+      return reply('success', tx, undefined, { response: await p.handleAdminMessage(request) });
+    }
+    case 'custom_event': {
+      const { schema, data } = parseJanus(schemas.custom_event, raw);
+      await core.customEvent(schema, data);
+      return reply('success', tx);
+    }
+  }
+  throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
+}
+
+async function tokenRequest(env: Env, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string): Promise<JanusMessage> {
+  if (!config.tokenAuth || config.tokenAuthSecret) throw new JanusApiError(JanusError.UNKNOWN, 'Stored-Token based authentication disabled');
+  const core = coreStub(env);
+  const { tokens } = await core.getSettings();
+  const all = [...pluginRegistry(config).keys()];
+  const known = (plugins: string[]) => {
+    for (const p of plugins) if (!all.includes(p)) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${p}'`);
+    return plugins;
+  };
+  switch (verb) {
+    case 'list_tokens':
+      return reply('success', tx, undefined, { data: { tokens: Object.entries(tokens).map(([token, allowed_plugins]) => ({ token, allowed_plugins })) } });
+    case 'add_token': {
+      const { token, plugins } = parseJanus(schemas.add_token, raw);
+      const allowed = plugins ? known(plugins) : all;
+      await core.updateSettings({ tokens: { ...tokens, [token]: [...new Set(allowed)] } });
+      return reply('success', tx, undefined, { data: { plugins: allowed } });
+    }
+    case 'allow_token':
+    case 'disallow_token': {
+      const { token, plugins } = parseJanus(schemas.allow_token, raw);
+      known(plugins);
+      const current = tokens[token];
+      if (!current) throw new JanusApiError(JanusError.TOKEN_NOT_FOUND, `Token ${token} not found`);
+      const next = verb === 'allow_token' ? [...new Set([...current, ...plugins])] : current.filter((p) => !plugins.includes(p));
+      await core.updateSettings({ tokens: { ...tokens, [token]: next } });
+      return reply('success', tx, undefined, { data: { plugins: next } });
+    }
+    case 'remove_token': {
+      const { token } = parseJanus(schemas.remove_token, raw);
+      if (!tokens[token]) throw new JanusApiError(JanusError.TOKEN_NOT_FOUND, `Token ${token} not found`);
+      const { [token]: _removed, ...rest } = tokens;
+      await core.updateSettings({ tokens: rest });
+      return reply('success', tx);
+    }
+  }
+  throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
+}
+
+async function sessionRequest(env: Env, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string, sessionId: number, handleId?: number): Promise<JanusMessage> {
+  let op: AdminOp;
+  switch (verb) {
+    case 'destroy_session':
+    case 'list_handles':
+      op = { kind: verb, sessionId };
+      break;
+    case 'set_session_timeout':
+      op = { kind: verb, sessionId, timeout: parseJanus(schemas.set_session_timeout, raw).timeout };
+      break;
+    case 'handle_info':
+      op = { kind: verb, sessionId, handleId: handleId!, pluginOnly: parseJanus(schemas.handle_info, raw).plugin_only ?? false };
+      break;
+    case 'hangup_webrtc':
+    case 'detach_handle':
+      op = { kind: verb, sessionId, handleId: handleId! };
+      break;
+    default:
+      throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
+  }
+  const res = (await shardStub(env, shardOf(sessionId, config.shardCount)).admin(op)) as AdminResult;
+  if (res.error) throw new JanusApiError(res.error.code, res.error.reason);
+  const ids: Record<string, unknown> = { session_id: sessionId };
+  if (handleId !== undefined) ids.handle_id = handleId;
+  return reply('success', tx, undefined, { ...ids, ...res.ok });
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { Env } from './env.js';
+
+const intFromString = (def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? def : Number(v)))
+    .pipe(z.number().int());
+const boolFromString = z
+  .string()
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+/** Static configuration of the edge, the equivalent of janus.jcfg. Validated once per isolate. */
+const configSchema = z.object({
+  SESSION_TIMEOUT: intFromString(60).pipe(z.number().min(0)),
+  RECLAIM_SESSION_TIMEOUT: intFromString(0).pipe(z.number().min(0)),
+  CANDIDATES_TIMEOUT: intFromString(45),
+  ADMIN_SECRET: z.string().optional().transform((v) => v ?? 'janusoverlord'),
+  API_SECRET: optionalString,
+  TOKEN_AUTH: boolFromString,
+  TOKEN_AUTH_SECRET: optionalString,
+  EVENTS_URL: optionalString,
+  SERVER_NAME: z.string().optional().transform((v) => v || 'janus-edge'),
+  SHARD_COUNT: intFromString(16).pipe(z.number().min(1).max(1024)),
+  /** Largest accepted request body; larger ones get 450 and change nothing. */
+  MAX_BODY_BYTES: intFromString(256 * 1024).pipe(z.number().min(1024)),
+  /** Seconds between core `status: update` events (Janus: 15). */
+  STATUS_PERIOD: intFromString(15).pipe(z.number().min(1)),
+  TEST_PLUGINS: boolFromString,
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
+});
+
+export type EdgeConfig = {
+  sessionTimeout: number;
+  reclaimSessionTimeout: number;
+  candidatesTimeout: number;
+  adminSecret: string;
+  apiSecret?: string;
+  tokenAuth: boolean;
+  tokenAuthSecret?: string;
+  eventsUrl?: string;
+  serverName: string;
+  shardCount: number;
+  maxBodyBytes: number;
+  statusPeriod: number;
+  testPlugins: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+};
+
+const cache = new WeakMap<object, EdgeConfig>();
+
+export function loadConfig(env: Env): EdgeConfig {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const c = configSchema.parse(env);
+  const config: EdgeConfig = {
+    sessionTimeout: c.SESSION_TIMEOUT,
+    reclaimSessionTimeout: c.RECLAIM_SESSION_TIMEOUT,
+    candidatesTimeout: c.CANDIDATES_TIMEOUT,
+    adminSecret: c.ADMIN_SECRET,
+    apiSecret: c.API_SECRET,
+    tokenAuth: c.TOKEN_AUTH || c.TOKEN_AUTH_SECRET !== undefined,
+    tokenAuthSecret: c.TOKEN_AUTH_SECRET,
+    eventsUrl: c.EVENTS_URL,
+    serverName: c.SERVER_NAME,
+    shardCount: c.SHARD_COUNT,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    statusPeriod: c.STATUS_PERIOD,
+    testPlugins: c.TEST_PLUGINS,
+    logLevel: c.LOG_LEVEL,
+  };
+  cache.set(env, config);
+  return config;
+}

@@ -1,0 +1,82 @@
+import { DurableObject } from 'cloudflare:workers';
+import { EventType, CoreSubtype } from '../../shared/janus/events.js';
+import { loadConfig, type EdgeConfig } from '../config.js';
+import type { SharedSettings } from '../core/serverInfo.js';
+import type { Env } from '../env.js';
+import { EventSink } from '../events/eventSink.js';
+import { Logger } from '../log.js';
+import { shardName } from './ids.js';
+
+export interface Counts {
+  sessions: number;
+  handles: number;
+  peerconnections: number;
+}
+
+/**
+ * The one core coordinator: owns the settings an admin can change at runtime (global
+ * session_timeout, accept_new_sessions, stored tokens) and pushes them to every shard, sums the
+ * shards' registries for counts, and emits the periodic core `status: update` event with an alarm.
+ */
+export class CoreCoordinator extends DurableObject<Env> {
+  private readonly config: EdgeConfig;
+  private readonly log: Logger;
+  private readonly sink: EventSink;
+  private settings!: SharedSettings;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = loadConfig(env);
+    this.log = new Logger(this.config.logLevel, 'core');
+    this.sink = new EventSink(this.config.eventsUrl, this.config.serverName, this.log);
+    ctx.blockConcurrencyWhile(async () => {
+      const stored = await ctx.storage.get<SharedSettings>('settings');
+      this.settings = stored ?? { version: 1, sessionTimeout: this.config.sessionTimeout, acceptNewSessions: true, tokens: {} };
+      if (!stored) {
+        await ctx.storage.put('settings', this.settings);
+        this.sink.emit(EventType.CORE, { status: 'started', info: { 'server-name': this.config.serverName, 'session-timeout': this.config.sessionTimeout } }, { subtype: CoreSubtype.STARTUP });
+      }
+      if (this.sink.enabled && (await ctx.storage.getAlarm()) === null) {
+        await ctx.storage.setAlarm(Date.now() + this.config.statusPeriod * 1000);
+      }
+    });
+  }
+
+  async getSettings(): Promise<SharedSettings> {
+    return this.settings;
+  }
+
+  /** Applies a change and waits until every shard has it, so the admin reply means "in force". */
+  async updateSettings(patch: Partial<Omit<SharedSettings, 'version'>>): Promise<SharedSettings> {
+    this.settings = { ...this.settings, ...patch, version: this.settings.version + 1 };
+    await this.ctx.storage.put('settings', this.settings);
+    const s = this.settings;
+    await Promise.all(this.shards().map((stub) => stub.applySettings(s)));
+    return s;
+  }
+
+  async counts(): Promise<Counts> {
+    const all = await Promise.all(this.shards().map((stub) => stub.counts()));
+    return all.reduce((a, b) => ({ sessions: a.sessions + b.sessions, handles: a.handles + b.handles, peerconnections: a.peerconnections + b.peerconnections }), { sessions: 0, handles: 0, peerconnections: 0 });
+  }
+
+  async customEvent(schema: string, data: Record<string, unknown>): Promise<void> {
+    this.sink.emit(EventType.EXTERNAL, { schema, data });
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.sink.enabled) return;
+    await this.ctx.storage.setAlarm(Date.now() + this.config.statusPeriod * 1000);
+    try {
+      const c = await this.counts();
+      this.sink.emit(EventType.CORE, { status: 'update', info: { ...c, 'stats-period': this.config.statusPeriod } }, { subtype: CoreSubtype.STARTUP });
+    } catch (err) {
+      this.log.warn('status update failed', { error: String(err) });
+    }
+  }
+
+  private shards() {
+    const ns = this.env.SESSION_SHARD;
+    return Array.from({ length: this.config.shardCount }, (_, i) => ns.get(ns.idFromName(shardName(i))));
+  }
+}

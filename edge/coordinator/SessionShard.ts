@@ -1,0 +1,700 @@
+import { DurableObject } from 'cloudflare:workers';
+import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
+import { EventType } from '../../shared/janus/events.js';
+import { attachSchema, createSchema, envelopeSchema, jsepSchema, messageSchema, trickleSchema, type Envelope } from '../../shared/janus/requests.js';
+import { parseJanus } from '../../shared/janus/validate.js';
+import { checkPluginAccess, checkRequestAuth } from '../auth/requestAuth.js';
+import { loadConfig, type EdgeConfig } from '../config.js';
+import { errorFrom, errorReply, reply, type JanusMessage } from '../core/replies.js';
+import { serverInfo, type SharedSettings } from '../core/serverInfo.js';
+import type { Env } from '../env.js';
+import { EventSink } from '../events/eventSink.js';
+import { Logger } from '../log.js';
+import type { HandleContext, Plugin } from '../plugins/plugin.js';
+import { pluginRegistry } from '../plugins/registry.js';
+import { newSessionId, randomSafeInt, shardName, shardOf } from './ids.js';
+import { deadlineOf, MAX_QUEUED_EVENTS, toRecord, type Handle, type Session, type SessionRecord, type Source } from './session.js';
+
+/** How a session ends; every path runs `endSession`. */
+export type EndCause = 'destroyed' | 'timeout';
+
+export interface PollResult {
+  status: 200 | 403 | 404;
+  body?: JanusMessage | JanusMessage[];
+}
+
+export interface HandleSummary {
+  session_id: number;
+  handle_id: number;
+  plugin: string;
+  opaque_id?: string;
+  created: number;
+  has_peer: boolean;
+}
+
+const LONG_POLL_MS = 30_000;
+const WS_TAG_PREFIX = 'conn:';
+
+interface WsAttachment {
+  connId: string;
+  shard: number;
+}
+
+/**
+ * A session coordinator. Sessions are sharded by id (id mod SHARD_COUNT); each shard owns its
+ * sessions and their handles, holds the WebSockets that were routed to it (hibernatable), queues
+ * events for HTTP long polls, and expires sessions with one alarm set to the earliest deadline.
+ * Its `sessions` map is the registry: admin lists and counts are read from it, never kept beside it.
+ */
+export class SessionShard extends DurableObject<Env> {
+  private readonly config: EdgeConfig;
+  private readonly log: Logger;
+  private readonly sink: EventSink;
+  private readonly plugins: Map<string, Plugin>;
+  private readonly sessions = new Map<number, Session>();
+  /** Sessions of other shards whose events go to a WebSocket held here: connId → session ids. */
+  private readonly remoteOwned = new Map<string, Set<number>>();
+  private settings!: SharedSettings;
+  private shard = -1;
+  private alarmAt = Infinity;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = loadConfig(env);
+    this.log = new Logger(this.config.logLevel, 'shard');
+    this.sink = new EventSink(this.config.eventsUrl, this.config.serverName, this.log);
+    this.plugins = pluginRegistry(this.config);
+    ctx.blockConcurrencyWhile(() => this.restore());
+  }
+
+  // ---------------------------------------------------------------- state restore / persistence
+
+  private async restore(): Promise<void> {
+    const shard = await this.ctx.storage.get<number>('shard');
+    if (shard !== undefined) this.shard = shard;
+    const settings = await this.ctx.storage.get<SharedSettings>('settings');
+    this.settings = settings ?? (await this.core().getSettings());
+    const records = await this.ctx.storage.list<SessionRecord>({ prefix: 's:' });
+    for (const rec of records.values()) this.sessions.set(rec.id, this.fromRecord(rec));
+    const remote = await this.ctx.storage.list<number[]>({ prefix: 'ro:' });
+    for (const [key, ids] of remote) this.remoteOwned.set(key.slice(3), new Set(ids));
+    if (this.sessions.size > 0) this.scheduleAlarm(this.nextDeadline());
+    if (records.size > 0) this.log.info('shard restored', { shard: this.shard, sessions: records.size });
+  }
+
+  private fromRecord(rec: SessionRecord): Session {
+    const s: Session = {
+      id: rec.id,
+      createdAt: rec.createdAt,
+      // Activity writes are best effort; a restarted shard never expires a session early.
+      lastActivity: Math.max(rec.lastActivity, Date.now() - 1000),
+      timeout: rec.timeout,
+      source: rec.source,
+      transportGoneAt: rec.transportGoneAt,
+      handles: new Map(),
+      queue: [],
+      pollers: new Set(),
+      ending: false,
+    };
+    for (const h of rec.handles) {
+      const plugin = this.plugins.get(h.plugin);
+      if (!plugin) continue;
+      s.handles.set(h.id, { ...h, plugin, ctx: this.handleContext(s, h.id, h.opaqueId) });
+    }
+    return s;
+  }
+
+  private persist(s: Session): void {
+    if (!s.ending) void this.ctx.storage.put(`s:${s.id}`, toRecord(s));
+  }
+
+  private bindShard(shard: number): void {
+    if (this.shard === shard) return;
+    this.shard = shard;
+    void this.ctx.storage.put('shard', shard);
+  }
+
+  private core() {
+    return this.env.CORE.get(this.env.CORE.idFromName('core'));
+  }
+
+  private shardStub(shard: number) {
+    return this.env.SESSION_SHARD.get(this.env.SESSION_SHARD.idFromName(shardName(shard)));
+  }
+
+  // ---------------------------------------------------------------- RPC: the Janus API
+
+  /**
+   * Handles one Janus API request addressed to this shard (a `create`, or a verb on one of its
+   * sessions). `origin` is where the request came from, so `create`/`claim` know the session's source.
+   */
+  async janus(raw: Record<string, unknown>, origin: Source, shard: number): Promise<JanusMessage> {
+    this.bindShard(shard);
+    let transaction: string | undefined;
+    let sessionId: number | undefined;
+    try {
+      const env = parseJanus(envelopeSchema, raw);
+      transaction = env.transaction;
+      sessionId = env.session_id;
+      return await this.dispatch(env, raw, origin);
+    } catch (err) {
+      if (!(err instanceof JanusApiError)) this.log.error('request failed', { error: String(err) });
+      return errorFrom(err, transaction ?? (typeof raw.transaction === 'string' ? raw.transaction : undefined), sessionId);
+    }
+  }
+
+  private async dispatch(env: Envelope, raw: Record<string, unknown>, origin: Source): Promise<JanusMessage> {
+    const verb = env.janus.toLowerCase();
+    const tx = env.transaction;
+    if (env.session_id === undefined && env.handle_id === undefined) {
+      if (verb === 'info') return serverInfo(this.config, this.settings, this.plugins, tx);
+      if (verb === 'ping') return reply('pong', tx);
+      if (verb !== 'create') throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${env.janus}' at this path`);
+      return this.create(env, raw, origin);
+    }
+    const sid = env.session_id ?? 0;
+    if (sid < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
+    if (env.handle_id !== undefined && env.handle_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
+    await checkRequestAuth(this.config, this.settings.tokens, env.apisecret, env.token);
+    const s = this.sessions.get(sid);
+    if (!s || s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${sid}`);
+    this.touch(s);
+    let h: Handle | undefined;
+    if (env.handle_id !== undefined) {
+      h = s.handles.get(env.handle_id);
+      if (!h) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, `No such handle ${env.handle_id} in session ${sid}`);
+    }
+    const wrongPath = () => new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${env.janus}' at this path`);
+    switch (verb) {
+      case 'keepalive':
+        if (h) throw wrongPath();
+        return reply('ack', tx, sid);
+      case 'attach':
+        if (h) throw wrongPath();
+        return this.attach(s, env, raw);
+      case 'destroy':
+        if (h) throw wrongPath();
+        this.endSession(s, 'destroyed');
+        return reply('success', tx, sid);
+      case 'claim':
+        if (h) throw wrongPath();
+        return this.claim(s, origin, tx);
+      case 'detach':
+        if (!h) throw wrongPath();
+        this.releaseHandle(s, h, 'Detach', true);
+        this.persist(s);
+        return reply('success', tx, sid);
+      case 'hangup':
+        if (!h) throw wrongPath();
+        this.hangup(s, h, 'Janus API');
+        return reply('success', tx, sid);
+      case 'message':
+        if (!h) throw wrongPath();
+        return this.message(s, h, env, raw);
+      case 'trickle':
+        if (!h) throw wrongPath();
+        return this.trickle(s, h, raw, tx);
+      default:
+        throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${env.janus}'`);
+    }
+  }
+
+  private async create(env: Envelope, raw: Record<string, unknown>, origin: Source): Promise<JanusMessage> {
+    if (!this.settings.acceptNewSessions) throw new JanusApiError(JanusError.NOT_ACCEPTING_SESSIONS);
+    await checkRequestAuth(this.config, this.settings.tokens, env.apisecret, env.token);
+    const { id: wanted } = parseJanus(createSchema, raw);
+    let id: number;
+    if (wanted !== undefined) {
+      if (shardOf(wanted, this.config.shardCount) !== this.shard) throw new Error('create routed to the wrong shard');
+      if (this.sessions.has(wanted)) throw new JanusApiError(JanusError.SESSION_CONFLICT, 'Session ID already in use');
+      id = wanted;
+    } else {
+      do id = newSessionId(this.shard, this.config.shardCount);
+      while (this.sessions.has(id));
+    }
+    const now = Date.now();
+    const s: Session = { id, createdAt: now, lastActivity: now, source: origin, handles: new Map(), queue: [], pollers: new Set(), ending: false };
+    this.sessions.set(id, s);
+    this.persist(s);
+    this.scheduleAlarm(this.deadline(s));
+    this.sink.emit(EventType.SESSION, { name: 'created', transport: transportOf(origin) }, { sessionId: id });
+    return reply('success', env.transaction, undefined, { data: { id } });
+  }
+
+  private async attach(s: Session, env: Envelope, raw: Record<string, unknown>): Promise<JanusMessage> {
+    const req = parseJanus(attachSchema, raw);
+    const plugin = this.plugins.get(req.plugin);
+    if (!plugin) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${req.plugin}'`);
+    await checkPluginAccess(this.config, this.settings.tokens, env.token, req.plugin);
+    let id: number;
+    do id = randomSafeInt();
+    while (s.handles.has(id));
+    const h: Handle = { id, plugin, opaqueId: req.opaque_id, token: env.token, createdAt: Date.now(), hasPeer: false, ctx: this.handleContext(s, id, req.opaque_id) };
+    try {
+      await plugin.createHandle(h.ctx);
+    } catch (err) {
+      throw new JanusApiError(JanusError.PLUGIN_ATTACH, `Couldn't attach to plugin: ${String(err)}`);
+    }
+    if (s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${s.id}`);
+    s.handles.set(id, h);
+    this.persist(s);
+    this.sink.emit(EventType.HANDLE, { name: 'attached', plugin: req.plugin, opaque_id: req.opaque_id, token: env.token }, { sessionId: s.id, handleId: id, opaqueId: req.opaque_id });
+    return reply('success', env.transaction, s.id, { data: { id } });
+  }
+
+  private async message(s: Session, h: Handle, env: Envelope, raw: Record<string, unknown>): Promise<JanusMessage> {
+    const { body } = parseJanus(messageSchema.pick({ body: true }), raw);
+    let jsep;
+    if (raw.jsep !== undefined) {
+      jsep = parseJanus(jsepSchema, raw.jsep);
+      const type = jsep.type.toLowerCase();
+      if (type !== 'offer' && type !== 'answer') throw new JanusApiError(JanusError.JSEP_UNKNOWN_TYPE, `JSEP error: unknown message type '${jsep.type}'`);
+      if (!jsep.sdp.trimStart().startsWith('v=0')) throw new JanusApiError(JanusError.JSEP_INVALID_SDP, 'JSEP error: invalid SDP');
+      // Without a PeerConnection nothing was offered to this handle yet.
+      if (type === 'answer' && !h.hasPeer) throw new JanusApiError(JanusError.UNEXPECTED_ANSWER, 'Unexpected ANSWER (did we offer?)');
+      this.sink.emit(EventType.JSEP, { owner: 'remote', jsep: { type, sdp: jsep.sdp } }, { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+    }
+    const result = await h.plugin.handleMessage(h.ctx, { transaction: env.transaction, body, jsep });
+    switch (result.kind) {
+      case 'ack':
+        return reply('ack', env.transaction, s.id, result.hint ? { hint: result.hint } : undefined);
+      case 'error':
+        throw new JanusApiError(JanusError.PLUGIN_MESSAGE, result.reason);
+      case 'ok': {
+        const extra: Record<string, unknown> = { sender: h.id, plugindata: { plugin: h.plugin.info.package, data: result.data } };
+        if (result.jsep) extra.jsep = result.jsep;
+        return reply('success', env.transaction, s.id, extra);
+      }
+    }
+  }
+
+  private trickle(s: Session, h: Handle, raw: Record<string, unknown>, tx: string): JanusMessage {
+    const t = parseJanus(trickleSchema, raw);
+    if (t.candidate !== undefined && t.candidates !== undefined) throw new JanusApiError(JanusError.INVALID_JSON, "Can't have both candidate and candidates");
+    if (t.candidate === undefined && t.candidates === undefined) throw new JanusApiError(JanusError.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (candidate|candidates)');
+    // Candidates before a PeerConnection exists are accepted and dropped, as Janus queues then expires them.
+    void h;
+    return reply('ack', tx, s.id);
+  }
+
+  private claim(s: Session, origin: Source, tx: string): JanusMessage {
+    const old = s.source;
+    s.source = origin;
+    s.transportGoneAt = undefined;
+    this.persist(s);
+    if (old.kind === 'ws' && old.shard !== this.shard && !(origin.kind === 'ws' && origin.connId === old.connId)) {
+      void this.shardStub(old.shard).forgetRemote(old.connId, s.id).catch(() => undefined);
+    }
+    return reply('success', tx, s.id);
+  }
+
+  private hangup(s: Session, h: Handle, reason: string): void {
+    if (!h.hasPeer) return;
+    h.hasPeer = false;
+    this.persist(s);
+    this.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
+    this.sink.emit(EventType.WEBRTC, { connection: 'hangup', reason }, { subtype: 6, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+    runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
+  }
+
+  // ---------------------------------------------------------------- the one termination path
+
+  /**
+   * Ends a session, whatever the cause (API destroy, admin destroy_session, timeout, transport gone):
+   * handles released and their plugins told, `timeout` sent for expiry, the type-1 event emitted, the
+   * session removed from the registry and storage, waiting long polls released.
+   */
+  endSession(s: Session, cause: EndCause): void {
+    if (s.ending) return;
+    s.ending = true;
+    for (const h of [...s.handles.values()]) this.releaseHandle(s, h, 'Detach', false);
+    if (cause === 'timeout') this.deliver(s, { janus: 'timeout', session_id: s.id });
+    this.sink.emit(EventType.SESSION, { name: cause }, { sessionId: s.id });
+    this.sessions.delete(s.id);
+    void this.ctx.storage.delete(`s:${s.id}`);
+    if (s.source.kind === 'ws' && s.source.shard !== this.shard) {
+      void this.shardStub(s.source.shard).forgetRemote(s.source.connId, s.id).catch(() => undefined);
+    }
+    for (const wake of s.pollers) wake();
+  }
+
+  private releaseHandle(s: Session, h: Handle, reason: string, notifyClient: boolean): void {
+    s.handles.delete(h.id);
+    if (h.hasPeer) {
+      h.hasPeer = false;
+      if (notifyClient) this.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
+      runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
+    }
+    runDetached(this.log, 'destroyHandle', () => h.plugin.destroyHandle(h.ctx));
+    if (notifyClient) this.deliver(s, { janus: 'detached', session_id: s.id, sender: h.id });
+    this.sink.emit(EventType.HANDLE, { name: 'detached', plugin: h.plugin.info.package, opaque_id: h.opaqueId, token: h.token }, { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+  }
+
+  // ---------------------------------------------------------------- events towards clients
+
+  private handleContext(s: Session, handleId: number, opaqueId?: string): HandleContext {
+    const sessionId = s.id;
+    const pkg = () => this.sessions.get(sessionId)?.handles.get(handleId)?.plugin.info.package ?? 'unknown';
+    return {
+      sessionId,
+      handleId,
+      opaqueId,
+      pushEvent: (data, jsep, transaction) => {
+        const session = this.sessions.get(sessionId);
+        if (!session || session.ending || !session.handles.has(handleId)) return;
+        const m = reply('event', transaction, sessionId, { sender: handleId, plugindata: { plugin: pkg(), data } });
+        if (jsep) {
+          m.jsep = jsep;
+          this.sink.emit(EventType.JSEP, { owner: 'local', jsep }, { sessionId, handleId, opaqueId });
+        }
+        this.deliver(session, m);
+      },
+      notifyEvent: (data) => {
+        this.sink.emit(EventType.PLUGIN, { plugin: pkg(), data }, { sessionId, handleId, opaqueId });
+      },
+    };
+  }
+
+  /** Sends an event to wherever the session's events go. Never awaits. */
+  private deliver(s: Session, m: JanusMessage): void {
+    const src = s.source;
+    if (src.kind === 'http') {
+      if (s.queue.length >= MAX_QUEUED_EVENTS) s.queue.shift();
+      s.queue.push(m);
+      for (const wake of s.pollers) wake();
+      return;
+    }
+    if (src.shard === this.shard) {
+      if (!this.sendToConnection(src.connId, m)) this.log.debug('event for a closed connection dropped', { session: s.id });
+      return;
+    }
+    void this.shardStub(src.shard)
+      .pushToConnection(src.connId, m)
+      .catch((err) => this.log.warn('remote delivery failed', { error: String(err) }));
+  }
+
+  private sendToConnection(connId: string, m: JanusMessage): boolean {
+    const [ws] = this.ctx.getWebSockets(WS_TAG_PREFIX + connId);
+    if (!ws) return false;
+    try {
+      ws.send(JSON.stringify(m));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** RPC from another shard: deliver an event to a WebSocket held here. */
+  async pushToConnection(connId: string, m: JanusMessage): Promise<boolean> {
+    return this.sendToConnection(connId, m);
+  }
+
+  /** RPC: a session of another shard is no longer sourced by our connection. */
+  async forgetRemote(connId: string, sessionId: number): Promise<void> {
+    const set = this.remoteOwned.get(connId);
+    if (!set) return;
+    set.delete(sessionId);
+    if (set.size === 0) {
+      this.remoteOwned.delete(connId);
+      await this.ctx.storage.delete(`ro:${connId}`);
+    } else await this.ctx.storage.put(`ro:${connId}`, [...set]);
+  }
+
+  /** RPC: the connection that sourced a session closed (or, `claimed`, moved). */
+  async transportGone(sessionId: number, connId: string, shard: number): Promise<void> {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.source.kind !== 'ws' || s.source.connId !== connId || s.source.shard !== shard) return;
+    this.sourceClosed(s);
+  }
+
+  private sourceClosed(s: Session): void {
+    if (this.config.reclaimSessionTimeout < 1) {
+      this.endSession(s, 'destroyed');
+      return;
+    }
+    s.transportGoneAt = Date.now();
+    this.persist(s);
+    this.scheduleAlarm(this.deadline(s));
+  }
+
+  // ---------------------------------------------------------------- long poll
+
+  async poll(sessionId: number, maxev: number, apisecret?: string, token?: string): Promise<PollResult> {
+    try {
+      await checkRequestAuth(this.config, this.settings.tokens, apisecret, token);
+    } catch {
+      return { status: 403 };
+    }
+    const s = this.sessions.get(sessionId);
+    if (!s || s.ending) return { status: 404 };
+    this.touch(s);
+    if (s.queue.length === 0) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          s.pollers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, LONG_POLL_MS);
+        s.pollers.add(wake);
+      });
+    }
+    const events = s.queue.splice(0, Math.max(1, maxev));
+    if (events.length === 0) {
+      if (s.ending) return { status: 404 };
+      const ka: JanusMessage = { janus: 'keepalive' };
+      return { status: 200, body: maxev > 1 ? [ka] : ka };
+    }
+    return { status: 200, body: maxev > 1 ? events : events[0] };
+  }
+
+  // ---------------------------------------------------------------- WebSocket transport
+
+  override async fetch(request: Request): Promise<Response> {
+    const shard = Number(request.headers.get('x-shard'));
+    this.bindShard(shard);
+    const pair = new WebSocketPair();
+    const connId = crypto.randomUUID();
+    this.ctx.acceptWebSocket(pair[1], [WS_TAG_PREFIX + connId]);
+    pair[1].serializeAttachment({ connId, shard } satisfies WsAttachment);
+    this.sink.emit(EventType.TRANSPORT, { transport: 'janus.transport.websockets', id: connId, data: { event: 'connected', admin_api: false, ip: request.headers.get('cf-connecting-ip') ?? '127.0.0.1' } });
+    return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': 'janus-protocol' } });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const { connId } = ws.deserializeAttachment() as WsAttachment;
+    const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+    let out: JanusMessage;
+    if (text.length > this.config.maxBodyBytes) {
+      out = errorReply(JanusError.TRANSPORT_SPECIFIC, `Message too large (max ${this.config.maxBodyBytes} bytes)`);
+    } else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        ws.send(JSON.stringify(errorReply(JanusError.INVALID_JSON, `JSON error: ${(err as Error).message}`)));
+        return;
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        out = errorReply(JanusError.INVALID_JSON_OBJECT, 'JSON error: not an object');
+      } else {
+        out = await this.route(parsed as Record<string, unknown>, { kind: 'ws', shard: this.shard, connId });
+      }
+    }
+    try {
+      ws.send(JSON.stringify(out));
+    } catch {
+      // The client went away while we worked; its close handler cleans up.
+    }
+  }
+
+  /** Sends a request that arrived on a WebSocket held here to the shard that owns its session. */
+  private async route(raw: Record<string, unknown>, origin: Source & { kind: 'ws' }): Promise<JanusMessage> {
+    const sid = raw.session_id;
+    let target = this.shard;
+    if (typeof sid === 'number' && Number.isSafeInteger(sid) && sid > 0) target = shardOf(sid, this.config.shardCount);
+    else if (sid === undefined && raw.handle_id === undefined && typeof raw.id === 'number' && Number.isSafeInteger(raw.id) && raw.id > 0) {
+      target = shardOf(raw.id, this.config.shardCount);
+    }
+    if (target === this.shard) return this.janus(raw, origin, this.shard);
+    let out: JanusMessage;
+    try {
+      out = await this.shardStub(target).janus(raw, origin, target);
+    } catch (err) {
+      return errorFrom(err, typeof raw.transaction === 'string' ? raw.transaction : undefined);
+    }
+    // A create or claim made another shard's session send its events to our connection.
+    const verb = typeof raw.janus === 'string' ? raw.janus.toLowerCase() : '';
+    if (out.janus === 'success' && (verb === 'create' || verb === 'claim')) {
+      const id = verb === 'create' ? (out.data as { id: number }).id : (sid as number);
+      const set = this.remoteOwned.get(origin.connId) ?? new Set<number>();
+      set.add(id);
+      this.remoteOwned.set(origin.connId, set);
+      await this.ctx.storage.put(`ro:${origin.connId}`, [...set]);
+    }
+    return out;
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.connectionClosed(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.connectionClosed(ws);
+  }
+
+  private connectionClosed(ws: WebSocket): void {
+    const att = ws.deserializeAttachment() as WsAttachment | null;
+    if (!att) return;
+    ws.serializeAttachment(null);
+    try {
+      ws.close(1000, 'closed');
+    } catch {
+      // already closed
+    }
+    this.sink.emit(EventType.TRANSPORT, { transport: 'janus.transport.websockets', id: att.connId, data: { event: 'disconnected' } });
+    for (const s of [...this.sessions.values()]) {
+      if (s.source.kind === 'ws' && s.source.connId === att.connId && s.source.shard === this.shard) this.sourceClosed(s);
+    }
+    const remote = this.remoteOwned.get(att.connId);
+    if (remote) {
+      this.remoteOwned.delete(att.connId);
+      void this.ctx.storage.delete(`ro:${att.connId}`);
+      for (const sid of remote) {
+        const target = shardOf(sid, this.config.shardCount);
+        void this.shardStub(target).transportGone(sid, att.connId, this.shard).catch(() => undefined);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- timeouts (alarm)
+
+  private touch(s: Session): void {
+    s.lastActivity = Date.now();
+    // Persisting every touch would double storage writes; a restarted shard grants a fresh window instead.
+  }
+
+  private deadline(s: Session): number {
+    return deadlineOf(s, this.settings.sessionTimeout, this.config.reclaimSessionTimeout);
+  }
+
+  private nextDeadline(): number {
+    let next = Infinity;
+    for (const s of this.sessions.values()) next = Math.min(next, this.deadline(s));
+    return next;
+  }
+
+  private scheduleAlarm(at: number): void {
+    if (!Number.isFinite(at) || at >= this.alarmAt) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = Infinity;
+    const now = Date.now();
+    for (const s of [...this.sessions.values()]) {
+      if (this.deadline(s) <= now) this.endSession(s, 'timeout');
+    }
+    this.scheduleAlarm(this.nextDeadline());
+  }
+
+  // ---------------------------------------------------------------- RPC: admin
+
+  async applySettings(settings: SharedSettings): Promise<void> {
+    if (settings.version <= (this.settings?.version ?? -1)) return;
+    this.settings = settings;
+    await this.ctx.storage.put('settings', settings);
+    this.alarmAt = Infinity;
+    this.scheduleAlarm(this.nextDeadline());
+  }
+
+  async listSessions(): Promise<number[]> {
+    return [...this.sessions.keys()];
+  }
+
+  async counts(): Promise<{ sessions: number; handles: number; peerconnections: number }> {
+    let handles = 0;
+    let peerconnections = 0;
+    for (const s of this.sessions.values()) {
+      handles += s.handles.size;
+      for (const h of s.handles.values()) if (h.hasPeer) peerconnections++;
+    }
+    return { sessions: this.sessions.size, handles, peerconnections };
+  }
+
+  private must(sessionId: number): Session {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${sessionId}`);
+    return s;
+  }
+
+  private mustHandle(s: Session, handleId: number): Handle {
+    const h = s.handles.get(handleId);
+    if (!h) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${s.id}`);
+    return h;
+  }
+
+  /** Admin calls answer `{ok}` or `{error}` so Janus error codes survive the RPC boundary. */
+  async admin(op: AdminOp): Promise<AdminResult> {
+    try {
+      return { ok: this.runAdmin(op) };
+    } catch (err) {
+      if (err instanceof JanusApiError) return { error: { code: err.code, reason: err.message } };
+      return { error: { code: 490, reason: String(err) } };
+    }
+  }
+
+  private runAdmin(op: AdminOp): Record<string, unknown> {
+    const s = this.must(op.sessionId);
+    switch (op.kind) {
+      case 'destroy_session':
+        this.endSession(s, 'destroyed');
+        return {};
+      case 'set_session_timeout':
+        s.timeout = op.timeout < 0 ? undefined : op.timeout;
+        this.persist(s);
+        this.alarmAt = Infinity;
+        this.scheduleAlarm(this.nextDeadline());
+        return { timeout: op.timeout };
+      case 'list_handles':
+        return { handles: [...s.handles.keys()] };
+      case 'handle_info':
+        return { info: this.handleInfo(s, this.mustHandle(s, op.handleId), op.pluginOnly) };
+      case 'detach_handle':
+        this.releaseHandle(s, this.mustHandle(s, op.handleId), 'Detach', true);
+        this.persist(s);
+        return {};
+      case 'hangup_webrtc':
+        this.hangup(s, this.mustHandle(s, op.handleId), 'Admin API');
+        return {};
+    }
+  }
+
+  private handleInfo(s: Session, h: Handle, pluginOnly: boolean): Record<string, unknown> {
+    const pluginSpecific = h.plugin.queryHandle?.(h.ctx) ?? {};
+    if (pluginOnly) return { plugin_specific: pluginSpecific };
+    return {
+      session_id: s.id,
+      session_last_activity: s.lastActivity * 1000,
+      session_timeout: s.timeout ?? this.settings.sessionTimeout,
+      session_transport: s.source.kind === 'http' ? 'janus.transport.http' : 'janus.transport.websockets',
+      handle_id: h.id,
+      opaque_id: h.opaqueId,
+      token: h.token,
+      created: h.createdAt * 1000,
+      current_time: Date.now() * 1000,
+      plugin: h.plugin.info.package,
+      plugin_specific: pluginSpecific,
+      flags: { 'got-offer': false, 'got-answer': false, negotiated: false, ready: h.hasPeer, stopped: false, alert: false },
+      streams: [],
+    };
+  }
+}
+
+export interface AdminResult {
+  ok?: Record<string, unknown>;
+  error?: { code: number; reason: string };
+}
+
+export type AdminOp =
+  | { kind: 'destroy_session'; sessionId: number }
+  | { kind: 'set_session_timeout'; sessionId: number; timeout: number }
+  | { kind: 'list_handles'; sessionId: number }
+  | { kind: 'handle_info'; sessionId: number; handleId: number; pluginOnly: boolean }
+  | { kind: 'detach_handle'; sessionId: number; handleId: number }
+  | { kind: 'hangup_webrtc'; sessionId: number; handleId: number };
+
+function transportOf(origin: Source): { transport: string; id: string } {
+  return origin.kind === 'http' ? { transport: 'janus.transport.http', id: 'http' } : { transport: 'janus.transport.websockets', id: origin.connId };
+}
+
+/** Runs plugin work without letting the API wait on it or crash on its errors. */
+function runDetached(log: Logger, what: string, fn: () => Promise<void> | void): void {
+  try {
+    const p = fn();
+    if (p) p.catch((err) => log.warn(`plugin ${what} failed`, { error: String(err) }));
+  } catch (err) {
+    log.warn(`plugin ${what} failed`, { error: String(err) });
+  }
+}

@@ -1,0 +1,75 @@
+import type { JanusMessage } from '../core/replies.js';
+import type { HandleContext, Plugin } from '../plugins/plugin.js';
+
+/**
+ * Where a session's events go: an HTTP long-poll queue, or the WebSocket connection that created
+ * (or claimed) it. A WebSocket is held by one coordinator shard, not always the session's own.
+ */
+export type Source = { kind: 'http' } | { kind: 'ws'; shard: number; connId: string };
+
+export interface Handle {
+  id: number;
+  plugin: Plugin;
+  opaqueId?: string;
+  token?: string;
+  createdAt: number;
+  /** True while the handle has a PeerConnection on a relay. */
+  hasPeer: boolean;
+  ctx: HandleContext;
+}
+
+export interface Session {
+  id: number;
+  createdAt: number;
+  lastActivity: number;
+  /** Per-session override of session_timeout (admin set_session_timeout); undefined = global. */
+  timeout?: number;
+  source: Source;
+  /** Set when the source WebSocket closed and reclaim_session_timeout keeps the session alive. */
+  transportGoneAt?: number;
+  handles: Map<number, Handle>;
+  /** Events waiting for an HTTP long poll (bounded). */
+  queue: JanusMessage[];
+  pollers: Set<() => void>;
+  ending: boolean;
+}
+
+/** What survives eviction, in DO storage under `s:<id>`. */
+export interface SessionRecord {
+  id: number;
+  createdAt: number;
+  lastActivity: number;
+  timeout?: number;
+  source: Source;
+  transportGoneAt?: number;
+  handles: { id: number; plugin: string; opaqueId?: string; token?: string; createdAt: number; hasPeer: boolean }[];
+}
+
+export function toRecord(s: Session): SessionRecord {
+  return {
+    id: s.id,
+    createdAt: s.createdAt,
+    lastActivity: s.lastActivity,
+    timeout: s.timeout,
+    source: s.source,
+    transportGoneAt: s.transportGoneAt,
+    handles: [...s.handles.values()].map((h) => ({
+      id: h.id,
+      plugin: h.plugin.info.package,
+      opaqueId: h.opaqueId,
+      token: h.token,
+      createdAt: h.createdAt,
+      hasPeer: h.hasPeer,
+    })),
+  };
+}
+
+/** When the session expires (ms since epoch), or Infinity; Janus's watchdog rule (§1.6). */
+export function deadlineOf(s: Session, globalTimeout: number, reclaimTimeout: number): number {
+  const timeout = s.timeout ?? globalTimeout;
+  let d = timeout > 0 ? s.lastActivity + timeout * 1000 : Infinity;
+  if (s.transportGoneAt !== undefined) d = Math.min(d, s.lastActivity + reclaimTimeout * 1000);
+  return d;
+}
+
+export const MAX_QUEUED_EVENTS = 1000;

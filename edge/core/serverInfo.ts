@@ -1,0 +1,62 @@
+import type { EdgeConfig } from '../config.js';
+import type { Plugin } from '../plugins/plugin.js';
+import { reply, type JanusMessage } from './replies.js';
+
+export const VERSION = 1401;
+export const VERSION_STRING = '1.4.1';
+
+const transports = {
+  'janus.transport.http': { name: 'JANUS REST (HTTP/HTTPS) transport plugin', author: 'janus-edge', description: 'The Janus API over HTTP on Cloudflare Workers', version_string: '0.1.0', version: 1 },
+  'janus.transport.websockets': { name: 'JANUS WebSockets transport plugin', author: 'janus-edge', description: 'The Janus API over WebSockets held by Durable Objects', version_string: '0.1.0', version: 1 },
+};
+
+/** Runtime settings an admin can change, owned by the core coordinator and cached by every shard. */
+export interface SharedSettings {
+  version: number;
+  sessionTimeout: number;
+  acceptNewSessions: boolean;
+  tokens: Record<string, string[]>;
+}
+
+/** The `server_info` reply (§1.4) with the fields janus.js and janode read. */
+export function serverInfo(config: EdgeConfig, settings: SharedSettings, plugins: Map<string, Plugin>, transaction?: string): JanusMessage {
+  const pluginInfo: Record<string, unknown> = {};
+  for (const [pkg, p] of plugins) {
+    pluginInfo[pkg] = { name: p.info.name, author: p.info.author, description: p.info.description, version_string: p.info.versionString, version: p.info.version };
+  }
+  return reply('server_info', transaction, undefined, {
+    name: 'Janus WebRTC Server',
+    version: VERSION,
+    version_string: VERSION_STRING,
+    author: 'Meetecho s.r.l. (API); janus-edge (implementation)',
+    'commit-hash': 'janus-edge',
+    'compile-time': 'n/a',
+    'log-to-stdout': true,
+    'log-to-file': false,
+    data_channels: true,
+    'accepting-new-sessions': settings.acceptNewSessions,
+    'session-timeout': settings.sessionTimeout,
+    'reclaim-session-timeout': config.reclaimSessionTimeout,
+    'candidates-timeout': config.candidatesTimeout,
+    'server-name': config.serverName,
+    'local-ip': '127.0.0.1',
+    ipv6: false,
+    'ice-lite': false,
+    'ice-tcp': false,
+    'full-trickle': true,
+    'mdns-enabled': false,
+    'min-nack-queue': 200,
+    'twcc-period': 200,
+    'dtls-mtu': 1200,
+    'static-event-loops': 0,
+    api_secret: config.apiSecret !== undefined,
+    auth_token: config.tokenAuth,
+    event_handlers: config.eventsUrl !== undefined,
+    opaqueid_in_api: false,
+    dependencies: {},
+    transports,
+    events: config.eventsUrl ? { 'janus.eventhandler.sampleevh': { name: 'JANUS SampleEventHandler plugin', author: 'janus-edge', description: 'Webhook event handler', version_string: '0.1.0', version: 1 } } : {},
+    loggers: {},
+    plugins: pluginInfo,
+  });
+}

@@ -1,0 +1,22 @@
+import type { SessionShard } from './coordinator/SessionShard.js';
+import type { CoreCoordinator } from './coordinator/CoreCoordinator.js';
+
+/** Bindings and vars of the Worker (wrangler.toml [vars]; secrets via `wrangler secret put`). */
+export interface Env {
+  SESSION_SHARD: DurableObjectNamespace<SessionShard>;
+  CORE: DurableObjectNamespace<CoreCoordinator>;
+  SESSION_TIMEOUT?: string;
+  RECLAIM_SESSION_TIMEOUT?: string;
+  CANDIDATES_TIMEOUT?: string;
+  ADMIN_SECRET?: string;
+  API_SECRET?: string;
+  TOKEN_AUTH?: string;
+  TOKEN_AUTH_SECRET?: string;
+  EVENTS_URL?: string;
+  SERVER_NAME?: string;
+  SHARD_COUNT?: string;
+  MAX_BODY_BYTES?: string;
+  STATUS_PERIOD?: string;
+  TEST_PLUGINS?: string;
+  LOG_LEVEL?: string;
+}

@@ -1,0 +1,59 @@
+import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
+
+/**
+ * Reads a request body as a JSON object, the way Janus's HTTP transport judges it: too large → 450,
+ * not JSON → 454, not an object → 455. The size limit is enforced while streaming, so a huge body
+ * is never buffered whole.
+ */
+export async function readJsonObject(req: Request, maxBytes: number): Promise<Record<string, unknown>> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new JanusApiError(JanusError.TRANSPORT_SPECIFIC, `Request body too large (max ${maxBytes} bytes)`);
+  const reader = req.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw new JanusApiError(JanusError.TRANSPORT_SPECIFIC, `Request body too large (max ${maxBytes} bytes)`);
+      }
+      chunks.push(value);
+    }
+  }
+  const text = new TextDecoder().decode(concat(chunks, size));
+  return parseJsonObject(text);
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new JanusApiError(JanusError.INVALID_JSON, `JSON error: on line 1: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new JanusApiError(JanusError.INVALID_JSON_OBJECT, 'JSON error: not an object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}
+
+/** A path component that must be a session or handle id; anything else is not an id (0). */
+export function pathId(s: string): number {
+  if (!/^\d{1,16}$/.test(s)) return 0;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : 0;
+}

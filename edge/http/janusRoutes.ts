@@ -1,0 +1,90 @@
+import { Hono, type Context } from 'hono';
+import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
+import { loadConfig } from '../config.js';
+import { errorFrom, errorReply, type JanusMessage } from '../core/replies.js';
+import type { Env } from '../env.js';
+import type { PollResult } from '../coordinator/SessionShard.js';
+import { pathId, readJsonObject } from './body.js';
+import { metrics } from './metrics.js';
+import { shardForRequest, shardStub } from './shards.js';
+
+type Ctx = Context<{ Bindings: Env }>;
+
+/** The Janus API over HTTP (REST + long poll) and the WebSocket upgrade, on `/janus` (§1.2, §1.3, §2). */
+export const janusRoutes = new Hono<{ Bindings: Env }>();
+
+const json = (c: Ctx, m: JanusMessage | JanusMessage[]) => {
+  if (!Array.isArray(m)) metrics.countReply(m);
+  return c.json(m);
+};
+
+janusRoutes.get('/info', (c) => forward(c, { janus: 'info', transaction: crypto.randomUUID() }));
+janusRoutes.get('/ping', (c) => forward(c, { janus: 'ping', transaction: crypto.randomUUID() }));
+
+janusRoutes.get('/', async (c) => {
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.json(errorReply(JanusError.TRANSPORT_SPECIFIC, 'Unsupported method'));
+  const config = loadConfig(c.env);
+  const shard = shardForRequest(config, {});
+  const headers = new Headers(c.req.raw.headers);
+  headers.set('x-shard', String(shard));
+  return shardStub(c.env, shard).fetch(new Request(c.req.raw.url, { headers }));
+});
+
+janusRoutes.post('/', (c) => handlePost(c));
+janusRoutes.post('/:session', (c) => handlePost(c, c.req.param('session')));
+janusRoutes.post('/:session/:handle', (c) => handlePost(c, c.req.param('session'), c.req.param('handle')));
+
+janusRoutes.get('/:session', async (c) => {
+  const sid = pathId(c.req.param('session'));
+  if (sid < 1) return c.body(null, 404);
+  const maxev = Math.max(1, Number.parseInt(c.req.query('maxev') ?? '1', 10) || 1);
+  const config = loadConfig(c.env);
+  const res: PollResult = await shardStub(c.env, shardForRequest(config, {}, sid)).poll(sid, maxev, c.req.query('apisecret'), c.req.query('token'));
+  if (res.status !== 200) return c.body(null, res.status);
+  return c.json(res.body ?? null);
+});
+
+janusRoutes.get('/:session/:handle', (c) => c.redirect(`../${c.req.param('session')}`, 302));
+janusRoutes.all('/:a/:b/:c{.+}', (c) => c.body('Too many components', 404));
+janusRoutes.all('*', (c) => c.json(errorReply(JanusError.TRANSPORT_SPECIFIC, 'Unsupported method')));
+
+async function handlePost(c: Ctx, sessionPart?: string, handlePart?: string) {
+  const config = loadConfig(c.env);
+  let body: Record<string, unknown>;
+  try {
+    body = await readJsonObject(c.req.raw, config.maxBodyBytes);
+  } catch (err) {
+    return json(c, errorFrom(err));
+  }
+  metrics.countRequest(body.janus);
+  const tx = typeof body.transaction === 'string' ? body.transaction : undefined;
+  try {
+    mergePathIds(body, sessionPart, handlePart);
+  } catch (err) {
+    return json(c, errorFrom(err, tx));
+  }
+  return forward(c, body);
+}
+
+/** Path ids go into the body; a body id that disagrees with the path is 457, as in janus_http.c. */
+function mergePathIds(body: Record<string, unknown>, sessionPart?: string, handlePart?: string): void {
+  const put = (key: 'session_id' | 'handle_id', part: string | undefined, what: string) => {
+    if (part === undefined) return;
+    const id = pathId(part);
+    if (body[key] !== undefined && body[key] !== id) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Conflicting ${what} ID (payload and path)`);
+    body[key] = id;
+  };
+  put('session_id', sessionPart, 'session');
+  put('handle_id', handlePart, 'handle');
+}
+
+async function forward(c: Ctx, body: Record<string, unknown>) {
+  const config = loadConfig(c.env);
+  const sid = typeof body.session_id === 'number' && Number.isSafeInteger(body.session_id) ? body.session_id : undefined;
+  const shard = shardForRequest(config, body, sid);
+  try {
+    return json(c, await shardStub(c.env, shard).janus(body, { kind: 'http' }, shard));
+  } catch (err) {
+    return json(c, errorFrom(err, typeof body.transaction === 'string' ? body.transaction : undefined));
+  }
+}

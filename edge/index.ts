@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { loadConfig } from './config.js';
+import type { Env } from './env.js';
+import { adminRoutes } from './http/adminRoutes.js';
+import { janusRoutes } from './http/janusRoutes.js';
+import { metrics } from './http/metrics.js';
+import { coreStub } from './http/shards.js';
+
+export { SessionShard } from './coordinator/SessionShard.js';
+export { CoreCoordinator } from './coordinator/CoreCoordinator.js';
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.use('*', cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 86400 }));
+app.route('/janus', janusRoutes);
+app.route('/admin', adminRoutes);
+
+app.get('/health', async (c) => {
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, 0));
+  const counts = await coreStub(c.env).counts();
+  return c.json({ status: 'ok', eventLoopLagMs: Date.now() - started, ...counts, shards: loadConfig(c.env).shardCount });
+});
+
+app.get('/metrics', async (c) => {
+  const counts = await coreStub(c.env).counts();
+  return c.text(metrics.render(counts), 200, { 'content-type': 'text/plain; version=0.0.4' });
+});
+
+app.get('/', (c) => c.text('janus-edge: the Janus API is at /janus (HTTP and WebSocket) and /admin.\n'));
+
+export default app satisfies ExportedHandler<Env>;

@@ -1,0 +1,54 @@
+import type { Jsep } from '../../shared/janus/requests.js';
+
+/** What a plugin sees of one attached handle, and how it talks back to the client. */
+export interface HandleContext {
+  readonly sessionId: number;
+  readonly handleId: number;
+  readonly opaqueId?: string;
+  /** Pushes a plugin `event` to the session's transport; `transaction` ties it to a request. */
+  pushEvent(data: Record<string, unknown>, jsep?: Jsep, transaction?: string): void;
+  /** Emits a type-64 plugin event to the event handlers. */
+  notifyEvent(data: Record<string, unknown>): void;
+}
+
+export interface PluginMessage {
+  transaction: string;
+  body: Record<string, unknown>;
+  jsep?: Jsep;
+}
+
+/**
+ * The answer to a `message`: `ok` is a synchronous `success` with plugindata (and maybe a jsep),
+ * `ack` means the plugin works on it and will `pushEvent` later, `error` becomes Janus error 462.
+ */
+export type PluginResult =
+  | { kind: 'ok'; data: Record<string, unknown>; jsep?: Jsep }
+  | { kind: 'ack'; hint?: string }
+  | { kind: 'error'; reason: string };
+
+export interface PluginInfo {
+  readonly package: string;
+  readonly name: string;
+  readonly author: string;
+  readonly description: string;
+  readonly version: number;
+  readonly versionString: string;
+}
+
+/**
+ * The internal plugin interface. Every method must return promptly: slow work (relay calls, room
+ * coordination) runs after `handleMessage` has answered `ack` and reports through `pushEvent`.
+ * The coordinator never awaits `destroyHandle` or `hangupMedia` on an API path.
+ */
+export interface Plugin {
+  readonly info: PluginInfo;
+  createHandle(ctx: HandleContext): Promise<void> | void;
+  handleMessage(ctx: HandleContext, message: PluginMessage): Promise<PluginResult> | PluginResult;
+  /** The PeerConnection is gone (hangup request, admin hangup_webrtc, relay loss). */
+  hangupMedia(ctx: HandleContext, reason: string): Promise<void> | void;
+  destroyHandle(ctx: HandleContext): Promise<void> | void;
+  /** Admin `message_plugin`; absent means the plugin has no admin hook (490). */
+  handleAdminMessage?(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** `plugin_specific` of admin `handle_info`. */
+  queryHandle?(ctx: HandleContext): Record<string, unknown>;
+}

@@ -1,0 +1,73 @@
+/**
+ * Starts the real local stack (`scripts/start.ts`: the edge in workerd, plus relays) on a free port
+ * for black-box tests, and stops it with SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export interface Stack {
+  port: number;
+  httpUrl: string; // http://127.0.0.1:PORT/janus
+  wsUrl: string; // ws://127.0.0.1:PORT/janus
+  adminUrl: string; // http://127.0.0.1:PORT/admin
+  adminWsUrl: string;
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => res(p));
+    });
+  });
+}
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+/** `env` holds edge settings (SESSION_TIMEOUT, EVENTS_URL, TEST_PLUGINS, ...) as in edge/config.ts. */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'scripts/start.ts')], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`stack did not start:\n${out}`)), 90_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) {
+        clearTimeout(timer);
+        res();
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`stack exited with ${code}:\n${out}`));
+    });
+  });
+  const base = `127.0.0.1:${port}`;
+  return {
+    port,
+    baseUrl: `http://${base}`,
+    httpUrl: `http://${base}/janus`,
+    wsUrl: `ws://${base}/janus`,
+    adminUrl: `http://${base}/admin`,
+    adminWsUrl: `ws://${base}/admin`,
+    stop: () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null) return res();
+        child.once('exit', () => res());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+
+/**
+ * Two projects: `workerd` runs coordinator tests inside the real workerd runtime (Miniflare);
+ * `node` runs black-box, relay, browser and differential tests against real processes.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            main: './edge/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { SESSION_TIMEOUT: '60', RECLAIM_SESSION_TIMEOUT: '0', TEST_PLUGINS: 'true' },
+            },
+          }),
+        ],
+        test: {
+          name: 'workerd',
+          include: ['test/workerd/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/workerd/**', 'node_modules/**'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
