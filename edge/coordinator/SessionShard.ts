@@ -150,7 +150,7 @@ export class SessionShard extends DurableObject<Env> {
       if (verb === 'info') return serverInfo(this.config, this.settings, this.plugins, tx);
       if (verb === 'ping') return reply('pong', tx);
       if (verb !== 'create') throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${env.janus}' at this path`);
-      return this.create(env, raw, origin);
+      return await this.create(env, raw, origin);
     }
     const sid = env.session_id ?? 0;
     if (sid < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
@@ -171,7 +171,7 @@ export class SessionShard extends DurableObject<Env> {
         return reply('ack', tx, sid);
       case 'attach':
         if (h) throw wrongPath();
-        return this.attach(s, env, raw);
+        return await this.attach(s, env, raw);
       case 'destroy':
         if (h) throw wrongPath();
         this.endSession(s, 'destroyed');
@@ -190,7 +190,7 @@ export class SessionShard extends DurableObject<Env> {
         return reply('success', tx, sid);
       case 'message':
         if (!h) throw wrongPath();
-        return this.message(s, h, env, raw);
+        return await this.message(s, h, env, raw);
       case 'trickle':
         if (!h) throw wrongPath();
         return this.trickle(s, h, raw, tx);
