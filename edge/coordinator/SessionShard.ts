@@ -33,6 +33,10 @@ export interface HandleSummary {
 }
 
 const LONG_POLL_MS = 30_000;
+const UNCONFIRMED = { allowUnconfirmed: true } as const;
+const FLUSH_MS = 50;
+/** Durable Object storage takes at most 128 keys per put/delete. */
+const STORAGE_BATCH = 128;
 const WS_TAG_PREFIX = 'conn:';
 
 interface WsAttachment {
@@ -54,6 +58,11 @@ export class SessionShard extends DurableObject<Env> {
   private readonly sessions = new Map<number, Session>();
   /** Sessions of other shards whose events go to a WebSocket held here: connId → session ids. */
   private readonly remoteOwned = new Map<string, Set<number>>();
+  /** Sessions whose record must be written (or deleted) at the next flush. */
+  private readonly dirty = new Set<number>();
+  /** Sessions that have a record in storage. */
+  private readonly stored = new Set<number>();
+  private flushTimer?: ReturnType<typeof setTimeout>;
   private settings!: SharedSettings;
   private shard = -1;
   private alarmAt = Infinity;
@@ -75,7 +84,10 @@ export class SessionShard extends DurableObject<Env> {
     const settings = await this.ctx.storage.get<SharedSettings>('settings');
     this.settings = settings ?? (await this.core().getSettings());
     const records = await this.ctx.storage.list<SessionRecord>({ prefix: 's:' });
-    for (const rec of records.values()) this.sessions.set(rec.id, this.fromRecord(rec));
+    for (const rec of records.values()) {
+      this.sessions.set(rec.id, this.fromRecord(rec));
+      this.stored.add(rec.id);
+    }
     const remote = await this.ctx.storage.list<number[]>({ prefix: 'ro:' });
     for (const [key, ids] of remote) this.remoteOwned.set(key.slice(3), new Set(ids));
     if (this.sessions.size > 0) this.scheduleAlarm(this.nextDeadline());
@@ -104,8 +116,37 @@ export class SessionShard extends DurableObject<Env> {
     return s;
   }
 
+  /**
+   * Session records are written behind: changes mark the session dirty and one batched write per
+   * FLUSH_MS stores them, without holding replies behind the commit (`allowUnconfirmed`). A session
+   * created and destroyed inside one window costs no storage at all. A pending flush keeps the object
+   * from hibernating, so what is in memory reaches storage before an eviction; a host crash may lose
+   * the last window of changes.
+   */
   private persist(s: Session): void {
-    if (!s.ending) void this.ctx.storage.put(`s:${s.id}`, toRecord(s));
+    this.dirty.add(s.id);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const puts: Record<string, SessionRecord> = {};
+    const dels: string[] = [];
+    for (const id of this.dirty) {
+      const s = this.sessions.get(id);
+      if (s && !s.ending) {
+        puts[`s:${id}`] = toRecord(s);
+        this.stored.add(id);
+      } else if (this.stored.delete(id)) dels.push(`s:${id}`);
+    }
+    this.dirty.clear();
+    const keys = Object.keys(puts);
+    for (let i = 0; i < keys.length; i += STORAGE_BATCH) {
+      const chunk: Record<string, SessionRecord> = {};
+      for (const k of keys.slice(i, i + STORAGE_BATCH)) chunk[k] = puts[k]!;
+      void this.ctx.storage.put(chunk, UNCONFIRMED);
+    }
+    for (let i = 0; i < dels.length; i += STORAGE_BATCH) void this.ctx.storage.delete(dels.slice(i, i + STORAGE_BATCH), UNCONFIRMED);
   }
 
   private bindShard(shard: number): void {
@@ -311,7 +352,7 @@ export class SessionShard extends DurableObject<Env> {
     if (cause === 'timeout') this.deliver(s, { janus: 'timeout', session_id: s.id });
     this.sink.emit(EventType.SESSION, { name: cause }, { sessionId: s.id });
     this.sessions.delete(s.id);
-    void this.ctx.storage.delete(`s:${s.id}`);
+    this.persist(s);
     if (s.source.kind === 'ws' && s.source.shard !== this.shard) {
       void this.shardStub(s.source.shard).forgetRemote(s.source.connId, s.id).catch(() => undefined);
     }
