@@ -33,6 +33,7 @@ const configSchema = z.object({
   /** Seconds between core `status: update` events (Janus: 15). */
   STATUS_PERIOD: intFromString(15).pipe(z.number().min(1)),
   TEST_PLUGINS: boolFromString,
+  RELAY_SECRET: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
 });
 
@@ -50,6 +51,7 @@ export type EdgeConfig = {
   maxBodyBytes: number;
   statusPeriod: number;
   testPlugins: boolean;
+  relaySecret?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 };
 
@@ -73,6 +75,7 @@ export function loadConfig(env: Env): EdgeConfig {
     maxBodyBytes: c.MAX_BODY_BYTES,
     statusPeriod: c.STATUS_PERIOD,
     testPlugins: c.TEST_PLUGINS,
+    relaySecret: c.RELAY_SECRET,
     logLevel: c.LOG_LEVEL,
   };
   cache.set(env, config);

@@ -6,21 +6,25 @@ import { adminRoutes } from './http/adminRoutes.js';
 import { janusRoutes } from './http/janusRoutes.js';
 import { metrics } from './http/metrics.js';
 import { coreStub } from './http/shards.js';
+import { relayRoutes } from './http/relayRoutes.js';
 
 export { SessionShard } from './coordinator/SessionShard.js';
 export { CoreCoordinator } from './coordinator/CoreCoordinator.js';
+export { RelayLink } from './relays/RelayLink.js';
 
 const app = new Hono<{ Bindings: Env }>();
 
 app.use('*', cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 86400 }));
 app.route('/janus', janusRoutes);
 app.route('/admin', adminRoutes);
+app.route('/relay', relayRoutes);
 
 app.get('/health', async (c) => {
   const started = Date.now();
   await new Promise((r) => setTimeout(r, 0));
-  const counts = await coreStub(c.env).counts();
-  return c.json({ status: 'ok', eventLoopLagMs: Date.now() - started, ...counts, shards: loadConfig(c.env).shardCount });
+  const core = coreStub(c.env);
+  const [counts, relays] = await Promise.all([core.counts(), core.listRelays()]);
+  return c.json({ status: 'ok', eventLoopLagMs: Date.now() - started, ...counts, shards: loadConfig(c.env).shardCount, relays });
 });
 
 app.get('/metrics', async (c) => {

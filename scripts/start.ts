@@ -1,16 +1,27 @@
 /**
- * `npm start`: the whole local stack. The edge runs in workerd (wrangler dev) on PORT (default 8088);
- * relays join it when they exist. Prints one line with `ready` and the URLs once the API answers;
- * SIGINT/SIGTERM stop every child process.
+ * `npm start`: the whole local stack. The edge runs in workerd (wrangler dev) on PORT (default 8088)
+ * and one relay per region of RELAY_REGIONS (default one relay, region "local") connects to it.
+ * Prints one line with `ready` and the URLs once the API answers and every relay has registered;
+ * SIGINT/SIGTERM stop every child process (relays first, so they hang up their peers cleanly).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 const root = resolve(import.meta.dirname, '..');
 const port = Number(process.env.PORT ?? 8088);
 const host = process.env.HOST ?? '127.0.0.1';
+const regions = (process.env.RELAY_REGIONS ?? 'local').split(',').map((r) => r.trim()).filter(Boolean);
+/** One secret for the edge and its relays; generated per run unless given. */
+const relaySecret = process.env.RELAY_SECRET ?? randomBytes(24).toString('base64url');
+/**
+ * Each relay gets its own ICE port range below the kernel's ephemeral ports, offset by PORT so that
+ * two stacks on one machine do not share ports (RELAY_ICE_PORT_BASE overrides the start).
+ */
+const portsPerRelay = Number(process.env.RELAY_ICE_PORTS ?? 200);
+const iceBase = Number(process.env.RELAY_ICE_PORT_BASE ?? 20000 + ((port % 30) * 2) * portsPerRelay);
 
 /** Edge settings passed through from the environment to the Worker's vars (see edge/config.ts). */
 const edgeVars = ['SESSION_TIMEOUT', 'RECLAIM_SESSION_TIMEOUT', 'CANDIDATES_TIMEOUT', 'ADMIN_SECRET', 'API_SECRET', 'TOKEN_AUTH', 'TOKEN_AUTH_SECRET', 'EVENTS_URL', 'SERVER_NAME', 'SHARD_COUNT', 'MAX_BODY_BYTES', 'STATUS_PERIOD', 'TEST_PLUGINS', 'LOG_LEVEL'];
@@ -32,7 +43,8 @@ function freePort(): Promise<number> {
 function stop(code = 0): void {
   if (stopping) return;
   stopping = true;
-  for (const c of children) {
+  // Relays first (they were started last), so they can hang up peers and tell the edge.
+  for (const c of [...children].reverse()) {
     if (c.pid && c.exitCode === null) {
       try {
         process.kill(-c.pid, 'SIGTERM');
@@ -57,6 +69,7 @@ async function startEdge(): Promise<void> {
   mkdirSync(state, { recursive: true });
   const args = ['wrangler', 'dev', '--port', String(port), '--ip', host, '--inspector-port', String(await freePort()), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', process.env.WRANGLER_LOG ?? 'warn'];
   for (const k of edgeVars) if (process.env[k] !== undefined) args.push('--var', `${k}:${process.env[k]}`);
+  args.push('--var', `RELAY_SECRET:${relaySecret}`);
   const child = spawn(resolve(root, 'node_modules/.bin/wrangler'), args.slice(1), {
     cwd: root,
     detached: true,
@@ -85,9 +98,60 @@ async function startEdge(): Promise<void> {
   throw new Error('edge did not answer within 60 s');
 }
 
+function startRelay(region: string, index: number): void {
+  const min = iceBase + index * portsPerRelay;
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'relay/main.ts')], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      RELAY_ID: `relay-${region}-${port}`,
+      RELAY_REGION: region,
+      RELAY_SECRET: relaySecret,
+      EDGE_URL: `http://${host}:${port}`,
+      RELAY_ICE_PORT_MIN: String(min),
+      RELAY_ICE_PORT_MAX: String(min + portsPerRelay - 1),
+      RELAY_HTTP_PORT: '0',
+      LOG_LEVEL: process.env.RELAY_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
+    },
+  });
+  children.push(child);
+  child.stdout!.on('data', (d: Buffer) => {
+    const text = d.toString();
+    const m = /"event":"listening".*?"httpPort":(\d+)/.exec(text);
+    if (m) {
+      const httpPort = Number(m[1]);
+      console.log(`relay relay-${region}-${port} region=${region} pid=${child.pid} http=http://${host}:${httpPort} ice=${min}-${min + portsPerRelay - 1}`);
+    }
+    if (process.env.STACK_VERBOSE) process.stdout.write(`[relay ${region}] ${text}`);
+  });
+  child.stderr!.on('data', (d) => process.stderr.write(`[relay ${region}] ${d}`));
+  child.once('exit', (code) => {
+    if (!stopping) process.stderr.write(`relay ${region} exited with ${code}\n`);
+  });
+}
+
+/** Waits until the edge's directory lists every relay we started. */
+async function relaysRegistered(expected: number): Promise<Array<{ relayId: string; region: string }>> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const health = (await (await fetch(`http://${host}:${port}/health`)).json()) as { relays: Array<{ relayId: string; region: string }> };
+      if (health.relays.length >= expected) return health.relays;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('relays did not register within 60 s');
+}
+
 try {
   await startEdge();
-  console.log(`ready janus=http://${host}:${port}/janus ws=ws://${host}:${port}/janus admin=http://${host}:${port}/admin`);
+  regions.forEach((region, i) => startRelay(region, i));
+  const relays = await relaysRegistered(regions.length);
+  console.log(`ready janus=http://${host}:${port}/janus ws=ws://${host}:${port}/janus admin=http://${host}:${port}/admin relays=${relays.map((r) => `${r.relayId}@${r.region}`).join(',')}`);
 } catch (err) {
   console.error(String(err));
   stop(1);

@@ -6,6 +6,7 @@ import type { Env } from '../env.js';
 import { EventSink } from '../events/eventSink.js';
 import { Logger } from '../log.js';
 import { shardName } from './ids.js';
+import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
 
 export interface Counts {
   sessions: number;
@@ -23,6 +24,7 @@ export class CoreCoordinator extends DurableObject<Env> {
   private readonly log: Logger;
   private readonly sink: EventSink;
   private settings!: SharedSettings;
+  private readonly relays = new RelayDirectory();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,6 +64,32 @@ export class CoreCoordinator extends DurableObject<Env> {
 
   async customEvent(schema: string, data: Record<string, unknown>): Promise<void> {
     this.sink.emit(EventType.EXTERNAL, { schema, data });
+  }
+
+  // ---- relay directory (fed by RelayLink objects)
+
+  async relayUp(entry: RelayEntry): Promise<void> {
+    this.relays.up(entry);
+  }
+
+  async relayHeartbeat(entry: RelayEntry): Promise<void> {
+    this.relays.heartbeat(entry);
+  }
+
+  async relayDraining(relayId: string, linkId: string): Promise<void> {
+    this.relays.draining(relayId, linkId);
+  }
+
+  async relayDown(relayId: string, linkId: string): Promise<void> {
+    this.relays.down(relayId, linkId);
+  }
+
+  async pickRelay(region?: string): Promise<RelayEntry | undefined> {
+    return this.relays.pick(region);
+  }
+
+  async listRelays(): Promise<RelayEntry[]> {
+    return this.relays.list();
   }
 
   override async alarm(): Promise<void> {

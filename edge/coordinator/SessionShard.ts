@@ -14,6 +14,13 @@ import type { HandleContext, Plugin } from '../plugins/plugin.js';
 import { pluginRegistry } from '../plugins/registry.js';
 import { newSessionId, randomSafeInt, shardName, shardOf } from './ids.js';
 import { deadlineOf, MAX_QUEUED_EVENTS, toRecord, type Handle, type Session, type SessionRecord, type Source } from './session.js';
+import type { Command, TrickleCandidate } from '../../shared/control/commands.js';
+import { trickleCandidateSchema } from '../../shared/control/commands.js';
+import type { PeerEvent } from '../../shared/control/events.js';
+import type { CommandOutcome } from '../relays/RelayLink.js';
+import { handlerEventsFor, janusMessageFor } from '../media/relayEvents.js';
+import { midsOf } from '../media/sdp.js';
+import type { MediaAccess } from '../plugins/plugin.js';
 
 /** How a session ends; every path runs `endSession`. */
 export type EndCause = 'destroyed' | 'timeout';
@@ -42,7 +49,11 @@ const WS_TAG_PREFIX = 'conn:';
 interface WsAttachment {
   connId: string;
   shard: number;
+  region?: string;
 }
+
+/** Client candidates kept per handle until its PeerConnection exists. */
+const MAX_PENDING_CANDIDATES = 64;
 
 /**
  * A session coordinator. Sessions are sharded by id (id mod SHARD_COUNT); each shard owns its
@@ -102,6 +113,7 @@ export class SessionShard extends DurableObject<Env> {
       lastActivity: Math.max(rec.lastActivity, Date.now() - 1000),
       timeout: rec.timeout,
       source: rec.source,
+      region: rec.region,
       transportGoneAt: rec.transportGoneAt,
       handles: new Map(),
       queue: [],
@@ -111,7 +123,7 @@ export class SessionShard extends DurableObject<Env> {
     for (const h of rec.handles) {
       const plugin = this.plugins.get(h.plugin);
       if (!plugin) continue;
-      s.handles.set(h.id, { ...h, plugin, ctx: this.handleContext(s, h.id, h.opaqueId) });
+      s.handles.set(h.id, { ...h, plugin, pendingCandidates: [], ctx: this.handleContext(s, h.id, h.opaqueId) });
     }
     return s;
   }
@@ -169,7 +181,7 @@ export class SessionShard extends DurableObject<Env> {
    * Handles one Janus API request addressed to this shard (a `create`, or a verb on one of its
    * sessions). `origin` is where the request came from, so `create`/`claim` know the session's source.
    */
-  async janus(raw: Record<string, unknown>, origin: Source, shard: number): Promise<JanusMessage> {
+  async janus(raw: Record<string, unknown>, origin: Source, shard: number, region?: string): Promise<JanusMessage> {
     this.bindShard(shard);
     let transaction: string | undefined;
     let sessionId: number | undefined;
@@ -177,21 +189,21 @@ export class SessionShard extends DurableObject<Env> {
       const env = parseJanus(envelopeSchema, raw);
       transaction = env.transaction;
       sessionId = env.session_id;
-      return await this.dispatch(env, raw, origin);
+      return await this.dispatch(env, raw, origin, region);
     } catch (err) {
       if (!(err instanceof JanusApiError)) this.log.error('request failed', { error: String(err) });
       return errorFrom(err, transaction ?? (typeof raw.transaction === 'string' ? raw.transaction : undefined), sessionId);
     }
   }
 
-  private async dispatch(env: Envelope, raw: Record<string, unknown>, origin: Source): Promise<JanusMessage> {
+  private async dispatch(env: Envelope, raw: Record<string, unknown>, origin: Source, region?: string): Promise<JanusMessage> {
     const verb = env.janus.toLowerCase();
     const tx = env.transaction;
     if (env.session_id === undefined && env.handle_id === undefined) {
       if (verb === 'info') return serverInfo(this.config, this.settings, this.plugins, tx);
       if (verb === 'ping') return reply('pong', tx);
       if (verb !== 'create') throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${env.janus}' at this path`);
-      return await this.create(env, raw, origin);
+      return await this.create(env, raw, origin, region);
     }
     const sid = env.session_id ?? 0;
     if (sid < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
@@ -240,7 +252,7 @@ export class SessionShard extends DurableObject<Env> {
     }
   }
 
-  private async create(env: Envelope, raw: Record<string, unknown>, origin: Source): Promise<JanusMessage> {
+  private async create(env: Envelope, raw: Record<string, unknown>, origin: Source, region?: string): Promise<JanusMessage> {
     if (!this.settings.acceptNewSessions) throw new JanusApiError(JanusError.NOT_ACCEPTING_SESSIONS);
     await checkRequestAuth(this.config, this.settings.tokens, env.apisecret, env.token);
     const { id: wanted } = parseJanus(createSchema, raw);
@@ -254,7 +266,7 @@ export class SessionShard extends DurableObject<Env> {
       while (this.sessions.has(id));
     }
     const now = Date.now();
-    const s: Session = { id, createdAt: now, lastActivity: now, source: origin, handles: new Map(), queue: [], pollers: new Set(), ending: false };
+    const s: Session = { id, createdAt: now, lastActivity: now, source: origin, region, handles: new Map(), queue: [], pollers: new Set(), ending: false };
     this.sessions.set(id, s);
     this.persist(s);
     this.scheduleAlarm(this.deadline(s));
@@ -270,7 +282,7 @@ export class SessionShard extends DurableObject<Env> {
     let id: number;
     do id = randomSafeInt();
     while (s.handles.has(id));
-    const h: Handle = { id, plugin, opaqueId: req.opaque_id, token: env.token, createdAt: Date.now(), hasPeer: false, ctx: this.handleContext(s, id, req.opaque_id) };
+    const h: Handle = { id, plugin, opaqueId: req.opaque_id, token: env.token, createdAt: Date.now(), hasPeer: false, pendingCandidates: [], ctx: this.handleContext(s, id, req.opaque_id) };
     try {
       await plugin.createHandle(h.ctx);
     } catch (err) {
@@ -291,8 +303,11 @@ export class SessionShard extends DurableObject<Env> {
       const type = jsep.type.toLowerCase();
       if (type !== 'offer' && type !== 'answer') throw new JanusApiError(JanusError.JSEP_UNKNOWN_TYPE, `JSEP error: unknown message type '${jsep.type}'`);
       if (!jsep.sdp.trimStart().startsWith('v=0')) throw new JanusApiError(JanusError.JSEP_INVALID_SDP, 'JSEP error: invalid SDP');
+      const mids = midsOf(jsep.sdp);
+      if (mids === undefined) throw new JanusApiError(JanusError.JSEP_INVALID_SDP, 'JSEP error: invalid SDP');
       // Without a PeerConnection nothing was offered to this handle yet.
       if (type === 'answer' && !h.hasPeer) throw new JanusApiError(JanusError.UNEXPECTED_ANSWER, 'Unexpected ANSWER (did we offer?)');
+      h.mids = mids;
       this.sink.emit(EventType.JSEP, { owner: 'remote', jsep: { type, sdp: jsep.sdp } }, { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
     }
     const result = await h.plugin.handleMessage(h.ctx, { transaction: env.transaction, body, jsep });
@@ -309,13 +324,40 @@ export class SessionShard extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Trickle is acknowledged at once (Janus does the same); candidates are checked here against the
+   * negotiated mids (466 for an unknown one) and forwarded to the relay without waiting for it, or
+   * kept until the PeerConnection exists. Bad entries inside a `candidates` array are skipped.
+   */
   private trickle(s: Session, h: Handle, raw: Record<string, unknown>, tx: string): JanusMessage {
     const t = parseJanus(trickleSchema, raw);
     if (t.candidate !== undefined && t.candidates !== undefined) throw new JanusApiError(JanusError.INVALID_JSON, "Can't have both candidate and candidates");
     if (t.candidate === undefined && t.candidates === undefined) throw new JanusApiError(JanusError.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (candidate|candidates)');
-    // Candidates before a PeerConnection exists are accepted and dropped, as Janus queues then expires them.
-    void h;
+    const list: TrickleCandidate[] = [];
+    if (t.candidate !== undefined) {
+      const c = t.candidate === null ? { completed: true as const } : t.candidate;
+      const problem = this.candidateProblem(h, c);
+      if (problem) throw new JanusApiError(JanusError.TRICKE_INVALID_STREAM, problem);
+      list.push(c);
+    } else {
+      for (const item of t.candidates!) {
+        const parsed = trickleCandidateSchema.safeParse(item);
+        if (parsed.success && !this.candidateProblem(h, parsed.data)) list.push(parsed.data);
+      }
+    }
+    for (const c of list) {
+      this.sink.emit(EventType.WEBRTC, 'completed' in c ? { 'remote-candidate': 'end-of-candidates' } : { 'remote-candidate': c.candidate, stream_id: 1, component_id: 1 }, { subtype: 3, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+      if (h.hasPeer && h.relay) void this.relayCommand(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
+      else if (h.pendingCandidates.length < MAX_PENDING_CANDIDATES) h.pendingCandidates.push(c);
+    }
     return reply('ack', tx, s.id);
+  }
+
+  private candidateProblem(h: Handle, c: TrickleCandidate): string | undefined {
+    if ('completed' in c || !h.mids) return undefined;
+    if (c.sdpMid != null && !h.mids.includes(c.sdpMid)) return `Invalid stream (no mid ${c.sdpMid})`;
+    if (c.sdpMid == null && c.sdpMLineIndex != null && c.sdpMLineIndex >= h.mids.length) return `Invalid stream (no m-line ${c.sdpMLineIndex})`;
+    return undefined;
   }
 
   private claim(s: Session, origin: Source, tx: string): JanusMessage {
@@ -329,9 +371,24 @@ export class SessionShard extends DurableObject<Env> {
     return reply('success', tx, s.id);
   }
 
+  /** Hangs up the handle's PeerConnection (API hangup, admin hangup_webrtc). */
   private hangup(s: Session, h: Handle, reason: string): void {
     if (!h.hasPeer) return;
+    this.releasePeer(h, reason);
+    this.peerGone(s, h, reason);
+  }
+
+  /** Tells the relay to close the PeerConnection; nothing waits for it. */
+  private releasePeer(h: Handle, reason: string): void {
+    if (h.relay) void this.relayCommand(h, { op: 'peer.hangup', sessionId: h.ctx.sessionId, handleId: h.id, reason });
+  }
+
+  /** The PeerConnection is gone, whichever side ended it: client told, plugin told, state cleared. */
+  private peerGone(s: Session, h: Handle, reason: string): void {
+    if (!h.hasPeer) return;
     h.hasPeer = false;
+    h.relay = undefined;
+    h.mids = undefined;
     this.persist(s);
     this.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
     this.sink.emit(EventType.WEBRTC, { connection: 'hangup', reason }, { subtype: 6, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
@@ -362,7 +419,9 @@ export class SessionShard extends DurableObject<Env> {
   private releaseHandle(s: Session, h: Handle, reason: string, notifyClient: boolean): void {
     s.handles.delete(h.id);
     if (h.hasPeer) {
+      this.releasePeer(h, reason);
       h.hasPeer = false;
+      h.relay = undefined;
       if (notifyClient) this.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
       runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
     }
@@ -393,7 +452,87 @@ export class SessionShard extends DurableObject<Env> {
       notifyEvent: (data) => {
         this.sink.emit(EventType.PLUGIN, { plugin: pkg(), data }, { sessionId, handleId, opaqueId });
       },
+      media: this.mediaAccess(sessionId, handleId),
     };
+  }
+
+  // ---------------------------------------------------------------- media on relays
+
+  private mediaAccess(sessionId: number, handleId: number): MediaAccess {
+    const find = () => {
+      const s = this.sessions.get(sessionId);
+      const h = s?.handles.get(handleId);
+      if (!s || !h || s.ending) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${sessionId}`);
+      return { s, h };
+    };
+    return {
+      get hasPeer() {
+        return find().h.hasPeer;
+      },
+      open: async (offer, options) => {
+        const { s, h } = find();
+        if (h.opening) await h.opening.catch(() => undefined);
+        if (h.hasPeer) throw new JanusApiError(JanusError.WEBRTC_STATE, 'PeerConnection already exists');
+        const opening = this.openPeer(s, h, offer, options);
+        h.opening = opening;
+        try {
+          return await opening;
+        } finally {
+          h.opening = undefined;
+        }
+      },
+      command: async (op, fields = {}) => {
+        const { h } = find();
+        if (h.opening) await h.opening.catch(() => undefined);
+        if (!h.hasPeer || !h.relay) throw new JanusApiError(JanusError.WEBRTC_STATE, 'No PeerConnection');
+        const out = await this.relayCommand(h, { ...fields, op, sessionId, handleId } as Command);
+        if (!out.ok) throw new JanusApiError(out.error.code, out.error.reason);
+        return out.result;
+      },
+    };
+  }
+
+  private async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const relay = await this.core().pickRelay(s.region);
+    if (!relay) throw new JanusApiError(JanusError.UNKNOWN, 'No media relay available');
+    h.relay = { relayId: relay.relayId, linkId: relay.linkId };
+    const cmd = { op: 'peer.create', sessionId: s.id, handleId: h.id, plugin: h.plugin.info.package, offer, options } as Command;
+    const out = await this.relayCommand(h, cmd);
+    const current = this.sessions.get(s.id)?.handles.get(h.id);
+    if (!out.ok) {
+      if (current) h.relay = undefined;
+      throw new JanusApiError(out.error.code, out.error.reason);
+    }
+    if (!current || s.ending) {
+      // The handle went away while the relay worked: release what was just made.
+      void this.relayCommand(h, { op: 'peer.hangup', sessionId: s.id, handleId: h.id, reason: 'Detach' });
+      throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, 'Handle detached during negotiation');
+    }
+    h.hasPeer = true;
+    this.persist(s);
+    for (const c of h.pendingCandidates.splice(0)) void this.relayCommand(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
+    return out.result;
+  }
+
+  private relayCommand(h: Handle, cmd: Command): Promise<CommandOutcome> {
+    const ref = h.relay;
+    if (!ref) return Promise.resolve({ ok: false, error: { code: JanusError.WEBRTC_STATE, reason: 'No PeerConnection' } });
+    const link = this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(ref.linkId));
+    return link.command(cmd).catch((err: unknown) => ({ ok: false as const, error: { code: JanusError.UNKNOWN, reason: `Relay unreachable: ${String(err)}` } }));
+  }
+
+  /** RPC from a RelayLink: an event about one PeerConnection on that relay. */
+  async relayEvent(sessionId: number, handleId: number, linkId: string, event: PeerEvent): Promise<void> {
+    const s = this.sessions.get(sessionId);
+    const h = s?.handles.get(handleId);
+    if (!s || !h || s.ending || h.relay?.linkId !== linkId) return;
+    for (const e of handlerEventsFor(event)) this.sink.emit(e.type, e.body, { subtype: e.subtype, sessionId, handleId, opaqueId: h.opaqueId });
+    if (event.kind === 'hangup') {
+      this.peerGone(s, h, event.reason);
+      return;
+    }
+    const m = janusMessageFor(sessionId, handleId, event);
+    if (m) this.deliver(s, m);
   }
 
   /** Sends an event to wherever the session's events go. Never awaits. */
@@ -497,13 +636,13 @@ export class SessionShard extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const connId = crypto.randomUUID();
     this.ctx.acceptWebSocket(pair[1], [WS_TAG_PREFIX + connId]);
-    pair[1].serializeAttachment({ connId, shard } satisfies WsAttachment);
+    pair[1].serializeAttachment({ connId, shard, region: request.headers.get('x-region') ?? undefined } satisfies WsAttachment);
     this.sink.emit(EventType.TRANSPORT, { transport: 'janus.transport.websockets', id: connId, data: { event: 'connected', admin_api: false, ip: request.headers.get('cf-connecting-ip') ?? '127.0.0.1' } });
     return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': 'janus-protocol' } });
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const { connId } = ws.deserializeAttachment() as WsAttachment;
+    const { connId, region } = ws.deserializeAttachment() as WsAttachment;
     const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
     let out: JanusMessage;
     if (text.length > this.config.maxBodyBytes) {
@@ -519,7 +658,7 @@ export class SessionShard extends DurableObject<Env> {
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         out = errorReply(JanusError.INVALID_JSON_OBJECT, 'JSON error: not an object');
       } else {
-        out = await this.route(parsed as Record<string, unknown>, { kind: 'ws', shard: this.shard, connId });
+        out = await this.route(parsed as Record<string, unknown>, { kind: 'ws', shard: this.shard, connId }, region);
       }
     }
     try {
@@ -530,17 +669,17 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   /** Sends a request that arrived on a WebSocket held here to the shard that owns its session. */
-  private async route(raw: Record<string, unknown>, origin: Source & { kind: 'ws' }): Promise<JanusMessage> {
+  private async route(raw: Record<string, unknown>, origin: Source & { kind: 'ws' }, region?: string): Promise<JanusMessage> {
     const sid = raw.session_id;
     let target = this.shard;
     if (typeof sid === 'number' && Number.isSafeInteger(sid) && sid > 0) target = shardOf(sid, this.config.shardCount);
     else if (sid === undefined && raw.handle_id === undefined && typeof raw.id === 'number' && Number.isSafeInteger(raw.id) && raw.id > 0) {
       target = shardOf(raw.id, this.config.shardCount);
     }
-    if (target === this.shard) return this.janus(raw, origin, this.shard);
+    if (target === this.shard) return this.janus(raw, origin, this.shard, region);
     let out: JanusMessage;
     try {
-      out = await this.shardStub(target).janus(raw, origin, target);
+      out = await this.shardStub(target).janus(raw, origin, target, region);
     } catch (err) {
       return errorFrom(err, typeof raw.transaction === 'string' ? raw.transaction : undefined);
     }
@@ -659,14 +798,14 @@ export class SessionShard extends DurableObject<Env> {
   /** Admin calls answer `{ok}` or `{error}` so Janus error codes survive the RPC boundary. */
   async admin(op: AdminOp): Promise<AdminResult> {
     try {
-      return { ok: this.runAdmin(op) };
+      return { ok: await this.runAdmin(op) };
     } catch (err) {
       if (err instanceof JanusApiError) return { error: { code: err.code, reason: err.message } };
       return { error: { code: 490, reason: String(err) } };
     }
   }
 
-  private runAdmin(op: AdminOp): Record<string, unknown> {
+  private async runAdmin(op: AdminOp): Promise<Record<string, unknown>> {
     const s = this.must(op.sessionId);
     switch (op.kind) {
       case 'destroy_session':
@@ -681,7 +820,7 @@ export class SessionShard extends DurableObject<Env> {
       case 'list_handles':
         return { handles: [...s.handles.keys()] };
       case 'handle_info':
-        return { info: this.handleInfo(s, this.mustHandle(s, op.handleId), op.pluginOnly) };
+        return { info: await this.handleInfo(s, this.mustHandle(s, op.handleId), op.pluginOnly) };
       case 'detach_handle':
         this.releaseHandle(s, this.mustHandle(s, op.handleId), 'Detach', true);
         this.persist(s);
@@ -692,7 +831,7 @@ export class SessionShard extends DurableObject<Env> {
     }
   }
 
-  private handleInfo(s: Session, h: Handle, pluginOnly: boolean): Record<string, unknown> {
+  private async handleInfo(s: Session, h: Handle, pluginOnly: boolean): Promise<Record<string, unknown>> {
     const pluginSpecific = h.plugin.queryHandle?.(h.ctx) ?? {};
     if (pluginOnly) return { plugin_specific: pluginSpecific };
     return {
@@ -707,9 +846,17 @@ export class SessionShard extends DurableObject<Env> {
       current_time: Date.now() * 1000,
       plugin: h.plugin.info.package,
       plugin_specific: pluginSpecific,
-      flags: { 'got-offer': false, 'got-answer': false, negotiated: false, ready: h.hasPeer, stopped: false, alert: false },
+      flags: { 'got-offer': h.mids !== undefined, 'got-answer': h.hasPeer, negotiated: h.hasPeer, ready: h.hasPeer, stopped: false, alert: false },
+      relay: h.relay?.relayId ?? null,
+      webrtc: h.hasPeer ? await this.peerInfo(h) : null,
       streams: [],
     };
+  }
+
+  /** ICE/DTLS state, selected pair and packet counters, asked of the relay holding the peer. */
+  private async peerInfo(h: Handle): Promise<Record<string, unknown>> {
+    const out = await this.relayCommand(h, { op: 'peer.info', sessionId: h.ctx.sessionId, handleId: h.id });
+    return out.ok ? out.result : { error: out.error.reason };
   }
 }
 

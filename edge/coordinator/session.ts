@@ -1,4 +1,5 @@
 import type { JanusMessage } from '../core/replies.js';
+import type { TrickleCandidate } from '../../shared/control/commands.js';
 import type { HandleContext, Plugin } from '../plugins/plugin.js';
 
 /**
@@ -15,7 +16,20 @@ export interface Handle {
   createdAt: number;
   /** True while the handle has a PeerConnection on a relay. */
   hasPeer: boolean;
+  /** The relay holding the PeerConnection, and its link object. */
+  relay?: RelayRef;
+  /** The mids of the last offer or answer the client sent, to check trickled candidates. */
+  mids?: string[];
+  /** Client candidates that arrived before the PeerConnection existed (bounded). */
+  pendingCandidates: TrickleCandidate[];
+  /** The PeerConnection being placed, so a second offer waits for the first. */
+  opening?: Promise<unknown>;
   ctx: HandleContext;
+}
+
+export interface RelayRef {
+  relayId: string;
+  linkId: string;
 }
 
 export interface Session {
@@ -25,6 +39,8 @@ export interface Session {
   /** Per-session override of session_timeout (admin set_session_timeout); undefined = global. */
   timeout?: number;
   source: Source;
+  /** The client's region (`?region=`, `x-region`, or Cloudflare's location); picks relays. */
+  region?: string;
   /** Set when the source WebSocket closed and reclaim_session_timeout keeps the session alive. */
   transportGoneAt?: number;
   handles: Map<number, Handle>;
@@ -41,8 +57,9 @@ export interface SessionRecord {
   lastActivity: number;
   timeout?: number;
   source: Source;
+  region?: string;
   transportGoneAt?: number;
-  handles: { id: number; plugin: string; opaqueId?: string; token?: string; createdAt: number; hasPeer: boolean }[];
+  handles: { id: number; plugin: string; opaqueId?: string; token?: string; createdAt: number; hasPeer: boolean; relay?: RelayRef }[];
 }
 
 export function toRecord(s: Session): SessionRecord {
@@ -52,6 +69,7 @@ export function toRecord(s: Session): SessionRecord {
     lastActivity: s.lastActivity,
     timeout: s.timeout,
     source: s.source,
+    region: s.region,
     transportGoneAt: s.transportGoneAt,
     handles: [...s.handles.values()].map((h) => ({
       id: h.id,
@@ -60,6 +78,7 @@ export function toRecord(s: Session): SessionRecord {
       token: h.token,
       createdAt: h.createdAt,
       hasPeer: h.hasPeer,
+      relay: h.relay,
     })),
   };
 }

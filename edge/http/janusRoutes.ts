@@ -27,6 +27,9 @@ janusRoutes.get('/', async (c) => {
   const shard = shardForRequest(config, {});
   const headers = new Headers(c.req.raw.headers);
   headers.set('x-shard', String(shard));
+  const region = regionOf(c);
+  if (region) headers.set('x-region', region);
+  else headers.delete('x-region');
   return shardStub(c.env, shard).fetch(new Request(c.req.raw.url, { headers }));
 });
 
@@ -83,8 +86,19 @@ async function forward(c: Ctx, body: Record<string, unknown>) {
   const sid = typeof body.session_id === 'number' && Number.isSafeInteger(body.session_id) ? body.session_id : undefined;
   const shard = shardForRequest(config, body, sid);
   try {
-    return json(c, await shardStub(c.env, shard).janus(body, { kind: 'http' }, shard));
+    return json(c, await shardStub(c.env, shard).janus(body, { kind: 'http' }, shard, regionOf(c)));
   } catch (err) {
     return json(c, errorFrom(err, typeof body.transaction === 'string' ? body.transaction : undefined));
   }
+}
+
+/**
+ * The client's region, which picks the relays for its PeerConnections: `?region=` or `x-region` where
+ * a client (or a test) says so, else Cloudflare's view of where the request came from.
+ */
+function regionOf(c: Ctx): string | undefined {
+  const explicit = c.req.query('region') ?? c.req.header('x-region');
+  if (explicit && /^[a-z0-9-]{1,32}$/i.test(explicit)) return explicit.toLowerCase();
+  const cf = (c.req.raw as { cf?: { continent?: string } }).cf;
+  return cf?.continent?.toLowerCase();
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { Plugin, PluginResult } from './plugin.js';
+import { JanusApiError } from '../../shared/janus/errors.js';
+import type { Jsep } from '../../shared/janus/requests.js';
+import type { HandleContext, Plugin, PluginMessage, PluginResult } from './plugin.js';
 
 /** EchoTest error codes (janus_echotest.c). */
 export const EchoTestError = { NO_MESSAGE: 411, INVALID_JSON: 412, INVALID_ELEMENT: 413, INVALID_SDP: 414, MEDIA: 415 } as const;
@@ -15,6 +17,34 @@ const echoRequest = z.object({
   temporal: z.number().int().min(0).max(2).optional(),
   fallback: z.number().int().nonnegative().optional(),
 });
+
+/** Applies one request: settings, and an offer (new or renegotiating) or an answer. */
+async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep | undefined> {
+  const parsed = echoRequest.safeParse(message.body);
+  if (!parsed.success) throw new JanusApiError(EchoTestError.INVALID_ELEMENT, validationError(parsed.error.issues[0]!));
+  const { record, filename: _f, fallback: _fb, ...settings } = parsed.data;
+  if (record) throw new JanusApiError(EchoTestError.INVALID_ELEMENT, 'Recording is not supported yet');
+  let answer: Jsep | undefined;
+  let configured = false;
+  const jsep = message.jsep;
+  if (jsep?.type === 'offer') {
+    let result: Record<string, unknown>;
+    if (ctx.media.hasPeer) result = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
+    else {
+      // The relay's answer carries its candidates, as Janus's does without full-trickle.
+      result = await ctx.media.open({ sdp: jsep.sdp }, settings);
+      configured = true;
+    }
+    answer = result.answer as Jsep;
+  } else if (jsep?.type === 'answer') {
+    await ctx.media.command('peer.answer', { sdp: jsep.sdp });
+  }
+  if (Object.keys(settings).length > 0) {
+    if (ctx.media.hasPeer && !configured) await ctx.media.command('echo.configure', settings);
+    ctx.notifyEvent({ audio_active: settings.audio ?? true, video_active: settings.video ?? true, bitrate: settings.bitrate ?? 0 });
+  }
+  return answer;
+}
 
 function validationError(issue: z.core.$ZodIssue): string {
   const field = issue.path.join('.');
@@ -37,24 +67,15 @@ export const echoTest: Plugin = {
   },
   createHandle() {},
   handleMessage(ctx, message): PluginResult {
-    const parsed = echoRequest.safeParse(message.body);
-    // Janus's echotest validates inside its handler thread and reports problems as events.
-    queueMicrotask(() => {
-      if (!parsed.success) {
-        ctx.pushEvent({ echotest: 'event', error_code: EchoTestError.INVALID_ELEMENT, error: validationError(parsed.error.issues[0]!) }, undefined, message.transaction);
-        return;
-      }
-      if (parsed.data.record) {
-        ctx.pushEvent({ echotest: 'event', error_code: EchoTestError.INVALID_ELEMENT, error: 'Recording is not supported yet' }, undefined, message.transaction);
-        return;
-      }
-      if (message.jsep) {
-        ctx.pushEvent({ echotest: 'event', error_code: EchoTestError.MEDIA, error: 'No media relay available' }, undefined, message.transaction);
-        return;
-      }
-      ctx.pushEvent({ echotest: 'event', result: 'ok' }, undefined, message.transaction);
-      ctx.notifyEvent({ audio_active: parsed.data.audio ?? true, video_active: parsed.data.video ?? true });
-    });
+    // Janus's echotest works in its own thread and reports the outcome as an event: so do we, so the
+    // API never waits on the relay.
+    void handle(ctx, message).then(
+      (jsep) => ctx.pushEvent({ echotest: 'event', result: 'ok' }, jsep, message.transaction),
+      (err: unknown) => {
+        const code = err instanceof JanusApiError ? err.code : EchoTestError.MEDIA;
+        ctx.pushEvent({ echotest: 'event', error_code: code, error: err instanceof Error ? err.message : String(err) }, undefined, message.transaction);
+      },
+    );
     return { kind: 'ack' };
   },
   hangupMedia(ctx) {

@@ -9,6 +9,21 @@ export interface HandleContext {
   pushEvent(data: Record<string, unknown>, jsep?: Jsep, transaction?: string): void;
   /** Emits a type-64 plugin event to the event handlers. */
   notifyEvent(data: Record<string, unknown>): void;
+  /** This handle's PeerConnection on a relay. */
+  readonly media: MediaAccess;
+}
+
+/**
+ * A plugin's access to its handle's PeerConnection. The core picks the relay (least loaded in the
+ * client's region), forwards trickled candidates and relay events, and hangs the peer up when the
+ * handle or session ends; the plugin only negotiates. Failures throw JanusApiError.
+ */
+export interface MediaAccess {
+  readonly hasPeer: boolean;
+  /** Places the PeerConnection on a relay: with the client's offer (answer back) or without (relay offer back). */
+  open(offer: { sdp: string } | undefined, options: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Runs a command on the relay that holds the PeerConnection (`peer.offer`, `peer.answer`, `echo.configure`, …). */
+  command(op: string, fields?: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 export interface PluginMessage {

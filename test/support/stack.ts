@@ -6,8 +6,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
+export interface StackRelay {
+  id: string;
+  region: string;
+  pid: number;
+  httpUrl: string;
+}
+
 export interface Stack {
   port: number;
+  relays: StackRelay[];
   httpUrl: string; // http://127.0.0.1:PORT/janus
   wsUrl: string; // ws://127.0.0.1:PORT/janus
   adminUrl: string; // http://127.0.0.1:PORT/admin
@@ -29,12 +37,15 @@ export function freePort(): Promise<number> {
 
 const root = resolve(import.meta.dirname, '..', '..');
 
-/** `env` holds edge settings (SESSION_TIMEOUT, EVENTS_URL, TEST_PLUGINS, ...) as in edge/config.ts. */
+/**
+ * `env` holds edge settings (SESSION_TIMEOUT, EVENTS_URL, TEST_PLUGINS, ...) as in edge/config.ts,
+ * and RELAY_REGIONS (default one relay in region "local").
+ */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'scripts/start.ts')], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: { ...process.env, LOG_LEVEL: 'warn', RELAY_LOG_LEVEL: 'error', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -42,7 +53,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     const timer = setTimeout(() => rej(new Error(`stack did not start:\n${out}`)), 90_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('ready')) {
+      if (/^ready /m.test(out)) {
         clearTimeout(timer);
         res();
       }
@@ -56,8 +67,11 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     });
   });
   const base = `127.0.0.1:${port}`;
+  const relays: StackRelay[] = [];
+  for (const m of out.matchAll(/^relay (\S+) region=(\S+) pid=(\d+) http=(\S+)/gm)) relays.push({ id: m[1]!, region: m[2]!, pid: Number(m[3]), httpUrl: m[4]! });
   return {
     port,
+    relays,
     baseUrl: `http://${base}`,
     httpUrl: `http://${base}/janus`,
     wsUrl: `ws://${base}/janus`,

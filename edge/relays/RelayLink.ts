@@ -1,0 +1,194 @@
+import { DurableObject } from 'cloudflare:workers';
+import { computeProof } from '../../shared/control/auth.js';
+import type { Command } from '../../shared/control/commands.js';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, parseRelayMessage, type EdgeMessageInput, type RegisterMessage } from '../../shared/control/messages.js';
+import { loadConfig, type EdgeConfig } from '../config.js';
+import { shardName, shardOf } from '../coordinator/ids.js';
+import type { Env } from '../env.js';
+import { Logger } from '../log.js';
+
+/** What `command` answers: the relay's result, or a Janus error code and reason. */
+export type CommandOutcome = { ok: true; result: Record<string, unknown> } | { ok: false; error: { code: number; reason: string } };
+
+const COMMAND_TIMEOUT_MS = 10_000;
+
+interface LinkState {
+  linkId: string;
+  relay?: Omit<RegisterMessage, 'type' | 'nonce' | 'version'>;
+  welcomed: boolean;
+  lastSeen: number;
+}
+
+/**
+ * One connected relay. The relay holds a WebSocket to this object (opened at `/relay/connect` with
+ * the shared secret as a bearer token); the object proves it knows the secret too (HMAC of the
+ * relay's nonce), forwards commands from session shards and routes the relay's events back to the
+ * shard that owns each session. It tracks which PeerConnections live on the relay so that losing the
+ * relay — its socket closing, or no heartbeat for HEARTBEAT_TIMEOUT_MS — hangs up each of them.
+ */
+export class RelayLink extends DurableObject<Env> {
+  private readonly config: EdgeConfig;
+  private readonly log: Logger;
+  private state: LinkState = { linkId: '', welcomed: false, lastSeen: 0 };
+  /** `${sessionId}:${handleId}` of every PeerConnection on this relay. */
+  private readonly peers = new Set<string>();
+  private readonly pending = new Map<string, { resolve: (o: CommandOutcome) => void; timer: ReturnType<typeof setTimeout> }>();
+  private nextId = 0;
+  private dropped = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = loadConfig(env);
+    this.log = new Logger(this.config.logLevel, 'relay-link');
+    ctx.blockConcurrencyWhile(async () => {
+      this.state = (await ctx.storage.get<LinkState>('state')) ?? this.state;
+      const peers = await ctx.storage.get<string[]>('peers');
+      for (const p of peers ?? []) this.peers.add(p);
+      this.dropped = (await ctx.storage.get<boolean>('dropped')) ?? false;
+    });
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const linkId = request.headers.get('x-link-id') ?? '';
+    if (this.ctx.getWebSockets().length > 0 || this.dropped) return new Response('link in use', { status: 409 });
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    this.state = { linkId, welcomed: false, lastSeen: Date.now() };
+    await this.ctx.storage.put('state', this.state);
+    await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_TIMEOUT_MS);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (this.dropped) return;
+    const parsed = parseRelayMessage(typeof data === 'string' ? data : new TextDecoder().decode(data));
+    if (!parsed.ok) {
+      this.log.warn('bad control frame from relay', { code: parsed.code, reason: parsed.reason });
+      return;
+    }
+    const m = parsed.message;
+    this.state.lastSeen = Date.now();
+    if (m.type === 'register') {
+      const { type: _t, nonce, version: _v, ...relay } = m;
+      this.state.relay = relay;
+      this.state.welcomed = true;
+      await this.ctx.storage.put('state', this.state);
+      this.send(ws, { type: 'welcome', proof: await computeProof(this.config.relaySecret!, nonce) });
+      await this.directory().relayUp({ ...relay, linkId: this.state.linkId, peers: this.peers.size });
+      this.log.info('relay registered', { relay: relay.relayId, region: relay.region });
+      return;
+    }
+    if (!this.state.welcomed) return;
+    switch (m.type) {
+      case 'heartbeat':
+        await this.directory().relayHeartbeat({ ...this.state.relay!, load: m.load, linkId: this.state.linkId, peers: m.peers });
+        return;
+      case 'draining':
+        await this.directory().relayDraining(this.state.relay!.relayId, this.state.linkId);
+        return;
+      case 'reply': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        p.resolve(m.ok ? { ok: true, result: m.result } : { ok: false, error: m.error });
+        return;
+      }
+      case 'event': {
+        if (m.event.kind === 'hangup') this.forgetPeer(m.sessionId, m.handleId);
+        const shard = this.env.SESSION_SHARD.get(this.env.SESSION_SHARD.idFromName(shardName(shardOf(m.sessionId, this.config.shardCount))));
+        await shard.relayEvent(m.sessionId, m.handleId, this.state.linkId, m.event).catch((err) => this.log.warn('event delivery failed', { error: String(err) }));
+        return;
+      }
+    }
+  }
+
+  /** RPC from a session shard: run one command on the relay. */
+  async command(cmd: Command): Promise<CommandOutcome> {
+    const [ws] = this.ctx.getWebSockets();
+    if (!ws || this.dropped || !this.state.welcomed) return { ok: false, error: { code: 490, reason: 'Relay unavailable' } };
+    const id = `c${++this.nextId}`;
+    const outcome = await new Promise<CommandOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ ok: false, error: { code: 490, reason: 'Relay did not answer' } });
+      }, COMMAND_TIMEOUT_MS);
+      this.pending.set(id, { resolve, timer });
+      this.send(ws, { type: 'cmd', id, cmd });
+    });
+    if (outcome.ok && cmd.op === 'peer.create') this.rememberPeer(cmd.sessionId, cmd.handleId);
+    if (cmd.op === 'peer.hangup') this.forgetPeer(cmd.sessionId, cmd.handleId);
+    return outcome;
+  }
+
+  override async webSocketClose(): Promise<void> {
+    await this.drop('control socket closed');
+  }
+
+  override async webSocketError(): Promise<void> {
+    await this.drop('control socket error');
+  }
+
+  override async alarm(): Promise<void> {
+    if (this.dropped) return;
+    if (Date.now() - this.state.lastSeen > HEARTBEAT_TIMEOUT_MS) {
+      await this.drop('heartbeat timeout');
+      return;
+    }
+    await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_INTERVAL_MS);
+  }
+
+  /** The relay is gone: every PeerConnection on it is hung up and the directory forgets it. */
+  private async drop(why: string): Promise<void> {
+    if (this.dropped) return;
+    this.dropped = true;
+    await this.ctx.storage.put('dropped', true);
+    this.log.warn('relay dropped', { relay: this.state.relay?.relayId, why });
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(1011, why);
+      } catch {
+        // already closed
+      }
+    }
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ ok: false, error: { code: 490, reason: 'Relay lost' } });
+    }
+    this.pending.clear();
+    if (this.state.relay) await this.directory().relayDown(this.state.relay.relayId, this.state.linkId);
+    const peers = [...this.peers];
+    this.peers.clear();
+    await Promise.all(
+      peers.map((key) => {
+        const [sid, hid] = key.split(':').map(Number) as [number, number];
+        const shard = this.env.SESSION_SHARD.get(this.env.SESSION_SHARD.idFromName(shardName(shardOf(sid, this.config.shardCount))));
+        return shard.relayEvent(sid, hid, this.state.linkId, { kind: 'hangup', reason: 'Relay lost' }).catch(() => undefined);
+      }),
+    );
+    await this.ctx.storage.deleteAll();
+    await this.ctx.storage.deleteAlarm();
+    this.dropped = true;
+  }
+
+  private rememberPeer(sessionId: number, handleId: number): void {
+    this.peers.add(`${sessionId}:${handleId}`);
+    void this.ctx.storage.put('peers', [...this.peers], { allowUnconfirmed: true });
+  }
+
+  private forgetPeer(sessionId: number, handleId: number): void {
+    if (this.peers.delete(`${sessionId}:${handleId}`)) void this.ctx.storage.put('peers', [...this.peers], { allowUnconfirmed: true });
+  }
+
+  private send(ws: WebSocket, m: EdgeMessageInput): void {
+    try {
+      ws.send(JSON.stringify(m));
+    } catch {
+      // closed; the close handler drops the relay
+    }
+  }
+
+  private directory() {
+    return this.env.CORE.get(this.env.CORE.idFromName('core'));
+  }
+}

@@ -1,0 +1,59 @@
+/** A relay as the edge knows it: where it is, how to reach its link object, how busy it is. */
+export interface RelayEntry {
+  relayId: string;
+  region: string;
+  address: string;
+  capacity: number;
+  load: number;
+  peers: number;
+  /** Durable Object id (hex) of its RelayLink. */
+  linkId: string;
+  draining?: boolean;
+  lastSeen?: number;
+}
+
+/** Entries silent for longer than this are not offered for new PeerConnections. */
+const STALE_MS = 5_000;
+
+/**
+ * The relays currently connected, kept by the core coordinator from their links' register and
+ * heartbeat messages. `pick` chooses the least loaded relay in the client's region, falling back to
+ * the least loaded anywhere when the region has none.
+ */
+export class RelayDirectory {
+  private readonly relays = new Map<string, RelayEntry>();
+
+  up(entry: RelayEntry, now = Date.now()): void {
+    this.relays.set(entry.relayId, { ...entry, lastSeen: now });
+  }
+
+  /** Refreshes a relay; a reconnected relay's new link simply replaces the old one's entry. */
+  heartbeat(entry: RelayEntry, now = Date.now()): void {
+    const known = this.relays.get(entry.relayId);
+    const draining = known?.linkId === entry.linkId ? known.draining : false;
+    this.relays.set(entry.relayId, { ...entry, draining, lastSeen: now });
+  }
+
+  draining(relayId: string, linkId: string): void {
+    const r = this.relays.get(relayId);
+    if (r && r.linkId === linkId) r.draining = true;
+  }
+
+  down(relayId: string, linkId: string): void {
+    if (this.relays.get(relayId)?.linkId === linkId) this.relays.delete(relayId);
+  }
+
+  list(): RelayEntry[] {
+    return [...this.relays.values()];
+  }
+
+  pick(region: string | undefined, now = Date.now()): RelayEntry | undefined {
+    const live = this.list().filter((r) => !r.draining && (r.lastSeen ?? 0) > now - STALE_MS && r.peers < r.capacity);
+    const local = region ? live.filter((r) => r.region === region) : [];
+    const pool = local.length > 0 ? local : live;
+    let best: RelayEntry | undefined;
+    for (const r of pool) if (!best || r.peers / Math.max(1, r.capacity) < best.peers / Math.max(1, best.capacity)) best = r;
+    if (best) best.peers++; // count the placement until the next heartbeat corrects it
+    return best;
+  }
+}

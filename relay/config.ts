@@ -1,0 +1,98 @@
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { defaultLogLevel, logLevels, type LogLevel } from './logger.js';
+
+const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+const ipv4 = z.string().refine((v) => isIP(v) === 4, 'must be an IPv4 address');
+
+/** The relay's environment (all validated; unknown variables are ignored). */
+export const envSchema = z
+  .object({
+    RELAY_ID: z.string().min(1).max(128).default(`relay-${hostname()}`),
+    RELAY_REGION: z.string().min(1).max(64).default('local'),
+    /** The IP put in ICE candidates (NAT 1:1 mapping). */
+    RELAY_ANNOUNCED_ADDRESS: ipv4.default('127.0.0.1'),
+    /** The IP the ICE sockets and the HTTP server bind to. */
+    RELAY_BIND_ADDRESS: ipv4.default('127.0.0.1'),
+    RELAY_ICE_PORT_MIN: port(40000).pipe(z.number().min(1024)),
+    RELAY_ICE_PORT_MAX: port(40999).pipe(z.number().min(1025)),
+    RELAY_SECRET: z.string().min(8, 'RELAY_SECRET must be at least 8 characters'),
+    EDGE_URL: z
+      .string()
+      .url()
+      .refine((u) => /^(wss?|https?):\/\//.test(u), 'EDGE_URL must be ws(s):// or http(s)://'),
+    RELAY_HTTP_PORT: port(0),
+    /** Max concurrent PeerConnections (also bounded by the ICE port range). */
+    RELAY_CAPACITY: z.coerce.number().int().positive().max(100_000).default(500),
+    /** Seconds between `stats` events per peer (Janus stats_period); 0 = off. */
+    RELAY_STATS_PERIOD: z.coerce.number().int().nonnegative().max(3600).default(1),
+    /** Seconds without packets before `media` receiving=false (Janus no_media_timer). */
+    RELAY_NO_MEDIA_TIMER: z.coerce.number().positive().max(60).default(1),
+    LOG_LEVEL: z.enum(logLevels).optional(),
+  })
+  .refine((c) => c.RELAY_ICE_PORT_MIN < c.RELAY_ICE_PORT_MAX, {
+    message: 'RELAY_ICE_PORT_MIN must be below RELAY_ICE_PORT_MAX',
+    path: ['RELAY_ICE_PORT_MIN'],
+  })
+  .refine((c) => c.RELAY_ICE_PORT_MAX - c.RELAY_ICE_PORT_MIN <= 20_000, {
+    message: 'the ICE port range must span at most 20000 ports',
+    path: ['RELAY_ICE_PORT_MAX'],
+  });
+
+export interface RelayConfig {
+  relayId: string;
+  region: string;
+  announcedAddress: string;
+  bindAddress: string;
+  icePortRange: [number, number];
+  secret: string;
+  /** ws(s):// URL of `/relay/connect`. */
+  connectUrl: string;
+  httpPort: number;
+  capacity: number;
+  statsPeriodSec: number;
+  noMediaTimerSec: number;
+  logLevel: LogLevel;
+  /** Heartbeat interval (1 s; the edge drops relays silent for >3 s). */
+  heartbeatMs: number;
+  /** Reconnect backoff bounds. */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+}
+
+export class ConfigError extends Error {}
+
+export function connectUrlOf(edgeUrl: string): string {
+  const u = new URL(edgeUrl);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  if (u.protocol === 'https:') u.protocol = 'wss:';
+  u.pathname = u.pathname.replace(/\/+$/, '') + '/relay/connect';
+  return u.toString();
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid relay configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    relayId: e.RELAY_ID,
+    region: e.RELAY_REGION,
+    announcedAddress: e.RELAY_ANNOUNCED_ADDRESS,
+    bindAddress: e.RELAY_BIND_ADDRESS,
+    icePortRange: [e.RELAY_ICE_PORT_MIN, e.RELAY_ICE_PORT_MAX],
+    secret: e.RELAY_SECRET,
+    connectUrl: connectUrlOf(e.EDGE_URL),
+    httpPort: e.RELAY_HTTP_PORT,
+    capacity: e.RELAY_CAPACITY,
+    statsPeriodSec: e.RELAY_STATS_PERIOD,
+    noMediaTimerSec: e.RELAY_NO_MEDIA_TIMER,
+    logLevel: e.LOG_LEVEL ?? defaultLogLevel(env),
+    heartbeatMs: 1000,
+    reconnectMinMs: 250,
+    reconnectMaxMs: 10_000,
+  };
+}

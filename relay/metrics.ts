@@ -1,0 +1,93 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/** Media counters; kept per mid on the hot path and summed when scraped. */
+export interface MediaCounters {
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  nacksIn: number;
+  nacksOut: number;
+  plisIn: number;
+  plisOut: number;
+}
+
+export const zeroCounters = (): MediaCounters => ({
+  packetsIn: 0,
+  bytesIn: 0,
+  packetsOut: 0,
+  bytesOut: 0,
+  nacksIn: 0,
+  nacksOut: 0,
+  plisIn: 0,
+  plisOut: 0,
+});
+
+export function addCounters(into: MediaCounters, from: MediaCounters): void {
+  into.packetsIn += from.packetsIn;
+  into.bytesIn += from.bytesIn;
+  into.packetsOut += from.packetsOut;
+  into.bytesOut += from.bytesOut;
+  into.nacksIn += from.nacksIn;
+  into.nacksOut += from.nacksOut;
+  into.plisIn += from.plisIn;
+  into.plisOut += from.plisOut;
+}
+
+/** Event-loop lag: p99 of the loop delay over the last sampling window, in ms. */
+export class LagMonitor {
+  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private last = 0;
+
+  start(): void {
+    this.histogram.enable();
+  }
+  stop(): void {
+    this.histogram.disable();
+  }
+  /** Closes the current window (call about once a second). */
+  sample(): number {
+    const p99 = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
+    // monitorEventLoopDelay includes the sampling resolution itself; report only the excess.
+    this.last = Math.max(0, Math.round((p99 - 10) * 100) / 100);
+    this.histogram.reset();
+    return this.last;
+  }
+  get lagMs(): number {
+    return this.last;
+  }
+}
+
+export interface MetricsSnapshot {
+  peers: number;
+  peersCreatedTotal: number;
+  portsInUse: number;
+  portsTotal: number;
+  eventLoopLagMs: number;
+  counters: MediaCounters;
+  controlConnected: boolean;
+}
+
+/** Renders the Prometheus text exposition format (0.0.4). */
+export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
+  const label = `{relay="${relayId.replace(/["\\\n]/g, '_')}"}`;
+  const lines: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${label} ${value}`);
+  };
+  metric('relay_peers', 'gauge', 'Live PeerConnections.', s.peers);
+  metric('relay_peers_created_total', 'counter', 'PeerConnections created since start.', s.peersCreatedTotal);
+  metric('relay_ports_in_use', 'gauge', 'ICE UDP ports bound from the configured range.', s.portsInUse);
+  metric('relay_ports_total', 'gauge', 'Size of the configured ICE port range.', s.portsTotal);
+  metric('relay_event_loop_lag_ms', 'gauge', 'Event loop delay p99 over the last second, in ms.', s.eventLoopLagMs);
+  metric('relay_control_connected', 'gauge', '1 when the control socket to the edge is welcomed.', s.controlConnected ? 1 : 0);
+  metric('relay_rtp_packets_in_total', 'counter', 'RTP packets received from clients.', s.counters.packetsIn);
+  metric('relay_rtp_bytes_in_total', 'counter', 'RTP bytes received from clients.', s.counters.bytesIn);
+  metric('relay_rtp_packets_out_total', 'counter', 'RTP packets sent to clients.', s.counters.packetsOut);
+  metric('relay_rtp_bytes_out_total', 'counter', 'RTP bytes sent to clients.', s.counters.bytesOut);
+  metric('relay_nacks_in_total', 'counter', 'NACK feedback received from clients.', s.counters.nacksIn);
+  metric('relay_nacks_out_total', 'counter', 'NACK feedback sent to clients.', s.counters.nacksOut);
+  metric('relay_plis_in_total', 'counter', 'PLI feedback received from clients.', s.counters.plisIn);
+  metric('relay_plis_out_total', 'counter', 'PLI feedback sent to clients.', s.counters.plisOut);
+  return lines.join('\n') + '\n';
+}

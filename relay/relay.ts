@@ -1,0 +1,144 @@
+import type { PeerEvent } from '../shared/control/events.js';
+import { executeCommand, type CommandContext } from './commands.js';
+import type { RelayConfig } from './config.js';
+import { ControlConnection } from './control.js';
+import { HttpServer } from './http.js';
+import { createLogger, type Logger } from './logger.js';
+import { LagMonitor, renderPrometheus, type MetricsSnapshot } from './metrics.js';
+import { installPortAllocator, PortPool } from './ports.js';
+import { PeerRegistry } from './registry.js';
+import { census } from './resources.js';
+
+/** The relay process: peers, port pool, control connection to the edge, health/metrics server. */
+export class Relay {
+  readonly logger: Logger;
+  readonly ports: PortPool;
+  readonly registry: PeerRegistry;
+  readonly control: ControlConnection;
+  private readonly http: HttpServer;
+  private readonly lag = new LagMonitor();
+  private readonly uninstallPorts: () => void;
+  private draining = false;
+  private stopped: Promise<void> | undefined;
+  httpPort = 0;
+
+  constructor(
+    readonly config: RelayConfig,
+    logger?: Logger,
+  ) {
+    this.logger = logger ?? createLogger(config.logLevel, { relay: config.relayId });
+    this.ports = new PortPool(config.icePortRange[0], config.icePortRange[1]);
+    this.uninstallPorts = installPortAllocator(this.ports, this.logger);
+    this.registry = new PeerRegistry({
+      network: { bindAddress: config.bindAddress, announcedAddress: config.announcedAddress, icePortRange: config.icePortRange },
+      logger: this.logger,
+      noMediaTimerSec: config.noMediaTimerSec,
+      statsPeriodSec: config.statsPeriodSec,
+      emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
+      onSecond: () => this.lag.sample(),
+    });
+    const ctx: CommandContext = {
+      registry: this.registry,
+      ports: this.ports,
+      capacity: config.capacity,
+      logger: this.logger,
+      isDraining: () => this.draining,
+      emitCandidates: (sessionId, handleId, candidates) => {
+        for (const candidate of candidates) this.emit(sessionId, handleId, { kind: 'candidate', candidate });
+      },
+    };
+    this.control = new ControlConnection({
+      url: config.connectUrl,
+      secret: config.secret,
+      heartbeatMs: config.heartbeatMs,
+      reconnectMinMs: config.reconnectMinMs,
+      reconnectMaxMs: config.reconnectMaxMs,
+      logger: this.logger,
+      registration: () => ({
+        relayId: config.relayId,
+        region: config.region,
+        address: config.announcedAddress,
+        capacity: config.capacity,
+        load: this.load(),
+      }),
+      heartbeat: () => ({
+        load: this.load(),
+        peers: this.registry.size,
+        portsInUse: this.ports.inUse,
+        eventLoopLagMs: this.lag.lagMs,
+      }),
+      execute: (cmd) => executeCommand(ctx, cmd),
+    });
+    this.http = new HttpServer(
+      {
+        health: () => this.health(),
+        metrics: () => renderPrometheus(this.snapshot(), config.relayId),
+        resources: (gc) => {
+          const g = (globalThis as { gc?: () => void }).gc;
+          if (gc && g) g();
+          return { ...census(), portsInUse: this.ports.inUse, ports: this.ports.ports(), peers: this.registry.size };
+        },
+      },
+      this.logger,
+    );
+  }
+
+  private load(): number {
+    return Math.round((this.registry.size / this.config.capacity) * 1000) / 1000;
+  }
+
+  private emit(sessionId: number, handleId: number, event: PeerEvent): void {
+    this.control.sendEvent(sessionId, handleId, event);
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      status: this.draining ? 'draining' : 'ok',
+      relayId: this.config.relayId,
+      controlConnected: this.control.ready,
+      eventLoopLagMs: this.lag.lagMs,
+      peers: this.registry.size,
+      portsInUse: this.ports.inUse,
+      portRange: this.config.icePortRange,
+    };
+  }
+
+  snapshot(): MetricsSnapshot {
+    return {
+      peers: this.registry.size,
+      peersCreatedTotal: this.registry.created,
+      portsInUse: this.ports.inUse,
+      portsTotal: this.ports.size,
+      eventLoopLagMs: this.lag.lagMs,
+      counters: this.registry.totals(),
+      controlConnected: this.control.ready,
+    };
+  }
+
+  /** Starts the HTTP server and the control connection; resolves with the HTTP port. */
+  async start(): Promise<number> {
+    this.lag.start();
+    this.registry.start();
+    this.httpPort = await this.http.listen(this.config.httpPort, this.config.bindAddress);
+    this.control.start();
+    return this.httpPort;
+  }
+
+  /**
+   * Graceful shutdown: tell the edge we are draining, hang every peer up (each gets a `hangup`
+   * event with `reason`), then close the control socket, the HTTP server and every timer.
+   */
+  stop(reason = 'Relay shutdown'): Promise<void> {
+    this.stopped ??= (async () => {
+      this.draining = true;
+      this.control.sendDraining();
+      await this.registry.closeAll(reason);
+      this.registry.stop();
+      await this.control.close();
+      await this.http.close();
+      this.lag.stop();
+      this.uninstallPorts();
+    })();
+    return this.stopped;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './auth.js';
+export * from './commands.js';
+export * from './events.js';
+export * from './messages.js';

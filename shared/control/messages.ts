@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { JanusError } from '../janus/errors.js';
+import { commandOps, commandSchema, janusIdSchema } from './commands.js';
+import { peerEventSchema } from './events.js';
+
+/**
+ * The envelopes on the control WebSocket (`${EDGE_URL}/relay/connect`), one JSON object per text frame.
+ *
+ * relay → edge: `register` (first frame), `heartbeat` (every second once welcomed), `reply`, `event`, `draining`.
+ * edge → relay: `welcome` (answer to register), `cmd`.
+ */
+
+export const CONTROL_PROTOCOL_VERSION = 1;
+/** The edge drops a relay it has not heard from for this long. */
+export const HEARTBEAT_TIMEOUT_MS = 3_000;
+export const HEARTBEAT_INTERVAL_MS = 1_000;
+
+export const requestIdSchema = z.string().min(1).max(128);
+
+// ---- relay → edge --------------------------------------------------------------------------
+
+export const registerMessageSchema = z.object({
+  type: z.literal('register'),
+  version: z.literal(CONTROL_PROTOCOL_VERSION).default(CONTROL_PROTOCOL_VERSION),
+  relayId: z.string().min(1).max(128),
+  region: z.string().min(1).max(64),
+  /** The IP the relay announces in its ICE candidates. */
+  address: z.string().min(1).max(64),
+  /** Max concurrent PeerConnections. */
+  capacity: z.number().int().nonnegative(),
+  /** peers / capacity. */
+  load: z.number().nonnegative(),
+  nonce: z.string().min(16).max(256),
+});
+
+export const heartbeatMessageSchema = z.object({
+  type: z.literal('heartbeat'),
+  load: z.number().nonnegative(),
+  peers: z.number().int().nonnegative(),
+  portsInUse: z.number().int().nonnegative(),
+  eventLoopLagMs: z.number().nonnegative(),
+});
+
+export const replyErrorSchema = z.object({ code: z.number().int(), reason: z.string() });
+export const replyMessageSchema = z.discriminatedUnion('ok', [
+  z.object({ type: z.literal('reply'), id: requestIdSchema, ok: z.literal(true), result: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('reply'), id: requestIdSchema, ok: z.literal(false), error: replyErrorSchema }),
+]);
+
+export const eventMessageSchema = z.object({
+  type: z.literal('event'),
+  sessionId: janusIdSchema,
+  handleId: janusIdSchema,
+  event: peerEventSchema,
+});
+
+/** The relay is shutting down: it accepts no `peer.create` and will hang up its peers. */
+export const drainingMessageSchema = z.object({ type: z.literal('draining') });
+
+export const relayMessageSchema = z.discriminatedUnion('type', [
+  registerMessageSchema,
+  heartbeatMessageSchema,
+  replyMessageSchema,
+  eventMessageSchema,
+  drainingMessageSchema,
+]);
+export type RegisterMessage = z.infer<typeof registerMessageSchema>;
+export type HeartbeatMessage = z.infer<typeof heartbeatMessageSchema>;
+export type ReplyMessage = z.infer<typeof replyMessageSchema>;
+export type EventMessage = z.infer<typeof eventMessageSchema>;
+export type RelayMessage = z.infer<typeof relayMessageSchema>;
+export type RelayMessageInput = z.input<typeof relayMessageSchema>;
+
+// ---- edge → relay --------------------------------------------------------------------------
+
+export const welcomeMessageSchema = z.object({
+  type: z.literal('welcome'),
+  /** base64(HMAC-SHA256(RELAY_SECRET, register.nonce)), see auth.ts. */
+  proof: z.string().min(1).max(128),
+});
+
+export const cmdMessageSchema = z.object({
+  type: z.literal('cmd'),
+  id: requestIdSchema,
+  cmd: commandSchema,
+});
+
+export const edgeMessageSchema = z.discriminatedUnion('type', [welcomeMessageSchema, cmdMessageSchema]);
+export type WelcomeMessage = z.infer<typeof welcomeMessageSchema>;
+export type CmdMessage = z.infer<typeof cmdMessageSchema>;
+export type EdgeMessage = z.infer<typeof edgeMessageSchema>;
+export type EdgeMessageInput = z.input<typeof edgeMessageSchema>;
+
+// ---- parsing -------------------------------------------------------------------------------
+
+export type ParseFailure = {
+  ok: false;
+  /** The request id when one could be read, so the failure can be answered. */
+  id?: string;
+  code: number;
+  reason: string;
+};
+export type ParseResult<T> = { ok: true; message: T } | ParseFailure;
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  return path ? `${issue.message} (${path})` : issue.message;
+}
+
+function parseFrame<S extends z.ZodType>(schema: S, raw: string | unknown, isCmd: (v: Record<string, unknown>) => boolean): ParseResult<z.output<S>> {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { ok: false, code: JanusError.INVALID_JSON, reason: 'Invalid JSON' };
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, code: JanusError.INVALID_JSON_OBJECT, reason: 'Invalid JSON Object' };
+  }
+  const obj = value as Record<string, unknown>;
+  const parsed = schema.safeParse(obj);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const id = typeof obj.id === 'string' && requestIdSchema.safeParse(obj.id).success ? obj.id : undefined;
+  const issue = parsed.error.issues[0]!;
+  if (isCmd(obj)) {
+    const cmd = obj.cmd as Record<string, unknown> | undefined;
+    if (cmd && typeof cmd === 'object' && !commandOps.includes(cmd.op as never)) {
+      return { ok: false, id, code: JanusError.UNKNOWN_REQUEST, reason: `Unknown request '${String(cmd.op)}'` };
+    }
+  }
+  const missing = issue.code === 'invalid_type' && issue.message.includes('undefined');
+  return {
+    ok: false,
+    id,
+    code: missing ? JanusError.MISSING_MANDATORY_ELEMENT : JanusError.INVALID_ELEMENT_TYPE,
+    reason: describeIssue(issue),
+  };
+}
+
+/** Parses one frame the edge sent (relay side). */
+export function parseEdgeMessage(raw: string | unknown): ParseResult<EdgeMessage> {
+  return parseFrame(edgeMessageSchema, raw, (v) => v.type === 'cmd');
+}
+
+/** Parses one frame a relay sent (edge side). */
+export function parseRelayMessage(raw: string | unknown): ParseResult<RelayMessage> {
+  return parseFrame(relayMessageSchema, raw, () => false);
+}
