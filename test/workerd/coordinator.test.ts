@@ -1,8 +1,10 @@
-import { env, runDurableObjectAlarm, abortAllDurableObjects } from 'cloudflare:test';
+import { env as testEnv, runDurableObjectAlarm, abortAllDurableObjects } from 'cloudflare:test';
+import type { Env } from '../../edge/env.js';
 import { describe, expect, it } from 'vitest';
 import { shardName, shardOf } from '../../edge/coordinator/ids.js';
 import { admin, attach, createSession, janus, listSessions } from './api.js';
 
+const env = testEnv as unknown as Env;
 const SHARDS = 16;
 const shardFor = (sessionId: number) => env.SESSION_SHARD.get(env.SESSION_SHARD.idFromName(shardName(shardOf(sessionId, SHARDS))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
