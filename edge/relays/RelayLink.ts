@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { computeProof } from '../../shared/control/auth.js';
 import type { Command } from '../../shared/control/commands.js';
-import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, parseRelayMessage, type EdgeMessageInput, type RegisterMessage } from '../../shared/control/messages.js';
+import { HEARTBEAT_TIMEOUT_MS, parseRelayMessage, type EdgeMessageInput, type RegisterMessage } from '../../shared/control/messages.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
 import { shardName, shardOf } from '../coordinator/ids.js';
 import type { Env } from '../env.js';
@@ -11,6 +11,8 @@ import { Logger } from '../log.js';
 export type CommandOutcome = { ok: true; result: Record<string, unknown> } | { ok: false; error: { code: number; reason: string } };
 
 const COMMAND_TIMEOUT_MS = 10_000;
+/** How often the link checks the relay's heartbeat; a silent relay is dropped within timeout + this. */
+const LIVENESS_CHECK_MS = 500;
 
 interface LinkState {
   linkId: string;
@@ -135,7 +137,7 @@ export class RelayLink extends DurableObject<Env> {
       await this.drop('heartbeat timeout');
       return;
     }
-    await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_INTERVAL_MS);
+    await this.ctx.storage.setAlarm(Date.now() + LIVENESS_CHECK_MS);
   }
 
   /** The relay is gone: every PeerConnection on it is hung up and the directory forgets it. */
