@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+// The Worker's [assets] directory must exist before Miniflare starts (wrangler's [build] step makes it).
+import './scripts/build-assets.mjs';
 
 /**
  * Two projects: `workerd` runs coordinator tests inside the real workerd runtime (Miniflare);

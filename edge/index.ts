@@ -32,6 +32,5 @@ app.get('/metrics', async (c) => {
   return c.text(metrics.render(counts), 200, { 'content-type': 'text/plain; version=0.0.4' });
 });
 
-app.get('/', (c) => c.text('janus-edge: the Janus API is at /janus (HTTP and WebSocket) and /admin.\n'));
 
 export default app satisfies ExportedHandler<Env>;
