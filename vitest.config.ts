@@ -23,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'workerd',
           include: ['test/workerd/**/*.test.ts'],
+          testTimeout: 30_000,
         },
       },
       {
