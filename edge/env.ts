@@ -1,12 +1,14 @@
 import type { SessionShard } from './coordinator/SessionShard.js';
 import type { CoreCoordinator } from './coordinator/CoreCoordinator.js';
 import type { RelayLink } from './relays/RelayLink.js';
+import type { VideoRoomDO } from './videoroom/VideoRoomDO.js';
 
 /** Bindings and vars of the Worker (wrangler.toml [vars]; secrets via `wrangler secret put`). */
 export interface Env {
   SESSION_SHARD: DurableObjectNamespace<SessionShard>;
   CORE: DurableObjectNamespace<CoreCoordinator>;
   RELAY_LINK: DurableObjectNamespace<RelayLink>;
+  VIDEOROOM: DurableObjectNamespace<VideoRoomDO>;
   /** Shared secret of the edge⇄relay control plane; without it no relay can connect. */
   RELAY_SECRET?: string;
   SESSION_TIMEOUT?: string;

@@ -11,6 +11,7 @@ import { relayRoutes } from './http/relayRoutes.js';
 export { SessionShard } from './coordinator/SessionShard.js';
 export { CoreCoordinator } from './coordinator/CoreCoordinator.js';
 export { RelayLink } from './relays/RelayLink.js';
+export { VideoRoomDO } from './videoroom/VideoRoomDO.js';
 
 const app = new Hono<{ Bindings: Env }>();
 

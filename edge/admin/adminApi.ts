@@ -41,27 +41,25 @@ const handleVerbs = new Set(['handle_info', 'hangup_webrtc', 'detach_handle']);
  */
 export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<string, unknown>): Promise<JanusMessage> {
   let tx: string | undefined = typeof raw.transaction === 'string' ? raw.transaction : undefined;
+  let sessionId: number | undefined;
   try {
     const e = parseJanus(adminEnvelope, raw);
     tx = e.transaction;
+    sessionId = e.session_id !== undefined && e.session_id > 0 ? e.session_id : undefined;
     const verb = e.janus.toLowerCase();
-    if (verb === 'info') return serverInfo(config, await coreStub(env).getSettings(), pluginRegistry(config), tx);
+    if (verb === 'info') return serverInfo(config, await coreStub(env).getSettings(), pluginRegistry(config, env), tx);
     if (verb === 'ping') return reply('pong', tx);
     if (e.admin_secret === undefined || !constantTimeEqual(e.admin_secret, config.adminSecret)) throw new JanusApiError(JanusError.UNAUTHORIZED);
     if (e.session_id !== undefined && e.session_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
     if (e.handle_id !== undefined && e.handle_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
     const level = e.handle_id !== undefined ? 'handle' : e.session_id !== undefined ? 'session' : 'global';
     const known = level === 'global' ? globalVerbs : level === 'session' ? sessionVerbs : handleVerbs;
-    if (!known.has(verb)) {
-      if (globalVerbs.has(verb) || sessionVerbs.has(verb) || handleVerbs.has(verb)) {
-        throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${e.janus}' at this path`);
-      }
-      throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${e.janus}'`);
-    }
+    // Janus's admin API answers any verb it does not handle at a path with 457, known or not.
+    if (!known.has(verb)) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${e.janus}' at this path`);
     if (level === 'global') return await globalRequest(env, config, verb, raw, tx);
     return await sessionRequest(env, config, verb, raw, tx, e.session_id!, e.handle_id);
   } catch (err) {
-    return errorFrom(err, tx);
+    return errorFrom(err, tx, sessionId);
   }
 }
 
@@ -116,7 +114,7 @@ async function globalRequest(env: Env, config: EdgeConfig, verb: string, raw: Re
       return tokenRequest(env, config, verb, raw, tx);
     case 'message_plugin': {
       const { plugin, request } = parseJanus(schemas.message_plugin, raw);
-      const p = pluginRegistry(config).get(plugin);
+      const p = pluginRegistry(config, env).get(plugin);
       if (!p) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${plugin}'`);
       if (!p.handleAdminMessage) throw new JanusApiError(JanusError.UNKNOWN, "Plugin doesn't support Admin API messages");
       return reply('success', tx, undefined, { response: await p.handleAdminMessage(request) });
@@ -134,7 +132,7 @@ async function tokenRequest(env: Env, config: EdgeConfig, verb: string, raw: Rec
   if (!config.tokenAuth || config.tokenAuthSecret) throw new JanusApiError(JanusError.UNKNOWN, 'Stored-Token based authentication disabled');
   const core = coreStub(env);
   const { tokens } = await core.getSettings();
-  const all = [...pluginRegistry(config).keys()];
+  const all = [...pluginRegistry(config, env).keys()];
   const known = (plugins: string[]) => {
     for (const p of plugins) if (!all.includes(p)) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${p}'`);
     return plugins;

@@ -92,6 +92,20 @@ export class CoreCoordinator extends DurableObject<Env> {
     return this.relays.list();
   }
 
+  // ---- VideoRoom index (for `list`); each room's state lives in its own VideoRoomDO
+
+  async roomCreated(room: number | string): Promise<void> {
+    await this.ctx.storage.put(`room:${typeof room}:${room}`, room);
+  }
+
+  async roomDestroyed(room: number | string): Promise<void> {
+    await this.ctx.storage.delete(`room:${typeof room}:${room}`);
+  }
+
+  async listRooms(): Promise<Array<number | string>> {
+    return [...(await this.ctx.storage.list<number | string>({ prefix: 'room:' })).values()];
+  }
+
   override async alarm(): Promise<void> {
     if (!this.sink.enabled) return;
     await this.ctx.storage.setAlarm(Date.now() + this.config.statusPeriod * 1000);

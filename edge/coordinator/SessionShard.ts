@@ -12,8 +12,9 @@ import { EventSink } from '../events/eventSink.js';
 import { Logger } from '../log.js';
 import type { HandleContext, Plugin } from '../plugins/plugin.js';
 import { pluginRegistry } from '../plugins/registry.js';
+import { parseJsonObject } from '../http/body.js';
 import { newSessionId, randomSafeInt, shardName, shardOf } from './ids.js';
-import { deadlineOf, MAX_QUEUED_EVENTS, toRecord, type Handle, type Session, type SessionRecord, type Source } from './session.js';
+import { deadlineOf, MAX_QUEUED_EVENTS, toRecord, type Handle, type RelayRef, type Session, type SessionRecord, type Source } from './session.js';
 import type { Command, TrickleCandidate } from '../../shared/control/commands.js';
 import { trickleCandidateSchema } from '../../shared/control/commands.js';
 import type { PeerEvent } from '../../shared/control/events.js';
@@ -83,7 +84,7 @@ export class SessionShard extends DurableObject<Env> {
     this.config = loadConfig(env);
     this.log = new Logger(this.config.logLevel, 'shard');
     this.sink = new EventSink(this.config.eventsUrl, this.config.serverName, this.log);
-    this.plugins = pluginRegistry(this.config);
+    this.plugins = pluginRegistry(this.config, env);
     ctx.blockConcurrencyWhile(() => this.restore());
   }
 
@@ -186,13 +187,21 @@ export class SessionShard extends DurableObject<Env> {
     let transaction: string | undefined;
     let sessionId: number | undefined;
     try {
+      // Like janus.c, ids that are not integers are ignored, and 0 means "none".
+      for (const key of ['session_id', 'handle_id'] as const) {
+        const v = raw[key];
+        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v === 0)) delete raw[key];
+      }
+      // Janus answers envelope errors without the transaction.
       const env = parseJanus(envelopeSchema, raw);
       transaction = env.transaction;
       sessionId = env.session_id;
       return await this.dispatch(env, raw, origin, region);
     } catch (err) {
+      if (err instanceof EnvelopeError) return errorFrom(err);
       if (!(err instanceof JanusApiError)) this.log.error('request failed', { error: String(err) });
-      return errorFrom(err, transaction ?? (typeof raw.transaction === 'string' ? raw.transaction : undefined), sessionId);
+      if (err instanceof SessionConflict) return errorFrom(err, transaction, err.sessionId);
+      return errorFrom(err, transaction, sessionId);
     }
   }
 
@@ -220,7 +229,6 @@ export class SessionShard extends DurableObject<Env> {
     const wrongPath = () => new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${env.janus}' at this path`);
     switch (verb) {
       case 'keepalive':
-        if (h) throw wrongPath();
         return reply('ack', tx, sid);
       case 'attach':
         if (h) throw wrongPath();
@@ -255,11 +263,16 @@ export class SessionShard extends DurableObject<Env> {
   private async create(env: Envelope, raw: Record<string, unknown>, origin: Source, region?: string): Promise<JanusMessage> {
     if (!this.settings.acceptNewSessions) throw new JanusApiError(JanusError.NOT_ACCEPTING_SESSIONS);
     await checkRequestAuth(this.config, this.settings.tokens, env.apisecret, env.token);
-    const { id: wanted } = parseJanus(createSchema, raw);
+    let wanted: number | undefined;
+    try {
+      wanted = parseJanus(createSchema, raw).id;
+    } catch (err) {
+      throw new EnvelopeError(err);
+    }
     let id: number;
     if (wanted !== undefined) {
       if (shardOf(wanted, this.config.shardCount) !== this.shard) throw new Error('create routed to the wrong shard');
-      if (this.sessions.has(wanted)) throw new JanusApiError(JanusError.SESSION_CONFLICT, 'Session ID already in use');
+      if (this.sessions.has(wanted)) throw new SessionConflict(wanted);
       id = wanted;
     } else {
       do id = newSessionId(this.shard, this.config.shardCount);
@@ -299,6 +312,7 @@ export class SessionShard extends DurableObject<Env> {
     const { body } = parseJanus(messageSchema.pick({ body: true }), raw);
     let jsep;
     if (raw.jsep !== undefined) {
+      if (raw.jsep === null || typeof raw.jsep !== 'object' || Array.isArray(raw.jsep)) throw new JanusApiError(JanusError.INVALID_JSON_OBJECT, 'Invalid jsep object');
       jsep = parseJanus(jsepSchema, raw.jsep);
       const type = jsep.type.toLowerCase();
       if (type !== 'offer' && type !== 'answer') throw new JanusApiError(JanusError.JSEP_UNKNOWN_TYPE, `JSEP error: unknown message type '${jsep.type}'`);
@@ -373,7 +387,11 @@ export class SessionShard extends DurableObject<Env> {
 
   /** Hangs up the handle's PeerConnection (API hangup, admin hangup_webrtc). */
   private hangup(s: Session, h: Handle, reason: string): void {
-    if (!h.hasPeer) return;
+    if (!h.hasPeer) {
+      // Janus tells the plugin even when no PeerConnection exists (its echotest answers "done").
+      runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
+      return;
+    }
     this.releasePeer(h, reason);
     this.peerGone(s, h, reason);
   }
@@ -453,7 +471,22 @@ export class SessionShard extends DurableObject<Env> {
         this.sink.emit(EventType.PLUGIN, { plugin: pkg(), data }, { sessionId, handleId, opaqueId });
       },
       media: this.mediaAccess(sessionId, handleId),
+      getState: <T,>() => this.sessions.get(sessionId)?.handles.get(handleId)?.pluginState as T | undefined,
+      setState: (value: unknown) => {
+        const session = this.sessions.get(sessionId);
+        const handle = session?.handles.get(handleId);
+        if (!session || !handle) return;
+        handle.pluginState = value;
+        this.persist(session);
+      },
     };
+  }
+
+  /** RPC from a plugin's coordination object (a VideoRoom) to one of our handles. */
+  async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<void> {
+    const h = this.sessions.get(sessionId)?.handles.get(handleId);
+    if (!h || !h.plugin.handleInternal) return;
+    await h.plugin.handleInternal(h.ctx, call);
   }
 
   // ---------------------------------------------------------------- media on relays
@@ -469,11 +502,19 @@ export class SessionShard extends DurableObject<Env> {
       get hasPeer() {
         return find().h.hasPeer;
       },
-      open: async (offer, options) => {
+      get relay() {
+        return find().h.relay;
+      },
+      close: (reason) => {
+        const s = this.sessions.get(sessionId);
+        const h = s?.handles.get(handleId);
+        if (s && h) this.hangup(s, h, reason);
+      },
+      open: async (offer, options, placement) => {
         const { s, h } = find();
         if (h.opening) await h.opening.catch(() => undefined);
         if (h.hasPeer) throw new JanusApiError(JanusError.WEBRTC_STATE, 'PeerConnection already exists');
-        const opening = this.openPeer(s, h, offer, options);
+        const opening = this.openPeer(s, h, offer, options, placement);
         h.opening = opening;
         try {
           return await opening;
@@ -492,8 +533,8 @@ export class SessionShard extends DurableObject<Env> {
     };
   }
 
-  private async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const relay = await this.core().pickRelay(s.region);
+  private async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: RelayRef): Promise<Record<string, unknown>> {
+    const relay = placement ?? (await this.core().pickRelay(s.region));
     if (!relay) throw new JanusApiError(JanusError.UNKNOWN, 'No media relay available');
     h.relay = { relayId: relay.relayId, linkId: relay.linkId };
     const cmd = { op: 'peer.create', sessionId: s.id, handleId: h.id, plugin: h.plugin.info.package, offer, options } as Command;
@@ -644,22 +685,17 @@ export class SessionShard extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const { connId, region } = ws.deserializeAttachment() as WsAttachment;
     const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
-    let out: JanusMessage;
+    let out!: JanusMessage;
     if (text.length > this.config.maxBodyBytes) {
       out = errorReply(JanusError.TRANSPORT_SPECIFIC, `Message too large (max ${this.config.maxBodyBytes} bytes)`);
     } else {
-      let parsed: unknown;
+      let parsed: Record<string, unknown> | undefined;
       try {
-        parsed = JSON.parse(text);
+        parsed = parseJsonObject(text, 'ws');
       } catch (err) {
-        ws.send(JSON.stringify(errorReply(JanusError.INVALID_JSON, `JSON error: ${(err as Error).message}`)));
-        return;
+        out = errorFrom(err);
       }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        out = errorReply(JanusError.INVALID_JSON_OBJECT, 'JSON error: not an object');
-      } else {
-        out = await this.route(parsed as Record<string, unknown>, { kind: 'ws', shard: this.shard, connId }, region);
-      }
+      if (parsed) out = await this.route(parsed, { kind: 'ws', shard: this.shard, connId }, region);
     }
     try {
       ws.send(JSON.stringify(out));
@@ -833,23 +869,29 @@ export class SessionShard extends DurableObject<Env> {
 
   private async handleInfo(s: Session, h: Handle, pluginOnly: boolean): Promise<Record<string, unknown>> {
     const pluginSpecific = h.plugin.queryHandle?.(h.ctx) ?? {};
-    if (pluginOnly) return { plugin_specific: pluginSpecific };
-    return {
+    const base = {
       session_id: s.id,
       session_last_activity: s.lastActivity * 1000,
       session_timeout: s.timeout ?? this.settings.sessionTimeout,
       session_transport: s.source.kind === 'http' ? 'janus.transport.http' : 'janus.transport.websockets',
       handle_id: h.id,
-      opaque_id: h.opaqueId,
-      token: h.token,
+      'loop-running': true,
       created: h.createdAt * 1000,
       current_time: Date.now() * 1000,
       plugin: h.plugin.info.package,
       plugin_specific: pluginSpecific,
+    };
+    // Like Janus, plugin_only leaves out the WebRTC details but keeps the identification.
+    if (pluginOnly) return base;
+    return {
+      ...base,
+      opaque_id: h.opaqueId,
+      token: h.token,
       flags: { 'got-offer': h.mids !== undefined, 'got-answer': h.hasPeer, negotiated: h.hasPeer, ready: h.hasPeer, stopped: false, alert: false },
+      sdps: {},
+      'queued-packets': 0,
       relay: h.relay?.relayId ?? null,
       webrtc: h.hasPeer ? await this.peerInfo(h) : null,
-      streams: [],
     };
   }
 
@@ -872,6 +914,20 @@ export type AdminOp =
   | { kind: 'handle_info'; sessionId: number; handleId: number; pluginOnly: boolean }
   | { kind: 'detach_handle'; sessionId: number; handleId: number }
   | { kind: 'hangup_webrtc'; sessionId: number; handleId: number };
+
+/** A create with a taken id: Janus's 468 carries the session id asked for. */
+class SessionConflict extends JanusApiError {
+  constructor(readonly sessionId: number) {
+    super(JanusError.SESSION_CONFLICT, 'Session ID already in use');
+  }
+}
+
+/** A validation error Janus reports without the transaction (envelope-level checks). */
+class EnvelopeError extends JanusApiError {
+  constructor(err: unknown) {
+    super(err instanceof JanusApiError ? err.code : JanusError.UNKNOWN, err instanceof Error ? err.message : String(err));
+  }
+}
 
 function transportOf(origin: Source): { transport: string; id: string } {
   return origin.kind === 'http' ? { transport: 'janus.transport.http', id: 'http' } : { transport: 'janus.transport.websockets', id: origin.connId };

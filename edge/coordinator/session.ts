@@ -22,6 +22,8 @@ export interface Handle {
   mids?: string[];
   /** Client candidates that arrived before the PeerConnection existed (bounded). */
   pendingCandidates: TrickleCandidate[];
+  /** The plugin's own small state for this handle (e.g. which room it joined). */
+  pluginState?: unknown;
   /** The PeerConnection being placed, so a second offer waits for the first. */
   opening?: Promise<unknown>;
   ctx: HandleContext;
@@ -59,7 +61,7 @@ export interface SessionRecord {
   source: Source;
   region?: string;
   transportGoneAt?: number;
-  handles: { id: number; plugin: string; opaqueId?: string; token?: string; createdAt: number; hasPeer: boolean; relay?: RelayRef }[];
+  handles: { id: number; plugin: string; opaqueId?: string; token?: string; createdAt: number; hasPeer: boolean; relay?: RelayRef; pluginState?: unknown }[];
 }
 
 export function toRecord(s: Session): SessionRecord {
@@ -79,6 +81,7 @@ export function toRecord(s: Session): SessionRecord {
       createdAt: h.createdAt,
       hasPeer: h.hasPeer,
       relay: h.relay,
+      pluginState: h.pluginState,
     })),
   };
 }

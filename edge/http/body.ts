@@ -27,14 +27,23 @@ export async function readJsonObject(req: Request, maxBytes: number): Promise<Re
   return parseJsonObject(text);
 }
 
-export function parseJsonObject(text: string): Record<string, unknown> {
+/**
+ * Parses a request the way Janus's JSON parser (jansson without JSON_DECODE_ANY) does: only an object
+ * or an array is JSON at top level (else 454); an array is not a request object (455 over HTTP; the
+ * WebSocket transport passes it on, where it lacks a transaction: 456).
+ */
+export function parseJsonObject(text: string, transport: 'http' | 'ws' = 'http'): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     throw new JanusApiError(JanusError.INVALID_JSON, `JSON error: on line 1: ${(err as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+  if (parsed === null || typeof parsed !== 'object') {
+    throw new JanusApiError(JanusError.INVALID_JSON, 'JSON error: on line 1: expected an object or an array');
+  }
+  if (Array.isArray(parsed)) {
+    if (transport === 'ws') throw new JanusApiError(JanusError.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (transaction)');
     throw new JanusApiError(JanusError.INVALID_JSON_OBJECT, 'JSON error: not an object');
   }
   return parsed as Record<string, unknown>;

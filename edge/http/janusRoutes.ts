@@ -60,11 +60,11 @@ async function handlePost(c: Ctx, sessionPart?: string, handlePart?: string) {
     return json(c, errorFrom(err));
   }
   metrics.countRequest(body.janus);
-  const tx = typeof body.transaction === 'string' ? body.transaction : undefined;
   try {
     mergePathIds(body, sessionPart, handlePart);
   } catch (err) {
-    return json(c, errorFrom(err, tx));
+    // janus_http.c answers the conflict without the transaction.
+    return json(c, errorFrom(err));
   }
   return forward(c, body);
 }

@@ -18,6 +18,12 @@ const echoRequest = z.object({
   fallback: z.number().int().nonnegative().optional(),
 });
 
+interface EchoState {
+  audio?: boolean;
+  video?: boolean;
+  bitrate?: number;
+}
+
 /** Applies one request: settings, and an offer (new or renegotiating) or an answer. */
 async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep | undefined> {
   const parsed = echoRequest.safeParse(message.body);
@@ -41,6 +47,7 @@ async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep 
   }
   if (Object.keys(settings).length > 0) {
     if (ctx.media.hasPeer && !configured) await ctx.media.command('echo.configure', settings);
+    ctx.setState({ ...ctx.getState<EchoState>(), ...settings });
     ctx.notifyEvent({ audio_active: settings.audio ?? true, video_active: settings.video ?? true, bitrate: settings.bitrate ?? 0 });
   }
   return answer;
@@ -76,13 +83,16 @@ export const echoTest: Plugin = {
         ctx.pushEvent({ echotest: 'event', error_code: code, error: err instanceof Error ? err.message : String(err) }, undefined, message.transaction);
       },
     );
-    return { kind: 'ack' };
+    return { kind: 'ack', hint: "I'm taking my time!" };
   },
   hangupMedia(ctx) {
+    // As Janus's echotest: the client hears that the echo is over.
+    ctx.pushEvent({ echotest: 'event', result: 'done' });
     ctx.notifyEvent({ event: 'hangup' });
   },
   destroyHandle() {},
-  queryHandle() {
-    return {};
+  queryHandle(ctx) {
+    const st = ctx.getState<EchoState>() ?? {};
+    return { audio_active: st.audio ?? true, video_active: st.video ?? true, bitrate: st.bitrate ?? 0, 'peer-bitrate': 0, slowlink_count: 0, hangingup: 0, destroyed: 0 };
   },
 };

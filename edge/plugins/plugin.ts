@@ -11,6 +11,9 @@ export interface HandleContext {
   notifyEvent(data: Record<string, unknown>): void;
   /** This handle's PeerConnection on a relay. */
   readonly media: MediaAccess;
+  /** Small plugin state kept with the handle (persisted with the session). */
+  getState<T>(): T | undefined;
+  setState(value: unknown): void;
 }
 
 /**
@@ -20,8 +23,15 @@ export interface HandleContext {
  */
 export interface MediaAccess {
   readonly hasPeer: boolean;
-  /** Places the PeerConnection on a relay: with the client's offer (answer back) or without (relay offer back). */
-  open(offer: { sdp: string } | undefined, options: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** The relay holding the PeerConnection, if any. */
+  readonly relay: { relayId: string; linkId: string } | undefined;
+  /**
+   * Places the PeerConnection on a relay — the given one, else the least loaded in the client's
+   * region — with the client's offer (answer back) or without (the relay's offer back).
+   */
+  open(offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: { relayId: string; linkId: string }): Promise<Record<string, unknown>>;
+  /** Hangs the PeerConnection up (the client gets `hangup`); nothing waits for the relay. */
+  close(reason: string): void;
   /** Runs a command on the relay that holds the PeerConnection (`peer.offer`, `peer.answer`, `echo.configure`, …). */
   command(op: string, fields?: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
@@ -66,4 +76,6 @@ export interface Plugin {
   handleAdminMessage?(request: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** `plugin_specific` of admin `handle_info`. */
   queryHandle?(ctx: HandleContext): Record<string, unknown>;
+  /** Calls from the plugin's own coordination objects (e.g. a VideoRoom telling a participant). */
+  handleInternal?(ctx: HandleContext, call: unknown): Promise<void> | void;
 }

@@ -1,0 +1,396 @@
+/**
+ * Signalling benchmark: N WebSocket clients each loop create → attach echotest → message
+ * ({audio:true}; waits for the ack AND the async event) → detach → destroy for S seconds, against our
+ * stack (the edge in workerd) and then against the reference Janus when it is installed.
+ *
+ *   npm run bench:signalling                       # 20 clients, 10 s
+ *   BENCH_CLIENTS=50 BENCH_SECONDS=20 npm run bench:signalling
+ *   npm run bench:signalling -- --clients=50 --seconds=20 [--warmup=2] [--only=ours|reference]
+ *
+ * Prints loops/s, p50/p99 loop latency, server CPU time per loop (from /proc/<pid>/stat of the
+ * workerd processes under our stack, or of the janus process) and server RSS, then the ratios.
+ * Everything it starts is stopped on exit, error or signal.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import WebSocket from 'ws';
+import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
+import { startStack } from '../test/support/stack.js';
+
+// ---------------------------------------------------------------------------------------------- options
+
+function arg(name: string): string | undefined {
+  const hit = process.argv.slice(2).find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  return hit === undefined ? undefined : (hit.split('=')[1] ?? 'true');
+}
+
+function positiveInt(v: string | undefined, def: number, what: string): number {
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${what} must be a positive number, got ${v}`);
+  return n;
+}
+
+const CLIENTS = Math.floor(positiveInt(arg('clients') ?? process.env.BENCH_CLIENTS, 20, 'BENCH_CLIENTS'));
+const SECONDS = positiveInt(arg('seconds') ?? process.env.BENCH_SECONDS, 10, 'BENCH_SECONDS');
+const WARMUP = positiveInt(arg('warmup') ?? process.env.BENCH_WARMUP, Math.min(2, SECONDS / 5), 'BENCH_WARMUP');
+const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
+const REQUEST_TIMEOUT_MS = 10_000;
+const ECHO = 'janus.plugin.echotest';
+
+// ---------------------------------------------------------------------------------------------- cleanup
+
+const cleanups: (() => Promise<void> | void)[] = [];
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`cleanup failed: ${String(err)}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: stopping servers`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- /proc
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cpuMs: number; // utime + stime
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = s.lastIndexOf(')');
+    const comm = s.slice(s.indexOf('(') + 1, close);
+    const f = s.slice(close + 2).split(' '); // f[0] is field 3 (state)
+    return { pid, ppid: Number(f[1]), comm, cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK };
+  } catch {
+    return undefined; // gone
+  }
+}
+
+function rssKb(pid: number): { rss: number; hwm: number } {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const get = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
+    return { rss: get('VmRSS'), hwm: get('VmHWM') };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+/** Every live descendant of `root` (by parent pid). */
+function descendants(root: number): ProcStat[] {
+  const all: ProcStat[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const st = readStat(Number(d));
+    if (st) all.push(st);
+  }
+  const children = new Map<number, ProcStat[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const out: ProcStat[] = [];
+  const queue = [root];
+  while (queue.length) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c.pid);
+    }
+  }
+  return out;
+}
+
+function cpuMsOf(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (readStat(pid)?.cpuMs ?? 0), 0);
+}
+
+// ---------------------------------------------------------------------------------------------- client
+
+type Msg = Record<string, unknown> & { janus: string };
+
+interface Pending {
+  needEvent: boolean;
+  reply?: Msg;
+  event?: Msg;
+  resolve: (m: Msg) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One WebSocket; requests are matched to replies (and plugin events) by transaction. */
+class Client {
+  private readonly pending = new Map<string, Pending>();
+  private seq = 0;
+  private constructor(
+    private readonly ws: WebSocket,
+    private readonly id: number,
+  ) {
+    ws.on('message', (d) => this.onMessage(JSON.parse(d.toString()) as Msg));
+    ws.on('close', () => {
+      for (const [tx, p] of this.pending) {
+        clearTimeout(p.timer);
+        p.reject(new Error('socket closed'));
+        this.pending.delete(tx);
+      }
+    });
+  }
+
+  static async connect(url: string, id: number): Promise<Client> {
+    const ws = new WebSocket(url, 'janus-protocol', { perMessageDeflate: false });
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res());
+      ws.once('error', rej);
+    });
+    return new Client(ws, id);
+  }
+
+  private onMessage(m: Msg): void {
+    const tx = typeof m.transaction === 'string' ? m.transaction : undefined;
+    const p = tx ? this.pending.get(tx) : undefined;
+    if (!p) return; // detached events and the like
+    if (m.janus === 'event') p.event = m;
+    else p.reply = m;
+    if (p.reply && (p.reply.janus === 'error' || !p.needEvent || p.event)) {
+      clearTimeout(p.timer);
+      this.pending.delete(tx!);
+      p.resolve(p.reply);
+    }
+  }
+
+  /** Sends a request; resolves with its reply (and, with `needEvent`, once the event came too). */
+  request(body: Record<string, unknown>, needEvent = false): Promise<Msg> {
+    const transaction = `c${this.id}-${++this.seq}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(transaction);
+        reject(new Error(`timeout waiting for ${String(body.janus)}`));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(transaction, { needEvent, resolve, reject, timer });
+      this.ws.send(JSON.stringify({ ...body, transaction }));
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+function ok(m: Msg, want: string): Msg {
+  if (m.janus !== want) throw new Error(`expected ${want}, got ${JSON.stringify(m).slice(0, 200)}`);
+  return m;
+}
+
+async function oneLoop(c: Client): Promise<void> {
+  const s = ok(await c.request({ janus: 'create' }), 'success');
+  const sessionId = (s.data as { id: number }).id;
+  try {
+    const a = ok(await c.request({ janus: 'attach', session_id: sessionId, plugin: ECHO }), 'success');
+    const handleId = (a.data as { id: number }).id;
+    ok(await c.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true } }, true), 'ack');
+    ok(await c.request({ janus: 'detach', session_id: sessionId, handle_id: handleId }), 'success');
+  } finally {
+    ok(await c.request({ janus: 'destroy', session_id: sessionId }), 'success');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- run
+
+interface Result {
+  target: string;
+  loops: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  loopsPerSec: number;
+  p50: number;
+  p99: number;
+  serverCpuMs: number;
+  serverCpuPerLoopMs: number;
+  serverCpuPct: number;
+  clientCpuPct: number;
+  rssMb: number;
+  hwmMb: number;
+  processes: string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))]!;
+}
+
+async function runAgainst(target: string, wsUrl: string, serverPids: () => number[]): Promise<Result> {
+  const clients: Client[] = [];
+  cleanups.push(() => clients.forEach((c) => c.close()));
+  for (let i = 0; i < CLIENTS; i++) clients.push(await Client.connect(wsUrl, i));
+
+  let phase: 'warmup' | 'measure' | 'stop' = 'warmup';
+  let measureEnd = 0;
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+
+  const worker = async (c: Client) => {
+    while (phase !== 'stop') {
+      const t0 = performance.now();
+      const counted = phase === 'measure';
+      try {
+        await oneLoop(c);
+        const t1 = performance.now();
+        if (counted && t1 <= measureEnd) latencies.push(t1 - t0);
+      } catch (err) {
+        if (counted) {
+          errors++;
+          firstError ??= String(err);
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  };
+  const workers = clients.map(worker);
+
+  await new Promise((r) => setTimeout(r, WARMUP * 1000));
+  const pids = serverPids();
+  if (pids.length === 0) throw new Error(`${target}: no server process found`);
+  const cpu0 = cpuMsOf(pids);
+  const client0 = process.cpuUsage();
+  const wall0 = performance.now();
+  measureEnd = wall0 + SECONDS * 1000;
+  phase = 'measure';
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const cpu1 = cpuMsOf(pids);
+  const client1 = process.cpuUsage(client0);
+  const wall = (performance.now() - wall0) / 1000;
+  phase = 'stop';
+  await Promise.all(workers);
+  const mem = pids.map(rssKb).reduce((a, b) => ({ rss: a.rss + b.rss, hwm: a.hwm + b.hwm }), { rss: 0, hwm: 0 });
+  clients.forEach((c) => c.close());
+
+  latencies.sort((a, b) => a - b);
+  const loops = latencies.length;
+  const serverCpuMs = cpu1 - cpu0;
+  const names = pids.map((p) => `${readStat(p)?.comm ?? '?'}:${p}`).join(',');
+  return {
+    target,
+    loops,
+    errors,
+    firstError,
+    seconds: wall,
+    loopsPerSec: loops / wall,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    serverCpuMs,
+    serverCpuPerLoopMs: loops ? serverCpuMs / loops : NaN,
+    serverCpuPct: (serverCpuMs / 1000 / wall) * 100,
+    clientCpuPct: ((client1.user + client1.system) / 1e6 / wall) * 100,
+    rssMb: mem.rss / 1024,
+    hwmMb: mem.hwm / 1024,
+    processes: names,
+  };
+}
+
+async function benchOurs(): Promise<Result> {
+  const stack = await startStack({ LOG_LEVEL: 'warn' });
+  cleanups.push(() => stack.stop());
+  // The stack runs `scripts/start.ts` as our child; wrangler and workerd sit below it.
+  const workerd = () => descendants(process.pid).filter((p) => p.comm === 'workerd').map((p) => p.pid);
+  console.log(`ours: stack on ${stack.baseUrl}; workerd pids ${workerd().join(', ') || '(none yet)'}`);
+  try {
+    return await runAgainst('ours (edge/workerd)', stack.wsUrl, workerd);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function benchReference(): Promise<Result | undefined> {
+  if (!referenceJanusAvailable()) {
+    console.log('reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)');
+    return undefined;
+  }
+  const ref = await startReferenceJanus();
+  if (!ref) return undefined;
+  cleanups.push(() => ref.stop());
+  console.log(`reference: janus pid ${ref.pid} on ${ref.wsUrl}`);
+  try {
+    return await runAgainst('reference (janus 1.1.2)', ref.wsUrl, () => [ref.pid]);
+  } finally {
+    ref.stop();
+  }
+}
+
+function fmt(n: number, digits = 1): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '-';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  console.log(`signalling bench: ${CLIENTS} WebSocket clients, ${SECONDS} s measured (+${WARMUP} s warm-up), loop = create → attach echotest → message(ack+event) → detach → destroy; ${cpus().length} CPUs, CLK_TCK ${CLK_TCK}`);
+  const load0 = loadavg()[0]!;
+  if (load0 > cpus().length / 2) console.log(`warning: load average ${load0.toFixed(1)} before the run: other processes compete for the CPUs, figures will be noisy`);
+  const results: Result[] = [];
+  if (ONLY !== 'reference') results.push(await benchOurs());
+  if (ONLY !== 'ours') {
+    const r = await benchReference();
+    if (r) results.push(r);
+  }
+  const header = ['target', 'loops', 'loops/s', 'p50 ms', 'p99 ms', 'errors', 'srv CPU ms/loop', 'srv CPU %', 'client CPU %', 'srv RSS MB', 'srv peak RSS MB'];
+  const rows = results.map((r) => [r.target, String(r.loops), fmt(r.loopsPerSec), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors), fmt(r.serverCpuPerLoopMs, 3), fmt(r.serverCpuPct), fmt(r.clientCpuPct), fmt(r.rssMb), fmt(r.hwmMb)]);
+  const ours = results.find((r) => r.target.startsWith('ours'));
+  const ref = results.find((r) => r.target.startsWith('reference'));
+  if (ours && ref) {
+    rows.push([
+      'ratio ours/reference',
+      '',
+      `${fmt(ours.loopsPerSec / ref.loopsPerSec, 2)}x`,
+      `${fmt(ours.p50 / ref.p50, 2)}x`,
+      `${fmt(ours.p99 / ref.p99, 2)}x`,
+      '',
+      `${fmt(ours.serverCpuPerLoopMs / ref.serverCpuPerLoopMs, 2)}x`,
+      `${fmt(ours.serverCpuPct / ref.serverCpuPct, 2)}x`,
+      '',
+      `${fmt(ours.rssMb / ref.rssMb, 2)}x`,
+      `${fmt(ours.hwmMb / ref.hwmMb, 2)}x`,
+    ]);
+  }
+  console.log(`\n${table([header, ...rows])}`);
+  for (const r of results) {
+    console.log(`${r.target}: server processes ${r.processes}${r.firstError ? `; first error: ${r.firstError}` : ''}`);
+  }
+  console.log(`(client CPU % is this bench process; it shares the machine with the server. 1-min load average now ${loadavg()[0]!.toFixed(1)})`);
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

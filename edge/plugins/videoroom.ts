@@ -1,0 +1,320 @@
+import { JanusApiError } from '../../shared/janus/errors.js';
+import type { Jsep } from '../../shared/janus/requests.js';
+import { parseJanus } from '../../shared/janus/validate.js';
+import { randomSafeInt } from '../coordinator/ids.js';
+import type { RelayRef } from '../coordinator/session.js';
+import type { Env } from '../env.js';
+import { errorEvent, VideoRoomError, vrError } from '../videoroom/errors.js';
+import type { HandleAddress, PubStream, SubStream } from '../videoroom/room.js';
+import * as S from '../videoroom/schemas.js';
+import type { FeedId, RoomId } from '../videoroom/schemas.js';
+import type { Outcome, RoomCall } from '../videoroom/VideoRoomDO.js';
+import type { HandleContext, Plugin, PluginMessage, PluginResult } from './plugin.js';
+
+const PKG = 'janus.plugin.videoroom';
+const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
+
+/** What a VideoRoom handle is, kept with the handle. */
+interface HandleState {
+  room: RoomId;
+  role: 'publisher' | 'subscriber';
+  id?: FeedId;
+}
+
+type Result = { data: Record<string, unknown>; jsep?: Jsep };
+
+/**
+ * `janus.plugin.videoroom` (§5): the SFU's signalling. Room state lives in one VideoRoomDO per room;
+ * this plugin runs in the session shards, validates requests, negotiates each handle's
+ * PeerConnection with the relay (publishers send, subscribers receive a multistream offer), and
+ * delivers the room's notifications. Synchronous requests answer in the `success`; the others `ack`
+ * and answer with an event.
+ */
+export function videoRoomPlugin(env: Env): Plugin {
+  const roomStub = (room: RoomId) => env.VIDEOROOM.get(env.VIDEOROOM.idFromName(`${typeof room}:${room}`));
+  const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sessionId, handleId: ctx.handleId });
+  // DO RPC erases these types (Record<string, unknown> is not Rpc-serializable to TypeScript), so the
+  // room's replies are read loosely here; their shapes are defined by VideoRoomDO's methods.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const unwrap = (o: unknown): any => {
+    const out = o as Outcome<unknown>;
+    if (out.error) throw vrError(out.error.code, out.error.reason);
+    return out.ok;
+  };
+  const stateOf = (ctx: HandleContext): HandleState => {
+    const st = ctx.getState<HandleState>();
+    if (!st) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+    return st;
+  };
+
+  // ---------------------------------------------------------------- synchronous requests
+
+  async function syncRequest(request: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    switch (request) {
+      case 'create': {
+        const { room } = parseJanus(S.createSchema.pick({ room: true }), body, VR);
+        const id = room ?? randomSafeInt();
+        return unwrap(await roomStub(id).create(id, body));
+      }
+      case 'list': {
+        const ids = await env.CORE.get(env.CORE.idFromName('core')).listRooms();
+        const summaries = (await Promise.all(ids.map((id) => roomStub(id).summary()))) as Array<Record<string, unknown> | undefined>;
+        return { videoroom: 'success', list: summaries.filter((s): s is Record<string, unknown> => s !== undefined && s.is_private !== true) };
+      }
+      case 'rtp_forward':
+        throw vrError(VideoRoomError.UNKNOWN_ERROR, 'RTP forwarding is not supported yet');
+      default: {
+        const { room } = parseJanus(S.roomOnlySchema, body, VR);
+        return unwrap(await roomStub(room).sync(request, body));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- asynchronous requests
+
+  async function asyncRequest(ctx: HandleContext, request: string, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+    switch (request) {
+      case 'join':
+      case 'joinandconfigure':
+        return join(ctx, request, body, jsep);
+      case 'publish':
+        return publish(ctx, body, jsep);
+      case 'configure':
+        return configure(ctx, body, jsep);
+      case 'unpublish': {
+        const st = stateOf(ctx);
+        if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Only publishers can unpublish');
+        unwrap(await roomStub(st.room).unpublished(who(ctx), true));
+        ctx.media.close('Unpublished');
+        return { data: { videoroom: 'event', room: st.room, unpublished: 'ok' } };
+      }
+      case 'leave': {
+        const st = stateOf(ctx);
+        const data = unwrap(await roomStub(st.room).leave(who(ctx)));
+        ctx.setState(undefined);
+        if (ctx.media.hasPeer) ctx.media.close('Leaving');
+        return { data: { ...data, room: st.room } };
+      }
+      case 'start': {
+        const st = subscriberState(ctx);
+        if (jsep) {
+          if (jsep.type !== 'answer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only answers are accepted by subscribers');
+          await ctx.media.command('peer.answer', { sdp: jsep.sdp });
+        } else await ctx.media.command('sfu.resume');
+        unwrap(await roomStub(st.room).setPaused(who(ctx), false));
+        return { data: { videoroom: 'event', room: st.room, started: 'ok' } };
+      }
+      case 'pause': {
+        const st = subscriberState(ctx);
+        await ctx.media.command('sfu.pause');
+        unwrap(await roomStub(st.room).setPaused(who(ctx), true));
+        return { data: { videoroom: 'event', room: st.room, paused: 'ok' } };
+      }
+      case 'switch': {
+        const st = subscriberState(ctx);
+        const { streams } = parseJanus(S.switchSchema, body, VR);
+        const { changes } = unwrap(await roomStub(st.room).switchStreams(who(ctx), streams));
+        await ctx.media.command('sfu.switch', { changes: changes.map((c: Record<string, unknown>) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid })) });
+        const now = unwrap(await roomStub(st.room).subscriberStreams(who(ctx)));
+        return { data: { videoroom: 'event', room: st.room, switched: 'ok', changes: changes.length, streams: now.streams } };
+      }
+      case 'subscribe':
+      case 'unsubscribe':
+      case 'update': {
+        const st = subscriberState(ctx);
+        let add: S.SubscribeStream[] = [];
+        let remove: Array<{ feed?: FeedId; mid?: string; sub_mid?: string }> = [];
+        if (request === 'subscribe') add = parseJanus(S.subscribeSchema, body, VR).streams;
+        else if (request === 'unsubscribe') remove = parseJanus(S.unsubscribeSchema, body, VR).streams;
+        else {
+          const u = parseJanus(S.updateSchema, body, VR);
+          if (!u.subscribe && !u.unsubscribe) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (subscribe|unsubscribe)');
+          add = u.subscribe ?? [];
+          remove = u.unsubscribe ?? [];
+        }
+        const room = roomStub(st.room);
+        const additions = add.length ? unwrap(await room.resolveAdditions(who(ctx), add)).streams : [];
+        const removals = remove.length ? unwrap(await room.resolveRemovals(who(ctx), remove)).mids : [];
+        return renegotiate(ctx, st.room, additions, removals);
+      }
+      default:
+        throw vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`);
+    }
+  }
+
+  function subscriberState(ctx: HandleContext): HandleState {
+    const st = stateOf(ctx);
+    if (st.role !== 'subscriber') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Not a subscriber');
+    return st;
+  }
+
+  async function join(ctx: HandleContext, request: string, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+    if (ctx.getState()) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a participant on this handle');
+    const ptype = body.ptype;
+    if (ptype === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (ptype)');
+    if (ptype === 'publisher') {
+      const { room } = parseJanus(S.publisherJoinSchema, body, VR);
+      const joined = unwrap(await roomStub(room).joinPublisher(who(ctx), body));
+      ctx.setState({ room, role: 'publisher', id: joined.id as FeedId } satisfies HandleState);
+      ctx.notifyEvent({ event: 'joined', room, id: joined.id, private_id: joined.private_id, display: body.display });
+      if (request === 'joinandconfigure' && jsep) {
+        const published = await publish(ctx, body, jsep);
+        return { data: joined, jsep: published.jsep };
+      }
+      return { data: joined };
+    }
+    if (ptype === 'subscriber') {
+      if (request === 'joinandconfigure') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Subscribers cannot joinandconfigure');
+      return subscribe(ctx, body);
+    }
+    throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (ptype)');
+  }
+
+  async function publish(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+    const st = stateOf(ctx);
+    if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
+    const p = parseJanus(S.publishSchema, body, VR);
+    if (!jsep) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (jsep)');
+    if (jsep.type !== 'offer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
+    const room = roomStub(st.room);
+    const prep = unwrap(await room.preparePublish(who(ctx)));
+    const bitrate = prep.bitrate > 0 ? Math.min(prep.bitrate, p.bitrate ?? prep.bitrate) : (p.bitrate ?? 0);
+    const result = await ctx.media.open({ sdp: jsep.sdp }, { role: 'publisher', room: st.room, bitrate, audiocodec: p.audiocodec ?? prep.audiocodec, videocodec: p.videocodec ?? prep.videocodec }, prep.placement);
+    const relay = ctx.media.relay as RelayRef;
+    const published: Outcome = await room.published(who(ctx), (result.streams ?? []) as PubStream[], relay, { display: p.display, metadata: p.metadata, descriptions: p.descriptions });
+    if (published.error) {
+      ctx.media.close('Publish failed');
+      throw vrError(published.error.code, published.error.reason);
+    }
+    ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
+    return { data: { videoroom: 'event', room: st.room, configured: 'ok', audio_codec: prep.audiocodec, video_codec: prep.videocodec }, jsep: result.answer as Jsep };
+  }
+
+  async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+    const st = stateOf(ctx);
+    if (st.role === 'subscriber') {
+      if (jsep) throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
+      const c = parseJanus(S.subscriberConfigureSchema, body, VR);
+      const out = await ctx.media.command('sfu.configure', { streams: c.streams ?? [], restart: c.restart ?? false });
+      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.offer as Jsep | undefined };
+    }
+    const p = parseJanus(S.publishSchema, body, VR);
+    if (jsep) {
+      if (jsep.type !== 'offer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
+      if (!ctx.media.hasPeer) return publish(ctx, body, jsep);
+      const out = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
+      unwrap(await roomStub(st.room).published(who(ctx), (out.streams ?? []) as PubStream[], ctx.media.relay as RelayRef, { display: p.display, metadata: p.metadata, descriptions: p.descriptions }));
+      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.answer as Jsep };
+    }
+    unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
+    if (ctx.media.hasPeer && (p.bitrate !== undefined || p.keyframe || p.streams)) await ctx.media.command('sfu.configure', { bitrate: p.bitrate, keyframe: p.keyframe, streams: p.streams });
+    return { data: { videoroom: 'event', room: st.room, configured: 'ok' } };
+  }
+
+  async function subscribe(ctx: HandleContext, body: Record<string, unknown>): Promise<Result> {
+    const { room } = parseJanus(S.subscriberJoinSchema.pick({ room: true }), body, VR);
+    const stub = roomStub(room);
+    const prep = unwrap(await stub.prepareSubscribe(who(ctx), body));
+    ctx.setState({ room, role: 'subscriber' } satisfies HandleState);
+    try {
+      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams }, prep.placement);
+      const done = unwrap(await stub.subscribed(who(ctx), (result.streams ?? []) as SubStream[], ctx.media.relay as RelayRef));
+      return { data: { videoroom: 'attached', room, streams: done.streams }, jsep: result.offer as Jsep };
+    } catch (err) {
+      ctx.setState(undefined);
+      await stub.subscribeFailed(who(ctx));
+      if (ctx.media.hasPeer) ctx.media.close('Subscribe failed');
+      throw err;
+    }
+  }
+
+  async function renegotiate(ctx: HandleContext, room: RoomId, add: Array<Record<string, unknown>>, remove: string[]): Promise<Result> {
+    const out = await ctx.media.command('sfu.update', { add, remove });
+    const changed = unwrap(await roomStub(room).subscriptionChanged(who(ctx), (out.streams ?? []) as SubStream[]));
+    return { data: { videoroom: 'updated', room, streams: changed.streams }, jsep: out.offer as Jsep | undefined };
+  }
+
+  // ---------------------------------------------------------------- the plugin
+
+  const plugin: Plugin = {
+    info: {
+      package: PKG,
+      name: 'JANUS VideoRoom plugin',
+      author: 'Meetecho s.r.l.',
+      description: 'This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.',
+      version: 9,
+      versionString: '0.0.9',
+    },
+    createHandle() {},
+    async handleMessage(ctx, message: PluginMessage): Promise<PluginResult> {
+      const body = message.body;
+      const request = body.request;
+      if (request === undefined) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (request)')) };
+      if (typeof request !== 'string') return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)')) };
+      const name = request.toLowerCase();
+      if ((S.syncRequests as readonly string[]).includes(name)) {
+        try {
+          return { kind: 'ok', data: await syncRequest(name, body) };
+        } catch (err) {
+          return { kind: 'ok', data: errorEvent(err) };
+        }
+      }
+      if (name === 'listremotes' || name === 'list_remotes' || name.endsWith('remote_publisher') || name.endsWith('publish_remotely')) {
+        return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.UNKNOWN_ERROR, `'${name}' is not supported yet`)) };
+      }
+      if (!(S.asyncRequests as readonly string[]).includes(name)) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)) };
+      void asyncRequest(ctx, name, body, message.jsep).then(
+        (r) => ctx.pushEvent(r.data, r.jsep, message.transaction),
+        (err) => ctx.pushEvent(errorEvent(err instanceof JanusApiError ? vrError(err.code, err.message) : err), undefined, message.transaction),
+      );
+      return { kind: 'ack' };
+    },
+    async hangupMedia(ctx) {
+      const st = ctx.getState<HandleState>();
+      if (st?.role === 'publisher') await roomStub(st.room).handleGone(who(ctx), true);
+    },
+    async destroyHandle(ctx) {
+      const st = ctx.getState<HandleState>();
+      if (st) await roomStub(st.room).handleGone(who(ctx), false);
+    },
+    async handleAdminMessage(request) {
+      const name = typeof request.request === 'string' ? request.request.toLowerCase() : '';
+      if (!(S.syncRequests as readonly string[]).includes(name)) return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
+      try {
+        return await syncRequest(name, request);
+      } catch (err) {
+        return errorEvent(err);
+      }
+    },
+    queryHandle(ctx) {
+      const st = ctx.getState<HandleState>();
+      return st ? { type: st.role, room: st.room, id: st.id, relay: ctx.media.relay?.relayId ?? null } : { type: 'none' };
+    },
+    async handleInternal(ctx, raw) {
+      const call = raw as RoomCall;
+      switch (call.kind) {
+        case 'event':
+          ctx.pushEvent(call.data);
+          return;
+        case 'removed':
+          ctx.setState(undefined);
+          if (ctx.media.hasPeer) ctx.media.close('Removed from room');
+          ctx.pushEvent(call.data);
+          return;
+        case 'feedsGone': {
+          const st = ctx.getState<HandleState>();
+          if (!st || st.role !== 'subscriber' || !ctx.media.hasPeer) return;
+          const { mids } = unwrap(await roomStub(st.room).resolveRemovals(who(ctx), call.feedIds.map((feed) => ({ feed }))));
+          try {
+            const r = await renegotiate(ctx, st.room, [], mids);
+            ctx.pushEvent(r.data, r.jsep);
+          } catch (err) {
+            ctx.pushEvent(errorEvent(err));
+          }
+          return;
+        }
+      }
+    },
+  };
+  return plugin;
+}

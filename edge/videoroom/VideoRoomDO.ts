@@ -1,0 +1,614 @@
+import { DurableObject } from 'cloudflare:workers';
+import { parseJanus } from '../../shared/janus/validate.js';
+import { constantTimeEqual, verifySignedToken } from '../auth/signedToken.js';
+import { loadConfig, type EdgeConfig } from '../config.js';
+import { randomSafeInt, shardName, shardOf } from '../coordinator/ids.js';
+import type { RelayRef } from '../coordinator/session.js';
+import type { Env } from '../env.js';
+import { VideoRoomError, vrError, VideoRoomException } from './errors.js';
+import { normalizeOptions, participantEntry, publisherEntry, roomSummary, sameHandle, type Forwarder, type HandleAddress, type Publisher, type PubStream, type RoomState, type SubStream, type Subscriber } from './room.js';
+import * as S from './schemas.js';
+import type { FeedId, RoomId } from './schemas.js';
+
+export type Outcome<T = Record<string, unknown>> = { ok: T; error?: undefined } | { ok?: undefined; error: { code: number; reason: string } };
+
+/** What the room asks of a participant's handle (delivered through its session shard). */
+export type RoomCall =
+  | { kind: 'event'; data: Record<string, unknown> }
+  /** The participant was removed by the room (kick, room destroyed): drop its state and PeerConnection. */
+  | { kind: 'removed'; data: Record<string, unknown> }
+  /** Feeds this subscriber receives went away: renegotiate without them (autoupdate). */
+  | { kind: 'feedsGone'; feedIds: FeedId[] };
+
+const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
+const FLUSH_MS = 50;
+
+/**
+ * One VideoRoom (§5): owns the room's configuration, its participants (publishers and their
+ * streams), subscribers and forwarders. Requests arrive from the plugin in the participants'
+ * session shards; notifications go back through those shards. Nothing here waits on media: the
+ * plugin negotiates with relays and reports the outcome.
+ */
+export class VideoRoomDO extends DurableObject<Env> {
+  private readonly config: EdgeConfig;
+  private state?: RoomState;
+  private flushTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = loadConfig(env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.state = await ctx.storage.get<RoomState>('room');
+    });
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private async run<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
+    try {
+      return { ok: await fn() };
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      return { error: { code: typeof code === 'number' ? code : VideoRoomError.UNKNOWN_ERROR, reason: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  private room(): RoomState {
+    if (!this.state) throw vrError(VideoRoomError.NO_SUCH_ROOM, 'No such room');
+    return this.state;
+  }
+
+  private save(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      if (this.state) void this.ctx.storage.put('room', this.state, { allowUnconfirmed: true });
+      else void this.ctx.storage.delete('room', { allowUnconfirmed: true });
+    }, FLUSH_MS);
+  }
+
+  private checkSecret(secret: string | undefined): void {
+    const want = this.room().options.secret;
+    if (want !== undefined && (secret === undefined || !constantTimeEqual(secret, want))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (wrong secret)');
+  }
+
+  private call(to: HandleAddress, call: RoomCall): Promise<void> {
+    const ns = this.env.SESSION_SHARD;
+    const shard = ns.get(ns.idFromName(shardName(shardOf(to.sessionId, this.config.shardCount))));
+    return shard.pluginCall(to.sessionId, to.handleId, call).catch(() => undefined);
+  }
+
+  /** Tells every participant except `except` (publishers and, with notify_joining, the rest). */
+  private broadcast(data: Record<string, unknown>, except?: HandleAddress): void {
+    for (const p of this.room().publishers) if (!except || !sameHandle(p, except)) void this.call(p, { kind: 'event', data });
+  }
+
+  private findPublisher(who: HandleAddress): Publisher | undefined {
+    return this.state?.publishers.find((p) => sameHandle(p, who));
+  }
+
+  private findSubscriber(who: HandleAddress): Subscriber | undefined {
+    return this.state?.subscribers.find((s) => sameHandle(s, who));
+  }
+
+  private roomIndex() {
+    return this.env.CORE.get(this.env.CORE.idFromName('core'));
+  }
+
+  // ---------------------------------------------------------------- synchronous requests
+
+  async create(room: RoomId, body: Record<string, unknown>): Promise<Outcome> {
+    return this.run(async () => {
+      if (this.state) throw vrError(VideoRoomError.ROOM_EXISTS, `Room ${room} already exists`);
+      const o = parseJanus(S.createSchema, body, VR);
+      const { room: _r, permanent, admin_key: _k, allowed, ...options } = o;
+      this.state = { room, options: normalizeOptions(options), permanent: permanent ?? false, createdAt: Date.now(), allowed, publishers: [], subscribers: [], forwarders: [], nextForwarderId: 1 };
+      this.save();
+      await this.roomIndex().roomCreated(room);
+      return { videoroom: 'created', room, permanent: permanent ?? false };
+    });
+  }
+
+  async summary(): Promise<Record<string, unknown> | undefined> {
+    return this.state ? roomSummary(this.state) : undefined;
+  }
+
+  async sync(request: string, body: Record<string, unknown>): Promise<Outcome> {
+    return this.run(async () => {
+      switch (request) {
+        case 'exists': {
+          const { room } = parseJanus(S.roomOnlySchema, body, VR);
+          return { videoroom: 'success', room, exists: this.state !== undefined };
+        }
+        case 'edit':
+          return this.edit(body);
+        case 'destroy':
+          return this.destroy(body);
+        case 'allowed':
+          return this.allowedRequest(body);
+        case 'kick':
+          return this.kick(body);
+        case 'moderate':
+          return this.moderate(body);
+        case 'enable_recording': {
+          const { room, secret } = parseJanus(S.enableRecordingSchema, body, VR);
+          this.room();
+          this.checkSecret(secret);
+          throw vrError(VideoRoomError.UNKNOWN_ERROR, `Recording is not supported yet (room ${room})`);
+        }
+        case 'listparticipants': {
+          const { room } = parseJanus(S.roomOnlySchema, body, VR);
+          return { videoroom: 'participants', room, participants: this.room().publishers.map(participantEntry) };
+        }
+        case 'listforwarders': {
+          const { room, secret } = parseJanus(S.roomSecretSchema, body, VR);
+          this.room();
+          this.checkSecret(secret);
+          return { videoroom: 'forwarders', room, publishers: this.forwardersByPublisher() };
+        }
+        case 'stop_rtp_forward':
+          return this.stopForward(body);
+        default:
+          throw vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`);
+      }
+    });
+  }
+
+  private edit(body: Record<string, unknown>): Record<string, unknown> {
+    const e = parseJanus(S.editSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(e.secret);
+    const o = r.options;
+    if (e.new_description !== undefined) o.description = e.new_description;
+    if (e.new_secret !== undefined) o.secret = e.new_secret;
+    if (e.new_pin !== undefined) o.pin = e.new_pin;
+    if (e.new_is_private !== undefined) o.is_private = e.new_is_private;
+    if (e.new_require_pvtid !== undefined) o.require_pvtid = e.new_require_pvtid;
+    if (e.new_bitrate !== undefined) o.bitrate = e.new_bitrate > 0 && e.new_bitrate < 64000 ? 64000 : e.new_bitrate;
+    if (e.new_fir_freq !== undefined) o.fir_freq = e.new_fir_freq;
+    if (e.new_publishers !== undefined) o.publishers = e.new_publishers;
+    if (e.new_lock_record !== undefined) o.lock_record = e.new_lock_record;
+    if (e.new_rec_dir !== undefined) o.rec_dir = e.new_rec_dir;
+    this.save();
+    return { videoroom: 'edited', room: r.room };
+  }
+
+  private async destroy(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const { secret } = parseJanus(S.roomSecretSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(secret);
+    const everyone: HandleAddress[] = [...r.publishers, ...r.subscribers];
+    this.state = undefined;
+    this.save();
+    await this.roomIndex().roomDestroyed(r.room);
+    for (const who of everyone) void this.call(who, { kind: 'removed', data: { videoroom: 'destroyed', room: r.room } });
+    return { videoroom: 'destroyed', room: r.room };
+  }
+
+  private allowedRequest(body: Record<string, unknown>): Record<string, unknown> {
+    const a = parseJanus(S.allowedSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(a.secret);
+    if ((a.action === 'add' || a.action === 'remove') && !a.allowed) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (allowed)');
+    switch (a.action) {
+      case 'enable':
+        r.allowed ??= [];
+        break;
+      case 'disable':
+        r.allowed = undefined;
+        break;
+      case 'add':
+        r.allowed = [...new Set([...(r.allowed ?? []), ...a.allowed!])];
+        break;
+      case 'remove':
+        r.allowed = (r.allowed ?? []).filter((t) => !a.allowed!.includes(t));
+        break;
+    }
+    this.save();
+    const out: Record<string, unknown> = { videoroom: 'success', room: r.room };
+    if (r.allowed) out.allowed = r.allowed;
+    return out;
+  }
+
+  private kick(body: Record<string, unknown>): Record<string, unknown> {
+    const k = parseJanus(S.kickSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(k.secret);
+    const p = r.publishers.find((x) => x.id === k.id);
+    if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such user ${k.id} in room ${r.room}`);
+    this.removePublisher(p);
+    void this.call(p, { kind: 'removed', data: { videoroom: 'event', room: r.room, leaving: 'ok', reason: 'kicked' } });
+    this.broadcast({ videoroom: 'event', room: r.room, kicked: p.id }, p);
+    return { videoroom: 'success' };
+  }
+
+  private moderate(body: Record<string, unknown>): Record<string, unknown> {
+    const m = parseJanus(S.moderateSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(m.secret);
+    const p = r.publishers.find((x) => x.id === m.id);
+    if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such user ${m.id} in room ${r.room}`);
+    const s = p.streams?.find((x) => x.mid === m.mid);
+    if (!s) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such mid ${m.mid} for user ${m.id}`);
+    s.moderated = m.mute;
+    this.save();
+    const data = { videoroom: 'event', room: r.room, id: p.id, mid: m.mid, moderation: m.mute ? 'muted' : 'unmuted' };
+    this.broadcast(data);
+    return { videoroom: 'success' };
+  }
+
+  private forwardersByPublisher(): Record<string, unknown>[] {
+    const r = this.room();
+    const by = new Map<FeedId, Forwarder[]>();
+    for (const f of r.forwarders) by.set(f.publisherId, [...(by.get(f.publisherId) ?? []), f]);
+    return [...by].map(([publisher_id, list]) => ({
+      publisher_id,
+      forwarders: list.map((f) => ({ stream_id: f.streamId, type: f.type, host: f.host, port: f.port, ...(f.rtcpPort ? { remote_rtcp_port: f.rtcpPort } : {}), ...(f.ssrc !== undefined ? { ssrc: f.ssrc } : {}), ...(f.pt !== undefined ? { pt: f.pt } : {}), srtp: f.srtp })),
+    }));
+  }
+
+  /** Validates an rtp_forward and returns the publisher's handle; the plugin asks its relay to forward. */
+  async prepareForward(body: Record<string, unknown>): Promise<Outcome<{ publisher: HandleAddress; streams: PubStream[] }>> {
+    return this.run(() => {
+      const f = parseJanus(S.rtpForwardSchema, body, VR);
+      const r = this.room();
+      this.checkSecret(f.secret);
+      const p = r.publishers.find((x) => x.id === f.publisher_id);
+      if (!p || !p.streams) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher ${f.publisher_id}`);
+      for (const s of f.streams) if (!p.streams.some((x) => x.mid === s.mid)) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream ${s.mid}`);
+      return { publisher: { sessionId: p.sessionId, handleId: p.handleId }, streams: p.streams };
+    });
+  }
+
+  async forwardersAdded(publisherId: FeedId, list: Omit<Forwarder, 'streamId' | 'publisherId'>[]): Promise<Outcome> {
+    return this.run(() => {
+      const r = this.room();
+      const added = list.map((f) => ({ ...f, publisherId, streamId: r.nextForwarderId++ }));
+      r.forwarders.push(...added);
+      this.save();
+      return {
+        videoroom: 'rtp_forward',
+        room: r.room,
+        publisher_id: publisherId,
+        forwarders: added.map((f) => ({ stream_id: f.streamId, type: f.type, host: f.host, port: f.port, ...(f.ssrc !== undefined ? { ssrc: f.ssrc } : {}), ...(f.pt !== undefined ? { pt: f.pt } : {}), srtp: f.srtp })),
+      };
+    });
+  }
+
+  private stopForward(body: Record<string, unknown>): Record<string, unknown> {
+    const s = parseJanus(S.stopRtpForwardSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(s.secret);
+    const i = r.forwarders.findIndex((f) => f.publisherId === s.publisher_id && f.streamId === s.stream_id);
+    if (i < 0) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream ${s.stream_id}`);
+    r.forwarders.splice(i, 1);
+    this.save();
+    return { videoroom: 'stop_rtp_forward', room: r.room, publisher_id: s.publisher_id, stream_id: s.stream_id };
+  }
+
+  // ---------------------------------------------------------------- publishers
+
+  async joinPublisher(who: HandleAddress, body: Record<string, unknown>): Promise<Outcome> {
+    return this.run(async () => {
+      const j = parseJanus(S.publisherJoinSchema, body, VR);
+      const r = this.room();
+      if (this.findPublisher(who) || this.findSubscriber(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a participant on this handle');
+      await this.checkAccess(j.pin, j.token);
+      if (j.id !== undefined && r.publishers.some((p) => p.id === j.id)) throw vrError(VideoRoomError.ID_EXISTS, `User ID ${j.id} already exists`);
+      let id: FeedId = j.id ?? randomSafeInt();
+      if (typeof r.room === 'string' && j.id === undefined) id = crypto.randomUUID();
+      const p: Publisher = { ...who, id, privateId: randomSafeInt() % 0xffffffff, display: j.display, metadata: j.metadata };
+      r.publishers.push(p);
+      this.save();
+      if (r.options.notify_joining) this.broadcast({ videoroom: 'event', room: r.room, joining: participantEntry(p) }, who);
+      const out: Record<string, unknown> = {
+        videoroom: 'joined',
+        room: r.room,
+        description: r.options.description ?? `Room ${r.room}`,
+        id,
+        private_id: p.privateId,
+        publishers: r.publishers.filter((x) => x.streams && !sameHandle(x, who)).map(publisherEntry),
+      };
+      if (r.options.notify_joining) out.attendees = r.publishers.filter((x) => !x.streams && !sameHandle(x, who)).map(participantEntry);
+      return out;
+    });
+  }
+
+  private async checkAccess(pin: string | undefined, token: string | undefined): Promise<void> {
+    const r = this.room();
+    if (r.options.signed_tokens) {
+      const secret = this.config.tokenAuthSecret;
+      const t = secret && token ? await verifySignedToken(secret, token, 'janus.plugin.videoroom') : undefined;
+      if (!t || !t.data.includes(`room=${r.room}`)) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (invalid signed token)');
+    }
+    if (r.options.pin !== undefined && (pin === undefined || !constantTimeEqual(pin, r.options.pin))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (wrong pin)');
+    if (r.allowed && (token === undefined || !r.allowed.includes(token))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
+  }
+
+  /** Before a publisher's offer goes to a relay: the checks of §5.3, and where to place the peer. */
+  async preparePublish(who: HandleAddress): Promise<Outcome<{ placement?: RelayRef; bitrate: number; room: RoomId; audiocodec: string; videocodec: string }>> {
+    return this.run(() => {
+      const r = this.room();
+      const p = this.findPublisher(who);
+      if (!p) {
+        if (this.findSubscriber(who)) throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
+        throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      }
+      if (p.streams) throw vrError(VideoRoomError.ALREADY_PUBLISHED, "Can't publish, already published");
+      const active = r.publishers.filter((x) => x.streams).length;
+      if (active >= r.options.publishers) throw vrError(VideoRoomError.PUBLISHERS_FULL, `Maximum number of publishers (${r.options.publishers}) already reached`);
+      return { placement: r.relay, bitrate: r.options.bitrate, room: r.room, audiocodec: r.options.audiocodec, videocodec: r.options.videocodec };
+    });
+  }
+
+  /** The relay accepted the publisher's offer: announce its streams to the room. */
+  async published(who: HandleAddress, streams: PubStream[], relay: RelayRef, extra: { display?: string; metadata?: Record<string, unknown>; descriptions?: { mid: string; description: string }[] }): Promise<Outcome> {
+    return this.run(() => {
+      const r = this.room();
+      const p = this.findPublisher(who);
+      if (!p) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      if (extra.display !== undefined) p.display = extra.display;
+      if (extra.metadata !== undefined) p.metadata = extra.metadata;
+      p.streams = streams.map((s) => ({ ...s, description: extra.descriptions?.find((d) => d.mid === s.mid)?.description ?? s.description }));
+      r.relay ??= relay;
+      this.save();
+      this.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
+      return { room: r.room };
+    });
+  }
+
+  /** Publisher `configure` without an offer: display/metadata changes are announced. */
+  async configurePublisher(who: HandleAddress, extra: { display?: string; metadata?: Record<string, unknown> }): Promise<Outcome> {
+    return this.run(() => {
+      const r = this.room();
+      const p = this.findPublisher(who);
+      if (!p) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      const changed = (extra.display !== undefined && extra.display !== p.display) || extra.metadata !== undefined;
+      if (extra.display !== undefined) p.display = extra.display;
+      if (extra.metadata !== undefined) p.metadata = extra.metadata;
+      this.save();
+      if (changed && p.streams) this.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
+      return { room: r.room, publishing: p.streams !== undefined };
+    });
+  }
+
+  /** The publisher stops publishing (unpublish, or its PeerConnection died). */
+  async unpublished(who: HandleAddress, requested: boolean): Promise<Outcome> {
+    return this.run(() => {
+      const r = this.room();
+      const p = this.findPublisher(who);
+      if (!p) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      if (!p.streams) {
+        if (requested) throw vrError(VideoRoomError.NOT_PUBLISHED, "Can't unpublish, not published");
+        return { room: r.room };
+      }
+      this.stopPublishing(p);
+      return { room: r.room };
+    });
+  }
+
+  private stopPublishing(p: Publisher): void {
+    const r = this.room();
+    p.streams = undefined;
+    r.forwarders = r.forwarders.filter((f) => f.publisherId !== p.id);
+    this.save();
+    this.broadcast({ videoroom: 'event', room: r.room, unpublished: p.id }, p);
+    this.feedGone(p.id);
+  }
+
+  /** Subscribers receiving a feed that went away renegotiate without it (autoupdate). */
+  private feedGone(feedId: FeedId): void {
+    for (const s of this.room().subscribers) {
+      if (!s.streams.some((x) => x.feedId === feedId && x.active)) continue;
+      for (const x of s.streams) if (x.feedId === feedId) x.active = false;
+      if (s.autoupdate) void this.call(s, { kind: 'feedsGone', feedIds: [feedId] });
+    }
+    this.save();
+  }
+
+  private removePublisher(p: Publisher): void {
+    const r = this.room();
+    if (p.streams) this.stopPublishing(p);
+    r.publishers = r.publishers.filter((x) => x !== p);
+    this.save();
+  }
+
+  /** `leave`, or the handle went away (detach, hangup of a subscriber is not a leave). */
+  async leave(who: HandleAddress): Promise<Outcome> {
+    return this.run(() => {
+      const r = this.room();
+      const p = this.findPublisher(who);
+      if (p) {
+        this.removePublisher(p);
+        const data: Record<string, unknown> = { videoroom: 'event', room: r.room, leaving: p.id };
+        if (p.display !== undefined) data.display = p.display;
+        this.broadcast(data, who);
+        this.releaseRelayIfIdle();
+        return { videoroom: 'event', leaving: 'ok' };
+      }
+      const s = this.findSubscriber(who);
+      if (s) {
+        r.subscribers = r.subscribers.filter((x) => x !== s);
+        this.save();
+        this.releaseRelayIfIdle();
+        return { videoroom: 'event', left: 'ok' };
+      }
+      throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+    });
+  }
+
+  /** Forget the room's relay once nothing uses it, so the next publisher may land anywhere. */
+  private releaseRelayIfIdle(): void {
+    const r = this.room();
+    if (!r.publishers.some((p) => p.streams) && r.subscribers.length === 0) r.relay = undefined;
+  }
+
+  // ---------------------------------------------------------------- subscribers
+
+  /** Resolves a subscription request to concrete publisher streams (`mid` left out = all of a feed's). */
+  private resolveStreams(req: S.SubscribeStream[]): Array<{ feed: Publisher; stream: PubStream; send: boolean; substream?: number; temporal?: number }> {
+    const out: Array<{ feed: Publisher; stream: PubStream; send: boolean; substream?: number; temporal?: number }> = [];
+    for (const s of req) {
+      const feed = this.room().publishers.find((p) => p.id === s.feed && p.streams);
+      if (!feed) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${s.feed})`);
+      const streams = feed.streams!.filter((x) => !x.disabled && (s.mid === undefined || x.mid === s.mid));
+      if (s.mid !== undefined && streams.length === 0) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such mid '${s.mid}' in feed (${s.feed})`);
+      for (const stream of streams) out.push({ feed, stream, send: s.send ?? true, substream: s.substream, temporal: s.temporal });
+    }
+    return out;
+  }
+
+  async prepareSubscribe(who: HandleAddress, body: Record<string, unknown>): Promise<Outcome<{ room: RoomId; placement?: RelayRef; streams: Array<Record<string, unknown>> }>> {
+    return this.run(async () => {
+      const j = parseJanus(S.subscriberJoinSchema, body, VR);
+      const r = this.room();
+      if (this.findSubscriber(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a subscriber on this handle');
+      if (this.findPublisher(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a publisher on this handle');
+      if (r.options.pin !== undefined && (j.pin === undefined || !constantTimeEqual(j.pin, r.options.pin))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (wrong pin)');
+      if (r.options.require_pvtid && !r.publishers.some((p) => p.privateId === j.private_id)) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (this room requires a valid private_id)');
+      const req = j.streams ?? (j.feed !== undefined ? [{ feed: j.feed }] : undefined);
+      if (!req || req.length === 0) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (streams)');
+      const resolved = this.resolveStreams(req);
+      // Pending until the relay has made the offer: the entry reserves the handle.
+      r.subscribers.push({ ...who, privateId: j.private_id, autoupdate: j.autoupdate ?? true, streams: [], paused: false });
+      this.save();
+      return {
+        room: r.room,
+        placement: r.relay,
+        streams: resolved.map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal })),
+      };
+    });
+  }
+
+  /** The relay made the subscriber's offer: record which m-line carries which feed. */
+  async subscribed(who: HandleAddress, streams: SubStream[], relay: RelayRef): Promise<Outcome<{ streams: Record<string, unknown>[] }>> {
+    return this.run(() => {
+      const r = this.room();
+      const s = this.findSubscriber(who);
+      if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      s.streams = streams;
+      r.relay ??= relay;
+      this.save();
+      return { streams: this.streamEntries(s) };
+    });
+  }
+
+  /** A subscription that failed half-way releases its reservation. */
+  async subscribeFailed(who: HandleAddress): Promise<void> {
+    if (!this.state) return;
+    this.state.subscribers = this.state.subscribers.filter((s) => !sameHandle(s, who));
+    this.save();
+  }
+
+  async subscriberStreams(who: HandleAddress): Promise<Outcome<{ streams: Record<string, unknown>[]; room: RoomId }>> {
+    return this.run(() => {
+      const s = this.findSubscriber(who);
+      if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      return { streams: this.streamEntries(s), room: this.room().room };
+    });
+  }
+
+  /** Resolves streams to add to an existing subscription. */
+  async resolveAdditions(who: HandleAddress, req: S.SubscribeStream[]): Promise<Outcome<{ streams: Array<Record<string, unknown>> }>> {
+    return this.run(() => {
+      if (!this.findSubscriber(who)) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      return { streams: this.resolveStreams(req).map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal })) };
+    });
+  }
+
+  /** Which of the subscriber's m-lines an unsubscribe names. */
+  async resolveRemovals(who: HandleAddress, req: Array<{ feed?: FeedId; mid?: string; sub_mid?: string }>): Promise<Outcome<{ mids: string[] }>> {
+    return this.run(() => {
+      const s = this.findSubscriber(who);
+      if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      const mids = new Set<string>();
+      for (const u of req) {
+        for (const x of s.streams) {
+          if (u.sub_mid !== undefined ? x.mid === u.sub_mid : u.feed !== undefined && x.feedId === u.feed && (u.mid === undefined || x.feedMid === u.mid)) mids.add(x.mid);
+        }
+      }
+      return { mids: [...mids] };
+    });
+  }
+
+  async setPaused(who: HandleAddress, paused: boolean): Promise<Outcome> {
+    return this.run(() => {
+      const s = this.findSubscriber(who);
+      if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      s.paused = paused;
+      this.save();
+      return { room: this.room().room };
+    });
+  }
+
+  /** `switch`: checks each target feed stream and records the new source of each m-line. */
+  async switchStreams(who: HandleAddress, req: Array<{ feed: FeedId; mid: string; sub_mid: string }>): Promise<Outcome<{ changes: Array<Record<string, unknown>> }>> {
+    return this.run(() => {
+      const s = this.findSubscriber(who);
+      if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      const changes: Array<Record<string, unknown>> = [];
+      for (const w of req) {
+        const line = s.streams.find((x) => x.mid === w.sub_mid);
+        if (!line) throw vrError(VideoRoomError.INVALID_ELEMENT, `Invalid sub_mid '${w.sub_mid}'`);
+        const feed = this.room().publishers.find((p) => p.id === w.feed && p.streams);
+        const stream = feed?.streams?.find((x) => x.mid === w.mid && !x.disabled);
+        if (!feed || !stream) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${w.feed}) or mid '${w.mid}'`);
+        if (stream.type !== line.type) throw vrError(VideoRoomError.INVALID_ELEMENT, `Can't switch a ${line.type} m-line to a ${stream.type} stream`);
+        changes.push({ sub_mid: line.mid, feedKey: `${feed.sessionId}:${feed.handleId}`, feed: feed.id, mid: stream.mid });
+      }
+      for (const c of changes) {
+        const line = s.streams.find((x) => x.mid === c.sub_mid)!;
+        line.feedId = c.feed as FeedId;
+        line.feedMid = c.mid as string;
+        line.active = true;
+      }
+      this.save();
+      return { changes };
+    });
+  }
+
+  /** After a renegotiation (subscribe/unsubscribe/update/autoupdate) the relay's m-lines are the truth. */
+  async subscriptionChanged(who: HandleAddress, streams: SubStream[]): Promise<Outcome<{ streams: Record<string, unknown>[]; room: RoomId }>> {
+    return this.run(() => {
+      const s = this.findSubscriber(who);
+      if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      s.streams = streams;
+      this.save();
+      return { streams: this.streamEntries(s), room: this.room().room };
+    });
+  }
+
+  /** The handle is gone (detach, session end) or its PeerConnection died: leave quietly. */
+  async handleGone(who: HandleAddress, peerOnly: boolean): Promise<void> {
+    if (!this.state) return;
+    const p = this.findPublisher(who);
+    if (p) {
+      if (peerOnly) {
+        if (p.streams) this.stopPublishing(p);
+      } else {
+        await this.leave(who);
+      }
+      this.releaseRelayIfIdle();
+      return;
+    }
+    if (!peerOnly && this.findSubscriber(who)) await this.leave(who);
+  }
+
+  private streamEntries(s: Subscriber): Record<string, unknown>[] {
+    const pubs = this.room().publishers;
+    return s.streams.map((x) => {
+      const feed = pubs.find((p) => p.id === x.feedId);
+      const src = feed?.streams?.find((y) => y.mid === x.feedMid);
+      const e: Record<string, unknown> = { mindex: x.mindex, mid: x.mid, type: x.type, active: x.active && src !== undefined, send: x.send, ready: x.active && src !== undefined };
+      if (x.active && feed) {
+        e.feed_id = feed.id;
+        e.feed_mid = x.feedMid;
+        if (feed.display !== undefined) e.feed_display = feed.display;
+        if (feed.metadata !== undefined) e.feed_metadata = feed.metadata;
+        if (src?.codec) e.codec = src.codec;
+      }
+      return e;
+    });
+  }
+}
+
+export { VideoRoomException };

@@ -1,0 +1,39 @@
+/** VideoRoom error codes (janus_videoroom.c, §5.8). Errors travel as `{videoroom:"event", error_code, error}`. */
+export const VideoRoomError = {
+  UNKNOWN_ERROR: 499,
+  NO_MESSAGE: 421,
+  INVALID_JSON: 422,
+  INVALID_REQUEST: 423,
+  JOIN_FIRST: 424,
+  ALREADY_JOINED: 425,
+  NO_SUCH_ROOM: 426,
+  ROOM_EXISTS: 427,
+  NO_SUCH_FEED: 428,
+  MISSING_ELEMENT: 429,
+  INVALID_ELEMENT: 430,
+  INVALID_SDP_TYPE: 431,
+  PUBLISHERS_FULL: 432,
+  UNAUTHORIZED: 433,
+  ALREADY_PUBLISHED: 434,
+  NOT_PUBLISHED: 435,
+  ID_EXISTS: 436,
+  INVALID_SDP: 437,
+  INVALID_FEED: 438,
+} as const;
+
+export class VideoRoomException extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const vrError = (code: number, message: string) => new VideoRoomException(code, message);
+
+export function errorEvent(err: unknown): Record<string, unknown> {
+  if (err instanceof VideoRoomException) return { videoroom: 'event', error_code: err.code, error: err.message };
+  const code = (err as { code?: number })?.code;
+  return { videoroom: 'event', error_code: typeof code === 'number' ? code : VideoRoomError.UNKNOWN_ERROR, error: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,157 @@
+import type { RelayRef } from '../coordinator/session.js';
+import type { FeedId, RoomId, RoomOptions } from './schemas.js';
+
+/** One stream a publisher sends (a publisher entry's `streams[]`, §5.3). */
+export interface PubStream {
+  type: 'audio' | 'video' | 'data';
+  mindex: number;
+  mid: string;
+  codec?: string;
+  description?: string;
+  disabled?: boolean;
+  simulcast?: boolean;
+  moderated?: boolean;
+}
+
+/** Which handle a participant is: events to it go to that session's shard. */
+export interface HandleAddress {
+  sessionId: number;
+  handleId: number;
+}
+
+export interface Publisher extends HandleAddress {
+  id: FeedId;
+  privateId: number;
+  display?: string;
+  metadata?: Record<string, unknown>;
+  /** Set while it publishes: its streams, as the relay described them. */
+  streams?: PubStream[];
+}
+
+/** One m-line of a subscriber's PeerConnection. */
+export interface SubStream {
+  mindex: number;
+  mid: string;
+  type: 'audio' | 'video' | 'data';
+  feedId: FeedId;
+  feedMid: string;
+  active: boolean;
+  send: boolean;
+}
+
+export interface Subscriber extends HandleAddress {
+  privateId?: number;
+  autoupdate: boolean;
+  streams: SubStream[];
+  paused: boolean;
+}
+
+export interface Forwarder {
+  streamId: number;
+  publisherId: FeedId;
+  mid: string;
+  type: string;
+  host: string;
+  port: number;
+  rtcpPort?: number;
+  ssrc?: number;
+  pt?: number;
+  srtp: boolean;
+}
+
+export interface RoomState {
+  room: RoomId;
+  options: RoomOptions & { publishers: number; bitrate: number; fir_freq: number; audiocodec: string; videocodec: string };
+  permanent: boolean;
+  createdAt: number;
+  /** `allowed` ACL; undefined when the check is disabled. */
+  allowed?: string[];
+  publishers: Publisher[];
+  subscribers: Subscriber[];
+  forwarders: Forwarder[];
+  nextForwarderId: number;
+  /** Until cascading exists, a room's PeerConnections share the relay of its first one. */
+  relay?: RelayRef;
+}
+
+/** Janus's defaults for a new room (§5.1), with a nonzero bitrate raised to at least 64 kbps. */
+export function normalizeOptions(o: RoomOptions): RoomState['options'] {
+  const bitrate = o.bitrate ?? 0;
+  return {
+    ...o,
+    description: o.description,
+    publishers: o.publishers ?? 3,
+    bitrate: bitrate > 0 && bitrate < 64000 ? 64000 : bitrate,
+    fir_freq: o.fir_freq ?? 0,
+    audiocodec: o.audiocodec ?? 'opus',
+    videocodec: o.videocodec ?? 'vp8',
+  };
+}
+
+/** A publisher entry as in `publishers` arrays (janus_videoroom_notify_about_publisher). */
+export function publisherEntry(p: Publisher): Record<string, unknown> {
+  const e: Record<string, unknown> = { id: p.id };
+  if (p.display !== undefined) e.display = p.display;
+  if (p.metadata !== undefined) e.metadata = p.metadata;
+  const streams = p.streams ?? [];
+  const audio = streams.find((s) => s.type === 'audio' && !s.disabled);
+  const video = streams.find((s) => s.type === 'video' && !s.disabled);
+  if (audio?.codec) e.audio_codec = audio.codec;
+  if (video?.codec) e.video_codec = video.codec;
+  e.streams = streams.map((s) => {
+    const out: Record<string, unknown> = { type: s.type, mindex: s.mindex, mid: s.mid };
+    if (s.disabled) out.disabled = true;
+    else {
+      if (s.codec) out.codec = s.codec;
+      if (s.description) out.description = s.description;
+      if (s.simulcast) out.simulcast = true;
+      if (s.moderated) out.moderated = true;
+    }
+    return out;
+  });
+  e.talking = false;
+  return e;
+}
+
+export function participantEntry(p: Publisher): Record<string, unknown> {
+  const e: Record<string, unknown> = { id: p.id, publisher: p.streams !== undefined };
+  if (p.display !== undefined) e.display = p.display;
+  if (p.metadata !== undefined) e.metadata = p.metadata;
+  if (p.streams !== undefined) e.talking = false;
+  return e;
+}
+
+/** A room's entry in `list` (§5.2). */
+export function roomSummary(r: RoomState): Record<string, unknown> {
+  const o = r.options;
+  return {
+    room: r.room,
+    description: o.description ?? `Room ${r.room}`,
+    pin_required: o.pin !== undefined,
+    is_private: o.is_private ?? false,
+    max_publishers: o.publishers,
+    bitrate: o.bitrate,
+    ...(o.bitrate_cap ? { bitrate_cap: true } : {}),
+    fir_freq: o.fir_freq,
+    require_pvtid: o.require_pvtid ?? false,
+    require_e2ee: o.require_e2ee ?? false,
+    dummy_publisher: o.dummy_publisher ?? false,
+    notify_joining: o.notify_joining ?? false,
+    audiocodec: o.audiocodec,
+    videocodec: o.videocodec,
+    opus_fec: o.opus_fec ?? true,
+    opus_dtx: o.opus_dtx ?? false,
+    record: o.record ?? false,
+    rec_dir: o.rec_dir ?? '',
+    lock_record: o.lock_record ?? false,
+    num_participants: r.publishers.length,
+    audiolevel_ext: o.audiolevel_ext ?? true,
+    audiolevel_event: o.audiolevel_event ?? false,
+    videoorient_ext: o.videoorient_ext ?? true,
+    playoutdelay_ext: o.playoutdelay_ext ?? true,
+    transport_wide_cc_ext: o.transport_wide_cc_ext ?? true,
+  };
+}
+
+export const sameId = (a: FeedId, b: FeedId) => a === b;
+export const sameHandle = (a: HandleAddress, b: HandleAddress) => a.sessionId === b.sessionId && a.handleId === b.handleId;
