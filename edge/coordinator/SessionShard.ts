@@ -452,6 +452,8 @@ export class SessionShard extends DurableObject<Env> {
 
   private handleContext(s: Session, handleId: number, opaqueId?: string): HandleContext {
     const sessionId = s.id;
+    let state: unknown;
+    let stateLoaded = false;
     const pkg = () => this.sessions.get(sessionId)?.handles.get(handleId)?.plugin.info.package ?? 'unknown';
     return {
       sessionId,
@@ -471,8 +473,17 @@ export class SessionShard extends DurableObject<Env> {
         this.sink.emit(EventType.PLUGIN, { plugin: pkg(), data }, { sessionId, handleId, opaqueId });
       },
       media: this.mediaAccess(sessionId, handleId),
-      getState: <T,>() => this.sessions.get(sessionId)?.handles.get(handleId)?.pluginState as T | undefined,
+      // The context remembers the state itself, so a plugin still reads it while its handle is torn down.
+      getState: <T,>() => {
+        if (!stateLoaded) {
+          state = this.sessions.get(sessionId)?.handles.get(handleId)?.pluginState;
+          stateLoaded = true;
+        }
+        return state as T | undefined;
+      },
       setState: (value: unknown) => {
+        state = value;
+        stateLoaded = true;
         const session = this.sessions.get(sessionId);
         const handle = session?.handles.get(handleId);
         if (!session || !handle) return;
