@@ -8,8 +8,12 @@ import { inspectSdp, stripCandidates, type SdpSummary } from './sdp.js';
 import {
   copyPacket,
   createPeerConnection,
+  disableDefaultStun,
+  hardenDtls,
+  preferDtlsServer,
   rebaseSender,
   receiverQuality,
+  ridExtensionIds,
   selectedPair,
   sendCloseNotify,
   sendRemb,
@@ -45,6 +49,8 @@ interface MidState {
   // slowlink / stats windows
   nacksInWindow: number;
   nacksOutWindow: number;
+  lastSlowlinkUp: number;
+  lastSlowlinkDown: number;
   lastStats: { bytesIn: number; bytesOut: number; at: number };
   hooked: Set<MediaStreamTrack>;
 }
@@ -77,9 +83,10 @@ export class EchoSession {
   private closing = false;
   private closedPromise: Promise<void> | undefined;
   private hookedDtls = new Set<object>();
-  private lastSlowlinkAt = 0;
   private remote: SdpSummary | undefined;
   private pendingCandidates: TrickleCandidate[] = [];
+  /** rid header extensions are not echoed (the echo is a single, non-simulcast stream). */
+  private ridExtIds: ReadonlySet<number> = new Set();
 
   constructor(private readonly deps: EchoSessionDeps) {
     this.key = `${deps.sessionId}:${deps.handleId}`;
@@ -206,6 +213,8 @@ export class EchoSession {
           codec: undefined,
           nacksInWindow: 0,
           nacksOutWindow: 0,
+          lastSlowlinkUp: 0,
+          lastSlowlinkDown: 0,
           lastStats: { bytesIn: 0, bytesOut: 0, at: Date.now() },
           hooked: new Set(),
         };
@@ -254,8 +263,9 @@ export class EchoSession {
 
   private onRtp(st: MidState, track: MediaStreamTrack, rtp: RtpPacket): void {
     const c = st.c;
+    const size = rtp.serializeSize;
     c.packetsIn++;
-    c.bytesIn += rtp.serializeSize;
+    c.bytesIn += size;
     st.rxSinceTick = true;
     if (this.closing) return;
     if (st.media === 'audio' ? !this.echo.audio : !this.echo.video) return;
@@ -271,10 +281,10 @@ export class EchoSession {
       }
     }
     if (st.needKeyframe && st.media === 'video') this.requestKeyframe(st, rtp.header.ssrc);
-    if (!st.ssrcs.has(rtp.header.ssrc)) st.ssrcs.add(rtp.header.ssrc);
-    const out = copyPacket(rtp);
+    st.ssrcs.add(rtp.header.ssrc);
+    const out = copyPacket(rtp, st.rids.length > 0 ? this.ridExtIds : undefined);
     c.packetsOut++;
-    c.bytesOut += rtp.serializeSize;
+    c.bytesOut += size;
     sender.sendRtp(out).catch(noop);
   }
 
@@ -314,7 +324,8 @@ export class EchoSession {
       if (t.kind === 'audio' || t.kind === 'video') t.setDirection('sendrecv');
     }
     const answer = await this.pc.createAnswer();
-    await this.pc.setLocalDescription(answer);
+    disableDefaultStun(this.pc);
+    await this.pc.setLocalDescription({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
     this.afterNegotiation();
     const local = this.pc.localDescription?.sdp ?? answer.sdp;
     return this.trickle ? stripCandidates(local) : local;
@@ -328,6 +339,7 @@ export class EchoSession {
     const dc = this.pc.createDataChannel('JanusDataChannel');
     this.hookDataChannel(dc);
     const offer = await this.pc.createOffer();
+    disableDefaultStun(this.pc);
     await this.pc.setLocalDescription(offer);
     const local = this.pc.localDescription?.sdp ?? offer.sdp;
     this.afterNegotiation();
@@ -349,12 +361,14 @@ export class EchoSession {
   }
 
   private afterNegotiation(): void {
+    this.ridExtIds = ridExtensionIds(this.pc);
     this.syncMids();
     for (const t of this.pc.getTransceivers()) {
       // Tracks that werift announced before the mid was known.
       for (const track of t.receiver.tracks) this.hookTrack(t, track);
     }
     this.hookDtls();
+    hardenDtls(this.pc);
   }
 
   /** Candidates gathered for a trickling peer, sent after the reply that carried the SDP. */
@@ -433,6 +447,7 @@ export class EchoSession {
     this.checkSlowlink(now);
   }
 
+  /** At most one `slowlink` per mid and direction per second (Janus's slowlink_threshold logic). */
   private checkSlowlink(now: number): void {
     const threshold = this.slowlinkThreshold;
     for (const st of this.mids.values()) {
@@ -440,12 +455,14 @@ export class EchoSession {
       const outWin = st.nacksOutWindow;
       st.nacksInWindow = 0;
       st.nacksOutWindow = 0;
-      if (threshold <= 0 || now - this.lastSlowlinkAt < 1000) continue;
-      if (inWin > threshold) {
-        this.lastSlowlinkAt = now;
+      if (threshold <= 0) continue;
+      // uplink=true: the client NACKs what we send it; uplink=false: we NACK what it sends us.
+      if (inWin > threshold && now - st.lastSlowlinkUp >= 1000) {
+        st.lastSlowlinkUp = now;
         this.emit({ kind: 'slowlink', mid: st.mid, media: st.media, uplink: true, lost: inWin });
-      } else if (outWin > threshold) {
-        this.lastSlowlinkAt = now;
+      }
+      if (outWin > threshold && now - st.lastSlowlinkDown >= 1000) {
+        st.lastSlowlinkDown = now;
         this.emit({ kind: 'slowlink', mid: st.mid, media: st.media, uplink: false, lost: outWin });
       }
     }

@@ -35,8 +35,9 @@ export class PortPool {
   get inUse(): number {
     return this.used.size;
   }
+  /** Ports that may be handed out (including ones parked as foreign, which are retried last). */
   get available(): number {
-    return this.free.length;
+    return this.free.length + this.foreign.size;
   }
   ports(): number[] {
     return [...this.used].sort((a, b) => a - b);
@@ -47,6 +48,7 @@ export class PortPool {
 
   /** Takes the least recently released free port (FIFO, so a just-closed port is not reused at once). */
   acquire(): number | undefined {
+    if (this.free.length === 0) this.recycleForeign();
     const port = this.free.shift();
     if (port !== undefined) this.used.add(port);
     return port;
@@ -61,7 +63,6 @@ export class PortPool {
   markForeign(port: number): void {
     if (!this.used.delete(port)) return;
     this.foreign.add(port);
-    if (this.free.length === 0) this.recycleForeign();
   }
 
   private recycleForeign(): void {

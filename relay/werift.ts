@@ -1,4 +1,5 @@
 import {
+  DtlsClient,
   RTCPeerConnection,
   RTCRtpCodecParameters,
   RtcpPayloadSpecificFeedback,
@@ -69,10 +70,32 @@ export function createPeerConnection(net: PeerNetwork): RTCPeerConnection {
   });
 }
 
+/**
+ * werift's ICE `Connection` falls back to stun.l.google.com whenever no STUN server is configured
+ * (`iceServers: []` included), so every gathering would resolve and query Google. Call this before
+ * every `setLocalDescription` (transports are created lazily) to gather host candidates only.
+ */
+export function disableDefaultStun(pc: RTCPeerConnection): void {
+  for (const t of pc.iceTransports) {
+    const conn = t.connection as unknown as { stunServer?: unknown };
+    conn.stunServer = undefined;
+  }
+}
+
 /** A private copy of a packet for one output (werift's sendRtp rewrites the header and caches it). */
-export function copyPacket(rtp: RtpPacket): RtpPacket {
+export function copyPacket(rtp: RtpPacket, dropExtensionIds?: ReadonlySet<number>): RtpPacket {
   const h = rtp.header;
-  return new RtpPacket(new RtpHeader({ ...h, extensions: h.extensions.slice(), csrc: h.csrc.slice() }), rtp.payload);
+  const extensions = dropExtensionIds ? h.extensions.filter((e) => !dropExtensionIds.has(e.id)) : h.extensions.slice();
+  return new RtpPacket(new RtpHeader({ ...h, extensions, csrc: h.csrc.slice() }), rtp.payload);
+}
+
+const RID_URIS = new Set(['urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id']);
+
+/** Negotiated ids of the rid / repaired-rid header extensions (stripped from echoed simulcast). */
+export function ridExtensionIds(pc: RTCPeerConnection): Set<number> {
+  const ids = new Set<number>();
+  for (const [id, uri] of Object.entries(pc.extIdUriMap)) if (RID_URIS.has(uri)) ids.add(Number(id));
+  return ids;
 }
 
 /**
@@ -128,6 +151,47 @@ export async function sendCloseNotify(dtls: RTCDtlsTransport): Promise<void> {
   } finally {
     cipher.encryptPacket = encrypt;
   }
+}
+
+interface DtlsSocketInternals {
+  dtls: { flight: number };
+  onHandleHandshakes: (assembled: Array<{ msg_type: number }>) => Promise<void>;
+}
+const hardenedTransports = new WeakSet<object>();
+
+/**
+ * Works around werift's DTLS client failing the handshake ("onHandleHandshakes error" in Flight3)
+ * when a HelloVerifyRequest arrives twice — which happens whenever its ClientHello was retransmitted
+ * under load (the server answers both). Duplicate HelloVerifyRequests are dropped. Call after every
+ * negotiation; it hooks each DTLS transport once and patches the socket werift creates on start.
+ */
+export function hardenDtls(pc: RTCPeerConnection): void {
+  for (const transport of pc.dtlsTransports) {
+    if (hardenedTransports.has(transport)) continue;
+    hardenedTransports.add(transport);
+    transport.onStateChange.subscribe((state) => {
+      if (state !== 'connecting') return;
+      // werift assigns transport.dtls right after announcing "connecting", before it sends anything.
+      queueMicrotask(() => {
+        const socket = (transport as unknown as { dtls?: DtlsSocketInternals }).dtls;
+        if (!socket || !(socket instanceof DtlsClient)) return;
+        const handle = socket.onHandleHandshakes;
+        socket.onHandleHandshakes = (assembled) => {
+          const rest = socket.dtls.flight >= 3 ? assembled.filter((h) => h.msg_type !== 3) : assembled;
+          return rest.length ? handle(rest) : Promise.resolve();
+        };
+      });
+    });
+  }
+}
+
+/**
+ * Makes the relay the DTLS server when the offerer leaves the choice to it (`a=setup:actpass`):
+ * werift's DTLS server copes with retransmitted flights better than its client.
+ */
+export function preferDtlsServer(answerSdp: string, offerSdp: string): string {
+  if (!/^a=setup:actpass/m.test(offerSdp)) return answerSdp;
+  return answerSdp.replace(/^a=setup:active/gm, 'a=setup:passive');
 }
 
 export interface Endpoint {

@@ -66,7 +66,7 @@ export const peerCreateSchema = z.object({
   options: peerOptionsSchema.default({}),
 });
 /** Renegotiation: the client sent a new offer; the relay answers. */
-export const peerOfferSchema = z.object({ op: z.literal('peer.offer'), ...peerKey, sdp: sdpSchema, iceRestart: z.boolean().optional() });
+export const peerOfferSchema = z.object({ op: z.literal('peer.offer'), ...peerKey, sdp: sdpSchema });
 /** The client's answer to a relay-made offer. */
 export const peerAnswerSchema = z.object({ op: z.literal('peer.answer'), ...peerKey, sdp: sdpSchema });
 export const peerTrickleSchema = z.object({ op: z.literal('peer.trickle'), ...peerKey, candidate: trickleCandidateSchema });

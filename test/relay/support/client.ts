@@ -1,5 +1,5 @@
 import { MediaStreamTrack, RtpHeader, RtpPacket, type RTCDataChannel, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
-import { createPeerConnection } from '../../../relay/werift.js';
+import { createPeerConnection, disableDefaultStun, hardenDtls } from '../../../relay/werift.js';
 
 /**
  * A werift PeerConnection playing the browser: sends tagged RTP on audio/video, records what comes
@@ -56,20 +56,25 @@ export class EchoClient {
 
   async createOffer(withCandidates = true): Promise<string> {
     const offer = await this.pc.createOffer();
+    disableDefaultStun(this.pc);
     await this.pc.setLocalDescription(offer);
+    hardenDtls(this.pc);
     if (!withCandidates) return offer.sdp;
     return this.pc.localDescription!.sdp;
   }
 
   async acceptAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    hardenDtls(this.pc);
   }
 
   async acceptOffer(sdp: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
     for (const t of this.pc.getTransceivers()) t.setDirection('sendrecv');
     const answer = await this.pc.createAnswer();
+    disableDefaultStun(this.pc);
     await this.pc.setLocalDescription(answer);
+    hardenDtls(this.pc);
     return this.pc.localDescription!.sdp;
   }
 
@@ -78,14 +83,14 @@ export class EchoClient {
     await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
   }
 
-  /** Sends one tagged packet on `key`; returns the tag. */
-  sendOne(key: string): number {
+  /** Sends one tagged packet on `key` (after `skip` lost sequence numbers); returns the tag. */
+  sendOne(key: string, skip = 0): number {
     const t = this.tracks.get(key)!;
     const tag = this.tag++;
     const payload = Buffer.alloc(t.kind === 'video' ? 200 : 60, 0xaa);
     payload[0] = 0x7e;
     payload.writeUInt32BE(tag, 1);
-    t.seq = (t.seq + 1) & 0xffff;
+    t.seq = (t.seq + 1 + skip) & 0xffff;
     t.ts = (t.ts + (t.kind === 'video' ? 3000 : 960)) >>> 0;
     const header = new RtpHeader({ payloadType: 96, sequenceNumber: t.seq, timestamp: t.ts, ssrc: 1, marker: true });
     t.track.writeRtp(new RtpPacket(header, payload));

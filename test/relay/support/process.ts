@@ -18,7 +18,7 @@ export interface RelayProcess {
 
 /** Spawns the real relay (`node --import tsx relay/main.ts`), waits for its "listening" line. */
 export async function spawnRelay(env: Record<string, string>, nodeArgs: string[] = []): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, ...(process.env.RELAY_TRACE ? ['--import', process.env.RELAY_TRACE] : []), '--import', 'tsx', 'relay/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'relay/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', RELAY_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
