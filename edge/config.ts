@@ -33,6 +33,8 @@ const configSchema = z.object({
   /** Seconds between core `status: update` events (Janus: 15). */
   STATUS_PERIOD: intFromString(15).pipe(z.number().min(1)),
   TEST_PLUGINS: boolFromString,
+  /** VideoRoom `string_ids`: room and participant ids are strings instead of integers. */
+  VIDEOROOM_STRING_IDS: boolFromString,
   RELAY_SECRET: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
 });
@@ -51,6 +53,7 @@ export type EdgeConfig = {
   maxBodyBytes: number;
   statusPeriod: number;
   testPlugins: boolean;
+  videoroomStringIds: boolean;
   relaySecret?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 };
@@ -75,6 +78,7 @@ export function loadConfig(env: Env): EdgeConfig {
     maxBodyBytes: c.MAX_BODY_BYTES,
     statusPeriod: c.STATUS_PERIOD,
     testPlugins: c.TEST_PLUGINS,
+    videoroomStringIds: c.VIDEOROOM_STRING_IDS,
     relaySecret: c.RELAY_SECRET,
     logLevel: c.LOG_LEVEL,
   };

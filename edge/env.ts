@@ -24,5 +24,6 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   STATUS_PERIOD?: string;
   TEST_PLUGINS?: string;
+  VIDEOROOM_STRING_IDS?: string;
   LOG_LEVEL?: string;
 }

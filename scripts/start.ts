@@ -24,7 +24,7 @@ const portsPerRelay = Number(process.env.RELAY_ICE_PORTS ?? 200);
 const iceBase = Number(process.env.RELAY_ICE_PORT_BASE ?? 20000 + ((port % 30) * 2) * portsPerRelay);
 
 /** Edge settings passed through from the environment to the Worker's vars (see edge/config.ts). */
-const edgeVars = ['SESSION_TIMEOUT', 'RECLAIM_SESSION_TIMEOUT', 'CANDIDATES_TIMEOUT', 'ADMIN_SECRET', 'API_SECRET', 'TOKEN_AUTH', 'TOKEN_AUTH_SECRET', 'EVENTS_URL', 'SERVER_NAME', 'SHARD_COUNT', 'MAX_BODY_BYTES', 'STATUS_PERIOD', 'TEST_PLUGINS', 'LOG_LEVEL'];
+const edgeVars = ['SESSION_TIMEOUT', 'RECLAIM_SESSION_TIMEOUT', 'CANDIDATES_TIMEOUT', 'ADMIN_SECRET', 'API_SECRET', 'TOKEN_AUTH', 'TOKEN_AUTH_SECRET', 'EVENTS_URL', 'SERVER_NAME', 'SHARD_COUNT', 'MAX_BODY_BYTES', 'STATUS_PERIOD', 'TEST_PLUGINS', 'VIDEOROOM_STRING_IDS', 'LOG_LEVEL'];
 
 const children: ChildProcess[] = [];
 let stopping = false;

@@ -7,7 +7,7 @@ import { slowTest } from './slowtest.js';
 
 /** The plugins this edge serves, by package name. Test-only plugins load with TEST_PLUGINS=true. */
 export function pluginRegistry(config: EdgeConfig, env: Env): Map<string, Plugin> {
-  const list: Plugin[] = [echoTest, videoRoomPlugin(env)];
+  const list: Plugin[] = [echoTest, videoRoomPlugin(env, config.videoroomStringIds)];
   if (config.testPlugins) list.push(slowTest);
   return new Map(list.map((p) => [p.info.package, p]));
 }

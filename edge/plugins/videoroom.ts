@@ -30,7 +30,7 @@ type Result = { data: Record<string, unknown>; jsep?: Jsep };
  * delivers the room's notifications. Synchronous requests answer in the `success`; the others `ack`
  * and answer with an event.
  */
-export function videoRoomPlugin(env: Env): Plugin {
+export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
   const roomStub = (room: RoomId) => env.VIDEOROOM.get(env.VIDEOROOM.idFromName(`${typeof room}:${room}`));
   const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sessionId, handleId: ctx.handleId });
   // DO RPC erases these types (Record<string, unknown> is not Rpc-serializable to TypeScript), so the
@@ -149,7 +149,8 @@ export function videoRoomPlugin(env: Env): Plugin {
   }
 
   async function join(ctx: HandleContext, request: string, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
-    if (ctx.getState()) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a participant on this handle');
+    const current = ctx.getState<HandleState>();
+    if (current) throw vrError(VideoRoomError.ALREADY_JOINED, `Already in as a ${current.role} on this handle`);
     const ptype = body.ptype;
     if (ptype === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (ptype)');
     if (ptype === 'publisher') {
@@ -252,6 +253,8 @@ export function videoRoomPlugin(env: Env): Plugin {
       if (request === undefined) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (request)')) };
       if (typeof request !== 'string') return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)')) };
       const name = request.toLowerCase();
+      const idProblem = idTypeProblem(body);
+      if (idProblem) return { kind: 'ok', data: errorEvent(idProblem) };
       if ((S.syncRequests as readonly string[]).includes(name)) {
         try {
           return { kind: 'ok', data: await syncRequest(name, body) };
@@ -316,5 +319,15 @@ export function videoRoomPlugin(env: Env): Plugin {
       }
     },
   };
+  /** Room and participant ids are integers unless the deployment uses string ids (§5.1 string_ids). */
+  function idTypeProblem(body: Record<string, unknown>) {
+    const want = stringIds ? 'string' : 'number';
+    for (const key of ['room', 'id', 'feed', 'publisher_id'] as const) {
+      const v = body[key];
+      if (v !== undefined && typeof v !== want) return vrError(VideoRoomError.INVALID_ELEMENT, `Invalid element type (${key} should be ${stringIds ? 'a string' : 'a positive integer'})`);
+    }
+    return undefined;
+  }
+
   return plugin;
 }

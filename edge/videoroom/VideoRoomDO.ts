@@ -54,8 +54,16 @@ export class VideoRoomDO extends DurableObject<Env> {
   }
 
   private room(): RoomState {
-    if (!this.state) throw vrError(VideoRoomError.NO_SUCH_ROOM, 'No such room');
+    if (!this.state) throw vrError(VideoRoomError.NO_SUCH_ROOM, `No such room (${this.name ?? '?'})`);
     return this.state;
+  }
+
+  /** The room id this object is named by, for error texts before the room exists. */
+  private name?: RoomId;
+
+  /** Every entry point names the room it expects, so errors can say which one is missing. */
+  private remember(room: unknown): void {
+    if (typeof room === 'number' || typeof room === 'string') this.name ??= room;
   }
 
   private save(): void {
@@ -113,6 +121,7 @@ export class VideoRoomDO extends DurableObject<Env> {
   }
 
   async sync(request: string, body: Record<string, unknown>): Promise<Outcome> {
+    this.remember(body.room);
     return this.run(async () => {
       switch (request) {
         case 'exists': {
@@ -168,8 +177,9 @@ export class VideoRoomDO extends DurableObject<Env> {
     if (e.new_publishers !== undefined) o.publishers = e.new_publishers;
     if (e.new_lock_record !== undefined) o.lock_record = e.new_lock_record;
     if (e.new_rec_dir !== undefined) o.rec_dir = e.new_rec_dir;
+    if (e.permanent !== undefined) r.permanent = e.permanent;
     this.save();
-    return { videoroom: 'edited', room: r.room };
+    return { videoroom: 'edited', room: r.room, permanent: r.permanent };
   }
 
   private async destroy(body: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -181,7 +191,7 @@ export class VideoRoomDO extends DurableObject<Env> {
     this.save();
     await this.roomIndex().roomDestroyed(r.room);
     for (const who of everyone) void this.call(who, { kind: 'removed', data: { videoroom: 'destroyed', room: r.room } });
-    return { videoroom: 'destroyed', room: r.room };
+    return { videoroom: 'destroyed', room: r.room, permanent: r.permanent };
   }
 
   private allowedRequest(body: Record<string, unknown>): Record<string, unknown> {
@@ -288,10 +298,12 @@ export class VideoRoomDO extends DurableObject<Env> {
   // ---------------------------------------------------------------- publishers
 
   async joinPublisher(who: HandleAddress, body: Record<string, unknown>): Promise<Outcome> {
+    this.remember(body.room);
     return this.run(async () => {
       const j = parseJanus(S.publisherJoinSchema, body, VR);
       const r = this.room();
-      if (this.findPublisher(who) || this.findSubscriber(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a participant on this handle');
+      if (this.findPublisher(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a publisher on this handle');
+      if (this.findSubscriber(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a subscriber on this handle');
       await this.checkAccess(j.pin, j.token);
       if (j.id !== undefined && r.publishers.some((p) => p.id === j.id)) throw vrError(VideoRoomError.ID_EXISTS, `User ID ${j.id} already exists`);
       let id: FeedId = j.id ?? randomSafeInt();
@@ -458,6 +470,7 @@ export class VideoRoomDO extends DurableObject<Env> {
   }
 
   async prepareSubscribe(who: HandleAddress, body: Record<string, unknown>): Promise<Outcome<{ room: RoomId; placement?: RelayRef; streams: Array<Record<string, unknown>> }>> {
+    this.remember(body.room);
     return this.run(async () => {
       const j = parseJanus(S.subscriberJoinSchema, body, VR);
       const r = this.room();

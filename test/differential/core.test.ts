@@ -11,7 +11,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceJanusAvailable, startReferenceJanus, type ReferenceJanus } from '../support/janusReference.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { cases } from './cases.js';
+import { cases, type Case } from './cases.js';
+import { videoroomCases } from './videoroomCases.js';
 import { observed, runScript, stepShape, type Recorded, type Target } from './harness.js';
 
 const ADMIN_SECRET = 'janusoverlord'; // /etc/janus/janus.jcfg and our default
@@ -75,7 +76,7 @@ function dropPath(v: unknown, path: string[]): void {
   else dropPath((v as Record<string, unknown>)[head!], rest);
 }
 
-function comparable(caseName: string, steps: (typeof cases)[number]['steps'], transcript: Recorded[]) {
+function comparable(caseName: string, steps: Case['steps'], transcript: Recorded[]) {
   return transcript.map((rec, i) => {
     const view: Record<string, unknown> = { step: rec.step, ...stepShape(rec, steps[i]!) };
     for (const a of allowedFor(caseName, rec.step)) {
@@ -87,7 +88,7 @@ function comparable(caseName: string, steps: (typeof cases)[number]['steps'], tr
 }
 
 /** Steps whose documented outcome (`expect`) the recorded reply does not meet. */
-function expectationFailures(caseName: string, steps: (typeof cases)[number]['steps'], transcript: Recorded[], side: 'reference' | 'ours'): string[] {
+function expectationFailures(caseName: string, steps: Case['steps'], transcript: Recorded[], side: 'reference' | 'ours'): string[] {
   const out: string[] = [];
   transcript.forEach((rec, i) => {
     const want = steps[i]!.expect;
@@ -142,7 +143,7 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
     }
   });
 
-  for (const c of cases) {
+  for (const c of [...cases, ...videoroomCases]) {
     it(c.name, async () => {
       const [r, o] = await Promise.all([runScript(refTarget, c.steps), runScript(ourTarget, c.steps)]);
       if (process.env.DIFF_DUMP) {

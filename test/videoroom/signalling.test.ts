@@ -44,13 +44,13 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     const entry = list.list.find((r: any) => r.room === room);
     expect(entry).toMatchObject({ room, description: 'test room', max_publishers: 2, num_participants: 0, pin_required: false });
     expect((await a.sync({ request: 'edit', room, secret: 'wrong', new_description: 'x' })).error_code).toBe(433);
-    expect(await a.sync({ request: 'edit', room, secret: 's3cret', new_description: 'renamed' })).toEqual({ videoroom: 'edited', room });
+    expect(await a.sync({ request: 'edit', room, secret: 's3cret', new_description: 'renamed' })).toEqual({ videoroom: 'edited', room, permanent: false });
     expect((await a.sync({ request: 'nope' })).error_code).toBe(423);
     expect((await a.sync({ request: 'exists' })).error_code).toBe(429);
     expect((await a.sync({ request: 'exists', room: true })).error_code).toBe(430);
     expect((await a.sync({})).error_code).toBe(429);
     expect((await a.sync({ request: 'destroy', room: room + 1 })).error_code).toBe(426);
-    expect(await a.sync({ request: 'destroy', room, secret: 's3cret' })).toEqual({ videoroom: 'destroyed', room });
+    expect(await a.sync({ request: 'destroy', room, secret: 's3cret' })).toEqual({ videoroom: 'destroyed', room, permanent: false });
     expect((await a.sync({ request: 'exists', room })).exists).toBe(false);
     await a.janus.close();
   });
