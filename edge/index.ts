@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import { loadConfig } from './config.js';
 import type { Env } from './env.js';
 import { adminRoutes } from './http/adminRoutes.js';
@@ -7,6 +6,7 @@ import { janusRoutes } from './http/janusRoutes.js';
 import { metrics } from './http/metrics.js';
 import { coreStub } from './http/shards.js';
 import { relayRoutes } from './http/relayRoutes.js';
+import { cors } from './http/cors.js';
 
 export { SessionShard } from './coordinator/SessionShard.js';
 export { CoreCoordinator } from './coordinator/CoreCoordinator.js';
@@ -15,7 +15,7 @@ export { VideoRoomDO } from './videoroom/VideoRoomDO.js';
 
 const app = new Hono<{ Bindings: Env }>();
 
-app.use('*', cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 86400 }));
+app.use('*', cors);
 app.route('/janus', janusRoutes);
 app.route('/admin', adminRoutes);
 app.route('/relay', relayRoutes);

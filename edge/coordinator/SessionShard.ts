@@ -187,11 +187,13 @@ export class SessionShard extends DurableObject<Env> {
     let transaction: string | undefined;
     let sessionId: number | undefined;
     try {
-      // Like janus.c, ids that are not integers are ignored, and 0 means "none".
+      // Like janus.c: an id that is not an integer counts as 0; a session id of 0 means "none"; a
+      // handle id that is present but below 1 is 459.
       for (const key of ['session_id', 'handle_id'] as const) {
         const v = raw[key];
-        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v === 0)) delete raw[key];
+        if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v))) raw[key] = 0;
       }
+      if (raw.session_id === 0) delete raw.session_id;
       // Janus answers envelope errors without the transaction.
       const env = parseJanus(envelopeSchema, raw);
       transaction = env.transaction;
@@ -208,7 +210,7 @@ export class SessionShard extends DurableObject<Env> {
   private async dispatch(env: Envelope, raw: Record<string, unknown>, origin: Source, region?: string): Promise<JanusMessage> {
     const verb = env.janus.toLowerCase();
     const tx = env.transaction;
-    if (env.session_id === undefined && env.handle_id === undefined) {
+    if (env.session_id === undefined && !env.handle_id) {
       if (verb === 'info') return serverInfo(this.config, this.settings, this.plugins, tx);
       if (verb === 'ping') return reply('pong', tx);
       if (verb !== 'create') throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${env.janus}' at this path`);
@@ -216,7 +218,7 @@ export class SessionShard extends DurableObject<Env> {
     }
     const sid = env.session_id ?? 0;
     if (sid < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
-    if (env.handle_id !== undefined && env.handle_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
+    if (env.handle_id !== undefined && env.handle_id < 1) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND);
     await checkRequestAuth(this.config, this.settings.tokens, env.apisecret, env.token);
     const s = this.sessions.get(sid);
     if (!s || s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${sid}`);

@@ -12,6 +12,7 @@ const BATCH = 100;
 const MAX_QUEUE = 10_000;
 const MAX_RETRIES = 5;
 const BACKOFF_MS = 100;
+const POST_TIMEOUT_MS = 10_000;
 
 /**
  * Posts event-handler events to the webhook, as Janus's sample handler does: grouped up to 100 per
@@ -68,7 +69,8 @@ export class EventSink {
     const body = JSON.stringify(batch);
     for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
       try {
-        const res = await fetch(this.url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        // Like Janus's sample handler (curl timeout 10 s): a webhook that never answers is a failed attempt.
+        const res = await fetch(this.url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
         await res.body?.cancel();
         if (res.ok) {
           this.posted += batch.length;

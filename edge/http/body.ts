@@ -32,7 +32,29 @@ export async function readJsonObject(req: Request, maxBytes: number): Promise<Re
  * or an array is JSON at top level (else 454); an array is not a request object (455 over HTTP; the
  * WebSocket transport passes it on, where it lacks a transaction: 456).
  */
+/** jansson refuses JSON nested deeper than this; so do we, before anything copies the value. */
+const MAX_DEPTH = 2048;
+
+/** The deepest bracket nesting of a JSON text (brackets inside strings do not count). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
 export function parseJsonObject(text: string, transport: 'http' | 'ws' = 'http'): Record<string, unknown> {
+  if (nestingDepth(text) > MAX_DEPTH) throw new JanusApiError(JanusError.INVALID_JSON, `JSON error: on line 1: too big nesting depth (max ${MAX_DEPTH})`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
