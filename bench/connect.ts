@@ -1,0 +1,564 @@
+/**
+ * Call set-up benchmark: EchoTest calls from a werift client (real ICE/DTLS/SRTP over loopback UDP),
+ * against our stack (the edge in workerd + one relay) and then against the reference Janus when it
+ * is installed. Same client code for both.
+ *
+ * One call = WebSocket → create → attach janus.plugin.echotest → werift offer (audio+video, host
+ * candidates in the SDP) sent with message {audio:true, video:true} → answer applied → the client
+ * sends one tagged RTP packet per 20 ms on each track from the moment its PeerConnection is
+ * connected → hangup → destroy. Measured from sending the offer:
+ *   answer    the plugin event carrying the JSEP answer arrives
+ *   ice       the client's ICE agent reports connected (its DTLS server starts then)
+ *   webrtcup  the `webrtcup` event arrives
+ *   echo      the first of our tagged packets comes back (either track)
+ *
+ * Against the reference Janus, ice → webrtcup takes about one second: Janus (DTLS client, setup
+ * active) sends its ClientHello as soon as its own ICE check succeeds, before the werift client has
+ * seen ICE connected and started its DTLS server, so werift drops it and OpenSSL retransmits after
+ * its initial 1 s timer (setting `dtls_timeout = 100` in janus.jcfg did not change that here). A browser
+ * would keep that early ClientHello; the `ice` column shows the part that does not depend on it.
+ *
+ *   npm run bench:connect                                   # 20 calls, concurrency 10
+ *   BENCH_CALLS=50 BENCH_CONCURRENCY=20 npm run bench:connect
+ *   npm run bench:connect -- --calls=50 --concurrency=20 [--only=ours|reference]
+ *
+ * Runs the calls one after another, then BENCH_CALLS calls with BENCH_CONCURRENCY in flight, and
+ * prints p50/p95/max of each metric, server CPU per call (from /proc/<pid>/stat: every process under
+ * our stack, or the janus process) and ours/reference ratios. Everything it starts is stopped on
+ * exit, error or signal.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, networkInterfaces } from 'node:os';
+import WebSocket from 'ws';
+import { EchoClient } from '../test/relay/support/client.js';
+import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
+import { startStack } from '../test/support/stack.js';
+
+// ---------------------------------------------------------------------------------------------- options
+
+function arg(name: string): string | undefined {
+  const hit = process.argv.slice(2).find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  return hit === undefined ? undefined : (hit.split('=')[1] ?? 'true');
+}
+
+function positiveInt(v: string | undefined, def: number, what: string): number {
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got ${v}`);
+  return n;
+}
+
+const CALLS = positiveInt(arg('calls') ?? process.env.BENCH_CALLS, 20, 'BENCH_CALLS');
+const CONCURRENCY = positiveInt(arg('concurrency') ?? process.env.BENCH_CONCURRENCY, 10, 'BENCH_CONCURRENCY');
+const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
+const REQUEST_TIMEOUT_MS = 15_000;
+const CALL_TIMEOUT_MS = 30_000;
+const SEND_INTERVAL_MS = 20;
+const ECHO = 'janus.plugin.echotest';
+
+// ---------------------------------------------------------------------------------------------- cleanup
+
+const cleanups: (() => Promise<void> | void)[] = [];
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`cleanup failed: ${String(err)}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: stopping servers`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+/** Runs `fn` once, however many times the result is called (stop functions are both registered and called). */
+function once(fn: () => Promise<void> | void): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= Promise.resolve().then(fn));
+}
+
+// ---------------------------------------------------------------------------------------------- /proc
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cpuMs: number; // utime + stime
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = s.lastIndexOf(')');
+    const comm = s.slice(s.indexOf('(') + 1, close);
+    const f = s.slice(close + 2).split(' '); // f[0] is field 3 (state)
+    return { pid, ppid: Number(f[1]), comm, cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK };
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/** Every live descendant of `root` (by parent pid). */
+function descendants(root: number): ProcStat[] {
+  const all: ProcStat[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const st = readStat(Number(d));
+    if (st) all.push(st);
+  }
+  const children = new Map<number, ProcStat[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const out: ProcStat[] = [];
+  const queue = [root];
+  while (queue.length) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c.pid);
+    }
+  }
+  return out;
+}
+
+function cpuMsOf(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (readStat(pid)?.cpuMs ?? 0), 0);
+}
+
+// ---------------------------------------------------------------------------------------------- signalling client
+
+type Msg = Record<string, any> & { janus: string };
+interface Stamped {
+  msg: Msg;
+  at: number; // performance.now() on arrival
+}
+
+/** One WebSocket; replies matched by transaction, every other message kept with its arrival time. */
+class JanusConn {
+  private readonly pending = new Map<string, { resolve: (m: Msg) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly kept: Stamped[] = [];
+  private readonly waiters = new Set<() => void>();
+  private seq = 0;
+  private closed = false;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      const at = performance.now();
+      const msg = JSON.parse(d.toString()) as Msg;
+      const tx = typeof msg.transaction === 'string' ? msg.transaction : undefined;
+      const p = tx ? this.pending.get(tx) : undefined;
+      // Replies: success/error, or the ack of an asynchronous request (its event is kept).
+      if (p && msg.janus !== 'event') {
+        clearTimeout(p.timer);
+        this.pending.delete(tx!);
+        p.resolve(msg);
+        return;
+      }
+      this.kept.push({ msg, at });
+      for (const w of [...this.waiters]) w();
+    });
+    ws.on('close', () => {
+      this.closed = true;
+      for (const [tx, p] of this.pending) {
+        clearTimeout(p.timer);
+        p.reject(new Error('socket closed'));
+        this.pending.delete(tx);
+      }
+      for (const w of [...this.waiters]) w();
+    });
+  }
+
+  static async connect(url: string): Promise<JanusConn> {
+    const ws = new WebSocket(url, 'janus-protocol', { perMessageDeflate: false });
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res());
+      ws.once('error', rej);
+    });
+    return new JanusConn(ws);
+  }
+
+  /** Sends a request; `sent` receives the time just before it leaves. */
+  request(body: Record<string, unknown>, sent?: (t: number) => void): Promise<Msg> {
+    const transaction = `t${++this.seq}`;
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('socket closed'));
+      const timer = setTimeout(() => {
+        this.pending.delete(transaction);
+        reject(new Error(`timeout waiting for the reply to ${String(body.janus)}`));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(transaction, { resolve, reject, timer });
+      sent?.(performance.now());
+      this.ws.send(JSON.stringify({ ...body, transaction }));
+    });
+  }
+
+  /** Resolves with (and removes) the first kept message matching `pred`, with its arrival time. */
+  waitFor(pred: (m: Msg) => boolean, what: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Stamped> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const i = this.kept.findIndex((s) => pred(s.msg));
+        if (i >= 0) {
+          done();
+          resolve(this.kept.splice(i, 1)[0]!);
+        } else if (this.closed) {
+          done();
+          reject(new Error(`socket closed while waiting for ${what}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timeout waiting for ${what}; have ${JSON.stringify(this.kept.map((s) => s.msg.janus))}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((res) => {
+      if (this.ws.readyState === WebSocket.CLOSED) return res();
+      this.ws.once('close', () => res());
+      this.ws.close();
+    });
+  }
+}
+
+function ok(m: Msg, want: string, what: string): Msg {
+  if (m.janus !== want) throw new Error(`${what}: expected ${want}, got ${JSON.stringify(m).slice(0, 300)}`);
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------- one call
+
+interface CallTimes {
+  answerMs: number;
+  iceMs: number; // the client's ICE agent reports connected (DTLS starts then)
+  webrtcupMs: number;
+  echoMs: number;
+}
+
+/** Everything a call opened, so it can be torn down even when the call failed half-way. */
+interface CallResources {
+  conn?: JanusConn;
+  client?: EchoClient;
+  sessionId?: number;
+  handleId?: number;
+}
+
+async function teardown(r: CallResources): Promise<void> {
+  try {
+    if (r.conn && r.sessionId !== undefined) {
+      if (r.handleId !== undefined) await r.conn.request({ janus: 'hangup', session_id: r.sessionId, handle_id: r.handleId }).catch(() => undefined);
+      await r.conn.request({ janus: 'destroy', session_id: r.sessionId }).catch(() => undefined);
+    }
+  } finally {
+    await r.client?.close().catch(() => undefined);
+    await r.conn?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The client's ICE address. EchoClient binds and announces 127.0.0.1, which our relay (also on
+ * loopback) pairs with. The reference Janus gathers on the non-loopback interfaces only (loopback is
+ * never a candidate) and libnice will not pair its 192.0.2.x-style host candidate with a 127.0.0.1
+ * remote (ICE fails at once), so against it the same client is moved to the host's first
+ * non-internal IPv4 address before its transport exists. Both paths are local delivery in the kernel.
+ */
+function hostAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('no non-loopback IPv4 address for the client to use against the reference Janus');
+}
+
+async function oneCall(wsUrl: string, clientAddress: string | undefined, r: CallResources): Promise<CallTimes> {
+  const conn = (r.conn = await JanusConn.connect(wsUrl));
+  r.sessionId = ok(await conn.request({ janus: 'create' }), 'success', 'create').data.id as number;
+  const sessionId = r.sessionId;
+  r.handleId = ok(await conn.request({ janus: 'attach', session_id: sessionId, plugin: ECHO }), 'success', 'attach').data.id as number;
+  const handleId = r.handleId;
+
+  const client = (r.client = new EchoClient());
+  if (clientAddress) client.pc.setConfiguration({ iceInterfaceAddresses: { udp4: clientAddress }, iceAdditionalHostAddresses: [clientAddress] });
+  const keys = [client.addMedia('audio'), client.addMedia('video')];
+  // First echoed tagged packet: our own hook on the received tracks (EchoClient only counts them).
+  let firstEcho: number | undefined;
+  let echoed!: () => void;
+  const echoedP = new Promise<void>((res) => (echoed = res));
+  client.pc.onTrack.subscribe((track) => {
+    const kind = track.kind as 'audio' | 'video';
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (firstEcho !== undefined || rtp.payload.length < 5 || rtp.payload[0] !== 0x7e) return;
+      if (!client.sentTags[kind].has(rtp.payload.readUInt32BE(1))) return;
+      firstEcho = performance.now();
+      echoed();
+    });
+  });
+  // werift reports 'completed' once gathering ends, before any check: count only after 'checking'.
+  let iceAt: number | undefined;
+  let checking = false;
+  client.pc.iceConnectionStateChange.subscribe((s) => {
+    if (s === 'checking') checking = true;
+    else if ((s === 'connected' || s === 'completed') && checking && iceAt === undefined) iceAt = performance.now();
+  });
+  // The client starts sending as soon as its PeerConnection is connected.
+  let connectedAt: number | undefined;
+  client.pc.connectionStateChange.subscribe((s) => {
+    if (s !== 'connected' || connectedAt !== undefined) return;
+    connectedAt = performance.now();
+    for (const k of keys) client.startSending(k, SEND_INTERVAL_MS);
+  });
+  const offer = await client.createOffer(true);
+
+  let t0 = 0;
+  const ack = await conn.request(
+    { janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true, video: true }, jsep: { type: 'offer', sdp: offer } },
+    (t) => (t0 = t),
+  );
+  ok(ack, 'ack', 'message');
+  const webrtcupP = conn.waitFor((m) => m.janus === 'webrtcup' && m.sender === handleId, 'webrtcup', CALL_TIMEOUT_MS);
+  webrtcupP.catch(() => undefined); // awaited below; avoid an unhandled rejection if the answer fails first
+  const ev = await conn.waitFor((m) => m.janus === 'event' && m.transaction === ack.transaction, 'echotest answer');
+  const data = ev.msg.plugindata?.data as Record<string, unknown> | undefined;
+  if (data?.result !== 'ok' || ev.msg.jsep?.type !== 'answer') throw new Error(`echotest answer: ${JSON.stringify(ev.msg).slice(0, 300)}`);
+  await client.acceptAnswer(ev.msg.jsep.sdp as string);
+
+  const up = await webrtcupP;
+  let echoTimer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    echoedP,
+    new Promise((_, rej) => {
+      echoTimer = setTimeout(
+        () => rej(new Error(`no echoed packet within ${CALL_TIMEOUT_MS} ms (client ${client.pc.connectionState}, sent ${client.sentTags.audio.size}+${client.sentTags.video.size})`)),
+        CALL_TIMEOUT_MS,
+      );
+    }),
+  ]).finally(() => clearTimeout(echoTimer));
+  return { answerMs: ev.at - t0, iceMs: (iceAt ?? NaN) - t0, webrtcupMs: up.at - t0, echoMs: firstEcho! - t0 };
+}
+
+async function timedCall(wsUrl: string, clientAddress: string | undefined): Promise<CallTimes> {
+  const r: CallResources = {};
+  try {
+    return await oneCall(wsUrl, clientAddress, r);
+  } finally {
+    await teardown(r);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- runs
+
+interface Stats {
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+interface PhaseResult {
+  mode: 'sequential' | 'concurrent';
+  ok: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  answer: Stats;
+  ice: Stats;
+  webrtcup: Stats;
+  echo: Stats;
+  serverCpuPerCallMs: number;
+  clientCpuPerCallMs: number;
+}
+
+interface TargetResult {
+  target: string;
+  phases: PhaseResult[];
+  processes: string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))]!;
+}
+
+function stats(values: number[]): Stats {
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return { p50: percentile(s, 0.5), p95: percentile(s, 0.95), max: s.length ? s[s.length - 1]! : NaN };
+}
+
+async function phase(mode: 'sequential' | 'concurrent', wsUrl: string, clientAddress: string | undefined, serverPids: number[]): Promise<PhaseResult> {
+  const width = mode === 'sequential' ? 1 : Math.min(CONCURRENCY, CALLS);
+  const times: CallTimes[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const cpu0 = cpuMsOf(serverPids);
+  const client0 = process.cpuUsage();
+  const wall0 = performance.now();
+  const worker = async () => {
+    while (next < CALLS) {
+      next++;
+      try {
+        times.push(await timedCall(wsUrl, clientAddress));
+      } catch (err) {
+        errors++;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  const seconds = (performance.now() - wall0) / 1000;
+  const client1 = process.cpuUsage(client0);
+  const serverCpuMs = cpuMsOf(serverPids) - cpu0;
+  const n = times.length;
+  return {
+    mode,
+    ok: n,
+    errors,
+    firstError,
+    seconds,
+    answer: stats(times.map((t) => t.answerMs)),
+    ice: stats(times.map((t) => t.iceMs)),
+    webrtcup: stats(times.map((t) => t.webrtcupMs)),
+    echo: stats(times.map((t) => t.echoMs)),
+    serverCpuPerCallMs: n ? serverCpuMs / n : NaN,
+    clientCpuPerCallMs: n ? (client1.user + client1.system) / 1000 / n : NaN,
+  };
+}
+
+async function runAgainst(target: string, wsUrl: string, clientAddress: string | undefined, serverPids: () => number[]): Promise<TargetResult> {
+  // One untimed call first: the first PeerConnection pays for module loading and JIT on both sides.
+  await timedCall(wsUrl, clientAddress);
+  const pids = serverPids();
+  if (pids.length === 0) throw new Error(`${target}: no server process found`);
+  const phases: PhaseResult[] = [];
+  for (const mode of ['sequential', 'concurrent'] as const) {
+    const p = await phase(mode, wsUrl, clientAddress, pids);
+    console.log(`  ${target} ${mode}: ${p.ok} ok, ${p.errors} errors in ${p.seconds.toFixed(1)} s${p.firstError ? ` (first error: ${p.firstError})` : ''}`);
+    phases.push(p);
+  }
+  return { target, phases, processes: pids.map((p) => `${readStat(p)?.comm ?? '?'}:${p}`).join(',') };
+}
+
+async function benchOurs(): Promise<TargetResult> {
+  const stack = await startStack({ LOG_LEVEL: 'warn' });
+  const stop = once(() => stack.stop());
+  cleanups.push(stop);
+  try {
+    // Everything under us is the stack: scripts/start.ts, wrangler, workerd and the relay.
+    const serverPids = () => descendants(process.pid).map((p) => p.pid);
+    console.log(`ours: stack on ${stack.baseUrl}; relays ${stack.relays.map((r) => `${r.id} pid ${r.pid}`).join(', ')}`);
+    return await runAgainst('ours', stack.wsUrl, undefined, serverPids);
+  } finally {
+    await stop();
+  }
+}
+
+async function benchReference(): Promise<TargetResult | undefined> {
+  if (!referenceJanusAvailable()) {
+    console.log('reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)');
+    return undefined;
+  }
+  const ref = await startReferenceJanus();
+  if (!ref) return undefined;
+  const stop = once(() => ref.stop());
+  cleanups.push(stop);
+  try {
+    const addr = hostAddress();
+    console.log(`reference: janus pid ${ref.pid} on ${ref.wsUrl}; client ICE on ${addr} (janus has no loopback candidate)`);
+    return await runAgainst('reference', ref.wsUrl, addr, () => [ref.pid]);
+  } finally {
+    await stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+function fmt(n: number, digits = 1): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '-';
+}
+
+function ratio(a: number, b: number): string {
+  return Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '-';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+function report(results: TargetResult[]): void {
+  const metrics = ['answer', 'ice', 'webrtcup', 'echo'] as const;
+  const header = ['target', 'mode', 'ok', 'err'];
+  for (const m of metrics) header.push(`${m} p50`, `p95`, `max`);
+  header.push('srv CPU ms/call', 'client CPU ms/call');
+  const rows: string[][] = [header];
+  const ours = results.find((r) => r.target === 'ours');
+  const ref = results.find((r) => r.target === 'reference');
+  for (const mode of ['sequential', 'concurrent'] as const) {
+    for (const r of results) {
+      const p = r.phases.find((x) => x.mode === mode)!;
+      const row = [r.target, mode === 'concurrent' ? `concurrent x${Math.min(CONCURRENCY, CALLS)}` : mode, String(p.ok), String(p.errors)];
+      for (const m of metrics) row.push(fmt(p[m].p50), fmt(p[m].p95), fmt(p[m].max));
+      row.push(fmt(p.serverCpuPerCallMs), fmt(p.clientCpuPerCallMs));
+      rows.push(row);
+    }
+    if (ours && ref) {
+      const o = ours.phases.find((x) => x.mode === mode)!;
+      const f = ref.phases.find((x) => x.mode === mode)!;
+      const row = ['ours/reference', '', '', ''];
+      for (const m of metrics) row.push(ratio(o[m].p50, f[m].p50), ratio(o[m].p95, f[m].p95), ratio(o[m].max, f[m].max));
+      row.push(ratio(o.serverCpuPerCallMs, f.serverCpuPerCallMs), '');
+      rows.push(row);
+    }
+  }
+  console.log(`\n(all times in ms from sending the offer)\n${table(rows)}`);
+  for (const r of results) console.log(`${r.target}: server processes ${r.processes}`);
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `connect bench: ${CALLS} EchoTest calls sequential, then ${CALLS} with ${Math.min(CONCURRENCY, CALLS)} in flight; werift client, audio+video, tagged RTP every ${SEND_INTERVAL_MS} ms once connected; ${cpus().length} CPUs, CLK_TCK ${CLK_TCK}`,
+  );
+  const load0 = loadavg();
+  console.log(`load average before the run: ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+  if (load0[0]! > cpus().length / 2) console.log(`warning: other processes compete for the CPUs, figures will be noisy`);
+  const results: TargetResult[] = [];
+  if (ONLY !== 'reference') results.push(await benchOurs());
+  if (ONLY !== 'ours') {
+    const r = await benchReference();
+    if (r) results.push(r);
+  }
+  report(results);
+  console.log(
+    `(srv CPU: /proc utime+stime of every process under our stack (start.ts, wrangler, workerd, relay) or of janus, over the phase, per successful call. client CPU: this bench process, werift included; it shares the machine with the server. 1-min load average now ${loadavg()[0]!.toFixed(2)})`,
+  );
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
