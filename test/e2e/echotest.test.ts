@@ -65,6 +65,26 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
     await janus.close();
   }, 60_000);
 
+  it('renegotiates (adds video to an audio call) and hangs up through admin hangup_webrtc', async () => {
+    const { janus, sessionId, handleId, client, keys } = await call(stack, ['audio']);
+    client.startSending(keys[0]!, 20);
+    await waitFor(() => client.echoedTags.audio.size > 5, 10_000, 'audio echo');
+    const video = client.addMedia('video');
+    const ack = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { video: true }, jsep: { type: 'offer', sdp: await client.createOffer() } });
+    const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'renegotiation answer');
+    expect(ev.jsep.type).toBe('answer');
+    await client.acceptAnswer(ev.jsep.sdp);
+    client.startSending(video, 20);
+    await waitFor(() => client.echoedTags.video.size > 5, 10_000, 'video echo after renegotiation');
+    const r = await adminPost(stack, { janus: 'hangup_webrtc', session_id: sessionId, handle_id: handleId });
+    expect(r.janus).toBe('success');
+    const hangup = await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 5_000, 'hangup event');
+    expect(hangup.reason).toBe('Admin API');
+    await client.close();
+    await janus.request({ janus: 'destroy', session_id: sessionId });
+    await janus.close();
+  }, 60_000);
+
   it('trickles client candidates to the relay and rejects candidates for unknown mids with 466', async () => {
     const janus = await JanusWs.connect(stack.wsUrl);
     const sessionId = await janus.createSession();
