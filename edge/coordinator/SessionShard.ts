@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import { EventType } from '../../shared/janus/events.js';
-import { attachSchema, createSchema, envelopeSchema, jsepSchema, messageSchema, trickleSchema, type Envelope } from '../../shared/janus/requests.js';
+import { attachSchema, createSchema, envelopeSchema, jsepSchema, messageBodySchema, trickleSchema, type Envelope } from '../../shared/janus/requests.js';
 import { parseJanus } from '../../shared/janus/validate.js';
 import { checkPluginAccess, checkRequestAuth } from '../auth/requestAuth.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
@@ -42,7 +42,9 @@ export interface HandleSummary {
 
 const LONG_POLL_MS = 30_000;
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
-const FLUSH_MS = 50;
+const FLUSH_MS = 100;
+/** Sessions younger than this are not written yet: most API churn never reaches storage. */
+const MIN_PERSIST_AGE_MS = 1000;
 /** Durable Object storage takes at most 128 keys per put/delete. */
 const STORAGE_BATCH = 128;
 const WS_TAG_PREFIX = 'conn:';
@@ -75,6 +77,8 @@ export class SessionShard extends DurableObject<Env> {
   /** Sessions that have a record in storage. */
   private readonly stored = new Set<number>();
   private flushTimer?: ReturnType<typeof setTimeout>;
+  /** Open WebSockets held here, by connection id (a cache of the runtime's tagged sockets). */
+  private readonly sockets = new Map<string, WebSocket>();
   private settings!: SharedSettings;
   private shard = -1;
   private alarmAt = Infinity;
@@ -132,9 +136,9 @@ export class SessionShard extends DurableObject<Env> {
   /**
    * Session records are written behind: changes mark the session dirty and one batched write per
    * FLUSH_MS stores them, without holding replies behind the commit (`allowUnconfirmed`). A session
-   * created and destroyed inside one window costs no storage at all. A pending flush keeps the object
-   * from hibernating, so what is in memory reaches storage before an eviction; a host crash may lose
-   * the last window of changes.
+   * is first written once it is MIN_PERSIST_AGE_MS old, so one created and destroyed quickly costs no
+   * storage at all. A pending flush keeps the object from hibernating, so what is in memory reaches
+   * storage before an eviction; a host crash may lose the last second of changes.
    */
   private persist(s: Session): void {
     this.dirty.add(s.id);
@@ -145,14 +149,23 @@ export class SessionShard extends DurableObject<Env> {
     this.flushTimer = undefined;
     const puts: Record<string, SessionRecord> = {};
     const dels: string[] = [];
+    const now = Date.now();
+    const young: number[] = [];
     for (const id of this.dirty) {
       const s = this.sessions.get(id);
       if (s && !s.ending) {
+        // A session younger than one window waits for the next: most short-lived ones never cost a write.
+        if (now - s.createdAt < MIN_PERSIST_AGE_MS && !this.stored.has(id)) {
+          young.push(id);
+          continue;
+        }
         puts[`s:${id}`] = toRecord(s);
         this.stored.add(id);
       } else if (this.stored.delete(id)) dels.push(`s:${id}`);
     }
     this.dirty.clear();
+    for (const id of young) this.dirty.add(id);
+    if (young.length > 0) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
     const keys = Object.keys(puts);
     for (let i = 0; i < keys.length; i += STORAGE_BATCH) {
       const chunk: Record<string, SessionRecord> = {};
@@ -311,7 +324,7 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   private async message(s: Session, h: Handle, env: Envelope, raw: Record<string, unknown>): Promise<JanusMessage> {
-    const { body } = parseJanus(messageSchema.pick({ body: true }), raw);
+    const { body } = parseJanus(messageBodySchema, raw);
     let jsep;
     if (raw.jsep !== undefined) {
       if (raw.jsep === null || typeof raw.jsep !== 'object' || Array.isArray(raw.jsep)) throw new JanusApiError(JanusError.INVALID_JSON_OBJECT, 'Invalid jsep object');
@@ -608,8 +621,13 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   private sendToConnection(connId: string, m: JanusMessage): boolean {
-    const [ws] = this.ctx.getWebSockets(WS_TAG_PREFIX + connId);
-    if (!ws) return false;
+    let ws = this.sockets.get(connId);
+    if (!ws) {
+      // After hibernation the map is empty; the runtime still knows the socket by its tag.
+      ws = this.ctx.getWebSockets(WS_TAG_PREFIX + connId)[0];
+      if (!ws) return false;
+      this.sockets.set(connId, ws);
+    }
     try {
       ws.send(JSON.stringify(m));
       return true;
@@ -690,6 +708,7 @@ export class SessionShard extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const connId = crypto.randomUUID();
     this.ctx.acceptWebSocket(pair[1], [WS_TAG_PREFIX + connId]);
+    this.sockets.set(connId, pair[1]);
     pair[1].serializeAttachment({ connId, shard, region: request.headers.get('x-region') ?? undefined } satisfies WsAttachment);
     this.sink.emit(EventType.TRANSPORT, { transport: 'janus.transport.websockets', id: connId, data: { event: 'connected', admin_api: false, ip: request.headers.get('cf-connecting-ip') ?? '127.0.0.1' } });
     return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': 'janus-protocol' } });
@@ -756,6 +775,7 @@ export class SessionShard extends DurableObject<Env> {
     const att = ws.deserializeAttachment() as WsAttachment | null;
     if (!att) return;
     ws.serializeAttachment(null);
+    this.sockets.delete(att.connId);
     try {
       ws.close(1000, 'closed');
     } catch {

@@ -5,11 +5,21 @@
  */
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
+/** Random words drawn from the CSPRNG in blocks, so an id costs no system call. */
+const pool = new Uint32Array(1024);
+let next = pool.length;
+
+function randomWord(): number {
+  if (next >= pool.length) {
+    crypto.getRandomValues(pool);
+    next = 0;
+  }
+  return pool[next++]!;
+}
+
 export function randomSafeInt(): number {
-  const a = new Uint32Array(2);
-  crypto.getRandomValues(a);
   // 21 high bits + 32 low bits = 53 bits; never 0.
-  const v = (a[0]! & 0x1fffff) * 0x100000000 + a[1]!;
+  const v = (randomWord() & 0x1fffff) * 0x100000000 + randomWord();
   return v === 0 ? 1 : v;
 }
 
@@ -25,9 +35,7 @@ export function newSessionId(shard: number, shardCount: number): number {
 }
 
 export function randomShard(shardCount: number): number {
-  const a = new Uint32Array(1);
-  crypto.getRandomValues(a);
-  return a[0]! % shardCount;
+  return randomWord() % shardCount;
 }
 
 export function shardName(shard: number): string {

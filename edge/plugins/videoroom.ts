@@ -52,7 +52,7 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
   async function syncRequest(request: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     switch (request) {
       case 'create': {
-        const { room } = parseJanus(S.createSchema.pick({ room: true }), body, VR);
+        const { room } = parseJanus(S.createRoomIdSchema, body, VR);
         const id = room ?? randomSafeInt();
         return unwrap(await roomStub(id).create(id, body));
       }
@@ -213,7 +213,7 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
   }
 
   async function subscribe(ctx: HandleContext, body: Record<string, unknown>): Promise<Result> {
-    const { room } = parseJanus(S.subscriberJoinSchema.pick({ room: true }), body, VR);
+    const { room } = parseJanus(S.roomOnlySchema, body, VR);
     const stub = roomStub(room);
     const prep = unwrap(await stub.prepareSubscribe(who(ctx), body));
     ctx.setState({ room, role: 'subscriber' } satisfies HandleState);

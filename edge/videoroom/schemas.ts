@@ -66,6 +66,7 @@ export const editSchema = z.object({
   permanent: z.boolean().optional(),
 });
 
+export const createRoomIdSchema = z.object({ room: roomIdSchema.optional() });
 export const roomSecretSchema = z.object({ room: roomIdSchema, secret: z.string().optional(), permanent: z.boolean().optional() });
 export const roomOnlySchema = z.object({ room: roomIdSchema });
 export const listSchema = z.object({ admin_key: z.string().optional() });

@@ -38,6 +38,8 @@ export const messageSchema = z.object({
   body: z.record(z.string(), z.unknown()),
   jsep: jsepSchema.optional(),
 });
+/** `message` without its jsep, which is checked on its own (455 when it is not an object). */
+export const messageBodySchema = messageSchema.pick({ body: true });
 
 export const candidateSchema = z.union([
   z.object({ completed: z.literal(true) }),
