@@ -1,8 +1,11 @@
-import type { Command, CommandOf, TrickleCandidate } from '../shared/control/commands.js';
+import type { Command, CommandOf, PeerOptions, TrickleCandidate } from '../shared/control/commands.js';
+import { VIDEOROOM_PLUGIN } from '../shared/control/sfu.js';
 import { Codes, RelayError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { PortPool } from './ports.js';
 import { PeerRegistry } from './registry.js';
+import { executeSfuCommand, isSfuCommand } from './sfu/commands.js';
+import type { SfuHub } from './sfu/hub.js';
 
 /** What a command produced: the reply's `result`, and work to do once the reply is on the wire. */
 export interface Outcome {
@@ -17,6 +20,8 @@ export interface CommandContext {
   logger: Logger;
   isDraining(): boolean;
   emitCandidates(sessionId: number, handleId: number, candidates: TrickleCandidate[]): void;
+  /** VideoRoom peers (relay/sfu). */
+  sfu?: SfuHub;
 }
 
 /** Executes one validated edge command (the caller has already checked the welcome). */
@@ -32,6 +37,11 @@ function peerOf(ctx: CommandContext, key: string) {
 }
 
 async function run(ctx: CommandContext, key: string, cmd: Command): Promise<Outcome> {
+  const sfu = ctx.sfu;
+  if (sfu && (isSfuCommand(cmd) || sfu.get(key) || (cmd.op === 'peer.create' && cmd.plugin === VIDEOROOM_PLUGIN))) {
+    return executeSfuCommand({ ...ctx, sfu, otherPeers: ctx.registry.size, otherHas: (k) => ctx.registry.get(k) !== undefined }, key, cmd);
+  }
+  if (isSfuCommand(cmd) || (cmd.op === 'peer.create' && cmd.plugin === VIDEOROOM_PLUGIN)) throw new RelayError(Codes.UNKNOWN, 'VideoRoom is not available on this relay');
   switch (cmd.op) {
     case 'peer.create':
       return create(ctx, key, cmd);
@@ -68,10 +78,10 @@ async function run(ctx: CommandContext, key: string, cmd: Command): Promise<Outc
 async function create(ctx: CommandContext, key: string, cmd: CommandOf<'peer.create'>): Promise<Outcome> {
   if (ctx.isDraining()) throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is draining');
   if (ctx.registry.get(key)) throw new RelayError(Codes.WEBRTC_STATE, `Peer ${key} already has a PeerConnection`);
-  if (ctx.registry.size >= ctx.capacity || ctx.ports.available < 1) {
+  if (ctx.registry.size + (ctx.sfu?.size ?? 0) >= ctx.capacity || ctx.ports.available < 1) {
     throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is at capacity');
   }
-  const session = ctx.registry.create(cmd.sessionId, cmd.handleId, cmd.options);
+  const session = ctx.registry.create(cmd.sessionId, cmd.handleId, cmd.options as PeerOptions);
   try {
     if (cmd.offer) {
       const sdp = await session.acceptOffer(cmd.offer.sdp);

@@ -8,12 +8,15 @@ import { LagMonitor, renderPrometheus, type MetricsSnapshot } from './metrics.js
 import { installPortAllocator, PortPool } from './ports.js';
 import { PeerRegistry } from './registry.js';
 import { census } from './resources.js';
+import { SfuHub } from './sfu/hub.js';
 
 /** The relay process: peers, port pool, control connection to the edge, health/metrics server. */
 export class Relay {
   readonly logger: Logger;
   readonly ports: PortPool;
   readonly registry: PeerRegistry;
+  /** VideoRoom (SFU) peers. */
+  readonly sfu: SfuHub;
   readonly control: ControlConnection;
   private readonly http: HttpServer;
   private readonly lag = new LagMonitor();
@@ -37,8 +40,15 @@ export class Relay {
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
       onSecond: () => this.lag.sample(),
     });
+    this.sfu = new SfuHub({
+      network: { bindAddress: config.bindAddress, announcedAddress: config.announcedAddress, icePortRange: config.icePortRange },
+      logger: this.logger,
+      noMediaTimerSec: config.noMediaTimerSec,
+      emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
+    });
     const ctx: CommandContext = {
       registry: this.registry,
+      sfu: this.sfu,
       ports: this.ports,
       capacity: config.capacity,
       logger: this.logger,
@@ -63,7 +73,7 @@ export class Relay {
       }),
       heartbeat: () => ({
         load: this.load(),
-        peers: this.registry.size,
+        peers: this.registry.size + this.sfu.size,
         portsInUse: this.ports.inUse,
         eventLoopLagMs: this.lag.lagMs,
       }),
@@ -76,7 +86,7 @@ export class Relay {
         resources: (gc) => {
           const g = (globalThis as { gc?: () => void }).gc;
           if (gc && g) g();
-          return { ...census(), portsInUse: this.ports.inUse, ports: this.ports.ports(), peers: this.registry.size };
+          return { ...census(), portsInUse: this.ports.inUse, ports: this.ports.ports(), peers: this.registry.size + this.sfu.size };
         },
       },
       this.logger,
@@ -84,7 +94,7 @@ export class Relay {
   }
 
   private load(): number {
-    return Math.round((this.registry.size / this.config.capacity) * 1000) / 1000;
+    return Math.round(((this.registry.size + this.sfu.size) / this.config.capacity) * 1000) / 1000;
   }
 
   private emit(sessionId: number, handleId: number, event: PeerEvent): void {
@@ -97,7 +107,7 @@ export class Relay {
       relayId: this.config.relayId,
       controlConnected: this.control.ready,
       eventLoopLagMs: this.lag.lagMs,
-      peers: this.registry.size,
+      peers: this.registry.size + this.sfu.size,
       portsInUse: this.ports.inUse,
       portRange: this.config.icePortRange,
     };
@@ -132,7 +142,7 @@ export class Relay {
     this.stopped ??= (async () => {
       this.draining = true;
       this.control.sendDraining();
-      await this.registry.closeAll(reason);
+      await Promise.all([this.registry.closeAll(reason), this.sfu.closeAll(reason)]);
       this.registry.stop();
       await this.control.close();
       await this.http.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sfuCommandSchemas, sfuOptionsSchema, sfuPublisherStreamSchema, sfuResultSchemas, sfuSubscriberOfferResultSchema, VIDEOROOM_PLUGIN } from './sfu.js';
 
 /**
  * Edge→relay commands (`{type:"cmd", id, cmd}`) and the `result` each one answers with.
@@ -60,13 +61,14 @@ export type TrickleCandidate = z.infer<typeof trickleCandidateSchema>;
 export const peerCreateSchema = z.object({
   op: z.literal('peer.create'),
   ...peerKey,
-  plugin: z.literal('janus.plugin.echotest'),
+  plugin: z.enum(['janus.plugin.echotest', VIDEOROOM_PLUGIN]),
   /** The client's offer; without it the relay makes the offer and expects `peer.answer`. */
   offer: z.object({ sdp: sdpSchema }).optional(),
-  options: peerOptionsSchema.default({}),
+  /** EchoTest options, or (plugin videoroom) `{role:"publisher"|"subscriber",...}`, see sfu.ts. */
+  options: z.union([sfuOptionsSchema, peerOptionsSchema.extend({ role: z.never().optional() })]).default({}),
 });
 /** Renegotiation: the client sent a new offer; the relay answers. */
-export const peerOfferSchema = z.object({ op: z.literal('peer.offer'), ...peerKey, sdp: sdpSchema });
+export const peerOfferSchema = z.object({ op: z.literal('peer.offer'), ...peerKey, sdp: sdpSchema, iceRestart: z.boolean().optional() });
 /** The client's answer to a relay-made offer. */
 export const peerAnswerSchema = z.object({ op: z.literal('peer.answer'), ...peerKey, sdp: sdpSchema });
 export const peerTrickleSchema = z.object({ op: z.literal('peer.trickle'), ...peerKey, candidate: trickleCandidateSchema });
@@ -82,6 +84,7 @@ export const commandSchema = z.discriminatedUnion('op', [
   peerHangupSchema,
   echoConfigureSchema,
   peerInfoSchema,
+  ...sfuCommandSchemas,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /** What the edge may send (defaults such as `options` and `reason` are filled in by parsing). */
@@ -134,12 +137,13 @@ export const emptyResultSchema = z.object({}).strict();
 
 /** The `result` of a successful reply, per op. */
 export const commandResultSchemas = {
-  'peer.create': z.union([z.object({ answer: jsepAnswerSchema }), z.object({ offer: jsepOfferSchema })]),
-  'peer.offer': z.object({ answer: jsepAnswerSchema }),
+  'peer.create': z.union([z.object({ answer: jsepAnswerSchema, streams: z.array(sfuPublisherStreamSchema).optional() }), sfuSubscriberOfferResultSchema, z.object({ offer: jsepOfferSchema })]),
+  'peer.offer': z.object({ answer: jsepAnswerSchema, streams: z.array(sfuPublisherStreamSchema).optional() }),
   'peer.answer': emptyResultSchema,
   'peer.trickle': emptyResultSchema,
   'peer.hangup': emptyResultSchema,
   'echo.configure': echoStateSchema,
   'peer.info': peerInfoResultSchema,
+  ...sfuResultSchemas,
 } as const satisfies Record<CommandOp, z.ZodType>;
 export type CommandResult<O extends CommandOp> = z.infer<(typeof commandResultSchemas)[O]>;

@@ -1,0 +1,163 @@
+import type { RTCRtpCodecParameters, RTCRtpTransceiver, RtpPacket } from 'werift';
+import type { Leg } from './leg.js';
+import { CodecId, codecId, isKeyframe, vp8TemporalId } from './payload.js';
+import { noop } from './peer.js';
+import { sendPlis } from './wire.js';
+
+/** Keyframe requests to one publisher stream are aggregated to at most one per this interval. */
+export const PLI_MIN_INTERVAL_MS = 1000;
+
+/**
+ * One audio/video m-line of a publisher: the input side of the fan-out. Receives the publisher's
+ * packets (every simulcast layer), inspects each once (keyframe, temporal id) and hands it to every
+ * subscribed leg. Keyframe requests from all its subscribers are aggregated here.
+ */
+export class FeedStream {
+  readonly legs: Leg[] = [];
+  codec: CodecId = CodecId.OTHER;
+  codecName: string | undefined;
+  codecParams: RTCRtpCodecParameters | undefined;
+  /** rids of a=simulcast:send in the order the publisher listed them. */
+  rids: string[] = [];
+  /** rid → layer index (0 = lowest). */
+  private layerByRid = new Map<string, number>();
+  /** Known media SSRC of every layer (0 = not seen yet). */
+  readonly layerSsrcs = [0, 0, 0];
+  layers = 1;
+  mindex: number;
+  /** The room rejected the m-line (no allowed codec). */
+  disabled = false;
+  /** The publisher's `send` (sfu.configure streams): false stops forwarding. */
+  enabled = true;
+  closed = false;
+  /** Set when the publisher's offer sends on this m-line. */
+  sending = true;
+  // keyframe requests
+  private lastPliAt = 0;
+  private pliPending = false;
+  plisOut = 0;
+  // counters / media events
+  packetsIn = 0;
+  bytesIn = 0;
+  rxSinceTick = false;
+  lastRxAt = 0;
+  receiving: boolean | undefined;
+  readonly hooked = new WeakSet<object>();
+
+  constructor(
+    readonly publisherKey: string,
+    readonly mid: string,
+    readonly kind: 'audio' | 'video',
+    readonly transceiver: RTCRtpTransceiver,
+    mindex: number,
+  ) {
+    this.mindex = mindex;
+  }
+
+  get simulcast(): boolean {
+    return this.layers > 1;
+  }
+
+  /** Applies what the (re)negotiation decided. */
+  configure(codec: RTCRtpCodecParameters | undefined, rids: string[], disabled: boolean, sending: boolean): void {
+    this.codecParams = codec;
+    this.codecName = codec?.name.toLowerCase();
+    this.codec = codecId(this.codecName);
+    this.disabled = disabled;
+    this.sending = sending;
+    if (rids.join(',') !== this.rids.join(',')) {
+      this.rids = rids;
+      this.layers = Math.max(1, Math.min(3, rids.length));
+      this.layerByRid = new Map(rankRids(rids).map((rid, i) => [rid, i]));
+      this.layerSsrcs.fill(0);
+    }
+  }
+
+  layerOf(rid: string | undefined): number {
+    if (rid === undefined) return 0;
+    return this.layerByRid.get(rid) ?? 0;
+  }
+
+  addLeg(leg: Leg): void {
+    if (!this.legs.includes(leg)) this.legs.push(leg);
+  }
+
+  removeLeg(leg: Leg): void {
+    const i = this.legs.indexOf(leg);
+    if (i >= 0) this.legs.splice(i, 1);
+  }
+
+  // ---- the packet path ------------------------------------------------------------------------
+
+  onRtp(layer: number, rtp: RtpPacket): void {
+    const payload = rtp.payload;
+    const h = rtp.header;
+    this.packetsIn++;
+    this.bytesIn += payload.length;
+    this.rxSinceTick = true;
+    if (this.layerSsrcs[layer] !== h.ssrc) this.layerSsrcs[layer] = h.ssrc;
+    const legs = this.legs;
+    const n = legs.length;
+    if (n === 0 || !this.enabled || this.closed || payload.length === 0) return;
+    let key = false;
+    let tid = 0;
+    if (this.kind === 'video') {
+      key = isKeyframe(this.codec, payload);
+      if (this.codec === CodecId.VP8) tid = vp8TemporalId(payload);
+    }
+    const now = Date.now();
+    const layers = this.layers;
+    const seq = h.sequenceNumber;
+    const ts = h.timestamp;
+    const marker = h.marker;
+    for (let i = 0; i < n; i++) legs[i]!.forward(layer, layers, seq, ts, marker, payload, key, tid, now);
+  }
+
+  // ---- keyframes -----------------------------------------------------------------------------
+
+  /** Asks the publisher for a keyframe; at most one PLI per second, a later one is deferred. */
+  requestKeyframe(now = Date.now()): void {
+    if (this.kind !== 'video' || this.closed) return;
+    if (now - this.lastPliAt < PLI_MIN_INTERVAL_MS) {
+      this.pliPending = true;
+      return;
+    }
+    const ssrcs = this.layerSsrcs.slice(0, this.layers).filter((s) => s !== 0);
+    if (ssrcs.length === 0) {
+      // nothing received yet: ask as soon as the SSRCs are known
+      this.pliPending = true;
+      return;
+    }
+    this.pliPending = false;
+    this.lastPliAt = now;
+    this.plisOut++;
+    sendPlis(this.transceiver.receiver, ssrcs).catch(noop);
+  }
+
+  /** Deferred keyframe requests (from the hub's ticker). */
+  tick(now: number): void {
+    if (this.pliPending && now - this.lastPliAt >= PLI_MIN_INTERVAL_MS) this.requestKeyframe(now);
+  }
+
+  /** The publisher is gone: its subscribers' legs go quiet (they stay until the edge removes them). */
+  close(): void {
+    this.closed = true;
+    for (const leg of [...this.legs]) {
+      leg.attach(undefined);
+      leg.updateGate();
+    }
+  }
+}
+
+const RANKS: Record<string, number> = { q: 0, l: 0, low: 0, m: 1, mid: 1, h: 2, f: 2, high: 2, full: 2 };
+
+/**
+ * rids lowest first. Well-known names (q/h/f, l/m/h) are ranked by name; otherwise the publisher's
+ * order is taken as highest first (browsers / janus.js list "h;m;l", Janus's default rid order).
+ */
+export function rankRids(rids: string[]): string[] {
+  const lower = rids.map((r) => r.toLowerCase());
+  const known = lower.every((r) => r in RANKS) && new Set(lower.map((r) => RANKS[r])).size === lower.length;
+  if (known) return [...rids].sort((a, b) => RANKS[a.toLowerCase()]! - RANKS[b.toLowerCase()]!);
+  return [...rids].reverse();
+}

@@ -1,0 +1,218 @@
+import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver } from 'werift';
+import type { MidCounters } from '../../shared/control/commands.js';
+import type { SfuPublisherOptions, SfuPublisherStream } from '../../shared/control/sfu.js';
+import { Codes, RelayError } from '../errors.js';
+import { inspectSdp } from '../sdp.js';
+import { preferDtlsServer, sendRemb } from '../werift.js';
+import { FeedStream } from './feed.js';
+import { noop, SfuPeerBase, type SfuPeerDeps } from './peer.js';
+import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
+
+/** Where a publisher's data channel messages go: the subscribers that subscribed to its data. */
+export interface DataSink {
+  sendData(msg: string | Buffer): void;
+}
+
+/**
+ * A VideoRoom publisher: answers the client's offer accepting its audio/video/data m-lines as
+ * recvonly with the room's codecs, receives every simulcast layer, fans its packets out through its
+ * {@link FeedStream}s, relays its data channel messages, caps its bitrate with REMB.
+ */
+export class SfuPublisher extends SfuPeerBase {
+  readonly role = 'publisher' as const;
+  readonly feeds = new Map<string, FeedStream>();
+  readonly dataSinks = new Set<DataSink>();
+  dataMid: string | undefined;
+  private dataIndex = 0;
+  private readonly allowed: { audio: string[]; video: string[] };
+  private bitrate: number;
+  private readonly channels = new Set<RTCDataChannel>();
+  private streams: SfuPublisherStream[] = [];
+  private data = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
+
+  constructor(deps: SfuPeerDeps, options: SfuPublisherOptions) {
+    super(deps);
+    this.allowed = { audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS), video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS) };
+    this.bitrate = options.bitrate ?? 0;
+    this.pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => this.hookTrack(t, track)));
+    this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
+  }
+
+  /** Initial offer or renegotiation: returns the answer and the stream list. */
+  async acceptOffer(sdp: string): Promise<{ sdp: string; streams: SfuPublisherStream[] }> {
+    this.assertOpen();
+    const summary = inspectSdp(sdp);
+    if (this.pc.signalingState !== 'stable') {
+      throw new RelayError(Codes.WEBRTC_STATE, `Cannot accept an offer in signaling state ${this.pc.signalingState}`);
+    }
+    const filtered = filterPublisherOffer(sdp, this.allowed);
+    await this.applyRemote('offer', filtered.sdp, summary);
+    const rejected = new Set<string>();
+    for (const s of filtered.sections) if (s.rejected && s.mid !== undefined && (s.kind === 'audio' || s.kind === 'video')) rejected.add(s.mid);
+    for (const t of this.pc.getTransceivers()) {
+      if (t.kind !== 'audio' && t.kind !== 'video') continue;
+      t.setDirection(t.mid && rejected.has(t.mid) ? 'inactive' : 'recvonly');
+    }
+    const answer = await this.pc.createAnswer();
+    const local = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
+    this.syncFeeds(filtered.sections, rejected);
+    return { sdp: rejectSections(local, sdp, rejected), streams: this.streams };
+  }
+
+  private syncFeeds(sections: ReturnType<typeof filterPublisherOffer>['sections'], rejected: ReadonlySet<string>): void {
+    const streams: SfuPublisherStream[] = [];
+    for (const s of sections) {
+      if (s.mid === undefined) continue;
+      if (s.kind === 'application') {
+        this.dataMid = s.mid;
+        this.dataIndex = s.index;
+        streams.push({ type: 'data', mindex: s.index, mid: s.mid });
+        continue;
+      }
+      if (s.kind !== 'audio' && s.kind !== 'video') continue;
+      const t = this.pc.getTransceivers().find((x) => x.mid === s.mid);
+      if (!t) continue;
+      let feed = this.feeds.get(s.mid);
+      if (!feed) {
+        feed = new FeedStream(this.key, s.mid, s.kind, t, s.index);
+        this.feeds.set(s.mid, feed);
+      }
+      feed.mindex = s.index;
+      const isRejected = rejected.has(s.mid);
+      const sending = s.direction === 'sendonly' || s.direction === 'sendrecv';
+      feed.configure(isRejected ? undefined : t.codecs[0], isRejected ? [] : s.rids, isRejected, sending);
+      for (const track of t.receiver.tracks) this.hookTrack(t, track);
+      const entry: SfuPublisherStream = { type: s.kind, mindex: s.index, mid: s.mid };
+      if (!isRejected && s.codec) entry.codec = s.codec;
+      if (feed.simulcast) entry.simulcast = true;
+      if (isRejected || !sending) entry.disabled = true;
+      streams.push(entry);
+    }
+    this.streams = streams;
+  }
+
+  private hookTrack(t: RTCRtpTransceiver, track: MediaStreamTrack): void {
+    const feed = t.mid ? this.feeds.get(t.mid) : undefined;
+    if (!feed || feed.hooked.has(track)) return;
+    feed.hooked.add(track);
+    const layer = feed.layerOf(track.rid);
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (!this.closing) feed.onRtp(layer, rtp);
+    });
+  }
+
+  private hookDataChannel(dc: RTCDataChannel): void {
+    this.channels.add(dc);
+    dc.onMessage.subscribe((msg) => {
+      const size = typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
+      this.data.packetsIn++;
+      this.data.bytesIn += size;
+      if (this.closing) return;
+      for (const sink of this.dataSinks) {
+        this.data.packetsOut++;
+        this.data.bytesOut += size;
+        sink.sendData(msg);
+      }
+    });
+    dc.stateChanged.subscribe((state) => {
+      if (state === 'closed') this.channels.delete(dc);
+    });
+  }
+
+  protected onConnected(): void {
+    this.sendRembs();
+    for (const feed of this.feeds.values()) if (feed.legs.length) feed.requestKeyframe();
+  }
+
+  /** `sfu.configure` for a publisher. */
+  configure(c: { bitrate?: number; keyframe?: boolean; streams?: Array<{ mid: string; send?: boolean }> }): void {
+    this.assertOpen();
+    for (const s of c.streams ?? []) {
+      const feed = this.feeds.get(s.mid);
+      if (!feed) throw new RelayError(Codes.INVALID_STREAM, `No such publisher stream ${s.mid}`);
+      if (s.send !== undefined && s.send !== feed.enabled) {
+        feed.enabled = s.send;
+        if (s.send) feed.requestKeyframe();
+      }
+    }
+    if (c.bitrate !== undefined) {
+      this.bitrate = c.bitrate;
+      this.sendRembs();
+    }
+    if (c.keyframe) for (const feed of this.feeds.values()) feed.requestKeyframe();
+  }
+
+  private sendRembs(): void {
+    if (this.bitrate <= 0 || !this.webrtcUp || this.closing) return;
+    for (const feed of this.feeds.values()) {
+      if (feed.kind !== 'video') continue;
+      const ssrcs = feed.layerSsrcs.slice(0, feed.layers).filter((s) => s !== 0);
+      if (ssrcs.length) sendRemb(feed.transceiver.receiver, this.bitrate, ssrcs).catch(noop);
+    }
+  }
+
+  override tick(now: number, noMediaMs: number, everySecond: boolean): void {
+    super.tick(now, noMediaMs, everySecond);
+    if (this.closing) return;
+    for (const feed of this.feeds.values()) {
+      feed.tick(now);
+      if (feed.rxSinceTick) {
+        feed.rxSinceTick = false;
+        feed.lastRxAt = now;
+        if (feed.receiving !== true) {
+          feed.receiving = true;
+          this.emit({ kind: 'media', mid: feed.mid, media: feed.kind, receiving: true });
+        }
+      } else if (feed.receiving === true && noMediaMs > 0 && now - feed.lastRxAt >= noMediaMs) {
+        feed.receiving = false;
+        this.emit({ kind: 'media', mid: feed.mid, media: feed.kind, receiving: false, seconds: Math.round((now - feed.lastRxAt) / 1000) });
+      }
+    }
+    if (everySecond) this.sendRembs();
+  }
+
+  protected counters(): MidCounters[] {
+    const out: MidCounters[] = [];
+    for (const f of this.feeds.values()) {
+      let packetsOut = 0;
+      let bytesOut = 0;
+      let nacksIn = 0;
+      let plisIn = 0;
+      for (const l of f.legs) {
+        packetsOut += l.packetsOut;
+        bytesOut += l.bytesOut;
+        nacksIn += l.nacksIn;
+        plisIn += l.plisIn;
+      }
+      out.push({ mid: f.mid, media: f.kind, receiving: f.receiving === true, packetsIn: f.packetsIn, bytesIn: f.bytesIn, packetsOut, bytesOut, nacksIn, nacksOut: 0, plisIn, plisOut: f.plisOut });
+    }
+    if (this.dataMid !== undefined) out.push({ mid: this.dataMid, media: 'data', receiving: this.channels.size > 0, ...this.data, nacksIn: 0, nacksOut: 0, plisIn: 0, plisOut: 0 });
+    return out;
+  }
+
+  protected sfuInfo(): Record<string, unknown> {
+    return {
+      bitrate: this.bitrate,
+      streams: this.streams,
+      feeds: [...this.feeds.values()].map((f) => ({ mid: f.mid, codec: f.codecName, simulcast: f.simulcast, rids: f.rids, ssrcs: f.layerSsrcs.slice(0, f.layers), subscribers: f.legs.length, enabled: f.enabled })),
+      dataSubscribers: this.dataSinks.size,
+      dataIndex: this.dataIndex,
+    };
+  }
+
+  protected release(): void {
+    for (const feed of this.feeds.values()) feed.close();
+    this.dataSinks.clear();
+  }
+
+  protected closeChannels(): void {
+    for (const dc of this.channels) {
+      try {
+        dc.close();
+      } catch {
+        // ignore
+      }
+    }
+    this.channels.clear();
+  }
+}

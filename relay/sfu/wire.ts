@@ -1,0 +1,191 @@
+import {
+  PictureLossIndication,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtcpPayloadSpecificFeedback,
+  type RTCDtlsTransport,
+  type RTCRtpReceiver,
+  type RTCRtpSender,
+  type RtcpPacket,
+  type RtpHeader,
+} from 'werift';
+import { relayHeaderExtensions, type PeerNetwork } from '../werift.js';
+
+/**
+ * The SFU's contact points with werift beyond its public surface (kept in one file, like
+ * relay/werift.ts for the EchoTest): the per-leg RTP header writer handed straight to the SRTP
+ * session, the sender's RTCP sender-report bookkeeping, compound PLIs, FIR parsing.
+ */
+
+const fb = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
+
+/**
+ * Every codec a publisher may be allowed to send. werift matches offered codecs by mime type only
+ * and keeps the offer's fmtp, so one entry per codec name is enough; the room's audiocodec /
+ * videocodec lists are applied to the offer before werift sees it (see sdp.ts).
+ */
+export const sfuCodecs = {
+  audio: [
+    new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/G722', clockRate: 8000, channels: 1, payloadType: 9 }),
+  ],
+  video: [
+    new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: fb }),
+    new RTCRtpCodecParameters({ mimeType: 'video/VP9', clockRate: 90000, rtcpFeedback: fb }),
+    new RTCRtpCodecParameters({
+      mimeType: 'video/H264',
+      clockRate: 90000,
+      rtcpFeedback: fb,
+      parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
+    }),
+    new RTCRtpCodecParameters({ mimeType: 'video/AV1', clockRate: 90000, rtcpFeedback: fb }),
+  ],
+};
+
+/** Same network setup as the EchoTest's PeerConnections (one host candidate, pooled ports), SFU codecs. */
+export function createSfuPeerConnection(net: PeerNetwork): RTCPeerConnection {
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: [net.announcedAddress],
+    iceInterfaceAddresses: { udp4: net.bindAddress },
+    icePortRange: net.icePortRange,
+    bundlePolicy: 'max-bundle',
+    codecs: sfuCodecs,
+    headerExtensions: relayHeaderExtensions,
+  });
+}
+
+/** A copy of a negotiated codec for a subscriber's m-line (same payload type, fmtp and feedback). */
+export function cloneCodec(c: RTCRtpCodecParameters): RTCRtpCodecParameters {
+  return new RTCRtpCodecParameters({
+    mimeType: c.mimeType,
+    clockRate: c.clockRate,
+    channels: c.channels,
+    payloadType: c.payloadType,
+    parameters: c.parameters,
+    rtcpFeedback: c.mimeType.toLowerCase().startsWith('video/') ? fb : (c.rtcpFeedback ?? []),
+  });
+}
+
+export function defaultCodec(kind: 'audio' | 'video'): RTCRtpCodecParameters {
+  return cloneCodec(kind === 'audio' ? sfuCodecs.audio[0]! : sfuCodecs.video[0]!);
+}
+
+/**
+ * The RTP header of one subscriber leg. It is handed to werift's SRTP session in place of an
+ * `RtpHeader`: the session only reads `ssrc`, `sequenceNumber` and calls `serialize(serializeSize)`
+ * synchronously (see node_modules/werift/lib/rtp/src/srtp/cipher/{ctr,gcm}.js), so one preallocated
+ * buffer per leg is patched per packet and nothing is allocated for the header.
+ */
+export class LegHeader {
+  readonly serializeSize: number;
+  sequenceNumber = 0;
+  timestamp = 0;
+  private readonly buf: Buffer;
+
+  constructor(
+    readonly ssrc: number,
+    payloadType: number,
+    midExt: { id: number; value: string } | undefined,
+  ) {
+    let ext: Buffer | undefined;
+    if (midExt && midExt.id >= 1 && midExt.id <= 14 && midExt.value.length > 0 && midExt.value.length <= 16) {
+      const v = Buffer.from(midExt.value, 'ascii');
+      const len = Math.ceil((1 + v.length) / 4) * 4;
+      ext = Buffer.alloc(4 + len);
+      ext.writeUInt16BE(0xbede, 0);
+      ext.writeUInt16BE(len / 4, 2);
+      ext[4] = (midExt.id << 4) | (v.length - 1);
+      v.copy(ext, 5);
+    }
+    this.serializeSize = 12 + (ext?.length ?? 0);
+    this.buf = Buffer.alloc(this.serializeSize);
+    this.buf[0] = ext ? 0x90 : 0x80;
+    this.buf[1] = payloadType & 0x7f;
+    this.buf.writeUInt32BE(ssrc >>> 0, 8);
+    if (ext) ext.copy(this.buf, 12);
+  }
+
+  /** Sets the per-packet fields. */
+  set(seq: number, timestamp: number, marker: boolean): this {
+    this.sequenceNumber = seq;
+    this.timestamp = timestamp;
+    const b = this.buf;
+    b[1] = (b[1]! & 0x7f) | (marker ? 0x80 : 0);
+    b[2] = seq >> 8;
+    b[3] = seq & 0xff;
+    b.writeUInt32BE(timestamp, 4);
+    return this;
+  }
+
+  setPayloadType(pt: number): void {
+    this.buf[1] = (this.buf[1]! & 0x80) | (pt & 0x7f);
+  }
+
+  serialize(): Buffer {
+    return this.buf;
+  }
+
+  /** Sends `payload` with the current header fields (SRTP encryption happens synchronously). */
+  send(dtls: RTCDtlsTransport, payload: Buffer): void {
+    void dtls.sendRtp(payload, this as unknown as RtpHeader);
+  }
+}
+
+interface SenderStats {
+  ntpTimestamp: bigint;
+  rtpTimestamp: number;
+  octetCount: number;
+  packetCount: number;
+}
+
+const NTP_EPOCH_OFFSET = 2208988800;
+
+/** NTP time (64-bit fixed point) of a Unix time in ms. */
+export function ntpOf(ms: number): bigint {
+  const secs = Math.floor(ms / 1000);
+  const frac = Math.floor(((ms % 1000) / 1000) * 0x100000000);
+  return (BigInt(secs + NTP_EPOCH_OFFSET) << 32n) | BigInt(frac);
+}
+
+/**
+ * werift emits sender reports from what its own `sendRtp` recorded; the SFU bypasses `sendRtp`, so
+ * the tick copies its counters into the sender and starts the sender's RTCP loop once.
+ */
+export function updateSenderReport(sender: RTCRtpSender, packets: number, octets: number, rtpTimestamp: number, atMs: number): void {
+  const s = sender as unknown as SenderStats;
+  s.packetCount = packets >>> 0;
+  s.octetCount = octets >>> 0;
+  s.rtpTimestamp = rtpTimestamp >>> 0;
+  s.ntpTimestamp = ntpOf(atMs);
+  void sender.runRtcp();
+}
+
+/** One compound RTCP packet with a PLI per media SSRC (e.g. every simulcast layer of a stream). */
+export async function sendPlis(receiver: RTCRtpReceiver, ssrcs: readonly number[]): Promise<void> {
+  if (ssrcs.length === 0 || receiver.stopped) return;
+  const dtls = receiver.dtlsTransport;
+  if (!dtls || dtls.state !== 'connected') return;
+  const packets = ssrcs.map(
+    (mediaSsrc) => new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc: receiver.rtcpSsrc, mediaSsrc }) }),
+  );
+  await dtls.sendRtcp(packets);
+}
+
+/** The media SSRCs a FIR asks keyframes for, or undefined for any other RTCP packet. */
+export function firTargets(packet: RtcpPacket): number[] | undefined {
+  if (packet.type !== RtcpPayloadSpecificFeedback.type) return undefined;
+  const feedback = (packet as RtcpPayloadSpecificFeedback).feedback as { count?: number; fir?: Array<{ ssrc: number }> } | undefined;
+  if (!feedback || feedback.count !== 4 || !feedback.fir) return undefined;
+  return feedback.fir.map((e) => e.ssrc);
+}
+
+/** Negotiated id of the sdes:mid header extension, if any. */
+export function midExtensionId(pc: RTCPeerConnection): number | undefined {
+  for (const [id, uri] of Object.entries(pc.extIdUriMap)) if (uri === 'urn:ietf:params:rtp-hdrext:sdes:mid') return Number(id);
+  return undefined;
+}

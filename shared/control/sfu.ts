@@ -1,0 +1,167 @@
+import { z } from 'zod';
+
+/**
+ * The SFU (janus.plugin.videoroom) part of the edge→relay control protocol: `peer.create` options for
+ * publishers and subscribers, the `sfu.*` ops and their results. Kept apart from commands.ts (which
+ * imports from here) so both can evolve without stepping on each other; no import back into
+ * commands.ts to avoid a cycle.
+ */
+
+export const VIDEOROOM_PLUGIN = 'janus.plugin.videoroom';
+
+const idSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const sfuPeerKey = { sessionId: idSchema, handleId: idSchema };
+
+export const sfuStreamTypeSchema = z.enum(['audio', 'video', 'data']);
+export type SfuStreamType = z.infer<typeof sfuStreamTypeSchema>;
+
+/** A publisher's feed id in the room: opaque to the relay, echoed back (Janus allows string ids). */
+export const feedIdSchema = z.union([z.number(), z.string().max(256)]);
+export type FeedIdValue = z.infer<typeof feedIdSchema>;
+
+/** `${sessionId}:${handleId}` of a publisher peer on this relay. */
+export const feedKeySchema = z.string().min(3).max(64);
+
+/** One stream a subscriber wants (`options.streams[]` of a subscriber, `sfu.update` `add[]`). Other keys are ignored. */
+export const sfuStreamRequestSchema = z.object({
+  feedId: feedIdSchema,
+  feedKey: feedKeySchema,
+  feedMid: z.string().min(1).max(64),
+  type: sfuStreamTypeSchema,
+  /** false: negotiated but not forwarded (Janus `send`). Default true. */
+  send: z.boolean().optional(),
+  /** Simulcast spatial layer, 0 = lowest; default the highest. */
+  substream: z.number().int().min(0).max(2).optional(),
+  /** Simulcast temporal layer (VP8), 0 = lowest; default the highest. */
+  temporal: z.number().int().min(0).max(2).optional(),
+});
+export type SfuStreamRequest = z.infer<typeof sfuStreamRequestSchema>;
+
+const codecList = z.string().max(256);
+
+/** `peer.create` options with `plugin:"janus.plugin.videoroom"`, `role:"publisher"` (with an offer). */
+export const sfuPublisherOptionsSchema = z.object({
+  role: z.literal('publisher'),
+  room: feedIdSchema.optional(),
+  /** REMB cap sent to the publisher, bits/s; 0 = none. */
+  bitrate: z.number().int().nonnegative().optional(),
+  /** Allowed codecs, csv in order of preference ("opus", "vp8,h264"). Default "opus" / "vp8". */
+  audiocodec: codecList.optional(),
+  videocodec: codecList.optional(),
+  trickle: z.boolean().optional(),
+});
+export type SfuPublisherOptions = z.infer<typeof sfuPublisherOptionsSchema>;
+
+/** `peer.create` options with `plugin:"janus.plugin.videoroom"`, `role:"subscriber"` (no offer: the relay offers). */
+export const sfuSubscriberOptionsSchema = z.object({
+  role: z.literal('subscriber'),
+  room: feedIdSchema.optional(),
+  streams: z.array(sfuStreamRequestSchema).max(256),
+  trickle: z.boolean().optional(),
+});
+export type SfuSubscriberOptions = z.infer<typeof sfuSubscriberOptionsSchema>;
+
+export const sfuOptionsSchema = z.discriminatedUnion('role', [sfuPublisherOptionsSchema, sfuSubscriberOptionsSchema]);
+export type SfuOptions = z.infer<typeof sfuOptionsSchema>;
+
+// ---- ops -----------------------------------------------------------------------------------
+
+/** Subscriber: add m-lines (reusing inactive ones of the same type), deactivate removed mids, renegotiate. */
+export const sfuUpdateSchema = z.object({
+  op: z.literal('sfu.update'),
+  ...sfuPeerKey,
+  add: z.array(sfuStreamRequestSchema).max(256).default([]),
+  remove: z.array(z.string().max(64)).max(256).default([]),
+});
+
+/** Subscriber: re-point m-lines to another publisher stream of the same type, no renegotiation. */
+export const sfuSwitchSchema = z.object({
+  op: z.literal('sfu.switch'),
+  ...sfuPeerKey,
+  changes: z
+    .array(z.object({ sub_mid: z.string().min(1).max(64), feedKey: feedKeySchema, mid: z.string().min(1).max(64), feedId: feedIdSchema.optional() }))
+    .max(256),
+});
+
+/** Per-mid settings of `sfu.configure` (subscriber: all keys; publisher: `mid`, `send`). */
+export const sfuConfigureStreamSchema = z.object({
+  mid: z.string().min(1).max(64),
+  send: z.boolean().optional(),
+  substream: z.number().int().min(0).max(2).optional(),
+  temporal: z.number().int().min(0).max(2).optional(),
+  /** Janus's simulcast fallback (µs without packets before dropping a layer); accepted, unused. */
+  fallback: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * Subscriber: `{streams?, restart?}` → `{offer?}` (an offer only for an ICE restart).
+ * Publisher: `{bitrate?, keyframe?, streams?:[{mid, send?}]}` → `{}`.
+ */
+export const sfuConfigureSchema = z.object({
+  op: z.literal('sfu.configure'),
+  ...sfuPeerKey,
+  streams: z.array(sfuConfigureStreamSchema).max(256).optional(),
+  restart: z.boolean().optional(),
+  bitrate: z.number().int().nonnegative().optional(),
+  keyframe: z.boolean().optional(),
+});
+
+/** Subscriber: stop / resume forwarding to it (Janus `pause` / `start` without a JSEP). */
+export const sfuPauseSchema = z.object({ op: z.literal('sfu.pause'), ...sfuPeerKey });
+export const sfuResumeSchema = z.object({ op: z.literal('sfu.resume'), ...sfuPeerKey });
+
+export const sfuCommandSchemas = [sfuUpdateSchema, sfuSwitchSchema, sfuConfigureSchema, sfuPauseSchema, sfuResumeSchema] as const;
+export type SfuCommand =
+  | z.infer<typeof sfuUpdateSchema>
+  | z.infer<typeof sfuSwitchSchema>
+  | z.infer<typeof sfuConfigureSchema>
+  | z.infer<typeof sfuPauseSchema>
+  | z.infer<typeof sfuResumeSchema>;
+export type SfuOp = SfuCommand['op'];
+export const sfuOps: readonly SfuOp[] = ['sfu.update', 'sfu.switch', 'sfu.configure', 'sfu.pause', 'sfu.resume'];
+export function isSfuOp(op: string): op is SfuOp {
+  return (sfuOps as readonly string[]).includes(op);
+}
+
+// ---- results -------------------------------------------------------------------------------
+
+const offerSchema = z.object({ type: z.literal('offer'), sdp: z.string() });
+const answerSchema = z.object({ type: z.literal('answer'), sdp: z.string() });
+
+/** One m-line of a publisher, as `peer.create` / `peer.offer` describe it (the room's `streams[]`). */
+export const sfuPublisherStreamSchema = z.object({
+  type: sfuStreamTypeSchema,
+  mindex: z.number().int().nonnegative(),
+  mid: z.string(),
+  codec: z.string().optional(),
+  simulcast: z.boolean().optional(),
+  /** The m-line was rejected (no allowed codec) or is not sending. */
+  disabled: z.boolean().optional(),
+});
+export type SfuPublisherStream = z.infer<typeof sfuPublisherStreamSchema>;
+
+/** One m-line of a subscriber. */
+export const sfuSubscriberStreamSchema = z.object({
+  mindex: z.number().int().nonnegative(),
+  mid: z.string(),
+  type: sfuStreamTypeSchema,
+  feedId: feedIdSchema,
+  feedMid: z.string(),
+  /** false: the m-line is inactive (unknown feed / mid, or removed). */
+  active: z.boolean(),
+  send: z.boolean(),
+});
+export type SfuSubscriberStream = z.infer<typeof sfuSubscriberStreamSchema>;
+
+/** `peer.create` (videoroom publisher) and `peer.offer` (publisher renegotiation). */
+export const sfuPublisherAnswerResultSchema = z.object({ answer: answerSchema, streams: z.array(sfuPublisherStreamSchema) });
+/** `peer.create` (videoroom subscriber) and `sfu.update`. */
+export const sfuSubscriberOfferResultSchema = z.object({ offer: offerSchema, streams: z.array(sfuSubscriberStreamSchema) });
+
+export const sfuResultSchemas = {
+  'sfu.update': sfuSubscriberOfferResultSchema,
+  'sfu.switch': z.object({}).strict(),
+  'sfu.configure': z.union([z.object({ offer: offerSchema }), z.object({}).strict()]),
+  'sfu.pause': z.object({}).strict(),
+  'sfu.resume': z.object({}).strict(),
+} as const satisfies Record<SfuOp, z.ZodType>;

@@ -1,0 +1,303 @@
+import { MediaStreamTrack, RtcpPayloadSpecificFeedback, RtpHeader, type RTCDataChannel, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import type { CommandInput } from '../../../shared/control/commands.js';
+import { createPeerConnection, disableDefaultStun, hardenDtls } from '../../../relay/werift.js';
+import type { RelayLink } from '../support/edge.js';
+
+/**
+ * Browser stand-ins for VideoRoom tests: a werift publisher that writes tagged VP8/Opus RTP straight
+ * into its SRTP transport (so it controls SSRCs, rids and keyframes), and a werift subscriber that
+ * answers the relay's offer and records what arrives on each mid.
+ *
+ * Video payload: VP8 payload descriptor (S=1, PID 0) + VP8 payload header (P bit: 0 = keyframe) +
+ * tag [0x7e, publisher id, layer, counter(4)].
+ */
+
+export const VIDEOROOM = 'janus.plugin.videoroom';
+
+export interface Layer {
+  rid: string | undefined;
+  ssrc: number;
+  seq: number;
+  ts: number;
+  counter: number;
+  /** The next packet is a keyframe (first packet, or a PLI arrived). */
+  keyPending: boolean;
+}
+
+export class PubClient {
+  readonly pc: RTCPeerConnection;
+  audio: RTCRtpTransceiver | undefined;
+  video: RTCRtpTransceiver | undefined;
+  channel: RTCDataChannel | undefined;
+  layers: Layer[] = [];
+  audioLayer: Layer | undefined;
+  plis = 0;
+  readonly plisBySsrc = new Map<number, number>();
+  rembs: bigint[] = [];
+  sent = { audio: 0, video: 0, keyframes: 0 };
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly opts: { audio?: boolean; video?: boolean; data?: boolean; rids?: string[] } = {},
+  ) {
+    this.pc = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });
+    if (opts.audio !== false) this.audio = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
+    if (opts.video !== false) this.video = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
+    if (opts.data) this.channel = this.pc.createDataChannel('pub');
+  }
+
+  async offer(): Promise<string> {
+    const offer = await this.pc.createOffer();
+    disableDefaultStun(this.pc);
+    await this.pc.setLocalDescription(offer);
+    hardenDtls(this.pc);
+    let sdp = this.pc.localDescription!.sdp;
+    const rids = this.opts.rids;
+    if (rids && this.video) {
+      const mid = this.video.mid!;
+      sdp = sdp.replace(`a=mid:${mid}\r\n`, `a=mid:${mid}\r\n${rids.map((r) => `a=rid:${r} send\r\n`).join('')}a=simulcast:send ${rids.join(';')}\r\n`);
+    }
+    return sdp;
+  }
+
+  async accept(answer: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    hardenDtls(this.pc);
+  }
+
+  async connected(timeoutMs = 10_000): Promise<void> {
+    if (this.pc.connectionState !== 'connected') await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
+    const dtls = this.pc.dtlsTransports[0]!;
+    dtls.onRtcp.subscribe((p) => {
+      if (p.type !== RtcpPayloadSpecificFeedback.type) return;
+      const fb = (p as RtcpPayloadSpecificFeedback).feedback as { count: number; mediaSsrc?: number; bitrate?: bigint };
+      if (fb.count === 1) {
+        this.plis++;
+        const ssrc = fb.mediaSsrc ?? 0;
+        this.plisBySsrc.set(ssrc, (this.plisBySsrc.get(ssrc) ?? 0) + 1);
+        for (const l of this.layers) if (l.ssrc === ssrc) l.keyPending = true;
+      } else if (fb.count === 15 && fb.bitrate !== undefined) this.rembs.push(fb.bitrate);
+    });
+    const rand = () => Math.floor(Math.random() * 60000);
+    if (this.video) {
+      const rids = this.opts.rids;
+      this.layers = rids
+        ? rids.map((rid, i) => ({ rid, ssrc: 100_000 * this.id + 1000 + i, seq: rand(), ts: rand(), counter: 0, keyPending: true }))
+        : [{ rid: undefined, ssrc: this.video.sender.ssrc, seq: rand(), ts: rand(), counter: 0, keyPending: true }];
+    }
+    if (this.audio) this.audioLayer = { rid: undefined, ssrc: this.audio.sender.ssrc, seq: rand(), ts: rand(), counter: 0, keyPending: false };
+  }
+
+  private extIds() {
+    // (werift fills extIdUriMap only for receiving transceivers: read the ids from our offer)
+    const ids = [...(this.pc.localDescription?.sdp ?? '').matchAll(/^a=extmap:(\d+) (\S+)/gm)].map((m) => [m[1]!, m[2]!] as const);
+    const find = (suffix: string) => {
+      const e = ids.find(([, u]) => u.endsWith(suffix));
+      return e ? Number(e[0]) : undefined;
+    };
+    return { mid: find('sdes:mid'), rid: find('sdes:rtp-stream-id') };
+  }
+
+  /** Sends one video packet on layer `i` (rid order as given to the constructor). */
+  sendVideo(i = 0): void {
+    const t = this.video!;
+    const l = this.layers[i]!;
+    const dtls = this.pc.dtlsTransports[0]!;
+    const pt = t.codecs.find((c) => c.name.toLowerCase() === 'vp8')!.payloadType!;
+    const ids = this.extIds();
+    l.seq = (l.seq + 1) & 0xffff;
+    l.ts = (l.ts + 3000) >>> 0;
+    l.counter++;
+    const key = l.keyPending;
+    l.keyPending = false;
+    const payload = Buffer.alloc(200, 0xaa);
+    payload[0] = 0x10; // S=1, PID=0
+    payload[1] = key ? 0x00 : 0x01; // VP8 payload header, P bit
+    payload[2] = 0x7e;
+    payload[3] = this.id;
+    payload[4] = i;
+    payload.writeUInt32BE(l.counter, 5);
+    const extensions = [];
+    if (ids.mid !== undefined) extensions.push({ id: ids.mid, payload: Buffer.from(t.mid!) });
+    if (l.rid !== undefined && ids.rid !== undefined) extensions.push({ id: ids.rid, payload: Buffer.from(l.rid) });
+    const header = new RtpHeader({ payloadType: pt, sequenceNumber: l.seq, timestamp: l.ts, ssrc: l.ssrc, marker: true, extension: extensions.length > 0, extensions });
+    void dtls.sendRtp(payload, header);
+    this.sent.video++;
+    if (key) this.sent.keyframes++;
+  }
+
+  sendAudio(): void {
+    const t = this.audio!;
+    const l = this.audioLayer!;
+    const dtls = this.pc.dtlsTransports[0]!;
+    const pt = t.codecs.find((c) => c.name.toLowerCase() === 'opus')!.payloadType!;
+    const ids = this.extIds();
+    l.seq = (l.seq + 1) & 0xffff;
+    l.ts = (l.ts + 960) >>> 0;
+    l.counter++;
+    const payload = Buffer.alloc(60, 0xcc);
+    payload[0] = 0x7e;
+    payload[1] = this.id;
+    payload.writeUInt32BE(l.counter, 2);
+    const extensions = ids.mid !== undefined ? [{ id: ids.mid, payload: Buffer.from(t.mid!) }] : [];
+    void dtls.sendRtp(payload, new RtpHeader({ payloadType: pt, sequenceNumber: l.seq, timestamp: l.ts, ssrc: l.ssrc, marker: false, extension: extensions.length > 0, extensions }));
+    this.sent.audio++;
+  }
+
+  /** Video at `videoPps` packets/s on every layer, audio at 50/s, in 20 ms ticks. */
+  start(videoPps = 150): void {
+    if (this.timer) return;
+    const perTick = videoPps / 50;
+    let owed = 0;
+    this.timer = setInterval(() => {
+      if (this.video) {
+        owed += perTick;
+        while (owed >= 1) {
+          owed--;
+          for (let i = 0; i < this.layers.length; i++) this.sendVideo(i);
+        }
+      }
+      if (this.audio) this.sendAudio();
+    }, 20);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await this.pc.close();
+  }
+}
+
+export interface MidRecord {
+  packets: number;
+  ssrcs: Set<number>;
+  seqs: number[];
+  /** (publisher id, layer) of every packet, in arrival order: `${pub}:${layer}`. */
+  sources: string[];
+  keyframes: number;
+}
+
+export class SubClient {
+  readonly pc: RTCPeerConnection;
+  readonly byMid = new Map<string, MidRecord>();
+  readonly data: string[] = [];
+
+  constructor() {
+    this.pc = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });
+    this.pc.onTransceiverAdded.subscribe((t) => this.hook(t));
+    this.pc.onDataChannel.subscribe((dc) => dc.onMessage.subscribe((m) => this.data.push(m.toString())));
+  }
+
+  private hook(t: RTCRtpTransceiver): void {
+    t.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => {
+        const mid = t.mid ?? '?';
+        let r = this.byMid.get(mid);
+        if (!r) this.byMid.set(mid, (r = { packets: 0, ssrcs: new Set(), seqs: [], sources: [], keyframes: 0 }));
+        r.packets++;
+        r.ssrcs.add(rtp.header.ssrc);
+        r.seqs.push(rtp.header.sequenceNumber);
+        const p = rtp.payload;
+        if (track.kind === 'video' && p.length > 8 && p[2] === 0x7e) {
+          r.sources.push(`${p[3]}:${p[4]}`);
+          if (p[1] === 0x00) r.keyframes++;
+        } else if (track.kind === 'audio' && p.length > 6 && p[0] === 0x7e) r.sources.push(`${p[1]}:0`);
+      });
+    });
+  }
+
+  async answer(offer: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    const answer = await this.pc.createAnswer();
+    disableDefaultStun(this.pc);
+    await this.pc.setLocalDescription(answer);
+    hardenDtls(this.pc);
+    return this.pc.localDescription!.sdp;
+  }
+
+  async connected(timeoutMs = 10_000): Promise<void> {
+    if (this.pc.connectionState === 'connected') return;
+    await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
+  }
+
+  rec(mid: string): MidRecord {
+    return this.byMid.get(mid) ?? { packets: 0, ssrcs: new Set(), seqs: [], sources: [], keyframes: 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.pc.close();
+  }
+}
+
+/** Largest forward gap and number of backward steps of a sequence-number series (mod 2^16). */
+export function seqStats(seqs: number[]): { maxGap: number; backwards: number; span: number; unique: number } {
+  let maxGap = 0;
+  let backwards = 0;
+  let unwrapped = 0;
+  let min = 0;
+  let max = 0;
+  const seen = new Set<number>();
+  for (let i = 0; i < seqs.length; i++) {
+    if (i > 0) {
+      const d = (seqs[i]! - seqs[i - 1]! + 0x10000) & 0xffff;
+      const delta = d >= 0x8000 ? d - 0x10000 : d;
+      if (delta <= 0) backwards++;
+      else maxGap = Math.max(maxGap, delta);
+      unwrapped += delta;
+    }
+    min = Math.min(min, unwrapped);
+    max = Math.max(max, unwrapped);
+    seen.add(unwrapped);
+  }
+  return { maxGap, backwards, span: seqs.length ? max - min + 1 : 0, unique: seen.size };
+}
+
+let nextHandle = 1;
+export function handleId(): number {
+  return nextHandle++;
+}
+
+/** Publishes `pub` as peer (session, handle); returns its key and streams. */
+export async function publish(link: RelayLink, session: number, pub: PubClient, options: Record<string, unknown> = {}, connect = true) {
+  const handle = handleId();
+  const reply = await link.request({ op: 'peer.create', sessionId: session, handleId: handle, plugin: VIDEOROOM, offer: { sdp: await pub.offer() }, options: { role: 'publisher', ...options } } as CommandInput);
+  if (!reply.ok) throw new Error(`publish failed: ${reply.error.code} ${reply.error.reason}`);
+  const result = reply.result as { answer: { sdp: string }; streams: Array<{ type: string; mid: string; mindex: number; codec?: string; simulcast?: boolean; disabled?: boolean }> };
+  if (connect) {
+    await pub.accept(result.answer.sdp);
+    await pub.connected();
+  }
+  return { handle, key: `${session}:${handle}`, streams: result.streams, answer: result.answer.sdp };
+}
+
+export interface SubStreamReq {
+  feedId: number | string;
+  feedKey: string;
+  feedMid: string;
+  type: 'audio' | 'video' | 'data';
+  send?: boolean;
+  substream?: number;
+  temporal?: number;
+}
+
+export type SubStreamOut = { mindex: number; mid: string; type: string; feedId: number | string; feedMid: string; active: boolean; send: boolean };
+
+/** Subscribes `sub` as peer (session, handle) to `streams`; answers and waits for the connection. */
+export async function subscribe(link: RelayLink, session: number, sub: SubClient, streams: SubStreamReq[]) {
+  const handle = handleId();
+  const reply = await link.request({ op: 'peer.create', sessionId: session, handleId: handle, plugin: VIDEOROOM, options: { role: 'subscriber', streams } } as CommandInput);
+  if (!reply.ok) throw new Error(`subscribe failed: ${reply.error.code} ${reply.error.reason}`);
+  const result = reply.result as { offer: { sdp: string }; streams: SubStreamOut[] };
+  const answer = await sub.answer(result.offer.sdp);
+  const a = await link.request({ op: 'peer.answer', sessionId: session, handleId: handle, sdp: answer });
+  if (!a.ok) throw new Error(`answer failed: ${a.error.code} ${a.error.reason}`);
+  await sub.connected();
+  return { handle, streams: result.streams, offer: result.offer.sdp };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

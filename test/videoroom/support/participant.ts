@@ -1,0 +1,72 @@
+/** VideoRoom participants for tests: a Janus WS session with one videoroom handle, and werift media. */
+import { expect } from 'vitest';
+import { EchoClient } from '../../relay/support/client.js';
+import { JanusWs, type JanusMsg } from '../../support/janusWs.js';
+import type { Stack } from '../../support/stack.js';
+
+export const VR = 'janus.plugin.videoroom';
+
+export class Participant {
+  private constructor(
+    readonly janus: JanusWs,
+    readonly sessionId: number,
+    public handleId: number,
+  ) {}
+
+  static async connect(stack: Stack): Promise<Participant> {
+    const janus = await JanusWs.connect(stack.wsUrl);
+    const sessionId = await janus.createSession();
+    return new Participant(janus, sessionId, await janus.attach(sessionId, VR));
+  }
+
+  /** A synchronous request: the plugindata of the `success`. */
+  async sync(body: Record<string, unknown>): Promise<Record<string, any>> {
+    const r = await this.janus.request({ janus: 'message', session_id: this.sessionId, handle_id: this.handleId, body });
+    if (r.janus !== 'success') throw new Error(JSON.stringify(r));
+    return r.plugindata.data;
+  }
+
+  /** An asynchronous request: the event answering it (or the error reply). */
+  async ask(body: Record<string, unknown>, jsep?: Record<string, unknown>, timeoutMs = 20_000): Promise<JanusMsg> {
+    const ack = await this.janus.request({ janus: 'message', session_id: this.sessionId, handle_id: this.handleId, body, ...(jsep ? { jsep } : {}) });
+    if (ack.janus !== 'ack') return ack;
+    return this.janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, timeoutMs, `answer to ${String(body.request)}`);
+  }
+
+  waitData(pred: (d: Record<string, any>) => boolean, what: string, timeoutMs = 10_000): Promise<JanusMsg> {
+    return this.janus.waitEvent((m) => m.janus === 'event' && m.plugindata && pred(m.plugindata.data), timeoutMs, what);
+  }
+
+  async close(): Promise<void> {
+    await this.janus.close();
+  }
+}
+
+/** Joins `room` as publisher `id` and publishes audio+video from a werift client. */
+export async function publish(stack: Stack, room: number, id: number, p?: Participant) {
+  p ??= await Participant.connect(stack);
+  const joined = await p.ask({ request: 'join', ptype: 'publisher', room, id, display: `pub${id}` });
+  expect(joined.plugindata?.data?.videoroom, JSON.stringify(joined)).toBe('joined');
+  const client = new EchoClient();
+  const audio = client.addMedia('audio');
+  const video = client.addMedia('video');
+  const ev = await p.ask({ request: 'configure', audio: true, video: true }, { type: 'offer', sdp: await client.createOffer() });
+  expect(ev.plugindata?.data, JSON.stringify(ev)).toMatchObject({ videoroom: 'event', configured: 'ok' });
+  await client.acceptAnswer(ev.jsep.sdp);
+  await p.janus.waitEvent((m) => m.janus === 'webrtcup' && m.sender === p!.handleId, 15_000, 'publisher webrtcup');
+  return { p, client, audio, video };
+}
+
+/** Subscribes a new participant to every stream of `feeds` and completes the negotiation. */
+export async function subscribe(stack: Stack, room: number, feeds: number[], s?: Participant) {
+  s ??= await Participant.connect(stack);
+  const ev = await s.ask({ request: 'join', ptype: 'subscriber', room, streams: feeds.map((feed) => ({ feed })) });
+  expect(ev.plugindata?.data?.videoroom, JSON.stringify(ev)).toBe('attached');
+  expect(ev.jsep?.type).toBe('offer');
+  const client = new EchoClient();
+  const answer = await client.acceptOffer(ev.jsep.sdp);
+  const started = await s.ask({ request: 'start' }, { type: 'answer', sdp: answer });
+  expect(started.plugindata?.data).toMatchObject({ started: 'ok' });
+  await s.janus.waitEvent((m) => m.janus === 'webrtcup' && m.sender === s!.handleId, 15_000, 'subscriber webrtcup');
+  return { s, client, streams: ev.plugindata.data.streams as Array<Record<string, any>> };
+}
