@@ -62,12 +62,42 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
         return { videoroom: 'success', list: summaries.filter((s): s is Record<string, unknown> => s !== undefined && s.is_private !== true) };
       }
       case 'rtp_forward':
-        throw vrError(VideoRoomError.UNKNOWN_ERROR, 'RTP forwarding is not supported yet');
+        return rtpForward(body);
+      case 'stop_rtp_forward': {
+        const { room } = parseJanus(S.roomOnlySchema, body, VR);
+        const out = unwrap(await roomStub(room).stopForward(body));
+        if (out.stop) void relayCommand(out.stop.relay, { op: 'sfu.stopForward', ...out.stop.publisher, id: out.stop.id });
+        return out.data;
+      }
       default: {
         const { room } = parseJanus(S.roomOnlySchema, body, VR);
         return unwrap(await roomStub(room).sync(request, body));
       }
     }
+  }
+
+  /** Commands a relay directly (forwarders belong to a publisher's PeerConnection, not to the caller's handle). */
+  async function relayCommand(relay: RelayRef, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const out = (await env.RELAY_LINK.get(env.RELAY_LINK.idFromString(relay.linkId)).command(cmd as never)) as { ok: boolean; result?: Record<string, unknown>; error?: { code: number; reason: string } };
+    if (!out.ok) throw vrError(out.error!.code === 499 ? 499 : out.error!.code, out.error!.reason);
+    return out.result!;
+  }
+
+  /** `rtp_forward` (§5.6): the room checks it, the publisher's relay opens the forwarders. */
+  async function rtpForward(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const f = parseJanus(S.rtpForwardSchema, body, VR);
+    const room = roomStub(f.room);
+    const prep = unwrap(await room.prepareForward(body));
+    const srtp = f.srtp_suite !== undefined && f.srtp_crypto !== undefined ? { suite: f.srtp_suite, crypto: f.srtp_crypto } : undefined;
+    const streams = f.streams.map((s) => ({ mid: s.mid, host: s.host ?? f.host, port: s.port, rtcp_port: s.rtcp_port, ssrc: s.ssrc, pt: s.pt, simulcast: s.simulcast }));
+    const result = await relayCommand(prep.relay, { op: 'sfu.forward', ...prep.publisher, streams, ...(srtp ? { srtp } : {}) });
+    const made = (result.forwarders ?? []) as Array<{ id: number; type: string; host: string; port: number; ssrc?: number; pt?: number; local_rtcp_port?: number; srtp: boolean }>;
+    const recorded = await room.forwardersAdded(f.publisher_id, made.map((m, i) => ({ mid: f.streams[i]?.mid ?? '', type: m.type, host: m.host, port: m.port, rtcpPort: f.streams[i]?.rtcp_port, ssrc: m.ssrc, pt: m.pt, srtp: m.srtp, relayForwarderId: m.id })));
+    if ((recorded as Outcome).error) {
+      // The publisher went away meanwhile: stop what the relay just started.
+      for (const m of made) void relayCommand(prep.relay, { op: 'sfu.stopForward', ...prep.publisher, id: m.id }).catch(() => undefined);
+    }
+    return unwrap(recorded);
   }
 
   // ---------------------------------------------------------------- asynchronous requests

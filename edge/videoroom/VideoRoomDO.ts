@@ -154,8 +154,6 @@ export class VideoRoomDO extends DurableObject<Env> {
           this.checkSecret(secret);
           return { videoroom: 'forwarders', room, publishers: this.forwardersByPublisher() };
         }
-        case 'stop_rtp_forward':
-          return this.stopForward(body);
         default:
           throw vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`);
       }
@@ -256,22 +254,25 @@ export class VideoRoomDO extends DurableObject<Env> {
     }));
   }
 
-  /** Validates an rtp_forward and returns the publisher's handle; the plugin asks its relay to forward. */
-  async prepareForward(body: Record<string, unknown>): Promise<Outcome<{ publisher: HandleAddress; streams: PubStream[] }>> {
+  /** Validates an rtp_forward; the plugin then asks the publisher's relay to forward. */
+  async prepareForward(body: Record<string, unknown>): Promise<Outcome<{ publisher: HandleAddress; relay: RelayRef }>> {
+    this.remember(body.room);
     return this.run(() => {
       const f = parseJanus(S.rtpForwardSchema, body, VR);
       const r = this.room();
       this.checkSecret(f.secret);
       const p = r.publishers.find((x) => x.id === f.publisher_id);
-      if (!p || !p.streams) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher ${f.publisher_id}`);
-      for (const s of f.streams) if (!p.streams.some((x) => x.mid === s.mid)) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream ${s.mid}`);
-      return { publisher: { sessionId: p.sessionId, handleId: p.handleId }, streams: p.streams };
+      if (!p || !p.streams || !p.relay) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${f.publisher_id})`);
+      for (const s of f.streams) if (!p.streams.some((x) => x.mid === s.mid && !x.disabled)) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream (${s.mid})`);
+      return { publisher: { sessionId: p.sessionId, handleId: p.handleId }, relay: p.relay };
     });
   }
 
+  /** The relay runs the forwarders: record them (their stream ids are the room's). */
   async forwardersAdded(publisherId: FeedId, list: Omit<Forwarder, 'streamId' | 'publisherId'>[]): Promise<Outcome> {
     return this.run(() => {
       const r = this.room();
+      if (!r.publishers.some((p) => p.id === publisherId && p.streams)) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${publisherId})`);
       const added = list.map((f) => ({ ...f, publisherId, streamId: r.nextForwarderId++ }));
       r.forwarders.push(...added);
       this.save();
@@ -284,15 +285,21 @@ export class VideoRoomDO extends DurableObject<Env> {
     });
   }
 
-  private stopForward(body: Record<string, unknown>): Record<string, unknown> {
-    const s = parseJanus(S.stopRtpForwardSchema, body, VR);
-    const r = this.room();
-    this.checkSecret(s.secret);
-    const i = r.forwarders.findIndex((f) => f.publisherId === s.publisher_id && f.streamId === s.stream_id);
-    if (i < 0) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream ${s.stream_id}`);
-    r.forwarders.splice(i, 1);
-    this.save();
-    return { videoroom: 'stop_rtp_forward', room: r.room, publisher_id: s.publisher_id, stream_id: s.stream_id };
+  /** Forgets a forwarder and says which relay forwarder to stop. */
+  async stopForward(body: Record<string, unknown>): Promise<Outcome<{ data: Record<string, unknown>; stop?: { relay: RelayRef; publisher: HandleAddress; id: number } }>> {
+    this.remember(body.room);
+    return this.run(() => {
+      const s = parseJanus(S.stopRtpForwardSchema, body, VR);
+      const r = this.room();
+      this.checkSecret(s.secret);
+      const i = r.forwarders.findIndex((f) => f.publisherId === s.publisher_id && f.streamId === s.stream_id);
+      if (i < 0) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream (${s.stream_id})`);
+      const [f] = r.forwarders.splice(i, 1);
+      this.save();
+      const p = r.publishers.find((x) => x.id === f!.publisherId);
+      const data = { videoroom: 'stop_rtp_forward', room: r.room, publisher_id: s.publisher_id, stream_id: s.stream_id };
+      return { data, stop: p?.relay ? { relay: p.relay, publisher: { sessionId: p.sessionId, handleId: p.handleId }, id: f!.relayForwarderId } : undefined };
+    });
   }
 
   // ---------------------------------------------------------------- publishers
@@ -361,6 +368,7 @@ export class VideoRoomDO extends DurableObject<Env> {
       if (extra.display !== undefined) p.display = extra.display;
       if (extra.metadata !== undefined) p.metadata = extra.metadata;
       p.streams = streams.map((s) => ({ ...s, description: extra.descriptions?.find((d) => d.mid === s.mid)?.description ?? s.description }));
+      p.relay = relay;
       r.relay ??= relay;
       this.save();
       this.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
@@ -401,6 +409,8 @@ export class VideoRoomDO extends DurableObject<Env> {
   private stopPublishing(p: Publisher): void {
     const r = this.room();
     p.streams = undefined;
+    p.relay = undefined;
+    // The relay drops a publisher's forwarders with its PeerConnection.
     r.forwarders = r.forwarders.filter((f) => f.publisherId !== p.id);
     this.save();
     this.broadcast({ videoroom: 'event', room: r.room, unpublished: p.id }, p);

@@ -26,6 +26,8 @@ export interface Publisher extends HandleAddress {
   metadata?: Record<string, unknown>;
   /** Set while it publishes: its streams, as the relay described them. */
   streams?: PubStream[];
+  /** The relay holding its PeerConnection, while it publishes. */
+  relay?: RelayRef;
 }
 
 /** One m-line of a subscriber's PeerConnection. */
@@ -57,6 +59,8 @@ export interface Forwarder {
   ssrc?: number;
   pt?: number;
   srtp: boolean;
+  /** The forwarder's id on the relay that runs it. */
+  relayForwarderId: number;
 }
 
 export interface RoomState {
