@@ -11,30 +11,18 @@
  * workerd processes under our stack, or of the janus process) and server RSS, then the ratios.
  * Everything it starts is stopped on exit, error or signal.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import WebSocket from 'ws';
+import { arg, positiveNumber } from './support/args.js';
+import { CLK_TCK, cpuMsOf, descendants, readStat, rssKb } from './support/proc.js';
 import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
 import { startStack } from '../test/support/stack.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
-function arg(name: string): string | undefined {
-  const hit = process.argv.slice(2).find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  return hit === undefined ? undefined : (hit.split('=')[1] ?? 'true');
-}
-
-function positiveInt(v: string | undefined, def: number, what: string): number {
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${what} must be a positive number, got ${v}`);
-  return n;
-}
-
-const CLIENTS = Math.floor(positiveInt(arg('clients') ?? process.env.BENCH_CLIENTS, 20, 'BENCH_CLIENTS'));
-const SECONDS = positiveInt(arg('seconds') ?? process.env.BENCH_SECONDS, 10, 'BENCH_SECONDS');
-const WARMUP = positiveInt(arg('warmup') ?? process.env.BENCH_WARMUP, Math.min(2, SECONDS / 5), 'BENCH_WARMUP');
+const CLIENTS = Math.floor(positiveNumber(arg('clients') ?? process.env.BENCH_CLIENTS, 20, 'BENCH_CLIENTS'));
+const SECONDS = positiveNumber(arg('seconds') ?? process.env.BENCH_SECONDS, 10, 'BENCH_SECONDS');
+const WARMUP = positiveNumber(arg('warmup') ?? process.env.BENCH_WARMUP, Math.min(2, SECONDS / 5), 'BENCH_WARMUP');
 const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
 const REQUEST_TIMEOUT_MS = 10_000;
 const ECHO = 'janus.plugin.echotest';
@@ -66,67 +54,6 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 // ---------------------------------------------------------------------------------------------- /proc
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-interface ProcStat {
-  pid: number;
-  ppid: number;
-  comm: string;
-  cpuMs: number; // utime + stime
-}
-
-function readStat(pid: number): ProcStat | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = s.lastIndexOf(')');
-    const comm = s.slice(s.indexOf('(') + 1, close);
-    const f = s.slice(close + 2).split(' '); // f[0] is field 3 (state)
-    return { pid, ppid: Number(f[1]), comm, cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK };
-  } catch {
-    return undefined; // gone
-  }
-}
-
-function rssKb(pid: number): { rss: number; hwm: number } {
-  try {
-    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const get = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
-    return { rss: get('VmRSS'), hwm: get('VmHWM') };
-  } catch {
-    return { rss: 0, hwm: 0 };
-  }
-}
-
-/** Every live descendant of `root` (by parent pid). */
-function descendants(root: number): ProcStat[] {
-  const all: ProcStat[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const st = readStat(Number(d));
-    if (st) all.push(st);
-  }
-  const children = new Map<number, ProcStat[]>();
-  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  const out: ProcStat[] = [];
-  const queue = [root];
-  while (queue.length) {
-    for (const c of children.get(queue.shift()!) ?? []) {
-      out.push(c);
-      queue.push(c.pid);
-    }
-  }
-  return out;
-}
-
-function cpuMsOf(pids: number[]): number {
-  return pids.reduce((sum, pid) => sum + (readStat(pid)?.cpuMs ?? 0), 0);
-}
 
 // ---------------------------------------------------------------------------------------------- client
 

@@ -3,7 +3,9 @@
  * for black-box tests, and stops it with SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/freePort.js';
+
+export { freePort };
 import { resolve } from 'node:path';
 
 export interface StackRelay {
@@ -22,17 +24,6 @@ export interface Stack {
   adminWsUrl: string;
   baseUrl: string;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => res(p));
-    });
-  });
 }
 
 const root = resolve(import.meta.dirname, '..', '..');

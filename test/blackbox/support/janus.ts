@@ -25,18 +25,10 @@ export const janusErrorSchema = z.object({
   error: z.object({ code: z.number().int(), reason: z.string() }),
 });
 
-/** An event-handler event as POSTed to the webhook (§4). */
-export const handlerEventSchema = z.object({
-  emitter: z.string().optional(),
-  type: z.number().int(),
-  subtype: z.number().int().positive().optional(),
-  timestamp: z.number().int(),
-  session_id: z.number().int().optional(),
-  handle_id: z.number().int().optional(),
-  opaque_id: z.string().optional(),
-  event: z.record(z.string(), z.unknown()),
-});
-export type HandlerEvent = z.infer<typeof handlerEventSchema>;
+/** An event-handler event as POSTed to the webhook (§4): the shared schema is the contract. */
+import { handlerEventSchema, type HandlerEvent } from '../../../shared/janus/events.js';
+
+export { handlerEventSchema, type HandlerEvent };
 
 export interface HttpReply<T = JanusMsg> {
   status: number;
