@@ -111,6 +111,21 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
     await janus.close();
   }, 60_000);
 
+  it('exposes Prometheus metrics on the edge and the relay', async () => {
+    await fetch(stack.httpUrl, { method: 'POST', body: JSON.stringify({ janus: 'create', transaction: 'm1' }) });
+    await fetch(stack.httpUrl, { method: 'POST', body: JSON.stringify({ janus: 'nope', transaction: 'm2' }) });
+    const edge = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    expect(edge).toMatch(/^janus_sessions \d+$/m);
+    expect(edge).toMatch(/^janus_handles \d+$/m);
+    expect(edge).toMatch(/^janus_http_requests_total\{verb="create"\} [1-9]\d*$/m);
+    expect(edge).toMatch(/^janus_http_errors_total\{code="457"\} [1-9]\d*$/m);
+    const relay = await (await fetch(`${stack.relays[0]!.httpUrl}/metrics`)).text();
+    expect(relay).toMatch(/^relay_peers\{relay="[^"]+"\} \d+$/m);
+    const health = (await (await fetch(`${stack.relays[0]!.httpUrl}/health`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'ok' });
+    expect(typeof health.eventLoopLagMs).toBe('number');
+  });
+
   it('answers garbage SDP with 465 and an answer without an offer with 469, and keeps serving', async () => {
     const janus = await JanusWs.connect(stack.wsUrl);
     const sessionId = await janus.createSession();
