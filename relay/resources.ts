@@ -2,7 +2,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 
 /** A census of what the process holds, for /health and the resource-symmetry tests. */
 export interface ResourceCensus {
-  /** libuv UDP handles (`UDPWRAP`). */
+  /** libuv UDP handles (`UDPWrap`; older Node versions say `UDPWRAP`). */
   udpHandles: number;
   /** Sockets of any kind among the open file descriptors (Linux /proc/self/fd; -1 elsewhere). */
   socketFds: number;
@@ -31,7 +31,7 @@ export function census(): ResourceCensus {
   let udpHandles = 0;
   let timers = 0;
   for (const r of process.getActiveResourcesInfo()) {
-    if (r === 'UDPWRAP') udpHandles++;
+    if (r === 'UDPWrap' || r === 'UDPWRAP') udpHandles++;
     else if (r === 'Timeout') timers++;
   }
   return { udpHandles, socketFds: socketFdCount(), timers, heapUsedBytes: process.memoryUsage().heapUsed };

@@ -40,6 +40,13 @@ function subscriberOf(ctx: SfuCommandContext, key: string, op: string): SfuSubsc
   return p;
 }
 
+/** Forwarders belong to publishers: another peer is 466 (no such publisher stream). */
+function publisherOf(ctx: SfuCommandContext, key: string, op: string): SfuPublisher {
+  const p = peerOf(ctx, key);
+  if (!(p instanceof SfuPublisher)) throw new RelayError(Codes.INVALID_STREAM, `${op} is for publishers`);
+  return p;
+}
+
 export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd: SfuRoutedCommand): Promise<Outcome> {
   const c = cmd as PeerOp | SfuCommand;
   switch (c.op) {
@@ -92,6 +99,11 @@ export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd
       return { result: {} };
     case 'sfu.resume':
       subscriberOf(ctx, key, c.op).setPaused(false);
+      return { result: {} };
+    case 'sfu.forward':
+      return { result: { forwarders: await publisherOf(ctx, key, c.op).forward(c.streams, c.srtp) } };
+    case 'sfu.stopForward':
+      publisherOf(ctx, key, c.op).stopForward(c.id);
       return { result: {} };
     default:
       throw new RelayError(Codes.WEBRTC_STATE, `${(cmd as { op: string }).op} is not supported on a VideoRoom peer`);

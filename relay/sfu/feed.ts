@@ -7,6 +7,11 @@ import { sendPlis } from './wire.js';
 /** Keyframe requests to one publisher stream are aggregated to at most one per this interval. */
 export const PLI_MIN_INTERVAL_MS = 1000;
 
+/** A plain-RTP copy of the stream (an RTP forwarder, relay/sfu/forward.ts). Same contract as a leg: no allocation, no logging. */
+export interface FeedTap {
+  forward(layer: number, layers: number, pt: number, seq: number, ts: number, marker: boolean, payload: Buffer, key: boolean, now: number): void;
+}
+
 /**
  * One audio/video m-line of a publisher: the input side of the fan-out. Receives the publisher's
  * packets (every simulcast layer), inspects each once (keyframe, temporal id) and hands it to every
@@ -14,6 +19,7 @@ export const PLI_MIN_INTERVAL_MS = 1000;
  */
 export class FeedStream {
   readonly legs: Leg[] = [];
+  readonly taps: FeedTap[] = [];
   codec: CodecId = CodecId.OTHER;
   codecName: string | undefined;
   codecParams: RTCRtpCodecParameters | undefined;
@@ -87,6 +93,15 @@ export class FeedStream {
     if (i >= 0) this.legs.splice(i, 1);
   }
 
+  addTap(tap: FeedTap): void {
+    if (!this.taps.includes(tap)) this.taps.push(tap);
+  }
+
+  removeTap(tap: FeedTap): void {
+    const i = this.taps.indexOf(tap);
+    if (i >= 0) this.taps.splice(i, 1);
+  }
+
   // ---- the packet path ------------------------------------------------------------------------
 
   onRtp(layer: number, rtp: RtpPacket): void {
@@ -98,7 +113,9 @@ export class FeedStream {
     if (this.layerSsrcs[layer] !== h.ssrc) this.layerSsrcs[layer] = h.ssrc;
     const legs = this.legs;
     const n = legs.length;
-    if (n === 0 || !this.enabled || this.closed || payload.length === 0) return;
+    const taps = this.taps;
+    const nt = taps.length;
+    if ((n === 0 && nt === 0) || !this.enabled || this.closed || payload.length === 0) return;
     let key = false;
     let tid = 0;
     if (this.kind === 'video') {
@@ -111,6 +128,7 @@ export class FeedStream {
     const ts = h.timestamp;
     const marker = h.marker;
     for (let i = 0; i < n; i++) legs[i]!.forward(layer, layers, seq, ts, marker, payload, key, tid, now);
+    for (let i = 0; i < nt; i++) taps[i]!.forward(layer, layers, h.payloadType, seq, ts, marker, payload, key, now);
   }
 
   // ---- keyframes -----------------------------------------------------------------------------

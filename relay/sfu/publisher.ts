@@ -1,10 +1,11 @@
 import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
-import type { SfuPublisherOptions, SfuPublisherStream } from '../../shared/control/sfu.js';
+import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublisherStream } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
 import { inspectSdp } from '../sdp.js';
 import { preferDtlsServer, sendRemb } from '../werift.js';
 import { FeedStream } from './feed.js';
+import { PublisherForwarders } from './forward.js';
 import { noop, SfuPeerBase, type SfuPeerDeps } from './peer.js';
 import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
 
@@ -29,11 +30,14 @@ export class SfuPublisher extends SfuPeerBase {
   private readonly channels = new Set<RTCDataChannel>();
   private streams: SfuPublisherStream[] = [];
   private data = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
+  /** RTP forwarders (`sfu.forward`), released with the publisher. */
+  readonly forwarders: PublisherForwarders;
 
   constructor(deps: SfuPeerDeps, options: SfuPublisherOptions) {
     super(deps);
     this.allowed = { audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS), video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS) };
     this.bitrate = options.bitrate ?? 0;
+    this.forwarders = new PublisherForwarders(this, deps.network.bindAddress, this.log);
     this.pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => this.hookTrack(t, track)));
     this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
   }
@@ -142,6 +146,17 @@ export class SfuPublisher extends SfuPeerBase {
     if (c.keyframe) for (const feed of this.feeds.values()) feed.requestKeyframe();
   }
 
+  /** `sfu.forward`. */
+  forward(streams: SfuForwardStream[], srtp: { suite: 32 | 80; crypto: string } | undefined): Promise<SfuForwarderInfo[]> {
+    this.assertOpen();
+    return this.forwarders.add(streams, srtp);
+  }
+
+  /** `sfu.stopForward`. */
+  stopForward(id: number): void {
+    if (!this.forwarders.remove(id)) throw new RelayError(Codes.INVALID_STREAM, `No such RTP forwarder ${id}`);
+  }
+
   private sendRembs(): void {
     if (this.bitrate <= 0 || !this.webrtcUp || this.closing) return;
     for (const feed of this.feeds.values()) {
@@ -196,11 +211,13 @@ export class SfuPublisher extends SfuPeerBase {
       streams: this.streams,
       feeds: [...this.feeds.values()].map((f) => ({ mid: f.mid, codec: f.codecName, simulcast: f.simulcast, rids: f.rids, ssrcs: f.layerSsrcs.slice(0, f.layers), subscribers: f.legs.length, enabled: f.enabled })),
       dataSubscribers: this.dataSinks.size,
+      forwarders: this.forwarders.info(),
       dataIndex: this.dataIndex,
     };
   }
 
   protected release(): void {
+    this.forwarders.closeAll();
     for (const feed of this.feeds.values()) feed.close();
     this.dataSinks.clear();
   }

@@ -110,15 +110,52 @@ export const sfuConfigureSchema = z.object({
 export const sfuPauseSchema = z.object({ op: z.literal('sfu.pause'), ...sfuPeerKey });
 export const sfuResumeSchema = z.object({ op: z.literal('sfu.resume'), ...sfuPeerKey });
 
-export const sfuCommandSchemas = [sfuUpdateSchema, sfuSwitchSchema, sfuConfigureSchema, sfuPauseSchema, sfuResumeSchema] as const;
+/** One stream of `sfu.forward`: a copy of the publisher's `mid` sent as plain RTP to host:port. */
+export const sfuForwardStreamSchema = z.object({
+  mid: z.string().min(1).max(64),
+  /** IPv4 address or host name (resolved once, when the forwarder is created). */
+  host: z.string().min(1).max(256),
+  port: z.number().int().min(1).max(65535),
+  /** Remote RTCP port: a local RTCP socket is opened, latched with two empty RTP packets, PLI/FIR on it ask the publisher for a keyframe. 0 = none. */
+  rtcp_port: z.number().int().min(0).max(65535).optional(),
+  /** SSRC of the forwarded stream (default random). */
+  ssrc: z.number().int().min(0).max(0xffffffff).optional(),
+  /** Payload type of the forwarded stream (default the publisher's, packet by packet). */
+  pt: z.number().int().min(0).max(127).optional(),
+  /** Simulcast publisher: forward the highest available layer (or `substream`), switching at keyframes. */
+  simulcast: z.boolean().optional(),
+  /** Simulcast layer, 0 = lowest: the target with `simulcast:true`, else the one layer forwarded (default 0). */
+  substream: z.number().int().min(0).max(2).optional(),
+});
+export type SfuForwardStream = z.infer<typeof sfuForwardStreamSchema>;
+
+/**
+ * Publisher (Janus `rtp_forward`): one forwarder per entry of `streams`, in order, all sent from one
+ * UDP socket of the publisher. Errors: 459 unknown peer, 466 not a publisher / unknown mid, 467 bad
+ * host or SRTP key, 499 "Could not open UDP socket for RTP stream".
+ */
+export const sfuForwardSchema = z.object({
+  op: z.literal('sfu.forward'),
+  ...sfuPeerKey,
+  streams: z.array(sfuForwardStreamSchema).min(1).max(64),
+  /** SRTP (SDES): `suite` 80 = AES_CM_128_HMAC_SHA1_80, 32 = _32; `crypto` base64 of the 30-byte master key + salt. */
+  srtp: z.object({ suite: z.union([z.literal(32), z.literal(80)]), crypto: z.string().min(1).max(256) }).optional(),
+});
+
+/** Publisher (Janus `stop_rtp_forward`): closes one forwarder (459 unknown peer, 466 unknown id). */
+export const sfuStopForwardSchema = z.object({ op: z.literal('sfu.stopForward'), ...sfuPeerKey, id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+export const sfuCommandSchemas = [sfuUpdateSchema, sfuSwitchSchema, sfuConfigureSchema, sfuPauseSchema, sfuResumeSchema, sfuForwardSchema, sfuStopForwardSchema] as const;
 export type SfuCommand =
   | z.infer<typeof sfuUpdateSchema>
   | z.infer<typeof sfuSwitchSchema>
   | z.infer<typeof sfuConfigureSchema>
   | z.infer<typeof sfuPauseSchema>
-  | z.infer<typeof sfuResumeSchema>;
+  | z.infer<typeof sfuResumeSchema>
+  | z.infer<typeof sfuForwardSchema>
+  | z.infer<typeof sfuStopForwardSchema>;
 export type SfuOp = SfuCommand['op'];
-export const sfuOps: readonly SfuOp[] = ['sfu.update', 'sfu.switch', 'sfu.configure', 'sfu.pause', 'sfu.resume'];
+export const sfuOps: readonly SfuOp[] = ['sfu.update', 'sfu.switch', 'sfu.configure', 'sfu.pause', 'sfu.resume', 'sfu.forward', 'sfu.stopForward'];
 export function isSfuOp(op: string): op is SfuOp {
   return (sfuOps as readonly string[]).includes(op);
 }
@@ -158,10 +195,26 @@ export const sfuPublisherAnswerResultSchema = z.object({ answer: answerSchema, s
 /** `peer.create` (videoroom subscriber) and `sfu.update`. */
 export const sfuSubscriberOfferResultSchema = z.object({ offer: offerSchema, streams: z.array(sfuSubscriberStreamSchema) });
 
+/** One forwarder `sfu.forward` opened (`id` is unique on the relay; `ssrc`/`pt` absent for data). */
+export const sfuForwarderSchema = z.object({
+  id: z.number().int().positive(),
+  mid: z.string(),
+  type: sfuStreamTypeSchema,
+  host: z.string(),
+  port: z.number().int(),
+  ssrc: z.number().int().optional(),
+  pt: z.number().int().optional(),
+  local_rtcp_port: z.number().int().optional(),
+  srtp: z.boolean(),
+});
+export type SfuForwarderInfo = z.infer<typeof sfuForwarderSchema>;
+
 export const sfuResultSchemas = {
   'sfu.update': sfuSubscriberOfferResultSchema,
   'sfu.switch': z.object({}).strict(),
   'sfu.configure': z.union([z.object({ offer: offerSchema }), z.object({}).strict()]),
   'sfu.pause': z.object({}).strict(),
   'sfu.resume': z.object({}).strict(),
+  'sfu.forward': z.object({ forwarders: z.array(sfuForwarderSchema) }),
+  'sfu.stopForward': z.object({}).strict(),
 } as const satisfies Record<SfuOp, z.ZodType>;
