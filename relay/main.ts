@@ -14,8 +14,12 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // A closed stdout/stderr (the supervisor went away) must not turn every log line into a new
+  // uncaught EPIPE: ignore write errors on them.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const logger = createLogger(config.logLevel, { relay: config.relayId });
   process.on('uncaughtException', (err) => {
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
     logger.error('uncaught exception', { err });
   });
   process.on('unhandledRejection', (err) => {
@@ -53,6 +57,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // Started by a supervisor that may be killed outright (npm start, tests): leave with it.
+  const parent = Number(process.env.RELAY_EXIT_WITH_PID ?? 0);
+  if (parent > 0) {
+    setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        shutdown('SIGTERM');
+      }
+    }, 1000).unref();
+  }
 }
 
 void main();

@@ -102,6 +102,7 @@ function startRelay(region: string, index: number): void {
       RELAY_ICE_PORT_MIN: String(min),
       RELAY_ICE_PORT_MAX: String(min + portsPerRelay - 1),
       RELAY_HTTP_PORT: '0',
+      RELAY_EXIT_WITH_PID: String(process.pid),
       LOG_LEVEL: process.env.RELAY_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
     },
   });

@@ -19,6 +19,8 @@ interface HandleState {
   room: RoomId;
   role: 'publisher' | 'subscriber';
   id?: FeedId;
+  /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */
+  pending?: { add: Array<Record<string, unknown>>; remove: string[] };
 }
 
 type Result = { data: Record<string, unknown>; jsep?: Jsep };
@@ -130,6 +132,7 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
         if (jsep) {
           if (jsep.type !== 'answer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only answers are accepted by subscribers');
           await ctx.media.command('peer.answer', { sdp: jsep.sdp });
+          if (st.pending) queueMicrotask(() => void flushPending(ctx, st.room));
         } else await ctx.media.command('sfu.resume');
         unwrap(await roomStub(st.room).setPaused(who(ctx), false));
         return { data: { videoroom: 'event', room: st.room, started: 'ok' } };
@@ -259,10 +262,43 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
     }
   }
 
+  /**
+   * Changes a subscription and makes the new offer. While an earlier offer is still unanswered the
+   * changes are kept and the answer is `updating`; they are applied, coalesced, once `start` brings
+   * the client's answer, and the new offer then arrives as an `updated` event.
+   */
   async function renegotiate(ctx: HandleContext, room: RoomId, add: Array<Record<string, unknown>>, remove: string[]): Promise<Result> {
-    const out = await ctx.media.command('sfu.update', { add, remove });
+    const st = ctx.getState<HandleState>();
+    if (st?.pending) {
+      st.pending.add.push(...add);
+      st.pending.remove.push(...remove);
+      ctx.setState(st);
+      return { data: { videoroom: 'updating', room } };
+    }
+    let out: Record<string, unknown>;
+    try {
+      out = await ctx.media.command('sfu.update', { add, remove });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 471 || !st) throw err;
+      ctx.setState({ ...st, pending: { add: [...add], remove: [...remove] } });
+      return { data: { videoroom: 'updating', room } };
+    }
     const changed = unwrap(await roomStub(room).subscriptionChanged(who(ctx), (out.streams ?? []) as SubStream[]));
     return { data: { videoroom: 'updated', room, streams: changed.streams }, jsep: out.offer as Jsep | undefined };
+  }
+
+  /** After the client answered: changes that waited make the next offer. */
+  async function flushPending(ctx: HandleContext, room: RoomId): Promise<void> {
+    const st = ctx.getState<HandleState>();
+    if (!st?.pending) return;
+    const { add, remove } = st.pending;
+    ctx.setState({ ...st, pending: undefined });
+    try {
+      const r = await renegotiate(ctx, room, add, remove);
+      ctx.pushEvent(r.data, r.jsep);
+    } catch (err) {
+      ctx.pushEvent(errorEvent(err));
+    }
   }
 
   // ---------------------------------------------------------------- the plugin
