@@ -397,7 +397,8 @@ async function runAgainst(target: string, wsUrl: string, clientAddress: string |
 }
 
 async function benchOurs(): Promise<TargetResult> {
-  const stack = await startStack({ LOG_LEVEL: 'warn' });
+  // The Worker straight from workerd (no wrangler dev proxy in front), as in production.
+  const stack = await startStack({ LOG_LEVEL: 'warn', EDGE_RUNNER: 'miniflare' });
   const stop = once(() => stack.stop());
   cleanups.push(stop);
   try {

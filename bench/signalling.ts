@@ -240,7 +240,8 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
 }
 
 async function benchOurs(): Promise<Result> {
-  const stack = await startStack({ LOG_LEVEL: 'warn' });
+  // The Worker straight from workerd (no wrangler dev proxy in front), as in production.
+  const stack = await startStack({ LOG_LEVEL: 'warn', EDGE_RUNNER: 'miniflare' });
   cleanups.push(() => stack.stop());
   // The stack runs `scripts/start.ts` as our child; wrangler and workerd sit below it.
   const workerd = () => descendants(process.pid).filter((p) => p.comm === 'workerd').map((p) => p.pid);

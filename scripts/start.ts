@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { freePort } from './freePort.js';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { freePort } from './freePort.js';
 
 const root = resolve(import.meta.dirname, '..');
 const port = Number(process.env.PORT ?? 8088);
@@ -27,32 +27,89 @@ const iceBase = Number(process.env.RELAY_ICE_PORT_BASE ?? 20000 + ((port % 30) *
 const edgeVars = ['SESSION_TIMEOUT', 'RECLAIM_SESSION_TIMEOUT', 'CANDIDATES_TIMEOUT', 'ADMIN_SECRET', 'API_SECRET', 'TOKEN_AUTH', 'TOKEN_AUTH_SECRET', 'EVENTS_URL', 'SERVER_NAME', 'SHARD_COUNT', 'MAX_BODY_BYTES', 'STATUS_PERIOD', 'TEST_PLUGINS', 'VIDEOROOM_STRING_IDS', 'LOG_LEVEL'];
 
 const children: ChildProcess[] = [];
+/** The edge: a Miniflare instance (EDGE_RUNNER=miniflare) or the `wrangler dev` process. */
+let edge: { dispose(): Promise<void> } | undefined;
+let edgeChild: ChildProcess | undefined;
 let stopping = false;
+
+function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
+  if (!c.pid || c.exitCode !== null) return;
+  try {
+    process.kill(-c.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+const exited = (c: ChildProcess) => (c.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
 
 function stop(code = 0): void {
   if (stopping) return;
   stopping = true;
-  // Relays first (they were started last), so they can hang up peers and tell the edge.
-  for (const c of [...children].reverse()) {
-    if (c.pid && c.exitCode === null) {
-      try {
-        process.kill(-c.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-  }
   setTimeout(() => {
-    for (const c of children) if (c.pid && c.exitCode === null) try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const c of [...children, ...(edgeChild ? [edgeChild] : [])]) killGroup(c, 'SIGKILL');
     process.exit(code);
-  }, 3000).unref();
-  Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
+  }, 8000).unref();
+  // Relays first, while the edge still answers, so they can hang up their peers and tell it.
+  for (const c of children) killGroup(c, 'SIGTERM');
+  Promise.all(children.map(exited))
+    .then(async () => {
+      if (edgeChild) {
+        killGroup(edgeChild, 'SIGTERM');
+        await exited(edgeChild);
+      }
+      await edge?.dispose();
+    })
+    .catch(() => undefined)
+    .then(() => process.exit(code));
 }
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-async function startEdge(): Promise<void> {
+/**
+ * The edge runs in workerd through Miniflare: wrangler builds the same bundle `wrangler deploy` would
+ * upload (its [build] step gathers the assets), and Miniflare serves it with the Durable Objects,
+ * assets and vars of wrangler.toml. No dev proxy sits in front, so local figures are the Worker's own.
+ */
+async function startEdgeWithMiniflare(): Promise<void> {
+  const state = resolve(root, '.tmp', `edge-${port}`);
+  const bundleDir = resolve(state, 'bundle');
+  rmSync(state, { recursive: true, force: true });
+  mkdirSync(bundleDir, { recursive: true });
+  await new Promise<void>((res, rej) => {
+    const build = spawn(resolve(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', bundleDir], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+    });
+    let err = '';
+    build.stderr!.on('data', (d) => (err += d));
+    build.once('exit', (code) => (code === 0 ? res() : rej(new Error(`edge build failed (${code}): ${err}`))));
+  });
+  const { Miniflare, Log, LogLevel } = await import('miniflare');
+  const { unstable_getMiniflareWorkerOptions } = await import('wrangler');
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(resolve(root, 'wrangler.toml'));
+  const vars: Record<string, string> = { RELAY_SECRET: relaySecret };
+  for (const k of edgeVars) if (process.env[k] !== undefined) vars[k] = process.env[k]!;
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: 'janus-edge',
+    modules: true,
+    scriptPath: resolve(bundleDir, 'index.js'),
+    bindings: { ...(workerOptions.bindings as Record<string, string>), ...vars },
+    host,
+    port,
+    durableObjectsPersist: resolve(state, 'do'),
+    // No network beyond loopback: do not fetch Cloudflare's `request.cf` sample.
+    cf: false,
+    log: new Log(LogLevel.WARN),
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  edge = mf;
+  await mf.ready;
+}
+
+async function startEdgeWithWranglerDev(): Promise<void> {
   const state = resolve(root, '.tmp', `edge-${port}`);
   rmSync(state, { recursive: true, force: true });
   mkdirSync(state, { recursive: true });
@@ -65,7 +122,7 @@ async function startEdge(): Promise<void> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? 'true', NO_COLOR: '1' },
   });
-  children.push(child);
+  edgeChild = child;
   child.stdout!.on('data', (d) => process.env.STACK_VERBOSE && process.stdout.write(`[edge] ${d}`));
   child.stderr!.on('data', (d) => process.stderr.write(`[edge] ${d}`));
   child.once('exit', (code) => {
@@ -85,6 +142,15 @@ async function startEdge(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('edge did not answer within 60 s');
+}
+
+/**
+ * `wrangler dev` (the default) puts its dev proxy in front of the Worker and reloads on edits;
+ * EDGE_RUNNER=miniflare serves the same bundle straight from workerd, without that proxy (the
+ * benchmarks use it: it is the Worker's own cost, as in production).
+ */
+function startEdge(): Promise<void> {
+  return process.env.EDGE_RUNNER === 'miniflare' ? startEdgeWithMiniflare() : startEdgeWithWranglerDev();
 }
 
 function startRelay(region: string, index: number): void {

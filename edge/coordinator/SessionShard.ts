@@ -403,8 +403,9 @@ export class SessionShard extends DurableObject<Env> {
   /** Hangs up the handle's PeerConnection (API hangup, admin hangup_webrtc). */
   private hangup(s: Session, h: Handle, reason: string): void {
     if (!h.hasPeer) {
-      // Janus tells the plugin even when no PeerConnection exists (its echotest answers "done").
-      runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
+      // Janus tells the plugin even when no PeerConnection exists (its echotest answers "done"), once.
+      if (!h.hungUp) runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
+      h.hungUp = true;
       return;
     }
     this.releasePeer(h, reason);
@@ -423,6 +424,7 @@ export class SessionShard extends DurableObject<Env> {
     h.relay = undefined;
     h.mids = undefined;
     this.persist(s);
+    h.hungUp = true;
     this.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
     this.sink.emit(EventType.WEBRTC, { connection: 'hangup', reason }, { subtype: 6, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
     runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
@@ -450,14 +452,17 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   private releaseHandle(s: Session, h: Handle, reason: string, notifyClient: boolean): void {
-    s.handles.delete(h.id);
-    if (h.hasPeer) {
+    const hadPeer = h.hasPeer;
+    if (hadPeer) {
       this.releasePeer(h, reason);
       h.hasPeer = false;
       h.relay = undefined;
       if (notifyClient) this.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
-      runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
     }
+    // As in Janus, a detach tells the plugin to hang up even without a PeerConnection, while the
+    // handle still exists, so its last events (EchoTest's "done") reach the client before `detached`.
+    if (hadPeer || (notifyClient && !h.hungUp)) runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
+    s.handles.delete(h.id);
     runDetached(this.log, 'destroyHandle', () => h.plugin.destroyHandle(h.ctx));
     if (notifyClient) this.deliver(s, { janus: 'detached', session_id: s.id, sender: h.id });
     this.sink.emit(EventType.HANDLE, { name: 'detached', plugin: h.plugin.info.package, opaque_id: h.opaqueId, token: h.token }, { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
@@ -576,6 +581,7 @@ export class SessionShard extends DurableObject<Env> {
       throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, 'Handle detached during negotiation');
     }
     h.hasPeer = true;
+    h.hungUp = false;
     this.persist(s);
     for (const c of h.pendingCandidates.splice(0)) void this.relayCommand(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
     return out.result;

@@ -22,6 +22,8 @@ export interface Handle {
   mids?: string[];
   /** Client candidates that arrived before the PeerConnection existed (bounded). */
   pendingCandidates: TrickleCandidate[];
+  /** The plugin was told to hang up and no PeerConnection came since (Janus tells it once). */
+  hungUp?: boolean;
   /** The plugin's own small state for this handle (e.g. which room it joined). */
   pluginState?: unknown;
   /** The PeerConnection being placed, so a second offer waits for the first. */
