@@ -5,6 +5,7 @@ import { Codes, RelayError } from './errors.js';
 import type { Logger } from './logger.js';
 import { addCounters, zeroCounters, type MediaCounters } from './metrics.js';
 import { inspectSdp, stripCandidates, type SdpSummary } from './sdp.js';
+import { vp8TemporalId } from './sfu/payload.js';
 import {
   copyPacket,
   createPeerConnection,
@@ -14,6 +15,7 @@ import {
   rebaseSender,
   receiverQuality,
   ridExtensionIds,
+  skipSequenceNumber,
   selectedPair,
   sendCloseNotify,
   sendRemb,
@@ -279,6 +281,11 @@ export class EchoSession {
         rebaseSender(sender, rtp);
         st.needKeyframe = true;
       }
+    }
+    // Janus's `temporal`: VP8 frames above the chosen temporal layer are not echoed.
+    if (st.codec === 'vp8' && this.echo.temporal < 2 && vp8TemporalId(rtp.payload) > this.echo.temporal) {
+      skipSequenceNumber(sender);
+      return;
     }
     if (st.needKeyframe && st.media === 'video') this.requestKeyframe(st, rtp.header.ssrc);
     st.ssrcs.add(rtp.header.ssrc);

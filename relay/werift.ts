@@ -109,6 +109,15 @@ export function rebaseSender(sender: RTCRtpSender, next: RtpPacket): void {
   });
 }
 
+/**
+ * Accounts for one incoming packet that is deliberately not sent (a filtered VP8 temporal layer), so
+ * the packets after it keep consecutive sequence numbers and the receiver sees no loss to NACK.
+ */
+export function skipSequenceNumber(sender: RTCRtpSender): void {
+  const s = sender as unknown as { seqOffset: number };
+  s.seqOffset = (s.seqOffset + 0xffff) & 0xffff;
+}
+
 export async function sendRemb(receiver: RTCRtpReceiver, bitrate: number, ssrcs: number[]): Promise<void> {
   if (ssrcs.length === 0 || receiver.stopped) return;
   let mantissa = Math.max(0, Math.floor(bitrate));

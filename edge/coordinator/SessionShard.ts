@@ -5,7 +5,7 @@ import { attachSchema, createSchema, envelopeSchema, jsepSchema, messageBodySche
 import { parseJanus } from '../../shared/janus/validate.js';
 import { checkPluginAccess, checkRequestAuth } from '../auth/requestAuth.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
-import { errorFrom, errorReply, reply, type JanusMessage } from '../core/replies.js';
+import { errorFrom, errorReply, reply, splitFollowUps, withFollowUps, type JanusMessage } from '../core/replies.js';
 import { serverInfo, type SharedSettings } from '../core/serverInfo.js';
 import type { Env } from '../env.js';
 import { EventSink } from '../events/eventSink.js';
@@ -266,7 +266,7 @@ export class SessionShard extends DurableObject<Env> {
         return reply('success', tx, sid);
       case 'message':
         if (!h) throw wrongPath();
-        return await this.message(s, h, env, raw);
+        return await this.messageInOrder(s, h, env, raw, origin);
       case 'trickle':
         if (!h) throw wrongPath();
         return this.trickle(s, h, raw, tx);
@@ -321,6 +321,29 @@ export class SessionShard extends DurableObject<Env> {
     this.persist(s);
     this.sink.emit(EventType.HANDLE, { name: 'attached', plugin: req.plugin, opaque_id: req.opaque_id, token: env.token }, { sessionId: s.id, handleId: id, opaqueId: req.opaque_id });
     return reply('success', env.transaction, s.id, { data: { id } });
+  }
+
+  /**
+   * Runs `message` so that, over the session's own WebSocket, the events it causes follow its reply:
+   * they are held and handed to the transport as the reply's `followUps`.
+   */
+  private async messageInOrder(s: Session, h: Handle, env: Envelope, raw: Record<string, unknown>, origin: Source): Promise<JanusMessage> {
+    const tx = env.transaction;
+    const src = s.source;
+    const ownSocket = origin.kind === 'ws' && src.kind === 'ws' && src.connId === origin.connId;
+    if (!ownSocket || tx === undefined || s.held?.has(tx)) return await this.message(s, h, env, raw);
+    const held: JanusMessage[] = [];
+    (s.held ??= new Map()).set(tx, held);
+    let out: JanusMessage;
+    try {
+      out = await this.message(s, h, env, raw);
+    } catch (err) {
+      if (!(err instanceof JanusApiError)) this.log.error('request failed', { error: String(err) });
+      out = errorFrom(err, tx, s.id);
+    } finally {
+      s.held.delete(tx);
+    }
+    return held.length > 0 ? withFollowUps(out, held) : out;
   }
 
   private async message(s: Session, h: Handle, env: Envelope, raw: Record<string, unknown>): Promise<JanusMessage> {
@@ -487,7 +510,9 @@ export class SessionShard extends DurableObject<Env> {
           m.jsep = jsep;
           this.sink.emit(EventType.JSEP, { owner: 'local', jsep }, { sessionId, handleId, opaqueId });
         }
-        this.deliver(session, m);
+        const held = transaction === undefined ? undefined : session.held?.get(transaction);
+        if (held) held.push(m);
+        else this.deliver(session, m);
       },
       notifyEvent: (data) => {
         this.sink.emit(EventType.PLUGIN, { plugin: pkg(), data }, { sessionId, handleId, opaqueId });
@@ -735,8 +760,10 @@ export class SessionShard extends DurableObject<Env> {
       }
       if (parsed) out = await this.route(parsed, { kind: 'ws', shard: this.shard, connId }, region);
     }
+    const [reply, followUps] = splitFollowUps(out);
     try {
-      ws.send(JSON.stringify(out));
+      ws.send(JSON.stringify(reply));
+      for (const m of followUps) ws.send(JSON.stringify(m));
     } catch {
       // The client went away while we worked; its close handler cleans up.
     }

@@ -52,6 +52,11 @@ export interface Session {
   queue: JanusMessage[];
   pollers: Set<() => void>;
   ending: boolean;
+  /**
+   * Events a plugin pushed for a message still being answered over the session's own WebSocket, by
+   * transaction: they go out after the reply, as Janus sends `ack` before the event it announces.
+   */
+  held?: Map<string, JanusMessage[]>;
 }
 
 /** What survives eviction, in DO storage under `s:<id>`. */

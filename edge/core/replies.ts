@@ -18,3 +18,17 @@ export function errorFrom(err: unknown, transaction?: string, sessionId?: number
   if (err instanceof JanusApiError) return errorReply(err.code, err.message, transaction, sessionId);
   return errorReply(490, `Unknown error: ${err instanceof Error ? err.message : String(err)}`, transaction, sessionId);
 }
+
+/** Messages a transport sends right after a reply (never part of the reply itself). */
+const FOLLOW_UPS = 'followUps';
+
+export function withFollowUps(reply: JanusMessage, followUps: JanusMessage[]): JanusMessage {
+  return { ...reply, [FOLLOW_UPS]: followUps };
+}
+
+export function splitFollowUps(m: JanusMessage): [JanusMessage, JanusMessage[]] {
+  const followUps = m[FOLLOW_UPS];
+  if (!Array.isArray(followUps)) return [m, []];
+  const { [FOLLOW_UPS]: _dropped, ...reply } = m;
+  return [reply as JanusMessage, followUps as JanusMessage[]];
+}

@@ -105,6 +105,31 @@ describe('janode over the Janus WebSocket API', () => {
   });
 });
 
+describe('raw Janus WebSocket ordering', () => {
+  it('an ack always reaches the client before the event it announces, on whichever shard the session lives', async () => {
+    const ws = await RawWs.open(stack.wsUrl);
+    try {
+      // Several sessions, so that some live on another shard than the one holding the socket.
+      for (let i = 0; i < 6; i++) {
+        const created = await ws.request({ janus: 'create' });
+        const sid = (created.data as { id: number }).id;
+        const attached = await ws.request({ janus: 'attach', session_id: sid, plugin: 'janus.plugin.echotest' });
+        const hid = (attached.data as { id: number }).id;
+        const txs = Array.from({ length: 20 }, () => tx());
+        for (const t of txs) ws.send(JSON.stringify({ janus: 'message', session_id: sid, handle_id: hid, transaction: t, body: { audio: true } }));
+        for (const t of txs) {
+          await ws.waitFor((m) => m.janus === 'event' && m.transaction === t, 5000, `event ${t}`);
+          const kinds = ws.received.filter((m) => m.transaction === t).map((m) => m.janus);
+          expect(kinds).toEqual(['ack', 'event']);
+        }
+        await ws.request({ janus: 'destroy', session_id: sid });
+      }
+    } finally {
+      await ws.close();
+    }
+  });
+});
+
 describe('Admin API over WebSocket (janus-admin-protocol)', () => {
   it('janode admin connection lists sessions and handles', async () => {
     const api = await connect();
