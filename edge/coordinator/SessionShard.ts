@@ -482,9 +482,9 @@ export class SessionShard extends DurableObject<Env> {
       h.relay = undefined;
       if (notifyClient) this.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
     }
-    // As in Janus, a detach tells the plugin to hang up even without a PeerConnection, while the
-    // handle still exists, so its last events (EchoTest's "done") reach the client before `detached`.
-    if (hadPeer || (notifyClient && !h.hungUp)) runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
+    // As in Janus, the plugin hears of a hang-up only when a PeerConnection existed (a handle without
+    // one is detached silently), and while the handle still exists, so its last events reach the client.
+    if (hadPeer) runDetached(this.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
     s.handles.delete(h.id);
     runDetached(this.log, 'destroyHandle', () => h.plugin.destroyHandle(h.ctx));
     if (notifyClient) this.deliver(s, { janus: 'detached', session_id: s.id, sender: h.id });
