@@ -43,6 +43,9 @@ function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
 
 const exited = (c: ChildProcess) => (c.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
 
+/** Where the running edge keeps its local Durable Object state. */
+let stateDir: string | undefined;
+
 function stop(code = 0): void {
   if (stopping) return;
   stopping = true;
@@ -59,6 +62,8 @@ function stop(code = 0): void {
         await exited(edgeChild);
       }
       await edge?.dispose();
+      // The local state is scratch (cleared at every start); do not leave it behind either.
+      if (stateDir) rmSync(stateDir, { recursive: true, force: true });
     })
     .catch(() => undefined)
     .then(() => process.exit(code));
@@ -73,7 +78,7 @@ process.on('SIGTERM', () => stop(0));
  * assets and vars of wrangler.toml. No dev proxy sits in front, so local figures are the Worker's own.
  */
 async function startEdgeWithMiniflare(): Promise<void> {
-  const state = resolve(root, '.tmp', `edge-${port}`);
+  const state = (stateDir = resolve(root, '.tmp', `edge-${port}`));
   const bundleDir = resolve(state, 'bundle');
   rmSync(state, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
@@ -103,6 +108,8 @@ async function startEdgeWithMiniflare(): Promise<void> {
     durableObjectsPersist: resolve(state, 'do'),
     // No network beyond loopback: do not fetch Cloudflare's `request.cf` sample.
     cf: false,
+    // EDGE_INSPECTOR_PORT opens the V8 inspector (CPU profiles of the edge under load).
+    ...(process.env.EDGE_INSPECTOR_PORT ? { inspectorPort: Number(process.env.EDGE_INSPECTOR_PORT) } : {}),
     log: new Log(LogLevel.WARN),
   } as ConstructorParameters<typeof Miniflare>[0]);
   edge = mf;
@@ -110,7 +117,7 @@ async function startEdgeWithMiniflare(): Promise<void> {
 }
 
 async function startEdgeWithWranglerDev(): Promise<void> {
-  const state = resolve(root, '.tmp', `edge-${port}`);
+  const state = (stateDir = resolve(root, '.tmp', `edge-${port}`));
   rmSync(state, { recursive: true, force: true });
   mkdirSync(state, { recursive: true });
   const args = ['wrangler', 'dev', '--port', String(port), '--ip', host, '--inspector-port', String(await freePort()), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', process.env.WRANGLER_LOG ?? 'warn'];

@@ -79,6 +79,7 @@ export class SessionShard extends DurableObject<Env> {
   private flushTimer?: ReturnType<typeof setTimeout>;
   /** Open WebSockets held here, by connection id (a cache of the runtime's tagged sockets). */
   private readonly sockets = new Map<string, WebSocket>();
+  private readonly attachments = new WeakMap<WebSocket, WsAttachment>();
   private settings!: SharedSettings;
   private shard = -1;
   private alarmAt = Infinity;
@@ -746,7 +747,7 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const { connId, region } = ws.deserializeAttachment() as WsAttachment;
+    const { connId, region } = this.attachmentOf(ws);
     const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
     let out!: JanusMessage;
     if (text.length > this.config.maxBodyBytes) {
@@ -767,6 +768,16 @@ export class SessionShard extends DurableObject<Env> {
     } catch {
       // The client went away while we worked; its close handler cleans up.
     }
+  }
+
+  /** The socket's attachment, deserialized once per socket while the object stays in memory. */
+  private attachmentOf(ws: WebSocket): WsAttachment {
+    let att = this.attachments.get(ws);
+    if (!att) {
+      att = ws.deserializeAttachment() as WsAttachment;
+      this.attachments.set(ws, att);
+    }
+    return att;
   }
 
   /** Sends a request that arrived on a WebSocket held here to the shard that owns its session. */
