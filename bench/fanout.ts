@@ -1,71 +1,60 @@
 /**
- * SFU fan-out benchmark: one VP8 publisher at 150 packets/s to N subscribers through a real relay
- * process (janus.plugin.videoroom peers driven over the control protocol by a test edge), for
- * N = 20, 60, 100 by default.
+ * SFU fan-out benchmark: one VP8 publisher at 150 packets/s to N subscribers, for N = 20, 60, 100
+ * by default, through a real relay process (janus.plugin.videoroom peers driven over the control
+ * protocol by a test edge) and then, when the Debian `janus` package is installed, through the
+ * reference Janus's VideoRoom (bench/fanout/reference.ts). Same werift publisher and subscribers
+ * for both.
  *
  *   npm run bench:fanout
- *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150]
+ *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150] [--only=ours|reference]
  *
- * Prints, per N: relay CPU µs per forwarded packet (utime+stime of the relay process from
- * /proc/<pid>/stat over the measurement window, divided by the packets it forwarded), delivered
- * ratio (packets the subscribers got / packets the publisher sent × N), and the relay's RSS.
+ * Prints, per N and target: server CPU µs per forwarded packet (utime+stime of the relay or janus
+ * process from /proc/<pid>/stat over the measurement window, divided by packets sent × N),
+ * delivered ratio (packets the subscribers got / packets sent × N), the server's RSS, and the
+ * ours/reference ratios. For each N ours runs first, then a fresh Janus, so both see similar load.
  *
  * The subscribers count SRTP packets from their (clear-text) RTP headers as they come off the
- * socket and then drop them, so the bench process's own decryption does not compete with the relay
- * for the CPU. The reference-Janus side is not implemented.
+ * socket and then drop them, so the bench process's own decryption does not compete with the server
+ * for the CPU. Against Janus the clients use the host's non-loopback address (Janus never gathers a
+ * loopback candidate); see bench/support/net.ts.
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import type { RTCDtlsTransport } from 'werift';
+import { arg, positiveInt, positiveNumber } from './support/args.js';
+import { countAndDrop, measure, type FanoutOptions, type FanoutRow } from './fanout/measure.js';
+import { runReference } from './fanout/reference.js';
 import { TestEdge, type RelayLink } from '../test/relay/support/edge.js';
 import { spawnRelay, type RelayProcess } from '../test/relay/support/process.js';
 import { PubClient, publish, SubClient, subscribe } from '../test/relay/sfu/support.js';
+import { referenceJanusAvailable } from '../test/support/janusReference.js';
 
-function arg(name: string): string | undefined {
-  const hit = process.argv.slice(2).find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  return hit === undefined ? undefined : (hit.split('=')[1] ?? 'true');
-}
-
-const SUBS = (arg('subs') ?? process.env.BENCH_SUBS ?? '20,60,100').split(',').map((x) => Math.max(1, Math.floor(Number(x))));
-const SECONDS = Number(arg('seconds') ?? process.env.BENCH_SECONDS ?? 10);
-const WARMUP = Number(arg('warmup') ?? process.env.BENCH_WARMUP ?? 2);
-const PPS = Number(arg('pps') ?? process.env.BENCH_PPS ?? 150);
+const SUBS = (arg('subs') ?? process.env.BENCH_SUBS ?? '20,60,100').split(',').map((x) => positiveInt(x, 1, '--subs'));
+const OPTS: FanoutOptions = {
+  seconds: positiveNumber(arg('seconds') ?? process.env.BENCH_SECONDS, 10, '--seconds'),
+  warmup: Number(arg('warmup') ?? process.env.BENCH_WARMUP ?? 2),
+  pps: positiveNumber(arg('pps') ?? process.env.BENCH_PPS, 150, '--pps'),
+};
+const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
 const SECRET = 'bench-fanout-secret-0123456789';
 const SESSION = 9000;
-const CLK_TCK = 100;
+const SETUP_WORKERS = 4; // subscribers being set up at a time
 
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[11] = utime, fields[12] = stime (0-based after the command name)
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
-/** Counts the subscriber's incoming RTP (from the clear-text header) and drops it before SRTP. */
-function countAndDrop(sub: SubClient): { packets: number } {
-  const counter = { packets: 0 };
-  const dtls = sub.pc.dtlsTransports[0] as RTCDtlsTransport;
-  dtls.iceTransport.connection.onData.subscribe((data: Buffer) => {
-    if (data.length < 12 || data[0]! >> 6 !== 2) return;
-    const pt = data[1]! & 0x7f;
-    if (pt >= 64 && pt <= 95) return; // RTCP
-    counter.packets++;
+// Servers still running when a signal arrives: the reference Janus is detached (setsid), so it
+// would outlive us.
+const stops = new Set<() => Promise<void> | void>();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: stopping servers`);
+    void Promise.allSettled([...stops].map((s) => s())).finally(() => process.exit(130));
   });
-  // werift's own inbound path: drop everything from now on (debug knob of its DTLS transport)
-  (dtls as unknown as { config: { debug?: Record<string, number> } }).config.debug = { inboundPacketLoss: 1e-9 };
-  return counter;
 }
 
-async function runOne(n: number): Promise<Record<string, number>> {
+async function runOurs(n: number): Promise<FanoutRow> {
   const edge = await new TestEdge({ secret: SECRET }).start();
   let relay: RelayProcess | undefined;
   const subs: SubClient[] = [];
   const pub = new PubClient(1, { audio: false });
+  const stop = () => relay?.kill();
+  stops.add(stop);
   try {
     relay = await spawnRelay({
       RELAY_ID: `bench-fanout-${n}`,
@@ -78,6 +67,7 @@ async function runOne(n: number): Promise<Record<string, number>> {
     });
     const link: RelayLink = await edge.nextLink();
     await link.until(() => link.heartbeats.length > 0, 10_000, 'first heartbeat');
+    const t0 = performance.now();
     const p = await publish(link, SESSION, pub, { videocodec: 'vp8' });
     const vmid = p.streams.find((s) => s.type === 'video')!.mid;
     const counters: Array<{ packets: number }> = [];
@@ -88,63 +78,81 @@ async function runOne(n: number): Promise<Record<string, number>> {
         const sub = new SubClient();
         subs.push(sub);
         await subscribe(link, SESSION, sub, [{ feedId: 1, feedKey: p.key, feedMid: vmid, type: 'video' }]);
-        counters.push(countAndDrop(sub));
+        counters.push(countAndDrop(sub.pc));
       }
     };
-    await Promise.all(Array.from({ length: 4 }, worker));
-    pub.start(PPS);
-    await new Promise((r) => setTimeout(r, WARMUP * 1000));
-    const sent0 = pub.sent.video;
-    const got0 = counters.reduce((a, c) => a + c.packets, 0);
-    const cpu0 = cpuMs(relay.pid);
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, SECONDS * 1000));
-    const cpu1 = cpuMs(relay.pid);
-    const t1 = performance.now();
-    const sent = pub.sent.video - sent0;
-    pub.stop();
-    await new Promise((r) => setTimeout(r, 300)); // in-flight packets
-    const got = counters.reduce((a, c) => a + c.packets, 0) - got0;
-    const forwarded = sent * n;
-    const cpu = cpu1 - cpu0;
-    return {
-      subscribers: n,
-      seconds: Math.round((t1 - t0) / 100) / 10,
-      sentPps: Math.round(sent / ((t1 - t0) / 1000)),
-      forwardedPps: Math.round(forwarded / ((t1 - t0) / 1000)),
-      relayCpuPct: Math.round((cpu / (t1 - t0)) * 1000) / 10,
-      usPerForwarded: Math.round(((cpu * 1000) / Math.max(1, forwarded)) * 100) / 100,
-      delivered: Math.round((got / Math.max(1, forwarded)) * 10000) / 10000,
-      relayRssMb: Math.round(rssMb(relay.pid) * 10) / 10,
-    };
+    await Promise.all(Array.from({ length: SETUP_WORKERS }, worker));
+    return await measure(relay.pid, pub, counters, OPTS, (performance.now() - t0) / 1000);
   } finally {
     pub.stop();
     await Promise.allSettled([pub.close(), ...subs.map((s) => s.close())]);
     relay?.child.kill('SIGTERM');
     if (relay) await Promise.race([relay.exited, new Promise((r) => setTimeout(r, 5000))]);
     relay?.kill();
+    stops.delete(stop);
     await edge.close();
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`# SFU fan-out: 1 VP8 publisher at ${PPS} pkt/s, ${SECONDS}s measured after ${WARMUP}s warm-up; ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  const rows: Array<Record<string, number>> = [];
-  for (const n of SUBS) {
-    const row = await runOne(n);
-    rows.push(row);
-    console.log(JSON.stringify(row));
+async function runRef(n: number): Promise<FanoutRow> {
+  let stop: (() => Promise<void>) | undefined;
+  try {
+    return await runReference(n, OPTS, SETUP_WORKERS, (s) => stops.add((stop = s)));
+  } finally {
+    if (stop) stops.delete(stop);
   }
-  console.log('\n| subscribers | forwarded pkt/s | relay CPU | µs / forwarded packet | delivered | relay RSS |');
-  console.log('|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.subscribers} | ${r.forwardedPps} | ${r.relayCpuPct} % | ${r.usPerForwarded} | ${(r.delivered! * 100).toFixed(2)} % | ${r.relayRssMb} MB |`);
-  console.log('\n(reference Janus: not measured)');
+}
+
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+const pct = (r: FanoutRow | undefined, f: (r: FanoutRow) => string) => (r ? f(r) : '-');
+
+function report(ours: Map<number, FanoutRow>, ref: Map<number, FanoutRow>): void {
+  console.log('\n| subscribers | forwarded pkt/s | target | server CPU | µs / forwarded packet | delivered | server RSS | set-up |');
+  console.log('|---:|---:|---|---:|---:|---:|---:|---:|');
+  for (const n of SUBS) {
+    for (const [name, rows] of [
+      ['ours (relay)', ours],
+      ['reference (janus)', ref],
+    ] as const) {
+      const r = rows.get(n);
+      if (!r) continue;
+      console.log(`| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${(r.delivered * 100).toFixed(2)} % | ${r.rssMb} MB | ${r.setupS} s |`);
+    }
+    const o = ours.get(n);
+    const f = ref.get(n);
+    if (o && f) console.log(`| ${n} | | ours/reference | ${ratio(o.cpuPct, f.cpuPct)} | ${ratio(o.usPerForwarded, f.usPerForwarded)} | ${pct(o, (x) => (x.delivered * 100).toFixed(2))} / ${pct(f, (x) => (x.delivered * 100).toFixed(2))} % | ${ratio(o.rssMb, f.rssMb)} | ${ratio(o.setupS, f.setupS)} |`);
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`# SFU fan-out: 1 VP8 publisher at ${OPTS.pps} pkt/s, ${OPTS.seconds}s measured after ${OPTS.warmup}s warm-up; ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const withRef = ONLY !== 'ours' && referenceJanusAvailable();
+  if (ONLY !== 'ours' && !withRef) console.log('reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)');
+  const ours = new Map<number, FanoutRow>();
+  const ref = new Map<number, FanoutRow>();
+  for (const n of SUBS) {
+    if (ONLY !== 'reference') {
+      const row = await runOurs(n);
+      ours.set(n, row);
+      console.log(`ours ${JSON.stringify(row)}`);
+    }
+    if (withRef) {
+      const row = await runRef(n);
+      ref.set(n, row);
+      console.log(`reference ${JSON.stringify(row)}`);
+    }
+  }
+  report(ours, ref);
+  console.log(
+    `\n(server CPU: utime+stime of the relay or janus process over the window; µs per packet sent × N. set-up: publisher offer to last subscriber connected, ${SETUP_WORKERS} at a time. 1-min load average now ${loadavg()[0]!.toFixed(2)})`,
+  );
 }
 
 main().then(
   () => process.exit(0),
-  (err) => {
+  async (err) => {
     console.error(err);
+    await Promise.allSettled([...stops].map((s) => s()));
     process.exit(1);
   },
 );

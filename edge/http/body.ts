@@ -54,7 +54,8 @@ function nestingDepth(text: string): number {
 }
 
 export function parseJsonObject(text: string, transport: 'http' | 'ws' = 'http'): Record<string, unknown> {
-  if (nestingDepth(text) > MAX_DEPTH) throw new JanusApiError(JanusError.INVALID_JSON, `JSON error: on line 1: too big nesting depth (max ${MAX_DEPTH})`);
+  // Deeper than MAX_DEPTH takes more than MAX_DEPTH characters: short requests skip the scan.
+  if (text.length > MAX_DEPTH && nestingDepth(text) > MAX_DEPTH) throw new JanusApiError(JanusError.INVALID_JSON, `JSON error: on line 1: too big nesting depth (max ${MAX_DEPTH})`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

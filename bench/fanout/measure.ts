@@ -1,0 +1,85 @@
+/**
+ * The part of the fan-out benchmark both targets share: counting what the subscribers receive
+ * without decrypting it, and the measurement window itself.
+ */
+import type { RTCDtlsTransport, RTCPeerConnection } from 'werift';
+import type { PubClient } from '../../test/relay/sfu/support.js';
+import { readStat, rssKb } from '../support/proc.js';
+
+export interface FanoutOptions {
+  pps: number;
+  seconds: number;
+  warmup: number;
+}
+
+export interface FanoutRow {
+  subscribers: number;
+  seconds: number;
+  sentPps: number;
+  forwardedPps: number;
+  cpuPct: number;
+  usPerForwarded: number;
+  delivered: number;
+  rssMb: number;
+  /** Seconds from the publisher's offer to the last subscriber connected. */
+  setupS: number;
+}
+
+/**
+ * Counts a connected subscriber's incoming RTP (from the clear-text header) and drops it before
+ * SRTP, so the bench process's own decryption does not compete with the server for the CPU.
+ */
+export function countAndDrop(pc: RTCPeerConnection): { packets: number } {
+  const counter = { packets: 0 };
+  const dtls = pc.dtlsTransports[0] as RTCDtlsTransport;
+  dtls.iceTransport.connection.onData.subscribe((data: Buffer) => {
+    if (data.length < 12 || data[0]! >> 6 !== 2) return;
+    const pt = data[1]! & 0x7f;
+    if (pt >= 64 && pt <= 95) return; // RTCP
+    counter.packets++;
+  });
+  // werift's own inbound path: drop everything from now on (debug knob of its DTLS transport);
+  // STUN is handled below onData, so ICE keeps working.
+  (dtls as unknown as { config: { debug?: Record<string, number> } }).config.debug = { inboundPacketLoss: 1e-9 };
+  return counter;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts the publisher, waits the warm-up, then measures the server process `pid` over the window:
+ * CPU (utime+stime) per forwarded packet, where forwarded = packets sent × subscribers, and the
+ * share of those the subscribers got.
+ */
+export async function measure(pid: number, pub: PubClient, counters: Array<{ packets: number }>, opts: FanoutOptions, setupS: number): Promise<FanoutRow> {
+  const n = counters.length;
+  const cpu = () => readStat(pid)?.cpuMs ?? NaN;
+  const received = () => counters.reduce((a, c) => a + c.packets, 0);
+  pub.start(opts.pps);
+  await sleep(opts.warmup * 1000);
+  const sent0 = pub.sent.video;
+  const got0 = received();
+  const cpu0 = cpu();
+  const t0 = performance.now();
+  await sleep(opts.seconds * 1000);
+  const cpu1 = cpu();
+  const t1 = performance.now();
+  const sent = pub.sent.video - sent0;
+  pub.stop();
+  await sleep(300); // in-flight packets
+  const got = received() - got0;
+  const forwarded = sent * n;
+  const cpuMs = cpu1 - cpu0;
+  const ms = t1 - t0;
+  return {
+    subscribers: n,
+    seconds: Math.round(ms / 100) / 10,
+    sentPps: Math.round(sent / (ms / 1000)),
+    forwardedPps: Math.round(forwarded / (ms / 1000)),
+    cpuPct: Math.round((cpuMs / ms) * 1000) / 10,
+    usPerForwarded: Math.round(((cpuMs * 1000) / Math.max(1, forwarded)) * 100) / 100,
+    delivered: Math.round((got / Math.max(1, forwarded)) * 10000) / 10000,
+    rssMb: Math.round((rssKb(pid).rss / 1024) * 10) / 10,
+    setupS: Math.round(setupS * 10) / 10,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The fan-out workload against the reference Janus (Debian `janus`, started by
+ * ../shared/tools/janus-reference.sh through test/support/janusReference.ts): one VideoRoom with
+ * one werift publisher (`joinandconfigure` with a VP8-only offer) and N werift subscribers (`join`
+ * as `ptype: "subscriber"` with `streams: [{feed}]`, then `start` with their answer), all on one
+ * WebSocket session. A fresh Janus per N, so its RSS is that of the run.
+ */
+import { readFileSync } from 'node:fs';
+import type { RTCPeerConnection } from 'werift';
+import type { JanusMsg } from '../../test/support/janusWs.js';
+import { JanusWs } from '../../test/support/janusWs.js';
+import { startReferenceJanus } from '../../test/support/janusReference.js';
+import { PubClient, SubClient, VIDEOROOM } from '../../test/relay/sfu/support.js';
+import { hostAddress } from '../support/net.js';
+import { countAndDrop, measure, type FanoutOptions, type FanoutRow } from './measure.js';
+
+const ROOM = 4242;
+const PUBLISHER_ID = 1;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new Error(`timeout waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Alive and not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s[s.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** A VideoRoom request on `handle`: its async event (with any JSEP), or throws on a plugin error. */
+async function videoroom(conn: JanusWs, session: number, handle: number, body: Record<string, unknown>, jsep?: { type: string; sdp: string }): Promise<JanusMsg> {
+  const what = `videoroom ${String(body.request)}`;
+  const ack = await withTimeout(conn.request({ janus: 'message', session_id: session, handle_id: handle, body, ...(jsep ? { jsep } : {}) }), REQUEST_TIMEOUT_MS, what);
+  if (ack.janus !== 'ack') throw new Error(`${what}: ${JSON.stringify(ack).slice(0, 300)}`);
+  const ev = await conn.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, REQUEST_TIMEOUT_MS, what);
+  const data = ev.plugindata?.data as Record<string, unknown> | undefined;
+  if (!data || data.error_code !== undefined) throw new Error(`${what}: ${JSON.stringify(ev).slice(0, 300)}`);
+  return ev;
+}
+
+/**
+ * Moves a werift client's ICE to `addr`. The config covers transports created later (subscribers
+ * get theirs from Janus's offer); a publisher's transport already exists from its transceiver, so
+ * its ICE agent's options (read when it gathers) are updated too.
+ */
+function iceOn(pc: RTCPeerConnection, addr: string): void {
+  pc.setConfiguration({ iceInterfaceAddresses: { udp4: addr }, iceAdditionalHostAddresses: [addr] });
+  for (const t of pc.iceTransports) {
+    const options = (t.connection as unknown as { options: { interfaceAddresses?: unknown; additionalHostAddresses?: string[] } }).options;
+    options.interfaceAddresses = { udp4: addr };
+    options.additionalHostAddresses = [addr];
+  }
+}
+
+/**
+ * Runs the workload for `n` subscribers against a fresh reference Janus. `onStop` receives the
+ * function that stops Janus, so the caller can also run it on a signal.
+ */
+export async function runReference(n: number, opts: FanoutOptions, setupWorkers: number, onStop: (stop: () => Promise<void>) => void): Promise<FanoutRow> {
+  const ref = await startReferenceJanus();
+  if (!ref) throw new Error('reference Janus could not be started');
+  let stopped: Promise<void> | undefined;
+  const stopJanus = () =>
+    (stopped ??= (async () => {
+      ref.stop();
+      // Wait for it to go, so the next run's Janus does not find the RTP ports still taken.
+      for (let i = 0; i < 50 && alive(ref.pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (alive(ref.pid)) process.kill(ref.pid, 'SIGKILL');
+    })());
+  onStop(stopJanus);
+  const addr = hostAddress();
+  const pub = new PubClient(PUBLISHER_ID, { audio: false });
+  const subs: SubClient[] = [];
+  let conn: JanusWs | undefined;
+  let keepalive: NodeJS.Timeout | undefined;
+  try {
+    conn = await JanusWs.connect(ref.wsUrl);
+    const c = conn;
+    const session = await c.createSession();
+    // Janus drops a session after 60 s without a request; set-up of 100 subscribers can come close.
+    keepalive = setInterval(() => void c.request({ janus: 'keepalive', session_id: session }).catch(() => undefined), 20_000);
+    const attach = () => withTimeout(c.attach(session, VIDEOROOM), REQUEST_TIMEOUT_MS, 'attach');
+
+    const pubHandle = await attach();
+    const created = await withTimeout(
+      c.request({
+        janus: 'message',
+        session_id: session,
+        handle_id: pubHandle,
+        body: { request: 'create', room: ROOM, description: 'bench fanout', publishers: 1, videocodec: 'vp8', bitrate: 0, fir_freq: 0 },
+      }),
+      REQUEST_TIMEOUT_MS,
+      'create room',
+    );
+    if (created.plugindata?.data?.videoroom !== 'created') throw new Error(`create room: ${JSON.stringify(created).slice(0, 300)}`);
+
+    const t0 = performance.now();
+    iceOn(pub.pc, addr); // before it gathers
+    const offer = await pub.offer();
+    const joined = await videoroom(c, session, pubHandle, { request: 'joinandconfigure', room: ROOM, ptype: 'publisher', id: PUBLISHER_ID, display: 'bench' }, { type: 'offer', sdp: offer });
+    if (joined.jsep?.type !== 'answer') throw new Error(`joinandconfigure: no answer in ${JSON.stringify(joined).slice(0, 300)}`);
+    await pub.accept(joined.jsep.sdp as string);
+    await pub.connected(REQUEST_TIMEOUT_MS);
+    // Janus accepts subscribers only once the publisher's PeerConnection is up.
+    await c.waitEvent((m) => m.janus === 'webrtcup' && m.sender === pubHandle, REQUEST_TIMEOUT_MS, 'publisher webrtcup');
+
+    const counters: Array<{ packets: number }> = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        next++;
+        const handle = await attach();
+        const sub = new SubClient();
+        subs.push(sub);
+        iceOn(sub.pc, addr);
+        const attached = await videoroom(c, session, handle, { request: 'join', room: ROOM, ptype: 'subscriber', streams: [{ feed: PUBLISHER_ID }] });
+        if (attached.jsep?.type !== 'offer') throw new Error(`subscriber join: no offer in ${JSON.stringify(attached).slice(0, 300)}`);
+        const answer = await sub.answer(attached.jsep.sdp as string);
+        await videoroom(c, session, handle, { request: 'start', room: ROOM }, { type: 'answer', sdp: answer });
+        await sub.connected(REQUEST_TIMEOUT_MS);
+        counters.push(countAndDrop(sub.pc));
+      }
+    };
+    await Promise.all(Array.from({ length: setupWorkers }, worker));
+    const setupS = (performance.now() - t0) / 1000;
+
+    const row = await measure(ref.pid, pub, counters, opts, setupS);
+    const hangups = c.events.filter((m) => m.janus === 'hangup').length;
+    if (hangups > 0) console.log(`  reference: ${hangups} PeerConnection(s) hung up during the run`);
+    return row;
+  } finally {
+    clearInterval(keepalive);
+    pub.stop();
+    await Promise.allSettled([pub.close(), ...subs.map((s) => s.close())]);
+    await conn?.close().catch(() => undefined);
+    await stopJanus();
+  }
+}
