@@ -5,10 +5,10 @@ import { randomSafeInt } from '../coordinator/ids.js';
 import type { RelayRef } from '../coordinator/session.js';
 import type { Env } from '../env.js';
 import { errorEvent, VideoRoomError, vrError } from '../videoroom/errors.js';
-import type { HandleAddress, PubStream, SubStream } from '../videoroom/room.js';
+import { videoRoomObjectName, type HandleAddress, type PubStream, type SubStream } from '../videoroom/room.js';
 import * as S from '../videoroom/schemas.js';
 import type { FeedId, RoomId } from '../videoroom/schemas.js';
-import type { Outcome, RoomCall } from '../videoroom/VideoRoomDO.js';
+import type { AudioLevelSettings, Outcome, RoomCall } from '../videoroom/VideoRoomDO.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from './plugin.js';
 
 const PKG = 'janus.plugin.videoroom';
@@ -33,7 +33,7 @@ type Result = { data: Record<string, unknown>; jsep?: Jsep };
  * and answer with an event.
  */
 export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
-  const roomStub = (room: RoomId) => env.VIDEOROOM.get(env.VIDEOROOM.idFromName(`${typeof room}:${room}`));
+  const roomStub = (room: RoomId) => env.VIDEOROOM.get(env.VIDEOROOM.idFromName(videoRoomObjectName(room)));
   const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sessionId, handleId: ctx.handleId });
   // DO RPC erases these types (Record<string, unknown> is not Rpc-serializable to TypeScript), so the
   // room's replies are read loosely here; their shapes are defined by VideoRoomDO's methods.
@@ -148,6 +148,8 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
         const { streams } = parseJanus(S.switchSchema, body, VR);
         const { changes } = unwrap(await roomStub(st.room).switchStreams(who(ctx), streams));
         await ctx.media.command('sfu.switch', { changes: changes.map((c: Record<string, unknown>) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid })) });
+        const layers = streams.filter((x) => x.substream !== undefined || x.temporal !== undefined).map((x) => ({ mid: x.sub_mid, substream: x.substream, temporal: x.temporal }));
+        if (layers.length) await ctx.media.command('sfu.configure', { streams: layers });
         const now = unwrap(await roomStub(st.room).subscriberStreams(who(ctx)));
         return { data: { videoroom: 'event', room: st.room, switched: 'ok', changes: changes.length, streams: now.streams } };
       }
@@ -213,7 +215,11 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
     const room = roomStub(st.room);
     const prep = unwrap(await room.preparePublish(who(ctx)));
     const bitrate = prep.bitrate > 0 ? Math.min(prep.bitrate, p.bitrate ?? prep.bitrate) : (p.bitrate ?? 0);
-    const result = await ctx.media.open({ sdp: jsep.sdp }, { role: 'publisher', room: st.room, bitrate, audiocodec: p.audiocodec ?? prep.audiocodec, videocodec: p.videocodec ?? prep.videocodec }, prep.placement);
+    const level = prep.audioLevel as AudioLevelSettings;
+    // Talking detection runs on the relay; a publisher may override the room's thresholds (§5.3 publish).
+    const talking = level.event ? { packets: p.audio_active_packets ?? level.packets, average: p.audio_level_average ?? level.average } : undefined;
+    const options = { role: 'publisher', room: st.room, bitrate, audiocodec: p.audiocodec ?? prep.audiocodec, videocodec: p.videocodec ?? prep.videocodec, audioLevelExt: level.ext, ...(talking ? { talking } : {}) };
+    const result = await ctx.media.open({ sdp: jsep.sdp }, options, prep.placement);
     const relay = ctx.media.relay as RelayRef;
     const published: Outcome = await room.published(who(ctx), (result.streams ?? []) as PubStream[], relay, { display: p.display, metadata: p.metadata, descriptions: p.descriptions });
     if (published.error) {
@@ -241,7 +247,8 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
       return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.answer as Jsep };
     }
     unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
-    if (ctx.media.hasPeer && (p.bitrate !== undefined || p.keyframe || p.streams)) await ctx.media.command('sfu.configure', { bitrate: p.bitrate, keyframe: p.keyframe, streams: p.streams });
+    const talking = p.audio_active_packets !== undefined || p.audio_level_average !== undefined ? { packets: p.audio_active_packets, average: p.audio_level_average } : undefined;
+    if (ctx.media.hasPeer && (p.bitrate !== undefined || p.keyframe || p.streams || talking)) await ctx.media.command('sfu.configure', { bitrate: p.bitrate, keyframe: p.keyframe, streams: p.streams, talking });
     return { data: { videoroom: 'event', room: st.room, configured: 'ok' } };
   }
 

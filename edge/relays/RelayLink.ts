@@ -2,10 +2,12 @@ import { DurableObject } from 'cloudflare:workers';
 import { computeProof } from '../../shared/control/auth.js';
 import type { Command } from '../../shared/control/commands.js';
 import { HEARTBEAT_TIMEOUT_MS, parseRelayMessage, type EdgeMessageInput, type RegisterMessage } from '../../shared/control/messages.js';
+import { isSfuPeerEvent } from '../../shared/control/sfu.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
 import { shardName, shardOf } from '../coordinator/ids.js';
 import type { Env } from '../env.js';
 import { Logger } from '../log.js';
+import { videoRoomObjectName } from '../videoroom/room.js';
 
 /** What `command` answers: the relay's result, or a Janus error code and reason. */
 export type CommandOutcome = { ok: true; result: Record<string, unknown> } | { ok: false; error: { code: number; reason: string } };
@@ -97,6 +99,12 @@ export class RelayLink extends DurableObject<Env> {
         return;
       }
       case 'event': {
+        if (isSfuPeerEvent(m.event)) {
+          // VideoRoom media events (talking, simulcast layers) belong to the room, which knows who to tell.
+          const room = this.env.VIDEOROOM.get(this.env.VIDEOROOM.idFromName(videoRoomObjectName(m.event.room)));
+          await room.sfuEvent({ sessionId: m.sessionId, handleId: m.handleId }, m.event).catch((err) => this.log.warn('room event delivery failed', { error: String(err) }));
+          return;
+        }
         if (m.event.kind === 'hangup') this.forgetPeer(m.sessionId, m.handleId);
         const shard = this.env.SESSION_SHARD.get(this.env.SESSION_SHARD.idFromName(shardName(shardOf(m.sessionId, this.config.shardCount))));
         await shard.relayEvent(m.sessionId, m.handleId, this.state.linkId, m.event).catch((err) => this.log.warn('event delivery failed', { error: String(err) }));

@@ -1,10 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { SfuPeerEvent } from '../../shared/control/sfu.js';
 import { parseJanus } from '../../shared/janus/validate.js';
 import { constantTimeEqual, verifySignedToken } from '../auth/signedToken.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
 import { randomSafeInt, shardName, shardOf } from '../coordinator/ids.js';
 import type { RelayRef } from '../coordinator/session.js';
 import type { Env } from '../env.js';
+import { Logger } from '../log.js';
 import { VideoRoomError, vrError, VideoRoomException } from './errors.js';
 import { normalizeOptions, participantEntry, publisherEntry, roomSummary, sameHandle, type Forwarder, type HandleAddress, type Publisher, type PubStream, type RoomState, type SubStream, type Subscriber } from './room.js';
 import * as S from './schemas.js';
@@ -23,6 +25,14 @@ export type RoomCall =
 const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
 const FLUSH_MS = 50;
 
+/** The room's talking-detection settings (§5.1 audiolevel_*), for a publisher's relay peer. */
+export interface AudioLevelSettings {
+  ext: boolean;
+  event: boolean;
+  packets?: number;
+  average?: number;
+}
+
 /**
  * One VideoRoom (§5): owns the room's configuration, its participants (publishers and their
  * streams), subscribers and forwarders. Requests arrive from the plugin in the participants'
@@ -31,12 +41,14 @@ const FLUSH_MS = 50;
  */
 export class VideoRoomDO extends DurableObject<Env> {
   private readonly config: EdgeConfig;
+  private readonly log: Logger;
   private state?: RoomState;
   private flushTimer?: ReturnType<typeof setTimeout>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env);
+    this.log = new Logger(this.config.logLevel, 'videoroom');
     ctx.blockConcurrencyWhile(async () => {
       this.state = await ctx.storage.get<RoomState>('room');
     });
@@ -229,7 +241,12 @@ export class VideoRoomDO extends DurableObject<Env> {
     return { videoroom: 'success' };
   }
 
-  private moderate(body: Record<string, unknown>): Record<string, unknown> {
+  /**
+   * `moderate` (§5.2): records the mute, has the publisher's relay stop (or resume) forwarding the
+   * stream, and tells everyone, the target included. The relay is asked before answering, so media
+   * is held back once the moderator has the `success`.
+   */
+  private async moderate(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const m = parseJanus(S.moderateSchema, body, VR);
     const r = this.room();
     this.checkSecret(m.secret);
@@ -239,6 +256,12 @@ export class VideoRoomDO extends DurableObject<Env> {
     if (!s) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such mid ${m.mid} for user ${m.id}`);
     s.moderated = m.mute;
     this.save();
+    if (p.relay) {
+      const link = this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(p.relay.linkId));
+      const out = await link.command({ op: 'sfu.moderate', sessionId: p.sessionId, handleId: p.handleId, mid: m.mid, mute: m.mute }).catch((err: unknown) => ({ ok: false as const, error: { code: 490, reason: String(err) } }));
+      // The publisher's PeerConnection may be gone meanwhile: the room's state stands, nothing flows anyway.
+      if (!out.ok) this.log.warn('relay did not apply moderation', { room: r.room, id: p.id, mid: m.mid, code: out.error.code, reason: out.error.reason });
+    }
     const data = { videoroom: 'event', room: r.room, id: p.id, mid: m.mid, moderation: m.mute ? 'muted' : 'unmuted' };
     this.broadcast(data);
     return { videoroom: 'success' };
@@ -344,7 +367,7 @@ export class VideoRoomDO extends DurableObject<Env> {
   }
 
   /** Before a publisher's offer goes to a relay: the checks of §5.3, and where to place the peer. */
-  async preparePublish(who: HandleAddress): Promise<Outcome<{ placement?: RelayRef; bitrate: number; room: RoomId; audiocodec: string; videocodec: string }>> {
+  async preparePublish(who: HandleAddress): Promise<Outcome<{ placement?: RelayRef; bitrate: number; room: RoomId; audiocodec: string; videocodec: string; audioLevel: AudioLevelSettings }>> {
     return this.run(() => {
       const r = this.room();
       const p = this.findPublisher(who);
@@ -355,7 +378,9 @@ export class VideoRoomDO extends DurableObject<Env> {
       if (p.streams) throw vrError(VideoRoomError.ALREADY_PUBLISHED, "Can't publish, already published");
       const active = r.publishers.filter((x) => x.streams).length;
       if (active >= r.options.publishers) throw vrError(VideoRoomError.PUBLISHERS_FULL, `Maximum number of publishers (${r.options.publishers}) already reached`);
-      return { placement: r.relay, bitrate: r.options.bitrate, room: r.room, audiocodec: r.options.audiocodec, videocodec: r.options.videocodec };
+      const o = r.options;
+      const audioLevel: AudioLevelSettings = { ext: o.audiolevel_ext ?? true, event: o.audiolevel_event ?? false, packets: o.audio_active_packets, average: o.audio_level_average };
+      return { placement: r.relay, bitrate: o.bitrate, room: r.room, audiocodec: o.audiocodec, videocodec: o.videocodec, audioLevel };
     });
   }
 
@@ -367,7 +392,12 @@ export class VideoRoomDO extends DurableObject<Env> {
       if (!p) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
       if (extra.display !== undefined) p.display = extra.display;
       if (extra.metadata !== undefined) p.metadata = extra.metadata;
-      p.streams = streams.map((s) => ({ ...s, description: extra.descriptions?.find((d) => d.mid === s.mid)?.description ?? s.description }));
+      // A renegotiation keeps the moderation and talking state of the streams it keeps (the relay does too).
+      const before = new Map((p.streams ?? []).map((s) => [s.mid, s]));
+      p.streams = streams.map((s) => {
+        const old = before.get(s.mid);
+        return { ...s, description: extra.descriptions?.find((d) => d.mid === s.mid)?.description ?? s.description, ...(old?.moderated ? { moderated: true } : {}), ...(old?.talking !== undefined ? { talking: old.talking } : {}) };
+      });
       p.relay = relay;
       r.relay ??= relay;
       this.save();
@@ -467,14 +497,14 @@ export class VideoRoomDO extends DurableObject<Env> {
   // ---------------------------------------------------------------- subscribers
 
   /** Resolves a subscription request to concrete publisher streams (`mid` left out = all of a feed's). */
-  private resolveStreams(req: S.SubscribeStream[]): Array<{ feed: Publisher; stream: PubStream; send: boolean; substream?: number; temporal?: number }> {
-    const out: Array<{ feed: Publisher; stream: PubStream; send: boolean; substream?: number; temporal?: number }> = [];
+  private resolveStreams(req: S.SubscribeStream[]): Array<{ feed: Publisher; stream: PubStream; send: boolean; substream?: number; temporal?: number; fallback?: number }> {
+    const out: Array<{ feed: Publisher; stream: PubStream; send: boolean; substream?: number; temporal?: number; fallback?: number }> = [];
     for (const s of req) {
       const feed = this.room().publishers.find((p) => p.id === s.feed && p.streams);
       if (!feed) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${s.feed})`);
       const streams = feed.streams!.filter((x) => !x.disabled && (s.mid === undefined || x.mid === s.mid));
       if (s.mid !== undefined && streams.length === 0) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such mid '${s.mid}' in feed (${s.feed})`);
-      for (const stream of streams) out.push({ feed, stream, send: s.send ?? true, substream: s.substream, temporal: s.temporal });
+      for (const stream of streams) out.push({ feed, stream, send: s.send ?? true, substream: s.substream, temporal: s.temporal, fallback: s.fallback });
     }
     return out;
   }
@@ -497,7 +527,7 @@ export class VideoRoomDO extends DurableObject<Env> {
       return {
         room: r.room,
         placement: r.relay,
-        streams: resolved.map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal })),
+        streams: resolved.map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal, fallback: x.fallback })),
       };
     });
   }
@@ -534,7 +564,7 @@ export class VideoRoomDO extends DurableObject<Env> {
   async resolveAdditions(who: HandleAddress, req: S.SubscribeStream[]): Promise<Outcome<{ streams: Array<Record<string, unknown>> }>> {
     return this.run(() => {
       if (!this.findSubscriber(who)) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
-      return { streams: this.resolveStreams(req).map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal })) };
+      return { streams: this.resolveStreams(req).map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal, fallback: x.fallback })) };
     });
   }
 
@@ -614,6 +644,32 @@ export class VideoRoomDO extends DurableObject<Env> {
       return;
     }
     if (!peerOnly && this.findSubscriber(who)) await this.leave(who);
+  }
+
+  // ---------------------------------------------------------------- media events from the relay
+
+  /**
+   * An SFU event of a participant's PeerConnection, routed here by its relay link: talking changes
+   * of a publisher's audio (broadcast to everyone, the talker included, as Janus does) and the
+   * simulcast layer a subscriber's m-line now carries (to that subscriber).
+   */
+  async sfuEvent(who: HandleAddress, e: SfuPeerEvent): Promise<void> {
+    const r = this.state;
+    if (!r) return;
+    if (e.kind === 'sfu.talking') {
+      if (!r.options.audiolevel_event) return;
+      const p = this.findPublisher(who);
+      const s = p?.streams?.find((x) => x.mid === e.mid && x.type === 'audio');
+      if (!p || !s) return;
+      s.talking = e.talking;
+      this.save();
+      this.broadcast({ videoroom: e.talking ? 'talking' : 'stopped-talking', room: r.room, id: p.id, mid: e.mid, 'audio-level-dBov-avg': e.level });
+      return;
+    }
+    if (!this.findSubscriber(who)) return;
+    // Janus pushes one event per change: the substream, then the temporal layer (in that order).
+    if (e.substream !== undefined) await this.call(who, { kind: 'event', data: { videoroom: 'event', room: r.room, mid: e.mid, substream: e.substream } });
+    if (e.temporal !== undefined) await this.call(who, { kind: 'event', data: { videoroom: 'event', room: r.room, mid: e.mid, temporal: e.temporal } });
   }
 
   private streamEntries(s: Subscriber): Record<string, unknown>[] {

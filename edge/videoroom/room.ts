@@ -11,6 +11,8 @@ export interface PubStream {
   disabled?: boolean;
   simulcast?: boolean;
   moderated?: boolean;
+  /** Audio with talking detection: the last state the relay reported. */
+  talking?: boolean;
 }
 
 /** Which handle a participant is: events to it go to that session's shard. */
@@ -110,10 +112,11 @@ export function publisherEntry(p: Publisher): Record<string, unknown> {
       if (s.description) out.description = s.description;
       if (s.simulcast) out.simulcast = true;
       if (s.moderated) out.moderated = true;
+      if (s.talking !== undefined) out.talking = s.talking;
     }
     return out;
   });
-  e.talking = false;
+  e.talking = isTalking(p);
   return e;
 }
 
@@ -121,8 +124,15 @@ export function participantEntry(p: Publisher): Record<string, unknown> {
   const e: Record<string, unknown> = { id: p.id, publisher: p.streams !== undefined };
   if (p.display !== undefined) e.display = p.display;
   if (p.metadata !== undefined) e.metadata = p.metadata;
-  if (p.streams !== undefined) e.talking = false;
+  if (p.streams !== undefined) e.talking = isTalking(p);
   return e;
+}
+
+const isTalking = (p: Publisher) => p.streams?.some((s) => s.talking === true) ?? false;
+
+/** The name of a room's VideoRoomDO (room ids may be numbers or strings: the type is part of the name). */
+export function videoRoomObjectName(room: RoomId): string {
+  return `${typeof room}:${room}`;
 }
 
 /** A room's entry in `list` (§5.2). */
@@ -151,6 +161,7 @@ export function roomSummary(r: RoomState): Record<string, unknown> {
     num_participants: r.publishers.length,
     audiolevel_ext: o.audiolevel_ext ?? true,
     audiolevel_event: o.audiolevel_event ?? false,
+    ...(o.audiolevel_event ? { audio_active_packets: o.audio_active_packets ?? 100, audio_level_average: o.audio_level_average ?? 25 } : {}),
     videoorient_ext: o.videoorient_ext ?? true,
     playoutdelay_ext: o.playoutdelay_ext ?? true,
     transport_wide_cc_ext: o.transport_wide_cc_ext ?? true,

@@ -120,7 +120,7 @@ export const subscribeStreamSchema = z.object({
   send: z.boolean().optional(),
   substream: z.number().int().min(0).max(2).optional(),
   temporal: z.number().int().min(0).max(2).optional(),
-  fallback: z.number().int().nonnegative().optional(),
+  fallback: z.number().int().nonnegative().max(60_000_000).optional(),
 });
 export type SubscribeStream = z.infer<typeof subscribeStreamSchema>;
 
@@ -145,13 +145,16 @@ export const publishSchema = z.object({
   display: z.string().max(512).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   descriptions: z.array(z.object({ mid: z.string(), description: z.string().max(256) })).max(64).optional(),
+  /** Per-publisher talking thresholds, overriding the room's. */
+  audio_active_packets: z.number().int().positive().max(100_000).optional(),
+  audio_level_average: z.number().int().min(0).max(127).optional(),
   keyframe: z.boolean().optional(),
   streams: z.array(z.object({ mid: z.string(), keyframe: z.boolean().optional(), send: z.boolean().optional() })).max(64).optional(),
 });
 
 export const subscriberConfigureSchema = z.object({
   streams: z
-    .array(z.object({ mid: z.string(), send: z.boolean().optional(), substream: z.number().int().min(0).max(2).optional(), temporal: z.number().int().min(0).max(2).optional(), fallback: z.number().int().nonnegative().optional() }))
+    .array(z.object({ mid: z.string(), send: z.boolean().optional(), substream: z.number().int().min(0).max(2).optional(), temporal: z.number().int().min(0).max(2).optional(), fallback: z.number().int().nonnegative().max(60_000_000).optional() }))
     .max(256)
     .optional(),
   restart: z.boolean().optional(),

@@ -84,7 +84,7 @@ export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd
       const p = peerOf(ctx, key);
       if (p instanceof SfuPublisher) {
         if (c.restart) throw new RelayError(Codes.WEBRTC_STATE, 'Publishers restart ICE with a new offer');
-        p.configure({ bitrate: c.bitrate, keyframe: c.keyframe, streams: c.streams });
+        p.configure({ bitrate: c.bitrate, keyframe: c.keyframe, streams: c.streams, talking: c.talking });
         return { result: {} };
       }
       if (c.streams) p.configure(c.streams);
@@ -104,6 +104,9 @@ export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd
       return { result: { forwarders: await publisherOf(ctx, key, c.op).forward(c.streams, c.srtp) } };
     case 'sfu.stopForward':
       publisherOf(ctx, key, c.op).stopForward(c.id);
+      return { result: {} };
+    case 'sfu.moderate':
+      publisherOf(ctx, key, c.op).moderate(c.mid, c.mute);
       return { result: {} };
     default:
       throw new RelayError(Codes.WEBRTC_STATE, `${(cmd as { op: string }).op} is not supported on a VideoRoom peer`);

@@ -2,6 +2,7 @@ import type { RTCRtpCodecParameters, RTCRtpTransceiver, RtpPacket } from 'werift
 import type { Leg } from './leg.js';
 import { CodecId, codecId, isKeyframe, vp8TemporalId } from './payload.js';
 import { noop } from './peer.js';
+import { audioLevelOf, type TalkDetector } from './talking.js';
 import { sendPlis } from './wire.js';
 
 /** Keyframe requests to one publisher stream are aggregated to at most one per this interval. */
@@ -35,6 +36,13 @@ export class FeedStream {
   disabled = false;
   /** The publisher's `send` (sfu.configure streams): false stops forwarding. */
   enabled = true;
+  /** A moderator muted the stream (sfu.moderate): nothing is forwarded. */
+  moderated = false;
+  /** Audio with talking detection: the audio-level extension id and the detector. */
+  audioLevelId = 0;
+  talk: TalkDetector | undefined;
+  /** Called (rarely: at most once per detection window) when the talking state changed. */
+  onTalking: ((feed: FeedStream) => void) | undefined;
   closed = false;
   /** Set when the publisher's offer sends on this m-line. */
   sending = true;
@@ -111,11 +119,17 @@ export class FeedStream {
     this.bytesIn += payload.length;
     this.rxSinceTick = true;
     if (this.layerSsrcs[layer] !== h.ssrc) this.layerSsrcs[layer] = h.ssrc;
+    if (!this.enabled || this.moderated || this.closed) return;
+    const talk = this.talk;
+    if (talk !== undefined && this.audioLevelId !== 0) {
+      const level = audioLevelOf(h.extensions, this.audioLevelId);
+      if (level >= 0 && talk.add(level)) this.onTalking?.(this);
+    }
     const legs = this.legs;
     const n = legs.length;
     const taps = this.taps;
     const nt = taps.length;
-    if ((n === 0 && nt === 0) || !this.enabled || this.closed || payload.length === 0) return;
+    if ((n === 0 && nt === 0) || payload.length === 0) return;
     let key = false;
     let tid = 0;
     if (this.kind === 'video') {
@@ -129,6 +143,23 @@ export class FeedStream {
     const marker = h.marker;
     for (let i = 0; i < n; i++) legs[i]!.forward(layer, layers, seq, ts, marker, payload, key, tid, now);
     for (let i = 0; i < nt; i++) taps[i]!.forward(layer, layers, h.payloadType, seq, ts, marker, payload, key, now);
+  }
+
+  /**
+   * Stops or resumes forwarding: the publisher's `send` or a moderator's mute (Janus keeps them
+   * apart: either one holds the stream back). Resuming continues every leg's sequence without a
+   * hole and asks for a keyframe (video).
+   */
+  setForwarding(c: { send?: boolean; moderated?: boolean }): void {
+    const was = this.enabled && !this.moderated;
+    if (c.send !== undefined) this.enabled = c.send;
+    if (c.moderated !== undefined) this.moderated = c.moderated;
+    const now = this.enabled && !this.moderated;
+    if (now === was) return;
+    if (now) {
+      for (const leg of this.legs) leg.resync();
+      this.requestKeyframe();
+    }
   }
 
   // ---- keyframes -----------------------------------------------------------------------------

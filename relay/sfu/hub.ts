@@ -60,6 +60,7 @@ export class SfuHub {
     const deps = {
       sessionId,
       handleId,
+      room: options.room,
       network: this.opts.network,
       logger: this.opts.logger,
       trickle: options.trickle ?? false,

@@ -12,6 +12,8 @@ import { LegHeader } from './wire.js';
  */
 
 export const HISTORY_SIZE = 512;
+/** Janus's default simulcast fallback: 250000 µs. */
+export const DEFAULT_FALLBACK_MS = 250;
 
 export interface LegOwner {
   readonly paused: boolean;
@@ -33,11 +35,22 @@ export class Leg {
   /** Simulcast: wanted spatial layer (0 = lowest) and temporal layer. */
   targetLayer: number;
   targetTemporal: number;
+  /** Simulcast: how long the forwarded layer may go silent before falling back to a lower one (Janus `fallback`). */
+  fallbackMs = DEFAULT_FALLBACK_MS;
 
   // --- source
   feed: FeedStream | undefined;
   /** Simulcast layer being forwarded, -1 until the first keyframe of the target. */
   curLayer = -1;
+  /** Simulcast: the lower layer aimed at while the wanted one is silent (Janus's substream_target_temp), -1 = none. */
+  fallbackLayer = -1;
+  /** When a packet of this source was last relayed (or the wait for one began), 0 = not waiting yet. */
+  private lastRelayedAt = 0;
+  /** Simulcast: the VP8 temporal layer in effect once a packet of it went out, -1 = none yet. */
+  curTemporal = -1;
+  /** Layers the subscriber was last told about (see SfuSubscriber.tick). */
+  notifiedLayer = -1;
+  notifiedTemporal = -1;
 
   // --- output
   /** Forwarding gate, recomputed by {@link refresh}: active, send, not paused, connected, negotiated. */
@@ -67,7 +80,7 @@ export class Leg {
     readonly owner: LegOwner,
     readonly kind: 'audio' | 'video',
     readonly transceiver: RTCRtpTransceiver,
-    req: { feedId: FeedIdValue; feedKey: string; feedMid: string; send?: boolean; substream?: number; temporal?: number },
+    req: { feedId: FeedIdValue; feedKey: string; feedMid: string; send?: boolean; substream?: number; temporal?: number; fallback?: number },
   ) {
     this.feedId = req.feedId;
     this.feedKey = req.feedKey;
@@ -76,6 +89,7 @@ export class Leg {
     this.active = false;
     this.targetLayer = req.substream ?? 2;
     this.targetTemporal = req.temporal ?? 2;
+    this.setFallback(req.fallback);
     this.history = kind === 'video' ? new SendHistory(HISTORY_SIZE) : undefined;
     // random initial sequence number and timestamp, like any RTP sender
     this.lastSeq = Math.floor(Math.random() * 0x10000);
@@ -116,8 +130,7 @@ export class Leg {
     this.on = this.active && this.send && this.feed !== undefined && this.header !== undefined && !this.owner.paused && this.owner.connected;
     if (this.on && !was) {
       // (re)starting: continue the outgoing stream from where it was, wait for a keyframe on simulcast
-      this.rebase = true;
-      this.curLayer = -1;
+      this.restartLayers();
       this.owner.legStarted(this);
     }
   }
@@ -127,14 +140,28 @@ export class Leg {
     if (this.feed === feed) return;
     this.feed?.removeLeg(this);
     this.feed = feed;
-    this.rebase = true;
-    this.curLayer = -1;
+    this.restartLayers();
+    this.notifiedLayer = -1;
+    this.notifiedTemporal = -1;
     feed?.addLeg(this);
     if (this.on && feed) this.owner.legStarted(this);
   }
 
-  /** Clamps the simulcast target to the layers the source has; true when it changed. */
-  setTargets(substream: number | undefined, temporal: number | undefined): boolean {
+  /** The source resumes after packets were held back (moderation, publisher `send`): continue the outgoing sequence without a hole. */
+  resync(): void {
+    this.rebase = true;
+  }
+
+  private restartLayers(): void {
+    this.rebase = true;
+    this.curLayer = -1;
+    this.curTemporal = -1;
+    this.fallbackLayer = -1;
+    this.lastRelayedAt = 0;
+  }
+
+  /** Sets the simulcast targets; true when the substream or temporal target changed. */
+  setTargets(substream: number | undefined, temporal: number | undefined, fallback?: number): boolean {
     let changed = false;
     if (substream !== undefined && substream !== this.targetLayer) {
       this.targetLayer = substream;
@@ -142,9 +169,16 @@ export class Leg {
     }
     if (temporal !== undefined && temporal !== this.targetTemporal) {
       this.targetTemporal = temporal;
+      this.curTemporal = -1;
       changed = true;
     }
+    if (fallback !== undefined) this.setFallback(fallback);
     return changed;
+  }
+
+  /** Janus `fallback` in µs; 0 means the default. */
+  private setFallback(us: number | undefined): void {
+    if (us !== undefined) this.fallbackMs = us > 0 ? us / 1000 : DEFAULT_FALLBACK_MS;
   }
 
   /** The simulcast layer this leg wants from its source. */
@@ -161,12 +195,8 @@ export class Leg {
   forward(layer: number, layers: number, seq: number, ts: number, marker: boolean, payload: Buffer, key: boolean, tid: number, now: number): void {
     if (!this.on) return;
     if (layers > 1) {
-      if (layer !== this.curLayer) {
-        // switch only at a keyframe of the wanted layer
-        if (!key || layer !== this.wantedLayer(layers)) return;
-        this.curLayer = layer;
-        this.rebase = true;
-      }
+      if (!this.acceptLayer(layer, layers, key, now)) return;
+      if (tid === this.targetTemporal) this.curTemporal = tid;
     }
     if (tid > this.targetTemporal) {
       // dropped temporal layer: shift the offset so the outgoing sequence has no hole
@@ -197,6 +227,42 @@ export class Leg {
     this.packetsOut++;
     this.bytesOut += payload.length;
     if (this.history) this.history.put(outSeq, outTs, marker, payload);
+  }
+
+  /**
+   * Simulcast: whether a packet of `layer` is forwarded, switching layers at keyframes. Follows
+   * Janus's janus_rtp_simulcasting_context_process_rtp: when the forwarded layer has relayed nothing
+   * for `fallbackMs` while a lower one flows, the target drops one layer (and a keyframe is asked
+   * for); a packet above the layer fallen back to means better layers flow again.
+   */
+  private acceptLayer(layer: number, layers: number, key: boolean, now: number): boolean {
+    const wanted = this.wantedLayer(layers);
+    if (this.fallbackLayer !== -1 && (layer > this.fallbackLayer || wanted <= this.fallbackLayer)) {
+      // a better layer flows again (or a lower one was asked for): its keyframe lets the leg climb back
+      if (layer > this.fallbackLayer) this.feed?.requestKeyframe(now);
+      this.fallbackLayer = -1;
+    }
+    const cur = this.curLayer;
+    if (layer === cur) {
+      this.lastRelayedAt = now;
+      return true;
+    }
+    const target = this.fallbackLayer === -1 ? wanted : this.fallbackLayer;
+    // up: any keyframe between the current layer and the target; down (or first): the target's
+    const switchable = cur !== -1 && cur < target ? layer > cur && layer <= target : layer === target;
+    if (key && switchable) {
+      this.curLayer = layer;
+      this.rebase = true;
+      this.lastRelayedAt = now;
+      return true;
+    }
+    if (this.lastRelayedAt === 0) this.lastRelayedAt = now;
+    else if (cur !== 0 && layer < wanted && this.fallbackLayer !== 0 && now - this.lastRelayedAt > this.fallbackMs) {
+      this.lastRelayedAt = now;
+      this.fallbackLayer = Math.max(0, target - 1);
+      this.feed?.requestKeyframe(now);
+    }
+    return false;
   }
 
   /** Resends what the subscriber NACKed, from this leg's history. */

@@ -1,6 +1,7 @@
 import type { RTCPeerConnection } from 'werift';
 import type { MidCounters, PeerInfoResult, TrickleCandidate } from '../../shared/control/commands.js';
 import type { PeerEvent } from '../../shared/control/events.js';
+import type { FeedIdValue } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
@@ -20,6 +21,8 @@ const SETUP_TIMEOUT_MS = 30_000;
 export interface SfuPeerDeps {
   sessionId: number;
   handleId: number;
+  /** The room (`options.room`): SFU events name it so the edge routes them to the room. */
+  room: FeedIdValue | undefined;
   network: PeerNetwork;
   logger: Logger;
   trickle: boolean;
@@ -41,10 +44,13 @@ export abstract class SfuPeerBase {
   private readonly hookedDtls = new Set<object>();
   private pendingCandidates: TrickleCandidate[] = [];
 
-  constructor(protected readonly deps: SfuPeerDeps) {
+  constructor(
+    protected readonly deps: SfuPeerDeps,
+    pcOptions: { audioLevel?: boolean } = {},
+  ) {
     this.key = `${deps.sessionId}:${deps.handleId}`;
     this.log = deps.logger.child({ peer: this.key });
-    this.pc = createSfuPeerConnection(deps.network);
+    this.pc = createSfuPeerConnection(deps.network, pcOptions);
     this.wire();
   }
 

@@ -1,6 +1,6 @@
 import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
-import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublisherStream } from '../../shared/control/sfu.js';
+import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublisherStream, TalkingSettings } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
 import { inspectSdp } from '../sdp.js';
 import { preferDtlsServer, sendRemb } from '../werift.js';
@@ -8,6 +8,8 @@ import { FeedStream } from './feed.js';
 import { PublisherForwarders } from './forward.js';
 import { noop, SfuPeerBase, type SfuPeerDeps } from './peer.js';
 import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
+import { TalkDetector } from './talking.js';
+import { audioLevelExtensionId } from './wire.js';
 
 /** Where a publisher's data channel messages go: the subscribers that subscribed to its data. */
 export interface DataSink {
@@ -32,11 +34,16 @@ export class SfuPublisher extends SfuPeerBase {
   private data = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
   /** RTP forwarders (`sfu.forward`), released with the publisher. */
   readonly forwarders: PublisherForwarders;
+  /** Talking detection settings (room `audiolevel_event`); undefined = off. */
+  private talking: TalkingSettings | undefined;
+  /** A moderator muted the data stream. */
+  private dataModerated = false;
 
   constructor(deps: SfuPeerDeps, options: SfuPublisherOptions) {
-    super(deps);
+    super(deps, { audioLevel: options.audioLevelExt !== false });
     this.allowed = { audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS), video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS) };
     this.bitrate = options.bitrate ?? 0;
+    this.talking = options.talking;
     this.forwarders = new PublisherForwarders(this, deps.network.bindAddress, this.log);
     this.pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => this.hookTrack(t, track)));
     this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
@@ -85,6 +92,7 @@ export class SfuPublisher extends SfuPeerBase {
       const isRejected = rejected.has(s.mid);
       const sending = s.direction === 'sendonly' || s.direction === 'sendrecv';
       feed.configure(isRejected ? undefined : t.codecs[0], isRejected ? [] : s.rids, isRejected, sending);
+      if (s.kind === 'audio') this.setUpTalking(feed, t);
       for (const track of t.receiver.tracks) this.hookTrack(t, track);
       const entry: SfuPublisherStream = { type: s.kind, mindex: s.index, mid: s.mid };
       if (!isRejected && s.codec) entry.codec = s.codec;
@@ -93,6 +101,22 @@ export class SfuPublisher extends SfuPeerBase {
       streams.push(entry);
     }
     this.streams = streams;
+  }
+
+  /** Talking detection on an audio feed that negotiated the audio-level extension (events need the room). */
+  private setUpTalking(feed: FeedStream, t: RTCRtpTransceiver): void {
+    feed.audioLevelId = audioLevelExtensionId(t) ?? 0;
+    const room = this.deps.room;
+    if (!this.talking || room === undefined || feed.audioLevelId === 0) return;
+    if (feed.talk) {
+      feed.talk.configure(this.talking);
+      return;
+    }
+    feed.talk = new TalkDetector(this.talking);
+    feed.onTalking = (f) => {
+      const d = f.talk!;
+      this.emit({ kind: 'sfu.talking', room, mid: f.mid, talking: d.talking, level: Math.round(d.lastAverage * 100) / 100 });
+    };
   }
 
   private hookTrack(t: RTCRtpTransceiver, track: MediaStreamTrack): void {
@@ -111,7 +135,7 @@ export class SfuPublisher extends SfuPeerBase {
       const size = typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
       this.data.packetsIn++;
       this.data.bytesIn += size;
-      if (this.closing) return;
+      if (this.closing || this.dataModerated) return;
       for (const sink of this.dataSinks) {
         this.data.packetsOut++;
         this.data.bytesOut += size;
@@ -129,21 +153,35 @@ export class SfuPublisher extends SfuPeerBase {
   }
 
   /** `sfu.configure` for a publisher. */
-  configure(c: { bitrate?: number; keyframe?: boolean; streams?: Array<{ mid: string; send?: boolean }> }): void {
+  configure(c: { bitrate?: number; keyframe?: boolean; streams?: Array<{ mid: string; send?: boolean }>; talking?: TalkingSettings }): void {
     this.assertOpen();
     for (const s of c.streams ?? []) {
       const feed = this.feeds.get(s.mid);
       if (!feed) throw new RelayError(Codes.INVALID_STREAM, `No such publisher stream ${s.mid}`);
-      if (s.send !== undefined && s.send !== feed.enabled) {
-        feed.enabled = s.send;
-        if (s.send) feed.requestKeyframe();
-      }
+      if (s.send !== undefined) feed.setForwarding({ send: s.send });
+    }
+    if (c.talking && this.talking) {
+      const t = this.talking;
+      this.talking = { packets: c.talking.packets ?? t.packets, average: c.talking.average ?? t.average };
+      for (const feed of this.feeds.values()) feed.talk?.configure(this.talking);
     }
     if (c.bitrate !== undefined) {
       this.bitrate = c.bitrate;
       this.sendRembs();
     }
     if (c.keyframe) for (const feed of this.feeds.values()) feed.requestKeyframe();
+  }
+
+  /** `sfu.moderate`: a moderator mutes / unmutes one stream (audio, video or data). */
+  moderate(mid: string, mute: boolean): void {
+    this.assertOpen();
+    if (mid === this.dataMid) {
+      this.dataModerated = mute;
+      return;
+    }
+    const feed = this.feeds.get(mid);
+    if (!feed) throw new RelayError(Codes.INVALID_STREAM, `No such publisher stream ${mid}`);
+    feed.setForwarding({ moderated: mute });
   }
 
   /** `sfu.forward`. */
@@ -209,7 +247,8 @@ export class SfuPublisher extends SfuPeerBase {
     return {
       bitrate: this.bitrate,
       streams: this.streams,
-      feeds: [...this.feeds.values()].map((f) => ({ mid: f.mid, codec: f.codecName, simulcast: f.simulcast, rids: f.rids, ssrcs: f.layerSsrcs.slice(0, f.layers), subscribers: f.legs.length, enabled: f.enabled })),
+      feeds: [...this.feeds.values()].map((f) => ({ mid: f.mid, codec: f.codecName, simulcast: f.simulcast, rids: f.rids, ssrcs: f.layerSsrcs.slice(0, f.layers), subscribers: f.legs.length, enabled: f.enabled, moderated: f.moderated, ...(f.talk ? { talking: f.talk.talking } : {}) })),
+      dataModerated: this.dataModerated,
       dataSubscribers: this.dataSinks.size,
       forwarders: this.forwarders.info(),
       dataIndex: this.dataIndex,

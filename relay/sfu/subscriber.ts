@@ -154,7 +154,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
       leg.feedKey = req.feedKey;
       leg.feedMid = req.feedMid;
       leg.send = req.send ?? true;
-      leg.setTargets(req.substream ?? 2, req.temporal ?? 2);
+      leg.setTargets(req.substream ?? 2, req.temporal ?? 2, req.fallback ?? 0);
     } else {
       const t = this.pc.addTransceiver(kind, { direction: feed ? 'sendonly' : 'inactive' });
       t.codecs = [codec];
@@ -211,8 +211,8 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     }
   }
 
-  /** `sfu.configure` (subscriber): per-mid `send` and simulcast targets. */
-  configure(streams: Array<{ mid: string; send?: boolean; substream?: number; temporal?: number }>): void {
+  /** `sfu.configure` (subscriber): per-mid `send`, simulcast targets and fallback. */
+  configure(streams: Array<{ mid: string; send?: boolean; substream?: number; temporal?: number; fallback?: number }>): void {
     this.assertOpen();
     for (const s of streams) {
       if (s.mid === this.dataMid) {
@@ -222,7 +222,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
       const leg = this.legs.find((l) => l.mid === s.mid);
       if (!leg) throw new RelayError(Codes.INVALID_STREAM, `No such subscription m-line ${s.mid}`);
       if (s.send !== undefined) leg.send = s.send;
-      const changed = leg.setTargets(s.substream, s.temporal);
+      const changed = leg.setTargets(s.substream, s.temporal, s.fallback);
       leg.updateGate();
       if (changed && leg.on && leg.feed?.simulcast) leg.feed.requestKeyframe();
     }
@@ -293,10 +293,23 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     super.tick(now, noMediaMs, everySecond);
     if (this.closing || !this.webrtcUp) return;
     for (const leg of this.legs) {
+      this.notifyLayers(leg);
       if (leg.packetsOut === leg.reportedPackets) continue;
       leg.reportedPackets = leg.packetsOut;
       updateSenderReport(leg.transceiver.sender, leg.packetsOut, leg.bytesOut, leg.lastTimestamp, leg.lastSentAt);
     }
+  }
+
+  /** Janus tells a subscriber which simulcast substream / temporal layer an m-line now carries (checked on the tick, off the packet path). */
+  private notifyLayers(leg: Leg): void {
+    const room = this.deps.room;
+    if (room === undefined || !leg.on || !leg.feed?.simulcast) return;
+    const substream = leg.curLayer >= 0 && leg.curLayer !== leg.notifiedLayer ? leg.curLayer : undefined;
+    const temporal = leg.curTemporal >= 0 && leg.curTemporal !== leg.notifiedTemporal ? leg.curTemporal : undefined;
+    if (substream === undefined && temporal === undefined) return;
+    if (substream !== undefined) leg.notifiedLayer = substream;
+    if (temporal !== undefined) leg.notifiedTemporal = temporal;
+    this.emit({ kind: 'sfu.layer', room, mid: leg.mid, substream, temporal });
   }
 
   protected counters(): MidCounters[] {
@@ -321,7 +334,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     return {
       paused: this.paused,
       streams: this.streamList(),
-      legs: this.legs.map((l) => ({ mid: l.mid, ssrc: l.ssrc, feedKey: l.feedKey, feedMid: l.feedMid, on: l.on, layer: l.curLayer, substream: l.targetLayer, temporal: l.targetTemporal, retransmitted: l.retransmitted })),
+      legs: this.legs.map((l) => ({ mid: l.mid, ssrc: l.ssrc, feedKey: l.feedKey, feedMid: l.feedMid, on: l.on, layer: l.curLayer, fallbackLayer: l.fallbackLayer, substream: l.targetLayer, temporal: l.targetTemporal, fallbackMs: l.fallbackMs, retransmitted: l.retransmitted })),
     };
   }
 

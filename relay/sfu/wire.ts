@@ -6,6 +6,7 @@ import {
   type RTCDtlsTransport,
   type RTCRtpReceiver,
   type RTCRtpSender,
+  type RTCRtpTransceiver,
   type RtcpPacket,
   type RtpHeader,
 } from 'werift';
@@ -44,8 +45,22 @@ export const sfuCodecs = {
   ],
 };
 
-/** Same network setup as the EchoTest's PeerConnections (one host candidate, pooled ports), SFU codecs. */
-export function createSfuPeerConnection(net: PeerNetwork): RTCPeerConnection {
+export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
+/**
+ * A publisher's header extensions: the relay's, plus the RFC 6464 audio level on audio (talking
+ * detection). Objects of their own: werift renumbers the ids of a configuration's extensions in place.
+ */
+const publisherHeaderExtensions = {
+  audio: [...relayHeaderExtensions.audio.map((e) => ({ ...e })), { id: 0, uri: AUDIO_LEVEL_URI }],
+  video: relayHeaderExtensions.video.map((e) => ({ ...e })),
+};
+
+/**
+ * Same network setup as the EchoTest's PeerConnections (one host candidate, pooled ports), SFU
+ * codecs; `audioLevel` also accepts the audio-level header extension (publishers, room `audiolevel_ext`).
+ */
+export function createSfuPeerConnection(net: PeerNetwork, opts: { audioLevel?: boolean } = {}): RTCPeerConnection {
   return new RTCPeerConnection({
     iceServers: [],
     iceUseIpv4: false,
@@ -55,8 +70,13 @@ export function createSfuPeerConnection(net: PeerNetwork): RTCPeerConnection {
     icePortRange: net.icePortRange,
     bundlePolicy: 'max-bundle',
     codecs: sfuCodecs,
-    headerExtensions: relayHeaderExtensions,
+    headerExtensions: opts.audioLevel ? publisherHeaderExtensions : relayHeaderExtensions,
   });
+}
+
+/** Negotiated id of the audio-level header extension on a transceiver, if any. */
+export function audioLevelExtensionId(t: RTCRtpTransceiver): number | undefined {
+  return t.headerExtensions.find((e) => e.uri === AUDIO_LEVEL_URI)?.id;
 }
 
 /** A copy of a negotiated codec for a subscriber's m-line (same payload type, fmtp and feedback). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { trickleCandidateSchema } from './commands.js';
+import { sfuPeerEventSchemas } from './sfu.js';
 
 /**
  * Relay→edge peer events, `{type:"event", sessionId, handleId, event:{kind,...}}`. They map onto the
@@ -93,6 +94,7 @@ export const peerEventSchema = z.discriminatedUnion('kind', [
   dtlsStateEvent,
   selectedPairEvent,
   statsEvent,
+  ...sfuPeerEventSchemas,
 ]);
 export type PeerEvent = z.infer<typeof peerEventSchema>;
 export type PeerEventKind = PeerEvent['kind'];

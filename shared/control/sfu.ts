@@ -34,10 +34,24 @@ export const sfuStreamRequestSchema = z.object({
   substream: z.number().int().min(0).max(2).optional(),
   /** Simulcast temporal layer (VP8), 0 = lowest; default the highest. */
   temporal: z.number().int().min(0).max(2).optional(),
+  /** Simulcast: µs without a packet relayed from the selected layer before falling back to a lower one (default 250000). */
+  fallback: z.number().int().nonnegative().max(60_000_000).optional(),
 });
 export type SfuStreamRequest = z.infer<typeof sfuStreamRequestSchema>;
 
 const codecList = z.string().max(256);
+
+/**
+ * Janus's talking detection: every `packets` audio packets carrying the audio level, the average
+ * level (0 = loudest … 127 = silence, i.e. -dBov) is compared with `average`: below it is talking.
+ */
+export const talkingSettingsSchema = z.object({
+  /** Janus `audio_active_packets` (default 100). */
+  packets: z.number().int().positive().max(100_000).optional(),
+  /** Janus `audio_level_average` (default 25). */
+  average: z.number().int().min(0).max(127).optional(),
+});
+export type TalkingSettings = z.infer<typeof talkingSettingsSchema>;
 
 /** `peer.create` options with `plugin:"janus.plugin.videoroom"`, `role:"publisher"` (with an offer). */
 export const sfuPublisherOptionsSchema = z.object({
@@ -48,6 +62,10 @@ export const sfuPublisherOptionsSchema = z.object({
   /** Allowed codecs, csv in order of preference ("opus", "vp8,h264"). Default "opus" / "vp8". */
   audiocodec: codecList.optional(),
   videocodec: codecList.optional(),
+  /** Negotiate the RFC 6464 audio-level header extension (room `audiolevel_ext`, default true). */
+  audioLevelExt: z.boolean().optional(),
+  /** Talking detection (room `audiolevel_event`): emits `sfu.talking` events; needs `room`. */
+  talking: talkingSettingsSchema.optional(),
   trickle: z.boolean().optional(),
 });
 export type SfuPublisherOptions = z.infer<typeof sfuPublisherOptionsSchema>;
@@ -89,13 +107,13 @@ export const sfuConfigureStreamSchema = z.object({
   send: z.boolean().optional(),
   substream: z.number().int().min(0).max(2).optional(),
   temporal: z.number().int().min(0).max(2).optional(),
-  /** Janus's simulcast fallback (µs without packets before dropping a layer); accepted, unused. */
-  fallback: z.number().int().nonnegative().optional(),
+  /** Simulcast: µs without a packet relayed from the selected layer before falling back to a lower one (0 = default 250000). */
+  fallback: z.number().int().nonnegative().max(60_000_000).optional(),
 });
 
 /**
  * Subscriber: `{streams?, restart?}` → `{offer?}` (an offer only for an ICE restart).
- * Publisher: `{bitrate?, keyframe?, streams?:[{mid, send?}]}` → `{}`.
+ * Publisher: `{bitrate?, keyframe?, streams?:[{mid, send?}], talking?}` → `{}`.
  */
 export const sfuConfigureSchema = z.object({
   op: z.literal('sfu.configure'),
@@ -104,7 +122,16 @@ export const sfuConfigureSchema = z.object({
   restart: z.boolean().optional(),
   bitrate: z.number().int().nonnegative().optional(),
   keyframe: z.boolean().optional(),
+  /** Publisher: per-participant talking thresholds (Janus `audio_active_packets` / `audio_level_average` on configure). */
+  talking: talkingSettingsSchema.optional(),
 });
+
+/**
+ * Publisher (Janus `moderate`): a moderator mutes or unmutes one of its streams. A muted stream
+ * reaches no subscriber and no RTP forwarder; unmuting a video stream asks for a keyframe.
+ * Errors: 459 unknown peer, 466 not a publisher / unknown mid.
+ */
+export const sfuModerateSchema = z.object({ op: z.literal('sfu.moderate'), ...sfuPeerKey, mid: z.string().min(1).max(64), mute: z.boolean() });
 
 /** Subscriber: stop / resume forwarding to it (Janus `pause` / `start` without a JSEP). */
 export const sfuPauseSchema = z.object({ op: z.literal('sfu.pause'), ...sfuPeerKey });
@@ -145,7 +172,7 @@ export const sfuForwardSchema = z.object({
 /** Publisher (Janus `stop_rtp_forward`): closes one forwarder (459 unknown peer, 466 unknown id). */
 export const sfuStopForwardSchema = z.object({ op: z.literal('sfu.stopForward'), ...sfuPeerKey, id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-export const sfuCommandSchemas = [sfuUpdateSchema, sfuSwitchSchema, sfuConfigureSchema, sfuPauseSchema, sfuResumeSchema, sfuForwardSchema, sfuStopForwardSchema] as const;
+export const sfuCommandSchemas = [sfuUpdateSchema, sfuSwitchSchema, sfuConfigureSchema, sfuPauseSchema, sfuResumeSchema, sfuForwardSchema, sfuStopForwardSchema, sfuModerateSchema] as const;
 export type SfuCommand =
   | z.infer<typeof sfuUpdateSchema>
   | z.infer<typeof sfuSwitchSchema>
@@ -153,9 +180,10 @@ export type SfuCommand =
   | z.infer<typeof sfuPauseSchema>
   | z.infer<typeof sfuResumeSchema>
   | z.infer<typeof sfuForwardSchema>
-  | z.infer<typeof sfuStopForwardSchema>;
+  | z.infer<typeof sfuStopForwardSchema>
+  | z.infer<typeof sfuModerateSchema>;
 export type SfuOp = SfuCommand['op'];
-export const sfuOps: readonly SfuOp[] = ['sfu.update', 'sfu.switch', 'sfu.configure', 'sfu.pause', 'sfu.resume', 'sfu.forward', 'sfu.stopForward'];
+export const sfuOps: readonly SfuOp[] = ['sfu.update', 'sfu.switch', 'sfu.configure', 'sfu.pause', 'sfu.resume', 'sfu.forward', 'sfu.stopForward', 'sfu.moderate'];
 export function isSfuOp(op: string): op is SfuOp {
   return (sfuOps as readonly string[]).includes(op);
 }
@@ -217,4 +245,35 @@ export const sfuResultSchemas = {
   'sfu.resume': z.object({}).strict(),
   'sfu.forward': z.object({ forwarders: z.array(sfuForwarderSchema) }),
   'sfu.stopForward': z.object({}).strict(),
+  'sfu.moderate': z.object({}).strict(),
 } as const satisfies Record<SfuOp, z.ZodType>;
+
+// ---- events (relay → edge, routed to the room rather than the session) ------------------------
+
+/**
+ * A publisher's audio stream started or stopped talking (Janus `talking` / `stopped-talking`):
+ * `level` is the average audio level of the last window (0 = loudest … 127 = silence).
+ */
+export const sfuTalkingEventSchema = z.object({
+  kind: z.literal('sfu.talking'),
+  room: feedIdSchema,
+  mid: z.string(),
+  talking: z.boolean(),
+  level: z.number().min(0).max(127),
+});
+
+/** A subscriber m-line now forwards another simulcast substream / VP8 temporal layer (Janus's `substream` / `temporal` events). */
+export const sfuLayerEventSchema = z.object({
+  kind: z.literal('sfu.layer'),
+  room: feedIdSchema,
+  mid: z.string(),
+  substream: z.number().int().min(0).max(2).optional(),
+  temporal: z.number().int().min(0).max(2).optional(),
+});
+
+/** The SFU's peer events: they name the room, whose VideoRoom object turns them into Janus events. */
+export const sfuPeerEventSchemas = [sfuTalkingEventSchema, sfuLayerEventSchema] as const;
+export type SfuPeerEvent = z.infer<typeof sfuTalkingEventSchema> | z.infer<typeof sfuLayerEventSchema>;
+export function isSfuPeerEvent(e: { kind: string }): e is SfuPeerEvent {
+  return e.kind.startsWith('sfu.');
+}

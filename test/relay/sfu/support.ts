@@ -8,9 +8,28 @@ import type { RelayLink } from '../support/edge.js';
  * into its SRTP transport (so it controls SSRCs, rids and keyframes), and a werift subscriber that
  * answers the relay's offer and records what arrives on each mid.
  *
- * Video payload: VP8 payload descriptor (S=1, PID 0) + VP8 payload header (P bit: 0 = keyframe) +
- * tag [0x7e, publisher id, layer, counter(4)].
+ * Video payload: VP8 payload descriptor (S=1, PID 0; with `temporal`, X=1 T=1 and the TID byte) +
+ * VP8 payload header (P bit: 0 = keyframe) + tag [0x7e, publisher id, layer, counter(4)].
+ * Temporal layer ids, with `temporal`, follow the usual 3-layer pattern 0,2,1,2 per layer.
+ *
+ * Audio: with `audioLevel`, the offer also carries the RFC 6464 audio-level extension (id
+ * {@link AUDIO_LEVEL_EXT_ID}) and every packet its `level` (0 = loudest … 127 = silence).
  */
+
+export const AUDIO_LEVEL_EXT_ID = 9;
+const TEMPORAL_PATTERN = [0, 2, 1, 2];
+
+/** Length of a VP8 payload descriptor and its temporal layer id (0 when it carries none). */
+export function vp8Descriptor(p: Buffer): { len: number; tid: number } {
+  if ((p[0]! & 0x80) === 0) return { len: 1, tid: 0 };
+  const x = p[1]!;
+  let off = 2;
+  if (x & 0x80) off += p[off]! & 0x80 ? 2 : 1;
+  if (x & 0x40) off++;
+  const tid = x & 0x20 ? p[off]! >> 6 : 0;
+  if (x & 0x30) off++;
+  return { len: off, tid };
+}
 
 export const VIDEOROOM = 'janus.plugin.videoroom';
 
@@ -35,11 +54,15 @@ export class PubClient {
   readonly plisBySsrc = new Map<number, number>();
   rembs: bigint[] = [];
   sent = { audio: 0, video: 0, keyframes: 0 };
+  /** Layers (rid order) that {@link start} does not send, as when a browser drops a simulcast layer. */
+  readonly silenced = new Set<number>();
+  /** The audio level sent with `audioLevel` (0 = loudest … 127 = silence). */
+  level = 127;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
-    readonly opts: { audio?: boolean; video?: boolean; data?: boolean; rids?: string[] } = {},
+    readonly opts: { audio?: boolean; video?: boolean; data?: boolean; rids?: string[]; temporal?: boolean; audioLevel?: boolean } = {},
   ) {
     this.pc = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });
     if (opts.audio !== false) this.audio = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
@@ -57,6 +80,10 @@ export class PubClient {
     if (rids && this.video) {
       const mid = this.video.mid!;
       sdp = sdp.replace(`a=mid:${mid}\r\n`, `a=mid:${mid}\r\n${rids.map((r) => `a=rid:${r} send\r\n`).join('')}a=simulcast:send ${rids.join(';')}\r\n`);
+    }
+    if (this.opts.audioLevel && this.audio) {
+      const mid = this.audio.mid!;
+      sdp = sdp.replace(`a=mid:${mid}\r\n`, `a=mid:${mid}\r\na=extmap:${AUDIO_LEVEL_EXT_ID} urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n`);
     }
     return sdp;
   }
@@ -112,12 +139,17 @@ export class PubClient {
     const key = l.keyPending;
     l.keyPending = false;
     const payload = Buffer.alloc(200, 0xaa);
-    payload[0] = 0x10; // S=1, PID=0
-    payload[1] = key ? 0x00 : 0x01; // VP8 payload header, P bit
-    payload[2] = 0x7e;
-    payload[3] = this.id;
-    payload[4] = i;
-    payload.writeUInt32BE(l.counter, 5);
+    let off = 0;
+    if (this.opts.temporal) {
+      payload[off++] = 0x90; // X=1, S=1, PID=0
+      payload[off++] = 0x20; // T=1
+      payload[off++] = (key ? 0 : TEMPORAL_PATTERN[l.counter % 4]!) << 6; // TID (keyframes are layer 0)
+    } else payload[off++] = 0x10; // S=1, PID=0
+    payload[off++] = key ? 0x00 : 0x01; // VP8 payload header, P bit
+    payload[off] = 0x7e;
+    payload[off + 1] = this.id;
+    payload[off + 2] = i;
+    payload.writeUInt32BE(l.counter, off + 3);
     const extensions = [];
     if (ids.mid !== undefined) extensions.push({ id: ids.mid, payload: Buffer.from(t.mid!) });
     if (l.rid !== undefined && ids.rid !== undefined) extensions.push({ id: ids.rid, payload: Buffer.from(l.rid) });
@@ -141,6 +173,7 @@ export class PubClient {
     payload[1] = this.id;
     payload.writeUInt32BE(l.counter, 2);
     const extensions = ids.mid !== undefined ? [{ id: ids.mid, payload: Buffer.from(t.mid!) }] : [];
+    if (this.opts.audioLevel) extensions.push({ id: AUDIO_LEVEL_EXT_ID, payload: Buffer.from([0x80 | (this.level & 0x7f)]) });
     void dtls.sendRtp(payload, new RtpHeader({ payloadType: pt, sequenceNumber: l.seq, timestamp: l.ts, ssrc: l.ssrc, marker: false, extension: extensions.length > 0, extensions }));
     this.sent.audio++;
   }
@@ -155,7 +188,7 @@ export class PubClient {
         owed += perTick;
         while (owed >= 1) {
           owed--;
-          for (let i = 0; i < this.layers.length; i++) this.sendVideo(i);
+          for (let i = 0; i < this.layers.length; i++) if (!this.silenced.has(i)) this.sendVideo(i);
         }
       }
       if (this.audio) this.sendAudio();
@@ -179,6 +212,8 @@ export interface MidRecord {
   seqs: number[];
   /** (publisher id, layer) of every packet, in arrival order: `${pub}:${layer}`. */
   sources: string[];
+  /** VP8 temporal layer id of every video packet, in arrival order. */
+  tids: number[];
   keyframes: number;
 }
 
@@ -198,14 +233,16 @@ export class SubClient {
       track.onReceiveRtp.subscribe((rtp) => {
         const mid = t.mid ?? '?';
         let r = this.byMid.get(mid);
-        if (!r) this.byMid.set(mid, (r = { packets: 0, ssrcs: new Set(), seqs: [], sources: [], keyframes: 0 }));
+        if (!r) this.byMid.set(mid, (r = { packets: 0, ssrcs: new Set(), seqs: [], sources: [], tids: [], keyframes: 0 }));
         r.packets++;
         r.ssrcs.add(rtp.header.ssrc);
         r.seqs.push(rtp.header.sequenceNumber);
         const p = rtp.payload;
-        if (track.kind === 'video' && p.length > 8 && p[2] === 0x7e) {
-          r.sources.push(`${p[3]}:${p[4]}`);
-          if (p[1] === 0x00) r.keyframes++;
+        const d = track.kind === 'video' && p.length > 12 ? vp8Descriptor(p) : undefined;
+        if (d && p[d.len + 1] === 0x7e) {
+          r.sources.push(`${p[d.len + 2]}:${p[d.len + 3]}`);
+          r.tids.push(d.tid);
+          if (p[d.len] === 0x00) r.keyframes++;
         } else if (track.kind === 'audio' && p.length > 6 && p[0] === 0x7e) r.sources.push(`${p[1]}:0`);
       });
     });
@@ -226,7 +263,7 @@ export class SubClient {
   }
 
   rec(mid: string): MidRecord {
-    return this.byMid.get(mid) ?? { packets: 0, ssrcs: new Set(), seqs: [], sources: [], keyframes: 0 };
+    return this.byMid.get(mid) ?? { packets: 0, ssrcs: new Set(), seqs: [], sources: [], tids: [], keyframes: 0 };
   }
 
   async close(): Promise<void> {
@@ -283,14 +320,15 @@ export interface SubStreamReq {
   send?: boolean;
   substream?: number;
   temporal?: number;
+  fallback?: number;
 }
 
 export type SubStreamOut = { mindex: number; mid: string; type: string; feedId: number | string; feedMid: string; active: boolean; send: boolean };
 
 /** Subscribes `sub` as peer (session, handle) to `streams`; answers and waits for the connection. */
-export async function subscribe(link: RelayLink, session: number, sub: SubClient, streams: SubStreamReq[]) {
+export async function subscribe(link: RelayLink, session: number, sub: SubClient, streams: SubStreamReq[], options: Record<string, unknown> = {}) {
   const handle = handleId();
-  const reply = await link.request({ op: 'peer.create', sessionId: session, handleId: handle, plugin: VIDEOROOM, options: { role: 'subscriber', streams } } as CommandInput);
+  const reply = await link.request({ op: 'peer.create', sessionId: session, handleId: handle, plugin: VIDEOROOM, options: { role: 'subscriber', streams, ...options } } as CommandInput);
   if (!reply.ok) throw new Error(`subscribe failed: ${reply.error.code} ${reply.error.reason}`);
   const result = reply.result as { offer: { sdp: string }; streams: SubStreamOut[] };
   const answer = await sub.answer(result.offer.sdp);
