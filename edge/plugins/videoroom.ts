@@ -203,6 +203,7 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
       if (request === 'joinandconfigure') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Subscribers cannot joinandconfigure');
       return subscribe(ctx, body);
     }
+    unwrap(await roomStub(parseJanus(S.joinAccessSchema, body, VR).room).checkJoinAccess(body));
     throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (ptype)');
   }
 
@@ -327,8 +328,8 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
       if (typeof request !== 'string') return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)')) };
       const name = request.toLowerCase();
       const idProblem = idTypeProblem(body);
-      if (idProblem) return { kind: 'ok', data: errorEvent(idProblem) };
       if ((S.syncRequests as readonly string[]).includes(name)) {
+        if (idProblem) return { kind: 'ok', data: errorEvent(idProblem) };
         try {
           return { kind: 'ok', data: await syncRequest(name, body) };
         } catch (err) {
@@ -339,7 +340,8 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
         return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.UNKNOWN_ERROR, `'${name}' is not supported yet`)) };
       }
       if (!(S.asyncRequests as readonly string[]).includes(name)) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)) };
-      void asyncRequest(ctx, name, body, message.jsep).then(
+      // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
+      void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
         (r) => ctx.pushEvent(r.data, r.jsep, message.transaction),
         (err) => ctx.pushEvent(errorEvent(err instanceof JanusApiError ? vrError(err.code, err.message) : err), undefined, message.transaction),
       );

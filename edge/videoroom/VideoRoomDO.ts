@@ -8,7 +8,7 @@ import type { RelayRef } from '../coordinator/session.js';
 import type { Env } from '../env.js';
 import { Logger } from '../log.js';
 import { VideoRoomError, vrError, VideoRoomException } from './errors.js';
-import { normalizeOptions, participantEntry, publisherEntry, roomSummary, sameHandle, type Forwarder, type HandleAddress, type Publisher, type PubStream, type RoomState, type SubStream, type Subscriber } from './room.js';
+import { checksAllowed, normalizeOptions, participantEntry, publisherEntry, roomSummary, sameHandle, type Forwarder, type HandleAddress, type Publisher, type PubStream, type RoomState, type SubStream, type Subscriber } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId, RoomId } from './schemas.js';
 
@@ -88,7 +88,10 @@ export class VideoRoomDO extends DurableObject<Env> {
 
   private checkSecret(secret: string | undefined): void {
     const want = this.room().options.secret;
-    if (want !== undefined && (secret === undefined || !constantTimeEqual(secret, want))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (wrong secret)');
+    if (want === undefined) return;
+    // Janus's JANUS_CHECK_SECRET: absent is a missing element, different is unauthorized.
+    if (secret === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (secret)');
+    if (!constantTimeEqual(secret, want)) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (wrong secret)');
   }
 
   private call(to: HandleAddress, call: RoomCall): Promise<void> {
@@ -208,24 +211,27 @@ export class VideoRoomDO extends DurableObject<Env> {
     const a = parseJanus(S.allowedSchema, body, VR);
     const r = this.room();
     this.checkSecret(a.secret);
-    if ((a.action === 'add' || a.action === 'remove') && !a.allowed) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (allowed)');
+    // As Janus: enable/disable only switch the check, the tokens stay; add/remove without a list change nothing.
+    const tokens = r.allowed ?? [];
     switch (a.action) {
       case 'enable':
-        r.allowed ??= [];
+        r.checkAllowed = true;
         break;
       case 'disable':
-        r.allowed = undefined;
+        r.checkAllowed = false;
         break;
       case 'add':
-        r.allowed = [...new Set([...(r.allowed ?? []), ...a.allowed!])];
+        if (a.allowed) r.checkAllowed = checksAllowed(r);
+        if (a.allowed) r.allowed = [...new Set([...tokens, ...a.allowed])];
         break;
       case 'remove':
-        r.allowed = (r.allowed ?? []).filter((t) => !a.allowed!.includes(t));
+        if (a.allowed) r.checkAllowed = checksAllowed(r);
+        if (a.allowed) r.allowed = tokens.filter((t) => !a.allowed!.includes(t));
         break;
     }
     this.save();
     const out: Record<string, unknown> = { videoroom: 'success', room: r.room };
-    if (r.allowed) out.allowed = r.allowed;
+    if (a.action !== 'disable') out.allowed = r.allowed ?? [];
     return out;
   }
 
@@ -355,6 +361,25 @@ export class VideoRoomDO extends DurableObject<Env> {
     });
   }
 
+  /** The room's pin, checked as Janus checks secrets: absent 429, different 433. */
+  private checkPin(pin: string | undefined): void {
+    const want = this.room().options.pin;
+    if (want === undefined) return;
+    if (pin === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (pin)');
+    if (!constantTimeEqual(pin, want)) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (wrong pin)');
+  }
+
+  /** A join with an unknown `ptype`: Janus looks up the room and checks its pin before it refuses the ptype. */
+  async checkJoinAccess(body: Record<string, unknown>): Promise<Outcome> {
+    this.remember(body.room);
+    return this.run(async () => {
+      const j = parseJanus(S.joinAccessSchema, body, VR);
+      this.room();
+      this.checkPin(j.pin);
+      return {};
+    });
+  }
+
   private async checkAccess(pin: string | undefined, token: string | undefined): Promise<void> {
     const r = this.room();
     if (r.options.signed_tokens) {
@@ -362,8 +387,8 @@ export class VideoRoomDO extends DurableObject<Env> {
       const t = secret && token ? await verifySignedToken(secret, token, 'janus.plugin.videoroom') : undefined;
       if (!t || !t.data.includes(`room=${r.room}`)) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (invalid signed token)');
     }
-    if (r.options.pin !== undefined && (pin === undefined || !constantTimeEqual(pin, r.options.pin))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (wrong pin)');
-    if (r.allowed && (token === undefined || !r.allowed.includes(token))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
+    this.checkPin(pin);
+    if (checksAllowed(r) && (token === undefined || !(r.allowed ?? []).includes(token))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
   }
 
   /** Before a publisher's offer goes to a relay: the checks of §5.3, and where to place the peer. */
@@ -516,7 +541,7 @@ export class VideoRoomDO extends DurableObject<Env> {
       const r = this.room();
       if (this.findSubscriber(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a subscriber on this handle');
       if (this.findPublisher(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a publisher on this handle');
-      if (r.options.pin !== undefined && (j.pin === undefined || !constantTimeEqual(j.pin, r.options.pin))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (wrong pin)');
+      this.checkPin(j.pin);
       if (r.options.require_pvtid && !r.publishers.some((p) => p.privateId === j.private_id)) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (this room requires a valid private_id)');
       const req = j.streams ?? (j.feed !== undefined ? [{ feed: j.feed }] : undefined);
       if (!req || req.length === 0) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (streams)');

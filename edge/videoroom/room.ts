@@ -70,8 +70,10 @@ export interface RoomState {
   options: RoomOptions & { publishers: number; bitrate: number; fir_freq: number; audiocodec: string; videocodec: string };
   permanent: boolean;
   createdAt: number;
-  /** `allowed` ACL; undefined when the check is disabled. */
+  /** `allowed` tokens; kept while the check is disabled, as Janus keeps them. */
   allowed?: string[];
+  /** Whether joins are checked against `allowed` (older states: whenever `allowed` exists). */
+  checkAllowed?: boolean;
   publishers: Publisher[];
   subscribers: Subscriber[];
   forwarders: Forwarder[];
@@ -170,3 +172,8 @@ export function roomSummary(r: RoomState): Record<string, unknown> {
 
 export const sameId = (a: FeedId, b: FeedId) => a === b;
 export const sameHandle = (a: HandleAddress, b: HandleAddress) => a.sessionId === b.sessionId && a.handleId === b.handleId;
+
+/** Whether the room's `allowed` list gates joins. */
+export function checksAllowed(r: { allowed?: string[]; checkAllowed?: boolean }): boolean {
+  return r.checkAllowed ?? r.allowed !== undefined;
+}

@@ -103,6 +103,9 @@ export const rtpForwardSchema = z.object({
 });
 export const stopRtpForwardSchema = z.object({ room: roomIdSchema, publisher_id: feedIdSchema, stream_id: z.number().int().nonnegative(), secret: z.string().optional() });
 
+/** What any `join` carries before its `ptype` matters: the room and its credentials. */
+export const joinAccessSchema = z.object({ room: roomIdSchema, pin: z.string().optional(), token: z.string().optional() });
+
 export const publisherJoinSchema = z.object({
   room: roomIdSchema,
   ptype: z.literal('publisher'),

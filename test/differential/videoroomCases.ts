@@ -37,6 +37,93 @@ const async_ = (conn: string, name: string, body: Record<string, unknown>, extra
   ...extra,
 });
 
+/**
+ * Bad input to every request (§5.8): missing and mistyped fields, wrong secrets and pins, unknown rooms
+ * and feeds. Each must get the reference's error code, and the room must look the same afterwards.
+ */
+const R = ROOM + 20;
+const badInput: Case = {
+  name: 'videoroom: bad input to every request gets its error code and changes nothing',
+  steps: [
+    ...vrHandle('a'),
+    ...vrHandle('b'),
+    ...vrHandle('c'),
+    sync('a', 'create', { request: 'create', room: R, description: 'bad input', secret: 'sec', pin: 'pin', publishers: 3 }),
+    async_('a', 'join publisher', { request: 'join', ptype: 'publisher', room: R, id: 201, display: 'alice', pin: 'pin' }),
+    sync('a', 'listparticipants before', { request: 'listparticipants', room: R }),
+    // create
+    sync('b', 'create: room not a number (430)', { request: 'create', room: 'x' }),
+    sync('b', 'create: publishers not a number (430)', { request: 'create', room: R + 1, publishers: 'many' }),
+    sync('b', 'create: is_private not a boolean (430)', { request: 'create', room: R + 1, is_private: 'yes' }),
+    sync('b', 'create: existing room (427)', { request: 'create', room: R }),
+    // edit
+    sync('b', 'edit: no room (429)', { request: 'edit', secret: 'sec' }),
+    sync('b', 'edit: unknown room (426)', { request: 'edit', room: R + 1, secret: 'sec' }),
+    sync('b', 'edit: wrong secret (433)', { request: 'edit', room: R, secret: 'bad', new_description: 'hacked' }),
+    sync('b', 'edit: new_publishers not a number (430)', { request: 'edit', room: R, secret: 'sec', new_publishers: 'x' }),
+    // destroy / exists
+    sync('b', 'destroy: no room (429)', { request: 'destroy' }),
+    sync('b', 'destroy: room not a number (430)', { request: 'destroy', room: [] }),
+    sync('b', 'destroy: wrong secret (433)', { request: 'destroy', room: R, secret: 'bad' }),
+    sync('b', 'destroy: no secret (429)', { request: 'destroy', room: R }),
+    sync('b', 'exists: no room (429)', { request: 'exists' }),
+    // allowed
+    sync('b', 'allowed: no action (429)', { request: 'allowed', room: R, secret: 'sec' }),
+    sync('b', 'allowed: unknown action (430)', { request: 'allowed', room: R, secret: 'sec', action: 'dance' }),
+    sync('b', 'allowed: wrong secret (433)', { request: 'allowed', room: R, secret: 'bad', action: 'enable' }),
+    sync('b', 'allowed: unknown room (426)', { request: 'allowed', room: R + 1, secret: 'sec', action: 'enable' }),
+    sync('b', 'allowed: add without a list (no change)', { request: 'allowed', room: R, secret: 'sec', action: 'add' }),
+    // Tokens added while the check is disabled do not enable it: a join without a token still works.
+    sync('b', 'allowed: add while disabled', { request: 'allowed', room: R, secret: 'sec', action: 'add', allowed: ['t1'] }),
+    async_('c', 'join without a token while the check is disabled', { request: 'join', ptype: 'publisher', room: R, pin: 'pin', id: 202 }),
+    async_('c', 'leave', { request: 'leave' }),
+    sync('b', 'allowed: remove', { request: 'allowed', room: R, secret: 'sec', action: 'remove', allowed: ['t1'] }),
+    // kick / moderate
+    sync('b', 'kick: no id (429)', { request: 'kick', room: R, secret: 'sec' }),
+    sync('b', 'kick: id not a number (430)', { request: 'kick', room: R, secret: 'sec', id: 'alice' }),
+    sync('b', 'kick: wrong secret (433)', { request: 'kick', room: R, secret: 'bad', id: 201 }),
+    sync('b', 'kick: unknown room (426)', { request: 'kick', room: R + 1, secret: 'sec', id: 201 }),
+    sync('b', 'kick: unknown participant (428)', { request: 'kick', room: R, secret: 'sec', id: 999 }),
+    sync('b', 'moderate: no id (429)', { request: 'moderate', room: R, secret: 'sec', mid: '0', mute: true }),
+    sync('b', 'moderate: wrong secret (433)', { request: 'moderate', room: R, secret: 'bad', id: 201, mid: '0', mute: true }),
+    sync('b', 'moderate: unknown participant (428)', { request: 'moderate', room: R, secret: 'sec', id: 999, mid: '0', mute: true }),
+    // listparticipants / listforwarders / rtp_forward / stop_rtp_forward
+    sync('b', 'listparticipants: no room (429)', { request: 'listparticipants' }),
+    sync('b', 'listparticipants: room not a number (430)', { request: 'listparticipants', room: 'x' }),
+    sync('b', 'listforwarders: wrong secret (433)', { request: 'listforwarders', room: R, secret: 'bad' }),
+    sync('b', 'listforwarders: unknown room (426)', { request: 'listforwarders', room: R + 1, secret: 'sec' }),
+    sync('b', 'rtp_forward: no publisher_id (429)', { request: 'rtp_forward', room: R, secret: 'sec', host: '127.0.0.1' }),
+    sync('b', 'rtp_forward: no host (429)', { request: 'rtp_forward', room: R, secret: 'sec', publisher_id: 201 }),
+    sync('b', 'rtp_forward: wrong secret (433)', { request: 'rtp_forward', room: R, secret: 'bad', publisher_id: 201, host: '127.0.0.1' }),
+    sync('b', 'rtp_forward: unknown publisher (428)', { request: 'rtp_forward', room: R, secret: 'sec', publisher_id: 999, host: '127.0.0.1' }),
+    sync('b', 'stop_rtp_forward: no stream_id (429)', { request: 'stop_rtp_forward', room: R, secret: 'sec', publisher_id: 201 }),
+    sync('b', 'stop_rtp_forward: unknown publisher (428)', { request: 'stop_rtp_forward', room: R, secret: 'sec', publisher_id: 999, stream_id: 1 }),
+    // join
+    async_('b', 'join: unknown ptype, no pin (429)', { request: 'join', ptype: 'dancer', room: R }),
+    async_('b', 'join: unknown ptype (430)', { request: 'join', ptype: 'dancer', room: R, pin: 'pin' }),
+    async_('b', 'join: unknown ptype, unknown room (426)', { request: 'join', ptype: 'dancer', room: R + 1 }),
+    async_('b', 'join: room not a number (430)', { request: 'join', ptype: 'publisher', room: 'x' }),
+    async_('b', 'join: wrong pin (433)', { request: 'join', ptype: 'publisher', room: R, pin: 'bad' }),
+    async_('b', 'join: no pin (429)', { request: 'join', ptype: 'publisher', room: R }),
+    async_('b', 'join: id not a number (430)', { request: 'join', ptype: 'publisher', room: R, pin: 'pin', id: 'me' }),
+    async_('b', 'join: display not a string (430)', { request: 'join', ptype: 'publisher', room: R, pin: 'pin', display: 5 }),
+    async_('b', 'join: taken id (436)', { request: 'join', ptype: 'publisher', room: R, pin: 'pin', id: 201 }),
+    async_('b', 'subscribe: no streams (429)', { request: 'join', ptype: 'subscriber', room: R, pin: 'pin' }),
+    async_('b', 'subscribe: unknown feed (428)', { request: 'join', ptype: 'subscriber', room: R, pin: 'pin', streams: [{ feed: 999 }] }),
+    async_('b', 'subscribe: feed not published yet (428)', { request: 'join', ptype: 'subscriber', room: R, pin: 'pin', streams: [{ feed: 201 }] }),
+    // requests that need a joined handle
+    async_('b', 'configure before join (424)', { request: 'configure', audio: true }),
+    async_('b', 'publish before join (424)', { request: 'publish' }),
+    async_('b', 'start before join (424)', { request: 'start' }),
+    async_('b', 'switch before join (424)', { request: 'switch', streams: [] }),
+    async_('b', 'leave before join', { request: 'leave' }),
+    // nothing changed
+    sync('a', 'listparticipants after', { request: 'listparticipants', room: R }),
+    sync('a', 'exists after', { request: 'exists', room: R }),
+    sync('a', 'destroy', { request: 'destroy', room: R, secret: 'sec' }),
+  ],
+};
+
 export const videoroomCases: Case[] = [
   {
     name: 'videoroom: synchronous requests and their errors',
@@ -83,4 +170,5 @@ export const videoroomCases: Case[] = [
       sync('a', 'destroy', { request: 'destroy', room: ROOM + 10, secret: 'sec' }),
     ],
   },
+  badInput,
 ];

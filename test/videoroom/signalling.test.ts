@@ -61,7 +61,9 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     await admin.sync({ request: 'create', room, secret: 'k', pin: '1234', notify_joining: true });
     const alice = await vrHandle(stack);
     const bob = await vrHandle(stack);
-    expect((await alice.async({ request: 'join', ptype: 'publisher', room, display: 'alice' })).error_code).toBe(433);
+    // As Janus: no pin is a missing element (429), a wrong one is unauthorized (433).
+    expect((await alice.async({ request: 'join', ptype: 'publisher', room, display: 'alice' })).error_code).toBe(429);
+    expect((await alice.async({ request: 'join', ptype: 'publisher', room, display: 'alice', pin: '0000' })).error_code).toBe(433);
     const aj = await alice.async({ request: 'join', ptype: 'publisher', room, display: 'alice', pin: '1234', id: 11 });
     expect(aj).toMatchObject({ videoroom: 'joined', room, id: 11, publishers: [], attendees: [] });
     expect(typeof aj.private_id).toBe('number');
