@@ -223,7 +223,6 @@ describe('VideoRoom participant resources are released by every ending path', ()
           failures.push(`cycle ${i} (${PATHS[i % PATHS.length]}): ${err instanceof Error ? err.message : String(err)}`);
           if (failures.length > 10) throw new Error(failures.join('\n'));
         }
-        if ((i + 1) % 50 === 0) console.log(`[cycles] ${i + 1}/${CYCLES} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
     }
     await Promise.all(Array.from({ length: PARALLEL }, () => worker()));
