@@ -5,7 +5,7 @@ import { attachSchema, createSchema, envelopeSchema, jsepSchema, messageBodySche
 import { parseJanus } from '../../shared/janus/validate.js';
 import { checkPluginAccess, checkRequestAuth } from '../auth/requestAuth.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
-import { errorFrom, errorReply, reply, splitFollowUps, withFollowUps, type JanusMessage } from '../core/replies.js';
+import { errorFrom, errorReply, reply, takeFollowUps, withFollowUps, type JanusMessage } from '../core/replies.js';
 import { serverInfo, type SharedSettings } from '../core/serverInfo.js';
 import type { Env } from '../env.js';
 import { EventSink } from '../events/eventSink.js';
@@ -21,7 +21,7 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import type { CommandOutcome } from '../relays/RelayLink.js';
 import { handlerEventsFor, janusMessageFor } from '../media/relayEvents.js';
 import { midsOf } from '../media/sdp.js';
-import type { MediaAccess } from '../plugins/plugin.js';
+import { ShardHandleContext, type HandleHost } from './handleContext.js';
 
 /** How a session ends; every path runs `endSession`. */
 export type EndCause = 'destroyed' | 'timeout';
@@ -48,11 +48,22 @@ const MIN_PERSIST_AGE_MS = 1000;
 /** Durable Object storage takes at most 128 keys per put/delete. */
 const STORAGE_BATCH = 128;
 const WS_TAG_PREFIX = 'conn:';
+const ID_KEYS = ['session_id', 'handle_id'] as const;
+
+function wrongPath(env: Envelope): JanusApiError {
+  return new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${env.janus}' at this path`);
+}
 
 interface WsAttachment {
   connId: string;
   shard: number;
   region?: string;
+}
+
+/** A socket's attachment and the request origin built from it, cached per socket. */
+interface WsState {
+  att: WsAttachment;
+  origin: Source & { kind: 'ws' };
 }
 
 /** Client candidates kept per handle until its PeerConnection exists. */
@@ -79,7 +90,7 @@ export class SessionShard extends DurableObject<Env> {
   private flushTimer?: ReturnType<typeof setTimeout>;
   /** Open WebSockets held here, by connection id (a cache of the runtime's tagged sockets). */
   private readonly sockets = new Map<string, WebSocket>();
-  private readonly attachments = new WeakMap<WebSocket, WsAttachment>();
+  private readonly socketStates = new WeakMap<WebSocket, WsState>();
   private settings!: SharedSettings;
   private shard = -1;
   private alarmAt = Infinity;
@@ -203,7 +214,7 @@ export class SessionShard extends DurableObject<Env> {
     try {
       // Like janus.c: an id that is not an integer counts as 0; a session id of 0 means "none"; a
       // handle id that is present but below 1 is 459.
-      for (const key of ['session_id', 'handle_id'] as const) {
+      for (const key of ID_KEYS) {
         const v = raw[key];
         if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v))) raw[key] = 0;
       }
@@ -242,34 +253,33 @@ export class SessionShard extends DurableObject<Env> {
       h = s.handles.get(env.handle_id);
       if (!h) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, `No such handle ${env.handle_id} in session ${sid}`);
     }
-    const wrongPath = () => new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${env.janus}' at this path`);
     switch (verb) {
       case 'keepalive':
         return reply('ack', tx, sid);
       case 'attach':
-        if (h) throw wrongPath();
+        if (h) throw wrongPath(env);
         return await this.attach(s, env, raw);
       case 'destroy':
-        if (h) throw wrongPath();
+        if (h) throw wrongPath(env);
         this.endSession(s, 'destroyed');
         return reply('success', tx, sid);
       case 'claim':
-        if (h) throw wrongPath();
+        if (h) throw wrongPath(env);
         return this.claim(s, origin, tx);
       case 'detach':
-        if (!h) throw wrongPath();
+        if (!h) throw wrongPath(env);
         this.releaseHandle(s, h, 'Detach', true);
         this.persist(s);
         return reply('success', tx, sid);
       case 'hangup':
-        if (!h) throw wrongPath();
+        if (!h) throw wrongPath(env);
         this.hangup(s, h, 'Janus API');
         return reply('success', tx, sid);
       case 'message':
-        if (!h) throw wrongPath();
+        if (!h) throw wrongPath(env);
         return await this.messageInOrder(s, h, env, raw, origin);
       case 'trickle':
-        if (!h) throw wrongPath();
+        if (!h) throw wrongPath(env);
         return this.trickle(s, h, raw, tx);
       default:
         throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${env.janus}'`);
@@ -494,49 +504,27 @@ export class SessionShard extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- events towards clients
 
+  /** The shard as its handles' contexts see it (one object per shard). */
+  private readonly host: HandleHost = {
+    session: (id) => this.sessions.get(id),
+    deliverEvent: (session, m, transaction) => {
+      const held = transaction === undefined ? undefined : session.held?.get(transaction);
+      if (held) held.push(m);
+      else this.deliver(session, m);
+    },
+    emit: (type, event, opts) => this.sink.emit(type, event, opts),
+    persist: (session) => this.persist(session),
+    hangup: (session, h, reason) => this.hangup(session, h, reason),
+    openPeer: (session, h, offer, options, placement) => this.openPeer(session, h, offer, options, placement),
+    command: async (h, op, fields) => {
+      const out = await this.relayCommand(h, { ...fields, op, sessionId: h.ctx.sessionId, handleId: h.id } as Command);
+      if (!out.ok) throw new JanusApiError(out.error.code, out.error.reason);
+      return out.result;
+    },
+  };
+
   private handleContext(s: Session, handleId: number, opaqueId?: string): HandleContext {
-    const sessionId = s.id;
-    let state: unknown;
-    let stateLoaded = false;
-    const pkg = () => this.sessions.get(sessionId)?.handles.get(handleId)?.plugin.info.package ?? 'unknown';
-    return {
-      sessionId,
-      handleId,
-      opaqueId,
-      pushEvent: (data, jsep, transaction) => {
-        const session = this.sessions.get(sessionId);
-        if (!session || session.ending || !session.handles.has(handleId)) return;
-        const m = reply('event', transaction, sessionId, { sender: handleId, plugindata: { plugin: pkg(), data } });
-        if (jsep) {
-          m.jsep = jsep;
-          this.sink.emit(EventType.JSEP, { owner: 'local', jsep }, { sessionId, handleId, opaqueId });
-        }
-        const held = transaction === undefined ? undefined : session.held?.get(transaction);
-        if (held) held.push(m);
-        else this.deliver(session, m);
-      },
-      notifyEvent: (data) => {
-        this.sink.emit(EventType.PLUGIN, { plugin: pkg(), data }, { sessionId, handleId, opaqueId });
-      },
-      media: this.mediaAccess(sessionId, handleId),
-      // The context remembers the state itself, so a plugin still reads it while its handle is torn down.
-      getState: <T,>() => {
-        if (!stateLoaded) {
-          state = this.sessions.get(sessionId)?.handles.get(handleId)?.pluginState;
-          stateLoaded = true;
-        }
-        return state as T | undefined;
-      },
-      setState: (value: unknown) => {
-        state = value;
-        stateLoaded = true;
-        const session = this.sessions.get(sessionId);
-        const handle = session?.handles.get(handleId);
-        if (!session || !handle) return;
-        handle.pluginState = value;
-        this.persist(session);
-      },
-    };
+    return new ShardHandleContext(this.host, s.id, handleId, opaqueId);
   }
 
   /** RPC from a plugin's coordination object (a VideoRoom) to one of our handles. */
@@ -547,48 +535,6 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   // ---------------------------------------------------------------- media on relays
-
-  private mediaAccess(sessionId: number, handleId: number): MediaAccess {
-    const find = () => {
-      const s = this.sessions.get(sessionId);
-      const h = s?.handles.get(handleId);
-      if (!s || !h || s.ending) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${sessionId}`);
-      return { s, h };
-    };
-    return {
-      get hasPeer() {
-        return find().h.hasPeer;
-      },
-      get relay() {
-        return find().h.relay;
-      },
-      close: (reason) => {
-        const s = this.sessions.get(sessionId);
-        const h = s?.handles.get(handleId);
-        if (s && h) this.hangup(s, h, reason);
-      },
-      open: async (offer, options, placement) => {
-        const { s, h } = find();
-        if (h.opening) await h.opening.catch(() => undefined);
-        if (h.hasPeer) throw new JanusApiError(JanusError.WEBRTC_STATE, 'PeerConnection already exists');
-        const opening = this.openPeer(s, h, offer, options, placement);
-        h.opening = opening;
-        try {
-          return await opening;
-        } finally {
-          h.opening = undefined;
-        }
-      },
-      command: async (op, fields = {}) => {
-        const { h } = find();
-        if (h.opening) await h.opening.catch(() => undefined);
-        if (!h.hasPeer || !h.relay) throw new JanusApiError(JanusError.WEBRTC_STATE, 'No PeerConnection');
-        const out = await this.relayCommand(h, { ...fields, op, sessionId, handleId } as Command);
-        if (!out.ok) throw new JanusApiError(out.error.code, out.error.reason);
-        return out.result;
-      },
-    };
-  }
 
   private async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: RelayRef): Promise<Record<string, unknown>> {
     const relay = placement ?? (await this.core().pickRelay(s.region));
@@ -747,7 +693,7 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const { connId, region } = this.attachmentOf(ws);
+    const { att, origin } = this.socketState(ws);
     const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
     let out!: JanusMessage;
     if (text.length > this.config.maxBodyBytes) {
@@ -759,25 +705,26 @@ export class SessionShard extends DurableObject<Env> {
       } catch (err) {
         out = errorFrom(err);
       }
-      if (parsed) out = await this.route(parsed, { kind: 'ws', shard: this.shard, connId }, region);
+      if (parsed) out = await this.route(parsed, origin, att.region);
     }
-    const [reply, followUps] = splitFollowUps(out);
+    const followUps = takeFollowUps(out);
     try {
-      ws.send(JSON.stringify(reply));
-      for (const m of followUps) ws.send(JSON.stringify(m));
+      ws.send(JSON.stringify(out));
+      if (followUps) for (const m of followUps) ws.send(JSON.stringify(m));
     } catch {
       // The client went away while we worked; its close handler cleans up.
     }
   }
 
   /** The socket's attachment, deserialized once per socket while the object stays in memory. */
-  private attachmentOf(ws: WebSocket): WsAttachment {
-    let att = this.attachments.get(ws);
-    if (!att) {
-      att = ws.deserializeAttachment() as WsAttachment;
-      this.attachments.set(ws, att);
+  private socketState(ws: WebSocket): WsState {
+    let st = this.socketStates.get(ws);
+    if (!st) {
+      const att = ws.deserializeAttachment() as WsAttachment;
+      st = { att, origin: { kind: 'ws', shard: this.shard, connId: att.connId } };
+      this.socketStates.set(ws, st);
     }
-    return att;
+    return st;
   }
 
   /** Sends a request that arrived on a WebSocket held here to the shard that owns its session. */

@@ -23,12 +23,14 @@ export function errorFrom(err: unknown, transaction?: string, sessionId?: number
 const FOLLOW_UPS = 'followUps';
 
 export function withFollowUps(reply: JanusMessage, followUps: JanusMessage[]): JanusMessage {
-  return { ...reply, [FOLLOW_UPS]: followUps };
+  reply[FOLLOW_UPS] = followUps;
+  return reply;
 }
 
-export function splitFollowUps(m: JanusMessage): [JanusMessage, JanusMessage[]] {
+/** Detaches the follow-ups from a reply (an undefined field is not serialized) and returns them. */
+export function takeFollowUps(m: JanusMessage): JanusMessage[] | undefined {
   const followUps = m[FOLLOW_UPS];
-  if (!Array.isArray(followUps)) return [m, []];
-  const { [FOLLOW_UPS]: _dropped, ...reply } = m;
-  return [reply as JanusMessage, followUps as JanusMessage[]];
+  if (!Array.isArray(followUps)) return undefined;
+  m[FOLLOW_UPS] = undefined;
+  return followUps as JanusMessage[];
 }
