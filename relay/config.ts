@@ -17,6 +17,9 @@ export const envSchema = z
     RELAY_BIND_ADDRESS: ipv4.default('127.0.0.1'),
     RELAY_ICE_PORT_MIN: port(40000).pipe(z.number().min(1024)),
     RELAY_ICE_PORT_MAX: port(40999).pipe(z.number().min(1025)),
+    /** UDP ports of remote publishers (Janus add_remote_publisher: 2 per remote publisher, RTP + RTCP). */
+    RELAY_REMOTE_PORT_MIN: port(10000).pipe(z.number().min(1024)),
+    RELAY_REMOTE_PORT_MAX: port(19999).pipe(z.number().min(1025)),
     RELAY_SECRET: z.string().min(8, 'RELAY_SECRET must be at least 8 characters'),
     EDGE_URL: z
       .string()
@@ -35,6 +38,14 @@ export const envSchema = z
     message: 'RELAY_ICE_PORT_MIN must be below RELAY_ICE_PORT_MAX',
     path: ['RELAY_ICE_PORT_MIN'],
   })
+  .refine((c) => c.RELAY_REMOTE_PORT_MIN < c.RELAY_REMOTE_PORT_MAX, {
+    message: 'RELAY_REMOTE_PORT_MIN must be below RELAY_REMOTE_PORT_MAX',
+    path: ['RELAY_REMOTE_PORT_MIN'],
+  })
+  .refine((c) => c.RELAY_REMOTE_PORT_MAX < c.RELAY_ICE_PORT_MIN || c.RELAY_REMOTE_PORT_MIN > c.RELAY_ICE_PORT_MAX, {
+    message: 'the remote publisher port range must not overlap the ICE port range',
+    path: ['RELAY_REMOTE_PORT_MIN'],
+  })
   .refine((c) => c.RELAY_ICE_PORT_MAX - c.RELAY_ICE_PORT_MIN <= 20_000, {
     message: 'the ICE port range must span at most 20000 ports',
     path: ['RELAY_ICE_PORT_MAX'],
@@ -46,6 +57,8 @@ export interface RelayConfig {
   announcedAddress: string;
   bindAddress: string;
   icePortRange: [number, number];
+  /** Ports for remote publishers' RTP/RTCP sockets. */
+  remotePortRange: [number, number];
   secret: string;
   /** ws(s):// URL of `/relay/connect`. */
   connectUrl: string;
@@ -84,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     announcedAddress: e.RELAY_ANNOUNCED_ADDRESS,
     bindAddress: e.RELAY_BIND_ADDRESS,
     icePortRange: [e.RELAY_ICE_PORT_MIN, e.RELAY_ICE_PORT_MAX],
+    remotePortRange: [e.RELAY_REMOTE_PORT_MIN, e.RELAY_REMOTE_PORT_MAX],
     secret: e.RELAY_SECRET,
     connectUrl: connectUrlOf(e.EDGE_URL),
     httpPort: e.RELAY_HTTP_PORT,

@@ -54,6 +54,16 @@ export class PortPool {
     return port;
   }
 
+  /** Takes one given port (an explicitly requested one); false when it is in use. */
+  take(port: number): boolean {
+    if (!this.contains(port) || this.used.has(port)) return false;
+    const i = this.free.indexOf(port);
+    if (i >= 0) this.free.splice(i, 1);
+    else this.foreign.delete(port);
+    this.used.add(port);
+    return true;
+  }
+
   release(port: number): void {
     if (!this.used.delete(port)) return;
     this.free.push(port);

@@ -8,12 +8,15 @@ import { LagMonitor, renderPrometheus, type MetricsSnapshot } from './metrics.js
 import { installPortAllocator, PortPool } from './ports.js';
 import { PeerRegistry } from './registry.js';
 import { census } from './resources.js';
+import { forwarderSocketCount } from './sfu/forward.js';
 import { SfuHub } from './sfu/hub.js';
 
 /** The relay process: peers, port pool, control connection to the edge, health/metrics server. */
 export class Relay {
   readonly logger: Logger;
   readonly ports: PortPool;
+  /** Ports of remote publishers (RTP + RTCP each). */
+  readonly remotePorts: PortPool;
   readonly registry: PeerRegistry;
   /** VideoRoom (SFU) peers. */
   readonly sfu: SfuHub;
@@ -32,6 +35,7 @@ export class Relay {
     this.logger = logger ?? createLogger(config.logLevel, { relay: config.relayId });
     this.ports = new PortPool(config.icePortRange[0], config.icePortRange[1]);
     this.uninstallPorts = installPortAllocator(this.ports, this.logger);
+    this.remotePorts = new PortPool(config.remotePortRange[0], config.remotePortRange[1]);
     this.registry = new PeerRegistry({
       network: { bindAddress: config.bindAddress, announcedAddress: config.announcedAddress, icePortRange: config.icePortRange },
       logger: this.logger,
@@ -44,6 +48,7 @@ export class Relay {
       network: { bindAddress: config.bindAddress, announcedAddress: config.announcedAddress, icePortRange: config.icePortRange },
       logger: this.logger,
       noMediaTimerSec: config.noMediaTimerSec,
+      remotePorts: this.remotePorts,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
     });
     const ctx: CommandContext = {
@@ -86,7 +91,7 @@ export class Relay {
         resources: (gc) => {
           const g = (globalThis as { gc?: () => void }).gc;
           if (gc && g) g();
-          return { ...census(), portsInUse: this.ports.inUse, ports: this.ports.ports(), peers: this.registry.size + this.sfu.size };
+          return { ...census(), portsInUse: this.ports.inUse, ports: this.ports.ports(), peers: this.registry.size + this.sfu.size, remotePublishers: this.sfu.remoteCount, remotePortsInUse: this.remotePorts.inUse, forwarderSockets: forwarderSocketCount() };
         },
       },
       this.logger,

@@ -336,9 +336,6 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
           return { kind: 'ok', data: errorEvent(err) };
         }
       }
-      if (name === 'listremotes' || name === 'list_remotes' || name.endsWith('remote_publisher') || name.endsWith('publish_remotely')) {
-        return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.UNKNOWN_ERROR, `'${name}' is not supported yet`)) };
-      }
       if (!(S.asyncRequests as readonly string[]).includes(name)) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)) };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
       void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(

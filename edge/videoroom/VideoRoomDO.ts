@@ -8,7 +8,7 @@ import type { RelayRef } from '../coordinator/session.js';
 import type { Env } from '../env.js';
 import { Logger } from '../log.js';
 import { VideoRoomError, vrError, VideoRoomException } from './errors.js';
-import { checksAllowed, normalizeOptions, participantEntry, publisherEntry, roomSummary, sameHandle, type Forwarder, type HandleAddress, type Publisher, type PubStream, type RoomState, type SubStream, type Subscriber } from './room.js';
+import { checksAllowed, normalizeOptions, participantEntry, publisherEntry, roomSummary, sameHandle, type Forwarder, type HandleAddress, type Publisher, type PubStream, type Remotization, type RoomState, type SubStream, type Subscriber } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId, RoomId } from './schemas.js';
 
@@ -24,6 +24,35 @@ export type RoomCall =
 
 const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
 const FLUSH_MS = 50;
+/** Janus's remote publisher SSRCs: REMOTE_PUBLISHER_BASE_SSRC + mindex * REMOTE_PUBLISHER_SSRC_STEP (+ substream). */
+const REMOTE_BASE_SSRC = 1000;
+const REMOTE_SSRC_STEP = 10;
+/**
+ * The `sfu.forward` streams feeding a remotization from `streams` (publish_remotely, or the new
+ * streams of a renegotiation): SSRC 1000 + mindex*10 (+ layer), the RTCP port only on the first
+ * video stream of `all`, data RTP-wrapped.
+ */
+function remoteForwardStreams(streams: PubStream[], rem: Remotization, all: PubStream[]): Array<Record<string, unknown>> {
+  const firstVideo = all.find((s) => s.type === 'video' && !s.disabled)?.mid;
+  const out: Array<Record<string, unknown>> = [];
+  for (const s of streams) {
+    if (s.disabled) continue;
+    const ssrc = REMOTE_BASE_SSRC + s.mindex * REMOTE_SSRC_STEP;
+    const rtcp = s.mid === firstVideo ? rem.rtcpPort : undefined;
+    const layers = s.type === 'video' && s.simulcast ? 3 : 1;
+    for (let l = 0; l < layers; l++) {
+      out.push({ mid: s.mid, host: rem.host, port: rem.port, ssrc: ssrc + l, ...(l === 0 && rtcp ? { rtcp_port: rtcp } : {}), ...(layers > 1 ? { substream: l } : {}), ...(s.type === 'data' ? { wrap_data: true } : {}) });
+    }
+  }
+  return out;
+}
+
+/** SDES keying of a request, when both halves are there. */
+function srtpOf(r: { srtp_suite?: 32 | 80; srtp_crypto?: string }): { srtp?: { suite: 32 | 80; crypto: string } } {
+  return r.srtp_suite !== undefined && r.srtp_crypto !== undefined ? { srtp: { suite: r.srtp_suite, crypto: r.srtp_crypto } } : {};
+}
+/** Codecs a remote publisher may declare (what the relay's SFU can forward). */
+const REMOTE_CODECS = { audio: ['opus', 'pcmu', 'pcma', 'g722'], video: ['vp8', 'vp9', 'h264', 'av1'] };
 
 /** The room's talking-detection settings (§5.1 audiolevel_*), for a publisher's relay peer. */
 export interface AudioLevelSettings {
@@ -102,7 +131,7 @@ export class VideoRoomDO extends DurableObject<Env> {
 
   /** Tells every participant except `except` (publishers and, with notify_joining, the rest). */
   private broadcast(data: Record<string, unknown>, except?: HandleAddress): void {
-    for (const p of this.room().publishers) if (!except || !sameHandle(p, except)) void this.call(p, { kind: 'event', data });
+    for (const p of this.room().publishers) if (!p.remote && (!except || !sameHandle(p, except))) void this.call(p, { kind: 'event', data });
   }
 
   private findPublisher(who: HandleAddress): Publisher | undefined {
@@ -163,6 +192,19 @@ export class VideoRoomDO extends DurableObject<Env> {
           const { room } = parseJanus(S.roomOnlySchema, body, VR);
           return { videoroom: 'participants', room, participants: this.room().publishers.map(participantEntry) };
         }
+        case 'add_remote_publisher':
+          return this.addRemotePublisher(body);
+        case 'update_remote_publisher':
+          return this.updateRemotePublisher(body);
+        case 'remove_remote_publisher':
+          return this.removeRemotePublisher(body);
+        case 'publish_remotely':
+          return this.publishRemotely(body);
+        case 'unpublish_remotely':
+          return this.unpublishRemotely(body);
+        case 'listremotes':
+        case 'list_remotes':
+          return this.listRemotes(body);
         case 'listforwarders': {
           const { room, secret } = parseJanus(S.roomSecretSchema, body, VR);
           this.room();
@@ -199,8 +241,11 @@ export class VideoRoomDO extends DurableObject<Env> {
     const { secret } = parseJanus(S.roomSecretSchema, body, VR);
     const r = this.room();
     this.checkSecret(secret);
-    const everyone: HandleAddress[] = [...r.publishers, ...r.subscribers];
+    const everyone: HandleAddress[] = [...r.publishers.filter((p) => !p.remote), ...r.subscribers];
+    const remotes = r.publishers.filter((p) => p.remote && p.relay);
     this.state = undefined;
+    // Janus #3508: a room destroyed without remove_remote_publisher must still free the ports.
+    await Promise.all(remotes.map((p) => this.relayCall(p.relay!, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId }).catch(() => undefined)));
     this.save();
     await this.roomIndex().roomDestroyed(r.room);
     for (const who of everyone) void this.call(who, { kind: 'removed', data: { videoroom: 'destroyed', room: r.room } });
@@ -241,6 +286,10 @@ export class VideoRoomDO extends DurableObject<Env> {
     this.checkSecret(k.secret);
     const p = r.publishers.find((x) => x.id === k.id);
     if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such user ${k.id} in room ${r.room}`);
+    if (p.remote) {
+      void this.dropRemotePublisher(p);
+      return { videoroom: 'success' };
+    }
     this.removePublisher(p);
     void this.call(p, { kind: 'removed', data: { videoroom: 'event', room: r.room, leaving: 'ok', reason: 'kicked' } });
     this.broadcast({ videoroom: 'event', room: r.room, kicked: p.id }, p);
@@ -329,6 +378,214 @@ export class VideoRoomDO extends DurableObject<Env> {
       const data = { videoroom: 'stop_rtp_forward', room: r.room, publisher_id: s.publisher_id, stream_id: s.stream_id };
       return { data, stop: p?.relay ? { relay: p.relay, publisher: { sessionId: p.sessionId, handleId: p.handleId }, id: f!.relayForwarderId } : undefined };
     });
+  }
+
+  // ---------------------------------------------------------------- remote publishers (§5.7)
+
+  /** One command to a relay; its error (code, reason) becomes the request's error. */
+  private async relayCall(relay: RelayRef, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const link = this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(relay.linkId));
+    const out = (await link.command(cmd as never)) as { ok: boolean; result?: Record<string, unknown>; error?: { code: number; reason: string } };
+    if (!out.ok) throw vrError(out.error!.code, out.error!.reason);
+    return out.result!;
+  }
+
+  private findRemote(id: FeedId): Publisher {
+    const p = this.room().publishers.find((x) => x.id === id && x.remote && x.streams);
+    if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such remote publisher (${id})`);
+    return p;
+  }
+
+  /** Validates a remote stream list entry by entry, with Janus's codes and texts, before anything is opened. */
+  private static parseRemoteStreams(raw: unknown[], allowEmpty = false): S.RemoteStream[] {
+    if (raw.length === 0 && !allowEmpty) throw vrError(VideoRoomError.INVALID_ELEMENT, "Invalid element value (streams can't be empty)");
+    return raw.map((entry) => {
+      const s = parseJanus(S.remoteStreamSchema, entry, VR);
+      if (s.type !== 'audio' && s.type !== 'video' && s.type !== 'data') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element value (type)');
+      if (s.type !== 'data' && !s.disabled) {
+        if (!s.codec) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (codec)');
+        if (!REMOTE_CODECS[s.type].includes(s.codec.toLowerCase())) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Invalid element value (unsupported codec)');
+      }
+      return s as S.RemoteStream;
+    });
+  }
+
+  /** The relay's view of remote streams, with the room's descriptions kept. */
+  private static remoteStreams(streams: S.RemoteStream[]) {
+    return streams.map((s) => ({ mid: s.mid, mindex: s.mindex, type: s.type, codec: s.codec, simulcast: s.simulcast, disabled: s.disabled }));
+  }
+
+  private static describe(streams: PubStream[], req: S.RemoteStream[], before: PubStream[] = []): PubStream[] {
+    return streams.map((s) => {
+      const description = req.find((x) => x.mid === s.mid)?.description ?? before.find((x) => x.mid === s.mid)?.description;
+      return description ? { ...s, description } : s;
+    });
+  }
+
+  /**
+   * `add_remote_publisher`: the id is reserved first, then the room's relay opens the RTP and RTCP
+   * sockets; the publisher is announced at once (before media). A failure releases the reservation.
+   */
+  private async addRemotePublisher(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const a = parseJanus(S.addRemotePublisherSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(a.secret);
+    const streams = VideoRoomDO.parseRemoteStreams(a.streams);
+    if (a.id !== undefined && r.publishers.some((p) => p.id === a.id)) throw vrError(VideoRoomError.ID_EXISTS, `User ID ${a.id} already exists`);
+    const id: FeedId = a.id ?? (typeof r.room === 'string' ? crypto.randomUUID() : randomSafeInt());
+    const p: Publisher = { sessionId: randomSafeInt(), handleId: randomSafeInt(), id, privateId: 0, display: a.display, metadata: a.metadata };
+    r.publishers.push(p);
+    try {
+      const entry = r.relay ?? (await this.roomIndex().pickRelay());
+      if (!entry) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No media relay available');
+      const relay: RelayRef = { relayId: entry.relayId, linkId: entry.linkId };
+      const out = await this.relayCall(relay, { op: 'sfu.remoteAdd', sessionId: p.sessionId, handleId: p.handleId, room: r.room, port: a.port, rtcp_port: a.rtcp_port, streams: VideoRoomDO.remoteStreams(streams), ...srtpOf(a) });
+      if (this.state !== r || !r.publishers.includes(p)) {
+        // The room went away meanwhile: release what the relay just opened.
+        void this.relayCall(relay, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId }).catch(() => undefined);
+        throw vrError(VideoRoomError.NO_SUCH_ROOM, `No such room (${r.room})`);
+      }
+      p.remote = { port: out.port as number, rtcpPort: out.rtcp_port as number };
+      p.relay = relay;
+      p.streams = VideoRoomDO.describe(out.streams as PubStream[], streams);
+      r.relay ??= relay;
+    } catch (err) {
+      r.publishers = r.publishers.filter((x) => x !== p);
+      throw err;
+    }
+    this.save();
+    this.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] });
+    return { videoroom: 'success', room: r.room, id, port: p.remote.port, rtcp_port: p.remote.rtcpPort };
+  }
+
+  /** `update_remote_publisher`: new or changed streams; subscribers hear of them in a `publishers` event. */
+  private async updateRemotePublisher(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const u = parseJanus(S.updateRemotePublisherSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(u.secret);
+    const p = this.findRemote(u.id);
+    const streams = VideoRoomDO.parseRemoteStreams(u.streams, true);
+    const srtp = srtpOf(u);
+    const out = streams.length === 0 && !srtp.srtp ? { streams: p.streams } : await this.relayCall(p.relay!, { op: 'sfu.remoteUpdate', sessionId: p.sessionId, handleId: p.handleId, streams: VideoRoomDO.remoteStreams(streams), ...srtp });
+    if (!p.streams) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such remote publisher (${u.id})`);
+    p.streams = VideoRoomDO.describe(out.streams as PubStream[], streams, p.streams);
+    if (u.display !== undefined) p.display = u.display;
+    if (u.metadata !== undefined) p.metadata = u.metadata;
+    this.save();
+    this.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] });
+    return { videoroom: 'success' };
+  }
+
+  /** `remove_remote_publisher`: participants get `leaving` (not `unpublished`, Janus #3442), subscribers an updated offer. */
+  private async removeRemotePublisher(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const d = parseJanus(S.removeRemotePublisherSchema, body, VR);
+    this.room();
+    this.checkSecret(d.secret);
+    const p = this.findRemote(d.id);
+    await this.dropRemotePublisher(p);
+    return { videoroom: 'success' };
+  }
+
+  private async dropRemotePublisher(p: Publisher): Promise<void> {
+    const r = this.room();
+    const relay = p.relay;
+    p.streams = undefined;
+    p.relay = undefined;
+    r.publishers = r.publishers.filter((x) => x !== p);
+    // its rtp_forward forwarders close with it on the relay
+    r.forwarders = r.forwarders.filter((f) => f.publisherId !== p.id);
+    this.save();
+    const data: Record<string, unknown> = { videoroom: 'event', room: r.room, leaving: p.id };
+    if (p.display !== undefined) data.display = p.display;
+    this.broadcast(data);
+    this.feedGone(p.id);
+    this.releaseRelayIfIdle();
+    if (relay) await this.relayCall(relay, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId }).catch((err: unknown) => this.log.warn('relay did not remove a remote publisher', { room: r.room, id: p.id, error: String(err) }));
+  }
+
+  /**
+   * `publish_remotely`: one forwarder per stream of a local publisher to host:port, SSRC 1000 +
+   * mindex*10 (+1/+2 for simulcast layers), the RTCP port on the first video stream only, data as
+   * RTP-wrapped messages. The remote_id is reserved while the relay sets them up.
+   */
+  private async publishRemotely(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const f = parseJanus(S.publishRemotelySchema, body, VR);
+    const r = this.room();
+    this.checkSecret(f.secret);
+    if (f.port === 0) throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (port must be a non-zero positive integer)');
+    const p = r.publishers.find((x) => x.id === f.publisher_id && x.streams);
+    if (!p || !p.streams || !p.relay) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${f.publisher_id})`);
+    if (p.remote) throw vrError(VideoRoomError.INVALID_ELEMENT, 'Only local publishers can be remotized');
+    if (p.remotizations?.some((x) => x.remoteId === f.remote_id)) throw vrError(VideoRoomError.ID_EXISTS, 'Remotization already exists');
+    const { srtp } = srtpOf(f);
+    const rem: Remotization = { remoteId: f.remote_id, host: f.host, port: f.port, ...(f.rtcp_port ? { rtcpPort: f.rtcp_port } : {}), forwarderIds: [], ...(srtp ? { srtp } : {}) };
+    const streams = remoteForwardStreams(p.streams, rem, p.streams);
+    if (streams.length === 0) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${f.publisher_id})`);
+    p.remotizations = [...(p.remotizations ?? []), rem];
+    const relay = p.relay;
+    let made: Array<{ id: number }>;
+    try {
+      const out = await this.relayCall(relay, { op: 'sfu.forward', sessionId: p.sessionId, handleId: p.handleId, streams, ...(srtp ? { srtp } : {}) });
+      made = out.forwarders as Array<{ id: number }>;
+    } catch (err) {
+      if (p.remotizations) p.remotizations = p.remotizations.filter((x) => x !== rem);
+      throw err;
+    }
+    if (!p.remotizations?.includes(rem) || p.relay !== relay) {
+      // The publisher left (or unpublish_remotely came) meanwhile: stop what the relay just started.
+      for (const m of made) void this.relayCall(relay, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id: m.id }).catch(() => undefined);
+      throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${f.publisher_id})`);
+    }
+    rem.forwarderIds = made.map((m) => m.id);
+    this.save();
+    return { videoroom: 'success', room: r.room, id: p.id, remote_id: f.remote_id };
+  }
+
+  /** New streams of a remotized publisher get their forwarders too. */
+  private async extendRemotizations(p: Publisher, added: PubStream[]): Promise<void> {
+    const relay = p.relay!;
+    for (const rem of p.remotizations ?? []) {
+      const streams = remoteForwardStreams(added, rem, p.streams ?? []);
+      if (streams.length === 0) continue;
+      try {
+        const out = await this.relayCall(relay, { op: 'sfu.forward', sessionId: p.sessionId, handleId: p.handleId, streams, ...(rem.srtp ? { srtp: rem.srtp } : {}) });
+        const ids = (out.forwarders as Array<{ id: number }>).map((m) => m.id);
+        if (p.remotizations?.includes(rem) && p.relay === relay) {
+          rem.forwarderIds.push(...ids);
+          this.save();
+        } else for (const id of ids) void this.relayCall(relay, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id }).catch(() => undefined);
+      } catch (err) {
+        this.log.warn('could not extend a remotization', { id: p.id, remote_id: rem.remoteId, error: String(err) });
+      }
+    }
+  }
+
+  /** `unpublish_remotely`: stops the forwarders tagged with that remote_id. */
+  private async unpublishRemotely(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const u = parseJanus(S.unpublishRemotelySchema, body, VR);
+    const r = this.room();
+    this.checkSecret(u.secret);
+    const p = r.publishers.find((x) => x.id === u.publisher_id && x.streams);
+    if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${u.publisher_id})`);
+    const rem = p.remotizations?.find((x) => x.remoteId === u.remote_id);
+    if (!rem) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such remotization (${u.remote_id})`);
+    p.remotizations = p.remotizations!.filter((x) => x !== rem);
+    this.save();
+    if (p.relay) {
+      const relay = p.relay;
+      await Promise.all(rem.forwarderIds.map((id) => this.relayCall(relay, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id }).catch(() => undefined)));
+    }
+    return { videoroom: 'success', room: r.room, id: p.id };
+  }
+
+  private listRemotes(body: Record<string, unknown>): Record<string, unknown> {
+    const l = parseJanus(S.listRemotesSchema, body, VR);
+    const r = this.room();
+    this.checkSecret(l.secret);
+    const p = r.publishers.find((x) => x.id === l.publisher_id);
+    if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${l.publisher_id})`);
+    const list = (p.remotizations ?? []).map((x) => ({ remote_id: x.remoteId, host: x.host, port: x.port, ...(x.rtcpPort ? { rtcp_port: x.rtcpPort } : {}) }));
+    return { videoroom: 'success', room: r.room, id: p.id, list };
   }
 
   // ---------------------------------------------------------------- publishers
@@ -427,6 +684,9 @@ export class VideoRoomDO extends DurableObject<Env> {
       r.relay ??= relay;
       this.save();
       this.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
+      // Janus adds forwarders for new streams to every remotization (remote side: update_remote_publisher).
+      const added = p.streams.filter((s) => !before.has(s.mid));
+      if (added.length && p.remotizations?.length) void this.extendRemotizations(p, added);
       return { room: r.room };
     });
   }
@@ -465,7 +725,8 @@ export class VideoRoomDO extends DurableObject<Env> {
     const r = this.room();
     p.streams = undefined;
     p.relay = undefined;
-    // The relay drops a publisher's forwarders with its PeerConnection.
+    p.remotizations = undefined;
+    // The relay drops a publisher's forwarders (remotizations included) with its PeerConnection.
     r.forwarders = r.forwarders.filter((f) => f.publisherId !== p.id);
     this.save();
     this.broadcast({ videoroom: 'event', room: r.room, unpublished: p.id }, p);

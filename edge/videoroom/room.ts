@@ -30,6 +30,21 @@ export interface Publisher extends HandleAddress {
   streams?: PubStream[];
   /** The relay holding its PeerConnection, while it publishes. */
   relay?: RelayRef;
+  /** A remote publisher (§5.7): fed by plain RTP on these relay ports; its handle address is synthetic. */
+  remote?: { port: number; rtcpPort: number };
+  /** `publish_remotely` targets of a local publisher, each with the relay forwarders that feed it. */
+  remotizations?: Remotization[];
+}
+
+export interface Remotization {
+  remoteId: string;
+  host: string;
+  port: number;
+  rtcpPort?: number;
+  /** Relay forwarder ids; empty while the relay is setting them up. */
+  forwarderIds: number[];
+  /** SDES keying of the remote leg (reused for streams added later). */
+  srtp?: { suite: 32 | 80; crypto: string };
 }
 
 /** One m-line of a subscriber's PeerConnection. */
@@ -123,6 +138,12 @@ export function publisherEntry(p: Publisher): Record<string, unknown> {
 }
 
 export function participantEntry(p: Publisher): Record<string, unknown> {
+  if (p.remote) {
+    // Janus lists a remote publisher as `remote: true`, without metadata or talking state.
+    const r: Record<string, unknown> = { id: p.id };
+    if (p.display !== undefined) r.display = p.display;
+    return { ...r, remote: true, publisher: true };
+  }
   const e: Record<string, unknown> = { id: p.id, publisher: p.streams !== undefined };
   if (p.display !== undefined) e.display = p.display;
   if (p.metadata !== undefined) e.metadata = p.metadata;

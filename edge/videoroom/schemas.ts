@@ -106,6 +106,69 @@ export const stopRtpForwardSchema = z.object({ room: roomIdSchema, publisher_id:
 /** What any `join` carries before its `ptype` matters: the room and its credentials. */
 export const joinAccessSchema = z.object({ room: roomIdSchema, pin: z.string().optional(), token: z.string().optional() });
 
+/** One stream of a remote publisher (§5.7 add_remote_publisher / update_remote_publisher). */
+export const remoteStreamSchema = z.object({
+  mid: z.string().min(1).max(64),
+  mindex: z.number().int().min(0).max(99),
+  /** audio | video | data: checked after the fields, as Janus does ("Invalid element value (type)"). */
+  type: z.string().max(16),
+  codec: z.string().max(32).optional(),
+  description: z.string().max(256).optional(),
+  disabled: z.boolean().optional(),
+  stereo: z.boolean().optional(),
+  fec: z.boolean().optional(),
+  dtx: z.boolean().optional(),
+  h264_profile: z.string().max(32).optional(),
+  vp9_profile: z.string().max(32).optional(),
+  simulcast: z.boolean().optional(),
+  svc: z.boolean().optional(),
+  audiolevel_ext_id: z.number().int().min(1).max(14).optional(),
+  videoorient_ext_id: z.number().int().min(1).max(14).optional(),
+  playoutdelay_ext_id: z.number().int().min(1).max(14).optional(),
+});
+export type RemoteStream = Omit<z.infer<typeof remoteStreamSchema>, 'type'> & { type: 'audio' | 'video' | 'data' };
+/** Stream lists are checked entry by entry (errors name the entry's field, as Janus's do). */
+const remoteStreamList = z.array(z.unknown()).max(64);
+const srtpFields = { srtp_suite: z.union([z.literal(32), z.literal(80)]).optional(), srtp_crypto: z.string().max(256).optional() };
+export const addRemotePublisherSchema = z.object({
+  room: roomIdSchema,
+  secret: z.string().optional(),
+  id: feedIdSchema.optional(),
+  display: z.string().max(512).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  mcast: z.string().max(64).optional(),
+  iface: z.string().max(64).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  rtcp_port: z.number().int().min(0).max(65535).optional(),
+  ...srtpFields,
+  streams: remoteStreamList,
+});
+export const updateRemotePublisherSchema = z.object({
+  room: roomIdSchema,
+  id: feedIdSchema,
+  secret: z.string().optional(),
+  display: z.string().max(512).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  ...srtpFields,
+  streams: remoteStreamList,
+});
+export const removeRemotePublisherSchema = z.object({ room: roomIdSchema, id: feedIdSchema, secret: z.string().optional() });
+export const publishRemotelySchema = z.object({
+  room: roomIdSchema,
+  publisher_id: feedIdSchema,
+  remote_id: z.string().min(1).max(256),
+  host: z.string().min(1).max(255),
+  host_family: z.enum(['ipv4', 'ipv6']).optional(),
+  /** 0 is refused after validation, with Janus's own text. */
+  port: z.number().int().min(0).max(65535),
+  rtcp_port: z.number().int().min(0).max(65535).optional(),
+  secret: z.string().optional(),
+  admin_key: z.string().optional(),
+  ...srtpFields,
+});
+export const unpublishRemotelySchema = z.object({ room: roomIdSchema, publisher_id: feedIdSchema, remote_id: z.string().min(1).max(256), secret: z.string().optional() });
+export const listRemotesSchema = z.object({ room: roomIdSchema, publisher_id: feedIdSchema, secret: z.string().optional() });
+
 export const publisherJoinSchema = z.object({
   room: roomIdSchema,
   ptype: z.literal('publisher'),
@@ -173,5 +236,5 @@ export const switchSchema = z.object({
   streams: z.array(z.object({ feed: feedIdSchema, mid: z.string(), sub_mid: z.string(), substream: z.number().int().min(0).max(2).optional(), temporal: z.number().int().min(0).max(2).optional() })).min(1).max(256),
 });
 
-export const syncRequests = ['create', 'edit', 'destroy', 'exists', 'list', 'allowed', 'kick', 'moderate', 'enable_recording', 'listparticipants', 'listforwarders', 'rtp_forward', 'stop_rtp_forward'] as const;
+export const syncRequests = ['create', 'edit', 'destroy', 'exists', 'list', 'allowed', 'kick', 'moderate', 'enable_recording', 'listparticipants', 'listforwarders', 'rtp_forward', 'stop_rtp_forward', 'add_remote_publisher', 'update_remote_publisher', 'remove_remote_publisher', 'publish_remotely', 'unpublish_remotely', 'listremotes', 'list_remotes'] as const;
 export const asyncRequests = ['join', 'joinandconfigure', 'configure', 'publish', 'unpublish', 'start', 'pause', 'switch', 'subscribe', 'unsubscribe', 'update', 'leave'] as const;

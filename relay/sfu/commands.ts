@@ -100,13 +100,33 @@ export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd
     case 'sfu.resume':
       subscriberOf(ctx, key, c.op).setPaused(false);
       return { result: {} };
-    case 'sfu.forward':
+    case 'sfu.forward': {
+      // a remote publisher forwards like a local one (rtp_forward of a remote publisher, chained cascades)
+      const remote = ctx.sfu.remote(key);
+      if (remote) return { result: { forwarders: await remote.forwarders.add(c.streams, c.srtp) } };
       return { result: { forwarders: await publisherOf(ctx, key, c.op).forward(c.streams, c.srtp) } };
-    case 'sfu.stopForward':
-      publisherOf(ctx, key, c.op).stopForward(c.id);
+    }
+    case 'sfu.stopForward': {
+      const remote = ctx.sfu.remote(key);
+      if (remote) {
+        if (!remote.forwarders.remove(c.id)) throw new RelayError(Codes.INVALID_STREAM, `No such RTP forwarder ${c.id}`);
+      } else publisherOf(ctx, key, c.op).stopForward(c.id);
       return { result: {} };
+    }
     case 'sfu.moderate':
       publisherOf(ctx, key, c.op).moderate(c.mid, c.mute);
+      return { result: {} };
+    case 'sfu.remoteAdd':
+      if (ctx.isDraining()) throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is draining');
+      return { result: await ctx.sfu.addRemote(key, c.streams, { port: c.port, rtcp_port: c.rtcp_port }, c.srtp) };
+    case 'sfu.remoteUpdate': {
+      const r = ctx.sfu.remote(key);
+      if (!r) throw new RelayError(Codes.PEER_NOT_FOUND, `No such remote publisher ${key}`);
+      r.setSrtp(c.srtp);
+      return { result: { streams: r.update(c.streams) } };
+    }
+    case 'sfu.remoteRemove':
+      if (!ctx.sfu.removeRemote(key)) throw new RelayError(Codes.PEER_NOT_FOUND, `No such remote publisher ${key}`);
       return { result: {} };
     default:
       throw new RelayError(Codes.WEBRTC_STATE, `${(cmd as { op: string }).op} is not supported on a VideoRoom peer`);

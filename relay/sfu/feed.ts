@@ -1,9 +1,8 @@
-import type { RTCRtpCodecParameters, RTCRtpTransceiver, RtpPacket } from 'werift';
+import type { RTCRtpCodecParameters, RtpPacket } from 'werift';
 import type { Leg } from './leg.js';
 import { CodecId, codecId, isKeyframe, vp8TemporalId } from './payload.js';
-import { noop } from './peer.js';
+import type { DataSink } from './publisher.js';
 import { audioLevelOf, type TalkDetector } from './talking.js';
-import { sendPlis } from './wire.js';
 
 /** Keyframe requests to one publisher stream are aggregated to at most one per this interval. */
 export const PLI_MIN_INTERVAL_MS = 1000;
@@ -12,6 +11,22 @@ export const PLI_MIN_INTERVAL_MS = 1000;
 export interface FeedTap {
   forward(layer: number, layers: number, pt: number, seq: number, ts: number, marker: boolean, payload: Buffer, key: boolean, now: number): void;
 }
+
+/**
+ * What subscribers and forwarders are fed from: a werift publisher (relay/sfu/publisher.ts) or a
+ * remote publisher receiving plain RTP (relay/cascade/remotePublisher.ts). Both fan their packets out
+ * through the same {@link FeedStream}s, so legs and forwarders do not know which one they follow.
+ */
+export interface FeedSource {
+  readonly key: string;
+  readonly closed: boolean;
+  readonly feeds: ReadonlyMap<string, FeedStream>;
+  readonly dataMid: string | undefined;
+  readonly dataSinks: Set<DataSink>;
+}
+
+/** How a feed asks its source for a keyframe: the media SSRCs of the layers to refresh. */
+export type KeyframeRequester = (ssrcs: readonly number[]) => void;
 
 /**
  * One audio/video m-line of a publisher: the input side of the fan-out. Receives the publisher's
@@ -62,8 +77,8 @@ export class FeedStream {
     readonly publisherKey: string,
     readonly mid: string,
     readonly kind: 'audio' | 'video',
-    readonly transceiver: RTCRtpTransceiver,
     mindex: number,
+    private readonly sendKeyframeRequest: KeyframeRequester,
   ) {
     this.mindex = mindex;
   }
@@ -180,7 +195,7 @@ export class FeedStream {
     this.pliPending = false;
     this.lastPliAt = now;
     this.plisOut++;
-    sendPlis(this.transceiver.receiver, ssrcs).catch(noop);
+    this.sendKeyframeRequest(ssrcs);
   }
 
   /** Deferred keyframe requests (from the hub's ticker). */

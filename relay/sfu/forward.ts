@@ -25,7 +25,8 @@ import type { DataSink } from './publisher.js';
  *   rtpfwd.c does); a PLI or FIR received on it asks the publisher for a keyframe.
  * - `srtp`: werift's SRTP (AES_CM_128_HMAC_SHA1_80). werift has no _32 profile: suite 32 sends the
  *   same packet with the HMAC-SHA1 tag truncated to 4 bytes, which is exactly what _32 is.
- * - Data (`mid` of the data channel): each message is sent as one raw UDP datagram (like Janus).
+ * - Data (`mid` of the data channel): each message is sent as one raw UDP datagram (like Janus), or
+ *   with `wrap_data` behind a 12-byte RTP header (publish_remotely: what a remote publisher expects).
  */
 
 /** Janus's VideoRoom "unknown error", used by rtp_forward for socket failures. */
@@ -141,6 +142,7 @@ export class RtpForwarder implements FeedTap, DataSink {
   private readonly clockRate: number;
   private readonly switching: boolean;
   private readonly target: number;
+  private readonly wrapData: boolean;
   private readonly layerAt = [0, 0, 0];
   private curLayer = -1;
   private lastPliAt = 0;
@@ -166,9 +168,10 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.ssrc = req.ssrc ?? ((Math.random() * 0xfffffffe + 1) >>> 0);
     this.header = new ForwardHeader(this.ssrc);
     this.fixedPt = req.pt ?? -1;
-    this.pt = feed ? (req.pt ?? feed.codecParams?.payloadType ?? feed.transceiver.codecs[0]?.payloadType) : undefined;
+    this.pt = feed ? (req.pt ?? feed.codecParams?.payloadType) : undefined;
     this.clockRate = feed?.codecParams?.clockRate ?? (type === 'audio' ? 48000 : 90000);
     this.switching = req.simulcast === true;
+    this.wrapData = req.wrap_data === true && !feed;
     this.target = req.substream ?? (this.switching ? 2 : 0);
     if (srtp && feed) {
       const keys = { localMasterKey: srtp.key, localMasterSalt: srtp.salt, remoteMasterKey: srtp.key, remoteMasterSalt: srtp.salt };
@@ -256,9 +259,16 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.bytesOut += payload.length;
   }
 
-  /** A data channel message of the publisher: one raw datagram. */
+  /** A data channel message of the publisher: one raw datagram, or fake RTP for a remote publisher (`wrap_data`). */
   sendData(msg: string | Buffer): void {
-    this.sock.send(msg, this.port, this.host);
+    if (this.wrapData) {
+      const body = typeof msg === 'string' ? Buffer.from(msg) : msg;
+      const h = this.header;
+      if (this.sock.getSendQueueCount() !== 0) h.renew();
+      this.lastSeq = (this.lastSeq + 1) & 0xffff;
+      h.set(typeof msg === 'string' ? 0 : 1, this.lastSeq, 0, false);
+      this.sock.send([h.buf, body], this.port, this.host);
+    } else this.sock.send(msg, this.port, this.host);
     this.packetsOut++;
     this.bytesOut += typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
   }

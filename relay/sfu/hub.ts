@@ -1,7 +1,12 @@
 import type { PeerEvent } from '../../shared/control/events.js';
-import type { SfuOptions } from '../../shared/control/sfu.js';
+import type { SfuOptions, SfuPublisherStream, SfuRemoteStream } from '../../shared/control/sfu.js';
+import { RemotePublisher } from '../cascade/remotePublisher.js';
+import { closeQuietly, openPooledSocket } from '../cascade/sockets.js';
+import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { PortPool } from '../ports.js';
 import type { PeerNetwork } from '../werift.js';
+import type { FeedSource } from './feed.js';
 import type { SfuPeerBase } from './peer.js';
 import { SfuPublisher } from './publisher.js';
 import { SfuSubscriber } from './subscriber.js';
@@ -12,6 +17,8 @@ export interface SfuHubOptions {
   network: PeerNetwork;
   logger: Logger;
   noMediaTimerSec: number;
+  /** Ports of remote publishers' RTP/RTCP sockets. */
+  remotePorts: PortPool;
   emit(sessionId: number, handleId: number, event: PeerEvent): void;
 }
 
@@ -20,10 +27,14 @@ const TICK_MS = 250;
 /**
  * The relay's VideoRoom peers keyed by `${sessionId}:${handleId}` (publishers are found by that key,
  * the `feedKey` of subscriptions), and one ticker for all of them (deferred keyframe requests, REMB,
- * media events, sender reports, setup timeouts).
+ * media events, sender reports, setup timeouts). Remote publishers (relay/cascade) live beside the
+ * peers under the feed key the edge gave them, so subscribers find either kind the same way.
  */
 export class SfuHub {
   private readonly peers = new Map<string, SfuPeer>();
+  private readonly remotes = new Map<string, RemotePublisher>();
+  /** Keys of remote publishers whose sockets are being opened (a duplicate add is refused meanwhile). */
+  private readonly opening = new Set<string>();
   private readonly closing = new Set<Promise<void>>();
   private ticker: NodeJS.Timeout | undefined;
   private ticks = 0;
@@ -39,9 +50,55 @@ export class SfuHub {
     return this.peers.get(key);
   }
 
-  publisher(key: string): SfuPublisher | undefined {
+  /** A feed source by feed key: a werift publisher or a remote publisher. */
+  publisher(key: string): FeedSource | undefined {
     const p = this.peers.get(key);
-    return p instanceof SfuPublisher && !p.closed ? p : undefined;
+    if (p instanceof SfuPublisher && !p.closed) return p;
+    const r = this.remotes.get(key);
+    return r && !r.closed ? r : undefined;
+  }
+
+  get remoteCount(): number {
+    return this.remotes.size;
+  }
+
+  remote(key: string): RemotePublisher | undefined {
+    return this.remotes.get(key);
+  }
+
+  /** `sfu.remoteAdd`: opens the RTP then the RTCP socket; whatever was opened is closed if a step fails. */
+  async addRemote(key: string, streams: SfuRemoteStream[], ports: { port?: number; rtcp_port?: number }, srtp?: { suite: 32 | 80; crypto: string }): Promise<{ port: number; rtcp_port: number; streams: SfuPublisherStream[] }> {
+    if (this.peers.has(key) || this.remotes.has(key) || this.opening.has(key)) throw new RelayError(Codes.INVALID_STREAM, `Feed ${key} already exists`);
+    this.opening.add(key);
+    const pool = this.opts.remotePorts;
+    const log = this.opts.logger;
+    let rtp: Awaited<ReturnType<typeof openPooledSocket>> | undefined;
+    let rtcp: typeof rtp;
+    try {
+      rtp = await openPooledSocket(pool, this.opts.network.bindAddress, log, ports.port);
+      rtcp = await openPooledSocket(pool, this.opts.network.bindAddress, log, ports.rtcp_port);
+      const remote = new RemotePublisher(key, rtp, rtcp, streams, log, srtp, this.opts.network.bindAddress);
+      this.remotes.set(key, remote);
+      this.start();
+      log.info('remote publisher added', { key, port: remote.port, rtcpPort: remote.rtcpPort });
+      return { port: remote.port, rtcp_port: remote.rtcpPort, streams: remote.update([]) };
+    } catch (err) {
+      closeQuietly(rtp);
+      closeQuietly(rtcp);
+      throw err;
+    } finally {
+      this.opening.delete(key);
+    }
+  }
+
+  /** `sfu.remoteRemove` (and room teardown): sockets closed, subscribers' legs quieted. */
+  removeRemote(key: string): boolean {
+    const r = this.remotes.get(key);
+    if (!r) return false;
+    this.remotes.delete(key);
+    r.close();
+    for (const p of this.peers.values()) if (p instanceof SfuSubscriber) p.publisherGone(r);
+    return true;
   }
 
   start(): void {
@@ -91,6 +148,7 @@ export class SfuHub {
 
   async closeAll(reason: string): Promise<void> {
     for (const p of [...this.peers.values()]) void this.hangup(p, reason);
+    for (const key of [...this.remotes.keys()]) this.removeRemote(key);
     await Promise.allSettled([...this.closing]);
     this.stop();
   }
@@ -107,5 +165,6 @@ export class SfuHub {
         this.opts.logger.warn('sfu peer tick failed', { peer: p.key, err });
       }
     }
+    for (const r of this.remotes.values()) r.tick(now);
   }
 }

@@ -4,12 +4,12 @@ import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublis
 import { Codes, RelayError } from '../errors.js';
 import { inspectSdp } from '../sdp.js';
 import { preferDtlsServer, sendRemb } from '../werift.js';
-import { FeedStream } from './feed.js';
+import { FeedStream, type FeedSource } from './feed.js';
 import { PublisherForwarders } from './forward.js';
 import { noop, SfuPeerBase, type SfuPeerDeps } from './peer.js';
 import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
 import { TalkDetector } from './talking.js';
-import { audioLevelExtensionId } from './wire.js';
+import { audioLevelExtensionId, sendPlis } from './wire.js';
 
 /** Where a publisher's data channel messages go: the subscribers that subscribed to its data. */
 export interface DataSink {
@@ -21,9 +21,11 @@ export interface DataSink {
  * recvonly with the room's codecs, receives every simulcast layer, fans its packets out through its
  * {@link FeedStream}s, relays its data channel messages, caps its bitrate with REMB.
  */
-export class SfuPublisher extends SfuPeerBase {
+export class SfuPublisher extends SfuPeerBase implements FeedSource {
   readonly role = 'publisher' as const;
   readonly feeds = new Map<string, FeedStream>();
+  /** The werift transceiver receiving each feed (REMB). */
+  private readonly receivers = new Map<FeedStream, RTCRtpTransceiver>();
   readonly dataSinks = new Set<DataSink>();
   dataMid: string | undefined;
   private dataIndex = 0;
@@ -85,7 +87,8 @@ export class SfuPublisher extends SfuPeerBase {
       if (!t) continue;
       let feed = this.feeds.get(s.mid);
       if (!feed) {
-        feed = new FeedStream(this.key, s.mid, s.kind, t, s.index);
+        feed = new FeedStream(this.key, s.mid, s.kind, s.index, (ssrcs) => sendPlis(t.receiver, ssrcs).catch(noop));
+        this.receivers.set(feed, t);
         this.feeds.set(s.mid, feed);
       }
       feed.mindex = s.index;
@@ -200,7 +203,8 @@ export class SfuPublisher extends SfuPeerBase {
     for (const feed of this.feeds.values()) {
       if (feed.kind !== 'video') continue;
       const ssrcs = feed.layerSsrcs.slice(0, feed.layers).filter((s) => s !== 0);
-      if (ssrcs.length) sendRemb(feed.transceiver.receiver, this.bitrate, ssrcs).catch(noop);
+      const t = this.receivers.get(feed);
+      if (ssrcs.length && t) sendRemb(t.receiver, this.bitrate, ssrcs).catch(noop);
     }
   }
 

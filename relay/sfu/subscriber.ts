@@ -2,16 +2,16 @@ import type { RTCDataChannel, RTCDtlsTransport } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
 import type { FeedIdValue, SfuStreamRequest, SfuSubscriberStream } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
-import type { FeedStream } from './feed.js';
+import type { FeedSource, FeedStream } from './feed.js';
 import { Leg, type LegOwner } from './leg.js';
 import { SfuPeerBase, type SfuPeerDeps } from './peer.js';
-import type { DataSink, SfuPublisher } from './publisher.js';
+import type { DataSink } from './publisher.js';
 import { sectionMids } from './sdp.js';
 import { cloneCodec, defaultCodec, firTargets, midExtensionId, updateSenderReport } from './wire.js';
 
 /** How a subscriber finds publishers on this relay. */
 export interface FeedLookup {
-  publisher(feedKey: string): SfuPublisher | undefined;
+  publisher(feedKey: string): FeedSource | undefined;
 }
 
 /** A data "stream" of a subscriber: one publisher's data channel messages, on the single m=application. */
@@ -22,7 +22,7 @@ class DataLeg implements DataSink {
     public feedKey: string,
     public feedMid: string,
     public send: boolean,
-    public publisher: SfuPublisher | undefined,
+    public publisher: FeedSource | undefined,
   ) {
     publisher?.dataSinks.add(this);
   }
@@ -353,7 +353,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   }
 
   /** A publisher left: its data legs stay listed (active) until the edge removes them. */
-  publisherGone(pub: SfuPublisher): void {
+  publisherGone(pub: FeedSource): void {
     for (const d of this.dataLegs) {
       if (d.publisher === pub) {
         d.detach();

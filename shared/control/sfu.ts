@@ -137,6 +137,9 @@ export const sfuModerateSchema = z.object({ op: z.literal('sfu.moderate'), ...sf
 export const sfuPauseSchema = z.object({ op: z.literal('sfu.pause'), ...sfuPeerKey });
 export const sfuResumeSchema = z.object({ op: z.literal('sfu.resume'), ...sfuPeerKey });
 
+/** SRTP (SDES) keying: `suite` 80 = AES_CM_128_HMAC_SHA1_80, 32 = _32; `crypto` base64 of the 30-byte master key + salt. */
+export const sfuSrtpSchema = z.object({ suite: z.union([z.literal(32), z.literal(80)]), crypto: z.string().min(1).max(256) });
+
 /** One stream of `sfu.forward`: a copy of the publisher's `mid` sent as plain RTP to host:port. */
 export const sfuForwardStreamSchema = z.object({
   mid: z.string().min(1).max(64),
@@ -153,6 +156,8 @@ export const sfuForwardStreamSchema = z.object({
   simulcast: z.boolean().optional(),
   /** Simulcast layer, 0 = lowest: the target with `simulcast:true`, else the one layer forwarded (default 0). */
   substream: z.number().int().min(0).max(2).optional(),
+  /** Data stream only: send each message as fake RTP (12-byte header with `ssrc`, payload type 1 = binary, 0 = text) as Janus's remote publishers expect. */
+  wrap_data: z.boolean().optional(),
 });
 export type SfuForwardStream = z.infer<typeof sfuForwardStreamSchema>;
 
@@ -166,13 +171,59 @@ export const sfuForwardSchema = z.object({
   ...sfuPeerKey,
   streams: z.array(sfuForwardStreamSchema).min(1).max(64),
   /** SRTP (SDES): `suite` 80 = AES_CM_128_HMAC_SHA1_80, 32 = _32; `crypto` base64 of the 30-byte master key + salt. */
-  srtp: z.object({ suite: z.union([z.literal(32), z.literal(80)]), crypto: z.string().min(1).max(256) }).optional(),
+  srtp: sfuSrtpSchema.optional(),
 });
 
 /** Publisher (Janus `stop_rtp_forward`): closes one forwarder (459 unknown peer, 466 unknown id). */
 export const sfuStopForwardSchema = z.object({ op: z.literal('sfu.stopForward'), ...sfuPeerKey, id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-export const sfuCommandSchemas = [sfuUpdateSchema, sfuSwitchSchema, sfuConfigureSchema, sfuPauseSchema, sfuResumeSchema, sfuForwardSchema, sfuStopForwardSchema, sfuModerateSchema] as const;
+/** One stream of a remote publisher (Janus `add_remote_publisher` `streams[]`; the codec is required for audio/video). */
+export const sfuRemoteStreamSchema = z.object({
+  mid: z.string().min(1).max(64),
+  mindex: z.number().int().min(0).max(99),
+  type: sfuStreamTypeSchema,
+  codec: z.string().min(1).max(32).optional(),
+  simulcast: z.boolean().optional(),
+  disabled: z.boolean().optional(),
+});
+export type SfuRemoteStream = z.infer<typeof sfuRemoteStreamSchema>;
+
+/**
+ * A remote publisher (Janus `add_remote_publisher`): the relay opens one UDP socket for RTP and one
+ * for RTCP from its remote-publisher port range (or exactly `port` / `rtcp_port`), demultiplexes RTP
+ * by SSRC (1000 + mindex*10 + substream) and feeds the streams to subscribers as if a werift
+ * publisher sent them. `sessionId`/`handleId` name it (its feed key), chosen by the edge. Errors:
+ * 466 duplicate key, 467 unknown codec, 499 "Could not open UDP socket for RTP stream".
+ */
+export const sfuRemoteAddSchema = z.object({
+  op: z.literal('sfu.remoteAdd'),
+  ...sfuPeerKey,
+  room: feedIdSchema.optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  rtcp_port: z.number().int().min(0).max(65535).optional(),
+  streams: z.array(sfuRemoteStreamSchema).min(1).max(64),
+  srtp: sfuSrtpSchema.optional(),
+});
+
+/** Adds or changes streams of a remote publisher (Janus `update_remote_publisher`). 459 unknown. */
+export const sfuRemoteUpdateSchema = z.object({ op: z.literal('sfu.remoteUpdate'), ...sfuPeerKey, streams: z.array(sfuRemoteStreamSchema).max(64), srtp: sfuSrtpSchema.optional() });
+
+/** Closes a remote publisher and its sockets; its subscribers' legs go quiet (Janus `remove_remote_publisher`). 459 unknown. */
+export const sfuRemoteRemoveSchema = z.object({ op: z.literal('sfu.remoteRemove'), ...sfuPeerKey });
+
+export const sfuCommandSchemas = [
+  sfuUpdateSchema,
+  sfuSwitchSchema,
+  sfuConfigureSchema,
+  sfuPauseSchema,
+  sfuResumeSchema,
+  sfuForwardSchema,
+  sfuStopForwardSchema,
+  sfuModerateSchema,
+  sfuRemoteAddSchema,
+  sfuRemoteUpdateSchema,
+  sfuRemoteRemoveSchema,
+] as const;
 export type SfuCommand =
   | z.infer<typeof sfuUpdateSchema>
   | z.infer<typeof sfuSwitchSchema>
@@ -181,9 +232,12 @@ export type SfuCommand =
   | z.infer<typeof sfuResumeSchema>
   | z.infer<typeof sfuForwardSchema>
   | z.infer<typeof sfuStopForwardSchema>
-  | z.infer<typeof sfuModerateSchema>;
+  | z.infer<typeof sfuModerateSchema>
+  | z.infer<typeof sfuRemoteAddSchema>
+  | z.infer<typeof sfuRemoteUpdateSchema>
+  | z.infer<typeof sfuRemoteRemoveSchema>;
 export type SfuOp = SfuCommand['op'];
-export const sfuOps: readonly SfuOp[] = ['sfu.update', 'sfu.switch', 'sfu.configure', 'sfu.pause', 'sfu.resume', 'sfu.forward', 'sfu.stopForward', 'sfu.moderate'];
+export const sfuOps: readonly SfuOp[] = ['sfu.update', 'sfu.switch', 'sfu.configure', 'sfu.pause', 'sfu.resume', 'sfu.forward', 'sfu.stopForward', 'sfu.moderate', 'sfu.remoteAdd', 'sfu.remoteUpdate', 'sfu.remoteRemove'];
 export function isSfuOp(op: string): op is SfuOp {
   return (sfuOps as readonly string[]).includes(op);
 }
@@ -246,6 +300,9 @@ export const sfuResultSchemas = {
   'sfu.forward': z.object({ forwarders: z.array(sfuForwarderSchema) }),
   'sfu.stopForward': z.object({}).strict(),
   'sfu.moderate': z.object({}).strict(),
+  'sfu.remoteAdd': z.object({ port: z.number().int(), rtcp_port: z.number().int(), streams: z.array(sfuPublisherStreamSchema) }),
+  'sfu.remoteUpdate': z.object({ streams: z.array(sfuPublisherStreamSchema) }),
+  'sfu.remoteRemove': z.object({}).strict(),
 } as const satisfies Record<SfuOp, z.ZodType>;
 
 // ---- events (relay → edge, routed to the room rather than the session) ------------------------
