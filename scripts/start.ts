@@ -22,6 +22,9 @@ const relaySecret = process.env.RELAY_SECRET ?? randomBytes(24).toString('base64
  */
 const portsPerRelay = Number(process.env.RELAY_ICE_PORTS ?? 200);
 const iceBase = Number(process.env.RELAY_ICE_PORT_BASE ?? 20000 + ((port % 30) * 2) * portsPerRelay);
+/** Remote-publisher ports (2 per remote publisher or cascade link), below the ICE ranges. */
+const remotePortsPerRelay = Number(process.env.RELAY_REMOTE_PORTS ?? 160);
+const remoteBase = Number(process.env.RELAY_REMOTE_PORT_BASE ?? 10000 + ((port % 30) * 2) * remotePortsPerRelay);
 
 /** Edge settings passed through from the environment to the Worker's vars (see edge/config.ts). */
 const edgeVars = ['SESSION_TIMEOUT', 'RECLAIM_SESSION_TIMEOUT', 'CANDIDATES_TIMEOUT', 'ADMIN_SECRET', 'API_SECRET', 'TOKEN_AUTH', 'TOKEN_AUTH_SECRET', 'EVENTS_URL', 'SERVER_NAME', 'SHARD_COUNT', 'MAX_BODY_BYTES', 'STATUS_PERIOD', 'TEST_PLUGINS', 'VIDEOROOM_STRING_IDS', 'LOG_LEVEL'];
@@ -162,6 +165,7 @@ function startEdge(): Promise<void> {
 
 function startRelay(region: string, index: number): void {
   const min = iceBase + index * portsPerRelay;
+  const remoteMin = remoteBase + index * remotePortsPerRelay;
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'relay/main.ts')], {
     cwd: root,
     detached: true,
@@ -174,6 +178,8 @@ function startRelay(region: string, index: number): void {
       EDGE_URL: `http://${host}:${port}`,
       RELAY_ICE_PORT_MIN: String(min),
       RELAY_ICE_PORT_MAX: String(min + portsPerRelay - 1),
+      RELAY_REMOTE_PORT_MIN: String(remoteMin),
+      RELAY_REMOTE_PORT_MAX: String(remoteMin + remotePortsPerRelay - 1),
       RELAY_HTTP_PORT: '0',
       RELAY_EXIT_WITH_PID: String(process.pid),
       LOG_LEVEL: process.env.RELAY_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
@@ -185,7 +191,7 @@ function startRelay(region: string, index: number): void {
     const m = /"event":"listening".*?"httpPort":(\d+)/.exec(text);
     if (m) {
       const httpPort = Number(m[1]);
-      console.log(`relay relay-${region}-${port} region=${region} pid=${child.pid} http=http://${host}:${httpPort} ice=${min}-${min + portsPerRelay - 1}`);
+      console.log(`relay relay-${region}-${port} region=${region} pid=${child.pid} http=http://${host}:${httpPort} ice=${min}-${min + portsPerRelay - 1} remote=${remoteMin}-${remoteMin + remotePortsPerRelay - 1}`);
     }
     if (process.env.STACK_VERBOSE) process.stdout.write(`[relay ${region}] ${text}`);
   });
