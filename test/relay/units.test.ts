@@ -39,6 +39,7 @@ describe('relay config', () => {
       announcedAddress: '127.0.0.1',
       bindAddress: '127.0.0.1',
       icePortRange: [40000, 40999],
+      remotePortRange: [10000, 19999],
       httpPort: 0,
       connectUrl: 'wss://edge.example/api/relay/connect',
     });
@@ -48,6 +49,8 @@ describe('relay config', () => {
     expect(() => loadConfig({ ...base, RELAY_ICE_PORT_MIN: '80', RELAY_ICE_PORT_MAX: '4000' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, RELAY_ICE_PORT_MIN: '10000', RELAY_ICE_PORT_MAX: '60000' })).toThrow(/at most/);
     expect(() => loadConfig({ ...base, RELAY_ANNOUNCED_ADDRESS: 'example.com' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '12000', RELAY_REMOTE_PORT_MAX: '11000' })).toThrow(/RELAY_REMOTE_PORT_MIN must be below/);
+    expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '40500', RELAY_REMOTE_PORT_MAX: '41500' })).toThrow(/must not overlap/);
     expect(() => loadConfig({ EDGE_URL: base.EDGE_URL })).toThrow(/RELAY_SECRET/);
     expect(() => loadConfig({ ...base, EDGE_URL: 'ftp://x' })).toThrow(ConfigError);
   });
