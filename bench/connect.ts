@@ -27,7 +27,8 @@
  * our stack, or the janus process) and ours/reference ratios. Everything it starts is stopped on
  * exit, error or signal.
  */
-import { cpus, loadavg, networkInterfaces } from 'node:os';
+import { cpus, loadavg } from 'node:os';
+import { hostAddress } from '../test/support/referenceNet.js';
 import WebSocket from 'ws';
 import { arg, positiveInt } from './support/args.js';
 import { CLK_TCK, cpuMsOf, descendants, readStat, rssKb } from './support/proc.js';
@@ -215,19 +216,6 @@ async function teardown(r: CallResources): Promise<void> {
   }
 }
 
-/**
- * The client's ICE address. EchoClient binds and announces 127.0.0.1, which our relay (also on
- * loopback) pairs with. The reference Janus gathers on the non-loopback interfaces only (loopback is
- * never a candidate) and libnice will not pair its 192.0.2.x-style host candidate with a 127.0.0.1
- * remote (ICE fails at once), so against it the same client is moved to the host's first
- * non-internal IPv4 address before its transport exists. Both paths are local delivery in the kernel.
- */
-function hostAddress(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  throw new Error('no non-loopback IPv4 address for the client to use against the reference Janus');
-}
 
 async function oneCall(wsUrl: string, clientAddress: string | undefined, r: CallResources): Promise<CallTimes> {
   const conn = (r.conn = await JanusConn.connect(wsUrl));

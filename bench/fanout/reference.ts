@@ -6,12 +6,11 @@
  * WebSocket session. A fresh Janus per N, so its RSS is that of the run.
  */
 import { readFileSync } from 'node:fs';
-import type { RTCPeerConnection } from 'werift';
 import type { JanusMsg } from '../../test/support/janusWs.js';
 import { JanusWs } from '../../test/support/janusWs.js';
 import { startReferenceJanus } from '../../test/support/janusReference.js';
 import { PubClient, SubClient, VIDEOROOM } from '../../test/relay/sfu/support.js';
-import { hostAddress } from '../support/net.js';
+import { hostAddress, iceOn } from '../../test/support/referenceNet.js';
 import { countAndDrop, measure, type FanoutOptions, type FanoutRow } from './measure.js';
 
 const ROOM = 4242;
@@ -47,20 +46,6 @@ async function videoroom(conn: JanusWs, session: number, handle: number, body: R
   const data = ev.plugindata?.data as Record<string, unknown> | undefined;
   if (!data || data.error_code !== undefined) throw new Error(`${what}: ${JSON.stringify(ev).slice(0, 300)}`);
   return ev;
-}
-
-/**
- * Moves a werift client's ICE to `addr`. The config covers transports created later (subscribers
- * get theirs from Janus's offer); a publisher's transport already exists from its transceiver, so
- * its ICE agent's options (read when it gathers) are updated too.
- */
-function iceOn(pc: RTCPeerConnection, addr: string): void {
-  pc.setConfiguration({ iceInterfaceAddresses: { udp4: addr }, iceAdditionalHostAddresses: [addr] });
-  for (const t of pc.iceTransports) {
-    const options = (t.connection as unknown as { options: { interfaceAddresses?: unknown; additionalHostAddresses?: string[] } }).options;
-    options.interfaceAddresses = { udp4: addr };
-    options.additionalHostAddresses = [addr];
-  }
 }
 
 /**
