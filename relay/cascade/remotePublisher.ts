@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { FeedStream, type FeedSource } from '../sfu/feed.js';
 import { parseSrtpCrypto, PublisherForwarders } from '../sfu/forward.js';
 import type { DataSink } from '../sfu/publisher.js';
+import { buildNack, seqRange } from '../sfu/rtcp.js';
 import { sfuCodecs } from '../sfu/wire.js';
 import { closeQuietly } from './sockets.js';
 
@@ -20,6 +21,10 @@ import { closeQuietly } from './sockets.js';
  * - The SSRC is shifted by a random per-publisher offset before the feed sees it (Janus #3447).
  * - Keyframe requests go back as RTCP PLIs (with the sender's original SSRC) to the address latched
  *   from the first packet seen on the RTCP socket (the far side's forwarder latches it).
+ * - Loss on the link: per incoming video SSRC the highest sequence number is kept; a packet after a
+ *   gap of 1..{@link MAX_NACK_GAP} sends one generic NACK for the missing ones to the same address
+ *   (our forwarders with `nack` resend them; a real Janus ignores it). Late packets (retransmitted or
+ *   reordered) are fed on like any other: subscriber legs rewrite them in place.
  * - Data streams arrive as fake RTP: a 12-byte header (payload type 1 = binary) and the message.
  * - SRTP (`srtp_suite`/`srtp_crypto`, Janus #3449): packets are decrypted with werift's SRTP before
  *   demultiplexing; packets failing authentication are dropped. werift has no _32 profile, so only
@@ -28,6 +33,14 @@ import { closeQuietly } from './sockets.js';
 
 export const REMOTE_BASE_SSRC = 1000;
 export const REMOTE_SSRC_STEP = 10;
+/** Larger gaps are not NACKed (an outage or a restarted sender: a keyframe request repairs that). */
+export const MAX_NACK_GAP = 64;
+/** A packet this far behind the highest one is a restarted sender, not a late packet. */
+const RESYNC_BEHIND = 1024;
+/** SSRC slots: mindex 0..99 (the schema's bound) times 10 layers. */
+const SSRC_SLOTS = 100 * REMOTE_SSRC_STEP;
+/** Sender SSRC of our RTCP feedback (as in the PLIs). */
+const FEEDBACK_SSRC = 1;
 
 /** Payload types offered to subscribers for a remote codec (the sender's own types are not known). */
 const PAYLOAD_TYPES: Record<string, number> = { opus: 111, pcmu: 0, pcma: 8, g722: 9, vp8: 96, vp9: 98, h264: 102, av1: 45 };
@@ -77,7 +90,9 @@ export class RemotePublisher implements FeedSource {
   private readonly pkt: ReusablePacket = { header: { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, extensions: [] }, payload: Buffer.alloc(0) };
   private readonly pli = Buffer.alloc(12);
   readonly ssrcOffset = randomInt(1, 0x7fff) * 0x10000;
-  readonly counters = { packetsIn: 0, bytesIn: 0, dropped: 0, dataIn: 0, plisOut: 0, rtcpIn: 0, srtpFailures: 0 };
+  readonly counters = { packetsIn: 0, bytesIn: 0, dropped: 0, dataIn: 0, plisOut: 0, rtcpIn: 0, srtpFailures: 0, nacksOut: 0, nackedPackets: 0 };
+  /** Highest sequence number seen per video SSRC slot (ssrc - 1000), -1 = none yet. */
+  private readonly maxSeq = new Int32Array(SSRC_SLOTS).fill(-1);
   private srtp: SrtpSession | undefined;
   /** RTP forwarders of this remote publisher (rtp_forward, or publish_remotely further on: A → B → C). */
   readonly forwarders: PublisherForwarders;
@@ -96,7 +111,7 @@ export class RemotePublisher implements FeedSource {
     this.pli[0] = 0x81; // V=2, FMT=1 (PLI)
     this.pli[1] = 206; // PSFB
     this.pli.writeUInt16BE(2, 2);
-    this.pli.writeUInt32BE(1, 4); // sender SSRC
+    this.pli.writeUInt32BE(FEEDBACK_SSRC, 4);
     this.update(streams);
     rtp.on('message', (msg: Buffer) => this.onRtp(msg));
     rtcp.on('message', (msg: Buffer, from: RemoteInfo) => this.onRtcp(from));
@@ -142,6 +157,8 @@ export class RemotePublisher implements FeedSource {
         feed.configure(s.disabled ? undefined : codec, s.simulcast && s.type === 'video' ? ['l', 'm', 'h'] : [], s.disabled === true, s.disabled !== true);
         this.byMindex[s.mindex] = feed;
       }
+      // the slot may be fed by another sender now: start its loss tracking afresh
+      this.maxSeq.fill(-1, s.mindex * REMOTE_SSRC_STEP, (s.mindex + 1) * REMOTE_SSRC_STEP);
       const entry: SfuPublisherStream = { type: s.type, mindex: s.mindex, mid: s.mid };
       if (s.codec && s.type !== 'data') entry.codec = s.codec.toLowerCase();
       if (s.simulcast && s.type === 'video') entry.simulcast = true;
@@ -185,8 +202,33 @@ export class RemotePublisher implements FeedSource {
       this.counters.dropped++;
       return;
     }
+    if (slot.kind === 'video') this.trackLoss(diff, pkt.header.sequenceNumber);
     pkt.header.ssrc = (pkt.header.ssrc + this.ssrcOffset) >>> 0;
     slot.onRtp(layer, pkt as unknown as RtpPacket);
+  }
+
+  /** Loss detection on one incoming SSRC (`slot` = ssrc - 1000); allocates only when it NACKs. */
+  private trackLoss(slot: number, seq: number): void {
+    const last = this.maxSeq[slot]!;
+    if (last < 0) {
+      this.maxSeq[slot] = seq;
+      return;
+    }
+    const d = (seq - last) & 0xffff;
+    if (d === 0) return;
+    if (d < 0x8000) {
+      this.maxSeq[slot] = seq;
+      if (d > 1 && d <= MAX_NACK_GAP + 1) this.sendNack(REMOTE_BASE_SSRC + slot, (last + 1) & 0xffff, d - 1);
+    } else if (0x10000 - d > RESYNC_BEHIND) this.maxSeq[slot] = seq;
+  }
+
+  /** One generic NACK for `count` packets from `first`, to the latched RTCP address. */
+  private sendNack(ssrc: number, first: number, count: number): void {
+    const to = this.rtcpPeer;
+    if (!to || this.closed) return;
+    this.rtcp.send(buildNack(FEEDBACK_SSRC, ssrc, seqRange(first, count))!, to.port, to.address);
+    this.counters.nacksOut++;
+    this.counters.nackedPackets += count;
   }
 
   private onData(msg: Buffer, binary: boolean): void {

@@ -6,7 +6,11 @@ import type { SfuForwarderInfo, SfuForwardStream } from '../../shared/control/sf
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { FeedStream, FeedTap } from './feed.js';
+import { SendHistory } from './history.js';
 import type { DataSink } from './publisher.js';
+import { hasKeyframeRequest, parseRtcpFeedback } from './rtcp.js';
+
+export { hasKeyframeRequest } from './rtcp.js';
 
 /**
  * RTP forwarders (Janus `rtp_forward`, src/rtpfwd.c): copies of a publisher's streams sent as plain
@@ -22,7 +26,13 @@ import type { DataSink } from './publisher.js';
  *   falling back to lower layers while it is absent), switching at keyframes; otherwise the single
  *   layer `substream` (default 0, like Janus's `port`).
  * - `rtcp_port`: a local RTCP socket per forwarder, latched with two empty 12-byte RTP packets (as
- *   rtpfwd.c does); a PLI or FIR received on it asks the publisher for a keyframe.
+ *   rtpfwd.c does). What arrives on it is dispatched by media SSRC among the forwarders sending to
+ *   the same host:port (a cascade has one RTCP socket for all its streams and layers): a PLI/FIR asks
+ *   the named forwarder's feed for a keyframe, a NACK is answered from that forwarder's history. A
+ *   keyframe request naming no forwarder (or unreadable: SRTCP) goes to the receiving forwarder's own
+ *   feed, as in rtpfwd.c, which ignores the SSRC.
+ * - `nack` (video, off by default: Janus's forwarders never retransmit): the last 512 packets sent are
+ *   kept by outgoing sequence number, and generic NACKs are answered by resending them unchanged.
  * - `srtp`: werift's SRTP (AES_CM_128_HMAC_SHA1_80). werift has no _32 profile: suite 32 sends the
  *   same packet with the HMAC-SHA1 tag truncated to 4 bytes, which is exactly what _32 is.
  * - Data (`mid` of the data channel): each message is sent as one raw UDP datagram (like Janus), or
@@ -36,6 +46,8 @@ const LAYER_STALE_MS = 1000;
 const SWITCH_PLI_INTERVAL_MS = 1000;
 /** srtp suite 32: the last 6 of werift's 10 tag bytes are dropped. */
 const TAG_TRIM_32 = 6;
+/** Packets a `nack` forwarder can resend (as a subscriber leg's history). */
+export const FORWARD_HISTORY_SIZE = 512;
 
 let nextForwarderId = 1;
 let openSockets = 0;
@@ -134,6 +146,10 @@ export class RtpForwarder implements FeedTap, DataSink {
   packetsOut = 0;
   bytesOut = 0;
   plisIn = 0;
+  nacksIn = 0;
+  retransmitted = 0;
+  /** `nack` on a video stream: what was sent, by outgoing sequence number. */
+  private readonly history: SendHistory | undefined;
   // rewriting
   private readonly header: ForwardHeader;
   private readonly fixedPt: number;
@@ -173,6 +189,7 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.switching = req.simulcast === true;
     this.wrapData = req.wrap_data === true && !feed;
     this.target = req.substream ?? (this.switching ? 2 : 0);
+    this.history = req.nack === true && type === 'video' && feed ? new SendHistory(FORWARD_HISTORY_SIZE) : undefined;
     if (srtp && feed) {
       const keys = { localMasterKey: srtp.key, localMasterSalt: srtp.salt, remoteMasterKey: srtp.key, remoteMasterSalt: srtp.salt };
       this.srtp = new SrtpSession({ keys, profile: ProtectionProfileAes128CmHmacSha1_80 });
@@ -192,6 +209,7 @@ export class RtpForwarder implements FeedTap, DataSink {
       out.ssrc = this.ssrc;
       if (this.pt !== undefined) out.pt = this.pt;
     }
+    if (this.history) out.nack = true;
     const local = this.rtcp?.address().port;
     if (local !== undefined) out.local_rtcp_port = local;
     return out;
@@ -237,19 +255,8 @@ export class RtpForwarder implements FeedTap, DataSink {
     }
     const outSeq = (seq + this.seqOffset) & 0xffff;
     const outTs = (ts + this.tsOffset) >>> 0;
-    const h = this.header;
-    const sock = this.sock;
-    if (this.srtp) {
-      // werift serializes the header synchronously into a new buffer
-      h.set(this.fixedPt >= 0 ? this.fixedPt : pt, outSeq, outTs, marker);
-      const pkt = this.srtp.encrypt(payload, h as unknown as RtpHeader);
-      sock.send(this.trim ? pkt.subarray(0, pkt.length - this.trim) : pkt, this.port, this.host);
-    } else {
-      // the send is attempted synchronously; only a queued one keeps a reference to the header
-      if (sock.getSendQueueCount() !== 0) h.renew();
-      h.set(this.fixedPt >= 0 ? this.fixedPt : pt, outSeq, outTs, marker);
-      sock.send([h.buf, payload], this.port, this.host);
-    }
+    const outPt = this.fixedPt >= 0 ? this.fixedPt : pt;
+    this.send(outPt, outSeq, outTs, marker, payload);
     if (((outSeq - this.lastSeq) & 0xffff) < 0x8000) {
       this.lastSeq = outSeq;
       this.lastTs = outTs;
@@ -257,6 +264,43 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.lastAt = now;
     this.packetsOut++;
     this.bytesOut += payload.length;
+    if (this.history) this.history.put(outSeq, outTs, marker, payload, outPt);
+  }
+
+  /** One RTP packet with the forwarder's SSRC, plain or SRTP. */
+  private send(pt: number, seq: number, ts: number, marker: boolean, payload: Buffer): void {
+    const h = this.header;
+    const sock = this.sock;
+    if (this.srtp) {
+      // werift serializes the header synchronously into a new buffer
+      h.set(pt, seq, ts, marker);
+      const pkt = this.srtp.encrypt(payload, h as unknown as RtpHeader);
+      sock.send(this.trim ? pkt.subarray(0, pkt.length - this.trim) : pkt, this.port, this.host);
+    } else {
+      // the send is attempted synchronously; only a queued one keeps a reference to the header
+      if (sock.getSendQueueCount() !== 0) h.renew();
+      h.set(pt, seq, ts, marker);
+      sock.send([h.buf, payload], this.port, this.host);
+    }
+  }
+
+  /** A generic NACK naming this forwarder: resends what is still in the history, unchanged. */
+  onNack(lost: readonly number[]): void {
+    this.nacksIn++;
+    const h = this.history;
+    if (!h) return;
+    for (const seq of lost) {
+      const payload = h.payload(seq);
+      if (!payload) continue;
+      this.send(h.payloadType(seq), seq, h.timestamp(seq), h.marker(seq), payload);
+      this.retransmitted++;
+    }
+  }
+
+  /** A PLI or FIR naming this forwarder (or unaddressed, on its RTCP socket). */
+  onKeyframeRequest(): void {
+    this.plisIn++;
+    this.feed?.requestKeyframe();
   }
 
   /** A data channel message of the publisher: one raw datagram, or fake RTP for a remote publisher (`wrap_data`). */
@@ -273,15 +317,10 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.bytesOut += typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
   }
 
-  /** Attaches the local RTCP socket: latches the remote NAT, relays keyframe requests. */
-  attachRtcp(sock: Socket): void {
+  /** Attaches the local RTCP socket: latches the remote NAT; what arrives goes to `onRtcp` (see {@link PublisherForwarders}). */
+  attachRtcp(sock: Socket, onRtcp: (msg: Buffer) => void): void {
     this.rtcp = sock;
-    sock.on('message', (msg) => {
-      if (hasKeyframeRequest(msg)) {
-        this.plisIn++;
-        this.feed?.requestKeyframe();
-      }
-    });
+    sock.on('message', onRtcp);
     const latch = Buffer.alloc(12);
     latch[0] = 0x80;
     sock.send(latch, this.rtcpPort!, this.host);
@@ -293,24 +332,6 @@ export class RtpForwarder implements FeedTap, DataSink {
     if (this.rtcp) closeSocket(this.rtcp);
     this.rtcp = undefined;
   }
-}
-
-/**
- * Whether an (S)RTCP compound packet holds a PLI or FIR (PSFB 206, FMT 1 / 4). Only headers are read,
- * so it also works on SRTCP, whose first header is in the clear (later ones are encrypted: a walk
- * stops at the first implausible length).
- */
-export function hasKeyframeRequest(buf: Buffer): boolean {
-  let off = 0;
-  while (off + 4 <= buf.length) {
-    const b0 = buf[off]!;
-    if (b0 >> 6 !== 2) return false;
-    const pt = buf[off + 1]!;
-    const fmt = b0 & 0x1f;
-    if (pt === 206 && (fmt === 1 || fmt === 4)) return true;
-    off += (buf.readUInt16BE(off + 2) + 1) * 4;
-  }
-  return false;
 }
 
 /** What a publisher offers its forwarders. */
@@ -381,7 +402,7 @@ export class PublisherForwarders {
       const f = new RtpForwarder(this.sock!, s.mid, type, feed, host, s.port, s.rtcp_port || undefined, s, key);
       this.list.set(f.id, f);
       const r = rtcp[i];
-      if (r) f.attachRtcp(r);
+      if (r) f.attachRtcp(r, (msg) => this.onRtcp(f, msg));
       if (feed) {
         feed.addTap(f);
         feed.requestKeyframe();
@@ -404,6 +425,31 @@ export class PublisherForwarders {
     return true;
   }
 
+  /**
+   * RTCP on the RTCP socket of `at`: feedback is applied to the forwarder it names by media SSRC,
+   * among those sending to the same host:port as `at` (one cascade: 1000 + mindex*10 + layer).
+   */
+  private onRtcp(at: RtpForwarder, msg: Buffer): void {
+    if (this.closed) return;
+    const feedback = parseRtcpFeedback(msg);
+    if (!feedback) {
+      // SRTCP or unreadable: only the first header can be trusted (today's rtpfwd.c behaviour)
+      if (hasKeyframeRequest(msg)) at.onKeyframeRequest();
+      return;
+    }
+    for (const fb of feedback) {
+      const target = this.bySsrc(at, fb.ssrc);
+      if (fb.kind === 'keyframe') (target ?? at).onKeyframeRequest();
+      else target?.onNack(fb.lost);
+    }
+  }
+
+  private bySsrc(at: RtpForwarder, ssrc: number): RtpForwarder | undefined {
+    if (at.feed && at.ssrc === ssrc) return at;
+    for (const f of this.list.values()) if (f.feed && f.ssrc === ssrc && f.port === at.port && f.host === at.host) return f;
+    return undefined;
+  }
+
   private drop(f: RtpForwarder): void {
     f.close();
     this.source.dataSinks.delete(f);
@@ -418,8 +464,8 @@ export class PublisherForwarders {
     this.sock = undefined;
   }
 
-  info(): Array<SfuForwarderInfo & { packetsOut: number; bytesOut: number; plisIn: number }> {
-    return [...this.list.values()].map((f) => ({ ...f.info(), packetsOut: f.packetsOut, bytesOut: f.bytesOut, plisIn: f.plisIn }));
+  info(): Array<SfuForwarderInfo & { packetsOut: number; bytesOut: number; plisIn: number; nacksIn: number; retransmitted: number }> {
+    return [...this.list.values()].map((f) => ({ ...f.info(), packetsOut: f.packetsOut, bytesOut: f.bytesOut, plisIn: f.plisIn, nacksIn: f.nacksIn, retransmitted: f.retransmitted }));
   }
 }
 

@@ -1,13 +1,14 @@
 /**
- * The last N packets one subscriber leg sent, by outgoing sequence number, to answer its NACKs.
- * Fixed-size typed arrays plus one array of payload references (payload buffers are shared
- * read-only between legs): nothing is allocated per packet.
+ * The last N packets a sender (a subscriber leg, an RTP forwarder with `nack`) sent, by outgoing
+ * sequence number, to answer NACKs. Fixed-size typed arrays plus one array of payload references
+ * (payload buffers are shared read-only between legs and forwarders): nothing is allocated per packet.
  */
 export class SendHistory {
   private readonly mask: number;
   private readonly seqs: Int32Array;
   private readonly timestamps: Uint32Array;
   private readonly markers: Uint8Array;
+  private readonly payloadTypes: Uint8Array;
   private readonly payloads: Array<Buffer | undefined>;
 
   /** `size` must be a power of two that divides 65536 (e.g. 512). */
@@ -17,14 +18,17 @@ export class SendHistory {
     this.seqs = new Int32Array(size).fill(-1);
     this.timestamps = new Uint32Array(size);
     this.markers = new Uint8Array(size);
+    this.payloadTypes = new Uint8Array(size);
     this.payloads = new Array<Buffer | undefined>(size).fill(undefined);
   }
 
-  put(seq: number, timestamp: number, marker: boolean, payload: Buffer): void {
+  /** `pt` only matters to senders whose payload type varies per packet (forwarders); legs leave it 0. */
+  put(seq: number, timestamp: number, marker: boolean, payload: Buffer, pt = 0): void {
     const i = seq & this.mask;
     this.seqs[i] = seq;
     this.timestamps[i] = timestamp;
     this.markers[i] = marker ? 1 : 0;
+    this.payloadTypes[i] = pt;
     this.payloads[i] = payload;
   }
 
@@ -38,6 +42,9 @@ export class SendHistory {
   }
   marker(seq: number): boolean {
     return this.markers[seq & this.mask] === 1;
+  }
+  payloadType(seq: number): number {
+    return this.payloadTypes[seq & this.mask]!;
   }
 
   clear(): void {

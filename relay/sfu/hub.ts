@@ -67,7 +67,7 @@ export class SfuHub {
   }
 
   /** `sfu.remoteAdd`: opens the RTP then the RTCP socket; whatever was opened is closed if a step fails. */
-  async addRemote(key: string, streams: SfuRemoteStream[], ports: { port?: number; rtcp_port?: number }, srtp?: { suite: 32 | 80; crypto: string }): Promise<{ port: number; rtcp_port: number; streams: SfuPublisherStream[] }> {
+  async addRemote(key: string, streams: SfuRemoteStream[], ports: { port?: number; rtcp_port?: number }, srtp?: { suite: 32 | 80; crypto: string }): Promise<{ ip: string; port: number; rtcp_port: number; streams: SfuPublisherStream[] }> {
     if (this.peers.has(key) || this.remotes.has(key) || this.opening.has(key)) throw new RelayError(Codes.INVALID_STREAM, `Feed ${key} already exists`);
     this.opening.add(key);
     const pool = this.opts.remotePorts;
@@ -81,7 +81,7 @@ export class SfuHub {
       this.remotes.set(key, remote);
       this.start();
       log.info('remote publisher added', { key, port: remote.port, rtcpPort: remote.rtcpPort });
-      return { port: remote.port, rtcp_port: remote.rtcpPort, streams: remote.update([]) };
+      return { ip: this.opts.network.announcedAddress, port: remote.port, rtcp_port: remote.rtcpPort, streams: remote.update([]) };
     } catch (err) {
       closeQuietly(rtp);
       closeQuietly(rtcp);

@@ -146,7 +146,11 @@ export const sfuForwardStreamSchema = z.object({
   /** IPv4 address or host name (resolved once, when the forwarder is created). */
   host: z.string().min(1).max(256),
   port: z.number().int().min(1).max(65535),
-  /** Remote RTCP port: a local RTCP socket is opened, latched with two empty RTP packets, PLI/FIR on it ask the publisher for a keyframe. 0 = none. */
+  /**
+   * Remote RTCP port: a local RTCP socket is opened, latched with two empty RTP packets. Feedback on it
+   * is applied by media SSRC to the forwarder of this host:port it names (PLI/FIR: a keyframe from
+   * that forwarder's stream; NACK: see `nack`); a PLI/FIR naming none asks this forwarder's stream. 0 = none.
+   */
   rtcp_port: z.number().int().min(0).max(65535).optional(),
   /** SSRC of the forwarded stream (default random). */
   ssrc: z.number().int().min(0).max(0xffffffff).optional(),
@@ -158,6 +162,12 @@ export const sfuForwardStreamSchema = z.object({
   substream: z.number().int().min(0).max(2).optional(),
   /** Data stream only: send each message as fake RTP (12-byte header with `ssrc`, payload type 1 = binary, 0 = text) as Janus's remote publishers expect. */
   wrap_data: z.boolean().optional(),
+  /**
+   * Video only, for cascades between our relays (Janus's forwarders never retransmit, so default off):
+   * keep the last 512 packets sent and answer generic NACKs (RTCP RTPFB FMT 1) arriving on the
+   * `rtcp_port` socket of this cascade by resending them unchanged (SRTP-encrypted again with `srtp`).
+   */
+  nack: z.boolean().optional(),
 });
 export type SfuForwardStream = z.infer<typeof sfuForwardStreamSchema>;
 
@@ -288,6 +298,8 @@ export const sfuForwarderSchema = z.object({
   pt: z.number().int().optional(),
   local_rtcp_port: z.number().int().optional(),
   srtp: z.boolean(),
+  /** Present (true) when the forwarder answers NACKs (`nack` on a video stream). */
+  nack: z.boolean().optional(),
 });
 export type SfuForwarderInfo = z.infer<typeof sfuForwarderSchema>;
 
@@ -300,7 +312,8 @@ export const sfuResultSchemas = {
   'sfu.forward': z.object({ forwarders: z.array(sfuForwarderSchema) }),
   'sfu.stopForward': z.object({}).strict(),
   'sfu.moderate': z.object({}).strict(),
-  'sfu.remoteAdd': z.object({ port: z.number().int(), rtcp_port: z.number().int(), streams: z.array(sfuPublisherStreamSchema) }),
+  /** `ip`: the relay's announced address, where the sender forwards to (Janus sends it only for iface/mcast; a deployment of many relays needs it always). */
+  'sfu.remoteAdd': z.object({ ip: z.string(), port: z.number().int(), rtcp_port: z.number().int(), streams: z.array(sfuPublisherStreamSchema) }),
   'sfu.remoteUpdate': z.object({ streams: z.array(sfuPublisherStreamSchema) }),
   'sfu.remoteRemove': z.object({}).strict(),
 } as const satisfies Record<SfuOp, z.ZodType>;
