@@ -516,6 +516,7 @@ export class SessionShard extends DurableObject<Env> {
     persist: (session) => this.persist(session),
     hangup: (session, h, reason) => this.hangup(session, h, reason),
     openPeer: (session, h, offer, options, placement) => this.openPeer(session, h, offer, options, placement),
+    pickRelay: (session) => this.pickRelay(session),
     command: async (h, op, fields) => {
       const out = await this.relayCommand(h, { ...fields, op, sessionId: h.ctx.sessionId, handleId: h.id } as Command);
       if (!out.ok) throw new JanusApiError(out.error.code, out.error.reason);
@@ -536,9 +537,14 @@ export class SessionShard extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- media on relays
 
-  private async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: RelayRef): Promise<Record<string, unknown>> {
-    const relay = placement ?? (await this.core().pickRelay(s.region));
+  private async pickRelay(s: Session): Promise<RelayRef> {
+    const relay = await this.core().pickRelay(s.region);
     if (!relay) throw new JanusApiError(JanusError.UNKNOWN, 'No media relay available');
+    return { relayId: relay.relayId, linkId: relay.linkId };
+  }
+
+  private async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: RelayRef): Promise<Record<string, unknown>> {
+    const relay = placement ?? (await this.pickRelay(s));
     h.relay = { relayId: relay.relayId, linkId: relay.linkId };
     const cmd = { op: 'peer.create', sessionId: s.id, handleId: h.id, plugin: h.plugin.info.package, offer, options } as Command;
     const out = await this.relayCommand(h, cmd);
@@ -892,7 +898,7 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   private async handleInfo(s: Session, h: Handle, pluginOnly: boolean): Promise<Record<string, unknown>> {
-    const pluginSpecific = h.plugin.queryHandle?.(h.ctx) ?? {};
+    const pluginSpecific = (await h.plugin.queryHandle?.(h.ctx)) ?? {};
     const base = {
       session_id: s.id,
       session_last_activity: s.lastActivity * 1000,

@@ -18,6 +18,8 @@ export interface HandleHost {
   persist(s: Session): void;
   hangup(s: Session, h: Handle, reason: string): void;
   openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: RelayRef): Promise<Record<string, unknown>>;
+  /** The least loaded relay in the session's region. */
+  pickRelay(s: Session): Promise<RelayRef>;
   command(h: Handle, op: string, fields: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
@@ -105,6 +107,11 @@ class ShardMediaAccess implements MediaAccess {
 
   get relay(): RelayRef | undefined {
     return this.find().h.relay;
+  }
+
+  async place(): Promise<RelayRef> {
+    const { s, h } = this.find();
+    return h.relay ?? this.host.pickRelay(s);
   }
 
   close(reason: string): void {

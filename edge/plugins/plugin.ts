@@ -30,6 +30,8 @@ export interface MediaAccess {
    * region — with the client's offer (answer back) or without (the relay's offer back).
    */
   open(offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: { relayId: string; linkId: string }): Promise<Record<string, unknown>>;
+  /** The relay a PeerConnection of this handle goes to: the one it has, else the least loaded in the client's region. */
+  place(): Promise<{ relayId: string; linkId: string }>;
   /** Hangs the PeerConnection up (the client gets `hangup`); nothing waits for the relay. */
   close(reason: string): void;
   /** Runs a command on the relay that holds the PeerConnection (`peer.offer`, `peer.answer`, `echo.configure`, …). */
@@ -75,7 +77,7 @@ export interface Plugin {
   /** Admin `message_plugin`; absent means the plugin has no admin hook (490). */
   handleAdminMessage?(request: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** `plugin_specific` of admin `handle_info`. */
-  queryHandle?(ctx: HandleContext): Record<string, unknown>;
+  queryHandle?(ctx: HandleContext): Promise<Record<string, unknown>> | Record<string, unknown>;
   /** Calls from the plugin's own coordination objects (e.g. a VideoRoom telling a participant). */
   handleInternal?(ctx: HandleContext, call: unknown): Promise<void> | void;
 }

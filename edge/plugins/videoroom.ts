@@ -220,7 +220,8 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
     // Talking detection runs on the relay; a publisher may override the room's thresholds (§5.3 publish).
     const talking = level.event ? { packets: p.audio_active_packets ?? level.packets, average: p.audio_level_average ?? level.average } : undefined;
     const options = { role: 'publisher', room: st.room, bitrate, audiocodec: p.audiocodec ?? prep.audiocodec, videocodec: p.videocodec ?? prep.videocodec, audioLevelExt: level.ext, ...(talking ? { talking } : {}) };
-    const result = await ctx.media.open({ sdp: jsep.sdp }, options, prep.placement);
+    // Placed in the publisher's own region; subscribers elsewhere get it through cascades.
+    const result = await ctx.media.open({ sdp: jsep.sdp }, options);
     const relay = ctx.media.relay as RelayRef;
     const published: Outcome = await room.published(who(ctx), (result.streams ?? []) as PubStream[], relay, { display: p.display, metadata: p.metadata, descriptions: p.descriptions });
     if (published.error) {
@@ -256,10 +257,12 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
   async function subscribe(ctx: HandleContext, body: Record<string, unknown>): Promise<Result> {
     const { room } = parseJanus(S.roomOnlySchema, body, VR);
     const stub = roomStub(room);
-    const prep = unwrap(await stub.prepareSubscribe(who(ctx), body));
+    // The relay is chosen first (the client's region): the room brings the feeds there before the offer.
+    const relay = await ctx.media.place();
+    const prep = unwrap(await stub.prepareSubscribe(who(ctx), body, relay));
     ctx.setState({ room, role: 'subscriber' } satisfies HandleState);
     try {
-      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams }, prep.placement);
+      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams }, relay);
       const done = unwrap(await stub.subscribed(who(ctx), (result.streams ?? []) as SubStream[], ctx.media.relay as RelayRef));
       return { data: { videoroom: 'attached', room, streams: done.streams }, jsep: result.offer as Jsep };
     } catch (err) {
@@ -287,7 +290,10 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
     try {
       out = await ctx.media.command('sfu.update', { add, remove });
     } catch (err) {
-      if ((err as { code?: number }).code !== 471 || !st) throw err;
+      if ((err as { code?: number }).code !== 471 || !st) {
+        await roomStub(room).subscriptionFailed(who(ctx));
+        throw err;
+      }
       ctx.setState({ ...st, pending: { add: [...add], remove: [...remove] } });
       return { data: { videoroom: 'updating', room } };
     }
@@ -346,7 +352,7 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
     },
     async hangupMedia(ctx) {
       const st = ctx.getState<HandleState>();
-      if (st?.role === 'publisher') await roomStub(st.room).handleGone(who(ctx), true);
+      if (st) await roomStub(st.room).handleGone(who(ctx), true);
     },
     async destroyHandle(ctx) {
       const st = ctx.getState<HandleState>();
@@ -361,9 +367,12 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
         return errorEvent(err);
       }
     },
-    queryHandle(ctx) {
+    async queryHandle(ctx) {
       const st = ctx.getState<HandleState>();
-      return st ? { type: st.role, room: st.room, id: st.id, relay: ctx.media.relay?.relayId ?? null } : { type: 'none' };
+      if (!st) return { type: 'none' };
+      // Cascaded feeds: the links between relays that carry this publisher out, or this subscriber's feeds in.
+      const cascades = await roomStub(st.room).cascadeInfo(who(ctx));
+      return { type: st.role, room: st.room, id: st.id, relay: ctx.media.relay?.relayId ?? null, cascades };
     },
     async handleInternal(ctx, raw) {
       const call = raw as RoomCall;

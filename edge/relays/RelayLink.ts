@@ -36,6 +36,8 @@ export class RelayLink extends DurableObject<Env> {
   private state: LinkState = { linkId: '', welcomed: false, lastSeen: 0 };
   /** `${sessionId}:${handleId}` of every PeerConnection on this relay. */
   private readonly peers = new Set<string>();
+  /** VideoRoom objects (by name) with remote publishers or cascades here: told when the relay is lost. */
+  private readonly rooms = new Set<string>();
   private readonly pending = new Map<string, { resolve: (o: CommandOutcome) => void; timer: ReturnType<typeof setTimeout> }>();
   private nextId = 0;
   private dropped = false;
@@ -48,6 +50,7 @@ export class RelayLink extends DurableObject<Env> {
       this.state = (await ctx.storage.get<LinkState>('state')) ?? this.state;
       const peers = await ctx.storage.get<string[]>('peers');
       for (const p of peers ?? []) this.peers.add(p);
+      for (const r of (await ctx.storage.get<string[]>('rooms')) ?? []) this.rooms.add(r);
       this.dropped = (await ctx.storage.get<boolean>('dropped')) ?? false;
     });
   }
@@ -101,7 +104,7 @@ export class RelayLink extends DurableObject<Env> {
       case 'event': {
         if (isSfuPeerEvent(m.event)) {
           // VideoRoom media events (talking, simulcast layers) belong to the room, which knows who to tell.
-          const room = this.env.VIDEOROOM.get(this.env.VIDEOROOM.idFromName(videoRoomObjectName(m.event.room)));
+          const room = this.roomStub(videoRoomObjectName(m.event.room));
           await room.sfuEvent({ sessionId: m.sessionId, handleId: m.handleId }, m.event).catch((err) => this.log.warn('room event delivery failed', { error: String(err) }));
           return;
         }
@@ -129,6 +132,26 @@ export class RelayLink extends DurableObject<Env> {
     if (outcome.ok && cmd.op === 'peer.create') this.rememberPeer(cmd.sessionId, cmd.handleId);
     if (cmd.op === 'peer.hangup') this.forgetPeer(cmd.sessionId, cmd.handleId);
     return outcome;
+  }
+
+  /** RPC from a VideoRoom that now depends on this relay beyond its own peers' PeerConnections. */
+  async watch(room: string): Promise<void> {
+    if (this.dropped) {
+      // already lost: tell it at once
+      void this.roomStub(room).relayLost(this.state.linkId).catch(() => undefined);
+      return;
+    }
+    if (this.rooms.has(room)) return;
+    this.rooms.add(room);
+    await this.ctx.storage.put('rooms', [...this.rooms]);
+  }
+
+  async unwatch(room: string): Promise<void> {
+    if (this.rooms.delete(room)) await this.ctx.storage.put('rooms', [...this.rooms]);
+  }
+
+  private roomStub(name: string) {
+    return this.env.VIDEOROOM.get(this.env.VIDEOROOM.idFromName(name));
   }
 
   override async webSocketClose(): Promise<void> {
@@ -176,6 +199,9 @@ export class RelayLink extends DurableObject<Env> {
         return shard.relayEvent(sid, hid, this.state.linkId, { kind: 'hangup', reason: 'Relay lost' }).catch(() => undefined);
       }),
     );
+    const rooms = [...this.rooms];
+    this.rooms.clear();
+    await Promise.all(rooms.map((name) => this.roomStub(name).relayLost(this.state.linkId).catch((err: unknown) => this.log.warn('room not told of relay loss', { room: name, error: String(err) }))));
     await this.ctx.storage.deleteAll();
     await this.ctx.storage.deleteAlarm();
     this.dropped = true;

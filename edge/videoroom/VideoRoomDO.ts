@@ -8,7 +8,9 @@ import type { RelayRef } from '../coordinator/session.js';
 import type { Env } from '../env.js';
 import { Logger } from '../log.js';
 import { VideoRoomError, vrError, VideoRoomException } from './errors.js';
-import { checksAllowed, normalizeOptions, participantEntry, publisherEntry, roomSummary, sameHandle, type Forwarder, type HandleAddress, type Publisher, type PubStream, type Remotization, type RoomState, type SubStream, type Subscriber } from './room.js';
+import { Cascades } from './cascades.js';
+import { remoteForwardStreams, remoteStreamsOf } from './remoteWire.js';
+import { checksAllowed, normalizeOptions, participantEntry, publisherEntry, roomSummary, sameHandle, videoRoomObjectName, type Forwarder, type HandleAddress, type Publisher, type PubStream, type Remotization, type RoomState, type SubStream, type Subscriber } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId, RoomId } from './schemas.js';
 
@@ -24,29 +26,6 @@ export type RoomCall =
 
 const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
 const FLUSH_MS = 50;
-/** Janus's remote publisher SSRCs: REMOTE_PUBLISHER_BASE_SSRC + mindex * REMOTE_PUBLISHER_SSRC_STEP (+ substream). */
-const REMOTE_BASE_SSRC = 1000;
-const REMOTE_SSRC_STEP = 10;
-/**
- * The `sfu.forward` streams feeding a remotization from `streams` (publish_remotely, or the new
- * streams of a renegotiation): SSRC 1000 + mindex*10 (+ layer), the RTCP port only on the first
- * video stream of `all`, data RTP-wrapped.
- */
-function remoteForwardStreams(streams: PubStream[], rem: Remotization, all: PubStream[]): Array<Record<string, unknown>> {
-  const firstVideo = all.find((s) => s.type === 'video' && !s.disabled)?.mid;
-  const out: Array<Record<string, unknown>> = [];
-  for (const s of streams) {
-    if (s.disabled) continue;
-    const ssrc = REMOTE_BASE_SSRC + s.mindex * REMOTE_SSRC_STEP;
-    const rtcp = s.mid === firstVideo ? rem.rtcpPort : undefined;
-    const layers = s.type === 'video' && s.simulcast ? 3 : 1;
-    for (let l = 0; l < layers; l++) {
-      out.push({ mid: s.mid, host: rem.host, port: rem.port, ssrc: ssrc + l, ...(l === 0 && rtcp ? { rtcp_port: rtcp } : {}), ...(layers > 1 ? { substream: l } : {}), ...(s.type === 'data' ? { wrap_data: true } : {}) });
-    }
-  }
-  return out;
-}
-
 /** SDES keying of a request, when both halves are there. */
 function srtpOf(r: { srtp_suite?: 32 | 80; srtp_crypto?: string }): { srtp?: { suite: 32 | 80; crypto: string } } {
   return r.srtp_suite !== undefined && r.srtp_crypto !== undefined ? { srtp: { suite: r.srtp_suite, crypto: r.srtp_crypto } } : {};
@@ -73,11 +52,19 @@ export class VideoRoomDO extends DurableObject<Env> {
   private readonly log: Logger;
   private state?: RoomState;
   private flushTimer?: ReturnType<typeof setTimeout>;
+  private readonly cascades: Cascades;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env);
     this.log = new Logger(this.config.logLevel, 'videoroom');
+    this.cascades = new Cascades({
+      state: () => this.state,
+      relayCall: (relay, cmd) => this.relayCall(relay, cmd),
+      save: () => this.save(),
+      linksChanged: () => this.watchLinks(),
+      log: this.log,
+    });
     ctx.blockConcurrencyWhile(async () => {
       this.state = await ctx.storage.get<RoomState>('room');
     });
@@ -243,9 +230,14 @@ export class VideoRoomDO extends DurableObject<Env> {
     this.checkSecret(secret);
     const everyone: HandleAddress[] = [...r.publishers.filter((p) => !p.remote), ...r.subscribers];
     const remotes = r.publishers.filter((p) => p.remote && p.relay);
+    const cascades = r.cascades ?? [];
     this.state = undefined;
     // Janus #3508: a room destroyed without remove_remote_publisher must still free the ports.
-    await Promise.all(remotes.map((p) => this.relayCall(p.relay!, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId }).catch(() => undefined)));
+    await Promise.all([
+      ...remotes.map((p) => this.relayCall(p.relay!, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId }).catch(() => undefined)),
+      this.cascades.closeAll(cascades),
+    ]);
+    for (const linkId of r.watched ?? []) void this.link(linkId).unwatch(videoRoomObjectName(r.room)).catch(() => undefined);
     this.save();
     await this.roomIndex().roomDestroyed(r.room);
     for (const who of everyone) void this.call(who, { kind: 'removed', data: { videoroom: 'destroyed', room: r.room } });
@@ -384,10 +376,45 @@ export class VideoRoomDO extends DurableObject<Env> {
 
   /** One command to a relay; its error (code, reason) becomes the request's error. */
   private async relayCall(relay: RelayRef, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const link = this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(relay.linkId));
-    const out = (await link.command(cmd as never)) as { ok: boolean; result?: Record<string, unknown>; error?: { code: number; reason: string } };
+    const out = (await this.link(relay.linkId).command(cmd as never)) as { ok: boolean; result?: Record<string, unknown>; error?: { code: number; reason: string } };
     if (!out.ok) throw vrError(out.error!.code, out.error!.reason);
     return out.result!;
+  }
+
+  private link(linkId: string) {
+    return this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(linkId));
+  }
+
+  /**
+   * Keeps the relay links holding the room's remote publishers and cascades reporting their loss
+   * here ({@link relayLost}), and only those.
+   */
+  private watchLinks(): void {
+    const r = this.state;
+    if (!r) return;
+    const now = new Set([...r.publishers.filter((p) => p.remote && p.relay).map((p) => p.relay!.linkId), ...this.cascades.links()]);
+    const before = new Set(r.watched ?? []);
+    if (now.size === before.size && [...now].every((l) => before.has(l))) return;
+    const name = videoRoomObjectName(r.room);
+    for (const l of now) if (!before.has(l)) void this.link(l).watch(name).catch(() => undefined);
+    for (const l of before) if (!now.has(l)) void this.link(l).unwatch(name).catch(() => undefined);
+    r.watched = [...now];
+    this.save();
+  }
+
+  /**
+   * RPC from a RelayLink this room watches: the relay is gone. Its remote publishers leave the room
+   * (participants get `leaving`, subscribers an updated offer) and cascades from or to it close.
+   */
+  async relayLost(linkId: string): Promise<void> {
+    const r = this.state;
+    if (!r) return;
+    for (const p of r.publishers.filter((x) => x.remote && x.relay?.linkId === linkId)) {
+      p.relay = undefined;
+      await this.dropRemotePublisher(p);
+    }
+    this.cascades.relayLost(linkId);
+    this.watchLinks();
   }
 
   private findRemote(id: FeedId): Publisher {
@@ -412,7 +439,7 @@ export class VideoRoomDO extends DurableObject<Env> {
 
   /** The relay's view of remote streams, with the room's descriptions kept. */
   private static remoteStreams(streams: S.RemoteStream[]) {
-    return streams.map((s) => ({ mid: s.mid, mindex: s.mindex, type: s.type, codec: s.codec, simulcast: s.simulcast, disabled: s.disabled }));
+    return remoteStreamsOf(streams.map((s) => ({ ...s, type: s.type as PubStream['type'] })));
   }
 
   private static describe(streams: PubStream[], req: S.RemoteStream[], before: PubStream[] = []): PubStream[] {
@@ -436,7 +463,7 @@ export class VideoRoomDO extends DurableObject<Env> {
     const p: Publisher = { sessionId: randomSafeInt(), handleId: randomSafeInt(), id, privateId: 0, display: a.display, metadata: a.metadata };
     r.publishers.push(p);
     try {
-      const entry = r.relay ?? (await this.roomIndex().pickRelay());
+      const entry = await this.roomIndex().pickRelay();
       if (!entry) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No media relay available');
       const relay: RelayRef = { relayId: entry.relayId, linkId: entry.linkId };
       const out = await this.relayCall(relay, { op: 'sfu.remoteAdd', sessionId: p.sessionId, handleId: p.handleId, room: r.room, port: a.port, rtcp_port: a.rtcp_port, streams: VideoRoomDO.remoteStreams(streams), ...srtpOf(a) });
@@ -445,17 +472,18 @@ export class VideoRoomDO extends DurableObject<Env> {
         void this.relayCall(relay, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId }).catch(() => undefined);
         throw vrError(VideoRoomError.NO_SUCH_ROOM, `No such room (${r.room})`);
       }
-      p.remote = { port: out.port as number, rtcpPort: out.rtcp_port as number };
+      p.remote = { ip: out.ip as string, port: out.port as number, rtcpPort: out.rtcp_port as number };
       p.relay = relay;
       p.streams = VideoRoomDO.describe(out.streams as PubStream[], streams);
-      r.relay ??= relay;
     } catch (err) {
       r.publishers = r.publishers.filter((x) => x !== p);
       throw err;
     }
     this.save();
+    this.watchLinks();
     this.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] });
-    return { videoroom: 'success', room: r.room, id, port: p.remote.port, rtcp_port: p.remote.rtcpPort };
+    // Janus gives `ip` only for a bound iface or mcast group; here the relay is ours to choose, so its address always comes back.
+    return { videoroom: 'success', room: r.room, id, ip: p.remote.ip, port: p.remote.port, rtcp_port: p.remote.rtcpPort };
   }
 
   /** `update_remote_publisher`: new or changed streams; subscribers hear of them in a `publishers` event. */
@@ -468,7 +496,9 @@ export class VideoRoomDO extends DurableObject<Env> {
     const srtp = srtpOf(u);
     const out = streams.length === 0 && !srtp.srtp ? { streams: p.streams } : await this.relayCall(p.relay!, { op: 'sfu.remoteUpdate', sessionId: p.sessionId, handleId: p.handleId, streams: VideoRoomDO.remoteStreams(streams), ...srtp });
     if (!p.streams) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such remote publisher (${u.id})`);
+    const before = p.streams;
     p.streams = VideoRoomDO.describe(out.streams as PubStream[], streams, p.streams);
+    this.cascades.publisherChanged(p, before);
     if (u.display !== undefined) p.display = u.display;
     if (u.metadata !== undefined) p.metadata = u.metadata;
     this.save();
@@ -499,7 +529,7 @@ export class VideoRoomDO extends DurableObject<Env> {
     if (p.display !== undefined) data.display = p.display;
     this.broadcast(data);
     this.feedGone(p.id);
-    this.releaseRelayIfIdle();
+    this.watchLinks();
     if (relay) await this.relayCall(relay, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId }).catch((err: unknown) => this.log.warn('relay did not remove a remote publisher', { room: r.room, id: p.id, error: String(err) }));
   }
 
@@ -649,7 +679,7 @@ export class VideoRoomDO extends DurableObject<Env> {
   }
 
   /** Before a publisher's offer goes to a relay: the checks of §5.3, and where to place the peer. */
-  async preparePublish(who: HandleAddress): Promise<Outcome<{ placement?: RelayRef; bitrate: number; room: RoomId; audiocodec: string; videocodec: string; audioLevel: AudioLevelSettings }>> {
+  async preparePublish(who: HandleAddress): Promise<Outcome<{ bitrate: number; room: RoomId; audiocodec: string; videocodec: string; audioLevel: AudioLevelSettings }>> {
     return this.run(() => {
       const r = this.room();
       const p = this.findPublisher(who);
@@ -662,7 +692,7 @@ export class VideoRoomDO extends DurableObject<Env> {
       if (active >= r.options.publishers) throw vrError(VideoRoomError.PUBLISHERS_FULL, `Maximum number of publishers (${r.options.publishers}) already reached`);
       const o = r.options;
       const audioLevel: AudioLevelSettings = { ext: o.audiolevel_ext ?? true, event: o.audiolevel_event ?? false, packets: o.audio_active_packets, average: o.audio_level_average };
-      return { placement: r.relay, bitrate: o.bitrate, room: r.room, audiocodec: o.audiocodec, videocodec: o.videocodec, audioLevel };
+      return { bitrate: o.bitrate, room: r.room, audiocodec: o.audiocodec, videocodec: o.videocodec, audioLevel };
     });
   }
 
@@ -681,9 +711,10 @@ export class VideoRoomDO extends DurableObject<Env> {
         return { ...s, description: extra.descriptions?.find((d) => d.mid === s.mid)?.description ?? s.description, ...(old?.moderated ? { moderated: true } : {}), ...(old?.talking !== undefined ? { talking: old.talking } : {}) };
       });
       p.relay = relay;
-      r.relay ??= relay;
       this.save();
       this.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
+      // Relays it is cascaded to learn of new or changed streams (a first publish has no cascades).
+      this.cascades.publisherChanged(p, [...before.values()]);
       // Janus adds forwarders for new streams to every remotization (remote side: update_remote_publisher).
       const added = p.streams.filter((s) => !before.has(s.mid));
       if (added.length && p.remotizations?.length) void this.extendRemotizations(p, added);
@@ -741,6 +772,7 @@ export class VideoRoomDO extends DurableObject<Env> {
       if (s.autoupdate) void this.call(s, { kind: 'feedsGone', feedIds: [feedId] });
     }
     this.save();
+    this.cascades.prune();
   }
 
   private removePublisher(p: Publisher): void {
@@ -760,24 +792,17 @@ export class VideoRoomDO extends DurableObject<Env> {
         const data: Record<string, unknown> = { videoroom: 'event', room: r.room, leaving: p.id };
         if (p.display !== undefined) data.display = p.display;
         this.broadcast(data, who);
-        this.releaseRelayIfIdle();
         return { videoroom: 'event', leaving: 'ok' };
       }
       const s = this.findSubscriber(who);
       if (s) {
         r.subscribers = r.subscribers.filter((x) => x !== s);
         this.save();
-        this.releaseRelayIfIdle();
+        this.cascades.prune();
         return { videoroom: 'event', left: 'ok' };
       }
       throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
     });
-  }
-
-  /** Forget the room's relay once nothing uses it, so the next publisher may land anywhere. */
-  private releaseRelayIfIdle(): void {
-    const r = this.room();
-    if (!r.publishers.some((p) => p.streams) && r.subscribers.length === 0) r.relay = undefined;
   }
 
   // ---------------------------------------------------------------- subscribers
@@ -795,7 +820,17 @@ export class VideoRoomDO extends DurableObject<Env> {
     return out;
   }
 
-  async prepareSubscribe(who: HandleAddress, body: Record<string, unknown>): Promise<Outcome<{ room: RoomId; placement?: RelayRef; streams: Array<Record<string, unknown>> }>> {
+  /** The streams a subscriber's relay peer is built from: each resolved to the feed key of its publisher. */
+  private static feedStreams(resolved: ReturnType<VideoRoomDO['resolveStreams']>): Array<Record<string, unknown>> {
+    return resolved.map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal, fallback: x.fallback }));
+  }
+
+  /**
+   * A subscriber joins: checks, a reservation of the handle, and the cascades that bring each
+   * requested feed to the subscriber's relay (`relay`, picked in its region) before the relay
+   * makes the offer.
+   */
+  async prepareSubscribe(who: HandleAddress, body: Record<string, unknown>, relay: RelayRef): Promise<Outcome<{ room: RoomId; streams: Array<Record<string, unknown>> }>> {
     this.remember(body.room);
     return this.run(async () => {
       const j = parseJanus(S.subscriberJoinSchema, body, VR);
@@ -807,26 +842,30 @@ export class VideoRoomDO extends DurableObject<Env> {
       const req = j.streams ?? (j.feed !== undefined ? [{ feed: j.feed }] : undefined);
       if (!req || req.length === 0) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (streams)');
       const resolved = this.resolveStreams(req);
-      // Pending until the relay has made the offer: the entry reserves the handle.
-      r.subscribers.push({ ...who, privateId: j.private_id, autoupdate: j.autoupdate ?? true, streams: [], paused: false });
+      // Pending until the relay has made the offer: the entry reserves the handle and keeps its cascades.
+      const s: Subscriber = { ...who, privateId: j.private_id, autoupdate: j.autoupdate ?? true, streams: [], paused: false, relay, wants: resolved.map((x) => x.feed.id) };
+      r.subscribers.push(s);
       this.save();
-      return {
-        room: r.room,
-        placement: r.relay,
-        streams: resolved.map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal, fallback: x.fallback })),
-      };
+      try {
+        await this.cascades.ensure(resolved.map((x) => x.feed), relay);
+      } catch (err) {
+        await this.subscribeFailed(who);
+        throw err;
+      }
+      return { room: r.room, streams: VideoRoomDO.feedStreams(resolved) };
     });
   }
 
   /** The relay made the subscriber's offer: record which m-line carries which feed. */
   async subscribed(who: HandleAddress, streams: SubStream[], relay: RelayRef): Promise<Outcome<{ streams: Record<string, unknown>[] }>> {
     return this.run(() => {
-      const r = this.room();
       const s = this.findSubscriber(who);
       if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
       s.streams = streams;
-      r.relay ??= relay;
+      s.relay = relay;
+      s.wants = undefined;
       this.save();
+      this.cascades.prune();
       return { streams: this.streamEntries(s) };
     });
   }
@@ -836,6 +875,7 @@ export class VideoRoomDO extends DurableObject<Env> {
     if (!this.state) return;
     this.state.subscribers = this.state.subscribers.filter((s) => !sameHandle(s, who));
     this.save();
+    this.cascades.prune();
   }
 
   async subscriberStreams(who: HandleAddress): Promise<Outcome<{ streams: Record<string, unknown>[]; room: RoomId }>> {
@@ -846,12 +886,40 @@ export class VideoRoomDO extends DurableObject<Env> {
     });
   }
 
-  /** Resolves streams to add to an existing subscription. */
+  /** Resolves streams to add to an existing subscription, and brings their feeds to the subscriber's relay. */
   async resolveAdditions(who: HandleAddress, req: S.SubscribeStream[]): Promise<Outcome<{ streams: Array<Record<string, unknown>> }>> {
-    return this.run(() => {
-      if (!this.findSubscriber(who)) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
-      return { streams: this.resolveStreams(req).map((x) => ({ feedId: x.feed.id, feedKey: `${x.feed.sessionId}:${x.feed.handleId}`, feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal, fallback: x.fallback })) };
+    return this.run(async () => {
+      const s = this.findSubscriber(who);
+      if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+      const resolved = this.resolveStreams(req);
+      await this.bringFeeds(s, resolved.map((x) => x.feed));
+      return { streams: VideoRoomDO.feedStreams(resolved) };
     });
+  }
+
+  /** Cascades `feeds` to the subscriber's relay; they stay wanted until its m-lines show them (or the change failed). */
+  private async bringFeeds(s: Subscriber, feeds: Publisher[]): Promise<void> {
+    if (!s.relay) return; // no PeerConnection: the relay command that follows fails
+    s.wants = [...new Set([...(s.wants ?? []), ...feeds.map((p) => p.id)])];
+    this.save();
+    try {
+      await this.cascades.ensure(feeds, s.relay);
+    } catch (err) {
+      this.changeFailed(s);
+      throw err;
+    }
+  }
+
+  private changeFailed(s: Subscriber): void {
+    s.wants = undefined;
+    this.save();
+    this.cascades.prune();
+  }
+
+  /** A subscription change the relay refused: the feeds it wanted are not kept for it. */
+  async subscriptionFailed(who: HandleAddress): Promise<void> {
+    const s = this.findSubscriber(who);
+    if (s) this.changeFailed(s);
   }
 
   /** Which of the subscriber's m-lines an unsubscribe names. */
@@ -881,10 +949,11 @@ export class VideoRoomDO extends DurableObject<Env> {
 
   /** `switch`: checks each target feed stream and records the new source of each m-line. */
   async switchStreams(who: HandleAddress, req: Array<{ feed: FeedId; mid: string; sub_mid: string }>): Promise<Outcome<{ changes: Array<Record<string, unknown>> }>> {
-    return this.run(() => {
+    return this.run(async () => {
       const s = this.findSubscriber(who);
       if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
       const changes: Array<Record<string, unknown>> = [];
+      const feeds: Publisher[] = [];
       for (const w of req) {
         const line = s.streams.find((x) => x.mid === w.sub_mid);
         if (!line) throw vrError(VideoRoomError.INVALID_ELEMENT, `Invalid sub_mid '${w.sub_mid}'`);
@@ -893,14 +962,19 @@ export class VideoRoomDO extends DurableObject<Env> {
         if (!feed || !stream) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${w.feed}) or mid '${w.mid}'`);
         if (stream.type !== line.type) throw vrError(VideoRoomError.INVALID_ELEMENT, `Can't switch a ${line.type} m-line to a ${stream.type} stream`);
         changes.push({ sub_mid: line.mid, feedKey: `${feed.sessionId}:${feed.handleId}`, feed: feed.id, mid: stream.mid });
+        feeds.push(feed);
       }
+      await this.bringFeeds(s, feeds);
+      if (this.findSubscriber(who) !== s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
       for (const c of changes) {
         const line = s.streams.find((x) => x.mid === c.sub_mid)!;
         line.feedId = c.feed as FeedId;
         line.feedMid = c.mid as string;
         line.active = true;
       }
+      s.wants = undefined;
       this.save();
+      this.cascades.prune();
       return { changes };
     });
   }
@@ -911,9 +985,19 @@ export class VideoRoomDO extends DurableObject<Env> {
       const s = this.findSubscriber(who);
       if (!s) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
       s.streams = streams;
+      s.wants = undefined;
       this.save();
+      this.cascades.prune();
       return { streams: this.streamEntries(s), room: this.room().room };
     });
+  }
+
+  /** Admin handle_info: the cascades carrying a publisher to other relays, or feeding a subscriber from them. */
+  async cascadeInfo(who: HandleAddress): Promise<Array<Record<string, unknown>>> {
+    const p = this.findPublisher(who);
+    const s = p ? undefined : this.findSubscriber(who);
+    const list = p ? this.cascades.of(p) : s ? this.cascades.feeding(s) : [];
+    return list.map((c) => ({ feed_id: c.feedId, from_relay: c.from.relayId, to_relay: c.to.relayId, ip: c.ip, port: c.port, rtcp_port: c.rtcpPort, forwarders: c.forwarderIds.length }));
   }
 
   /** The handle is gone (detach, session end) or its PeerConnection died: leave quietly. */
@@ -926,10 +1010,19 @@ export class VideoRoomDO extends DurableObject<Env> {
       } else {
         await this.leave(who);
       }
-      this.releaseRelayIfIdle();
       return;
     }
-    if (!peerOnly && this.findSubscriber(who)) await this.leave(who);
+    const s = this.findSubscriber(who);
+    if (!s) return;
+    if (!peerOnly) {
+      await this.leave(who);
+      return;
+    }
+    // Its PeerConnection is gone: nothing on a relay is needed for it any more.
+    s.relay = undefined;
+    s.wants = undefined;
+    this.save();
+    this.cascades.prune();
   }
 
   // ---------------------------------------------------------------- media events from the relay

@@ -30,8 +30,8 @@ export interface Publisher extends HandleAddress {
   streams?: PubStream[];
   /** The relay holding its PeerConnection, while it publishes. */
   relay?: RelayRef;
-  /** A remote publisher (§5.7): fed by plain RTP on these relay ports; its handle address is synthetic. */
-  remote?: { port: number; rtcpPort: number };
+  /** A remote publisher (§5.7): fed by plain RTP on these ports of its relay (announced at `ip`); its handle address is synthetic. */
+  remote?: { ip?: string; port: number; rtcpPort: number };
   /** `publish_remotely` targets of a local publisher, each with the relay forwarders that feed it. */
   remotizations?: Remotization[];
 }
@@ -63,6 +63,30 @@ export interface Subscriber extends HandleAddress {
   autoupdate: boolean;
   streams: SubStream[];
   paused: boolean;
+  /** The relay holding its PeerConnection (chosen by its region before the offer is made); gone with the PeerConnection. */
+  relay?: RelayRef;
+  /** Feeds being added (subscribe, update, switch) that its m-lines do not show yet: their cascades must stay. */
+  wants?: FeedId[];
+}
+
+/**
+ * A publisher's media carried to another relay for the subscribers there: the publisher's relay
+ * forwards its streams (Janus publish_remotely wire format) to a remote publisher on `to`, named by
+ * the publisher's own feed key, so subscribers there address it exactly as they would the original.
+ * One per (publisher, relay); it lives while a subscriber on `to` receives or wants the feed.
+ */
+export interface Cascade extends HandleAddress {
+  /** The publisher; the handle address is its feed key on both relays. */
+  feedId: FeedId;
+  /** The relay holding the publisher's media, where the forwarders run. */
+  from: RelayRef;
+  /** The relay of the subscribers, where the remote publisher's sockets are. */
+  to: RelayRef;
+  ip: string;
+  port: number;
+  rtcpPort: number;
+  /** Forwarder ids on `from`. */
+  forwarderIds: number[];
 }
 
 export interface Forwarder {
@@ -93,8 +117,10 @@ export interface RoomState {
   subscribers: Subscriber[];
   forwarders: Forwarder[];
   nextForwarderId: number;
-  /** Until cascading exists, a room's PeerConnections share the relay of its first one. */
-  relay?: RelayRef;
+  /** Publishers' media carried between relays (older states: none). */
+  cascades?: Cascade[];
+  /** Relay links told to report their loss to this room (remote publishers or cascades use them). */
+  watched?: string[];
 }
 
 /** Janus's defaults for a new room (§5.1), with a nonzero bitrate raised to at least 64 kbps. */

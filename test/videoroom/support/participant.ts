@@ -13,8 +13,9 @@ export class Participant {
     public handleId: number,
   ) {}
 
-  static async connect(stack: Stack): Promise<Participant> {
-    const janus = await JanusWs.connect(stack.wsUrl);
+  /** `region` places its PeerConnections on a relay of that region (`?region=`). */
+  static async connect(stack: Stack, region?: string): Promise<Participant> {
+    const janus = await JanusWs.connect(region ? `${stack.wsUrl}?region=${region}` : stack.wsUrl);
     const sessionId = await janus.createSession();
     return new Participant(janus, sessionId, await janus.attach(sessionId, VR));
   }
