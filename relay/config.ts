@@ -17,7 +17,7 @@ export const envSchema = z
     RELAY_BIND_ADDRESS: ipv4.default('127.0.0.1'),
     RELAY_ICE_PORT_MIN: port(40000).pipe(z.number().min(1024)),
     RELAY_ICE_PORT_MAX: port(40999).pipe(z.number().min(1025)),
-    /** UDP ports of remote publishers (Janus add_remote_publisher: 2 per remote publisher, RTP + RTCP). */
+    /** The media port range: remote publishers (2 each, RTP + RTCP) and RTP forwarders (rtp_forward, publish_remotely, cascades: one per publisher plus one per RTCP port). */
     RELAY_REMOTE_PORT_MIN: port(10000).pipe(z.number().min(1024)),
     RELAY_REMOTE_PORT_MAX: port(19999).pipe(z.number().min(1025)),
     RELAY_SECRET: z.string().min(8, 'RELAY_SECRET must be at least 8 characters'),

@@ -5,7 +5,7 @@ import type { SfuPublisherStream, SfuRemoteStream } from '../../shared/control/s
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { FeedStream, type FeedSource } from '../sfu/feed.js';
-import { parseSrtpCrypto, PublisherForwarders } from '../sfu/forward.js';
+import { parseSrtpCrypto, PublisherForwarders, type ForwarderNetwork } from '../sfu/forward.js';
 import type { DataSink } from '../sfu/publisher.js';
 import { buildNack, seqRange } from '../sfu/rtcp.js';
 import { sfuCodecs } from '../sfu/wire.js';
@@ -104,10 +104,10 @@ export class RemotePublisher implements FeedSource {
     streams: SfuRemoteStream[],
     private readonly log: Logger,
     srtp: { suite: 32 | 80; crypto: string } | undefined,
-    bindAddress: string,
+    net: ForwarderNetwork,
   ) {
     this.setSrtp(srtp);
-    this.forwarders = new PublisherForwarders(this, bindAddress, log);
+    this.forwarders = new PublisherForwarders(this, net, log);
     this.pli[0] = 0x81; // V=2, FMT=1 (PLI)
     this.pli[1] = 206; // PSFB
     this.pli.writeUInt16BE(2, 2);

@@ -1,14 +1,30 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PortPool } from '../ports.js';
-import { FORWARD_SOCKET_ERROR, FORWARD_SOCKET_REASON } from '../sfu/forward.js';
 
-let openSockets = 0;
+/**
+ * UDP sockets on the relay's media port range (RELAY_REMOTE_PORT_MIN..MAX): the RTP and RTCP sockets
+ * of remote publishers and of RTP forwarders (rtp_forward, publish_remotely, cascades) all come from
+ * one pool, so a deployment opens exactly the ports it configured, and every port returns to the
+ * pool when its socket closes.
+ */
+
+/** Janus's VideoRoom "unknown error", for every socket failure of remote publishers and forwarders. */
+export const FORWARD_SOCKET_ERROR = 499;
+export const FORWARD_SOCKET_REASON = 'Could not open UDP socket for RTP stream';
+
+export type PooledSocketKind = 'remote publisher' | 'forwarder';
+const open: Record<PooledSocketKind, number> = { 'remote publisher': 0, forwarder: 0 };
 
 /** Remote-publisher sockets open in this process. */
 export function remoteSocketCount(): number {
-  return openSockets;
+  return open['remote publisher'];
+}
+
+/** Forwarder sockets (RTP and RTCP) open in this process. */
+export function forwarderSocketCount(): number {
+  return open.forwarder;
 }
 
 function bindOnce(s: Socket, port: number, address: string): Promise<void> {
@@ -21,31 +37,41 @@ function bindOnce(s: Socket, port: number, address: string): Promise<void> {
   });
 }
 
-function track(s: Socket, release: () => void, log: Logger): Socket {
-  openSockets++;
+function track(s: Socket, kind: PooledSocketKind, release: () => void, log?: Logger): Socket {
+  open[kind]++;
   s.once('close', () => {
-    openSockets--;
+    open[kind]--;
     release();
   });
   // late ICMP errors and failed sends must not crash the process
-  s.on('error', (err) => log.debug('remote publisher socket error', { err: err.message }));
+  s.on('error', (err) => log?.debug(`${kind} socket error`, { err: err.message }));
   return s;
 }
 
+export interface PooledSocketOptions {
+  kind: PooledSocketKind;
+  /** Exactly this port (Janus: 0 or missing = pick one from the pool). */
+  port?: number;
+  /** dgram's `lookup` (forwarders resolve hosts once, up front). */
+  lookup?: SocketOptions['lookup'];
+}
+
 /**
- * A UDP socket on a port of `pool` (the remote-publisher range), or on exactly `port` when one is
- * given (Janus: 0 or missing = pick one). The port returns to the pool when the socket closes.
- * Ports another process holds are parked and skipped. 499 when nothing could be bound, as Janus.
+ * A UDP socket on a port of `pool`, or on exactly `opts.port` when one is given. The port returns to
+ * the pool when the socket closes. Ports another process holds are parked and skipped. 499 when
+ * nothing could be bound, as Janus.
  */
-export async function openPooledSocket(pool: PortPool, bindAddress: string, log: Logger, port?: number): Promise<Socket> {
+export async function openPooledSocket(pool: PortPool, bindAddress: string, log: Logger | undefined, opts: PooledSocketOptions): Promise<Socket> {
+  const { kind, port } = opts;
   const fail = (why: string, extra: Record<string, unknown> = {}) => {
-    log.warn('could not open a remote publisher socket', { why, ...extra });
+    log?.warn(`could not open a ${kind} socket`, { why, ...extra });
     return new RelayError(FORWARD_SOCKET_ERROR, FORWARD_SOCKET_REASON);
   };
+  const make = () => createSocket({ type: 'udp4', ...(opts.lookup ? { lookup: opts.lookup } : {}) });
   if (port) {
     const pooled = pool.take(port);
     if (!pooled && pool.contains(port)) throw fail('port in use', { port });
-    const s = createSocket('udp4');
+    const s = make();
     try {
       await bindOnce(s, port, bindAddress);
     } catch (err) {
@@ -53,12 +79,12 @@ export async function openPooledSocket(pool: PortPool, bindAddress: string, log:
       if (pooled) pool.release(port);
       throw fail('bind failed', { port, err: (err as Error).message });
     }
-    return track(s, () => pooled && pool.release(port), log);
+    return track(s, kind, () => pooled && pool.release(port), log);
   }
   for (let attempt = 0; attempt < pool.size; attempt++) {
     const p = pool.acquire();
     if (p === undefined) break;
-    const s = createSocket('udp4');
+    const s = make();
     try {
       await bindOnce(s, p, bindAddress);
     } catch (err) {
@@ -71,7 +97,7 @@ export async function openPooledSocket(pool: PortPool, bindAddress: string, log:
       pool.release(p);
       throw fail('bind failed', { port: p, err: (err as Error).message });
     }
-    return track(s, () => pool.release(p), log);
+    return track(s, kind, () => pool.release(p), log);
   }
   throw fail(`no free port in ${pool.min}-${pool.max}`);
 }

@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv4 } from 'node:net';
 import { ProtectionProfileAes128CmHmacSha1_80, SrtpSession, type RtpHeader } from 'werift';
@@ -7,18 +7,22 @@ import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { FeedStream, FeedTap } from './feed.js';
 import { SendHistory } from './history.js';
+import { forwarderSocketCount, FORWARD_SOCKET_ERROR, FORWARD_SOCKET_REASON, openPooledSocket } from '../cascade/sockets.js';
+import type { PortPool } from '../ports.js';
 import type { DataSink } from './publisher.js';
 import { hasKeyframeRequest, parseRtcpFeedback } from './rtcp.js';
 
 export { hasKeyframeRequest } from './rtcp.js';
+export { forwarderSocketCount, FORWARD_SOCKET_ERROR, FORWARD_SOCKET_REASON };
 
 /**
  * RTP forwarders (Janus `rtp_forward`, src/rtpfwd.c): copies of a publisher's streams sent as plain
  * (or SRTP) RTP over UDP to host:port.
  *
  * - All forwarders of one publisher send from ONE UDP socket ({@link PublisherForwarders}), bound to
- *   the relay's bind address on an ephemeral port (a port allocator for forwarders is still to come),
- *   opened with the first forwarder and closed with the last. IPv4 only (the bind address is IPv4).
+ *   the relay's bind address on a port of its media range (shared with remote publishers, see
+ *   relay/cascade/sockets.ts), opened with the first forwarder and closed with the last. IPv4 only
+ *   (the bind address is IPv4).
  * - Each forwarder rewrites SSRC (given or random) and payload type (given, else the packet's own),
  *   keeps its own sequence / timestamp continuity, and writes the 12-byte header into its own buffer
  *   (the publisher's header extensions are not forwarded). The shared packet is never touched.
@@ -39,9 +43,6 @@ export { hasKeyframeRequest } from './rtcp.js';
  *   with `wrap_data` behind a 12-byte RTP header (publish_remotely: what a remote publisher expects).
  */
 
-/** Janus's VideoRoom "unknown error", used by rtp_forward for socket failures. */
-export const FORWARD_SOCKET_ERROR = 499;
-export const FORWARD_SOCKET_REASON = 'Could not open UDP socket for RTP stream';
 const LAYER_STALE_MS = 1000;
 const SWITCH_PLI_INTERVAL_MS = 1000;
 /** srtp suite 32: the last 6 of werift's 10 tag bytes are dropped. */
@@ -50,13 +51,6 @@ const TAG_TRIM_32 = 6;
 export const FORWARD_HISTORY_SIZE = 512;
 
 let nextForwarderId = 1;
-let openSockets = 0;
-
-/** Forwarder sockets (RTP and RTCP) open in this process. */
-export function forwarderSocketCount(): number {
-  return openSockets;
-}
-
 /** Hosts are resolved when a forwarder is created; sends never wait for a lookup. */
 const echoLookup = (host: string, _family: unknown, cb: (err: Error | null, address: string, family: number) => void): void => cb(null, host, 4);
 
@@ -68,29 +62,9 @@ function closeSocket(s: Socket): void {
   }
 }
 
-/** A UDP socket bound to `bindAddress` on an ephemeral port; 499 when that fails. */
-export async function openForwardSocket(bindAddress: string, log?: Logger): Promise<Socket> {
-  let sock: Socket | undefined;
-  try {
-    const s = createSocket({ type: 'udp4', lookup: echoLookup as never });
-    sock = s;
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind(0, bindAddress, () => {
-        s.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    if (sock) closeSocket(sock);
-    log?.warn('could not open a forwarder socket', { err });
-    throw new RelayError(FORWARD_SOCKET_ERROR, FORWARD_SOCKET_REASON);
-  }
-  openSockets++;
-  sock.once('close', () => openSockets--);
-  // send errors (unreachable destination, ...) must not crash the process
-  sock.on('error', (err) => log?.debug('forwarder socket error', { err }));
-  return sock;
+/** A forwarder socket on a port of the relay's media range (`pool`); 499 when none can be bound. */
+export function openForwardSocket(pool: PortPool, bindAddress: string, log?: Logger): Promise<Socket> {
+  return openPooledSocket(pool, bindAddress, log, { kind: 'forwarder', lookup: echoLookup as never });
 }
 
 /** The 12-byte RTP header of one forwarder, handed to werift's SRTP in place of an `RtpHeader` (see LegHeader). */
@@ -341,6 +315,11 @@ export interface ForwardSource {
   readonly dataSinks: Set<DataSink>;
 }
 
+export interface ForwarderNetwork {
+  bindAddress: string;
+  ports: PortPool;
+}
+
 /** The forwarders of one publisher and their shared UDP socket. */
 export class PublisherForwarders {
   private sock: Socket | undefined;
@@ -349,7 +328,8 @@ export class PublisherForwarders {
 
   constructor(
     private readonly source: ForwardSource,
-    private readonly bindAddress: string,
+    /** Where forwarder sockets come from: the relay's bind address and media port range. */
+    private readonly net: ForwarderNetwork,
     private readonly log: Logger,
   ) {}
 
@@ -380,10 +360,10 @@ export class PublisherForwarders {
     };
     const rtcp: Array<Socket | undefined> = [];
     try {
-      if (!this.sock && !this.closed) this.sock = await openForwardSocket(this.bindAddress, this.log);
+      if (!this.sock && !this.closed) this.sock = await openForwardSocket(this.net.ports, this.net.bindAddress, this.log);
       for (const s of streams) {
         if (s.rtcp_port) {
-          const r = await openForwardSocket(this.bindAddress, this.log);
+          const r = await openForwardSocket(this.net.ports, this.net.bindAddress, this.log);
           opened.push(r);
           rtcp.push(r);
         } else rtcp.push(undefined);

@@ -17,7 +17,7 @@ export interface SfuHubOptions {
   network: PeerNetwork;
   logger: Logger;
   noMediaTimerSec: number;
-  /** Ports of remote publishers' RTP/RTCP sockets. */
+  /** The media port range: remote publishers' and forwarders' RTP/RTCP sockets. */
   remotePorts: PortPool;
   emit(sessionId: number, handleId: number, event: PeerEvent): void;
 }
@@ -75,9 +75,10 @@ export class SfuHub {
     let rtp: Awaited<ReturnType<typeof openPooledSocket>> | undefined;
     let rtcp: typeof rtp;
     try {
-      rtp = await openPooledSocket(pool, this.opts.network.bindAddress, log, ports.port);
-      rtcp = await openPooledSocket(pool, this.opts.network.bindAddress, log, ports.rtcp_port);
-      const remote = new RemotePublisher(key, rtp, rtcp, streams, log, srtp, this.opts.network.bindAddress);
+      const bind = this.opts.network.bindAddress;
+      rtp = await openPooledSocket(pool, bind, log, { kind: 'remote publisher', port: ports.port });
+      rtcp = await openPooledSocket(pool, bind, log, { kind: 'remote publisher', port: ports.rtcp_port });
+      const remote = new RemotePublisher(key, rtp, rtcp, streams, log, srtp, { bindAddress: bind, ports: pool });
       this.remotes.set(key, remote);
       this.start();
       log.info('remote publisher added', { key, port: remote.port, rtcpPort: remote.rtcpPort });
@@ -119,6 +120,7 @@ export class SfuHub {
       handleId,
       room: options.room,
       network: this.opts.network,
+      mediaPorts: this.opts.remotePorts,
       logger: this.opts.logger,
       trickle: options.trickle ?? false,
       emit: (event: PeerEvent) => this.opts.emit(sessionId, handleId, event),

@@ -4,6 +4,7 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import type { FeedIdValue } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { PortPool } from '../ports.js';
 import { inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
 import { disableDefaultStun, hardenDtls, selectedPair, sendCloseNotify, type PeerNetwork } from '../werift.js';
 import { createSfuPeerConnection } from './wire.js';
@@ -24,6 +25,8 @@ export interface SfuPeerDeps {
   /** The room (`options.room`): SFU events name it so the edge routes them to the room. */
   room: FeedIdValue | undefined;
   network: PeerNetwork;
+  /** The media port range RTP forwarders bind in. */
+  mediaPorts: PortPool;
   logger: Logger;
   trickle: boolean;
   emit(event: PeerEvent): void;

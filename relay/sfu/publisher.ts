@@ -46,7 +46,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     this.allowed = { audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS), video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS) };
     this.bitrate = options.bitrate ?? 0;
     this.talking = options.talking;
-    this.forwarders = new PublisherForwarders(this, deps.network.bindAddress, this.log);
+    this.forwarders = new PublisherForwarders(this, { bindAddress: deps.network.bindAddress, ports: deps.mediaPorts }, this.log);
     this.pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => this.hookTrack(t, track)));
     this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
   }

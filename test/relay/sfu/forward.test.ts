@@ -3,6 +3,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PictureLossIndication, ProtectionProfileAes128CmHmacSha1_80, RtcpPayloadSpecificFeedback, RtpPacket, SrtpSession } from 'werift';
 import type { Relay } from '../../../relay/relay.js';
+import { PortPool } from '../../../relay/ports.js';
 import { census } from '../../../relay/resources.js';
 import { forwarderSocketCount, FORWARD_SOCKET_REASON, hasKeyframeRequest, openForwardSocket } from '../../../relay/sfu/forward.js';
 import { waitFor } from '../support/client.js';
@@ -361,7 +362,7 @@ describe('VideoRoom RTP forwarders', () => {
     expect(udp()).toBe(u0);
 
     // a socket that cannot be opened (an address this host does not have) is 499
-    await expect(openForwardSocket('203.0.113.7')).rejects.toMatchObject({ code: 499, message: FORWARD_SOCKET_REASON });
+    await expect(openForwardSocket(new PortPool(43990, 43999), '203.0.113.7')).rejects.toMatchObject({ code: 499, message: FORWARD_SOCKET_REASON });
     expect(forwarderSocketCount()).toBe(s0);
     await waitFor(() => udp() === u0, 2000, 'failed socket closed');
     for (const h of [s.handle, p.handle]) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });

@@ -248,11 +248,45 @@ describe('VideoRoom remote publishers on the relay', () => {
     expect(udpPortsOf(relay.pid).filter((p) => p >= REMOTE_MIN && p <= REMOTE_MAX)).toEqual([]);
   });
 
+  it('forwarders take their sockets from the same range: 499 once it is full, working again as soon as ports are freed', { timeout: 30_000 }, async () => {
+    const streams = [{ mid: '0', mindex: 0, type: 'video' as const, codec: 'vp8' }];
+    const pub = new PubClient(15, { audio: false });
+    const sink = createSocket('udp4');
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const handles: number[] = [];
+    try {
+      const p = await publish(link, SESSION, pub);
+      const target = { mid: p.streams.find((s) => s.type === 'video')!.mid, host: '127.0.0.1', port: sink.address().port };
+      for (let i = 0; i < 5; i++) {
+        const h = handleId();
+        expect((await addRemote(h, streams)).ok).toBe(true);
+        handles.push(h);
+      }
+      const full = await link.request({ op: 'sfu.forward', sessionId: SESSION, handleId: p.handle, streams: [target] } as CommandInput);
+      expect(full).toMatchObject({ ok: false, error: { code: 499, reason: 'Could not open UDP socket for RTP stream' } });
+      expect((await removeRemote(handles.pop()!)).ok).toBe(true);
+      // an RTP socket and an RTCP socket: both from the range
+      const fw = await link.request({ op: 'sfu.forward', sessionId: SESSION, handleId: p.handle, streams: [{ ...target, rtcp_port: target.port }] } as CommandInput);
+      expect(fw.ok, JSON.stringify(fw)).toBe(true);
+      expect((await resources(false)).remotePortsInUse).toBe(10);
+      expect(udpPortsOf(relay.pid).filter((x) => x >= REMOTE_MIN && x <= REMOTE_MAX)).toHaveLength(10);
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
+      await waitFor(async () => ((await resources(false)).remotePortsInUse === 8 ? true : undefined), 5000, 'forwarder ports back in the range');
+    } finally {
+      for (const h of handles) await removeRemote(h);
+      await pub.close();
+      sink.close();
+    }
+    expect((await resources(false)).remotePortsInUse).toBe(0);
+    expect(udpPortsOf(relay.pid).filter((x) => x >= REMOTE_MIN && x <= REMOTE_MAX)).toEqual([]);
+  });
+
   it('100 add → publish remotely → subscribe → unpublish → remove cycles leave sockets, ports and timers at baseline', { timeout: 240_000 }, async () => {
     const pub = new PubClient(12, { audio: false });
     const p = await publish(link, SESSION, pub);
     const CYCLES = 100;
-    const CONCURRENCY = 4;
+    // each cycle holds 2 remote-publisher ports and an RTCP forwarder port of the 10 (plus the publisher's one forwarder socket)
+    const CONCURRENCY = 2;
     let delivered = 0;
     const cycle = async (): Promise<void> => {
       const sub = new SubClient();
