@@ -8,8 +8,8 @@
  *
  * Phase "direct": N subscribers on relay A (ordinary fan-out).
  * Phase "cascade": the publisher is remotized to relay B exactly as Janus's publish_remotely →
- * add_remote_publisher does (plain RTP, SSRC 1000 + mindex×10, RTCP back-channel), and N subscribers
- * on relay B receive it.
+ * add_remote_publisher does (plain RTP, SSRC 1000 + mindex×10, RTCP back-channel), with the NACK
+ * history an automatic cascade adds, and N subscribers on relay B receive it.
  *
  * Prints, per phase: media latency from send to receive at the subscribers (p50/p99/max, same clock:
  * the bench process runs both ends), CPU µs of relay A per source packet and per forwarded packet, and
@@ -202,7 +202,8 @@ async function main(): Promise<void> {
       op: 'sfu.forward',
       sessionId: SESSION,
       handleId: p.handle,
-      streams: p.streams.map((s, i) => ({ mid: s.mid, host: '127.0.0.1', port: remote.port, ssrc: 1000 + s.mindex * 10, ...(i === 0 ? { rtcp_port: remote.rtcp_port } : {}) })),
+      // as an automatic cascade forwards: Janus's wire format, plus a NACK history on video
+      streams: p.streams.map((s, i) => ({ mid: s.mid, host: '127.0.0.1', port: remote.port, ssrc: 1000 + s.mindex * 10, nack: true, ...(i === 0 ? { rtcp_port: remote.rtcp_port } : {}) })),
     } as CommandInput);
     if (!forward.ok) throw new Error(`forward: ${JSON.stringify(forward)}`);
     await subscribers(B.link, `${SESSION}:${remoteHandle}`, remote.streams);
