@@ -972,7 +972,8 @@ export class VideoRoomDO extends DurableObject<Env> {
         line.feedMid = c.mid as string;
         line.active = true;
       }
-      s.wants = undefined;
+      // its m-lines carry them now (other feeds may still be wanted by a subscribe in flight)
+      s.wants = s.wants?.filter((f) => !feeds.some((p) => p.id === f));
       this.save();
       this.cascades.prune();
       return { changes };
