@@ -10,6 +10,8 @@ import type { Env } from '../env.js';
 import { allShards, coreStub, shardStub } from '../http/shards.js';
 import { shardOf } from '../coordinator/ids.js';
 import { pluginRegistry } from '../plugins/registry.js';
+import { LinkRelayClient } from '../relays/relayClient.js';
+import { Stubs } from '../stubs.js';
 
 const adminEnvelope = z.object({
   janus: z.string(),
@@ -47,7 +49,7 @@ export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<stri
     tx = e.transaction;
     sessionId = e.session_id !== undefined && e.session_id > 0 ? e.session_id : undefined;
     const verb = e.janus.toLowerCase();
-    if (verb === 'info') return serverInfo(config, await coreStub(env).getSettings(), pluginRegistry(config, env), tx);
+    if (verb === 'info') return serverInfo(config, await coreStub(env).getSettings(), plugins(env, config), tx);
     if (verb === 'ping') return reply('pong', tx);
     if (e.admin_secret === undefined || !constantTimeEqual(e.admin_secret, config.adminSecret)) throw new JanusApiError(JanusError.UNAUTHORIZED);
     if (e.session_id !== undefined && e.session_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
@@ -114,7 +116,7 @@ async function globalRequest(env: Env, config: EdgeConfig, verb: string, raw: Re
       return tokenRequest(env, config, verb, raw, tx);
     case 'message_plugin': {
       const { plugin, request } = parseJanus(schemas.message_plugin, raw);
-      const p = pluginRegistry(config, env).get(plugin);
+      const p = plugins(env, config).get(plugin);
       if (!p) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${plugin}'`);
       if (!p.handleAdminMessage) throw new JanusApiError(JanusError.UNKNOWN, "Plugin doesn't support Admin API messages");
       return reply('success', tx, undefined, { response: await p.handleAdminMessage(request) });
@@ -132,7 +134,7 @@ async function tokenRequest(env: Env, config: EdgeConfig, verb: string, raw: Rec
   if (!config.tokenAuth || config.tokenAuthSecret) throw new JanusApiError(JanusError.UNKNOWN, 'Stored-Token based authentication disabled');
   const core = coreStub(env);
   const { tokens } = await core.getSettings();
-  const all = [...pluginRegistry(config, env).keys()];
+  const all = [...plugins(env, config).keys()];
   const known = (plugins: string[]) => {
     for (const p of plugins) if (!all.includes(p)) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${p}'`);
     return plugins;
@@ -192,4 +194,10 @@ async function sessionRequest(env: Env, config: EdgeConfig, verb: string, raw: R
   const ids: Record<string, unknown> = { session_id: sessionId };
   if (handleId !== undefined) ids.handle_id = handleId;
   return reply('success', tx, undefined, { ...ids, ...res.ok });
+}
+
+/** The plugins as the admin API sees them (their admin hooks talk to rooms and relays like the shards' do). */
+function plugins(env: Env, config: EdgeConfig) {
+  const stubs = new Stubs(env, config.shardCount);
+  return pluginRegistry(config, stubs, new LinkRelayClient(stubs));
 }

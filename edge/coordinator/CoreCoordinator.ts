@@ -5,7 +5,7 @@ import type { SharedSettings } from '../core/serverInfo.js';
 import type { Env } from '../env.js';
 import { EventSink } from '../events/eventSink.js';
 import { Logger } from '../log.js';
-import { shardName } from './ids.js';
+import { Stubs } from '../stubs.js';
 import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
 
 export interface Counts {
@@ -118,7 +118,6 @@ export class CoreCoordinator extends DurableObject<Env> {
   }
 
   private shards() {
-    const ns = this.env.SESSION_SHARD;
-    return Array.from({ length: this.config.shardCount }, (_, i) => ns.get(ns.idFromName(shardName(i))));
+    return new Stubs(this.env, this.config.shardCount).allShards();
   }
 }

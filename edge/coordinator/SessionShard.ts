@@ -13,12 +13,14 @@ import { Logger } from '../log.js';
 import type { HandleContext, Plugin } from '../plugins/plugin.js';
 import { pluginRegistry } from '../plugins/registry.js';
 import { parseJsonObject } from '../http/body.js';
-import { newSessionId, randomSafeInt, shardName, shardOf } from './ids.js';
+import { newSessionId, randomSafeInt, shardOf } from './ids.js';
 import { deadlineOf, MAX_QUEUED_EVENTS, toRecord, type Handle, type RelayRef, type Session, type SessionRecord, type Source } from './session.js';
-import type { Command, TrickleCandidate } from '../../shared/control/commands.js';
+import type { PeerCreateOptions } from '../plugins/plugin.js';
+import type { CommandOp, CommandResult, TrickleCandidate } from '../../shared/control/commands.js';
 import { trickleCandidateSchema } from '../../shared/control/commands.js';
 import type { PeerEvent } from '../../shared/control/events.js';
-import type { CommandOutcome } from '../relays/RelayLink.js';
+import { LinkRelayClient, type CommandArgs, type RelayClient } from '../relays/relayClient.js';
+import { Stubs } from '../stubs.js';
 import { handlerEventsFor, janusMessageFor } from '../media/relayEvents.js';
 import { midsOf } from '../media/sdp.js';
 import { ShardHandleContext, type HandleHost } from './handleContext.js';
@@ -80,6 +82,8 @@ export class SessionShard extends DurableObject<Env> {
   private readonly log: Logger;
   private readonly sink: EventSink;
   private readonly plugins: Map<string, Plugin>;
+  private readonly stubs: Stubs;
+  private readonly relays: RelayClient;
   private readonly sessions = new Map<number, Session>();
   /** Sessions of other shards whose events go to a WebSocket held here: connId → session ids. */
   private readonly remoteOwned = new Map<string, Set<number>>();
@@ -100,7 +104,9 @@ export class SessionShard extends DurableObject<Env> {
     this.config = loadConfig(env);
     this.log = new Logger(this.config.logLevel, 'shard');
     this.sink = new EventSink(this.config.eventsUrl, this.config.serverName, this.log);
-    this.plugins = pluginRegistry(this.config, env);
+    this.stubs = new Stubs(env, this.config.shardCount);
+    this.relays = new LinkRelayClient(this.stubs);
+    this.plugins = pluginRegistry(this.config, this.stubs, this.relays);
     ctx.blockConcurrencyWhile(() => this.restore());
   }
 
@@ -194,11 +200,11 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   private core() {
-    return this.env.CORE.get(this.env.CORE.idFromName('core'));
+    return this.stubs.core();
   }
 
   private shardStub(shard: number) {
-    return this.env.SESSION_SHARD.get(this.env.SESSION_SHARD.idFromName(shardName(shard)));
+    return this.stubs.shard(shard);
   }
 
   // ---------------------------------------------------------------- RPC: the Janus API
@@ -410,7 +416,7 @@ export class SessionShard extends DurableObject<Env> {
     }
     for (const c of list) {
       this.sink.emit(EventType.WEBRTC, 'completed' in c ? { 'remote-candidate': 'end-of-candidates' } : { 'remote-candidate': c.candidate, stream_id: 1, component_id: 1 }, { subtype: 3, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
-      if (h.hasPeer && h.relay) void this.relayCommand(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
+      if (h.hasPeer && h.relay) this.tellRelay(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
       else if (h.pendingCandidates.length < MAX_PENDING_CANDIDATES) h.pendingCandidates.push(c);
     }
     return reply('ack', tx, s.id);
@@ -448,7 +454,7 @@ export class SessionShard extends DurableObject<Env> {
 
   /** Tells the relay to close the PeerConnection; nothing waits for it. */
   private releasePeer(h: Handle, reason: string): void {
-    if (h.relay) void this.relayCommand(h, { op: 'peer.hangup', sessionId: h.ctx.sessionId, handleId: h.id, reason });
+    if (h.relay) this.tellRelay(h, { op: 'peer.hangup', sessionId: h.ctx.sessionId, handleId: h.id, reason });
   }
 
   /** The PeerConnection is gone, whichever side ended it: client told, plugin told, state cleared. */
@@ -517,11 +523,7 @@ export class SessionShard extends DurableObject<Env> {
     hangup: (session, h, reason) => this.hangup(session, h, reason),
     openPeer: (session, h, offer, options, placement) => this.openPeer(session, h, offer, options, placement),
     pickRelay: (session) => this.pickRelay(session),
-    command: async (h, op, fields) => {
-      const out = await this.relayCommand(h, { ...fields, op, sessionId: h.ctx.sessionId, handleId: h.id } as Command);
-      if (!out.ok) throw new JanusApiError(out.error.code, out.error.reason);
-      return out.result;
-    },
+    command: (h, cmd) => this.relayCommand(h, cmd),
   };
 
   private handleContext(s: Session, handleId: number, opaqueId?: string): HandleContext {
@@ -543,33 +545,38 @@ export class SessionShard extends DurableObject<Env> {
     return { relayId: relay.relayId, linkId: relay.linkId };
   }
 
-  private async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: RelayRef): Promise<Record<string, unknown>> {
+  private async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: PeerCreateOptions, placement?: RelayRef): Promise<CommandResult<'peer.create'>> {
     const relay = placement ?? (await this.pickRelay(s));
     h.relay = { relayId: relay.relayId, linkId: relay.linkId };
-    const cmd = { op: 'peer.create', sessionId: s.id, handleId: h.id, plugin: h.plugin.info.package, offer, options } as Command;
-    const out = await this.relayCommand(h, cmd);
-    const current = this.sessions.get(s.id)?.handles.get(h.id);
-    if (!out.ok) {
-      if (current) h.relay = undefined;
-      throw new JanusApiError(out.error.code, out.error.reason);
+    const plugin = h.plugin.info.package as CommandArgs<'peer.create'>['plugin'];
+    let result: CommandResult<'peer.create'>;
+    try {
+      result = await this.relayCommand(h, { op: 'peer.create', sessionId: s.id, handleId: h.id, plugin, offer, options });
+    } catch (err) {
+      if (this.sessions.get(s.id)?.handles.get(h.id)) h.relay = undefined;
+      throw err;
     }
-    if (!current || s.ending) {
+    if (!this.sessions.get(s.id)?.handles.get(h.id) || s.ending) {
       // The handle went away while the relay worked: release what was just made.
-      void this.relayCommand(h, { op: 'peer.hangup', sessionId: s.id, handleId: h.id, reason: 'Detach' });
+      this.tellRelay(h, { op: 'peer.hangup', sessionId: s.id, handleId: h.id, reason: 'Detach' });
       throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, 'Handle detached during negotiation');
     }
     h.hasPeer = true;
     h.hungUp = false;
     this.persist(s);
-    for (const c of h.pendingCandidates.splice(0)) void this.relayCommand(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
-    return out.result;
+    for (const c of h.pendingCandidates.splice(0)) this.tellRelay(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
+    return result;
   }
 
-  private relayCommand(h: Handle, cmd: Command): Promise<CommandOutcome> {
-    const ref = h.relay;
-    if (!ref) return Promise.resolve({ ok: false, error: { code: JanusError.WEBRTC_STATE, reason: 'No PeerConnection' } });
-    const link = this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(ref.linkId));
-    return link.command(cmd).catch((err: unknown) => ({ ok: false as const, error: { code: JanusError.UNKNOWN, reason: `Relay unreachable: ${String(err)}` } }));
+  /** One command to the relay holding the handle's PeerConnection; failures throw a JanusApiError. */
+  private relayCommand<O extends CommandOp>(h: Handle, cmd: CommandArgs<O>): Promise<CommandResult<O>> {
+    if (!h.relay) return Promise.reject(new JanusApiError(JanusError.WEBRTC_STATE, 'No PeerConnection'));
+    return this.relays.command(h.relay, cmd);
+  }
+
+  /** A command nobody waits for (trickle, hangup): a failure only means the peer is already gone. */
+  private tellRelay<O extends CommandOp>(h: Handle, cmd: CommandArgs<O>): void {
+    this.relayCommand(h, cmd).catch((err: unknown) => this.log.debug('relay command failed', { op: cmd.op, error: String(err) }));
   }
 
   /** RPC from a RelayLink: an event about one PeerConnection on that relay. */
@@ -927,8 +934,11 @@ export class SessionShard extends DurableObject<Env> {
 
   /** ICE/DTLS state, selected pair and packet counters, asked of the relay holding the peer. */
   private async peerInfo(h: Handle): Promise<Record<string, unknown>> {
-    const out = await this.relayCommand(h, { op: 'peer.info', sessionId: h.ctx.sessionId, handleId: h.id });
-    return out.ok ? out.result : { error: out.error.reason };
+    try {
+      return await this.relayCommand(h, { op: 'peer.info', sessionId: h.ctx.sessionId, handleId: h.id });
+    } catch (err) {
+      return { error: err instanceof Error ? err.message : String(err) };
+    }
   }
 }
 

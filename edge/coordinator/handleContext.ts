@@ -3,7 +3,9 @@ import { EventType } from '../../shared/janus/events.js';
 import type { Jsep } from '../../shared/janus/requests.js';
 import { reply, type JanusMessage } from '../core/replies.js';
 import type { EmitOptions } from '../events/eventSink.js';
-import type { HandleContext, MediaAccess } from '../plugins/plugin.js';
+import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
+import type { HandleContext, MediaAccess, PeerCommandFields, PeerCommandOp, PeerCreateOptions } from '../plugins/plugin.js';
+import type { CommandArgs } from '../relays/relayClient.js';
 import type { Handle, RelayRef, Session } from './session.js';
 
 /**
@@ -17,10 +19,10 @@ export interface HandleHost {
   emit(type: number, event: Record<string, unknown>, opts: EmitOptions): void;
   persist(s: Session): void;
   hangup(s: Session, h: Handle, reason: string): void;
-  openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: RelayRef): Promise<Record<string, unknown>>;
+  openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: PeerCreateOptions, placement?: RelayRef): Promise<CommandResult<'peer.create'>>;
   /** The least loaded relay in the session's region. */
   pickRelay(s: Session): Promise<RelayRef>;
-  command(h: Handle, op: string, fields: Record<string, unknown>): Promise<Record<string, unknown>>;
+  command<O extends CommandOp>(h: Handle, cmd: CommandArgs<O>): Promise<CommandResult<O>>;
 }
 
 /** A plugin's view of one handle (see {@link HandleContext}). */
@@ -120,7 +122,7 @@ class ShardMediaAccess implements MediaAccess {
     if (s && h) this.host.hangup(s, h, reason);
   }
 
-  async open(offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: RelayRef): Promise<Record<string, unknown>> {
+  async open(offer: { sdp: string } | undefined, options: PeerCreateOptions, placement?: RelayRef): Promise<CommandResult<'peer.create'>> {
     const { s, h } = this.find();
     if (h.opening) await h.opening.catch(() => undefined);
     if (h.hasPeer) throw new JanusApiError(JanusError.WEBRTC_STATE, 'PeerConnection already exists');
@@ -133,10 +135,11 @@ class ShardMediaAccess implements MediaAccess {
     }
   }
 
-  async command(op: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  async command<O extends PeerCommandOp>(op: O, fields: PeerCommandFields<O>): Promise<CommandResult<O>> {
     const { h } = this.find();
     if (h.opening) await h.opening.catch(() => undefined);
     if (!h.hasPeer || !h.relay) throw new JanusApiError(JanusError.WEBRTC_STATE, 'No PeerConnection');
-    return this.host.command(h, op, fields);
+    // The fields of one op plus its key are that op's arguments; TypeScript cannot see it through Omit.
+    return this.host.command(h, { ...fields, op, sessionId: this.sessionId, handleId: this.handleId } as unknown as CommandArgs<O>);
   }
 }

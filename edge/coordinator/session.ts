@@ -1,6 +1,7 @@
 import type { JanusMessage } from '../core/replies.js';
 import type { TrickleCandidate } from '../../shared/control/commands.js';
 import type { HandleContext, Plugin } from '../plugins/plugin.js';
+import type { RelayRef } from '../relays/relayClient.js';
 
 /**
  * Where a session's events go: an HTTP long-poll queue, or the WebSocket connection that created
@@ -31,10 +32,7 @@ export interface Handle {
   ctx: HandleContext;
 }
 
-export interface RelayRef {
-  relayId: string;
-  linkId: string;
-}
+export type { RelayRef } from '../relays/relayClient.js';
 
 export interface Session {
   id: number;

@@ -1,4 +1,12 @@
+import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
 import type { Jsep } from '../../shared/janus/requests.js';
+import type { CommandArgs, RelayRef } from '../relays/relayClient.js';
+
+/** `peer.create` options: EchoTest settings, or a VideoRoom publisher/subscriber (shared/control). */
+export type PeerCreateOptions = NonNullable<CommandArgs<'peer.create'>['options']>;
+/** Commands about a handle's own PeerConnection; the core fills in its session and handle ids. */
+export type PeerCommandOp = Exclude<CommandOp, 'peer.create' | 'peer.trickle' | 'peer.hangup'>;
+export type PeerCommandFields<O extends PeerCommandOp> = Omit<CommandArgs<O>, 'op' | 'sessionId' | 'handleId'>;
 
 /** What a plugin sees of one attached handle, and how it talks back to the client. */
 export interface HandleContext {
@@ -24,18 +32,18 @@ export interface HandleContext {
 export interface MediaAccess {
   readonly hasPeer: boolean;
   /** The relay holding the PeerConnection, if any. */
-  readonly relay: { relayId: string; linkId: string } | undefined;
+  readonly relay: RelayRef | undefined;
   /**
    * Places the PeerConnection on a relay — the given one, else the least loaded in the client's
    * region — with the client's offer (answer back) or without (the relay's offer back).
    */
-  open(offer: { sdp: string } | undefined, options: Record<string, unknown>, placement?: { relayId: string; linkId: string }): Promise<Record<string, unknown>>;
+  open(offer: { sdp: string } | undefined, options: PeerCreateOptions, placement?: RelayRef): Promise<CommandResult<'peer.create'>>;
   /** The relay a PeerConnection of this handle goes to: the one it has, else the least loaded in the client's region. */
-  place(): Promise<{ relayId: string; linkId: string }>;
+  place(): Promise<RelayRef>;
   /** Hangs the PeerConnection up (the client gets `hangup`); nothing waits for the relay. */
   close(reason: string): void;
   /** Runs a command on the relay that holds the PeerConnection (`peer.offer`, `peer.answer`, `echo.configure`, …). */
-  command(op: string, fields?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  command<O extends PeerCommandOp>(op: O, fields: PeerCommandFields<O>): Promise<CommandResult<O>>;
 }
 
 export interface PluginMessage {

@@ -3,7 +3,9 @@ import type { Jsep } from '../../shared/janus/requests.js';
 import { parseJanus } from '../../shared/janus/validate.js';
 import { randomSafeInt } from '../coordinator/ids.js';
 import type { RelayRef } from '../coordinator/session.js';
-import type { Env } from '../env.js';
+import type { CommandResult } from '../../shared/control/commands.js';
+import type { CommandArgs, RelayClient } from '../relays/relayClient.js';
+import type { Stubs } from '../stubs.js';
 import { errorEvent, VideoRoomError, vrError } from '../videoroom/errors.js';
 import { videoRoomObjectName, type HandleAddress, type PubStream, type SubStream } from '../videoroom/room.js';
 import * as S from '../videoroom/schemas.js';
@@ -32,8 +34,8 @@ type Result = { data: Record<string, unknown>; jsep?: Jsep };
  * delivers the room's notifications. Synchronous requests answer in the `success`; the others `ack`
  * and answer with an event.
  */
-export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
-  const roomStub = (room: RoomId) => env.VIDEOROOM.get(env.VIDEOROOM.idFromName(videoRoomObjectName(room)));
+export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = false): Plugin {
+  const roomStub = (room: RoomId) => stubs.videoRoom(videoRoomObjectName(room));
   const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sessionId, handleId: ctx.handleId });
   // DO RPC erases these types (Record<string, unknown> is not Rpc-serializable to TypeScript), so the
   // room's replies are read loosely here; their shapes are defined by VideoRoomDO's methods.
@@ -59,7 +61,7 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
         return unwrap(await roomStub(id).create(id, body));
       }
       case 'list': {
-        const ids = await env.CORE.get(env.CORE.idFromName('core')).listRooms();
+        const ids = await stubs.core().listRooms();
         const summaries = (await Promise.all(ids.map((id) => roomStub(id).summary()))) as Array<Record<string, unknown> | undefined>;
         return { videoroom: 'success', list: summaries.filter((s): s is Record<string, unknown> => s !== undefined && s.is_private !== true) };
       }
@@ -79,10 +81,8 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
   }
 
   /** Commands a relay directly (forwarders belong to a publisher's PeerConnection, not to the caller's handle). */
-  async function relayCommand(relay: RelayRef, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const out = (await env.RELAY_LINK.get(env.RELAY_LINK.idFromString(relay.linkId)).command(cmd as never)) as { ok: boolean; result?: Record<string, unknown>; error?: { code: number; reason: string } };
-    if (!out.ok) throw vrError(out.error!.code === 499 ? 499 : out.error!.code, out.error!.reason);
-    return out.result!;
+  function relayCommand<O extends 'sfu.forward' | 'sfu.stopForward'>(relay: RelayRef, cmd: CommandArgs<O>) {
+    return relays.command(relay, cmd);
   }
 
   /** `rtp_forward` (§5.6): the room checks it, the publisher's relay opens the forwarders. */
@@ -133,13 +133,13 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
           if (jsep.type !== 'answer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only answers are accepted by subscribers');
           await ctx.media.command('peer.answer', { sdp: jsep.sdp });
           if (st.pending) queueMicrotask(() => void flushPending(ctx, st.room));
-        } else await ctx.media.command('sfu.resume');
+        } else await ctx.media.command('sfu.resume', {});
         unwrap(await roomStub(st.room).setPaused(who(ctx), false));
         return { data: { videoroom: 'event', room: st.room, started: 'ok' } };
       }
       case 'pause': {
         const st = subscriberState(ctx);
-        await ctx.media.command('sfu.pause');
+        await ctx.media.command('sfu.pause', {});
         unwrap(await roomStub(st.room).setPaused(who(ctx), true));
         return { data: { videoroom: 'event', room: st.room, paused: 'ok' } };
       }
@@ -219,17 +219,17 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
     const level = prep.audioLevel as AudioLevelSettings;
     // Talking detection runs on the relay; a publisher may override the room's thresholds (§5.3 publish).
     const talking = level.event ? { packets: p.audio_active_packets ?? level.packets, average: p.audio_level_average ?? level.average } : undefined;
-    const options = { role: 'publisher', room: st.room, bitrate, audiocodec: p.audiocodec ?? prep.audiocodec, videocodec: p.videocodec ?? prep.videocodec, audioLevelExt: level.ext, ...(talking ? { talking } : {}) };
+    const options = { role: 'publisher' as const, room: st.room, bitrate, audiocodec: p.audiocodec ?? prep.audiocodec, videocodec: p.videocodec ?? prep.videocodec, audioLevelExt: level.ext, ...(talking ? { talking } : {}) };
     // Placed in the publisher's own region; subscribers elsewhere get it through cascades.
     const result = await ctx.media.open({ sdp: jsep.sdp }, options);
     const relay = ctx.media.relay as RelayRef;
-    const published: Outcome = await room.published(who(ctx), (result.streams ?? []) as PubStream[], relay, { display: p.display, metadata: p.metadata, descriptions: p.descriptions });
+    const published: Outcome = await room.published(who(ctx), ('streams' in result ? (result.streams ?? []) : []) as PubStream[], relay, { display: p.display, metadata: p.metadata, descriptions: p.descriptions });
     if (published.error) {
       ctx.media.close('Publish failed');
       throw vrError(published.error.code, published.error.reason);
     }
     ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
-    return { data: { videoroom: 'event', room: st.room, configured: 'ok', audio_codec: prep.audiocodec, video_codec: prep.videocodec }, jsep: result.answer as Jsep };
+    return { data: { videoroom: 'event', room: st.room, configured: 'ok', audio_codec: prep.audiocodec, video_codec: prep.videocodec }, jsep: ('answer' in result ? result.answer : undefined) as Jsep };
   }
 
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
@@ -262,9 +262,9 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
     const prep = unwrap(await stub.prepareSubscribe(who(ctx), body, relay));
     ctx.setState({ room, role: 'subscriber' } satisfies HandleState);
     try {
-      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams }, relay);
-      const done = unwrap(await stub.subscribed(who(ctx), (result.streams ?? []) as SubStream[], ctx.media.relay as RelayRef));
-      return { data: { videoroom: 'attached', room, streams: done.streams }, jsep: result.offer as Jsep };
+      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams as NonNullable<CommandArgs<'sfu.update'>['add']> }, relay);
+      const done = unwrap(await stub.subscribed(who(ctx), ('streams' in result ? (result.streams ?? []) : []) as SubStream[], ctx.media.relay as RelayRef));
+      return { data: { videoroom: 'attached', room, streams: done.streams }, jsep: ('offer' in result ? result.offer : undefined) as Jsep };
     } catch (err) {
       ctx.setState(undefined);
       await stub.subscribeFailed(who(ctx));
@@ -286,9 +286,9 @@ export function videoRoomPlugin(env: Env, stringIds = false): Plugin {
       ctx.setState(st);
       return { data: { videoroom: 'updating', room } };
     }
-    let out: Record<string, unknown>;
+    let out: CommandResult<'sfu.update'>;
     try {
-      out = await ctx.media.command('sfu.update', { add, remove });
+      out = await ctx.media.command('sfu.update', { add: add as CommandArgs<'sfu.update'>['add'], remove });
     } catch (err) {
       if ((err as { code?: number }).code !== 471 || !st) {
         await roomStub(room).subscriptionFailed(who(ctx));

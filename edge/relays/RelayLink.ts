@@ -1,16 +1,15 @@
 import { DurableObject } from 'cloudflare:workers';
 import { computeProof } from '../../shared/control/auth.js';
-import type { Command } from '../../shared/control/commands.js';
+import type { CommandInput } from '../../shared/control/commands.js';
 import { HEARTBEAT_TIMEOUT_MS, parseRelayMessage, type EdgeMessageInput, type RegisterMessage } from '../../shared/control/messages.js';
 import { isSfuPeerEvent } from '../../shared/control/sfu.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
-import { shardName, shardOf } from '../coordinator/ids.js';
 import type { Env } from '../env.js';
 import { Logger } from '../log.js';
+import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
+import { Stubs } from '../stubs.js';
 import { videoRoomObjectName } from '../videoroom/room.js';
 
-/** What `command` answers: the relay's result, or a Janus error code and reason. */
-export type CommandOutcome = { ok: true; result: Record<string, unknown> } | { ok: false; error: { code: number; reason: string } };
 
 const COMMAND_TIMEOUT_MS = 10_000;
 /** How often the link checks the relay's heartbeat; a silent relay is dropped within timeout + this. */
@@ -33,12 +32,13 @@ interface LinkState {
 export class RelayLink extends DurableObject<Env> {
   private readonly config: EdgeConfig;
   private readonly log: Logger;
+  private readonly stubs: Stubs;
   private state: LinkState = { linkId: '', welcomed: false, lastSeen: 0 };
   /** `${sessionId}:${handleId}` of every PeerConnection on this relay. */
   private readonly peers = new Set<string>();
   /** VideoRoom objects (by name) with remote publishers or cascades here: told when the relay is lost. */
   private readonly rooms = new Set<string>();
-  private readonly pending = new Map<string, { resolve: (o: CommandOutcome) => void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<string, { resolve: (o: RpcResult<unknown>) => void; timer: ReturnType<typeof setTimeout> }>();
   private nextId = 0;
   private dropped = false;
 
@@ -46,6 +46,7 @@ export class RelayLink extends DurableObject<Env> {
     super(ctx, env);
     this.config = loadConfig(env);
     this.log = new Logger(this.config.logLevel, 'relay-link');
+    this.stubs = new Stubs(env, this.config.shardCount);
     ctx.blockConcurrencyWhile(async () => {
       this.state = (await ctx.storage.get<LinkState>('state')) ?? this.state;
       const peers = await ctx.storage.get<string[]>('peers');
@@ -98,7 +99,7 @@ export class RelayLink extends DurableObject<Env> {
         if (!p) return;
         this.pending.delete(m.id);
         clearTimeout(p.timer);
-        p.resolve(m.ok ? { ok: true, result: m.result } : { ok: false, error: m.error });
+        p.resolve(m.ok ? rpcOk(m.result) : rpcFail(m.error.code, m.error.reason));
         return;
       }
       case 'event': {
@@ -109,7 +110,7 @@ export class RelayLink extends DurableObject<Env> {
           return;
         }
         if (m.event.kind === 'hangup') this.forgetPeer(m.sessionId, m.handleId);
-        const shard = this.env.SESSION_SHARD.get(this.env.SESSION_SHARD.idFromName(shardName(shardOf(m.sessionId, this.config.shardCount))));
+        const shard = this.stubs.shardOfSession(m.sessionId);
         await shard.relayEvent(m.sessionId, m.handleId, this.state.linkId, m.event).catch((err) => this.log.warn('event delivery failed', { error: String(err) }));
         return;
       }
@@ -117,14 +118,14 @@ export class RelayLink extends DurableObject<Env> {
   }
 
   /** RPC from a session shard: run one command on the relay. */
-  async command(cmd: Command): Promise<CommandOutcome> {
+  async command(cmd: CommandInput): Promise<RpcResult<unknown>> {
     const [ws] = this.ctx.getWebSockets();
-    if (!ws || this.dropped || !this.state.welcomed) return { ok: false, error: { code: 490, reason: 'Relay unavailable' } };
+    if (!ws || this.dropped || !this.state.welcomed) return rpcFail(490, 'Relay unavailable');
     const id = `c${++this.nextId}`;
-    const outcome = await new Promise<CommandOutcome>((resolve) => {
+    const outcome = await new Promise<RpcResult<unknown>>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        resolve({ ok: false, error: { code: 490, reason: 'Relay did not answer' } });
+        resolve(rpcFail(490, 'Relay did not answer'));
       }, COMMAND_TIMEOUT_MS);
       this.pending.set(id, { resolve, timer });
       this.send(ws, { type: 'cmd', id, cmd });
@@ -151,7 +152,7 @@ export class RelayLink extends DurableObject<Env> {
   }
 
   private roomStub(name: string) {
-    return this.env.VIDEOROOM.get(this.env.VIDEOROOM.idFromName(name));
+    return this.stubs.videoRoom(name);
   }
 
   override async webSocketClose(): Promise<void> {
@@ -186,7 +187,7 @@ export class RelayLink extends DurableObject<Env> {
     }
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
-      p.resolve({ ok: false, error: { code: 490, reason: 'Relay lost' } });
+      p.resolve(rpcFail(490, 'Relay lost'));
     }
     this.pending.clear();
     if (this.state.relay) await this.directory().relayDown(this.state.relay.relayId, this.state.linkId);
@@ -195,7 +196,7 @@ export class RelayLink extends DurableObject<Env> {
     await Promise.all(
       peers.map((key) => {
         const [sid, hid] = key.split(':').map(Number) as [number, number];
-        const shard = this.env.SESSION_SHARD.get(this.env.SESSION_SHARD.idFromName(shardName(shardOf(sid, this.config.shardCount))));
+        const shard = this.stubs.shardOfSession(sid);
         return shard.relayEvent(sid, hid, this.state.linkId, { kind: 'hangup', reason: 'Relay lost' }).catch(() => undefined);
       }),
     );
@@ -225,6 +226,6 @@ export class RelayLink extends DurableObject<Env> {
   }
 
   private directory() {
-    return this.env.CORE.get(this.env.CORE.idFromName('core'));
+    return this.stubs.core();
   }
 }

@@ -1,4 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
+import { LinkRelayClient, type CommandArgs, type RelayClient } from '../relays/relayClient.js';
+import { Stubs } from '../stubs.js';
 import type { SfuPeerEvent } from '../../shared/control/sfu.js';
 import { parseJanus } from '../../shared/janus/validate.js';
 import { constantTimeEqual, verifySignedToken } from '../auth/signedToken.js';
@@ -50,6 +53,8 @@ export interface AudioLevelSettings {
 export class VideoRoomDO extends DurableObject<Env> {
   private readonly config: EdgeConfig;
   private readonly log: Logger;
+  private readonly stubs: Stubs;
+  private readonly relays: RelayClient;
   private state?: RoomState;
   private flushTimer?: ReturnType<typeof setTimeout>;
   private readonly cascades: Cascades;
@@ -58,6 +63,8 @@ export class VideoRoomDO extends DurableObject<Env> {
     super(ctx, env);
     this.config = loadConfig(env);
     this.log = new Logger(this.config.logLevel, 'videoroom');
+    this.stubs = new Stubs(env, this.config.shardCount);
+    this.relays = new LinkRelayClient(this.stubs);
     this.cascades = new Cascades({
       state: () => this.state,
       relayCall: (relay, cmd) => this.relayCall(relay, cmd),
@@ -111,9 +118,7 @@ export class VideoRoomDO extends DurableObject<Env> {
   }
 
   private call(to: HandleAddress, call: RoomCall): Promise<void> {
-    const ns = this.env.SESSION_SHARD;
-    const shard = ns.get(ns.idFromName(shardName(shardOf(to.sessionId, this.config.shardCount))));
-    return shard.pluginCall(to.sessionId, to.handleId, call).catch(() => undefined);
+    return this.stubs.shardOfSession(to.sessionId).pluginCall(to.sessionId, to.handleId, call).catch(() => undefined);
   }
 
   /** Tells every participant except `except` (publishers and, with notify_joining, the rest). */
@@ -130,7 +135,7 @@ export class VideoRoomDO extends DurableObject<Env> {
   }
 
   private roomIndex() {
-    return this.env.CORE.get(this.env.CORE.idFromName('core'));
+    return this.stubs.core();
   }
 
   // ---------------------------------------------------------------- synchronous requests
@@ -304,10 +309,10 @@ export class VideoRoomDO extends DurableObject<Env> {
     s.moderated = m.mute;
     this.save();
     if (p.relay) {
-      const link = this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(p.relay.linkId));
-      const out = await link.command({ op: 'sfu.moderate', sessionId: p.sessionId, handleId: p.handleId, mid: m.mid, mute: m.mute }).catch((err: unknown) => ({ ok: false as const, error: { code: 490, reason: String(err) } }));
       // The publisher's PeerConnection may be gone meanwhile: the room's state stands, nothing flows anyway.
-      if (!out.ok) this.log.warn('relay did not apply moderation', { room: r.room, id: p.id, mid: m.mid, code: out.error.code, reason: out.error.reason });
+      await this.relayCall(p.relay, { op: 'sfu.moderate', sessionId: p.sessionId, handleId: p.handleId, mid: m.mid, mute: m.mute }).catch((err: unknown) =>
+        this.log.warn('relay did not apply moderation', { room: r.room, id: p.id, mid: m.mid, code: (err as { code?: number }).code, reason: err instanceof Error ? err.message : String(err) }),
+      );
     }
     const data = { videoroom: 'event', room: r.room, id: p.id, mid: m.mid, moderation: m.mute ? 'muted' : 'unmuted' };
     this.broadcast(data);
@@ -375,14 +380,12 @@ export class VideoRoomDO extends DurableObject<Env> {
   // ---------------------------------------------------------------- remote publishers (§5.7)
 
   /** One command to a relay; its error (code, reason) becomes the request's error. */
-  private async relayCall(relay: RelayRef, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const out = (await this.link(relay.linkId).command(cmd as never)) as { ok: boolean; result?: Record<string, unknown>; error?: { code: number; reason: string } };
-    if (!out.ok) throw vrError(out.error!.code, out.error!.reason);
-    return out.result!;
+  private relayCall<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>> {
+    return this.relays.command(relay, cmd);
   }
 
   private link(linkId: string) {
-    return this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(linkId));
+    return this.stubs.relayLink(linkId);
   }
 
   /**

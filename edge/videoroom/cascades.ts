@@ -1,4 +1,5 @@
-import type { RelayRef } from '../coordinator/session.js';
+import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
+import type { CommandArgs, RelayRef } from '../relays/relayClient.js';
 import type { Logger } from '../log.js';
 import { VideoRoomError, vrError } from './errors.js';
 import { remoteForwardStreams, remoteStreamsOf } from './remoteWire.js';
@@ -9,7 +10,7 @@ import type { FeedId } from './schemas.js';
 export interface CascadeHost {
   state(): RoomState | undefined;
   /** One command to a relay; a relay error throws with its code and reason. */
-  relayCall(relay: RelayRef, cmd: Record<string, unknown>): Promise<Record<string, unknown>>;
+  relayCall<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>>;
   save(): void;
   /** The set of relay links the room uses changed: keep their loss reported to the room. */
   linksChanged(): void;

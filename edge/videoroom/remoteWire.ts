@@ -1,3 +1,4 @@
+import type { SfuForwardStream, SfuRemoteStream } from '../../shared/control/sfu.js';
 import type { PubStream } from './room.js';
 
 /** Janus's remote publisher SSRCs: REMOTE_PUBLISHER_BASE_SSRC + mindex * REMOTE_PUBLISHER_SSRC_STEP (+ substream). */
@@ -17,9 +18,9 @@ export interface RemoteTarget {
  * the first video stream of `all`, data RTP-wrapped. `nack` asks the forwarders to keep a history
  * and answer NACKs (our own cascades; Janus peers never send them).
  */
-export function remoteForwardStreams(streams: PubStream[], to: RemoteTarget, all: PubStream[], nack = false): Array<Record<string, unknown>> {
+export function remoteForwardStreams(streams: PubStream[], to: RemoteTarget, all: PubStream[], nack = false): SfuForwardStream[] {
   const firstVideo = all.find((s) => s.type === 'video' && !s.disabled)?.mid;
-  const out: Array<Record<string, unknown>> = [];
+  const out: SfuForwardStream[] = [];
   for (const s of streams) {
     if (s.disabled) continue;
     const ssrc = REMOTE_BASE_SSRC + s.mindex * REMOTE_SSRC_STEP;
@@ -42,6 +43,6 @@ export function remoteForwardStreams(streams: PubStream[], to: RemoteTarget, all
 }
 
 /** A publisher's streams as a remote publisher declares them (`sfu.remoteAdd` / `sfu.remoteUpdate`). */
-export function remoteStreamsOf(streams: PubStream[]): Array<Record<string, unknown>> {
+export function remoteStreamsOf(streams: PubStream[]): SfuRemoteStream[] {
   return streams.map((s) => ({ mid: s.mid, mindex: s.mindex, type: s.type, ...(s.codec && s.type !== 'data' ? { codec: s.codec } : {}), ...(s.simulcast ? { simulcast: true } : {}), ...(s.disabled ? { disabled: true } : {}) }));
 }

@@ -1,0 +1,35 @@
+import type { CommandInput, CommandOp, CommandResult } from '../../shared/control/commands.js';
+import { JanusError } from '../../shared/janus/errors.js';
+import { rpcFail, unwrap } from '../rpc.js';
+import type { Stubs } from '../stubs.js';
+
+/** A relay connection: the relay's id and the `RelayLink` object holding its control socket. */
+export interface RelayRef {
+  relayId: string;
+  linkId: string;
+}
+
+export type CommandArgs<O extends CommandOp> = Extract<CommandInput, { op: O }>;
+
+/**
+ * The only way edge code talks to a relay (as mediasoup's Channel is to its worker): one typed
+ * command, its arguments and result typed by `shared/control`. Failures throw a JanusApiError with
+ * the relay's code and reason (490 when the relay or its link is unreachable).
+ */
+export interface RelayClient {
+  command<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>>;
+}
+
+/** The relay client over `RelayLink` Durable Objects. */
+export class LinkRelayClient implements RelayClient {
+  constructor(private readonly stubs: Stubs) {}
+
+  async command<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>> {
+    const out = await this.stubs
+      .relayLink(relay.linkId)
+      .command(cmd)
+      .catch((err: unknown) => rpcFail(JanusError.UNKNOWN, `Relay unreachable: ${String(err)}`));
+    // The relay validated the command against the same schemas and answers the op's result shape.
+    return unwrap(out) as CommandResult<O>;
+  }
+}
