@@ -29,9 +29,9 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { hostAddress } from '../test/support/referenceNet.js';
-import WebSocket from 'ws';
+import { JanusConn, ok } from './support/janusConn.js';
 import { arg, positiveInt } from './support/args.js';
-import { CLK_TCK, cpuMsOf, descendants, readStat, rssKb } from './support/proc.js';
+import { CLK_TCK, cpuMsOf, descendants, readStat } from './support/proc.js';
 import { EchoClient } from '../test/relay/support/client.js';
 import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
 import { startStack } from '../test/support/stack.js';
@@ -41,7 +41,6 @@ import { startStack } from '../test/support/stack.js';
 const CALLS = positiveInt(arg('calls') ?? process.env.BENCH_CALLS, 20, 'BENCH_CALLS');
 const CONCURRENCY = positiveInt(arg('concurrency') ?? process.env.BENCH_CONCURRENCY, 10, 'BENCH_CONCURRENCY');
 const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
-const REQUEST_TIMEOUT_MS = 15_000;
 const CALL_TIMEOUT_MS = 30_000;
 const SEND_INTERVAL_MS = 20;
 const ECHO = 'janus.plugin.echotest';
@@ -77,116 +76,6 @@ function once(fn: () => Promise<void> | void): () => Promise<void> {
   return () => (p ??= Promise.resolve().then(fn));
 }
 
-// ---------------------------------------------------------------------------------------------- /proc
-
-
-// ---------------------------------------------------------------------------------------------- signalling client
-
-type Msg = Record<string, any> & { janus: string };
-interface Stamped {
-  msg: Msg;
-  at: number; // performance.now() on arrival
-}
-
-/** One WebSocket; replies matched by transaction, every other message kept with its arrival time. */
-class JanusConn {
-  private readonly pending = new Map<string, { resolve: (m: Msg) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  private readonly kept: Stamped[] = [];
-  private readonly waiters = new Set<() => void>();
-  private seq = 0;
-  private closed = false;
-
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const at = performance.now();
-      const msg = JSON.parse(d.toString()) as Msg;
-      const tx = typeof msg.transaction === 'string' ? msg.transaction : undefined;
-      const p = tx ? this.pending.get(tx) : undefined;
-      // Replies: success/error, or the ack of an asynchronous request (its event is kept).
-      if (p && msg.janus !== 'event') {
-        clearTimeout(p.timer);
-        this.pending.delete(tx!);
-        p.resolve(msg);
-        return;
-      }
-      this.kept.push({ msg, at });
-      for (const w of [...this.waiters]) w();
-    });
-    ws.on('close', () => {
-      this.closed = true;
-      for (const [tx, p] of this.pending) {
-        clearTimeout(p.timer);
-        p.reject(new Error('socket closed'));
-        this.pending.delete(tx);
-      }
-      for (const w of [...this.waiters]) w();
-    });
-  }
-
-  static async connect(url: string): Promise<JanusConn> {
-    const ws = new WebSocket(url, 'janus-protocol', { perMessageDeflate: false });
-    await new Promise<void>((res, rej) => {
-      ws.once('open', () => res());
-      ws.once('error', rej);
-    });
-    return new JanusConn(ws);
-  }
-
-  /** Sends a request; `sent` receives the time just before it leaves. */
-  request(body: Record<string, unknown>, sent?: (t: number) => void): Promise<Msg> {
-    const transaction = `t${++this.seq}`;
-    return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new Error('socket closed'));
-      const timer = setTimeout(() => {
-        this.pending.delete(transaction);
-        reject(new Error(`timeout waiting for the reply to ${String(body.janus)}`));
-      }, REQUEST_TIMEOUT_MS);
-      this.pending.set(transaction, { resolve, reject, timer });
-      sent?.(performance.now());
-      this.ws.send(JSON.stringify({ ...body, transaction }));
-    });
-  }
-
-  /** Resolves with (and removes) the first kept message matching `pred`, with its arrival time. */
-  waitFor(pred: (m: Msg) => boolean, what: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Stamped> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const i = this.kept.findIndex((s) => pred(s.msg));
-        if (i >= 0) {
-          done();
-          resolve(this.kept.splice(i, 1)[0]!);
-        } else if (this.closed) {
-          done();
-          reject(new Error(`socket closed while waiting for ${what}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timeout waiting for ${what}; have ${JSON.stringify(this.kept.map((s) => s.msg.janus))}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  close(): Promise<void> {
-    return new Promise((res) => {
-      if (this.ws.readyState === WebSocket.CLOSED) return res();
-      this.ws.once('close', () => res());
-      this.ws.close();
-    });
-  }
-}
-
-function ok(m: Msg, want: string, what: string): Msg {
-  if (m.janus !== want) throw new Error(`${what}: expected ${want}, got ${JSON.stringify(m).slice(0, 300)}`);
-  return m;
-}
-
 // ---------------------------------------------------------------------------------------------- one call
 
 interface CallTimes {
@@ -219,9 +108,9 @@ async function teardown(r: CallResources): Promise<void> {
 
 async function oneCall(wsUrl: string, clientAddress: string | undefined, r: CallResources): Promise<CallTimes> {
   const conn = (r.conn = await JanusConn.connect(wsUrl));
-  r.sessionId = ok(await conn.request({ janus: 'create' }), 'success', 'create').data.id as number;
+  r.sessionId = ok(await conn.request({ janus: 'create' }), 'success', 'create').data?.id as number;
   const sessionId = r.sessionId;
-  r.handleId = ok(await conn.request({ janus: 'attach', session_id: sessionId, plugin: ECHO }), 'success', 'attach').data.id as number;
+  r.handleId = ok(await conn.request({ janus: 'attach', session_id: sessionId, plugin: ECHO }), 'success', 'attach').data?.id as number;
   const handleId = r.handleId;
 
   const client = (r.client = new EchoClient());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendCloseNotify } from '../../relay/werift.js';
-import { EchoClient, waitFor } from './support/client.js';
+import { EchoClient } from './support/client.js';
 import { TestEdge, type RelayLink } from './support/edge.js';
 import { spawnRelay, udpPortsOf, type RelayProcess } from './support/process.js';
 
@@ -80,7 +80,7 @@ describe('resource symmetry', () => {
       await link.waitEvent(SESSION, handleId, 'hangup', () => true, 10_000);
     } catch (err) {
       const events = link.eventsFor(SESSION, handleId).map((e) => e.kind + ('state' in e ? `:${e.state}` : '') + ('reason' in e ? `:${e.reason}` : ''));
-      throw new Error(`call ${i} (handle ${handleId}) failed: ${(err as Error).message}; client ice=${client.pc.iceConnectionState} conn=${client.pc.connectionState}; relay events: ${events.join(',')}; relay log: ${relay.stderr.filter((l) => !/retransmit/.test(l)).slice(-8).join(' | ')}`);
+      throw new Error(`call ${i} (handle ${handleId}) failed: ${(err as Error).message}; client ice=${client.pc.iceConnectionState} conn=${client.pc.connectionState}; relay events: ${events.join(',')}; relay log: ${relay.stderr.filter((l) => !/retransmit/.test(l)).slice(-8).join(' | ')}`, { cause: err });
     } finally {
       await client.close();
     }

@@ -221,7 +221,7 @@ describe('VideoRoom participant resources are released by every ending path', ()
           await cycle(i);
         } catch (err) {
           failures.push(`cycle ${i} (${PATHS[i % PATHS.length]}): ${err instanceof Error ? err.message : String(err)}`);
-          if (failures.length > 10) throw new Error(failures.join('\n'));
+          if (failures.length > 10) throw new Error(failures.join('\n'), { cause: err });
         }
       }
     }

@@ -80,7 +80,7 @@ describe('remote publisher resources are released on every cycle', () => {
           await cycle(i);
         } catch (err) {
           failures.push(`cycle ${i}: ${err instanceof Error ? err.message : String(err)}`);
-          if (failures.length > 10) throw new Error(failures.join('\n'));
+          if (failures.length > 10) throw new Error(failures.join('\n'), { cause: err });
         }
       }
     }

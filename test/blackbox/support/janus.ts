@@ -50,11 +50,11 @@ export async function post<T = JanusMsg>(url: string, body: unknown, init: Reque
     ...init,
   });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    // not JSON: the caller reads `text`
   }
   return { status: res.status, body: parsed as T, text, headers: res.headers, ms: performance.now() - started };
 }
@@ -63,11 +63,11 @@ export async function get<T = JanusMsg>(url: string, init: RequestInit = {}): Pr
   const started = performance.now();
   const res = await fetch(url, { signal: AbortSignal.timeout(40_000), ...init });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    // not JSON: the caller reads `text`
   }
   return { status: res.status, body: parsed as T, text, headers: res.headers, ms: performance.now() - started };
 }

@@ -228,7 +228,7 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
   const TAIL = 20; // packets after the window, so a loss at its very end is noticed too
 
   it('with nack:true the subscriber gets ≥ 99 % of the video through a 5 % lossy link; a subscriber PLI reaches the publisher', { timeout: 60_000 }, async () => {
-    await cascade({ nack: true }, async ({ pub, sub, tags, pubHandle, remoteKey, vmid, fw, proxy }) => {
+    await cascade({ nack: true }, async ({ pub, sub, tags, pubHandle, remoteKey, vmid, proxy }) => {
       const before = { dropped: proxy.dropped, retrans: proxy.retransmissions };
       const [first] = await burst(pub, 1, N);
       await burst(pub, 1, TAIL);

@@ -84,7 +84,7 @@ export function udpPortsOf(pid: number): number[] {
   }
   const ports: number[] = [];
   for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
