@@ -2,7 +2,7 @@ import type { Command, CommandOf, PeerOptions, TrickleCandidate } from '../share
 import { VIDEOROOM_PLUGIN } from '../shared/control/sfu.js';
 import { Codes, RelayError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { PortPool } from './ports.js';
+import type { PortPool } from './net/ports.js';
 import { PeerRegistry } from './registry.js';
 import { executeSfuCommand, isSfuCommand } from './sfu/commands.js';
 import type { SfuHub } from './sfu/hub.js';

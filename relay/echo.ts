@@ -21,7 +21,7 @@ import {
   sendRemb,
   senderQuality,
   type PeerNetwork,
-} from './werift.js';
+} from './peer/werift.js';
 
 /** Janus EchoTest: every RTP stream goes back on its own mid, data channel messages are echoed. */
 

@@ -3,7 +3,7 @@ import { EchoSession } from './echo.js';
 import type { Logger } from './logger.js';
 import { addCounters, zeroCounters, type MediaCounters } from './metrics.js';
 import type { PeerOptions } from '../shared/control/commands.js';
-import type { PeerNetwork } from './werift.js';
+import type { PeerNetwork } from './peer/werift.js';
 
 export interface RegistryOptions {
   network: PeerNetwork;

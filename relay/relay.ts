@@ -5,9 +5,9 @@ import { ControlConnection } from './control.js';
 import { HttpServer } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { LagMonitor, renderPrometheus, type MetricsSnapshot } from './metrics.js';
-import { installPortAllocator, PortPool } from './ports.js';
+import { installPortAllocator, PortPool } from './net/ports.js';
 import { PeerRegistry } from './registry.js';
-import { census } from './resources.js';
+import { census } from './net/resources.js';
 import { forwarderSocketCount } from './sfu/forward.js';
 import { SfuHub } from './sfu/hub.js';
 

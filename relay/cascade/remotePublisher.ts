@@ -9,7 +9,7 @@ import { parseSrtpCrypto, PublisherForwarders, type ForwarderNetwork } from '../
 import type { DataSink } from '../sfu/publisher.js';
 import { buildNack, seqRange } from '../sfu/rtcp.js';
 import { sfuCodecs } from '../sfu/wire.js';
-import { closeQuietly } from './sockets.js';
+import { closeQuietly } from '../net/sockets.js';
 
 /**
  * A Janus remote publisher (`add_remote_publisher`, janus_videoroom.c's "vremote" thread): plain RTP

@@ -7,8 +7,8 @@ import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { FeedStream, FeedTap } from './feed.js';
 import { SendHistory } from './history.js';
-import { forwarderSocketCount, FORWARD_SOCKET_ERROR, FORWARD_SOCKET_REASON, openPooledSocket } from '../cascade/sockets.js';
-import type { PortPool } from '../ports.js';
+import { forwarderSocketCount, FORWARD_SOCKET_ERROR, FORWARD_SOCKET_REASON, openPooledSocket } from '../net/sockets.js';
+import type { PortPool } from '../net/ports.js';
 import type { DataSink } from './publisher.js';
 import { hasKeyframeRequest, parseRtcpFeedback } from './rtcp.js';
 

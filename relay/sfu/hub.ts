@@ -1,11 +1,11 @@
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { SfuOptions, SfuPublisherStream, SfuRemoteStream } from '../../shared/control/sfu.js';
 import { RemotePublisher } from '../cascade/remotePublisher.js';
-import { closeQuietly, openPooledSocket } from '../cascade/sockets.js';
+import { closeQuietly, openPooledSocket } from '../net/sockets.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PortPool } from '../ports.js';
-import type { PeerNetwork } from '../werift.js';
+import type { PortPool } from '../net/ports.js';
+import type { PeerNetwork } from '../peer/werift.js';
 import type { FeedSource } from './feed.js';
 import type { SfuPeerBase } from './peer.js';
 import { SfuPublisher } from './publisher.js';

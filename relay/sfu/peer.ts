@@ -4,9 +4,9 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import type { FeedIdValue } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PortPool } from '../ports.js';
+import type { PortPool } from '../net/ports.js';
 import { inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
-import { disableDefaultStun, hardenDtls, selectedPair, sendCloseNotify, type PeerNetwork } from '../werift.js';
+import { disableDefaultStun, hardenDtls, selectedPair, sendCloseNotify, type PeerNetwork } from '../peer/werift.js';
 import { createSfuPeerConnection } from './wire.js';
 
 /**

@@ -3,7 +3,7 @@ import type { MidCounters } from '../../shared/control/commands.js';
 import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublisherStream, TalkingSettings } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
 import { inspectSdp } from '../sdp.js';
-import { preferDtlsServer, sendRemb } from '../werift.js';
+import { preferDtlsServer, sendRemb } from '../peer/werift.js';
 import { FeedStream, type FeedSource } from './feed.js';
 import { PublisherForwarders } from './forward.js';
 import { noop, SfuPeerBase, type SfuPeerDeps } from './peer.js';

@@ -10,7 +10,7 @@ import {
   type RtcpPacket,
   type RtpHeader,
 } from 'werift';
-import { relayHeaderExtensions, type PeerNetwork } from '../werift.js';
+import { relayHeaderExtensions, type PeerNetwork } from '../peer/werift.js';
 
 /**
  * The SFU's contact points with werift beyond its public surface (kept in one file, like

@@ -1,7 +1,7 @@
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PortPool } from '../ports.js';
+import type { PortPool } from './ports.js';
 
 /**
  * UDP sockets on the relay's media port range (RELAY_REMOTE_PORT_MIN..MAX): the RTP and RTCP sockets

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:dgram';
 import { UdpTransport } from 'werift';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 /**
  * ICE port accounting.
