@@ -11,7 +11,7 @@ import {
 import { JanusError } from '../shared/janus/errors.js';
 import { RelayError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { Outcome } from './commands.js';
+import type { Outcome } from './commands/context.js';
 
 export interface ControlOptions {
   url: string;

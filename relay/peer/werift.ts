@@ -1,12 +1,11 @@
 import {
   DtlsClient,
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
   RtcpPayloadSpecificFeedback,
   ReceiverEstimatedMaxBitrate,
   RtpHeader,
   RtpPacket,
   type RTCDtlsTransport,
+  type RTCPeerConnection,
   type RTCRtpReceiver,
   type RTCRtpSender,
 } from 'werift';
@@ -15,60 +14,6 @@ import {
  * Everything that touches werift beyond its public W3C-ish surface lives here, so a werift upgrade
  * has one file to check.
  */
-
-const nackPliRemb = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
-
-export const relayCodecs = {
-  audio: [
-    new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 }),
-    new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
-  ],
-  video: [
-    new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: nackPliRemb }),
-    new RTCRtpCodecParameters({
-      mimeType: 'video/H264',
-      clockRate: 90000,
-      rtcpFeedback: nackPliRemb,
-      parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
-    }),
-  ],
-};
-
-const ext = (id: number, uri: string) => ({ id, uri });
-export const relayHeaderExtensions = {
-  audio: [ext(1, 'urn:ietf:params:rtp-hdrext:sdes:mid')],
-  video: [
-    ext(1, 'urn:ietf:params:rtp-hdrext:sdes:mid'),
-    ext(2, 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id'),
-    ext(3, 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id'),
-  ],
-};
-
-export interface PeerNetwork {
-  /** IP the UDP sockets bind to. */
-  bindAddress: string;
-  /** IP written into the host candidate. */
-  announcedAddress: string;
-  icePortRange?: [number, number];
-}
-
-/**
- * One host candidate on `announcedAddress`, its socket bound to `bindAddress`, no STUN/TURN
- * (werift's default config would query Google's STUN server), everything bundled on one transport.
- */
-export function createPeerConnection(net: PeerNetwork): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: [net.announcedAddress],
-    iceInterfaceAddresses: { udp4: net.bindAddress },
-    icePortRange: net.icePortRange,
-    bundlePolicy: 'max-bundle',
-    codecs: relayCodecs,
-    headerExtensions: relayHeaderExtensions,
-  });
-}
 
 /**
  * werift's ICE `Connection` falls back to stun.l.google.com whenever no STUN server is configured

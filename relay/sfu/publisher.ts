@@ -2,11 +2,11 @@ import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver } from 'werift
 import type { MidCounters } from '../../shared/control/commands.js';
 import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublisherStream, TalkingSettings } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
-import { inspectSdp } from '../sdp.js';
 import { preferDtlsServer, sendRemb } from '../peer/werift.js';
 import { FeedStream, type FeedSource } from './feed.js';
 import { PublisherForwarders } from './forward.js';
-import { noop, SfuPeerBase, type SfuPeerDeps } from './peer.js';
+import { noop, type PeerDeps } from '../peer/base.js';
+import { SfuPeerBase, type SfuContext } from './peer.js';
 import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
 import { TalkDetector } from './talking.js';
 import { audioLevelExtensionId, sendPlis } from './wire.js';
@@ -31,7 +31,6 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   private dataIndex = 0;
   private readonly allowed: { audio: string[]; video: string[] };
   private bitrate: number;
-  private readonly channels = new Set<RTCDataChannel>();
   private streams: SfuPublisherStream[] = [];
   private data = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
   /** RTP forwarders (`sfu.forward`), released with the publisher. */
@@ -41,23 +40,19 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   /** A moderator muted the data stream. */
   private dataModerated = false;
 
-  constructor(deps: SfuPeerDeps, options: SfuPublisherOptions) {
-    super(deps, { audioLevel: options.audioLevelExt !== false });
+  constructor(deps: PeerDeps, sfu: SfuContext, options: SfuPublisherOptions) {
+    super(deps, sfu, { audioLevel: options.audioLevelExt !== false });
     this.allowed = { audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS), video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS) };
     this.bitrate = options.bitrate ?? 0;
     this.talking = options.talking;
-    this.forwarders = new PublisherForwarders(this, { bindAddress: deps.network.bindAddress, ports: deps.mediaPorts }, this.log);
+    this.forwarders = new PublisherForwarders(this, { bindAddress: deps.network.bindAddress, ports: sfu.mediaPorts }, this.log);
     this.pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => this.hookTrack(t, track)));
     this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
   }
 
   /** Initial offer or renegotiation: returns the answer and the stream list. */
   async acceptOffer(sdp: string): Promise<{ sdp: string; streams: SfuPublisherStream[] }> {
-    this.assertOpen();
-    const summary = inspectSdp(sdp);
-    if (this.pc.signalingState !== 'stable') {
-      throw new RelayError(Codes.WEBRTC_STATE, `Cannot accept an offer in signaling state ${this.pc.signalingState}`);
-    }
+    const summary = this.checkOffer(sdp);
     const filtered = filterPublisherOffer(sdp, this.allowed);
     await this.applyRemote('offer', filtered.sdp, summary);
     const rejected = new Set<string>();
@@ -109,7 +104,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   /** Talking detection on an audio feed that negotiated the audio-level extension (events need the room). */
   private setUpTalking(feed: FeedStream, t: RTCRtpTransceiver): void {
     feed.audioLevelId = audioLevelExtensionId(t) ?? 0;
-    const room = this.deps.room;
+    const room = this.sfu.room;
     if (!this.talking || room === undefined || feed.audioLevelId === 0) return;
     if (feed.talk) {
       feed.talk.configure(this.talking);
@@ -133,7 +128,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   }
 
   private hookDataChannel(dc: RTCDataChannel): void {
-    this.channels.add(dc);
+    this.trackChannel(dc);
     dc.onMessage.subscribe((msg) => {
       const size = typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
       this.data.packetsIn++;
@@ -144,9 +139,6 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
         this.data.bytesOut += size;
         sink.sendData(msg);
       }
-    });
-    dc.stateChanged.subscribe((state) => {
-      if (state === 'closed') this.channels.delete(dc);
     });
   }
 
@@ -259,20 +251,10 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     };
   }
 
-  protected release(): void {
+  protected override release(): void {
     this.forwarders.closeAll();
     for (const feed of this.feeds.values()) feed.close();
     this.dataSinks.clear();
   }
 
-  protected closeChannels(): void {
-    for (const dc of this.channels) {
-      try {
-        dc.close();
-      } catch {
-        // ignore
-      }
-    }
-    this.channels.clear();
-  }
 }

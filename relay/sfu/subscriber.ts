@@ -4,7 +4,8 @@ import type { FeedIdValue, SfuStreamRequest, SfuSubscriberStream } from '../../s
 import { Codes, RelayError } from '../errors.js';
 import type { FeedSource, FeedStream } from './feed.js';
 import { Leg, type LegOwner } from './leg.js';
-import { SfuPeerBase, type SfuPeerDeps } from './peer.js';
+import type { PeerDeps } from '../peer/base.js';
+import { SfuPeerBase, type SfuContext } from './peer.js';
 import type { DataSink } from './publisher.js';
 import { sectionMids } from './sdp.js';
 import { cloneCodec, defaultCodec, firTargets, midExtensionId, updateSenderReport } from './wire.js';
@@ -60,10 +61,11 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   private data = { packetsOut: 0, bytesOut: 0 };
 
   constructor(
-    deps: SfuPeerDeps,
+    deps: PeerDeps,
+    sfu: SfuContext,
     private readonly lookup: FeedLookup,
   ) {
-    super(deps);
+    super(deps, sfu);
   }
 
   // ---- negotiation ---------------------------------------------------------------------------
@@ -104,9 +106,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
 
   /** The client's answer to the last offer (`peer.answer`). */
   async acceptAnswer(sdp: string): Promise<void> {
-    this.assertOpen();
-    if (this.pc.signalingState !== 'have-local-offer') throw new RelayError(Codes.UNEXPECTED_ANSWER);
-    await this.applyRemote('answer', sdp);
+    await this.applyAnswer(sdp);
     this.afterNegotiation(this.pc.localDescription?.sdp ?? '');
   }
 
@@ -252,6 +252,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   private openChannel(): void {
     const dc = this.pc.createDataChannel(DATA_LABEL);
     this.channel = dc;
+    this.trackChannel(dc);
     dc.stateChanged.subscribe((state) => {
       if (state === 'closed' && this.channel === dc) this.channel = undefined;
     });
@@ -302,7 +303,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
 
   /** Janus tells a subscriber which simulcast substream / temporal layer an m-line now carries (checked on the tick, off the packet path). */
   private notifyLayers(leg: Leg): void {
-    const room = this.deps.room;
+    const room = this.sfu.room;
     if (room === undefined || !leg.on || !leg.feed?.simulcast) return;
     const substream = leg.curLayer >= 0 && leg.curLayer !== leg.notifiedLayer ? leg.curLayer : undefined;
     const temporal = leg.curTemporal >= 0 && leg.curTemporal !== leg.notifiedTemporal ? leg.curTemporal : undefined;
@@ -338,19 +339,11 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     };
   }
 
-  protected release(): void {
+  protected override release(): void {
     for (const leg of this.legs) leg.dispose();
     for (const d of this.dataLegs) d.detach();
   }
 
-  protected closeChannels(): void {
-    try {
-      this.channel?.close();
-    } catch {
-      // ignore
-    }
-    this.channel = undefined;
-  }
 
   /** A publisher left: its data legs stay listed (active) until the edge removes them. */
   publisherGone(pub: FeedSource): void {

@@ -1,6 +1,6 @@
 import {
   PictureLossIndication,
-  RTCPeerConnection,
+  type RTCPeerConnection,
   RTCRtpCodecParameters,
   RtcpPayloadSpecificFeedback,
   type RTCDtlsTransport,
@@ -10,7 +10,7 @@ import {
   type RtcpPacket,
   type RtpHeader,
 } from 'werift';
-import { relayHeaderExtensions, type PeerNetwork } from '../peer/werift.js';
+import { relayHeaderExtensions, type PeerMedia } from '../peer/factory.js';
 
 /**
  * The SFU's contact points with werift beyond its public surface (kept in one file, like
@@ -56,22 +56,9 @@ const publisherHeaderExtensions = {
   video: relayHeaderExtensions.video.map((e) => ({ ...e })),
 };
 
-/**
- * Same network setup as the EchoTest's PeerConnections (one host candidate, pooled ports), SFU
- * codecs; `audioLevel` also accepts the audio-level header extension (publishers, room `audiolevel_ext`).
- */
-export function createSfuPeerConnection(net: PeerNetwork, opts: { audioLevel?: boolean } = {}): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: [net.announcedAddress],
-    iceInterfaceAddresses: { udp4: net.bindAddress },
-    icePortRange: net.icePortRange,
-    bundlePolicy: 'max-bundle',
-    codecs: sfuCodecs,
-    headerExtensions: opts.audioLevel ? publisherHeaderExtensions : relayHeaderExtensions,
-  });
+/** The SFU's media; `audioLevel` also accepts the audio-level header extension (publishers, room `audiolevel_ext`). */
+export function sfuMedia(audioLevel: boolean): PeerMedia {
+  return { codecs: sfuCodecs, headerExtensions: audioLevel ? publisherHeaderExtensions : relayHeaderExtensions };
 }
 
 /** Negotiated id of the audio-level header extension on a transceiver, if any. */
