@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger.js';
 import { LagMonitor, renderPrometheus, type MetricsSnapshot } from './metrics.js';
 import { installPortAllocator, PortPool } from './net/ports.js';
 import { census } from './net/resources.js';
-import { forwarderSocketCount } from './sfu/forward.js';
+import { forwarderSocketCount } from './net/sockets.js';
 import { ECHOTEST_PLUGIN } from './echo/session.js';
 import { PeerTable } from './peer/table.js';
 import { SfuHub } from './sfu/hub.js';

@@ -5,8 +5,9 @@ import type { SfuPublisherStream, SfuRemoteStream } from '../../shared/control/s
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { FeedStream, type FeedSource } from '../sfu/feed.js';
-import { parseSrtpCrypto, PublisherForwarders, type ForwarderNetwork } from '../sfu/forward.js';
-import type { DataSink } from '../sfu/publisher.js';
+import { PublisherForwarders, type ForwarderNetwork } from '../sfu/forward.js';
+import { parseSrtpCrypto } from '../sfu/forwarder.js';
+import type { DataSink } from '../sfu/outputs.js';
 import { buildNack, seqRange } from '../sfu/rtcp.js';
 import { sfuCodecs } from '../sfu/wire.js';
 import { closeQuietly } from '../net/sockets.js';

@@ -102,6 +102,14 @@ export async function openPooledSocket(pool: PortPool, bindAddress: string, log:
   throw fail(`no free port in ${pool.min}-${pool.max}`);
 }
 
+/** Hosts are resolved when a forwarder is created; sends never wait for a lookup. */
+const resolvedLookup = (host: string, _family: unknown, cb: (err: Error | null, address: string, family: number) => void): void => cb(null, host, 4);
+
+/** A forwarder socket on a port of the relay's media range (`pool`); 499 when none can be bound. */
+export function openForwardSocket(pool: PortPool, bindAddress: string, log?: Logger): Promise<Socket> {
+  return openPooledSocket(pool, bindAddress, log, { kind: 'forwarder', lookup: resolvedLookup as never });
+}
+
 export function closeQuietly(s: Socket | undefined): void {
   try {
     s?.close();

@@ -5,16 +5,12 @@ import { Codes, RelayError } from '../errors.js';
 import { preferDtlsServer, sendRemb } from '../peer/werift.js';
 import { FeedStream, type FeedSource } from './feed.js';
 import { PublisherForwarders } from './forward.js';
+import type { DataSink } from './outputs.js';
 import { noop, type PeerDeps } from '../peer/base.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
 import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
 import { TalkDetector } from './talking.js';
 import { audioLevelExtensionId, sendPlis } from './wire.js';
-
-/** Where a publisher's data channel messages go: the subscribers that subscribed to its data. */
-export interface DataSink {
-  sendData(msg: string | Buffer): void;
-}
 
 /**
  * A VideoRoom publisher: answers the client's offer accepting its audio/video/data m-lines as

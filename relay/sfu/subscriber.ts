@@ -6,7 +6,7 @@ import type { FeedSource, FeedStream } from './feed.js';
 import { Leg, type LegOwner } from './leg.js';
 import type { PeerDeps } from '../peer/base.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
-import type { DataSink } from './publisher.js';
+import type { DataSink } from './outputs.js';
 import { sectionMids } from './sdp.js';
 import { cloneCodec, defaultCodec, firTargets, midExtensionId, updateSenderReport } from './wire.js';
 
@@ -335,7 +335,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     return {
       paused: this.paused,
       streams: this.streamList(),
-      legs: this.legs.map((l) => ({ mid: l.mid, ssrc: l.ssrc, feedKey: l.feedKey, feedMid: l.feedMid, on: l.on, layer: l.curLayer, fallbackLayer: l.fallbackLayer, substream: l.targetLayer, temporal: l.targetTemporal, fallbackMs: l.fallbackMs, retransmitted: l.retransmitted })),
+      legs: this.legs.map((l) => ({ mid: l.mid, ssrc: l.ssrc, feedKey: l.feedKey, feedMid: l.feedMid, on: l.on, layer: l.curLayer, fallbackLayer: l.simulcast.fallbackLayer, substream: l.simulcast.target, temporal: l.targetTemporal, fallbackMs: l.simulcast.fallbackMs, retransmitted: l.retransmitted })),
     };
   }
 

@@ -5,7 +5,8 @@ import { PictureLossIndication, ProtectionProfileAes128CmHmacSha1_80, RtcpPayloa
 import type { Relay } from '../../../relay/relay.js';
 import { PortPool } from '../../../relay/net/ports.js';
 import { census } from '../../../relay/net/resources.js';
-import { forwarderSocketCount, FORWARD_SOCKET_REASON, hasKeyframeRequest, openForwardSocket } from '../../../relay/sfu/forward.js';
+import { forwarderSocketCount, FORWARD_SOCKET_REASON, openForwardSocket } from '../../../relay/net/sockets.js';
+import { hasKeyframeRequest } from '../../../relay/sfu/rtcp.js';
 import { waitFor } from '../support/client.js';
 import { TestEdge, type RelayLink } from '../support/edge.js';
 import { startRelay } from '../support/relay.js';
