@@ -1,6 +1,6 @@
 import type { Command, CommandOf, PeerOptions } from '../../shared/control/commands.js';
-import type { CommandContext, Outcome } from '../commands/context.js';
-import { withCandidates } from '../commands/context.js';
+import { executeCommonPeerOp } from '../commands/common.js';
+import { withCandidates, type CommandContext, type Outcome } from '../commands/context.js';
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
 import { Codes, RelayError } from '../errors.js';
 import { EchoSession } from './session.js';
@@ -19,18 +19,14 @@ export async function executeEchoCommand(ctx: CommandContext, key: string, cmd: 
       await peerOf(ctx, key).acceptAnswer(cmd.sdp);
       return { result: {} };
     case 'peer.trickle':
-      await peerOf(ctx, key).addCandidate(cmd.candidate);
-      return { result: {} };
     case 'peer.hangup':
-      await ctx.peers.hangup(peerOf(ctx, key), cmd.reason);
-      return { result: {} };
+    case 'peer.info':
+      return executeCommonPeerOp(ctx, peerOf(ctx, key), cmd);
     case 'echo.configure': {
       const s = peerOf(ctx, key);
       const { op: _op, sessionId: _s, handleId: _h, ...settings } = cmd;
       return { result: s.configure(settings) };
     }
-    case 'peer.info':
-      return { result: peerOf(ctx, key).info() };
   }
   throw new RelayError(Codes.WEBRTC_STATE, `${(cmd as { op: string }).op} is not supported on an EchoTest peer`);
 }

@@ -229,19 +229,7 @@ export class EchoSession extends PeerBase {
     if (this.closing) return;
     super.tick(now, noMediaMs, everySecond);
     if (this.closing) return; // the setup timeout hung it up
-    for (const st of this.mids.values()) {
-      if (st.rxSinceTick) {
-        st.rxSinceTick = false;
-        st.lastRxAt = now;
-        if (st.receiving !== true) {
-          st.receiving = true;
-          this.emit({ kind: 'media', mid: st.mid, media: st.media, receiving: true });
-        }
-      } else if (st.receiving === true && now - st.lastRxAt >= noMediaMs) {
-        st.receiving = false;
-        this.emit({ kind: 'media', mid: st.mid, media: st.media, receiving: false, seconds: Math.round((now - st.lastRxAt) / 1000) });
-      }
-    }
+    for (const st of this.mids.values()) this.reportMedia(st, st.media, now, noMediaMs);
     if (!everySecond) return;
     if (this.echo.bitrate > 0 && this.webrtcUp) this.sendRembs();
     slowlinkEvents(this.mids.values(), this.slowlinkThreshold, now, (event) => this.emit(event));

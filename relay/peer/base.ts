@@ -35,6 +35,15 @@ export interface PeerDeps {
   onClosed(peer: PeerBase): void;
 }
 
+/** Receive activity of one m-line: set by the packet path, read by the tick (`media` events). */
+export interface RxActivity {
+  readonly mid: string;
+  rxSinceTick: boolean;
+  lastRxAt: number;
+  /** undefined until the first packet. */
+  receiving: boolean | undefined;
+}
+
 export interface HangupOptions {
   notifyEdge?: boolean;
   notifyClient?: boolean;
@@ -213,6 +222,21 @@ export abstract class PeerBase {
 
   tick(now: number, _noMediaMs: number, _everySecond: boolean): void {
     if (!this.closing && !this.webrtcUp && this.remote && now - this.createdAt > SETUP_TIMEOUT_MS) void this.hangup('ICE failed');
+  }
+
+  /** Janus's `media` events: receiving=true at the first packet, false after `noMediaMs` without any. */
+  protected reportMedia(rx: RxActivity, media: 'audio' | 'video', now: number, noMediaMs: number): void {
+    if (rx.rxSinceTick) {
+      rx.rxSinceTick = false;
+      rx.lastRxAt = now;
+      if (rx.receiving !== true) {
+        rx.receiving = true;
+        this.emit({ kind: 'media', mid: rx.mid, media, receiving: true });
+      }
+    } else if (rx.receiving === true && now - rx.lastRxAt >= noMediaMs) {
+      rx.receiving = false;
+      this.emit({ kind: 'media', mid: rx.mid, media, receiving: false, seconds: Math.round((now - rx.lastRxAt) / 1000) });
+    }
   }
 
   /** The periodic `stats` event, for plugins that send one. */

@@ -1,5 +1,6 @@
 import type { CommandOf } from '../../shared/control/commands.js';
 import { isSfuOp, sfuOptionsSchema, type SfuCommand } from '../../shared/control/sfu.js';
+import { executeCommonPeerOp } from '../commands/common.js';
 import { withCandidates, type CommandContext, type Outcome } from '../commands/context.js';
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
 import { Codes, RelayError } from '../errors.js';
@@ -53,13 +54,9 @@ export async function executeSfuCommand(ctx: CommandContext, key: string, cmd: S
       return { result: {} };
     }
     case 'peer.trickle':
-      await peerOf(ctx, key).addCandidate(c.candidate);
-      return { result: {} };
     case 'peer.hangup':
-      await ctx.peers.hangup(peerOf(ctx, key), c.reason);
-      return { result: {} };
     case 'peer.info':
-      return { result: peerOf(ctx, key).info() };
+      return executeCommonPeerOp(ctx, peerOf(ctx, key), c);
     case 'sfu.update': {
       const s = subscriberOf(ctx, key, c.op);
       const { sdp, streams } = await s.update(c.add, c.remove);

@@ -201,17 +201,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     if (this.closing) return;
     for (const feed of this.feeds.values()) {
       feed.tick(now);
-      if (feed.rxSinceTick) {
-        feed.rxSinceTick = false;
-        feed.lastRxAt = now;
-        if (feed.receiving !== true) {
-          feed.receiving = true;
-          this.emit({ kind: 'media', mid: feed.mid, media: feed.kind, receiving: true });
-        }
-      } else if (feed.receiving === true && noMediaMs > 0 && now - feed.lastRxAt >= noMediaMs) {
-        feed.receiving = false;
-        this.emit({ kind: 'media', mid: feed.mid, media: feed.kind, receiving: false, seconds: Math.round((now - feed.lastRxAt) / 1000) });
-      }
+      this.reportMedia(feed, feed.kind, now, noMediaMs);
     }
     if (everySecond) this.sendRembs();
   }
