@@ -192,7 +192,7 @@ export class FeedStream {
     this.sendKeyframeRequest(ssrcs);
   }
 
-  /** Deferred keyframe requests (from the hub's ticker). */
+  /** Deferred keyframe requests (from the peer table's ticker, through the publisher's tick). */
   tick(now: number): void {
     if (this.pliPending && now - this.lastPliAt >= PLI_MIN_INTERVAL_MS) this.requestKeyframe(now);
   }

@@ -14,7 +14,7 @@ import { LayerSelector, SeqRewriter } from './rewrite.js';
  *
  * - All forwarders of one publisher send from ONE UDP socket ({@link PublisherForwarders}), bound to
  *   the relay's bind address on a port of its media range (shared with remote publishers, see
- *   relay/cascade/sockets.ts), opened with the first forwarder and closed with the last. IPv4 only
+ *   relay/net/sockets.ts), opened with the first forwarder and closed with the last. IPv4 only
  *   (the bind address is IPv4).
  * - Each forwarder rewrites SSRC (given or random) and payload type (given, else the packet's own),
  *   keeps its own sequence / timestamp continuity, and writes the 12-byte header into its own buffer

@@ -14,7 +14,7 @@ import { relayHeaderExtensions, type PeerMedia } from '../peer/factory.js';
 
 /**
  * The SFU's contact points with werift beyond its public surface (kept in one file, like
- * relay/werift.ts for the EchoTest): the per-leg RTP header writer handed straight to the SRTP
+ * relay/peer/werift.ts for every peer): the per-leg RTP header writer handed straight to the SRTP
  * session, the sender's RTCP sender-report bookkeeping, compound PLIs, FIR parsing.
  */
 
