@@ -2,11 +2,11 @@ import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver } from 'werift
 import type { MidCounters } from '../../shared/control/commands.js';
 import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublisherStream, TalkingSettings } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
+import { noop, type PeerDeps } from '../peer/base.js';
 import { preferDtlsServer, sendRemb } from '../peer/werift.js';
 import { FeedStream, type FeedSource } from './feed.js';
 import { PublisherForwarders } from './forward.js';
 import type { DataSink } from './outputs.js';
-import { noop, type PeerDeps } from '../peer/base.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
 import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
 import { TalkDetector } from './talking.js';
@@ -242,5 +242,4 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     for (const feed of this.feeds.values()) feed.close();
     this.dataSinks.clear();
   }
-
 }

@@ -2,11 +2,11 @@ import type { RTCDataChannel, RTCDtlsTransport } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
 import type { FeedIdValue, SfuStreamRequest, SfuSubscriberStream } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
+import type { PeerDeps } from '../peer/base.js';
 import type { FeedSource, FeedStream } from './feed.js';
 import { Leg, type LegOwner } from './leg.js';
-import type { PeerDeps } from '../peer/base.js';
-import { SfuPeerBase, type SfuContext } from './peer.js';
 import type { DataSink } from './outputs.js';
+import { SfuPeerBase, type SfuContext } from './peer.js';
 import { sectionMids } from './sdp.js';
 import { cloneCodec, defaultCodec, firTargets, midExtensionId, updateSenderReport } from './wire.js';
 
