@@ -39,7 +39,11 @@ export class Relay {
     this.ports = new PortPool(config.icePortRange[0], config.icePortRange[1]);
     this.uninstallPorts = installPortAllocator(this.ports, this.logger);
     this.remotePorts = new PortPool(config.remotePortRange[0], config.remotePortRange[1]);
-    const network = { bindAddress: config.bindAddress, announcedAddress: config.announcedAddress, icePortRange: config.icePortRange };
+    const network = {
+      bindAddress: config.bindAddress,
+      announcedAddress: config.announcedAddress,
+      icePortRange: config.icePortRange,
+    };
     this.registry = new PeerTable({
       network,
       logger: this.logger,
@@ -91,7 +95,15 @@ export class Relay {
         resources: (gc) => {
           const g = (globalThis as { gc?: () => void }).gc;
           if (gc && g) g();
-          return { ...census(), portsInUse: this.ports.inUse, ports: this.ports.ports(), peers: this.registry.size, remotePublishers: this.sfu.remoteCount, remotePortsInUse: this.remotePorts.inUse, forwarderSockets: forwarderSocketCount() };
+          return {
+            ...census(),
+            portsInUse: this.ports.inUse,
+            ports: this.ports.ports(),
+            peers: this.registry.size,
+            remotePublishers: this.sfu.remoteCount,
+            remotePortsInUse: this.remotePorts.inUse,
+            forwarderSockets: forwarderSocketCount(),
+          };
         },
       },
       this.logger,

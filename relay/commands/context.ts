@@ -24,7 +24,12 @@ export interface CommandContext {
 }
 
 /** The reply; a trickling peer's gathered candidates follow it as events. */
-export function withCandidates(ctx: CommandContext, cmd: { sessionId: number; handleId: number }, candidates: TrickleCandidate[] | undefined, result: Record<string, unknown>): Outcome {
+export function withCandidates(
+  ctx: CommandContext,
+  cmd: { sessionId: number; handleId: number },
+  candidates: TrickleCandidate[] | undefined,
+  result: Record<string, unknown>,
+): Outcome {
   if (!candidates) return { result };
   return { result, after: () => ctx.emitCandidates(cmd.sessionId, cmd.handleId, candidates) };
 }

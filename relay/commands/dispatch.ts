@@ -13,7 +13,10 @@ import type { CommandContext, Outcome } from './context.js';
 export function executeCommand(ctx: CommandContext, cmd: Command): Promise<Outcome> {
   const key = peerKey(cmd.sessionId, cmd.handleId);
   return ctx.peers.serialize(key, () => {
-    const videoroom = isSfuCommand(cmd) || ctx.peers.get(key)?.plugin === VIDEOROOM_PLUGIN || (cmd.op === 'peer.create' && cmd.plugin === VIDEOROOM_PLUGIN);
+    const videoroom =
+      isSfuCommand(cmd) ||
+      ctx.peers.get(key)?.plugin === VIDEOROOM_PLUGIN ||
+      (cmd.op === 'peer.create' && cmd.plugin === VIDEOROOM_PLUGIN);
     return videoroom ? executeSfuCommand(ctx, key, cmd) : executeEchoCommand(ctx, key, cmd);
   });
 }

@@ -40,7 +40,12 @@ function peerOf(ctx: CommandContext, key: string): EchoSession {
 async function create(ctx: CommandContext, key: string, cmd: CommandOf<'peer.create'>): Promise<Outcome> {
   admitPeer(ctx, key);
   const options = cmd.options as PeerOptions;
-  const session = ctx.peers.add(cmd.sessionId, cmd.handleId, options.trickle ?? false, (deps) => new EchoSession(deps, options));
+  const session = ctx.peers.add(
+    cmd.sessionId,
+    cmd.handleId,
+    options.trickle ?? false,
+    (deps) => new EchoSession(deps, options),
+  );
   return negotiateNewPeer(ctx, session, async () => {
     if (cmd.offer) {
       const sdp = await session.acceptOffer(cmd.offer.sdp);

@@ -29,7 +29,12 @@ export interface MidState {
   hooked: Set<MediaStreamTrack>;
 }
 
-export function newMidState(mid: string, media: 'audio' | 'video', mindex: number, transceiver: RTCRtpTransceiver): MidState {
+export function newMidState(
+  mid: string,
+  media: 'audio' | 'video',
+  mindex: number,
+  transceiver: RTCRtpTransceiver,
+): MidState {
   return {
     mid,
     media,

@@ -4,7 +4,14 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
 import { noop, PeerBase, type PeerDeps } from '../peer/base.js';
 import { relayMedia } from '../peer/factory.js';
-import { copyPacket, preferDtlsServer, rebaseSender, ridExtensionIds, sendRemb, skipSequenceNumber } from '../peer/werift.js';
+import {
+  copyPacket,
+  preferDtlsServer,
+  rebaseSender,
+  ridExtensionIds,
+  sendRemb,
+  skipSequenceNumber,
+} from '../peer/werift.js';
 import { vp8TemporalId } from '../sfu/payload.js';
 import { newMidState, targetRid, type MidState } from './mid.js';
 import { slowlinkEvents, statsEvent } from './stats.js';
@@ -209,8 +216,10 @@ export class EchoSession extends PeerBase {
       const v = settings[k];
       if (v !== undefined) (this.echo as Record<string, unknown>)[k] = v;
     }
-    if (!before.video && this.echo.video) for (const st of this.mids.values()) if (st.media === 'video') st.needKeyframe = true;
-    if (before.substream !== this.echo.substream) for (const st of this.mids.values()) if (st.rids.length > 1) st.needKeyframe = true;
+    if (!before.video && this.echo.video)
+      for (const st of this.mids.values()) if (st.media === 'video') st.needKeyframe = true;
+    if (before.substream !== this.echo.substream)
+      for (const st of this.mids.values()) if (st.rids.length > 1) st.needKeyframe = true;
     if (settings.bitrate !== undefined && this.webrtcUp) this.sendRembs();
     return { ...this.echo };
   }
@@ -253,7 +262,8 @@ export class EchoSession extends PeerBase {
     for (const st of this.mids.values()) {
       counters.push({ mid: st.mid, media: st.media, receiving: st.receiving === true, ...st.c });
     }
-    if (this.data.mid !== undefined) counters.push({ mid: this.data.mid, media: 'data', receiving: this.channels.size > 0, ...this.data.c });
+    if (this.data.mid !== undefined)
+      counters.push({ mid: this.data.mid, media: 'data', receiving: this.channels.size > 0, ...this.data.c });
     return counters;
   }
 

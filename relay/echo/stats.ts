@@ -73,7 +73,12 @@ export function statsEvent(mids: Iterable<MidState>, data: DataState, now: numbe
  * Janus's slowlink_threshold logic, once a second: at most one `slowlink` per mid and direction per
  * second. uplink=true: the client NACKs what we send it; uplink=false: we NACK what it sends us.
  */
-export function slowlinkEvents(mids: Iterable<MidState>, threshold: number, now: number, emit: (event: PeerEvent) => void): void {
+export function slowlinkEvents(
+  mids: Iterable<MidState>,
+  threshold: number,
+  now: number,
+  emit: (event: PeerEvent) => void,
+): void {
   for (const st of mids) {
     const inWin = st.nacksInWindow;
     const outWin = st.nacksOutWindow;

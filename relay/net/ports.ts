@@ -84,7 +84,11 @@ export class PortPool {
 interface UdpTransportInternals {
   socket: Socket;
   socketType: 'udp4' | 'udp6';
-  options: { portRange?: [number, number]; port?: number; interfaceAddresses?: Partial<Record<'udp4' | 'udp6', string>> };
+  options: {
+    portRange?: [number, number];
+    port?: number;
+    interfaceAddresses?: Partial<Record<'udp4' | 'udp6', string>>;
+  };
 }
 
 const pools = new Map<string, { pool: PortPool; logger: Logger }>();

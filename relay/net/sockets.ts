@@ -61,7 +61,12 @@ export interface PooledSocketOptions {
  * the pool when the socket closes. Ports another process holds are parked and skipped. 499 when
  * nothing could be bound, as Janus.
  */
-export async function openPooledSocket(pool: PortPool, bindAddress: string, log: Logger | undefined, opts: PooledSocketOptions): Promise<Socket> {
+export async function openPooledSocket(
+  pool: PortPool,
+  bindAddress: string,
+  log: Logger | undefined,
+  opts: PooledSocketOptions,
+): Promise<Socket> {
   const { kind, port } = opts;
   const fail = (why: string, extra: Record<string, unknown> = {}) => {
     log?.warn(`could not open a ${kind} socket`, { why, ...extra });
@@ -103,7 +108,11 @@ export async function openPooledSocket(pool: PortPool, bindAddress: string, log:
 }
 
 /** Hosts are resolved when a forwarder is created; sends never wait for a lookup. */
-const resolvedLookup = (host: string, _family: unknown, cb: (err: Error | null, address: string, family: number) => void): void => cb(null, host, 4);
+const resolvedLookup = (
+  host: string,
+  _family: unknown,
+  cb: (err: Error | null, address: string, family: number) => void,
+): void => cb(null, host, 4);
 
 /** A forwarder socket on a port of the relay's media range (`pool`); 499 when none can be bound. */
 export function openForwardSocket(pool: PortPool, bindAddress: string, log?: Logger): Promise<Socket> {

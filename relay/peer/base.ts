@@ -114,7 +114,11 @@ export abstract class PeerBase {
     pc.onIceCandidate.subscribe((candidate) => {
       if (!this.deps.trickle || this.closing || !candidate) return;
       const json = candidate.toJSON();
-      this.pendingCandidates.push({ candidate: json.candidate ?? '', sdpMid: json.sdpMid ?? null, sdpMLineIndex: json.sdpMLineIndex ?? 0 });
+      this.pendingCandidates.push({
+        candidate: json.candidate ?? '',
+        sdpMid: json.sdpMid ?? null,
+        sdpMLineIndex: json.sdpMLineIndex ?? 0,
+      });
     });
   }
 
@@ -168,7 +172,11 @@ export abstract class PeerBase {
   }
 
   /** Applies a remote description; werift errors become 465. */
-  protected async applyRemote(type: 'offer' | 'answer', sdp: string, summary: SdpSummary = inspectSdp(sdp)): Promise<void> {
+  protected async applyRemote(
+    type: 'offer' | 'answer',
+    sdp: string,
+    summary: SdpSummary = inspectSdp(sdp),
+  ): Promise<void> {
     try {
       await this.pc.setRemoteDescription({ type, sdp });
     } catch (err) {
@@ -205,10 +213,15 @@ export abstract class PeerBase {
     const { sdpMid, sdpMLineIndex } = candidate;
     let section = sdpMid != null ? sections.find((s) => s.mid === sdpMid) : undefined;
     if (sdpMid == null && sdpMLineIndex != null) section = sections[sdpMLineIndex];
-    if (!section) throw new RelayError(Codes.INVALID_STREAM, `Invalid stream (no m-line for mid ${sdpMid ?? sdpMLineIndex})`);
+    if (!section)
+      throw new RelayError(Codes.INVALID_STREAM, `Invalid stream (no m-line for mid ${sdpMid ?? sdpMLineIndex})`);
     if (!candidate.candidate) return; // empty candidate = end of candidates for that mid
     try {
-      await this.pc.addIceCandidate({ candidate: candidate.candidate, sdpMid: section.mid, sdpMLineIndex: section.index });
+      await this.pc.addIceCandidate({
+        candidate: candidate.candidate,
+        sdpMid: section.mid,
+        sdpMLineIndex: section.index,
+      });
     } catch (err) {
       throw new RelayError(Codes.INVALID_STREAM, `Invalid candidate (${(err as Error).message})`);
     }
@@ -221,7 +234,8 @@ export abstract class PeerBase {
   // ---- periodic work (driven by the peer table's single ticker) ------------------------------
 
   tick(now: number, _noMediaMs: number, _everySecond: boolean): void {
-    if (!this.closing && !this.webrtcUp && this.remote && now - this.createdAt > SETUP_TIMEOUT_MS) void this.hangup('ICE failed');
+    if (!this.closing && !this.webrtcUp && this.remote && now - this.createdAt > SETUP_TIMEOUT_MS)
+      void this.hangup('ICE failed');
   }
 
   /** Janus's `media` events: receiving=true at the first packet, false after `noMediaMs` without any. */
@@ -235,7 +249,13 @@ export abstract class PeerBase {
       }
     } else if (rx.receiving === true && now - rx.lastRxAt >= noMediaMs) {
       rx.receiving = false;
-      this.emit({ kind: 'media', mid: rx.mid, media, receiving: false, seconds: Math.round((now - rx.lastRxAt) / 1000) });
+      this.emit({
+        kind: 'media',
+        mid: rx.mid,
+        media,
+        receiving: false,
+        seconds: Math.round((now - rx.lastRxAt) / 1000),
+      });
     }
   }
 

@@ -100,7 +100,13 @@ export class PeerTable {
    * Makes a peer with the table's network, logger and event path and registers it. `onClosing` runs
    * after the peer has left the table (e.g. the SFU tells subscribers a publisher is gone).
    */
-  add<P extends PeerBase>(sessionId: number, handleId: number, trickle: boolean, make: (deps: PeerDeps) => P, onClosing?: (peer: P) => void): P {
+  add<P extends PeerBase>(
+    sessionId: number,
+    handleId: number,
+    trickle: boolean,
+    make: (deps: PeerDeps) => P,
+    onClosing?: (peer: P) => void,
+  ): P {
     const key = peerKey(sessionId, handleId);
     const peer = make({
       sessionId,

@@ -34,7 +34,10 @@ export function copyPacket(rtp: RtpPacket, dropExtensionIds?: ReadonlySet<number
   return new RtpPacket(new RtpHeader({ ...h, extensions, csrc: h.csrc.slice() }), rtp.payload);
 }
 
-const RID_URIS = new Set(['urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id']);
+const RID_URIS = new Set([
+  'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
+  'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id',
+]);
 
 /** Negotiated ids of the rid / repaired-rid header extensions (stripped from echoed simulcast). */
 export function ridExtensionIds(pc: RTCPeerConnection): Set<number> {
@@ -90,7 +93,11 @@ export async function sendRemb(receiver: RTCRtpReceiver, bitrate: number, ssrcs:
  * application-data path with the content type switched to alert(21) before encryption.
  */
 export async function sendCloseNotify(dtls: RTCDtlsTransport): Promise<void> {
-  const socket = (dtls as unknown as { dtls?: { cipher?: { encryptPacket(pkt: unknown): unknown }; send(buf: Buffer): Promise<void> } }).dtls;
+  const socket = (
+    dtls as unknown as {
+      dtls?: { cipher?: { encryptPacket(pkt: unknown): unknown }; send(buf: Buffer): Promise<void> };
+    }
+  ).dtls;
   const cipher = socket?.cipher;
   if (!socket || !cipher || dtls.state !== 'connected') return;
   const encrypt = cipher.encryptPacket;
@@ -164,13 +171,18 @@ interface IceCandidateLike {
 }
 
 function endpoint(c: IceCandidateLike): Endpoint {
-  return { address: c.host, port: c.port, type: c.type, transport: c.transport.toLowerCase(), family: c.host.includes(':') ? 'ipv6' : 'ipv4' };
+  return {
+    address: c.host,
+    port: c.port,
+    type: c.type,
+    transport: c.transport.toLowerCase(),
+    family: c.host.includes(':') ? 'ipv6' : 'ipv4',
+  };
 }
 
 export function selectedPair(pc: RTCPeerConnection): { local: Endpoint; remote: Endpoint } | null {
   const conn = pc.iceTransports[0]?.connection as unknown as
-    | { nominated?: { localCandidate: IceCandidateLike; remoteCandidate: IceCandidateLike } }
-    | undefined;
+    { nominated?: { localCandidate: IceCandidateLike; remoteCandidate: IceCandidateLike } } | undefined;
   const pair = conn?.nominated;
   if (!pair) return null;
   try {

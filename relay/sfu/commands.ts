@@ -14,7 +14,13 @@ import { SfuSubscriber } from './subscriber.js';
  * serialization, after validation.
  */
 
-type PeerOp = CommandOf<'peer.create'> | CommandOf<'peer.offer'> | CommandOf<'peer.answer'> | CommandOf<'peer.trickle'> | CommandOf<'peer.hangup'> | CommandOf<'peer.info'>;
+type PeerOp =
+  | CommandOf<'peer.create'>
+  | CommandOf<'peer.offer'>
+  | CommandOf<'peer.answer'>
+  | CommandOf<'peer.trickle'>
+  | CommandOf<'peer.hangup'>
+  | CommandOf<'peer.info'>;
 export type SfuRoutedCommand = PeerOp | SfuCommand | { op: string; sessionId: number; handleId: number };
 
 function peerOf(ctx: CommandContext, key: string): SfuPeer {
@@ -49,7 +55,8 @@ export async function executeSfuCommand(ctx: CommandContext, key: string, cmd: S
     }
     case 'peer.answer': {
       const p = peerOf(ctx, key);
-      if (!(p instanceof SfuSubscriber)) throw new RelayError(Codes.UNEXPECTED_ANSWER, 'Publishers send offers, not answers');
+      if (!(p instanceof SfuSubscriber))
+        throw new RelayError(Codes.UNEXPECTED_ANSWER, 'Publishers send offers, not answers');
       await p.acceptAnswer(c.sdp);
       return { result: {} };
     }
@@ -94,7 +101,8 @@ export async function executeSfuCommand(ctx: CommandContext, key: string, cmd: S
     case 'sfu.stopForward': {
       const remote = ctx.sfu.remote(key);
       if (remote) {
-        if (!remote.forwarders.remove(c.id)) throw new RelayError(Codes.INVALID_STREAM, `No such RTP forwarder ${c.id}`);
+        if (!remote.forwarders.remove(c.id))
+          throw new RelayError(Codes.INVALID_STREAM, `No such RTP forwarder ${c.id}`);
       } else publisherOf(ctx, key, c.op).stopForward(c.id);
       return { result: {} };
     }
@@ -127,11 +135,16 @@ async function create(ctx: CommandContext, key: string, cmd: CommandOf<'peer.cre
     const issue = parsed.error.issues[0]!;
     const missing = issue.code === 'invalid_type' && issue.message.includes('undefined');
     const where = issue.path.length ? ` (options.${issue.path.join('.')})` : ' (options.role)';
-    throw new RelayError(missing ? 456 : 467, `${missing ? 'Missing mandatory element' : 'Invalid element type'}${where}`);
+    throw new RelayError(
+      missing ? 456 : 467,
+      `${missing ? 'Missing mandatory element' : 'Invalid element type'}${where}`,
+    );
   }
   const options = parsed.data;
-  if (options.role === 'publisher' && !cmd.offer) throw new RelayError(456, 'Missing mandatory element (offer): publishers send an offer');
-  if (options.role === 'subscriber' && cmd.offer) throw new RelayError(Codes.WEBRTC_STATE, 'Subscribers do not send offers: the relay makes the offer');
+  if (options.role === 'publisher' && !cmd.offer)
+    throw new RelayError(456, 'Missing mandatory element (offer): publishers send an offer');
+  if (options.role === 'subscriber' && cmd.offer)
+    throw new RelayError(Codes.WEBRTC_STATE, 'Subscribers do not send offers: the relay makes the offer');
   const peer = ctx.sfu.create(cmd.sessionId, cmd.handleId, options);
   return negotiateNewPeer(ctx, peer, async () => {
     if (peer instanceof SfuPublisher) {

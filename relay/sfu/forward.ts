@@ -47,7 +47,10 @@ export class PublisherForwarders {
   }
 
   /** `sfu.forward`: validates everything first, then opens the sockets, then starts forwarding. */
-  async add(streams: SfuForwardStream[], srtp: { suite: 32 | 80; crypto: string } | undefined): Promise<SfuForwarderInfo[]> {
+  async add(
+    streams: SfuForwardStream[],
+    srtp: { suite: 32 | 80; crypto: string } | undefined,
+  ): Promise<SfuForwarderInfo[]> {
     const src = this.source;
     const plan = streams.map((s) => {
       const feed = src.feeds.get(s.mid);
@@ -69,7 +72,8 @@ export class PublisherForwarders {
     };
     const rtcp: Array<Socket | undefined> = [];
     try {
-      if (!this.sock && !this.closed) this.sock = await openForwardSocket(this.net.ports, this.net.bindAddress, this.log);
+      if (!this.sock && !this.closed)
+        this.sock = await openForwardSocket(this.net.ports, this.net.bindAddress, this.log);
       for (const s of streams) {
         if (s.rtcp_port) {
           const r = await openForwardSocket(this.net.ports, this.net.bindAddress, this.log);
@@ -135,7 +139,8 @@ export class PublisherForwarders {
 
   private bySsrc(at: RtpForwarder, ssrc: number): RtpForwarder | undefined {
     if (at.feed && at.ssrc === ssrc) return at;
-    for (const f of this.list.values()) if (f.feed && f.ssrc === ssrc && f.port === at.port && f.host === at.host) return f;
+    for (const f of this.list.values())
+      if (f.feed && f.ssrc === ssrc && f.port === at.port && f.host === at.host) return f;
     return undefined;
   }
 
@@ -153,14 +158,24 @@ export class PublisherForwarders {
     this.sock = undefined;
   }
 
-  info(): Array<SfuForwarderInfo & { packetsOut: number; bytesOut: number; plisIn: number; nacksIn: number; retransmitted: number }> {
-    return [...this.list.values()].map((f) => ({ ...f.info(), packetsOut: f.packetsOut, bytesOut: f.bytesOut, plisIn: f.plisIn, nacksIn: f.nacksIn, retransmitted: f.retransmitted }));
+  info(): Array<
+    SfuForwarderInfo & { packetsOut: number; bytesOut: number; plisIn: number; nacksIn: number; retransmitted: number }
+  > {
+    return [...this.list.values()].map((f) => ({
+      ...f.info(),
+      packetsOut: f.packetsOut,
+      bytesOut: f.bytesOut,
+      plisIn: f.plisIn,
+      nacksIn: f.nacksIn,
+      retransmitted: f.retransmitted,
+    }));
   }
 }
 
 async function resolveHost(host: string): Promise<string> {
   if (isIPv4(host)) return host;
-  if (isIP(host) === 6) throw new RelayError(467, 'Attempt to create an IPv6 forwarder, but IPv6 networking is not available');
+  if (isIP(host) === 6)
+    throw new RelayError(467, 'Attempt to create an IPv6 forwarder, but IPv6 networking is not available');
   try {
     return (await lookup(host, { family: 4 })).address;
   } catch {

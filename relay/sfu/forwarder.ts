@@ -120,7 +120,7 @@ export class RtpForwarder implements FeedTap, DataSink {
     req: SfuForwardStream,
     srtp: SrtpKey | undefined,
   ) {
-    this.ssrc = req.ssrc ?? ((Math.random() * 0xfffffffe + 1) >>> 0);
+    this.ssrc = req.ssrc ?? (Math.random() * 0xfffffffe + 1) >>> 0;
     this.header = new ForwardHeader(this.ssrc);
     this.fixedPt = req.pt ?? -1;
     this.pt = feed ? (req.pt ?? feed.codecParams?.payloadType) : undefined;
@@ -130,7 +130,12 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.wrapData = req.wrap_data === true && !feed;
     this.history = req.nack === true && type === 'video' && feed ? new SendHistory(FORWARD_HISTORY_SIZE) : undefined;
     if (srtp && feed) {
-      const keys = { localMasterKey: srtp.key, localMasterSalt: srtp.salt, remoteMasterKey: srtp.key, remoteMasterSalt: srtp.salt };
+      const keys = {
+        localMasterKey: srtp.key,
+        localMasterSalt: srtp.salt,
+        remoteMasterKey: srtp.key,
+        remoteMasterSalt: srtp.salt,
+      };
       this.srtp = new SrtpSession({ keys, profile: ProtectionProfileAes128CmHmacSha1_80 });
       this.trim = srtp.suite === 32 ? TAG_TRIM_32 : 0;
     } else this.trim = 0;
@@ -141,7 +146,14 @@ export class RtpForwarder implements FeedTap, DataSink {
   }
 
   info(): SfuForwarderInfo {
-    const out: SfuForwarderInfo = { id: this.id, mid: this.mid, type: this.type, host: this.host, port: this.port, srtp: this.srtp !== undefined };
+    const out: SfuForwarderInfo = {
+      id: this.id,
+      mid: this.mid,
+      type: this.type,
+      host: this.host,
+      port: this.port,
+      srtp: this.srtp !== undefined,
+    };
     if (this.feed) {
       out.ssrc = this.ssrc;
       if (this.pt !== undefined) out.pt = this.pt;
@@ -154,7 +166,17 @@ export class RtpForwarder implements FeedTap, DataSink {
 
   // ---- the packet path ------------------------------------------------------------------------
 
-  forward(layer: number, layers: number, pt: number, seq: number, ts: number, marker: boolean, payload: Buffer, key: boolean, now: number): void {
+  forward(
+    layer: number,
+    layers: number,
+    pt: number,
+    seq: number,
+    ts: number,
+    marker: boolean,
+    payload: Buffer,
+    key: boolean,
+    now: number,
+  ): void {
     if (layers > 1 && !this.layers.accept(layer, layers, key, now, this.feed)) return;
     const out = this.out;
     out.rewrite(seq, ts, now);
@@ -230,4 +252,3 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.rtcp = undefined;
   }
 }
-

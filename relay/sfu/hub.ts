@@ -1,4 +1,9 @@
-import { VIDEOROOM_PLUGIN, type SfuOptions, type SfuPublisherStream, type SfuRemoteStream } from '../../shared/control/sfu.js';
+import {
+  VIDEOROOM_PLUGIN,
+  type SfuOptions,
+  type SfuPublisherStream,
+  type SfuRemoteStream,
+} from '../../shared/control/sfu.js';
 import { RemotePublisher } from '../cascade/remotePublisher.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -66,8 +71,14 @@ export class SfuHub implements FeedLookup {
   }
 
   /** `sfu.remoteAdd`: opens the RTP then the RTCP socket; whatever was opened is closed if a step fails. */
-  async addRemote(key: string, streams: SfuRemoteStream[], ports: { port?: number; rtcp_port?: number }, srtp?: { suite: 32 | 80; crypto: string }): Promise<{ ip: string; port: number; rtcp_port: number; streams: SfuPublisherStream[] }> {
-    if (this.get(key) || this.remotes.has(key) || this.opening.has(key)) throw new RelayError(Codes.INVALID_STREAM, `Feed ${key} already exists`);
+  async addRemote(
+    key: string,
+    streams: SfuRemoteStream[],
+    ports: { port?: number; rtcp_port?: number },
+    srtp?: { suite: 32 | 80; crypto: string },
+  ): Promise<{ ip: string; port: number; rtcp_port: number; streams: SfuPublisherStream[] }> {
+    if (this.get(key) || this.remotes.has(key) || this.opening.has(key))
+      throw new RelayError(Codes.INVALID_STREAM, `Feed ${key} already exists`);
     this.opening.add(key);
     const pool = this.opts.remotePorts;
     const log = this.opts.logger;
@@ -80,7 +91,12 @@ export class SfuHub implements FeedLookup {
       const remote = new RemotePublisher(key, rtp, rtcp, streams, log, srtp, { bindAddress: bind, ports: pool });
       this.remotes.set(key, remote);
       log.info('remote publisher added', { key, port: remote.port, rtcpPort: remote.rtcpPort });
-      return { ip: this.opts.network.announcedAddress, port: remote.port, rtcp_port: remote.rtcpPort, streams: remote.update([]) };
+      return {
+        ip: this.opts.network.announcedAddress,
+        port: remote.port,
+        rtcp_port: remote.rtcpPort,
+        streams: remote.update([]),
+      };
     } catch (err) {
       closeQuietly(rtp);
       closeQuietly(rtcp);
@@ -111,7 +127,8 @@ export class SfuHub implements FeedLookup {
       sessionId,
       handleId,
       options.trickle ?? false,
-      (deps) => (options.role === 'publisher' ? new SfuPublisher(deps, ctx, options) : new SfuSubscriber(deps, ctx, this)),
+      (deps) =>
+        options.role === 'publisher' ? new SfuPublisher(deps, ctx, options) : new SfuSubscriber(deps, ctx, this),
       (peer) => {
         if (peer instanceof SfuPublisher) this.publisherGone(peer);
       },

@@ -66,7 +66,15 @@ export class Leg implements FeedLeg {
     readonly owner: LegOwner,
     readonly kind: 'audio' | 'video',
     readonly transceiver: RTCRtpTransceiver,
-    req: { feedId: FeedIdValue; feedKey: string; feedMid: string; send?: boolean; substream?: number; temporal?: number; fallback?: number },
+    req: {
+      feedId: FeedIdValue;
+      feedKey: string;
+      feedMid: string;
+      send?: boolean;
+      substream?: number;
+      temporal?: number;
+      fallback?: number;
+    },
   ) {
     this.feedId = req.feedId;
     this.feedKey = req.feedKey;
@@ -106,7 +114,12 @@ export class Leg implements FeedLeg {
     this.out.clockRate = sender.codec?.clockRate ?? this.transceiver.codecs[0]?.clockRate ?? 90000;
     this.dtls = sender.dtlsTransport;
     if (pt !== undefined && this.mid) {
-      if (!this.header || this.header.ssrc !== sender.ssrc) this.header = new LegHeader(sender.ssrc, pt, midExtId !== undefined ? { id: midExtId, value: this.mid } : undefined);
+      if (!this.header || this.header.ssrc !== sender.ssrc)
+        this.header = new LegHeader(
+          sender.ssrc,
+          pt,
+          midExtId !== undefined ? { id: midExtId, value: this.mid } : undefined,
+        );
       else this.header.setPayloadType(pt);
     }
     this.updateGate();
@@ -114,7 +127,13 @@ export class Leg implements FeedLeg {
 
   updateGate(): void {
     const was = this.on;
-    this.on = this.active && this.send && this.feed !== undefined && this.header !== undefined && !this.owner.paused && this.owner.connected;
+    this.on =
+      this.active &&
+      this.send &&
+      this.feed !== undefined &&
+      this.header !== undefined &&
+      !this.owner.paused &&
+      this.owner.connected;
     if (this.on && !was) {
       // (re)starting: continue the outgoing stream from where it was, wait for a keyframe on simulcast
       this.restartLayers();
@@ -173,7 +192,17 @@ export class Leg implements FeedLeg {
    * Forwards one packet of the source. `layer` is the simulcast layer (0 when not simulcast),
    * `key` whether it starts a keyframe, `tid` its VP8 temporal layer id.
    */
-  forward(layer: number, layers: number, seq: number, ts: number, marker: boolean, payload: Buffer, key: boolean, tid: number, now: number): void {
+  forward(
+    layer: number,
+    layers: number,
+    seq: number,
+    ts: number,
+    marker: boolean,
+    payload: Buffer,
+    key: boolean,
+    tid: number,
+    now: number,
+  ): void {
     if (!this.on) return;
     if (layers > 1) {
       if (!this.simulcast.accept(layer, layers, key, now, this.feed)) return;

@@ -5,7 +5,17 @@
 
 /** A subscriber's m-line fed by one publisher stream (relay/sfu/leg.ts). The packet path: no allocation, no logging. */
 export interface FeedLeg {
-  forward(layer: number, layers: number, seq: number, ts: number, marker: boolean, payload: Buffer, key: boolean, tid: number, now: number): void;
+  forward(
+    layer: number,
+    layers: number,
+    seq: number,
+    ts: number,
+    marker: boolean,
+    payload: Buffer,
+    key: boolean,
+    tid: number,
+    now: number,
+  ): void;
   /** The source resumes after packets were held back: continue the outgoing sequence without a hole. */
   resync(): void;
   /** The source is gone for good: go quiet. */
@@ -18,7 +28,17 @@ export interface FeedLeg {
 
 /** A plain-RTP copy of the stream (an RTP forwarder, relay/sfu/forwarder.ts). Same contract as a leg. */
 export interface FeedTap {
-  forward(layer: number, layers: number, pt: number, seq: number, ts: number, marker: boolean, payload: Buffer, key: boolean, now: number): void;
+  forward(
+    layer: number,
+    layers: number,
+    pt: number,
+    seq: number,
+    ts: number,
+    marker: boolean,
+    payload: Buffer,
+    key: boolean,
+    now: number,
+  ): void;
 }
 
 /** Where a publisher's data channel messages go: the subscribers that subscribed to its data, forwarders. */

@@ -1,6 +1,12 @@
 import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
-import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublisherStream, TalkingSettings } from '../../shared/control/sfu.js';
+import type {
+  SfuForwarderInfo,
+  SfuForwardStream,
+  SfuPublisherOptions,
+  SfuPublisherStream,
+  TalkingSettings,
+} from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
 import { noop, type PeerDeps } from '../peer/base.js';
 import { preferDtlsServer, sendRemb } from '../peer/werift.js';
@@ -38,10 +44,17 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
 
   constructor(deps: PeerDeps, sfu: SfuContext, options: SfuPublisherOptions) {
     super(deps, sfu, { audioLevel: options.audioLevelExt !== false });
-    this.allowed = { audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS), video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS) };
+    this.allowed = {
+      audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS),
+      video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS),
+    };
     this.bitrate = options.bitrate ?? 0;
     this.talking = options.talking;
-    this.forwarders = new PublisherForwarders(this, { bindAddress: deps.network.bindAddress, ports: sfu.mediaPorts }, this.log);
+    this.forwarders = new PublisherForwarders(
+      this,
+      { bindAddress: deps.network.bindAddress, ports: sfu.mediaPorts },
+      this.log,
+    );
     this.pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => this.hookTrack(t, track)));
     this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
   }
@@ -52,7 +65,8 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     const filtered = filterPublisherOffer(sdp, this.allowed);
     await this.applyRemote('offer', filtered.sdp, summary);
     const rejected = new Set<string>();
-    for (const s of filtered.sections) if (s.rejected && s.mid !== undefined && (s.kind === 'audio' || s.kind === 'video')) rejected.add(s.mid);
+    for (const s of filtered.sections)
+      if (s.rejected && s.mid !== undefined && (s.kind === 'audio' || s.kind === 'video')) rejected.add(s.mid);
     for (const t of this.pc.getTransceivers()) {
       if (t.kind !== 'audio' && t.kind !== 'video') continue;
       t.setDirection(t.mid && rejected.has(t.mid) ? 'inactive' : 'recvonly');
@@ -63,7 +77,10 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     return { sdp: rejectSections(local, sdp, rejected), streams: this.streams };
   }
 
-  private syncFeeds(sections: ReturnType<typeof filterPublisherOffer>['sections'], rejected: ReadonlySet<string>): void {
+  private syncFeeds(
+    sections: ReturnType<typeof filterPublisherOffer>['sections'],
+    rejected: ReadonlySet<string>,
+  ): void {
     const streams: SfuPublisherStream[] = [];
     for (const s of sections) {
       if (s.mid === undefined) continue;
@@ -109,7 +126,13 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     feed.talk = new TalkDetector(this.talking);
     feed.onTalking = (f) => {
       const d = f.talk!;
-      this.emit({ kind: 'sfu.talking', room, mid: f.mid, talking: d.talking, level: Math.round(d.lastAverage * 100) / 100 });
+      this.emit({
+        kind: 'sfu.talking',
+        room,
+        mid: f.mid,
+        talking: d.talking,
+        level: Math.round(d.lastAverage * 100) / 100,
+      });
     };
   }
 
@@ -144,7 +167,12 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   }
 
   /** `sfu.configure` for a publisher. */
-  configure(c: { bitrate?: number; keyframe?: boolean; streams?: Array<{ mid: string; send?: boolean }>; talking?: TalkingSettings }): void {
+  configure(c: {
+    bitrate?: number;
+    keyframe?: boolean;
+    streams?: Array<{ mid: string; send?: boolean }>;
+    talking?: TalkingSettings;
+  }): void {
     this.assertOpen();
     for (const s of c.streams ?? []) {
       const feed = this.feeds.get(s.mid);
@@ -176,7 +204,10 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   }
 
   /** `sfu.forward`. */
-  forward(streams: SfuForwardStream[], srtp: { suite: 32 | 80; crypto: string } | undefined): Promise<SfuForwarderInfo[]> {
+  forward(
+    streams: SfuForwardStream[],
+    srtp: { suite: 32 | 80; crypto: string } | undefined,
+  ): Promise<SfuForwarderInfo[]> {
     this.assertOpen();
     return this.forwarders.add(streams, srtp);
   }
@@ -219,9 +250,31 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
         nacksIn += l.nacksIn;
         plisIn += l.plisIn;
       }
-      out.push({ mid: f.mid, media: f.kind, receiving: f.receiving === true, packetsIn: f.packetsIn, bytesIn: f.bytesIn, packetsOut, bytesOut, nacksIn, nacksOut: 0, plisIn, plisOut: f.plisOut });
+      out.push({
+        mid: f.mid,
+        media: f.kind,
+        receiving: f.receiving === true,
+        packetsIn: f.packetsIn,
+        bytesIn: f.bytesIn,
+        packetsOut,
+        bytesOut,
+        nacksIn,
+        nacksOut: 0,
+        plisIn,
+        plisOut: f.plisOut,
+      });
     }
-    if (this.dataMid !== undefined) out.push({ mid: this.dataMid, media: 'data', receiving: this.channels.size > 0, ...this.data, nacksIn: 0, nacksOut: 0, plisIn: 0, plisOut: 0 });
+    if (this.dataMid !== undefined)
+      out.push({
+        mid: this.dataMid,
+        media: 'data',
+        receiving: this.channels.size > 0,
+        ...this.data,
+        nacksIn: 0,
+        nacksOut: 0,
+        plisIn: 0,
+        plisOut: 0,
+      });
     return out;
   }
 
@@ -229,7 +282,17 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     return {
       bitrate: this.bitrate,
       streams: this.streams,
-      feeds: [...this.feeds.values()].map((f) => ({ mid: f.mid, codec: f.codecName, simulcast: f.simulcast, rids: f.rids, ssrcs: f.layerSsrcs.slice(0, f.layers), subscribers: f.legs.length, enabled: f.enabled, moderated: f.moderated, ...(f.talk ? { talking: f.talk.talking } : {}) })),
+      feeds: [...this.feeds.values()].map((f) => ({
+        mid: f.mid,
+        codec: f.codecName,
+        simulcast: f.simulcast,
+        rids: f.rids,
+        ssrcs: f.layerSsrcs.slice(0, f.layers),
+        subscribers: f.legs.length,
+        enabled: f.enabled,
+        moderated: f.moderated,
+        ...(f.talk ? { talking: f.talk.talking } : {}),
+      })),
       dataModerated: this.dataModerated,
       dataSubscribers: this.dataSinks.size,
       forwarders: this.forwarders.info(),

@@ -148,7 +148,13 @@ export class LayerSelector {
     this.out.rebase();
   }
 
-  private acceptFallback(layer: number, layers: number, key: boolean, now: number, feed: KeyframeSource | undefined): boolean {
+  private acceptFallback(
+    layer: number,
+    layers: number,
+    key: boolean,
+    now: number,
+    feed: KeyframeSource | undefined,
+  ): boolean {
     const wanted = this.wanted(layers);
     if (this.fallbackLayer !== -1 && (layer > this.fallbackLayer || wanted <= this.fallbackLayer)) {
       // a better layer flows again (or a lower one was asked for): its keyframe lets the output climb back
@@ -177,7 +183,13 @@ export class LayerSelector {
     return false;
   }
 
-  private acceptRecent(layer: number, layers: number, key: boolean, now: number, feed: KeyframeSource | undefined): boolean {
+  private acceptRecent(
+    layer: number,
+    layers: number,
+    key: boolean,
+    now: number,
+    feed: KeyframeSource | undefined,
+  ): boolean {
     this.layerAt[layer] = now;
     let want = this.wanted(layers);
     while (want > 0 && now - this.layerAt[want]! > LAYER_STALE_MS) want--;

@@ -18,7 +18,12 @@ import { relayHeaderExtensions, type PeerMedia } from '../peer/factory.js';
  * session, the sender's RTCP sender-report bookkeeping, compound PLIs, FIR parsing.
  */
 
-const fb = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
+const fb = [
+  { type: 'nack' },
+  { type: 'nack', parameter: 'pli' },
+  { type: 'ccm', parameter: 'fir' },
+  { type: 'goog-remb' },
+];
 
 /**
  * Every codec a publisher may be allowed to send. werift matches offered codecs by mime type only
@@ -163,7 +168,13 @@ export function ntpOf(ms: number): bigint {
  * werift emits sender reports from what its own `sendRtp` recorded; the SFU bypasses `sendRtp`, so
  * the tick copies its counters into the sender and starts the sender's RTCP loop once.
  */
-export function updateSenderReport(sender: RTCRtpSender, packets: number, octets: number, rtpTimestamp: number, atMs: number): void {
+export function updateSenderReport(
+  sender: RTCRtpSender,
+  packets: number,
+  octets: number,
+  rtpTimestamp: number,
+  atMs: number,
+): void {
   const s = sender as unknown as SenderStats;
   s.packetCount = packets >>> 0;
   s.octetCount = octets >>> 0;
@@ -178,7 +189,10 @@ export async function sendPlis(receiver: RTCRtpReceiver, ssrcs: readonly number[
   const dtls = receiver.dtlsTransport;
   if (!dtls || dtls.state !== 'connected') return;
   const packets = ssrcs.map(
-    (mediaSsrc) => new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc: receiver.rtcpSsrc, mediaSsrc }) }),
+    (mediaSsrc) =>
+      new RtcpPayloadSpecificFeedback({
+        feedback: new PictureLossIndication({ senderSsrc: receiver.rtcpSsrc, mediaSsrc }),
+      }),
   );
   await dtls.sendRtcp(packets);
 }
@@ -186,13 +200,15 @@ export async function sendPlis(receiver: RTCRtpReceiver, ssrcs: readonly number[
 /** The media SSRCs a FIR asks keyframes for, or undefined for any other RTCP packet. */
 export function firTargets(packet: RtcpPacket): number[] | undefined {
   if (packet.type !== RtcpPayloadSpecificFeedback.type) return undefined;
-  const feedback = (packet as RtcpPayloadSpecificFeedback).feedback as { count?: number; fir?: Array<{ ssrc: number }> } | undefined;
+  const feedback = (packet as RtcpPayloadSpecificFeedback).feedback as
+    { count?: number; fir?: Array<{ ssrc: number }> } | undefined;
   if (!feedback || feedback.count !== 4 || !feedback.fir) return undefined;
   return feedback.fir.map((e) => e.ssrc);
 }
 
 /** Negotiated id of the sdes:mid header extension, if any. */
 export function midExtensionId(pc: RTCPeerConnection): number | undefined {
-  for (const [id, uri] of Object.entries(pc.extIdUriMap)) if (uri === 'urn:ietf:params:rtp-hdrext:sdes:mid') return Number(id);
+  for (const [id, uri] of Object.entries(pc.extIdUriMap))
+    if (uri === 'urn:ietf:params:rtp-hdrext:sdes:mid') return Number(id);
   return undefined;
 }
