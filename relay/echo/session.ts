@@ -2,7 +2,7 @@ import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver, RtpPacket } f
 import type { EchoSettings, EchoState, MidCounters, PeerOptions } from '../../shared/control/commands.js';
 import type { PeerEvent } from '../../shared/control/events.js';
 import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
-import { noop, PeerBase, type PeerDeps } from '../peer/base.js';
+import { dataCounters, noop, PeerBase, type PeerDeps } from '../peer/base.js';
 import { relayMedia } from '../peer/factory.js';
 import {
   copyPacket,
@@ -262,8 +262,7 @@ export class EchoSession extends PeerBase {
     for (const st of this.mids.values()) {
       counters.push({ mid: st.mid, media: st.media, receiving: st.receiving === true, ...st.c });
     }
-    if (this.data.mid !== undefined)
-      counters.push({ mid: this.data.mid, media: 'data', receiving: this.channels.size > 0, ...this.data.c });
+    if (this.data.mid !== undefined) counters.push(dataCounters(this.data.mid, this.channels.size > 0, this.data.c));
     return counters;
   }
 

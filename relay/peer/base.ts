@@ -3,7 +3,7 @@ import type { EchoState, MidCounters, PeerInfoResult, TrickleCandidate } from '.
 import type { PeerEvent } from '../../shared/control/events.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { MediaCounters } from '../metrics.js';
+import { zeroCounters, type MediaCounters } from '../metrics.js';
 import { inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
 import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
 import { disableDefaultStun, hardenDtls, selectedPair, sendCloseNotify } from './werift.js';
@@ -42,6 +42,11 @@ export interface RxActivity {
   lastRxAt: number;
   /** undefined until the first packet. */
   receiving: boolean | undefined;
+}
+
+/** `peer.info` counters of a data channel: what the plugin counts, zero for the rest (no NACKs or PLIs on SCTP). */
+export function dataCounters(mid: string, receiving: boolean, counted: Partial<MediaCounters>): MidCounters {
+  return { mid, media: 'data', receiving, ...zeroCounters(), ...counted };
 }
 
 export interface HangupOptions {

@@ -8,7 +8,7 @@ import type {
   TalkingSettings,
 } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
-import { noop, type PeerDeps } from '../peer/base.js';
+import { dataCounters, noop, type PeerDeps } from '../peer/base.js';
 import { preferDtlsServer, sendRemb } from '../peer/werift.js';
 import { FeedStream, type FeedSource } from './feed.js';
 import { PublisherForwarders } from './forward.js';
@@ -264,17 +264,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
         plisOut: f.plisOut,
       });
     }
-    if (this.dataMid !== undefined)
-      out.push({
-        mid: this.dataMid,
-        media: 'data',
-        receiving: this.channels.size > 0,
-        ...this.data,
-        nacksIn: 0,
-        nacksOut: 0,
-        plisIn: 0,
-        plisOut: 0,
-      });
+    if (this.dataMid !== undefined) out.push(dataCounters(this.dataMid, this.channels.size > 0, this.data));
     return out;
   }
 

@@ -2,7 +2,7 @@ import type { RTCDataChannel, RTCDtlsTransport } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
 import type { FeedIdValue, SfuStreamRequest, SfuSubscriberStream } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
-import type { PeerDeps } from '../peer/base.js';
+import { dataCounters, type PeerDeps } from '../peer/base.js';
 import type { FeedSource, FeedStream } from './feed.js';
 import { Leg, type LegOwner } from './leg.js';
 import type { DataSink } from './outputs.js';
@@ -350,19 +350,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
       plisIn: l.plisIn,
       plisOut: 0,
     }));
-    if (this.dataMid !== undefined)
-      out.push({
-        mid: this.dataMid,
-        media: 'data',
-        receiving: false,
-        packetsIn: 0,
-        bytesIn: 0,
-        ...this.data,
-        nacksIn: 0,
-        nacksOut: 0,
-        plisIn: 0,
-        plisOut: 0,
-      });
+    if (this.dataMid !== undefined) out.push(dataCounters(this.dataMid, false, this.data));
     return out;
   }
 
