@@ -11,7 +11,7 @@ import {
 import { JanusError } from '../shared/janus/errors.js';
 import { RelayError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { Outcome } from './commands.js';
+import type { Outcome } from './commands/context.js';
 
 export interface ControlOptions {
   url: string;
@@ -88,7 +88,9 @@ export class ControlConnection {
       const text = data.toString();
       // Frames are classified in order (a welcome's async proof check finishes before the next
       // frame is looked at); commands then run concurrently.
-      this.inbound = this.inbound.then(() => this.onFrame(ws, text)).catch((err) => this.log.error('control frame failed', { err }));
+      this.inbound = this.inbound
+        .then(() => this.onFrame(ws, text))
+        .catch((err) => this.log.error('control frame failed', { err }));
     });
     ws.on('unexpected-response', (_req, res) => {
       this.log.warn('edge refused the control socket', { status: res.statusCode });
@@ -122,7 +124,12 @@ export class ControlConnection {
     const parsed = parseEdgeMessage(raw);
     if (!parsed.ok) {
       if (parsed.id !== undefined) {
-        this.reply(ws, { type: 'reply', id: parsed.id, ok: false, error: { code: parsed.code, reason: parsed.reason } });
+        this.reply(ws, {
+          type: 'reply',
+          id: parsed.id,
+          ok: false,
+          error: { code: parsed.code, reason: parsed.reason },
+        });
       } else {
         this.log.warn('ignoring invalid control frame', { code: parsed.code, reason: parsed.reason });
       }
@@ -154,7 +161,12 @@ export class ControlConnection {
     }
     // cmd
     if (this.state !== 'ready' || this.ws !== ws) {
-      this.reply(ws, { type: 'reply', id: msg.id, ok: false, error: { code: JanusError.UNAUTHORIZED, reason: 'Unauthorized request (no welcome yet)' } });
+      this.reply(ws, {
+        type: 'reply',
+        id: msg.id,
+        ok: false,
+        error: { code: JanusError.UNAUTHORIZED, reason: 'Unauthorized request (no welcome yet)' },
+      });
       return;
     }
     void this.run(ws, msg.id, msg.cmd);

@@ -23,7 +23,11 @@ function serializeError(value: unknown): unknown {
   return value;
 }
 
-export function createLogger(level: LogLevel, bindings: LogFields = {}, sink: LogSink = (l) => process.stderr.write(l + '\n')): Logger {
+export function createLogger(
+  level: LogLevel,
+  bindings: LogFields = {},
+  sink: LogSink = (l) => process.stderr.write(l + '\n'),
+): Logger {
   const threshold = rank[level];
   const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (rank[lvl] < threshold) return;

@@ -30,7 +30,14 @@ async function main(): Promise<void> {
   const httpPort = await relay.start();
   // Always printed (whatever LOG_LEVEL): supervisors and tests read the ephemeral port from it.
   process.stdout.write(
-    JSON.stringify({ event: 'listening', relayId: config.relayId, httpPort, host: config.bindAddress, icePortRange: config.icePortRange, pid: process.pid }) + '\n',
+    JSON.stringify({
+      event: 'listening',
+      relayId: config.relayId,
+      httpPort,
+      host: config.bindAddress,
+      icePortRange: config.icePortRange,
+      pid: process.pid,
+    }) + '\n',
   );
   logger.info('relay started', { httpPort, edge: config.connectUrl });
 

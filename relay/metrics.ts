@@ -80,7 +80,12 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
   metric('relay_ports_in_use', 'gauge', 'ICE UDP ports bound from the configured range.', s.portsInUse);
   metric('relay_ports_total', 'gauge', 'Size of the configured ICE port range.', s.portsTotal);
   metric('relay_event_loop_lag_ms', 'gauge', 'Event loop delay p99 over the last second, in ms.', s.eventLoopLagMs);
-  metric('relay_control_connected', 'gauge', '1 when the control socket to the edge is welcomed.', s.controlConnected ? 1 : 0);
+  metric(
+    'relay_control_connected',
+    'gauge',
+    '1 when the control socket to the edge is welcomed.',
+    s.controlConnected ? 1 : 0,
+  );
   metric('relay_rtp_packets_in_total', 'counter', 'RTP packets received from clients.', s.counters.packetsIn);
   metric('relay_rtp_bytes_in_total', 'counter', 'RTP bytes received from clients.', s.counters.bytesIn);
   metric('relay_rtp_packets_out_total', 'counter', 'RTP packets sent to clients.', s.counters.packetsOut);

@@ -1,14 +1,16 @@
 import type { PeerEvent } from '../shared/control/events.js';
-import { executeCommand, type CommandContext } from './commands.js';
+import type { CommandContext } from './commands/context.js';
+import { executeCommand } from './commands/dispatch.js';
 import type { RelayConfig } from './config.js';
 import { ControlConnection } from './control.js';
 import { HttpServer } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { LagMonitor, renderPrometheus, type MetricsSnapshot } from './metrics.js';
-import { installPortAllocator, PortPool } from './ports.js';
-import { PeerRegistry } from './registry.js';
-import { census } from './resources.js';
-import { forwarderSocketCount } from './sfu/forward.js';
+import { installPortAllocator, PortPool } from './net/ports.js';
+import { census } from './net/resources.js';
+import { forwarderSocketCount } from './net/sockets.js';
+import { ECHOTEST_PLUGIN } from './echo/session.js';
+import { PeerTable } from './peer/table.js';
 import { SfuHub } from './sfu/hub.js';
 
 /** The relay process: peers, port pool, control connection to the edge, health/metrics server. */
@@ -17,8 +19,9 @@ export class Relay {
   readonly ports: PortPool;
   /** Ports of remote publishers (RTP + RTCP each). */
   readonly remotePorts: PortPool;
-  readonly registry: PeerRegistry;
-  /** VideoRoom (SFU) peers. */
+  /** Every peer of every plugin, by `${sessionId}:${handleId}`. */
+  readonly registry: PeerTable;
+  /** The VideoRoom (SFU): its peers (in the registry) and remote publishers. */
   readonly sfu: SfuHub;
   readonly control: ControlConnection;
   private readonly http: HttpServer;
@@ -36,23 +39,24 @@ export class Relay {
     this.ports = new PortPool(config.icePortRange[0], config.icePortRange[1]);
     this.uninstallPorts = installPortAllocator(this.ports, this.logger);
     this.remotePorts = new PortPool(config.remotePortRange[0], config.remotePortRange[1]);
-    this.registry = new PeerRegistry({
-      network: { bindAddress: config.bindAddress, announcedAddress: config.announcedAddress, icePortRange: config.icePortRange },
+    const network = {
+      bindAddress: config.bindAddress,
+      announcedAddress: config.announcedAddress,
+      icePortRange: config.icePortRange,
+    };
+    this.registry = new PeerTable({
+      network,
       logger: this.logger,
       noMediaTimerSec: config.noMediaTimerSec,
       statsPeriodSec: config.statsPeriodSec,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
-      onSecond: () => this.lag.sample(),
     });
-    this.sfu = new SfuHub({
-      network: { bindAddress: config.bindAddress, announcedAddress: config.announcedAddress, icePortRange: config.icePortRange },
-      logger: this.logger,
-      noMediaTimerSec: config.noMediaTimerSec,
-      remotePorts: this.remotePorts,
-      emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
+    this.sfu = new SfuHub(this.registry, { network, logger: this.logger, remotePorts: this.remotePorts });
+    this.registry.onTick((_now, everySecond) => {
+      if (everySecond) this.lag.sample();
     });
     const ctx: CommandContext = {
-      registry: this.registry,
+      peers: this.registry,
       sfu: this.sfu,
       ports: this.ports,
       capacity: config.capacity,
@@ -78,7 +82,7 @@ export class Relay {
       }),
       heartbeat: () => ({
         load: this.load(),
-        peers: this.registry.size + this.sfu.size,
+        peers: this.registry.size,
         portsInUse: this.ports.inUse,
         eventLoopLagMs: this.lag.lagMs,
       }),
@@ -91,7 +95,15 @@ export class Relay {
         resources: (gc) => {
           const g = (globalThis as { gc?: () => void }).gc;
           if (gc && g) g();
-          return { ...census(), portsInUse: this.ports.inUse, ports: this.ports.ports(), peers: this.registry.size + this.sfu.size, remotePublishers: this.sfu.remoteCount, remotePortsInUse: this.remotePorts.inUse, forwarderSockets: forwarderSocketCount() };
+          return {
+            ...census(),
+            portsInUse: this.ports.inUse,
+            ports: this.ports.ports(),
+            peers: this.registry.size,
+            remotePublishers: this.sfu.remoteCount,
+            remotePortsInUse: this.remotePorts.inUse,
+            forwarderSockets: forwarderSocketCount(),
+          };
         },
       },
       this.logger,
@@ -99,7 +111,7 @@ export class Relay {
   }
 
   private load(): number {
-    return Math.round(((this.registry.size + this.sfu.size) / this.config.capacity) * 1000) / 1000;
+    return Math.round((this.registry.size / this.config.capacity) * 1000) / 1000;
   }
 
   private emit(sessionId: number, handleId: number, event: PeerEvent): void {
@@ -112,7 +124,7 @@ export class Relay {
       relayId: this.config.relayId,
       controlConnected: this.control.ready,
       eventLoopLagMs: this.lag.lagMs,
-      peers: this.registry.size + this.sfu.size,
+      peers: this.registry.size,
       portsInUse: this.ports.inUse,
       portRange: this.config.icePortRange,
     };
@@ -120,8 +132,9 @@ export class Relay {
 
   snapshot(): MetricsSnapshot {
     return {
-      peers: this.registry.size,
-      peersCreatedTotal: this.registry.created,
+      // the metrics describe EchoTest peers (VideoRoom peers report through peer.info)
+      peers: this.registry.count(ECHOTEST_PLUGIN),
+      peersCreatedTotal: this.registry.createdOf(ECHOTEST_PLUGIN),
       portsInUse: this.ports.inUse,
       portsTotal: this.ports.size,
       eventLoopLagMs: this.lag.lagMs,
@@ -147,7 +160,9 @@ export class Relay {
     this.stopped ??= (async () => {
       this.draining = true;
       this.control.sendDraining();
-      await Promise.all([this.registry.closeAll(reason), this.sfu.closeAll(reason)]);
+      const closing = this.registry.closeAll(reason);
+      this.sfu.removeAllRemotes();
+      await closing;
       this.registry.stop();
       await this.control.close();
       await this.http.close();

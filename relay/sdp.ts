@@ -42,7 +42,11 @@ export function inspectSdp(sdp: string): SdpSummary {
       current.mid = line.slice('a=mid:'.length).trim();
     } else if (current && line.startsWith('a=simulcast:')) {
       const m = /send ([^ ]+)/.exec(line.slice('a=simulcast:'.length));
-      if (m) current.simulcastRids = m[1]!.split(/[;,]/).map((r) => r.replace(/^~/, '')).filter(Boolean);
+      if (m)
+        current.simulcastRids = m[1]!
+          .split(/[;,]/)
+          .map((r) => r.replace(/^~/, ''))
+          .filter(Boolean);
     }
   }
   if (sections.length === 0) throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (no media)');

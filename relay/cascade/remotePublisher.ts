@@ -5,11 +5,12 @@ import type { SfuPublisherStream, SfuRemoteStream } from '../../shared/control/s
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { FeedStream, type FeedSource } from '../sfu/feed.js';
-import { parseSrtpCrypto, PublisherForwarders, type ForwarderNetwork } from '../sfu/forward.js';
-import type { DataSink } from '../sfu/publisher.js';
+import { PublisherForwarders, type ForwarderNetwork } from '../sfu/forward.js';
+import { parseSrtpCrypto } from '../sfu/forwarder.js';
+import type { DataSink } from '../sfu/outputs.js';
 import { buildNack, seqRange } from '../sfu/rtcp.js';
 import { sfuCodecs } from '../sfu/wire.js';
-import { closeQuietly } from './sockets.js';
+import { closeQuietly } from '../net/sockets.js';
 
 /**
  * A Janus remote publisher (`add_remote_publisher`, janus_videoroom.c's "vremote" thread): plain RTP
@@ -43,13 +44,29 @@ const SSRC_SLOTS = 100 * REMOTE_SSRC_STEP;
 const FEEDBACK_SSRC = 1;
 
 /** Payload types offered to subscribers for a remote codec (the sender's own types are not known). */
-const PAYLOAD_TYPES: Record<string, number> = { opus: 111, pcmu: 0, pcma: 8, g722: 9, vp8: 96, vp9: 98, h264: 102, av1: 45 };
+const PAYLOAD_TYPES: Record<string, number> = {
+  opus: 111,
+  pcmu: 0,
+  pcma: 8,
+  g722: 9,
+  vp8: 96,
+  vp9: 98,
+  h264: 102,
+  av1: 45,
+};
 
 function codecFor(type: 'audio' | 'video', name: string): RTCRtpCodecParameters {
   const wanted = name.toLowerCase();
   const base = sfuCodecs[type].find((c) => c.mimeType.split('/')[1]!.toLowerCase() === wanted);
   if (!base) throw new RelayError(467, `Unsupported ${type} codec ${name}`);
-  return new RTCRtpCodecParameters({ mimeType: base.mimeType, clockRate: base.clockRate, channels: base.channels, payloadType: PAYLOAD_TYPES[wanted], parameters: base.parameters, rtcpFeedback: base.rtcpFeedback });
+  return new RTCRtpCodecParameters({
+    mimeType: base.mimeType,
+    clockRate: base.clockRate,
+    channels: base.channels,
+    payloadType: PAYLOAD_TYPES[wanted],
+    parameters: base.parameters,
+    rtcpFeedback: base.rtcpFeedback,
+  });
 }
 
 /** Fills a reusable RtpPacket-shaped object from a datagram; false when it is not RTP. */
@@ -74,7 +91,14 @@ function parseRtp(msg: Buffer, out: ReusablePacket): boolean {
 }
 
 interface ReusablePacket {
-  header: { marker: boolean; payloadType: number; sequenceNumber: number; timestamp: number; ssrc: number; extensions: never[] };
+  header: {
+    marker: boolean;
+    payloadType: number;
+    sequenceNumber: number;
+    timestamp: number;
+    ssrc: number;
+    extensions: never[];
+  };
   payload: Buffer;
 }
 
@@ -87,10 +111,23 @@ export class RemotePublisher implements FeedSource {
   private byMindex: Array<FeedStream | 'data' | undefined> = [];
   private streams: SfuPublisherStream[] = [];
   private rtcpPeer: { address: string; port: number } | undefined;
-  private readonly pkt: ReusablePacket = { header: { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, extensions: [] }, payload: Buffer.alloc(0) };
+  private readonly pkt: ReusablePacket = {
+    header: { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, extensions: [] },
+    payload: Buffer.alloc(0),
+  };
   private readonly pli = Buffer.alloc(12);
   readonly ssrcOffset = randomInt(1, 0x7fff) * 0x10000;
-  readonly counters = { packetsIn: 0, bytesIn: 0, dropped: 0, dataIn: 0, plisOut: 0, rtcpIn: 0, srtpFailures: 0, nacksOut: 0, nackedPackets: 0 };
+  readonly counters = {
+    packetsIn: 0,
+    bytesIn: 0,
+    dropped: 0,
+    dataIn: 0,
+    plisOut: 0,
+    rtcpIn: 0,
+    srtpFailures: 0,
+    nacksOut: 0,
+    nackedPackets: 0,
+  };
   /** Highest sequence number seen per video SSRC slot (ssrc - 1000), -1 = none yet. */
   private readonly maxSeq = new Int32Array(SSRC_SLOTS).fill(-1);
   private srtp: SrtpSession | undefined;
@@ -127,7 +164,8 @@ export class RemotePublisher implements FeedSource {
   /** Sets (or replaces) the SRTP key the sender encrypts with. */
   setSrtp(srtp: { suite: 32 | 80; crypto: string } | undefined): void {
     if (!srtp) return;
-    if (srtp.suite !== 80) throw new RelayError(467, 'Only SRTP suite 80 (AES_CM_128_HMAC_SHA1_80) is supported for remote publishers');
+    if (srtp.suite !== 80)
+      throw new RelayError(467, 'Only SRTP suite 80 (AES_CM_128_HMAC_SHA1_80) is supported for remote publishers');
     const k = parseSrtpCrypto(srtp.suite, srtp.crypto);
     const keys = { localMasterKey: k.key, localMasterSalt: k.salt, remoteMasterKey: k.key, remoteMasterSalt: k.salt };
     this.srtp = new SrtpSession({ keys, profile: ProtectionProfileAes128CmHmacSha1_80 });
@@ -136,7 +174,8 @@ export class RemotePublisher implements FeedSource {
   /** Adds new streams and changes known ones (by mid); returns the full stream list. */
   update(specs: SfuRemoteStream[]): SfuPublisherStream[] {
     for (const s of specs) {
-      if ((s.type === 'audio' || s.type === 'video') && !s.disabled && !s.codec) throw new RelayError(456, `Missing mandatory element (codec of stream ${s.mid})`);
+      if ((s.type === 'audio' || s.type === 'video') && !s.disabled && !s.codec)
+        throw new RelayError(456, `Missing mandatory element (codec of stream ${s.mid})`);
       if (s.type !== 'data' && s.codec) codecFor(s.type, s.codec);
     }
     for (const s of specs) {
@@ -154,7 +193,12 @@ export class RemotePublisher implements FeedSource {
         }
         feed.mindex = s.mindex;
         const codec = s.codec ? codecFor(s.type, s.codec) : undefined;
-        feed.configure(s.disabled ? undefined : codec, s.simulcast && s.type === 'video' ? ['l', 'm', 'h'] : [], s.disabled === true, s.disabled !== true);
+        feed.configure(
+          s.disabled ? undefined : codec,
+          s.simulcast && s.type === 'video' ? ['l', 'm', 'h'] : [],
+          s.disabled === true,
+          s.disabled !== true,
+        );
         this.byMindex[s.mindex] = feed;
       }
       // the slot may be fed by another sender now: start its loss tracking afresh
@@ -269,7 +313,14 @@ export class RemotePublisher implements FeedSource {
       rtcpPort: this.rtcpPort,
       latched: this.rtcpPeer ?? null,
       streams: this.streams,
-      feeds: [...this.feeds.values()].map((f) => ({ mid: f.mid, codec: f.codecName, layers: f.layers, packetsIn: f.packetsIn, subscribers: f.legs.length, plisOut: f.plisOut })),
+      feeds: [...this.feeds.values()].map((f) => ({
+        mid: f.mid,
+        codec: f.codecName,
+        layers: f.layers,
+        packetsIn: f.packetsIn,
+        subscribers: f.legs.length,
+        plisOut: f.plisOut,
+      })),
       forwarders: this.forwarders.info(),
       ...this.counters,
     };

@@ -1,53 +1,48 @@
-import type { CommandOf, TrickleCandidate } from '../../shared/control/commands.js';
+import type { CommandOf } from '../../shared/control/commands.js';
 import { isSfuOp, sfuOptionsSchema, type SfuCommand } from '../../shared/control/sfu.js';
-import type { CommandContext, Outcome } from '../commands.js';
+import { executeCommonPeerOp } from '../commands/common.js';
+import { withCandidates, type CommandContext, type Outcome } from '../commands/context.js';
+import { admitPeer, negotiateNewPeer } from '../commands/create.js';
 import { Codes, RelayError } from '../errors.js';
-import type { SfuHub, SfuPeer } from './hub.js';
+import type { SfuPeer } from './hub.js';
 import { SfuPublisher } from './publisher.js';
 import { SfuSubscriber } from './subscriber.js';
 
 /**
  * Runs the commands addressed to VideoRoom peers: `peer.create` with the videoroom plugin, the
- * `peer.*` ops on SFU peers, and the `sfu.*` ops. Called by relay/commands.ts inside the per-peer
+ * `peer.*` ops on SFU peers, and the `sfu.*` ops. Called by relay/commands/dispatch.ts inside the per-peer
  * serialization, after validation.
  */
 
-type PeerOp = CommandOf<'peer.create'> | CommandOf<'peer.offer'> | CommandOf<'peer.answer'> | CommandOf<'peer.trickle'> | CommandOf<'peer.hangup'> | CommandOf<'peer.info'>;
+type PeerOp =
+  | CommandOf<'peer.create'>
+  | CommandOf<'peer.offer'>
+  | CommandOf<'peer.answer'>
+  | CommandOf<'peer.trickle'>
+  | CommandOf<'peer.hangup'>
+  | CommandOf<'peer.info'>;
 export type SfuRoutedCommand = PeerOp | SfuCommand | { op: string; sessionId: number; handleId: number };
 
-export interface SfuCommandContext extends Pick<CommandContext, 'ports' | 'capacity' | 'isDraining' | 'emitCandidates'> {
-  sfu: SfuHub;
-  /** Peers of other plugins (capacity accounting). */
-  otherPeers: number;
-  /** Whether another plugin already has a PeerConnection under this key. */
-  otherHas(key: string): boolean;
-}
-
-function withCandidates(ctx: SfuCommandContext, cmd: { sessionId: number; handleId: number }, candidates: TrickleCandidate[] | undefined, result: Record<string, unknown>): Outcome {
-  if (!candidates) return { result };
-  return { result, after: () => ctx.emitCandidates(cmd.sessionId, cmd.handleId, candidates) };
-}
-
-function peerOf(ctx: SfuCommandContext, key: string): SfuPeer {
+function peerOf(ctx: CommandContext, key: string): SfuPeer {
   const p = ctx.sfu.get(key);
   if (!p) throw new RelayError(Codes.PEER_NOT_FOUND, `No such VideoRoom peer ${key}`);
   return p;
 }
 
-function subscriberOf(ctx: SfuCommandContext, key: string, op: string): SfuSubscriber {
+function subscriberOf(ctx: CommandContext, key: string, op: string): SfuSubscriber {
   const p = peerOf(ctx, key);
   if (!(p instanceof SfuSubscriber)) throw new RelayError(Codes.WEBRTC_STATE, `${op} is for subscribers`);
   return p;
 }
 
 /** Forwarders belong to publishers: another peer is 466 (no such publisher stream). */
-function publisherOf(ctx: SfuCommandContext, key: string, op: string): SfuPublisher {
+function publisherOf(ctx: CommandContext, key: string, op: string): SfuPublisher {
   const p = peerOf(ctx, key);
   if (!(p instanceof SfuPublisher)) throw new RelayError(Codes.INVALID_STREAM, `${op} is for publishers`);
   return p;
 }
 
-export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd: SfuRoutedCommand): Promise<Outcome> {
+export async function executeSfuCommand(ctx: CommandContext, key: string, cmd: SfuRoutedCommand): Promise<Outcome> {
   const c = cmd as PeerOp | SfuCommand;
   switch (c.op) {
     case 'peer.create':
@@ -60,18 +55,15 @@ export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd
     }
     case 'peer.answer': {
       const p = peerOf(ctx, key);
-      if (!(p instanceof SfuSubscriber)) throw new RelayError(Codes.UNEXPECTED_ANSWER, 'Publishers send offers, not answers');
+      if (!(p instanceof SfuSubscriber))
+        throw new RelayError(Codes.UNEXPECTED_ANSWER, 'Publishers send offers, not answers');
       await p.acceptAnswer(c.sdp);
       return { result: {} };
     }
     case 'peer.trickle':
-      await peerOf(ctx, key).addCandidate(c.candidate);
-      return { result: {} };
     case 'peer.hangup':
-      await ctx.sfu.hangup(peerOf(ctx, key), c.reason);
-      return { result: {} };
     case 'peer.info':
-      return { result: peerOf(ctx, key).info() };
+      return executeCommonPeerOp(ctx, peerOf(ctx, key), c);
     case 'sfu.update': {
       const s = subscriberOf(ctx, key, c.op);
       const { sdp, streams } = await s.update(c.add, c.remove);
@@ -109,7 +101,8 @@ export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd
     case 'sfu.stopForward': {
       const remote = ctx.sfu.remote(key);
       if (remote) {
-        if (!remote.forwarders.remove(c.id)) throw new RelayError(Codes.INVALID_STREAM, `No such RTP forwarder ${c.id}`);
+        if (!remote.forwarders.remove(c.id))
+          throw new RelayError(Codes.INVALID_STREAM, `No such RTP forwarder ${c.id}`);
       } else publisherOf(ctx, key, c.op).stopForward(c.id);
       return { result: {} };
     }
@@ -133,10 +126,8 @@ export async function executeSfuCommand(ctx: SfuCommandContext, key: string, cmd
   }
 }
 
-async function create(ctx: SfuCommandContext, key: string, cmd: CommandOf<'peer.create'>): Promise<Outcome> {
-  if (ctx.isDraining()) throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is draining');
-  if (ctx.sfu.get(key) || ctx.otherHas(key)) throw new RelayError(Codes.WEBRTC_STATE, `Peer ${key} already has a PeerConnection`);
-  if (ctx.sfu.size + ctx.otherPeers >= ctx.capacity || ctx.ports.available < 1) throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is at capacity');
+async function create(ctx: CommandContext, key: string, cmd: CommandOf<'peer.create'>): Promise<Outcome> {
+  admitPeer(ctx, key);
   const role = (cmd.options as { role?: unknown }).role;
   if (role === undefined) throw new RelayError(456, 'Missing mandatory element (options.role)');
   const parsed = sfuOptionsSchema.safeParse(cmd.options);
@@ -144,23 +135,25 @@ async function create(ctx: SfuCommandContext, key: string, cmd: CommandOf<'peer.
     const issue = parsed.error.issues[0]!;
     const missing = issue.code === 'invalid_type' && issue.message.includes('undefined');
     const where = issue.path.length ? ` (options.${issue.path.join('.')})` : ' (options.role)';
-    throw new RelayError(missing ? 456 : 467, `${missing ? 'Missing mandatory element' : 'Invalid element type'}${where}`);
+    throw new RelayError(
+      missing ? 456 : 467,
+      `${missing ? 'Missing mandatory element' : 'Invalid element type'}${where}`,
+    );
   }
   const options = parsed.data;
-  if (options.role === 'publisher' && !cmd.offer) throw new RelayError(456, 'Missing mandatory element (offer): publishers send an offer');
-  if (options.role === 'subscriber' && cmd.offer) throw new RelayError(Codes.WEBRTC_STATE, 'Subscribers do not send offers: the relay makes the offer');
+  if (options.role === 'publisher' && !cmd.offer)
+    throw new RelayError(456, 'Missing mandatory element (offer): publishers send an offer');
+  if (options.role === 'subscriber' && cmd.offer)
+    throw new RelayError(Codes.WEBRTC_STATE, 'Subscribers do not send offers: the relay makes the offer');
   const peer = ctx.sfu.create(cmd.sessionId, cmd.handleId, options);
-  try {
+  return negotiateNewPeer(ctx, peer, async () => {
     if (peer instanceof SfuPublisher) {
       const { sdp, streams } = await peer.acceptOffer(cmd.offer!.sdp);
       return withCandidates(ctx, cmd, peer.takeLocalCandidates(), { answer: { type: 'answer', sdp }, streams });
     }
     const { sdp, streams } = await peer.start(options.role === 'subscriber' ? options.streams : []);
     return withCandidates(ctx, cmd, peer.takeLocalCandidates(), { offer: { type: 'offer', sdp }, streams });
-  } catch (err) {
-    await ctx.sfu.hangup(peer, 'Close PC', { notifyEdge: false, notifyClient: false });
-    throw err;
-  }
+  });
 }
 
 /** Narrows a command to the `sfu.*` ops. */

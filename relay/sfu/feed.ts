@@ -1,16 +1,10 @@
 import type { RTCRtpCodecParameters, RtpPacket } from 'werift';
-import type { Leg } from './leg.js';
+import type { DataSink, FeedLeg, FeedTap } from './outputs.js';
 import { CodecId, codecId, isKeyframe, vp8TemporalId } from './payload.js';
-import type { DataSink } from './publisher.js';
 import { audioLevelOf, type TalkDetector } from './talking.js';
 
 /** Keyframe requests to one publisher stream are aggregated to at most one per this interval. */
 export const PLI_MIN_INTERVAL_MS = 1000;
-
-/** A plain-RTP copy of the stream (an RTP forwarder, relay/sfu/forward.ts). Same contract as a leg: no allocation, no logging. */
-export interface FeedTap {
-  forward(layer: number, layers: number, pt: number, seq: number, ts: number, marker: boolean, payload: Buffer, key: boolean, now: number): void;
-}
 
 /**
  * What subscribers and forwarders are fed from: a werift publisher (relay/sfu/publisher.ts) or a
@@ -34,7 +28,7 @@ export type KeyframeRequester = (ssrcs: readonly number[]) => void;
  * subscribed leg. Keyframe requests from all its subscribers are aggregated here.
  */
 export class FeedStream {
-  readonly legs: Leg[] = [];
+  readonly legs: FeedLeg[] = [];
   readonly taps: FeedTap[] = [];
   codec: CodecId = CodecId.OTHER;
   codecName: string | undefined;
@@ -107,11 +101,11 @@ export class FeedStream {
     return this.layerByRid.get(rid) ?? 0;
   }
 
-  addLeg(leg: Leg): void {
+  addLeg(leg: FeedLeg): void {
     if (!this.legs.includes(leg)) this.legs.push(leg);
   }
 
-  removeLeg(leg: Leg): void {
+  removeLeg(leg: FeedLeg): void {
     const i = this.legs.indexOf(leg);
     if (i >= 0) this.legs.splice(i, 1);
   }
@@ -198,7 +192,7 @@ export class FeedStream {
     this.sendKeyframeRequest(ssrcs);
   }
 
-  /** Deferred keyframe requests (from the hub's ticker). */
+  /** Deferred keyframe requests (from the peer table's ticker, through the publisher's tick). */
   tick(now: number): void {
     if (this.pliPending && now - this.lastPliAt >= PLI_MIN_INTERVAL_MS) this.requestKeyframe(now);
   }
@@ -206,10 +200,7 @@ export class FeedStream {
   /** The publisher is gone: its subscribers' legs go quiet (they stay until the edge removes them). */
   close(): void {
     this.closed = true;
-    for (const leg of [...this.legs]) {
-      leg.attach(undefined);
-      leg.updateGate();
-    }
+    for (const leg of [...this.legs]) leg.sourceClosed();
   }
 }
 

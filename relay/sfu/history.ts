@@ -13,7 +13,8 @@ export class SendHistory {
 
   /** `size` must be a power of two that divides 65536 (e.g. 512). */
   constructor(readonly size = 512) {
-    if (size <= 0 || size > 65536 || (size & (size - 1)) !== 0) throw new Error(`history size ${size} is not a power of two <= 65536`);
+    if (size <= 0 || size > 65536 || (size & (size - 1)) !== 0)
+      throw new Error(`history size ${size} is not a power of two <= 65536`);
     this.mask = size - 1;
     this.seqs = new Int32Array(size).fill(-1);
     this.timestamps = new Uint32Array(size);

@@ -1,20 +1,22 @@
 import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
-import type { SfuForwarderInfo, SfuForwardStream, SfuPublisherOptions, SfuPublisherStream, TalkingSettings } from '../../shared/control/sfu.js';
+import type {
+  SfuForwarderInfo,
+  SfuForwardStream,
+  SfuPublisherOptions,
+  SfuPublisherStream,
+  TalkingSettings,
+} from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
-import { inspectSdp } from '../sdp.js';
-import { preferDtlsServer, sendRemb } from '../werift.js';
+import { dataCounters, noop, type PeerDeps } from '../peer/base.js';
+import { preferDtlsServer, sendRemb } from '../peer/werift.js';
 import { FeedStream, type FeedSource } from './feed.js';
 import { PublisherForwarders } from './forward.js';
-import { noop, SfuPeerBase, type SfuPeerDeps } from './peer.js';
+import type { DataSink } from './outputs.js';
+import { SfuPeerBase, type SfuContext } from './peer.js';
 import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
 import { TalkDetector } from './talking.js';
 import { audioLevelExtensionId, sendPlis } from './wire.js';
-
-/** Where a publisher's data channel messages go: the subscribers that subscribed to its data. */
-export interface DataSink {
-  sendData(msg: string | Buffer): void;
-}
 
 /**
  * A VideoRoom publisher: answers the client's offer accepting its audio/video/data m-lines as
@@ -31,7 +33,6 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   private dataIndex = 0;
   private readonly allowed: { audio: string[]; video: string[] };
   private bitrate: number;
-  private readonly channels = new Set<RTCDataChannel>();
   private streams: SfuPublisherStream[] = [];
   private data = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
   /** RTP forwarders (`sfu.forward`), released with the publisher. */
@@ -41,27 +42,31 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   /** A moderator muted the data stream. */
   private dataModerated = false;
 
-  constructor(deps: SfuPeerDeps, options: SfuPublisherOptions) {
-    super(deps, { audioLevel: options.audioLevelExt !== false });
-    this.allowed = { audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS), video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS) };
+  constructor(deps: PeerDeps, sfu: SfuContext, options: SfuPublisherOptions) {
+    super(deps, sfu, { audioLevel: options.audioLevelExt !== false });
+    this.allowed = {
+      audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS),
+      video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS),
+    };
     this.bitrate = options.bitrate ?? 0;
     this.talking = options.talking;
-    this.forwarders = new PublisherForwarders(this, { bindAddress: deps.network.bindAddress, ports: deps.mediaPorts }, this.log);
+    this.forwarders = new PublisherForwarders(
+      this,
+      { bindAddress: deps.network.bindAddress, ports: sfu.mediaPorts },
+      this.log,
+    );
     this.pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => this.hookTrack(t, track)));
     this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
   }
 
   /** Initial offer or renegotiation: returns the answer and the stream list. */
   async acceptOffer(sdp: string): Promise<{ sdp: string; streams: SfuPublisherStream[] }> {
-    this.assertOpen();
-    const summary = inspectSdp(sdp);
-    if (this.pc.signalingState !== 'stable') {
-      throw new RelayError(Codes.WEBRTC_STATE, `Cannot accept an offer in signaling state ${this.pc.signalingState}`);
-    }
+    const summary = this.checkOffer(sdp);
     const filtered = filterPublisherOffer(sdp, this.allowed);
     await this.applyRemote('offer', filtered.sdp, summary);
     const rejected = new Set<string>();
-    for (const s of filtered.sections) if (s.rejected && s.mid !== undefined && (s.kind === 'audio' || s.kind === 'video')) rejected.add(s.mid);
+    for (const s of filtered.sections)
+      if (s.rejected && s.mid !== undefined && (s.kind === 'audio' || s.kind === 'video')) rejected.add(s.mid);
     for (const t of this.pc.getTransceivers()) {
       if (t.kind !== 'audio' && t.kind !== 'video') continue;
       t.setDirection(t.mid && rejected.has(t.mid) ? 'inactive' : 'recvonly');
@@ -72,7 +77,10 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     return { sdp: rejectSections(local, sdp, rejected), streams: this.streams };
   }
 
-  private syncFeeds(sections: ReturnType<typeof filterPublisherOffer>['sections'], rejected: ReadonlySet<string>): void {
+  private syncFeeds(
+    sections: ReturnType<typeof filterPublisherOffer>['sections'],
+    rejected: ReadonlySet<string>,
+  ): void {
     const streams: SfuPublisherStream[] = [];
     for (const s of sections) {
       if (s.mid === undefined) continue;
@@ -109,7 +117,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   /** Talking detection on an audio feed that negotiated the audio-level extension (events need the room). */
   private setUpTalking(feed: FeedStream, t: RTCRtpTransceiver): void {
     feed.audioLevelId = audioLevelExtensionId(t) ?? 0;
-    const room = this.deps.room;
+    const room = this.sfu.room;
     if (!this.talking || room === undefined || feed.audioLevelId === 0) return;
     if (feed.talk) {
       feed.talk.configure(this.talking);
@@ -118,7 +126,13 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     feed.talk = new TalkDetector(this.talking);
     feed.onTalking = (f) => {
       const d = f.talk!;
-      this.emit({ kind: 'sfu.talking', room, mid: f.mid, talking: d.talking, level: Math.round(d.lastAverage * 100) / 100 });
+      this.emit({
+        kind: 'sfu.talking',
+        room,
+        mid: f.mid,
+        talking: d.talking,
+        level: Math.round(d.lastAverage * 100) / 100,
+      });
     };
   }
 
@@ -133,7 +147,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   }
 
   private hookDataChannel(dc: RTCDataChannel): void {
-    this.channels.add(dc);
+    this.trackChannel(dc);
     dc.onMessage.subscribe((msg) => {
       const size = typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
       this.data.packetsIn++;
@@ -145,9 +159,6 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
         sink.sendData(msg);
       }
     });
-    dc.stateChanged.subscribe((state) => {
-      if (state === 'closed') this.channels.delete(dc);
-    });
   }
 
   protected onConnected(): void {
@@ -156,7 +167,12 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   }
 
   /** `sfu.configure` for a publisher. */
-  configure(c: { bitrate?: number; keyframe?: boolean; streams?: Array<{ mid: string; send?: boolean }>; talking?: TalkingSettings }): void {
+  configure(c: {
+    bitrate?: number;
+    keyframe?: boolean;
+    streams?: Array<{ mid: string; send?: boolean }>;
+    talking?: TalkingSettings;
+  }): void {
     this.assertOpen();
     for (const s of c.streams ?? []) {
       const feed = this.feeds.get(s.mid);
@@ -188,7 +204,10 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   }
 
   /** `sfu.forward`. */
-  forward(streams: SfuForwardStream[], srtp: { suite: 32 | 80; crypto: string } | undefined): Promise<SfuForwarderInfo[]> {
+  forward(
+    streams: SfuForwardStream[],
+    srtp: { suite: 32 | 80; crypto: string } | undefined,
+  ): Promise<SfuForwarderInfo[]> {
     this.assertOpen();
     return this.forwarders.add(streams, srtp);
   }
@@ -213,17 +232,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     if (this.closing) return;
     for (const feed of this.feeds.values()) {
       feed.tick(now);
-      if (feed.rxSinceTick) {
-        feed.rxSinceTick = false;
-        feed.lastRxAt = now;
-        if (feed.receiving !== true) {
-          feed.receiving = true;
-          this.emit({ kind: 'media', mid: feed.mid, media: feed.kind, receiving: true });
-        }
-      } else if (feed.receiving === true && noMediaMs > 0 && now - feed.lastRxAt >= noMediaMs) {
-        feed.receiving = false;
-        this.emit({ kind: 'media', mid: feed.mid, media: feed.kind, receiving: false, seconds: Math.round((now - feed.lastRxAt) / 1000) });
-      }
+      this.reportMedia(feed, feed.kind, now, noMediaMs);
     }
     if (everySecond) this.sendRembs();
   }
@@ -241,9 +250,21 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
         nacksIn += l.nacksIn;
         plisIn += l.plisIn;
       }
-      out.push({ mid: f.mid, media: f.kind, receiving: f.receiving === true, packetsIn: f.packetsIn, bytesIn: f.bytesIn, packetsOut, bytesOut, nacksIn, nacksOut: 0, plisIn, plisOut: f.plisOut });
+      out.push({
+        mid: f.mid,
+        media: f.kind,
+        receiving: f.receiving === true,
+        packetsIn: f.packetsIn,
+        bytesIn: f.bytesIn,
+        packetsOut,
+        bytesOut,
+        nacksIn,
+        nacksOut: 0,
+        plisIn,
+        plisOut: f.plisOut,
+      });
     }
-    if (this.dataMid !== undefined) out.push({ mid: this.dataMid, media: 'data', receiving: this.channels.size > 0, ...this.data, nacksIn: 0, nacksOut: 0, plisIn: 0, plisOut: 0 });
+    if (this.dataMid !== undefined) out.push(dataCounters(this.dataMid, this.channels.size > 0, this.data));
     return out;
   }
 
@@ -251,7 +272,17 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     return {
       bitrate: this.bitrate,
       streams: this.streams,
-      feeds: [...this.feeds.values()].map((f) => ({ mid: f.mid, codec: f.codecName, simulcast: f.simulcast, rids: f.rids, ssrcs: f.layerSsrcs.slice(0, f.layers), subscribers: f.legs.length, enabled: f.enabled, moderated: f.moderated, ...(f.talk ? { talking: f.talk.talking } : {}) })),
+      feeds: [...this.feeds.values()].map((f) => ({
+        mid: f.mid,
+        codec: f.codecName,
+        simulcast: f.simulcast,
+        rids: f.rids,
+        ssrcs: f.layerSsrcs.slice(0, f.layers),
+        subscribers: f.legs.length,
+        enabled: f.enabled,
+        moderated: f.moderated,
+        ...(f.talk ? { talking: f.talk.talking } : {}),
+      })),
       dataModerated: this.dataModerated,
       dataSubscribers: this.dataSinks.size,
       forwarders: this.forwarders.info(),
@@ -259,20 +290,9 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     };
   }
 
-  protected release(): void {
+  protected override release(): void {
     this.forwarders.closeAll();
     for (const feed of this.feeds.values()) feed.close();
     this.dataSinks.clear();
-  }
-
-  protected closeChannels(): void {
-    for (const dc of this.channels) {
-      try {
-        dc.close();
-      } catch {
-        // ignore
-      }
-    }
-    this.channels.clear();
   }
 }

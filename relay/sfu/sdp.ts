@@ -92,12 +92,27 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
         if (r) fmtps.set(r[1]!, r[2]!);
       } else if (l.startsWith('a=simulcast:')) {
         const r = /send ([^ ]+)/.exec(l.slice('a=simulcast:'.length));
-        if (r) rids = r[1]!.split(/[;,]/).map((x) => x.replace(/^~/, '')).filter(Boolean);
+        if (r)
+          rids = r[1]!
+            .split(/[;,]/)
+            .map((x) => x.replace(/^~/, ''))
+            .filter(Boolean);
       }
     }
     // static payload types without rtpmap
-    for (const f of fmts) if (!names.has(f)) names.set(f, f === '0' ? 'pcmu' : f === '8' ? 'pcma' : f === '9' ? 'g722' : `pt${f}`);
-    const section: OfferSection = { index, kind, mid, port, codec: undefined, payloadType: undefined, rids, rejected: false, direction };
+    for (const f of fmts)
+      if (!names.has(f)) names.set(f, f === '0' ? 'pcmu' : f === '8' ? 'pcma' : f === '9' ? 'g722' : `pt${f}`);
+    const section: OfferSection = {
+      index,
+      kind,
+      mid,
+      port,
+      codec: undefined,
+      payloadType: undefined,
+      rids,
+      rejected: false,
+      direction,
+    };
     out.push(section);
     if (kind !== 'audio' && kind !== 'video') return;
     if (port === 0) {
@@ -110,7 +125,8 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
       const candidates = fmts.filter((f) => names.get(f) === name);
       if (!candidates.length) continue;
       // H.264: prefer packetization-mode=1 (what browsers and Janus use)
-      chosen = (name === 'h264' && candidates.find((f) => /packetization-mode=1/.test(fmtps.get(f) ?? ''))) || candidates[0];
+      chosen =
+        (name === 'h264' && candidates.find((f) => /packetization-mode=1/.test(fmtps.get(f) ?? ''))) || candidates[0];
       break;
     }
     if (chosen === undefined) {
@@ -119,7 +135,9 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
       const placeholder = kind === 'audio' ? ['0', 'a=rtpmap:0 PCMU/8000'] : ['96', 'a=rtpmap:96 VP8/90000'];
       sec.lines = [
         `m=${kind} ${port} ${proto} ${placeholder[0]}`,
-        ...sec.lines.slice(1).filter((l) => !PT_ATTR.test(l) && !l.startsWith('a=rid:') && !l.startsWith('a=simulcast:')),
+        ...sec.lines
+          .slice(1)
+          .filter((l) => !PT_ATTR.test(l) && !l.startsWith('a=rid:') && !l.startsWith('a=simulcast:')),
         placeholder[1]!,
       ];
       return;
@@ -145,21 +163,38 @@ export function rejectSections(answer: string, offer: string, rejected: Readonly
   if (rejected.size === 0) return answer;
   const offerFmts = new Map<string, { pt: string; rtpmap: string | undefined }>();
   for (const sec of splitSdp(offer).sections) {
-    const mid = sec.lines.find((l) => l.startsWith('a=mid:'))?.slice(6).trim();
+    const mid = sec.lines
+      .find((l) => l.startsWith('a=mid:'))
+      ?.slice(6)
+      .trim();
     const m = /^m=\S+ \d+(?:\/\d+)? \S+ (\S+)/.exec(sec.lines[0]!);
-    if (mid !== undefined && m) offerFmts.set(mid, { pt: m[1]!, rtpmap: sec.lines.find((l) => l.startsWith(`a=rtpmap:${m[1]} `)) });
+    if (mid !== undefined && m)
+      offerFmts.set(mid, { pt: m[1]!, rtpmap: sec.lines.find((l) => l.startsWith(`a=rtpmap:${m[1]} `)) });
   }
   const { session, sections } = splitSdp(answer);
   for (const sec of sections) {
-    const mid = sec.lines.find((l) => l.startsWith('a=mid:'))?.slice(6).trim();
+    const mid = sec.lines
+      .find((l) => l.startsWith('a=mid:'))
+      ?.slice(6)
+      .trim();
     if (mid === undefined || !rejected.has(mid)) continue;
     const m = /^m=(\S+) \d+(?:\/\d+)? (\S+)/.exec(sec.lines[0]!)!;
     const f = offerFmts.get(mid);
-    sec.lines = [`m=${m[1]} 0 ${m[2]} ${f?.pt ?? '0'}`, 'c=IN IP4 0.0.0.0', `a=mid:${mid}`, 'a=inactive', ...(f?.rtpmap ? [f.rtpmap] : [])];
+    sec.lines = [
+      `m=${m[1]} 0 ${m[2]} ${f?.pt ?? '0'}`,
+      'c=IN IP4 0.0.0.0',
+      `a=mid:${mid}`,
+      'a=inactive',
+      ...(f?.rtpmap ? [f.rtpmap] : []),
+    ];
   }
   const fixed = session.map((l) => {
     if (!l.startsWith('a=group:BUNDLE')) return l;
-    const mids = l.slice('a=group:BUNDLE'.length).trim().split(/\s+/).filter((x) => x && !rejected.has(x));
+    const mids = l
+      .slice('a=group:BUNDLE'.length)
+      .trim()
+      .split(/\s+/)
+      .filter((x) => x && !rejected.has(x));
     return `a=group:BUNDLE ${mids.join(' ')}`;
   });
   return joinSdp(fixed, sections);
@@ -170,6 +205,9 @@ export function sectionMids(sdp: string): Array<{ index: number; kind: string; m
   return splitSdp(sdp).sections.map((sec, index) => ({
     index,
     kind: /^m=(\S+)/.exec(sec.lines[0]!)?.[1] ?? '',
-    mid: sec.lines.find((l) => l.startsWith('a=mid:'))?.slice(6).trim(),
+    mid: sec.lines
+      .find((l) => l.startsWith('a=mid:'))
+      ?.slice(6)
+      .trim(),
   }));
 }

@@ -2,10 +2,11 @@ import type { RTCDataChannel, RTCDtlsTransport } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
 import type { FeedIdValue, SfuStreamRequest, SfuSubscriberStream } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
+import { dataCounters, type PeerDeps } from '../peer/base.js';
 import type { FeedSource, FeedStream } from './feed.js';
 import { Leg, type LegOwner } from './leg.js';
-import { SfuPeerBase, type SfuPeerDeps } from './peer.js';
-import type { DataSink } from './publisher.js';
+import type { DataSink } from './outputs.js';
+import { SfuPeerBase, type SfuContext } from './peer.js';
 import { sectionMids } from './sdp.js';
 import { cloneCodec, defaultCodec, firTargets, midExtensionId, updateSenderReport } from './wire.js';
 
@@ -60,10 +61,11 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   private data = { packetsOut: 0, bytesOut: 0 };
 
   constructor(
-    deps: SfuPeerDeps,
+    deps: PeerDeps,
+    sfu: SfuContext,
     private readonly lookup: FeedLookup,
   ) {
-    super(deps);
+    super(deps, sfu);
   }
 
   // ---- negotiation ---------------------------------------------------------------------------
@@ -92,7 +94,8 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   }
 
   private assertStable(): void {
-    if (this.pc.signalingState !== 'stable') throw new RelayError(Codes.WEBRTC_STATE, `Renegotiation already in progress (${this.pc.signalingState})`);
+    if (this.pc.signalingState !== 'stable')
+      throw new RelayError(Codes.WEBRTC_STATE, `Renegotiation already in progress (${this.pc.signalingState})`);
   }
 
   private async offer(iceRestart: boolean): Promise<{ sdp: string; streams: SfuSubscriberStream[] }> {
@@ -104,9 +107,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
 
   /** The client's answer to the last offer (`peer.answer`). */
   async acceptAnswer(sdp: string): Promise<void> {
-    this.assertOpen();
-    if (this.pc.signalingState !== 'have-local-offer') throw new RelayError(Codes.UNEXPECTED_ANSWER);
-    await this.applyRemote('answer', sdp);
+    await this.applyAnswer(sdp);
     this.afterNegotiation(this.pc.localDescription?.sdp ?? '');
   }
 
@@ -148,7 +149,9 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     const kind = req.type;
     const feed = this.feedOf(req.feedKey, req.feedMid, kind);
     const codec = feed?.codecParams ? cloneCodec(feed.codecParams) : defaultCodec(kind);
-    let leg = reuse ? this.legs.find((l) => !l.active && l.kind === kind && sameCodec(l.transceiver.codecs[0], codec)) : undefined;
+    let leg = reuse
+      ? this.legs.find((l) => !l.active && l.kind === kind && sameCodec(l.transceiver.codecs[0], codec))
+      : undefined;
     if (leg) {
       leg.feedId = req.feedId;
       leg.feedKey = req.feedKey;
@@ -199,7 +202,8 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
       if (!leg.active) throw new RelayError(Codes.WEBRTC_STATE, `m-line ${c.sub_mid} is inactive (use update)`);
       const feed = this.feedOf(c.feedKey, c.mid, leg.kind);
       if (!feed) throw new RelayError(Codes.INVALID_STREAM, `No ${leg.kind} stream ${c.mid} on feed ${c.feedKey}`);
-      if (!sameCodec(leg.transceiver.codecs[0], feed.codecParams)) throw new RelayError(Codes.INVALID_STREAM, `Codec mismatch switching m-line ${c.sub_mid}`);
+      if (!sameCodec(leg.transceiver.codecs[0], feed.codecParams))
+        throw new RelayError(Codes.INVALID_STREAM, `Codec mismatch switching m-line ${c.sub_mid}`);
       plan.push({ leg, feed, c });
     }
     for (const { leg, feed, c } of plan) {
@@ -212,7 +216,9 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   }
 
   /** `sfu.configure` (subscriber): per-mid `send`, simulcast targets and fallback. */
-  configure(streams: Array<{ mid: string; send?: boolean; substream?: number; temporal?: number; fallback?: number }>): void {
+  configure(
+    streams: Array<{ mid: string; send?: boolean; substream?: number; temporal?: number; fallback?: number }>,
+  ): void {
     this.assertOpen();
     for (const s of streams) {
       if (s.mid === this.dataMid) {
@@ -240,9 +246,26 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   }
 
   streamList(): SfuSubscriberStream[] {
-    const out: SfuSubscriberStream[] = this.legs.map((l) => ({ mindex: l.mindex, mid: l.mid, type: l.kind, feedId: l.feedId, feedMid: l.feedMid, active: l.active, send: l.send }));
+    const out: SfuSubscriberStream[] = this.legs.map((l) => ({
+      mindex: l.mindex,
+      mid: l.mid,
+      type: l.kind,
+      feedId: l.feedId,
+      feedMid: l.feedMid,
+      active: l.active,
+      send: l.send,
+    }));
     if (this.dataMid !== undefined) {
-      for (const d of this.dataLegs) out.push({ mindex: this.dataIndex, mid: this.dataMid, type: 'data', feedId: d.feedId, feedMid: d.feedMid, active: d.active, send: d.send });
+      for (const d of this.dataLegs)
+        out.push({
+          mindex: this.dataIndex,
+          mid: this.dataMid,
+          type: 'data',
+          feedId: d.feedId,
+          feedMid: d.feedMid,
+          active: d.active,
+          send: d.send,
+        });
     }
     return out.sort((a, b) => a.mindex - b.mindex);
   }
@@ -252,6 +275,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   private openChannel(): void {
     const dc = this.pc.createDataChannel(DATA_LABEL);
     this.channel = dc;
+    this.trackChannel(dc);
     dc.stateChanged.subscribe((state) => {
       if (state === 'closed' && this.channel === dc) this.channel = undefined;
     });
@@ -302,7 +326,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
 
   /** Janus tells a subscriber which simulcast substream / temporal layer an m-line now carries (checked on the tick, off the packet path). */
   private notifyLayers(leg: Leg): void {
-    const room = this.deps.room;
+    const room = this.sfu.room;
     if (room === undefined || !leg.on || !leg.feed?.simulcast) return;
     const substream = leg.curLayer >= 0 && leg.curLayer !== leg.notifiedLayer ? leg.curLayer : undefined;
     const temporal = leg.curTemporal >= 0 && leg.curTemporal !== leg.notifiedTemporal ? leg.curTemporal : undefined;
@@ -326,7 +350,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
       plisIn: l.plisIn,
       plisOut: 0,
     }));
-    if (this.dataMid !== undefined) out.push({ mid: this.dataMid, media: 'data', receiving: false, packetsIn: 0, bytesIn: 0, ...this.data, nacksIn: 0, nacksOut: 0, plisIn: 0, plisOut: 0 });
+    if (this.dataMid !== undefined) out.push(dataCounters(this.dataMid, false, this.data));
     return out;
   }
 
@@ -334,22 +358,25 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     return {
       paused: this.paused,
       streams: this.streamList(),
-      legs: this.legs.map((l) => ({ mid: l.mid, ssrc: l.ssrc, feedKey: l.feedKey, feedMid: l.feedMid, on: l.on, layer: l.curLayer, fallbackLayer: l.fallbackLayer, substream: l.targetLayer, temporal: l.targetTemporal, fallbackMs: l.fallbackMs, retransmitted: l.retransmitted })),
+      legs: this.legs.map((l) => ({
+        mid: l.mid,
+        ssrc: l.ssrc,
+        feedKey: l.feedKey,
+        feedMid: l.feedMid,
+        on: l.on,
+        layer: l.curLayer,
+        fallbackLayer: l.simulcast.fallbackLayer,
+        substream: l.simulcast.target,
+        temporal: l.targetTemporal,
+        fallbackMs: l.simulcast.fallbackMs,
+        retransmitted: l.retransmitted,
+      })),
     };
   }
 
-  protected release(): void {
+  protected override release(): void {
     for (const leg of this.legs) leg.dispose();
     for (const d of this.dataLegs) d.detach();
-  }
-
-  protected closeChannels(): void {
-    try {
-      this.channel?.close();
-    } catch {
-      // ignore
-    }
-    this.channel = undefined;
   }
 
   /** A publisher left: its data legs stay listed (active) until the edge removes them. */
@@ -363,7 +390,10 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   }
 }
 
-function sameCodec(a: { mimeType: string; parameters?: string } | undefined, b: { mimeType: string; parameters?: string } | undefined): boolean {
+function sameCodec(
+  a: { mimeType: string; parameters?: string } | undefined,
+  b: { mimeType: string; parameters?: string } | undefined,
+): boolean {
   if (!a || !b) return false;
   if (a.mimeType.toLowerCase() !== b.mimeType.toLowerCase()) return false;
   if (a.mimeType.toLowerCase() === 'video/h264') return h264Key(a.parameters) === h264Key(b.parameters);

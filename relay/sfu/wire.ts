@@ -1,6 +1,6 @@
 import {
   PictureLossIndication,
-  RTCPeerConnection,
+  type RTCPeerConnection,
   RTCRtpCodecParameters,
   RtcpPayloadSpecificFeedback,
   type RTCDtlsTransport,
@@ -10,15 +10,20 @@ import {
   type RtcpPacket,
   type RtpHeader,
 } from 'werift';
-import { relayHeaderExtensions, type PeerNetwork } from '../werift.js';
+import { relayHeaderExtensions, type PeerMedia } from '../peer/factory.js';
 
 /**
  * The SFU's contact points with werift beyond its public surface (kept in one file, like
- * relay/werift.ts for the EchoTest): the per-leg RTP header writer handed straight to the SRTP
+ * relay/peer/werift.ts for every peer): the per-leg RTP header writer handed straight to the SRTP
  * session, the sender's RTCP sender-report bookkeeping, compound PLIs, FIR parsing.
  */
 
-const fb = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
+const fb = [
+  { type: 'nack' },
+  { type: 'nack', parameter: 'pli' },
+  { type: 'ccm', parameter: 'fir' },
+  { type: 'goog-remb' },
+];
 
 /**
  * Every codec a publisher may be allowed to send. werift matches offered codecs by mime type only
@@ -56,22 +61,9 @@ const publisherHeaderExtensions = {
   video: relayHeaderExtensions.video.map((e) => ({ ...e })),
 };
 
-/**
- * Same network setup as the EchoTest's PeerConnections (one host candidate, pooled ports), SFU
- * codecs; `audioLevel` also accepts the audio-level header extension (publishers, room `audiolevel_ext`).
- */
-export function createSfuPeerConnection(net: PeerNetwork, opts: { audioLevel?: boolean } = {}): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: [net.announcedAddress],
-    iceInterfaceAddresses: { udp4: net.bindAddress },
-    icePortRange: net.icePortRange,
-    bundlePolicy: 'max-bundle',
-    codecs: sfuCodecs,
-    headerExtensions: opts.audioLevel ? publisherHeaderExtensions : relayHeaderExtensions,
-  });
+/** The SFU's media; `audioLevel` also accepts the audio-level header extension (publishers, room `audiolevel_ext`). */
+export function sfuMedia(audioLevel: boolean): PeerMedia {
+  return { codecs: sfuCodecs, headerExtensions: audioLevel ? publisherHeaderExtensions : relayHeaderExtensions };
 }
 
 /** Negotiated id of the audio-level header extension on a transceiver, if any. */
@@ -176,7 +168,13 @@ export function ntpOf(ms: number): bigint {
  * werift emits sender reports from what its own `sendRtp` recorded; the SFU bypasses `sendRtp`, so
  * the tick copies its counters into the sender and starts the sender's RTCP loop once.
  */
-export function updateSenderReport(sender: RTCRtpSender, packets: number, octets: number, rtpTimestamp: number, atMs: number): void {
+export function updateSenderReport(
+  sender: RTCRtpSender,
+  packets: number,
+  octets: number,
+  rtpTimestamp: number,
+  atMs: number,
+): void {
   const s = sender as unknown as SenderStats;
   s.packetCount = packets >>> 0;
   s.octetCount = octets >>> 0;
@@ -191,7 +189,10 @@ export async function sendPlis(receiver: RTCRtpReceiver, ssrcs: readonly number[
   const dtls = receiver.dtlsTransport;
   if (!dtls || dtls.state !== 'connected') return;
   const packets = ssrcs.map(
-    (mediaSsrc) => new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc: receiver.rtcpSsrc, mediaSsrc }) }),
+    (mediaSsrc) =>
+      new RtcpPayloadSpecificFeedback({
+        feedback: new PictureLossIndication({ senderSsrc: receiver.rtcpSsrc, mediaSsrc }),
+      }),
   );
   await dtls.sendRtcp(packets);
 }
@@ -199,13 +200,15 @@ export async function sendPlis(receiver: RTCRtpReceiver, ssrcs: readonly number[
 /** The media SSRCs a FIR asks keyframes for, or undefined for any other RTCP packet. */
 export function firTargets(packet: RtcpPacket): number[] | undefined {
   if (packet.type !== RtcpPayloadSpecificFeedback.type) return undefined;
-  const feedback = (packet as RtcpPayloadSpecificFeedback).feedback as { count?: number; fir?: Array<{ ssrc: number }> } | undefined;
+  const feedback = (packet as RtcpPayloadSpecificFeedback).feedback as
+    { count?: number; fir?: Array<{ ssrc: number }> } | undefined;
   if (!feedback || feedback.count !== 4 || !feedback.fir) return undefined;
   return feedback.fir.map((e) => e.ssrc);
 }
 
 /** Negotiated id of the sdes:mid header extension, if any. */
 export function midExtensionId(pc: RTCPeerConnection): number | undefined {
-  for (const [id, uri] of Object.entries(pc.extIdUriMap)) if (uri === 'urn:ietf:params:rtp-hdrext:sdes:mid') return Number(id);
+  for (const [id, uri] of Object.entries(pc.extIdUriMap))
+    if (uri === 'urn:ietf:params:rtp-hdrext:sdes:mid') return Number(id);
   return undefined;
 }

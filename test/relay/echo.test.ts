@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../../relay/relay.js';
-import { sendCloseNotify } from '../../relay/werift.js';
+import { sendCloseNotify } from '../../relay/peer/werift.js';
 import { EchoClient, waitFor } from './support/client.js';
 import { TestEdge, type RelayLink } from './support/edge.js';
 import { startRelay } from './support/relay.js';

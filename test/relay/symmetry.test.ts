@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendCloseNotify } from '../../relay/werift.js';
+import { sendCloseNotify } from '../../relay/peer/werift.js';
 import { EchoClient } from './support/client.js';
 import { TestEdge, type RelayLink } from './support/edge.js';
 import { spawnRelay, udpPortsOf, type RelayProcess } from './support/process.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bearer, checkBearer, computeProof, createNonce, verifyProof } from '../../shared/control/auth.js';
 import { parseEdgeMessage } from '../../shared/control/messages.js';
 import { ConfigError, loadConfig } from '../../relay/config.js';
-import { PortPool } from '../../relay/ports.js';
+import { PortPool } from '../../relay/net/ports.js';
 import { inspectSdp } from '../../relay/sdp.js';
 
 describe('control auth (WebCrypto HMAC)', () => {

@@ -1,10 +1,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PictureLossIndication, RtcpPayloadSpecificFeedback, type RTCRtpTransceiver } from 'werift';
-import { remoteSocketCount } from '../../../relay/cascade/sockets.js';
 import type { Relay } from '../../../relay/relay.js';
-import { census } from '../../../relay/resources.js';
-import { forwarderSocketCount } from '../../../relay/sfu/forward.js';
+import { census } from '../../../relay/net/resources.js';
+import { forwarderSocketCount, remoteSocketCount } from '../../../relay/net/sockets.js';
 import { buildNack } from '../../../relay/sfu/rtcp.js';
 import type { CommandInput } from '../../../shared/control/commands.js';
 import { waitFor } from '../support/client.js';

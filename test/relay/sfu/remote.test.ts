@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { remoteSocketCount } from '../../../relay/cascade/sockets.js';
+import { remoteSocketCount } from '../../../relay/net/sockets.js';
 import type { CommandInput } from '../../../shared/control/commands.js';
 import { waitFor } from '../support/client.js';
 import { TestEdge, type RelayLink } from '../support/edge.js';

@@ -1,6 +1,7 @@
 import { MediaStreamTrack, RtcpPayloadSpecificFeedback, RtpHeader, type RTCDataChannel, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import type { CommandInput } from '../../../shared/control/commands.js';
-import { createPeerConnection, disableDefaultStun, hardenDtls } from '../../../relay/werift.js';
+import { createPeerConnection } from '../../../relay/peer/factory.js';
+import { disableDefaultStun, hardenDtls } from '../../../relay/peer/werift.js';
 import type { RelayLink } from '../support/edge.js';
 
 /**

@@ -1,5 +1,6 @@
 import { MediaStreamTrack, RtpHeader, RtpPacket, type RTCDataChannel, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
-import { createPeerConnection, disableDefaultStun, hardenDtls } from '../../../relay/werift.js';
+import { createPeerConnection } from '../../../relay/peer/factory.js';
+import { disableDefaultStun, hardenDtls } from '../../../relay/peer/werift.js';
 
 /**
  * A werift PeerConnection playing the browser: sends tagged RTP on audio/video, records what comes

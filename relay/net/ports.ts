@@ -1,6 +1,6 @@
 import type { Socket } from 'node:dgram';
 import { UdpTransport } from 'werift';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 /**
  * ICE port accounting.
@@ -84,7 +84,11 @@ export class PortPool {
 interface UdpTransportInternals {
   socket: Socket;
   socketType: 'udp4' | 'udp6';
-  options: { portRange?: [number, number]; port?: number; interfaceAddresses?: Partial<Record<'udp4' | 'udp6', string>> };
+  options: {
+    portRange?: [number, number];
+    port?: number;
+    interfaceAddresses?: Partial<Record<'udp4' | 'udp6', string>>;
+  };
 }
 
 const pools = new Map<string, { pool: PortPool; logger: Logger }>();

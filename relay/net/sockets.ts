@@ -1,7 +1,7 @@
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PortPool } from '../ports.js';
+import type { PortPool } from './ports.js';
 
 /**
  * UDP sockets on the relay's media port range (RELAY_REMOTE_PORT_MIN..MAX): the RTP and RTCP sockets
@@ -61,7 +61,12 @@ export interface PooledSocketOptions {
  * the pool when the socket closes. Ports another process holds are parked and skipped. 499 when
  * nothing could be bound, as Janus.
  */
-export async function openPooledSocket(pool: PortPool, bindAddress: string, log: Logger | undefined, opts: PooledSocketOptions): Promise<Socket> {
+export async function openPooledSocket(
+  pool: PortPool,
+  bindAddress: string,
+  log: Logger | undefined,
+  opts: PooledSocketOptions,
+): Promise<Socket> {
   const { kind, port } = opts;
   const fail = (why: string, extra: Record<string, unknown> = {}) => {
     log?.warn(`could not open a ${kind} socket`, { why, ...extra });
@@ -100,6 +105,18 @@ export async function openPooledSocket(pool: PortPool, bindAddress: string, log:
     return track(s, kind, () => pool.release(p), log);
   }
   throw fail(`no free port in ${pool.min}-${pool.max}`);
+}
+
+/** Hosts are resolved when a forwarder is created; sends never wait for a lookup. */
+const resolvedLookup = (
+  host: string,
+  _family: unknown,
+  cb: (err: Error | null, address: string, family: number) => void,
+): void => cb(null, host, 4);
+
+/** A forwarder socket on a port of the relay's media range (`pool`); 499 when none can be bound. */
+export function openForwardSocket(pool: PortPool, bindAddress: string, log?: Logger): Promise<Socket> {
+  return openPooledSocket(pool, bindAddress, log, { kind: 'forwarder', lookup: resolvedLookup as never });
 }
 
 export function closeQuietly(s: Socket | undefined): void {

@@ -1,12 +1,11 @@
 import {
   DtlsClient,
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
   RtcpPayloadSpecificFeedback,
   ReceiverEstimatedMaxBitrate,
   RtpHeader,
   RtpPacket,
   type RTCDtlsTransport,
+  type RTCPeerConnection,
   type RTCRtpReceiver,
   type RTCRtpSender,
 } from 'werift';
@@ -15,60 +14,6 @@ import {
  * Everything that touches werift beyond its public W3C-ish surface lives here, so a werift upgrade
  * has one file to check.
  */
-
-const nackPliRemb = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
-
-export const relayCodecs = {
-  audio: [
-    new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 }),
-    new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
-  ],
-  video: [
-    new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: nackPliRemb }),
-    new RTCRtpCodecParameters({
-      mimeType: 'video/H264',
-      clockRate: 90000,
-      rtcpFeedback: nackPliRemb,
-      parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
-    }),
-  ],
-};
-
-const ext = (id: number, uri: string) => ({ id, uri });
-export const relayHeaderExtensions = {
-  audio: [ext(1, 'urn:ietf:params:rtp-hdrext:sdes:mid')],
-  video: [
-    ext(1, 'urn:ietf:params:rtp-hdrext:sdes:mid'),
-    ext(2, 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id'),
-    ext(3, 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id'),
-  ],
-};
-
-export interface PeerNetwork {
-  /** IP the UDP sockets bind to. */
-  bindAddress: string;
-  /** IP written into the host candidate. */
-  announcedAddress: string;
-  icePortRange?: [number, number];
-}
-
-/**
- * One host candidate on `announcedAddress`, its socket bound to `bindAddress`, no STUN/TURN
- * (werift's default config would query Google's STUN server), everything bundled on one transport.
- */
-export function createPeerConnection(net: PeerNetwork): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: [net.announcedAddress],
-    iceInterfaceAddresses: { udp4: net.bindAddress },
-    icePortRange: net.icePortRange,
-    bundlePolicy: 'max-bundle',
-    codecs: relayCodecs,
-    headerExtensions: relayHeaderExtensions,
-  });
-}
 
 /**
  * werift's ICE `Connection` falls back to stun.l.google.com whenever no STUN server is configured
@@ -89,7 +34,10 @@ export function copyPacket(rtp: RtpPacket, dropExtensionIds?: ReadonlySet<number
   return new RtpPacket(new RtpHeader({ ...h, extensions, csrc: h.csrc.slice() }), rtp.payload);
 }
 
-const RID_URIS = new Set(['urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id']);
+const RID_URIS = new Set([
+  'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
+  'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id',
+]);
 
 /** Negotiated ids of the rid / repaired-rid header extensions (stripped from echoed simulcast). */
 export function ridExtensionIds(pc: RTCPeerConnection): Set<number> {
@@ -145,7 +93,11 @@ export async function sendRemb(receiver: RTCRtpReceiver, bitrate: number, ssrcs:
  * application-data path with the content type switched to alert(21) before encryption.
  */
 export async function sendCloseNotify(dtls: RTCDtlsTransport): Promise<void> {
-  const socket = (dtls as unknown as { dtls?: { cipher?: { encryptPacket(pkt: unknown): unknown }; send(buf: Buffer): Promise<void> } }).dtls;
+  const socket = (
+    dtls as unknown as {
+      dtls?: { cipher?: { encryptPacket(pkt: unknown): unknown }; send(buf: Buffer): Promise<void> };
+    }
+  ).dtls;
   const cipher = socket?.cipher;
   if (!socket || !cipher || dtls.state !== 'connected') return;
   const encrypt = cipher.encryptPacket;
@@ -219,13 +171,18 @@ interface IceCandidateLike {
 }
 
 function endpoint(c: IceCandidateLike): Endpoint {
-  return { address: c.host, port: c.port, type: c.type, transport: c.transport.toLowerCase(), family: c.host.includes(':') ? 'ipv6' : 'ipv4' };
+  return {
+    address: c.host,
+    port: c.port,
+    type: c.type,
+    transport: c.transport.toLowerCase(),
+    family: c.host.includes(':') ? 'ipv6' : 'ipv4',
+  };
 }
 
 export function selectedPair(pc: RTCPeerConnection): { local: Endpoint; remote: Endpoint } | null {
   const conn = pc.iceTransports[0]?.connection as unknown as
-    | { nominated?: { localCandidate: IceCandidateLike; remoteCandidate: IceCandidateLike } }
-    | undefined;
+    { nominated?: { localCandidate: IceCandidateLike; remoteCandidate: IceCandidateLike } } | undefined;
   const pair = conn?.nominated;
   if (!pair) return null;
   try {

@@ -1,0 +1,272 @@
+import type { MediaStreamTrack, RTCDataChannel, RTCRtpTransceiver, RtpPacket } from 'werift';
+import type { EchoSettings, EchoState, MidCounters, PeerOptions } from '../../shared/control/commands.js';
+import type { PeerEvent } from '../../shared/control/events.js';
+import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
+import { dataCounters, noop, PeerBase, type PeerDeps } from '../peer/base.js';
+import { relayMedia } from '../peer/factory.js';
+import {
+  copyPacket,
+  preferDtlsServer,
+  rebaseSender,
+  ridExtensionIds,
+  sendRemb,
+  skipSequenceNumber,
+} from '../peer/werift.js';
+import { vp8TemporalId } from '../sfu/payload.js';
+import { newMidState, targetRid, type MidState } from './mid.js';
+import { slowlinkEvents, statsEvent } from './stats.js';
+
+export const ECHOTEST_PLUGIN = 'janus.plugin.echotest';
+const KEYFRAME_MIN_INTERVAL_MS = 500;
+
+/** Janus EchoTest: every RTP stream goes back on its own mid, data channel messages are echoed. */
+export class EchoSession extends PeerBase {
+  readonly plugin = ECHOTEST_PLUGIN;
+  private readonly mids = new Map<string, MidState>();
+  private readonly data = { mid: undefined as string | undefined, c: zeroCounters() };
+  private readonly echo: EchoState;
+  private readonly slowlinkThreshold: number;
+  /** rid header extensions are not echoed (the echo is a single, non-simulcast stream). */
+  private ridExtIds: ReadonlySet<number> = new Set();
+
+  constructor(deps: PeerDeps, o: PeerOptions) {
+    super(deps, relayMedia);
+    this.echo = {
+      audio: o.audio ?? true,
+      video: o.video ?? true,
+      data: o.data ?? true,
+      bitrate: o.bitrate ?? 0,
+      substream: o.substream ?? 2,
+      temporal: o.temporal ?? 2,
+    };
+    this.slowlinkThreshold = o.slowlinkThreshold ?? 0;
+    this.pc.onTransceiverAdded.subscribe((t) => this.hookTransceiver(t));
+    this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
+  }
+
+  protected onConnected(): void {
+    for (const st of this.mids.values()) if (st.media === 'video') st.needKeyframe = true;
+    if (this.echo.bitrate > 0) this.sendRembs();
+  }
+
+  // ---- wiring --------------------------------------------------------------------------------
+
+  private hookTransceiver(t: RTCRtpTransceiver): void {
+    if (t.kind !== 'audio' && t.kind !== 'video') return;
+    t.onTrack.subscribe((track) => this.hookTrack(t, track));
+    const sender = t.sender;
+    sender.onPictureLossIndication.subscribe(() => {
+      const st = t.mid ? this.mids.get(t.mid) : undefined;
+      if (!st) return;
+      st.c.plisIn++;
+      st.needKeyframe = true; // forwarded to the client on its next packet
+    });
+    sender.onGenericNack.subscribe((nack) => {
+      const st = t.mid ? this.mids.get(t.mid) : undefined;
+      if (!st) return;
+      st.c.nacksIn++;
+      st.nacksInWindow += nack.lost.length;
+    });
+    t.receiver.onPacketLost.subscribe((nack) => {
+      const st = t.mid ? this.mids.get(t.mid) : undefined;
+      if (!st) return;
+      st.c.nacksOut++;
+      st.nacksOutWindow += nack.lost.length;
+    });
+  }
+
+  /** Registers the mids of the current descriptions (after every negotiation). */
+  private syncMids(): void {
+    const sections = this.remote?.sections ?? [];
+    for (const t of this.pc.getTransceivers()) {
+      if (!t.mid || (t.kind !== 'audio' && t.kind !== 'video')) continue;
+      const section = sections.find((s) => s.mid === t.mid);
+      let st = this.mids.get(t.mid);
+      if (!st) {
+        st = newMidState(t.mid, t.kind, section?.index ?? t.mLineIndex ?? 0, t);
+        this.mids.set(t.mid, st);
+      }
+      if (section) {
+        st.mindex = section.index;
+        st.rids = section.simulcastRids;
+      }
+      st.codec = t.sender.codec?.name?.toLowerCase() ?? t.codecs[0]?.name?.toLowerCase();
+    }
+    const appSection = sections.find((s) => s.kind === 'application');
+    if (appSection?.mid) this.data.mid = appSection.mid;
+  }
+
+  private hookTrack(t: RTCRtpTransceiver, track: MediaStreamTrack): void {
+    const mid = t.mid;
+    const st = mid ? this.mids.get(mid) : undefined;
+    if (!st || st.hooked.has(track)) return;
+    st.hooked.add(track);
+    track.onReceiveRtp.subscribe((rtp) => this.onRtp(st, track, rtp));
+  }
+
+  private hookDataChannel(dc: RTCDataChannel): void {
+    this.trackChannel(dc);
+    dc.onMessage.subscribe((msg) => {
+      const c = this.data.c;
+      const size = typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
+      c.packetsIn++;
+      c.bytesIn += size;
+      if (!this.echo.data || dc.readyState !== 'open') return;
+      c.packetsOut++;
+      c.bytesOut += size;
+      try {
+        dc.send(msg);
+      } catch (err) {
+        this.log.debug('data channel echo failed', { err });
+      }
+    });
+  }
+
+  // ---- the packet path -----------------------------------------------------------------------
+
+  private onRtp(st: MidState, track: MediaStreamTrack, rtp: RtpPacket): void {
+    const c = st.c;
+    const size = rtp.serializeSize;
+    c.packetsIn++;
+    c.bytesIn += size;
+    st.rxSinceTick = true;
+    if (this.closing) return;
+    if (st.media === 'audio' ? !this.echo.audio : !this.echo.video) return;
+    const sender = st.transceiver.sender;
+    if (st.rids.length > 1 && track.rid !== undefined) {
+      const target = targetRid(st, this.echo.substream);
+      if (track.rid !== st.currentRid) {
+        // Switch when the target layer shows up, or take whatever comes first.
+        if (track.rid !== target && st.currentRid !== undefined) return;
+        st.currentRid = track.rid;
+        rebaseSender(sender, rtp);
+        st.needKeyframe = true;
+      }
+    }
+    // Janus's `temporal`: VP8 frames above the chosen temporal layer are not echoed.
+    if (st.codec === 'vp8' && this.echo.temporal < 2 && vp8TemporalId(rtp.payload) > this.echo.temporal) {
+      skipSequenceNumber(sender);
+      return;
+    }
+    if (st.needKeyframe && st.media === 'video') this.requestKeyframe(st, rtp.header.ssrc);
+    st.ssrcs.add(rtp.header.ssrc);
+    const out = copyPacket(rtp, st.rids.length > 0 ? this.ridExtIds : undefined);
+    c.packetsOut++;
+    c.bytesOut += size;
+    sender.sendRtp(out).catch(noop);
+  }
+
+  private requestKeyframe(st: MidState, ssrc: number): void {
+    const now = Date.now();
+    if (now - st.lastPliAt < KEYFRAME_MIN_INTERVAL_MS) return;
+    st.lastPliAt = now;
+    st.needKeyframe = false;
+    st.c.plisOut++;
+    st.transceiver.receiver.sendRtcpPLI(ssrc).catch(noop);
+  }
+
+  // ---- negotiation ---------------------------------------------------------------------------
+
+  /** Applies a client offer and returns the relay's answer (initial offer or renegotiation). */
+  async acceptOffer(sdp: string): Promise<string> {
+    const summary = this.checkOffer(sdp);
+    await this.applyRemote('offer', sdp, summary);
+    for (const t of this.pc.getTransceivers()) {
+      if (t.kind === 'audio' || t.kind === 'video') t.setDirection('sendrecv');
+    }
+    const answer = await this.pc.createAnswer();
+    const local = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
+    this.afterNegotiation();
+    return local;
+  }
+
+  /** A relay-made offer (peer.create without an offer): audio, video and a data channel, sendrecv. */
+  async makeOffer(): Promise<string> {
+    this.assertOpen();
+    this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+    this.pc.addTransceiver('video', { direction: 'sendrecv' });
+    this.hookDataChannel(this.pc.createDataChannel('JanusDataChannel'));
+    const offer = await this.pc.createOffer();
+    const local = await this.applyLocal({ type: 'offer', sdp: offer.sdp });
+    this.afterNegotiation();
+    return local;
+  }
+
+  /** The client's answer to {@link makeOffer}. */
+  async acceptAnswer(sdp: string): Promise<void> {
+    await this.applyAnswer(sdp);
+    this.afterNegotiation();
+  }
+
+  private afterNegotiation(): void {
+    this.ridExtIds = ridExtensionIds(this.pc);
+    this.syncMids();
+    for (const t of this.pc.getTransceivers()) {
+      // Tracks that werift announced before the mid was known.
+      for (const track of t.receiver.tracks) this.hookTrack(t, track);
+    }
+    this.hookDtls();
+  }
+
+  // ---- EchoTest settings ---------------------------------------------------------------------
+
+  configure(settings: EchoSettings): EchoState {
+    const before = { ...this.echo };
+    for (const k of ['audio', 'video', 'data', 'bitrate', 'substream', 'temporal'] as const) {
+      const v = settings[k];
+      if (v !== undefined) (this.echo as Record<string, unknown>)[k] = v;
+    }
+    if (!before.video && this.echo.video)
+      for (const st of this.mids.values()) if (st.media === 'video') st.needKeyframe = true;
+    if (before.substream !== this.echo.substream)
+      for (const st of this.mids.values()) if (st.rids.length > 1) st.needKeyframe = true;
+    if (settings.bitrate !== undefined && this.webrtcUp) this.sendRembs();
+    return { ...this.echo };
+  }
+
+  private sendRembs(): void {
+    if (this.echo.bitrate <= 0) return;
+    for (const st of this.mids.values()) {
+      if (st.media !== 'video' || st.ssrcs.size === 0) continue;
+      sendRemb(st.transceiver.receiver, this.echo.bitrate, [...st.ssrcs]).catch(noop);
+    }
+  }
+
+  // ---- periodic work -------------------------------------------------------------------------
+
+  override tick(now: number, noMediaMs: number, everySecond: boolean): void {
+    if (this.closing) return;
+    super.tick(now, noMediaMs, everySecond);
+    if (this.closing) return; // the setup timeout hung it up
+    for (const st of this.mids.values()) this.reportMedia(st, st.media, now, noMediaMs);
+    if (!everySecond) return;
+    if (this.echo.bitrate > 0 && this.webrtcUp) this.sendRembs();
+    slowlinkEvents(this.mids.values(), this.slowlinkThreshold, now, (event) => this.emit(event));
+  }
+
+  override statsEvent(now: number): PeerEvent | undefined {
+    if (this.closing || !this.webrtcUp) return undefined;
+    const dataMindex = this.remote?.sections.find((s) => s.mid === this.data.mid)?.index ?? 0;
+    return statsEvent(this.mids.values(), { ...this.data, mindex: dataMindex }, now);
+  }
+
+  /** Counters of every mid, summed (for metrics). */
+  override totals(into: MediaCounters = zeroCounters()): MediaCounters {
+    for (const st of this.mids.values()) addCounters(into, st.c);
+    addCounters(into, this.data.c);
+    return into;
+  }
+
+  protected counters(): MidCounters[] {
+    const counters: MidCounters[] = [];
+    for (const st of this.mids.values()) {
+      counters.push({ mid: st.mid, media: st.media, receiving: st.receiving === true, ...st.c });
+    }
+    if (this.data.mid !== undefined) counters.push(dataCounters(this.data.mid, this.channels.size > 0, this.data.c));
+    return counters;
+  }
+
+  protected override echoSettings(): EchoState {
+    return { ...this.echo };
+  }
+}

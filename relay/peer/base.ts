@@ -1,0 +1,345 @@
+import type { RTCDataChannel, RTCDtlsTransport, RTCPeerConnection } from 'werift';
+import type { EchoState, MidCounters, PeerInfoResult, TrickleCandidate } from '../../shared/control/commands.js';
+import type { PeerEvent } from '../../shared/control/events.js';
+import { Codes, RelayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { zeroCounters, type MediaCounters } from '../metrics.js';
+import { inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
+import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
+import { disableDefaultStun, hardenDtls, selectedPair, sendCloseNotify } from './werift.js';
+
+/**
+ * What every relay peer shares, whatever its plugin (EchoTest, VideoRoom publisher or subscriber):
+ * the PeerConnection and its lifecycle events (ice, dtls, selected-pair, webrtcup, hangup), applying
+ * descriptions, trickle, the setup timeout, `peer.info` basics and teardown. One implementation, so
+ * the edge sees the same events from every plugin.
+ */
+
+export const noop = (): void => {};
+/** A PeerConnection that is not up this long after its description was applied is hung up. */
+const SETUP_TIMEOUT_MS = 30_000;
+/** peer.info's schema is the EchoTest's: peers of other plugins report these neutral settings. */
+const NEUTRAL_ECHO: EchoState = { audio: true, video: true, data: true, bitrate: 0, substream: 2, temporal: 2 };
+
+export interface PeerDeps {
+  sessionId: number;
+  handleId: number;
+  network: PeerNetwork;
+  logger: Logger;
+  /** Candidates are trickled after the reply instead of being written into the SDP. */
+  trickle: boolean;
+  emit(event: PeerEvent): void;
+  /** Called once, synchronously, when the peer starts closing. */
+  onClosing(peer: PeerBase): void;
+  /** Called once when every resource of the peer is released. */
+  onClosed(peer: PeerBase): void;
+}
+
+/** Receive activity of one m-line: set by the packet path, read by the tick (`media` events). */
+export interface RxActivity {
+  readonly mid: string;
+  rxSinceTick: boolean;
+  lastRxAt: number;
+  /** undefined until the first packet. */
+  receiving: boolean | undefined;
+}
+
+/** `peer.info` counters of a data channel: what the plugin counts, zero for the rest (no NACKs or PLIs on SCTP). */
+export function dataCounters(mid: string, receiving: boolean, counted: Partial<MediaCounters>): MidCounters {
+  return { mid, media: 'data', receiving, ...zeroCounters(), ...counted };
+}
+
+export interface HangupOptions {
+  notifyEdge?: boolean;
+  notifyClient?: boolean;
+}
+
+export abstract class PeerBase {
+  readonly sessionId: number;
+  readonly handleId: number;
+  readonly key: string;
+  readonly createdAt = Date.now();
+  /** The Janus plugin the peer serves (capacity and metrics are counted per plugin). */
+  abstract readonly plugin: string;
+  protected readonly pc: RTCPeerConnection;
+  protected readonly log: Logger;
+  protected remote: SdpSummary | undefined;
+  protected webrtcUp = false;
+  protected closing = false;
+  /** Data channels, closed with the peer. */
+  protected readonly channels = new Set<RTCDataChannel>();
+  private closedPromise: Promise<void> | undefined;
+  private readonly hookedDtls = new Set<object>();
+  private pendingCandidates: TrickleCandidate[] = [];
+
+  constructor(
+    protected readonly deps: PeerDeps,
+    media: PeerMedia,
+  ) {
+    this.sessionId = deps.sessionId;
+    this.handleId = deps.handleId;
+    this.key = `${deps.sessionId}:${deps.handleId}`;
+    this.log = deps.logger.child({ peer: this.key });
+    this.pc = createPeerConnection(deps.network, media);
+    this.wire();
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+  get connected(): boolean {
+    return this.webrtcUp;
+  }
+
+  /** Nothing but `hangup` leaves a closing peer. */
+  protected emit(event: PeerEvent): void {
+    if (!this.closing || event.kind === 'hangup') this.deps.emit(event);
+  }
+
+  private wire(): void {
+    const pc = this.pc;
+    pc.iceConnectionStateChange.subscribe((state) => {
+      if (this.closing) return;
+      this.emit({ kind: 'ice', state });
+      if (state === 'failed') void this.hangup('ICE failed');
+    });
+    pc.connectionStateChange.subscribe((state) => {
+      if (this.closing) return;
+      if (state === 'connected' && !this.webrtcUp) {
+        this.webrtcUp = true;
+        const pair = selectedPair(pc);
+        if (pair) this.emit({ kind: 'selected-pair', ...pair });
+        this.emit({ kind: 'webrtcup' });
+        this.onConnected();
+      } else if (state === 'failed') {
+        const dtls = pc.dtlsTransports[0]?.state;
+        void this.hangup(dtls === 'failed' ? 'DTLS error' : 'ICE failed');
+      }
+    });
+    pc.onIceCandidate.subscribe((candidate) => {
+      if (!this.deps.trickle || this.closing || !candidate) return;
+      const json = candidate.toJSON();
+      this.pendingCandidates.push({
+        candidate: json.candidate ?? '',
+        sdpMid: json.sdpMid ?? null,
+        sdpMLineIndex: json.sdpMLineIndex ?? 0,
+      });
+    });
+  }
+
+  /** The PeerConnection is up (ICE + DTLS). */
+  protected abstract onConnected(): void;
+
+  /** Hooks the state of every DTLS transport once; call after every negotiation. */
+  protected hookDtls(): void {
+    for (const dtls of this.pc.dtlsTransports) {
+      if (this.hookedDtls.has(dtls)) continue;
+      this.hookedDtls.add(dtls);
+      dtls.onStateChange.subscribe((state) => {
+        if (this.closing) return;
+        this.emit({ kind: 'dtls', state });
+        if (state === 'closed') void this.hangup('DTLS alert');
+        else if (state === 'failed') void this.hangup('DTLS error');
+      });
+      this.onDtlsTransport(dtls);
+    }
+    hardenDtls(this.pc);
+  }
+
+  /** A DTLS transport showed up (once per transport). */
+  protected onDtlsTransport(_dtls: RTCDtlsTransport): void {}
+
+  /** Keeps a data channel until it closes, so teardown can close it. */
+  protected trackChannel(dc: RTCDataChannel): void {
+    this.channels.add(dc);
+    dc.stateChanged.subscribe((state) => {
+      if (state === 'closed') this.channels.delete(dc);
+    });
+  }
+
+  // ---- negotiation ---------------------------------------------------------------------------
+
+  /** Checks a client offer can be applied now; returns its summary (465 when it is no WebRTC SDP). */
+  protected checkOffer(sdp: string): SdpSummary {
+    this.assertOpen();
+    const summary = inspectSdp(sdp);
+    if (this.pc.signalingState !== 'stable') {
+      throw new RelayError(Codes.WEBRTC_STATE, `Cannot accept an offer in signaling state ${this.pc.signalingState}`);
+    }
+    return summary;
+  }
+
+  /** Applies the client's answer to the relay's offer. */
+  protected async applyAnswer(sdp: string): Promise<void> {
+    this.assertOpen();
+    if (this.pc.signalingState !== 'have-local-offer') throw new RelayError(Codes.UNEXPECTED_ANSWER);
+    await this.applyRemote('answer', sdp);
+  }
+
+  /** Applies a remote description; werift errors become 465. */
+  protected async applyRemote(
+    type: 'offer' | 'answer',
+    sdp: string,
+    summary: SdpSummary = inspectSdp(sdp),
+  ): Promise<void> {
+    try {
+      await this.pc.setRemoteDescription({ type, sdp });
+    } catch (err) {
+      throw new RelayError(Codes.INVALID_SDP, `Invalid SDP (${(err as Error).message})`);
+    }
+    this.remote = summary;
+  }
+
+  /** Applies a local description (host candidates only); returns the SDP for the client. */
+  protected async applyLocal(desc: { type: 'offer' | 'answer'; sdp: string }): Promise<string> {
+    disableDefaultStun(this.pc);
+    await this.pc.setLocalDescription(desc);
+    this.hookDtls();
+    const local = this.pc.localDescription?.sdp ?? desc.sdp;
+    return this.deps.trickle ? stripCandidates(local) : local;
+  }
+
+  /** Candidates gathered for a trickling peer, sent after the reply that carried the SDP. */
+  takeLocalCandidates(): TrickleCandidate[] | undefined {
+    if (!this.deps.trickle) return undefined;
+    const list = this.pendingCandidates;
+    this.pendingCandidates = [];
+    return [...list, { completed: true }];
+  }
+
+  async addCandidate(candidate: TrickleCandidate): Promise<void> {
+    this.assertOpen();
+    if ('completed' in candidate) {
+      await this.pc.addIceCandidate(undefined).catch(noop);
+      return;
+    }
+    const sections = this.remote?.sections;
+    if (!sections) throw new RelayError(Codes.WEBRTC_STATE, 'No remote description yet');
+    const { sdpMid, sdpMLineIndex } = candidate;
+    let section = sdpMid != null ? sections.find((s) => s.mid === sdpMid) : undefined;
+    if (sdpMid == null && sdpMLineIndex != null) section = sections[sdpMLineIndex];
+    if (!section)
+      throw new RelayError(Codes.INVALID_STREAM, `Invalid stream (no m-line for mid ${sdpMid ?? sdpMLineIndex})`);
+    if (!candidate.candidate) return; // empty candidate = end of candidates for that mid
+    try {
+      await this.pc.addIceCandidate({
+        candidate: candidate.candidate,
+        sdpMid: section.mid,
+        sdpMLineIndex: section.index,
+      });
+    } catch (err) {
+      throw new RelayError(Codes.INVALID_STREAM, `Invalid candidate (${(err as Error).message})`);
+    }
+  }
+
+  protected assertOpen(): void {
+    if (this.closing) throw new RelayError(Codes.WEBRTC_STATE, 'PeerConnection is closing');
+  }
+
+  // ---- periodic work (driven by the peer table's single ticker) ------------------------------
+
+  tick(now: number, _noMediaMs: number, _everySecond: boolean): void {
+    if (!this.closing && !this.webrtcUp && this.remote && now - this.createdAt > SETUP_TIMEOUT_MS)
+      void this.hangup('ICE failed');
+  }
+
+  /** Janus's `media` events: receiving=true at the first packet, false after `noMediaMs` without any. */
+  protected reportMedia(rx: RxActivity, media: 'audio' | 'video', now: number, noMediaMs: number): void {
+    if (rx.rxSinceTick) {
+      rx.rxSinceTick = false;
+      rx.lastRxAt = now;
+      if (rx.receiving !== true) {
+        rx.receiving = true;
+        this.emit({ kind: 'media', mid: rx.mid, media, receiving: true });
+      }
+    } else if (rx.receiving === true && now - rx.lastRxAt >= noMediaMs) {
+      rx.receiving = false;
+      this.emit({
+        kind: 'media',
+        mid: rx.mid,
+        media,
+        receiving: false,
+        seconds: Math.round((now - rx.lastRxAt) / 1000),
+      });
+    }
+  }
+
+  /** The periodic `stats` event, for plugins that send one. */
+  statsEvent(_now: number): PeerEvent | undefined {
+    return undefined;
+  }
+
+  /** Adds the peer's media counters to `into` (the relay's metrics); plugins that report none add nothing. */
+  totals(into: MediaCounters): MediaCounters {
+    return into;
+  }
+
+  // ---- peer.info -----------------------------------------------------------------------------
+
+  protected abstract counters(): MidCounters[];
+
+  protected echoSettings(): EchoState {
+    return { ...NEUTRAL_ECHO };
+  }
+
+  info(): PeerInfoResult {
+    const p = selectedPair(this.pc);
+    return {
+      iceState: this.pc.iceConnectionState,
+      dtlsState: this.pc.dtlsTransports[0]?.state ?? 'new',
+      signalingState: this.pc.signalingState,
+      selectedPair: p ? { local: endpointInfo(p.local), remote: endpointInfo(p.remote) } : null,
+      echo: this.echoSettings(),
+      counters: this.counters(),
+    };
+  }
+
+  // ---- teardown ------------------------------------------------------------------------------
+
+  /** Releases what the plugin holds (feeds, legs) — called synchronously when closing starts. */
+  protected release(): void {}
+
+  /**
+   * Closes the PeerConnection: emits `hangup` (once), tells the client with a DTLS close_notify,
+   * releases every socket and timer. Idempotent; resolves when everything is released.
+   */
+  hangup(reason: string, opts: HangupOptions = {}): Promise<void> {
+    if (this.closedPromise) return this.closedPromise;
+    this.closing = true;
+    this.release();
+    this.deps.onClosing(this);
+    if (opts.notifyEdge !== false) this.deps.emit({ kind: 'hangup', reason });
+    this.log.debug('hangup', { reason });
+    this.closedPromise = (async () => {
+      if (opts.notifyClient !== false) {
+        let sent = false;
+        for (const dtls of this.pc.dtlsTransports) {
+          if (dtls.state !== 'connected') continue;
+          await sendCloseNotify(dtls);
+          sent = true;
+        }
+        // Let the datagram leave before the socket closes (closing cancels queued sends).
+        if (sent) await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const dc of this.channels) {
+        try {
+          dc.close();
+        } catch {
+          // already closing
+        }
+      }
+      this.channels.clear();
+      try {
+        await this.pc.close();
+      } catch (err) {
+        this.log.warn('error closing PeerConnection', { err });
+      }
+      this.deps.onClosed(this);
+    })();
+    return this.closedPromise;
+  }
+}
+
+function endpointInfo(e: { address: string; port: number; type: string; transport: string }) {
+  return { address: e.address, port: e.port, type: e.type, transport: e.transport };
+}
