@@ -1,13 +1,13 @@
-import type { SessionShard } from './coordinator/SessionShard.js';
-import type { CoreCoordinator } from './coordinator/CoreCoordinator.js';
-import type { RelayLink } from './relays/RelayLink.js';
+import type { CoreCoordinatorApi } from './core/coreApi.js';
+import type { SessionShardApi } from './core/shardApi.js';
+import type { RelayLinkApi } from './relays/relayLinkApi.js';
 import type { VideoRoomDO } from './videoroom/VideoRoomDO.js';
 
 /** Bindings and vars of the Worker (wrangler.toml [vars]; secrets via `wrangler secret put`). */
 export interface Env {
-  SESSION_SHARD: DurableObjectNamespace<SessionShard>;
-  CORE: DurableObjectNamespace<CoreCoordinator>;
-  RELAY_LINK: DurableObjectNamespace<RelayLink>;
+  SESSION_SHARD: DurableObjectNamespace<SessionShardApi>;
+  CORE: DurableObjectNamespace<CoreCoordinatorApi>;
+  RELAY_LINK: DurableObjectNamespace<RelayLinkApi>;
   VIDEOROOM: DurableObjectNamespace<VideoRoomDO>;
   /** Shared secret of the edge⇄relay control plane; without it no relay can connect. */
   RELAY_SECRET?: string;

@@ -1,4 +1,4 @@
-import { shardName, shardOf } from './coordinator/ids.js';
+import { shardName, shardOf } from './core/ids.js';
 import type { Env } from './env.js';
 
 /**

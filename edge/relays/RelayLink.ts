@@ -8,6 +8,7 @@ import type { Env } from '../env.js';
 import { Logger } from '../log.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import { Stubs } from '../stubs.js';
+import type { RelayLinkApi } from './relayLinkApi.js';
 import { videoRoomObjectName } from '../videoroom/room.js';
 
 
@@ -29,7 +30,7 @@ interface LinkState {
  * shard that owns each session. It tracks which PeerConnections live on the relay so that losing the
  * relay — its socket closing, or no heartbeat for HEARTBEAT_TIMEOUT_MS — hangs up each of them.
  */
-export class RelayLink extends DurableObject<Env> {
+export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
   private readonly config: EdgeConfig;
   private readonly log: Logger;
   private readonly stubs: Stubs;

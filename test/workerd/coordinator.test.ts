@@ -1,7 +1,7 @@
 import { env as testEnv, runDurableObjectAlarm, abortAllDurableObjects } from 'cloudflare:test';
 import type { Env } from '../../edge/env.js';
 import { describe, expect, it } from 'vitest';
-import { shardName, shardOf } from '../../edge/coordinator/ids.js';
+import { shardName, shardOf } from '../../edge/core/ids.js';
 import { admin, attach, createSession, janus, listSessions } from './api.js';
 
 const env = testEnv as unknown as Env;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { JanusApiError } from '../../shared/janus/errors.js';
-import type { Jsep } from '../../shared/janus/requests.js';
-import type { HandleContext, Plugin, PluginMessage, PluginResult } from './plugin.js';
+import { JanusApiError } from '../../../shared/janus/errors.js';
+import type { Jsep } from '../../../shared/janus/requests.js';
+import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 
 /** EchoTest error codes (janus_echotest.c). */
 export const EchoTestError = { NO_MESSAGE: 411, INVALID_JSON: 412, INVALID_ELEMENT: 413, INVALID_SDP: 414, MEDIA: 415 } as const;

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
-import { handleAdmin } from '../admin/adminApi.js';
+import { handleAdmin } from '../core/adminApi.js';
 import { loadConfig } from '../config.js';
 import { errorFrom, errorReply } from '../core/replies.js';
 import type { Env } from '../env.js';

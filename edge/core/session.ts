@@ -1,4 +1,4 @@
-import type { JanusMessage } from '../core/replies.js';
+import type { JanusMessage } from './replies.js';
 import type { TrickleCandidate } from '../../shared/control/commands.js';
 import type { HandleContext, Plugin } from '../plugins/plugin.js';
 import type { RelayRef } from '../relays/relayClient.js';
