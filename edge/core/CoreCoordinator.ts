@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { EventType, CoreSubtype } from '../../shared/janus/events.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
-import type { SharedSettings } from './serverInfo.js';
+import type { SharedSettings } from './settings.js';
 import type { Env } from '../env.js';
 import { EventSink } from '../events/eventSink.js';
 import { Logger } from '../log.js';

@@ -13,7 +13,7 @@ import { WebSocketTransport } from '../transports/websocket.js';
 import { AdminOps } from './adminOps.js';
 import type { ShardHost, ShardStorage } from './host.js';
 import type { JanusMessage } from './replies.js';
-import type { SharedSettings } from './serverInfo.js';
+import type { SharedSettings } from './settings.js';
 import type { Source } from './session.js';
 import { SessionCore } from './sessionCore.js';
 import type { AdminOp, Counts, PollResult, SessionShardApi } from './shardApi.js';

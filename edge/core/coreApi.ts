@@ -1,5 +1,5 @@
 import type { RelayEntry } from '../relays/directory.js';
-import type { SharedSettings } from './serverInfo.js';
+import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
 /** What the core coordinator answers over RPC (`CoreCoordinator` implements it). */

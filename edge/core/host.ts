@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { RelayEntry } from '../relays/directory.js';
 import type { RelayClient } from '../relays/relayClient.js';
 import type { JanusMessage } from './replies.js';
-import type { SharedSettings } from './serverInfo.js';
+import type { SharedSettings } from './settings.js';
 import type { ShardPeer } from './shardApi.js';
 
 /** The part of Durable Object storage a shard uses; `unconfirmed` writes do not hold replies back. */

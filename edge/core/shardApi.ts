@@ -1,7 +1,7 @@
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { RpcResult } from '../rpc.js';
 import type { JanusMessage } from './replies.js';
-import type { SharedSettings } from './serverInfo.js';
+import type { SharedSettings } from './settings.js';
 import type { Source } from './session.js';
 
 export interface Counts {
