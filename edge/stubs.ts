@@ -28,6 +28,12 @@ export class Stubs {
     return this.env.CORE.get(this.env.CORE.idFromName('core'));
   }
 
+  /** A fresh link object for a relay that connects, and its id. */
+  newRelayLink() {
+    const id = this.env.RELAY_LINK.newUniqueId();
+    return { linkId: id.toString(), stub: this.env.RELAY_LINK.get(id) };
+  }
+
   relayLink(linkId: string) {
     return this.env.RELAY_LINK.get(this.env.RELAY_LINK.idFromString(linkId));
   }

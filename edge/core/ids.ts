@@ -14,7 +14,7 @@ function randomWord(): number {
     crypto.getRandomValues(pool);
     next = 0;
   }
-  return pool[next++]!;
+  return pool[next++] ?? 0;
 }
 
 export function randomSafeInt(): number {

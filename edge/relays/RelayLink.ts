@@ -79,21 +79,25 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
     this.state.lastSeen = Date.now();
     if (m.type === 'register') {
       const { type: _t, nonce, version: _v, ...relay } = m;
+      // `/relay/connect` admits no relay without a secret.
+      const secret = this.config.relaySecret;
+      if (secret === undefined) return;
       this.state.relay = relay;
       this.state.welcomed = true;
       await this.ctx.storage.put('state', this.state);
-      this.send(ws, { type: 'welcome', proof: await computeProof(this.config.relaySecret!, nonce) });
+      this.send(ws, { type: 'welcome', proof: await computeProof(secret, nonce) });
       await this.directory().relayUp({ ...relay, linkId: this.state.linkId, peers: this.peers.size });
       this.log.info('relay registered', { relay: relay.relayId, region: relay.region });
       return;
     }
-    if (!this.state.welcomed) return;
+    const relay = this.state.relay;
+    if (!this.state.welcomed || !relay) return;
     switch (m.type) {
       case 'heartbeat':
-        await this.directory().relayHeartbeat({ ...this.state.relay!, load: m.load, linkId: this.state.linkId, peers: m.peers });
+        await this.directory().relayHeartbeat({ ...relay, load: m.load, linkId: this.state.linkId, peers: m.peers });
         return;
       case 'draining':
-        await this.directory().relayDraining(this.state.relay!.relayId, this.state.linkId);
+        await this.directory().relayDraining(relay.relayId, this.state.linkId);
         return;
       case 'reply': {
         const p = this.pending.get(m.id);

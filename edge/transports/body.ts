@@ -73,7 +73,8 @@ export function parseJsonObject(text: string, transport: 'http' | 'ws' = 'http')
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
+  const [first] = chunks;
+  if (chunks.length === 1 && first) return first;
   const out = new Uint8Array(size);
   let off = 0;
   for (const c of chunks) {

@@ -27,7 +27,7 @@ interface EchoState {
 /** Applies one request: settings, and an offer (new or renegotiating) or an answer. */
 async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep | undefined> {
   const parsed = echoRequest.safeParse(message.body);
-  if (!parsed.success) throw new JanusApiError(EchoTestError.INVALID_ELEMENT, validationError(parsed.error.issues[0]!));
+  if (!parsed.success) throw new JanusApiError(EchoTestError.INVALID_ELEMENT, validationError(parsed.error.issues[0]));
   const { record, filename: _f, fallback: _fb, ...settings } = parsed.data;
   if (record) throw new JanusApiError(EchoTestError.INVALID_ELEMENT, 'Recording is not supported yet');
   let answer: Jsep | undefined;
@@ -53,7 +53,8 @@ async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep 
   return answer;
 }
 
-function validationError(issue: z.core.$ZodIssue): string {
+function validationError(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'Invalid value';
   const field = issue.path.join('.');
   if (issue.code === 'invalid_type') return `Invalid element type (${field} should be ${issue.expected === 'int' || issue.expected === 'number' ? 'a positive integer' : `a ${issue.expected}`})`;
   return `Invalid value (${field})`;
