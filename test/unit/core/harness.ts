@@ -154,7 +154,6 @@ export const OFFER = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9
 
 /** One shard's session logic on the in-memory host, with the WebSocket transport and admin ops. */
 export class ShardHarness {
-  readonly storage = new MemoryStorage();
   readonly clock = new TestClock();
   readonly relays = new RecordingRelays();
   readonly plugin = new RecordingPlugin();
@@ -167,7 +166,11 @@ export class ShardHarness {
   settings: SharedSettings = { version: 1, sessionTimeout: 60, acceptNewSessions: true, tokens: {} };
   private tx = 0;
 
-  constructor(vars: EnvVars = {}) {
+  /** `storage` is a previous harness's to restart on what it wrote. */
+  constructor(
+    vars: EnvVars = {},
+    readonly storage = new MemoryStorage(),
+  ) {
     const config = loadConfig({ SHARD_COUNT: String(SHARDS), LOG_LEVEL: 'silent', ...vars });
     const corePeer: CorePeer = {
       getSettings: async () => this.settings,

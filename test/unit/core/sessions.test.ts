@@ -122,4 +122,24 @@ describe('session core on an in-memory host', () => {
     expect(t.core.counts().peerconnections).toBe(0);
     expect((await t.core.poll(sid, 5)).body).toEqual([{ janus: 'hangup', session_id: sid, sender: hid, reason: 'Janus API' }]);
   });
+
+  it('writes records behind: a short-lived session costs no write, a restarted shard restores the rest', async () => {
+    const t = await new ShardHarness().start();
+    const brief = await t.create();
+    await t.request({ janus: 'destroy', session_id: brief });
+    const sid = await t.create();
+    const hid = await t.attach(sid);
+    t.clock.advance(500);
+    await t.settle();
+    expect([...t.storage.data.keys()].filter((k) => k.startsWith('s:'))).toEqual([]);
+    t.clock.advance(700);
+    await t.settle();
+    expect([...t.storage.data.keys()].filter((k) => k.startsWith('s:'))).toEqual([`s:${sid}`]);
+
+    const restarted = await new ShardHarness({}, t.storage).start();
+    expect(restarted.core.listSessions()).toEqual([sid]);
+    expect(restarted.core.counts()).toEqual({ sessions: 1, handles: 1, peerconnections: 0 });
+    expect(restarted.storage.alarm).toBeDefined();
+    expect(await restarted.request({ janus: 'detach', session_id: sid, handle_id: hid })).toMatchObject({ janus: 'success' });
+  });
 });
