@@ -60,7 +60,7 @@ export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<stri
     if (!known.has(verb)) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${e.janus}' at this path`);
     if (level === 'global') return await globalRequest(stubs, config, verb, raw, tx);
     if (e.session_id === undefined) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, 'No such session undefined');
-    return await sessionRequest(stubs, config, verb, raw, tx, e.session_id, e.handle_id);
+    return await sessionRequest(stubs, verb, raw, tx, e.session_id, e.handle_id);
   } catch (err) {
     return errorFrom(err, tx, sessionId);
   }
@@ -170,7 +170,7 @@ async function tokenRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw:
   throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
 }
 
-async function sessionRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string, sessionId: number, handleId?: number): Promise<JanusMessage> {
+async function sessionRequest(stubs: Stubs, verb: string, raw: Record<string, unknown>, tx: string, sessionId: number, handleId?: number): Promise<JanusMessage> {
   let op: AdminOp;
   switch (verb) {
     case 'destroy_session':

@@ -1,12 +1,12 @@
 import { Hono, type Context } from 'hono';
-import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
+import { JanusError } from '../../shared/janus/errors.js';
 import { loadConfig } from '../config.js';
 import { errorFrom, errorReply, type JanusMessage } from '../core/replies.js';
 import type { Env } from '../env.js';
 import { namedShard, randomShard } from '../core/ids.js';
 import type { PollResult } from '../core/shardApi.js';
 import { Stubs } from '../stubs.js';
-import { pathId, readJsonObject } from './body.js';
+import { mergePathIds, pathId, readJsonObject } from './body.js';
 import { metrics } from './metrics.js';
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -62,24 +62,12 @@ async function handlePost(c: Ctx, sessionPart?: string, handlePart?: string) {
   }
   metrics.countRequest(body.janus);
   try {
-    mergePathIds(body, sessionPart, handlePart);
+    mergePathIds(body, sessionPart, handlePart, true);
   } catch (err) {
     // janus_http.c answers the conflict without the transaction.
     return json(c, errorFrom(err));
   }
   return forward(c, body);
-}
-
-/** Path ids go into the body; a body id that disagrees with the path is 457, as in janus_http.c. */
-function mergePathIds(body: Record<string, unknown>, sessionPart?: string, handlePart?: string): void {
-  const put = (key: 'session_id' | 'handle_id', part: string | undefined, what: string) => {
-    if (part === undefined) return;
-    const id = pathId(part);
-    if (body[key] !== undefined && body[key] !== id) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Conflicting ${what} ID (payload and path)`);
-    body[key] = id;
-  };
-  put('session_id', sessionPart, 'session');
-  put('handle_id', handlePart, 'handle');
 }
 
 async function forward(c: Ctx, body: Record<string, unknown>) {
