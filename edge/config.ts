@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Env } from './env.js';
 
 const intFromString = (def: number) =>
   z
@@ -60,7 +59,7 @@ export type EdgeConfig = {
 
 const cache = new WeakMap<object, EdgeConfig>();
 
-export function loadConfig(env: Env): EdgeConfig {
+export function loadConfig(env: EnvVars): EdgeConfig {
   const hit = cache.get(env);
   if (hit) return hit;
   const c = configSchema.parse(env);
@@ -84,4 +83,25 @@ export function loadConfig(env: Env): EdgeConfig {
   };
   cache.set(env, config);
   return config;
+}
+
+/** The Worker's vars and secrets, as `loadConfig` reads them. */
+export interface EnvVars {
+  /** Shared secret of the edge⇄relay control plane; without it no relay can connect. */
+  RELAY_SECRET?: string;
+  SESSION_TIMEOUT?: string;
+  RECLAIM_SESSION_TIMEOUT?: string;
+  CANDIDATES_TIMEOUT?: string;
+  ADMIN_SECRET?: string;
+  API_SECRET?: string;
+  TOKEN_AUTH?: string;
+  TOKEN_AUTH_SECRET?: string;
+  EVENTS_URL?: string;
+  SERVER_NAME?: string;
+  SHARD_COUNT?: string;
+  MAX_BODY_BYTES?: string;
+  STATUS_PERIOD?: string;
+  TEST_PLUGINS?: string;
+  VIDEOROOM_STRING_IDS?: string;
+  LOG_LEVEL?: string;
 }

@@ -1,15 +1,15 @@
 import { Hono } from 'hono';
 import { loadConfig } from './config.js';
 import type { Env } from './env.js';
-import { adminRoutes } from './http/adminRoutes.js';
-import { janusRoutes } from './http/janusRoutes.js';
-import { metrics } from './http/metrics.js';
-import { coreStub } from './http/shards.js';
-import { relayRoutes } from './http/relayRoutes.js';
-import { cors } from './http/cors.js';
+import { adminRoutes } from './transports/adminHttp.js';
+import { janusRoutes } from './transports/janusHttp.js';
+import { metrics } from './transports/metrics.js';
+import { Stubs } from './stubs.js';
+import { relayRoutes } from './transports/relayRoutes.js';
+import { cors } from './transports/cors.js';
 
-export { SessionShard } from './coordinator/SessionShard.js';
-export { CoreCoordinator } from './coordinator/CoreCoordinator.js';
+export { SessionShard } from './core/SessionShard.js';
+export { CoreCoordinator } from './core/CoreCoordinator.js';
 export { RelayLink } from './relays/RelayLink.js';
 export { VideoRoomDO } from './videoroom/VideoRoomDO.js';
 
@@ -23,13 +23,13 @@ app.route('/relay', relayRoutes);
 app.get('/health', async (c) => {
   const started = Date.now();
   await new Promise((r) => setTimeout(r, 0));
-  const core = coreStub(c.env);
+  const core = new Stubs(c.env, loadConfig(c.env).shardCount).core();
   const [counts, relays] = await Promise.all([core.counts(), core.listRelays()]);
   return c.json({ status: 'ok', eventLoopLagMs: Date.now() - started, ...counts, shards: loadConfig(c.env).shardCount, relays });
 });
 
 app.get('/metrics', async (c) => {
-  const counts = await coreStub(c.env).counts();
+  const counts = await new Stubs(c.env, loadConfig(c.env).shardCount).core().counts();
   return c.text(metrics.render(counts), 200, { 'content-type': 'text/plain; version=0.0.4' });
 });
 

@@ -1,4 +1,4 @@
-import { shardName, shardOf } from './coordinator/ids.js';
+import { shardName, shardOf } from './core/ids.js';
 import type { Env } from './env.js';
 
 /**
@@ -26,6 +26,12 @@ export class Stubs {
 
   core() {
     return this.env.CORE.get(this.env.CORE.idFromName('core'));
+  }
+
+  /** A fresh link object for a relay that connects, and its id. */
+  newRelayLink() {
+    const id = this.env.RELAY_LINK.newUniqueId();
+    return { linkId: id.toString(), stub: this.env.RELAY_LINK.get(id) };
   }
 
   relayLink(linkId: string) {

@@ -1,6 +1,7 @@
 import type { EdgeConfig } from '../config.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { reply, type JanusMessage } from './replies.js';
+import type { SharedSettings } from './settings.js';
 
 export const VERSION = 1401;
 export const VERSION_STRING = '1.4.1';
@@ -9,14 +10,6 @@ const transports = {
   'janus.transport.http': { name: 'JANUS REST (HTTP/HTTPS) transport plugin', author: 'janus-edge', description: 'The Janus API over HTTP on Cloudflare Workers', version_string: '0.1.0', version: 1 },
   'janus.transport.websockets': { name: 'JANUS WebSockets transport plugin', author: 'janus-edge', description: 'The Janus API over WebSockets held by Durable Objects', version_string: '0.1.0', version: 1 },
 };
-
-/** Runtime settings an admin can change, owned by the core coordinator and cached by every shard. */
-export interface SharedSettings {
-  version: number;
-  sessionTimeout: number;
-  acceptNewSessions: boolean;
-  tokens: Record<string, string[]>;
-}
 
 /** The `server_info` reply (§1.4) with the fields janus.js and janode read. */
 export function serverInfo(config: EdgeConfig, settings: SharedSettings, plugins: Map<string, Plugin>, transaction?: string): JanusMessage {

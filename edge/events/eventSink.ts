@@ -66,11 +66,13 @@ export class EventSink {
   }
 
   private async post(batch: HandlerEvent[]): Promise<void> {
+    const url = this.url;
+    if (url === undefined) return;
     const body = JSON.stringify(batch);
     for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
       try {
         // Like Janus's sample handler (curl timeout 10 s): a webhook that never answers is a failed attempt.
-        const res = await fetch(this.url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
         await res.body?.cancel();
         if (res.ok) {
           this.posted += batch.length;

@@ -2,9 +2,9 @@ import type { EdgeConfig } from '../config.js';
 import type { RelayClient } from '../relays/relayClient.js';
 import type { Stubs } from '../stubs.js';
 import { videoRoomPlugin } from './videoroom.js';
-import { echoTest } from './echotest.js';
+import { echoTest } from './echotest/echotest.js';
 import type { Plugin } from './plugin.js';
-import { slowTest } from './slowtest.js';
+import { slowTest } from './slowtest/slowtest.js';
 
 /** The plugins this edge serves, by package name. Test-only plugins load with TEST_PLUGINS=true. */
 export function pluginRegistry(config: EdgeConfig, stubs: Stubs, relays: RelayClient): Map<string, Plugin> {

@@ -1,8 +1,8 @@
 import { JanusApiError } from '../../shared/janus/errors.js';
 import type { Jsep } from '../../shared/janus/requests.js';
 import { parseJanus } from '../../shared/janus/validate.js';
-import { randomSafeInt } from '../coordinator/ids.js';
-import type { RelayRef } from '../coordinator/session.js';
+import { randomSafeInt } from '../core/ids.js';
+import type { RelayRef } from '../core/session.js';
 import type { CommandResult } from '../../shared/control/commands.js';
 import type { CommandArgs, RelayClient } from '../relays/relayClient.js';
 import type { Stubs } from '../stubs.js';

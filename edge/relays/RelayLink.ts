@@ -8,6 +8,7 @@ import type { Env } from '../env.js';
 import { Logger } from '../log.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import { Stubs } from '../stubs.js';
+import type { RelayLinkApi } from './relayLinkApi.js';
 import { videoRoomObjectName } from '../videoroom/room.js';
 
 
@@ -29,7 +30,7 @@ interface LinkState {
  * shard that owns each session. It tracks which PeerConnections live on the relay so that losing the
  * relay — its socket closing, or no heartbeat for HEARTBEAT_TIMEOUT_MS — hangs up each of them.
  */
-export class RelayLink extends DurableObject<Env> {
+export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
   private readonly config: EdgeConfig;
   private readonly log: Logger;
   private readonly stubs: Stubs;
@@ -78,21 +79,25 @@ export class RelayLink extends DurableObject<Env> {
     this.state.lastSeen = Date.now();
     if (m.type === 'register') {
       const { type: _t, nonce, version: _v, ...relay } = m;
+      // `/relay/connect` admits no relay without a secret.
+      const secret = this.config.relaySecret;
+      if (secret === undefined) return;
       this.state.relay = relay;
       this.state.welcomed = true;
       await this.ctx.storage.put('state', this.state);
-      this.send(ws, { type: 'welcome', proof: await computeProof(this.config.relaySecret!, nonce) });
+      this.send(ws, { type: 'welcome', proof: await computeProof(secret, nonce) });
       await this.directory().relayUp({ ...relay, linkId: this.state.linkId, peers: this.peers.size });
       this.log.info('relay registered', { relay: relay.relayId, region: relay.region });
       return;
     }
-    if (!this.state.welcomed) return;
+    const relay = this.state.relay;
+    if (!this.state.welcomed || !relay) return;
     switch (m.type) {
       case 'heartbeat':
-        await this.directory().relayHeartbeat({ ...this.state.relay!, load: m.load, linkId: this.state.linkId, peers: m.peers });
+        await this.directory().relayHeartbeat({ ...relay, load: m.load, linkId: this.state.linkId, peers: m.peers });
         return;
       case 'draining':
-        await this.directory().relayDraining(this.state.relay!.relayId, this.state.linkId);
+        await this.directory().relayDraining(relay.relayId, this.state.linkId);
         return;
       case 'reply': {
         const p = this.pending.get(m.id);

@@ -1,7 +1,7 @@
 import type { CommandInput, CommandOp, CommandResult } from '../../shared/control/commands.js';
 import { JanusError } from '../../shared/janus/errors.js';
 import { rpcFail, unwrap } from '../rpc.js';
-import type { Stubs } from '../stubs.js';
+import type { RelayLinkApi } from './relayLinkApi.js';
 
 /** A relay connection: the relay's id and the `RelayLink` object holding its control socket. */
 export interface RelayRef {
@@ -20,9 +20,14 @@ export interface RelayClient {
   command<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>>;
 }
 
+/** Where the relay client finds a relay's link object (the `Stubs`). */
+export interface RelayLinks {
+  relayLink(linkId: string): Pick<RelayLinkApi, 'command'>;
+}
+
 /** The relay client over `RelayLink` Durable Objects. */
 export class LinkRelayClient implements RelayClient {
-  constructor(private readonly stubs: Stubs) {}
+  constructor(private readonly stubs: RelayLinks) {}
 
   async command<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>> {
     const out = await this.stubs

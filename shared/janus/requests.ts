@@ -38,8 +38,6 @@ export const messageSchema = z.object({
   body: z.record(z.string(), z.unknown()),
   jsep: jsepSchema.optional(),
 });
-/** `message` without its jsep, which is checked on its own (455 when it is not an object). */
-export const messageBodySchema = messageSchema.pick({ body: true });
 
 export const candidateSchema = z.union([
   z.object({ completed: z.literal(true) }),
@@ -66,3 +64,30 @@ export type Verb = (typeof allVerbs)[number];
 export function isVerb(v: string): v is Verb {
   return (allVerbs as readonly string[]).includes(v);
 }
+
+export function isHandleVerb(v: Verb): v is (typeof handleVerbs)[number] {
+  return (handleVerbs as readonly string[]).includes(v);
+}
+
+const verb = <V extends Verb>(v: V) => z.object({ janus: z.literal(v) });
+
+/**
+ * A Janus API request's verb-specific part, parsed once into one type per verb (the envelope, which
+ * Janus checks first, is {@link envelopeSchema}). A `message`'s jsep is checked on its own (455 when it
+ * is not an object, then {@link jsepSchema}), so here it stays unknown.
+ */
+export const janusRequestSchema = z.discriminatedUnion('janus', [
+  verb('create').extend(createSchema.shape),
+  verb('info'),
+  verb('ping'),
+  verb('attach').extend(attachSchema.shape),
+  verb('destroy'),
+  verb('keepalive'),
+  verb('claim'),
+  verb('message').extend({ body: messageSchema.shape.body, jsep: z.unknown().optional() }),
+  verb('trickle').extend(trickleSchema.shape),
+  verb('detach'),
+  verb('hangup'),
+]);
+export type JanusRequest = z.infer<typeof janusRequestSchema>;
+export type RequestOf<V extends Verb> = Extract<JanusRequest, { janus: V }>;

@@ -16,7 +16,8 @@ export function parseJanus<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = result.error.issues[0];
+  if (!issue) throw new JanusApiError(codes.invalid, 'Invalid value');
   const path = issue.path.map(String).join('.');
   const actual = valueAt(value, issue.path);
   if (actual === undefined) {

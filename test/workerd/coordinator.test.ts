@@ -1,12 +1,14 @@
 import { env as testEnv, runDurableObjectAlarm, abortAllDurableObjects } from 'cloudflare:test';
 import type { Env } from '../../edge/env.js';
 import { describe, expect, it } from 'vitest';
-import { shardName, shardOf } from '../../edge/coordinator/ids.js';
+import { shardOf } from '../../edge/core/ids.js';
+import { Stubs } from '../../edge/stubs.js';
 import { admin, attach, createSession, janus, listSessions } from './api.js';
 
 const env = testEnv as unknown as Env;
 const SHARDS = 16;
-const shardFor = (sessionId: number) => env.SESSION_SHARD.get(env.SESSION_SHARD.idFromName(shardName(shardOf(sessionId, SHARDS))));
+const stubs = new Stubs(env, SHARDS);
+const shardFor = (sessionId: number) => stubs.shardOfSession(sessionId);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('session coordinators inside workerd', () => {
@@ -97,11 +99,11 @@ describe('session coordinators inside workerd', () => {
       }),
     );
     await sleep(1100);
-    for (let shard = 0; shard < SHARDS; shard++) await runDurableObjectAlarm(env.SESSION_SHARD.get(env.SESSION_SHARD.idFromName(shardName(shard))));
+    for (let shard = 0; shard < SHARDS; shard++) await runDurableObjectAlarm(stubs.shard(shard));
     const after = await listSessions();
     for (const id of ids) expect(after).not.toContain(id);
     expect(after.length).toBeLessThanOrEqual(before.length);
-    const core = env.CORE.get(env.CORE.idFromName('core'));
+    const core = stubs.core();
     const counts = await core.counts();
     expect(counts.sessions).toBe(after.length);
   });

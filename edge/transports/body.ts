@@ -73,7 +73,8 @@ export function parseJsonObject(text: string, transport: 'http' | 'ws' = 'http')
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
+  const [first] = chunks;
+  if (chunks.length === 1 && first) return first;
   const out = new Uint8Array(size);
   let off = 0;
   for (const c of chunks) {
@@ -88,4 +89,19 @@ export function pathId(s: string): number {
   if (!/^\d{1,16}$/.test(s)) return 0;
   const n = Number(s);
   return Number.isSafeInteger(n) ? n : 0;
+}
+
+/**
+ * Path ids go into the body; a body id that disagrees with the path is 457, as in janus_http.c (whose
+ * Janus API names the id, "Conflicting session ID", and whose Admin API does not).
+ */
+export function mergePathIds(body: Record<string, unknown>, sessionPart: string | undefined, handlePart: string | undefined, nameTheId: boolean): void {
+  const put = (key: 'session_id' | 'handle_id', part: string | undefined, what: string) => {
+    if (part === undefined) return;
+    const id = pathId(part);
+    if (body[key] !== undefined && body[key] !== id) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Conflicting ${nameTheId ? `${what} ` : ''}ID (payload and path)`);
+    body[key] = id;
+  };
+  put('session_id', sessionPart, 'session');
+  put('handle_id', handlePart, 'handle');
 }

@@ -14,7 +14,7 @@ function randomWord(): number {
     crypto.getRandomValues(pool);
     next = 0;
   }
-  return pool[next++]!;
+  return pool[next++] ?? 0;
 }
 
 export function randomSafeInt(): number {
@@ -40,4 +40,16 @@ export function randomShard(shardCount: number): number {
 
 export function shardName(shard: number): string {
   return `shard-${shard}`;
+}
+
+const positiveId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
+/**
+ * The shard a request names: its session's, else (a `create` asking for an id) that id's. Undefined
+ * when it names none: any shard serves it.
+ */
+export function namedShard(raw: Record<string, unknown>, shardCount: number): number | undefined {
+  if (positiveId(raw.session_id)) return shardOf(raw.session_id, shardCount);
+  if (positiveId(raw.id)) return shardOf(raw.id, shardCount);
+  return undefined;
 }

@@ -3,15 +3,14 @@ import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import { parseJanus } from '../../shared/janus/validate.js';
 import { constantTimeEqual } from '../auth/signedToken.js';
 import type { EdgeConfig } from '../config.js';
-import type { AdminOp, AdminResult } from '../coordinator/SessionShard.js';
-import { errorFrom, reply, type JanusMessage } from '../core/replies.js';
-import { serverInfo } from '../core/serverInfo.js';
+import { errorFrom, reply, type JanusMessage } from './replies.js';
+import { serverInfo } from './serverInfo.js';
 import type { Env } from '../env.js';
-import { allShards, coreStub, shardStub } from '../http/shards.js';
-import { shardOf } from '../coordinator/ids.js';
 import { pluginRegistry } from '../plugins/registry.js';
 import { LinkRelayClient } from '../relays/relayClient.js';
+import { unwrap } from '../rpc.js';
 import { Stubs } from '../stubs.js';
+import type { AdminOp } from './shardApi.js';
 
 const adminEnvelope = z.object({
   janus: z.string(),
@@ -44,12 +43,13 @@ const handleVerbs = new Set(['handle_info', 'hangup_webrtc', 'detach_handle']);
 export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<string, unknown>): Promise<JanusMessage> {
   let tx: string | undefined = typeof raw.transaction === 'string' ? raw.transaction : undefined;
   let sessionId: number | undefined;
+  const stubs = new Stubs(env, config.shardCount);
   try {
     const e = parseJanus(adminEnvelope, raw);
     tx = e.transaction;
     sessionId = e.session_id !== undefined && e.session_id > 0 ? e.session_id : undefined;
     const verb = e.janus.toLowerCase();
-    if (verb === 'info') return serverInfo(config, await coreStub(env).getSettings(), plugins(env, config), tx);
+    if (verb === 'info') return serverInfo(config, await stubs.core().getSettings(), plugins(stubs, config), tx);
     if (verb === 'ping') return reply('pong', tx);
     if (e.admin_secret === undefined || !constantTimeEqual(e.admin_secret, config.adminSecret)) throw new JanusApiError(JanusError.UNAUTHORIZED);
     if (e.session_id !== undefined && e.session_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
@@ -58,15 +58,16 @@ export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<stri
     const known = level === 'global' ? globalVerbs : level === 'session' ? sessionVerbs : handleVerbs;
     // Janus's admin API answers any verb it does not handle at a path with 457, known or not.
     if (!known.has(verb)) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${e.janus}' at this path`);
-    if (level === 'global') return await globalRequest(env, config, verb, raw, tx);
-    return await sessionRequest(env, config, verb, raw, tx, e.session_id!, e.handle_id);
+    if (level === 'global') return await globalRequest(stubs, config, verb, raw, tx);
+    if (e.session_id === undefined) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, 'No such session undefined');
+    return await sessionRequest(stubs, verb, raw, tx, e.session_id, e.handle_id);
   } catch (err) {
     return errorFrom(err, tx, sessionId);
   }
 }
 
-async function globalRequest(env: Env, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string): Promise<JanusMessage> {
-  const core = coreStub(env);
+async function globalRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string): Promise<JanusMessage> {
+  const core = stubs.core();
   switch (verb) {
     case 'get_status': {
       const s = await core.getSettings();
@@ -105,7 +106,7 @@ async function globalRequest(env: Env, config: EdgeConfig, verb: string, raw: Re
       return reply('success', tx, undefined, { accept });
     }
     case 'list_sessions': {
-      const lists = await Promise.all(allShards(env, config).map((s) => s.listSessions()));
+      const lists = await Promise.all(stubs.allShards().map((s) => s.listSessions()));
       return reply('success', tx, undefined, { sessions: lists.flat() });
     }
     case 'add_token':
@@ -113,10 +114,10 @@ async function globalRequest(env: Env, config: EdgeConfig, verb: string, raw: Re
     case 'disallow_token':
     case 'remove_token':
     case 'list_tokens':
-      return tokenRequest(env, config, verb, raw, tx);
+      return tokenRequest(stubs, config, verb, raw, tx);
     case 'message_plugin': {
       const { plugin, request } = parseJanus(schemas.message_plugin, raw);
-      const p = plugins(env, config).get(plugin);
+      const p = plugins(stubs, config).get(plugin);
       if (!p) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${plugin}'`);
       if (!p.handleAdminMessage) throw new JanusApiError(JanusError.UNKNOWN, "Plugin doesn't support Admin API messages");
       return reply('success', tx, undefined, { response: await p.handleAdminMessage(request) });
@@ -130,11 +131,11 @@ async function globalRequest(env: Env, config: EdgeConfig, verb: string, raw: Re
   throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
 }
 
-async function tokenRequest(env: Env, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string): Promise<JanusMessage> {
+async function tokenRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string): Promise<JanusMessage> {
   if (!config.tokenAuth || config.tokenAuthSecret) throw new JanusApiError(JanusError.UNKNOWN, 'Stored-Token based authentication disabled');
-  const core = coreStub(env);
+  const core = stubs.core();
   const { tokens } = await core.getSettings();
-  const all = [...plugins(env, config).keys()];
+  const all = [...plugins(stubs, config).keys()];
   const known = (plugins: string[]) => {
     for (const p of plugins) if (!all.includes(p)) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${p}'`);
     return plugins;
@@ -169,7 +170,7 @@ async function tokenRequest(env: Env, config: EdgeConfig, verb: string, raw: Rec
   throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
 }
 
-async function sessionRequest(env: Env, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string, sessionId: number, handleId?: number): Promise<JanusMessage> {
+async function sessionRequest(stubs: Stubs, verb: string, raw: Record<string, unknown>, tx: string, sessionId: number, handleId?: number): Promise<JanusMessage> {
   let op: AdminOp;
   switch (verb) {
     case 'destroy_session':
@@ -180,24 +181,22 @@ async function sessionRequest(env: Env, config: EdgeConfig, verb: string, raw: R
       op = { kind: verb, sessionId, timeout: parseJanus(schemas.set_session_timeout, raw).timeout };
       break;
     case 'handle_info':
-      op = { kind: verb, sessionId, handleId: handleId!, pluginOnly: parseJanus(schemas.handle_info, raw).plugin_only ?? false };
+      op = { kind: verb, sessionId, handleId: handleId ?? 0, pluginOnly: parseJanus(schemas.handle_info, raw).plugin_only ?? false };
       break;
     case 'hangup_webrtc':
     case 'detach_handle':
-      op = { kind: verb, sessionId, handleId: handleId! };
+      op = { kind: verb, sessionId, handleId: handleId ?? 0 };
       break;
     default:
       throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
   }
-  const res = (await shardStub(env, shardOf(sessionId, config.shardCount)).admin(op)) as AdminResult;
-  if (res.error) throw new JanusApiError(res.error.code, res.error.reason);
+  const res: Record<string, unknown> = unwrap(await stubs.shardOfSession(sessionId).admin(op));
   const ids: Record<string, unknown> = { session_id: sessionId };
   if (handleId !== undefined) ids.handle_id = handleId;
-  return reply('success', tx, undefined, { ...ids, ...res.ok });
+  return reply('success', tx, undefined, { ...ids, ...res });
 }
 
 /** The plugins as the admin API sees them (their admin hooks talk to rooms and relays like the shards' do). */
-function plugins(env: Env, config: EdgeConfig) {
-  const stubs = new Stubs(env, config.shardCount);
+function plugins(stubs: Stubs, config: EdgeConfig) {
   return pluginRegistry(config, stubs, new LinkRelayClient(stubs));
 }

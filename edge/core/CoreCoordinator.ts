@@ -1,25 +1,22 @@
 import { DurableObject } from 'cloudflare:workers';
 import { EventType, CoreSubtype } from '../../shared/janus/events.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
-import type { SharedSettings } from '../core/serverInfo.js';
+import type { SharedSettings } from './settings.js';
 import type { Env } from '../env.js';
 import { EventSink } from '../events/eventSink.js';
 import { Logger } from '../log.js';
 import { Stubs } from '../stubs.js';
 import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
+import type { CoreCoordinatorApi } from './coreApi.js';
+import type { Counts } from './shardApi.js';
 
-export interface Counts {
-  sessions: number;
-  handles: number;
-  peerconnections: number;
-}
 
 /**
  * The one core coordinator: owns the settings an admin can change at runtime (global
  * session_timeout, accept_new_sessions, stored tokens) and pushes them to every shard, sums the
  * shards' registries for counts, and emits the periodic core `status: update` event with an alarm.
  */
-export class CoreCoordinator extends DurableObject<Env> {
+export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinatorApi {
   private readonly config: EdgeConfig;
   private readonly log: Logger;
   private readonly sink: EventSink;

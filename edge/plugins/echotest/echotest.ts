@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { JanusApiError } from '../../shared/janus/errors.js';
-import type { Jsep } from '../../shared/janus/requests.js';
-import type { HandleContext, Plugin, PluginMessage, PluginResult } from './plugin.js';
+import { JanusApiError } from '../../../shared/janus/errors.js';
+import type { Jsep } from '../../../shared/janus/requests.js';
+import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 
 /** EchoTest error codes (janus_echotest.c). */
 export const EchoTestError = { NO_MESSAGE: 411, INVALID_JSON: 412, INVALID_ELEMENT: 413, INVALID_SDP: 414, MEDIA: 415 } as const;
@@ -27,7 +27,7 @@ interface EchoState {
 /** Applies one request: settings, and an offer (new or renegotiating) or an answer. */
 async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep | undefined> {
   const parsed = echoRequest.safeParse(message.body);
-  if (!parsed.success) throw new JanusApiError(EchoTestError.INVALID_ELEMENT, validationError(parsed.error.issues[0]!));
+  if (!parsed.success) throw new JanusApiError(EchoTestError.INVALID_ELEMENT, validationError(parsed.error.issues[0]));
   const { record, filename: _f, fallback: _fb, ...settings } = parsed.data;
   if (record) throw new JanusApiError(EchoTestError.INVALID_ELEMENT, 'Recording is not supported yet');
   let answer: Jsep | undefined;
@@ -53,7 +53,8 @@ async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep 
   return answer;
 }
 
-function validationError(issue: z.core.$ZodIssue): string {
+function validationError(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'Invalid value';
   const field = issue.path.join('.');
   if (issue.code === 'invalid_type') return `Invalid element type (${field} should be ${issue.expected === 'int' || issue.expected === 'number' ? 'a positive integer' : `a ${issue.expected}`})`;
   return `Invalid value (${field})`;

@@ -1,4 +1,4 @@
-import type { Plugin } from './plugin.js';
+import type { Plugin } from '../plugin.js';
 
 const SLOW_MS = 2000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
-import { handleAdmin } from '../admin/adminApi.js';
+import { handleAdmin } from '../core/adminApi.js';
 import { loadConfig } from '../config.js';
 import { errorFrom, errorReply } from '../core/replies.js';
 import type { Env } from '../env.js';
-import { parseJsonObject, pathId, readJsonObject } from './body.js';
+import { mergePathIds, parseJsonObject, readJsonObject } from './body.js';
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -27,12 +27,10 @@ async function post(c: Ctx, sessionPart?: string, handlePart?: string) {
   } catch (err) {
     return c.json(errorFrom(err));
   }
-  const tx = typeof body.transaction === 'string' ? body.transaction : undefined;
-  for (const [key, part] of [['session_id', sessionPart], ['handle_id', handlePart]] as const) {
-    if (part === undefined) continue;
-    const id = pathId(part);
-    if (body[key] !== undefined && body[key] !== id) return c.json(errorFrom(new JanusApiError(JanusError.INVALID_REQUEST_PATH, 'Conflicting ID (payload and path)'), tx));
-    body[key] = id;
+  try {
+    mergePathIds(body, sessionPart, handlePart, false);
+  } catch (err) {
+    return c.json(errorFrom(err, typeof body.transaction === 'string' ? body.transaction : undefined));
   }
   return c.json(await handleAdmin(c.env, config, body));
 }

@@ -1,4 +1,4 @@
-import type { JanusMessage } from '../core/replies.js';
+import type { JanusMessage } from './replies.js';
 import type { TrickleCandidate } from '../../shared/control/commands.js';
 import type { HandleContext, Plugin } from '../plugins/plugin.js';
 import type { RelayRef } from '../relays/relayClient.js';
@@ -34,7 +34,8 @@ export interface Handle {
 
 export type { RelayRef } from '../relays/relayClient.js';
 
-export interface Session {
+/** What a session is apart from its live parts; stored as is. */
+interface SessionFields {
   id: number;
   createdAt: number;
   lastActivity: number;
@@ -45,6 +46,9 @@ export interface Session {
   region?: string;
   /** Set when the source WebSocket closed and reclaim_session_timeout keeps the session alive. */
   transportGoneAt?: number;
+}
+
+export interface Session extends SessionFields {
   handles: Map<number, Handle>;
   /** Events waiting for an HTTP long poll (bounded). */
   queue: JanusMessage[];
@@ -58,14 +62,7 @@ export interface Session {
 }
 
 /** What survives eviction, in DO storage under `s:<id>`. */
-export interface SessionRecord {
-  id: number;
-  createdAt: number;
-  lastActivity: number;
-  timeout?: number;
-  source: Source;
-  region?: string;
-  transportGoneAt?: number;
+export interface SessionRecord extends SessionFields {
   handles: { id: number; plugin: string; opaqueId?: string; token?: string; createdAt: number; hasPeer: boolean; relay?: RelayRef; pluginState?: unknown }[];
 }
 

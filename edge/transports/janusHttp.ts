@@ -1,12 +1,13 @@
 import { Hono, type Context } from 'hono';
-import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
+import { JanusError } from '../../shared/janus/errors.js';
 import { loadConfig } from '../config.js';
 import { errorFrom, errorReply, type JanusMessage } from '../core/replies.js';
 import type { Env } from '../env.js';
-import type { PollResult } from '../coordinator/SessionShard.js';
-import { pathId, readJsonObject } from './body.js';
+import { namedShard, randomShard } from '../core/ids.js';
+import type { PollResult } from '../core/shardApi.js';
+import { Stubs } from '../stubs.js';
+import { mergePathIds, pathId, readJsonObject } from './body.js';
 import { metrics } from './metrics.js';
-import { shardForRequest, shardStub } from './shards.js';
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -24,13 +25,13 @@ janusRoutes.get('/ping', (c) => forward(c, { janus: 'ping', transaction: crypto.
 janusRoutes.get('/', async (c) => {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.json(errorReply(JanusError.TRANSPORT_SPECIFIC, 'Unsupported method'));
   const config = loadConfig(c.env);
-  const shard = shardForRequest(config, {});
+  const shard = randomShard(config.shardCount);
   const headers = new Headers(c.req.raw.headers);
   headers.set('x-shard', String(shard));
   const region = regionOf(c);
   if (region) headers.set('x-region', region);
   else headers.delete('x-region');
-  return shardStub(c.env, shard).fetch(new Request(c.req.raw.url, { headers }));
+  return new Stubs(c.env, config.shardCount).shard(shard).fetch(new Request(c.req.raw.url, { headers }));
 });
 
 janusRoutes.post('/', (c) => handlePost(c));
@@ -42,7 +43,7 @@ janusRoutes.get('/:session', async (c) => {
   if (sid < 1) return c.body(null, 404);
   const maxev = Math.max(1, Number.parseInt(c.req.query('maxev') ?? '1', 10) || 1);
   const config = loadConfig(c.env);
-  const res: PollResult = await shardStub(c.env, shardForRequest(config, {}, sid)).poll(sid, maxev, c.req.query('apisecret'), c.req.query('token'));
+  const res: PollResult = await new Stubs(c.env, config.shardCount).shardOfSession(sid).poll(sid, maxev, c.req.query('apisecret'), c.req.query('token'));
   if (res.status !== 200) return c.body(null, res.status);
   return c.json(res.body ?? null);
 });
@@ -61,7 +62,7 @@ async function handlePost(c: Ctx, sessionPart?: string, handlePart?: string) {
   }
   metrics.countRequest(body.janus);
   try {
-    mergePathIds(body, sessionPart, handlePart);
+    mergePathIds(body, sessionPart, handlePart, true);
   } catch (err) {
     // janus_http.c answers the conflict without the transaction.
     return json(c, errorFrom(err));
@@ -69,24 +70,11 @@ async function handlePost(c: Ctx, sessionPart?: string, handlePart?: string) {
   return forward(c, body);
 }
 
-/** Path ids go into the body; a body id that disagrees with the path is 457, as in janus_http.c. */
-function mergePathIds(body: Record<string, unknown>, sessionPart?: string, handlePart?: string): void {
-  const put = (key: 'session_id' | 'handle_id', part: string | undefined, what: string) => {
-    if (part === undefined) return;
-    const id = pathId(part);
-    if (body[key] !== undefined && body[key] !== id) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Conflicting ${what} ID (payload and path)`);
-    body[key] = id;
-  };
-  put('session_id', sessionPart, 'session');
-  put('handle_id', handlePart, 'handle');
-}
-
 async function forward(c: Ctx, body: Record<string, unknown>) {
   const config = loadConfig(c.env);
-  const sid = typeof body.session_id === 'number' && Number.isSafeInteger(body.session_id) ? body.session_id : undefined;
-  const shard = shardForRequest(config, body, sid);
+  const shard = namedShard(body, config.shardCount) ?? randomShard(config.shardCount);
   try {
-    return json(c, await shardStub(c.env, shard).janus(body, { kind: 'http' }, shard, regionOf(c)));
+    return json(c, await new Stubs(c.env, config.shardCount).shard(shard).janus(body, { kind: 'http' }, shard, regionOf(c)));
   } catch (err) {
     return json(c, errorFrom(err, typeof body.transaction === 'string' ? body.transaction : undefined));
   }

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { checkBearer } from '../../shared/control/auth.js';
 import { loadConfig } from '../config.js';
 import type { Env } from '../env.js';
+import { Stubs } from '../stubs.js';
 
 /**
  * `/relay/connect`: a relay opens its control WebSocket here with the shared secret as a bearer token.
@@ -15,8 +16,8 @@ relayRoutes.get('/connect', async (c) => {
   if (!config.relaySecret) return c.text('relay connections are disabled (no RELAY_SECRET)', 503);
   if (!checkBearer(c.req.header('authorization'), config.relaySecret)) return c.text('unauthorized', 401);
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.text('expected a WebSocket upgrade', 426);
-  const id = c.env.RELAY_LINK.newUniqueId();
+  const { linkId, stub } = new Stubs(c.env, config.shardCount).newRelayLink();
   const headers = new Headers(c.req.raw.headers);
-  headers.set('x-link-id', id.toString());
-  return c.env.RELAY_LINK.get(id).fetch(new Request(c.req.raw.url, { headers }));
+  headers.set('x-link-id', linkId);
+  return stub.fetch(new Request(c.req.raw.url, { headers }));
 });

@@ -1,6 +1,6 @@
 import type { PeerEvent } from '../../shared/control/events.js';
 import { EventType, MediaSubtype, WebrtcSubtype } from '../../shared/janus/events.js';
-import type { JanusMessage } from '../core/replies.js';
+import type { JanusMessage } from './replies.js';
 
 /** The Janus message (§1.5) a relay event becomes for the client, if any. */
 export function janusMessageFor(sessionId: number, handleId: number, e: PeerEvent): JanusMessage | undefined {

@@ -1,7 +1,7 @@
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import { EventType } from '../../shared/janus/events.js';
 import type { Jsep } from '../../shared/janus/requests.js';
-import { reply, type JanusMessage } from '../core/replies.js';
+import { reply, type JanusMessage } from './replies.js';
 import type { EmitOptions } from '../events/eventSink.js';
 import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
 import type { HandleContext, MediaAccess, PeerCommandFields, PeerCommandOp, PeerCreateOptions } from '../plugins/plugin.js';

@@ -1,0 +1,21 @@
+import type { RelayEntry } from '../relays/directory.js';
+import type { SharedSettings } from './settings.js';
+import type { Counts } from './shardApi.js';
+
+/** What the core coordinator answers over RPC (`CoreCoordinator` implements it). */
+export interface CoreCoordinatorApi extends Rpc.DurableObjectBranded {
+  getSettings(): Promise<SharedSettings>;
+  /** Applies a change and waits until every shard has it. */
+  updateSettings(patch: Partial<Omit<SharedSettings, 'version'>>): Promise<SharedSettings>;
+  counts(): Promise<Counts>;
+  customEvent(schema: string, data: Record<string, unknown>): Promise<void>;
+  relayUp(entry: RelayEntry): Promise<void>;
+  relayHeartbeat(entry: RelayEntry): Promise<void>;
+  relayDraining(relayId: string, linkId: string): Promise<void>;
+  relayDown(relayId: string, linkId: string): Promise<void>;
+  pickRelay(region?: string): Promise<RelayEntry | undefined>;
+  listRelays(): Promise<RelayEntry[]>;
+  roomCreated(room: number | string): Promise<void>;
+  roomDestroyed(room: number | string): Promise<void>;
+  listRooms(): Promise<Array<number | string>>;
+}
