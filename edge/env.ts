@@ -1,7 +1,7 @@
 import type { SessionShard } from './coordinator/SessionShard.js';
 import type { CoreCoordinator } from './coordinator/CoreCoordinator.js';
 import type { RelayLink } from './relays/RelayLink.js';
-import type { VideoRoomDO } from './videoroom/VideoRoomDO.js';
+import type { VideoRoomDO } from './plugins/videoroom/VideoRoomDO.js';
 
 /** Bindings and vars of the Worker (wrangler.toml [vars]; secrets via `wrangler secret put`). */
 export interface Env {

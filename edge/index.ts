@@ -11,7 +11,7 @@ import { cors } from './http/cors.js';
 export { SessionShard } from './coordinator/SessionShard.js';
 export { CoreCoordinator } from './coordinator/CoreCoordinator.js';
 export { RelayLink } from './relays/RelayLink.js';
-export { VideoRoomDO } from './videoroom/VideoRoomDO.js';
+export { VideoRoomDO } from './plugins/videoroom/VideoRoomDO.js';
 
 const app = new Hono<{ Bindings: Env }>();
 

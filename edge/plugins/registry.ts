@@ -1,7 +1,7 @@
 import type { EdgeConfig } from '../config.js';
 import type { RelayClient } from '../relays/relayClient.js';
 import type { Stubs } from '../stubs.js';
-import { videoRoomPlugin } from './videoroom.js';
+import { videoRoomPlugin } from './videoroom/plugin.js';
 import { echoTest } from './echotest.js';
 import type { Plugin } from './plugin.js';
 import { slowTest } from './slowtest.js';

@@ -8,7 +8,7 @@ import type { Env } from '../env.js';
 import { Logger } from '../log.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import { Stubs } from '../stubs.js';
-import { videoRoomObjectName } from '../videoroom/room.js';
+import { videoRoomObjectName } from '../plugins/videoroom/state.js';
 
 
 const COMMAND_TIMEOUT_MS = 10_000;

@@ -1,9 +1,9 @@
-import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
-import type { CommandArgs, RelayRef } from '../relays/relayClient.js';
-import type { Logger } from '../log.js';
+import type { CommandOp, CommandResult } from '../../../shared/control/commands.js';
+import type { CommandArgs, RelayRef } from '../../relays/relayClient.js';
+import type { Logger } from '../../log.js';
 import { VideoRoomError, vrError } from './errors.js';
 import { remoteForwardStreams, remoteStreamsOf } from './remoteWire.js';
-import type { Cascade, Publisher, PubStream, RoomState, Subscriber } from './room.js';
+import type { Cascade, Publisher, PubStream, RoomState, Subscriber } from './state.js';
 import type { FeedId } from './schemas.js';
 
 /** What the cascades need of their room. */

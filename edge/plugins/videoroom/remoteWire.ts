@@ -1,5 +1,5 @@
-import type { SfuForwardStream, SfuRemoteStream } from '../../shared/control/sfu.js';
-import type { PubStream } from './room.js';
+import type { SfuForwardStream, SfuRemoteStream } from '../../../shared/control/sfu.js';
+import type { PubStream } from './state.js';
 
 /** Janus's remote publisher SSRCs: REMOTE_PUBLISHER_BASE_SSRC + mindex * REMOTE_PUBLISHER_SSRC_STEP (+ substream). */
 export const REMOTE_BASE_SSRC = 1000;

@@ -1,4 +1,4 @@
-import type { RelayRef } from '../coordinator/session.js';
+import type { RelayRef } from '../../coordinator/session.js';
 import type { FeedId, RoomId, RoomOptions } from './schemas.js';
 
 /** One stream a publisher sends (a publisher entry's `streams[]`, §5.3). */
