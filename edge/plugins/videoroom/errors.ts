@@ -32,8 +32,12 @@ export class VideoRoomException extends Error {
 
 export const vrError = (code: number, message: string) => new VideoRoomException(code, message);
 
-export function errorEvent(err: unknown): Record<string, unknown> {
-  if (err instanceof VideoRoomException) return { videoroom: 'event', error_code: err.code, error: err.message };
-  const code = (err as { code?: number })?.code;
-  return { videoroom: 'event', error_code: typeof code === 'number' ? code : VideoRoomError.UNKNOWN_ERROR, error: err instanceof Error ? err.message : String(err) };
+/** The Janus code an error carries (VideoRoom, core or relay), if any. */
+export function errorCode(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number' ? err.code : undefined;
+}
+
+/** An error as Janus's VideoRoom reports it: `{videoroom:"event", error_code, error}` (499 when it has no code). */
+export function errorEvent(err: unknown): { videoroom: 'event'; error_code: number; error: string } {
+  return { videoroom: 'event', error_code: errorCode(err) ?? VideoRoomError.UNKNOWN_ERROR, error: err instanceof Error ? err.message : String(err) };
 }

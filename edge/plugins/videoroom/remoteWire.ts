@@ -46,3 +46,8 @@ export function remoteForwardStreams(streams: PubStream[], to: RemoteTarget, all
 export function remoteStreamsOf(streams: PubStream[]): SfuRemoteStream[] {
   return streams.map((s) => ({ mid: s.mid, mindex: s.mindex, type: s.type, ...(s.codec && s.type !== 'data' ? { codec: s.codec } : {}), ...(s.simulcast ? { simulcast: true } : {}), ...(s.disabled ? { disabled: true } : {}) }));
 }
+
+/** SDES keying of a request, when both halves are there. */
+export function srtpOf(r: { srtp_suite?: 32 | 80; srtp_crypto?: string }): { srtp?: { suite: 32 | 80; crypto: string } } {
+  return r.srtp_suite !== undefined && r.srtp_crypto !== undefined ? { srtp: { suite: r.srtp_suite, crypto: r.srtp_crypto } } : {};
+}

@@ -9,6 +9,19 @@ export type RoomId = z.infer<typeof roomIdSchema>;
 export const feedIdSchema = roomIdSchema;
 export type FeedId = RoomId;
 
+/**
+ * JSON, as client metadata and Janus replies are, typed so that it crosses Durable Object RPC with
+ * its type. Nesting is bounded (8 levels, deeper values are typed `never`): workerd's RPC types
+ * expand a recursive JSON type without end (TS2589).
+ */
+export type Json = JsonAt<8>;
+export type JsonObject = { [key: string]: Json | undefined };
+type Shallower = [never, 0, 1, 2, 3, 4, 5, 6, 7];
+type JsonAt<Depth extends number> = [Depth] extends [never] ? never : null | boolean | number | string | JsonAt<Shallower[Depth]>[] | { [key: string]: JsonAt<Shallower[Depth]> | undefined };
+const jsonSchema: z.ZodType<Json> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonSchema), jsonObjectSchema]));
+/** A client's `metadata` (any JSON object). */
+const jsonObjectSchema: z.ZodType<JsonObject> = z.record(z.string(), jsonSchema);
+
 export const roomOptionsSchema = z.object({
   description: z.string().max(1024).optional(),
   is_private: z.boolean().optional(),
@@ -135,7 +148,7 @@ export const addRemotePublisherSchema = z.object({
   secret: z.string().optional(),
   id: feedIdSchema.optional(),
   display: z.string().max(512).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObjectSchema.optional(),
   mcast: z.string().max(64).optional(),
   iface: z.string().max(64).optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -148,7 +161,7 @@ export const updateRemotePublisherSchema = z.object({
   id: feedIdSchema,
   secret: z.string().optional(),
   display: z.string().max(512).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObjectSchema.optional(),
   ...srtpFields,
   streams: remoteStreamList,
 });
@@ -176,7 +189,7 @@ export const publisherJoinSchema = z.object({
   display: z.string().max(512).optional(),
   token: z.string().optional(),
   pin: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObjectSchema.optional(),
 });
 
 export const subscribeStreamSchema = z.object({
@@ -209,7 +222,7 @@ export const publishSchema = z.object({
   record: z.boolean().optional(),
   filename: z.string().optional(),
   display: z.string().max(512).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObjectSchema.optional(),
   descriptions: z.array(z.object({ mid: z.string(), description: z.string().max(256) })).max(64).optional(),
   /** Per-publisher talking thresholds, overriding the room's. */
   audio_active_packets: z.number().int().positive().max(100_000).optional(),
