@@ -7,13 +7,12 @@ import { LinkRelayClient } from '../../relays/relayClient.js';
 import { rpcRun, type RpcResult } from '../../rpc.js';
 import { Stubs } from '../../stubs.js';
 import { VideoRoomError } from './errors.js';
-import type { RoomCall, RoomHost } from './host.js';
+import type { RelayRef, RoomCall, RoomHost } from './host.js';
 import type { Joined, PublisherDetails, PublishPlan } from './publishers.js';
 import type { RoomId, SubscribeStream } from './schemas.js';
 import { videoRoomObjectName, type HandleAddress, type JanusData, type PubStream, type RoomState, type SubStream } from './state.js';
 import type { FeedStream, Removal, SubscriberStreams, SwitchChange } from './subscribers.js';
 import { VideoRoom, type CascadeInfo } from './videoRoom.js';
-import type { RelayRef } from '../../relays/relayClient.js';
 
 /** The room is written behind: changes within this window are one storage write. */
 const FLUSH_MS = 50;

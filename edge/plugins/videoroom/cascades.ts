@@ -1,7 +1,7 @@
 import type { CommandOp, CommandResult } from '../../../shared/control/commands.js';
-import type { CommandArgs, RelayRef } from '../../relays/relayClient.js';
 import { VideoRoomError, vrError } from './errors.js';
 import { remoteForwardStreams, remoteStreamsOf } from './remoteWire.js';
+import type { RelayCommand, RelayRef } from './host.js';
 import type { Room } from './room.js';
 import type { FeedId } from './schemas.js';
 import type { Cascade, Publisher, PubStream, Subscriber } from './state.js';
@@ -30,7 +30,7 @@ export class Cascades {
   ) {}
 
   /** One command to a relay; a relay error throws with its code and reason. */
-  private relayCall<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>> {
+  private relayCall<O extends CommandOp>(relay: RelayRef, cmd: RelayCommand<O>): Promise<CommandResult<O>> {
     return this.room.host.relays.command(relay, cmd);
   }
 

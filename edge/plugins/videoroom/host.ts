@@ -1,6 +1,23 @@
-import type { RelayClient, RelayRef } from '../../relays/relayClient.js';
+import type { CommandInput, CommandOp, CommandResult } from '../../../shared/control/commands.js';
 import type { FeedId, RoomId } from './schemas.js';
 import type { HandleAddress, JanusData, RoomState } from './state.js';
+
+/** A relay connection: the relay's id and the `RelayLink` object holding its control socket (relays/relayClient.ts). */
+export interface RelayRef {
+  relayId: string;
+  linkId: string;
+}
+
+export type RelayCommand<O extends CommandOp> = Extract<CommandInput, { op: O }>;
+
+/**
+ * The typed relay client as the room uses it: `RelayClient` of relays/relayClient.ts (which
+ * `LinkRelayClient` implements), restated here so that the room logic and its unit tests compile
+ * without the Workers runtime types that module's imports bring in.
+ */
+export interface RoomRelays {
+  command<O extends CommandOp>(relay: RelayRef, cmd: RelayCommand<O>): Promise<CommandResult<O>>;
+}
 
 /** What the room asks of a participant's handle (delivered through its session shard). */
 export type RoomCall =
@@ -34,7 +51,7 @@ export interface RoomHost {
   /** Delivers a call to a participant's handle; failures (the handle is gone) are the host's to swallow. */
   notify(to: HandleAddress, call: RoomCall): Promise<void>;
   /** The only way to command relays. */
-  readonly relays: RelayClient;
+  readonly relays: RoomRelays;
   readonly index: RoomIndex;
   /** Asks a relay link to report its loss to this room ({@link VideoRoom.relayLost}), or to stop. */
   watchLink(linkId: string, room: RoomId): void;

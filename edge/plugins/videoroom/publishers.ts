@@ -1,7 +1,7 @@
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { verifySignedToken } from '../../auth/signedToken.js';
 import { randomSafeInt } from '../../coordinator/ids.js';
-import type { RelayRef } from '../../relays/relayClient.js';
+import type { RelayRef } from './host.js';
 import type { Cascades } from './cascades.js';
 import { VideoRoomError, vrError } from './errors.js';
 import type { Remotizations } from './remotizations.js';

@@ -1,5 +1,5 @@
 import type { SfuPublisherStream, SfuSubscriberStream } from '../../../shared/control/sfu.js';
-import type { RelayRef } from '../../relays/relayClient.js';
+import type { RelayRef } from './host.js';
 import type { FeedId, JsonObject, RoomId, RoomOptions } from './schemas.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { SfuStreamRequest } from '../../../shared/control/sfu.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
-import type { RelayRef } from '../../relays/relayClient.js';
+import type { RelayRef } from './host.js';
 import type { Cascades } from './cascades.js';
 import { VideoRoomError, vrError } from './errors.js';
 import { joinFirst, Room, VR } from './room.js';
