@@ -32,6 +32,12 @@ export class VideoRoomException extends Error {
 
 export const vrError = (code: number, message: string) => new VideoRoomException(code, message);
 
+/** Validation errors of VideoRoom requests: 429 for a missing field, 430 for a wrong one. */
+export const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
+
+/** A request that needs a joined handle came on one that is not (424). */
+export const joinFirst = () => vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+
 /** The Janus code an error carries (VideoRoom, core or relay), if any. */
 export function errorCode(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number' ? err.code : undefined;

@@ -2,22 +2,14 @@ import type { CommandInput, CommandOp, CommandResult } from '../../../shared/con
 import type { FeedId, RoomId } from './schemas.js';
 import type { HandleAddress, JanusData, RoomState } from './state.js';
 
-/** A relay connection: the relay's id and the `RelayLink` object holding its control socket (relays/relayClient.ts). */
-export interface RelayRef {
-  relayId: string;
-  linkId: string;
-}
-
-export type RelayCommand<O extends CommandOp> = Extract<CommandInput, { op: O }>;
-
 /**
- * The typed relay client as the room uses it: `RelayClient` of relays/relayClient.ts (which
- * `LinkRelayClient` implements), restated here so that the room logic and its unit tests compile
+ * The typed relay client as the room uses it: `RelayRef` and `RelayClient` of relays/relayClient.ts
+ * (which `LinkRelayClient` implements), restated so that the room logic and its unit tests compile
  * without the Workers runtime types that module's imports bring in.
  */
-export interface RoomRelays {
-  command<O extends CommandOp>(relay: RelayRef, cmd: RelayCommand<O>): Promise<CommandResult<O>>;
-}
+export type RelayRef = { relayId: string; linkId: string };
+export type RelayCommand<O extends CommandOp> = Extract<CommandInput, { op: O }>;
+export type RoomRelays = { command<O extends CommandOp>(relay: RelayRef, cmd: RelayCommand<O>): Promise<CommandResult<O>> };
 
 /** What the room asks of a participant's handle (delivered through its session shard). */
 export type RoomCall =

@@ -7,7 +7,7 @@ import type { RelayRef } from '../../relays/relayClient.js';
 import { unwrap } from '../../rpc.js';
 import type { Stubs } from '../../stubs.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
-import { errorCode, errorEvent, VideoRoomError, vrError } from './errors.js';
+import { errorCode, errorEvent, joinFirst, VideoRoomError, VR, vrError } from './errors.js';
 import type { RoomCall } from './host.js';
 import * as S from './schemas.js';
 import type { FeedId, RoomId } from './schemas.js';
@@ -15,7 +15,6 @@ import { videoRoomObjectName, type HandleAddress, type JanusData } from './state
 import type { FeedStream, Removal } from './subscribers.js';
 
 const PKG = 'janus.plugin.videoroom';
-const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
 
 /** What a VideoRoom handle is, kept with the handle. */
 interface HandleState {
@@ -52,11 +51,12 @@ function relayOf(ctx: HandleContext): RelayRef {
  * and answer with an event.
  */
 export function videoRoomPlugin(stubs: Stubs, _relays: unknown, stringIds = false): Plugin {
+  // `_relays` is not used: the rooms command relays themselves (rtp_forward included); kept while registry.ts passes it.
   const roomStub = (room: RoomId) => stubs.videoRoom(videoRoomObjectName(room));
   const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sessionId, handleId: ctx.handleId });
   const stateOf = (ctx: HandleContext): HandleState => {
     const st = ctx.getState<HandleState>();
-    if (!st) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+    if (!st) throw joinFirst();
     return st;
   };
 

@@ -1,11 +1,11 @@
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../coordinator/ids.js';
 import type { Cascades } from './cascades.js';
-import { VideoRoomError, vrError } from './errors.js';
+import { VideoRoomError, VR, vrError } from './errors.js';
 import type { Publishers } from './publishers.js';
 import type { RelayLinks } from './relayLinks.js';
 import { remoteStreamsOf, srtpOf } from './remoteWire.js';
-import { Room, VR } from './room.js';
+import type { Room } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId } from './schemas.js';
 import { publisherEntry, type JanusData, type Publisher, type PubStream } from './state.js';

@@ -1,13 +1,8 @@
 import { constantTimeEqual } from '../../auth/signedToken.js';
-import { VideoRoomError, vrError } from './errors.js';
+import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { RoomCall, RoomHost } from './host.js';
 import type { FeedId, RoomId } from './schemas.js';
 import { sameHandle, type HandleAddress, type JanusData, type Publisher, type RoomState, type Subscriber } from './state.js';
-
-/** Validation errors of VideoRoom requests: 429 for a missing field, 430 for a wrong one. */
-export const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
-
-export const joinFirst = () => vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
 
 /**
  * One room's state and what every part of the room logic does with it: look participants up, check

@@ -1,9 +1,9 @@
 import { parseJanus } from '../../../shared/janus/validate.js';
 import type { Cascades } from './cascades.js';
-import { VideoRoomError, vrError } from './errors.js';
+import { VideoRoomError, VR, vrError } from './errors.js';
 import type { Publishers } from './publishers.js';
 import type { RemotePublishers } from './remotePublishers.js';
-import { Room, VR } from './room.js';
+import type { Room } from './room.js';
 import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
 import { checksAllowed, normalizeOptions, participantEntry, roomSummary, type HandleAddress, type JanusData } from './state.js';

@@ -1,7 +1,7 @@
 import { parseJanus } from '../../../shared/janus/validate.js';
-import { VideoRoomError, vrError } from './errors.js';
+import { VideoRoomError, VR, vrError } from './errors.js';
 import { srtpOf } from './remoteWire.js';
-import { Room, VR } from './room.js';
+import type { Room } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId } from './schemas.js';
 import type { Forwarder, JanusData } from './state.js';

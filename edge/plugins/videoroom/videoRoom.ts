@@ -1,12 +1,12 @@
 import { Cascades } from './cascades.js';
-import { VideoRoomError, vrError } from './errors.js';
+import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { RoomHost } from './host.js';
 import { Publishers } from './publishers.js';
 import { RelayEvents } from './relayEvents.js';
 import { RelayLinks } from './relayLinks.js';
 import { RemotePublishers } from './remotePublishers.js';
 import { Remotizations } from './remotizations.js';
-import { joinFirst, Room } from './room.js';
+import { Room } from './room.js';
 import { RoomRequests } from './roomRequests.js';
 import { RtpForwarders } from './rtpForwarders.js';
 import type { HandleAddress, JanusData, RoomState } from './state.js';
