@@ -22,7 +22,10 @@ export class RoomRequests {
 
   async create(id: RoomId, body: Record<string, unknown>): Promise<JanusData> {
     if (this.room.state) throw vrError(VideoRoomError.ROOM_EXISTS, `Room ${id} already exists`);
-    const { room: _room, permanent, admin_key: _key, allowed, ...options } = parseJanus(S.createSchema, body, VR);
+    const { permanent, allowed, ...options } = parseJanus(S.createSchema, body, VR);
+    // The room's id and the admin key are not options of the room.
+    delete options.room;
+    delete options.admin_key;
     this.room.state = { room: id, options: normalizeOptions(options), permanent: permanent ?? false, createdAt: this.room.host.now(), allowed, publishers: [], subscribers: [], forwarders: [], nextForwarderId: 1 };
     this.room.save();
     await this.room.host.index.roomCreated(id);

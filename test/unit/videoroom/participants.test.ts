@@ -130,4 +130,18 @@ describe('VideoRoom participants', () => {
     h.vr.handleGone(sub, false);
     expect(h.saved?.subscribers).toEqual([]);
   });
+
+  it('relay events: talking is broadcast (talker included) with audiolevel_event, layer changes go to the subscriber', async () => {
+    const h = new Harness();
+    const { pub, id } = await roomWithPublisher(h, relayA, { audiolevel_event: true });
+    const { sub } = await subscribe(h, id, relayA);
+    await h.vr.relayEvents.sfuEvent(pub, { kind: 'sfu.talking', room: 1234, mid: '0', talking: true, level: 20 });
+    expect(h.toldTo(pub)).toContainEqual({ kind: 'event', data: { videoroom: 'talking', room: 1234, id, mid: '0', 'audio-level-dBov-avg': 20 } });
+    expect(h.vr.requests.listParticipants({ room: 1234 })).toMatchObject({ participants: [{ id, talking: true }] });
+    await h.vr.relayEvents.sfuEvent(sub, { kind: 'sfu.layer', room: 1234, mid: '1', substream: 2, temporal: 1 });
+    expect(h.toldTo(sub)).toEqual([
+      { kind: 'event', data: { videoroom: 'event', room: 1234, mid: '1', substream: 2 } },
+      { kind: 'event', data: { videoroom: 'event', room: 1234, mid: '1', temporal: 1 } },
+    ]);
+  });
 });
