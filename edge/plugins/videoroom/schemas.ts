@@ -139,7 +139,6 @@ export const remoteStreamSchema = z.object({
   videoorient_ext_id: z.number().int().min(1).max(14).optional(),
   playoutdelay_ext_id: z.number().int().min(1).max(14).optional(),
 });
-export type RemoteStream = Omit<z.infer<typeof remoteStreamSchema>, 'type'> & { type: 'audio' | 'video' | 'data' };
 /** Stream lists are checked entry by entry (errors name the entry's field, as Janus's do). */
 const remoteStreamList = z.array(z.unknown()).max(64);
 const srtpFields = { srtp_suite: z.union([z.literal(32), z.literal(80)]).optional(), srtp_crypto: z.string().max(256).optional() };
