@@ -9,7 +9,7 @@ import { Stubs } from '../../stubs.js';
 import { VideoRoomError } from './errors.js';
 import type { RelayRef, RoomCall, RoomHost } from './host.js';
 import type { Joined, PublisherDetails, PublishPlan } from './publishers.js';
-import type { RoomId, SubscribeStream } from './schemas.js';
+import type { JoinAccess, PublisherJoin, RoomId, SubscribeStream } from './schemas.js';
 import { videoRoomObjectName, type HandleAddress, type JanusData, type PubStream, type RoomState, type SubStream } from './state.js';
 import type { FeedStream, Removal, SubscriberStreams, SwitchChange } from './subscribers.js';
 import { VideoRoom, type CascadeInfo } from './videoRoom.js';
@@ -85,13 +85,13 @@ export class VideoRoomDO extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- publishers
 
-  async joinPublisher(who: HandleAddress, body: Record<string, unknown>): Promise<RpcResult<Joined>> {
-    return this.run(body.room, () => this.vr.publishers.join(who, body));
+  async joinPublisher(who: HandleAddress, join: PublisherJoin): Promise<RpcResult<Joined>> {
+    return this.run(join.room, () => this.vr.publishers.join(who, join));
   }
 
   /** A join with an unknown `ptype`: Janus looks up the room and checks its pin before it refuses the ptype. */
-  async checkJoinAccess(body: Record<string, unknown>): Promise<RpcResult<void>> {
-    return this.run(body.room, () => this.vr.publishers.checkJoinAccess(body));
+  async checkJoinAccess(join: JoinAccess): Promise<RpcResult<void>> {
+    return this.run(join.room, () => this.vr.publishers.checkJoinAccess(join));
   }
 
   async preparePublish(who: HandleAddress): Promise<RpcResult<PublishPlan>> {

@@ -169,8 +169,9 @@ export function videoRoomPlugin(stubs: Stubs, _relays: unknown, stringIds = fals
     const ptype = body.ptype;
     if (ptype === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (ptype)');
     if (ptype === 'publisher') {
-      const { room } = parseJanus(S.publisherJoinSchema, body, VR);
-      const joined = unwrap(await roomStub(room).joinPublisher(who(ctx), body));
+      const joining = parseJanus(S.publisherJoinSchema, body, VR);
+      const room = joining.room;
+      const joined = unwrap(await roomStub(room).joinPublisher(who(ctx), joining));
       ctx.setState({ room, role: 'publisher', id: joined.id } satisfies HandleState);
       ctx.notifyEvent({ event: 'joined', room, id: joined.id, private_id: joined.private_id, display: body.display });
       if (request === 'joinandconfigure' && jsep) {
@@ -183,7 +184,8 @@ export function videoRoomPlugin(stubs: Stubs, _relays: unknown, stringIds = fals
       if (request === 'joinandconfigure') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Subscribers cannot joinandconfigure');
       return subscribe(ctx, body);
     }
-    unwrap(await roomStub(parseJanus(S.joinAccessSchema, body, VR).room).checkJoinAccess(body));
+    const access = parseJanus(S.joinAccessSchema, body, VR);
+    unwrap(await roomStub(access.room).checkJoinAccess(access));
     throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (ptype)');
   }
 

@@ -1,9 +1,8 @@
-import { parseJanus } from '../../../shared/janus/validate.js';
 import { verifySignedToken } from '../../auth/signedToken.js';
 import { randomSafeInt } from '../../coordinator/ids.js';
 import type { RelayRef } from './host.js';
 import type { Cascades } from './cascades.js';
-import { joinFirst, VideoRoomError, VR, vrError } from './errors.js';
+import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { Remotizations } from './remotizations.js';
 import type { Room } from './room.js';
 import * as S from './schemas.js';
@@ -49,8 +48,8 @@ export class Publishers {
     private readonly remotizations: Remotizations,
   ) {}
 
-  async join(who: HandleAddress, body: Record<string, unknown>): Promise<Joined> {
-    const j = parseJanus(S.publisherJoinSchema, body, VR);
+  /** A publisher joins (its request validated by the plugin). */
+  async join(who: HandleAddress, j: S.PublisherJoin): Promise<Joined> {
     const r = this.room.current();
     if (this.room.publisher(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a publisher on this handle');
     if (this.room.subscriber(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a subscriber on this handle');
@@ -75,8 +74,7 @@ export class Publishers {
   }
 
   /** A join with an unknown `ptype`: Janus looks up the room and checks its pin before it refuses the ptype. */
-  checkJoinAccess(body: Record<string, unknown>): void {
-    const j = parseJanus(S.joinAccessSchema, body, VR);
+  checkJoinAccess(j: S.JoinAccess): void {
     this.room.current();
     this.room.checkPin(j.pin);
   }

@@ -118,6 +118,7 @@ export const stopRtpForwardSchema = z.object({ room: roomIdSchema, publisher_id:
 
 /** What any `join` carries before its `ptype` matters: the room and its credentials. */
 export const joinAccessSchema = z.object({ room: roomIdSchema, pin: z.string().optional(), token: z.string().optional() });
+export type JoinAccess = z.infer<typeof joinAccessSchema>;
 
 /** One stream of a remote publisher (§5.7 add_remote_publisher / update_remote_publisher). */
 export const remoteStreamSchema = z.object({
@@ -190,6 +191,8 @@ export const publisherJoinSchema = z.object({
   pin: z.string().optional(),
   metadata: jsonObjectSchema.optional(),
 });
+
+export type PublisherJoin = z.infer<typeof publisherJoinSchema>;
 
 export const subscribeStreamSchema = z.object({
   feed: feedIdSchema,
