@@ -9,7 +9,7 @@ import { Stubs } from '../../stubs.js';
 import { VideoRoomError } from './errors.js';
 import type { RelayRef, RoomCall, RoomHost } from './host.js';
 import type { Joined, PublisherDetails, PublishPlan } from './publishers.js';
-import type { JoinAccess, PublisherJoin, RoomId, SubscribeStream } from './schemas.js';
+import type { JoinAccess, PublisherJoin, RoomId, RoomSyncRequest, SubscribeStream } from './schemas.js';
 import { videoRoomObjectName, type HandleAddress, type JanusData, type PubStream, type RoomState, type SubStream } from './state.js';
 import type { FeedStream, Removal, SubscriberStreams, SwitchChange } from './subscribers.js';
 import { VideoRoom, type CascadeInfo } from './videoRoom.js';
@@ -79,7 +79,7 @@ export class VideoRoomDO extends DurableObject<Env> {
     return this.vr.requests.summary();
   }
 
-  async sync(request: string, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
+  async sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
     return this.run(body.room, () => this.vr.sync(request, body));
   }
 

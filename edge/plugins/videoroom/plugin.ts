@@ -27,8 +27,6 @@ interface HandleState {
 
 type Result = { data: JanusData; jsep?: Jsep };
 
-const SYNC_REQUESTS = new Set<string>(S.syncRequests);
-const ASYNC_REQUESTS = new Set<string>(S.asyncRequests);
 const ROOM_CALLS = new Set<unknown>(['event', 'removed', 'feedsGone'] satisfies RoomCall['kind'][]);
 
 /** Calls from the room objects (`SessionShard.pluginCall` carries them untyped). */
@@ -62,7 +60,7 @@ export function videoRoomPlugin(stubs: Stubs, _relays: unknown, stringIds = fals
 
   // ---------------------------------------------------------------- synchronous requests
 
-  async function syncRequest(request: string, body: Record<string, unknown>): Promise<JanusData> {
+  async function syncRequest(request: S.SyncRequest, body: Record<string, unknown>): Promise<JanusData> {
     switch (request) {
       case 'create': {
         const { room } = parseJanus(S.createRoomIdSchema, body, VR);
@@ -84,7 +82,7 @@ export function videoRoomPlugin(stubs: Stubs, _relays: unknown, stringIds = fals
 
   // ---------------------------------------------------------------- asynchronous requests
 
-  async function asyncRequest(ctx: HandleContext, request: string, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+  async function asyncRequest(ctx: HandleContext, request: S.AsyncRequest, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
     switch (request) {
       case 'join':
       case 'joinandconfigure':
@@ -317,7 +315,7 @@ export function videoRoomPlugin(stubs: Stubs, _relays: unknown, stringIds = fals
       if (typeof request !== 'string') return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)')) };
       const name = request.toLowerCase();
       const idProblem = idTypeProblem(body);
-      if (SYNC_REQUESTS.has(name)) {
+      if (S.isSyncRequest(name)) {
         if (idProblem) return { kind: 'ok', data: errorEvent(idProblem) };
         try {
           return { kind: 'ok', data: await syncRequest(name, body) };
@@ -325,7 +323,7 @@ export function videoRoomPlugin(stubs: Stubs, _relays: unknown, stringIds = fals
           return { kind: 'ok', data: errorEvent(err) };
         }
       }
-      if (!ASYNC_REQUESTS.has(name)) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)) };
+      if (!S.isAsyncRequest(name)) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)) };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
       void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
         (r) => ctx.pushEvent(r.data, r.jsep, message.transaction),
@@ -343,7 +341,7 @@ export function videoRoomPlugin(stubs: Stubs, _relays: unknown, stringIds = fals
     },
     async handleAdminMessage(request) {
       const name = typeof request.request === 'string' ? request.request.toLowerCase() : '';
-      if (!SYNC_REQUESTS.has(name)) return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
+      if (!S.isSyncRequest(name)) return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
       try {
         return await syncRequest(name, request);
       } catch (err) {

@@ -252,4 +252,13 @@ export const switchSchema = z.object({
 });
 
 export const syncRequests = ['create', 'edit', 'destroy', 'exists', 'list', 'allowed', 'kick', 'moderate', 'enable_recording', 'listparticipants', 'listforwarders', 'rtp_forward', 'stop_rtp_forward', 'add_remote_publisher', 'update_remote_publisher', 'remove_remote_publisher', 'publish_remotely', 'unpublish_remotely', 'listremotes', 'list_remotes'] as const;
+export type SyncRequest = (typeof syncRequests)[number];
+/** The synchronous requests a room object answers itself (`create` and `list` are the plugin's). */
+export type RoomSyncRequest = Exclude<SyncRequest, 'create' | 'list'>;
 export const asyncRequests = ['join', 'joinandconfigure', 'configure', 'publish', 'unpublish', 'start', 'pause', 'switch', 'subscribe', 'unsubscribe', 'update', 'leave'] as const;
+export type AsyncRequest = (typeof asyncRequests)[number];
+
+const syncNames = new Set<string>(syncRequests);
+const asyncNames = new Set<string>(asyncRequests);
+export const isSyncRequest = (name: string): name is SyncRequest => syncNames.has(name);
+export const isAsyncRequest = (name: string): name is AsyncRequest => asyncNames.has(name);

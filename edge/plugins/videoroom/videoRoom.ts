@@ -9,6 +9,7 @@ import { Remotizations } from './remotizations.js';
 import { Room } from './room.js';
 import { RoomRequests } from './roomRequests.js';
 import { RtpForwarders } from './rtpForwarders.js';
+import type { RoomSyncRequest } from './schemas.js';
 import type { HandleAddress, JanusData, RoomState } from './state.js';
 import { Subscribers } from './subscribers.js';
 
@@ -56,7 +57,7 @@ export class VideoRoom {
   }
 
   /** The synchronous requests a room answers (`create` and `list` aside). */
-  sync(request: string, body: Record<string, unknown>): JanusData | Promise<JanusData> {
+  sync(request: RoomSyncRequest, body: Record<string, unknown>): JanusData | Promise<JanusData> {
     switch (request) {
       case 'exists':
         return this.requests.exists(body);
