@@ -2,12 +2,12 @@ import type { EnvVars } from './config.js';
 import type { CoreCoordinatorApi } from './core/coreApi.js';
 import type { SessionShardApi } from './core/shardApi.js';
 import type { RelayLinkApi } from './relays/relayLinkApi.js';
-import type { VideoRoomDO } from './videoroom/VideoRoomDO.js';
+import type { VideoRoomApi } from './plugins/videoroom/videoRoomApi.js';
 
 /** Bindings and vars of the Worker (wrangler.toml [vars]; secrets via `wrangler secret put`). */
 export interface Env extends EnvVars {
   SESSION_SHARD: DurableObjectNamespace<SessionShardApi>;
   CORE: DurableObjectNamespace<CoreCoordinatorApi>;
   RELAY_LINK: DurableObjectNamespace<RelayLinkApi>;
-  VIDEOROOM: DurableObjectNamespace<VideoRoomDO>;
+  VIDEOROOM: DurableObjectNamespace<VideoRoomApi>;
 }

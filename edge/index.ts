@@ -11,7 +11,7 @@ import { cors } from './transports/cors.js';
 export { SessionShard } from './core/SessionShard.js';
 export { CoreCoordinator } from './core/CoreCoordinator.js';
 export { RelayLink } from './relays/RelayLink.js';
-export { VideoRoomDO } from './videoroom/VideoRoomDO.js';
+export { VideoRoomDO } from './plugins/videoroom/VideoRoomDO.js';
 
 const app = new Hono<{ Bindings: Env }>();
 

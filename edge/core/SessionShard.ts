@@ -66,7 +66,7 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
       core: () => stubs.core(),
       sendToConnection: (connId, m) => this.ws.send(connId, m),
     };
-    this.core = new SessionCore(host, config, pluginRegistry(config, stubs, relays));
+    this.core = new SessionCore(host, config, pluginRegistry(config, stubs));
     this.ws = new WebSocketTransport(host, { accept: (ws, tags) => ctx.acceptWebSocket(ws as WebSocket, tags), tagged: (tag) => ctx.getWebSockets(tag) }, this.core);
     this.adminOps = new AdminOps(this.core, () => Date.now());
     void ctx.blockConcurrencyWhile(async () => {

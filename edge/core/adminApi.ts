@@ -7,7 +7,6 @@ import { errorFrom, reply, type JanusMessage } from './replies.js';
 import { serverInfo } from './serverInfo.js';
 import type { Env } from '../env.js';
 import { pluginRegistry } from '../plugins/registry.js';
-import { LinkRelayClient } from '../relays/relayClient.js';
 import { unwrap } from '../rpc.js';
 import { Stubs } from '../stubs.js';
 import type { AdminOp } from './shardApi.js';
@@ -49,7 +48,7 @@ export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<stri
     tx = e.transaction;
     sessionId = e.session_id !== undefined && e.session_id > 0 ? e.session_id : undefined;
     const verb = e.janus.toLowerCase();
-    if (verb === 'info') return serverInfo(config, await stubs.core().getSettings(), plugins(stubs, config), tx);
+    if (verb === 'info') return serverInfo(config, await stubs.core().getSettings(), pluginRegistry(config, stubs), tx);
     if (verb === 'ping') return reply('pong', tx);
     if (e.admin_secret === undefined || !constantTimeEqual(e.admin_secret, config.adminSecret)) throw new JanusApiError(JanusError.UNAUTHORIZED);
     if (e.session_id !== undefined && e.session_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
@@ -117,7 +116,7 @@ async function globalRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw
       return tokenRequest(stubs, config, verb, raw, tx);
     case 'message_plugin': {
       const { plugin, request } = parseJanus(schemas.message_plugin, raw);
-      const p = plugins(stubs, config).get(plugin);
+      const p = pluginRegistry(config, stubs).get(plugin);
       if (!p) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${plugin}'`);
       if (!p.handleAdminMessage) throw new JanusApiError(JanusError.UNKNOWN, "Plugin doesn't support Admin API messages");
       return reply('success', tx, undefined, { response: await p.handleAdminMessage(request) });
@@ -135,7 +134,7 @@ async function tokenRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw:
   if (!config.tokenAuth || config.tokenAuthSecret) throw new JanusApiError(JanusError.UNKNOWN, 'Stored-Token based authentication disabled');
   const core = stubs.core();
   const { tokens } = await core.getSettings();
-  const all = [...plugins(stubs, config).keys()];
+  const all = [...pluginRegistry(config, stubs).keys()];
   const known = (plugins: string[]) => {
     for (const p of plugins) if (!all.includes(p)) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${p}'`);
     return plugins;
@@ -194,9 +193,4 @@ async function sessionRequest(stubs: Stubs, verb: string, raw: Record<string, un
   const ids: Record<string, unknown> = { session_id: sessionId };
   if (handleId !== undefined) ids.handle_id = handleId;
   return reply('success', tx, undefined, { ...ids, ...res });
-}
-
-/** The plugins as the admin API sees them (their admin hooks talk to rooms and relays like the shards' do). */
-function plugins(stubs: Stubs, config: EdgeConfig) {
-  return pluginRegistry(config, stubs, new LinkRelayClient(stubs));
 }

@@ -9,7 +9,7 @@ import { Logger } from '../log.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import { Stubs } from '../stubs.js';
 import type { RelayLinkApi } from './relayLinkApi.js';
-import { videoRoomObjectName } from '../videoroom/room.js';
+import { videoRoomObjectName } from '../plugins/videoroom/state.js';
 
 
 const COMMAND_TIMEOUT_MS = 10_000;

@@ -1,21 +1,10 @@
-import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
-import type { CommandArgs, RelayRef } from '../relays/relayClient.js';
-import type { Logger } from '../log.js';
+import type { CommandOp, CommandResult } from '../../../shared/control/commands.js';
 import { VideoRoomError, vrError } from './errors.js';
 import { remoteForwardStreams, remoteStreamsOf } from './remoteWire.js';
-import type { Cascade, Publisher, PubStream, RoomState, Subscriber } from './room.js';
+import type { CommandArgs, RelayRef } from '../../relays/relayClient.js';
+import type { Room } from './room.js';
 import type { FeedId } from './schemas.js';
-
-/** What the cascades need of their room. */
-export interface CascadeHost {
-  state(): RoomState | undefined;
-  /** One command to a relay; a relay error throws with its code and reason. */
-  relayCall<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>>;
-  save(): void;
-  /** The set of relay links the room uses changed: keep their loss reported to the room. */
-  linksChanged(): void;
-  readonly log: Logger;
-}
+import type { Cascade, Publisher, PubStream, Subscriber } from './state.js';
 
 /** A cascade's identity: the feed, and the relay connection it is carried to. */
 const keyOf = (feedId: FeedId, to: RelayRef) => `${typeof feedId}:${feedId}@${to.linkId}`;
@@ -34,10 +23,19 @@ export class Cascades {
   /** Cascades being set up, so that concurrent subscribers share one. */
   private readonly opening = new Map<string, Promise<void>>();
 
-  constructor(private readonly host: CascadeHost) {}
+  constructor(
+    private readonly room: Room,
+    /** The set of relay links the room uses changed: keep their loss reported to the room. */
+    private readonly linksChanged: () => void,
+  ) {}
+
+  /** One command to a relay; a relay error throws with its code and reason. */
+  private relayCall<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>> {
+    return this.room.host.relays.command(relay, cmd);
+  }
 
   private list(): Cascade[] {
-    const r = this.host.state();
+    const r = this.room.state;
     if (!r) return [];
     return (r.cascades ??= []);
   }
@@ -61,26 +59,27 @@ export class Cascades {
 
   /** The remote publisher on `to` first (its ports), then the forwarders on the publisher's relay. */
   private async open(p: Publisher, to: RelayRef): Promise<void> {
-    const r = this.host.state()!;
-    const from = p.relay!;
-    const streams = p.streams!;
+    const r = this.room.current();
+    const from = p.relay;
+    const streams = p.streams;
+    if (!from || !streams) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${p.id})`);
     const peer = { sessionId: p.sessionId, handleId: p.handleId };
-    const added = await this.host.relayCall(to, { op: 'sfu.remoteAdd', ...peer, room: r.room, streams: remoteStreamsOf(streams) });
-    const c: Cascade = { feedId: p.id, ...peer, from, to, ip: added.ip as string, port: added.port as number, rtcpPort: added.rtcp_port as number, forwarderIds: [] };
+    const added = await this.relayCall(to, { op: 'sfu.remoteAdd', ...peer, room: r.room, streams: remoteStreamsOf(streams) });
+    const c: Cascade = { feedId: p.id, ...peer, from, to, ip: added.ip, port: added.port, rtcpPort: added.rtcp_port, forwarderIds: [] };
     try {
       c.forwarderIds = await this.forward(c, p, streams, streams);
     } catch (err) {
       void this.close(c);
       throw err;
     }
-    if (this.host.state() !== r || !r.publishers.includes(p) || !p.streams || !on(p, from)) {
+    if (this.room.state !== r || !r.publishers.includes(p) || !p.streams || !on(p, from)) {
       // The publisher (or the room) went away while the relays worked.
       void this.close(c);
       throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${p.id})`);
     }
     this.list().push(c);
-    this.host.save();
-    this.host.linksChanged();
+    this.room.save();
+    this.linksChanged();
     // It renegotiated meanwhile: carry the streams it has now.
     if (p.streams !== streams) void this.update(c, p, streams);
     // Its subscriber may have left meanwhile.
@@ -90,16 +89,16 @@ export class Cascades {
   private async forward(c: Cascade, p: Publisher, streams: PubStream[], all: PubStream[]): Promise<number[]> {
     const fw = remoteForwardStreams(streams, { host: c.ip, port: c.port, rtcpPort: c.rtcpPort }, all, true);
     if (fw.length === 0) return [];
-    const out = await this.host.relayCall(c.from, { op: 'sfu.forward', sessionId: p.sessionId, handleId: p.handleId, streams: fw });
-    return (out.forwarders as Array<{ id: number }>).map((f) => f.id);
+    const out = await this.relayCall(c.from, { op: 'sfu.forward', sessionId: p.sessionId, handleId: p.handleId, streams: fw });
+    return out.forwarders.map((f) => f.id);
   }
 
   /** Stops the forwarders and closes the remote publisher; a relay that is gone is not waited for. */
   private async close(c: Cascade): Promise<void> {
     const peer = { sessionId: c.sessionId, handleId: c.handleId };
     await Promise.all([
-      ...c.forwarderIds.map((id) => this.host.relayCall(c.from, { op: 'sfu.stopForward', ...peer, id }).catch(() => undefined)),
-      this.host.relayCall(c.to, { op: 'sfu.remoteRemove', ...peer }).catch((err: unknown) => this.host.log.debug('cascade remote publisher already gone', { feed: c.feedId, error: String(err) })),
+      ...c.forwarderIds.map((id) => this.relayCall(c.from, { op: 'sfu.stopForward', ...peer, id }).catch(() => undefined)),
+      this.relayCall(c.to, { op: 'sfu.remoteRemove', ...peer }).catch((err: unknown) => this.room.host.log.debug('cascade remote publisher already gone', { feed: c.feedId, error: String(err) })),
     ]);
   }
 
@@ -108,7 +107,7 @@ export class Cascades {
    * subscriber on its relay receives or is about to receive the feed.
    */
   prune(): void {
-    const r = this.host.state();
+    const r = this.room.state;
     if (!r?.cascades?.length) return;
     const needed = new Set<string>();
     for (const s of r.subscribers) {
@@ -125,8 +124,8 @@ export class Cascades {
     }
     if (drop.length === 0) return;
     r.cascades = keep;
-    this.host.save();
-    this.host.linksChanged();
+    this.room.save();
+    this.linksChanged();
     for (const c of drop) void this.close(c);
   }
 
@@ -139,28 +138,28 @@ export class Cascades {
     const streams = p.streams ?? [];
     const known = new Set(before.map((s) => s.mid));
     try {
-      await this.host.relayCall(c.to, { op: 'sfu.remoteUpdate', sessionId: p.sessionId, handleId: p.handleId, streams: remoteStreamsOf(streams) });
+      await this.relayCall(c.to, { op: 'sfu.remoteUpdate', sessionId: p.sessionId, handleId: p.handleId, streams: remoteStreamsOf(streams) });
       const ids = await this.forward(c, p, streams.filter((s) => !known.has(s.mid)), streams);
       if (this.list().includes(c)) {
         c.forwarderIds.push(...ids);
-        this.host.save();
-      } else for (const id of ids) void this.host.relayCall(c.from, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id }).catch(() => undefined);
+        this.room.save();
+      } else for (const id of ids) void this.relayCall(c.from, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id }).catch(() => undefined);
     } catch (err) {
-      this.host.log.warn('could not update a cascade', { feed: p.id, to: c.to.relayId, error: String(err) });
+      this.room.host.log.warn('could not update a cascade', { feed: p.id, to: c.to.relayId, error: String(err) });
     }
   }
 
   /** A relay connection was lost: cascades from or to it go (the other side is cleaned up). */
   relayLost(linkId: string): void {
-    const r = this.host.state();
+    const r = this.room.state;
     if (!r) return;
     for (const s of r.subscribers) if (s.relay?.linkId === linkId) s.relay = undefined;
     this.prune();
     const left = (r.cascades ?? []).filter((c) => c.from.linkId === linkId || c.to.linkId === linkId);
     if (left.length === 0) return;
     r.cascades = (r.cascades ?? []).filter((c) => !left.includes(c));
-    this.host.save();
-    this.host.linksChanged();
+    this.room.save();
+    this.linksChanged();
     for (const c of left) void this.close(c);
   }
 
@@ -171,9 +170,10 @@ export class Cascades {
 
   /** The cascades feeding a subscriber (admin handle_info). */
   feeding(s: Subscriber): Cascade[] {
-    if (!s.relay) return [];
+    const relay = s.relay;
+    if (!relay) return [];
     const feeds = new Set(s.streams.filter((x) => x.active).map((x) => x.feedId));
-    return this.list().filter((c) => c.to.linkId === s.relay!.linkId && feeds.has(c.feedId));
+    return this.list().filter((c) => c.to.linkId === relay.linkId && feeds.has(c.feedId));
   }
 
   /** The cascades carrying a publisher to other relays (admin handle_info). */

@@ -9,6 +9,19 @@ export type RoomId = z.infer<typeof roomIdSchema>;
 export const feedIdSchema = roomIdSchema;
 export type FeedId = RoomId;
 
+/**
+ * JSON, as client metadata and Janus replies are, typed so that it crosses Durable Object RPC with
+ * its type. Nesting is bounded (8 levels, deeper values are typed `never`): workerd's RPC types
+ * expand a recursive JSON type without end (TS2589).
+ */
+export type Json = JsonAt<8>;
+export type JsonObject = { [key: string]: Json | undefined };
+type Shallower = [never, 0, 1, 2, 3, 4, 5, 6, 7];
+type JsonAt<Depth extends number> = [Depth] extends [never] ? never : null | boolean | number | string | JsonAt<Shallower[Depth]>[] | { [key: string]: JsonAt<Shallower[Depth]> | undefined };
+const jsonSchema: z.ZodType<Json> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonSchema), jsonObjectSchema]));
+/** A client's `metadata` (any JSON object). */
+const jsonObjectSchema: z.ZodType<JsonObject> = z.record(z.string(), jsonSchema);
+
 export const roomOptionsSchema = z.object({
   description: z.string().max(1024).optional(),
   is_private: z.boolean().optional(),
@@ -105,6 +118,7 @@ export const stopRtpForwardSchema = z.object({ room: roomIdSchema, publisher_id:
 
 /** What any `join` carries before its `ptype` matters: the room and its credentials. */
 export const joinAccessSchema = z.object({ room: roomIdSchema, pin: z.string().optional(), token: z.string().optional() });
+export type JoinAccess = z.infer<typeof joinAccessSchema>;
 
 /** One stream of a remote publisher (§5.7 add_remote_publisher / update_remote_publisher). */
 export const remoteStreamSchema = z.object({
@@ -126,7 +140,6 @@ export const remoteStreamSchema = z.object({
   videoorient_ext_id: z.number().int().min(1).max(14).optional(),
   playoutdelay_ext_id: z.number().int().min(1).max(14).optional(),
 });
-export type RemoteStream = Omit<z.infer<typeof remoteStreamSchema>, 'type'> & { type: 'audio' | 'video' | 'data' };
 /** Stream lists are checked entry by entry (errors name the entry's field, as Janus's do). */
 const remoteStreamList = z.array(z.unknown()).max(64);
 const srtpFields = { srtp_suite: z.union([z.literal(32), z.literal(80)]).optional(), srtp_crypto: z.string().max(256).optional() };
@@ -135,7 +148,7 @@ export const addRemotePublisherSchema = z.object({
   secret: z.string().optional(),
   id: feedIdSchema.optional(),
   display: z.string().max(512).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObjectSchema.optional(),
   mcast: z.string().max(64).optional(),
   iface: z.string().max(64).optional(),
   port: z.number().int().min(0).max(65535).optional(),
@@ -148,7 +161,7 @@ export const updateRemotePublisherSchema = z.object({
   id: feedIdSchema,
   secret: z.string().optional(),
   display: z.string().max(512).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObjectSchema.optional(),
   ...srtpFields,
   streams: remoteStreamList,
 });
@@ -176,8 +189,10 @@ export const publisherJoinSchema = z.object({
   display: z.string().max(512).optional(),
   token: z.string().optional(),
   pin: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObjectSchema.optional(),
 });
+
+export type PublisherJoin = z.infer<typeof publisherJoinSchema>;
 
 export const subscribeStreamSchema = z.object({
   feed: feedIdSchema,
@@ -209,7 +224,7 @@ export const publishSchema = z.object({
   record: z.boolean().optional(),
   filename: z.string().optional(),
   display: z.string().max(512).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObjectSchema.optional(),
   descriptions: z.array(z.object({ mid: z.string(), description: z.string().max(256) })).max(64).optional(),
   /** Per-publisher talking thresholds, overriding the room's. */
   audio_active_packets: z.number().int().positive().max(100_000).optional(),
@@ -237,4 +252,13 @@ export const switchSchema = z.object({
 });
 
 export const syncRequests = ['create', 'edit', 'destroy', 'exists', 'list', 'allowed', 'kick', 'moderate', 'enable_recording', 'listparticipants', 'listforwarders', 'rtp_forward', 'stop_rtp_forward', 'add_remote_publisher', 'update_remote_publisher', 'remove_remote_publisher', 'publish_remotely', 'unpublish_remotely', 'listremotes', 'list_remotes'] as const;
+export type SyncRequest = (typeof syncRequests)[number];
+/** The synchronous requests a room object answers itself (`create` and `list` are the plugin's). */
+export type RoomSyncRequest = Exclude<SyncRequest, 'create' | 'list'>;
 export const asyncRequests = ['join', 'joinandconfigure', 'configure', 'publish', 'unpublish', 'start', 'pause', 'switch', 'subscribe', 'unsubscribe', 'update', 'leave'] as const;
+export type AsyncRequest = (typeof asyncRequests)[number];
+
+const syncNames = new Set<string>(syncRequests);
+const asyncNames = new Set<string>(asyncRequests);
+export const isSyncRequest = (name: string): name is SyncRequest => syncNames.has(name);
+export const isAsyncRequest = (name: string): name is AsyncRequest => asyncNames.has(name);

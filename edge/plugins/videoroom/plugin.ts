@@ -1,20 +1,20 @@
-import { JanusApiError } from '../../shared/janus/errors.js';
-import type { Jsep } from '../../shared/janus/requests.js';
-import { parseJanus } from '../../shared/janus/validate.js';
-import { randomSafeInt } from '../core/ids.js';
-import type { RelayRef } from '../core/session.js';
-import type { CommandResult } from '../../shared/control/commands.js';
-import type { CommandArgs, RelayClient } from '../relays/relayClient.js';
-import type { Stubs } from '../stubs.js';
-import { errorEvent, VideoRoomError, vrError } from '../videoroom/errors.js';
-import { videoRoomObjectName, type HandleAddress, type PubStream, type SubStream } from '../videoroom/room.js';
-import * as S from '../videoroom/schemas.js';
-import type { FeedId, RoomId } from '../videoroom/schemas.js';
-import type { AudioLevelSettings, Outcome, RoomCall } from '../videoroom/VideoRoomDO.js';
-import type { HandleContext, Plugin, PluginMessage, PluginResult } from './plugin.js';
+import type { CommandResult } from '../../../shared/control/commands.js';
+import { JanusApiError } from '../../../shared/janus/errors.js';
+import type { Jsep } from '../../../shared/janus/requests.js';
+import { parseJanus } from '../../../shared/janus/validate.js';
+import { randomSafeInt } from '../../core/ids.js';
+import type { RelayRef } from '../../relays/relayClient.js';
+import { unwrap } from '../../rpc.js';
+import type { Stubs } from '../../stubs.js';
+import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
+import { errorCode, errorEvent, joinFirst, VideoRoomError, VR, vrError } from './errors.js';
+import type { RoomCall } from './host.js';
+import * as S from './schemas.js';
+import type { FeedId, RoomId } from './schemas.js';
+import { videoRoomObjectName, type HandleAddress, type JanusData } from './state.js';
+import type { FeedStream, Removal } from './subscribers.js';
 
 const PKG = 'janus.plugin.videoroom';
-const VR = { missing: VideoRoomError.MISSING_ELEMENT, invalid: VideoRoomError.INVALID_ELEMENT };
 
 /** What a VideoRoom handle is, kept with the handle. */
 interface HandleState {
@@ -22,10 +22,24 @@ interface HandleState {
   role: 'publisher' | 'subscriber';
   id?: FeedId;
   /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */
-  pending?: { add: Array<Record<string, unknown>>; remove: string[] };
+  pending?: { add: FeedStream[]; remove: string[] };
 }
 
-type Result = { data: Record<string, unknown>; jsep?: Jsep };
+type Result = { data: JanusData; jsep?: Jsep };
+
+const ROOM_CALLS = new Set<unknown>(['event', 'removed', 'feedsGone'] satisfies RoomCall['kind'][]);
+
+/** Calls from the room objects (`SessionShard.pluginCall` carries them untyped). */
+function isRoomCall(call: unknown): call is RoomCall {
+  return typeof call === 'object' && call !== null && 'kind' in call && ROOM_CALLS.has(call.kind);
+}
+
+/** The relay the handle's PeerConnection is on, once `open` has placed it. */
+function relayOf(ctx: HandleContext): RelayRef {
+  const relay = ctx.media.relay;
+  if (!relay) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No PeerConnection');
+  return relay;
+}
 
 /**
  * `janus.plugin.videoroom` (§5): the SFU's signalling. Room state lives in one VideoRoomDO per room;
@@ -34,26 +48,18 @@ type Result = { data: Record<string, unknown>; jsep?: Jsep };
  * delivers the room's notifications. Synchronous requests answer in the `success`; the others `ack`
  * and answer with an event.
  */
-export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = false): Plugin {
+export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
   const roomStub = (room: RoomId) => stubs.videoRoom(videoRoomObjectName(room));
   const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sessionId, handleId: ctx.handleId });
-  // DO RPC erases these types (Record<string, unknown> is not Rpc-serializable to TypeScript), so the
-  // room's replies are read loosely here; their shapes are defined by VideoRoomDO's methods.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const unwrap = (o: unknown): any => {
-    const out = o as Outcome<unknown>;
-    if (out.error) throw vrError(out.error.code, out.error.reason);
-    return out.ok;
-  };
   const stateOf = (ctx: HandleContext): HandleState => {
     const st = ctx.getState<HandleState>();
-    if (!st) throw vrError(VideoRoomError.JOIN_FIRST, 'Invalid request on unconfigured participant');
+    if (!st) throw joinFirst();
     return st;
   };
 
   // ---------------------------------------------------------------- synchronous requests
 
-  async function syncRequest(request: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async function syncRequest(request: S.SyncRequest, body: Record<string, unknown>): Promise<JanusData> {
     switch (request) {
       case 'create': {
         const { room } = parseJanus(S.createRoomIdSchema, body, VR);
@@ -62,49 +68,20 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
       }
       case 'list': {
         const ids = await stubs.core().listRooms();
-        const summaries = (await Promise.all(ids.map((id) => roomStub(id).summary()))) as Array<Record<string, unknown> | undefined>;
-        return { videoroom: 'success', list: summaries.filter((s): s is Record<string, unknown> => s !== undefined && s.is_private !== true) };
-      }
-      case 'rtp_forward':
-        return rtpForward(body);
-      case 'stop_rtp_forward': {
-        const { room } = parseJanus(S.roomOnlySchema, body, VR);
-        const out = unwrap(await roomStub(room).stopForward(body));
-        if (out.stop) void relayCommand(out.stop.relay, { op: 'sfu.stopForward', ...out.stop.publisher, id: out.stop.id });
-        return out.data;
+        const summaries = await Promise.all(ids.map((id) => roomStub(id).summary()));
+        return { videoroom: 'success', list: summaries.filter((s): s is JanusData => s !== undefined && s.is_private !== true) };
       }
       default: {
-        const { room } = parseJanus(S.roomOnlySchema, body, VR);
+        // rtp_forward: its whole body is checked first, as Janus does.
+        const { room } = parseJanus(request === 'rtp_forward' ? S.rtpForwardSchema : S.roomOnlySchema, body, VR);
         return unwrap(await roomStub(room).sync(request, body));
       }
     }
   }
 
-  /** Commands a relay directly (forwarders belong to a publisher's PeerConnection, not to the caller's handle). */
-  function relayCommand<O extends 'sfu.forward' | 'sfu.stopForward'>(relay: RelayRef, cmd: CommandArgs<O>) {
-    return relays.command(relay, cmd);
-  }
-
-  /** `rtp_forward` (§5.6): the room checks it, the publisher's relay opens the forwarders. */
-  async function rtpForward(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const f = parseJanus(S.rtpForwardSchema, body, VR);
-    const room = roomStub(f.room);
-    const prep = unwrap(await room.prepareForward(body));
-    const srtp = f.srtp_suite !== undefined && f.srtp_crypto !== undefined ? { suite: f.srtp_suite, crypto: f.srtp_crypto } : undefined;
-    const streams = f.streams.map((s) => ({ mid: s.mid, host: s.host ?? f.host, port: s.port, rtcp_port: s.rtcp_port, ssrc: s.ssrc, pt: s.pt, simulcast: s.simulcast }));
-    const result = await relayCommand(prep.relay, { op: 'sfu.forward', ...prep.publisher, streams, ...(srtp ? { srtp } : {}) });
-    const made = (result.forwarders ?? []) as Array<{ id: number; type: string; host: string; port: number; ssrc?: number; pt?: number; local_rtcp_port?: number; srtp: boolean }>;
-    const recorded = await room.forwardersAdded(f.publisher_id, made.map((m, i) => ({ mid: f.streams[i]?.mid ?? '', type: m.type, host: m.host, port: m.port, rtcpPort: f.streams[i]?.rtcp_port, ssrc: m.ssrc, pt: m.pt, srtp: m.srtp, relayForwarderId: m.id })));
-    if ((recorded as Outcome).error) {
-      // The publisher went away meanwhile: stop what the relay just started.
-      for (const m of made) void relayCommand(prep.relay, { op: 'sfu.stopForward', ...prep.publisher, id: m.id }).catch(() => undefined);
-    }
-    return unwrap(recorded);
-  }
-
   // ---------------------------------------------------------------- asynchronous requests
 
-  async function asyncRequest(ctx: HandleContext, request: string, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+  async function asyncRequest(ctx: HandleContext, request: S.AsyncRequest, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
     switch (request) {
       case 'join':
       case 'joinandconfigure':
@@ -147,7 +124,7 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
         const st = subscriberState(ctx);
         const { streams } = parseJanus(S.switchSchema, body, VR);
         const { changes } = unwrap(await roomStub(st.room).switchStreams(who(ctx), streams));
-        await ctx.media.command('sfu.switch', { changes: changes.map((c: Record<string, unknown>) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid })) });
+        await ctx.media.command('sfu.switch', { changes: changes.map((c) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid })) });
         const layers = streams.filter((x) => x.substream !== undefined || x.temporal !== undefined).map((x) => ({ mid: x.sub_mid, substream: x.substream, temporal: x.temporal }));
         if (layers.length) await ctx.media.command('sfu.configure', { streams: layers });
         const now = unwrap(await roomStub(st.room).subscriberStreams(who(ctx)));
@@ -158,7 +135,7 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
       case 'update': {
         const st = subscriberState(ctx);
         let add: S.SubscribeStream[] = [];
-        let remove: Array<{ feed?: FeedId; mid?: string; sub_mid?: string }> = [];
+        let remove: Removal[] = [];
         if (request === 'subscribe') add = parseJanus(S.subscribeSchema, body, VR).streams;
         else if (request === 'unsubscribe') remove = parseJanus(S.unsubscribeSchema, body, VR).streams;
         else {
@@ -189,9 +166,10 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
     const ptype = body.ptype;
     if (ptype === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (ptype)');
     if (ptype === 'publisher') {
-      const { room } = parseJanus(S.publisherJoinSchema, body, VR);
-      const joined = unwrap(await roomStub(room).joinPublisher(who(ctx), body));
-      ctx.setState({ room, role: 'publisher', id: joined.id as FeedId } satisfies HandleState);
+      const joining = parseJanus(S.publisherJoinSchema, body, VR);
+      const room = joining.room;
+      const joined = unwrap(await roomStub(room).joinPublisher(who(ctx), joining));
+      ctx.setState({ room, role: 'publisher', id: joined.id } satisfies HandleState);
       ctx.notifyEvent({ event: 'joined', room, id: joined.id, private_id: joined.private_id, display: body.display });
       if (request === 'joinandconfigure' && jsep) {
         const published = await publish(ctx, body, jsep);
@@ -203,7 +181,8 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
       if (request === 'joinandconfigure') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Subscribers cannot joinandconfigure');
       return subscribe(ctx, body);
     }
-    unwrap(await roomStub(parseJanus(S.joinAccessSchema, body, VR).room).checkJoinAccess(body));
+    const access = parseJanus(S.joinAccessSchema, body, VR);
+    unwrap(await roomStub(access.room).checkJoinAccess(access));
     throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (ptype)');
   }
 
@@ -216,20 +195,20 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
     const room = roomStub(st.room);
     const prep = unwrap(await room.preparePublish(who(ctx)));
     const bitrate = prep.bitrate > 0 ? Math.min(prep.bitrate, p.bitrate ?? prep.bitrate) : (p.bitrate ?? 0);
-    const level = prep.audioLevel as AudioLevelSettings;
+    const level = prep.audioLevel;
     // Talking detection runs on the relay; a publisher may override the room's thresholds (§5.3 publish).
     const talking = level.event ? { packets: p.audio_active_packets ?? level.packets, average: p.audio_level_average ?? level.average } : undefined;
     const options = { role: 'publisher' as const, room: st.room, bitrate, audiocodec: p.audiocodec ?? prep.audiocodec, videocodec: p.videocodec ?? prep.videocodec, audioLevelExt: level.ext, ...(talking ? { talking } : {}) };
     // Placed in the publisher's own region; subscribers elsewhere get it through cascades.
     const result = await ctx.media.open({ sdp: jsep.sdp }, options);
-    const relay = ctx.media.relay as RelayRef;
-    const published: Outcome = await room.published(who(ctx), ('streams' in result ? (result.streams ?? []) : []) as PubStream[], relay, { display: p.display, metadata: p.metadata, descriptions: p.descriptions });
-    if (published.error) {
+    const answered = 'answer' in result ? result : undefined;
+    const published = await room.published(who(ctx), answered?.streams ?? [], relayOf(ctx), { display: p.display, metadata: p.metadata, descriptions: p.descriptions });
+    if (!published.ok) {
       ctx.media.close('Publish failed');
       throw vrError(published.error.code, published.error.reason);
     }
     ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
-    return { data: { videoroom: 'event', room: st.room, configured: 'ok', audio_codec: prep.audiocodec, video_codec: prep.videocodec }, jsep: ('answer' in result ? result.answer : undefined) as Jsep };
+    return { data: { videoroom: 'event', room: st.room, configured: 'ok', audio_codec: prep.audiocodec, video_codec: prep.videocodec }, jsep: answered?.answer };
   }
 
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
@@ -238,15 +217,15 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
       if (jsep) throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
       const c = parseJanus(S.subscriberConfigureSchema, body, VR);
       const out = await ctx.media.command('sfu.configure', { streams: c.streams ?? [], restart: c.restart ?? false });
-      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.offer as Jsep | undefined };
+      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: 'offer' in out ? out.offer : undefined };
     }
     const p = parseJanus(S.publishSchema, body, VR);
     if (jsep) {
       if (jsep.type !== 'offer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
       if (!ctx.media.hasPeer) return publish(ctx, body, jsep);
       const out = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
-      unwrap(await roomStub(st.room).published(who(ctx), (out.streams ?? []) as PubStream[], ctx.media.relay as RelayRef, { display: p.display, metadata: p.metadata, descriptions: p.descriptions }));
-      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.answer as Jsep };
+      unwrap(await roomStub(st.room).published(who(ctx), out.streams ?? [], relayOf(ctx), { display: p.display, metadata: p.metadata, descriptions: p.descriptions }));
+      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.answer };
     }
     unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
     const talking = p.audio_active_packets !== undefined || p.audio_level_average !== undefined ? { packets: p.audio_active_packets, average: p.audio_level_average } : undefined;
@@ -262,9 +241,10 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
     const prep = unwrap(await stub.prepareSubscribe(who(ctx), body, relay));
     ctx.setState({ room, role: 'subscriber' } satisfies HandleState);
     try {
-      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams as NonNullable<CommandArgs<'sfu.update'>['add']> }, relay);
-      const done = unwrap(await stub.subscribed(who(ctx), ('streams' in result ? (result.streams ?? []) : []) as SubStream[], ctx.media.relay as RelayRef));
-      return { data: { videoroom: 'attached', room, streams: done.streams }, jsep: ('offer' in result ? result.offer : undefined) as Jsep };
+      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams }, relay);
+      const offered = 'offer' in result && 'streams' in result ? result : undefined;
+      const done = unwrap(await stub.subscribed(who(ctx), offered?.streams ?? [], relayOf(ctx)));
+      return { data: { videoroom: 'attached', room, streams: done.streams }, jsep: 'offer' in result ? result.offer : undefined };
     } catch (err) {
       ctx.setState(undefined);
       await stub.subscribeFailed(who(ctx));
@@ -278,7 +258,7 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
    * changes are kept and the answer is `updating`; they are applied, coalesced, once `start` brings
    * the client's answer, and the new offer then arrives as an `updated` event.
    */
-  async function renegotiate(ctx: HandleContext, room: RoomId, add: Array<Record<string, unknown>>, remove: string[]): Promise<Result> {
+  async function renegotiate(ctx: HandleContext, room: RoomId, add: FeedStream[], remove: string[]): Promise<Result> {
     const st = ctx.getState<HandleState>();
     if (st?.pending) {
       st.pending.add.push(...add);
@@ -288,17 +268,17 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
     }
     let out: CommandResult<'sfu.update'>;
     try {
-      out = await ctx.media.command('sfu.update', { add: add as CommandArgs<'sfu.update'>['add'], remove });
+      out = await ctx.media.command('sfu.update', { add, remove });
     } catch (err) {
-      if ((err as { code?: number }).code !== 471 || !st) {
+      if (errorCode(err) !== 471 || !st) {
         await roomStub(room).subscriptionFailed(who(ctx));
         throw err;
       }
       ctx.setState({ ...st, pending: { add: [...add], remove: [...remove] } });
       return { data: { videoroom: 'updating', room } };
     }
-    const changed = unwrap(await roomStub(room).subscriptionChanged(who(ctx), (out.streams ?? []) as SubStream[]));
-    return { data: { videoroom: 'updated', room, streams: changed.streams }, jsep: out.offer as Jsep | undefined };
+    const changed = unwrap(await roomStub(room).subscriptionChanged(who(ctx), out.streams));
+    return { data: { videoroom: 'updated', room, streams: changed.streams }, jsep: out.offer };
   }
 
   /** After the client answered: changes that waited make the next offer. */
@@ -334,7 +314,7 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
       if (typeof request !== 'string') return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)')) };
       const name = request.toLowerCase();
       const idProblem = idTypeProblem(body);
-      if ((S.syncRequests as readonly string[]).includes(name)) {
+      if (S.isSyncRequest(name)) {
         if (idProblem) return { kind: 'ok', data: errorEvent(idProblem) };
         try {
           return { kind: 'ok', data: await syncRequest(name, body) };
@@ -342,7 +322,7 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
           return { kind: 'ok', data: errorEvent(err) };
         }
       }
-      if (!(S.asyncRequests as readonly string[]).includes(name)) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)) };
+      if (!S.isAsyncRequest(name)) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)) };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
       void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
         (r) => ctx.pushEvent(r.data, r.jsep, message.transaction),
@@ -360,7 +340,7 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
     },
     async handleAdminMessage(request) {
       const name = typeof request.request === 'string' ? request.request.toLowerCase() : '';
-      if (!(S.syncRequests as readonly string[]).includes(name)) return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
+      if (!S.isSyncRequest(name)) return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
       try {
         return await syncRequest(name, request);
       } catch (err) {
@@ -374,8 +354,8 @@ export function videoRoomPlugin(stubs: Stubs, relays: RelayClient, stringIds = f
       const cascades = await roomStub(st.room).cascadeInfo(who(ctx));
       return { type: st.role, room: st.room, id: st.id, relay: ctx.media.relay?.relayId ?? null, cascades };
     },
-    async handleInternal(ctx, raw) {
-      const call = raw as RoomCall;
+    async handleInternal(ctx, call) {
+      if (!isRoomCall(call)) return;
       switch (call.kind) {
         case 'event':
           ctx.pushEvent(call.data);

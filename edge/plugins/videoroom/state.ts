@@ -1,15 +1,16 @@
-import type { RelayRef } from '../core/session.js';
-import type { FeedId, RoomId, RoomOptions } from './schemas.js';
+import type { SfuPublisherStream, SfuSubscriberStream } from '../../../shared/control/sfu.js';
+import type { RelayRef } from '../../relays/relayClient.js';
+import type { FeedId, JsonObject, RoomId, RoomOptions } from './schemas.js';
 
-/** One stream a publisher sends (a publisher entry's `streams[]`, §5.3). */
-export interface PubStream {
-  type: 'audio' | 'video' | 'data';
-  mindex: number;
-  mid: string;
-  codec?: string;
+/**
+ * A Janus reply or event payload: free-form JSON. Typed as JSON (not `Record<string, unknown>`) so
+ * that it crosses Durable Object RPC with its type.
+ */
+export type JanusData = JsonObject;
+
+/** One stream a publisher sends (a publisher entry's `streams[]`, §5.3): the relay's description, plus the room's. */
+export interface PubStream extends SfuPublisherStream {
   description?: string;
-  disabled?: boolean;
-  simulcast?: boolean;
   moderated?: boolean;
   /** Audio with talking detection: the last state the relay reported. */
   talking?: boolean;
@@ -25,7 +26,7 @@ export interface Publisher extends HandleAddress {
   id: FeedId;
   privateId: number;
   display?: string;
-  metadata?: Record<string, unknown>;
+  metadata?: JsonObject;
   /** Set while it publishes: its streams, as the relay described them. */
   streams?: PubStream[];
   /** The relay holding its PeerConnection, while it publishes. */
@@ -47,16 +48,8 @@ export interface Remotization {
   srtp?: { suite: 32 | 80; crypto: string };
 }
 
-/** One m-line of a subscriber's PeerConnection. */
-export interface SubStream {
-  mindex: number;
-  mid: string;
-  type: 'audio' | 'video' | 'data';
-  feedId: FeedId;
-  feedMid: string;
-  active: boolean;
-  send: boolean;
-}
+/** One m-line of a subscriber's PeerConnection, as the relay describes it. */
+export type SubStream = SfuSubscriberStream;
 
 export interface Subscriber extends HandleAddress {
   privateId?: number;
@@ -138,8 +131,8 @@ export function normalizeOptions(o: RoomOptions): RoomState['options'] {
 }
 
 /** A publisher entry as in `publishers` arrays (janus_videoroom_notify_about_publisher). */
-export function publisherEntry(p: Publisher): Record<string, unknown> {
-  const e: Record<string, unknown> = { id: p.id };
+export function publisherEntry(p: Publisher): JanusData {
+  const e: JanusData = { id: p.id };
   if (p.display !== undefined) e.display = p.display;
   if (p.metadata !== undefined) e.metadata = p.metadata;
   const streams = p.streams ?? [];
@@ -148,7 +141,7 @@ export function publisherEntry(p: Publisher): Record<string, unknown> {
   if (audio?.codec) e.audio_codec = audio.codec;
   if (video?.codec) e.video_codec = video.codec;
   e.streams = streams.map((s) => {
-    const out: Record<string, unknown> = { type: s.type, mindex: s.mindex, mid: s.mid };
+    const out: JanusData = { type: s.type, mindex: s.mindex, mid: s.mid };
     if (s.disabled) out.disabled = true;
     else {
       if (s.codec) out.codec = s.codec;
@@ -163,14 +156,14 @@ export function publisherEntry(p: Publisher): Record<string, unknown> {
   return e;
 }
 
-export function participantEntry(p: Publisher): Record<string, unknown> {
+export function participantEntry(p: Publisher): JanusData {
   if (p.remote) {
     // Janus lists a remote publisher as `remote: true`, without metadata or talking state.
-    const r: Record<string, unknown> = { id: p.id };
+    const r: JanusData = { id: p.id };
     if (p.display !== undefined) r.display = p.display;
     return { ...r, remote: true, publisher: true };
   }
-  const e: Record<string, unknown> = { id: p.id, publisher: p.streams !== undefined };
+  const e: JanusData = { id: p.id, publisher: p.streams !== undefined };
   if (p.display !== undefined) e.display = p.display;
   if (p.metadata !== undefined) e.metadata = p.metadata;
   if (p.streams !== undefined) e.talking = isTalking(p);
@@ -185,7 +178,7 @@ export function videoRoomObjectName(room: RoomId): string {
 }
 
 /** A room's entry in `list` (§5.2). */
-export function roomSummary(r: RoomState): Record<string, unknown> {
+export function roomSummary(r: RoomState): JanusData {
   const o = r.options;
   return {
     room: r.room,
@@ -217,7 +210,6 @@ export function roomSummary(r: RoomState): Record<string, unknown> {
   };
 }
 
-export const sameId = (a: FeedId, b: FeedId) => a === b;
 export const sameHandle = (a: HandleAddress, b: HandleAddress) => a.sessionId === b.sessionId && a.handleId === b.handleId;
 
 /** Whether the room's `allowed` list gates joins. */

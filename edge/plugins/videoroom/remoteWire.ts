@@ -1,5 +1,5 @@
-import type { SfuForwardStream, SfuRemoteStream } from '../../shared/control/sfu.js';
-import type { PubStream } from './room.js';
+import type { SfuForwardStream, SfuRemoteStream } from '../../../shared/control/sfu.js';
+import type { PubStream } from './state.js';
 
 /** Janus's remote publisher SSRCs: REMOTE_PUBLISHER_BASE_SSRC + mindex * REMOTE_PUBLISHER_SSRC_STEP (+ substream). */
 export const REMOTE_BASE_SSRC = 1000;
@@ -45,4 +45,9 @@ export function remoteForwardStreams(streams: PubStream[], to: RemoteTarget, all
 /** A publisher's streams as a remote publisher declares them (`sfu.remoteAdd` / `sfu.remoteUpdate`). */
 export function remoteStreamsOf(streams: PubStream[]): SfuRemoteStream[] {
   return streams.map((s) => ({ mid: s.mid, mindex: s.mindex, type: s.type, ...(s.codec && s.type !== 'data' ? { codec: s.codec } : {}), ...(s.simulcast ? { simulcast: true } : {}), ...(s.disabled ? { disabled: true } : {}) }));
+}
+
+/** SDES keying of a request, when both halves are there. */
+export function srtpOf(r: { srtp_suite?: 32 | 80; srtp_crypto?: string }): { srtp?: { suite: 32 | 80; crypto: string } } {
+  return r.srtp_suite !== undefined && r.srtp_crypto !== undefined ? { srtp: { suite: r.srtp_suite, crypto: r.srtp_crypto } } : {};
 }

@@ -1,0 +1,45 @@
+import type { RelayClient, RelayRef } from '../../relays/relayClient.js';
+import type { FeedId, RoomId } from './schemas.js';
+import type { HandleAddress, JanusData, RoomState } from './state.js';
+
+/** What the room asks of a participant's handle (delivered through its session shard). */
+export type RoomCall =
+  | { kind: 'event'; data: JanusData }
+  /** The participant was removed by the room (kick, room destroyed): drop its state and PeerConnection. */
+  | { kind: 'removed'; data: JanusData }
+  /** Feeds this subscriber receives went away: renegotiate without them (autoupdate). */
+  | { kind: 'feedsGone'; feedIds: FeedId[] };
+
+/** The deployment's list of rooms and relays (the core coordinator). */
+export interface RoomIndex {
+  roomCreated(room: RoomId): Promise<void>;
+  roomDestroyed(room: RoomId): Promise<void>;
+  /** The least loaded relay, for media no client's region decides (remote publishers). */
+  pickRelay(): Promise<RelayRef | undefined>;
+}
+
+export interface RoomLog {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Everything the room logic needs from the world, so that it runs as plain classes: the Durable
+ * Object provides it over storage, stubs and relay links; unit tests over memory.
+ */
+export interface RoomHost {
+  /** The room changed: persist `state` (undefined: the room is gone). May be written behind. */
+  save(state: RoomState | undefined): void;
+  now(): number;
+  /** Delivers a call to a participant's handle; failures (the handle is gone) are the host's to swallow. */
+  notify(to: HandleAddress, call: RoomCall): Promise<void>;
+  /** The only way to command relays. */
+  readonly relays: RelayClient;
+  readonly index: RoomIndex;
+  /** Asks a relay link to report its loss to this room ({@link VideoRoom.relayLost}), or to stop. */
+  watchLink(linkId: string, room: RoomId): void;
+  unwatchLink(linkId: string, room: RoomId): void;
+  /** The deployment's token secret, for rooms with `signed_tokens`. */
+  readonly tokenAuthSecret?: string;
+  readonly log: RoomLog;
+}

@@ -1,0 +1,149 @@
+import { parseJanus } from '../../../shared/janus/validate.js';
+import { randomSafeInt } from '../../core/ids.js';
+import type { Cascades } from './cascades.js';
+import { VideoRoomError, VR, vrError } from './errors.js';
+import type { Publishers } from './publishers.js';
+import type { RelayLinks } from './relayLinks.js';
+import { remoteStreamsOf, srtpOf } from './remoteWire.js';
+import type { Room } from './room.js';
+import * as S from './schemas.js';
+import type { FeedId } from './schemas.js';
+import { publisherEntry, type JanusData, type Publisher, type PubStream } from './state.js';
+
+/** Codecs a remote publisher may declare (what the relay's SFU can forward). */
+const REMOTE_CODECS = { audio: ['opus', 'pcmu', 'pcma', 'g722'], video: ['vp8', 'vp9', 'h264', 'av1'] };
+
+/** Validates a remote stream list entry by entry, with Janus's codes and texts, before anything is opened. */
+function parseRemoteStreams(raw: unknown[], allowEmpty = false): PubStream[] {
+  if (raw.length === 0 && !allowEmpty) throw vrError(VideoRoomError.INVALID_ELEMENT, "Invalid element value (streams can't be empty)");
+  return raw.map((entry) => {
+    const { type, ...s } = parseJanus(S.remoteStreamSchema, entry, VR);
+    if (type !== 'audio' && type !== 'video' && type !== 'data') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element value (type)');
+    if (type !== 'data' && !s.disabled) {
+      if (!s.codec) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (codec)');
+      if (!REMOTE_CODECS[type].includes(s.codec.toLowerCase())) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Invalid element value (unsupported codec)');
+    }
+    return { ...s, type };
+  });
+}
+
+/** The relay's streams, with the descriptions of the request (or of before) kept. */
+function describe(streams: PubStream[], req: PubStream[], before: PubStream[] = []): PubStream[] {
+  return streams.map((s) => {
+    const description = req.find((x) => x.mid === s.mid)?.description ?? before.find((x) => x.mid === s.mid)?.description;
+    return description ? { ...s, description } : s;
+  });
+}
+
+/**
+ * Remote publishers (§5.7): a publisher of another Janus (or another deployment) fed by plain RTP
+ * on ports of a relay. It is a participant like any other, with a synthetic handle address.
+ */
+export class RemotePublishers {
+  constructor(
+    private readonly room: Room,
+    private readonly publishers: Publishers,
+    private readonly cascades: Cascades,
+    private readonly links: RelayLinks,
+  ) {}
+
+  private find(id: FeedId): Publisher {
+    const p = this.room.current().publishers.find((x) => x.id === id && x.remote && x.streams);
+    if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such remote publisher (${id})`);
+    return p;
+  }
+
+  /**
+   * `add_remote_publisher`: the id is reserved first, then a relay opens the RTP and RTCP sockets;
+   * the publisher is announced at once (before media). A failure releases the reservation.
+   */
+  async add(body: Record<string, unknown>): Promise<JanusData> {
+    const a = parseJanus(S.addRemotePublisherSchema, body, VR);
+    const r = this.room.current();
+    this.room.checkSecret(a.secret);
+    const streams = parseRemoteStreams(a.streams);
+    if (a.id !== undefined && r.publishers.some((p) => p.id === a.id)) throw vrError(VideoRoomError.ID_EXISTS, `User ID ${a.id} already exists`);
+    const id: FeedId = a.id ?? (typeof r.room === 'string' ? crypto.randomUUID() : randomSafeInt());
+    const p: Publisher = { sessionId: randomSafeInt(), handleId: randomSafeInt(), id, privateId: 0, display: a.display, metadata: a.metadata };
+    const peer = { sessionId: p.sessionId, handleId: p.handleId };
+    const { relays, index } = this.room.host;
+    r.publishers.push(p);
+    let remote: NonNullable<Publisher['remote']>;
+    try {
+      const relay = await index.pickRelay();
+      if (!relay) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No media relay available');
+      const out = await relays.command(relay, { op: 'sfu.remoteAdd', ...peer, room: r.room, port: a.port, rtcp_port: a.rtcp_port, streams: remoteStreamsOf(streams), ...srtpOf(a) });
+      if (this.room.state !== r || !r.publishers.includes(p)) {
+        // The room went away meanwhile: release what the relay just opened.
+        void relays.command(relay, { op: 'sfu.remoteRemove', ...peer }).catch(() => undefined);
+        throw vrError(VideoRoomError.NO_SUCH_ROOM, `No such room (${r.room})`);
+      }
+      remote = { ip: out.ip, port: out.port, rtcpPort: out.rtcp_port };
+      p.remote = remote;
+      p.relay = relay;
+      p.streams = describe(out.streams, streams);
+    } catch (err) {
+      r.publishers = r.publishers.filter((x) => x !== p);
+      throw err;
+    }
+    this.room.save();
+    this.links.update();
+    this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] });
+    // Janus gives `ip` only for a bound iface or mcast group; here the relay is ours to choose, so its address always comes back.
+    return { videoroom: 'success', room: r.room, id, ip: remote.ip, port: remote.port, rtcp_port: remote.rtcpPort };
+  }
+
+  /** `update_remote_publisher`: new or changed streams; subscribers hear of them in a `publishers` event. */
+  async update(body: Record<string, unknown>): Promise<JanusData> {
+    const u = parseJanus(S.updateRemotePublisherSchema, body, VR);
+    const r = this.room.current();
+    this.room.checkSecret(u.secret);
+    const p = this.find(u.id);
+    const streams = parseRemoteStreams(u.streams, true);
+    const srtp = srtpOf(u);
+    let now = p.streams;
+    if (p.relay && (streams.length > 0 || srtp.srtp)) {
+      now = (await this.room.host.relays.command(p.relay, { op: 'sfu.remoteUpdate', sessionId: p.sessionId, handleId: p.handleId, streams: remoteStreamsOf(streams), ...srtp })).streams;
+    }
+    const before = p.streams;
+    if (!before || !now) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such remote publisher (${u.id})`);
+    p.streams = describe(now, streams, before);
+    this.cascades.publisherChanged(p, before);
+    if (u.display !== undefined) p.display = u.display;
+    if (u.metadata !== undefined) p.metadata = u.metadata;
+    this.room.save();
+    this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] });
+    return { videoroom: 'success' };
+  }
+
+  /** `remove_remote_publisher`: participants get `leaving` (not `unpublished`, Janus #3442), subscribers an updated offer. */
+  async remove(body: Record<string, unknown>): Promise<JanusData> {
+    const d = parseJanus(S.removeRemotePublisherSchema, body, VR);
+    this.room.current();
+    this.room.checkSecret(d.secret);
+    await this.drop(this.find(d.id));
+    return { videoroom: 'success' };
+  }
+
+  /** The remote publisher leaves the room (removed, kicked, or its relay was lost) and its sockets close. */
+  async drop(p: Publisher): Promise<void> {
+    const r = this.room.current();
+    const relay = p.relay;
+    p.streams = undefined;
+    p.relay = undefined;
+    r.publishers = r.publishers.filter((x) => x !== p);
+    // its rtp_forward forwarders close with it on the relay
+    r.forwarders = r.forwarders.filter((f) => f.publisherId !== p.id);
+    this.room.save();
+    const data: JanusData = { videoroom: 'event', room: r.room, leaving: p.id };
+    if (p.display !== undefined) data.display = p.display;
+    this.room.broadcast(data);
+    this.publishers.feedGone(p.id);
+    this.links.update();
+    if (relay) {
+      await this.room.host.relays
+        .command(relay, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId })
+        .catch((err: unknown) => this.room.host.log.warn('relay did not remove a remote publisher', { room: r.room, id: p.id, error: String(err) }));
+    }
+  }
+}
