@@ -16,7 +16,12 @@ export default defineConfig({
             main: './edge/index.ts',
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { SESSION_TIMEOUT: '60', RECLAIM_SESSION_TIMEOUT: '0', TEST_PLUGINS: 'true', LOG_LEVEL: 'silent' },
+              bindings: {
+                SESSION_TIMEOUT: '60',
+                RECLAIM_SESSION_TIMEOUT: '0',
+                TEST_PLUGINS: 'true',
+                LOG_LEVEL: 'silent',
+              },
             },
           }),
         ],

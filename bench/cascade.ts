@@ -63,7 +63,12 @@ function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 }
 
-async function startRelay(name: string, edge: TestEdge, ice: number, remote: number): Promise<{ proc: RelayProcess; link: RelayLink }> {
+async function startRelay(
+  name: string,
+  edge: TestEdge,
+  ice: number,
+  remote: number,
+): Promise<{ proc: RelayProcess; link: RelayLink }> {
   const linked = edge.nextLink(true, 20_000); // this relay's own link (asked before it can connect)
   const proc = await spawnRelay({
     RELAY_ID: name,
@@ -81,7 +86,11 @@ async function startRelay(name: string, edge: TestEdge, ice: number, remote: num
 }
 
 /** Subscribes N clients on `link` to the video of feed `feedKey`, `streams` describing it. */
-async function subscribers(link: RelayLink, feedKey: string, streams: PubStreams): Promise<Array<{ sub: SubClient; handle: number }>> {
+async function subscribers(
+  link: RelayLink,
+  feedKey: string,
+  streams: PubStreams,
+): Promise<Array<{ sub: SubClient; handle: number }>> {
   const video = streams.find((s) => s.type === 'video')!;
   const subs: Array<{ sub: SubClient; handle: number }> = [];
   for (let i = 0; i < SUBS; i++) {
@@ -113,7 +122,13 @@ async function idleUsPerSecond(a: RelayProcess, b: RelayProcess): Promise<[numbe
 }
 
 /** Measures the idle cost, then sends at PPS for WARMUP + SECONDS and measures the window. */
-async function run(phase: string, pub: PubClient, a: RelayProcess, b: RelayProcess, forwardedOnA: number): Promise<PhaseResult> {
+async function run(
+  phase: string,
+  pub: PubClient,
+  a: RelayProcess,
+  b: RelayProcess,
+  forwardedOnA: number,
+): Promise<PhaseResult> {
   await sleep(2000); // let the subscribers' DTLS handshakes finish: they are not idle cost
   const [idleA, idleB] = await idleUsPerSecond(a, b);
   const every = 1000 / PPS;
@@ -160,7 +175,11 @@ async function run(phase: string, pub: PubClient, a: RelayProcess, b: RelayProce
 }
 
 async function main(): Promise<void> {
-  console.log(`cascade bench: 1 VP8 publisher at ${PPS} pkt/s on relay A; ${SUBS} subscribers on A (direct), then ${SUBS} on B through one cascade hop; ${SECONDS} s measured after ${WARMUP} s warm-up; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `cascade bench: 1 VP8 publisher at ${PPS} pkt/s on relay A; ${SUBS} subscribers on A (direct), then ${SUBS} on B through one cascade hop; ${SECONDS} s measured after ${WARMUP} s warm-up; load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const edge = await new TestEdge({ secret: SECRET }).start();
   const relays: RelayProcess[] = [];
   const cleanup = () => {
@@ -183,7 +202,12 @@ async function main(): Promise<void> {
     const direct = await subscribers(A.link, `${SESSION}:${p.handle}`, p.streams);
     results.push(await run('direct', pub, A.proc, B.proc, SUBS));
     for (const { sub, handle } of direct) {
-      await A.link.request({ op: 'peer.hangup', sessionId: SESSION, handleId: handle, reason: 'bench' } as CommandInput);
+      await A.link.request({
+        op: 'peer.hangup',
+        sessionId: SESSION,
+        handleId: handle,
+        reason: 'bench',
+      } as CommandInput);
       await sub.pc.close();
     }
 
@@ -194,7 +218,12 @@ async function main(): Promise<void> {
       sessionId: SESSION,
       handleId: remoteHandle,
       room: 1,
-      streams: p.streams.map((s) => ({ mid: s.mid, mindex: s.mindex, type: s.type as 'video', ...(s.codec ? { codec: s.codec } : {}) })),
+      streams: p.streams.map((s) => ({
+        mid: s.mid,
+        mindex: s.mindex,
+        type: s.type as 'video',
+        ...(s.codec ? { codec: s.codec } : {}),
+      })),
     } as CommandInput);
     if (!added.ok) throw new Error(`remoteAdd: ${JSON.stringify(added)}`);
     const remote = added.result as { port: number; rtcp_port: number; streams: PubStreams };
@@ -203,7 +232,14 @@ async function main(): Promise<void> {
       sessionId: SESSION,
       handleId: p.handle,
       // as an automatic cascade forwards: Janus's wire format, plus a NACK history on video
-      streams: p.streams.map((s, i) => ({ mid: s.mid, host: '127.0.0.1', port: remote.port, ssrc: 1000 + s.mindex * 10, nack: true, ...(i === 0 ? { rtcp_port: remote.rtcp_port } : {}) })),
+      streams: p.streams.map((s, i) => ({
+        mid: s.mid,
+        host: '127.0.0.1',
+        port: remote.port,
+        ssrc: 1000 + s.mindex * 10,
+        nack: true,
+        ...(i === 0 ? { rtcp_port: remote.rtcp_port } : {}),
+      })),
     } as CommandInput);
     if (!forward.ok) throw new Error(`forward: ${JSON.stringify(forward)}`);
     await subscribers(B.link, `${SESSION}:${remoteHandle}`, remote.streams);
@@ -211,15 +247,21 @@ async function main(): Promise<void> {
 
     const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
     console.log('');
-    console.log('phase     latency p50 ms  p99 ms  max ms  delivered  relay A µs/source pkt  relay A µs/forwarded pkt  relay B µs/forwarded pkt');
+    console.log(
+      'phase     latency p50 ms  p99 ms  max ms  delivered  relay A µs/source pkt  relay A µs/forwarded pkt  relay B µs/forwarded pkt',
+    );
     for (const r of results) {
       console.log(
         `${r.phase.padEnd(9)} ${f(r.p50).padStart(14)} ${f(r.p99).padStart(7)} ${f(r.max).padStart(7)} ${(100 * r.delivered).toFixed(2).padStart(9)} % ${f(r.aUsPerSource, 1).padStart(21)} ${f(r.aUsPerForwarded, 1).padStart(25)} ${f(r.bUsPerForwarded, 1).padStart(25)}`,
       );
     }
     const [d, c] = results as [PhaseResult, PhaseResult];
-    console.log(`one cascade hop adds ${f(c.p50 - d.p50)} ms at p50 and ${f(c.p99 - d.p99)} ms at p99; a cascaded packet costs relay A ${f(c.aUsPerSource, 1)} µs (ingest + one forward to B) and relay B ${f(c.bUsPerForwarded, 1)} µs per subscriber copy (direct: ${f(d.aUsPerForwarded, 1)} µs per copy on A)`);
-    console.log(`(latency: send → receive in this process, both ends' werift included; CPU: utime+stime of each relay over the window minus its idle rate. Load now ${loadavg()[0]!.toFixed(2)})`);
+    console.log(
+      `one cascade hop adds ${f(c.p50 - d.p50)} ms at p50 and ${f(c.p99 - d.p99)} ms at p99; a cascaded packet costs relay A ${f(c.aUsPerSource, 1)} µs (ingest + one forward to B) and relay B ${f(c.bUsPerForwarded, 1)} µs per subscriber copy (direct: ${f(d.aUsPerForwarded, 1)} µs per copy on A)`,
+    );
+    console.log(
+      `(latency: send → receive in this process, both ends' werift included; CPU: utime+stime of each relay over the window minus its idle rate. Load now ${loadavg()[0]!.toFixed(2)})`,
+    );
   } finally {
     cleanup();
     await edge.close();

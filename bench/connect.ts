@@ -96,7 +96,10 @@ interface CallResources {
 async function teardown(r: CallResources): Promise<void> {
   try {
     if (r.conn && r.sessionId !== undefined) {
-      if (r.handleId !== undefined) await r.conn.request({ janus: 'hangup', session_id: r.sessionId, handle_id: r.handleId }).catch(() => undefined);
+      if (r.handleId !== undefined)
+        await r.conn
+          .request({ janus: 'hangup', session_id: r.sessionId, handle_id: r.handleId })
+          .catch(() => undefined);
       await r.conn.request({ janus: 'destroy', session_id: r.sessionId }).catch(() => undefined);
     }
   } finally {
@@ -105,16 +108,20 @@ async function teardown(r: CallResources): Promise<void> {
   }
 }
 
-
 async function oneCall(wsUrl: string, clientAddress: string | undefined, r: CallResources): Promise<CallTimes> {
   const conn = (r.conn = await JanusConn.connect(wsUrl));
   r.sessionId = ok(await conn.request({ janus: 'create' }), 'success', 'create').data?.id as number;
   const sessionId = r.sessionId;
-  r.handleId = ok(await conn.request({ janus: 'attach', session_id: sessionId, plugin: ECHO }), 'success', 'attach').data?.id as number;
+  r.handleId = ok(await conn.request({ janus: 'attach', session_id: sessionId, plugin: ECHO }), 'success', 'attach')
+    .data?.id as number;
   const handleId = r.handleId;
 
   const client = (r.client = new EchoClient());
-  if (clientAddress) client.pc.setConfiguration({ iceInterfaceAddresses: { udp4: clientAddress }, iceAdditionalHostAddresses: [clientAddress] });
+  if (clientAddress)
+    client.pc.setConfiguration({
+      iceInterfaceAddresses: { udp4: clientAddress },
+      iceAdditionalHostAddresses: [clientAddress],
+    });
   const keys = [client.addMedia('audio'), client.addMedia('video')];
   // First echoed tagged packet: our own hook on the received tracks (EchoClient only counts them).
   let firstEcho: number | undefined;
@@ -147,7 +154,13 @@ async function oneCall(wsUrl: string, clientAddress: string | undefined, r: Call
 
   let t0 = 0;
   const ack = await conn.request(
-    { janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true, video: true }, jsep: { type: 'offer', sdp: offer } },
+    {
+      janus: 'message',
+      session_id: sessionId,
+      handle_id: handleId,
+      body: { audio: true, video: true },
+      jsep: { type: 'offer', sdp: offer },
+    },
     (t) => (t0 = t),
   );
   ok(ack, 'ack', 'message');
@@ -155,7 +168,8 @@ async function oneCall(wsUrl: string, clientAddress: string | undefined, r: Call
   webrtcupP.catch(() => undefined); // awaited below; avoid an unhandled rejection if the answer fails first
   const ev = await conn.waitFor((m) => m.janus === 'event' && m.transaction === ack.transaction, 'echotest answer');
   const data = ev.msg.plugindata?.data as Record<string, unknown> | undefined;
-  if (data?.result !== 'ok' || ev.msg.jsep?.type !== 'answer') throw new Error(`echotest answer: ${JSON.stringify(ev.msg).slice(0, 300)}`);
+  if (data?.result !== 'ok' || ev.msg.jsep?.type !== 'answer')
+    throw new Error(`echotest answer: ${JSON.stringify(ev.msg).slice(0, 300)}`);
   await client.acceptAnswer(ev.msg.jsep.sdp as string);
 
   const up = await webrtcupP;
@@ -164,7 +178,12 @@ async function oneCall(wsUrl: string, clientAddress: string | undefined, r: Call
     echoedP,
     new Promise((_, rej) => {
       echoTimer = setTimeout(
-        () => rej(new Error(`no echoed packet within ${CALL_TIMEOUT_MS} ms (client ${client.pc.connectionState}, sent ${client.sentTags.audio.size}+${client.sentTags.video.size})`)),
+        () =>
+          rej(
+            new Error(
+              `no echoed packet within ${CALL_TIMEOUT_MS} ms (client ${client.pc.connectionState}, sent ${client.sentTags.audio.size}+${client.sentTags.video.size})`,
+            ),
+          ),
         CALL_TIMEOUT_MS,
       );
     }),
@@ -219,7 +238,12 @@ function stats(values: number[]): Stats {
   return { p50: percentile(s, 0.5), p95: percentile(s, 0.95), max: s.length ? s[s.length - 1]! : NaN };
 }
 
-async function phase(mode: 'sequential' | 'concurrent', wsUrl: string, clientAddress: string | undefined, serverPids: number[]): Promise<PhaseResult> {
+async function phase(
+  mode: 'sequential' | 'concurrent',
+  wsUrl: string,
+  clientAddress: string | undefined,
+  serverPids: number[],
+): Promise<PhaseResult> {
   const width = mode === 'sequential' ? 1 : Math.min(CONCURRENCY, CALLS);
   const times: CallTimes[] = [];
   let errors = 0;
@@ -259,7 +283,12 @@ async function phase(mode: 'sequential' | 'concurrent', wsUrl: string, clientAdd
   };
 }
 
-async function runAgainst(target: string, wsUrl: string, clientAddress: string | undefined, serverPids: () => number[]): Promise<TargetResult> {
+async function runAgainst(
+  target: string,
+  wsUrl: string,
+  clientAddress: string | undefined,
+  serverPids: () => number[],
+): Promise<TargetResult> {
   // One untimed call first: the first PeerConnection pays for module loading and JIT on both sides.
   await timedCall(wsUrl, clientAddress);
   const pids = serverPids();
@@ -267,7 +296,9 @@ async function runAgainst(target: string, wsUrl: string, clientAddress: string |
   const phases: PhaseResult[] = [];
   for (const mode of ['sequential', 'concurrent'] as const) {
     const p = await phase(mode, wsUrl, clientAddress, pids);
-    console.log(`  ${target} ${mode}: ${p.ok} ok, ${p.errors} errors in ${p.seconds.toFixed(1)} s${p.firstError ? ` (first error: ${p.firstError})` : ''}`);
+    console.log(
+      `  ${target} ${mode}: ${p.ok} ok, ${p.errors} errors in ${p.seconds.toFixed(1)} s${p.firstError ? ` (first error: ${p.firstError})` : ''}`,
+    );
     phases.push(p);
   }
   return { target, phases, processes: pids.map((p) => `${readStat(p)?.comm ?? '?'}:${p}`).join(',') };
@@ -281,7 +312,9 @@ async function benchOurs(): Promise<TargetResult> {
   try {
     // Everything under us is the stack: scripts/start.ts, wrangler, workerd and the relay.
     const serverPids = () => descendants(process.pid).map((p) => p.pid);
-    console.log(`ours: stack on ${stack.baseUrl}; relays ${stack.relays.map((r) => `${r.id} pid ${r.pid}`).join(', ')}`);
+    console.log(
+      `ours: stack on ${stack.baseUrl}; relays ${stack.relays.map((r) => `${r.id} pid ${r.pid}`).join(', ')}`,
+    );
     return await runAgainst('ours', stack.wsUrl, undefined, serverPids);
   } finally {
     await stop();
@@ -290,7 +323,9 @@ async function benchOurs(): Promise<TargetResult> {
 
 async function benchReference(): Promise<TargetResult | undefined> {
   if (!referenceJanusAvailable()) {
-    console.log('reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)');
+    console.log(
+      'reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)',
+    );
     return undefined;
   }
   const ref = await startReferenceJanus();
@@ -299,7 +334,9 @@ async function benchReference(): Promise<TargetResult | undefined> {
   cleanups.push(stop);
   try {
     const addr = hostAddress();
-    console.log(`reference: janus pid ${ref.pid} on ${ref.wsUrl}; client ICE on ${addr} (janus has no loopback candidate)`);
+    console.log(
+      `reference: janus pid ${ref.pid} on ${ref.wsUrl}; client ICE on ${addr} (janus has no loopback candidate)`,
+    );
     return await runAgainst('reference', ref.wsUrl, addr, () => [ref.pid]);
   } finally {
     await stop();
@@ -318,7 +355,9 @@ function ratio(a: number, b: number): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+    .join('\n');
 }
 
 function report(results: TargetResult[]): void {
@@ -332,7 +371,12 @@ function report(results: TargetResult[]): void {
   for (const mode of ['sequential', 'concurrent'] as const) {
     for (const r of results) {
       const p = r.phases.find((x) => x.mode === mode)!;
-      const row = [r.target, mode === 'concurrent' ? `concurrent x${Math.min(CONCURRENCY, CALLS)}` : mode, String(p.ok), String(p.errors)];
+      const row = [
+        r.target,
+        mode === 'concurrent' ? `concurrent x${Math.min(CONCURRENCY, CALLS)}` : mode,
+        String(p.ok),
+        String(p.errors),
+      ];
       for (const m of metrics) row.push(fmt(p[m].p50), fmt(p[m].p95), fmt(p[m].max));
       row.push(fmt(p.serverCpuPerCallMs), fmt(p.clientCpuPerCallMs));
       rows.push(row);
@@ -341,7 +385,8 @@ function report(results: TargetResult[]): void {
       const o = ours.phases.find((x) => x.mode === mode)!;
       const f = ref.phases.find((x) => x.mode === mode)!;
       const row = ['ours/reference', '', '', ''];
-      for (const m of metrics) row.push(ratio(o[m].p50, f[m].p50), ratio(o[m].p95, f[m].p95), ratio(o[m].max, f[m].max));
+      for (const m of metrics)
+        row.push(ratio(o[m].p50, f[m].p50), ratio(o[m].p95, f[m].p95), ratio(o[m].max, f[m].max));
       row.push(ratio(o.serverCpuPerCallMs, f.serverCpuPerCallMs), '');
       rows.push(row);
     }
@@ -356,7 +401,8 @@ async function main(): Promise<void> {
   );
   const load0 = loadavg();
   console.log(`load average before the run: ${load0.map((l) => l.toFixed(2)).join(' ')}`);
-  if (load0[0]! > cpus().length / 2) console.log(`warning: other processes compete for the CPUs, figures will be noisy`);
+  if (load0[0]! > cpus().length / 2)
+    console.log(`warning: other processes compete for the CPUs, figures will be noisy`);
   const results: TargetResult[] = [];
   if (ONLY !== 'reference') results.push(await benchOurs());
   if (ONLY !== 'ours') {

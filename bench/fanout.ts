@@ -103,11 +103,14 @@ async function runRef(n: number): Promise<FanoutRow> {
   }
 }
 
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-';
 const pct = (r: FanoutRow | undefined, f: (r: FanoutRow) => string) => (r ? f(r) : '-');
 
 function report(ours: Map<number, FanoutRow>, ref: Map<number, FanoutRow>): void {
-  console.log('\n| subscribers | forwarded pkt/s | target | server CPU | µs / forwarded packet | delivered | server RSS | set-up |');
+  console.log(
+    '\n| subscribers | forwarded pkt/s | target | server CPU | µs / forwarded packet | delivered | server RSS | set-up |',
+  );
   console.log('|---:|---:|---|---:|---:|---:|---:|---:|');
   for (const n of SUBS) {
     for (const [name, rows] of [
@@ -116,18 +119,30 @@ function report(ours: Map<number, FanoutRow>, ref: Map<number, FanoutRow>): void
     ] as const) {
       const r = rows.get(n);
       if (!r) continue;
-      console.log(`| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${(r.delivered * 100).toFixed(2)} % | ${r.rssMb} MB | ${r.setupS} s |`);
+      console.log(
+        `| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${(r.delivered * 100).toFixed(2)} % | ${r.rssMb} MB | ${r.setupS} s |`,
+      );
     }
     const o = ours.get(n);
     const f = ref.get(n);
-    if (o && f) console.log(`| ${n} | | ours/reference | ${ratio(o.cpuPct, f.cpuPct)} | ${ratio(o.usPerForwarded, f.usPerForwarded)} | ${pct(o, (x) => (x.delivered * 100).toFixed(2))} / ${pct(f, (x) => (x.delivered * 100).toFixed(2))} % | ${ratio(o.rssMb, f.rssMb)} | ${ratio(o.setupS, f.setupS)} |`);
+    if (o && f)
+      console.log(
+        `| ${n} | | ours/reference | ${ratio(o.cpuPct, f.cpuPct)} | ${ratio(o.usPerForwarded, f.usPerForwarded)} | ${pct(o, (x) => (x.delivered * 100).toFixed(2))} / ${pct(f, (x) => (x.delivered * 100).toFixed(2))} % | ${ratio(o.rssMb, f.rssMb)} | ${ratio(o.setupS, f.setupS)} |`,
+      );
   }
 }
 
 async function main(): Promise<void> {
-  console.log(`# SFU fan-out: 1 VP8 publisher at ${OPTS.pps} pkt/s, ${OPTS.seconds}s measured after ${OPTS.warmup}s warm-up; ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `# SFU fan-out: 1 VP8 publisher at ${OPTS.pps} pkt/s, ${OPTS.seconds}s measured after ${OPTS.warmup}s warm-up; ${cpus().length} CPUs, load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const withRef = ONLY !== 'ours' && referenceJanusAvailable();
-  if (ONLY !== 'ours' && !withRef) console.log('reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)');
+  if (ONLY !== 'ours' && !withRef)
+    console.log(
+      'reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)',
+    );
   const ours = new Map<number, FanoutRow>();
   const ref = new Map<number, FanoutRow>();
   for (const n of SUBS) {

@@ -54,7 +54,6 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 // ---------------------------------------------------------------------------------------------- /proc
 
-
 // ---------------------------------------------------------------------------------------------- client
 
 type Msg = Record<string, unknown> & { janus: string };
@@ -137,7 +136,10 @@ async function oneLoop(c: Client): Promise<void> {
   try {
     const a = ok(await c.request({ janus: 'attach', session_id: sessionId, plugin: ECHO }), 'success');
     const handleId = (a.data as { id: number }).id;
-    ok(await c.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true } }, true), 'ack');
+    ok(
+      await c.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true } }, true),
+      'ack',
+    );
     ok(await c.request({ janus: 'detach', session_id: sessionId, handle_id: handleId }), 'success');
   } finally {
     ok(await c.request({ janus: 'destroy', session_id: sessionId }), 'success');
@@ -244,7 +246,10 @@ async function benchOurs(): Promise<Result> {
   const stack = await startStack({ LOG_LEVEL: 'warn', EDGE_RUNNER: 'miniflare' });
   cleanups.push(() => stack.stop());
   // The stack runs `scripts/start.ts` as our child; wrangler and workerd sit below it.
-  const workerd = () => descendants(process.pid).filter((p) => p.comm === 'workerd').map((p) => p.pid);
+  const workerd = () =>
+    descendants(process.pid)
+      .filter((p) => p.comm === 'workerd')
+      .map((p) => p.pid);
   console.log(`ours: stack on ${stack.baseUrl}; workerd pids ${workerd().join(', ') || '(none yet)'}`);
   try {
     return await runAgainst('ours (edge/workerd)', stack.wsUrl, workerd);
@@ -255,7 +260,9 @@ async function benchOurs(): Promise<Result> {
 
 async function benchReference(): Promise<Result | undefined> {
   if (!referenceJanusAvailable()) {
-    console.log('reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)');
+    console.log(
+      'reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)',
+    );
     return undefined;
   }
   const ref = await startReferenceJanus();
@@ -275,21 +282,52 @@ function fmt(n: number, digits = 1): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+    .join('\n');
 }
 
 async function main(): Promise<void> {
-  console.log(`signalling bench: ${CLIENTS} WebSocket clients, ${SECONDS} s measured (+${WARMUP} s warm-up), loop = create → attach echotest → message(ack+event) → detach → destroy; ${cpus().length} CPUs, CLK_TCK ${CLK_TCK}`);
+  console.log(
+    `signalling bench: ${CLIENTS} WebSocket clients, ${SECONDS} s measured (+${WARMUP} s warm-up), loop = create → attach echotest → message(ack+event) → detach → destroy; ${cpus().length} CPUs, CLK_TCK ${CLK_TCK}`,
+  );
   const load0 = loadavg()[0]!;
-  if (load0 > cpus().length / 2) console.log(`warning: load average ${load0.toFixed(1)} before the run: other processes compete for the CPUs, figures will be noisy`);
+  if (load0 > cpus().length / 2)
+    console.log(
+      `warning: load average ${load0.toFixed(1)} before the run: other processes compete for the CPUs, figures will be noisy`,
+    );
   const results: Result[] = [];
   if (ONLY !== 'reference') results.push(await benchOurs());
   if (ONLY !== 'ours') {
     const r = await benchReference();
     if (r) results.push(r);
   }
-  const header = ['target', 'loops', 'loops/s', 'p50 ms', 'p99 ms', 'errors', 'srv CPU ms/loop', 'srv CPU %', 'client CPU %', 'srv RSS MB', 'srv peak RSS MB'];
-  const rows = results.map((r) => [r.target, String(r.loops), fmt(r.loopsPerSec), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors), fmt(r.serverCpuPerLoopMs, 3), fmt(r.serverCpuPct), fmt(r.clientCpuPct), fmt(r.rssMb), fmt(r.hwmMb)]);
+  const header = [
+    'target',
+    'loops',
+    'loops/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'srv CPU ms/loop',
+    'srv CPU %',
+    'client CPU %',
+    'srv RSS MB',
+    'srv peak RSS MB',
+  ];
+  const rows = results.map((r) => [
+    r.target,
+    String(r.loops),
+    fmt(r.loopsPerSec),
+    fmt(r.p50, 2),
+    fmt(r.p99, 2),
+    String(r.errors),
+    fmt(r.serverCpuPerLoopMs, 3),
+    fmt(r.serverCpuPct),
+    fmt(r.clientCpuPct),
+    fmt(r.rssMb),
+    fmt(r.hwmMb),
+  ]);
   const ours = results.find((r) => r.target.startsWith('ours'));
   const ref = results.find((r) => r.target.startsWith('reference'));
   if (ours && ref) {
@@ -311,7 +349,9 @@ async function main(): Promise<void> {
   for (const r of results) {
     console.log(`${r.target}: server processes ${r.processes}${r.firstError ? `; first error: ${r.firstError}` : ''}`);
   }
-  console.log(`(client CPU % is this bench process; it shares the machine with the server. 1-min load average now ${loadavg()[0]!.toFixed(1)})`);
+  console.log(
+    `(client CPU % is this bench process; it shares the machine with the server. 1-min load average now ${loadavg()[0]!.toFixed(1)})`,
+  );
 }
 
 try {

@@ -20,12 +20,18 @@ const configSchema = z.object({
   SESSION_TIMEOUT: intFromString(60).pipe(z.number().min(0)),
   RECLAIM_SESSION_TIMEOUT: intFromString(0).pipe(z.number().min(0)),
   CANDIDATES_TIMEOUT: intFromString(45),
-  ADMIN_SECRET: z.string().optional().transform((v) => v ?? 'janusoverlord'),
+  ADMIN_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => v ?? 'janusoverlord'),
   API_SECRET: optionalString,
   TOKEN_AUTH: boolFromString,
   TOKEN_AUTH_SECRET: optionalString,
   EVENTS_URL: optionalString,
-  SERVER_NAME: z.string().optional().transform((v) => v || 'janus-edge'),
+  SERVER_NAME: z
+    .string()
+    .optional()
+    .transform((v) => v || 'janus-edge'),
   SHARD_COUNT: intFromString(16).pipe(z.number().min(1).max(1024)),
   /** Largest accepted request body; larger ones get 450 and change nothing. */
   MAX_BODY_BYTES: intFromString(256 * 1024).pipe(z.number().min(1024)),

@@ -25,13 +25,18 @@ app.get('/health', async (c) => {
   await new Promise((r) => setTimeout(r, 0));
   const core = new Stubs(c.env, loadConfig(c.env).shardCount).core();
   const [counts, relays] = await Promise.all([core.counts(), core.listRelays()]);
-  return c.json({ status: 'ok', eventLoopLagMs: Date.now() - started, ...counts, shards: loadConfig(c.env).shardCount, relays });
+  return c.json({
+    status: 'ok',
+    eventLoopLagMs: Date.now() - started,
+    ...counts,
+    shards: loadConfig(c.env).shardCount,
+    relays,
+  });
 });
 
 app.get('/metrics', async (c) => {
   const counts = await new Stubs(c.env, loadConfig(c.env).shardCount).core().counts();
   return c.text(metrics.render(counts), 200, { 'content-type': 'text/plain; version=0.0.4' });
 });
-
 
 export default app satisfies ExportedHandler<Env>;

@@ -8,10 +8,18 @@ export class Logger {
     private readonly component: string,
   ) {}
 
-  debug(msg: string, fields?: Record<string, unknown>): void { this.write('debug', msg, fields); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.write('info', msg, fields); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.write('warn', msg, fields); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.write('error', msg, fields); }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.write('debug', msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.write('info', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.write('warn', msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.write('error', msg, fields);
+  }
 
   private write(level: Level, msg: string, fields?: Record<string, unknown>): void {
     if (rank[level] < rank[this.level]) return;

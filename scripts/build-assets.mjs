@@ -27,5 +27,8 @@ function put(from, to) {
 
 mkdirSync(resolve(out, 'js'), { recursive: true });
 for (const name of readdirSync(resolve(root, 'edge/demo'))) put(join(root, 'edge/demo', name), join(out, name));
-put(resolve(dirname(require.resolve('janus-gateway/package.json')), 'npm/dist/janus.es.js'), resolve(out, 'js/janus.es.js'));
+put(
+  resolve(dirname(require.resolve('janus-gateway/package.json')), 'npm/dist/janus.es.js'),
+  resolve(out, 'js/janus.es.js'),
+);
 put(resolve(dirname(require.resolve('webrtc-adapter/package.json')), 'out/adapter.js'), resolve(out, 'js/adapter.js'));

@@ -13,7 +13,10 @@ import { freePort } from './freePort.js';
 const root = resolve(import.meta.dirname, '..');
 const port = Number(process.env.PORT ?? 8088);
 const host = process.env.HOST ?? '127.0.0.1';
-const regions = (process.env.RELAY_REGIONS ?? 'local').split(',').map((r) => r.trim()).filter(Boolean);
+const regions = (process.env.RELAY_REGIONS ?? 'local')
+  .split(',')
+  .map((r) => r.trim())
+  .filter(Boolean);
 /** One secret for the edge and its relays; generated per run unless given. */
 const relaySecret = process.env.RELAY_SECRET ?? randomBytes(24).toString('base64url');
 /**
@@ -21,13 +24,29 @@ const relaySecret = process.env.RELAY_SECRET ?? randomBytes(24).toString('base64
  * two stacks on one machine do not share ports (RELAY_ICE_PORT_BASE overrides the start).
  */
 const portsPerRelay = Number(process.env.RELAY_ICE_PORTS ?? 200);
-const iceBase = Number(process.env.RELAY_ICE_PORT_BASE ?? 20000 + ((port % 30) * 2) * portsPerRelay);
+const iceBase = Number(process.env.RELAY_ICE_PORT_BASE ?? 20000 + (port % 30) * 2 * portsPerRelay);
 /** Remote-publisher ports (2 per remote publisher or cascade link), below the ICE ranges. */
 const remotePortsPerRelay = Number(process.env.RELAY_REMOTE_PORTS ?? 160);
-const remoteBase = Number(process.env.RELAY_REMOTE_PORT_BASE ?? 10000 + ((port % 30) * 2) * remotePortsPerRelay);
+const remoteBase = Number(process.env.RELAY_REMOTE_PORT_BASE ?? 10000 + (port % 30) * 2 * remotePortsPerRelay);
 
 /** Edge settings passed through from the environment to the Worker's vars (see edge/config.ts). */
-const edgeVars = ['SESSION_TIMEOUT', 'RECLAIM_SESSION_TIMEOUT', 'CANDIDATES_TIMEOUT', 'ADMIN_SECRET', 'API_SECRET', 'TOKEN_AUTH', 'TOKEN_AUTH_SECRET', 'EVENTS_URL', 'SERVER_NAME', 'SHARD_COUNT', 'MAX_BODY_BYTES', 'STATUS_PERIOD', 'TEST_PLUGINS', 'VIDEOROOM_STRING_IDS', 'LOG_LEVEL'];
+const edgeVars = [
+  'SESSION_TIMEOUT',
+  'RECLAIM_SESSION_TIMEOUT',
+  'CANDIDATES_TIMEOUT',
+  'ADMIN_SECRET',
+  'API_SECRET',
+  'TOKEN_AUTH',
+  'TOKEN_AUTH_SECRET',
+  'EVENTS_URL',
+  'SERVER_NAME',
+  'SHARD_COUNT',
+  'MAX_BODY_BYTES',
+  'STATUS_PERIOD',
+  'TEST_PLUGINS',
+  'VIDEOROOM_STRING_IDS',
+  'LOG_LEVEL',
+];
 
 const children: ChildProcess[] = [];
 /** The edge: a Miniflare instance (EDGE_RUNNER=miniflare) or the `wrangler dev` process. */
@@ -44,7 +63,8 @@ function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-const exited = (c: ChildProcess) => (c.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
+const exited = (c: ChildProcess) =>
+  c.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r()));
 
 /** Where the running edge keeps its local Durable Object state. */
 let stateDir: string | undefined;
@@ -123,7 +143,21 @@ async function startEdgeWithWranglerDev(): Promise<void> {
   const state = (stateDir = resolve(root, '.tmp', `edge-${port}`));
   rmSync(state, { recursive: true, force: true });
   mkdirSync(state, { recursive: true });
-  const args = ['wrangler', 'dev', '--port', String(port), '--ip', host, '--inspector-port', String(await freePort()), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', process.env.WRANGLER_LOG ?? 'warn'];
+  const args = [
+    'wrangler',
+    'dev',
+    '--port',
+    String(port),
+    '--ip',
+    host,
+    '--inspector-port',
+    String(await freePort()),
+    '--persist-to',
+    state,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    process.env.WRANGLER_LOG ?? 'warn',
+  ];
   for (const k of edgeVars) if (process.env[k] !== undefined) args.push('--var', `${k}:${process.env[k]}`);
   args.push('--var', `RELAY_SECRET:${relaySecret}`);
   const child = spawn(resolve(root, 'node_modules/.bin/wrangler'), args.slice(1), {
@@ -191,7 +225,9 @@ function startRelay(region: string, index: number): void {
     const m = /"event":"listening".*?"httpPort":(\d+)/.exec(text);
     if (m) {
       const httpPort = Number(m[1]);
-      console.log(`relay relay-${region}-${port} region=${region} pid=${child.pid} http=http://${host}:${httpPort} ice=${min}-${min + portsPerRelay - 1} remote=${remoteMin}-${remoteMin + remotePortsPerRelay - 1}`);
+      console.log(
+        `relay relay-${region}-${port} region=${region} pid=${child.pid} http=http://${host}:${httpPort} ice=${min}-${min + portsPerRelay - 1} remote=${remoteMin}-${remoteMin + remotePortsPerRelay - 1}`,
+      );
     }
     if (process.env.STACK_VERBOSE) process.stdout.write(`[relay ${region}] ${text}`);
   });
@@ -206,7 +242,9 @@ async function relaysRegistered(expected: number): Promise<Array<{ relayId: stri
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
-      const health = (await (await fetch(`http://${host}:${port}/health`)).json()) as { relays: Array<{ relayId: string; region: string }> };
+      const health = (await (await fetch(`http://${host}:${port}/health`)).json()) as {
+        relays: Array<{ relayId: string; region: string }>;
+      };
       if (health.relays.length >= expected) return health.relays;
     } catch {
       // not yet
@@ -220,7 +258,9 @@ try {
   await startEdge();
   regions.forEach((region, i) => startRelay(region, i));
   const relays = await relaysRegistered(regions.length);
-  console.log(`ready janus=http://${host}:${port}/janus ws=ws://${host}:${port}/janus admin=http://${host}:${port}/admin relays=${relays.map((r) => `${r.relayId}@${r.region}`).join(',')}`);
+  console.log(
+    `ready janus=http://${host}:${port}/janus ws=ws://${host}:${port}/janus admin=http://${host}:${port}/admin relays=${relays.map((r) => `${r.relayId}@${r.region}`).join(',')}`,
+  );
 } catch (err) {
   console.error(String(err));
   stop(1);

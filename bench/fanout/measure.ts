@@ -51,7 +51,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * CPU (utime+stime) per forwarded packet, where forwarded = packets sent × subscribers, and the
  * share of those the subscribers got.
  */
-export async function measure(pid: number, pub: PubClient, counters: Array<{ packets: number }>, opts: FanoutOptions, setupS: number): Promise<FanoutRow> {
+export async function measure(
+  pid: number,
+  pub: PubClient,
+  counters: Array<{ packets: number }>,
+  opts: FanoutOptions,
+  setupS: number,
+): Promise<FanoutRow> {
   const n = counters.length;
   const cpu = () => readStat(pid)?.cpuMs ?? NaN;
   const received = () => counters.reduce((a, c) => a + c.packets, 0);

@@ -38,11 +38,25 @@ function alive(pid: number): boolean {
 }
 
 /** A VideoRoom request on `handle`: its async event (with any JSEP), or throws on a plugin error. */
-async function videoroom(conn: JanusWs, session: number, handle: number, body: Record<string, unknown>, jsep?: { type: string; sdp: string }): Promise<JanusMsg> {
+async function videoroom(
+  conn: JanusWs,
+  session: number,
+  handle: number,
+  body: Record<string, unknown>,
+  jsep?: { type: string; sdp: string },
+): Promise<JanusMsg> {
   const what = `videoroom ${String(body.request)}`;
-  const ack = await withTimeout(conn.request({ janus: 'message', session_id: session, handle_id: handle, body, ...(jsep ? { jsep } : {}) }), REQUEST_TIMEOUT_MS, what);
+  const ack = await withTimeout(
+    conn.request({ janus: 'message', session_id: session, handle_id: handle, body, ...(jsep ? { jsep } : {}) }),
+    REQUEST_TIMEOUT_MS,
+    what,
+  );
   if (ack.janus !== 'ack') throw new Error(`${what}: ${JSON.stringify(ack).slice(0, 300)}`);
-  const ev = await conn.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, REQUEST_TIMEOUT_MS, what);
+  const ev = await conn.waitEvent(
+    (m) => m.janus === 'event' && m.transaction === ack.transaction,
+    REQUEST_TIMEOUT_MS,
+    what,
+  );
   const data = ev.plugindata?.data as Record<string, unknown> | undefined;
   if (!data || data.error_code !== undefined) throw new Error(`${what}: ${JSON.stringify(ev).slice(0, 300)}`);
   return ev;
@@ -52,7 +66,12 @@ async function videoroom(conn: JanusWs, session: number, handle: number, body: R
  * Runs the workload for `n` subscribers against a fresh reference Janus. `onStop` receives the
  * function that stops Janus, so the caller can also run it on a signal.
  */
-export async function runReference(n: number, opts: FanoutOptions, setupWorkers: number, onStop: (stop: () => Promise<void>) => void): Promise<FanoutRow> {
+export async function runReference(
+  n: number,
+  opts: FanoutOptions,
+  setupWorkers: number,
+  onStop: (stop: () => Promise<void>) => void,
+): Promise<FanoutRow> {
   const ref = await startReferenceJanus();
   if (!ref) throw new Error('reference Janus could not be started');
   let stopped: Promise<void> | undefined;
@@ -74,7 +93,10 @@ export async function runReference(n: number, opts: FanoutOptions, setupWorkers:
     const c = conn;
     const session = await c.createSession();
     // Janus drops a session after 60 s without a request; set-up of 100 subscribers can come close.
-    keepalive = setInterval(() => void c.request({ janus: 'keepalive', session_id: session }).catch(() => undefined), 20_000);
+    keepalive = setInterval(
+      () => void c.request({ janus: 'keepalive', session_id: session }).catch(() => undefined),
+      20_000,
+    );
     const attach = () => withTimeout(c.attach(session, VIDEOROOM), REQUEST_TIMEOUT_MS, 'attach');
 
     const pubHandle = await attach();
@@ -83,22 +105,42 @@ export async function runReference(n: number, opts: FanoutOptions, setupWorkers:
         janus: 'message',
         session_id: session,
         handle_id: pubHandle,
-        body: { request: 'create', room: ROOM, description: 'bench fanout', publishers: 1, videocodec: 'vp8', bitrate: 0, fir_freq: 0 },
+        body: {
+          request: 'create',
+          room: ROOM,
+          description: 'bench fanout',
+          publishers: 1,
+          videocodec: 'vp8',
+          bitrate: 0,
+          fir_freq: 0,
+        },
       }),
       REQUEST_TIMEOUT_MS,
       'create room',
     );
-    if (created.plugindata?.data?.videoroom !== 'created') throw new Error(`create room: ${JSON.stringify(created).slice(0, 300)}`);
+    if (created.plugindata?.data?.videoroom !== 'created')
+      throw new Error(`create room: ${JSON.stringify(created).slice(0, 300)}`);
 
     const t0 = performance.now();
     iceOn(pub.pc, addr); // before it gathers
     const offer = await pub.offer();
-    const joined = await videoroom(c, session, pubHandle, { request: 'joinandconfigure', room: ROOM, ptype: 'publisher', id: PUBLISHER_ID, display: 'bench' }, { type: 'offer', sdp: offer });
-    if (joined.jsep?.type !== 'answer') throw new Error(`joinandconfigure: no answer in ${JSON.stringify(joined).slice(0, 300)}`);
+    const joined = await videoroom(
+      c,
+      session,
+      pubHandle,
+      { request: 'joinandconfigure', room: ROOM, ptype: 'publisher', id: PUBLISHER_ID, display: 'bench' },
+      { type: 'offer', sdp: offer },
+    );
+    if (joined.jsep?.type !== 'answer')
+      throw new Error(`joinandconfigure: no answer in ${JSON.stringify(joined).slice(0, 300)}`);
     await pub.accept(joined.jsep.sdp as string);
     await pub.connected(REQUEST_TIMEOUT_MS);
     // Janus accepts subscribers only once the publisher's PeerConnection is up.
-    await c.waitEvent((m) => m.janus === 'webrtcup' && m.sender === pubHandle, REQUEST_TIMEOUT_MS, 'publisher webrtcup');
+    await c.waitEvent(
+      (m) => m.janus === 'webrtcup' && m.sender === pubHandle,
+      REQUEST_TIMEOUT_MS,
+      'publisher webrtcup',
+    );
 
     const counters: Array<{ packets: number }> = [];
     let next = 0;
@@ -109,8 +151,14 @@ export async function runReference(n: number, opts: FanoutOptions, setupWorkers:
         const sub = new SubClient();
         subs.push(sub);
         iceOn(sub.pc, addr);
-        const attached = await videoroom(c, session, handle, { request: 'join', room: ROOM, ptype: 'subscriber', streams: [{ feed: PUBLISHER_ID }] });
-        if (attached.jsep?.type !== 'offer') throw new Error(`subscriber join: no offer in ${JSON.stringify(attached).slice(0, 300)}`);
+        const attached = await videoroom(c, session, handle, {
+          request: 'join',
+          room: ROOM,
+          ptype: 'subscriber',
+          streams: [{ feed: PUBLISHER_ID }],
+        });
+        if (attached.jsep?.type !== 'offer')
+          throw new Error(`subscriber join: no offer in ${JSON.stringify(attached).slice(0, 300)}`);
         const answer = await sub.answer(attached.jsep.sdp as string);
         await videoroom(c, session, handle, { request: 'start', room: ROOM }, { type: 'answer', sdp: answer });
         await sub.connected(REQUEST_TIMEOUT_MS);

@@ -21,7 +21,10 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 /** One WebSocket; replies matched by transaction, every other message kept with its arrival time. */
 export class JanusConn {
-  private readonly pending = new Map<string, { resolve: (m: Msg) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (m: Msg) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   private readonly kept: Stamped[] = [];
   private readonly waiters = new Set<() => void>();
   private seq = 0;
@@ -117,4 +120,3 @@ export function ok(m: Msg, want: string, what: string): Msg {
   if (m.janus !== want) throw new Error(`${what}: expected ${want}, got ${JSON.stringify(m).slice(0, 300)}`);
   return m;
 }
-

@@ -9,7 +9,12 @@ export type TokenTable = Record<string, string[]>;
  * Janus's `janus_request_check_secret`: with neither an API secret nor token auth configured,
  * everything is open; otherwise either a valid token or the right API secret lets a request in.
  */
-export async function checkRequestAuth(config: EdgeConfig, tokens: TokenTable, apisecret?: string, token?: string): Promise<void> {
+export async function checkRequestAuth(
+  config: EdgeConfig,
+  tokens: TokenTable,
+  apisecret?: string,
+  token?: string,
+): Promise<void> {
   if (!config.apiSecret && !config.tokenAuth) return;
   if (config.tokenAuth && token !== undefined && (await tokenValid(config, tokens, token))) return;
   if (config.apiSecret && apisecret !== undefined && constantTimeEqual(apisecret, config.apiSecret)) return;
@@ -22,7 +27,12 @@ async function tokenValid(config: EdgeConfig, tokens: TokenTable, token: string)
 }
 
 /** `attach` with token auth on: the token must be allowed to use the plugin, else 405. */
-export async function checkPluginAccess(config: EdgeConfig, tokens: TokenTable, token: string | undefined, plugin: string): Promise<void> {
+export async function checkPluginAccess(
+  config: EdgeConfig,
+  tokens: TokenTable,
+  token: string | undefined,
+  plugin: string,
+): Promise<void> {
   if (!config.tokenAuth) return;
   if (token === undefined) throw new JanusApiError(JanusError.UNAUTHORIZED_PLUGIN);
   if (config.tokenAuthSecret) {

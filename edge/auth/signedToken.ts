@@ -13,7 +13,9 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let k = keyCache.get(secret);
   if (!k) {
-    k = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+    k = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-1' }, false, [
+      'sign',
+    ]);
     keyCache.set(secret, k);
   }
   return k;
@@ -38,7 +40,12 @@ export async function signToken(secret: string, payload: string): Promise<string
 }
 
 /** Returns the parsed token when its signature, realm and expiry are valid, else undefined. */
-export async function verifySignedToken(secret: string, token: string, realm: string, nowMs = Date.now()): Promise<SignedToken | undefined> {
+export async function verifySignedToken(
+  secret: string,
+  token: string,
+  realm: string,
+  nowMs = Date.now(),
+): Promise<SignedToken | undefined> {
   const colon = token.lastIndexOf(':');
   if (colon <= 0) return undefined;
   const payload = token.slice(0, colon);

@@ -10,7 +10,6 @@ import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
 import type { CoreCoordinatorApi } from './coreApi.js';
 import type { Counts } from './shardApi.js';
 
-
 /**
  * The one core coordinator: owns the settings an admin can change at runtime (global
  * session_timeout, accept_new_sessions, stored tokens) and pushes them to every shard, sums the
@@ -30,10 +29,22 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
     this.sink = new EventSink(this.config.eventsUrl, this.config.serverName, this.log);
     ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<SharedSettings>('settings');
-      this.settings = stored ?? { version: 1, sessionTimeout: this.config.sessionTimeout, acceptNewSessions: true, tokens: {} };
+      this.settings = stored ?? {
+        version: 1,
+        sessionTimeout: this.config.sessionTimeout,
+        acceptNewSessions: true,
+        tokens: {},
+      };
       if (!stored) {
         await ctx.storage.put('settings', this.settings);
-        this.sink.emit(EventType.CORE, { status: 'started', info: { 'server-name': this.config.serverName, 'session-timeout': this.config.sessionTimeout } }, { subtype: CoreSubtype.STARTUP });
+        this.sink.emit(
+          EventType.CORE,
+          {
+            status: 'started',
+            info: { 'server-name': this.config.serverName, 'session-timeout': this.config.sessionTimeout },
+          },
+          { subtype: CoreSubtype.STARTUP },
+        );
       }
       if (this.sink.enabled && (await ctx.storage.getAlarm()) === null) {
         await ctx.storage.setAlarm(Date.now() + this.config.statusPeriod * 1000);
@@ -56,7 +67,14 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
 
   async counts(): Promise<Counts> {
     const all = await Promise.all(this.shards().map((stub) => stub.counts()));
-    return all.reduce((a, b) => ({ sessions: a.sessions + b.sessions, handles: a.handles + b.handles, peerconnections: a.peerconnections + b.peerconnections }), { sessions: 0, handles: 0, peerconnections: 0 });
+    return all.reduce(
+      (a, b) => ({
+        sessions: a.sessions + b.sessions,
+        handles: a.handles + b.handles,
+        peerconnections: a.peerconnections + b.peerconnections,
+      }),
+      { sessions: 0, handles: 0, peerconnections: 0 },
+    );
   }
 
   async customEvent(schema: string, data: Record<string, unknown>): Promise<void> {
@@ -108,7 +126,11 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
     await this.ctx.storage.setAlarm(Date.now() + this.config.statusPeriod * 1000);
     try {
       const c = await this.counts();
-      this.sink.emit(EventType.CORE, { status: 'update', info: { ...c, 'stats-period': this.config.statusPeriod } }, { subtype: CoreSubtype.STARTUP });
+      this.sink.emit(
+        EventType.CORE,
+        { status: 'update', info: { ...c, 'stats-period': this.config.statusPeriod } },
+        { subtype: CoreSubtype.STARTUP },
+      );
     } catch (err) {
       this.log.warn('status update failed', { error: String(err) });
     }

@@ -67,7 +67,11 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
       sendToConnection: (connId, m) => this.ws.send(connId, m),
     };
     this.core = new SessionCore(host, config, pluginRegistry(config, stubs));
-    this.ws = new WebSocketTransport(host, { accept: (ws, tags) => ctx.acceptWebSocket(ws as WebSocket, tags), tagged: (tag) => ctx.getWebSockets(tag) }, this.core);
+    this.ws = new WebSocketTransport(
+      host,
+      { accept: (ws, tags) => ctx.acceptWebSocket(ws as WebSocket, tags), tagged: (tag) => ctx.getWebSockets(tag) },
+      this.core,
+    );
     this.adminOps = new AdminOps(this.core, () => Date.now());
     void ctx.blockConcurrencyWhile(async () => {
       await this.core.restore();
@@ -110,8 +114,17 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
   override async fetch(request: Request): Promise<Response> {
     const pair = new WebSocketPair();
     const region = request.headers.get('x-region') ?? undefined;
-    this.ws.accept(pair[1], Number(request.headers.get('x-shard')), region, request.headers.get('cf-connecting-ip') ?? '127.0.0.1');
-    return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': 'janus-protocol' } });
+    this.ws.accept(
+      pair[1],
+      Number(request.headers.get('x-shard')),
+      region,
+      request.headers.get('cf-connecting-ip') ?? '127.0.0.1',
+    );
+    return new Response(null, {
+      status: 101,
+      webSocket: pair[0],
+      headers: { 'Sec-WebSocket-Protocol': 'janus-protocol' },
+    });
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {

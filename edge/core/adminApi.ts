@@ -31,7 +31,22 @@ const schemas = {
   handle_info: z.object({ plugin_only: z.boolean().optional() }),
 };
 
-const globalVerbs = new Set(['info', 'ping', 'get_status', 'set_session_timeout', 'set_log_level', 'accept_new_sessions', 'list_sessions', 'add_token', 'allow_token', 'disallow_token', 'list_tokens', 'remove_token', 'message_plugin', 'custom_event']);
+const globalVerbs = new Set([
+  'info',
+  'ping',
+  'get_status',
+  'set_session_timeout',
+  'set_log_level',
+  'accept_new_sessions',
+  'list_sessions',
+  'add_token',
+  'allow_token',
+  'disallow_token',
+  'list_tokens',
+  'remove_token',
+  'message_plugin',
+  'custom_event',
+]);
 const sessionVerbs = new Set(['destroy_session', 'set_session_timeout', 'list_handles']);
 const handleVerbs = new Set(['handle_info', 'hangup_webrtc', 'detach_handle']);
 
@@ -50,13 +65,15 @@ export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<stri
     const verb = e.janus.toLowerCase();
     if (verb === 'info') return serverInfo(config, await stubs.core().getSettings(), pluginRegistry(config, stubs), tx);
     if (verb === 'ping') return reply('pong', tx);
-    if (e.admin_secret === undefined || !constantTimeEqual(e.admin_secret, config.adminSecret)) throw new JanusApiError(JanusError.UNAUTHORIZED);
+    if (e.admin_secret === undefined || !constantTimeEqual(e.admin_secret, config.adminSecret))
+      throw new JanusApiError(JanusError.UNAUTHORIZED);
     if (e.session_id !== undefined && e.session_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
     if (e.handle_id !== undefined && e.handle_id < 1) throw new JanusApiError(JanusError.SESSION_NOT_FOUND);
     const level = e.handle_id !== undefined ? 'handle' : e.session_id !== undefined ? 'session' : 'global';
     const known = level === 'global' ? globalVerbs : level === 'session' ? sessionVerbs : handleVerbs;
     // Janus's admin API answers any verb it does not handle at a path with 457, known or not.
-    if (!known.has(verb)) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${e.janus}' at this path`);
+    if (!known.has(verb))
+      throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Unhandled request '${e.janus}' at this path`);
     if (level === 'global') return await globalRequest(stubs, config, verb, raw, tx);
     if (e.session_id === undefined) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, 'No such session undefined');
     return await sessionRequest(stubs, verb, raw, tx, e.session_id, e.handle_id);
@@ -65,7 +82,13 @@ export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<stri
   }
 }
 
-async function globalRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string): Promise<JanusMessage> {
+async function globalRequest(
+  stubs: Stubs,
+  config: EdgeConfig,
+  verb: string,
+  raw: Record<string, unknown>,
+  tx: string,
+): Promise<JanusMessage> {
   const core = stubs.core();
   switch (verb) {
     case 'get_status': {
@@ -91,7 +114,11 @@ async function globalRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw
     }
     case 'set_session_timeout': {
       const { timeout } = parseJanus(schemas.set_session_timeout, raw);
-      if (timeout < 0) throw new JanusApiError(JanusError.INVALID_ELEMENT_TYPE, 'Invalid element type (timeout should be a positive integer)');
+      if (timeout < 0)
+        throw new JanusApiError(
+          JanusError.INVALID_ELEMENT_TYPE,
+          'Invalid element type (timeout should be a positive integer)',
+        );
       await core.updateSettings({ sessionTimeout: timeout });
       return reply('success', tx, undefined, { timeout });
     }
@@ -118,7 +145,8 @@ async function globalRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw
       const { plugin, request } = parseJanus(schemas.message_plugin, raw);
       const p = pluginRegistry(config, stubs).get(plugin);
       if (!p) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${plugin}'`);
-      if (!p.handleAdminMessage) throw new JanusApiError(JanusError.UNKNOWN, "Plugin doesn't support Admin API messages");
+      if (!p.handleAdminMessage)
+        throw new JanusApiError(JanusError.UNKNOWN, "Plugin doesn't support Admin API messages");
       return reply('success', tx, undefined, { response: await p.handleAdminMessage(request) });
     }
     case 'custom_event': {
@@ -130,18 +158,28 @@ async function globalRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw
   throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
 }
 
-async function tokenRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw: Record<string, unknown>, tx: string): Promise<JanusMessage> {
-  if (!config.tokenAuth || config.tokenAuthSecret) throw new JanusApiError(JanusError.UNKNOWN, 'Stored-Token based authentication disabled');
+async function tokenRequest(
+  stubs: Stubs,
+  config: EdgeConfig,
+  verb: string,
+  raw: Record<string, unknown>,
+  tx: string,
+): Promise<JanusMessage> {
+  if (!config.tokenAuth || config.tokenAuthSecret)
+    throw new JanusApiError(JanusError.UNKNOWN, 'Stored-Token based authentication disabled');
   const core = stubs.core();
   const { tokens } = await core.getSettings();
   const all = [...pluginRegistry(config, stubs).keys()];
   const known = (plugins: string[]) => {
-    for (const p of plugins) if (!all.includes(p)) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${p}'`);
+    for (const p of plugins)
+      if (!all.includes(p)) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${p}'`);
     return plugins;
   };
   switch (verb) {
     case 'list_tokens':
-      return reply('success', tx, undefined, { data: { tokens: Object.entries(tokens).map(([token, allowed_plugins]) => ({ token, allowed_plugins })) } });
+      return reply('success', tx, undefined, {
+        data: { tokens: Object.entries(tokens).map(([token, allowed_plugins]) => ({ token, allowed_plugins })) },
+      });
     case 'add_token': {
       const { token, plugins } = parseJanus(schemas.add_token, raw);
       const allowed = plugins ? known(plugins) : all;
@@ -154,7 +192,8 @@ async function tokenRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw:
       known(plugins);
       const current = tokens[token];
       if (!current) throw new JanusApiError(JanusError.TOKEN_NOT_FOUND, `Token ${token} not found`);
-      const next = verb === 'allow_token' ? [...new Set([...current, ...plugins])] : current.filter((p) => !plugins.includes(p));
+      const next =
+        verb === 'allow_token' ? [...new Set([...current, ...plugins])] : current.filter((p) => !plugins.includes(p));
       await core.updateSettings({ tokens: { ...tokens, [token]: next } });
       return reply('success', tx, undefined, { data: { plugins: next } });
     }
@@ -169,7 +208,14 @@ async function tokenRequest(stubs: Stubs, config: EdgeConfig, verb: string, raw:
   throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
 }
 
-async function sessionRequest(stubs: Stubs, verb: string, raw: Record<string, unknown>, tx: string, sessionId: number, handleId?: number): Promise<JanusMessage> {
+async function sessionRequest(
+  stubs: Stubs,
+  verb: string,
+  raw: Record<string, unknown>,
+  tx: string,
+  sessionId: number,
+  handleId?: number,
+): Promise<JanusMessage> {
   let op: AdminOp;
   switch (verb) {
     case 'destroy_session':
@@ -180,7 +226,12 @@ async function sessionRequest(stubs: Stubs, verb: string, raw: Record<string, un
       op = { kind: verb, sessionId, timeout: parseJanus(schemas.set_session_timeout, raw).timeout };
       break;
     case 'handle_info':
-      op = { kind: verb, sessionId, handleId: handleId ?? 0, pluginOnly: parseJanus(schemas.handle_info, raw).plugin_only ?? false };
+      op = {
+        kind: verb,
+        sessionId,
+        handleId: handleId ?? 0,
+        pluginOnly: parseJanus(schemas.handle_info, raw).plugin_only ?? false,
+      };
       break;
     case 'hangup_webrtc':
     case 'detach_handle':

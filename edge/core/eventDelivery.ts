@@ -27,7 +27,8 @@ export class EventDelivery {
       return;
     }
     if (src.shard === this.ownShard()) {
-      if (!this.host.sendToConnection(src.connId, m)) this.host.log.debug('event for a closed connection dropped', { session: s.id });
+      if (!this.host.sendToConnection(src.connId, m))
+        this.host.log.debug('event for a closed connection dropped', { session: s.id });
       return;
     }
     void this.host

@@ -4,7 +4,13 @@ import type { Jsep } from '../../shared/janus/requests.js';
 import { reply, type JanusMessage } from './replies.js';
 import type { EmitOptions } from '../events/eventSink.js';
 import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
-import type { HandleContext, MediaAccess, PeerCommandFields, PeerCommandOp, PeerCreateOptions } from '../plugins/plugin.js';
+import type {
+  HandleContext,
+  MediaAccess,
+  PeerCommandFields,
+  PeerCommandOp,
+  PeerCreateOptions,
+} from '../plugins/plugin.js';
 import type { CommandArgs } from '../relays/relayClient.js';
 import type { Handle, RelayRef, Session } from './session.js';
 
@@ -19,7 +25,13 @@ export interface HandleHost {
   emit(type: number, event: Record<string, unknown>, opts: EmitOptions): void;
   persist(s: Session): void;
   hangup(s: Session, h: Handle, reason: string): void;
-  openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: PeerCreateOptions, placement?: RelayRef): Promise<CommandResult<'peer.create'>>;
+  openPeer(
+    s: Session,
+    h: Handle,
+    offer: { sdp: string } | undefined,
+    options: PeerCreateOptions,
+    placement?: RelayRef,
+  ): Promise<CommandResult<'peer.create'>>;
   /** The least loaded relay in the session's region. */
   pickRelay(s: Session): Promise<RelayRef>;
   command<O extends CommandOp>(h: Handle, cmd: CommandArgs<O>): Promise<CommandResult<O>>;
@@ -58,7 +70,10 @@ export class ShardHandleContext implements HandleContext {
   pushEvent(data: Record<string, unknown>, jsep?: Jsep, transaction?: string): void {
     const found = this.handle();
     if (!found || found.s.ending) return;
-    const m = reply('event', transaction, this.sessionId, { sender: this.handleId, plugindata: { plugin: found.h.plugin.info.package, data } });
+    const m = reply('event', transaction, this.sessionId, {
+      sender: this.handleId,
+      plugindata: { plugin: found.h.plugin.info.package, data },
+    });
     if (jsep) {
       m.jsep = jsep;
       this.host.emit(EventType.JSEP, { owner: 'local', jsep }, this.emitOptions());
@@ -99,7 +114,11 @@ class ShardMediaAccess implements MediaAccess {
   private find(): { s: Session; h: Handle } {
     const s = this.host.session(this.sessionId);
     const h = s?.handles.get(this.handleId);
-    if (!s || !h || s.ending) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, `No such handle ${this.handleId} in session ${this.sessionId}`);
+    if (!s || !h || s.ending)
+      throw new JanusApiError(
+        JanusError.HANDLE_NOT_FOUND,
+        `No such handle ${this.handleId} in session ${this.sessionId}`,
+      );
     return { s, h };
   }
 
@@ -122,7 +141,11 @@ class ShardMediaAccess implements MediaAccess {
     if (s && h) this.host.hangup(s, h, reason);
   }
 
-  async open(offer: { sdp: string } | undefined, options: PeerCreateOptions, placement?: RelayRef): Promise<CommandResult<'peer.create'>> {
+  async open(
+    offer: { sdp: string } | undefined,
+    options: PeerCreateOptions,
+    placement?: RelayRef,
+  ): Promise<CommandResult<'peer.create'>> {
     const { s, h } = this.find();
     if (h.opening) await h.opening.catch(() => undefined);
     if (h.hasPeer) throw new JanusApiError(JanusError.WEBRTC_STATE, 'PeerConnection already exists');
@@ -140,6 +163,11 @@ class ShardMediaAccess implements MediaAccess {
     if (h.opening) await h.opening.catch(() => undefined);
     if (!h.hasPeer || !h.relay) throw new JanusApiError(JanusError.WEBRTC_STATE, 'No PeerConnection');
     // The fields of one op plus its key are that op's arguments; TypeScript cannot see it through Omit.
-    return this.host.command(h, { ...fields, op, sessionId: this.sessionId, handleId: this.handleId } as unknown as CommandArgs<O>);
+    return this.host.command(h, {
+      ...fields,
+      op,
+      sessionId: this.sessionId,
+      handleId: this.handleId,
+    } as unknown as CommandArgs<O>);
   }
 }

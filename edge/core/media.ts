@@ -39,7 +39,13 @@ export class PeerMedia {
     return this.sessions.get(s.id)?.handles.get(h.id) !== undefined;
   }
 
-  async openPeer(s: Session, h: Handle, offer: { sdp: string } | undefined, options: PeerCreateOptions, placement?: RelayRef): Promise<CommandResult<'peer.create'>> {
+  async openPeer(
+    s: Session,
+    h: Handle,
+    offer: { sdp: string } | undefined,
+    options: PeerCreateOptions,
+    placement?: RelayRef,
+  ): Promise<CommandResult<'peer.create'>> {
     const relay = placement ?? (await this.pickRelay(s));
     h.relay = { relayId: relay.relayId, linkId: relay.linkId };
     const plugin = h.plugin.info.package as CommandArgs<'peer.create'>['plugin'];
@@ -58,7 +64,8 @@ export class PeerMedia {
     h.hasPeer = true;
     h.hungUp = false;
     this.persist(s);
-    for (const c of h.pendingCandidates.splice(0)) this.tell(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
+    for (const c of h.pendingCandidates.splice(0))
+      this.tell(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
     return result;
   }
 
@@ -70,7 +77,9 @@ export class PeerMedia {
 
   /** A command nobody waits for (trickle, hangup): a failure only means the peer is already gone. */
   private tell<O extends CommandOp>(h: Handle, cmd: CommandArgs<O>): void {
-    this.command(h, cmd).catch((err: unknown) => this.host.log.debug('relay command failed', { op: cmd.op, error: String(err) }));
+    this.command(h, cmd).catch((err: unknown) =>
+      this.host.log.debug('relay command failed', { op: cmd.op, error: String(err) }),
+    );
   }
 
   /**
@@ -80,7 +89,8 @@ export class PeerMedia {
    */
   trickle(s: Session, h: Handle, t: RequestOf<'trickle'>): void {
     const list: TrickleCandidate[] = [];
-    if (t.candidate !== undefined && t.candidates !== undefined) throw new JanusApiError(JanusError.INVALID_JSON, "Can't have both candidate and candidates");
+    if (t.candidate !== undefined && t.candidates !== undefined)
+      throw new JanusApiError(JanusError.INVALID_JSON, "Can't have both candidate and candidates");
     if (t.candidate !== undefined) {
       const c = t.candidate === null ? { completed: true as const } : t.candidate;
       const problem = candidateProblem(h, c);
@@ -91,9 +101,16 @@ export class PeerMedia {
         const parsed = trickleCandidateSchema.safeParse(item);
         if (parsed.success && !candidateProblem(h, parsed.data)) list.push(parsed.data);
       }
-    } else throw new JanusApiError(JanusError.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (candidate|candidates)');
+    } else
+      throw new JanusApiError(JanusError.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (candidate|candidates)');
     for (const c of list) {
-      this.host.events.emit(EventType.WEBRTC, 'completed' in c ? { 'remote-candidate': 'end-of-candidates' } : { 'remote-candidate': c.candidate, stream_id: 1, component_id: 1 }, { subtype: 3, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+      this.host.events.emit(
+        EventType.WEBRTC,
+        'completed' in c
+          ? { 'remote-candidate': 'end-of-candidates' }
+          : { 'remote-candidate': c.candidate, stream_id: 1, component_id: 1 },
+        { subtype: 3, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId },
+      );
       if (h.hasPeer && h.relay) this.tell(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
       else if (h.pendingCandidates.length < MAX_PENDING_CANDIDATES) h.pendingCandidates.push(c);
     }
@@ -101,17 +118,25 @@ export class PeerMedia {
 
   /** Checks a client's JSEP (455, 469, 465, 470) and records its mids, to check trickled candidates against. */
   acceptJsep(s: Session, h: Handle, raw: unknown): Jsep {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new JanusApiError(JanusError.INVALID_JSON_OBJECT, 'Invalid jsep object');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new JanusApiError(JanusError.INVALID_JSON_OBJECT, 'Invalid jsep object');
     const jsep = parseJanus(jsepSchema, raw);
     const type = jsep.type.toLowerCase();
-    if (type !== 'offer' && type !== 'answer') throw new JanusApiError(JanusError.JSEP_UNKNOWN_TYPE, `JSEP error: unknown message type '${jsep.type}'`);
-    if (!jsep.sdp.trimStart().startsWith('v=0')) throw new JanusApiError(JanusError.JSEP_INVALID_SDP, 'JSEP error: invalid SDP');
+    if (type !== 'offer' && type !== 'answer')
+      throw new JanusApiError(JanusError.JSEP_UNKNOWN_TYPE, `JSEP error: unknown message type '${jsep.type}'`);
+    if (!jsep.sdp.trimStart().startsWith('v=0'))
+      throw new JanusApiError(JanusError.JSEP_INVALID_SDP, 'JSEP error: invalid SDP');
     const mids = midsOf(jsep.sdp);
     if (mids === undefined) throw new JanusApiError(JanusError.JSEP_INVALID_SDP, 'JSEP error: invalid SDP');
     // Without a PeerConnection nothing was offered to this handle yet.
-    if (type === 'answer' && !h.hasPeer) throw new JanusApiError(JanusError.UNEXPECTED_ANSWER, 'Unexpected ANSWER (did we offer?)');
+    if (type === 'answer' && !h.hasPeer)
+      throw new JanusApiError(JanusError.UNEXPECTED_ANSWER, 'Unexpected ANSWER (did we offer?)');
     h.mids = mids;
-    this.host.events.emit(EventType.JSEP, { owner: 'remote', jsep: { type, sdp: jsep.sdp } }, { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+    this.host.events.emit(
+      EventType.JSEP,
+      { owner: 'remote', jsep: { type, sdp: jsep.sdp } },
+      { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId },
+    );
     return jsep;
   }
 
@@ -141,14 +166,24 @@ export class PeerMedia {
     this.persist(s);
     h.hungUp = true;
     this.delivery.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
-    this.host.events.emit(EventType.WEBRTC, { connection: 'hangup', reason }, { subtype: 6, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+    this.host.events.emit(
+      EventType.WEBRTC,
+      { connection: 'hangup', reason },
+      { subtype: 6, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId },
+    );
     runDetached(this.host.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
   }
 
   /** An event from the relay holding the handle's PeerConnection (ignored from any other link). */
   relayEvent(s: Session, h: Handle, linkId: string, event: PeerEvent): void {
     if (s.ending || h.relay?.linkId !== linkId) return;
-    for (const e of handlerEventsFor(event)) this.host.events.emit(e.type, e.body, { subtype: e.subtype, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+    for (const e of handlerEventsFor(event))
+      this.host.events.emit(e.type, e.body, {
+        subtype: e.subtype,
+        sessionId: s.id,
+        handleId: h.id,
+        opaqueId: h.opaqueId,
+      });
     if (event.kind === 'hangup') {
       this.peerGone(s, h, event.reason);
       return;
@@ -170,6 +205,7 @@ export class PeerMedia {
 function candidateProblem(h: Handle, c: TrickleCandidate): string | undefined {
   if ('completed' in c || !h.mids) return undefined;
   if (c.sdpMid != null && !h.mids.includes(c.sdpMid)) return `Invalid stream (no mid ${c.sdpMid})`;
-  if (c.sdpMid == null && c.sdpMLineIndex != null && c.sdpMLineIndex >= h.mids.length) return `Invalid stream (no m-line ${c.sdpMLineIndex})`;
+  if (c.sdpMid == null && c.sdpMLineIndex != null && c.sdpMLineIndex >= h.mids.length)
+    return `Invalid stream (no m-line ${c.sdpMLineIndex})`;
   return undefined;
 }

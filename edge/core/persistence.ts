@@ -68,7 +68,9 @@ export class SessionPersistence {
     for (const id of young) this.dirty.add(id);
     if (young.length > 0) this.scheduleFlush();
     const entries = Object.entries(puts);
-    for (let i = 0; i < entries.length; i += STORAGE_BATCH) void this.host.storage.put(Object.fromEntries(entries.slice(i, i + STORAGE_BATCH)), true);
-    for (let i = 0; i < dels.length; i += STORAGE_BATCH) void this.host.storage.delete(dels.slice(i, i + STORAGE_BATCH), true);
+    for (let i = 0; i < entries.length; i += STORAGE_BATCH)
+      void this.host.storage.put(Object.fromEntries(entries.slice(i, i + STORAGE_BATCH)), true);
+    for (let i = 0; i < dels.length; i += STORAGE_BATCH)
+      void this.host.storage.delete(dels.slice(i, i + STORAGE_BATCH), true);
   }
 }

@@ -19,7 +19,18 @@ export function janusMessageFor(sessionId: number, handleId: number, e: PeerEven
     case 'hangup':
       return { janus: 'hangup', ...base, reason: e.reason };
     case 'candidate':
-      return { janus: 'trickle', ...base, candidate: 'completed' in e.candidate ? { completed: true } : { sdpMid: e.candidate.sdpMid ?? undefined, sdpMLineIndex: e.candidate.sdpMLineIndex ?? 0, candidate: e.candidate.candidate } };
+      return {
+        janus: 'trickle',
+        ...base,
+        candidate:
+          'completed' in e.candidate
+            ? { completed: true }
+            : {
+                sdpMid: e.candidate.sdpMid ?? undefined,
+                sdpMLineIndex: e.candidate.sdpMLineIndex ?? 0,
+                candidate: e.candidate.candidate,
+              },
+      };
     default:
       return undefined;
   }
@@ -38,19 +49,63 @@ export function handlerEventsFor(e: PeerEvent): HandlerEventSpec[] {
     case 'webrtcup':
       return [{ type: EventType.WEBRTC, subtype: WebrtcSubtype.PEER_CONNECTION, body: { connection: 'webrtcup' } }];
     case 'hangup':
-      return [{ type: EventType.WEBRTC, subtype: WebrtcSubtype.PEER_CONNECTION, body: { connection: 'hangup', reason: e.reason } }];
+      return [
+        {
+          type: EventType.WEBRTC,
+          subtype: WebrtcSubtype.PEER_CONNECTION,
+          body: { connection: 'hangup', reason: e.reason },
+        },
+      ];
     case 'ice':
       return [{ type: EventType.WEBRTC, subtype: WebrtcSubtype.ICE, body: { ice: e.state, ...stream } }];
     case 'dtls':
-      return [{ type: EventType.WEBRTC, subtype: WebrtcSubtype.DTLS, body: { dtls: e.state, retransmissions: 0, ...stream } }];
+      return [
+        { type: EventType.WEBRTC, subtype: WebrtcSubtype.DTLS, body: { dtls: e.state, retransmissions: 0, ...stream } },
+      ];
     case 'selected-pair':
-      return [{ type: EventType.WEBRTC, subtype: WebrtcSubtype.SELECTED_PAIR, body: { 'selected-pair': `${e.local.address}:${e.local.port} <-> ${e.remote.address}:${e.remote.port}`, candidates: { local: e.local, remote: e.remote }, ...stream } }];
+      return [
+        {
+          type: EventType.WEBRTC,
+          subtype: WebrtcSubtype.SELECTED_PAIR,
+          body: {
+            'selected-pair': `${e.local.address}:${e.local.port} <-> ${e.remote.address}:${e.remote.port}`,
+            candidates: { local: e.local, remote: e.remote },
+            ...stream,
+          },
+        },
+      ];
     case 'candidate':
-      return 'completed' in e.candidate ? [] : [{ type: EventType.WEBRTC, subtype: WebrtcSubtype.LOCAL_CANDIDATE, body: { 'local-candidate': e.candidate.candidate, ...stream } }];
+      return 'completed' in e.candidate
+        ? []
+        : [
+            {
+              type: EventType.WEBRTC,
+              subtype: WebrtcSubtype.LOCAL_CANDIDATE,
+              body: { 'local-candidate': e.candidate.candidate, ...stream },
+            },
+          ];
     case 'media':
-      return [{ type: EventType.MEDIA, subtype: MediaSubtype.STATE, body: { media: e.media, mid: e.mid, receiving: e.receiving, ...(e.substream !== undefined ? { substream: e.substream } : {}), ...(e.seconds !== undefined ? { seconds: e.seconds } : {}) } }];
+      return [
+        {
+          type: EventType.MEDIA,
+          subtype: MediaSubtype.STATE,
+          body: {
+            media: e.media,
+            mid: e.mid,
+            receiving: e.receiving,
+            ...(e.substream !== undefined ? { substream: e.substream } : {}),
+            ...(e.seconds !== undefined ? { seconds: e.seconds } : {}),
+          },
+        },
+      ];
     case 'slowlink':
-      return [{ type: EventType.MEDIA, subtype: MediaSubtype.SLOW_LINK, body: { mid: e.mid, media: e.media, slow_link: e.uplink ? 'uplink' : 'downlink', lost_lastsec: e.lost } }];
+      return [
+        {
+          type: EventType.MEDIA,
+          subtype: MediaSubtype.SLOW_LINK,
+          body: { mid: e.mid, media: e.media, slow_link: e.uplink ? 'uplink' : 'downlink', lost_lastsec: e.lost },
+        },
+      ];
     case 'stats':
       return e.streams.map((s) => ({ type: EventType.MEDIA, subtype: MediaSubtype.STATS, body: s }));
     default:

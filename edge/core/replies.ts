@@ -3,7 +3,12 @@ import { JanusApiError } from '../../shared/janus/errors.js';
 /** Builders for the JSON messages Janus sends (§1.4, §1.5); `session_id` only when > 0. */
 export type JanusMessage = Record<string, unknown> & { janus: string };
 
-export function reply(janus: string, transaction: string | undefined, sessionId?: number, extra?: Record<string, unknown>): JanusMessage {
+export function reply(
+  janus: string,
+  transaction: string | undefined,
+  sessionId?: number,
+  extra?: Record<string, unknown>,
+): JanusMessage {
   const m: JanusMessage = { janus };
   if (sessionId && sessionId > 0) m.session_id = sessionId;
   if (transaction !== undefined) m.transaction = transaction;

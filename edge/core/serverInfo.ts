@@ -7,15 +7,38 @@ export const VERSION = 1401;
 export const VERSION_STRING = '1.4.1';
 
 const transports = {
-  'janus.transport.http': { name: 'JANUS REST (HTTP/HTTPS) transport plugin', author: 'janus-edge', description: 'The Janus API over HTTP on Cloudflare Workers', version_string: '0.1.0', version: 1 },
-  'janus.transport.websockets': { name: 'JANUS WebSockets transport plugin', author: 'janus-edge', description: 'The Janus API over WebSockets held by Durable Objects', version_string: '0.1.0', version: 1 },
+  'janus.transport.http': {
+    name: 'JANUS REST (HTTP/HTTPS) transport plugin',
+    author: 'janus-edge',
+    description: 'The Janus API over HTTP on Cloudflare Workers',
+    version_string: '0.1.0',
+    version: 1,
+  },
+  'janus.transport.websockets': {
+    name: 'JANUS WebSockets transport plugin',
+    author: 'janus-edge',
+    description: 'The Janus API over WebSockets held by Durable Objects',
+    version_string: '0.1.0',
+    version: 1,
+  },
 };
 
 /** The `server_info` reply (§1.4) with the fields janus.js and janode read. */
-export function serverInfo(config: EdgeConfig, settings: SharedSettings, plugins: Map<string, Plugin>, transaction?: string): JanusMessage {
+export function serverInfo(
+  config: EdgeConfig,
+  settings: SharedSettings,
+  plugins: Map<string, Plugin>,
+  transaction?: string,
+): JanusMessage {
   const pluginInfo: Record<string, unknown> = {};
   for (const [pkg, p] of plugins) {
-    pluginInfo[pkg] = { name: p.info.name, author: p.info.author, description: p.info.description, version_string: p.info.versionString, version: p.info.version };
+    pluginInfo[pkg] = {
+      name: p.info.name,
+      author: p.info.author,
+      description: p.info.description,
+      version_string: p.info.versionString,
+      version: p.info.version,
+    };
   }
   return reply('server_info', transaction, undefined, {
     name: 'Janus WebRTC Server',
@@ -51,7 +74,17 @@ export function serverInfo(config: EdgeConfig, settings: SharedSettings, plugins
     opaqueid_in_api: false,
     dependencies: {},
     transports,
-    events: config.eventsUrl ? { 'janus.eventhandler.sampleevh': { name: 'JANUS SampleEventHandler plugin', author: 'janus-edge', description: 'Webhook event handler', version_string: '0.1.0', version: 1 } } : {},
+    events: config.eventsUrl
+      ? {
+          'janus.eventhandler.sampleevh': {
+            name: 'JANUS SampleEventHandler plugin',
+            author: 'janus-edge',
+            description: 'Webhook event handler',
+            version_string: '0.1.0',
+            version: 1,
+          },
+        }
+      : {},
     loggers: {},
     plugins: pluginInfo,
   });

@@ -63,7 +63,16 @@ export interface Session extends SessionFields {
 
 /** What survives eviction, in DO storage under `s:<id>`. */
 export interface SessionRecord extends SessionFields {
-  handles: { id: number; plugin: string; opaqueId?: string; token?: string; createdAt: number; hasPeer: boolean; relay?: RelayRef; pluginState?: unknown }[];
+  handles: {
+    id: number;
+    plugin: string;
+    opaqueId?: string;
+    token?: string;
+    createdAt: number;
+    hasPeer: boolean;
+    relay?: RelayRef;
+    pluginState?: unknown;
+  }[];
 }
 
 export function toRecord(s: Session): SessionRecord {

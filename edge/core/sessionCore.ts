@@ -1,7 +1,15 @@
 import type { PeerEvent } from '../../shared/control/events.js';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import { EventType } from '../../shared/janus/events.js';
-import { envelopeSchema, isHandleVerb, isVerb, janusRequestSchema, type Envelope, type RequestOf, type Verb } from '../../shared/janus/requests.js';
+import {
+  envelopeSchema,
+  isHandleVerb,
+  isVerb,
+  janusRequestSchema,
+  type Envelope,
+  type RequestOf,
+  type Verb,
+} from '../../shared/janus/requests.js';
 import { parseJanus } from '../../shared/janus/validate.js';
 import { checkPluginAccess, checkRequestAuth } from '../auth/requestAuth.js';
 import type { EdgeConfig } from '../config.js';
@@ -45,7 +53,10 @@ export class SessionCore {
     private readonly plugins: Map<string, Plugin>,
   ) {
     this.persistence = new SessionPersistence(host, this.sessions);
-    this.timeouts = new Timeouts(host, this.sessions, { sessionTimeout: () => this.settings.sessionTimeout, reclaimSessionTimeout: config.reclaimSessionTimeout });
+    this.timeouts = new Timeouts(host, this.sessions, {
+      sessionTimeout: () => this.settings.sessionTimeout,
+      reclaimSessionTimeout: config.reclaimSessionTimeout,
+    });
     this.delivery = new EventDelivery(host, () => this.shard);
     this.media = new PeerMedia(host, this.delivery, this.sessions, (s) => this.persist(s));
   }
@@ -122,7 +133,12 @@ export class SessionCore {
   }
 
   /** Checks the path and the session, parses the verb's request once, and runs it. */
-  private async dispatch(env: Envelope, raw: Record<string, unknown>, origin: Source, region?: string): Promise<JanusMessage> {
+  private async dispatch(
+    env: Envelope,
+    raw: Record<string, unknown>,
+    origin: Source,
+    region?: string,
+  ): Promise<JanusMessage> {
     const verb = env.janus.toLowerCase();
     const tx = env.transaction;
     if (env.session_id === undefined && !env.handle_id) {
@@ -156,7 +172,8 @@ export class SessionCore {
     this.timeouts.touch(s);
     let h: Handle | undefined;
     if (env.handle_id !== undefined) h = this.mustHandle(s, env.handle_id);
-    if (!isVerb(verb) || verb === 'create' || verb === 'info' || verb === 'ping') throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${env.janus}'`);
+    if (!isVerb(verb) || verb === 'create' || verb === 'info' || verb === 'ping')
+      throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${env.janus}'`);
     if (isHandleVerb(verb) ? !h : h && verb !== 'keepalive') throw wrongPath(env);
     const req = parseRequest(verb, raw);
     switch (req.janus) {
@@ -200,7 +217,17 @@ export class SessionCore {
       while (this.sessions.has(id));
     }
     const now = this.host.clock.now();
-    const s: Session = { id, createdAt: now, lastActivity: now, source: origin, region, handles: new Map(), queue: [], pollers: new Set(), ending: false };
+    const s: Session = {
+      id,
+      createdAt: now,
+      lastActivity: now,
+      source: origin,
+      region,
+      handles: new Map(),
+      queue: [],
+      pollers: new Set(),
+      ending: false,
+    };
     this.sessions.set(id, s);
     this.persist(s);
     this.timeouts.watch(s);
@@ -208,14 +235,28 @@ export class SessionCore {
     return reply('success', tx, undefined, { data: { id } });
   }
 
-  private async attach(s: Session, req: RequestOf<'attach'>, token: string | undefined, tx: string): Promise<JanusMessage> {
+  private async attach(
+    s: Session,
+    req: RequestOf<'attach'>,
+    token: string | undefined,
+    tx: string,
+  ): Promise<JanusMessage> {
     const plugin = this.plugins.get(req.plugin);
     if (!plugin) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${req.plugin}'`);
     await checkPluginAccess(this.config, this.settings.tokens, token, req.plugin);
     let id: number;
     do id = randomSafeInt();
     while (s.handles.has(id));
-    const h: Handle = { id, plugin, opaqueId: req.opaque_id, token, createdAt: this.host.clock.now(), hasPeer: false, pendingCandidates: [], ctx: this.handleContext(s, id, req.opaque_id) };
+    const h: Handle = {
+      id,
+      plugin,
+      opaqueId: req.opaque_id,
+      token,
+      createdAt: this.host.clock.now(),
+      hasPeer: false,
+      pendingCandidates: [],
+      ctx: this.handleContext(s, id, req.opaque_id),
+    };
     try {
       await plugin.createHandle(h.ctx);
     } catch (err) {
@@ -224,12 +265,22 @@ export class SessionCore {
     if (s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${s.id}`);
     s.handles.set(id, h);
     this.persist(s);
-    this.host.events.emit(EventType.HANDLE, { name: 'attached', plugin: req.plugin, opaque_id: req.opaque_id, token }, { sessionId: s.id, handleId: id, opaqueId: req.opaque_id });
+    this.host.events.emit(
+      EventType.HANDLE,
+      { name: 'attached', plugin: req.plugin, opaque_id: req.opaque_id, token },
+      { sessionId: s.id, handleId: id, opaqueId: req.opaque_id },
+    );
     return reply('success', tx, s.id, { data: { id } });
   }
 
   /** Over the session's own WebSocket, the events a `message` causes follow its reply. */
-  private async messageInOrder(s: Session, h: Handle, req: RequestOf<'message'>, tx: string, origin: Source): Promise<JanusMessage> {
+  private async messageInOrder(
+    s: Session,
+    h: Handle,
+    req: RequestOf<'message'>,
+    tx: string,
+    origin: Source,
+  ): Promise<JanusMessage> {
     const src = s.source;
     const ownSocket = origin.kind === 'ws' && src.kind === 'ws' && src.connId === origin.connId;
     if (!ownSocket || s.held?.has(tx)) return await this.message(s, h, req, tx);
@@ -252,7 +303,10 @@ export class SessionCore {
       case 'error':
         throw new JanusApiError(JanusError.PLUGIN_MESSAGE, result.reason);
       case 'ok': {
-        const extra: Record<string, unknown> = { sender: h.id, plugindata: { plugin: h.plugin.info.package, data: result.data } };
+        const extra: Record<string, unknown> = {
+          sender: h.id,
+          plugindata: { plugin: h.plugin.info.package, data: result.data },
+        };
         if (result.jsep) extra.jsep = result.jsep;
         return reply('success', tx, s.id, extra);
       }
@@ -265,7 +319,10 @@ export class SessionCore {
     s.transportGoneAt = undefined;
     this.persist(s);
     if (old.kind === 'ws' && old.shard !== this.shard && !(origin.kind === 'ws' && origin.connId === old.connId)) {
-      void this.host.shard(old.shard).forgetRemote(old.connId, s.id).catch(() => undefined);
+      void this.host
+        .shard(old.shard)
+        .forgetRemote(old.connId, s.id)
+        .catch(() => undefined);
     }
     return reply('success', tx, s.id);
   }
@@ -286,7 +343,10 @@ export class SessionCore {
     this.sessions.delete(s.id);
     this.persist(s);
     if (s.source.kind === 'ws' && s.source.shard !== this.shard) {
-      void this.host.shard(s.source.shard).forgetRemote(s.source.connId, s.id).catch(() => undefined);
+      void this.host
+        .shard(s.source.shard)
+        .forgetRemote(s.source.connId, s.id)
+        .catch(() => undefined);
     }
     this.delivery.wakePollers(s);
   }
@@ -306,7 +366,11 @@ export class SessionCore {
     s.handles.delete(h.id);
     runDetached(this.host.log, 'destroyHandle', () => h.plugin.destroyHandle(h.ctx));
     if (notifyClient) this.delivery.deliver(s, { janus: 'detached', session_id: s.id, sender: h.id });
-    this.host.events.emit(EventType.HANDLE, { name: 'detached', plugin: h.plugin.info.package, opaque_id: h.opaqueId, token: h.token }, { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId });
+    this.host.events.emit(
+      EventType.HANDLE,
+      { name: 'detached', plugin: h.plugin.info.package, opaque_id: h.opaqueId, token: h.token },
+      { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId },
+    );
   }
 
   /** The WebSocket that sourced a session closed: it ends now, or after the reclaim window. */
@@ -435,10 +499,15 @@ class SessionConflict extends JanusApiError {
 /** A validation error Janus reports without the transaction (envelope-level checks). */
 class EnvelopeError extends JanusApiError {
   constructor(err: unknown) {
-    super(err instanceof JanusApiError ? err.code : JanusError.UNKNOWN, err instanceof Error ? err.message : String(err));
+    super(
+      err instanceof JanusApiError ? err.code : JanusError.UNKNOWN,
+      err instanceof Error ? err.message : String(err),
+    );
   }
 }
 
 function transportOf(origin: Source): { transport: string; id: string } {
-  return origin.kind === 'http' ? { transport: 'janus.transport.http', id: 'http' } : { transport: 'janus.transport.websockets', id: origin.connId };
+  return origin.kind === 'http'
+    ? { transport: 'janus.transport.http', id: 'http' }
+    : { transport: 'janus.transport.websockets', id: origin.connId };
 }

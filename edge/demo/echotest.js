@@ -3,7 +3,8 @@
 import Janus from '/js/janus.es.js';
 
 const params = new URLSearchParams(location.search);
-const server = params.get('transport') === 'http' ? `${location.origin}/janus` : `${location.origin.replace(/^http/, 'ws')}/janus`;
+const server =
+  params.get('transport') === 'http' ? `${location.origin}/janus` : `${location.origin.replace(/^http/, 'ws')}/janus`;
 const status = document.getElementById('status');
 const state = (window.echo = { webrtcup: false, result: null, error: null, remoteTrack: false, hangup: null });
 const say = (text) => (status.textContent = text);

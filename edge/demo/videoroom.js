@@ -6,7 +6,8 @@ import Janus from '/js/janus.es.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const server = params.get('transport') === 'http' ? `${location.origin}/janus` : `${location.origin.replace(/^http/, 'ws')}/janus`;
+const server =
+  params.get('transport') === 'http' ? `${location.origin}/janus` : `${location.origin.replace(/^http/, 'ws')}/janus`;
 const state = (window.room = { joined: false, publishing: false, id: null, remoteFeeds: {}, error: null });
 const say = (text) => ($('status').textContent = text);
 const fail = (what, err) => {
@@ -67,7 +68,11 @@ function attachPublisher(display) {
         success: (res) => {
           const join = () => handle.send({ message: { request: 'join', ptype: 'publisher', room: roomId, display } });
           if (res.exists) join();
-          else handle.send({ message: { request: 'create', room: roomId, publishers: 6, description: `Demo room ${roomId}` }, success: join });
+          else
+            handle.send({
+              message: { request: 'create', room: roomId, publishers: 6, description: `Demo room ${roomId}` },
+              success: join,
+            });
         },
       });
     },
@@ -86,7 +91,8 @@ function attachPublisher(display) {
         if (msg.publishers) addFeeds(msg.publishers);
         if (msg.configured === 'ok') state.publishing = true;
         // A feed that went away may come back later: forget it (the subscriber gets its own update).
-        for (const gone of [msg.unpublished, msg.leaving, msg.kicked]) if (gone !== undefined && gone !== 'ok') feeds.delete(gone);
+        for (const gone of [msg.unpublished, msg.leaving, msg.kicked])
+          if (gone !== undefined && gone !== 'ok') feeds.delete(gone);
       } else if (msg.videoroom === 'destroyed') {
         say('the room was destroyed');
       }

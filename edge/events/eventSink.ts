@@ -72,7 +72,12 @@ export class EventSink {
     for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
       try {
         // Like Janus's sample handler (curl timeout 10 s): a webhook that never answers is a failed attempt.
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+        });
         await res.body?.cancel();
         if (res.ok) {
           this.posted += batch.length;

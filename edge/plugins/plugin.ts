@@ -37,7 +37,11 @@ export interface MediaAccess {
    * Places the PeerConnection on a relay — the given one, else the least loaded in the client's
    * region — with the client's offer (answer back) or without (the relay's offer back).
    */
-  open(offer: { sdp: string } | undefined, options: PeerCreateOptions, placement?: RelayRef): Promise<CommandResult<'peer.create'>>;
+  open(
+    offer: { sdp: string } | undefined,
+    options: PeerCreateOptions,
+    placement?: RelayRef,
+  ): Promise<CommandResult<'peer.create'>>;
   /** The relay a PeerConnection of this handle goes to: the one it has, else the least loaded in the client's region. */
   place(): Promise<RelayRef>;
   /** Hangs the PeerConnection up (the client gets `hangup`); nothing waits for the relay. */

@@ -1,7 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import { computeProof } from '../../shared/control/auth.js';
 import type { CommandInput } from '../../shared/control/commands.js';
-import { HEARTBEAT_TIMEOUT_MS, parseRelayMessage, type EdgeMessageInput, type RegisterMessage } from '../../shared/control/messages.js';
+import {
+  HEARTBEAT_TIMEOUT_MS,
+  parseRelayMessage,
+  type EdgeMessageInput,
+  type RegisterMessage,
+} from '../../shared/control/messages.js';
 import { isSfuPeerEvent } from '../../shared/control/sfu.js';
 import { loadConfig, type EdgeConfig } from '../config.js';
 import type { Env } from '../env.js';
@@ -10,7 +15,6 @@ import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import { Stubs } from '../stubs.js';
 import type { RelayLinkApi } from './relayLinkApi.js';
 import { videoRoomObjectName } from '../plugins/videoroom/state.js';
-
 
 const COMMAND_TIMEOUT_MS = 10_000;
 /** How often the link checks the relay's heartbeat; a silent relay is dropped within timeout + this. */
@@ -39,7 +43,10 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
   private readonly peers = new Set<string>();
   /** VideoRoom objects (by name) with remote publishers or cascades here: told when the relay is lost. */
   private readonly rooms = new Set<string>();
-  private readonly pending = new Map<string, { resolve: (o: RpcResult<unknown>) => void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (o: RpcResult<unknown>) => void; timer: ReturnType<typeof setTimeout> }
+  >();
   private nextId = 0;
   private dropped = false;
 
@@ -111,12 +118,16 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
         if (isSfuPeerEvent(m.event)) {
           // VideoRoom media events (talking, simulcast layers) belong to the room, which knows who to tell.
           const room = this.roomStub(videoRoomObjectName(m.event.room));
-          await room.sfuEvent({ sessionId: m.sessionId, handleId: m.handleId }, m.event).catch((err) => this.log.warn('room event delivery failed', { error: String(err) }));
+          await room
+            .sfuEvent({ sessionId: m.sessionId, handleId: m.handleId }, m.event)
+            .catch((err) => this.log.warn('room event delivery failed', { error: String(err) }));
           return;
         }
         if (m.event.kind === 'hangup') this.forgetPeer(m.sessionId, m.handleId);
         const shard = this.stubs.shardOfSession(m.sessionId);
-        await shard.relayEvent(m.sessionId, m.handleId, this.state.linkId, m.event).catch((err) => this.log.warn('event delivery failed', { error: String(err) }));
+        await shard
+          .relayEvent(m.sessionId, m.handleId, this.state.linkId, m.event)
+          .catch((err) => this.log.warn('event delivery failed', { error: String(err) }));
         return;
       }
     }
@@ -144,7 +155,9 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
   async watch(room: string): Promise<void> {
     if (this.dropped) {
       // already lost: tell it at once
-      void this.roomStub(room).relayLost(this.state.linkId).catch(() => undefined);
+      void this.roomStub(room)
+        .relayLost(this.state.linkId)
+        .catch(() => undefined);
       return;
     }
     if (this.rooms.has(room)) return;
@@ -202,12 +215,20 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
       peers.map((key) => {
         const [sid, hid] = key.split(':').map(Number) as [number, number];
         const shard = this.stubs.shardOfSession(sid);
-        return shard.relayEvent(sid, hid, this.state.linkId, { kind: 'hangup', reason: 'Relay lost' }).catch(() => undefined);
+        return shard
+          .relayEvent(sid, hid, this.state.linkId, { kind: 'hangup', reason: 'Relay lost' })
+          .catch(() => undefined);
       }),
     );
     const rooms = [...this.rooms];
     this.rooms.clear();
-    await Promise.all(rooms.map((name) => this.roomStub(name).relayLost(this.state.linkId).catch((err: unknown) => this.log.warn('room not told of relay loss', { room: name, error: String(err) }))));
+    await Promise.all(
+      rooms.map((name) =>
+        this.roomStub(name)
+          .relayLost(this.state.linkId)
+          .catch((err: unknown) => this.log.warn('room not told of relay loss', { room: name, error: String(err) })),
+      ),
+    );
     await this.ctx.storage.deleteAll();
     await this.ctx.storage.deleteAlarm();
     this.dropped = true;
@@ -219,7 +240,8 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
   }
 
   private forgetPeer(sessionId: number, handleId: number): void {
-    if (this.peers.delete(`${sessionId}:${handleId}`)) void this.ctx.storage.put('peers', [...this.peers], { allowUnconfirmed: true });
+    if (this.peers.delete(`${sessionId}:${handleId}`))
+      void this.ctx.storage.put('peers', [...this.peers], { allowUnconfirmed: true });
   }
 
   private send(ws: WebSocket, m: EdgeMessageInput): void {

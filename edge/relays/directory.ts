@@ -52,7 +52,8 @@ export class RelayDirectory {
     const local = region ? live.filter((r) => r.region === region) : [];
     const pool = local.length > 0 ? local : live;
     let best: RelayEntry | undefined;
-    for (const r of pool) if (!best || r.peers / Math.max(1, r.capacity) < best.peers / Math.max(1, best.capacity)) best = r;
+    for (const r of pool)
+      if (!best || r.peers / Math.max(1, r.capacity) < best.peers / Math.max(1, best.capacity)) best = r;
     if (best) best.peers++; // count the placement until the next heartbeat corrects it
     return best;
   }

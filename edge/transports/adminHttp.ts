@@ -11,9 +11,17 @@ type Ctx = Context<{ Bindings: Env }>;
 /** The Admin API over HTTP POST and over WebSocket (`janus-admin-protocol`) on `/admin` (§3). */
 export const adminRoutes = new Hono<{ Bindings: Env }>();
 
-adminRoutes.get('/info', async (c) => c.json(await handleAdmin(c.env, loadConfig(c.env), { janus: 'info', transaction: crypto.randomUUID() })));
-adminRoutes.get('/ping', async (c) => c.json(await handleAdmin(c.env, loadConfig(c.env), { janus: 'ping', transaction: crypto.randomUUID() })));
-adminRoutes.get('/', (c) => (c.req.header('upgrade')?.toLowerCase() === 'websocket' ? adminSocket(c) : c.json(errorReply(JanusError.TRANSPORT_SPECIFIC, 'Unsupported method'))));
+adminRoutes.get('/info', async (c) =>
+  c.json(await handleAdmin(c.env, loadConfig(c.env), { janus: 'info', transaction: crypto.randomUUID() })),
+);
+adminRoutes.get('/ping', async (c) =>
+  c.json(await handleAdmin(c.env, loadConfig(c.env), { janus: 'ping', transaction: crypto.randomUUID() })),
+);
+adminRoutes.get('/', (c) =>
+  c.req.header('upgrade')?.toLowerCase() === 'websocket'
+    ? adminSocket(c)
+    : c.json(errorReply(JanusError.TRANSPORT_SPECIFIC, 'Unsupported method')),
+);
 adminRoutes.post('/', (c) => post(c));
 adminRoutes.post('/:session', (c) => post(c, c.req.param('session')));
 adminRoutes.post('/:session/:handle', (c) => post(c, c.req.param('session'), c.req.param('handle')));
@@ -45,7 +53,8 @@ function adminSocket(c: Ctx) {
     const text = typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer);
     let out;
     try {
-      if (text.length > config.maxBodyBytes) throw new JanusApiError(JanusError.TRANSPORT_SPECIFIC, `Message too large (max ${config.maxBodyBytes} bytes)`);
+      if (text.length > config.maxBodyBytes)
+        throw new JanusApiError(JanusError.TRANSPORT_SPECIFIC, `Message too large (max ${config.maxBodyBytes} bytes)`);
       out = await handleAdmin(c.env, config, parseJsonObject(text));
     } catch (err) {
       out = errorFrom(err);
@@ -56,5 +65,9 @@ function adminSocket(c: Ctx) {
       // closed meanwhile
     }
   });
-  return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': 'janus-admin-protocol' } });
+  return new Response(null, {
+    status: 101,
+    webSocket: pair[0],
+    headers: { 'Sec-WebSocket-Protocol': 'janus-admin-protocol' },
+  });
 }

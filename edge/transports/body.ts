@@ -7,7 +7,8 @@ import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
  */
 export async function readJsonObject(req: Request, maxBytes: number): Promise<Record<string, unknown>> {
   const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new JanusApiError(JanusError.TRANSPORT_SPECIFIC, `Request body too large (max ${maxBytes} bytes)`);
+  if (declared > maxBytes)
+    throw new JanusApiError(JanusError.TRANSPORT_SPECIFIC, `Request body too large (max ${maxBytes} bytes)`);
   const reader = req.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -43,7 +44,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -55,7 +57,8 @@ function nestingDepth(text: string): number {
 
 export function parseJsonObject(text: string, transport: 'http' | 'ws' = 'http'): Record<string, unknown> {
   // Deeper than MAX_DEPTH takes more than MAX_DEPTH characters: short requests skip the scan.
-  if (text.length > MAX_DEPTH && nestingDepth(text) > MAX_DEPTH) throw new JanusApiError(JanusError.INVALID_JSON, `JSON error: on line 1: too big nesting depth (max ${MAX_DEPTH})`);
+  if (text.length > MAX_DEPTH && nestingDepth(text) > MAX_DEPTH)
+    throw new JanusApiError(JanusError.INVALID_JSON, `JSON error: on line 1: too big nesting depth (max ${MAX_DEPTH})`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -66,7 +69,8 @@ export function parseJsonObject(text: string, transport: 'http' | 'ws' = 'http')
     throw new JanusApiError(JanusError.INVALID_JSON, 'JSON error: on line 1: expected an object or an array');
   }
   if (Array.isArray(parsed)) {
-    if (transport === 'ws') throw new JanusApiError(JanusError.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (transaction)');
+    if (transport === 'ws')
+      throw new JanusApiError(JanusError.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (transaction)');
     throw new JanusApiError(JanusError.INVALID_JSON_OBJECT, 'JSON error: not an object');
   }
   return parsed as Record<string, unknown>;
@@ -95,11 +99,20 @@ export function pathId(s: string): number {
  * Path ids go into the body; a body id that disagrees with the path is 457, as in janus_http.c (whose
  * Janus API names the id, "Conflicting session ID", and whose Admin API does not).
  */
-export function mergePathIds(body: Record<string, unknown>, sessionPart: string | undefined, handlePart: string | undefined, nameTheId: boolean): void {
+export function mergePathIds(
+  body: Record<string, unknown>,
+  sessionPart: string | undefined,
+  handlePart: string | undefined,
+  nameTheId: boolean,
+): void {
   const put = (key: 'session_id' | 'handle_id', part: string | undefined, what: string) => {
     if (part === undefined) return;
     const id = pathId(part);
-    if (body[key] !== undefined && body[key] !== id) throw new JanusApiError(JanusError.INVALID_REQUEST_PATH, `Conflicting ${nameTheId ? `${what} ` : ''}ID (payload and path)`);
+    if (body[key] !== undefined && body[key] !== id)
+      throw new JanusApiError(
+        JanusError.INVALID_REQUEST_PATH,
+        `Conflicting ${nameTheId ? `${what} ` : ''}ID (payload and path)`,
+      );
     body[key] = id;
   };
   put('session_id', sessionPart, 'session');

@@ -23,7 +23,8 @@ janusRoutes.get('/info', (c) => forward(c, { janus: 'info', transaction: crypto.
 janusRoutes.get('/ping', (c) => forward(c, { janus: 'ping', transaction: crypto.randomUUID() }));
 
 janusRoutes.get('/', async (c) => {
-  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.json(errorReply(JanusError.TRANSPORT_SPECIFIC, 'Unsupported method'));
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
+    return c.json(errorReply(JanusError.TRANSPORT_SPECIFIC, 'Unsupported method'));
   const config = loadConfig(c.env);
   const shard = randomShard(config.shardCount);
   const headers = new Headers(c.req.raw.headers);
@@ -43,7 +44,9 @@ janusRoutes.get('/:session', async (c) => {
   if (sid < 1) return c.body(null, 404);
   const maxev = Math.max(1, Number.parseInt(c.req.query('maxev') ?? '1', 10) || 1);
   const config = loadConfig(c.env);
-  const res: PollResult = await new Stubs(c.env, config.shardCount).shardOfSession(sid).poll(sid, maxev, c.req.query('apisecret'), c.req.query('token'));
+  const res: PollResult = await new Stubs(c.env, config.shardCount)
+    .shardOfSession(sid)
+    .poll(sid, maxev, c.req.query('apisecret'), c.req.query('token'));
   if (res.status !== 200) return c.body(null, res.status);
   return c.json(res.body ?? null);
 });
@@ -74,7 +77,10 @@ async function forward(c: Ctx, body: Record<string, unknown>) {
   const config = loadConfig(c.env);
   const shard = namedShard(body, config.shardCount) ?? randomShard(config.shardCount);
   try {
-    return json(c, await new Stubs(c.env, config.shardCount).shard(shard).janus(body, { kind: 'http' }, shard, regionOf(c)));
+    return json(
+      c,
+      await new Stubs(c.env, config.shardCount).shard(shard).janus(body, { kind: 'http' }, shard, regionOf(c)),
+    );
   } catch (err) {
     return json(c, errorFrom(err, typeof body.transaction === 'string' ? body.transaction : undefined));
   }

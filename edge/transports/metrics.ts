@@ -19,7 +19,7 @@ export class RequestMetrics {
 
   render(counts: { sessions: number; handles: number; peerconnections: number }): string {
     const lines = [
-      '# HELP janus_sessions Live sessions (from the coordinators\' registries).',
+      "# HELP janus_sessions Live sessions (from the coordinators' registries).",
       '# TYPE janus_sessions gauge',
       `janus_sessions ${counts.sessions}`,
       '# HELP janus_handles Attached plugin handles.',
@@ -32,7 +32,10 @@ export class RequestMetrics {
       '# TYPE janus_http_requests_total counter',
     ];
     for (const [verb, n] of this.requestsByVerb) lines.push(`janus_http_requests_total{verb="${verb}"} ${n}`);
-    lines.push('# HELP janus_http_errors_total Janus error replies over HTTP by code (this isolate).', '# TYPE janus_http_errors_total counter');
+    lines.push(
+      '# HELP janus_http_errors_total Janus error replies over HTTP by code (this isolate).',
+      '# TYPE janus_http_errors_total counter',
+    );
     for (const [code, n] of this.errorsByCode) lines.push(`janus_http_errors_total{code="${code}"} ${n}`);
     return lines.join('\n') + '\n';
   }

@@ -68,7 +68,11 @@ export class WebSocketTransport {
     this.runtime.accept(ws, [WS_TAG_PREFIX + connId]);
     this.sockets.set(connId, ws);
     ws.serializeAttachment({ connId, shard, region } satisfies WsAttachment);
-    this.host.events.emit(EventType.TRANSPORT, { transport: TRANSPORT, id: connId, data: { event: 'connected', admin_api: false, ip } });
+    this.host.events.emit(EventType.TRANSPORT, {
+      transport: TRANSPORT,
+      id: connId,
+      data: { event: 'connected', admin_api: false, ip },
+    });
   }
 
   send(connId: string, m: JanusMessage): boolean {
@@ -121,7 +125,11 @@ export class WebSocketTransport {
   }
 
   /** Sends a request that arrived on a WebSocket held here to the shard that owns its session. */
-  private async route(raw: Record<string, unknown>, origin: Source & { kind: 'ws' }, region?: string): Promise<JanusMessage> {
+  private async route(
+    raw: Record<string, unknown>,
+    origin: Source & { kind: 'ws' },
+    region?: string,
+  ): Promise<JanusMessage> {
     const own = this.core.shard;
     const target = namedShard(raw, this.core.config.shardCount) ?? own;
     if (target === own) return this.core.janus(raw, origin, own, region);
@@ -165,7 +173,11 @@ export class WebSocketTransport {
     } catch {
       // already closed
     }
-    this.host.events.emit(EventType.TRANSPORT, { transport: TRANSPORT, id: att.connId, data: { event: 'disconnected' } });
+    this.host.events.emit(EventType.TRANSPORT, {
+      transport: TRANSPORT,
+      id: att.connId,
+      data: { event: 'disconnected' },
+    });
     this.core.connectionClosed(att.connId);
     const remote = this.remoteOwned.get(att.connId);
     if (!remote) return;
@@ -173,7 +185,10 @@ export class WebSocketTransport {
     void this.host.storage.delete([REMOTE_PREFIX + att.connId]);
     for (const sid of remote) {
       const target = shardOf(sid, this.core.config.shardCount);
-      void this.host.shard(target).transportGone(sid, att.connId, this.core.shard).catch(() => undefined);
+      void this.host
+        .shard(target)
+        .transportGone(sid, att.connId, this.core.shard)
+        .catch(() => undefined);
     }
   }
 }

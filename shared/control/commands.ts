@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { sfuCommandSchemas, sfuOptionsSchema, sfuPublisherStreamSchema, sfuResultSchemas, sfuSubscriberOfferResultSchema, VIDEOROOM_PLUGIN } from './sfu.js';
+import {
+  sfuCommandSchemas,
+  sfuOptionsSchema,
+  sfuPublisherStreamSchema,
+  sfuResultSchemas,
+  sfuSubscriberOfferResultSchema,
+  VIDEOROOM_PLUGIN,
+} from './sfu.js';
 
 /**
  * Edge→relay commands (`{type:"cmd", id, cmd}`) and the `result` each one answers with.
@@ -33,7 +40,10 @@ export const echoStateSchema = z.object({
 });
 export type EchoState = z.infer<typeof echoStateSchema>;
 
-export const sdpSchema = z.string().min(1).max(256 * 1024);
+export const sdpSchema = z
+  .string()
+  .min(1)
+  .max(256 * 1024);
 
 export const peerOptionsSchema = echoSettingsSchema.extend({
   /**
@@ -68,11 +78,24 @@ export const peerCreateSchema = z.object({
   options: z.union([sfuOptionsSchema, peerOptionsSchema.extend({ role: z.never().optional() })]).default({}),
 });
 /** Renegotiation: the client sent a new offer; the relay answers. */
-export const peerOfferSchema = z.object({ op: z.literal('peer.offer'), ...peerKey, sdp: sdpSchema, iceRestart: z.boolean().optional() });
+export const peerOfferSchema = z.object({
+  op: z.literal('peer.offer'),
+  ...peerKey,
+  sdp: sdpSchema,
+  iceRestart: z.boolean().optional(),
+});
 /** The client's answer to a relay-made offer. */
 export const peerAnswerSchema = z.object({ op: z.literal('peer.answer'), ...peerKey, sdp: sdpSchema });
-export const peerTrickleSchema = z.object({ op: z.literal('peer.trickle'), ...peerKey, candidate: trickleCandidateSchema });
-export const peerHangupSchema = z.object({ op: z.literal('peer.hangup'), ...peerKey, reason: z.string().max(256).default('Janus API') });
+export const peerTrickleSchema = z.object({
+  op: z.literal('peer.trickle'),
+  ...peerKey,
+  candidate: trickleCandidateSchema,
+});
+export const peerHangupSchema = z.object({
+  op: z.literal('peer.hangup'),
+  ...peerKey,
+  reason: z.string().max(256).default('Janus API'),
+});
 export const echoConfigureSchema = echoSettingsSchema.extend({ op: z.literal('echo.configure'), ...peerKey });
 export const peerInfoSchema = z.object({ op: z.literal('peer.info'), ...peerKey });
 
@@ -137,7 +160,11 @@ export const emptyResultSchema = z.object({}).strict();
 
 /** The `result` of a successful reply, per op. */
 export const commandResultSchemas = {
-  'peer.create': z.union([z.object({ answer: jsepAnswerSchema, streams: z.array(sfuPublisherStreamSchema).optional() }), sfuSubscriberOfferResultSchema, z.object({ offer: jsepOfferSchema })]),
+  'peer.create': z.union([
+    z.object({ answer: jsepAnswerSchema, streams: z.array(sfuPublisherStreamSchema).optional() }),
+    sfuSubscriberOfferResultSchema,
+    z.object({ offer: jsepOfferSchema }),
+  ]),
   'peer.offer': z.object({ answer: jsepAnswerSchema, streams: z.array(sfuPublisherStreamSchema).optional() }),
   'peer.answer': emptyResultSchema,
   'peer.trickle': emptyResultSchema,

@@ -51,9 +51,19 @@ export const candidateEvent = z.object({ kind: z.literal('candidate'), candidate
 export const iceStateEvent = z.object({ kind: z.literal('ice'), state: z.string() });
 /** Event-handler type 16 subtype 5. */
 export const dtlsStateEvent = z.object({ kind: z.literal('dtls'), state: z.string() });
-const endpointSchema = z.object({ address: z.string(), port: z.number().int(), type: z.string(), transport: z.string(), family: z.string() });
+const endpointSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  type: z.string(),
+  transport: z.string(),
+  family: z.string(),
+});
 /** Event-handler type 16 subtype 4. */
-export const selectedPairEvent = z.object({ kind: z.literal('selected-pair'), local: endpointSchema, remote: endpointSchema });
+export const selectedPairEvent = z.object({
+  kind: z.literal('selected-pair'),
+  local: endpointSchema,
+  remote: endpointSchema,
+});
 
 /** One stream of event-handler type 32 subtype 3, with Janus's own key names. */
 export const streamStatsSchema = z.object({

@@ -43,7 +43,12 @@ export const heartbeatMessageSchema = z.object({
 
 export const replyErrorSchema = z.object({ code: z.number().int(), reason: z.string() });
 export const replyMessageSchema = z.discriminatedUnion('ok', [
-  z.object({ type: z.literal('reply'), id: requestIdSchema, ok: z.literal(true), result: z.record(z.string(), z.unknown()) }),
+  z.object({
+    type: z.literal('reply'),
+    id: requestIdSchema,
+    ok: z.literal(true),
+    result: z.record(z.string(), z.unknown()),
+  }),
   z.object({ type: z.literal('reply'), id: requestIdSchema, ok: z.literal(false), error: replyErrorSchema }),
 ]);
 
@@ -107,7 +112,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return path ? `${issue.message} (${path})` : issue.message;
 }
 
-function parseFrame<S extends z.ZodType>(schema: S, raw: string | unknown, isCmd: (v: Record<string, unknown>) => boolean): ParseResult<z.output<S>> {
+function parseFrame<S extends z.ZodType>(
+  schema: S,
+  raw: string | unknown,
+  isCmd: (v: Record<string, unknown>) => boolean,
+): ParseResult<z.output<S>> {
   let value: unknown = raw;
   if (typeof raw === 'string') {
     try {

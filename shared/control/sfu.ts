@@ -97,7 +97,14 @@ export const sfuSwitchSchema = z.object({
   op: z.literal('sfu.switch'),
   ...sfuPeerKey,
   changes: z
-    .array(z.object({ sub_mid: z.string().min(1).max(64), feedKey: feedKeySchema, mid: z.string().min(1).max(64), feedId: feedIdSchema.optional() }))
+    .array(
+      z.object({
+        sub_mid: z.string().min(1).max(64),
+        feedKey: feedKeySchema,
+        mid: z.string().min(1).max(64),
+        feedId: feedIdSchema.optional(),
+      }),
+    )
     .max(256),
 });
 
@@ -131,14 +138,22 @@ export const sfuConfigureSchema = z.object({
  * reaches no subscriber and no RTP forwarder; unmuting a video stream asks for a keyframe.
  * Errors: 459 unknown peer, 466 not a publisher / unknown mid.
  */
-export const sfuModerateSchema = z.object({ op: z.literal('sfu.moderate'), ...sfuPeerKey, mid: z.string().min(1).max(64), mute: z.boolean() });
+export const sfuModerateSchema = z.object({
+  op: z.literal('sfu.moderate'),
+  ...sfuPeerKey,
+  mid: z.string().min(1).max(64),
+  mute: z.boolean(),
+});
 
 /** Subscriber: stop / resume forwarding to it (Janus `pause` / `start` without a JSEP). */
 export const sfuPauseSchema = z.object({ op: z.literal('sfu.pause'), ...sfuPeerKey });
 export const sfuResumeSchema = z.object({ op: z.literal('sfu.resume'), ...sfuPeerKey });
 
 /** SRTP (SDES) keying: `suite` 80 = AES_CM_128_HMAC_SHA1_80, 32 = _32; `crypto` base64 of the 30-byte master key + salt. */
-export const sfuSrtpSchema = z.object({ suite: z.union([z.literal(32), z.literal(80)]), crypto: z.string().min(1).max(256) });
+export const sfuSrtpSchema = z.object({
+  suite: z.union([z.literal(32), z.literal(80)]),
+  crypto: z.string().min(1).max(256),
+});
 
 /** One stream of `sfu.forward`: a copy of the publisher's `mid` sent as plain RTP to host:port. */
 export const sfuForwardStreamSchema = z.object({
@@ -185,7 +200,11 @@ export const sfuForwardSchema = z.object({
 });
 
 /** Publisher (Janus `stop_rtp_forward`): closes one forwarder (459 unknown peer, 466 unknown id). */
-export const sfuStopForwardSchema = z.object({ op: z.literal('sfu.stopForward'), ...sfuPeerKey, id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+export const sfuStopForwardSchema = z.object({
+  op: z.literal('sfu.stopForward'),
+  ...sfuPeerKey,
+  id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
 
 /** One stream of a remote publisher (Janus `add_remote_publisher` `streams[]`; the codec is required for audio/video). */
 export const sfuRemoteStreamSchema = z.object({
@@ -216,7 +235,12 @@ export const sfuRemoteAddSchema = z.object({
 });
 
 /** Adds or changes streams of a remote publisher (Janus `update_remote_publisher`). 459 unknown. */
-export const sfuRemoteUpdateSchema = z.object({ op: z.literal('sfu.remoteUpdate'), ...sfuPeerKey, streams: z.array(sfuRemoteStreamSchema).max(64), srtp: sfuSrtpSchema.optional() });
+export const sfuRemoteUpdateSchema = z.object({
+  op: z.literal('sfu.remoteUpdate'),
+  ...sfuPeerKey,
+  streams: z.array(sfuRemoteStreamSchema).max(64),
+  srtp: sfuSrtpSchema.optional(),
+});
 
 /** Closes a remote publisher and its sockets; its subscribers' legs go quiet (Janus `remove_remote_publisher`). 459 unknown. */
 export const sfuRemoteRemoveSchema = z.object({ op: z.literal('sfu.remoteRemove'), ...sfuPeerKey });
@@ -247,7 +271,19 @@ export type SfuCommand =
   | z.infer<typeof sfuRemoteUpdateSchema>
   | z.infer<typeof sfuRemoteRemoveSchema>;
 export type SfuOp = SfuCommand['op'];
-export const sfuOps: readonly SfuOp[] = ['sfu.update', 'sfu.switch', 'sfu.configure', 'sfu.pause', 'sfu.resume', 'sfu.forward', 'sfu.stopForward', 'sfu.moderate', 'sfu.remoteAdd', 'sfu.remoteUpdate', 'sfu.remoteRemove'];
+export const sfuOps: readonly SfuOp[] = [
+  'sfu.update',
+  'sfu.switch',
+  'sfu.configure',
+  'sfu.pause',
+  'sfu.resume',
+  'sfu.forward',
+  'sfu.stopForward',
+  'sfu.moderate',
+  'sfu.remoteAdd',
+  'sfu.remoteUpdate',
+  'sfu.remoteRemove',
+];
 export function isSfuOp(op: string): op is SfuOp {
   return (sfuOps as readonly string[]).includes(op);
 }
@@ -283,9 +319,15 @@ export const sfuSubscriberStreamSchema = z.object({
 export type SfuSubscriberStream = z.infer<typeof sfuSubscriberStreamSchema>;
 
 /** `peer.create` (videoroom publisher) and `peer.offer` (publisher renegotiation). */
-export const sfuPublisherAnswerResultSchema = z.object({ answer: answerSchema, streams: z.array(sfuPublisherStreamSchema) });
+export const sfuPublisherAnswerResultSchema = z.object({
+  answer: answerSchema,
+  streams: z.array(sfuPublisherStreamSchema),
+});
 /** `peer.create` (videoroom subscriber) and `sfu.update`. */
-export const sfuSubscriberOfferResultSchema = z.object({ offer: offerSchema, streams: z.array(sfuSubscriberStreamSchema) });
+export const sfuSubscriberOfferResultSchema = z.object({
+  offer: offerSchema,
+  streams: z.array(sfuSubscriberStreamSchema),
+});
 
 /** One forwarder `sfu.forward` opened (`id` is unique on the relay; `ssrc`/`pt` absent for data). */
 export const sfuForwarderSchema = z.object({
@@ -313,7 +355,12 @@ export const sfuResultSchemas = {
   'sfu.stopForward': z.object({}).strict(),
   'sfu.moderate': z.object({}).strict(),
   /** `ip`: the relay's announced address, where the sender forwards to (Janus sends it only for iface/mcast; a deployment of many relays needs it always). */
-  'sfu.remoteAdd': z.object({ ip: z.string(), port: z.number().int(), rtcp_port: z.number().int(), streams: z.array(sfuPublisherStreamSchema) }),
+  'sfu.remoteAdd': z.object({
+    ip: z.string(),
+    port: z.number().int(),
+    rtcp_port: z.number().int(),
+    streams: z.array(sfuPublisherStreamSchema),
+  }),
   'sfu.remoteUpdate': z.object({ streams: z.array(sfuPublisherStreamSchema) }),
   'sfu.remoteRemove': z.object({}).strict(),
 } as const satisfies Record<SfuOp, z.ZodType>;

@@ -13,7 +13,14 @@ export const EventType = {
   CORE: 256,
 } as const;
 
-export const WebrtcSubtype = { ICE: 1, LOCAL_CANDIDATE: 2, REMOTE_CANDIDATE: 3, SELECTED_PAIR: 4, DTLS: 5, PEER_CONNECTION: 6 } as const;
+export const WebrtcSubtype = {
+  ICE: 1,
+  LOCAL_CANDIDATE: 2,
+  REMOTE_CANDIDATE: 3,
+  SELECTED_PAIR: 4,
+  DTLS: 5,
+  PEER_CONNECTION: 6,
+} as const;
 export const MediaSubtype = { STATE: 1, SLOW_LINK: 2, STATS: 3 } as const;
 export const CoreSubtype = { STARTUP: 1, SHUTDOWN: 2 } as const;
 

@@ -38,13 +38,19 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 function expectedOf(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     switch (issue.expected) {
-      case 'string': return 'a string';
+      case 'string':
+        return 'a string';
       case 'number':
-      case 'int': return 'an integer';
-      case 'boolean': return 'a boolean';
-      case 'object': return 'an object';
-      case 'array': return 'an array';
-      default: return `a ${issue.expected}`;
+      case 'int':
+        return 'an integer';
+      case 'boolean':
+        return 'a boolean';
+      case 'object':
+        return 'an object';
+      case 'array':
+        return 'an array';
+      default:
+        return `a ${issue.expected}`;
     }
   }
   if (issue.code === 'too_small') return 'a positive integer';

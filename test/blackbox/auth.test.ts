@@ -5,7 +5,17 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../support/stack.js';
-import { get, JanusHttp, janusErrorSchema, post, RawWs, tx, type HttpReply, type JanusMsg, startSignallingStack } from './support/janus.js';
+import {
+  get,
+  JanusHttp,
+  janusErrorSchema,
+  post,
+  RawWs,
+  tx,
+  type HttpReply,
+  type JanusMsg,
+  startSignallingStack,
+} from './support/janus.js';
 
 const ECHO = 'janus.plugin.echotest';
 const SLOW = 'janus.plugin.slowtest';
@@ -22,7 +32,11 @@ let signedStack: Stack;
 beforeAll(async () => {
   secretStack = await startSignallingStack({ API_SECRET, ADMIN_SECRET: ADMIN });
   storedStack = await startSignallingStack({ TOKEN_AUTH: 'true', TEST_PLUGINS: 'true' });
-  signedStack = await startSignallingStack({ TOKEN_AUTH: 'true', TOKEN_AUTH_SECRET: SIGN_SECRET, TEST_PLUGINS: 'true' });
+  signedStack = await startSignallingStack({
+    TOKEN_AUTH: 'true',
+    TOKEN_AUTH_SECRET: SIGN_SECRET,
+    TEST_PLUGINS: 'true',
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -50,7 +64,9 @@ describe('API secret (API_SECRET) and admin secret (ADMIN_SECRET)', () => {
     expect(code(missing)).toBe(403);
     expect(missing.body.transaction).toBe(t);
     expect(code(await post(stack.httpUrl, { janus: 'create', transaction: t, apisecret: 'wrong' }))).toBe(403);
-    expect(code(await post(stack.httpUrl, { janus: 'create', transaction: t, apisecret: API_SECRET.slice(0, -1) }))).toBe(403);
+    expect(
+      code(await post(stack.httpUrl, { janus: 'create', transaction: t, apisecret: API_SECRET.slice(0, -1) })),
+    ).toBe(403);
     expect(code(await post(stack.httpUrl, { janus: 'create', transaction: t, apisecret: '' }))).toBe(403);
     const ok = await post(stack.httpUrl, { janus: 'create', transaction: t, apisecret: API_SECRET });
     expect(ok.body.janus).toBe('success');
@@ -61,8 +77,14 @@ describe('API secret (API_SECRET) and admin secret (ADMIN_SECRET)', () => {
     const sid = await open.create();
     const hid = await open.attach(sid);
     expect(code(await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', transaction: tx() }))).toBe(403);
-    expect(code(await post(`${stack.httpUrl}/${sid}`, { janus: 'attach', plugin: ECHO, transaction: tx(), apisecret: 'nope' }))).toBe(403);
-    expect(code(await post(`${stack.httpUrl}/${sid}/${hid}`, { janus: 'message', body: {}, transaction: tx() }))).toBe(403);
+    expect(
+      code(
+        await post(`${stack.httpUrl}/${sid}`, { janus: 'attach', plugin: ECHO, transaction: tx(), apisecret: 'nope' }),
+      ),
+    ).toBe(403);
+    expect(code(await post(`${stack.httpUrl}/${sid}/${hid}`, { janus: 'message', body: {}, transaction: tx() }))).toBe(
+      403,
+    );
     expect(code(await post(`${stack.httpUrl}/${sid}`, { janus: 'destroy', transaction: tx() }))).toBe(403);
     expect((await open.janus(`/${sid}`, { janus: 'keepalive' })).body.janus).toBe('ack');
     // info / ping are answered without a secret
@@ -109,8 +131,19 @@ describe('API secret (API_SECRET) and admin secret (ADMIN_SECRET)', () => {
       expect(code(await post(stack.adminUrl, body)), `admin_secret=${String(secret)}`).toBe(403);
     }
     // The API secret is not the admin secret.
-    expect(code(await post(stack.adminUrl, { janus: 'get_status', transaction: tx(), admin_secret: API_SECRET }))).toBe(403);
-    expect(code(await post(stack.adminUrl, { janus: 'destroy_session', session_id: 1, transaction: tx(), admin_secret: 'wrong' }))).toBe(403);
+    expect(code(await post(stack.adminUrl, { janus: 'get_status', transaction: tx(), admin_secret: API_SECRET }))).toBe(
+      403,
+    );
+    expect(
+      code(
+        await post(stack.adminUrl, {
+          janus: 'destroy_session',
+          session_id: 1,
+          transaction: tx(),
+          admin_secret: 'wrong',
+        }),
+      ),
+    ).toBe(403);
     const ok = await post(stack.adminUrl, { janus: 'list_sessions', transaction: tx(), admin_secret: ADMIN });
     expect(ok.body.janus).toBe('success');
     expect((await post(stack.adminUrl, { janus: 'ping', transaction: tx() })).body.janus).toBe('pong');
@@ -164,7 +197,9 @@ describe('stored tokens (TOKEN_AUTH=true)', () => {
     // A plugin the token may not use → 405.
     expect(code(await api.janus(`/${sid}`, { janus: 'attach', plugin: SLOW }))).toBe(405);
     // Another valid-looking token does not work on this session.
-    expect(code(await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', transaction: tx(), token: token + 'x' }))).toBe(403);
+    expect(
+      code(await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', transaction: tx(), token: token + 'x' })),
+    ).toBe(403);
     // Long poll takes the token from the query string.
     expect((await get(`${stack.httpUrl}/${sid}`)).status).toBe(403);
     const t = tx();
@@ -176,7 +211,7 @@ describe('stored tokens (TOKEN_AUTH=true)', () => {
     // allow_token adds a plugin.
     const allowed = await admin.admin({ janus: 'allow_token', token, plugins: [SLOW] });
     expect(allowed.body).toMatchObject({ janus: 'success' });
-    expect(((allowed.body.data as { plugins: string[] }).plugins).sort()).toEqual([ECHO, SLOW].sort());
+    expect((allowed.body.data as { plugins: string[] }).plugins.sort()).toEqual([ECHO, SLOW].sort());
     expect((await api.janus(`/${sid}`, { janus: 'attach', plugin: SLOW })).body.janus).toBe('success');
 
     // disallow_token removes one.
@@ -192,7 +227,11 @@ describe('stored tokens (TOKEN_AUTH=true)', () => {
 
     // remove_token: the token no longer opens anything.
     expect((await admin.admin({ janus: 'remove_token', token })).body.janus).toBe('success');
-    expect(((await admin.admin({ janus: 'list_tokens' })).body.data as { tokens: { token: string }[] }).tokens.map((x) => x.token)).not.toContain(token);
+    expect(
+      ((await admin.admin({ janus: 'list_tokens' })).body.data as { tokens: { token: string }[] }).tokens.map(
+        (x) => x.token,
+      ),
+    ).not.toContain(token);
     expect(code(await api.janus('', { janus: 'create' }))).toBe(403);
     expect(code(await api.janus(`/${sid}`, { janus: 'keepalive' }))).toBe(403);
     expect(code(await api.janus(`/${sid}/${hid}`, { janus: 'message', body: {} }))).toBe(403);
@@ -205,7 +244,7 @@ describe('stored tokens (TOKEN_AUTH=true)', () => {
     expect(added.body.janus).toBe('success');
     const every = Object.keys((await get(`${stack.httpUrl}/info`)).body.plugins as object);
     expect(every).toEqual(expect.arrayContaining([ECHO, SLOW]));
-    expect(((added.body.data as { plugins: string[] }).plugins).sort()).toEqual(every.sort());
+    expect((added.body.data as { plugins: string[] }).plugins.sort()).toEqual(every.sort());
     const ws = await RawWs.open(stack.wsUrl);
     try {
       expect(code(await ws.request({ janus: 'create' }))).toBe(403);
@@ -227,7 +266,8 @@ describe('signed tokens (TOKEN_AUTH_SECRET)', () => {
   let stack: Stack;
   let admin: JanusHttp;
 
-  const sign = (payload: string, secret = SECRET) => `${payload}:${createHmac('sha1', secret).update(payload).digest('base64')}`;
+  const sign = (payload: string, secret = SECRET) =>
+    `${payload}:${createHmac('sha1', secret).update(payload).digest('base64')}`;
   const future = () => Math.floor(Date.now() / 1000) + 3600;
 
   beforeAll(() => {
@@ -268,7 +308,9 @@ describe('signed tokens (TOKEN_AUTH_SECRET)', () => {
     // Also on an existing session and on the long poll.
     const good = new JanusHttp(stack.httpUrl, stack.adminUrl, { token: sign(`${exp},janus,${ECHO}`) });
     const sid = await good.create();
-    expect(code(await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', transaction: tx(), token: bad.expired }))).toBe(403);
+    expect(
+      code(await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', transaction: tx(), token: bad.expired })),
+    ).toBe(403);
     expect((await get(`${stack.httpUrl}/${sid}?token=${encodeURIComponent(bad['other secret']!)}`)).status).toBe(403);
     await good.destroy(sid);
   });

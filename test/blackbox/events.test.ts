@@ -39,7 +39,12 @@ describe('event webhook', () => {
     const startedUs = Date.now() * 1000;
     const postsBefore = hook.posts.length;
     const ids = await pool(Array.from({ length: 300 }), 32, () => api.create());
-    await waitUntil(() => ids.every((id) => hook.events.some((e) => e.type === 1 && e.session_id === id && e.event.name === 'created')), 15_000, '300 created events');
+    await waitUntil(
+      () =>
+        ids.every((id) => hook.events.some((e) => e.type === 1 && e.session_id === id && e.event.name === 'created')),
+      15_000,
+      '300 created events',
+    );
     expectWellFormedPosts();
     const posts = hook.posts.slice(postsBefore).filter((p) => p.status === 200);
     const sizes = posts.map((p) => (p.body as unknown[]).length);
@@ -56,7 +61,12 @@ describe('event webhook', () => {
       expect(e.event.transport).toMatchObject({ transport: 'janus.transport.http' });
     }
     await pool(ids, 32, (id) => api.destroy(id));
-    await waitUntil(() => ids.every((id) => hook.events.some((e) => e.type === 1 && e.session_id === id && e.event.name === 'destroyed')), 15_000, '300 destroyed events');
+    await waitUntil(
+      () =>
+        ids.every((id) => hook.events.some((e) => e.type === 1 && e.session_id === id && e.event.name === 'destroyed')),
+      15_000,
+      '300 destroyed events',
+    );
     expectWellFormedPosts();
   });
 
@@ -64,7 +74,11 @@ describe('event webhook', () => {
     const sid = await api.create();
     const hid = await api.attach(sid, 'janus.plugin.echotest', { opaque_id: 'opaque-ev' });
     const attached = await hook.waitFor((e) => e.type === 2 && e.handle_id === hid && e.event.name === 'attached');
-    expect(attached).toMatchObject({ session_id: sid, opaque_id: 'opaque-ev', event: { name: 'attached', plugin: 'janus.plugin.echotest', opaque_id: 'opaque-ev' } });
+    expect(attached).toMatchObject({
+      session_id: sid,
+      opaque_id: 'opaque-ev',
+      event: { name: 'attached', plugin: 'janus.plugin.echotest', opaque_id: 'opaque-ev' },
+    });
     await api.janus(`/${sid}/${hid}`, { janus: 'message', body: { audio: true } });
     const pluginEv = await hook.waitFor((e) => e.type === 64 && e.handle_id === hid);
     expect(pluginEv).toMatchObject({ session_id: sid, event: { plugin: 'janus.plugin.echotest' } });
@@ -82,8 +96,14 @@ describe('event webhook', () => {
     expect(ev.session_id).toBeUndefined();
     expect(ev.handle_id).toBeUndefined();
     // data must be an object, schema a string
-    expect((await api.admin({ janus: 'custom_event', schema, data: 'x' })).body).toMatchObject({ janus: 'error', error: { code: 467 } });
-    expect((await api.admin({ janus: 'custom_event', data: {} })).body).toMatchObject({ janus: 'error', error: { code: 456 } });
+    expect((await api.admin({ janus: 'custom_event', schema, data: 'x' })).body).toMatchObject({
+      janus: 'error',
+      error: { code: 467 },
+    });
+    expect((await api.admin({ janus: 'custom_event', data: {} })).body).toMatchObject({
+      janus: 'error',
+      error: { code: 456 },
+    });
   });
 
   it('when the webhook fails (500) the events are retried and still arrive', async () => {
@@ -93,7 +113,11 @@ describe('event webhook', () => {
     expect((await api.admin({ janus: 'custom_event', schema, data: { n: 1 } })).body.janus).toBe('success');
     const sid = await api.create();
     await hook.waitFor((e) => e.type === 4 && e.event.schema === schema, 15_000, 'custom event after retries');
-    await hook.waitFor((e) => e.type === 1 && e.session_id === sid && e.event.name === 'created', 15_000, 'created event after retries');
+    await hook.waitFor(
+      (e) => e.type === 1 && e.session_id === sid && e.event.name === 'created',
+      15_000,
+      'created event after retries',
+    );
     expect(hook.posts.filter((p) => p.status === 500).length - failsBefore).toBe(3);
     expect(hook.failNext).toBe(0);
     // Delivered once, not once per attempt.
@@ -145,7 +169,10 @@ describe('event webhook', () => {
     const second = await api.create();
     // Janus's sample handler gives up on a request after its 10 s curl timeout, then retries.
     await waitUntil(
-      () => [first, second].every((id) => hook.events.some((e) => e.type === 1 && e.session_id === id && e.event.name === 'created')),
+      () =>
+        [first, second].every((id) =>
+          hook.events.some((e) => e.type === 1 && e.session_id === id && e.event.name === 'created'),
+        ),
       15_000,
       'events created during and after the hang delivered once the webhook answers',
       250,

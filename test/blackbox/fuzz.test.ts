@@ -8,7 +8,17 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../support/stack.js';
 import { makeCase, type FuzzCase, type Victims } from './support/fuzz.js';
-import { ADMIN_SECRET, get, JanusHttp, janusErrorSchema, pool, RawWs, rng, startSignallingStack, type JanusMsg } from './support/janus.js';
+import {
+  ADMIN_SECRET,
+  get,
+  JanusHttp,
+  janusErrorSchema,
+  pool,
+  RawWs,
+  rng,
+  startSignallingStack,
+  type JanusMsg,
+} from './support/janus.js';
 
 const TOTAL = Number(process.env.FUZZ_TOTAL ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20260702);
@@ -72,14 +82,16 @@ class WsPool {
           resolve({ error: `connection closed (${code})` });
         };
         ws.ws.once('close', onClose);
-        void ws.waitFor((m) => ws.received.indexOf(m) >= from, REQUEST_TIMEOUT_MS + 1000).then(
-          (m) => {
-            clearTimeout(timer);
-            ws.ws.off('close', onClose);
-            resolve({ msg: m });
-          },
-          () => undefined,
-        );
+        void ws
+          .waitFor((m) => ws.received.indexOf(m) >= from, REQUEST_TIMEOUT_MS + 1000)
+          .then(
+            (m) => {
+              clearTimeout(timer);
+              ws.ws.off('close', onClose);
+              resolve({ msg: m });
+            },
+            () => undefined,
+          );
       });
       if (typeof data === 'string') ws.ws.send(data);
       else ws.ws.send(Buffer.from(data), { binary: true });
@@ -96,7 +108,12 @@ class WsPool {
 
 function describeCase(c: FuzzCase): string {
   // JSON-escaped so control characters never reach the terminal.
-  const body = c.body === undefined ? '(none)' : typeof c.body === 'string' ? JSON.stringify(c.body.slice(0, 160)) : `<${c.body.length} bytes>`;
+  const body =
+    c.body === undefined
+      ? '(none)'
+      : typeof c.body === 'string'
+        ? JSON.stringify(c.body.slice(0, 160))
+        : `<${c.body.length} bytes>`;
   return `#${c.n} ${c.channel} ${c.kind} ${c.method} ${c.path || '/'} body=${body}${typeof c.body === 'string' && c.body.length > 160 ? `… (${c.body.length} chars)` : ''}`;
 }
 
@@ -105,9 +122,11 @@ function judge(c: FuzzCase, msg: unknown): string | undefined {
   const p = janusErrorSchema.safeParse(msg);
   if (!p.success) return `not a Janus error: ${JSON.stringify(msg)?.slice(0, 300)}`;
   const code = p.data.error.code;
-  if (c.codes.length > 0 && !c.codes.includes(code)) return `code ${code} (${p.data.error.reason}), expected ${c.codes.join('|')}`;
+  if (c.codes.length > 0 && !c.codes.includes(code))
+    return `code ${code} (${p.data.error.reason}), expected ${c.codes.join('|')}`;
   // Janus leaves the transaction out of some errors (envelope, path conflicts); it must never be a wrong one.
-  if (p.data.transaction !== undefined && p.data.transaction !== c.tx) return `wrong transaction ${String(p.data.transaction)} (sent ${String(c.tx)})`;
+  if (p.data.transaction !== undefined && p.data.transaction !== c.tx)
+    return `wrong transaction ${String(p.data.transaction)} (sent ${String(c.tx)})`;
   return undefined;
 }
 
@@ -133,7 +152,8 @@ async function runHttp(c: FuzzCase): Promise<string | undefined> {
   }
   if (res.status >= 500) return `HTTP ${res.status}: ${text.slice(0, 200)}`;
   if (c.statuses.includes(res.status)) return undefined;
-  if (res.status !== 200) return `HTTP ${res.status} (allowed: 200${c.statuses.map((s) => `|${s}`).join('')}): ${text.slice(0, 200)}`;
+  if (res.status !== 200)
+    return `HTTP ${res.status} (allowed: 200${c.statuses.map((s) => `|${s}`).join('')}): ${text.slice(0, 200)}`;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -200,14 +220,26 @@ describe('fuzz', () => {
 
     // Coverage of the generator: every channel saw every family.
     for (const ch of ['http-janus', 'http-admin', 'ws-janus', 'ws-admin']) {
-      for (const fam of ['wrong-type', 'missing', 'unknown-verb', 'semantic', 'secret', 'binary', 'invalid-json', 'non-object']) {
+      for (const fam of [
+        'wrong-type',
+        'missing',
+        'unknown-verb',
+        'semantic',
+        'secret',
+        'binary',
+        'invalid-json',
+        'non-object',
+      ]) {
         expect(kinds.get(`${ch} ${fam}`) ?? 0, `${ch} ${fam}`).toBeGreaterThan(10);
       }
     }
     expect(cases.filter((c) => c.kind === 'huge').length).toBeGreaterThanOrEqual(20);
 
     const byKind = [...failedKinds].map(([k, n]) => `${k}: ${n}`).join('; ');
-    expect(failures.slice(0, 40), `${failures.length} of ${TOTAL} cases failed (seed ${SEED}, ${elapsed} ms) — by kind: ${byKind}`).toEqual([]);
+    expect(
+      failures.slice(0, 40),
+      `${failures.length} of ${TOTAL} cases failed (seed ${SEED}, ${elapsed} ms) — by kind: ${byKind}`,
+    ).toEqual([]);
     expect(janusWs.replaced + adminWs.replaced, 'WebSocket connections dropped by the server').toBe(0);
 
     // The server still answers, and nothing changed.

@@ -19,12 +19,18 @@ afterAll(async () => {
 });
 
 /** A Janus error with `code` (or one of several); a transaction, when present, must be the request's. */
-function expectError(r: { status: number; body: JanusMsg }, code: number | number[], transaction?: string, opts: { txOptional?: boolean } = {}) {
+function expectError(
+  r: { status: number; body: JanusMsg },
+  code: number | number[],
+  transaction?: string,
+  opts: { txOptional?: boolean } = {},
+) {
   expect(r.status).toBe(200);
   const e = janusErrorSchema.parse(r.body);
   if (Array.isArray(code)) expect(code).toContain(e.error.code);
   else expect(e.error.code).toBe(code);
-  if (transaction !== undefined && !(opts.txOptional && e.transaction === undefined)) expect(e.transaction).toBe(transaction);
+  if (transaction !== undefined && !(opts.txOptional && e.transaction === undefined))
+    expect(e.transaction).toBe(transaction);
 }
 
 describe('REST flow', () => {
@@ -38,7 +44,12 @@ describe('REST flow', () => {
     expect(Number.isSafeInteger(sid) && sid > 0).toBe(true);
 
     const t2 = tx();
-    const attached = await post(`${stack.httpUrl}/${sid}`, { janus: 'attach', plugin: 'janus.plugin.echotest', transaction: t2, opaque_id: 'http-test' });
+    const attached = await post(`${stack.httpUrl}/${sid}`, {
+      janus: 'attach',
+      plugin: 'janus.plugin.echotest',
+      transaction: t2,
+      opaque_id: 'http-test',
+    });
     expect(attached.body).toMatchObject({ janus: 'success', session_id: sid, transaction: t2 });
     const hid = (attached.body.data as { id: number }).id;
     expect(Number.isSafeInteger(hid) && hid > 0).toBe(true);
@@ -47,7 +58,11 @@ describe('REST flow', () => {
     const poll = get(`${stack.httpUrl}/${sid}?maxev=1`);
     await new Promise((r) => setTimeout(r, 100));
     const t3 = tx();
-    const ack = await post(`${stack.httpUrl}/${sid}/${hid}`, { janus: 'message', transaction: t3, body: { audio: true, video: true } });
+    const ack = await post(`${stack.httpUrl}/${sid}/${hid}`, {
+      janus: 'message',
+      transaction: t3,
+      body: { audio: true, video: true },
+    });
     expect(ack.body).toMatchObject({ janus: 'ack', session_id: sid, transaction: t3 });
     const ev = await poll;
     expect(ev.status).toBe(200);
@@ -128,7 +143,12 @@ describe('info and ping', () => {
     const r = await get(`${stack.httpUrl}/info`);
     expect(r.status).toBe(200);
     expect(r.body.janus).toBe('server_info');
-    expect(r.body).toMatchObject({ 'session-timeout': 60, 'reclaim-session-timeout': 0, api_secret: false, auth_token: false });
+    expect(r.body).toMatchObject({
+      'session-timeout': 60,
+      'reclaim-session-timeout': 0,
+      api_secret: false,
+      auth_token: false,
+    });
     expect(Object.keys(r.body.plugins as object)).toContain('janus.plugin.echotest');
     // POST info works too.
     const p = await post(stack.httpUrl, { janus: 'info', transaction: 'i1' });
@@ -149,7 +169,11 @@ describe('CORS', () => {
     for (const path of ['', '/123', '/123/456']) {
       const r = await fetch(stack.httpUrl + path, {
         method: 'OPTIONS',
-        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       });
       await r.arrayBuffer();
       expect(r.status, `OPTIONS ${path || '/'}`).toBe(200);
@@ -160,7 +184,11 @@ describe('CORS', () => {
   });
 
   it('ordinary replies carry access-control-allow-origin', async () => {
-    const r = await post(stack.httpUrl, { janus: 'ping', transaction: tx() }, { headers: { origin: 'https://app.example', 'content-type': 'application/json' } });
+    const r = await post(
+      stack.httpUrl,
+      { janus: 'ping', transaction: tx() },
+      { headers: { origin: 'https://app.example', 'content-type': 'application/json' } },
+    );
     expect(r.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example)$/);
   });
 });
@@ -171,8 +199,18 @@ describe('paths', () => {
     const hid = await api.attach(sid);
     const t = tx();
     // janus_http.c answers the conflict itself, without the transaction.
-    expectError(await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', session_id: sid + 1, transaction: t }), 457, t, { txOptional: true });
-    expectError(await post(`${stack.httpUrl}/${sid}/${hid}`, { janus: 'message', handle_id: hid + 1, body: {}, transaction: t }), 457, t, { txOptional: true });
+    expectError(
+      await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', session_id: sid + 1, transaction: t }),
+      457,
+      t,
+      { txOptional: true },
+    );
+    expectError(
+      await post(`${stack.httpUrl}/${sid}/${hid}`, { janus: 'message', handle_id: hid + 1, body: {}, transaction: t }),
+      457,
+      t,
+      { txOptional: true },
+    );
     // The same id in both places is fine.
     const ok = await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', session_id: sid, transaction: t });
     expect(ok.body.janus).toBe('ack');
@@ -193,7 +231,10 @@ describe('paths', () => {
   it('too many path components is 404', async () => {
     const sid = await api.create();
     for (const method of ['GET', 'POST']) {
-      const r = await fetch(`${stack.httpUrl}/${sid}/1/2`, { method, body: method === 'POST' ? JSON.stringify({ janus: 'keepalive', transaction: 'x' }) : undefined });
+      const r = await fetch(`${stack.httpUrl}/${sid}/1/2`, {
+        method,
+        body: method === 'POST' ? JSON.stringify({ janus: 'keepalive', transaction: 'x' }) : undefined,
+      });
       await r.arrayBuffer();
       expect(r.status, method).toBe(404);
     }
@@ -213,9 +254,19 @@ describe('paths', () => {
     const sid = await api.create();
     const hid = await api.attach(sid);
     expectError(await post(`${stack.httpUrl}/${sid}`, { janus: 'frobnicate', transaction: 'a' }), 453);
-    expectError(await post(`${stack.httpUrl}/${sid}/${hid}`, { janus: 'attach', plugin: 'janus.plugin.echotest', transaction: 'a' }), 457);
+    expectError(
+      await post(`${stack.httpUrl}/${sid}/${hid}`, {
+        janus: 'attach',
+        plugin: 'janus.plugin.echotest',
+        transaction: 'a',
+      }),
+      457,
+    );
     expectError(await post(`${stack.httpUrl}/${sid}`, { janus: 'message', body: {}, transaction: 'a' }), 457);
-    expectError(await post(`${stack.httpUrl}/${sid}/${hid + 1}`, { janus: 'message', body: {}, transaction: 'a' }), 459);
+    expectError(
+      await post(`${stack.httpUrl}/${sid}/${hid + 1}`, { janus: 'message', body: {}, transaction: 'a' }),
+      459,
+    );
     await api.destroy(sid);
   });
 
@@ -224,7 +275,11 @@ describe('paths', () => {
     await api.attach(sid);
     for (const hid of [0, -1]) {
       const t = tx();
-      expectError(await post(`${stack.httpUrl}/${sid}`, { janus: 'message', handle_id: hid, body: {}, transaction: t }), 459, t);
+      expectError(
+        await post(`${stack.httpUrl}/${sid}`, { janus: 'message', handle_id: hid, body: {}, transaction: t }),
+        459,
+        t,
+      );
     }
     // A handle id that is present but not a usable integer is "Invalid handle" too (janus.c: `h && handle_id < 1`).
     expectError(await post(`${stack.httpUrl}/${sid}`, { janus: 'keepalive', handle_id: 0, transaction: tx() }), 459);

@@ -116,7 +116,16 @@ describe('raw Janus WebSocket ordering', () => {
         const attached = await ws.request({ janus: 'attach', session_id: sid, plugin: 'janus.plugin.echotest' });
         const hid = (attached.data as { id: number }).id;
         const txs = Array.from({ length: 20 }, () => tx());
-        for (const t of txs) ws.send(JSON.stringify({ janus: 'message', session_id: sid, handle_id: hid, transaction: t, body: { audio: true } }));
+        for (const t of txs)
+          ws.send(
+            JSON.stringify({
+              janus: 'message',
+              session_id: sid,
+              handle_id: hid,
+              transaction: t,
+              body: { audio: true },
+            }),
+          );
         for (const t of txs) {
           await ws.waitFor((m) => m.janus === 'event' && m.transaction === t, 5000, `event ${t}`);
           const kinds = ws.received.filter((m) => m.transaction === t).map((m) => m.janus);

@@ -43,7 +43,12 @@ async function probeWhile(until: Promise<unknown>): Promise<Probe[]> {
   const time = async (op: string, fn: () => Promise<JanusMsg>, expectJanus: string) => {
     const t0 = performance.now();
     const r = await fn();
-    probes.push({ op, ms: performance.now() - t0, ok: r.janus === expectJanus, detail: r.janus === expectJanus ? undefined : JSON.stringify(r) });
+    probes.push({
+      op,
+      ms: performance.now() - t0,
+      ok: r.janus === expectJanus,
+      detail: r.janus === expectJanus ? undefined : JSON.stringify(r),
+    });
     return r;
   };
   try {
@@ -57,7 +62,11 @@ async function probeWhile(until: Promise<unknown>): Promise<Probe[]> {
       const wc = await time('ws create', () => ws.request({ janus: 'create' }), 'success');
       const wsid = (wc.data as { id: number }).id;
       await time('ws keepalive', () => ws.request({ janus: 'keepalive', session_id: wsid }), 'ack');
-      await time('ws attach echotest', () => ws.request({ janus: 'attach', session_id: wsid, plugin: 'janus.plugin.echotest' }), 'success');
+      await time(
+        'ws attach echotest',
+        () => ws.request({ janus: 'attach', session_id: wsid, plugin: 'janus.plugin.echotest' }),
+        'success',
+      );
       await time('http info', async () => (await get(`${stack.httpUrl}/info`)).body, 'server_info');
     }
   } finally {
@@ -70,8 +79,14 @@ async function probeWhile(until: Promise<unknown>): Promise<Probe[]> {
 function expectAllFast(probes: Probe[]): void {
   expect(probes.length).toBeGreaterThan(8);
   const bad = probes.filter((p) => !p.ok || p.ms >= FAST_MS);
-  const worst = [...probes].sort((a, b) => b.ms - a.ms).slice(0, 3).map((p) => `${p.op} ${p.ms.toFixed(0)}ms`);
-  expect(bad.map((p) => `${p.op}: ${p.ms.toFixed(0)} ms ${p.detail ?? ''}`), `worst: ${worst.join(', ')}`).toEqual([]);
+  const worst = [...probes]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((p) => `${p.op} ${p.ms.toFixed(0)}ms`);
+  expect(
+    bad.map((p) => `${p.op}: ${p.ms.toFixed(0)} ms ${p.detail ?? ''}`),
+    `worst: ${worst.join(', ')}`,
+  ).toEqual([]);
 }
 
 describe('a slow plugin does not block other sessions (SHARD_COUNT=1)', () => {
@@ -101,7 +116,11 @@ describe('a slow plugin does not block other sessions (SHARD_COUNT=1)', () => {
     const slowWork = (async () => {
       // Messages are acked at once; their events come ~2 s later.
       const txs = [tx(), tx(), tx()];
-      const acks = await Promise.all(txs.map((t, i) => api.janus(`/${sid}/${handles[0]}`, { janus: 'message', transaction: t, body: { delay_ms: 1500 + i * 200 } })));
+      const acks = await Promise.all(
+        txs.map((t, i) =>
+          api.janus(`/${sid}/${handles[0]}`, { janus: 'message', transaction: t, body: { delay_ms: 1500 + i * 200 } }),
+        ),
+      );
       for (const a of acks) {
         expect(a.body.janus).toBe('ack');
         expect(a.ms).toBeLessThan(FAST_MS);
@@ -128,7 +147,11 @@ describe('a slow plugin does not block other sessions (SHARD_COUNT=1)', () => {
       }
       const evs = events.filter((e) => e.janus === 'event');
       expect(evs.map((e) => e.transaction).sort()).toEqual([...txs].sort());
-      for (const e of evs) expect(e).toMatchObject({ sender: handles[0], plugindata: { plugin: SLOW, data: { slowtest: 'event', result: 'done' } } });
+      for (const e of evs)
+        expect(e).toMatchObject({
+          sender: handles[0],
+          plugindata: { plugin: SLOW, data: { slowtest: 'event', result: 'done' } },
+        });
       expect(events.some((e) => e.janus === 'detached' && e.sender === handles[1])).toBe(true);
       const am = await adminMsg;
       expect(am.body).toMatchObject({ janus: 'success', response: { slowtest: 'admin', echo: { hello: 'world' } } });

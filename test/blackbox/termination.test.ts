@@ -8,7 +8,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../support/stack.js';
-import { JanusHttp, pool, RawWs, sleep, tx, waitUntil, Webhook, type HandlerEvent, startSignallingStack } from './support/janus.js';
+import {
+  JanusHttp,
+  pool,
+  RawWs,
+  sleep,
+  tx,
+  waitUntil,
+  Webhook,
+  type HandlerEvent,
+  startSignallingStack,
+} from './support/janus.js';
 
 const SESSION_TIMEOUT = 3;
 
@@ -29,7 +39,11 @@ let mainEnv: Env;
 let reclaimEnv: Env;
 
 beforeAll(async () => {
-  mainEnv = await startEnv({ SESSION_TIMEOUT: String(SESSION_TIMEOUT), RECLAIM_SESSION_TIMEOUT: '0', STATUS_PERIOD: '1' });
+  mainEnv = await startEnv({
+    SESSION_TIMEOUT: String(SESSION_TIMEOUT),
+    RECLAIM_SESSION_TIMEOUT: '0',
+    STATUS_PERIOD: '1',
+  });
   reclaimEnv = await startEnv({ SESSION_TIMEOUT: '60', RECLAIM_SESSION_TIMEOUT: '3' });
 }, 240_000);
 
@@ -40,14 +54,29 @@ afterAll(async () => {
   }
 });
 
-const sessionEnd = (hook: Webhook, sid: number) => hook.find((e) => e.type === 1 && e.session_id === sid && e.event.name !== 'created');
+const sessionEnd = (hook: Webhook, sid: number) =>
+  hook.find((e) => e.type === 1 && e.session_id === sid && e.event.name !== 'created');
 
 /** Asserts the one termination path ran for `sid`: type-1 `name`, `detached` per handle, gone from the registry. */
-async function expectEnded(env: Env, sid: number, handles: number[], name: 'destroyed' | 'timeout', timeoutMs = 8000): Promise<void> {
-  const ev = await env.hook.waitFor((e) => e.type === 1 && e.session_id === sid && e.event.name !== 'created', timeoutMs, `type-1 end event for ${sid}`);
+async function expectEnded(
+  env: Env,
+  sid: number,
+  handles: number[],
+  name: 'destroyed' | 'timeout',
+  timeoutMs = 8000,
+): Promise<void> {
+  const ev = await env.hook.waitFor(
+    (e) => e.type === 1 && e.session_id === sid && e.event.name !== 'created',
+    timeoutMs,
+    `type-1 end event for ${sid}`,
+  );
   expect(ev.event.name, `type-1 event for session ${sid}`).toBe(name);
   for (const hid of handles) {
-    const d = await env.hook.waitFor((e) => e.type === 2 && e.handle_id === hid && e.event.name === 'detached', 5000, `detached for handle ${hid}`);
+    const d = await env.hook.waitFor(
+      (e) => e.type === 2 && e.handle_id === hid && e.event.name === 'detached',
+      5000,
+      `detached for handle ${hid}`,
+    );
     expect(d.session_id).toBe(sid);
     expect(d.event.plugin).toBe('janus.plugin.echotest');
   }
@@ -142,10 +171,14 @@ describe('termination paths (SESSION_TIMEOUT=3, RECLAIM_SESSION_TIMEOUT=0)', () 
     for (const s of sessions) expect(listed).toContain(s.sid);
     await ws.close();
     const closedAt = Date.now();
-    await waitUntil(async () => {
-      const l = await env.api.listSessions();
-      return sessions.every((s) => !l.includes(s.sid));
-    }, 3000, 'sessions gone after close');
+    await waitUntil(
+      async () => {
+        const l = await env.api.listSessions();
+        return sessions.every((s) => !l.includes(s.sid));
+      },
+      3000,
+      'sessions gone after close',
+    );
     expect(Date.now() - closedAt).toBeLessThan(SESSION_TIMEOUT * 1000);
     for (const s of sessions) await expectEnded(env, s.sid, s.handles, 'destroyed');
   });
@@ -215,13 +248,23 @@ describe('termination paths (SESSION_TIMEOUT=3, RECLAIM_SESSION_TIMEOUT=0)', () 
     expect(ids.size).toBe(1000);
 
     // All of them end: the timeout quarter after SESSION_TIMEOUT.
-    await waitUntil(async () => {
-      const l = await env.api.listSessions();
-      return !l.some((s) => ids.has(s));
-    }, (SESSION_TIMEOUT + 10) * 1000, 'churned sessions gone from list_sessions', 250);
+    await waitUntil(
+      async () => {
+        const l = await env.api.listSessions();
+        return !l.some((s) => ids.has(s));
+      },
+      (SESSION_TIMEOUT + 10) * 1000,
+      'churned sessions gone from list_sessions',
+      250,
+    );
 
     // Each got exactly one end event, of the right name, and its handle a detached event.
-    await waitUntil(() => created.every((c) => sessionEnd(env.hook, c.sid).length > 0), 15_000, 'end events for all churned sessions', 200);
+    await waitUntil(
+      () => created.every((c) => sessionEnd(env.hook, c.sid).length > 0),
+      15_000,
+      'end events for all churned sessions',
+      200,
+    );
     const byName: Record<string, number> = {};
     const wrong: string[] = [];
     const ends = new Map<number, HandlerEvent[]>();
@@ -230,12 +273,16 @@ describe('termination paths (SESSION_TIMEOUT=3, RECLAIM_SESSION_TIMEOUT=0)', () 
         ends.set(e.session_id, [...(ends.get(e.session_id) ?? []), e]);
       }
     }
-    const detached = new Set(env.hook.events.filter((e) => e.type === 2 && e.event.name === 'detached').map((e) => e.handle_id));
+    const detached = new Set(
+      env.hook.events.filter((e) => e.type === 2 && e.event.name === 'detached').map((e) => e.handle_id),
+    );
     for (const c of created) {
       const list = ends.get(c.sid) ?? [];
       const want = c.path === 'timeout' ? 'timeout' : 'destroyed';
-      byName[`${c.path}:${list.map((e) => String(e.event.name)).join('+')}`] = (byName[`${c.path}:${list.map((e) => String(e.event.name)).join('+')}`] ?? 0) + 1;
-      if (list.length !== 1 || list[0]!.event.name !== want) wrong.push(`${c.path} ${c.sid}: ${JSON.stringify(list.map((e) => e.event.name))}`);
+      byName[`${c.path}:${list.map((e) => String(e.event.name)).join('+')}`] =
+        (byName[`${c.path}:${list.map((e) => String(e.event.name)).join('+')}`] ?? 0) + 1;
+      if (list.length !== 1 || list[0]!.event.name !== want)
+        wrong.push(`${c.path} ${c.sid}: ${JSON.stringify(list.map((e) => e.event.name))}`);
       if (!detached.has(c.hid)) wrong.push(`${c.path} ${c.sid}: no detached for handle ${c.hid}`);
     }
     expect(wrong.slice(0, 20), JSON.stringify(byName)).toEqual([]);
@@ -250,7 +297,12 @@ describe('termination paths (SESSION_TIMEOUT=3, RECLAIM_SESSION_TIMEOUT=0)', () 
       10_000,
       'core status update',
     );
-    const info = update.event.info as { sessions: number; handles: number; peerconnections: number; 'stats-period': number };
+    const info = update.event.info as {
+      sessions: number;
+      handles: number;
+      peerconnections: number;
+      'stats-period': number;
+    };
     expect(info.sessions).toBe(sessions.length);
     expect(info.handles).toBe(handles);
     expect(typeof info.peerconnections).toBe('number');
@@ -279,10 +331,20 @@ describe('reclaim (RECLAIM_SESSION_TIMEOUT=3)', () => {
       const claim = await ws2.request({ janus: 'claim', session_id: sid });
       expect(claim).toMatchObject({ janus: 'success', session_id: sid });
       const t = tx();
-      const ack = await ws2.request({ janus: 'message', session_id: sid, handle_id: hid, body: { audio: true }, transaction: t });
+      const ack = await ws2.request({
+        janus: 'message',
+        session_id: sid,
+        handle_id: hid,
+        body: { audio: true },
+        transaction: t,
+      });
       expect(ack.janus).toBe('ack');
       const ev = await ws2.waitFor((m) => m.janus === 'event' && m.transaction === t, 5000, 'event after claim');
-      expect(ev).toMatchObject({ session_id: sid, sender: hid, plugindata: { data: { echotest: 'event', result: 'ok' } } });
+      expect(ev).toMatchObject({
+        session_id: sid,
+        sender: hid,
+        plugindata: { data: { echotest: 'event', result: 'ok' } },
+      });
 
       // Claimed: it outlives the reclaim window.
       await sleep(4500);

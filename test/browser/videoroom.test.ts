@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-if (!chromiumAvailable) console.warn('browser VideoRoom skipped: Debian chromium (/usr/bin/chromium) is not installed; .ci/run installs it');
+if (!chromiumAvailable)
+  console.warn('browser VideoRoom skipped: Debian chromium (/usr/bin/chromium) is not installed; .ci/run installs it');
 
 /** Decoded frames of the first remote video on a demo page (0 while there is none). */
 const remoteFrames = (page: Page) =>
@@ -33,11 +34,17 @@ describe.skipIf(!chromiumAvailable)('VideoRoom demo page in Chromium', () => {
       await alice.waitForFunction(() => (window as any).room?.publishing === true, undefined, { timeout: 30_000 });
       await bob.goto(`${stack.baseUrl}/?autojoin=1&room=${room}&name=bob`);
       for (const page of [alice, bob]) {
-        await page.waitForFunction(() => Object.keys((window as any).room?.remoteFeeds ?? {}).length === 1, undefined, { timeout: 30_000 });
-        await page.waitForFunction(() => {
-          const v = document.querySelector('#remotes video') as HTMLVideoElement | null;
-          return !!v && v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 10;
-        }, undefined, { timeout: 30_000 });
+        await page.waitForFunction(() => Object.keys((window as any).room?.remoteFeeds ?? {}).length === 1, undefined, {
+          timeout: 30_000,
+        });
+        await page.waitForFunction(
+          () => {
+            const v = document.querySelector('#remotes video') as HTMLVideoElement | null;
+            return !!v && v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 10;
+          },
+          undefined,
+          { timeout: 30_000 },
+        );
         expect(await remoteFrames(page)).toBeGreaterThan(10);
         expect(await page.evaluate(() => (window as any).room.error)).toBeNull();
       }
@@ -45,7 +52,9 @@ describe.skipIf(!chromiumAvailable)('VideoRoom demo page in Chromium', () => {
       expect(caption).toBe('bob');
       // Bob leaves: Alice's subscription is updated and his video goes away.
       await bob.click('#leave');
-      await alice.waitForFunction(() => document.querySelectorAll('#remotes video').length === 0, undefined, { timeout: 15_000 });
+      await alice.waitForFunction(() => document.querySelectorAll('#remotes video').length === 0, undefined, {
+        timeout: 15_000,
+      });
     } finally {
       await alice.close();
       await bob.close();

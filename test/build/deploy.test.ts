@@ -10,10 +10,14 @@ const root = resolve(import.meta.dirname, '..', '..');
 describe('deployable Worker bundle', () => {
   it('`wrangler deploy --dry-run` builds the same code that runs locally', async () => {
     const out = mkdtempSync(join(tmpdir(), 'edge-bundle-'));
-    const { stdout } = await promisify(execFile)(join(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
-      cwd: root,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    });
+    const { stdout } = await promisify(execFile)(
+      join(root, 'node_modules/.bin/wrangler'),
+      ['deploy', '--dry-run', '--outdir', out],
+      {
+        cwd: root,
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+      },
+    );
     expect(stdout).toContain('--dry-run: exiting now');
     expect(stdout).toMatch(/env\.SESSION_SHARD \(SessionShard\)\s+Durable Object/);
     const bundle = join(out, 'index.js');

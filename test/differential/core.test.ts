@@ -36,13 +36,15 @@ const ALLOWED: Allowed[] = [
     case: 'info and ping (HTTP GET/POST, WS)',
     step: 'GET /ping',
     referenceExpectation: true,
-    reason: 'GET /janus/ping → pong is documented for current Janus (janus-api.md §1.2); 1.1.2 has no such endpoint and answers 404 (it takes "ping" for a session id). We implement the documented endpoint.',
+    reason:
+      'GET /janus/ping → pong is documented for current Janus (janus-api.md §1.2); 1.1.2 has no such endpoint and answers 404 (it takes "ping" for a session id). We implement the documented endpoint.',
   },
   ...['GET /info', 'POST info', 'WS info'].map((step) => ({
     case: 'info and ping (HTTP GET/POST, WS)',
     step,
     paths: ['reply.log-path'],
-    reason: 'server_info has log-path only when Janus logs to a file; the reference is started with -L (log-to-file true), our edge logs to stdout (log-to-file false).',
+    reason:
+      'server_info has log-path only when Janus logs to a file; the reference is started with -L (log-to-file true), our edge logs to stdout (log-to-file false).',
   })),
   {
     case: 'admin: global requests',
@@ -61,7 +63,8 @@ const ALLOWED: Allowed[] = [
     case: 'admin: handle_info keys of info (no PeerConnection)',
     step: 'handle_info: keys of info',
     paths: ['reply.relay', 'reply.webrtc'],
-    reason: 'relay and webrtc are our extensions to handle_info (which media relay holds the PeerConnection); extra keys only.',
+    reason:
+      'relay and webrtc are our extensions to handle_info (which media relay holds the PeerConnection); extra keys only.',
   },
 ];
 
@@ -88,7 +91,12 @@ function comparable(caseName: string, steps: Case['steps'], transcript: Recorded
 }
 
 /** Steps whose documented outcome (`expect`) the recorded reply does not meet. */
-function expectationFailures(caseName: string, steps: Case['steps'], transcript: Recorded[], side: 'reference' | 'ours'): string[] {
+function expectationFailures(
+  caseName: string,
+  steps: Case['steps'],
+  transcript: Recorded[],
+  side: 'reference' | 'ours',
+): string[] {
   const out: string[] = [];
   transcript.forEach((rec, i) => {
     const want = steps[i]!.expect;
@@ -96,7 +104,8 @@ function expectationFailures(caseName: string, steps: Case['steps'], transcript:
     if (side === 'reference' && allowedFor(caseName, rec.step).some((a) => a.referenceExpectation)) return;
     const got = observed(rec);
     for (const k of ['janus', 'code', 'status'] as const) {
-      if (want[k] !== undefined && got[k] !== want[k]) out.push(`${rec.step}: ${k} ${String(got[k])}, documented ${String(want[k])}`);
+      if (want[k] !== undefined && got[k] !== want[k])
+        out.push(`${rec.step}: ${k} ${String(got[k])}, documented ${String(want[k])}`);
     }
   });
   return out;
@@ -105,7 +114,10 @@ function expectationFailures(caseName: string, steps: Case['steps'], transcript:
 // Skipped when the reference Janus (Debian package `janus`) or ../shared/tools/janus-reference.sh is
 // missing: without the reference there is nothing to compare against.
 const available = referenceJanusAvailable();
-if (!available) console.warn('differential tests skipped: reference Janus not installed (apt-get install janus) or janus-reference.sh missing');
+if (!available)
+  console.warn(
+    'differential tests skipped: reference Janus not installed (apt-get install janus) or janus-reference.sh missing',
+  );
 
 describe.skipIf(!available)('differential: Janus core + Admin API vs reference Janus 1.1.2', () => {
   let ref: ReferenceJanus | undefined;
@@ -123,14 +135,29 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
     await new Promise<void>((r) => sink!.listen(0, '127.0.0.1', () => r()));
     const eventsUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}/events`;
     // allSettled, so that whichever server did start is kept (and stopped by afterAll) when the other fails.
-    const [r, s] = await Promise.allSettled([startReferenceJanus(eventsUrl), startStack({ LOG_LEVEL: 'warn', EVENTS_URL: eventsUrl })]);
+    const [r, s] = await Promise.allSettled([
+      startReferenceJanus(eventsUrl),
+      startStack({ LOG_LEVEL: 'warn', EVENTS_URL: eventsUrl }),
+    ]);
     if (r.status === 'fulfilled') ref = r.value;
     if (s.status === 'fulfilled') stack = s.value;
     if (r.status === 'rejected') throw r.reason;
     if (s.status === 'rejected') throw s.reason;
     if (!ref || !stack) throw new Error('reference Janus did not start');
-    refTarget = { name: 'reference', httpUrl: ref.httpUrl, wsUrl: ref.wsUrl, adminUrl: ref.adminUrl, adminSecret: ADMIN_SECRET };
-    ourTarget = { name: 'ours', httpUrl: stack.httpUrl, wsUrl: stack.wsUrl, adminUrl: stack.adminUrl, adminSecret: ADMIN_SECRET };
+    refTarget = {
+      name: 'reference',
+      httpUrl: ref.httpUrl,
+      wsUrl: ref.wsUrl,
+      adminUrl: ref.adminUrl,
+      adminSecret: ADMIN_SECRET,
+    };
+    ourTarget = {
+      name: 'ours',
+      httpUrl: stack.httpUrl,
+      wsUrl: stack.wsUrl,
+      adminUrl: stack.adminUrl,
+      adminSecret: ADMIN_SECRET,
+    };
   });
 
   afterAll(async () => {
@@ -147,11 +174,18 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
     it(c.name, async () => {
       const [r, o] = await Promise.all([runScript(refTarget, c.steps), runScript(ourTarget, c.steps)]);
       if (process.env.DIFF_DUMP) {
-        console.log(`\n=== ${c.name}\n--- reference\n${JSON.stringify(r.transcript, null, 1)}\n--- ours\n${JSON.stringify(o.transcript, null, 1)}`);
+        console.log(
+          `\n=== ${c.name}\n--- reference\n${JSON.stringify(r.transcript, null, 1)}\n--- ours\n${JSON.stringify(o.transcript, null, 1)}`,
+        );
       }
       // The reference must meet the documented outcomes (else the script, not our edge, is wrong).
-      expect(expectationFailures(c.name, c.steps, r.transcript, 'reference'), 'reference vs documented behaviour').toEqual([]);
-      expect(comparable(c.name, c.steps, o.transcript), 'our reply shapes vs the reference').toEqual(comparable(c.name, c.steps, r.transcript));
+      expect(
+        expectationFailures(c.name, c.steps, r.transcript, 'reference'),
+        'reference vs documented behaviour',
+      ).toEqual([]);
+      expect(comparable(c.name, c.steps, o.transcript), 'our reply shapes vs the reference').toEqual(
+        comparable(c.name, c.steps, r.transcript),
+      );
       expect(expectationFailures(c.name, c.steps, o.transcript, 'ours'), 'ours vs documented behaviour').toEqual([]);
     });
   }

@@ -88,7 +88,8 @@ function substitute(v: unknown, vars: Record<string, unknown>): unknown {
     return vars[m[1]!];
   }
   if (Array.isArray(v)) return v.map((x) => substitute(x, vars));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, vars)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, vars)]));
   return v;
 }
 
@@ -165,7 +166,10 @@ class JanusSocket {
 }
 
 /** Runs a script against one target and returns its transcript. */
-export async function runScript(target: Target, steps: Step[]): Promise<{ transcript: Recorded[]; vars: Record<string, unknown> }> {
+export async function runScript(
+  target: Target,
+  steps: Step[],
+): Promise<{ transcript: Recorded[]; vars: Record<string, unknown> }> {
   const vars: Record<string, unknown> = {};
   const sockets = new Map<string, JanusSocket>();
   const transcript: Recorded[] = [];
@@ -180,7 +184,9 @@ export async function runScript(target: Target, steps: Step[]): Promise<{ transc
   };
   try {
     for (const step of steps) {
-      const label = step.name ?? (step.body && typeof step.body === 'object' && 'janus' in step.body ? String(step.body.janus) : step.via);
+      const label =
+        step.name ??
+        (step.body && typeof step.body === 'object' && 'janus' in step.body ? String(step.body.janus) : step.via);
       const rec: Recorded = { step: label };
       transcript.push(rec);
       const started = Date.now();
@@ -194,12 +200,15 @@ export async function runScript(target: Target, steps: Step[]): Promise<{ transc
       try {
         path = substitutePath(step.path ?? '', vars);
         if (step.body !== undefined) {
-          if (step.body && typeof step.body === 'object' && 'raw' in step.body && typeof step.body.raw === 'string') payload = step.body.raw;
+          if (step.body && typeof step.body === 'object' && 'raw' in step.body && typeof step.body.raw === 'string')
+            payload = step.body.raw;
           else {
             const obj = substitute(step.body, vars) as Record<string, unknown>;
-            if (!step.noTx && obj && typeof obj === 'object' && !Array.isArray(obj) && !('transaction' in obj)) obj.transaction = tx = newTx();
+            if (!step.noTx && obj && typeof obj === 'object' && !Array.isArray(obj) && !('transaction' in obj))
+              obj.transaction = tx = newTx();
             else if (obj && typeof obj === 'object' && typeof obj.transaction === 'string') tx = obj.transaction;
-            if (step.via === 'admin' && !step.noSecret && obj && typeof obj === 'object' && !Array.isArray(obj)) obj.admin_secret ??= target.adminSecret;
+            if (step.via === 'admin' && !step.noSecret && obj && typeof obj === 'object' && !Array.isArray(obj))
+              obj.admin_secret ??= target.adminSecret;
             payload = JSON.stringify(obj);
           }
         }
@@ -217,7 +226,9 @@ export async function runScript(target: Target, steps: Step[]): Promise<{ transc
         // same transaction may race the ack), or the first error without a transaction (Janus drops
         // the transaction from envelope validation errors).
         rec.reply = await s.take(
-          (m) => (tx !== undefined && m.transaction === tx && m.janus !== 'event') || (m.janus === 'error' && typeof m.transaction !== 'string'),
+          (m) =>
+            (tx !== undefined && m.transaction === tx && m.janus !== 'event') ||
+            (m.janus === 'error' && typeof m.transaction !== 'string'),
           REPLY_TIMEOUT_MS,
         );
         if (rec.reply === undefined) rec.note = 'no reply';
@@ -271,7 +282,15 @@ export async function runScript(target: Target, steps: Step[]): Promise<{ transc
 // ---------------------------------------------------------------------------------------------- shapes
 
 /** Paths (relative to a reply or event) whose values are compared literally, not just by type. */
-const LITERAL = new Set(['janus', 'error.code', 'plugindata.plugin', 'plugindata.data.echotest', 'plugindata.data.result', 'plugindata.data.error_code', 'jsep.type']);
+const LITERAL = new Set([
+  'janus',
+  'error.code',
+  'plugindata.plugin',
+  'plugindata.data.echotest',
+  'plugindata.data.result',
+  'plugindata.data.error_code',
+  'jsep.type',
+]);
 
 /**
  * The shape of a JSON value: objects become sorted key → shape maps, arrays the sorted set of their
@@ -285,7 +304,8 @@ export function shape(v: unknown, path = ''): unknown {
   }
   if (typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) out[k] = shape((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    for (const k of Object.keys(v as object).sort())
+      out[k] = shape((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
     return out;
   }
   if (LITERAL.has(path)) return `${typeof v}:${String(v)}`;
@@ -304,7 +324,8 @@ function pickPaths(v: unknown, paths: string[]): unknown {
   const out: Record<string, unknown> = {};
   for (const p of paths) {
     let cur: unknown = v;
-    for (const k of p.split('/')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined;
+    for (const k of p.split('/'))
+      cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined;
     out[p] = cur === undefined ? 'absent' : cur;
   }
   return out;
@@ -320,13 +341,19 @@ export function stepShape(rec: Recorded, step: Step): Record<string, unknown> {
     const base = step.at ? (getPath(rec.reply, step.at) ?? 'absent') : rec.reply;
     let r = shape(step.pick ? pickPaths(base, step.pick) : base);
     if (mode === 'keys' && r && typeof r === 'object' && !('[]' in r)) {
-      r = Object.fromEntries(Object.entries(r as Record<string, unknown>).map(([k, x]) => [k, k === 'janus' ? x : typeof x === 'string' ? x : 'object']));
+      r = Object.fromEntries(
+        Object.entries(r as Record<string, unknown>).map(([k, x]) => [
+          k,
+          k === 'janus' ? x : typeof x === 'string' ? x : 'object',
+        ]),
+      );
     }
     for (const p of step.ignore ?? []) dropPath(r, p.split('.'));
     out.reply = r;
   }
   if (rec.events) out.events = rec.events.map((e) => shape(e));
-  if (rec.extra) out.extra = rec.extra.filter((e) => !step.racyExtra?.(e as Record<string, unknown>)).map((e) => shape(e));
+  if (rec.extra)
+    out.extra = rec.extra.filter((e) => !step.racyExtra?.(e as Record<string, unknown>)).map((e) => shape(e));
   return out;
 }
 

@@ -6,7 +6,10 @@ import { startStack, type Stack } from '../support/stack.js';
 const ECHO = 'janus.plugin.echotest';
 
 async function adminPost(stack: Stack, body: Record<string, unknown>): Promise<any> {
-  const res = await fetch(stack.adminUrl, { method: 'POST', body: JSON.stringify({ transaction: 'a', admin_secret: 'janusoverlord', ...body }) });
+  const res = await fetch(stack.adminUrl, {
+    method: 'POST',
+    body: JSON.stringify({ transaction: 'a', admin_secret: 'janusoverlord', ...body }),
+  });
   return res.json();
 }
 
@@ -18,9 +21,19 @@ async function call(stack: Stack, kinds: Array<'audio' | 'video'> = ['audio', 'v
   const client = new EchoClient();
   const keys = kinds.map((k) => client.addMedia(k));
   const offer = await client.createOffer();
-  const ack = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true, video: true }, jsep: { type: 'offer', sdp: offer } });
+  const ack = await janus.request({
+    janus: 'message',
+    session_id: sessionId,
+    handle_id: handleId,
+    body: { audio: true, video: true },
+    jsep: { type: 'offer', sdp: offer },
+  });
   expect(ack.janus).toBe('ack');
-  const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'echotest answer');
+  const ev = await janus.waitEvent(
+    (m) => m.janus === 'event' && m.transaction === ack.transaction,
+    15_000,
+    'echotest answer',
+  );
   expect(ev.plugindata).toEqual({ plugin: ECHO, data: { echotest: 'event', result: 'ok' } });
   expect(ev.jsep.type).toBe('answer');
   await client.acceptAnswer(ev.jsep.sdp);
@@ -41,9 +54,17 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
   it('echoes audio and video, reports media state, shows the relay in handle_info, and hangs up', async () => {
     const { janus, sessionId, handleId, client, keys } = await call(stack);
     for (const key of keys) client.startSending(key, 20);
-    await waitFor(() => client.echoedTags.audio.size > 20 && client.echoedTags.video.size > 20, 10_000, 'echoed packets');
+    await waitFor(
+      () => client.echoedTags.audio.size > 20 && client.echoedTags.video.size > 20,
+      10_000,
+      'echoed packets',
+    );
     for (const tag of [...client.echoedTags.video].slice(0, 20)) expect(client.sentTags.video.has(tag)).toBe(true);
-    await janus.waitEvent((m) => m.janus === 'media' && m.type === 'video' && m.receiving === true, 10_000, 'media receiving');
+    await janus.waitEvent(
+      (m) => m.janus === 'media' && m.type === 'video' && m.receiving === true,
+      10_000,
+      'media receiving',
+    );
 
     const info = await adminPost(stack, { janus: 'handle_info', session_id: sessionId, handle_id: handleId });
     expect(info.janus).toBe('success');
@@ -70,8 +91,18 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
     client.startSending(keys[0]!, 20);
     await waitFor(() => client.echoedTags.audio.size > 5, 10_000, 'audio echo');
     const video = client.addMedia('video');
-    const ack = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { video: true }, jsep: { type: 'offer', sdp: await client.createOffer() } });
-    const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'renegotiation answer');
+    const ack = await janus.request({
+      janus: 'message',
+      session_id: sessionId,
+      handle_id: handleId,
+      body: { video: true },
+      jsep: { type: 'offer', sdp: await client.createOffer() },
+    });
+    const ev = await janus.waitEvent(
+      (m) => m.janus === 'event' && m.transaction === ack.transaction,
+      15_000,
+      'renegotiation answer',
+    );
     expect(ev.jsep.type).toBe('answer');
     await client.acceptAnswer(ev.jsep.sdp);
     client.startSending(video, 20);
@@ -92,8 +123,19 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
     const client = new EchoClient();
     const key = client.addMedia('audio');
     const offer = await client.createOffer(false);
-    const ack = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true }, jsep: { type: 'offer', sdp: offer } });
-    const bad = await janus.request({ janus: 'trickle', session_id: sessionId, handle_id: handleId, candidate: { sdpMid: 'nope', sdpMLineIndex: 0, candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' } });
+    const ack = await janus.request({
+      janus: 'message',
+      session_id: sessionId,
+      handle_id: handleId,
+      body: { audio: true },
+      jsep: { type: 'offer', sdp: offer },
+    });
+    const bad = await janus.request({
+      janus: 'trickle',
+      session_id: sessionId,
+      handle_id: handleId,
+      candidate: { sdpMid: 'nope', sdpMLineIndex: 0, candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' },
+    });
     expect(bad.error.code).toBe(466);
     const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'answer');
     await client.acceptAnswer(ev.jsep.sdp);
@@ -102,7 +144,12 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
       const r = await janus.request({ janus: 'trickle', session_id: sessionId, handle_id: handleId, candidate: c });
       expect(r.janus).toBe('ack');
     }
-    await janus.request({ janus: 'trickle', session_id: sessionId, handle_id: handleId, candidate: { completed: true } });
+    await janus.request({
+      janus: 'trickle',
+      session_id: sessionId,
+      handle_id: handleId,
+      candidate: { completed: true },
+    });
     await client.connected(15_000);
     client.startSending(key, 20);
     await waitFor(() => client.echoedTags.audio.size > 10, 10_000, 'echo after trickle');
@@ -130,14 +177,39 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
     const janus = await JanusWs.connect(stack.wsUrl);
     const sessionId = await janus.createSession();
     const handleId = await janus.attach(sessionId, ECHO);
-    const garbage = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: {}, jsep: { type: 'offer', sdp: 'this is not sdp' } });
+    const garbage = await janus.request({
+      janus: 'message',
+      session_id: sessionId,
+      handle_id: handleId,
+      body: {},
+      jsep: { type: 'offer', sdp: 'this is not sdp' },
+    });
     expect(garbage.error.code).toBe(465);
-    const answer = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: {}, jsep: { type: 'answer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n' } });
+    const answer = await janus.request({
+      janus: 'message',
+      session_id: sessionId,
+      handle_id: handleId,
+      body: {},
+      jsep: {
+        type: 'answer',
+        sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n',
+      },
+    });
     expect(answer.error.code).toBe(469);
     // An SDP that passes the edge's sanity check but not the relay's parser: an error event, no peer.
-    const odd = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: {}, jsep: { type: 'offer', sdp: 'v=0\r\nm=audio x\r\n' } });
+    const odd = await janus.request({
+      janus: 'message',
+      session_id: sessionId,
+      handle_id: handleId,
+      body: {},
+      jsep: { type: 'offer', sdp: 'v=0\r\nm=audio x\r\n' },
+    });
     if (odd.janus === 'ack') {
-      const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === odd.transaction, 10_000, 'error event');
+      const ev = await janus.waitEvent(
+        (m) => m.janus === 'event' && m.transaction === odd.transaction,
+        10_000,
+        'error event',
+      );
       expect(ev.plugindata.data.error_code).toBeGreaterThan(0);
     } else expect(odd.error.code).toBe(465);
     const health = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { peerconnections: number };

@@ -6,7 +6,10 @@ import { startStack, type Stack } from '../support/stack.js';
 const ECHO = 'janus.plugin.echotest';
 
 async function adminPost(stack: Stack, body: Record<string, unknown>): Promise<any> {
-  const res = await fetch(stack.adminUrl, { method: 'POST', body: JSON.stringify({ transaction: 'a', admin_secret: 'janusoverlord', ...body }) });
+  const res = await fetch(stack.adminUrl, {
+    method: 'POST',
+    body: JSON.stringify({ transaction: 'a', admin_secret: 'janusoverlord', ...body }),
+  });
   return res.json();
 }
 
@@ -14,7 +17,13 @@ async function echoCall(janus: JanusWs, sessionId: number) {
   const handleId = await janus.attach(sessionId, ECHO);
   const client = new EchoClient();
   const key = client.addMedia('audio');
-  const ack = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true }, jsep: { type: 'offer', sdp: await client.createOffer() } });
+  const ack = await janus.request({
+    janus: 'message',
+    session_id: sessionId,
+    handle_id: handleId,
+    body: { audio: true },
+    jsep: { type: 'offer', sdp: await client.createOffer() },
+  });
   const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'answer');
   expect(ev.jsep?.type).toBe('answer');
   await client.acceptAnswer(ev.jsep.sdp);
@@ -54,19 +63,36 @@ describe('relay placement by region, and losing a relay mid-call', () => {
     const us = stack.relays.find((r) => r.region === 'us')!;
     const killedAt = Date.now();
     process.kill(us.pid, 'SIGKILL');
-    const hangup = await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 6_000, 'hangup after relay loss');
+    const hangup = await janus.waitEvent(
+      (m) => m.janus === 'hangup' && m.sender === handleId,
+      6_000,
+      'hangup after relay loss',
+    );
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     expect(typeof hangup.reason).toBe('string');
     await client.close();
     expect((await janus.request({ janus: 'keepalive', session_id: sessionId })).janus).toBe('ack');
-    const health = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { relays: Array<{ region: string }>; peerconnections: number };
+    const health = (await (await fetch(`${stack.baseUrl}/health`)).json()) as {
+      relays: Array<{ region: string }>;
+      peerconnections: number;
+    };
     expect(health.relays.map((r) => r.region)).toEqual(['eu']);
     expect(health.peerconnections).toBe(0);
     // The same handle negotiates again, now on the remaining relay.
     const again = new EchoClient();
     const key = again.addMedia('audio');
-    const ack = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true }, jsep: { type: 'offer', sdp: await again.createOffer() } });
-    const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'answer from the other relay');
+    const ack = await janus.request({
+      janus: 'message',
+      session_id: sessionId,
+      handle_id: handleId,
+      body: { audio: true },
+      jsep: { type: 'offer', sdp: await again.createOffer() },
+    });
+    const ev = await janus.waitEvent(
+      (m) => m.janus === 'event' && m.transaction === ack.transaction,
+      15_000,
+      'answer from the other relay',
+    );
     await again.acceptAnswer(ev.jsep.sdp);
     await again.connected(15_000);
     again.startSending(key, 20);
@@ -96,7 +122,8 @@ describe('relay placement by region, and losing a relay mid-call', () => {
     const deadline = Date.now() + 15_000;
     let relays: Array<{ relayId: string }> = [];
     while (Date.now() < deadline) {
-      relays = ((await (await fetch(`${stack.baseUrl}/health`)).json()) as { relays: Array<{ relayId: string }> }).relays;
+      relays = ((await (await fetch(`${stack.baseUrl}/health`)).json()) as { relays: Array<{ relayId: string }> })
+        .relays;
       if (relays.some((r) => r.relayId === eu.id)) break;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -3,7 +3,12 @@ import { JanusWs } from '../support/janusWs.js';
 import { startStack } from '../support/stack.js';
 
 async function listSessions(adminUrl: string): Promise<number[]> {
-  const r = (await (await fetch(adminUrl, { method: 'POST', body: JSON.stringify({ janus: 'list_sessions', transaction: 'l', admin_secret: 'janusoverlord' }) })).json()) as { sessions: number[] };
+  const r = (await (
+    await fetch(adminUrl, {
+      method: 'POST',
+      body: JSON.stringify({ janus: 'list_sessions', transaction: 'l', admin_secret: 'janusoverlord' }),
+    })
+  ).json()) as { sessions: number[] };
   return r.sessions;
 }
 

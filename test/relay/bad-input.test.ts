@@ -17,7 +17,14 @@ async function clientOffer(): Promise<{ client: EchoClient; sdp: string }> {
 async function echoWorks(link: RelayLink): Promise<void> {
   const { client, sdp } = await clientOffer();
   const handleId = handle++;
-  const res = await link.call({ op: 'peer.create', sessionId: SESSION, handleId, plugin: 'janus.plugin.echotest', offer: { sdp }, options: {} });
+  const res = await link.call({
+    op: 'peer.create',
+    sessionId: SESSION,
+    handleId,
+    plugin: 'janus.plugin.echotest',
+    offer: { sdp },
+    options: {},
+  });
   if (!('answer' in res)) throw new Error('expected answer');
   await client.acceptAnswer(res.answer.sdp);
   await client.connected();
@@ -34,7 +41,11 @@ describe('bad commands are answered with Janus errors and the relay keeps servin
 
   beforeAll(async () => {
     edge = await new TestEdge({ secret: SECRET }).start();
-    relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '41100', RELAY_ICE_PORT_MAX: '41199' });
+    relay = await startRelay(edge.url, {
+      RELAY_SECRET: SECRET,
+      RELAY_ICE_PORT_MIN: '41100',
+      RELAY_ICE_PORT_MAX: '41199',
+    });
     link = await edge.nextLink();
     await relay.control.whenReady();
   });
@@ -51,8 +62,16 @@ describe('bad commands are answered with Janus errors and the relay keeps servin
   };
 
   it('garbage SDP -> 465 and no peer is left behind', async () => {
-    for (const sdp of ['garbage', 'v=0\r\nthis is not sdp\r\n', 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n', 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n']) {
-      await expectError({ op: 'peer.create', sessionId: SESSION, handleId: handle++, plugin: 'janus.plugin.echotest', offer: { sdp } }, 465);
+    for (const sdp of [
+      'garbage',
+      'v=0\r\nthis is not sdp\r\n',
+      'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n',
+      'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n',
+    ]) {
+      await expectError(
+        { op: 'peer.create', sessionId: SESSION, handleId: handle++, plugin: 'janus.plugin.echotest', offer: { sdp } },
+        465,
+      );
     }
     expect(relay.registry.size).toBe(0);
     expect(relay.ports.inUse).toBe(0);
@@ -62,13 +81,42 @@ describe('bad commands are answered with Janus errors and the relay keeps servin
     await expectError({ op: 'peer.answer', sessionId: SESSION, handleId: 99999, sdp: 'v=0' }, 459);
     const { client, sdp } = await clientOffer();
     const handleId = handle++;
-    const res = await link.call({ op: 'peer.create', sessionId: SESSION, handleId, plugin: 'janus.plugin.echotest', offer: { sdp } });
+    const res = await link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId,
+      plugin: 'janus.plugin.echotest',
+      offer: { sdp },
+    });
     if (!('answer' in res)) throw new Error('expected answer');
     // the relay answered: there is no relay offer for an answer to answer
     await expectError({ op: 'peer.answer', sessionId: SESSION, handleId, sdp }, 469);
-    await expectError({ op: 'peer.trickle', sessionId: SESSION, handleId, candidate: { candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host', sdpMid: 'nope', sdpMLineIndex: null } }, 466);
-    await expectError({ op: 'peer.trickle', sessionId: SESSION, handleId, candidate: { candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host', sdpMLineIndex: 7 } }, 466);
-    await expectError({ op: 'peer.create', sessionId: SESSION, handleId, plugin: 'janus.plugin.echotest', offer: { sdp } }, 471);
+    await expectError(
+      {
+        op: 'peer.trickle',
+        sessionId: SESSION,
+        handleId,
+        candidate: {
+          candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host',
+          sdpMid: 'nope',
+          sdpMLineIndex: null,
+        },
+      },
+      466,
+    );
+    await expectError(
+      {
+        op: 'peer.trickle',
+        sessionId: SESSION,
+        handleId,
+        candidate: { candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host', sdpMLineIndex: 7 },
+      },
+      466,
+    );
+    await expectError(
+      { op: 'peer.create', sessionId: SESSION, handleId, plugin: 'janus.plugin.echotest', offer: { sdp } },
+      471,
+    );
     await expectError({ op: 'peer.offer', sessionId: SESSION, handleId, sdp: 'nonsense' }, 465);
     await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId, reason: 'Janus API' });
     await client.close();
@@ -106,7 +154,11 @@ describe('the control socket authenticates both ways', () => {
   const setup = async (opts: ConstructorParameters<typeof TestEdge>[0], relaySecret = SECRET) => {
     const edge = await new TestEdge(opts).start();
     edges.push(edge);
-    const relay = await startRelay(edge.url, { RELAY_SECRET: relaySecret, RELAY_ICE_PORT_MIN: '41200', RELAY_ICE_PORT_MAX: '41299' });
+    const relay = await startRelay(edge.url, {
+      RELAY_SECRET: relaySecret,
+      RELAY_ICE_PORT_MIN: '41200',
+      RELAY_ICE_PORT_MAX: '41299',
+    });
     relays.push(relay);
     return { edge, relay };
   };
@@ -118,7 +170,13 @@ describe('the control socket authenticates both ways', () => {
     expect(reg).toMatchObject({ relayId: 'test-relay', region: 'local', address: '127.0.0.1', capacity: 500, load: 0 });
     expect(reg.nonce.length).toBeGreaterThanOrEqual(16);
     const { client, sdp } = await clientOffer();
-    const early = await link.request({ op: 'peer.create', sessionId: SESSION, handleId: 1, plugin: 'janus.plugin.echotest', offer: { sdp } });
+    const early = await link.request({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId: 1,
+      plugin: 'janus.plugin.echotest',
+      offer: { sdp },
+    });
     expect(early.ok).toBe(false);
     if (!early.ok) expect(early.error.code).toBe(403);
     expect(relay.registry.created).toBe(0);
@@ -138,7 +196,12 @@ describe('the control socket authenticates both ways', () => {
     await link.whenRegistered();
     const { client, sdp } = await clientOffer();
     await link.welcome();
-    const reply = link.request({ op: 'peer.create', sessionId: SESSION, handleId: 1, plugin: 'janus.plugin.echotest', offer: { sdp } }, 2000).catch(() => undefined);
+    const reply = link
+      .request(
+        { op: 'peer.create', sessionId: SESSION, handleId: 1, plugin: 'janus.plugin.echotest', offer: { sdp } },
+        2000,
+      )
+      .catch(() => undefined);
     await link.until(() => link.closed, 3000, 'relay closes the socket');
     const r = await reply;
     if (r) expect(r.ok).toBe(false);

@@ -14,7 +14,11 @@ const SESSION = 1000;
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '41000', RELAY_ICE_PORT_MAX: '41099' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '41000',
+    RELAY_ICE_PORT_MAX: '41099',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -55,7 +59,11 @@ describe('EchoTest media through the relay', () => {
     await link.waitEvent(SESSION, handleId, 'webrtcup');
     client.startSending(audio, 20);
     client.startSending(video, 30);
-    await waitFor(() => client.echoedTags.audio.size >= 20 && client.echoedTags.video.size >= 20, 10_000, 'echoed packets');
+    await waitFor(
+      () => client.echoedTags.audio.size >= 20 && client.echoedTags.video.size >= 20,
+      10_000,
+      'echoed packets',
+    );
     for (const tag of client.echoedTags.audio) expect(client.sentTags.audio.has(tag)).toBe(true);
     for (const tag of client.echoedTags.video) expect(client.sentTags.video.has(tag)).toBe(true);
     // Audio came back on the audio mid and video on the video mid.
@@ -95,13 +103,23 @@ describe('EchoTest media through the relay', () => {
     const off = await link.waitEvent(SESSION, handleId, 'media', (e) => e.media === 'video' && !e.receiving, 5000);
     expect(off.mid).toBe(mids[1]);
     client.startSending(video, 30);
-    await waitFor(() => link.eventsFor(SESSION, handleId).filter((e) => e.kind === 'media' && e.media === 'video' && e.receiving).length >= 2, 5000, 'media resumed');
+    await waitFor(
+      () =>
+        link.eventsFor(SESSION, handleId).filter((e) => e.kind === 'media' && e.media === 'video' && e.receiving)
+          .length >= 2,
+      5000,
+      'media resumed',
+    );
 
     await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId, reason: 'Janus API' });
     const hangup = await link.waitEvent(SESSION, handleId, 'hangup');
     expect(hangup.reason).toBe('Janus API');
     // The relay told the client with a DTLS close_notify, like Janus does.
-    await waitFor(() => client.pc.connectionState === 'closed' || client.pc.dtlsTransports[0]?.state === 'closed', 5000, 'client sees the close');
+    await waitFor(
+      () => client.pc.connectionState === 'closed' || client.pc.dtlsTransports[0]?.state === 'closed',
+      5000,
+      'client sees the close',
+    );
     await client.close();
     expect(relay.registry.size).toBe(0);
   });
@@ -117,10 +135,16 @@ describe('EchoTest media through the relay', () => {
     await client.acceptAnswer(answer);
     for (const e of link.eventsFor(SESSION, handleId)) {
       if (e.kind === 'candidate' && 'candidate' in e.candidate) {
-        await client.pc.addIceCandidate({ candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid ?? undefined, sdpMLineIndex: e.candidate.sdpMLineIndex ?? undefined });
+        await client.pc.addIceCandidate({
+          candidate: e.candidate.candidate,
+          sdpMid: e.candidate.sdpMid ?? undefined,
+          sdpMLineIndex: e.candidate.sdpMLineIndex ?? undefined,
+        });
       }
     }
-    expect('candidate' in relayCandidate.candidate && relayCandidate.candidate.candidate).toMatch(/ 127\.0\.0\.1 410\d\d typ host/);
+    expect('candidate' in relayCandidate.candidate && relayCandidate.candidate.candidate).toMatch(
+      / 127\.0\.0\.1 410\d\d typ host/,
+    );
     // and the client's candidates go to the relay with peer.trickle
     await waitFor(() => client.candidates.length > 0, 5000, 'client candidates');
     for (const c of client.candidates) {
@@ -184,7 +208,13 @@ describe('EchoTest media through the relay', () => {
 
   it('makes the offer itself when none is given, and echoes data channel messages', async () => {
     const handleId = nextHandle++;
-    const res = await link.call({ op: 'peer.create', sessionId: SESSION, handleId, plugin: 'janus.plugin.echotest', options: {} });
+    const res = await link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId,
+      plugin: 'janus.plugin.echotest',
+      options: {},
+    });
     if (!('offer' in res)) throw new Error('expected an offer');
     expect(res.offer.sdp).toMatch(/m=audio[\s\S]*m=video[\s\S]*m=application/);
     const client = new EchoClient();

@@ -35,7 +35,13 @@ describe('the relay process', () => {
   it('serves /health and /metrics with the right figures while echoing, and binds only ports in range', async () => {
     const idle = await relay.get<Record<string, unknown>>('/health');
     expect(idle.status).toBe(200);
-    expect(idle.body).toMatchObject({ status: 'ok', relayId: 'proc-relay', peers: 0, portsInUse: 0, controlConnected: true });
+    expect(idle.body).toMatchObject({
+      status: 'ok',
+      relayId: 'proc-relay',
+      peers: 0,
+      portsInUse: 0,
+      controlConnected: true,
+    });
     expect(typeof idle.body.eventLoopLagMs).toBe('number');
     expect(udpPortsOf(relay.pid)).toEqual([]);
     expect((await relay.get('/nope')).status).toBe(404);
@@ -43,7 +49,13 @@ describe('the relay process', () => {
     const client = new EchoClient();
     const audio = client.addMedia('audio');
     const video = client.addMedia('video');
-    const res = await link.call({ op: 'peer.create', sessionId: SESSION, handleId: 1, plugin: 'janus.plugin.echotest', offer: { sdp: await client.createOffer() } });
+    const res = await link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId: 1,
+      plugin: 'janus.plugin.echotest',
+      offer: { sdp: await client.createOffer() },
+    });
     if (!('answer' in res)) throw new Error('expected answer');
     await client.acceptAnswer(res.answer.sdp);
     await client.connected();
@@ -63,14 +75,21 @@ describe('the relay process', () => {
     expect(link.heartbeats.at(-1)).toMatchObject({ peers: 1, portsInUse: 1, load: 0.002 });
 
     // stats events (event-handler type 32 subtype 3 fields) arrive every second
-    const stats = await link.waitEvent(SESSION, 1, 'stats', (e) => e.streams.some((s) => s['packets-received'] > 0), 4000);
+    const stats = await link.waitEvent(
+      SESSION,
+      1,
+      'stats',
+      (e) => e.streams.some((s) => s['packets-received'] > 0),
+      4000,
+    );
     expect(stats.streams.map((s) => s.media).sort()).toEqual(['audio', 'video']);
 
     client.stopSending(audio);
     client.stopSending(video);
     await new Promise((r) => setTimeout(r, 200));
     const info = await link.call({ op: 'peer.info', sessionId: SESSION, handleId: 1 });
-    const sum = (k: 'packetsIn' | 'packetsOut' | 'bytesIn' | 'bytesOut' | 'plisOut') => info.counters.reduce((n, c) => n + c[k], 0);
+    const sum = (k: 'packetsIn' | 'packetsOut' | 'bytesIn' | 'bytesOut' | 'plisOut') =>
+      info.counters.reduce((n, c) => n + c[k], 0);
     const metrics = await relay.get<string>('/metrics');
     expect(metrics.status).toBe(200);
     const m = metrics.text;
@@ -82,7 +101,9 @@ describe('the relay process', () => {
     expect(metricValue(m, 'relay_rtp_bytes_in_total')).toBe(sum('bytesIn'));
     expect(metricValue(m, 'relay_rtp_bytes_out_total')).toBe(sum('bytesOut'));
     expect(metricValue(m, 'relay_plis_out_total')).toBe(sum('plisOut'));
-    expect(metricValue(m, 'relay_rtp_packets_in_total')).toBeGreaterThanOrEqual(client.echoedTags.audio.size + client.echoedTags.video.size);
+    expect(metricValue(m, 'relay_rtp_packets_in_total')).toBeGreaterThanOrEqual(
+      client.echoedTags.audio.size + client.echoedTags.video.size,
+    );
     expect(metricValue(m, 'relay_event_loop_lag_ms')).toBeGreaterThanOrEqual(0);
     expect(m).toMatch(/# TYPE relay_nacks_in_total counter/);
 
@@ -102,7 +123,13 @@ describe('the relay process', () => {
       const client = new EchoClient();
       client.addMedia('audio');
       clients.push(client);
-      const res = await link.call({ op: 'peer.create', sessionId: SESSION, handleId: h, plugin: 'janus.plugin.echotest', offer: { sdp: await client.createOffer() } });
+      const res = await link.call({
+        op: 'peer.create',
+        sessionId: SESSION,
+        handleId: h,
+        plugin: 'janus.plugin.echotest',
+        offer: { sdp: await client.createOffer() },
+      });
       if (!('answer' in res)) throw new Error('expected answer');
       await client.acceptAnswer(res.answer.sdp);
       await client.connected();
@@ -120,7 +147,11 @@ describe('the relay process', () => {
     }
     await link.until(() => link.closed, 2000, 'control socket closed');
     // the clients were told (DTLS close_notify)
-    await waitFor(() => clients.every((c) => c.pc.dtlsTransports[0]?.state === 'closed'), 3000, 'clients see the close');
+    await waitFor(
+      () => clients.every((c) => c.pc.dtlsTransports[0]?.state === 'closed'),
+      3000,
+      'clients see the close',
+    );
     for (const c of clients) await c.close();
     expect(relay.stderr.filter((l) => /"level":"error"/.test(l))).toEqual([]);
   });

@@ -14,7 +14,11 @@ let link: RelayLink;
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '41500', RELAY_ICE_PORT_MAX: '41599' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '41500',
+    RELAY_ICE_PORT_MAX: '41599',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -33,7 +37,13 @@ describe('simulcast', () => {
     const client = new EchoClient();
     client.addMedia('video');
     const offer = addSimulcast(await client.createOffer(), client.pc.getTransceivers()[0]!.mid!);
-    const res = await link.call({ op: 'peer.create', sessionId: SESSION, handleId: 1, plugin: 'janus.plugin.echotest', offer: { sdp: offer } });
+    const res = await link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId: 1,
+      plugin: 'janus.plugin.echotest',
+      offer: { sdp: offer },
+    });
     if (!('answer' in res)) throw new Error('expected answer');
     expect(res.answer.sdp).toMatch(/a=simulcast:recv h;l/);
     await client.acceptAnswer(res.answer.sdp);
@@ -73,7 +83,8 @@ describe('simulcast', () => {
       sendLayer('l');
     }, 20);
     try {
-      const fromLayer = (base: number) => [...client.echoedTags.video].filter((x) => x > base && x < base + 1_000_000).length;
+      const fromLayer = (base: number) =>
+        [...client.echoedTags.video].filter((x) => x > base && x < base + 1_000_000).length;
       // default substream 2 = highest available = "h"
       await waitFor(() => fromLayer(1_000_000) >= 10, 5000, 'high layer echoed');
       expect(fromLayer(2_000_000)).toBeLessThanOrEqual(1); // at most the very first packet before "h" showed up

@@ -61,7 +61,13 @@ describe('resource symmetry', () => {
     const key = client.addMedia(i % 3 === 0 ? 'video' : 'audio');
     if (i % 5 === 0) client.addDataChannel();
     try {
-      const res = await link.call({ op: 'peer.create', sessionId: SESSION, handleId, plugin: 'janus.plugin.echotest', offer: { sdp: await client.createOffer() } });
+      const res = await link.call({
+        op: 'peer.create',
+        sessionId: SESSION,
+        handleId,
+        plugin: 'janus.plugin.echotest',
+        offer: { sdp: await client.createOffer() },
+      });
       if (!('answer' in res)) throw new Error('expected answer');
       await client.acceptAnswer(res.answer.sdp);
       await client.connected(15_000);
@@ -79,8 +85,16 @@ describe('resource symmetry', () => {
       }
       await link.waitEvent(SESSION, handleId, 'hangup', () => true, 10_000);
     } catch (err) {
-      const events = link.eventsFor(SESSION, handleId).map((e) => e.kind + ('state' in e ? `:${e.state}` : '') + ('reason' in e ? `:${e.reason}` : ''));
-      throw new Error(`call ${i} (handle ${handleId}) failed: ${(err as Error).message}; client ice=${client.pc.iceConnectionState} conn=${client.pc.connectionState}; relay events: ${events.join(',')}; relay log: ${relay.stderr.filter((l) => !/retransmit/.test(l)).slice(-8).join(' | ')}`, { cause: err });
+      const events = link
+        .eventsFor(SESSION, handleId)
+        .map((e) => e.kind + ('state' in e ? `:${e.state}` : '') + ('reason' in e ? `:${e.reason}` : ''));
+      throw new Error(
+        `call ${i} (handle ${handleId}) failed: ${(err as Error).message}; client ice=${client.pc.iceConnectionState} conn=${client.pc.connectionState}; relay events: ${events.join(',')}; relay log: ${relay.stderr
+          .filter((l) => !/retransmit/.test(l))
+          .slice(-8)
+          .join(' | ')}`,
+        { cause: err },
+      );
     } finally {
       await client.close();
     }
@@ -114,8 +128,10 @@ describe('resource symmetry', () => {
       const r = await resources(false).catch(() => undefined);
       if (!r) return;
       // sockets opened/closed between the two reads can differ by a few; a leak would grow
-      if (Math.abs(r.udpHandles - r.portsInUse) > CONCURRENCY) violations.push(`udp handles ${r.udpHandles} vs accounted ports ${r.portsInUse}`);
-      if (Math.abs(r.socketFds - base.socketFds - r.portsInUse) > CONCURRENCY) violations.push(`socket fds ${r.socketFds} (baseline ${base.socketFds}) vs accounted ports ${r.portsInUse}`);
+      if (Math.abs(r.udpHandles - r.portsInUse) > CONCURRENCY)
+        violations.push(`udp handles ${r.udpHandles} vs accounted ports ${r.portsInUse}`);
+      if (Math.abs(r.socketFds - base.socketFds - r.portsInUse) > CONCURRENCY)
+        violations.push(`socket fds ${r.socketFds} (baseline ${base.socketFds}) vs accounted ports ${r.portsInUse}`);
       for (const p of [...r.ports, ...udpPortsOf(relay.pid)]) {
         if (p < PORT_MIN || p > PORT_MAX) violations.push(`UDP port ${p} outside ${PORT_MIN}-${PORT_MAX}`);
       }
@@ -136,7 +152,9 @@ describe('resource symmetry', () => {
     // settle: werift finishes async teardown (SCTP, DTLS timers) shortly after close
     await new Promise((r) => setTimeout(r, 1500));
     const after = await resources();
-    console.info(`[symmetry] ${CALLS} calls in ${elapsed} ms; baseline ${JSON.stringify(base)}; after ${JSON.stringify(after)}`);
+    console.info(
+      `[symmetry] ${CALLS} calls in ${elapsed} ms; baseline ${JSON.stringify(base)}; after ${JSON.stringify(after)}`,
+    );
     expect(after.peers).toBe(0);
     expect(after.portsInUse).toBe(0);
     expect(after.ports).toEqual([]);

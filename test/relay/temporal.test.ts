@@ -14,7 +14,11 @@ let link: RelayLink;
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '41600', RELAY_ICE_PORT_MAX: '41699' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '41600',
+    RELAY_ICE_PORT_MAX: '41699',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -40,12 +44,20 @@ describe('EchoTest temporal layers (VP8)', () => {
     client.pc.onTransceiverAdded.subscribe((t) =>
       t.onTrack.subscribe((track) =>
         track.onReceiveRtp.subscribe((rtp) => {
-          if (rtp.payload.length > 3 && rtp.payload[0] === 0x90) received.push({ tid: rtp.payload[2]! >> 6, seq: rtp.header.sequenceNumber });
+          if (rtp.payload.length > 3 && rtp.payload[0] === 0x90)
+            received.push({ tid: rtp.payload[2]! >> 6, seq: rtp.header.sequenceNumber });
         }),
       ),
     );
     client.addMedia('video');
-    const res = await link.call({ op: 'peer.create', sessionId: SESSION, handleId: 1, plugin: 'janus.plugin.echotest', offer: { sdp: await client.createOffer() }, options: { temporal: 0 } });
+    const res = await link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId: 1,
+      plugin: 'janus.plugin.echotest',
+      offer: { sdp: await client.createOffer() },
+      options: { temporal: 0 },
+    });
     if (!('answer' in res)) throw new Error('expected answer');
     await client.acceptAnswer(res.answer.sdp);
     await client.connected();
@@ -56,7 +68,18 @@ describe('EchoTest temporal layers (VP8)', () => {
       for (let i = 0; i < n; i++) {
         seq++;
         const tid = [0, 2, 1, 2][seq % 4]!;
-        track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: seq & 0xffff, timestamp: seq * 3000, ssrc: 1, marker: true }), vp8Payload(tid, seq)));
+        track.writeRtp(
+          new RtpPacket(
+            new RtpHeader({
+              payloadType: 96,
+              sequenceNumber: seq & 0xffff,
+              timestamp: seq * 3000,
+              ssrc: 1,
+              marker: true,
+            }),
+            vp8Payload(tid, seq),
+          ),
+        );
       }
     };
     send(80);
@@ -69,7 +92,8 @@ describe('EchoTest temporal layers (VP8)', () => {
     send(40);
     await waitFor(() => received.length >= before + 35, 10_000, 'every layer echoed');
     expect(new Set(received.slice(before).map((r) => r.tid))).toEqual(new Set([0, 1, 2]));
-    for (let i = before + 1; i < received.length; i++) expect((received[i]!.seq - received[i - 1]!.seq) & 0xffff).toBe(1);
+    for (let i = before + 1; i < received.length; i++)
+      expect((received[i]!.seq - received[i - 1]!.seq) & 0xffff).toBe(1);
     await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 1, reason: 'Janus API' });
     await client.close();
   });

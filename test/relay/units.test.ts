@@ -24,7 +24,11 @@ describe('control auth (WebCrypto HMAC)', () => {
   it('classifies bad frames', () => {
     expect(parseEdgeMessage('{')).toMatchObject({ ok: false, code: 454 });
     expect(parseEdgeMessage('"x"')).toMatchObject({ ok: false, code: 455 });
-    expect(parseEdgeMessage({ type: 'cmd', id: 'a', cmd: { op: 'nope' } })).toMatchObject({ ok: false, id: 'a', code: 453 });
+    expect(parseEdgeMessage({ type: 'cmd', id: 'a', cmd: { op: 'nope' } })).toMatchObject({
+      ok: false,
+      id: 'a',
+      code: 453,
+    });
     const ok = parseEdgeMessage({ type: 'cmd', id: 'a', cmd: { op: 'peer.hangup', sessionId: 1, handleId: 2 } });
     expect(ok).toMatchObject({ ok: true, message: { cmd: { reason: 'Janus API' } } });
   });
@@ -49,8 +53,12 @@ describe('relay config', () => {
     expect(() => loadConfig({ ...base, RELAY_ICE_PORT_MIN: '80', RELAY_ICE_PORT_MAX: '4000' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, RELAY_ICE_PORT_MIN: '10000', RELAY_ICE_PORT_MAX: '60000' })).toThrow(/at most/);
     expect(() => loadConfig({ ...base, RELAY_ANNOUNCED_ADDRESS: 'example.com' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '12000', RELAY_REMOTE_PORT_MAX: '11000' })).toThrow(/RELAY_REMOTE_PORT_MIN must be below/);
-    expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '40500', RELAY_REMOTE_PORT_MAX: '41500' })).toThrow(/must not overlap/);
+    expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '12000', RELAY_REMOTE_PORT_MAX: '11000' })).toThrow(
+      /RELAY_REMOTE_PORT_MIN must be below/,
+    );
+    expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '40500', RELAY_REMOTE_PORT_MAX: '41500' })).toThrow(
+      /must not overlap/,
+    );
     expect(() => loadConfig({ EDGE_URL: base.EDGE_URL })).toThrow(/RELAY_SECRET/);
     expect(() => loadConfig({ ...base, EDGE_URL: 'ftp://x' })).toThrow(ConfigError);
   });
@@ -73,12 +81,23 @@ describe('port pool', () => {
 describe('SDP inspection', () => {
   it('reads mids and simulcast rids', () => {
     const sdp = [
-      'v=0', 'o=- 1 1 IN IP4 0.0.0.0', 's=-', 't=0 0', 'a=fingerprint:sha-256 AA', 'a=ice-ufrag:abcd',
-      'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:a',
-      'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:v', 'a=simulcast:send h;m;~l',
+      'v=0',
+      'o=- 1 1 IN IP4 0.0.0.0',
+      's=-',
+      't=0 0',
+      'a=fingerprint:sha-256 AA',
+      'a=ice-ufrag:abcd',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'a=mid:a',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96',
+      'a=mid:v',
+      'a=simulcast:send h;m;~l',
     ].join('\r\n');
     const s = inspectSdp(sdp);
-    expect(s.sections.map((x) => [x.kind, x.mid])).toEqual([['audio', 'a'], ['video', 'v']]);
+    expect(s.sections.map((x) => [x.kind, x.mid])).toEqual([
+      ['audio', 'a'],
+      ['video', 'v'],
+    ]);
     expect(s.sections[1]!.simulcastRids).toEqual(['h', 'm', 'l']);
   });
 });

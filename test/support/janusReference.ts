@@ -30,7 +30,11 @@ export async function startReferenceJanus(eventsUrl?: string): Promise<Reference
   const args = ['start', dir, String(http), String(ws), String(admin)];
   if (eventsUrl) args.push(eventsUrl);
   execFileSync('bash', [script, ...args], { stdio: 'pipe' });
-  const pid = Number(execFileSync('cat', [join(dir, 'pid')]).toString().trim());
+  const pid = Number(
+    execFileSync('cat', [join(dir, 'pid')])
+      .toString()
+      .trim(),
+  );
   return {
     httpUrl: `http://127.0.0.1:${http}/janus`,
     wsUrl: `ws://127.0.0.1:${ws}`,

@@ -60,7 +60,8 @@ export class JanusWs {
     for (;;) {
       const i = this.events.findIndex(pred);
       if (i >= 0) return this.events.splice(i, 1)[0]!;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; have ${JSON.stringify(this.events.map((e) => e.janus))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; have ${JSON.stringify(this.events.map((e) => e.janus))}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

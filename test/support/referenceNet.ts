@@ -22,7 +22,9 @@ export function hostAddress(): string {
 export function iceOn(pc: RTCPeerConnection, addr: string): void {
   pc.setConfiguration({ iceInterfaceAddresses: { udp4: addr }, iceAdditionalHostAddresses: [addr] });
   for (const t of pc.iceTransports) {
-    const options = (t.connection as unknown as { options: { interfaceAddresses?: unknown; additionalHostAddresses?: string[] } }).options;
+    const options = (
+      t.connection as unknown as { options: { interfaceAddresses?: unknown; additionalHostAddresses?: string[] } }
+    ).options;
     options.interfaceAddresses = { udp4: addr };
     options.additionalHostAddresses = [addr];
   }

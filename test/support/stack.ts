@@ -59,7 +59,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   });
   const base = `127.0.0.1:${port}`;
   const relays: StackRelay[] = [];
-  for (const m of out.matchAll(/^relay (\S+) region=(\S+) pid=(\d+) http=(\S+)/gm)) relays.push({ id: m[1]!, region: m[2]!, pid: Number(m[3]), httpUrl: m[4]! });
+  for (const m of out.matchAll(/^relay (\S+) region=(\S+) pid=(\d+) http=(\S+)/gm))
+    relays.push({ id: m[1]!, region: m[2]!, pid: Number(m[3]), httpUrl: m[4]! });
   return {
     port,
     relays,

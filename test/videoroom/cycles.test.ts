@@ -69,7 +69,9 @@ describe('VideoRoom participant resources are released by every ending path', ()
     stack = await startStack();
     relayUrl = stack.relays[0]!.httpUrl;
     admin = await Participant.connect(stack);
-    expect((await admin.sync({ request: 'create', room, secret: SECRET, publishers: PARALLEL * 2 + 2 })).videoroom).toBe('created');
+    expect(
+      (await admin.sync({ request: 'create', room, secret: SECRET, publishers: PARALLEL * 2 + 2 })).videoroom,
+    ).toBe('created');
   }, 120_000);
 
   afterAll(async () => {
@@ -142,13 +144,27 @@ describe('VideoRoom participant resources are released by every ending path', ()
           await waitFor(() => (fwdBySsrc.get(id) ?? 0) > 0, 10_000, `cycle ${i}: forwarded video`);
           if ((i / FORWARD_EVERY) % 2 === 1) {
             const audioFwd = f.forwarders.find((x: any) => x.type === 'audio');
-            const stop = await admin.sync({ request: 'stop_rtp_forward', room: r, publisher_id: id, stream_id: audioFwd.stream_id, secret: SECRET });
-            expect(stop, JSON.stringify(stop)).toMatchObject({ videoroom: 'stop_rtp_forward', stream_id: audioFwd.stream_id });
+            const stop = await admin.sync({
+              request: 'stop_rtp_forward',
+              room: r,
+              publisher_id: id,
+              stream_id: audioFwd.stream_id,
+              secret: SECRET,
+            });
+            expect(stop, JSON.stringify(stop)).toMatchObject({
+              videoroom: 'stop_rtp_forward',
+              stream_id: audioFwd.stream_id,
+            });
           }
         }
         const P = pub.p;
         const S = sub.s;
-        const hungUp = (p: Participant, what: string) => p.janus.waitEvent((m) => m.janus === 'hangup' && m.sender === p.handleId, 10_000, `cycle ${i} (${path}): ${what} hangup`);
+        const hungUp = (p: Participant, what: string) =>
+          p.janus.waitEvent(
+            (m) => m.janus === 'hangup' && m.sender === p.handleId,
+            10_000,
+            `cycle ${i} (${path}): ${what} hangup`,
+          );
         switch (path) {
           case 'leave': {
             const l = await P.ask({ request: 'leave' });
@@ -160,7 +176,9 @@ describe('VideoRoom participant resources are released by every ending path', ()
             break;
           }
           case 'kick': {
-            expect(await admin.sync({ request: 'kick', room: r, secret: SECRET, id })).toEqual({ videoroom: 'success' });
+            expect(await admin.sync({ request: 'kick', room: r, secret: SECRET, id })).toEqual({
+              videoroom: 'success',
+            });
             const k = await P.waitData((d) => d.leaving === 'ok', `cycle ${i}: kicked event`);
             expect(k.plugindata.data).toMatchObject({ room: r, reason: 'kicked' });
             const h = await S.janus.request({ janus: 'hangup', session_id: S.sessionId, handle_id: S.handleId });
@@ -174,7 +192,12 @@ describe('VideoRoom participant resources are released by every ending path', ()
               expect(d.janus, JSON.stringify(d)).toBe('success');
             }
             await Promise.all([hungUp(P, 'publisher'), hungUp(S, 'subscriber')]);
-            for (const p of [P, S]) await p.janus.waitEvent((m) => m.janus === 'detached' && m.sender === p.handleId, 10_000, `cycle ${i}: detached`);
+            for (const p of [P, S])
+              await p.janus.waitEvent(
+                (m) => m.janus === 'detached' && m.sender === p.handleId,
+                10_000,
+                `cycle ${i}: detached`,
+              );
             break;
           }
           case 'destroy': {
@@ -228,7 +251,9 @@ describe('VideoRoom participant resources are released by every ending path', ()
     await Promise.all(Array.from({ length: PARALLEL }, () => worker()));
     const elapsed = Date.now() - started;
     console.log(
-      `[cycles] ${CYCLES} cycles (${forwarded} with forwarders), ${PARALLEL} in parallel, in ${(elapsed / 1000).toFixed(1)} s; per path: ${[...perPath]
+      `[cycles] ${CYCLES} cycles (${forwarded} with forwarders), ${PARALLEL} in parallel, in ${(elapsed / 1000).toFixed(1)} s; per path: ${[
+        ...perPath,
+      ]
         .map(([p, s]) => `${p} ${s.n}× ${(s.ms / s.n).toFixed(0)} ms`)
         .join(', ')}`,
     );
@@ -256,19 +281,27 @@ describe('VideoRoom participant resources are released by every ending path', ()
       if (atBaseline() || Date.now() > deadline) break;
       await sleep(500);
     }
-    console.log(`[cycles] relay baseline ${JSON.stringify(relayBase)} → ${JSON.stringify(relayRes)}; edge ${JSON.stringify({ s: edgeBase.sessions, h: edgeBase.handles })} → ${JSON.stringify({ s: edge.sessions, h: edge.handles, pc: edge.peerconnections })}`);
+    console.log(
+      `[cycles] relay baseline ${JSON.stringify(relayBase)} → ${JSON.stringify(relayRes)}; edge ${JSON.stringify({ s: edgeBase.sessions, h: edgeBase.handles })} → ${JSON.stringify({ s: edge.sessions, h: edge.handles, pc: edge.peerconnections })}`,
+    );
     expect({ peers: relayHealth.peers, portsInUse: relayHealth.portsInUse }).toEqual({ peers: 0, portsInUse: 0 });
     expect({ udpHandles: relayRes.udpHandles, socketFds: relayRes.socketFds, timers: relayRes.timers }).toEqual({
       udpHandles: relayBase.udpHandles,
       socketFds: relayBase.socketFds,
       timers: relayBase.timers,
     });
-    expect({ sessions: edge.sessions, handles: edge.handles, peerconnections: edge.peerconnections }).toEqual({ sessions: edgeBase.sessions, handles: edgeBase.handles, peerconnections: 0 });
+    expect({ sessions: edge.sessions, handles: edge.handles, peerconnections: edge.peerconnections }).toEqual({
+      sessions: edgeBase.sessions,
+      handles: edgeBase.handles,
+      peerconnections: 0,
+    });
     expect((await admin.sync({ request: 'listparticipants', room })).participants).toEqual([]);
     expect((await admin.sync({ request: 'listforwarders', room, secret: SECRET })).publishers).toEqual([]);
     // The long-lived room still works: no stale publisher entry, its relay can be chosen again.
     const after = await publish(stack, room, 1);
-    const listed = (await admin.sync({ request: 'listparticipants', room })).participants as Array<Record<string, unknown>>;
+    const listed = (await admin.sync({ request: 'listparticipants', room })).participants as Array<
+      Record<string, unknown>
+    >;
     expect(listed.map((p) => [p.id, p.display, p.publisher])).toEqual([[1, 'pub1', true]]);
     await after.client.close();
     await after.p.close();

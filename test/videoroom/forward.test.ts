@@ -32,25 +32,97 @@ describe('VideoRoom rtp_forward through the stack', () => {
     const sink = await rtpSink();
     try {
       const offered = pub.client.pc.getTransceivers().find((t) => t.kind === 'video')!.mid!;
-      expect((await admin.sync({ request: 'rtp_forward', room, publisher_id: 7, host: '127.0.0.1', secret: 'bad', streams: [{ mid: offered, port: sink.port }] })).error_code).toBe(433);
-      expect((await admin.sync({ request: 'rtp_forward', room, publisher_id: 8, host: '127.0.0.1', secret: 'fw', streams: [{ mid: offered, port: sink.port }] })).error_code).toBe(428);
-      expect((await admin.sync({ request: 'rtp_forward', room, publisher_id: 7, secret: 'fw', streams: [{ mid: offered, port: sink.port }] })).error_code).toBe(429);
-      const fw = await admin.sync({ request: 'rtp_forward', room, publisher_id: 7, host: '127.0.0.1', secret: 'fw', streams: [{ mid: offered, port: sink.port, ssrc: 4242, pt: 100 }] });
+      expect(
+        (
+          await admin.sync({
+            request: 'rtp_forward',
+            room,
+            publisher_id: 7,
+            host: '127.0.0.1',
+            secret: 'bad',
+            streams: [{ mid: offered, port: sink.port }],
+          })
+        ).error_code,
+      ).toBe(433);
+      expect(
+        (
+          await admin.sync({
+            request: 'rtp_forward',
+            room,
+            publisher_id: 8,
+            host: '127.0.0.1',
+            secret: 'fw',
+            streams: [{ mid: offered, port: sink.port }],
+          })
+        ).error_code,
+      ).toBe(428);
+      expect(
+        (
+          await admin.sync({
+            request: 'rtp_forward',
+            room,
+            publisher_id: 7,
+            secret: 'fw',
+            streams: [{ mid: offered, port: sink.port }],
+          })
+        ).error_code,
+      ).toBe(429);
+      const fw = await admin.sync({
+        request: 'rtp_forward',
+        room,
+        publisher_id: 7,
+        host: '127.0.0.1',
+        secret: 'fw',
+        streams: [{ mid: offered, port: sink.port, ssrc: 4242, pt: 100 }],
+      });
       expect(fw).toMatchObject({ videoroom: 'rtp_forward', room, publisher_id: 7 });
       expect(fw.forwarders).toHaveLength(1);
-      expect(fw.forwarders[0]).toMatchObject({ type: 'video', host: '127.0.0.1', port: sink.port, ssrc: 4242, pt: 100, srtp: false });
+      expect(fw.forwarders[0]).toMatchObject({
+        type: 'video',
+        host: '127.0.0.1',
+        port: sink.port,
+        ssrc: 4242,
+        pt: 100,
+        srtp: false,
+      });
       pub.client.startSending(pub.video, 10);
       await waitFor(() => (sink.bySsrc.get(4242) ?? 0) > 30, 10_000, 'forwarded RTP');
       const listed = await admin.sync({ request: 'listforwarders', room, secret: 'fw' });
-      expect(listed.publishers).toEqual([{ publisher_id: 7, forwarders: [expect.objectContaining({ stream_id: fw.forwarders[0].stream_id, port: sink.port })] }]);
-      const stopped = await admin.sync({ request: 'stop_rtp_forward', room, publisher_id: 7, stream_id: fw.forwarders[0].stream_id, secret: 'fw' });
-      expect(stopped).toEqual({ videoroom: 'stop_rtp_forward', room, publisher_id: 7, stream_id: fw.forwarders[0].stream_id });
+      expect(listed.publishers).toEqual([
+        {
+          publisher_id: 7,
+          forwarders: [expect.objectContaining({ stream_id: fw.forwarders[0].stream_id, port: sink.port })],
+        },
+      ]);
+      const stopped = await admin.sync({
+        request: 'stop_rtp_forward',
+        room,
+        publisher_id: 7,
+        stream_id: fw.forwarders[0].stream_id,
+        secret: 'fw',
+      });
+      expect(stopped).toEqual({
+        videoroom: 'stop_rtp_forward',
+        room,
+        publisher_id: 7,
+        stream_id: fw.forwarders[0].stream_id,
+      });
       await new Promise((r) => setTimeout(r, 300));
       const after = sink.bySsrc.get(4242) ?? 0;
       await new Promise((r) => setTimeout(r, 500));
       expect(sink.bySsrc.get(4242) ?? 0).toBe(after);
       expect((await admin.sync({ request: 'listforwarders', room, secret: 'fw' })).publishers).toEqual([]);
-      expect((await admin.sync({ request: 'stop_rtp_forward', room, publisher_id: 7, stream_id: fw.forwarders[0].stream_id, secret: 'fw' })).error_code).toBe(428);
+      expect(
+        (
+          await admin.sync({
+            request: 'stop_rtp_forward',
+            room,
+            publisher_id: 7,
+            stream_id: fw.forwarders[0].stream_id,
+            secret: 'fw',
+          })
+        ).error_code,
+      ).toBe(428);
     } finally {
       pub.client.stopSending(pub.video);
       await pub.client.close();

@@ -25,7 +25,9 @@ describe('VideoRoom media through the relay (werift publishers and subscribers)'
     }
     // Let the legs settle, then count what one second and a half of 150 packets/s delivers.
     pub.client.startSending(pub.audio, 20);
-    await waitFor(() => subs.every((x) => x.client.received.video + x.client.received.audio > 0) || undefined, 1).catch(() => undefined);
+    await waitFor(() => subs.every((x) => x.client.received.video + x.client.received.audio > 0) || undefined, 1).catch(
+      () => undefined,
+    );
     pub.client.startSending(pub.video, 1000 / 150);
     await waitFor(() => subs.every((x) => x.client.received.video > 30), 10_000, 'video at every subscriber');
     const before = subs.map((x) => x.client.received.video);

@@ -27,19 +27,34 @@ describe('VideoRoom moderation through the relay', () => {
     expect((await admin.sync({ request: 'create', room, secret: 'mod', publishers: 4 })).videoroom).toBe('created');
     const pub = await publish(stack, room, 1);
     const watcher = await Participant.connect(stack);
-    expect((await watcher.ask({ request: 'join', ptype: 'publisher', room, id: 2 })).plugindata.data.videoroom).toBe('joined');
+    expect((await watcher.ask({ request: 'join', ptype: 'publisher', room, id: 2 })).plugindata.data.videoroom).toBe(
+      'joined',
+    );
     const subs = await Promise.all([subscribe(stack, room, [1]), subscribe(stack, room, [1])]);
     const videoMid = subs[0]!.streams.find((x) => x.type === 'video')!.feed_mid as string;
     pub.client.startSending(pub.audio, 20);
     pub.client.startSending(pub.video, 10);
     try {
-      await waitFor(() => subs.every((s) => s.client.received.video > 20 && s.client.received.audio > 10), 10_000, 'media at the subscribers');
+      await waitFor(
+        () => subs.every((s) => s.client.received.video > 20 && s.client.received.audio > 10),
+        10_000,
+        'media at the subscribers',
+      );
 
-      expect((await admin.sync({ request: 'moderate', room, secret: 'wrong', id: 1, mid: videoMid, mute: true })).error_code).toBe(433);
-      expect((await admin.sync({ request: 'moderate', room, secret: 'mod', id: 1, mid: 'nope', mute: true })).error_code).toBe(428);
-      expect(await admin.sync({ request: 'moderate', room, secret: 'mod', id: 1, mid: videoMid, mute: true })).toEqual({ videoroom: 'success' });
+      expect(
+        (await admin.sync({ request: 'moderate', room, secret: 'wrong', id: 1, mid: videoMid, mute: true })).error_code,
+      ).toBe(433);
+      expect(
+        (await admin.sync({ request: 'moderate', room, secret: 'mod', id: 1, mid: 'nope', mute: true })).error_code,
+      ).toBe(428);
+      expect(await admin.sync({ request: 'moderate', room, secret: 'mod', id: 1, mid: videoMid, mute: true })).toEqual({
+        videoroom: 'success',
+      });
       const muted = { videoroom: 'event', room, id: 1, mid: videoMid, moderation: 'muted' };
-      for (const who of [pub.p, watcher]) expect((await who.waitData((d) => d.moderation !== undefined, 'moderation event')).plugindata.data).toEqual(muted);
+      for (const who of [pub.p, watcher])
+        expect((await who.waitData((d) => d.moderation !== undefined, 'moderation event')).plugindata.data).toEqual(
+          muted,
+        );
 
       await sleep(150); // packets already on the wire
       const video = subs.map((s) => s.client.received.video);
@@ -56,9 +71,19 @@ describe('VideoRoom moderation through the relay', () => {
       expect(entry.streams.find((s: any) => s.mid === videoMid)).toMatchObject({ type: 'video', moderated: true });
       expect(entry.streams.find((s: any) => s.type === 'audio').moderated).toBeUndefined();
 
-      expect(await admin.sync({ request: 'moderate', room, secret: 'mod', id: 1, mid: videoMid, mute: false })).toEqual({ videoroom: 'success' });
-      for (const who of [pub.p, watcher, late]) expect((await who.waitData((d) => d.moderation !== undefined, 'unmoderation event')).plugindata.data).toEqual({ ...muted, moderation: 'unmuted' });
-      await waitFor(() => subs.every((s, i) => s.client.received.video > video[i]! + 30), 10_000, 'video again after unmute');
+      expect(await admin.sync({ request: 'moderate', room, secret: 'mod', id: 1, mid: videoMid, mute: false })).toEqual(
+        { videoroom: 'success' },
+      );
+      for (const who of [pub.p, watcher, late])
+        expect((await who.waitData((d) => d.moderation !== undefined, 'unmoderation event')).plugindata.data).toEqual({
+          ...muted,
+          moderation: 'unmuted',
+        });
+      await waitFor(
+        () => subs.every((s, i) => s.client.received.video > video[i]! + 30),
+        10_000,
+        'video again after unmute',
+      );
       await late.close();
     } finally {
       pub.client.stopSending(pub.audio);

@@ -18,7 +18,11 @@ async function vrHandle(stack: Stack) {
   const async_ = async (body: Record<string, unknown>) => {
     const ack = await janus.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body });
     expect(ack.janus).toBe('ack');
-    const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, `answer to ${String(body.request)}`);
+    const ev = await janus.waitEvent(
+      (m) => m.janus === 'event' && m.transaction === ack.transaction,
+      10_000,
+      `answer to ${String(body.request)}`,
+    );
     return ev.plugindata.data as Record<string, any>;
   };
   return { janus, sessionId, handleId, sync, async: async_ };
@@ -36,21 +40,37 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
   it('creates, lists, edits and destroys rooms with Janus replies and error codes', async () => {
     const a = await vrHandle(stack);
     const room = 1000 + Math.floor(Math.random() * 1e6);
-    expect(await a.sync({ request: 'create', room, description: 'test room', secret: 's3cret', publishers: 2 })).toEqual({ videoroom: 'created', room, permanent: false });
+    expect(
+      await a.sync({ request: 'create', room, description: 'test room', secret: 's3cret', publishers: 2 }),
+    ).toEqual({ videoroom: 'created', room, permanent: false });
     expect((await a.sync({ request: 'create', room })).error_code).toBe(427);
     expect(await a.sync({ request: 'exists', room })).toEqual({ videoroom: 'success', room, exists: true });
     expect((await a.sync({ request: 'exists', room: room + 1 })).exists).toBe(false);
     const list = await a.sync({ request: 'list' });
     const entry = list.list.find((r: any) => r.room === room);
-    expect(entry).toMatchObject({ room, description: 'test room', max_publishers: 2, num_participants: 0, pin_required: false });
+    expect(entry).toMatchObject({
+      room,
+      description: 'test room',
+      max_publishers: 2,
+      num_participants: 0,
+      pin_required: false,
+    });
     expect((await a.sync({ request: 'edit', room, secret: 'wrong', new_description: 'x' })).error_code).toBe(433);
-    expect(await a.sync({ request: 'edit', room, secret: 's3cret', new_description: 'renamed' })).toEqual({ videoroom: 'edited', room, permanent: false });
+    expect(await a.sync({ request: 'edit', room, secret: 's3cret', new_description: 'renamed' })).toEqual({
+      videoroom: 'edited',
+      room,
+      permanent: false,
+    });
     expect((await a.sync({ request: 'nope' })).error_code).toBe(423);
     expect((await a.sync({ request: 'exists' })).error_code).toBe(429);
     expect((await a.sync({ request: 'exists', room: true })).error_code).toBe(430);
     expect((await a.sync({})).error_code).toBe(429);
     expect((await a.sync({ request: 'destroy', room: room + 1 })).error_code).toBe(426);
-    expect(await a.sync({ request: 'destroy', room, secret: 's3cret' })).toEqual({ videoroom: 'destroyed', room, permanent: false });
+    expect(await a.sync({ request: 'destroy', room, secret: 's3cret' })).toEqual({
+      videoroom: 'destroyed',
+      room,
+      permanent: false,
+    });
     expect((await a.sync({ request: 'exists', room })).exists).toBe(false);
     await a.janus.close();
   });
@@ -63,7 +83,9 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     const bob = await vrHandle(stack);
     // As Janus: no pin is a missing element (429), a wrong one is unauthorized (433).
     expect((await alice.async({ request: 'join', ptype: 'publisher', room, display: 'alice' })).error_code).toBe(429);
-    expect((await alice.async({ request: 'join', ptype: 'publisher', room, display: 'alice', pin: '0000' })).error_code).toBe(433);
+    expect(
+      (await alice.async({ request: 'join', ptype: 'publisher', room, display: 'alice', pin: '0000' })).error_code,
+    ).toBe(433);
     const aj = await alice.async({ request: 'join', ptype: 'publisher', room, display: 'alice', pin: '1234', id: 11 });
     expect(aj).toMatchObject({ videoroom: 'joined', room, id: 11, publishers: [], attendees: [] });
     expect(typeof aj.private_id).toBe('number');
@@ -79,7 +101,11 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     expect(await admin.sync({ request: 'kick', room, secret: 'k', id: 22 })).toEqual({ videoroom: 'success' });
     const kicked = await bob.janus.waitEvent((m) => m.plugindata?.data?.leaving === 'ok', 5_000, 'kicked');
     expect(kicked.plugindata.data).toMatchObject({ room, reason: 'kicked' });
-    const kickedNote = await alice.janus.waitEvent((m) => m.plugindata?.data?.kicked !== undefined, 5_000, 'kicked notice');
+    const kickedNote = await alice.janus.waitEvent(
+      (m) => m.plugindata?.data?.kicked !== undefined,
+      5_000,
+      'kicked notice',
+    );
     expect(kickedNote.plugindata.data.kicked).toBe(22);
     // Bob's handle is free again after the kick.
     expect((await bob.async({ request: 'configure', audio: true })).error_code).toBe(424);
@@ -87,7 +113,11 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     expect((await admin.sync({ request: 'listparticipants', room })).participants).toEqual([]);
     await bob.async({ request: 'join', ptype: 'publisher', room, pin: '1234', id: 33 });
     await admin.sync({ request: 'destroy', room, secret: 'k' });
-    const destroyed = await bob.janus.waitEvent((m) => m.plugindata?.data?.videoroom === 'destroyed', 5_000, 'destroyed');
+    const destroyed = await bob.janus.waitEvent(
+      (m) => m.plugindata?.data?.videoroom === 'destroyed',
+      5_000,
+      'destroyed',
+    );
     expect(destroyed.plugindata.data.room).toBe(room);
     for (const h of [admin, alice, bob]) await h.janus.close();
   });
@@ -115,9 +145,24 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
 
   it('answers synchronous requests through admin message_plugin', async () => {
     const post = async (request: Record<string, unknown>) =>
-      (await (await fetch(stack.adminUrl, { method: 'POST', body: JSON.stringify({ janus: 'message_plugin', transaction: 'm', admin_secret: 'janusoverlord', plugin: VR, request }) })).json()) as any;
+      (await (
+        await fetch(stack.adminUrl, {
+          method: 'POST',
+          body: JSON.stringify({
+            janus: 'message_plugin',
+            transaction: 'm',
+            admin_secret: 'janusoverlord',
+            plugin: VR,
+            request,
+          }),
+        })
+      ).json()) as any;
     const room = 4_000_000 + Math.floor(Math.random() * 1e6);
-    expect((await post({ request: 'create', room })).response).toEqual({ videoroom: 'created', room, permanent: false });
+    expect((await post({ request: 'create', room })).response).toEqual({
+      videoroom: 'created',
+      room,
+      permanent: false,
+    });
     expect((await post({ request: 'exists', room })).response.exists).toBe(true);
     expect((await post({ request: 'join', room })).response.error_code).toBe(423);
     expect((await post({ request: 'destroy', room })).response.videoroom).toBe('destroyed');

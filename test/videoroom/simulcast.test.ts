@@ -30,7 +30,9 @@ describe('VideoRoom simulcast subscribers', () => {
     const room = 9_500_000 + Math.floor(Math.random() * 1e5);
     expect((await admin.sync({ request: 'create', room })).videoroom).toBe('created');
     const p = await Participant.connect(stack);
-    expect((await p.ask({ request: 'join', ptype: 'publisher', room, id: 1 })).plugindata.data.videoroom).toBe('joined');
+    expect((await p.ask({ request: 'join', ptype: 'publisher', room, id: 1 })).plugindata.data.videoroom).toBe(
+      'joined',
+    );
     const pub = new PubClient(1, { audio: false, rids: ['h', 'm', 'l'], temporal: true });
     const sub = new SubClient();
     try {
@@ -46,16 +48,27 @@ describe('VideoRoom simulcast subscribers', () => {
       const mid = attached.plugindata.data.streams[0].mid as string;
       const started = await s.ask({ request: 'start' }, { type: 'answer', sdp: await sub.answer(attached.jsep.sdp) });
       expect(started.plugindata.data).toMatchObject({ started: 'ok' });
-      const layerEvent = (key: 'substream' | 'temporal', value: number) => s.waitData((d) => d.videoroom === 'event' && d[key] === value, `${key} ${value} event`);
+      const layerEvent = (key: 'substream' | 'temporal', value: number) =>
+        s.waitData((d) => d.videoroom === 'event' && d[key] === value, `${key} ${value} event`);
       // the default is the highest substream, every temporal layer
-      expect((await layerEvent('substream', 2)).plugindata.data).toEqual({ videoroom: 'event', room, mid, substream: 2 });
+      expect((await layerEvent('substream', 2)).plugindata.data).toEqual({
+        videoroom: 'event',
+        room,
+        mid,
+        substream: 2,
+      });
       expect((await layerEvent('temporal', 2)).plugindata.data).toEqual({ videoroom: 'event', room, mid, temporal: 2 });
       await waitFor(() => sub.rec(mid).packets >= 20, 5000, 'the highest substream');
       expect(new Set(sub.rec(mid).sources)).toEqual(new Set([`1:${H}`]));
 
       const configured = await s.ask({ request: 'configure', streams: [{ mid, substream: 0, temporal: 0 }] });
       expect(configured.plugindata.data).toEqual({ videoroom: 'event', room, configured: 'ok' });
-      expect((await layerEvent('substream', 0)).plugindata.data).toEqual({ videoroom: 'event', room, mid, substream: 0 });
+      expect((await layerEvent('substream', 0)).plugindata.data).toEqual({
+        videoroom: 'event',
+        room,
+        mid,
+        substream: 0,
+      });
       expect((await layerEvent('temporal', 0)).plugindata.data).toEqual({ videoroom: 'event', room, mid, temporal: 0 });
       const from = sub.rec(mid).packets;
       await waitFor(() => sub.rec(mid).packets >= from + 25, 5000, 'substream 0, temporal 0');
@@ -71,9 +84,22 @@ describe('VideoRoom simulcast subscribers', () => {
       await s.ask({ request: 'configure', streams: [{ mid, substream: 2, temporal: 2, fallback: 300_000 }] });
       await layerEvent('substream', 2);
       pub.silenced.add(H);
-      expect((await layerEvent('substream', 1)).plugindata.data).toEqual({ videoroom: 'event', room, mid, substream: 1 });
+      expect((await layerEvent('substream', 1)).plugindata.data).toEqual({
+        videoroom: 'event',
+        room,
+        mid,
+        substream: 1,
+      });
       const n = sub.rec(mid).sources.length;
-      await waitFor(() => sub.rec(mid).sources.slice(n).filter((x) => x === `1:${M}`).length >= 10, 5000, '"m" after the fallback');
+      await waitFor(
+        () =>
+          sub
+            .rec(mid)
+            .sources.slice(n)
+            .filter((x) => x === `1:${M}`).length >= 10,
+        5000,
+        '"m" after the fallback',
+      );
     } finally {
       pub.stop();
       await pub.close();

@@ -61,7 +61,10 @@ describe('VideoRoom switch and subscription updates through the relay', () => {
     B = await publish(stack, room, 2);
     (B.client as unknown as { tag: number }).tag = B_TAGS;
     // A hears about B's streams: take B's mids from the announcement (§5.3 publisher entry).
-    const ann = await A.p.waitData((d) => Array.isArray(d.publishers) && d.publishers.some((p: any) => p.id === 2), 'B announced to A');
+    const ann = await A.p.waitData(
+      (d) => Array.isArray(d.publishers) && d.publishers.some((p: any) => p.id === 2),
+      'B announced to A',
+    );
     const bEntry = ann.plugindata.data.publishers.find((p: any) => p.id === 2);
     bVideoMid = bEntry.streams.find((s: any) => s.type === 'video').mid;
     bAudioMid = bEntry.streams.find((s: any) => s.type === 'audio').mid;
@@ -85,13 +88,21 @@ describe('VideoRoom switch and subscription updates through the relay', () => {
     await waitFor(() => sub.client.echoedTags.video.size > 10, 10_000, 'A video at the subscriber');
     const fromA = await videoTagsDuring(sub.client, 500);
     expect(fromA.length).toBeGreaterThan(5);
-    expect(fromA.every((t) => t < B_TAGS), 'only A before the switch').toBe(true);
+    expect(
+      fromA.every((t) => t < B_TAGS),
+      'only A before the switch',
+    ).toBe(true);
 
     const sw = await sub.s.ask({ request: 'switch', streams: [{ feed: 2, mid: bVideoMid, sub_mid: vLine.mid }] });
     expect(sw.jsep, 'switch needs no renegotiation').toBeUndefined();
     expect(sw.plugindata.data).toMatchObject({ videoroom: 'event', room, switched: 'ok', changes: 1 });
     const streams = sw.plugindata.data.streams as Array<Record<string, any>>;
-    expect(streams.find((s) => s.mid === vLine.mid)).toMatchObject({ type: 'video', active: true, feed_id: 2, feed_mid: bVideoMid });
+    expect(streams.find((s) => s.mid === vLine.mid)).toMatchObject({
+      type: 'video',
+      active: true,
+      feed_id: 2,
+      feed_mid: bVideoMid,
+    });
     expect(streams.find((s) => s.mid === aLine.mid)).toMatchObject({ type: 'audio', active: true, feed_id: 1 });
 
     // Packets already in flight may still land; after that only B's.
@@ -99,14 +110,20 @@ describe('VideoRoom switch and subscription updates through the relay', () => {
     const after = await tagsByMidDuring(sub.client, 1500);
     const video = after.get(vLine.mid)!;
     expect(video.length, 'B video after the switch').toBeGreaterThan(30);
-    expect(video.filter((t) => t < B_TAGS), 'no A video after the switch').toEqual([]);
+    expect(
+      video.filter((t) => t < B_TAGS),
+      'no A video after the switch',
+    ).toEqual([]);
     // The audio m-line was not switched: still A's.
     const audio = after.get(aLine.mid)!;
     expect(audio.length).toBeGreaterThan(10);
     expect(audio.every((t) => t < B_TAGS)).toBe(true);
 
     // Switching to a stream of another kind, to an unknown feed or an unknown m-line fails, changing nothing.
-    const wrongKind = await sub.s.ask({ request: 'switch', streams: [{ feed: 2, mid: bAudioMid, sub_mid: vLine.mid }] });
+    const wrongKind = await sub.s.ask({
+      request: 'switch',
+      streams: [{ feed: 2, mid: bAudioMid, sub_mid: vLine.mid }],
+    });
     expect(wrongKind.plugindata.data.error_code).toBe(430);
     const noFeed = await sub.s.ask({ request: 'switch', streams: [{ feed: 99, mid: bVideoMid, sub_mid: vLine.mid }] });
     expect(noFeed.plugindata.data.error_code).toBe(428);
@@ -186,7 +203,11 @@ describe('VideoRoom switch and subscription updates through the relay', () => {
     expect(got.get(vB)!.length).toBeGreaterThan(20);
 
     // update: subscribe to A's video again (an inactive video m-line is reused) and drop B's audio.
-    const s3 = await renegotiate({ request: 'update', subscribe: [{ feed: 1, mid: aVideoMid }], unsubscribe: [{ feed: 2, mid: bAudioMid }] });
+    const s3 = await renegotiate({
+      request: 'update',
+      subscribe: [{ feed: 1, mid: aVideoMid }],
+      unsubscribe: [{ feed: 2, mid: bAudioMid }],
+    });
     expect(s3.length, 'the inactive video m-line is reused, no new one').toBe(4);
     const activeNow = s3.filter((s) => s.active).map((s) => [s.type, s.feed_id]);
     expect(activeNow.sort()).toEqual([

@@ -22,14 +22,28 @@ describe('VideoRoom talking events', () => {
 
   it('announces talking and stopped-talking from the audio levels a publisher sends', async () => {
     const room = 9_000_000 + Math.floor(Math.random() * 1e6);
-    expect((await admin.sync({ request: 'create', room, audiolevel_event: true, audio_active_packets: 10, audio_level_average: 30 })).videoroom).toBe('created');
+    expect(
+      (
+        await admin.sync({
+          request: 'create',
+          room,
+          audiolevel_event: true,
+          audio_active_packets: 10,
+          audio_level_average: 30,
+        })
+      ).videoroom,
+    ).toBe('created');
     const listed = (await admin.sync({ request: 'list' })).list.find((r: any) => r.room === room);
     expect(listed).toMatchObject({ audiolevel_ext: true, audiolevel_event: true });
 
     const p = await Participant.connect(stack);
-    expect((await p.ask({ request: 'join', ptype: 'publisher', room, id: 1 })).plugindata.data.videoroom).toBe('joined');
+    expect((await p.ask({ request: 'join', ptype: 'publisher', room, id: 1 })).plugindata.data.videoroom).toBe(
+      'joined',
+    );
     const other = await Participant.connect(stack);
-    expect((await other.ask({ request: 'join', ptype: 'publisher', room, id: 2 })).plugindata.data.videoroom).toBe('joined');
+    expect((await other.ask({ request: 'join', ptype: 'publisher', room, id: 2 })).plugindata.data.videoroom).toBe(
+      'joined',
+    );
     const client = new PubClient(1, { video: false, audioLevel: true });
     try {
       const ev = await p.ask({ request: 'configure', audio: true }, { type: 'offer', sdp: await client.offer() });

@@ -31,9 +31,16 @@ describe('VideoRoom `updating` while an offer is unanswered', () => {
     expect(started.plugindata.data).toMatchObject({ started: 'ok' });
     const updated = await s.waitData((d) => d.videoroom === 'updated', 'the deferred offer');
     expect(updated.jsep.type).toBe('offer');
-    expect(updated.plugindata.data.streams.filter((x: any) => x.active).map((x: any) => x.feed_id).sort()).toEqual([1, 1, 2, 2]);
+    expect(
+      updated.plugindata.data.streams
+        .filter((x: any) => x.active)
+        .map((x: any) => x.feed_id)
+        .sort(),
+    ).toEqual([1, 1, 2, 2]);
     const answer2 = await client.acceptOffer(updated.jsep.sdp);
-    expect((await s.ask({ request: 'start' }, { type: 'answer', sdp: answer2 })).plugindata.data).toMatchObject({ started: 'ok' });
+    expect((await s.ask({ request: 'start' }, { type: 'answer', sdp: answer2 })).plugindata.data).toMatchObject({
+      started: 'ok',
+    });
     for (const p of [a, b]) await p.client.close();
     await client.close();
     for (const p of [admin, s, a.p, b.p]) await p.close();

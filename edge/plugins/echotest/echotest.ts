@@ -4,7 +4,13 @@ import type { Jsep } from '../../../shared/janus/requests.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 
 /** EchoTest error codes (janus_echotest.c). */
-export const EchoTestError = { NO_MESSAGE: 411, INVALID_JSON: 412, INVALID_ELEMENT: 413, INVALID_SDP: 414, MEDIA: 415 } as const;
+export const EchoTestError = {
+  NO_MESSAGE: 411,
+  INVALID_JSON: 412,
+  INVALID_ELEMENT: 413,
+  INVALID_SDP: 414,
+  MEDIA: 415,
+} as const;
 
 const echoRequest = z.object({
   audio: z.boolean().optional(),
@@ -35,7 +41,8 @@ async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep 
   const jsep = message.jsep;
   if (jsep?.type === 'offer') {
     let result: Record<string, unknown>;
-    if (ctx.media.hasPeer) result = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
+    if (ctx.media.hasPeer)
+      result = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
     else {
       // The relay's answer carries its candidates, as Janus's does without full-trickle.
       result = await ctx.media.open({ sdp: jsep.sdp }, settings);
@@ -48,7 +55,11 @@ async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep 
   if (Object.keys(settings).length > 0) {
     if (ctx.media.hasPeer && !configured) await ctx.media.command('echo.configure', settings);
     ctx.setState({ ...ctx.getState<EchoState>(), ...settings });
-    ctx.notifyEvent({ audio_active: settings.audio ?? true, video_active: settings.video ?? true, bitrate: settings.bitrate ?? 0 });
+    ctx.notifyEvent({
+      audio_active: settings.audio ?? true,
+      video_active: settings.video ?? true,
+      bitrate: settings.bitrate ?? 0,
+    });
   }
   return answer;
 }
@@ -56,7 +67,8 @@ async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep 
 function validationError(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return 'Invalid value';
   const field = issue.path.join('.');
-  if (issue.code === 'invalid_type') return `Invalid element type (${field} should be ${issue.expected === 'int' || issue.expected === 'number' ? 'a positive integer' : `a ${issue.expected}`})`;
+  if (issue.code === 'invalid_type')
+    return `Invalid element type (${field} should be ${issue.expected === 'int' || issue.expected === 'number' ? 'a positive integer' : `a ${issue.expected}`})`;
   return `Invalid value (${field})`;
 }
 
@@ -81,7 +93,11 @@ export const echoTest: Plugin = {
       (jsep) => ctx.pushEvent({ echotest: 'event', result: 'ok' }, jsep, message.transaction),
       (err: unknown) => {
         const code = err instanceof JanusApiError ? err.code : EchoTestError.MEDIA;
-        ctx.pushEvent({ echotest: 'event', error_code: code, error: err instanceof Error ? err.message : String(err) }, undefined, message.transaction);
+        ctx.pushEvent(
+          { echotest: 'event', error_code: code, error: err instanceof Error ? err.message : String(err) },
+          undefined,
+          message.transaction,
+        );
       },
     );
     return { kind: 'ack', hint: "I'm taking my time!" };
@@ -94,6 +110,14 @@ export const echoTest: Plugin = {
   destroyHandle() {},
   queryHandle(ctx) {
     const st = ctx.getState<EchoState>() ?? {};
-    return { audio_active: st.audio ?? true, video_active: st.video ?? true, bitrate: st.bitrate ?? 0, 'peer-bitrate': 0, slowlink_count: 0, hangingup: 0, destroyed: 0 };
+    return {
+      audio_active: st.audio ?? true,
+      video_active: st.video ?? true,
+      bitrate: st.bitrate ?? 0,
+      'peer-bitrate': 0,
+      slowlink_count: 0,
+      hangingup: 0,
+      destroyed: 0,
+    };
   },
 };

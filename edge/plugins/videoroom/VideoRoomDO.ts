@@ -11,7 +11,14 @@ import type { RelayRef } from '../../relays/relayClient.js';
 import type { RoomCall, RoomHost } from './host.js';
 import type { Joined, PublisherDetails, PublishPlan } from './publishers.js';
 import type { JoinAccess, PublisherJoin, RoomId, RoomSyncRequest, SubscribeStream } from './schemas.js';
-import { videoRoomObjectName, type HandleAddress, type JanusData, type PubStream, type RoomState, type SubStream } from './state.js';
+import {
+  videoRoomObjectName,
+  type HandleAddress,
+  type JanusData,
+  type PubStream,
+  type RoomState,
+  type SubStream,
+} from './state.js';
 import type { FeedStream, Removal, SubscriberStreams, SwitchChange } from './subscribers.js';
 import { VideoRoom, type CascadeInfo } from './videoRoom.js';
 import type { VideoRoomApi } from './videoRoomApi.js';
@@ -35,7 +42,8 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     const host: RoomHost = {
       save: () => this.scheduleFlush(),
       now: () => Date.now(),
-      notify: (to: HandleAddress, call: RoomCall) => stubs.shardOfSession(to.sessionId).pluginCall(to.sessionId, to.handleId, call),
+      notify: (to: HandleAddress, call: RoomCall) =>
+        stubs.shardOfSession(to.sessionId).pluginCall(to.sessionId, to.handleId, call),
       relays: new LinkRelayClient(stubs),
       index: {
         roomCreated: (room) => stubs.core().roomCreated(room),
@@ -45,8 +53,16 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
           return entry ? { relayId: entry.relayId, linkId: entry.linkId } : undefined;
         },
       },
-      watchLink: (linkId, room) => void stubs.relayLink(linkId).watch(videoRoomObjectName(room)).catch(() => undefined),
-      unwatchLink: (linkId, room) => void stubs.relayLink(linkId).unwatch(videoRoomObjectName(room)).catch(() => undefined),
+      watchLink: (linkId, room) =>
+        void stubs
+          .relayLink(linkId)
+          .watch(videoRoomObjectName(room))
+          .catch(() => undefined),
+      unwatchLink: (linkId, room) =>
+        void stubs
+          .relayLink(linkId)
+          .unwatch(videoRoomObjectName(room))
+          .catch(() => undefined),
       tokenAuthSecret: config.tokenAuthSecret,
       log: new Logger(config.logLevel, 'videoroom'),
     };
@@ -100,11 +116,19 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     return this.run(undefined, () => this.vr.publishers.preparePublish(who));
   }
 
-  async published(who: HandleAddress, streams: PubStream[], relay: RelayRef, details: PublisherDetails): Promise<RpcResult<{ room: RoomId }>> {
+  async published(
+    who: HandleAddress,
+    streams: PubStream[],
+    relay: RelayRef,
+    details: PublisherDetails,
+  ): Promise<RpcResult<{ room: RoomId }>> {
     return this.run(undefined, () => this.vr.publishers.published(who, streams, relay, details));
   }
 
-  async configurePublisher(who: HandleAddress, details: Omit<PublisherDetails, 'descriptions'>): Promise<RpcResult<{ room: RoomId; publishing: boolean }>> {
+  async configurePublisher(
+    who: HandleAddress,
+    details: Omit<PublisherDetails, 'descriptions'>,
+  ): Promise<RpcResult<{ room: RoomId; publishing: boolean }>> {
     return this.run(undefined, () => this.vr.publishers.configure(who, details));
   }
 
@@ -118,11 +142,19 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
 
   // ---------------------------------------------------------------- subscribers
 
-  async prepareSubscribe(who: HandleAddress, body: Record<string, unknown>, relay: RelayRef): Promise<RpcResult<{ room: RoomId; streams: FeedStream[] }>> {
+  async prepareSubscribe(
+    who: HandleAddress,
+    body: Record<string, unknown>,
+    relay: RelayRef,
+  ): Promise<RpcResult<{ room: RoomId; streams: FeedStream[] }>> {
     return this.run(body.room, () => this.vr.subscribers.prepare(who, body, relay));
   }
 
-  async subscribed(who: HandleAddress, streams: SubStream[], relay: RelayRef): Promise<RpcResult<{ streams: JanusData[] }>> {
+  async subscribed(
+    who: HandleAddress,
+    streams: SubStream[],
+    relay: RelayRef,
+  ): Promise<RpcResult<{ streams: JanusData[] }>> {
     return this.run(undefined, () => this.vr.subscribers.subscribed(who, streams, relay));
   }
 
@@ -150,7 +182,10 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     return this.run(undefined, () => this.vr.subscribers.setPaused(who, paused));
   }
 
-  async switchStreams(who: HandleAddress, req: Array<{ feed: RoomId; mid: string; sub_mid: string }>): Promise<RpcResult<{ changes: SwitchChange[] }>> {
+  async switchStreams(
+    who: HandleAddress,
+    req: Array<{ feed: RoomId; mid: string; sub_mid: string }>,
+  ): Promise<RpcResult<{ changes: SwitchChange[] }>> {
     return this.run(undefined, () => this.vr.subscribers.switchStreams(who, req));
   }
 

@@ -64,8 +64,22 @@ export class Cascades {
     const streams = p.streams;
     if (!from || !streams) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${p.id})`);
     const peer = { sessionId: p.sessionId, handleId: p.handleId };
-    const added = await this.relayCall(to, { op: 'sfu.remoteAdd', ...peer, room: r.room, streams: remoteStreamsOf(streams) });
-    const c: Cascade = { feedId: p.id, ...peer, from, to, ip: added.ip, port: added.port, rtcpPort: added.rtcp_port, forwarderIds: [] };
+    const added = await this.relayCall(to, {
+      op: 'sfu.remoteAdd',
+      ...peer,
+      room: r.room,
+      streams: remoteStreamsOf(streams),
+    });
+    const c: Cascade = {
+      feedId: p.id,
+      ...peer,
+      from,
+      to,
+      ip: added.ip,
+      port: added.port,
+      rtcpPort: added.rtcp_port,
+      forwarderIds: [],
+    };
     try {
       c.forwarderIds = await this.forward(c, p, streams, streams);
     } catch (err) {
@@ -89,7 +103,12 @@ export class Cascades {
   private async forward(c: Cascade, p: Publisher, streams: PubStream[], all: PubStream[]): Promise<number[]> {
     const fw = remoteForwardStreams(streams, { host: c.ip, port: c.port, rtcpPort: c.rtcpPort }, all, true);
     if (fw.length === 0) return [];
-    const out = await this.relayCall(c.from, { op: 'sfu.forward', sessionId: p.sessionId, handleId: p.handleId, streams: fw });
+    const out = await this.relayCall(c.from, {
+      op: 'sfu.forward',
+      sessionId: p.sessionId,
+      handleId: p.handleId,
+      streams: fw,
+    });
     return out.forwarders.map((f) => f.id);
   }
 
@@ -97,8 +116,12 @@ export class Cascades {
   private async close(c: Cascade): Promise<void> {
     const peer = { sessionId: c.sessionId, handleId: c.handleId };
     await Promise.all([
-      ...c.forwarderIds.map((id) => this.relayCall(c.from, { op: 'sfu.stopForward', ...peer, id }).catch(() => undefined)),
-      this.relayCall(c.to, { op: 'sfu.remoteRemove', ...peer }).catch((err: unknown) => this.room.host.log.debug('cascade remote publisher already gone', { feed: c.feedId, error: String(err) })),
+      ...c.forwarderIds.map((id) =>
+        this.relayCall(c.from, { op: 'sfu.stopForward', ...peer, id }).catch(() => undefined),
+      ),
+      this.relayCall(c.to, { op: 'sfu.remoteRemove', ...peer }).catch((err: unknown) =>
+        this.room.host.log.debug('cascade remote publisher already gone', { feed: c.feedId, error: String(err) }),
+      ),
     ]);
   }
 
@@ -138,12 +161,29 @@ export class Cascades {
     const streams = p.streams ?? [];
     const known = new Set(before.map((s) => s.mid));
     try {
-      await this.relayCall(c.to, { op: 'sfu.remoteUpdate', sessionId: p.sessionId, handleId: p.handleId, streams: remoteStreamsOf(streams) });
-      const ids = await this.forward(c, p, streams.filter((s) => !known.has(s.mid)), streams);
+      await this.relayCall(c.to, {
+        op: 'sfu.remoteUpdate',
+        sessionId: p.sessionId,
+        handleId: p.handleId,
+        streams: remoteStreamsOf(streams),
+      });
+      const ids = await this.forward(
+        c,
+        p,
+        streams.filter((s) => !known.has(s.mid)),
+        streams,
+      );
       if (this.list().includes(c)) {
         c.forwarderIds.push(...ids);
         this.room.save();
-      } else for (const id of ids) void this.relayCall(c.from, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id }).catch(() => undefined);
+      } else
+        for (const id of ids)
+          void this.relayCall(c.from, {
+            op: 'sfu.stopForward',
+            sessionId: p.sessionId,
+            handleId: p.handleId,
+            id,
+          }).catch(() => undefined);
     } catch (err) {
       this.room.host.log.warn('could not update a cascade', { feed: p.id, to: c.to.relayId, error: String(err) });
     }

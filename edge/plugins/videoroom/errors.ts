@@ -40,10 +40,16 @@ export const joinFirst = () => vrError(VideoRoomError.JOIN_FIRST, 'Invalid reque
 
 /** The Janus code an error carries (VideoRoom, core or relay), if any. */
 export function errorCode(err: unknown): number | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number' ? err.code : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number'
+    ? err.code
+    : undefined;
 }
 
 /** An error as Janus's VideoRoom reports it: `{videoroom:"event", error_code, error}` (499 when it has no code). */
 export function errorEvent(err: unknown): { videoroom: 'event'; error_code: number; error: string } {
-  return { videoroom: 'event', error_code: errorCode(err) ?? VideoRoomError.UNKNOWN_ERROR, error: err instanceof Error ? err.message : String(err) };
+  return {
+    videoroom: 'event',
+    error_code: errorCode(err) ?? VideoRoomError.UNKNOWN_ERROR,
+    error: err instanceof Error ? err.message : String(err),
+  };
 }

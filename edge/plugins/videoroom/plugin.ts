@@ -69,7 +69,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       case 'list': {
         const ids = await stubs.core().listRooms();
         const summaries = await Promise.all(ids.map((id) => roomStub(id).summary()));
-        return { videoroom: 'success', list: summaries.filter((s): s is JanusData => s !== undefined && s.is_private !== true) };
+        return {
+          videoroom: 'success',
+          list: summaries.filter((s): s is JanusData => s !== undefined && s.is_private !== true),
+        };
       }
       default: {
         // rtp_forward: its whole body is checked first, as Janus does.
@@ -81,7 +84,12 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
 
   // ---------------------------------------------------------------- asynchronous requests
 
-  async function asyncRequest(ctx: HandleContext, request: S.AsyncRequest, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+  async function asyncRequest(
+    ctx: HandleContext,
+    request: S.AsyncRequest,
+    body: Record<string, unknown>,
+    jsep?: Jsep,
+  ): Promise<Result> {
     switch (request) {
       case 'join':
       case 'joinandconfigure':
@@ -107,7 +115,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       case 'start': {
         const st = subscriberState(ctx);
         if (jsep) {
-          if (jsep.type !== 'answer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only answers are accepted by subscribers');
+          if (jsep.type !== 'answer')
+            throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only answers are accepted by subscribers');
           await ctx.media.command('peer.answer', { sdp: jsep.sdp });
           if (st.pending) queueMicrotask(() => void flushPending(ctx, st.room));
         } else await ctx.media.command('sfu.resume', {});
@@ -124,11 +133,17 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
         const st = subscriberState(ctx);
         const { streams } = parseJanus(S.switchSchema, body, VR);
         const { changes } = unwrap(await roomStub(st.room).switchStreams(who(ctx), streams));
-        await ctx.media.command('sfu.switch', { changes: changes.map((c) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid })) });
-        const layers = streams.filter((x) => x.substream !== undefined || x.temporal !== undefined).map((x) => ({ mid: x.sub_mid, substream: x.substream, temporal: x.temporal }));
+        await ctx.media.command('sfu.switch', {
+          changes: changes.map((c) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid })),
+        });
+        const layers = streams
+          .filter((x) => x.substream !== undefined || x.temporal !== undefined)
+          .map((x) => ({ mid: x.sub_mid, substream: x.substream, temporal: x.temporal }));
         if (layers.length) await ctx.media.command('sfu.configure', { streams: layers });
         const now = unwrap(await roomStub(st.room).subscriberStreams(who(ctx)));
-        return { data: { videoroom: 'event', room: st.room, switched: 'ok', changes: changes.length, streams: now.streams } };
+        return {
+          data: { videoroom: 'event', room: st.room, switched: 'ok', changes: changes.length, streams: now.streams },
+        };
       }
       case 'subscribe':
       case 'unsubscribe':
@@ -140,7 +155,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
         else if (request === 'unsubscribe') remove = parseJanus(S.unsubscribeSchema, body, VR).streams;
         else {
           const u = parseJanus(S.updateSchema, body, VR);
-          if (!u.subscribe && !u.unsubscribe) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (subscribe|unsubscribe)');
+          if (!u.subscribe && !u.unsubscribe)
+            throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (subscribe|unsubscribe)');
           add = u.subscribe ?? [];
           remove = u.unsubscribe ?? [];
         }
@@ -160,7 +176,12 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
     return st;
   }
 
-  async function join(ctx: HandleContext, request: string, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+  async function join(
+    ctx: HandleContext,
+    request: string,
+    body: Record<string, unknown>,
+    jsep?: Jsep,
+  ): Promise<Result> {
     const current = ctx.getState<HandleState>();
     if (current) throw vrError(VideoRoomError.ALREADY_JOINED, `Already in as a ${current.role} on this handle`);
     const ptype = body.ptype;
@@ -178,7 +199,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       return { data: joined };
     }
     if (ptype === 'subscriber') {
-      if (request === 'joinandconfigure') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Subscribers cannot joinandconfigure');
+      if (request === 'joinandconfigure')
+        throw vrError(VideoRoomError.INVALID_ELEMENT, 'Subscribers cannot joinandconfigure');
       return subscribe(ctx, body);
     }
     const access = parseJanus(S.joinAccessSchema, body, VR);
@@ -191,24 +213,48 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
     if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
     const p = parseJanus(S.publishSchema, body, VR);
     if (!jsep) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (jsep)');
-    if (jsep.type !== 'offer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
+    if (jsep.type !== 'offer')
+      throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
     const room = roomStub(st.room);
     const prep = unwrap(await room.preparePublish(who(ctx)));
     const bitrate = prep.bitrate > 0 ? Math.min(prep.bitrate, p.bitrate ?? prep.bitrate) : (p.bitrate ?? 0);
     const level = prep.audioLevel;
     // Talking detection runs on the relay; a publisher may override the room's thresholds (§5.3 publish).
-    const talking = level.event ? { packets: p.audio_active_packets ?? level.packets, average: p.audio_level_average ?? level.average } : undefined;
-    const options = { role: 'publisher' as const, room: st.room, bitrate, audiocodec: p.audiocodec ?? prep.audiocodec, videocodec: p.videocodec ?? prep.videocodec, audioLevelExt: level.ext, ...(talking ? { talking } : {}) };
+    const talking = level.event
+      ? { packets: p.audio_active_packets ?? level.packets, average: p.audio_level_average ?? level.average }
+      : undefined;
+    const options = {
+      role: 'publisher' as const,
+      room: st.room,
+      bitrate,
+      audiocodec: p.audiocodec ?? prep.audiocodec,
+      videocodec: p.videocodec ?? prep.videocodec,
+      audioLevelExt: level.ext,
+      ...(talking ? { talking } : {}),
+    };
     // Placed in the publisher's own region; subscribers elsewhere get it through cascades.
     const result = await ctx.media.open({ sdp: jsep.sdp }, options);
     const answered = 'answer' in result ? result : undefined;
-    const published = await room.published(who(ctx), answered?.streams ?? [], relayOf(ctx), { display: p.display, metadata: p.metadata, descriptions: p.descriptions });
+    const published = await room.published(who(ctx), answered?.streams ?? [], relayOf(ctx), {
+      display: p.display,
+      metadata: p.metadata,
+      descriptions: p.descriptions,
+    });
     if (!published.ok) {
       ctx.media.close('Publish failed');
       throw vrError(published.error.code, published.error.reason);
     }
     ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
-    return { data: { videoroom: 'event', room: st.room, configured: 'ok', audio_codec: prep.audiocodec, video_codec: prep.videocodec }, jsep: answered?.answer };
+    return {
+      data: {
+        videoroom: 'event',
+        room: st.room,
+        configured: 'ok',
+        audio_codec: prep.audiocodec,
+        video_codec: prep.videocodec,
+      },
+      jsep: answered?.answer,
+    };
   }
 
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
@@ -217,19 +263,38 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       if (jsep) throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
       const c = parseJanus(S.subscriberConfigureSchema, body, VR);
       const out = await ctx.media.command('sfu.configure', { streams: c.streams ?? [], restart: c.restart ?? false });
-      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: 'offer' in out ? out.offer : undefined };
+      return {
+        data: { videoroom: 'event', room: st.room, configured: 'ok' },
+        jsep: 'offer' in out ? out.offer : undefined,
+      };
     }
     const p = parseJanus(S.publishSchema, body, VR);
     if (jsep) {
-      if (jsep.type !== 'offer') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
+      if (jsep.type !== 'offer')
+        throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
       if (!ctx.media.hasPeer) return publish(ctx, body, jsep);
       const out = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
-      unwrap(await roomStub(st.room).published(who(ctx), out.streams ?? [], relayOf(ctx), { display: p.display, metadata: p.metadata, descriptions: p.descriptions }));
+      unwrap(
+        await roomStub(st.room).published(who(ctx), out.streams ?? [], relayOf(ctx), {
+          display: p.display,
+          metadata: p.metadata,
+          descriptions: p.descriptions,
+        }),
+      );
       return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.answer };
     }
     unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
-    const talking = p.audio_active_packets !== undefined || p.audio_level_average !== undefined ? { packets: p.audio_active_packets, average: p.audio_level_average } : undefined;
-    if (ctx.media.hasPeer && (p.bitrate !== undefined || p.keyframe || p.streams || talking)) await ctx.media.command('sfu.configure', { bitrate: p.bitrate, keyframe: p.keyframe, streams: p.streams, talking });
+    const talking =
+      p.audio_active_packets !== undefined || p.audio_level_average !== undefined
+        ? { packets: p.audio_active_packets, average: p.audio_level_average }
+        : undefined;
+    if (ctx.media.hasPeer && (p.bitrate !== undefined || p.keyframe || p.streams || talking))
+      await ctx.media.command('sfu.configure', {
+        bitrate: p.bitrate,
+        keyframe: p.keyframe,
+        streams: p.streams,
+        talking,
+      });
     return { data: { videoroom: 'event', room: st.room, configured: 'ok' } };
   }
 
@@ -244,7 +309,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams }, relay);
       const offered = 'offer' in result && 'streams' in result ? result : undefined;
       const done = unwrap(await stub.subscribed(who(ctx), offered?.streams ?? [], relayOf(ctx)));
-      return { data: { videoroom: 'attached', room, streams: done.streams }, jsep: 'offer' in result ? result.offer : undefined };
+      return {
+        data: { videoroom: 'attached', room, streams: done.streams },
+        jsep: 'offer' in result ? result.offer : undefined,
+      };
     } catch (err) {
       ctx.setState(undefined);
       await stub.subscribeFailed(who(ctx));
@@ -302,7 +370,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       package: PKG,
       name: 'JANUS VideoRoom plugin',
       author: 'Meetecho s.r.l.',
-      description: 'This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.',
+      description:
+        'This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.',
       version: 9,
       versionString: '0.0.9',
     },
@@ -310,8 +379,18 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
     async handleMessage(ctx, message: PluginMessage): Promise<PluginResult> {
       const body = message.body;
       const request = body.request;
-      if (request === undefined) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (request)')) };
-      if (typeof request !== 'string') return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)')) };
+      if (request === undefined)
+        return {
+          kind: 'ok',
+          data: errorEvent(vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (request)')),
+        };
+      if (typeof request !== 'string')
+        return {
+          kind: 'ok',
+          data: errorEvent(
+            vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)'),
+          ),
+        };
       const name = request.toLowerCase();
       const idProblem = idTypeProblem(body);
       if (S.isSyncRequest(name)) {
@@ -322,11 +401,20 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
           return { kind: 'ok', data: errorEvent(err) };
         }
       }
-      if (!S.isAsyncRequest(name)) return { kind: 'ok', data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)) };
+      if (!S.isAsyncRequest(name))
+        return {
+          kind: 'ok',
+          data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`)),
+        };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
       void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
         (r) => ctx.pushEvent(r.data, r.jsep, message.transaction),
-        (err) => ctx.pushEvent(errorEvent(err instanceof JanusApiError ? vrError(err.code, err.message) : err), undefined, message.transaction),
+        (err) =>
+          ctx.pushEvent(
+            errorEvent(err instanceof JanusApiError ? vrError(err.code, err.message) : err),
+            undefined,
+            message.transaction,
+          ),
       );
       return { kind: 'ack' };
     },
@@ -340,7 +428,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
     },
     async handleAdminMessage(request) {
       const name = typeof request.request === 'string' ? request.request.toLowerCase() : '';
-      if (!S.isSyncRequest(name)) return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
+      if (!S.isSyncRequest(name))
+        return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
       try {
         return await syncRequest(name, request);
       } catch (err) {
@@ -368,7 +457,12 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
         case 'feedsGone': {
           const st = ctx.getState<HandleState>();
           if (!st || st.role !== 'subscriber' || !ctx.media.hasPeer) return;
-          const { mids } = unwrap(await roomStub(st.room).resolveRemovals(who(ctx), call.feedIds.map((feed) => ({ feed }))));
+          const { mids } = unwrap(
+            await roomStub(st.room).resolveRemovals(
+              who(ctx),
+              call.feedIds.map((feed) => ({ feed })),
+            ),
+          );
           try {
             const r = await renegotiate(ctx, st.room, [], mids);
             ctx.pushEvent(r.data, r.jsep);
@@ -385,7 +479,11 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
     const want = stringIds ? 'string' : 'number';
     for (const key of ['room', 'id', 'feed', 'publisher_id'] as const) {
       const v = body[key];
-      if (v !== undefined && typeof v !== want) return vrError(VideoRoomError.INVALID_ELEMENT, `Invalid element type (${key} should be ${stringIds ? 'a string' : 'a positive integer'})`);
+      if (v !== undefined && typeof v !== want)
+        return vrError(
+          VideoRoomError.INVALID_ELEMENT,
+          `Invalid element type (${key} should be ${stringIds ? 'a string' : 'a positive integer'})`,
+        );
     }
     return undefined;
   }

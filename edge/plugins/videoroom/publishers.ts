@@ -7,7 +7,16 @@ import type { Remotizations } from './remotizations.js';
 import type { Room } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId, JsonObject, RoomId } from './schemas.js';
-import { checksAllowed, participantEntry, publisherEntry, sameHandle, type HandleAddress, type JanusData, type Publisher, type PubStream } from './state.js';
+import {
+  checksAllowed,
+  participantEntry,
+  publisherEntry,
+  sameHandle,
+  type HandleAddress,
+  type JanusData,
+  type Publisher,
+  type PubStream,
+} from './state.js';
 
 /** The room's talking-detection settings (§5.1 audiolevel_*), for a publisher's relay peer. */
 export interface AudioLevelSettings {
@@ -51,16 +60,26 @@ export class Publishers {
   /** A publisher joins (its request validated by the plugin). */
   async join(who: HandleAddress, j: S.PublisherJoin): Promise<Joined> {
     const r = this.room.current();
-    if (this.room.publisher(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a publisher on this handle');
-    if (this.room.subscriber(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a subscriber on this handle');
+    if (this.room.publisher(who))
+      throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a publisher on this handle');
+    if (this.room.subscriber(who))
+      throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a subscriber on this handle');
     await this.checkAccess(j.pin, j.token);
-    if (j.id !== undefined && r.publishers.some((p) => p.id === j.id)) throw vrError(VideoRoomError.ID_EXISTS, `User ID ${j.id} already exists`);
+    if (j.id !== undefined && r.publishers.some((p) => p.id === j.id))
+      throw vrError(VideoRoomError.ID_EXISTS, `User ID ${j.id} already exists`);
     let id: FeedId = j.id ?? randomSafeInt();
     if (typeof r.room === 'string' && j.id === undefined) id = crypto.randomUUID();
-    const p: Publisher = { ...who, id, privateId: randomSafeInt() % 0xffffffff, display: j.display, metadata: j.metadata };
+    const p: Publisher = {
+      ...who,
+      id,
+      privateId: randomSafeInt() % 0xffffffff,
+      display: j.display,
+      metadata: j.metadata,
+    };
     r.publishers.push(p);
     this.room.save();
-    if (r.options.notify_joining) this.room.broadcast({ videoroom: 'event', room: r.room, joining: participantEntry(p) }, who);
+    if (r.options.notify_joining)
+      this.room.broadcast({ videoroom: 'event', room: r.room, joining: participantEntry(p) }, who);
     const out: Joined = {
       videoroom: 'joined',
       room: r.room,
@@ -69,7 +88,8 @@ export class Publishers {
       private_id: p.privateId,
       publishers: r.publishers.filter((x) => x.streams && !sameHandle(x, who)).map(publisherEntry),
     };
-    if (r.options.notify_joining) out.attendees = r.publishers.filter((x) => !x.streams && !sameHandle(x, who)).map(participantEntry);
+    if (r.options.notify_joining)
+      out.attendees = r.publishers.filter((x) => !x.streams && !sameHandle(x, who)).map(participantEntry);
     return out;
   }
 
@@ -83,11 +103,16 @@ export class Publishers {
     const r = this.room.current();
     if (r.options.signed_tokens) {
       const secret = this.room.host.tokenAuthSecret;
-      const t = secret && token ? await verifySignedToken(secret, token, 'janus.plugin.videoroom', this.room.host.now()) : undefined;
-      if (!t || !t.data.includes(`room=${r.room}`)) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (invalid signed token)');
+      const t =
+        secret && token
+          ? await verifySignedToken(secret, token, 'janus.plugin.videoroom', this.room.host.now())
+          : undefined;
+      if (!t || !t.data.includes(`room=${r.room}`))
+        throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (invalid signed token)');
     }
     this.room.checkPin(pin);
-    if (checksAllowed(r) && (token === undefined || !(r.allowed ?? []).includes(token))) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
+    if (checksAllowed(r) && (token === undefined || !(r.allowed ?? []).includes(token)))
+      throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
   }
 
   /** Before a publisher's offer goes to a relay: the checks of §5.3, and how to set the peer up. */
@@ -100,9 +125,18 @@ export class Publishers {
     }
     if (p.streams) throw vrError(VideoRoomError.ALREADY_PUBLISHED, "Can't publish, already published");
     const active = r.publishers.filter((x) => x.streams).length;
-    if (active >= r.options.publishers) throw vrError(VideoRoomError.PUBLISHERS_FULL, `Maximum number of publishers (${r.options.publishers}) already reached`);
+    if (active >= r.options.publishers)
+      throw vrError(
+        VideoRoomError.PUBLISHERS_FULL,
+        `Maximum number of publishers (${r.options.publishers}) already reached`,
+      );
     const o = r.options;
-    const audioLevel: AudioLevelSettings = { ext: o.audiolevel_ext ?? true, event: o.audiolevel_event ?? false, packets: o.audio_active_packets, average: o.audio_level_average };
+    const audioLevel: AudioLevelSettings = {
+      ext: o.audiolevel_ext ?? true,
+      event: o.audiolevel_event ?? false,
+      packets: o.audio_active_packets,
+      average: o.audio_level_average,
+    };
     return { bitrate: o.bitrate, room: r.room, audiocodec: o.audiocodec, videocodec: o.videocodec, audioLevel };
   }
 
@@ -116,7 +150,12 @@ export class Publishers {
     const before = new Map((p.streams ?? []).map((s) => [s.mid, s]));
     p.streams = streams.map((s) => {
       const old = before.get(s.mid);
-      return { ...s, description: details.descriptions?.find((d) => d.mid === s.mid)?.description ?? s.description, ...(old?.moderated ? { moderated: true } : {}), ...(old?.talking !== undefined ? { talking: old.talking } : {}) };
+      return {
+        ...s,
+        description: details.descriptions?.find((d) => d.mid === s.mid)?.description ?? s.description,
+        ...(old?.moderated ? { moderated: true } : {}),
+        ...(old?.talking !== undefined ? { talking: old.talking } : {}),
+      };
     });
     p.relay = relay;
     this.room.save();
@@ -130,14 +169,18 @@ export class Publishers {
   }
 
   /** Publisher `configure` without an offer: display/metadata changes are announced. */
-  configure(who: HandleAddress, details: Omit<PublisherDetails, 'descriptions'>): { room: RoomId; publishing: boolean } {
+  configure(
+    who: HandleAddress,
+    details: Omit<PublisherDetails, 'descriptions'>,
+  ): { room: RoomId; publishing: boolean } {
     const r = this.room.current();
     const p = this.room.publisherOf(who);
     const changed = (details.display !== undefined && details.display !== p.display) || details.metadata !== undefined;
     if (details.display !== undefined) p.display = details.display;
     if (details.metadata !== undefined) p.metadata = details.metadata;
     this.room.save();
-    if (changed && p.streams) this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
+    if (changed && p.streams)
+      this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
     return { room: r.room, publishing: p.streams !== undefined };
   }
 

@@ -29,13 +29,27 @@ export class RelayEvents {
       if (!p || !s) return;
       s.talking = e.talking;
       this.room.save();
-      this.room.broadcast({ videoroom: e.talking ? 'talking' : 'stopped-talking', room: r.room, id: p.id, mid: e.mid, 'audio-level-dBov-avg': e.level });
+      this.room.broadcast({
+        videoroom: e.talking ? 'talking' : 'stopped-talking',
+        room: r.room,
+        id: p.id,
+        mid: e.mid,
+        'audio-level-dBov-avg': e.level,
+      });
       return;
     }
     if (!this.room.subscriber(who)) return;
     // Janus pushes one event per change: the substream, then the temporal layer (in that order).
-    if (e.substream !== undefined) await this.room.tell(who, { kind: 'event', data: { videoroom: 'event', room: r.room, mid: e.mid, substream: e.substream } });
-    if (e.temporal !== undefined) await this.room.tell(who, { kind: 'event', data: { videoroom: 'event', room: r.room, mid: e.mid, temporal: e.temporal } });
+    if (e.substream !== undefined)
+      await this.room.tell(who, {
+        kind: 'event',
+        data: { videoroom: 'event', room: r.room, mid: e.mid, substream: e.substream },
+      });
+    if (e.temporal !== undefined)
+      await this.room.tell(who, {
+        kind: 'event',
+        data: { videoroom: 'event', room: r.room, mid: e.mid, temporal: e.temporal },
+      });
   }
 
   /**

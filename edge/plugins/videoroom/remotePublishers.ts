@@ -15,13 +15,16 @@ const REMOTE_CODECS = { audio: ['opus', 'pcmu', 'pcma', 'g722'], video: ['vp8', 
 
 /** Validates a remote stream list entry by entry, with Janus's codes and texts, before anything is opened. */
 function parseRemoteStreams(raw: unknown[], allowEmpty = false): PubStream[] {
-  if (raw.length === 0 && !allowEmpty) throw vrError(VideoRoomError.INVALID_ELEMENT, "Invalid element value (streams can't be empty)");
+  if (raw.length === 0 && !allowEmpty)
+    throw vrError(VideoRoomError.INVALID_ELEMENT, "Invalid element value (streams can't be empty)");
   return raw.map((entry) => {
     const { type, ...s } = parseJanus(S.remoteStreamSchema, entry, VR);
-    if (type !== 'audio' && type !== 'video' && type !== 'data') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element value (type)');
+    if (type !== 'audio' && type !== 'video' && type !== 'data')
+      throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element value (type)');
     if (type !== 'data' && !s.disabled) {
       if (!s.codec) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (codec)');
-      if (!REMOTE_CODECS[type].includes(s.codec.toLowerCase())) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Invalid element value (unsupported codec)');
+      if (!REMOTE_CODECS[type].includes(s.codec.toLowerCase()))
+        throw vrError(VideoRoomError.MISSING_ELEMENT, 'Invalid element value (unsupported codec)');
     }
     return { ...s, type };
   });
@@ -30,7 +33,8 @@ function parseRemoteStreams(raw: unknown[], allowEmpty = false): PubStream[] {
 /** The relay's streams, with the descriptions of the request (or of before) kept. */
 function describe(streams: PubStream[], req: PubStream[], before: PubStream[] = []): PubStream[] {
   return streams.map((s) => {
-    const description = req.find((x) => x.mid === s.mid)?.description ?? before.find((x) => x.mid === s.mid)?.description;
+    const description =
+      req.find((x) => x.mid === s.mid)?.description ?? before.find((x) => x.mid === s.mid)?.description;
     return description ? { ...s, description } : s;
   });
 }
@@ -62,9 +66,17 @@ export class RemotePublishers {
     const r = this.room.current();
     this.room.checkSecret(a.secret);
     const streams = parseRemoteStreams(a.streams);
-    if (a.id !== undefined && r.publishers.some((p) => p.id === a.id)) throw vrError(VideoRoomError.ID_EXISTS, `User ID ${a.id} already exists`);
+    if (a.id !== undefined && r.publishers.some((p) => p.id === a.id))
+      throw vrError(VideoRoomError.ID_EXISTS, `User ID ${a.id} already exists`);
     const id: FeedId = a.id ?? (typeof r.room === 'string' ? crypto.randomUUID() : randomSafeInt());
-    const p: Publisher = { sessionId: randomSafeInt(), handleId: randomSafeInt(), id, privateId: 0, display: a.display, metadata: a.metadata };
+    const p: Publisher = {
+      sessionId: randomSafeInt(),
+      handleId: randomSafeInt(),
+      id,
+      privateId: 0,
+      display: a.display,
+      metadata: a.metadata,
+    };
     const peer = { sessionId: p.sessionId, handleId: p.handleId };
     const { relays, index } = this.room.host;
     r.publishers.push(p);
@@ -72,7 +84,15 @@ export class RemotePublishers {
     try {
       const relay = await index.pickRelay();
       if (!relay) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No media relay available');
-      const out = await relays.command(relay, { op: 'sfu.remoteAdd', ...peer, room: r.room, port: a.port, rtcp_port: a.rtcp_port, streams: remoteStreamsOf(streams), ...srtpOf(a) });
+      const out = await relays.command(relay, {
+        op: 'sfu.remoteAdd',
+        ...peer,
+        room: r.room,
+        port: a.port,
+        rtcp_port: a.rtcp_port,
+        streams: remoteStreamsOf(streams),
+        ...srtpOf(a),
+      });
       if (this.room.state !== r || !r.publishers.includes(p)) {
         // The room went away meanwhile: release what the relay just opened.
         void relays.command(relay, { op: 'sfu.remoteRemove', ...peer }).catch(() => undefined);
@@ -103,7 +123,15 @@ export class RemotePublishers {
     const srtp = srtpOf(u);
     let now = p.streams;
     if (p.relay && (streams.length > 0 || srtp.srtp)) {
-      now = (await this.room.host.relays.command(p.relay, { op: 'sfu.remoteUpdate', sessionId: p.sessionId, handleId: p.handleId, streams: remoteStreamsOf(streams), ...srtp })).streams;
+      now = (
+        await this.room.host.relays.command(p.relay, {
+          op: 'sfu.remoteUpdate',
+          sessionId: p.sessionId,
+          handleId: p.handleId,
+          streams: remoteStreamsOf(streams),
+          ...srtp,
+        })
+      ).streams;
     }
     const before = p.streams;
     if (!before || !now) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such remote publisher (${u.id})`);
@@ -143,7 +171,13 @@ export class RemotePublishers {
     if (relay) {
       await this.room.host.relays
         .command(relay, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId })
-        .catch((err: unknown) => this.room.host.log.warn('relay did not remove a remote publisher', { room: r.room, id: p.id, error: String(err) }));
+        .catch((err: unknown) =>
+          this.room.host.log.warn('relay did not remove a remote publisher', {
+            room: r.room,
+            id: p.id,
+            error: String(err),
+          }),
+        );
     }
   }
 }

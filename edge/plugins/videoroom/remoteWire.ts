@@ -18,7 +18,12 @@ export interface RemoteTarget {
  * the first video stream of `all`, data RTP-wrapped. `nack` asks the forwarders to keep a history
  * and answer NACKs (our own cascades; Janus peers never send them).
  */
-export function remoteForwardStreams(streams: PubStream[], to: RemoteTarget, all: PubStream[], nack = false): SfuForwardStream[] {
+export function remoteForwardStreams(
+  streams: PubStream[],
+  to: RemoteTarget,
+  all: PubStream[],
+  nack = false,
+): SfuForwardStream[] {
   const firstVideo = all.find((s) => s.type === 'video' && !s.disabled)?.mid;
   const out: SfuForwardStream[] = [];
   for (const s of streams) {
@@ -44,10 +49,21 @@ export function remoteForwardStreams(streams: PubStream[], to: RemoteTarget, all
 
 /** A publisher's streams as a remote publisher declares them (`sfu.remoteAdd` / `sfu.remoteUpdate`). */
 export function remoteStreamsOf(streams: PubStream[]): SfuRemoteStream[] {
-  return streams.map((s) => ({ mid: s.mid, mindex: s.mindex, type: s.type, ...(s.codec && s.type !== 'data' ? { codec: s.codec } : {}), ...(s.simulcast ? { simulcast: true } : {}), ...(s.disabled ? { disabled: true } : {}) }));
+  return streams.map((s) => ({
+    mid: s.mid,
+    mindex: s.mindex,
+    type: s.type,
+    ...(s.codec && s.type !== 'data' ? { codec: s.codec } : {}),
+    ...(s.simulcast ? { simulcast: true } : {}),
+    ...(s.disabled ? { disabled: true } : {}),
+  }));
 }
 
 /** SDES keying of a request, when both halves are there. */
-export function srtpOf(r: { srtp_suite?: 32 | 80; srtp_crypto?: string }): { srtp?: { suite: 32 | 80; crypto: string } } {
-  return r.srtp_suite !== undefined && r.srtp_crypto !== undefined ? { srtp: { suite: r.srtp_suite, crypto: r.srtp_crypto } } : {};
+export function srtpOf(r: { srtp_suite?: 32 | 80; srtp_crypto?: string }): {
+  srtp?: { suite: 32 | 80; crypto: string };
+} {
+  return r.srtp_suite !== undefined && r.srtp_crypto !== undefined
+    ? { srtp: { suite: r.srtp_suite, crypto: r.srtp_crypto } }
+    : {};
 }

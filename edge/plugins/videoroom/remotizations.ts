@@ -14,7 +14,13 @@ export class Remotizations {
 
   /** Stops relay forwarders the room no longer wants; a relay that is gone is not waited for. */
   private stop(p: Publisher, relay: NonNullable<Publisher['relay']>, ids: number[]): Promise<unknown> {
-    return Promise.all(ids.map((id) => this.room.host.relays.command(relay, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id }).catch(() => undefined)));
+    return Promise.all(
+      ids.map((id) =>
+        this.room.host.relays
+          .command(relay, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id })
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /**
@@ -25,20 +31,35 @@ export class Remotizations {
     const f = parseJanus(S.publishRemotelySchema, body, VR);
     const r = this.room.current();
     this.room.checkSecret(f.secret);
-    if (f.port === 0) throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (port must be a non-zero positive integer)');
+    if (f.port === 0)
+      throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (port must be a non-zero positive integer)');
     const p = r.publishers.find((x) => x.id === f.publisher_id && x.streams);
     if (!p || !p.streams || !p.relay) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${f.publisher_id})`);
     if (p.remote) throw vrError(VideoRoomError.INVALID_ELEMENT, 'Only local publishers can be remotized');
-    if (p.remotizations?.some((x) => x.remoteId === f.remote_id)) throw vrError(VideoRoomError.ID_EXISTS, 'Remotization already exists');
+    if (p.remotizations?.some((x) => x.remoteId === f.remote_id))
+      throw vrError(VideoRoomError.ID_EXISTS, 'Remotization already exists');
     const { srtp } = srtpOf(f);
-    const rem: Remotization = { remoteId: f.remote_id, host: f.host, port: f.port, ...(f.rtcp_port ? { rtcpPort: f.rtcp_port } : {}), forwarderIds: [], ...(srtp ? { srtp } : {}) };
+    const rem: Remotization = {
+      remoteId: f.remote_id,
+      host: f.host,
+      port: f.port,
+      ...(f.rtcp_port ? { rtcpPort: f.rtcp_port } : {}),
+      forwarderIds: [],
+      ...(srtp ? { srtp } : {}),
+    };
     const streams = remoteForwardStreams(p.streams, rem, p.streams);
     if (streams.length === 0) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${f.publisher_id})`);
     p.remotizations = [...(p.remotizations ?? []), rem];
     const relay = p.relay;
     let ids: number[];
     try {
-      const out = await this.room.host.relays.command(relay, { op: 'sfu.forward', sessionId: p.sessionId, handleId: p.handleId, streams, ...(srtp ? { srtp } : {}) });
+      const out = await this.room.host.relays.command(relay, {
+        op: 'sfu.forward',
+        sessionId: p.sessionId,
+        handleId: p.handleId,
+        streams,
+        ...(srtp ? { srtp } : {}),
+      });
       ids = out.forwarders.map((m) => m.id);
     } catch (err) {
       if (p.remotizations) p.remotizations = p.remotizations.filter((x) => x !== rem);
@@ -62,14 +83,24 @@ export class Remotizations {
       const streams = remoteForwardStreams(added, rem, p.streams ?? []);
       if (streams.length === 0) continue;
       try {
-        const out = await this.room.host.relays.command(relay, { op: 'sfu.forward', sessionId: p.sessionId, handleId: p.handleId, streams, ...(rem.srtp ? { srtp: rem.srtp } : {}) });
+        const out = await this.room.host.relays.command(relay, {
+          op: 'sfu.forward',
+          sessionId: p.sessionId,
+          handleId: p.handleId,
+          streams,
+          ...(rem.srtp ? { srtp: rem.srtp } : {}),
+        });
         const ids = out.forwarders.map((m) => m.id);
         if (p.remotizations?.includes(rem) && p.relay === relay) {
           rem.forwarderIds.push(...ids);
           this.room.save();
         } else void this.stop(p, relay, ids);
       } catch (err) {
-        this.room.host.log.warn('could not extend a remotization', { id: p.id, remote_id: rem.remoteId, error: String(err) });
+        this.room.host.log.warn('could not extend a remotization', {
+          id: p.id,
+          remote_id: rem.remoteId,
+          error: String(err),
+        });
       }
     }
   }
@@ -95,7 +126,12 @@ export class Remotizations {
     this.room.current();
     this.room.checkSecret(l.secret);
     const p = this.room.feed(l.publisher_id, 'publisher');
-    const list = (p.remotizations ?? []).map((x) => ({ remote_id: x.remoteId, host: x.host, port: x.port, ...(x.rtcpPort ? { rtcp_port: x.rtcpPort } : {}) }));
+    const list = (p.remotizations ?? []).map((x) => ({
+      remote_id: x.remoteId,
+      host: x.host,
+      port: x.port,
+      ...(x.rtcpPort ? { rtcp_port: x.rtcpPort } : {}),
+    }));
     return { videoroom: 'success', room: this.room.current().room, id: p.id, list };
   }
 }

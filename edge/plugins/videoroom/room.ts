@@ -2,7 +2,14 @@ import { constantTimeEqual } from '../../auth/signedToken.js';
 import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { RoomCall, RoomHost } from './host.js';
 import type { FeedId, RoomId } from './schemas.js';
-import { sameHandle, type HandleAddress, type JanusData, type Publisher, type RoomState, type Subscriber } from './state.js';
+import {
+  sameHandle,
+  type HandleAddress,
+  type JanusData,
+  type Publisher,
+  type RoomState,
+  type Subscriber,
+} from './state.js';
 
 /**
  * One room's state and what every part of the room logic does with it: look participants up, check
@@ -48,7 +55,8 @@ export class Room {
 
   /** Tells every local participant except `except` (publishers and, with notify_joining, the rest). */
   broadcast(data: JanusData, except?: HandleAddress): void {
-    for (const p of this.current().publishers) if (!p.remote && (!except || !sameHandle(p, except))) void this.tell(p, { kind: 'event', data });
+    for (const p of this.current().publishers)
+      if (!p.remote && (!except || !sameHandle(p, except))) void this.tell(p, { kind: 'event', data });
   }
 
   publisher(who: HandleAddress): Publisher | undefined {
@@ -77,7 +85,11 @@ export class Room {
   feed(id: FeedId, what = 'user'): Publisher {
     const r = this.current();
     const p = r.publishers.find((x) => x.id === id);
-    if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, what === 'user' ? `No such user ${id} in room ${r.room}` : `No such ${what} (${id})`);
+    if (!p)
+      throw vrError(
+        VideoRoomError.NO_SUCH_FEED,
+        what === 'user' ? `No such user ${id} in room ${r.room}` : `No such ${what} (${id})`,
+      );
     return p;
   }
 }

@@ -6,7 +6,14 @@ import type { RemotePublishers } from './remotePublishers.js';
 import type { Room } from './room.js';
 import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
-import { checksAllowed, normalizeOptions, participantEntry, roomSummary, type HandleAddress, type JanusData } from './state.js';
+import {
+  checksAllowed,
+  normalizeOptions,
+  participantEntry,
+  roomSummary,
+  type HandleAddress,
+  type JanusData,
+} from './state.js';
 
 /**
  * The room's own synchronous requests (§5.2): create, edit, destroy, exists, allowed, kick,
@@ -26,7 +33,17 @@ export class RoomRequests {
     // The room's id and the admin key are not options of the room.
     delete options.room;
     delete options.admin_key;
-    this.room.state = { room: id, options: normalizeOptions(options), permanent: permanent ?? false, createdAt: this.room.host.now(), allowed, publishers: [], subscribers: [], forwarders: [], nextForwarderId: 1 };
+    this.room.state = {
+      room: id,
+      options: normalizeOptions(options),
+      permanent: permanent ?? false,
+      createdAt: this.room.host.now(),
+      allowed,
+      publishers: [],
+      subscribers: [],
+      forwarders: [],
+      nextForwarderId: 1,
+    };
     this.room.save();
     await this.room.host.index.roomCreated(id);
     return { videoroom: 'created', room: id, permanent: permanent ?? false };
@@ -74,13 +91,20 @@ export class RoomRequests {
     const { relays, index } = this.room.host;
     // Janus #3508: a room destroyed without remove_remote_publisher must still free the ports.
     await Promise.all([
-      ...remotes.map((p) => (p.relay ? relays.command(p.relay, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId }).catch(() => undefined) : undefined)),
+      ...remotes.map((p) =>
+        p.relay
+          ? relays
+              .command(p.relay, { op: 'sfu.remoteRemove', sessionId: p.sessionId, handleId: p.handleId })
+              .catch(() => undefined)
+          : undefined,
+      ),
       this.cascades.closeAll(cascades),
     ]);
     for (const linkId of r.watched ?? []) this.room.host.unwatchLink(linkId, r.room);
     this.room.save();
     await index.roomDestroyed(r.room);
-    for (const who of everyone) void this.room.tell(who, { kind: 'removed', data: { videoroom: 'destroyed', room: r.room } });
+    for (const who of everyone)
+      void this.room.tell(who, { kind: 'removed', data: { videoroom: 'destroyed', room: r.room } });
     return { videoroom: 'destroyed', room: r.room, permanent: r.permanent };
   }
 
@@ -123,7 +147,10 @@ export class RoomRequests {
       return { videoroom: 'success' };
     }
     this.publishers.remove(p);
-    void this.room.tell(p, { kind: 'removed', data: { videoroom: 'event', room: r.room, leaving: 'ok', reason: 'kicked' } });
+    void this.room.tell(p, {
+      kind: 'removed',
+      data: { videoroom: 'event', room: r.room, leaving: 'ok', reason: 'kicked' },
+    });
     this.room.broadcast({ videoroom: 'event', room: r.room, kicked: p.id }, p);
     return { videoroom: 'success' };
   }
@@ -145,10 +172,29 @@ export class RoomRequests {
     if (p.relay) {
       // The publisher's PeerConnection may be gone meanwhile: the room's state stands, nothing flows anyway.
       await this.room.host.relays
-        .command(p.relay, { op: 'sfu.moderate', sessionId: p.sessionId, handleId: p.handleId, mid: m.mid, mute: m.mute })
-        .catch((err: unknown) => this.room.host.log.warn('relay did not apply moderation', { room: r.room, id: p.id, mid: m.mid, error: String(err) }));
+        .command(p.relay, {
+          op: 'sfu.moderate',
+          sessionId: p.sessionId,
+          handleId: p.handleId,
+          mid: m.mid,
+          mute: m.mute,
+        })
+        .catch((err: unknown) =>
+          this.room.host.log.warn('relay did not apply moderation', {
+            room: r.room,
+            id: p.id,
+            mid: m.mid,
+            error: String(err),
+          }),
+        );
     }
-    this.room.broadcast({ videoroom: 'event', room: r.room, id: p.id, mid: m.mid, moderation: m.mute ? 'muted' : 'unmuted' });
+    this.room.broadcast({
+      videoroom: 'event',
+      room: r.room,
+      id: p.id,
+      mid: m.mid,
+      moderation: m.mute ? 'muted' : 'unmuted',
+    });
     return { videoroom: 'success' };
   }
 

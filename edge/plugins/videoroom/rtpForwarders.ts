@@ -30,25 +30,55 @@ export class RtpForwarders {
     const r = this.room.current();
     this.room.checkSecret(f.secret);
     const p = r.publishers.find((x) => x.id === f.publisher_id);
-    if (!p || !p.streams || !p.relay) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${f.publisher_id})`);
-    for (const s of f.streams) if (!p.streams.some((x) => x.mid === s.mid && !x.disabled)) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream (${s.mid})`);
+    if (!p || !p.streams || !p.relay)
+      throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${f.publisher_id})`);
+    for (const s of f.streams)
+      if (!p.streams.some((x) => x.mid === s.mid && !x.disabled))
+        throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream (${s.mid})`);
     const relay = p.relay;
     const peer = { sessionId: p.sessionId, handleId: p.handleId };
     const { srtp } = srtpOf(f);
-    const streams = f.streams.map((s) => ({ mid: s.mid, host: s.host ?? f.host, port: s.port, rtcp_port: s.rtcp_port, ssrc: s.ssrc, pt: s.pt, simulcast: s.simulcast }));
+    const streams = f.streams.map((s) => ({
+      mid: s.mid,
+      host: s.host ?? f.host,
+      port: s.port,
+      rtcp_port: s.rtcp_port,
+      ssrc: s.ssrc,
+      pt: s.pt,
+      simulcast: s.simulcast,
+    }));
     const { relays } = this.room.host;
-    const made = (await relays.command(relay, { op: 'sfu.forward', ...peer, streams, ...(srtp ? { srtp } : {}) })).forwarders;
+    const made = (await relays.command(relay, { op: 'sfu.forward', ...peer, streams, ...(srtp ? { srtp } : {}) }))
+      .forwarders;
     const now = this.room.state;
     if (!now?.publishers.some((x) => x.id === f.publisher_id && x.streams)) {
       // The publisher (or the room) went away meanwhile: stop what the relay just started.
-      for (const m of made) void relays.command(relay, { op: 'sfu.stopForward', ...peer, id: m.id }).catch(() => undefined);
+      for (const m of made)
+        void relays.command(relay, { op: 'sfu.stopForward', ...peer, id: m.id }).catch(() => undefined);
       this.room.current();
       throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${f.publisher_id})`);
     }
-    const added: Forwarder[] = made.map((m, i) => ({ mid: f.streams[i]?.mid ?? '', type: m.type, host: m.host, port: m.port, rtcpPort: f.streams[i]?.rtcp_port, ssrc: m.ssrc, pt: m.pt, srtp: m.srtp, relayForwarderId: m.id, publisherId: f.publisher_id, streamId: now.nextForwarderId++ }));
+    const added: Forwarder[] = made.map((m, i) => ({
+      mid: f.streams[i]?.mid ?? '',
+      type: m.type,
+      host: m.host,
+      port: m.port,
+      rtcpPort: f.streams[i]?.rtcp_port,
+      ssrc: m.ssrc,
+      pt: m.pt,
+      srtp: m.srtp,
+      relayForwarderId: m.id,
+      publisherId: f.publisher_id,
+      streamId: now.nextForwarderId++,
+    }));
     now.forwarders.push(...added);
     this.room.save();
-    return { videoroom: 'rtp_forward', room: now.room, publisher_id: f.publisher_id, forwarders: added.map((x) => forwarderEntry(x, false)) };
+    return {
+      videoroom: 'rtp_forward',
+      room: now.room,
+      publisher_id: f.publisher_id,
+      forwarders: added.map((x) => forwarderEntry(x, false)),
+    };
   }
 
   /** Forgets a forwarder and has its relay stop it (not waited for). */
@@ -62,7 +92,15 @@ export class RtpForwarders {
     r.forwarders.splice(i, 1);
     this.room.save();
     const p = r.publishers.find((x) => x.id === f.publisherId);
-    if (p?.relay) void this.room.host.relays.command(p.relay, { op: 'sfu.stopForward', sessionId: p.sessionId, handleId: p.handleId, id: f.relayForwarderId }).catch(() => undefined);
+    if (p?.relay)
+      void this.room.host.relays
+        .command(p.relay, {
+          op: 'sfu.stopForward',
+          sessionId: p.sessionId,
+          handleId: p.handleId,
+          id: f.relayForwarderId,
+        })
+        .catch(() => undefined);
     return { videoroom: 'stop_rtp_forward', room: r.room, publisher_id: s.publisher_id, stream_id: s.stream_id };
   }
 
@@ -73,8 +111,10 @@ export class RtpForwarders {
     this.room.checkSecret(secret);
     const by = new Map<FeedId, Forwarder[]>();
     for (const f of r.forwarders) by.set(f.publisherId, [...(by.get(f.publisherId) ?? []), f]);
-    const publishers = [...by].map(([publisher_id, list]) => ({ publisher_id, forwarders: list.map((f) => forwarderEntry(f, true)) }));
+    const publishers = [...by].map(([publisher_id, list]) => ({
+      publisher_id,
+      forwarders: list.map((f) => forwarderEntry(f, true)),
+    }));
     return { videoroom: 'forwarders', room, publishers };
   }
 }
-

@@ -4,7 +4,10 @@ import { z } from 'zod';
  * Every VideoRoom request body, as zod schemas (§5.1–5.6). Validation errors map to 429 (missing)
  * and 430 (wrong type or value), like the plugin's JANUS_VALIDATE_JSON_OBJECT.
  */
-export const roomIdSchema = z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().min(1).max(128)]);
+export const roomIdSchema = z.union([
+  z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  z.string().min(1).max(128),
+]);
 export type RoomId = z.infer<typeof roomIdSchema>;
 export const feedIdSchema = roomIdSchema;
 export type FeedId = RoomId;
@@ -17,8 +20,17 @@ export type FeedId = RoomId;
 export type Json = JsonAt<8>;
 export type JsonObject = { [key: string]: Json | undefined };
 type Shallower = [never, 0, 1, 2, 3, 4, 5, 6, 7];
-type JsonAt<Depth extends number> = [Depth] extends [never] ? never : null | boolean | number | string | JsonAt<Shallower[Depth]>[] | { [key: string]: JsonAt<Shallower[Depth]> | undefined };
-const jsonSchema: z.ZodType<Json> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonSchema), jsonObjectSchema]));
+type JsonAt<Depth extends number> = [Depth] extends [never]
+  ? never
+  : | null
+    | boolean
+    | number
+    | string
+    | JsonAt<Shallower[Depth]>[]
+    | { [key: string]: JsonAt<Shallower[Depth]> | undefined };
+const jsonSchema: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonSchema), jsonObjectSchema]),
+);
 /** A client's `metadata` (any JSON object). */
 const jsonObjectSchema: z.ZodType<JsonObject> = z.record(z.string(), jsonSchema);
 
@@ -80,7 +92,11 @@ export const editSchema = z.object({
 });
 
 export const createRoomIdSchema = z.object({ room: roomIdSchema.optional() });
-export const roomSecretSchema = z.object({ room: roomIdSchema, secret: z.string().optional(), permanent: z.boolean().optional() });
+export const roomSecretSchema = z.object({
+  room: roomIdSchema,
+  secret: z.string().optional(),
+  permanent: z.boolean().optional(),
+});
 export const roomOnlySchema = z.object({ room: roomIdSchema });
 export const listSchema = z.object({ admin_key: z.string().optional() });
 export const allowedSchema = z.object({
@@ -90,8 +106,18 @@ export const allowedSchema = z.object({
   allowed: z.array(z.string()).optional(),
 });
 export const kickSchema = z.object({ room: roomIdSchema, secret: z.string().optional(), id: feedIdSchema });
-export const moderateSchema = z.object({ room: roomIdSchema, secret: z.string().optional(), id: feedIdSchema, mid: z.string(), mute: z.boolean() });
-export const enableRecordingSchema = z.object({ room: roomIdSchema, secret: z.string().optional(), record: z.boolean() });
+export const moderateSchema = z.object({
+  room: roomIdSchema,
+  secret: z.string().optional(),
+  id: feedIdSchema,
+  mid: z.string(),
+  mute: z.boolean(),
+});
+export const enableRecordingSchema = z.object({
+  room: roomIdSchema,
+  secret: z.string().optional(),
+  record: z.boolean(),
+});
 
 export const forwardStreamSchema = z.object({
   mid: z.string(),
@@ -114,10 +140,19 @@ export const rtpForwardSchema = z.object({
   srtp_crypto: z.string().optional(),
   streams: z.array(forwardStreamSchema).min(1).max(64),
 });
-export const stopRtpForwardSchema = z.object({ room: roomIdSchema, publisher_id: feedIdSchema, stream_id: z.number().int().nonnegative(), secret: z.string().optional() });
+export const stopRtpForwardSchema = z.object({
+  room: roomIdSchema,
+  publisher_id: feedIdSchema,
+  stream_id: z.number().int().nonnegative(),
+  secret: z.string().optional(),
+});
 
 /** What any `join` carries before its `ptype` matters: the room and its credentials. */
-export const joinAccessSchema = z.object({ room: roomIdSchema, pin: z.string().optional(), token: z.string().optional() });
+export const joinAccessSchema = z.object({
+  room: roomIdSchema,
+  pin: z.string().optional(),
+  token: z.string().optional(),
+});
 export type JoinAccess = z.infer<typeof joinAccessSchema>;
 
 /** One stream of a remote publisher (§5.7 add_remote_publisher / update_remote_publisher). */
@@ -142,7 +177,10 @@ export const remoteStreamSchema = z.object({
 });
 /** Stream lists are checked entry by entry (errors name the entry's field, as Janus's do). */
 const remoteStreamList = z.array(z.unknown()).max(64);
-const srtpFields = { srtp_suite: z.union([z.literal(32), z.literal(80)]).optional(), srtp_crypto: z.string().max(256).optional() };
+const srtpFields = {
+  srtp_suite: z.union([z.literal(32), z.literal(80)]).optional(),
+  srtp_crypto: z.string().max(256).optional(),
+};
 export const addRemotePublisherSchema = z.object({
   room: roomIdSchema,
   secret: z.string().optional(),
@@ -165,7 +203,11 @@ export const updateRemotePublisherSchema = z.object({
   ...srtpFields,
   streams: remoteStreamList,
 });
-export const removeRemotePublisherSchema = z.object({ room: roomIdSchema, id: feedIdSchema, secret: z.string().optional() });
+export const removeRemotePublisherSchema = z.object({
+  room: roomIdSchema,
+  id: feedIdSchema,
+  secret: z.string().optional(),
+});
 export const publishRemotelySchema = z.object({
   room: roomIdSchema,
   publisher_id: feedIdSchema,
@@ -179,8 +221,17 @@ export const publishRemotelySchema = z.object({
   admin_key: z.string().optional(),
   ...srtpFields,
 });
-export const unpublishRemotelySchema = z.object({ room: roomIdSchema, publisher_id: feedIdSchema, remote_id: z.string().min(1).max(256), secret: z.string().optional() });
-export const listRemotesSchema = z.object({ room: roomIdSchema, publisher_id: feedIdSchema, secret: z.string().optional() });
+export const unpublishRemotelySchema = z.object({
+  room: roomIdSchema,
+  publisher_id: feedIdSchema,
+  remote_id: z.string().min(1).max(256),
+  secret: z.string().optional(),
+});
+export const listRemotesSchema = z.object({
+  room: roomIdSchema,
+  publisher_id: feedIdSchema,
+  secret: z.string().optional(),
+});
 
 export const publisherJoinSchema = z.object({
   room: roomIdSchema,
@@ -225,37 +276,104 @@ export const publishSchema = z.object({
   filename: z.string().optional(),
   display: z.string().max(512).optional(),
   metadata: jsonObjectSchema.optional(),
-  descriptions: z.array(z.object({ mid: z.string(), description: z.string().max(256) })).max(64).optional(),
+  descriptions: z
+    .array(z.object({ mid: z.string(), description: z.string().max(256) }))
+    .max(64)
+    .optional(),
   /** Per-publisher talking thresholds, overriding the room's. */
   audio_active_packets: z.number().int().positive().max(100_000).optional(),
   audio_level_average: z.number().int().min(0).max(127).optional(),
   keyframe: z.boolean().optional(),
-  streams: z.array(z.object({ mid: z.string(), keyframe: z.boolean().optional(), send: z.boolean().optional() })).max(64).optional(),
+  streams: z
+    .array(z.object({ mid: z.string(), keyframe: z.boolean().optional(), send: z.boolean().optional() }))
+    .max(64)
+    .optional(),
 });
 
 export const subscriberConfigureSchema = z.object({
   streams: z
-    .array(z.object({ mid: z.string(), send: z.boolean().optional(), substream: z.number().int().min(0).max(2).optional(), temporal: z.number().int().min(0).max(2).optional(), fallback: z.number().int().nonnegative().max(60_000_000).optional() }))
+    .array(
+      z.object({
+        mid: z.string(),
+        send: z.boolean().optional(),
+        substream: z.number().int().min(0).max(2).optional(),
+        temporal: z.number().int().min(0).max(2).optional(),
+        fallback: z.number().int().nonnegative().max(60_000_000).optional(),
+      }),
+    )
     .max(256)
     .optional(),
   restart: z.boolean().optional(),
 });
 
 export const subscribeSchema = z.object({ streams: z.array(subscribeStreamSchema).min(1).max(256) });
-export const unsubscribeSchema = z.object({ streams: z.array(z.object({ feed: feedIdSchema.optional(), mid: z.string().optional(), sub_mid: z.string().optional() })).min(1).max(256) });
+export const unsubscribeSchema = z.object({
+  streams: z
+    .array(z.object({ feed: feedIdSchema.optional(), mid: z.string().optional(), sub_mid: z.string().optional() }))
+    .min(1)
+    .max(256),
+});
 export const updateSchema = z.object({
   subscribe: z.array(subscribeStreamSchema).max(256).optional(),
-  unsubscribe: z.array(z.object({ feed: feedIdSchema.optional(), mid: z.string().optional(), sub_mid: z.string().optional() })).max(256).optional(),
+  unsubscribe: z
+    .array(z.object({ feed: feedIdSchema.optional(), mid: z.string().optional(), sub_mid: z.string().optional() }))
+    .max(256)
+    .optional(),
 });
 export const switchSchema = z.object({
-  streams: z.array(z.object({ feed: feedIdSchema, mid: z.string(), sub_mid: z.string(), substream: z.number().int().min(0).max(2).optional(), temporal: z.number().int().min(0).max(2).optional() })).min(1).max(256),
+  streams: z
+    .array(
+      z.object({
+        feed: feedIdSchema,
+        mid: z.string(),
+        sub_mid: z.string(),
+        substream: z.number().int().min(0).max(2).optional(),
+        temporal: z.number().int().min(0).max(2).optional(),
+      }),
+    )
+    .min(1)
+    .max(256),
 });
 
-export const syncRequests = ['create', 'edit', 'destroy', 'exists', 'list', 'allowed', 'kick', 'moderate', 'enable_recording', 'listparticipants', 'listforwarders', 'rtp_forward', 'stop_rtp_forward', 'add_remote_publisher', 'update_remote_publisher', 'remove_remote_publisher', 'publish_remotely', 'unpublish_remotely', 'listremotes', 'list_remotes'] as const;
+export const syncRequests = [
+  'create',
+  'edit',
+  'destroy',
+  'exists',
+  'list',
+  'allowed',
+  'kick',
+  'moderate',
+  'enable_recording',
+  'listparticipants',
+  'listforwarders',
+  'rtp_forward',
+  'stop_rtp_forward',
+  'add_remote_publisher',
+  'update_remote_publisher',
+  'remove_remote_publisher',
+  'publish_remotely',
+  'unpublish_remotely',
+  'listremotes',
+  'list_remotes',
+] as const;
 export type SyncRequest = (typeof syncRequests)[number];
 /** The synchronous requests a room object answers itself (`create` and `list` are the plugin's). */
 export type RoomSyncRequest = Exclude<SyncRequest, 'create' | 'list'>;
-export const asyncRequests = ['join', 'joinandconfigure', 'configure', 'publish', 'unpublish', 'start', 'pause', 'switch', 'subscribe', 'unsubscribe', 'update', 'leave'] as const;
+export const asyncRequests = [
+  'join',
+  'joinandconfigure',
+  'configure',
+  'publish',
+  'unpublish',
+  'start',
+  'pause',
+  'switch',
+  'subscribe',
+  'unsubscribe',
+  'update',
+  'leave',
+] as const;
 export type AsyncRequest = (typeof asyncRequests)[number];
 
 const syncNames = new Set<string>(syncRequests);

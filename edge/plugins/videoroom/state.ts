@@ -99,7 +99,13 @@ export interface Forwarder {
 
 export interface RoomState {
   room: RoomId;
-  options: RoomOptions & { publishers: number; bitrate: number; fir_freq: number; audiocodec: string; videocodec: string };
+  options: RoomOptions & {
+    publishers: number;
+    bitrate: number;
+    fir_freq: number;
+    audiocodec: string;
+    videocodec: string;
+  };
   permanent: boolean;
   createdAt: number;
   /** `allowed` tokens; kept while the check is disabled, as Janus keeps them. */
@@ -203,14 +209,17 @@ export function roomSummary(r: RoomState): JanusData {
     num_participants: r.publishers.length,
     audiolevel_ext: o.audiolevel_ext ?? true,
     audiolevel_event: o.audiolevel_event ?? false,
-    ...(o.audiolevel_event ? { audio_active_packets: o.audio_active_packets ?? 100, audio_level_average: o.audio_level_average ?? 25 } : {}),
+    ...(o.audiolevel_event
+      ? { audio_active_packets: o.audio_active_packets ?? 100, audio_level_average: o.audio_level_average ?? 25 }
+      : {}),
     videoorient_ext: o.videoorient_ext ?? true,
     playoutdelay_ext: o.playoutdelay_ext ?? true,
     transport_wide_cc_ext: o.transport_wide_cc_ext ?? true,
   };
 }
 
-export const sameHandle = (a: HandleAddress, b: HandleAddress) => a.sessionId === b.sessionId && a.handleId === b.handleId;
+export const sameHandle = (a: HandleAddress, b: HandleAddress) =>
+  a.sessionId === b.sessionId && a.handleId === b.handleId;
 
 /** Whether the room's `allowed` list gates joins. */
 export function checksAllowed(r: { allowed?: string[]; checkAllowed?: boolean }): boolean {

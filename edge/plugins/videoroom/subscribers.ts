@@ -62,15 +62,35 @@ export class Subscribers {
       const feed = this.room.current().publishers.find((p) => p.id === s.feed && p.streams);
       if (!feed?.streams) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${s.feed})`);
       const streams = feed.streams.filter((x) => !x.disabled && (s.mid === undefined || x.mid === s.mid));
-      if (s.mid !== undefined && streams.length === 0) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such mid '${s.mid}' in feed (${s.feed})`);
-      for (const stream of streams) out.push({ feed, stream, send: s.send ?? true, substream: s.substream, temporal: s.temporal, fallback: s.fallback });
+      if (s.mid !== undefined && streams.length === 0)
+        throw vrError(VideoRoomError.NO_SUCH_FEED, `No such mid '${s.mid}' in feed (${s.feed})`);
+      for (const stream of streams)
+        out.push({
+          feed,
+          stream,
+          send: s.send ?? true,
+          substream: s.substream,
+          temporal: s.temporal,
+          fallback: s.fallback,
+        });
     }
     return out;
   }
 
   /** The streams a subscriber's relay peer is built from: each resolved to the feed key of its publisher. */
   private static feedStreams(resolved: Resolved[]): FeedStream[] {
-    return resolved.map((x) => ({ feedId: x.feed.id, feedKey: feedKeyOf(x.feed), feedMid: x.stream.mid, type: x.stream.type, codec: x.stream.codec, display: x.feed.display, send: x.send, substream: x.substream, temporal: x.temporal, fallback: x.fallback }));
+    return resolved.map((x) => ({
+      feedId: x.feed.id,
+      feedKey: feedKeyOf(x.feed),
+      feedMid: x.stream.mid,
+      type: x.stream.type,
+      codec: x.stream.codec,
+      display: x.feed.display,
+      send: x.send,
+      substream: x.substream,
+      temporal: x.temporal,
+      fallback: x.fallback,
+    }));
   }
 
   /**
@@ -78,22 +98,40 @@ export class Subscribers {
    * requested feed to the subscriber's relay (`relay`, picked in its region) before the relay
    * makes the offer.
    */
-  async prepare(who: HandleAddress, body: Record<string, unknown>, relay: RelayRef): Promise<{ room: RoomId; streams: FeedStream[] }> {
+  async prepare(
+    who: HandleAddress,
+    body: Record<string, unknown>,
+    relay: RelayRef,
+  ): Promise<{ room: RoomId; streams: FeedStream[] }> {
     const j = parseJanus(S.subscriberJoinSchema, body, VR);
     const r = this.room.current();
-    if (this.room.subscriber(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a subscriber on this handle');
-    if (this.room.publisher(who)) throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a publisher on this handle');
+    if (this.room.subscriber(who))
+      throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a subscriber on this handle');
+    if (this.room.publisher(who))
+      throw vrError(VideoRoomError.ALREADY_JOINED, 'Already in as a publisher on this handle');
     this.room.checkPin(j.pin);
-    if (r.options.require_pvtid && !r.publishers.some((p) => p.privateId === j.private_id)) throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (this room requires a valid private_id)');
+    if (r.options.require_pvtid && !r.publishers.some((p) => p.privateId === j.private_id))
+      throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (this room requires a valid private_id)');
     const req = j.streams ?? (j.feed !== undefined ? [{ feed: j.feed }] : undefined);
     if (!req || req.length === 0) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (streams)');
     const resolved = this.resolve(req);
     // Pending until the relay has made the offer: the entry reserves the handle and keeps its cascades.
-    const s: Subscriber = { ...who, privateId: j.private_id, autoupdate: j.autoupdate ?? true, streams: [], paused: false, relay, wants: resolved.map((x) => x.feed.id) };
+    const s: Subscriber = {
+      ...who,
+      privateId: j.private_id,
+      autoupdate: j.autoupdate ?? true,
+      streams: [],
+      paused: false,
+      relay,
+      wants: resolved.map((x) => x.feed.id),
+    };
     r.subscribers.push(s);
     this.room.save();
     try {
-      await this.cascades.ensure(resolved.map((x) => x.feed), relay);
+      await this.cascades.ensure(
+        resolved.map((x) => x.feed),
+        relay,
+      );
     } catch (err) {
       this.subscribeFailed(who);
       throw err;
@@ -131,7 +169,10 @@ export class Subscribers {
   async resolveAdditions(who: HandleAddress, req: S.SubscribeStream[]): Promise<{ streams: FeedStream[] }> {
     const s = this.room.subscriberOf(who);
     const resolved = this.resolve(req);
-    await this.bringFeeds(s, resolved.map((x) => x.feed));
+    await this.bringFeeds(
+      s,
+      resolved.map((x) => x.feed),
+    );
     return { streams: Subscribers.feedStreams(resolved) };
   }
 
@@ -166,7 +207,12 @@ export class Subscribers {
     const mids = new Set<string>();
     for (const u of req) {
       for (const x of s.streams) {
-        if (u.sub_mid !== undefined ? x.mid === u.sub_mid : u.feed !== undefined && x.feedId === u.feed && (u.mid === undefined || x.feedMid === u.mid)) mids.add(x.mid);
+        if (
+          u.sub_mid !== undefined
+            ? x.mid === u.sub_mid
+            : u.feed !== undefined && x.feedId === u.feed && (u.mid === undefined || x.feedMid === u.mid)
+        )
+          mids.add(x.mid);
       }
     }
     return { mids: [...mids] };
@@ -180,7 +226,10 @@ export class Subscribers {
   }
 
   /** `switch`: checks each target feed stream and records the new source of each m-line. */
-  async switchStreams(who: HandleAddress, req: Array<{ feed: FeedId; mid: string; sub_mid: string }>): Promise<{ changes: SwitchChange[] }> {
+  async switchStreams(
+    who: HandleAddress,
+    req: Array<{ feed: FeedId; mid: string; sub_mid: string }>,
+  ): Promise<{ changes: SwitchChange[] }> {
     const s = this.room.subscriberOf(who);
     const changes: SwitchChange[] = [];
     const feeds: Publisher[] = [];
@@ -190,7 +239,8 @@ export class Subscribers {
       const feed = this.room.current().publishers.find((p) => p.id === w.feed && p.streams);
       const stream = feed?.streams?.find((x) => x.mid === w.mid && !x.disabled);
       if (!feed || !stream) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such feed (${w.feed}) or mid '${w.mid}'`);
-      if (stream.type !== line.type) throw vrError(VideoRoomError.INVALID_ELEMENT, `Can't switch a ${line.type} m-line to a ${stream.type} stream`);
+      if (stream.type !== line.type)
+        throw vrError(VideoRoomError.INVALID_ELEMENT, `Can't switch a ${line.type} m-line to a ${stream.type} stream`);
       changes.push({ sub_mid: line.mid, feedKey: feedKeyOf(feed), feed: feed.id, mid: stream.mid });
       feeds.push(feed);
     }
@@ -241,7 +291,14 @@ export class Subscribers {
     return s.streams.map((x) => {
       const feed = pubs.find((p) => p.id === x.feedId);
       const src = feed?.streams?.find((y) => y.mid === x.feedMid);
-      const e: JanusData = { mindex: x.mindex, mid: x.mid, type: x.type, active: x.active && src !== undefined, send: x.send, ready: x.active && src !== undefined };
+      const e: JanusData = {
+        mindex: x.mindex,
+        mid: x.mid,
+        type: x.type,
+        active: x.active && src !== undefined,
+        send: x.send,
+        ready: x.active && src !== undefined,
+      };
       if (x.active && feed) {
         e.feed_id = feed.id;
         e.feed_mid = x.feedMid;

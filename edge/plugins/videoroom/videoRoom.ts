@@ -134,6 +134,14 @@ export class VideoRoom {
     const p = this.room.publisher(who);
     const s = p ? undefined : this.room.subscriber(who);
     const list = p ? this.cascades.of(p) : s ? this.cascades.feeding(s) : [];
-    return list.map((c) => ({ feed_id: c.feedId, from_relay: c.from.relayId, to_relay: c.to.relayId, ip: c.ip, port: c.port, rtcp_port: c.rtcpPort, forwarders: c.forwarderIds.length }));
+    return list.map((c) => ({
+      feed_id: c.feedId,
+      from_relay: c.from.relayId,
+      to_relay: c.to.relayId,
+      ip: c.ip,
+      port: c.port,
+      rtcp_port: c.rtcpPort,
+      forwarders: c.forwarderIds.length,
+    }));
   }
 }

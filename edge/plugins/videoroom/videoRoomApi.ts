@@ -20,11 +20,23 @@ export interface VideoRoomApi extends Rpc.DurableObjectBranded {
   /** A join with an unknown `ptype`: Janus looks up the room and checks its pin before it refuses the ptype. */
   checkJoinAccess(join: JoinAccess): Promise<RpcResult<void>>;
   preparePublish(who: HandleAddress): Promise<RpcResult<PublishPlan>>;
-  published(who: HandleAddress, streams: PubStream[], relay: RelayRef, details: PublisherDetails): Promise<RpcResult<{ room: RoomId }>>;
-  configurePublisher(who: HandleAddress, details: Omit<PublisherDetails, 'descriptions'>): Promise<RpcResult<{ room: RoomId; publishing: boolean }>>;
+  published(
+    who: HandleAddress,
+    streams: PubStream[],
+    relay: RelayRef,
+    details: PublisherDetails,
+  ): Promise<RpcResult<{ room: RoomId }>>;
+  configurePublisher(
+    who: HandleAddress,
+    details: Omit<PublisherDetails, 'descriptions'>,
+  ): Promise<RpcResult<{ room: RoomId; publishing: boolean }>>;
   unpublished(who: HandleAddress, requested: boolean): Promise<RpcResult<{ room: RoomId }>>;
   leave(who: HandleAddress): Promise<RpcResult<JanusData>>;
-  prepareSubscribe(who: HandleAddress, body: Record<string, unknown>, relay: RelayRef): Promise<RpcResult<{ room: RoomId; streams: FeedStream[] }>>;
+  prepareSubscribe(
+    who: HandleAddress,
+    body: Record<string, unknown>,
+    relay: RelayRef,
+  ): Promise<RpcResult<{ room: RoomId; streams: FeedStream[] }>>;
   subscribed(who: HandleAddress, streams: SubStream[], relay: RelayRef): Promise<RpcResult<{ streams: JanusData[] }>>;
   subscribeFailed(who: HandleAddress): Promise<void>;
   subscriberStreams(who: HandleAddress): Promise<RpcResult<SubscriberStreams>>;
@@ -32,7 +44,10 @@ export interface VideoRoomApi extends Rpc.DurableObjectBranded {
   subscriptionFailed(who: HandleAddress): Promise<void>;
   resolveRemovals(who: HandleAddress, req: Removal[]): Promise<RpcResult<{ mids: string[] }>>;
   setPaused(who: HandleAddress, paused: boolean): Promise<RpcResult<{ room: RoomId }>>;
-  switchStreams(who: HandleAddress, req: Array<{ feed: RoomId; mid: string; sub_mid: string }>): Promise<RpcResult<{ changes: SwitchChange[] }>>;
+  switchStreams(
+    who: HandleAddress,
+    req: Array<{ feed: RoomId; mid: string; sub_mid: string }>,
+  ): Promise<RpcResult<{ changes: SwitchChange[] }>>;
   subscriptionChanged(who: HandleAddress, streams: SubStream[]): Promise<RpcResult<SubscriberStreams>>;
   handleGone(who: HandleAddress, peerOnly: boolean): Promise<void>;
   cascadeInfo(who: HandleAddress): Promise<CascadeInfo[]>;

@@ -33,11 +33,39 @@ export interface Victims {
   handles: number[]; // handles[i] belongs to sessions[i]
 }
 
-const KNOWN_JANUS_VERBS = ['create', 'info', 'ping', 'attach', 'destroy', 'keepalive', 'claim', 'message', 'trickle', 'detach', 'hangup'];
+const KNOWN_JANUS_VERBS = [
+  'create',
+  'info',
+  'ping',
+  'attach',
+  'destroy',
+  'keepalive',
+  'claim',
+  'message',
+  'trickle',
+  'detach',
+  'hangup',
+];
 const KNOWN_ADMIN_VERBS = [
-  'info', 'ping', 'get_status', 'set_session_timeout', 'set_log_level', 'accept_new_sessions', 'list_sessions', 'add_token', 'allow_token',
-  'disallow_token', 'list_tokens', 'remove_token', 'message_plugin', 'custom_event', 'destroy_session', 'list_handles', 'handle_info',
-  'hangup_webrtc', 'detach_handle',
+  'info',
+  'ping',
+  'get_status',
+  'set_session_timeout',
+  'set_log_level',
+  'accept_new_sessions',
+  'list_sessions',
+  'add_token',
+  'allow_token',
+  'disallow_token',
+  'list_tokens',
+  'remove_token',
+  'message_plugin',
+  'custom_event',
+  'destroy_session',
+  'list_handles',
+  'handle_info',
+  'hangup_webrtc',
+  'detach_handle',
 ];
 
 type R = () => number;
@@ -46,7 +74,12 @@ const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: R, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
 function randomString(r: R, max = 24): string {
-  const alphabets = ['abcdefghijklmnopqrstuvwxyz_', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ ', 'ñéü漢字🙂\u0000\u001f\\"\'', '%$#@!&*()[]{}<>?/|'];
+  const alphabets = [
+    'abcdefghijklmnopqrstuvwxyz_',
+    'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ ',
+    'ñéü漢字🙂\u0000\u001f\\"\'',
+    '%$#@!&*()[]{}<>?/|',
+  ];
   const a = pick(r, alphabets);
   const chars = [...a];
   let s = '';
@@ -55,7 +88,25 @@ function randomString(r: R, max = 24): string {
 }
 
 function unknownVerb(r: R, known: string[]): string {
-  const candidates = ['', ' ', 'creat', 'createx', 'keep-alive', 'DESTROYY', 'attach ', ' message', 'list_sessions', 'get_status', 'janus', 'null', 'undefined', 'constructor', '__proto__', 'toString', 'x'.repeat(int(r, 100, 3000))];
+  const candidates = [
+    '',
+    ' ',
+    'creat',
+    'createx',
+    'keep-alive',
+    'DESTROYY',
+    'attach ',
+    ' message',
+    'list_sessions',
+    'get_status',
+    'janus',
+    'null',
+    'undefined',
+    'constructor',
+    '__proto__',
+    'toString',
+    'x'.repeat(int(r, 100, 3000)),
+  ];
   for (;;) {
     const v = r() < 0.5 ? pick(r, candidates) : randomString(r, 40);
     if (!known.includes(v.toLowerCase())) return v;
@@ -101,19 +152,40 @@ function janusTemplates(r: R, v: Victims): Template[] {
   const env = { janus: 'string', transaction: 'string', apisecret: 'string' } as const;
   const sess = { ...env, session_id: 'int' } as const;
   const hand = { ...sess, handle_id: 'int' } as const;
-  const base = (janus: string, extra: Json = {}): Json => ({ janus, transaction: `fz-${int(r, 0, 1e9)}`, apisecret: v.apisecret, ...extra });
+  const base = (janus: string, extra: Json = {}): Json => ({
+    janus,
+    transaction: `fz-${int(r, 0, 1e9)}`,
+    apisecret: v.apisecret,
+    ...extra,
+  });
   return [
     // `id` is not mutated: janus.c takes json_integer_value(id), so a mistyped id just means "any id".
     { obj: base('create'), fields: env, required: ['janus', 'transaction'] },
-    { obj: base('attach', { session_id: s, plugin: 'janus.plugin.echotest' }), fields: { ...sess, plugin: 'string', opaque_id: 'string', loop_index: 'nonneg' }, required: ['janus', 'transaction', 'plugin'] },
+    {
+      obj: base('attach', { session_id: s, plugin: 'janus.plugin.echotest' }),
+      fields: { ...sess, plugin: 'string', opaque_id: 'string', loop_index: 'nonneg' },
+      required: ['janus', 'transaction', 'plugin'],
+    },
     { obj: base('keepalive', { session_id: s }), fields: sess, required: ['janus', 'transaction'] },
     { obj: base('destroy', { session_id: s }), fields: sess, required: ['janus', 'transaction'] },
     { obj: base('claim', { session_id: s }), fields: sess, required: ['janus', 'transaction'] },
     { obj: base('detach', { session_id: s, handle_id: h }), fields: hand, required: ['janus', 'transaction'] },
     { obj: base('hangup', { session_id: s, handle_id: h }), fields: hand, required: ['janus', 'transaction'] },
-    { obj: base('message', { session_id: s, handle_id: h, body: {} }), fields: { ...hand, body: 'object', jsep: 'object' }, required: ['janus', 'transaction', 'body'] },
-    { obj: base('trickle', { session_id: s, handle_id: h, candidate: { completed: true } }), fields: { ...hand, candidate: 'candidate' }, required: ['janus', 'transaction', 'candidate'] },
-    { obj: base('trickle', { session_id: s, handle_id: h, candidates: [] }), fields: { ...hand, candidates: 'array' }, required: ['janus', 'transaction', 'candidates'] },
+    {
+      obj: base('message', { session_id: s, handle_id: h, body: {} }),
+      fields: { ...hand, body: 'object', jsep: 'object' },
+      required: ['janus', 'transaction', 'body'],
+    },
+    {
+      obj: base('trickle', { session_id: s, handle_id: h, candidate: { completed: true } }),
+      fields: { ...hand, candidate: 'candidate' },
+      required: ['janus', 'transaction', 'candidate'],
+    },
+    {
+      obj: base('trickle', { session_id: s, handle_id: h, candidates: [] }),
+      fields: { ...hand, candidates: 'array' },
+      required: ['janus', 'transaction', 'candidates'],
+    },
   ];
 }
 
@@ -124,21 +196,50 @@ function adminTemplates(r: R, v: Victims): Template[] {
   const env = { janus: 'string', transaction: 'string', admin_secret: 'string' } as const;
   const sess = { ...env, session_id: 'int' } as const;
   const hand = { ...sess, handle_id: 'int' } as const;
-  const base = (janus: string, extra: Json = {}): Json => ({ janus, transaction: `fa-${int(r, 0, 1e9)}`, admin_secret: v.adminSecret, ...extra });
+  const base = (janus: string, extra: Json = {}): Json => ({
+    janus,
+    transaction: `fa-${int(r, 0, 1e9)}`,
+    admin_secret: v.adminSecret,
+    ...extra,
+  });
   return [
     { obj: base('list_sessions'), fields: env, required: ['janus', 'transaction'] },
     { obj: base('get_status'), fields: env, required: ['janus', 'transaction'] },
-    { obj: base('accept_new_sessions', { accept: false }), fields: { ...env, accept: 'bool' }, required: ['janus', 'transaction', 'accept'] },
-    { obj: base('set_session_timeout', { timeout: 1 }), fields: { ...env, timeout: 'int' }, required: ['janus', 'transaction', 'timeout'] },
-    { obj: base('set_log_level', { level: 7 }), fields: { ...env, level: 'int' }, required: ['janus', 'transaction', 'level'] },
-    { obj: base('custom_event', { schema: 'fuzz', data: {} }), fields: { ...env, schema: 'string', data: 'object' }, required: ['janus', 'transaction', 'schema', 'data'] },
+    {
+      obj: base('accept_new_sessions', { accept: false }),
+      fields: { ...env, accept: 'bool' },
+      required: ['janus', 'transaction', 'accept'],
+    },
+    {
+      obj: base('set_session_timeout', { timeout: 1 }),
+      fields: { ...env, timeout: 'int' },
+      required: ['janus', 'transaction', 'timeout'],
+    },
+    {
+      obj: base('set_log_level', { level: 7 }),
+      fields: { ...env, level: 'int' },
+      required: ['janus', 'transaction', 'level'],
+    },
+    {
+      obj: base('custom_event', { schema: 'fuzz', data: {} }),
+      fields: { ...env, schema: 'string', data: 'object' },
+      required: ['janus', 'transaction', 'schema', 'data'],
+    },
     { obj: base('destroy_session', { session_id: s }), fields: sess, required: ['janus', 'transaction'] },
     { obj: base('list_handles', { session_id: s }), fields: sess, required: ['janus', 'transaction'] },
     // session_id is not mutated here: an id Janus ignores would turn this into the global verb.
-    { obj: base('set_session_timeout', { session_id: s, timeout: 1 }), fields: { ...env, timeout: 'int' }, required: ['janus', 'transaction', 'timeout'] },
+    {
+      obj: base('set_session_timeout', { session_id: s, timeout: 1 }),
+      fields: { ...env, timeout: 'int' },
+      required: ['janus', 'transaction', 'timeout'],
+    },
     { obj: base('detach_handle', { session_id: s, handle_id: h }), fields: hand, required: ['janus', 'transaction'] },
     { obj: base('hangup_webrtc', { session_id: s, handle_id: h }), fields: hand, required: ['janus', 'transaction'] },
-    { obj: base('handle_info', { session_id: s, handle_id: h }), fields: { ...hand, plugin_only: 'bool' }, required: ['janus', 'transaction'] },
+    {
+      obj: base('handle_info', { session_id: s, handle_id: h }),
+      fields: { ...hand, plugin_only: 'bool' },
+      required: ['janus', 'transaction'],
+    },
   ];
 }
 
@@ -152,24 +253,181 @@ function janusSemantic(r: R, v: Victims): { obj: Json; codes: number[] } {
   const ghost = notIn(r, v.sessions);
   const a = v.apisecret;
   const cases: (() => { obj: Json; codes: number[] })[] = [
-    () => ({ obj: { janus: pick(r, ['keepalive', 'destroy', 'claim', 'attach']), transaction: t, apisecret: a, session_id: ghost, plugin: 'janus.plugin.echotest' }, codes: [458] }),
-    () => ({ obj: { janus: pick(r, ['message', 'detach', 'hangup', 'trickle']), transaction: t, apisecret: a, session_id: ghost, handle_id: h, body: {}, candidate: { completed: true } }, codes: [458] }),
-    () => ({ obj: { janus: pick(r, ['message', 'detach', 'hangup', 'trickle']), transaction: t, apisecret: a, session_id: s, handle_id: r() < 0.5 ? otherH : notIn(r, v.handles), body: {}, candidate: { completed: true } }, codes: [459] }),
+    () => ({
+      obj: {
+        janus: pick(r, ['keepalive', 'destroy', 'claim', 'attach']),
+        transaction: t,
+        apisecret: a,
+        session_id: ghost,
+        plugin: 'janus.plugin.echotest',
+      },
+      codes: [458],
+    }),
+    () => ({
+      obj: {
+        janus: pick(r, ['message', 'detach', 'hangup', 'trickle']),
+        transaction: t,
+        apisecret: a,
+        session_id: ghost,
+        handle_id: h,
+        body: {},
+        candidate: { completed: true },
+      },
+      codes: [458],
+    }),
+    () => ({
+      obj: {
+        janus: pick(r, ['message', 'detach', 'hangup', 'trickle']),
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        handle_id: r() < 0.5 ? otherH : notIn(r, v.handles),
+        body: {},
+        candidate: { completed: true },
+      },
+      codes: [459],
+    }),
     // session_id 0 is "no session" in janus.c (→ 457 at the root); negative ids find nothing (458).
-    () => ({ obj: { janus: pick(r, ['keepalive', 'destroy', 'detach']), transaction: t, apisecret: a, session_id: pick(r, [0, -1, -s]) }, codes: [457, 458] }),
-    () => ({ obj: { janus: pick(r, ['detach', 'message']), transaction: t, apisecret: a, session_id: s, handle_id: pick(r, [0, -1, -h]), body: {} }, codes: [457, 458, 459] }),
-    () => ({ obj: { janus: 'keepalive', transaction: t, apisecret: a, session_id: pick(r, [2 ** 60, 2 ** 53 + 2, 1e20]) }, codes: [457, 458, 467] }),
-    () => ({ obj: { janus: 'attach', transaction: t, apisecret: a, session_id: s, plugin: pick(r, ['janus.plugin.fuzz-nope', '', 'JANUS.PLUGIN.ECHOTEST', 'janus.plugin.', 'fuzz.' + randomString(r)]) }, codes: [460] }),
-    () => ({ obj: { janus: pick(r, ['message', 'detach', 'hangup', 'trickle']), transaction: t, apisecret: a, session_id: s, body: {}, candidate: { completed: true } }, codes: [457] }),
+    () => ({
+      obj: {
+        janus: pick(r, ['keepalive', 'destroy', 'detach']),
+        transaction: t,
+        apisecret: a,
+        session_id: pick(r, [0, -1, -s]),
+      },
+      codes: [457, 458],
+    }),
+    () => ({
+      obj: {
+        janus: pick(r, ['detach', 'message']),
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        handle_id: pick(r, [0, -1, -h]),
+        body: {},
+      },
+      codes: [457, 458, 459],
+    }),
+    () => ({
+      obj: { janus: 'keepalive', transaction: t, apisecret: a, session_id: pick(r, [2 ** 60, 2 ** 53 + 2, 1e20]) },
+      codes: [457, 458, 467],
+    }),
+    () => ({
+      obj: {
+        janus: 'attach',
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        plugin: pick(r, [
+          'janus.plugin.fuzz-nope',
+          '',
+          'JANUS.PLUGIN.ECHOTEST',
+          'janus.plugin.',
+          'fuzz.' + randomString(r),
+        ]),
+      },
+      codes: [460],
+    }),
+    () => ({
+      obj: {
+        janus: pick(r, ['message', 'detach', 'hangup', 'trickle']),
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        body: {},
+        candidate: { completed: true },
+      },
+      codes: [457],
+    }),
     // (keepalive and claim do not look at the handle in janus.c, so only attach/destroy are wrong here)
-    () => ({ obj: { janus: pick(r, ['attach', 'destroy']), transaction: t, apisecret: a, session_id: s, handle_id: h, plugin: 'janus.plugin.echotest' }, codes: [457] }),
-    () => ({ obj: { janus: pick(r, ['keepalive', 'attach', 'destroy', 'detach', 'message']), transaction: t, apisecret: a, plugin: 'janus.plugin.echotest', body: {} }, codes: [457] }),
-    () => ({ obj: { janus: 'create', transaction: t, apisecret: a, id: v.sessions[int(r, 0, v.sessions.length - 1)] }, codes: [468] }),
-    () => ({ obj: { janus: 'message', transaction: t, apisecret: a, session_id: s, handle_id: h, body: {}, jsep: { type: pick(r, ['foo', 'pranswer', 'rollback', '']), sdp: 'v=0\r\n' } }, codes: [464] }),
-    () => ({ obj: { janus: 'message', transaction: t, apisecret: a, session_id: s, handle_id: h, body: {}, jsep: { type: 'offer', sdp: pick(r, ['', 'garbage', 'x=0', randomString(r)]) } }, codes: [465] }),
-    () => ({ obj: { janus: 'message', transaction: t, apisecret: a, session_id: s, handle_id: h, body: {}, jsep: { type: 'answer', sdp: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n' } }, codes: [469] }),
-    () => ({ obj: { janus: 'message', transaction: t, apisecret: a, session_id: s, handle_id: h, body: {}, jsep: pick(r, [{ type: 'offer' }, { sdp: 'v=0' }, {}]) }, codes: [456] }),
-    () => ({ obj: { janus: 'trickle', transaction: t, apisecret: a, session_id: s, handle_id: h, candidate: { completed: true }, candidates: [] }, codes: [454] }),
+    () => ({
+      obj: {
+        janus: pick(r, ['attach', 'destroy']),
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        handle_id: h,
+        plugin: 'janus.plugin.echotest',
+      },
+      codes: [457],
+    }),
+    () => ({
+      obj: {
+        janus: pick(r, ['keepalive', 'attach', 'destroy', 'detach', 'message']),
+        transaction: t,
+        apisecret: a,
+        plugin: 'janus.plugin.echotest',
+        body: {},
+      },
+      codes: [457],
+    }),
+    () => ({
+      obj: { janus: 'create', transaction: t, apisecret: a, id: v.sessions[int(r, 0, v.sessions.length - 1)] },
+      codes: [468],
+    }),
+    () => ({
+      obj: {
+        janus: 'message',
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        handle_id: h,
+        body: {},
+        jsep: { type: pick(r, ['foo', 'pranswer', 'rollback', '']), sdp: 'v=0\r\n' },
+      },
+      codes: [464],
+    }),
+    () => ({
+      obj: {
+        janus: 'message',
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        handle_id: h,
+        body: {},
+        jsep: { type: 'offer', sdp: pick(r, ['', 'garbage', 'x=0', randomString(r)]) },
+      },
+      codes: [465],
+    }),
+    () => ({
+      obj: {
+        janus: 'message',
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        handle_id: h,
+        body: {},
+        jsep: {
+          type: 'answer',
+          sdp: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n',
+        },
+      },
+      codes: [469],
+    }),
+    () => ({
+      obj: {
+        janus: 'message',
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        handle_id: h,
+        body: {},
+        jsep: pick(r, [{ type: 'offer' }, { sdp: 'v=0' }, {}]),
+      },
+      codes: [456],
+    }),
+    () => ({
+      obj: {
+        janus: 'trickle',
+        transaction: t,
+        apisecret: a,
+        session_id: s,
+        handle_id: h,
+        candidate: { completed: true },
+        candidates: [],
+      },
+      codes: [454],
+    }),
     () => ({ obj: { janus: 'trickle', transaction: t, apisecret: a, session_id: s, handle_id: h }, codes: [456] }),
     () => ({ obj: { janus: 'create', transaction: t, apisecret: a, session_id: s }, codes: [453, 457] }),
   ];
@@ -182,24 +440,70 @@ function adminSemantic(r: R, v: Victims): { obj: Json; codes: number[] } {
   const h = v.handles[i]!;
   const otherH = v.handles[(i + 1) % v.handles.length]!;
   const ghost = notIn(r, v.sessions);
-  const base = (janus: string, extra: Json = {}): Json => ({ janus, transaction: `fs-${int(r, 0, 1e9)}`, admin_secret: v.adminSecret, ...extra });
+  const base = (janus: string, extra: Json = {}): Json => ({
+    janus,
+    transaction: `fs-${int(r, 0, 1e9)}`,
+    admin_secret: v.adminSecret,
+    ...extra,
+  });
   const cases: (() => { obj: Json; codes: number[] })[] = [
     () => ({ obj: base(pick(r, ['destroy_session', 'list_handles']), { session_id: ghost }), codes: [458] }),
     () => ({ obj: base('set_session_timeout', { session_id: ghost, timeout: 5 }), codes: [458] }),
-    () => ({ obj: base(pick(r, ['destroy_session', 'list_handles']), { session_id: pick(r, [0, -1, -s]) }), codes: [457, 458] }),
-    () => ({ obj: base(pick(r, ['handle_info', 'detach_handle', 'hangup_webrtc']), { session_id: s, handle_id: r() < 0.5 ? otherH : notIn(r, v.handles) }), codes: [459] }),
-    () => ({ obj: base(pick(r, ['handle_info', 'detach_handle', 'hangup_webrtc']), { session_id: ghost, handle_id: h }), codes: [458] }),
-    () => ({ obj: base(pick(r, ['detach_handle', 'handle_info']), { session_id: s, handle_id: pick(r, [0, -1]) }), codes: [457, 458, 459] }),
-    () => ({ obj: base(pick(r, ['list_sessions', 'get_status', 'accept_new_sessions', 'custom_event', 'add_token']), { session_id: s, accept: false, schema: 'x', data: {} }), codes: [457] }),
+    () => ({
+      obj: base(pick(r, ['destroy_session', 'list_handles']), { session_id: pick(r, [0, -1, -s]) }),
+      codes: [457, 458],
+    }),
+    () => ({
+      obj: base(pick(r, ['handle_info', 'detach_handle', 'hangup_webrtc']), {
+        session_id: s,
+        handle_id: r() < 0.5 ? otherH : notIn(r, v.handles),
+      }),
+      codes: [459],
+    }),
+    () => ({
+      obj: base(pick(r, ['handle_info', 'detach_handle', 'hangup_webrtc']), { session_id: ghost, handle_id: h }),
+      codes: [458],
+    }),
+    () => ({
+      obj: base(pick(r, ['detach_handle', 'handle_info']), { session_id: s, handle_id: pick(r, [0, -1]) }),
+      codes: [457, 458, 459],
+    }),
+    () => ({
+      obj: base(pick(r, ['list_sessions', 'get_status', 'accept_new_sessions', 'custom_event', 'add_token']), {
+        session_id: s,
+        accept: false,
+        schema: 'x',
+        data: {},
+      }),
+      codes: [457],
+    }),
     () => ({ obj: base(pick(r, ['handle_info', 'detach_handle', 'hangup_webrtc']), { session_id: s }), codes: [457] }),
-    () => ({ obj: base(pick(r, ['destroy_session', 'list_handles', 'list_sessions']), { session_id: s, handle_id: h }), codes: [457] }),
+    () => ({
+      obj: base(pick(r, ['destroy_session', 'list_handles', 'list_sessions']), { session_id: s, handle_id: h }),
+      codes: [457],
+    }),
     () => ({ obj: base(pick(r, ['handle_info', 'detach_handle', 'destroy_session']), {}), codes: [457] }),
-    () => ({ obj: base('message_plugin', { plugin: pick(r, ['janus.plugin.fuzz-nope', '', 'fuzz.' + randomString(r)]), request: {} }), codes: [460] }),
+    () => ({
+      obj: base('message_plugin', {
+        plugin: pick(r, ['janus.plugin.fuzz-nope', '', 'fuzz.' + randomString(r)]),
+        request: {},
+      }),
+      codes: [460],
+    }),
     () => ({ obj: base('message_plugin', { plugin: 'janus.plugin.echotest', request: {} }), codes: [490] }),
-    () => ({ obj: base(pick(r, ['add_token', 'allow_token', 'disallow_token', 'remove_token', 'list_tokens']), { token: 'x', plugins: ['janus.plugin.echotest'] }), codes: [490] }),
+    () => ({
+      obj: base(pick(r, ['add_token', 'allow_token', 'disallow_token', 'remove_token', 'list_tokens']), {
+        token: 'x',
+        plugins: ['janus.plugin.echotest'],
+      }),
+      codes: [490],
+    }),
     () => ({ obj: base('set_session_timeout', { timeout: pick(r, [-2, -100]) }), codes: [467] }),
     () => ({ obj: base('set_log_level', { level: pick(r, [-1, 8, 100]) }), codes: [467] }),
-    () => ({ obj: base(pick(r, ['create', 'attach', 'keepalive', 'message']), { session_id: r() < 0.5 ? s : undefined }), codes: [453, 457] }),
+    () => ({
+      obj: base(pick(r, ['create', 'attach', 'keepalive', 'message']), { session_id: r() < 0.5 ? s : undefined }),
+      codes: [453, 457],
+    }),
   ];
   return pick(r, cases)();
 }
@@ -216,7 +520,15 @@ function secretCase(r: R, v: Victims, admin: boolean): { obj: Json; codes: numbe
   const i = int(r, 0, v.sessions.length - 1);
   const s = v.sessions[i]!;
   const h = v.handles[i]!;
-  const wrong = pick(r, [undefined, '', 'wrong', v.apisecret + 'x', v.adminSecret, v.apisecret.toUpperCase(), randomString(r)]);
+  const wrong = pick(r, [
+    undefined,
+    '',
+    'wrong',
+    v.apisecret + 'x',
+    v.adminSecret,
+    v.apisecret.toUpperCase(),
+    randomString(r),
+  ]);
   if (admin) {
     const obj = pick(r, [
       { janus: 'destroy_session', session_id: s },
@@ -269,7 +581,19 @@ function wrongTypeCodes(field: string): number[] {
 }
 
 function nonObject(r: R): string {
-  return pick(r, ['[]', '[{"janus":"create","transaction":"x"}]', '1', '-0.5', '"create"', 'null', 'true', 'false', '[[[]]]', '"{\\"janus\\":\\"create\\"}"', '1e999']);
+  return pick(r, [
+    '[]',
+    '[{"janus":"create","transaction":"x"}]',
+    '1',
+    '-0.5',
+    '"create"',
+    'null',
+    'true',
+    'false',
+    '[[[]]]',
+    '"{\\"janus\\":\\"create\\"}"',
+    '1e999',
+  ]);
 }
 
 function invalidJson(r: R, valid: string): string {
@@ -281,7 +605,20 @@ function invalidJson(r: R, valid: string): string {
     case 2:
       return '[' + valid.slice(1);
     case 3:
-      return pick(r, ['', ' ', '\n', '{', '}', '{"janus":', "{'janus':'create'}", '{janus:"create"}', '{"janus":"create",}', 'NaN', 'undefined', '{"a":1}{"b":2}']);
+      return pick(r, [
+        '',
+        ' ',
+        '\n',
+        '{',
+        '}',
+        '{"janus":',
+        "{'janus':'create'}",
+        '{janus:"create"}',
+        '{"janus":"create",}',
+        'NaN',
+        'undefined',
+        '{"a":1}{"b":2}',
+      ]);
     case 4:
       return valid.replace(/"/g, "'");
     default:
@@ -332,7 +669,9 @@ export function makeCase(n: number, r: R, v: Victims, hugeSize: number): FuzzCas
     // Over the body limit: a request that would otherwise be valid (create / list_sessions).
     c.kind = 'huge';
     const size = http && r() < 0.2 ? hugeSize * 4 : hugeSize + 1 + int(r, 0, 60_000);
-    const head = admin ? `{"janus":"list_sessions","transaction":"h","admin_secret":"${v.adminSecret}","pad":"` : `{"janus":"create","transaction":"h","apisecret":"${v.apisecret}","pad":"`;
+    const head = admin
+      ? `{"janus":"list_sessions","transaction":"h","admin_secret":"${v.adminSecret}","pad":"`
+      : `{"janus":"create","transaction":"h","apisecret":"${v.apisecret}","pad":"`;
     c.body = head + 'a'.repeat(size - head.length - 2) + '"}';
     c.codes = [450];
     return c;
@@ -362,8 +701,13 @@ export function makeCase(n: number, r: R, v: Victims, hugeSize: number): FuzzCas
     c.kind = 'deep';
     const depth = int(r, 100, 20_000);
     const key = admin ? 'admin_secret' : 'janus';
-    const base = admin ? { janus: 'list_sessions', transaction: 'd', admin_secret: v.adminSecret } : { janus: 'create', transaction: 'd', apisecret: v.apisecret };
-    const json = JSON.stringify({ ...base, [key]: 0 }).replace(`"${key}":0`, `"${key}":${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const base = admin
+      ? { janus: 'list_sessions', transaction: 'd', admin_secret: v.adminSecret }
+      : { janus: 'create', transaction: 'd', apisecret: v.apisecret };
+    const json = JSON.stringify({ ...base, [key]: 0 }).replace(
+      `"${key}":0`,
+      `"${key}":${'['.repeat(depth)}${']'.repeat(depth)}`,
+    );
     c.body = json;
     c.codes = [454, 467];
     c.tx = 'd';
@@ -446,7 +790,17 @@ function httpPathCase(c: FuzzCase, r: R, v: Victims, admin: boolean): FuzzCase {
         c.codes = [450];
         c.statuses = [404, 405];
       } else {
-        c.path = pick(r, [`/${ghost}`, `/${ghost}?maxev=5`, '/abc', `/-${s}`, `/0`, `/${s}?apisecret=wrong`, `/${s}?maxev=10&apisecret=`, `/${ghost}?apisecret=${v.apisecret}`, '']);
+        c.path = pick(r, [
+          `/${ghost}`,
+          `/${ghost}?maxev=5`,
+          '/abc',
+          `/-${s}`,
+          `/0`,
+          `/${s}?apisecret=wrong`,
+          `/${s}?maxev=10&apisecret=`,
+          `/${ghost}?apisecret=${v.apisecret}`,
+          '',
+        ]);
         c.codes = [450];
         c.statuses = [403, 404];
       }
@@ -462,7 +816,11 @@ function httpPathCase(c: FuzzCase, r: R, v: Victims, admin: boolean): FuzzCase {
       c.kind = 'path-conflict';
       const other = pick(r, [ghost, s + 1, 0, -1]);
       c.path = `/${s}`;
-      c.body = JSON.stringify(admin ? { janus: 'destroy_session', transaction: t, session_id: other, ...secret } : { janus: 'destroy', transaction: t, session_id: other, ...secret });
+      c.body = JSON.stringify(
+        admin
+          ? { janus: 'destroy_session', transaction: t, session_id: other, ...secret }
+          : { janus: 'destroy', transaction: t, session_id: other, ...secret },
+      );
       c.codes = [457];
       c.tx = t;
       return c;
@@ -471,7 +829,11 @@ function httpPathCase(c: FuzzCase, r: R, v: Victims, admin: boolean): FuzzCase {
       c.kind = 'path-handle-conflict';
       c.path = `/${s}/${h}`;
       const other = pick(r, [h + 1, 0, -5]);
-      c.body = JSON.stringify(admin ? { janus: 'detach_handle', transaction: t, handle_id: other, ...secret } : { janus: 'detach', transaction: t, handle_id: other, ...secret });
+      c.body = JSON.stringify(
+        admin
+          ? { janus: 'detach_handle', transaction: t, handle_id: other, ...secret }
+          : { janus: 'detach', transaction: t, handle_id: other, ...secret },
+      );
       c.codes = [457];
       c.tx = t;
       return c;
@@ -479,7 +841,11 @@ function httpPathCase(c: FuzzCase, r: R, v: Victims, admin: boolean): FuzzCase {
     case 6:
       c.kind = 'path-not-a-number';
       c.path = pick(r, ['/abc', '/1.5', '/0x10', '/-1', `/${s}abc`, `/${'9'.repeat(30)}`]);
-      c.body = JSON.stringify(admin ? { janus: 'destroy_session', transaction: t, ...secret } : { janus: 'destroy', transaction: t, ...secret });
+      c.body = JSON.stringify(
+        admin
+          ? { janus: 'destroy_session', transaction: t, ...secret }
+          : { janus: 'destroy', transaction: t, ...secret },
+      );
       // Not an id: "no session" (457 for a session verb) or "no such session" (458), or HTTP 404.
       c.codes = [457, 458];
       c.statuses = [404];

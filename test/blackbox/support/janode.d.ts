@@ -27,7 +27,13 @@ declare module 'janode' {
   }
 
   const Janode: {
-    connect(config: { is_admin?: boolean; address: { url: string; apisecret?: string; token?: string } | { url: string; apisecret?: string; token?: string }[]; retry_time_secs?: number; max_retries?: number }): Promise<JanodeConnection>;
+    connect(config: {
+      is_admin?: boolean;
+      address:
+        { url: string; apisecret?: string; token?: string } | { url: string; apisecret?: string; token?: string }[];
+      retry_time_secs?: number;
+      max_retries?: number;
+    }): Promise<JanodeConnection>;
     Logger: { setLevel(level: 'none' | 'error' | 'warning' | 'info' | 'verbose' | 'debug'): string };
     EVENT: {
       CONNECTION_CLOSED: string;
@@ -44,7 +50,14 @@ declare module 'janode/plugins/echotest' {
   import type { JanodeHandle } from 'janode';
 
   export interface EchoTestHandle extends JanodeHandle {
-    start(params: { audio?: boolean; video?: boolean; jsep?: unknown; bitrate?: number; record?: boolean; filename?: string | null }): Promise<{ result: string; jsep?: unknown }>;
+    start(params: {
+      audio?: boolean;
+      video?: boolean;
+      jsep?: unknown;
+      bitrate?: number;
+      record?: boolean;
+      filename?: string | null;
+    }): Promise<{ result: string; jsep?: unknown }>;
   }
 
   const EchoTestPlugin: {

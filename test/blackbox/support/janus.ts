@@ -92,7 +92,11 @@ export class JanusHttp {
   }
 
   async admin(body: Json, path = ''): Promise<HttpReply> {
-    return post(this.adminUrl + path, { transaction: tx(), admin_secret: this.auth.admin_secret ?? ADMIN_SECRET, ...body });
+    return post(this.adminUrl + path, {
+      transaction: tx(),
+      admin_secret: this.auth.admin_secret ?? ADMIN_SECRET,
+      ...body,
+    });
   }
 
   /** create → session id (throws on error). */
@@ -314,7 +318,12 @@ export class Webhook {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `cond` until it holds or the time is up (then throws with `what`). */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition', stepMs = 50): Promise<void> {
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+  stepMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await cond()) return;
@@ -324,7 +333,11 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutM
 }
 
 /** Runs `fn` over `items` with at most `concurrency` in flight; results keep the items' order. */
-export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

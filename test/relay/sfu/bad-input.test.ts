@@ -14,7 +14,11 @@ let link: RelayLink;
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '42100', RELAY_ICE_PORT_MAX: '42199' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '42100',
+    RELAY_ICE_PORT_MAX: '42199',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -49,20 +53,46 @@ describe('VideoRoom SFU: bad input', () => {
         [4, true],
       ]);
       const sections = s.offer.split('\r\nm=').slice(1);
-      expect(sections.map((x) => /a=(sendonly|inactive)/.exec(x)?.[1])).toEqual(['inactive', 'inactive', 'inactive', 'sendonly']);
+      expect(sections.map((x) => /a=(sendonly|inactive)/.exec(x)?.[1])).toEqual([
+        'inactive',
+        'inactive',
+        'inactive',
+        'sendonly',
+      ]);
       // switching to an unknown feed is refused, the m-line keeps its source
-      const e = await err({ op: 'sfu.switch', sessionId: SESSION, handleId: s.handle, changes: [{ sub_mid: s.streams[3]!.mid, feedKey: '999:1', mid: '0' }] });
+      const e = await err({
+        op: 'sfu.switch',
+        sessionId: SESSION,
+        handleId: s.handle,
+        changes: [{ sub_mid: s.streams[3]!.mid, feedKey: '999:1', mid: '0' }],
+      });
       expect(e.code).toBe(466);
-      const e2 = await err({ op: 'sfu.switch', sessionId: SESSION, handleId: s.handle, changes: [{ sub_mid: 'zz', feedKey: p.key, mid: '0' }] });
+      const e2 = await err({
+        op: 'sfu.switch',
+        sessionId: SESSION,
+        handleId: s.handle,
+        changes: [{ sub_mid: 'zz', feedKey: p.key, mid: '0' }],
+      });
       expect(e2.code).toBe(466);
       // subscriber ops on a publisher, publisher offers on a subscriber
       expect((await err({ op: 'sfu.update', sessionId: SESSION, handleId: p.handle, add: [] })).code).toBe(471);
-      expect((await err({ op: 'peer.offer', sessionId: SESSION, handleId: s.handle, sdp: await new SubClient().answer(s.offer).catch(() => 'v=0') })).code).toBeGreaterThan(400);
+      expect(
+        (
+          await err({
+            op: 'peer.offer',
+            sessionId: SESSION,
+            handleId: s.handle,
+            sdp: await new SubClient().answer(s.offer).catch(() => 'v=0'),
+          })
+        ).code,
+      ).toBeGreaterThan(400);
       expect((await err({ op: 'peer.answer', sessionId: SESSION, handleId: p.handle, sdp: p.answer })).code).toBe(469);
       // an answer when no offer is pending
       expect((await err({ op: 'peer.answer', sessionId: SESSION, handleId: s.handle, sdp: s.offer })).code).toBe(469);
       // echo.configure is not a VideoRoom op
-      expect((await err({ op: 'echo.configure', sessionId: SESSION, handleId: s.handle, audio: false })).code).toBe(471);
+      expect((await err({ op: 'echo.configure', sessionId: SESSION, handleId: s.handle, audio: false })).code).toBe(
+        471,
+      );
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
     } finally {
@@ -75,9 +105,30 @@ describe('VideoRoom SFU: bad input', () => {
     const h = handleId();
     const base = { sessionId: SESSION, handleId: h };
     // wrong schema
-    expect((await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, options: { role: 'subscriber', streams: 'x' } })).code).toBe(467);
-    expect((await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, options: { role: 'subscriber', streams: [{ feedKey: '1:2', feedMid: '0', type: 'video' }] } })).code).toBe(467);
-    expect((await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, options: { role: 'subscriber', streams: [{ feedId: 1, feedKey: '1:2', feedMid: '0', type: 'smell' }] } })).code).toBe(467);
+    expect(
+      (await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, options: { role: 'subscriber', streams: 'x' } }))
+        .code,
+    ).toBe(467);
+    expect(
+      (
+        await err({
+          op: 'peer.create',
+          ...base,
+          plugin: VIDEOROOM,
+          options: { role: 'subscriber', streams: [{ feedKey: '1:2', feedMid: '0', type: 'video' }] },
+        })
+      ).code,
+    ).toBe(467);
+    expect(
+      (
+        await err({
+          op: 'peer.create',
+          ...base,
+          plugin: VIDEOROOM,
+          options: { role: 'subscriber', streams: [{ feedId: 1, feedKey: '1:2', feedMid: '0', type: 'smell' }] },
+        })
+      ).code,
+    ).toBe(467);
     expect((await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, options: {} })).code).toBe(456);
     expect((await err({ op: 'sfu.update', ...base, add: 'x' })).code).toBe(467);
     expect((await err({ op: 'sfu.switch', ...base })).code).toBe(456);
@@ -88,9 +139,31 @@ describe('VideoRoom SFU: bad input', () => {
     // a subscriber sending an offer / a publisher without one
     const pub = new PubClient(21, { audio: false });
     const offer = await pub.offer();
-    expect((await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, offer: { sdp: offer }, options: { role: 'subscriber', streams: [] } })).code).toBe(471);
-    expect((await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, options: { role: 'publisher' } })).code).toBe(456);
-    expect((await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, offer: { sdp: 'v=0\r\nbogus' }, options: { role: 'publisher' } })).code).toBe(465);
+    expect(
+      (
+        await err({
+          op: 'peer.create',
+          ...base,
+          plugin: VIDEOROOM,
+          offer: { sdp: offer },
+          options: { role: 'subscriber', streams: [] },
+        })
+      ).code,
+    ).toBe(471);
+    expect((await err({ op: 'peer.create', ...base, plugin: VIDEOROOM, options: { role: 'publisher' } })).code).toBe(
+      456,
+    );
+    expect(
+      (
+        await err({
+          op: 'peer.create',
+          ...base,
+          plugin: VIDEOROOM,
+          offer: { sdp: 'v=0\r\nbogus' },
+          options: { role: 'publisher' },
+        })
+      ).code,
+    ).toBe(465);
     await pub.close();
     expect(relay.sfu.size).toBe(0);
     expect(relay.ports.inUse).toBe(0);
@@ -99,7 +172,14 @@ describe('VideoRoom SFU: bad input', () => {
   it('an m-line without an allowed codec is rejected (port 0, out of BUNDLE, disabled)', async () => {
     const pub = new PubClient(22);
     // the client only offers H.264 video; the room allows VP8 only
-    pub.video!.codecs = [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 102, parameters: 'profile-level-id=42e01f;packetization-mode=1' })];
+    pub.video!.codecs = [
+      new RTCRtpCodecParameters({
+        mimeType: 'video/H264',
+        clockRate: 90000,
+        payloadType: 102,
+        parameters: 'profile-level-id=42e01f;packetization-mode=1',
+      }),
+    ];
     try {
       // (not connected: werift as a client cannot set up a rejected, unbundled m-line; browsers can)
       const p = await publish(link, SESSION, pub, { videocodec: 'vp8', audiocodec: 'opus' }, false);
@@ -107,7 +187,9 @@ describe('VideoRoom SFU: bad input', () => {
       expect(video).toMatchObject({ disabled: true });
       expect(video.codec).toBeUndefined();
       expect(p.streams.find((s) => s.type === 'audio')).toMatchObject({ codec: 'opus' });
-      expect(p.answer).toMatch(new RegExp(`m=video 0 UDP/TLS/RTP/SAVPF 102\\r\\nc=IN IP4 0.0.0.0\\r\\na=mid:${video.mid}\\r\\na=inactive`));
+      expect(p.answer).toMatch(
+        new RegExp(`m=video 0 UDP/TLS/RTP/SAVPF 102\\r\\nc=IN IP4 0.0.0.0\\r\\na=mid:${video.mid}\\r\\na=inactive`),
+      );
       expect(/a=group:BUNDLE (.*)/.exec(p.answer)![1]!.split(' ')).not.toContain(video.mid);
       // subscribing to the disabled stream gives an inactive m-line
       const sub = new SubClient();
@@ -125,14 +207,21 @@ describe('VideoRoom SFU: bad input', () => {
     const pub = new PubClient(23, { audio: false });
     pub.video!.codecs = [
       new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 }),
-      new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 102, parameters: 'profile-level-id=42e01f;packetization-mode=1' }),
+      new RTCRtpCodecParameters({
+        mimeType: 'video/H264',
+        clockRate: 90000,
+        payloadType: 102,
+        parameters: 'profile-level-id=42e01f;packetization-mode=1',
+      }),
     ];
     try {
       const p = await publish(link, SESSION, pub, { videocodec: 'h264,vp8' });
       expect(p.streams[0]).toMatchObject({ type: 'video', codec: 'h264' });
       expect(p.answer).toMatch(/m=video 9 UDP\/TLS\/RTP\/SAVPF 102\r\n/);
       const sub = new SubClient();
-      const s = await subscribe(link, SESSION, sub, [{ feedId: 1, feedKey: p.key, feedMid: p.streams[0]!.mid, type: 'video' }]);
+      const s = await subscribe(link, SESSION, sub, [
+        { feedId: 1, feedKey: p.key, feedMid: p.streams[0]!.mid, type: 'video' },
+      ]);
       expect(s.offer).toMatch(/a=rtpmap:102 H264\/90000/);
       expect(s.offer).not.toMatch(/VP8/);
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });

@@ -141,7 +141,9 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
   });
 
   const forwarders = async (handle: number) => {
-    const info = (await link.request({ op: 'peer.info', sessionId: SESSION, handleId: handle })) as unknown as { result: { sfu: { forwarders: ForwarderCounters[] } } };
+    const info = (await link.request({ op: 'peer.info', sessionId: SESSION, handleId: handle })) as unknown as {
+      result: { sfu: { forwarders: ForwarderCounters[] } };
+    };
     return info.result.sfu.forwarders;
   };
 
@@ -151,7 +153,16 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
    */
   async function cascade(
     opts: { nack: boolean; srtp?: boolean; rids?: string[] },
-    measure: (c: { pub: PubClient; sub: SubClient; tags: Map<number, Set<number>>; pubHandle: number; remoteKey: string; vmid: string; fw: ForwarderCounters[]; proxy: LossyProxy }) => Promise<void>,
+    measure: (c: {
+      pub: PubClient;
+      sub: SubClient;
+      tags: Map<number, Set<number>>;
+      pubHandle: number;
+      remoteKey: string;
+      vmid: string;
+      fw: ForwarderCounters[];
+      proxy: LossyProxy;
+    }) => Promise<void>,
   ): Promise<void> {
     const base = resources();
     const pub = new PubClient(21, { rids: opts.rids });
@@ -163,13 +174,36 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
     try {
       const p = await publish(link, SESSION, pub);
       const simulcast = opts.rids !== undefined;
-      const streams = p.streams.map((s) => ({ mid: s.mid, mindex: s.mindex, type: s.type as 'audio' | 'video', codec: s.codec!, ...(simulcast && s.type === 'video' ? { simulcast: true } : {}) }));
-      const added = await link.request({ op: 'sfu.remoteAdd', sessionId: SESSION, handleId: remoteHandle, room: 1, streams, ...(srtp ? { srtp } : {}) } as CommandInput);
+      const streams = p.streams.map((s) => ({
+        mid: s.mid,
+        mindex: s.mindex,
+        type: s.type as 'audio' | 'video',
+        codec: s.codec!,
+        ...(simulcast && s.type === 'video' ? { simulcast: true } : {}),
+      }));
+      const added = await link.request({
+        op: 'sfu.remoteAdd',
+        sessionId: SESSION,
+        handleId: remoteHandle,
+        room: 1,
+        streams,
+        ...(srtp ? { srtp } : {}),
+      } as CommandInput);
       expect(added.ok, JSON.stringify(added)).toBe(true);
-      const { port, rtcp_port: rtcpPort, streams: remoteStreams } = (added as unknown as { result: { port: number; rtcp_port: number; streams: PubStreams } }).result;
+      const {
+        port,
+        rtcp_port: rtcpPort,
+        streams: remoteStreams,
+      } = (added as unknown as { result: { port: number; rtcp_port: number; streams: PubStreams } }).result;
       proxy = new LossyProxy(port, DROP_EVERY);
       const proxyPort = await proxy.start();
-      const fw = await link.call({ op: 'sfu.forward', sessionId: SESSION, handleId: p.handle, streams: remotely(p.streams, proxyPort, rtcpPort, opts.nack, simulcast ? 3 : 1), ...(srtp ? { srtp } : {}) });
+      const fw = await link.call({
+        op: 'sfu.forward',
+        sessionId: SESSION,
+        handleId: p.handle,
+        streams: remotely(p.streams, proxyPort, rtcpPort, opts.nack, simulcast ? 3 : 1),
+        ...(srtp ? { srtp } : {}),
+      });
       expect(fw.forwarders.filter((f) => f.nack === true)).toHaveLength(opts.nack ? (simulcast ? 3 : 1) : 0);
 
       const remoteKey = `${SESSION}:${remoteHandle}`;
@@ -177,7 +211,12 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
         link,
         SESSION,
         sub,
-        remoteStreams.map((x) => ({ feedId: remoteHandle, feedKey: remoteKey, feedMid: x.mid, type: x.type as 'audio' | 'video' })),
+        remoteStreams.map((x) => ({
+          feedId: remoteHandle,
+          feedKey: remoteKey,
+          feedMid: x.mid,
+          type: x.type as 'audio' | 'video',
+        })),
       );
       const vmid = s.streams.find((x) => x.type === 'video')!.mid;
       const top = simulcast ? 2 : 0;
@@ -191,7 +230,9 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
       );
       await measure({ pub, sub, tags, pubHandle: p.handle, remoteKey, vmid, fw: await forwarders(p.handle), proxy });
 
-      expect((await link.request({ op: 'sfu.remoteRemove', sessionId: SESSION, handleId: remoteHandle } as CommandInput)).ok).toBe(true);
+      expect(
+        (await link.request({ op: 'sfu.remoteRemove', sessionId: SESSION, handleId: remoteHandle } as CommandInput)).ok,
+      ).toBe(true);
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
     } finally {
@@ -200,7 +241,11 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
       await pub.close();
       await sub.close();
     }
-    await waitFor(() => JSON.stringify(resources()) === JSON.stringify(base), 5000, `resources back to baseline (${JSON.stringify(base)}, now ${JSON.stringify(resources())})`);
+    await waitFor(
+      () => JSON.stringify(resources()) === JSON.stringify(base),
+      5000,
+      `resources back to baseline (${JSON.stringify(base)}, now ${JSON.stringify(resources())})`,
+    );
   }
 
   /** Sends `n` video packets per layer (~1000/s) with audio beside them; returns the first tag counter of the window per layer. */
@@ -226,51 +271,59 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
   const N = 1000;
   const TAIL = 20; // packets after the window, so a loss at its very end is noticed too
 
-  it('with nack:true the subscriber gets ≥ 99 % of the video through a 5 % lossy link; a subscriber PLI reaches the publisher', { timeout: 60_000 }, async () => {
-    await cascade({ nack: true }, async ({ pub, sub, tags, pubHandle, remoteKey, vmid, proxy }) => {
-      const before = { dropped: proxy.dropped, retrans: proxy.retransmissions };
-      const [first] = await burst(pub, 1, N);
-      await burst(pub, 1, TAIL);
-      await sleep(800);
-      const ratio = deliveredRatio(tags.get(0), first!, N);
-      const video = (await forwarders(pubHandle)).find((f) => f.local_rtcp_port !== undefined)!;
-      const remote = relay.sfu.remote(remoteKey)!.info() as { nacksOut: number; nackedPackets: number };
-      expect(proxy.dropped - before.dropped).toBeGreaterThanOrEqual(N / DROP_EVERY);
-      expect(ratio).toBeGreaterThanOrEqual(0.99);
-      expect(video.nack).toBe(true);
-      expect(video.nacksIn).toBeGreaterThan(0);
-      expect(video.retransmitted).toBeGreaterThan(0);
-      expect(proxy.retransmissions - before.retrans).toBeGreaterThan(0);
-      expect(remote.nacksOut).toBeGreaterThan(0);
-      expect(video.nacksIn).toBeLessThanOrEqual(remote.nacksOut);
+  it(
+    'with nack:true the subscriber gets ≥ 99 % of the video through a 5 % lossy link; a subscriber PLI reaches the publisher',
+    { timeout: 60_000 },
+    async () => {
+      await cascade({ nack: true }, async ({ pub, sub, tags, pubHandle, remoteKey, vmid, proxy }) => {
+        const before = { dropped: proxy.dropped, retrans: proxy.retransmissions };
+        const [first] = await burst(pub, 1, N);
+        await burst(pub, 1, TAIL);
+        await sleep(800);
+        const ratio = deliveredRatio(tags.get(0), first!, N);
+        const video = (await forwarders(pubHandle)).find((f) => f.local_rtcp_port !== undefined)!;
+        const remote = relay.sfu.remote(remoteKey)!.info() as { nacksOut: number; nackedPackets: number };
+        expect(proxy.dropped - before.dropped).toBeGreaterThanOrEqual(N / DROP_EVERY);
+        expect(ratio).toBeGreaterThanOrEqual(0.99);
+        expect(video.nack).toBe(true);
+        expect(video.nacksIn).toBeGreaterThan(0);
+        expect(video.retransmitted).toBeGreaterThan(0);
+        expect(proxy.retransmissions - before.retrans).toBeGreaterThan(0);
+        expect(remote.nacksOut).toBeGreaterThan(0);
+        expect(video.nacksIn).toBeLessThanOrEqual(remote.nacksOut);
 
-      // a subscriber's keyframe request travels back: leg → remote publisher PLI → forwarder → publisher
-      await sleep(1100); // past the per-stream PLI aggregation window on both relays' feeds
-      const plis = pub.plis;
-      const t = sub.pc.getTransceivers().find((x) => x.mid === vmid)!;
-      await t.receiver.sendRtcpPLI(t.receiver.tracks[0]?.ssrc ?? [...sub.rec(vmid).ssrcs][0]!);
-      await waitFor(() => pub.plis > plis, 5000, 'PLI at the publisher');
-      expect((await forwarders(pubHandle)).find((f) => f.id === video.id)!.plisIn).toBeGreaterThan(video.plisIn);
-    });
-  });
+        // a subscriber's keyframe request travels back: leg → remote publisher PLI → forwarder → publisher
+        await sleep(1100); // past the per-stream PLI aggregation window on both relays' feeds
+        const plis = pub.plis;
+        const t = sub.pc.getTransceivers().find((x) => x.mid === vmid)!;
+        await t.receiver.sendRtcpPLI(t.receiver.tracks[0]?.ssrc ?? [...sub.rec(vmid).ssrcs][0]!);
+        await waitFor(() => pub.plis > plis, 5000, 'PLI at the publisher');
+        expect((await forwarders(pubHandle)).find((f) => f.id === video.id)!.plisIn).toBeGreaterThan(video.plisIn);
+      });
+    },
+  );
 
-  it('with nack:false (Janus behaviour) the same link delivers only ≈ 95 % and nothing is retransmitted', { timeout: 60_000 }, async () => {
-    await cascade({ nack: false }, async ({ pub, tags, pubHandle, remoteKey, proxy }) => {
-      const [first] = await burst(pub, 1, N);
-      await burst(pub, 1, TAIL);
-      await sleep(800);
-      const ratio = deliveredRatio(tags.get(0), first!, N);
-      const video = (await forwarders(pubHandle)).find((f) => f.local_rtcp_port !== undefined)!;
-      const remote = relay.sfu.remote(remoteKey)!.info() as { nacksOut: number };
-      expect(ratio).toBeLessThan(0.97);
-      expect(ratio).toBeGreaterThan(0.9);
-      expect(video.nack).toBeUndefined();
-      expect(remote.nacksOut).toBeGreaterThan(0); // the remote publisher asks anyway…
-      expect(video.nacksIn).toBeGreaterThan(0);
-      expect(video.retransmitted).toBe(0); // …and is not answered
-      expect(proxy.retransmissions).toBe(0);
-    });
-  });
+  it(
+    'with nack:false (Janus behaviour) the same link delivers only ≈ 95 % and nothing is retransmitted',
+    { timeout: 60_000 },
+    async () => {
+      await cascade({ nack: false }, async ({ pub, tags, pubHandle, remoteKey, proxy }) => {
+        const [first] = await burst(pub, 1, N);
+        await burst(pub, 1, TAIL);
+        await sleep(800);
+        const ratio = deliveredRatio(tags.get(0), first!, N);
+        const video = (await forwarders(pubHandle)).find((f) => f.local_rtcp_port !== undefined)!;
+        const remote = relay.sfu.remote(remoteKey)!.info() as { nacksOut: number };
+        expect(ratio).toBeLessThan(0.97);
+        expect(ratio).toBeGreaterThan(0.9);
+        expect(video.nack).toBeUndefined();
+        expect(remote.nacksOut).toBeGreaterThan(0); // the remote publisher asks anyway…
+        expect(video.nacksIn).toBeGreaterThan(0);
+        expect(video.retransmitted).toBe(0); // …and is not answered
+        expect(proxy.retransmissions).toBe(0);
+      });
+    },
+  );
 
   it('SRTP: retransmissions are encrypted again and decrypt on the remote publisher', { timeout: 60_000 }, async () => {
     await cascade({ nack: true, srtp: true }, async ({ pub, tags, pubHandle, remoteKey }) => {
@@ -285,53 +338,70 @@ describe('cascade link: NACK, retransmission and keyframe requests by SSRC', () 
     });
   });
 
-  it('simulcast: feedback on the one RTCP socket is applied to the layer its SSRC names (NACKs, PLIs), unknown SSRCs to the receiving forwarder', { timeout: 60_000 }, async () => {
-    await cascade({ nack: true, rids: ['l', 'm', 'h'] }, async ({ pub, tags, pubHandle, fw, proxy }) => {
-      const layer = (list: ForwarderCounters[], l: number) => list.find((f) => f.nack === true && f.ssrc! % 10 === l)!;
-      expect(fw.filter((f) => f.nack === true)).toHaveLength(3);
-      const rtcpPort = layer(fw, 0).local_rtcp_port!;
-      expect(layer(fw, 1).local_rtcp_port).toBeUndefined();
-      expect(layer(fw, 2).local_rtcp_port).toBeUndefined();
+  it(
+    'simulcast: feedback on the one RTCP socket is applied to the layer its SSRC names (NACKs, PLIs), unknown SSRCs to the receiving forwarder',
+    { timeout: 60_000 },
+    async () => {
+      await cascade({ nack: true, rids: ['l', 'm', 'h'] }, async ({ pub, tags, pubHandle, fw, proxy }) => {
+        const layer = (list: ForwarderCounters[], l: number) =>
+          list.find((f) => f.nack === true && f.ssrc! % 10 === l)!;
+        expect(fw.filter((f) => f.nack === true)).toHaveLength(3);
+        const rtcpPort = layer(fw, 0).local_rtcp_port!;
+        expect(layer(fw, 1).local_rtcp_port).toBeUndefined();
+        expect(layer(fw, 2).local_rtcp_port).toBeUndefined();
 
-      // every layer's losses are repaired through the layer-0 forwarder's RTCP socket
-      const first = await burst(pub, 3, N);
-      await burst(pub, 3, TAIL);
-      await sleep(800);
-      const after = await forwarders(pubHandle);
-      expect(deliveredRatio(tags.get(2), first[2]!, N)).toBeGreaterThanOrEqual(0.99);
-      for (let l = 0; l < 3; l++) expect(layer(after, l).retransmitted).toBeGreaterThan(0);
+        // every layer's losses are repaired through the layer-0 forwarder's RTCP socket
+        const first = await burst(pub, 3, N);
+        await burst(pub, 3, TAIL);
+        await sleep(800);
+        const after = await forwarders(pubHandle);
+        expect(deliveredRatio(tags.get(2), first[2]!, N)).toBeGreaterThanOrEqual(0.99);
+        for (let l = 0; l < 3; l++) expect(layer(after, l).retransmitted).toBeGreaterThan(0);
 
-      // raw feedback from another socket: the forwarder its SSRC names acts, whatever socket it came in on
-      const probe = createSocket('udp4');
-      await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
-      const pliFor = (ssrc: number) => new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc: 5, mediaSsrc: ssrc }) }).serialize();
-      try {
-        probe.send(pliFor(layer(after, 2).ssrc!), rtcpPort, '127.0.0.1');
-        await waitForAsync(async () => layer(await forwarders(pubHandle), 2).plisIn > layer(after, 2).plisIn, 'PLI applied to layer 2');
-        const mid = await forwarders(pubHandle);
-        expect(layer(mid, 0).plisIn).toBe(layer(after, 0).plisIn);
-        expect(layer(mid, 1).plisIn).toBe(layer(after, 1).plisIn);
+        // raw feedback from another socket: the forwarder its SSRC names acts, whatever socket it came in on
+        const probe = createSocket('udp4');
+        await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
+        const pliFor = (ssrc: number) =>
+          new RtcpPayloadSpecificFeedback({
+            feedback: new PictureLossIndication({ senderSsrc: 5, mediaSsrc: ssrc }),
+          }).serialize();
+        try {
+          probe.send(pliFor(layer(after, 2).ssrc!), rtcpPort, '127.0.0.1');
+          await waitForAsync(
+            async () => layer(await forwarders(pubHandle), 2).plisIn > layer(after, 2).plisIn,
+            'PLI applied to layer 2',
+          );
+          const mid = await forwarders(pubHandle);
+          expect(layer(mid, 0).plisIn).toBe(layer(after, 0).plisIn);
+          expect(layer(mid, 1).plisIn).toBe(layer(after, 1).plisIn);
 
-        // a PLI naming no forwarder goes to the receiving one (rtpfwd.c ignores the SSRC)
-        probe.send(pliFor(4242), rtcpPort, '127.0.0.1');
-        await waitForAsync(async () => layer(await forwarders(pubHandle), 0).plisIn > layer(mid, 0).plisIn, 'unaddressed PLI applied to the receiving forwarder');
+          // a PLI naming no forwarder goes to the receiving one (rtpfwd.c ignores the SSRC)
+          probe.send(pliFor(4242), rtcpPort, '127.0.0.1');
+          await waitForAsync(
+            async () => layer(await forwarders(pubHandle), 0).plisIn > layer(mid, 0).plisIn,
+            'unaddressed PLI applied to the receiving forwarder',
+          );
 
-        // a NACK naming layer 1 is answered from layer 1's history only
-        const f1 = layer(mid, 1);
-        const last = proxy.lastSeq.get(f1.ssrc!)!;
-        probe.send(buildNack(5, f1.ssrc!, [(last - 2) & 0xffff, (last - 1) & 0xffff, last])!, rtcpPort, '127.0.0.1');
-        await waitForAsync(async () => layer(await forwarders(pubHandle), 1).retransmitted >= f1.retransmitted + 3, 'layer 1 retransmits');
-        const end = await forwarders(pubHandle);
-        expect(layer(end, 1).retransmitted).toBe(f1.retransmitted + 3);
-        expect(layer(end, 0).nacksIn).toBe(layer(mid, 0).nacksIn);
-        expect(layer(end, 2).nacksIn).toBe(layer(mid, 2).nacksIn);
-        expect(layer(end, 0).retransmitted).toBe(layer(mid, 0).retransmitted);
-        expect(layer(end, 2).retransmitted).toBe(layer(mid, 2).retransmitted);
-      } finally {
-        probe.close();
-      }
-    });
-  });
+          // a NACK naming layer 1 is answered from layer 1's history only
+          const f1 = layer(mid, 1);
+          const last = proxy.lastSeq.get(f1.ssrc!)!;
+          probe.send(buildNack(5, f1.ssrc!, [(last - 2) & 0xffff, (last - 1) & 0xffff, last])!, rtcpPort, '127.0.0.1');
+          await waitForAsync(
+            async () => layer(await forwarders(pubHandle), 1).retransmitted >= f1.retransmitted + 3,
+            'layer 1 retransmits',
+          );
+          const end = await forwarders(pubHandle);
+          expect(layer(end, 1).retransmitted).toBe(f1.retransmitted + 3);
+          expect(layer(end, 0).nacksIn).toBe(layer(mid, 0).nacksIn);
+          expect(layer(end, 2).nacksIn).toBe(layer(mid, 2).nacksIn);
+          expect(layer(end, 0).retransmitted).toBe(layer(mid, 0).retransmitted);
+          expect(layer(end, 2).retransmitted).toBe(layer(mid, 2).retransmitted);
+        } finally {
+          probe.close();
+        }
+      });
+    },
+  );
 });
 
 /** publish_remotely's forwarders: SSRC 1000 + mindex*10 (+ layer), RTCP on the first video stream's layer 0 only. */

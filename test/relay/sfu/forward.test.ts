@@ -1,7 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PictureLossIndication, ProtectionProfileAes128CmHmacSha1_80, RtcpPayloadSpecificFeedback, RtpPacket, SrtpSession } from 'werift';
+import {
+  PictureLossIndication,
+  ProtectionProfileAes128CmHmacSha1_80,
+  RtcpPayloadSpecificFeedback,
+  RtpPacket,
+  SrtpSession,
+} from 'werift';
 import type { Relay } from '../../../relay/relay.js';
 import { PortPool } from '../../../relay/net/ports.js';
 import { census } from '../../../relay/net/resources.js';
@@ -22,7 +28,11 @@ const cleanup: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '42400', RELAY_ICE_PORT_MAX: '42499' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '42400',
+    RELAY_ICE_PORT_MAX: '42499',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -54,8 +64,15 @@ async function sink(): Promise<{ sock: Socket; port: number; rx: Rx[]; close(): 
   return s;
 }
 
-const rtpOf = (b: Buffer) => ({ pt: b[1]! & 0x7f, seq: b.readUInt16BE(2), ts: b.readUInt32BE(4), ssrc: b.readUInt32BE(8), payload: b.subarray(12) });
-const midOf = (streams: Array<{ type: string; mid: string }>, type: string) => streams.find((s) => s.type === type)!.mid;
+const rtpOf = (b: Buffer) => ({
+  pt: b[1]! & 0x7f,
+  seq: b.readUInt16BE(2),
+  ts: b.readUInt32BE(4),
+  ssrc: b.readUInt32BE(8),
+  payload: b.subarray(12),
+});
+const midOf = (streams: Array<{ type: string; mid: string }>, type: string) =>
+  streams.find((s) => s.type === type)!.mid;
 const udp = () => census().udpHandles;
 
 interface Fwd {
@@ -98,8 +115,24 @@ describe('VideoRoom RTP forwarders', () => {
       ],
     });
     expect(fw).toHaveLength(2);
-    expect(fw[0]).toMatchObject({ mid: vm, type: 'video', host: '127.0.0.1', port: v.port, ssrc: 0x1234567, pt: 100, srtp: false });
-    expect(fw[1]).toMatchObject({ mid: am, type: 'audio', host: '127.0.0.1', port: a.port, ssrc: 0xabcdef, pt: 111, srtp: false });
+    expect(fw[0]).toMatchObject({
+      mid: vm,
+      type: 'video',
+      host: '127.0.0.1',
+      port: v.port,
+      ssrc: 0x1234567,
+      pt: 100,
+      srtp: false,
+    });
+    expect(fw[1]).toMatchObject({
+      mid: am,
+      type: 'audio',
+      host: '127.0.0.1',
+      port: a.port,
+      ssrc: 0xabcdef,
+      pt: 111,
+      srtp: false,
+    });
     expect(fw[0]!.id).not.toBe(fw[1]!.id);
     expect(fw[0]!.local_rtcp_port).toBeUndefined();
     // one socket for both forwarders
@@ -130,8 +163,8 @@ describe('VideoRoom RTP forwarders', () => {
       expect(st.maxGap).toBe(1);
     }
     // timestamps keep the publisher's spacing; payloads are the publisher's, untouched
-    expect(((vr[1]!.ts - vr[0]!.ts) >>> 0)).toBe(3000);
-    expect(((ar[1]!.ts - ar[0]!.ts) >>> 0)).toBe(960);
+    expect((vr[1]!.ts - vr[0]!.ts) >>> 0).toBe(3000);
+    expect((ar[1]!.ts - ar[0]!.ts) >>> 0).toBe(960);
     expect(vr.every((x) => x.payload[2] === 0x7e && x.payload[3] === 1 && x.payload.length === 200)).toBe(true);
     expect(ar.every((x) => x.payload[0] === 0x7e && x.payload[1] === 1)).toBe(true);
     // same source port: the publisher's single forwarder socket
@@ -139,14 +172,18 @@ describe('VideoRoom RTP forwarders', () => {
     expect(new Set([...v.rx, ...a.rx].map((x) => x.rinfo.port)).size).toBe(1);
 
     // peer.info lists them with counters
-    const info = (await link.request({ op: 'peer.info', sessionId: SESSION, handleId: p.handle })) as unknown as { result: { sfu: { forwarders: Array<Fwd & { packetsOut: number }> } } };
+    const info = (await link.request({ op: 'peer.info', sessionId: SESSION, handleId: p.handle })) as unknown as {
+      result: { sfu: { forwarders: Array<Fwd & { packetsOut: number }> } };
+    };
     expect(info.result.sfu.forwarders.map((f) => f.id)).toEqual(fw.map((f) => f.id));
     expect(info.result.sfu.forwarders[0]!.packetsOut).toBe(v.rx.length);
 
     // stopping the first keeps the socket, the last one closes it
     await link.call({ op: 'sfu.stopForward', sessionId: SESSION, handleId: p.handle, id: fw[0]!.id });
     expect(forwarderSocketCount()).toBe(s0 + 1);
-    expect((await err({ op: 'sfu.stopForward', sessionId: SESSION, handleId: p.handle, id: fw[0]!.id })).code).toBe(466);
+    expect((await err({ op: 'sfu.stopForward', sessionId: SESSION, handleId: p.handle, id: fw[0]!.id })).code).toBe(
+      466,
+    );
     await link.call({ op: 'sfu.stopForward', sessionId: SESSION, handleId: p.handle, id: fw[1]!.id });
     await waitFor(() => forwarderSocketCount() === s0 && udp() === u0, 5000, 'forwarder socket closed');
     // nothing more arrives
@@ -169,7 +206,9 @@ describe('VideoRoom RTP forwarders', () => {
       const p = await publish(link, SESSION, pub);
       const vm = midOf(p.streams, 'video');
       const u0 = udp();
-      const [f] = await forward(p.handle, { streams: [{ mid: vm, host: '127.0.0.1', port: v.port, rtcp_port: r.port }] });
+      const [f] = await forward(p.handle, {
+        streams: [{ mid: vm, host: '127.0.0.1', port: v.port, rtcp_port: r.port }],
+      });
       expect(f!.local_rtcp_port).toBeGreaterThan(0);
       expect(f!.ssrc).toBeTypeOf('number');
       expect(f!.pt).toBe(pub.video!.codecs.find((c) => c.name.toLowerCase() === 'vp8')!.payloadType);
@@ -192,7 +231,9 @@ describe('VideoRoom RTP forwarders', () => {
       // the forwarder's own PLI (sent when it started) is out of the way: the next one is ours
       await sleep(1200);
       const plis0 = pub.plis;
-      const pli = new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc: 1, mediaSsrc: f!.ssrc! }) }).serialize();
+      const pli = new RtcpPayloadSpecificFeedback({
+        feedback: new PictureLossIndication({ senderSsrc: 1, mediaSsrc: f!.ssrc! }),
+      }).serialize();
       expect(hasKeyframeRequest(pli)).toBe(true);
       r.sock.send(pli, f!.local_rtcp_port!, '127.0.0.1');
       await waitFor(() => pub.plis > plis0, 3000, 'PLI relayed to the publisher');
@@ -207,7 +248,11 @@ describe('VideoRoom RTP forwarders', () => {
       await pub.close();
     }
     await waitFor(() => udp() === base, 5000, `UDP handles back to baseline (${base}, now ${udp()})`);
-    await waitFor(() => census().socketFds === fds, 5000, `socket fds back to baseline (${fds}, now ${census().socketFds})`);
+    await waitFor(
+      () => census().socketFds === fds,
+      5000,
+      `socket fds back to baseline (${fds}, now ${census().socketFds})`,
+    );
   });
 
   it('SRTP (suites 80 and 32) decrypts with werift SrtpSession and the same key', async () => {
@@ -218,8 +263,14 @@ describe('VideoRoom RTP forwarders', () => {
     const vm = midOf(p.streams, 'video');
     const key = randomBytes(30);
     const crypto = key.toString('base64');
-    const [f80] = await forward(p.handle, { streams: [{ mid: vm, host: '127.0.0.1', port: s80.port }], srtp: { suite: 80, crypto } });
-    const [f32] = await forward(p.handle, { streams: [{ mid: vm, host: '127.0.0.1', port: s32.port, ssrc: 4242 }], srtp: { suite: 32, crypto } });
+    const [f80] = await forward(p.handle, {
+      streams: [{ mid: vm, host: '127.0.0.1', port: s80.port }],
+      srtp: { suite: 80, crypto },
+    });
+    const [f32] = await forward(p.handle, {
+      streams: [{ mid: vm, host: '127.0.0.1', port: s32.port, ssrc: 4242 }],
+      srtp: { suite: 32, crypto },
+    });
     expect(f80!.srtp).toBe(true);
     expect(f32!.srtp).toBe(true);
     pub.start(150);
@@ -228,7 +279,12 @@ describe('VideoRoom RTP forwarders', () => {
     await sleep(100);
     const sessionOf = () =>
       new SrtpSession({
-        keys: { localMasterKey: key.subarray(0, 16), localMasterSalt: key.subarray(16), remoteMasterKey: key.subarray(0, 16), remoteMasterSalt: key.subarray(16) },
+        keys: {
+          localMasterKey: key.subarray(0, 16),
+          localMasterSalt: key.subarray(16),
+          remoteMasterKey: key.subarray(0, 16),
+          remoteMasterSalt: key.subarray(16),
+        },
         profile: ProtectionProfileAes128CmHmacSha1_80,
       });
 
@@ -288,7 +344,8 @@ describe('VideoRoom RTP forwarders', () => {
     const top = best.rx.findIndex((x) => layerOf(x) === 2);
     expect(isKey(best.rx[top]!)).toBe(true);
     expect(new Set(best.rx.slice(top).map(layerOf))).toEqual(new Set([2]));
-    for (let i = 1; i < top; i++) if (layerOf(best.rx[i]!) !== layerOf(best.rx[i - 1]!)) expect(isKey(best.rx[i]!)).toBe(true);
+    for (let i = 1; i < top; i++)
+      if (layerOf(best.rx[i]!) !== layerOf(best.rx[i - 1]!)) expect(isKey(best.rx[i]!)).toBe(true);
     expect(new Set(low.rx.map(layerOf))).toEqual(new Set([0]));
     const n = best.rx.length;
     // "h" stops: after a second without it the forwarder falls back to "m" at its next keyframe
@@ -337,7 +394,8 @@ describe('VideoRoom RTP forwarders', () => {
     const s0 = forwarderSocketCount();
     const u0 = udp();
     const ok = { mid: vm, host: '127.0.0.1', port: 9 };
-    const fwd = (handleId: number, extra: Record<string, unknown>) => err({ op: 'sfu.forward', sessionId: SESSION, handleId, ...extra });
+    const fwd = (handleId: number, extra: Record<string, unknown>) =>
+      err({ op: 'sfu.forward', sessionId: SESSION, handleId, ...extra });
 
     expect((await fwd(999_999, { streams: [ok] })).code).toBe(459);
     expect((await fwd(s.handle, { streams: [ok] })).code).toBe(466); // a subscriber
@@ -351,8 +409,13 @@ describe('VideoRoom RTP forwarders', () => {
     expect((await fwd(p.handle, { streams: [{ mid: vm, port: 9 }] })).code).toBe(456);
     expect((await fwd(p.handle, { streams: [{ ...ok, host: '::1' }] })).code).toBe(467);
     expect((await fwd(p.handle, { streams: [{ ...ok, host: 'no-such-host.invalid' }] })).code).toBe(467);
-    expect((await fwd(p.handle, { streams: [ok], srtp: { suite: 64, crypto: randomBytes(30).toString('base64') } })).code).toBe(467);
-    const badKey = await fwd(p.handle, { streams: [ok], srtp: { suite: 80, crypto: randomBytes(16).toString('base64') } });
+    expect(
+      (await fwd(p.handle, { streams: [ok], srtp: { suite: 64, crypto: randomBytes(30).toString('base64') } })).code,
+    ).toBe(467);
+    const badKey = await fwd(p.handle, {
+      streams: [ok],
+      srtp: { suite: 80, crypto: randomBytes(16).toString('base64') },
+    });
     expect(badKey.code).toBe(467);
     expect(badKey.reason).toMatch(/SRTP/);
     expect((await err({ op: 'sfu.stopForward', sessionId: SESSION, handleId: p.handle, id: 123456 })).code).toBe(466);
@@ -363,10 +426,14 @@ describe('VideoRoom RTP forwarders', () => {
     expect(udp()).toBe(u0);
 
     // a socket that cannot be opened (an address this host does not have) is 499
-    await expect(openForwardSocket(new PortPool(43990, 43999), '203.0.113.7')).rejects.toMatchObject({ code: 499, message: FORWARD_SOCKET_REASON });
+    await expect(openForwardSocket(new PortPool(43990, 43999), '203.0.113.7')).rejects.toMatchObject({
+      code: 499,
+      message: FORWARD_SOCKET_REASON,
+    });
     expect(forwarderSocketCount()).toBe(s0);
     await waitFor(() => udp() === u0, 2000, 'failed socket closed');
-    for (const h of [s.handle, p.handle]) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+    for (const h of [s.handle, p.handle])
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
   });
 
   it('relay shutdown closes every forwarder socket', async () => {

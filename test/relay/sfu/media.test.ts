@@ -15,7 +15,11 @@ const cleanup: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '42000', RELAY_ICE_PORT_MAX: '42099' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '42000',
+    RELAY_ICE_PORT_MAX: '42099',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -31,7 +35,8 @@ function track<T extends { close(): Promise<void> }>(c: T): T {
   return c;
 }
 
-const midOf = (streams: Array<{ type: string; mid: string }>, type: string) => streams.find((s) => s.type === type)!.mid;
+const midOf = (streams: Array<{ type: string; mid: string }>, type: string) =>
+  streams.find((s) => s.type === type)!.mid;
 
 describe('VideoRoom SFU media', () => {
   it('fans one publisher out to three subscribers (≥ 99 % delivered, own SSRC and continuous sequence per leg)', async () => {
@@ -62,7 +67,10 @@ describe('VideoRoom SFU media', () => {
     // every subscriber joining asks for a keyframe (aggregated to ≤ 1/s; sent once the SSRC is known)
     await waitFor(() => pub.plis >= 1, 3000, 'PLI at the publisher');
     const base = { video: pub.sent.video, audio: pub.sent.audio };
-    const got = subs.map((sub, i) => ({ video: sub.rec(legs[i]!.streams[1]!.mid).packets, audio: sub.rec(legs[i]!.streams[0]!.mid).packets }));
+    const got = subs.map((sub, i) => ({
+      video: sub.rec(legs[i]!.streams[1]!.mid).packets,
+      audio: sub.rec(legs[i]!.streams[0]!.mid).packets,
+    }));
     await sleep(3000);
     pub.stop();
     await sleep(400);
@@ -112,7 +120,8 @@ describe('VideoRoom SFU media', () => {
     expect(video.packetsIn).toBeGreaterThanOrEqual(sentVideo * 0.99);
     expect(video.packetsOut).toBeGreaterThanOrEqual(video.packetsIn * 3 * 0.98);
 
-    for (const s of legs) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
+    for (const s of legs)
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
     await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
     expect(relay.sfu.size).toBe(0);
   });
@@ -123,7 +132,9 @@ describe('VideoRoom SFU media', () => {
     const pa = await publish(link, SESSION, a);
     const pb = await publish(link, SESSION, b);
     const sub = track(new SubClient());
-    const s = await subscribe(link, SESSION, sub, [{ feedId: 'alice', feedKey: pa.key, feedMid: midOf(pa.streams, 'video'), type: 'video' }]);
+    const s = await subscribe(link, SESSION, sub, [
+      { feedId: 'alice', feedKey: pa.key, feedMid: midOf(pa.streams, 'video'), type: 'video' },
+    ]);
     expect(s.streams[0]).toMatchObject({ feedId: 'alice', active: true, type: 'video' });
     const mid = s.streams[0]!.mid;
     a.start(100);
@@ -133,9 +144,22 @@ describe('VideoRoom SFU media', () => {
       await sleep(1100); // let the PLI window of B pass
       const plisB = b.plis;
       const before = sub.rec(mid).sources.length;
-      await link.call({ op: 'sfu.switch', sessionId: SESSION, handleId: s.handle, changes: [{ sub_mid: mid, feedKey: pb.key, mid: midOf(pb.streams, 'video') }] });
+      await link.call({
+        op: 'sfu.switch',
+        sessionId: SESSION,
+        handleId: s.handle,
+        changes: [{ sub_mid: mid, feedKey: pb.key, mid: midOf(pb.streams, 'video') }],
+      });
       await waitFor(() => b.plis > plisB, 2000, 'PLI at the new publisher');
-      await waitFor(() => sub.rec(mid).sources.slice(before).filter((x) => x === '3:0').length >= 30, 5000, 'packets from B');
+      await waitFor(
+        () =>
+          sub
+            .rec(mid)
+            .sources.slice(before)
+            .filter((x) => x === '3:0').length >= 30,
+        5000,
+        'packets from B',
+      );
       const r = sub.rec(mid);
       const after = r.sources.slice(before);
       const firstB = after.indexOf('3:0');
@@ -149,7 +173,8 @@ describe('VideoRoom SFU media', () => {
       a.stop();
       b.stop();
     }
-    for (const h of [s.handle, pa.handle, pb.handle]) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+    for (const h of [s.handle, pa.handle, pb.handle])
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
   });
 
   it('simulcast: receives 3 rid layers and switches substream at a keyframe with continuous sequence numbers', async () => {
@@ -170,8 +195,21 @@ describe('VideoRoom SFU media', () => {
       expect(r0.keyframes).toBeGreaterThanOrEqual(1); // the layer started at a keyframe
       const before = r0.sources.length;
       const keysSent = pub.sent.keyframes;
-      await link.call({ op: 'sfu.configure', sessionId: SESSION, handleId: s.handle, streams: [{ mid, substream: 0 }] });
-      await waitFor(() => sub.rec(mid).sources.slice(before).filter((x) => x === '4:2').length >= 20, 5000, 'low layer');
+      await link.call({
+        op: 'sfu.configure',
+        sessionId: SESSION,
+        handleId: s.handle,
+        streams: [{ mid, substream: 0 }],
+      });
+      await waitFor(
+        () =>
+          sub
+            .rec(mid)
+            .sources.slice(before)
+            .filter((x) => x === '4:2').length >= 20,
+        5000,
+        'low layer',
+      );
       expect(pub.sent.keyframes).toBeGreaterThan(keysSent); // a keyframe was requested for the switch
       const r = sub.rec(mid);
       const after = r.sources.slice(before);
@@ -187,7 +225,8 @@ describe('VideoRoom SFU media', () => {
     } finally {
       pub.stop();
     }
-    for (const h of [s.handle, p.handle]) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+    for (const h of [s.handle, p.handle])
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
   });
 
   it('publisher hangup: subscribers go quiet; sfu.update remove returns a new offer with the m-lines inactive', async () => {
@@ -238,26 +277,40 @@ describe('VideoRoom SFU media', () => {
       [sa, true, 6],
       [sv, true, 6],
     ]);
-    await link.call({ op: 'peer.answer', sessionId: SESSION, handleId: s.handle, sdp: await sub.answer(up2.offer.sdp) });
+    await link.call({
+      op: 'peer.answer',
+      sessionId: SESSION,
+      handleId: s.handle,
+      sdp: await sub.answer(up2.offer.sdp),
+    });
     const n = sub.rec(sv).packets;
     pub2.start(100);
     try {
-      await waitFor(() => sub.rec(sv).sources.filter((x) => x === '6:0').length >= 20, 5000, 'media from the new publisher');
+      await waitFor(
+        () => sub.rec(sv).sources.filter((x) => x === '6:0').length >= 20,
+        5000,
+        'media from the new publisher',
+      );
       expect(sub.rec(sv).packets).toBeGreaterThan(n);
     } finally {
       pub2.stop();
     }
-    for (const h of [s.handle, p2.handle]) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+    for (const h of [s.handle, p2.handle])
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
   });
 
   it('answers subscriber NACKs from the leg history', async () => {
     const pub = track(new PubClient(8, { audio: false }));
     const p = await publish(link, SESSION, pub);
     const sub = track(new SubClient());
-    const s = await subscribe(link, SESSION, sub, [{ feedId: 8, feedKey: p.key, feedMid: midOf(p.streams, 'video'), type: 'video' }]);
+    const s = await subscribe(link, SESSION, sub, [
+      { feedId: 8, feedKey: p.key, feedMid: midOf(p.streams, 'video'), type: 'video' },
+    ]);
     const mid = s.streams[0]!.mid;
     // the subscriber loses ~10 % of what arrives (werift's debug knob: kept when loss/100 >= random)
-    (sub.pc.dtlsTransports[0] as unknown as { config: { debug?: Record<string, number> } }).config.debug = { inboundPacketLoss: 90 };
+    (sub.pc.dtlsTransports[0] as unknown as { config: { debug?: Record<string, number> } }).config.debug = {
+      inboundPacketLoss: 90,
+    };
     pub.start(100);
     try {
       await sleep(2500);
@@ -265,20 +318,26 @@ describe('VideoRoom SFU media', () => {
       pub.stop();
     }
     await sleep(500);
-    const info = (await link.request({ op: 'peer.info', sessionId: SESSION, handleId: s.handle })) as unknown as { ok: true; result: { counters: Array<{ nacksIn: number }>; sfu: { legs: Array<{ retransmitted: number }> } } };
+    const info = (await link.request({ op: 'peer.info', sessionId: SESSION, handleId: s.handle })) as unknown as {
+      ok: true;
+      result: { counters: Array<{ nacksIn: number }>; sfu: { legs: Array<{ retransmitted: number }> } };
+    };
     expect(info.result.counters[0]!.nacksIn).toBeGreaterThan(0);
     expect(info.result.sfu.legs[0]!.retransmitted).toBeGreaterThan(0);
     // retransmissions fill most holes: the subscriber ends up with (nearly) every sequence number
     const st = seqStats(sub.rec(mid).seqs);
     expect(st.unique / st.span).toBeGreaterThan(0.95);
-    for (const h of [s.handle, p.handle]) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+    for (const h of [s.handle, p.handle])
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
   });
 
   it('pause / resume stop and restart forwarding to a subscriber', async () => {
     const pub = track(new PubClient(7, { audio: false }));
     const p = await publish(link, SESSION, pub);
     const sub = track(new SubClient());
-    const s = await subscribe(link, SESSION, sub, [{ feedId: 7, feedKey: p.key, feedMid: midOf(p.streams, 'video'), type: 'video' }]);
+    const s = await subscribe(link, SESSION, sub, [
+      { feedId: 7, feedKey: p.key, feedMid: midOf(p.streams, 'video'), type: 'video' },
+    ]);
     const mid = s.streams[0]!.mid;
     pub.start(100);
     try {
@@ -301,6 +360,7 @@ describe('VideoRoom SFU media', () => {
     } finally {
       pub.stop();
     }
-    for (const h of [s.handle, p.handle]) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+    for (const h of [s.handle, p.handle])
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
   });
 });

@@ -19,7 +19,11 @@ let link: RelayLink;
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '42500', RELAY_ICE_PORT_MAX: '42599' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '42500',
+    RELAY_ICE_PORT_MAX: '42599',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -29,7 +33,8 @@ afterAll(async () => {
   await edge?.close();
 });
 
-const midOf = (streams: Array<{ type: string; mid: string }>, type: string) => streams.find((s) => s.type === type)!.mid;
+const midOf = (streams: Array<{ type: string; mid: string }>, type: string) =>
+  streams.find((s) => s.type === type)!.mid;
 
 describe('VideoRoom SFU moderation', () => {
   it('mute stops one stream for every subscriber, unmute resumes it with a keyframe request and a continuous sequence', async () => {
@@ -47,7 +52,11 @@ describe('VideoRoom SFU moderation', () => {
         legs.push({ sub, audio: s.streams[0]!.mid, video: s.streams[1]!.mid, handle: s.handle });
       }
       pub.start(100);
-      await waitFor(() => legs.every((l) => l.sub.rec(l.video).packets >= 20 && l.sub.rec(l.audio).packets >= 10), 5000, 'media flowing');
+      await waitFor(
+        () => legs.every((l) => l.sub.rec(l.video).packets >= 20 && l.sub.rec(l.audio).packets >= 10),
+        5000,
+        'media flowing',
+      );
 
       await link.call({ op: 'sfu.moderate', sessionId: SESSION, handleId: p.handle, mid: vm, mute: true });
       await sleep(150); // packets already on the wire
@@ -58,16 +67,25 @@ describe('VideoRoom SFU moderation', () => {
       expect(pub.sent.video - sentDuringMute).toBeGreaterThan(40); // the publisher kept sending
       legs.forEach((l, i) => {
         expect(l.sub.rec(l.video).packets, `subscriber ${i} video while muted`).toBe(video[i]);
-        expect(l.sub.rec(l.audio).packets, `subscriber ${i} audio while video is muted`).toBeGreaterThan(audio[i]! + 20);
+        expect(l.sub.rec(l.audio).packets, `subscriber ${i} audio while video is muted`).toBeGreaterThan(
+          audio[i]! + 20,
+        );
       });
-      const info = (await link.request({ op: 'peer.info', sessionId: SESSION, handleId: p.handle })) as unknown as { ok: true; result: { sfu: { feeds: Array<{ mid: string; moderated: boolean }> } } };
+      const info = (await link.request({ op: 'peer.info', sessionId: SESSION, handleId: p.handle })) as unknown as {
+        ok: true;
+        result: { sfu: { feeds: Array<{ mid: string; moderated: boolean }> } };
+      };
       expect(info.result.sfu.feeds.find((f) => f.mid === vm)?.moderated).toBe(true);
 
       await sleep(1000); // let the keyframe-request window of the stream pass
       const plis = pub.plis;
       await link.call({ op: 'sfu.moderate', sessionId: SESSION, handleId: p.handle, mid: vm, mute: false });
       await waitFor(() => pub.plis > plis, 2000, 'keyframe request on unmute');
-      await waitFor(() => legs.every((l, i) => l.sub.rec(l.video).packets >= video[i]! + 30), 5000, 'video again after unmute');
+      await waitFor(
+        () => legs.every((l, i) => l.sub.rec(l.video).packets >= video[i]! + 30),
+        5000,
+        'video again after unmute',
+      );
       for (const l of legs) {
         const st = seqStats(l.sub.rec(l.video).seqs);
         expect(st.maxGap, 'no hole where the muted packets were').toBeLessThanOrEqual(2);
@@ -75,11 +93,24 @@ describe('VideoRoom SFU moderation', () => {
       }
 
       // unknown mid, and a subscriber peer, are invalid streams (466)
-      const bad = await link.request({ op: 'sfu.moderate', sessionId: SESSION, handleId: p.handle, mid: 'nope', mute: true });
+      const bad = await link.request({
+        op: 'sfu.moderate',
+        sessionId: SESSION,
+        handleId: p.handle,
+        mid: 'nope',
+        mute: true,
+      });
       expect(bad).toMatchObject({ ok: false, error: { code: 466 } });
-      const notPub = await link.request({ op: 'sfu.moderate', sessionId: SESSION, handleId: legs[0]!.handle, mid: legs[0]!.video, mute: true });
+      const notPub = await link.request({
+        op: 'sfu.moderate',
+        sessionId: SESSION,
+        handleId: legs[0]!.handle,
+        mid: legs[0]!.video,
+        mute: true,
+      });
       expect(notPub).toMatchObject({ ok: false, error: { code: 466 } });
-      for (const h of [...legs.map((l) => l.handle), p.handle]) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+      for (const h of [...legs.map((l) => l.handle), p.handle])
+        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
     } finally {
       pub.stop();
       await pub.close();

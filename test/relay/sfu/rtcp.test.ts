@@ -1,13 +1,42 @@
-import { GenericNack, PictureLossIndication, ProtectionProfileAes128CmHmacSha1_80, RtcpPayloadSpecificFeedback, RtcpReceiverInfo, RtcpRrPacket, RtcpTransportLayerFeedback, SrtcpSession } from 'werift';
+import {
+  GenericNack,
+  PictureLossIndication,
+  ProtectionProfileAes128CmHmacSha1_80,
+  RtcpPayloadSpecificFeedback,
+  RtcpReceiverInfo,
+  RtcpRrPacket,
+  RtcpTransportLayerFeedback,
+  SrtcpSession,
+} from 'werift';
 import { describe, expect, it } from 'vitest';
 import { SendHistory } from '../../../relay/sfu/history.js';
 import { buildNack, hasKeyframeRequest, parseRtcpFeedback, seqRange } from '../../../relay/sfu/rtcp.js';
 
 /** The RTCP feedback a cascade link carries: parsing (defensively) and building generic NACKs. */
 
-const pli = (media: number) => new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc: 1, mediaSsrc: media }) }).serialize();
-const weriftNack = (media: number, lost: number[]) => new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: media, lost }) }).serialize();
-const rr = () => new RtcpRrPacket({ ssrc: 7, reports: [new RtcpReceiverInfo({ ssrc: 1000, fractionLost: 0, packetsLost: 0, highestSequence: 5, jitter: 0, lsr: 0, dlsr: 0 })] }).serialize();
+const pli = (media: number) =>
+  new RtcpPayloadSpecificFeedback({
+    feedback: new PictureLossIndication({ senderSsrc: 1, mediaSsrc: media }),
+  }).serialize();
+const weriftNack = (media: number, lost: number[]) =>
+  new RtcpTransportLayerFeedback({
+    feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: media, lost }),
+  }).serialize();
+const rr = () =>
+  new RtcpRrPacket({
+    ssrc: 7,
+    reports: [
+      new RtcpReceiverInfo({
+        ssrc: 1000,
+        fractionLost: 0,
+        packetsLost: 0,
+        highestSequence: 5,
+        jitter: 0,
+        lsr: 0,
+        dlsr: 0,
+      }),
+    ],
+  }).serialize();
 
 /** A FIR (PSFB FMT 4) naming `ssrcs` in its FCI entries. */
 function fir(ssrcs: number[]): Buffer {
@@ -30,7 +59,9 @@ describe('RTCP feedback parsing', () => {
       { kind: 'keyframe', ssrc: 1000 },
       { kind: 'keyframe', ssrc: 1001 },
     ]);
-    expect(parseRtcpFeedback(weriftNack(1011, [5, 6, 9, 40]))).toEqual([{ kind: 'nack', ssrc: 1011, lost: [5, 6, 9, 40] }]);
+    expect(parseRtcpFeedback(weriftNack(1011, [5, 6, 9, 40]))).toEqual([
+      { kind: 'nack', ssrc: 1011, lost: [5, 6, 9, 40] },
+    ]);
     const compound = Buffer.concat([rr(), pli(1002), weriftNack(1000, [100])]);
     expect(parseRtcpFeedback(compound)).toEqual([
       { kind: 'keyframe', ssrc: 1002 },
@@ -57,7 +88,10 @@ describe('RTCP feedback parsing', () => {
     // SRTCP: the first header is in the clear, the media SSRC and everything after are not
     const key = Buffer.alloc(16, 3);
     const salt = Buffer.alloc(14, 4);
-    const srtcp = new SrtcpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile: ProtectionProfileAes128CmHmacSha1_80 });
+    const srtcp = new SrtcpSession({
+      keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
+      profile: ProtectionProfileAes128CmHmacSha1_80,
+    });
     const enc = srtcp.encrypt(pli(1010));
     expect(parseRtcpFeedback(enc)).toBeUndefined();
     expect(hasKeyframeRequest(enc)).toBe(true);
@@ -67,7 +101,14 @@ describe('RTCP feedback parsing', () => {
 
 describe('generic NACKs', () => {
   it('packs lost sequence numbers into PID/BLP entries that werift reads back', () => {
-    const cases: number[][] = [[7], seqRange(10, 17), seqRange(10, 18), seqRange(65530, 64), [1, 3, 5, 40, 41, 60], seqRange(0, 1)];
+    const cases: number[][] = [
+      [7],
+      seqRange(10, 17),
+      seqRange(10, 18),
+      seqRange(65530, 64),
+      [1, 3, 5, 40, 41, 60],
+      seqRange(0, 1),
+    ];
     for (const lost of cases) {
       const b = buildNack(1, 1020, lost)!;
       expect(b.length % 4).toBe(0);

@@ -25,7 +25,11 @@ let link: RelayLink;
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '42600', RELAY_ICE_PORT_MAX: '42699' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '42600',
+    RELAY_ICE_PORT_MAX: '42699',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -49,7 +53,13 @@ describe('VideoRoom SFU simulcast per subscriber', () => {
     const sub = new SubClient();
     try {
       const p = await publish(link, SESSION, pub);
-      const s = await subscribe(link, SESSION, sub, [{ feedId: 41, feedKey: p.key, feedMid: p.streams[0]!.mid, type: 'video', substream: 1, temporal: 0 }], { room: ROOM });
+      const s = await subscribe(
+        link,
+        SESSION,
+        sub,
+        [{ feedId: 41, feedKey: p.key, feedMid: p.streams[0]!.mid, type: 'video', substream: 1, temporal: 0 }],
+        { room: ROOM },
+      );
       const mid = s.streams[0]!.mid;
       pub.start(100);
       await waitFor(() => sub.rec(mid).packets >= 20, 5000, 'substream 1, temporal 0');
@@ -68,7 +78,11 @@ describe('VideoRoom SFU simulcast per subscriber', () => {
       expect(new Set(r.tids.slice(before))).toEqual(new Set([0, 1, 2]));
       expect(new Set(r.sources)).toEqual(new Set([`41:${M}`]));
       expect(consecutive(r.seqs)).toBe(true);
-      await waitFor(() => layerEvents(s.handle).some((e) => (e as { temporal?: number }).temporal === 2), 2000, 'temporal event');
+      await waitFor(
+        () => layerEvents(s.handle).some((e) => (e as { temporal?: number }).temporal === 2),
+        2000,
+        'temporal event',
+      );
       expect(layerEvents(s.handle).at(-1)).toEqual({ kind: 'sfu.layer', room: ROOM, mid, temporal: 2 });
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
@@ -84,9 +98,19 @@ describe('VideoRoom SFU simulcast per subscriber', () => {
     const sub = new SubClient();
     try {
       const p = await publish(link, SESSION, pub);
-      const s = await subscribe(link, SESSION, sub, [{ feedId: 42, feedKey: p.key, feedMid: p.streams[0]!.mid, type: 'video', fallback: 800_000 }], { room: ROOM });
+      const s = await subscribe(
+        link,
+        SESSION,
+        sub,
+        [{ feedId: 42, feedKey: p.key, feedMid: p.streams[0]!.mid, type: 'video', fallback: 800_000 }],
+        { room: ROOM },
+      );
       const mid = s.streams[0]!.mid;
-      const from = (layer: number, since: number) => sub.rec(mid).sources.slice(since).filter((x) => x === `42:${layer}`).length;
+      const from = (layer: number, since: number) =>
+        sub
+          .rec(mid)
+          .sources.slice(since)
+          .filter((x) => x === `42:${layer}`).length;
       pub.start(100);
       await waitFor(() => from(H, 0) >= 20, 5000, 'the highest substream');
 
@@ -99,13 +123,21 @@ describe('VideoRoom SFU simulcast per subscriber', () => {
       await waitFor(() => from(M, n0) >= 10, 3000, 'fallback to "m"');
       expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(800);
       expect(from(L, n0)).toBe(0);
-      await waitFor(() => layerEvents(s.handle).some((e) => (e as { substream?: number }).substream === 1), 2000, 'substream 1 event');
+      await waitFor(
+        () => layerEvents(s.handle).some((e) => (e as { substream?: number }).substream === 1),
+        2000,
+        'substream 1 event',
+      );
 
       // "m" stops too: one more layer down
       pub.silenced.add(M);
       const n1 = sub.rec(mid).sources.length;
       await waitFor(() => from(L, n1) >= 10, 4000, 'fallback to "l"');
-      await waitFor(() => layerEvents(s.handle).some((e) => (e as { substream?: number }).substream === 0), 2000, 'substream 0 event');
+      await waitFor(
+        () => layerEvents(s.handle).some((e) => (e as { substream?: number }).substream === 0),
+        2000,
+        'substream 0 event',
+      );
 
       // "h" is back: the leg climbs back to it (a keyframe is asked for)
       pub.silenced.delete(H);

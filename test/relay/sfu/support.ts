@@ -1,4 +1,11 @@
-import { MediaStreamTrack, RtcpPayloadSpecificFeedback, RtpHeader, type RTCDataChannel, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import {
+  MediaStreamTrack,
+  RtcpPayloadSpecificFeedback,
+  RtpHeader,
+  type RTCDataChannel,
+  type RTCPeerConnection,
+  type RTCRtpTransceiver,
+} from 'werift';
 import type { CommandInput } from '../../../shared/control/commands.js';
 import { createPeerConnection } from '../../../relay/peer/factory.js';
 import { disableDefaultStun, hardenDtls } from '../../../relay/peer/werift.js';
@@ -63,11 +70,20 @@ export class PubClient {
 
   constructor(
     readonly id: number,
-    readonly opts: { audio?: boolean; video?: boolean; data?: boolean; rids?: string[]; temporal?: boolean; audioLevel?: boolean } = {},
+    readonly opts: {
+      audio?: boolean;
+      video?: boolean;
+      data?: boolean;
+      rids?: string[];
+      temporal?: boolean;
+      audioLevel?: boolean;
+    } = {},
   ) {
     this.pc = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });
-    if (opts.audio !== false) this.audio = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
-    if (opts.video !== false) this.video = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
+    if (opts.audio !== false)
+      this.audio = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
+    if (opts.video !== false)
+      this.video = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
     if (opts.data) this.channel = this.pc.createDataChannel('pub');
   }
 
@@ -80,11 +96,17 @@ export class PubClient {
     const rids = this.opts.rids;
     if (rids && this.video) {
       const mid = this.video.mid!;
-      sdp = sdp.replace(`a=mid:${mid}\r\n`, `a=mid:${mid}\r\n${rids.map((r) => `a=rid:${r} send\r\n`).join('')}a=simulcast:send ${rids.join(';')}\r\n`);
+      sdp = sdp.replace(
+        `a=mid:${mid}\r\n`,
+        `a=mid:${mid}\r\n${rids.map((r) => `a=rid:${r} send\r\n`).join('')}a=simulcast:send ${rids.join(';')}\r\n`,
+      );
     }
     if (this.opts.audioLevel && this.audio) {
       const mid = this.audio.mid!;
-      sdp = sdp.replace(`a=mid:${mid}\r\n`, `a=mid:${mid}\r\na=extmap:${AUDIO_LEVEL_EXT_ID} urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n`);
+      sdp = sdp.replace(
+        `a=mid:${mid}\r\n`,
+        `a=mid:${mid}\r\na=extmap:${AUDIO_LEVEL_EXT_ID} urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n`,
+      );
     }
     return sdp;
   }
@@ -95,7 +117,8 @@ export class PubClient {
   }
 
   async connected(timeoutMs = 10_000): Promise<void> {
-    if (this.pc.connectionState !== 'connected') await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
+    if (this.pc.connectionState !== 'connected')
+      await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
     const dtls = this.pc.dtlsTransports[0]!;
     dtls.onRtcp.subscribe((p) => {
       if (p.type !== RtcpPayloadSpecificFeedback.type) return;
@@ -111,15 +134,32 @@ export class PubClient {
     if (this.video) {
       const rids = this.opts.rids;
       this.layers = rids
-        ? rids.map((rid, i) => ({ rid, ssrc: 100_000 * this.id + 1000 + i, seq: rand(), ts: rand(), counter: 0, keyPending: true }))
+        ? rids.map((rid, i) => ({
+            rid,
+            ssrc: 100_000 * this.id + 1000 + i,
+            seq: rand(),
+            ts: rand(),
+            counter: 0,
+            keyPending: true,
+          }))
         : [{ rid: undefined, ssrc: this.video.sender.ssrc, seq: rand(), ts: rand(), counter: 0, keyPending: true }];
     }
-    if (this.audio) this.audioLayer = { rid: undefined, ssrc: this.audio.sender.ssrc, seq: rand(), ts: rand(), counter: 0, keyPending: false };
+    if (this.audio)
+      this.audioLayer = {
+        rid: undefined,
+        ssrc: this.audio.sender.ssrc,
+        seq: rand(),
+        ts: rand(),
+        counter: 0,
+        keyPending: false,
+      };
   }
 
   private extIds() {
     // (werift fills extIdUriMap only for receiving transceivers: read the ids from our offer)
-    const ids = [...(this.pc.localDescription?.sdp ?? '').matchAll(/^a=extmap:(\d+) (\S+)/gm)].map((m) => [m[1]!, m[2]!] as const);
+    const ids = [...(this.pc.localDescription?.sdp ?? '').matchAll(/^a=extmap:(\d+) (\S+)/gm)].map(
+      (m) => [m[1]!, m[2]!] as const,
+    );
     const find = (suffix: string) => {
       const e = ids.find(([, u]) => u.endsWith(suffix));
       return e ? Number(e[0]) : undefined;
@@ -154,7 +194,15 @@ export class PubClient {
     const extensions = [];
     if (ids.mid !== undefined) extensions.push({ id: ids.mid, payload: Buffer.from(t.mid!) });
     if (l.rid !== undefined && ids.rid !== undefined) extensions.push({ id: ids.rid, payload: Buffer.from(l.rid) });
-    const header = new RtpHeader({ payloadType: pt, sequenceNumber: l.seq, timestamp: l.ts, ssrc: l.ssrc, marker: true, extension: extensions.length > 0, extensions });
+    const header = new RtpHeader({
+      payloadType: pt,
+      sequenceNumber: l.seq,
+      timestamp: l.ts,
+      ssrc: l.ssrc,
+      marker: true,
+      extension: extensions.length > 0,
+      extensions,
+    });
     void dtls.sendRtp(payload, header);
     this.sent.video++;
     if (key) this.sent.keyframes++;
@@ -174,8 +222,20 @@ export class PubClient {
     payload[1] = this.id;
     payload.writeUInt32BE(l.counter, 2);
     const extensions = ids.mid !== undefined ? [{ id: ids.mid, payload: Buffer.from(t.mid!) }] : [];
-    if (this.opts.audioLevel) extensions.push({ id: AUDIO_LEVEL_EXT_ID, payload: Buffer.from([0x80 | (this.level & 0x7f)]) });
-    void dtls.sendRtp(payload, new RtpHeader({ payloadType: pt, sequenceNumber: l.seq, timestamp: l.ts, ssrc: l.ssrc, marker: false, extension: extensions.length > 0, extensions }));
+    if (this.opts.audioLevel)
+      extensions.push({ id: AUDIO_LEVEL_EXT_ID, payload: Buffer.from([0x80 | (this.level & 0x7f)]) });
+    void dtls.sendRtp(
+      payload,
+      new RtpHeader({
+        payloadType: pt,
+        sequenceNumber: l.seq,
+        timestamp: l.ts,
+        ssrc: l.ssrc,
+        marker: false,
+        extension: extensions.length > 0,
+        extensions,
+      }),
+    );
     this.sent.audio++;
   }
 
@@ -234,7 +294,8 @@ export class SubClient {
       track.onReceiveRtp.subscribe((rtp) => {
         const mid = t.mid ?? '?';
         let r = this.byMid.get(mid);
-        if (!r) this.byMid.set(mid, (r = { packets: 0, ssrcs: new Set(), seqs: [], sources: [], tids: [], keyframes: 0 }));
+        if (!r)
+          this.byMid.set(mid, (r = { packets: 0, ssrcs: new Set(), seqs: [], sources: [], tids: [], keyframes: 0 }));
         r.packets++;
         r.ssrcs.add(rtp.header.ssrc);
         r.seqs.push(rtp.header.sequenceNumber);
@@ -301,11 +362,34 @@ export function handleId(): number {
 }
 
 /** Publishes `pub` as peer (session, handle); returns its key and streams. */
-export async function publish(link: RelayLink, session: number, pub: PubClient, options: Record<string, unknown> = {}, connect = true) {
+export async function publish(
+  link: RelayLink,
+  session: number,
+  pub: PubClient,
+  options: Record<string, unknown> = {},
+  connect = true,
+) {
   const handle = handleId();
-  const reply = await link.request({ op: 'peer.create', sessionId: session, handleId: handle, plugin: VIDEOROOM, offer: { sdp: await pub.offer() }, options: { role: 'publisher', ...options } } as CommandInput);
+  const reply = await link.request({
+    op: 'peer.create',
+    sessionId: session,
+    handleId: handle,
+    plugin: VIDEOROOM,
+    offer: { sdp: await pub.offer() },
+    options: { role: 'publisher', ...options },
+  } as CommandInput);
   if (!reply.ok) throw new Error(`publish failed: ${reply.error.code} ${reply.error.reason}`);
-  const result = reply.result as { answer: { sdp: string }; streams: Array<{ type: string; mid: string; mindex: number; codec?: string; simulcast?: boolean; disabled?: boolean }> };
+  const result = reply.result as {
+    answer: { sdp: string };
+    streams: Array<{
+      type: string;
+      mid: string;
+      mindex: number;
+      codec?: string;
+      simulcast?: boolean;
+      disabled?: boolean;
+    }>;
+  };
   if (connect) {
     await pub.accept(result.answer.sdp);
     await pub.connected();
@@ -324,12 +408,32 @@ export interface SubStreamReq {
   fallback?: number;
 }
 
-export type SubStreamOut = { mindex: number; mid: string; type: string; feedId: number | string; feedMid: string; active: boolean; send: boolean };
+export type SubStreamOut = {
+  mindex: number;
+  mid: string;
+  type: string;
+  feedId: number | string;
+  feedMid: string;
+  active: boolean;
+  send: boolean;
+};
 
 /** Subscribes `sub` as peer (session, handle) to `streams`; answers and waits for the connection. */
-export async function subscribe(link: RelayLink, session: number, sub: SubClient, streams: SubStreamReq[], options: Record<string, unknown> = {}) {
+export async function subscribe(
+  link: RelayLink,
+  session: number,
+  sub: SubClient,
+  streams: SubStreamReq[],
+  options: Record<string, unknown> = {},
+) {
   const handle = handleId();
-  const reply = await link.request({ op: 'peer.create', sessionId: session, handleId: handle, plugin: VIDEOROOM, options: { role: 'subscriber', streams, ...options } } as CommandInput);
+  const reply = await link.request({
+    op: 'peer.create',
+    sessionId: session,
+    handleId: handle,
+    plugin: VIDEOROOM,
+    options: { role: 'subscriber', streams, ...options },
+  } as CommandInput);
   if (!reply.ok) throw new Error(`subscribe failed: ${reply.error.code} ${reply.error.reason}`);
   const result = reply.result as { offer: { sdp: string }; streams: SubStreamOut[] };
   const answer = await sub.answer(result.offer.sdp);

@@ -30,7 +30,14 @@ describe('VideoRoom resource symmetry', () => {
   beforeAll(async () => {
     edge = await new TestEdge({ secret: SECRET }).start();
     relay = await spawnRelay(
-      { RELAY_ID: 'sfu-symmetry', RELAY_SECRET: SECRET, EDGE_URL: edge.url, RELAY_ICE_PORT_MIN: String(PORT_MIN), RELAY_ICE_PORT_MAX: String(PORT_MAX), RELAY_STATS_PERIOD: '0' },
+      {
+        RELAY_ID: 'sfu-symmetry',
+        RELAY_SECRET: SECRET,
+        EDGE_URL: edge.url,
+        RELAY_ICE_PORT_MIN: String(PORT_MIN),
+        RELAY_ICE_PORT_MAX: String(PORT_MAX),
+        RELAY_STATS_PERIOD: '0',
+      },
       ['--expose-gc'],
     );
     link = await edge.nextLink();
@@ -48,7 +55,12 @@ describe('VideoRoom resource symmetry', () => {
     const sub = new SubClient();
     try {
       const p = await publish(link, SESSION, pub);
-      const streams = p.streams.map((s) => ({ feedId: i, feedKey: p.key, feedMid: s.mid, type: s.type as 'audio' | 'video' | 'data' }));
+      const streams = p.streams.map((s) => ({
+        feedId: i,
+        feedKey: p.key,
+        feedMid: s.mid,
+        type: s.type as 'audio' | 'video' | 'data',
+      }));
       const s = await subscribe(link, SESSION, sub, streams);
       const vmid = s.streams.find((x) => x.type === 'video')!.mid;
       await waitFor(
@@ -60,7 +72,8 @@ describe('VideoRoom resource symmetry', () => {
         `media on cycle ${i}`,
       );
       const order = i % 2 === 0 ? [s.handle, p.handle] : [p.handle, s.handle];
-      for (const h of order) await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+      for (const h of order)
+        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
       await link.waitEvent(SESSION, p.handle, 'hangup');
       await link.waitEvent(SESSION, s.handle, 'hangup');
     } finally {
@@ -77,34 +90,40 @@ describe('VideoRoom resource symmetry', () => {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   }
 
-  it(`${CYCLES} publish/subscribe/hangup cycles return peers, UDP sockets and timers to baseline`, { timeout: 240_000 }, async () => {
-    await run(4, 0); // warm-up (certificates, JIT, lazily created module state)
-    await new Promise((r) => setTimeout(r, 1000));
-    const base = await resources();
-    expect(base.peers).toBe(0);
-    expect(base.portsInUse).toBe(0);
-    const started = Date.now();
-    let peak = 0;
-    const probe = setInterval(() => {
-      peak = Math.max(peak, link.heartbeats.at(-1)?.peers ?? 0);
-    }, 250);
-    try {
-      await run(CYCLES, 4);
-    } finally {
-      clearInterval(probe);
-    }
-    const elapsed = Date.now() - started;
-    await new Promise((r) => setTimeout(r, 1500));
-    const after = await resources();
-    console.info(`[sfu-symmetry] ${CYCLES} cycles in ${elapsed} ms (peak ${peak} peers); baseline ${JSON.stringify({ ...base, ports: undefined })}; after ${JSON.stringify({ ...after, ports: undefined })}`);
-    expect(peak).toBeGreaterThan(0);
-    expect(after.peers).toBe(0);
-    expect(after.portsInUse).toBe(0);
-    expect(after.ports).toEqual([]);
-    expect(after.udpHandles).toBe(base.udpHandles);
-    expect(after.socketFds).toBe(base.socketFds);
-    expect(udpPortsOf(relay.pid)).toEqual([]);
-    expect(after.timers).toBeLessThanOrEqual(base.timers + 2);
-    expect(after.heapUsedBytes - base.heapUsedBytes).toBeLessThan(24 * 1024 * 1024);
-  });
+  it(
+    `${CYCLES} publish/subscribe/hangup cycles return peers, UDP sockets and timers to baseline`,
+    { timeout: 240_000 },
+    async () => {
+      await run(4, 0); // warm-up (certificates, JIT, lazily created module state)
+      await new Promise((r) => setTimeout(r, 1000));
+      const base = await resources();
+      expect(base.peers).toBe(0);
+      expect(base.portsInUse).toBe(0);
+      const started = Date.now();
+      let peak = 0;
+      const probe = setInterval(() => {
+        peak = Math.max(peak, link.heartbeats.at(-1)?.peers ?? 0);
+      }, 250);
+      try {
+        await run(CYCLES, 4);
+      } finally {
+        clearInterval(probe);
+      }
+      const elapsed = Date.now() - started;
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = await resources();
+      console.info(
+        `[sfu-symmetry] ${CYCLES} cycles in ${elapsed} ms (peak ${peak} peers); baseline ${JSON.stringify({ ...base, ports: undefined })}; after ${JSON.stringify({ ...after, ports: undefined })}`,
+      );
+      expect(peak).toBeGreaterThan(0);
+      expect(after.peers).toBe(0);
+      expect(after.portsInUse).toBe(0);
+      expect(after.ports).toEqual([]);
+      expect(after.udpHandles).toBe(base.udpHandles);
+      expect(after.socketFds).toBe(base.socketFds);
+      expect(udpPortsOf(relay.pid)).toEqual([]);
+      expect(after.timers).toBeLessThanOrEqual(base.timers + 2);
+      expect(after.heapUsedBytes - base.heapUsedBytes).toBeLessThan(24 * 1024 * 1024);
+    },
+  );
 });

@@ -20,7 +20,11 @@ let link: RelayLink;
 
 beforeAll(async () => {
   edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, { RELAY_SECRET: SECRET, RELAY_ICE_PORT_MIN: '42700', RELAY_ICE_PORT_MAX: '42799' });
+  relay = await startRelay(edge.url, {
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: '42700',
+    RELAY_ICE_PORT_MAX: '42799',
+  });
   link = await edge.nextLink();
   await relay.control.whenReady();
 });
@@ -38,7 +42,9 @@ describe('VideoRoom SFU talking detection', () => {
     const pub = new PubClient(31, { video: false, audioLevel: true });
     try {
       const p = await publish(link, SESSION, pub, { room: ROOM, talking: { packets: 10, average: 25 } });
-      expect(audioSection(p.answer)).toContain(`a=extmap:${AUDIO_LEVEL_EXT_ID} urn:ietf:params:rtp-hdrext:ssrc-audio-level`);
+      expect(audioSection(p.answer)).toContain(
+        `a=extmap:${AUDIO_LEVEL_EXT_ID} urn:ietf:params:rtp-hdrext:ssrc-audio-level`,
+      );
       const mid = p.streams[0]!.mid;
       const talking = () => link.eventsFor(SESSION, p.handle).filter((e) => e.kind === 'sfu.talking');
 

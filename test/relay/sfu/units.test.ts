@@ -109,9 +109,24 @@ describe('SFU publisher offer filtering', () => {
     const f = filterPublisherOffer(offer, { audio: ['opus'], video: ['av1'] });
     expect(f.sections[1]).toMatchObject({ rejected: true, codec: undefined });
     expect(f.sdp).toMatch(/m=video 9 UDP\/TLS\/RTP\/SAVPF 96\r\n/); // placeholder for werift
-    const answer = ['v=0', 'o=- 2 2 IN IP4 0.0.0.0', 's=-', 't=0 0', 'a=group:BUNDLE 0 1', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:0', 'a=recvonly', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1', 'a=ice-ufrag:x', ''].join('\r\n');
+    const answer = [
+      'v=0',
+      'o=- 2 2 IN IP4 0.0.0.0',
+      's=-',
+      't=0 0',
+      'a=group:BUNDLE 0 1',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'a=mid:0',
+      'a=recvonly',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96',
+      'a=mid:1',
+      'a=ice-ufrag:x',
+      '',
+    ].join('\r\n');
     const fixed = rejectSections(answer, offer, new Set(['1']));
     expect(fixed).toMatch(/a=group:BUNDLE 0\r\n/);
-    expect(fixed).toMatch(/m=video 0 UDP\/TLS\/RTP\/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=inactive\r\na=rtpmap:96 VP8\/90000\r\n$/);
+    expect(fixed).toMatch(
+      /m=video 0 UDP\/TLS\/RTP\/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=inactive\r\na=rtpmap:96 VP8\/90000\r\n$/,
+    );
   });
 });

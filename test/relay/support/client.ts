@@ -1,4 +1,11 @@
-import { MediaStreamTrack, RtpHeader, RtpPacket, type RTCDataChannel, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import {
+  MediaStreamTrack,
+  RtpHeader,
+  RtpPacket,
+  type RTCDataChannel,
+  type RTCPeerConnection,
+  type RTCRtpTransceiver,
+} from 'werift';
 import { createPeerConnection } from '../../../relay/peer/factory.js';
 import { disableDefaultStun, hardenDtls } from '../../../relay/peer/werift.js';
 
@@ -15,7 +22,10 @@ export class EchoClient {
   readonly candidates: Array<{ candidate: string; sdpMid: string | null; sdpMLineIndex: number }> = [];
   readonly dataReceived: string[] = [];
   channel: RTCDataChannel | undefined;
-  private readonly tracks = new Map<string, { track: MediaStreamTrack; kind: 'audio' | 'video'; seq: number; ts: number; timer?: NodeJS.Timeout }>();
+  private readonly tracks = new Map<
+    string,
+    { track: MediaStreamTrack; kind: 'audio' | 'video'; seq: number; ts: number; timer?: NodeJS.Timeout }
+  >();
   private tag = 1;
 
   constructor() {
@@ -23,7 +33,11 @@ export class EchoClient {
     this.pc.onIceCandidate.subscribe((c) => {
       if (!c) return;
       const j = c.toJSON();
-      this.candidates.push({ candidate: j.candidate ?? '', sdpMid: j.sdpMid ?? null, sdpMLineIndex: j.sdpMLineIndex ?? 0 });
+      this.candidates.push({
+        candidate: j.candidate ?? '',
+        sdpMid: j.sdpMid ?? null,
+        sdpMLineIndex: j.sdpMLineIndex ?? 0,
+      });
     });
     this.pc.onTransceiverAdded.subscribe((t) => this.hookTransceiver(t));
   }
@@ -117,7 +131,11 @@ export class EchoClient {
   }
 }
 
-export async function waitFor<T>(pred: () => T | undefined | false | null, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  pred: () => T | undefined | false | null,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = pred();

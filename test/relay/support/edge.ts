@@ -125,7 +125,10 @@ export class RelayLink {
   /** Sends a command and returns its validated result; throws on an error reply. */
   async call<O extends CommandOp>(cmd: Extract<CommandInput, { op: O }>): Promise<CommandResult<O>> {
     const reply = await this.request(cmd);
-    if (!reply.ok) throw Object.assign(new Error(`${cmd.op} failed: ${reply.error.code} ${reply.error.reason}`), { code: reply.error.code });
+    if (!reply.ok)
+      throw Object.assign(new Error(`${cmd.op} failed: ${reply.error.code} ${reply.error.reason}`), {
+        code: reply.error.code,
+      });
     return commandResultSchemas[cmd.op].parse(reply.result) as CommandResult<O>;
   }
 
@@ -159,7 +162,10 @@ export class RelayLink {
     timeoutMs = 10_000,
   ): Promise<Extract<PeerEvent, { kind: K }>> {
     return this.until(
-      () => this.eventsFor(sessionId, handleId).find((e): e is Extract<PeerEvent, { kind: K }> => e.kind === kind && pred(e as Extract<PeerEvent, { kind: K }>)),
+      () =>
+        this.eventsFor(sessionId, handleId).find(
+          (e): e is Extract<PeerEvent, { kind: K }> => e.kind === kind && pred(e as Extract<PeerEvent, { kind: K }>),
+        ),
       timeoutMs,
       `${kind} event for ${sessionId}:${handleId}`,
     );

@@ -20,7 +20,13 @@ export interface RelayProcess {
 export async function spawnRelay(env: Record<string, string>, nodeArgs: string[] = []): Promise<RelayProcess> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'relay/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', RELAY_HTTP_PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'warn',
+      RELAY_HTTP_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];

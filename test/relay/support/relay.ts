@@ -15,7 +15,10 @@ export async function startRelay(edgeUrl: string, env: Record<string, string> = 
   });
   config.reconnectMinMs = 50;
   config.reconnectMaxMs = 500;
-  const relay = new Relay(config, createLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'silent', { relay: 'test' }));
+  const relay = new Relay(
+    config,
+    createLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'silent', { relay: 'test' }),
+  );
   await relay.start();
   return relay;
 }

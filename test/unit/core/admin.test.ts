@@ -8,18 +8,33 @@ describe('admin requests on one shard', () => {
     const hid = await t.attach(sid);
     expect(await t.admin.run({ kind: 'list_handles', sessionId: sid })).toEqual({ handles: [hid] });
     const info = await t.admin.run({ kind: 'handle_info', sessionId: sid, handleId: hid, pluginOnly: false });
-    expect(info.info).toMatchObject({ session_id: sid, handle_id: hid, session_timeout: 60, session_transport: 'janus.transport.http', webrtc: null, relay: null });
+    expect(info.info).toMatchObject({
+      session_id: sid,
+      handle_id: hid,
+      session_timeout: 60,
+      session_transport: 'janus.transport.http',
+      webrtc: null,
+      relay: null,
+    });
     expect(await t.admin.run({ kind: 'set_session_timeout', sessionId: sid, timeout: 5 })).toEqual({ timeout: 5 });
     expect(t.storage.alarm).toBe(t.clock.now() + 5_000);
     await expect(t.admin.run({ kind: 'list_handles', sessionId: sid + 16 })).rejects.toMatchObject({ code: 458 });
-    await expect(t.admin.run({ kind: 'detach_handle', sessionId: sid, handleId: hid + 1 })).rejects.toMatchObject({ code: 459 });
+    await expect(t.admin.run({ kind: 'detach_handle', sessionId: sid, handleId: hid + 1 })).rejects.toMatchObject({
+      code: 459,
+    });
   });
 
   it('hangup_webrtc and detach_handle release the PeerConnection and the handle once', async () => {
     const t = await new ShardHarness().start();
     const sid = await t.create();
     const hid = await t.attach(sid);
-    await t.request({ janus: 'message', session_id: sid, handle_id: hid, body: { request: 'open' }, jsep: { type: 'offer', sdp: OFFER } });
+    await t.request({
+      janus: 'message',
+      session_id: sid,
+      handle_id: hid,
+      body: { request: 'open' },
+      jsep: { type: 'offer', sdp: OFFER },
+    });
     const info = await t.admin.run({ kind: 'handle_info', sessionId: sid, handleId: hid, pluginOnly: false });
     expect(info.info).toMatchObject({ relay: 'relay-1', flags: { 'got-offer': true, ready: true } });
     expect(t.relays.ops('peer.info')).toHaveLength(1);

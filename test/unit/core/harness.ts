@@ -98,7 +98,14 @@ export class RecordingShard implements ShardPeer {
 
 /** A plugin that records what the core tells it; `{request: "open"}` places a PeerConnection. */
 export class RecordingPlugin implements Plugin {
-  readonly info = { package: 'janus.plugin.echotest', name: 'recording', author: 'tests', description: 'records calls', version: 1, versionString: '1' };
+  readonly info = {
+    package: 'janus.plugin.echotest',
+    name: 'recording',
+    author: 'tests',
+    description: 'records calls',
+    version: 1,
+    versionString: '1',
+  };
   readonly calls: string[] = [];
   readonly contexts = new Map<number, HandleContext>();
 
@@ -174,7 +181,15 @@ export class ShardHarness {
     const config = loadConfig({ SHARD_COUNT: String(SHARDS), LOG_LEVEL: 'silent', ...vars });
     const corePeer: CorePeer = {
       getSettings: async () => this.settings,
-      pickRelay: async (region) => ({ relayId: 'relay-1', region: region ?? 'eu', address: '127.0.0.1', capacity: 100, load: 0, peers: 0, linkId: 'link-1' }),
+      pickRelay: async (region) => ({
+        relayId: 'relay-1',
+        region: region ?? 'eu',
+        address: '127.0.0.1',
+        capacity: 100,
+        load: 0,
+        peers: 0,
+        linkId: 'link-1',
+      }),
     };
     const host: ShardHost = {
       storage: this.storage,
@@ -187,7 +202,14 @@ export class ShardHarness {
       sendToConnection: (connId, m) => this.ws.send(connId, m),
     };
     this.core = new SessionCore(host, config, new Map([[this.plugin.info.package, this.plugin]]));
-    this.ws = new WebSocketTransport(host, { accept: (ws, tags) => this.sockets.push({ ws, tags }), tagged: (tag) => this.sockets.filter((s) => s.tags.includes(tag)).map((s) => s.ws) }, this.core);
+    this.ws = new WebSocketTransport(
+      host,
+      {
+        accept: (ws, tags) => this.sockets.push({ ws, tags }),
+        tagged: (tag) => this.sockets.filter((s) => s.tags.includes(tag)).map((s) => s.ws),
+      },
+      this.core,
+    );
     this.admin = new AdminOps(this.core, () => this.clock.now());
   }
 
@@ -205,7 +227,10 @@ export class ShardHarness {
   }
 
   /** A Janus request over HTTP to this shard. */
-  request(body: Record<string, unknown>, origin: Parameters<SessionCore['janus']>[1] = { kind: 'http' }): Promise<JanusMessage> {
+  request(
+    body: Record<string, unknown>,
+    origin: Parameters<SessionCore['janus']>[1] = { kind: 'http' },
+  ): Promise<JanusMessage> {
     return this.core.janus({ transaction: `t${++this.tx}`, ...body }, origin, SHARD);
   }
 

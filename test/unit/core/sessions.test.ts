@@ -9,7 +9,12 @@ describe('session core on an in-memory host', () => {
     const hid = await t.attach(sid);
     expect(t.plugin.calls).toEqual([`create ${hid}`]);
     const r = await t.request({ janus: 'message', session_id: sid, handle_id: hid, body: { x: 1 } });
-    expect(r).toMatchObject({ janus: 'success', session_id: sid, sender: hid, plugindata: { data: { echo: { x: 1 } } } });
+    expect(r).toMatchObject({
+      janus: 'success',
+      session_id: sid,
+      sender: hid,
+      plugindata: { data: { echo: { x: 1 } } },
+    });
     expect(t.core.counts()).toEqual({ sessions: 1, handles: 1, peerconnections: 0 });
 
     const d = await t.request({ janus: 'detach', session_id: sid, handle_id: hid });
@@ -27,7 +32,8 @@ describe('session core on an in-memory host', () => {
     const t = await new ShardHarness().start();
     const sid = await t.create();
     const hid = await t.attach(sid);
-    const code = async (body: Record<string, unknown>) => ((await t.request(body)).error as { code: number } | undefined)?.code;
+    const code = async (body: Record<string, unknown>) =>
+      ((await t.request(body)).error as { code: number } | undefined)?.code;
     expect(await code({ janus: 'attach' })).toBe(457);
     expect(await code({ janus: 'bogus', session_id: sid })).toBe(453);
     expect(await code({ janus: 'attach', session_id: sid })).toBe(456);
@@ -39,7 +45,11 @@ describe('session core on an in-memory host', () => {
     expect(await code({ janus: 'keepalive', session_id: sid + SHARDS })).toBe(458);
     expect(await code({ janus: 'KeepAlive', session_id: sid, handle_id: hid })).toBeUndefined();
     // A create asking for a taken id answers 468 with that id.
-    expect(await t.request({ janus: 'create', id: sid })).toMatchObject({ janus: 'error', session_id: sid, error: { code: 468 } });
+    expect(await t.request({ janus: 'create', id: sid })).toMatchObject({
+      janus: 'error',
+      session_id: sid,
+      error: { code: 468 },
+    });
   });
 
   it('keepalive acknowledges and moves the deadline', async () => {
@@ -74,7 +84,16 @@ describe('session core on an in-memory host', () => {
     const hid = await t.attach(sid);
     const waiting = t.core.poll(sid, 1);
     await t.request({ janus: 'message', session_id: sid, handle_id: hid, body: { request: 'later' } });
-    expect(await waiting).toEqual({ status: 200, body: { janus: 'event', session_id: sid, transaction: expect.any(String), sender: hid, plugindata: { plugin: 'janus.plugin.echotest', data: { result: 'done' } } } });
+    expect(await waiting).toEqual({
+      status: 200,
+      body: {
+        janus: 'event',
+        session_id: sid,
+        transaction: expect.any(String),
+        sender: hid,
+        plugindata: { plugin: 'janus.plugin.echotest', data: { result: 'done' } },
+      },
+    });
     const idle = t.core.poll(sid, 2);
     await t.settle();
     t.clock.advance(29_999);
@@ -94,9 +113,21 @@ describe('session core on an in-memory host', () => {
     t.ws.accept(sock, SHARD, undefined, '127.0.0.1');
     await t.ws.message(sock, JSON.stringify({ janus: 'create', transaction: 'c' }));
     const sid = (sock.sent[0]?.data as { id: number }).id;
-    await t.ws.message(sock, JSON.stringify({ janus: 'attach', transaction: 'a', session_id: sid, plugin: 'janus.plugin.echotest' }));
+    await t.ws.message(
+      sock,
+      JSON.stringify({ janus: 'attach', transaction: 'a', session_id: sid, plugin: 'janus.plugin.echotest' }),
+    );
     const hid = (sock.sent[1]?.data as { id: number }).id;
-    await t.ws.message(sock, JSON.stringify({ janus: 'message', transaction: 'm', session_id: sid, handle_id: hid, body: { request: 'later' } }));
+    await t.ws.message(
+      sock,
+      JSON.stringify({
+        janus: 'message',
+        transaction: 'm',
+        session_id: sid,
+        handle_id: hid,
+        body: { request: 'later' },
+      }),
+    );
     expect(sock.sent.slice(2).map((m) => m.janus)).toEqual(['ack', 'event']);
     expect(sock.sent.at(-1)).toMatchObject({ transaction: 'm', sender: hid });
   });
@@ -105,22 +136,44 @@ describe('session core on an in-memory host', () => {
     const t = await new ShardHarness().start();
     const sid = await t.create();
     const hid = await t.attach(sid);
-    await t.request({ janus: 'trickle', session_id: sid, handle_id: hid, candidate: { candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host', sdpMid: '0' } });
-    const r = await t.request({ janus: 'message', session_id: sid, handle_id: hid, body: { request: 'open' }, jsep: { type: 'offer', sdp: OFFER } });
+    await t.request({
+      janus: 'trickle',
+      session_id: sid,
+      handle_id: hid,
+      candidate: { candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host', sdpMid: '0' },
+    });
+    const r = await t.request({
+      janus: 'message',
+      session_id: sid,
+      handle_id: hid,
+      body: { request: 'open' },
+      jsep: { type: 'offer', sdp: OFFER },
+    });
     expect(r).toMatchObject({ janus: 'success', jsep: { type: 'answer' } });
     await t.settle();
     expect(t.relays.ops('peer.create')).toHaveLength(1);
     // The candidate that came first was kept and sent once the peer existed.
     expect(t.relays.ops('peer.trickle')).toHaveLength(1);
     expect(t.core.counts().peerconnections).toBe(1);
-    expect((await t.request({ janus: 'trickle', session_id: sid, handle_id: hid, candidate: { candidate: 'c', sdpMid: '9' } })).error).toMatchObject({ code: 466 });
+    expect(
+      (
+        await t.request({
+          janus: 'trickle',
+          session_id: sid,
+          handle_id: hid,
+          candidate: { candidate: 'c', sdpMid: '9' },
+        })
+      ).error,
+    ).toMatchObject({ code: 466 });
     await t.request({ janus: 'hangup', session_id: sid, handle_id: hid });
     await t.request({ janus: 'hangup', session_id: sid, handle_id: hid });
     await t.settle();
     expect(t.relays.ops('peer.hangup')).toHaveLength(1);
     expect(t.plugin.count('hangup')).toBe(1);
     expect(t.core.counts().peerconnections).toBe(0);
-    expect((await t.core.poll(sid, 5)).body).toEqual([{ janus: 'hangup', session_id: sid, sender: hid, reason: 'Janus API' }]);
+    expect((await t.core.poll(sid, 5)).body).toEqual([
+      { janus: 'hangup', session_id: sid, sender: hid, reason: 'Janus API' },
+    ]);
   });
 
   it('writes records behind: a short-lived session costs no write, a restarted shard restores the rest', async () => {
@@ -140,6 +193,8 @@ describe('session core on an in-memory host', () => {
     expect(restarted.core.listSessions()).toEqual([sid]);
     expect(restarted.core.counts()).toEqual({ sessions: 1, handles: 1, peerconnections: 0 });
     expect(restarted.storage.alarm).toBeDefined();
-    expect(await restarted.request({ janus: 'detach', session_id: sid, handle_id: hid })).toMatchObject({ janus: 'success' });
+    expect(await restarted.request({ janus: 'detach', session_id: sid, handle_id: hid })).toMatchObject({
+      janus: 'success',
+    });
   });
 });

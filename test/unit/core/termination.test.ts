@@ -10,7 +10,13 @@ async function sessionWithPeer(t: ShardHarness, origin?: Parameters<ShardHarness
   const sid = await t.create(origin);
   const hid = await t.attach(sid);
   const plain = await t.attach(sid);
-  const r = await t.request({ janus: 'message', session_id: sid, handle_id: hid, body: { request: 'open' }, jsep: { type: 'offer', sdp: OFFER } });
+  const r = await t.request({
+    janus: 'message',
+    session_id: sid,
+    handle_id: hid,
+    body: { request: 'open' },
+    jsep: { type: 'offer', sdp: OFFER },
+  });
   expect(r.janus).toBe('success');
   // Old enough to be written, then flushed.
   t.clock.advance(1_100);
@@ -30,7 +36,9 @@ async function expectEnded(t: ShardHarness, sid: number, hid: number, plain: num
   expect(t.plugin.count(`hangup ${plain}`)).toBe(0);
   expect(t.plugin.count(`destroy ${hid}`)).toBe(1);
   expect(t.plugin.count(`destroy ${plain}`)).toBe(1);
-  expect(t.events.filter((e) => e.type === EventType.SESSION && e.event.name === cause && e.opts?.sessionId === sid)).toHaveLength(1);
+  expect(
+    t.events.filter((e) => e.type === EventType.SESSION && e.event.name === cause && e.opts?.sessionId === sid),
+  ).toHaveLength(1);
   expect(t.storage.data.has(`s:${sid}`)).toBe(false);
   // Ending again changes nothing.
   const again = await t.request({ janus: 'destroy', session_id: sid });
@@ -95,6 +103,10 @@ describe('the one termination path', () => {
     t.ws.closed(sock);
     await expectEnded(t, sid, hid, plain, 'destroyed');
     expect(t.peer(7).calls).toEqual(['janus create', `gone ${16 * 5 + 7} ${connId} ${SHARD}`]);
-    expect(t.events.filter((e) => e.type === EventType.TRANSPORT && (e.event.data as { event: string }).event === 'disconnected')).toHaveLength(1);
+    expect(
+      t.events.filter(
+        (e) => e.type === EventType.TRANSPORT && (e.event.data as { event: string }).event === 'disconnected',
+      ),
+    ).toHaveLength(1);
   });
 });

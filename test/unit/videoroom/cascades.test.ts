@@ -7,7 +7,9 @@ describe('VideoRoom cascades between relays', () => {
     const { pub, id } = await roomWithPublisher(h, relayA);
     await subscribe(h, id, relayB);
     const adds = h.relays.of('sfu.remoteAdd');
-    expect(adds.map((c) => [c.relay, c.cmd.sessionId, c.cmd.handleId])).toEqual([[relayB, pub.sessionId, pub.handleId]]);
+    expect(adds.map((c) => [c.relay, c.cmd.sessionId, c.cmd.handleId])).toEqual([
+      [relayB, pub.sessionId, pub.handleId],
+    ]);
     const forwards = h.relays.of('sfu.forward');
     expect(forwards).toHaveLength(1);
     expect(forwards[0]?.relay).toEqual(relayA);
@@ -27,7 +29,17 @@ describe('VideoRoom cascades between relays', () => {
     const two = await subscribe(h, id, relayB);
     const three = await subscribe(h, id, relayC);
     expect(h.relays.of('sfu.remoteAdd').map((c) => c.relay)).toEqual([relayB, relayC]);
-    expect(h.vr.cascadeInfo(two.sub)).toEqual([{ feed_id: id, from_relay: 'relay-a', to_relay: 'relay-b', ip: '192.0.2.1', port: expect.any(Number), rtcp_port: expect.any(Number), forwarders: 2 }]);
+    expect(h.vr.cascadeInfo(two.sub)).toEqual([
+      {
+        feed_id: id,
+        from_relay: 'relay-a',
+        to_relay: 'relay-b',
+        ip: '192.0.2.1',
+        port: expect.any(Number),
+        rtcp_port: expect.any(Number),
+        forwarders: 2,
+      },
+    ]);
 
     h.vr.leave(one.sub);
     expect(h.relays.of('sfu.remoteRemove')).toEqual([]);
@@ -92,9 +104,16 @@ describe('VideoRoom cascades between relays', () => {
     const h = new Harness();
     const { pub, id } = await roomWithPublisher(h, relayA);
     await subscribe(h, id, relayB);
-    h.vr.publishers.published(pub, [...(h.saved?.publishers[0]?.streams ?? []), { type: 'data', mindex: 2, mid: '2' }], relayA, {});
+    h.vr.publishers.published(
+      pub,
+      [...(h.saved?.publishers[0]?.streams ?? []), { type: 'data', mindex: 2, mid: '2' }],
+      relayA,
+      {},
+    );
     await h.settle();
-    expect(h.relays.of('sfu.remoteUpdate').map((c) => [c.relay, c.cmd.streams.map((s) => s.mid)])).toEqual([[relayB, ['0', '1', '2']]]);
+    expect(h.relays.of('sfu.remoteUpdate').map((c) => [c.relay, c.cmd.streams.map((s) => s.mid)])).toEqual([
+      [relayB, ['0', '1', '2']],
+    ]);
     const forwards = h.relays.of('sfu.forward');
     expect(forwards.at(-1)?.cmd.streams.map((s) => [s.mid, s.wrap_data])).toEqual([['2', true]]);
     expect(h.saved?.cascades?.[0]?.forwarderIds).toHaveLength(3);

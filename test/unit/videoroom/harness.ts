@@ -42,12 +42,41 @@ export class FakeRelays implements RelayClient {
     switch (cmd.op) {
       case 'sfu.remoteAdd': {
         const port = (this.nextPort += 2);
-        return { ip: '192.0.2.1', port, rtcp_port: port + 1, streams: cmd.streams.map((s): SfuPublisherStream => ({ type: s.type, mindex: s.mindex, mid: s.mid, codec: s.codec, simulcast: s.simulcast, disabled: s.disabled })) };
+        return {
+          ip: '192.0.2.1',
+          port,
+          rtcp_port: port + 1,
+          streams: cmd.streams.map((s): SfuPublisherStream => ({
+            type: s.type,
+            mindex: s.mindex,
+            mid: s.mid,
+            codec: s.codec,
+            simulcast: s.simulcast,
+            disabled: s.disabled,
+          })),
+        };
       }
       case 'sfu.remoteUpdate':
-        return { streams: cmd.streams.map((s): SfuPublisherStream => ({ type: s.type, mindex: s.mindex, mid: s.mid, codec: s.codec })) };
+        return {
+          streams: cmd.streams.map((s): SfuPublisherStream => ({
+            type: s.type,
+            mindex: s.mindex,
+            mid: s.mid,
+            codec: s.codec,
+          })),
+        };
       case 'sfu.forward':
-        return { forwarders: cmd.streams.map((s) => ({ id: this.nextForwarder++, mid: s.mid, type: 'video', host: s.host, port: s.port, ssrc: s.ssrc, srtp: cmd.srtp !== undefined })) };
+        return {
+          forwarders: cmd.streams.map((s) => ({
+            id: this.nextForwarder++,
+            mid: s.mid,
+            type: 'video',
+            host: s.host,
+            port: s.port,
+            ssrc: s.ssrc,
+            srtp: cmd.srtp !== undefined,
+          })),
+        };
       default:
         return {};
     }
@@ -117,7 +146,9 @@ export class Harness implements RoomHost {
 
   /** What one handle was told, in order. */
   toldTo(who: HandleAddress): RoomCall[] {
-    return this.told.filter((t) => t.to.sessionId === who.sessionId && t.to.handleId === who.handleId).map((t) => t.call);
+    return this.told
+      .filter((t) => t.to.sessionId === who.sessionId && t.to.handleId === who.handleId)
+      .map((t) => t.call);
   }
 
   /** Lets fire-and-forget work (relay commands not waited for) run. */
@@ -152,7 +183,15 @@ export async function roomWithPublisher(h: Harness, relay: RelayRef = relayA, op
 export async function subscribe(h: Harness, feed: RoomId, relay: RelayRef) {
   const sub = handle();
   const prep = await h.vr.subscribers.prepare(sub, { room: 1234, ptype: 'subscriber', streams: [{ feed }] }, relay);
-  const lines = prep.streams.map((s, i) => ({ mindex: i, mid: String(i), type: s.type, feedId: s.feedId, feedMid: s.feedMid, active: true, send: true }));
+  const lines = prep.streams.map((s, i) => ({
+    mindex: i,
+    mid: String(i),
+    type: s.type,
+    feedId: s.feedId,
+    feedMid: s.feedMid,
+    active: true,
+    send: true,
+  }));
   const done = h.vr.subscribers.subscribed(sub, lines, relay);
   return { sub, prep, done };
 }

@@ -5,7 +5,11 @@ describe('VideoRoom participants', () => {
   it('creates a room with the clock of its host and registers it', async () => {
     const h = new Harness();
     h.time = 42;
-    expect(await h.vr.requests.create(7, { room: 7, description: 'seven' })).toEqual({ videoroom: 'created', room: 7, permanent: false });
+    expect(await h.vr.requests.create(7, { room: 7, description: 'seven' })).toEqual({
+      videoroom: 'created',
+      room: 7,
+      permanent: false,
+    });
     expect(h.saved?.createdAt).toBe(42);
     expect(h.rooms.has(7)).toBe(true);
     await expect(h.vr.requests.create(7, { room: 7 })).rejects.toMatchObject({ code: 427 });
@@ -14,7 +18,10 @@ describe('VideoRoom participants', () => {
   it('answers 426 naming the room when it does not exist', async () => {
     const h = new Harness();
     h.vr.room.remember(99);
-    await expect(h.vr.publishers.join(handle(), { room: 99, ptype: 'publisher' })).rejects.toMatchObject({ code: 426, message: 'No such room (99)' });
+    await expect(h.vr.publishers.join(handle(), { room: 99, ptype: 'publisher' })).rejects.toMatchObject({
+      code: 426,
+      message: 'No such room (99)',
+    });
   });
 
   it('joins a publisher once per handle and tells the others with notify_joining', async () => {
@@ -27,16 +34,27 @@ describe('VideoRoom participants', () => {
     await expect(h.vr.publishers.join(a, { room: 1, ptype: 'publisher' })).rejects.toMatchObject({ code: 425 });
     await expect(h.vr.publishers.join(b, { room: 1, ptype: 'publisher', id: 11 })).rejects.toMatchObject({ code: 436 });
     await h.vr.publishers.join(b, { room: 1, ptype: 'publisher', id: 12, display: 'b' });
-    expect(h.toldTo(a)).toEqual([{ kind: 'event', data: { videoroom: 'event', room: 1, joining: { id: 12, publisher: false, display: 'b' } } }]);
+    expect(h.toldTo(a)).toEqual([
+      { kind: 'event', data: { videoroom: 'event', room: 1, joining: { id: 12, publisher: false, display: 'b' } } },
+    ]);
   });
 
   it('checks the pin and the allowed list', async () => {
     const h = new Harness();
     await h.vr.requests.create(1, { room: 1, pin: 'p', allowed: ['t'] });
-    await expect(h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher' })).rejects.toMatchObject({ code: 429, message: 'Missing mandatory element (pin)' });
-    await expect(h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher', pin: 'x' })).rejects.toMatchObject({ code: 433 });
-    await expect(h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher', pin: 'p', token: 'u' })).rejects.toMatchObject({ code: 433 });
-    await expect(h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher', pin: 'p', token: 't' })).resolves.toMatchObject({ videoroom: 'joined' });
+    await expect(h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher' })).rejects.toMatchObject({
+      code: 429,
+      message: 'Missing mandatory element (pin)',
+    });
+    await expect(h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher', pin: 'x' })).rejects.toMatchObject({
+      code: 433,
+    });
+    await expect(
+      h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher', pin: 'p', token: 'u' }),
+    ).rejects.toMatchObject({ code: 433 });
+    await expect(
+      h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher', pin: 'p', token: 't' }),
+    ).resolves.toMatchObject({ videoroom: 'joined' });
   });
 
   it('publishes: announces the streams to the others, and refuses beyond the room limit', async () => {
@@ -46,11 +64,31 @@ describe('VideoRoom participants', () => {
     const b = handle();
     await h.vr.publishers.join(a, { room: 1, ptype: 'publisher', id: 1 });
     await h.vr.publishers.join(b, { room: 1, ptype: 'publisher', id: 2 });
-    expect(h.vr.publishers.preparePublish(a)).toEqual({ bitrate: 0, room: 1, audiocodec: 'opus', videocodec: 'vp8', audioLevel: { ext: true, event: false, packets: undefined, average: undefined } });
+    expect(h.vr.publishers.preparePublish(a)).toEqual({
+      bitrate: 0,
+      room: 1,
+      audiocodec: 'opus',
+      videocodec: 'vp8',
+      audioLevel: { ext: true, event: false, packets: undefined, average: undefined },
+    });
     h.vr.publishers.published(a, audioVideo, relayA, { descriptions: [{ mid: '1', description: 'camera' }] });
     const told = h.toldTo(b);
     expect(told).toHaveLength(1);
-    expect(told[0]).toMatchObject({ kind: 'event', data: { videoroom: 'event', room: 1, publishers: [{ id: 1, audio_codec: 'opus', video_codec: 'vp8', streams: [{ mid: '0' }, { mid: '1', description: 'camera' }] }] } });
+    expect(told[0]).toMatchObject({
+      kind: 'event',
+      data: {
+        videoroom: 'event',
+        room: 1,
+        publishers: [
+          {
+            id: 1,
+            audio_codec: 'opus',
+            video_codec: 'vp8',
+            streams: [{ mid: '0' }, { mid: '1', description: 'camera' }],
+          },
+        ],
+      },
+    });
     expect(() => h.vr.publishers.preparePublish(a)).toThrow(expect.objectContaining({ code: 434 }));
     expect(() => h.vr.publishers.preparePublish(b)).toThrow(expect.objectContaining({ code: 432 }));
   });
@@ -64,12 +102,36 @@ describe('VideoRoom participants', () => {
       [`${pub.sessionId}:${pub.handleId}`, '1', 'video'],
     ]);
     expect(done.streams).toEqual([
-      { mindex: 0, mid: '0', type: 'audio', active: true, send: true, ready: true, feed_id: id, feed_mid: '0', feed_display: 'alice', codec: 'opus' },
-      { mindex: 1, mid: '1', type: 'video', active: true, send: true, ready: true, feed_id: id, feed_mid: '1', feed_display: 'alice', codec: 'vp8' },
+      {
+        mindex: 0,
+        mid: '0',
+        type: 'audio',
+        active: true,
+        send: true,
+        ready: true,
+        feed_id: id,
+        feed_mid: '0',
+        feed_display: 'alice',
+        codec: 'opus',
+      },
+      {
+        mindex: 1,
+        mid: '1',
+        type: 'video',
+        active: true,
+        send: true,
+        ready: true,
+        feed_id: id,
+        feed_mid: '1',
+        feed_display: 'alice',
+        codec: 'vp8',
+      },
     ]);
     // Same relay as the publisher: nothing to cascade.
     expect(h.relays.sent).toEqual([]);
-    await expect(h.vr.subscribers.prepare(handle(), { room: 1234, ptype: 'subscriber', streams: [{ feed: 999 }] }, relayA)).rejects.toMatchObject({ code: 428 });
+    await expect(
+      h.vr.subscribers.prepare(handle(), { room: 1234, ptype: 'subscriber', streams: [{ feed: 999 }] }, relayA),
+    ).rejects.toMatchObject({ code: 428 });
   });
 
   it('a publisher leaving: the others hear `leaving`, its subscribers renegotiate without it', async () => {
@@ -97,7 +159,10 @@ describe('VideoRoom participants', () => {
     await h.vr.publishers.join(other, { room: 1234, ptype: 'publisher' });
     expect(() => h.vr.requests.kick({ room: 1234, id })).toThrow(expect.objectContaining({ code: 429 }));
     expect(h.vr.requests.kick({ room: 1234, secret: 's', id })).toEqual({ videoroom: 'success' });
-    expect(h.toldTo(pub)).toContainEqual({ kind: 'removed', data: { videoroom: 'event', room: 1234, leaving: 'ok', reason: 'kicked' } });
+    expect(h.toldTo(pub)).toContainEqual({
+      kind: 'removed',
+      data: { videoroom: 'event', room: 1234, leaving: 'ok', reason: 'kicked' },
+    });
     expect(h.toldTo(other)).toContainEqual({ kind: 'event', data: { videoroom: 'event', room: 1234, kicked: id } });
     expect(() => h.vr.requests.kick({ room: 1234, secret: 's', id })).toThrow(expect.objectContaining({ code: 428 }));
   });
@@ -105,7 +170,9 @@ describe('VideoRoom participants', () => {
   it('moderate mutes a stream on the publisher’s relay before answering', async () => {
     const h = new Harness();
     const { id } = await roomWithPublisher(h);
-    await expect(h.vr.requests.moderate({ room: 1234, id, mid: '1', mute: true })).resolves.toEqual({ videoroom: 'success' });
+    await expect(h.vr.requests.moderate({ room: 1234, id, mid: '1', mute: true })).resolves.toEqual({
+      videoroom: 'success',
+    });
     expect(h.relays.of('sfu.moderate').map((c) => [c.relay, c.cmd.mid, c.cmd.mute])).toEqual([[relayA, '1', true]]);
     expect(h.saved?.publishers[0]?.streams?.[1]?.moderated).toBe(true);
   });
@@ -114,10 +181,15 @@ describe('VideoRoom participants', () => {
     const h = new Harness();
     const { pub, id } = await roomWithPublisher(h);
     const { sub } = await subscribe(h, id, relayA);
-    await expect(h.vr.requests.destroy({ room: 1234 })).resolves.toEqual({ videoroom: 'destroyed', room: 1234, permanent: false });
+    await expect(h.vr.requests.destroy({ room: 1234 })).resolves.toEqual({
+      videoroom: 'destroyed',
+      room: 1234,
+      permanent: false,
+    });
     expect(h.saved).toBeUndefined();
     expect(h.rooms.has(1234)).toBe(false);
-    for (const who of [pub, sub]) expect(h.toldTo(who)).toContainEqual({ kind: 'removed', data: { videoroom: 'destroyed', room: 1234 } });
+    for (const who of [pub, sub])
+      expect(h.toldTo(who)).toContainEqual({ kind: 'removed', data: { videoroom: 'destroyed', room: 1234 } });
     expect(() => h.vr.leave(pub)).toThrow(expect.objectContaining({ code: 426 }));
   });
 
@@ -136,7 +208,10 @@ describe('VideoRoom participants', () => {
     const { pub, id } = await roomWithPublisher(h, relayA, { audiolevel_event: true });
     const { sub } = await subscribe(h, id, relayA);
     await h.vr.relayEvents.sfuEvent(pub, { kind: 'sfu.talking', room: 1234, mid: '0', talking: true, level: 20 });
-    expect(h.toldTo(pub)).toContainEqual({ kind: 'event', data: { videoroom: 'talking', room: 1234, id, mid: '0', 'audio-level-dBov-avg': 20 } });
+    expect(h.toldTo(pub)).toContainEqual({
+      kind: 'event',
+      data: { videoroom: 'talking', room: 1234, id, mid: '0', 'audio-level-dBov-avg': 20 },
+    });
     expect(h.vr.requests.listParticipants({ room: 1234 })).toMatchObject({ participants: [{ id, talking: true }] });
     await h.vr.relayEvents.sfuEvent(sub, { kind: 'sfu.layer', room: 1234, mid: '1', substream: 2, temporal: 1 });
     expect(h.toldTo(sub)).toEqual([

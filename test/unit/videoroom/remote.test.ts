@@ -13,19 +13,33 @@ describe('VideoRoom remote publishers', () => {
     h.pick = relayB;
     const added = await h.vr.remotes.add({ room: 1234, id: 77, display: 'far', streams: remoteStreams });
     expect(added).toMatchObject({ videoroom: 'success', room: 1234, id: 77, ip: '192.0.2.1' });
-    expect(h.relays.of('sfu.remoteAdd').map((c) => [c.relay, c.cmd.room, c.cmd.streams.map((s) => s.mid)])).toEqual([[relayB, 1234, ['a', 'v']]]);
-    expect(h.toldTo(pub)).toContainEqual({ kind: 'event', data: expect.objectContaining({ publishers: [expect.objectContaining({ id: 77, display: 'far' })] }) });
+    expect(h.relays.of('sfu.remoteAdd').map((c) => [c.relay, c.cmd.room, c.cmd.streams.map((s) => s.mid)])).toEqual([
+      [relayB, 1234, ['a', 'v']],
+    ]);
+    expect(h.toldTo(pub)).toContainEqual({
+      kind: 'event',
+      data: expect.objectContaining({ publishers: [expect.objectContaining({ id: 77, display: 'far' })] }),
+    });
     expect(h.watched).toEqual(new Set([relayB.linkId]));
-    expect(h.vr.requests.listParticipants({ room: 1234 })).toMatchObject({ participants: [{ id: expect.anything() }, { id: 77, display: 'far', remote: true, publisher: true }] });
+    expect(h.vr.requests.listParticipants({ room: 1234 })).toMatchObject({
+      participants: [{ id: expect.anything() }, { id: 77, display: 'far', remote: true, publisher: true }],
+    });
     await expect(h.vr.remotes.add({ room: 1234, id: 77, streams: remoteStreams })).rejects.toMatchObject({ code: 436 });
   });
 
   it('validates remote streams as Janus does, before any relay is asked', async () => {
     const h = new Harness();
     await h.vr.requests.create(1, { room: 1 });
-    await expect(h.vr.remotes.add({ room: 1, streams: [] })).rejects.toMatchObject({ code: 430, message: "Invalid element value (streams can't be empty)" });
-    await expect(h.vr.remotes.add({ room: 1, streams: [{ mid: 'x', mindex: 0, type: 'text' }] })).rejects.toMatchObject({ code: 430, message: 'Invalid element value (type)' });
-    await expect(h.vr.remotes.add({ room: 1, streams: [{ mid: 'x', mindex: 0, type: 'video' }] })).rejects.toMatchObject({ code: 429 });
+    await expect(h.vr.remotes.add({ room: 1, streams: [] })).rejects.toMatchObject({
+      code: 430,
+      message: "Invalid element value (streams can't be empty)",
+    });
+    await expect(h.vr.remotes.add({ room: 1, streams: [{ mid: 'x', mindex: 0, type: 'text' }] })).rejects.toMatchObject(
+      { code: 430, message: 'Invalid element value (type)' },
+    );
+    await expect(
+      h.vr.remotes.add({ room: 1, streams: [{ mid: 'x', mindex: 0, type: 'video' }] }),
+    ).rejects.toMatchObject({ code: 429 });
     expect(h.relays.sent).toEqual([]);
   });
 
@@ -37,14 +51,18 @@ describe('VideoRoom remote publishers', () => {
     expect(h.vr.room.current().publishers).toEqual([]);
     h.pick = undefined;
     h.relays.failing.clear();
-    await expect(h.vr.remotes.add({ room: 1, id: 5, streams: remoteStreams })).rejects.toMatchObject({ message: 'No media relay available' });
+    await expect(h.vr.remotes.add({ room: 1, id: 5, streams: remoteStreams })).rejects.toMatchObject({
+      message: 'No media relay available',
+    });
   });
 
   it('update_remote_publisher renegotiates it on its relay and keeps descriptions', async () => {
     const h = new Harness();
     await h.vr.requests.create(1, { room: 1 });
     await h.vr.remotes.add({ room: 1, id: 9, streams: remoteStreams });
-    await expect(h.vr.remotes.update({ room: 1, id: 9, display: 'new', streams: [{ mid: 'd', mindex: 2, type: 'data' }] })).resolves.toEqual({ videoroom: 'success' });
+    await expect(
+      h.vr.remotes.update({ room: 1, id: 9, display: 'new', streams: [{ mid: 'd', mindex: 2, type: 'data' }] }),
+    ).resolves.toEqual({ videoroom: 'success' });
     expect(h.relays.of('sfu.remoteUpdate').map((c) => c.cmd.streams.map((s) => s.mid))).toEqual([['d']]);
     const p = h.vr.room.current().publishers[0];
     expect(p?.display).toBe('new');
@@ -59,7 +77,10 @@ describe('VideoRoom remote publishers', () => {
     await h.vr.remotes.add({ room: 1234, id: 9, display: 'far', streams: remoteStreams });
     const { sub } = await subscribe(h, 9, relayA);
     await expect(h.vr.remotes.remove({ room: 1234, id: 9 })).resolves.toEqual({ videoroom: 'success' });
-    expect(h.toldTo(local)).toContainEqual({ kind: 'event', data: { videoroom: 'event', room: 1234, leaving: 9, display: 'far' } });
+    expect(h.toldTo(local)).toContainEqual({
+      kind: 'event',
+      data: { videoroom: 'event', room: 1234, leaving: 9, display: 'far' },
+    });
     expect(h.toldTo(sub)).toEqual([{ kind: 'feedsGone', feedIds: [9] }]);
     expect(h.relays.of('sfu.remoteRemove').map((c) => c.relay)).toEqual([relayA]);
     expect(h.watched).toEqual(new Set());
@@ -83,7 +104,14 @@ describe('VideoRoom publish_remotely', () => {
   it('forwards a local publisher’s streams to a remote Janus, lists and stops them', async () => {
     const h = new Harness();
     const { id } = await roomWithPublisher(h, relayA);
-    const out = await h.vr.remotizations.publish({ room: 1234, publisher_id: id, remote_id: 'r1', host: '198.51.100.7', port: 5000, rtcp_port: 5001 });
+    const out = await h.vr.remotizations.publish({
+      room: 1234,
+      publisher_id: id,
+      remote_id: 'r1',
+      host: '198.51.100.7',
+      port: 5000,
+      rtcp_port: 5001,
+    });
     expect(out).toEqual({ videoroom: 'success', room: 1234, id, remote_id: 'r1' });
     const fw = h.relays.of('sfu.forward');
     expect(fw.map((c) => c.cmd.streams.map((s) => [s.mid, s.host, s.port, s.ssrc, s.rtcp_port]))).toEqual([
@@ -92,22 +120,47 @@ describe('VideoRoom publish_remotely', () => {
         ['1', '198.51.100.7', 5000, 1010, 5001],
       ],
     ]);
-    expect(h.vr.remotizations.list({ room: 1234, publisher_id: id })).toEqual({ videoroom: 'success', room: 1234, id, list: [{ remote_id: 'r1', host: '198.51.100.7', port: 5000, rtcp_port: 5001 }] });
-    await expect(h.vr.remotizations.publish({ room: 1234, publisher_id: id, remote_id: 'r1', host: 'h', port: 1 })).rejects.toMatchObject({ code: 436 });
-    await expect(h.vr.remotizations.publish({ room: 1234, publisher_id: id, remote_id: 'r2', host: 'h', port: 0 })).rejects.toMatchObject({ code: 430 });
+    expect(h.vr.remotizations.list({ room: 1234, publisher_id: id })).toEqual({
+      videoroom: 'success',
+      room: 1234,
+      id,
+      list: [{ remote_id: 'r1', host: '198.51.100.7', port: 5000, rtcp_port: 5001 }],
+    });
+    await expect(
+      h.vr.remotizations.publish({ room: 1234, publisher_id: id, remote_id: 'r1', host: 'h', port: 1 }),
+    ).rejects.toMatchObject({ code: 436 });
+    await expect(
+      h.vr.remotizations.publish({ room: 1234, publisher_id: id, remote_id: 'r2', host: 'h', port: 0 }),
+    ).rejects.toMatchObject({ code: 430 });
 
-    await expect(h.vr.remotizations.unpublish({ room: 1234, publisher_id: id, remote_id: 'r1' })).resolves.toEqual({ videoroom: 'success', room: 1234, id });
+    await expect(h.vr.remotizations.unpublish({ room: 1234, publisher_id: id, remote_id: 'r1' })).resolves.toEqual({
+      videoroom: 'success',
+      room: 1234,
+      id,
+    });
     expect(h.relays.of('sfu.stopForward').map((c) => c.cmd.id)).toEqual([1, 2]);
-    await expect(h.vr.remotizations.unpublish({ room: 1234, publisher_id: id, remote_id: 'r1' })).rejects.toMatchObject({ code: 428 });
+    await expect(h.vr.remotizations.unpublish({ room: 1234, publisher_id: id, remote_id: 'r1' })).rejects.toMatchObject(
+      { code: 428 },
+    );
   });
 
   it('a remotized publisher adding a stream gets it forwarded too', async () => {
     const h = new Harness();
     const { pub, id } = await roomWithPublisher(h, relayA);
     await h.vr.remotizations.publish({ room: 1234, publisher_id: id, remote_id: 'r1', host: 'h', port: 5000 });
-    h.vr.publishers.published(pub, [...(h.vr.room.publisher(pub)?.streams ?? []), { type: 'video', mindex: 2, mid: '2', codec: 'vp8' }], relayA, {});
+    h.vr.publishers.published(
+      pub,
+      [...(h.vr.room.publisher(pub)?.streams ?? []), { type: 'video', mindex: 2, mid: '2', codec: 'vp8' }],
+      relayA,
+      {},
+    );
     await h.settle();
-    expect(h.relays.of('sfu.forward').at(-1)?.cmd.streams.map((s) => [s.mid, s.ssrc])).toEqual([['2', 1020]]);
+    expect(
+      h.relays
+        .of('sfu.forward')
+        .at(-1)
+        ?.cmd.streams.map((s) => [s.mid, s.ssrc]),
+    ).toEqual([['2', 1020]]);
     expect(h.vr.room.publisher(pub)?.remotizations?.[0]?.forwarderIds).toEqual([1, 2, 3]);
   });
 });
@@ -116,9 +169,24 @@ describe('VideoRoom rtp_forward', () => {
   it('numbers forwarders, lists them by publisher and stops them on the relay', async () => {
     const h = new Harness();
     const { id } = await roomWithPublisher(h, relayA);
-    const out = await h.vr.forwarders.forward({ room: 1234, publisher_id: id, host: '203.0.113.5', streams: [{ mid: '1', port: 6000, rtcp_port: 6001 }] });
-    expect(out).toEqual({ videoroom: 'rtp_forward', room: 1234, publisher_id: id, forwarders: [{ stream_id: 1, type: 'video', host: '203.0.113.5', port: 6000, srtp: false }] });
-    await h.vr.forwarders.forward({ room: 1234, publisher_id: id, host: '203.0.113.5', streams: [{ mid: '0', port: 6002 }] });
+    const out = await h.vr.forwarders.forward({
+      room: 1234,
+      publisher_id: id,
+      host: '203.0.113.5',
+      streams: [{ mid: '1', port: 6000, rtcp_port: 6001 }],
+    });
+    expect(out).toEqual({
+      videoroom: 'rtp_forward',
+      room: 1234,
+      publisher_id: id,
+      forwarders: [{ stream_id: 1, type: 'video', host: '203.0.113.5', port: 6000, srtp: false }],
+    });
+    await h.vr.forwarders.forward({
+      room: 1234,
+      publisher_id: id,
+      host: '203.0.113.5',
+      streams: [{ mid: '0', port: 6002 }],
+    });
     expect(h.vr.forwarders.list({ room: 1234 })).toEqual({
       videoroom: 'forwarders',
       room: 1234,
@@ -132,16 +200,27 @@ describe('VideoRoom rtp_forward', () => {
         },
       ],
     });
-    expect(h.vr.forwarders.stop({ room: 1234, publisher_id: id, stream_id: 1 })).toEqual({ videoroom: 'stop_rtp_forward', room: 1234, publisher_id: id, stream_id: 1 });
+    expect(h.vr.forwarders.stop({ room: 1234, publisher_id: id, stream_id: 1 })).toEqual({
+      videoroom: 'stop_rtp_forward',
+      room: 1234,
+      publisher_id: id,
+      stream_id: 1,
+    });
     expect(h.relays.of('sfu.stopForward').map((c) => [c.relay, c.cmd.id])).toEqual([[relayA, 1]]);
-    expect(() => h.vr.forwarders.stop({ room: 1234, publisher_id: id, stream_id: 1 })).toThrow(expect.objectContaining({ code: 428 }));
+    expect(() => h.vr.forwarders.stop({ room: 1234, publisher_id: id, stream_id: 1 })).toThrow(
+      expect.objectContaining({ code: 428 }),
+    );
   });
 
   it('refuses unknown publishers and streams; forgets forwarders when the publisher stops', async () => {
     const h = new Harness();
     const { pub, id } = await roomWithPublisher(h, relayA);
-    await expect(h.vr.forwarders.forward({ room: 1234, publisher_id: 404, host: 'h', streams: [{ mid: '1', port: 6000 }] })).rejects.toMatchObject({ code: 428 });
-    await expect(h.vr.forwarders.forward({ room: 1234, publisher_id: id, host: 'h', streams: [{ mid: '9', port: 6000 }] })).rejects.toMatchObject({ code: 428, message: 'No such stream (9)' });
+    await expect(
+      h.vr.forwarders.forward({ room: 1234, publisher_id: 404, host: 'h', streams: [{ mid: '1', port: 6000 }] }),
+    ).rejects.toMatchObject({ code: 428 });
+    await expect(
+      h.vr.forwarders.forward({ room: 1234, publisher_id: id, host: 'h', streams: [{ mid: '9', port: 6000 }] }),
+    ).rejects.toMatchObject({ code: 428, message: 'No such stream (9)' });
     await h.vr.forwarders.forward({ room: 1234, publisher_id: id, host: 'h', streams: [{ mid: '1', port: 6000 }] });
     h.vr.publishers.unpublished(pub, true);
     expect(h.vr.forwarders.list({ room: 1234 })).toEqual({ videoroom: 'forwarders', room: 1234, publishers: [] });

@@ -22,16 +22,31 @@ export class Participant {
 
   /** A synchronous request: the plugindata of the `success`. */
   async sync(body: Record<string, unknown>): Promise<Record<string, any>> {
-    const r = await this.janus.request({ janus: 'message', session_id: this.sessionId, handle_id: this.handleId, body });
+    const r = await this.janus.request({
+      janus: 'message',
+      session_id: this.sessionId,
+      handle_id: this.handleId,
+      body,
+    });
     if (r.janus !== 'success') throw new Error(JSON.stringify(r));
     return r.plugindata.data;
   }
 
   /** An asynchronous request: the event answering it (or the error reply). */
   async ask(body: Record<string, unknown>, jsep?: Record<string, unknown>, timeoutMs = 20_000): Promise<JanusMsg> {
-    const ack = await this.janus.request({ janus: 'message', session_id: this.sessionId, handle_id: this.handleId, body, ...(jsep ? { jsep } : {}) });
+    const ack = await this.janus.request({
+      janus: 'message',
+      session_id: this.sessionId,
+      handle_id: this.handleId,
+      body,
+      ...(jsep ? { jsep } : {}),
+    });
     if (ack.janus !== 'ack') return ack;
-    return this.janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, timeoutMs, `answer to ${String(body.request)}`);
+    return this.janus.waitEvent(
+      (m) => m.janus === 'event' && m.transaction === ack.transaction,
+      timeoutMs,
+      `answer to ${String(body.request)}`,
+    );
   }
 
   waitData(pred: (d: Record<string, any>) => boolean, what: string, timeoutMs = 10_000): Promise<JanusMsg> {
@@ -51,7 +66,10 @@ export async function publish(stack: Stack, room: number, id: number, p?: Partic
   const client = new EchoClient();
   const audio = client.addMedia('audio');
   const video = client.addMedia('video');
-  const ev = await p.ask({ request: 'configure', audio: true, video: true }, { type: 'offer', sdp: await client.createOffer() });
+  const ev = await p.ask(
+    { request: 'configure', audio: true, video: true },
+    { type: 'offer', sdp: await client.createOffer() },
+  );
   expect(ev.plugindata?.data, JSON.stringify(ev)).toMatchObject({ videoroom: 'event', configured: 'ok' });
   await client.acceptAnswer(ev.jsep.sdp);
   await p.janus.waitEvent((m) => m.janus === 'webrtcup' && m.sender === p!.handleId, 15_000, 'publisher webrtcup');
