@@ -90,7 +90,7 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
   }
 
   async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<void> {
-    await this.core.pluginCall(sessionId, handleId, call);
+    await this.core.requests.pluginCall(sessionId, handleId, call);
   }
 
   async relayEvent(sessionId: number, handleId: number, linkId: string, event: PeerEvent): Promise<void> {

@@ -11,15 +11,15 @@ import {
   type Verb,
 } from '../../shared/janus/requests.js';
 import { parseJanus } from '../../shared/janus/validate.js';
-import { checkPluginAccess, checkRequestAuth } from '../auth/requestAuth.js';
+import { checkRequestAuth } from '../auth/requestAuth.js';
 import type { EdgeConfig } from '../config.js';
-import type { HandleContext, Plugin } from '../plugins/plugin.js';
+import type { Plugin } from '../plugins/plugin.js';
 import { EventDelivery } from './eventDelivery.js';
-import { ShardHandleContext, type HandleHost } from './handleContext.js';
 import type { ShardHost } from './host.js';
 import { runDetached } from './host.js';
-import { newSessionId, randomSafeInt, shardOf } from './ids.js';
+import { newSessionId, shardOf } from './ids.js';
 import { PeerMedia } from './media.js';
+import { PluginRequests } from './pluginRequests.js';
 import { SessionPersistence } from './persistence.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import { serverInfo } from './serverInfo.js';
@@ -44,6 +44,7 @@ export class SessionCore {
   readonly timeouts: Timeouts;
   readonly delivery: EventDelivery;
   readonly media: PeerMedia;
+  readonly requests: PluginRequests;
   settings!: SharedSettings;
   shard = -1;
 
@@ -59,6 +60,16 @@ export class SessionCore {
     });
     this.delivery = new EventDelivery(host, () => this.shard);
     this.media = new PeerMedia(host, this.delivery, this.sessions, (s) => this.persist(s));
+    this.requests = new PluginRequests(
+      host,
+      config,
+      plugins,
+      this.sessions,
+      this.delivery,
+      this.media,
+      () => this.settings,
+      (s) => this.persist(s),
+    );
   }
 
   /** Reads the shard's number, the settings and the session records back after a restart. */
@@ -86,7 +97,12 @@ export class SessionCore {
     for (const h of rec.handles) {
       const plugin = this.plugins.get(h.plugin);
       if (!plugin) continue;
-      s.handles.set(h.id, { ...h, plugin, pendingCandidates: [], ctx: this.handleContext(s, h.id, h.opaqueId) });
+      s.handles.set(h.id, {
+        ...h,
+        plugin,
+        pendingCandidates: [],
+        ctx: this.requests.handleContext(s, h.id, h.opaqueId),
+      });
     }
     return s;
   }
@@ -180,7 +196,7 @@ export class SessionCore {
       case 'keepalive':
         return reply('ack', tx, sid);
       case 'attach':
-        return await this.attach(s, req, env.token, tx);
+        return await this.requests.attach(s, req, env.token, tx);
       case 'destroy':
         this.endSession(s, 'destroyed');
         return reply('success', tx, sid);
@@ -197,7 +213,7 @@ export class SessionCore {
         this.media.hangup(s, h, 'Janus API');
         return reply('success', tx, sid);
       case 'message':
-        return await this.messageInOrder(s, h, req, tx, origin);
+        return await this.requests.messageInOrder(s, h, req, tx, origin);
       case 'trickle':
         // Acknowledged at once (Janus does the same); the relay is not waited for.
         this.media.trickle(s, h, req);
@@ -233,84 +249,6 @@ export class SessionCore {
     this.timeouts.watch(s);
     this.host.events.emit(EventType.SESSION, { name: 'created', transport: transportOf(origin) }, { sessionId: id });
     return reply('success', tx, undefined, { data: { id } });
-  }
-
-  private async attach(
-    s: Session,
-    req: RequestOf<'attach'>,
-    token: string | undefined,
-    tx: string,
-  ): Promise<JanusMessage> {
-    const plugin = this.plugins.get(req.plugin);
-    if (!plugin) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${req.plugin}'`);
-    await checkPluginAccess(this.config, this.settings.tokens, token, req.plugin);
-    let id: number;
-    do id = randomSafeInt();
-    while (s.handles.has(id));
-    const h: Handle = {
-      id,
-      plugin,
-      opaqueId: req.opaque_id,
-      token,
-      createdAt: this.host.clock.now(),
-      hasPeer: false,
-      pendingCandidates: [],
-      ctx: this.handleContext(s, id, req.opaque_id),
-    };
-    try {
-      await plugin.createHandle(h.ctx);
-    } catch (err) {
-      throw new JanusApiError(JanusError.PLUGIN_ATTACH, `Couldn't attach to plugin: ${String(err)}`);
-    }
-    if (s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${s.id}`);
-    s.handles.set(id, h);
-    this.persist(s);
-    this.host.events.emit(
-      EventType.HANDLE,
-      { name: 'attached', plugin: req.plugin, opaque_id: req.opaque_id, token },
-      { sessionId: s.id, handleId: id, opaqueId: req.opaque_id },
-    );
-    return reply('success', tx, s.id, { data: { id } });
-  }
-
-  /** Over the session's own WebSocket, the events a `message` causes follow its reply. */
-  private async messageInOrder(
-    s: Session,
-    h: Handle,
-    req: RequestOf<'message'>,
-    tx: string,
-    origin: Source,
-  ): Promise<JanusMessage> {
-    const src = s.source;
-    const ownSocket = origin.kind === 'ws' && src.kind === 'ws' && src.connId === origin.connId;
-    if (!ownSocket || s.held?.has(tx)) return await this.message(s, h, req, tx);
-    return this.delivery.inOrder(s, tx, async () => {
-      try {
-        return await this.message(s, h, req, tx);
-      } catch (err) {
-        if (!(err instanceof JanusApiError)) this.host.log.error('request failed', { error: String(err) });
-        return errorFrom(err, tx, s.id);
-      }
-    });
-  }
-
-  private async message(s: Session, h: Handle, req: RequestOf<'message'>, tx: string): Promise<JanusMessage> {
-    const jsep = req.jsep === undefined ? undefined : this.media.acceptJsep(s, h, req.jsep);
-    const result = await h.plugin.handleMessage(h.ctx, { transaction: tx, body: req.body, jsep });
-    switch (result.kind) {
-      case 'ack':
-        return reply('ack', tx, s.id, result.hint ? { hint: result.hint } : undefined);
-      case 'error':
-        throw new JanusApiError(JanusError.PLUGIN_MESSAGE, result.reason);
-      case 'ok': {
-        const extra: Record<string, unknown> = {
-          sender: h.id,
-          plugindata: { plugin: h.plugin.info.package, data: result.data },
-        };
-        if (result.jsep) extra.jsep = result.jsep;
-        return reply('success', tx, s.id, extra);
-      }
-    }
   }
 
   private claim(s: Session, origin: Source, tx: string): JanusMessage {
@@ -404,28 +342,6 @@ export class SessionCore {
   }
 
   // ---------------------------------------------------------------- handles' plugins and relays
-
-  /** The shard as its handles' contexts see it (one object per shard). */
-  private readonly handleHost: HandleHost = {
-    session: (id) => this.sessions.get(id),
-    deliverEvent: (session, m, transaction) => this.delivery.deliverFor(session, m, transaction),
-    emit: (type, event, opts) => this.host.events.emit(type, event, opts),
-    persist: (session) => this.persist(session),
-    hangup: (session, h, reason) => this.media.hangup(session, h, reason),
-    openPeer: (session, h, offer, options, placement) => this.media.openPeer(session, h, offer, options, placement),
-    pickRelay: (session) => this.media.pickRelay(session),
-    command: (h, cmd) => this.media.command(h, cmd),
-  };
-
-  private handleContext(s: Session, handleId: number, opaqueId?: string): HandleContext {
-    return new ShardHandleContext(this.handleHost, s.id, handleId, opaqueId);
-  }
-
-  async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<void> {
-    const h = this.sessions.get(sessionId)?.handles.get(handleId);
-    if (!h || !h.plugin.handleInternal) return;
-    await h.plugin.handleInternal(h.ctx, call);
-  }
 
   relayEvent(sessionId: number, handleId: number, linkId: string, event: PeerEvent): void {
     const s = this.sessions.get(sessionId);

@@ -1,44 +1,26 @@
-import type { CommandResult } from '../../../shared/control/commands.js';
 import { JanusApiError } from '../../../shared/janus/errors.js';
 import type { Jsep } from '../../../shared/janus/requests.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
-import type { RelayRef } from '../../relays/relayClient.js';
 import { unwrap } from '../../rpc.js';
 import type { Stubs } from '../../stubs.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
-import { errorCode, errorEvent, joinFirst, VideoRoomError, VR, vrError } from './errors.js';
+import { errorEvent, VideoRoomError, VR, vrError } from './errors.js';
 import type { RoomCall } from './host.js';
 import * as S from './schemas.js';
-import type { FeedId, RoomId } from './schemas.js';
-import { videoRoomObjectName, type HandleAddress, type JanusData } from './state.js';
-import type { FeedStream, Removal } from './subscribers.js';
+import type { RoomId } from './schemas.js';
+import { videoRoomObjectName, type JanusData } from './state.js';
+import type { Removal } from './subscribers.js';
+import { relayOf, stateOf, subscriberState, who, type HandleState, type Result } from './handleState.js';
+import { subscriberNegotiation } from './subscriberNegotiation.js';
 
 const PKG = 'janus.plugin.videoroom';
-
-/** What a VideoRoom handle is, kept with the handle. */
-interface HandleState {
-  room: RoomId;
-  role: 'publisher' | 'subscriber';
-  id?: FeedId;
-  /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */
-  pending?: { add: FeedStream[]; remove: string[] };
-}
-
-type Result = { data: JanusData; jsep?: Jsep };
 
 const ROOM_CALLS = new Set<unknown>(['event', 'removed', 'feedsGone'] satisfies RoomCall['kind'][]);
 
 /** Calls from the room objects (`SessionShard.pluginCall` carries them untyped). */
 function isRoomCall(call: unknown): call is RoomCall {
   return typeof call === 'object' && call !== null && 'kind' in call && ROOM_CALLS.has(call.kind);
-}
-
-/** The relay the handle's PeerConnection is on, once `open` has placed it. */
-function relayOf(ctx: HandleContext): RelayRef {
-  const relay = ctx.media.relay;
-  if (!relay) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No PeerConnection');
-  return relay;
 }
 
 /**
@@ -50,12 +32,7 @@ function relayOf(ctx: HandleContext): RelayRef {
  */
 export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
   const roomStub = (room: RoomId) => stubs.videoRoom(videoRoomObjectName(room));
-  const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sessionId, handleId: ctx.handleId });
-  const stateOf = (ctx: HandleContext): HandleState => {
-    const st = ctx.getState<HandleState>();
-    if (!st) throw joinFirst();
-    return st;
-  };
+  const { subscribe, renegotiate, flushPending } = subscriberNegotiation(roomStub);
 
   // ---------------------------------------------------------------- synchronous requests
 
@@ -168,12 +145,6 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       default:
         throw vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`);
     }
-  }
-
-  function subscriberState(ctx: HandleContext): HandleState {
-    const st = stateOf(ctx);
-    if (st.role !== 'subscriber') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Not a subscriber');
-    return st;
   }
 
   async function join(
@@ -296,71 +267,6 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
         talking,
       });
     return { data: { videoroom: 'event', room: st.room, configured: 'ok' } };
-  }
-
-  async function subscribe(ctx: HandleContext, body: Record<string, unknown>): Promise<Result> {
-    const { room } = parseJanus(S.roomOnlySchema, body, VR);
-    const stub = roomStub(room);
-    // The relay is chosen first (the client's region): the room brings the feeds there before the offer.
-    const relay = await ctx.media.place();
-    const prep = unwrap(await stub.prepareSubscribe(who(ctx), body, relay));
-    ctx.setState({ room, role: 'subscriber' } satisfies HandleState);
-    try {
-      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams }, relay);
-      const offered = 'offer' in result && 'streams' in result ? result : undefined;
-      const done = unwrap(await stub.subscribed(who(ctx), offered?.streams ?? [], relayOf(ctx)));
-      return {
-        data: { videoroom: 'attached', room, streams: done.streams },
-        jsep: 'offer' in result ? result.offer : undefined,
-      };
-    } catch (err) {
-      ctx.setState(undefined);
-      await stub.subscribeFailed(who(ctx));
-      if (ctx.media.hasPeer) ctx.media.close('Subscribe failed');
-      throw err;
-    }
-  }
-
-  /**
-   * Changes a subscription and makes the new offer. While an earlier offer is still unanswered the
-   * changes are kept and the answer is `updating`; they are applied, coalesced, once `start` brings
-   * the client's answer, and the new offer then arrives as an `updated` event.
-   */
-  async function renegotiate(ctx: HandleContext, room: RoomId, add: FeedStream[], remove: string[]): Promise<Result> {
-    const st = ctx.getState<HandleState>();
-    if (st?.pending) {
-      st.pending.add.push(...add);
-      st.pending.remove.push(...remove);
-      ctx.setState(st);
-      return { data: { videoroom: 'updating', room } };
-    }
-    let out: CommandResult<'sfu.update'>;
-    try {
-      out = await ctx.media.command('sfu.update', { add, remove });
-    } catch (err) {
-      if (errorCode(err) !== 471 || !st) {
-        await roomStub(room).subscriptionFailed(who(ctx));
-        throw err;
-      }
-      ctx.setState({ ...st, pending: { add: [...add], remove: [...remove] } });
-      return { data: { videoroom: 'updating', room } };
-    }
-    const changed = unwrap(await roomStub(room).subscriptionChanged(who(ctx), out.streams));
-    return { data: { videoroom: 'updated', room, streams: changed.streams }, jsep: out.offer };
-  }
-
-  /** After the client answered: changes that waited make the next offer. */
-  async function flushPending(ctx: HandleContext, room: RoomId): Promise<void> {
-    const st = ctx.getState<HandleState>();
-    if (!st?.pending) return;
-    const { add, remove } = st.pending;
-    ctx.setState({ ...st, pending: undefined });
-    try {
-      const r = await renegotiate(ctx, room, add, remove);
-      ctx.pushEvent(r.data, r.jsep);
-    } catch (err) {
-      ctx.pushEvent(errorEvent(err));
-    }
   }
 
   // ---------------------------------------------------------------- the plugin

@@ -1,0 +1,128 @@
+import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
+import { EventType } from '../../shared/janus/events.js';
+import type { RequestOf } from '../../shared/janus/requests.js';
+import { checkPluginAccess } from '../auth/requestAuth.js';
+import type { EdgeConfig } from '../config.js';
+import type { HandleContext, Plugin } from '../plugins/plugin.js';
+import type { EventDelivery } from './eventDelivery.js';
+import { ShardHandleContext, type HandleHost } from './handleContext.js';
+import type { ShardHost } from './host.js';
+import { randomSafeInt } from './ids.js';
+import type { PeerMedia } from './media.js';
+import { errorFrom, reply, type JanusMessage } from './replies.js';
+import type { SharedSettings } from './settings.js';
+import type { Handle, Session, Source } from './session.js';
+
+/**
+ * The requests that reach a plugin: `attach` (a handle and its context), `message` (the plugin's
+ * answer as `success`/`ack`, its events ordered after the reply on the session's own WebSocket), and
+ * calls from a plugin's own coordination objects. Part of the shard's {@link SessionCore}.
+ */
+export class PluginRequests {
+  constructor(
+    private readonly host: ShardHost,
+    private readonly config: EdgeConfig,
+    private readonly plugins: Map<string, Plugin>,
+    private readonly sessions: Map<number, Session>,
+    private readonly delivery: EventDelivery,
+    private readonly media: PeerMedia,
+    private readonly settings: () => SharedSettings,
+    private readonly persist: (s: Session) => void,
+  ) {}
+
+  async attach(s: Session, req: RequestOf<'attach'>, token: string | undefined, tx: string): Promise<JanusMessage> {
+    const plugin = this.plugins.get(req.plugin);
+    if (!plugin) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${req.plugin}'`);
+    await checkPluginAccess(this.config, this.settings().tokens, token, req.plugin);
+    let id: number;
+    do id = randomSafeInt();
+    while (s.handles.has(id));
+    const h: Handle = {
+      id,
+      plugin,
+      opaqueId: req.opaque_id,
+      token,
+      createdAt: this.host.clock.now(),
+      hasPeer: false,
+      pendingCandidates: [],
+      ctx: this.handleContext(s, id, req.opaque_id),
+    };
+    try {
+      await plugin.createHandle(h.ctx);
+    } catch (err) {
+      throw new JanusApiError(JanusError.PLUGIN_ATTACH, `Couldn't attach to plugin: ${String(err)}`);
+    }
+    if (s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${s.id}`);
+    s.handles.set(id, h);
+    this.persist(s);
+    this.host.events.emit(
+      EventType.HANDLE,
+      { name: 'attached', plugin: req.plugin, opaque_id: req.opaque_id, token },
+      { sessionId: s.id, handleId: id, opaqueId: req.opaque_id },
+    );
+    return reply('success', tx, s.id, { data: { id } });
+  }
+
+  /** Over the session's own WebSocket, the events a `message` causes follow its reply. */
+  async messageInOrder(
+    s: Session,
+    h: Handle,
+    req: RequestOf<'message'>,
+    tx: string,
+    origin: Source,
+  ): Promise<JanusMessage> {
+    const src = s.source;
+    const ownSocket = origin.kind === 'ws' && src.kind === 'ws' && src.connId === origin.connId;
+    if (!ownSocket || s.held?.has(tx)) return await this.message(s, h, req, tx);
+    return this.delivery.inOrder(s, tx, async () => {
+      try {
+        return await this.message(s, h, req, tx);
+      } catch (err) {
+        if (!(err instanceof JanusApiError)) this.host.log.error('request failed', { error: String(err) });
+        return errorFrom(err, tx, s.id);
+      }
+    });
+  }
+
+  private async message(s: Session, h: Handle, req: RequestOf<'message'>, tx: string): Promise<JanusMessage> {
+    const jsep = req.jsep === undefined ? undefined : this.media.acceptJsep(s, h, req.jsep);
+    const result = await h.plugin.handleMessage(h.ctx, { transaction: tx, body: req.body, jsep });
+    switch (result.kind) {
+      case 'ack':
+        return reply('ack', tx, s.id, result.hint ? { hint: result.hint } : undefined);
+      case 'error':
+        throw new JanusApiError(JanusError.PLUGIN_MESSAGE, result.reason);
+      case 'ok': {
+        const extra: Record<string, unknown> = {
+          sender: h.id,
+          plugindata: { plugin: h.plugin.info.package, data: result.data },
+        };
+        if (result.jsep) extra.jsep = result.jsep;
+        return reply('success', tx, s.id, extra);
+      }
+    }
+  }
+
+  /** The shard as its handles' contexts see it (one object per shard). */
+  private readonly handleHost: HandleHost = {
+    session: (id) => this.sessions.get(id),
+    deliverEvent: (session, m, transaction) => this.delivery.deliverFor(session, m, transaction),
+    emit: (type, event, opts) => this.host.events.emit(type, event, opts),
+    persist: (session) => this.persist(session),
+    hangup: (session, h, reason) => this.media.hangup(session, h, reason),
+    openPeer: (session, h, offer, options, placement) => this.media.openPeer(session, h, offer, options, placement),
+    pickRelay: (session) => this.media.pickRelay(session),
+    command: (h, cmd) => this.media.command(h, cmd),
+  };
+
+  handleContext(s: Session, handleId: number, opaqueId?: string): HandleContext {
+    return new ShardHandleContext(this.handleHost, s.id, handleId, opaqueId);
+  }
+
+  /** From a plugin's coordination object (a VideoRoom) to one of our handles. */
+  async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<void> {
+    const h = this.sessions.get(sessionId)?.handles.get(handleId);
+    if (!h || !h.plugin.handleInternal) return;
+    await h.plugin.handleInternal(h.ctx, call);
+  }
+}

@@ -1,0 +1,43 @@
+import type { Jsep } from '../../../shared/janus/requests.js';
+import type { RelayRef } from '../../relays/relayClient.js';
+import type { HandleContext } from '../plugin.js';
+import { joinFirst, VideoRoomError, vrError } from './errors.js';
+import type { FeedId, RoomId } from './schemas.js';
+import type { HandleAddress, JanusData } from './state.js';
+import type { FeedStream } from './subscribers.js';
+
+/** What a VideoRoom handle is, kept with the handle. */
+export interface HandleState {
+  room: RoomId;
+  role: 'publisher' | 'subscriber';
+  id?: FeedId;
+  /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */
+  pending?: { add: FeedStream[]; remove: string[] };
+}
+
+export type Result = { data: JanusData; jsep?: Jsep };
+
+/** The handle as the room knows it. */
+export function who(ctx: HandleContext): HandleAddress {
+  return { sessionId: ctx.sessionId, handleId: ctx.handleId };
+}
+
+/** The handle's state; a request before `join` is Janus's 424. */
+export function stateOf(ctx: HandleContext): HandleState {
+  const st = ctx.getState<HandleState>();
+  if (!st) throw joinFirst();
+  return st;
+}
+
+export function subscriberState(ctx: HandleContext): HandleState {
+  const st = stateOf(ctx);
+  if (st.role !== 'subscriber') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Not a subscriber');
+  return st;
+}
+
+/** The relay the handle's PeerConnection is on, once `open` has placed it. */
+export function relayOf(ctx: HandleContext): RelayRef {
+  const relay = ctx.media.relay;
+  if (!relay) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No PeerConnection');
+  return relay;
+}
