@@ -1,4 +1,6 @@
+import type { SfuForwardStream } from '../../../shared/control/sfu.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
+import type { RelayRef } from '../../relays/relayClient.js';
 import { VideoRoomError, VR, vrError } from './errors.js';
 import { remoteForwardStreams, srtpOf } from './remoteWire.js';
 import type { Room } from './room.js';
@@ -12,8 +14,15 @@ import type { JanusData, Publisher, PubStream, Remotization } from './state.js';
 export class Remotizations {
   constructor(private readonly room: Room) {}
 
+  /** Has the publisher's relay forward `streams` to a remotization; answers the forwarder ids. */
+  private async start(p: Publisher, relay: RelayRef, streams: SfuForwardStream[], srtp?: Remotization['srtp']) {
+    const cmd = { op: 'sfu.forward', sessionId: p.sessionId, handleId: p.handleId, streams } as const;
+    const out = await this.room.host.relays.command(relay, srtp ? { ...cmd, srtp } : cmd);
+    return out.forwarders.map((m) => m.id);
+  }
+
   /** Stops relay forwarders the room no longer wants; a relay that is gone is not waited for. */
-  private stop(p: Publisher, relay: NonNullable<Publisher['relay']>, ids: number[]): Promise<unknown> {
+  private stop(p: Publisher, relay: RelayRef, ids: number[]): Promise<unknown> {
     return Promise.all(
       ids.map((id) =>
         this.room.host.relays
@@ -53,14 +62,7 @@ export class Remotizations {
     const relay = p.relay;
     let ids: number[];
     try {
-      const out = await this.room.host.relays.command(relay, {
-        op: 'sfu.forward',
-        sessionId: p.sessionId,
-        handleId: p.handleId,
-        streams,
-        ...(srtp ? { srtp } : {}),
-      });
-      ids = out.forwarders.map((m) => m.id);
+      ids = await this.start(p, relay, streams, srtp);
     } catch (err) {
       if (p.remotizations) p.remotizations = p.remotizations.filter((x) => x !== rem);
       throw err;
@@ -83,14 +85,7 @@ export class Remotizations {
       const streams = remoteForwardStreams(added, rem, p.streams ?? []);
       if (streams.length === 0) continue;
       try {
-        const out = await this.room.host.relays.command(relay, {
-          op: 'sfu.forward',
-          sessionId: p.sessionId,
-          handleId: p.handleId,
-          streams,
-          ...(rem.srtp ? { srtp: rem.srtp } : {}),
-        });
-        const ids = out.forwarders.map((m) => m.id);
+        const ids = await this.start(p, relay, streams, rem.srtp);
         if (p.remotizations?.includes(rem) && p.relay === relay) {
           rem.forwarderIds.push(...ids);
           this.room.save();
