@@ -1,4 +1,4 @@
-import type { TrickleCandidate } from '../../shared/control/commands.js';
+import type { Command, TrickleCandidate } from '../../shared/control/commands.js';
 import type { Logger } from '../logger.js';
 import type { PortPool } from '../net/ports.js';
 import type { PeerTable } from '../peer/table.js';
@@ -8,6 +8,15 @@ import type { SfuHub } from '../sfu/hub.js';
 export interface Outcome {
   result: Record<string, unknown>;
   after?: () => void;
+}
+
+/** One plugin's media engine as the dispatcher sees it (relay/echo, relay/sfu, …). */
+export interface CommandEngine {
+  /** The Janus plugin whose peers it runs (`peer.create`'s `plugin`). */
+  readonly plugin: string;
+  /** The prefix of the ops that are its own (`sfu.`), besides the `peer.*` ops of its peers. */
+  readonly opPrefix?: string;
+  execute(ctx: CommandContext, key: string, cmd: Command): Promise<Outcome>;
 }
 
 /** What command handlers of every plugin work with. */

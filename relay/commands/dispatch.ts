@@ -1,22 +1,28 @@
 import type { Command } from '../../shared/control/commands.js';
-import { VIDEOROOM_PLUGIN } from '../../shared/control/sfu.js';
-import { executeEchoCommand } from '../echo/commands.js';
+import { echoCommands } from '../echo/commands.js';
+import { Codes, RelayError } from '../errors.js';
 import { peerKey } from '../peer/table.js';
-import { executeSfuCommand, isSfuCommand } from '../sfu/commands.js';
-import type { CommandContext, Outcome } from './context.js';
+import { sfuCommands } from '../sfu/commands.js';
+import type { CommandContext, CommandEngine, Outcome } from './context.js';
+
+/** Every media engine of this relay; a new plugin's engine is one more entry. */
+const engines: readonly CommandEngine[] = [echoCommands, sfuCommands];
 
 /**
  * Executes one validated edge command (the caller has already checked the welcome): commands for one
- * peer run one after another, each by its plugin's handlers. The plugin is the peer's, or for
- * `peer.create` the one named; `sfu.*` ops are the VideoRoom's.
+ * peer run one after another, each by its engine. An engine's own ops (`sfu.*`) are its; `peer.*` ops
+ * go to the engine of the peer's plugin, or for `peer.create` of the plugin named.
  */
 export function executeCommand(ctx: CommandContext, cmd: Command): Promise<Outcome> {
   const key = peerKey(cmd.sessionId, cmd.handleId);
-  return ctx.peers.serialize(key, () => {
-    const videoroom =
-      isSfuCommand(cmd) ||
-      ctx.peers.get(key)?.plugin === VIDEOROOM_PLUGIN ||
-      (cmd.op === 'peer.create' && cmd.plugin === VIDEOROOM_PLUGIN);
-    return videoroom ? executeSfuCommand(ctx, key, cmd) : executeEchoCommand(ctx, key, cmd);
-  });
+  return ctx.peers.serialize(key, () => engineFor(ctx, key, cmd).execute(ctx, key, cmd));
+}
+
+function engineFor(ctx: CommandContext, key: string, cmd: Command): CommandEngine {
+  const owner = engines.find((e) => e.opPrefix !== undefined && cmd.op.startsWith(e.opPrefix));
+  if (owner) return owner;
+  const plugin = cmd.op === 'peer.create' ? cmd.plugin : ctx.peers.get(key)?.plugin;
+  const engine = engines.find((e) => e.plugin === plugin);
+  if (!engine) throw new RelayError(Codes.PEER_NOT_FOUND, `No such peer ${key}`);
+  return engine;
 }

@@ -1,12 +1,18 @@
 import type { Command, CommandOf, PeerOptions } from '../../shared/control/commands.js';
 import { executeCommonPeerOp } from '../commands/common.js';
-import { withCandidates, type CommandContext, type Outcome } from '../commands/context.js';
+import { withCandidates, type CommandContext, type CommandEngine, type Outcome } from '../commands/context.js';
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
 import { Codes, RelayError } from '../errors.js';
-import { EchoSession } from './session.js';
+import { ECHOTEST_PLUGIN, EchoSession } from './session.js';
+
+/** The EchoTest engine: its peers' `peer.*` ops and `echo.configure`. */
+export const echoCommands: CommandEngine = {
+  plugin: ECHOTEST_PLUGIN,
+  execute: executeEchoCommand,
+};
 
 /** Runs the commands addressed to EchoTest peers (inside the per-peer serialization, after validation). */
-export async function executeEchoCommand(ctx: CommandContext, key: string, cmd: Command): Promise<Outcome> {
+async function executeEchoCommand(ctx: CommandContext, key: string, cmd: Command): Promise<Outcome> {
   switch (cmd.op) {
     case 'peer.create':
       return create(ctx, key, cmd);

@@ -1,7 +1,7 @@
 import type { CommandOf } from '../../shared/control/commands.js';
-import { isSfuOp, sfuOptionsSchema, type SfuCommand } from '../../shared/control/sfu.js';
+import { sfuOptionsSchema, VIDEOROOM_PLUGIN, type SfuCommand } from '../../shared/control/sfu.js';
 import { executeCommonPeerOp } from '../commands/common.js';
-import { withCandidates, type CommandContext, type Outcome } from '../commands/context.js';
+import { withCandidates, type CommandContext, type CommandEngine, type Outcome } from '../commands/context.js';
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
 import { Codes, RelayError } from '../errors.js';
 import type { SfuPeer } from './hub.js';
@@ -42,7 +42,14 @@ function publisherOf(ctx: CommandContext, key: string, op: string): SfuPublisher
   return p;
 }
 
-export async function executeSfuCommand(ctx: CommandContext, key: string, cmd: SfuRoutedCommand): Promise<Outcome> {
+/** The VideoRoom engine: its peers' `peer.*` ops and the `sfu.*` ops. */
+export const sfuCommands: CommandEngine = {
+  plugin: VIDEOROOM_PLUGIN,
+  opPrefix: 'sfu.',
+  execute: executeSfuCommand,
+};
+
+async function executeSfuCommand(ctx: CommandContext, key: string, cmd: SfuRoutedCommand): Promise<Outcome> {
   const c = cmd as PeerOp | SfuCommand;
   switch (c.op) {
     case 'peer.create':
@@ -154,9 +161,4 @@ async function create(ctx: CommandContext, key: string, cmd: CommandOf<'peer.cre
     const { sdp, streams } = await peer.start(options.role === 'subscriber' ? options.streams : []);
     return withCandidates(ctx, cmd, peer.takeLocalCandidates(), { offer: { type: 'offer', sdp }, streams });
   });
-}
-
-/** Narrows a command to the `sfu.*` ops. */
-export function isSfuCommand<C extends { op: string }>(cmd: C): cmd is Extract<C, { op: SfuCommand['op'] }> {
-  return isSfuOp(cmd.op);
 }

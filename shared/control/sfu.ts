@@ -271,22 +271,6 @@ export type SfuCommand =
   | z.infer<typeof sfuRemoteUpdateSchema>
   | z.infer<typeof sfuRemoteRemoveSchema>;
 export type SfuOp = SfuCommand['op'];
-export const sfuOps: readonly SfuOp[] = [
-  'sfu.update',
-  'sfu.switch',
-  'sfu.configure',
-  'sfu.pause',
-  'sfu.resume',
-  'sfu.forward',
-  'sfu.stopForward',
-  'sfu.moderate',
-  'sfu.remoteAdd',
-  'sfu.remoteUpdate',
-  'sfu.remoteRemove',
-];
-export function isSfuOp(op: string): op is SfuOp {
-  return (sfuOps as readonly string[]).includes(op);
-}
 
 // ---- results -------------------------------------------------------------------------------
 
