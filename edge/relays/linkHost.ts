@@ -1,0 +1,61 @@
+import type { PeerEvent } from '../../shared/control/events.js';
+import type { SfuPeerEvent } from '../../shared/control/sfu.js';
+import type { Logger } from '../log.js';
+import type { HandleAddress } from '../plugins/videoroom/state.js';
+import type { RelayEntry } from './directory.js';
+
+/** The part of Durable Object storage a relay link uses; `unconfirmed` writes do not hold replies back. */
+export interface LinkStorage {
+  get<T>(key: string): Promise<T | undefined>;
+  put(key: string, value: unknown, unconfirmed?: boolean): Promise<void>;
+  deleteAll(): Promise<void>;
+  setAlarm(at: number): Promise<void>;
+  deleteAlarm(): Promise<void>;
+}
+
+export interface LinkClock {
+  now(): number;
+  /** Runs `fn` after `ms`; the returned function cancels it. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+/** The relay's control socket as the link holds it. */
+export interface LinkSocket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** The calls a link makes to the core coordinator's relay directory. */
+export interface LinkDirectory {
+  relayUp(entry: RelayEntry): Promise<void>;
+  relayHeartbeat(entry: RelayEntry): Promise<void>;
+  relayDraining(relayId: string, linkId: string): Promise<void>;
+  relayDown(relayId: string, linkId: string): Promise<void>;
+}
+
+/** The session shard that owns a session, as a link sees it. */
+export interface LinkShard {
+  relayEvent(sessionId: number, handleId: number, linkId: string, event: PeerEvent): Promise<void>;
+}
+
+/** A VideoRoom object, as a link sees it. */
+export interface LinkRoom {
+  sfuEvent(who: HandleAddress, e: SfuPeerEvent): Promise<void>;
+  relayLost(linkId: string): Promise<void>;
+}
+
+/**
+ * Everything the relay link logic needs from where it runs. The `RelayLink` Durable Object passes
+ * its storage, the wall clock, its accepted WebSockets and RPC stubs; unit tests pass an in-memory host.
+ */
+export interface LinkHost {
+  readonly storage: LinkStorage;
+  readonly clock: LinkClock;
+  readonly log: Logger;
+  /** The control sockets accepted by this link (at most one). */
+  sockets(): LinkSocket[];
+  directory(): LinkDirectory;
+  shardOfSession(sessionId: number): LinkShard;
+  /** A VideoRoom's object, by the name `videoRoomObjectName` gives its room id. */
+  room(objectName: string): LinkRoom;
+}

@@ -1,0 +1,242 @@
+import { computeProof } from '../../shared/control/auth.js';
+import type { CommandInput } from '../../shared/control/commands.js';
+import {
+  HEARTBEAT_TIMEOUT_MS,
+  parseRelayMessage,
+  type EdgeMessageInput,
+  type RegisterMessage,
+} from '../../shared/control/messages.js';
+import { isSfuPeerEvent } from '../../shared/control/sfu.js';
+import { videoRoomObjectName } from '../plugins/videoroom/state.js';
+import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
+import type { LinkHost, LinkSocket } from './linkHost.js';
+
+export const COMMAND_TIMEOUT_MS = 10_000;
+/** How often the link checks the relay's heartbeat; a silent relay is dropped within timeout + this. */
+export const LIVENESS_CHECK_MS = 500;
+
+interface LinkState {
+  linkId: string;
+  relay?: Omit<RegisterMessage, 'type' | 'nonce' | 'version'>;
+  welcomed: boolean;
+  lastSeen: number;
+}
+
+/**
+ * One connected relay's control link, over a {@link LinkHost}. The relay's first frame registers it
+ * and is answered with the HMAC proof of its nonce; then it heartbeats (forwarded to the directory),
+ * answers commands sent by session shards, and sends events, routed to the room (VideoRoom media
+ * events) or to the shard that owns the session. It tracks which PeerConnections live on the relay
+ * and which rooms watch it, so that losing the relay — its socket closing, or no heartbeat for
+ * HEARTBEAT_TIMEOUT_MS — hangs up each peer, tells each room and tells the directory, once.
+ */
+export class RelayConnection {
+  private state: LinkState = { linkId: '', welcomed: false, lastSeen: 0 };
+  /** `${sessionId}:${handleId}` of every PeerConnection on this relay. */
+  private readonly peers = new Set<string>();
+  /** VideoRoom objects (by name) with remote publishers or cascades here: told when the relay is lost. */
+  private readonly rooms = new Set<string>();
+  private readonly pending = new Map<string, { resolve: (o: RpcResult<unknown>) => void; cancel: () => void }>();
+  private nextId = 0;
+  private _dropped = false;
+
+  constructor(
+    private readonly host: LinkHost,
+    /** The shared secret the welcome proves; `/relay/connect` admits no relay without one. */
+    private readonly relaySecret: string | undefined,
+  ) {}
+
+  get dropped(): boolean {
+    return this._dropped;
+  }
+
+  /** Reloads what storage kept (the Durable Object runs this before any event). */
+  async restore(): Promise<void> {
+    const storage = this.host.storage;
+    this.state = (await storage.get<LinkState>('state')) ?? this.state;
+    const peers = await storage.get<string[]>('peers');
+    for (const p of peers ?? []) this.peers.add(p);
+    for (const r of (await storage.get<string[]>('rooms')) ?? []) this.rooms.add(r);
+    this._dropped = (await storage.get<boolean>('dropped')) ?? false;
+  }
+
+  /** A relay's control socket was accepted for link `linkId`: start watching its heartbeat. */
+  async accept(linkId: string): Promise<void> {
+    const now = this.host.clock.now();
+    this.state = { linkId, welcomed: false, lastSeen: now };
+    await this.host.storage.put('state', this.state);
+    await this.host.storage.setAlarm(now + HEARTBEAT_TIMEOUT_MS);
+  }
+
+  /** One frame from the relay on socket `ws`. */
+  async message(ws: LinkSocket, text: string): Promise<void> {
+    if (this._dropped) return;
+    const { log } = this.host;
+    const parsed = parseRelayMessage(text);
+    if (!parsed.ok) {
+      log.warn('bad control frame from relay', { code: parsed.code, reason: parsed.reason });
+      return;
+    }
+    const m = parsed.message;
+    this.state.lastSeen = this.host.clock.now();
+    if (m.type === 'register') {
+      const { type: _t, nonce, version: _v, ...relay } = m;
+      const secret = this.relaySecret;
+      if (secret === undefined) return;
+      this.state.relay = relay;
+      this.state.welcomed = true;
+      await this.host.storage.put('state', this.state);
+      this.send(ws, { type: 'welcome', proof: await computeProof(secret, nonce) });
+      await this.host.directory().relayUp({ ...relay, linkId: this.state.linkId, peers: this.peers.size });
+      log.info('relay registered', { relay: relay.relayId, region: relay.region });
+      return;
+    }
+    const relay = this.state.relay;
+    if (!this.state.welcomed || !relay) return;
+    switch (m.type) {
+      case 'heartbeat':
+        await this.host
+          .directory()
+          .relayHeartbeat({ ...relay, load: m.load, linkId: this.state.linkId, peers: m.peers });
+        return;
+      case 'draining':
+        await this.host.directory().relayDraining(relay.relayId, this.state.linkId);
+        return;
+      case 'reply': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        p.cancel();
+        p.resolve(m.ok ? rpcOk(m.result) : rpcFail(m.error.code, m.error.reason));
+        return;
+      }
+      case 'event': {
+        if (isSfuPeerEvent(m.event)) {
+          // VideoRoom media events (talking, simulcast layers) belong to the room, which knows who to tell.
+          await this.host
+            .room(videoRoomObjectName(m.event.room))
+            .sfuEvent({ sessionId: m.sessionId, handleId: m.handleId }, m.event)
+            .catch((err: unknown) => log.warn('room event delivery failed', { error: String(err) }));
+          return;
+        }
+        if (m.event.kind === 'hangup') this.forgetPeer(m.sessionId, m.handleId);
+        await this.host
+          .shardOfSession(m.sessionId)
+          .relayEvent(m.sessionId, m.handleId, this.state.linkId, m.event)
+          .catch((err: unknown) => log.warn('event delivery failed', { error: String(err) }));
+        return;
+      }
+    }
+  }
+
+  /** From a session shard: run one command on the relay. */
+  async command(cmd: CommandInput): Promise<RpcResult<unknown>> {
+    const [ws] = this.host.sockets();
+    if (!ws || this._dropped || !this.state.welcomed) return rpcFail(490, 'Relay unavailable');
+    const id = `c${++this.nextId}`;
+    const outcome = await new Promise<RpcResult<unknown>>((resolve) => {
+      const cancel = this.host.clock.after(COMMAND_TIMEOUT_MS, () => {
+        this.pending.delete(id);
+        resolve(rpcFail(490, 'Relay did not answer'));
+      });
+      this.pending.set(id, { resolve, cancel });
+      this.send(ws, { type: 'cmd', id, cmd });
+    });
+    if (outcome.ok && cmd.op === 'peer.create') this.rememberPeer(cmd.sessionId, cmd.handleId);
+    if (cmd.op === 'peer.hangup') this.forgetPeer(cmd.sessionId, cmd.handleId);
+    return outcome;
+  }
+
+  /** From a VideoRoom that now depends on this relay beyond its own peers' PeerConnections. */
+  async watch(room: string): Promise<void> {
+    if (this._dropped) {
+      // already lost: tell it at once
+      void this.host
+        .room(room)
+        .relayLost(this.state.linkId)
+        .catch(() => undefined);
+      return;
+    }
+    if (this.rooms.has(room)) return;
+    this.rooms.add(room);
+    await this.host.storage.put('rooms', [...this.rooms]);
+  }
+
+  async unwatch(room: string): Promise<void> {
+    if (this.rooms.delete(room)) await this.host.storage.put('rooms', [...this.rooms]);
+  }
+
+  /** The liveness alarm: drops a relay silent for HEARTBEAT_TIMEOUT_MS, else checks again soon. */
+  async alarm(): Promise<void> {
+    if (this._dropped) return;
+    const now = this.host.clock.now();
+    if (now - this.state.lastSeen > HEARTBEAT_TIMEOUT_MS) {
+      await this.drop('heartbeat timeout');
+      return;
+    }
+    await this.host.storage.setAlarm(now + LIVENESS_CHECK_MS);
+  }
+
+  /** The relay is gone: every PeerConnection on it is hung up and the directory forgets it. */
+  async drop(why: string): Promise<void> {
+    if (this._dropped) return;
+    this._dropped = true;
+    const { storage, log } = this.host;
+    await storage.put('dropped', true);
+    log.warn('relay dropped', { relay: this.state.relay?.relayId, why });
+    for (const ws of this.host.sockets()) {
+      try {
+        ws.close(1011, why);
+      } catch {
+        // already closed
+      }
+    }
+    for (const [, p] of this.pending) {
+      p.cancel();
+      p.resolve(rpcFail(490, 'Relay lost'));
+    }
+    this.pending.clear();
+    if (this.state.relay) await this.host.directory().relayDown(this.state.relay.relayId, this.state.linkId);
+    const peers = [...this.peers];
+    this.peers.clear();
+    await Promise.all(
+      peers.map((key) => {
+        const [sid, hid] = key.split(':').map(Number) as [number, number];
+        return this.host
+          .shardOfSession(sid)
+          .relayEvent(sid, hid, this.state.linkId, { kind: 'hangup', reason: 'Relay lost' })
+          .catch(() => undefined);
+      }),
+    );
+    const rooms = [...this.rooms];
+    this.rooms.clear();
+    await Promise.all(
+      rooms.map((name) =>
+        this.host
+          .room(name)
+          .relayLost(this.state.linkId)
+          .catch((err: unknown) => log.warn('room not told of relay loss', { room: name, error: String(err) })),
+      ),
+    );
+    await storage.deleteAll();
+    await storage.deleteAlarm();
+    this._dropped = true;
+  }
+
+  private rememberPeer(sessionId: number, handleId: number): void {
+    this.peers.add(`${sessionId}:${handleId}`);
+    void this.host.storage.put('peers', [...this.peers], true);
+  }
+
+  private forgetPeer(sessionId: number, handleId: number): void {
+    if (this.peers.delete(`${sessionId}:${handleId}`)) void this.host.storage.put('peers', [...this.peers], true);
+  }
+
+  private send(ws: LinkSocket, m: EdgeMessageInput): void {
+    try {
+      ws.send(JSON.stringify(m));
+    } catch {
+      // closed; the close handler drops the relay
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { computeProof } from '../../../shared/control/auth.js';
+import { COMMAND_TIMEOUT_MS } from '../../../edge/relays/relayConnection.js';
+import {
+  LINK_ID,
+  NONCE,
+  SECRET,
+  frame,
+  makeLink,
+  peerCreate,
+  registerFrame,
+  registeredLink,
+  runCommand,
+  settle,
+} from './harness.js';
+
+describe('relay link: register and welcome', () => {
+  it('answers register with the HMAC proof of the nonce and tells the directory', async () => {
+    const f = makeLink();
+    await f.link.accept(LINK_ID);
+    expect(f.storage.alarm).toBe(f.clock.now() + 3_000);
+    await f.link.message(f.socket, registerFrame('relay-a'));
+    expect(f.socket.sent).toEqual([{ type: 'welcome', proof: await computeProof(SECRET, NONCE) }]);
+    expect(f.socket.sent[0]).not.toEqual({ type: 'welcome', proof: await computeProof('other', NONCE) });
+    expect(f.directory.calls).toEqual([`up relay-a ${LINK_ID}`]);
+    expect(f.directory.entries[0]).toMatchObject({ relayId: 'relay-a', region: 'eu', linkId: LINK_ID, peers: 0 });
+    expect(f.storage.data.get('state')).toMatchObject({ linkId: LINK_ID, welcomed: true });
+  });
+
+  it('welcomes nobody without a secret, and then runs no command', async () => {
+    const f = makeLink({ secret: undefined });
+    await f.link.accept(LINK_ID);
+    await f.link.message(f.socket, registerFrame());
+    expect(f.socket.sent).toEqual([]);
+    expect(f.directory.calls).toEqual([]);
+    expect(await f.link.command(peerCreate(1, 2))).toEqual({
+      ok: false,
+      error: { code: 490, reason: 'Relay unavailable' },
+    });
+  });
+
+  it('ignores frames before register, and bad frames', async () => {
+    const f = makeLink();
+    await f.link.accept(LINK_ID);
+    await f.link.message(f.socket, frame({ type: 'heartbeat', load: 0, peers: 0, portsInUse: 0, eventLoopLagMs: 0 }));
+    await f.link.message(f.socket, '{not json');
+    await f.link.message(f.socket, frame({ type: 'draining' }));
+    expect(f.directory.calls).toEqual([]);
+    expect(await f.link.command(peerCreate(1, 2))).toMatchObject({ ok: false, error: { code: 490 } });
+    expect(f.socket.sent).toEqual([]);
+  });
+
+  it('forwards heartbeats and draining to the directory', async () => {
+    const f = await registeredLink();
+    await f.link.message(f.socket, frame({ type: 'heartbeat', load: 0.5, peers: 7, portsInUse: 3, eventLoopLagMs: 1 }));
+    await f.link.message(f.socket, frame({ type: 'draining' }));
+    expect(f.directory.calls).toEqual([
+      `up relay-a ${LINK_ID}`,
+      `heartbeat relay-a ${LINK_ID}`,
+      `draining relay-a ${LINK_ID}`,
+    ]);
+    expect(f.directory.entries[1]).toMatchObject({ relayId: 'relay-a', load: 0.5, peers: 7, linkId: LINK_ID });
+  });
+});
+
+describe('relay link: commands', () => {
+  it('sends each command with its own id and resolves it with the matching reply', async () => {
+    const f = await registeredLink();
+    const first = f.link.command({ op: 'peer.info', sessionId: 1, handleId: 2 });
+    const second = f.link.command({ op: 'peer.info', sessionId: 3, handleId: 4 });
+    const [c1, c2] = f.socket.commands();
+    expect(c1!.id).not.toBe(c2!.id);
+    expect(c1!.cmd).toMatchObject({ op: 'peer.info', sessionId: 1, handleId: 2 });
+    await f.link.message(
+      f.socket,
+      frame({ type: 'reply', id: c2!.id, ok: false, error: { code: 458, reason: 'No such' } }),
+    );
+    await f.link.message(f.socket, frame({ type: 'reply', id: c1!.id, ok: true, result: { stats: 1 } }));
+    expect(await first).toEqual({ ok: true, value: { stats: 1 } });
+    expect(await second).toEqual({ ok: false, error: { code: 458, reason: 'No such' } });
+    expect(f.clock.pendingTimers).toBe(0);
+  });
+
+  it('answers 490 when the relay does not reply within the timeout, and ignores a late reply', async () => {
+    const f = await registeredLink();
+    let outcome: unknown;
+    void f.link.command({ op: 'peer.info', sessionId: 1, handleId: 2 }).then((o) => (outcome = o));
+    f.clock.advance(COMMAND_TIMEOUT_MS - 1);
+    await settle();
+    expect(outcome).toBeUndefined();
+    f.clock.advance(1);
+    await settle();
+    expect(outcome).toEqual({ ok: false, error: { code: 490, reason: 'Relay did not answer' } });
+    const id = f.socket.commands()[0]!.id;
+    await f.link.message(f.socket, frame({ type: 'reply', id, ok: true, result: {} }));
+    expect(outcome).toEqual({ ok: false, error: { code: 490, reason: 'Relay did not answer' } });
+  });
+
+  it('answers 490 at once on a dropped link, and to commands pending when it drops', async () => {
+    const f = await registeredLink();
+    const pending = f.link.command({ op: 'peer.info', sessionId: 1, handleId: 2 });
+    await f.link.drop('control socket closed');
+    expect(await pending).toEqual({ ok: false, error: { code: 490, reason: 'Relay lost' } });
+    const sentBefore = f.socket.sent.length;
+    expect(await f.link.command({ op: 'peer.info', sessionId: 1, handleId: 2 })).toEqual({
+      ok: false,
+      error: { code: 490, reason: 'Relay unavailable' },
+    });
+    expect(f.socket.sent.length).toBe(sentBefore);
+  });
+
+  it('answers 490 when no socket is held', async () => {
+    const f = await registeredLink();
+    f.sockets.length = 0;
+    expect(await f.link.command(peerCreate(1, 2))).toEqual({
+      ok: false,
+      error: { code: 490, reason: 'Relay unavailable' },
+    });
+  });
+});
+
+describe('relay link: peers', () => {
+  it('remembers a created peer, not a failed one, and forgets it on peer.hangup', async () => {
+    const f = await registeredLink();
+    await runCommand(f, peerCreate(11, 12), { ok: true, result: { answer: { type: 'answer', sdp: 'v=0\r\n' } } });
+    await runCommand(f, peerCreate(21, 22), { ok: false, error: { code: 490, reason: 'full' } });
+    await settle();
+    expect(f.storage.data.get('peers')).toEqual(['11:12']);
+    await runCommand(f, { op: 'peer.hangup', sessionId: 11, handleId: 12 }, { ok: true, result: {} });
+    await settle();
+    expect(f.storage.data.get('peers')).toEqual([]);
+    await f.link.drop('control socket closed');
+    expect(f.objects.shardCalls).toEqual([]);
+  });
+
+  it("forgets a peer on the relay's hangup event, which goes to the session's shard", async () => {
+    const f = await registeredLink();
+    await runCommand(f, peerCreate(11, 12), { ok: true, result: {} });
+    await runCommand(f, peerCreate(31, 32), { ok: true, result: {} });
+    await f.link.message(
+      f.socket,
+      frame({ type: 'event', sessionId: 11, handleId: 12, event: { kind: 'hangup', reason: 'ICE failed' } }),
+    );
+    await settle();
+    expect(f.storage.data.get('peers')).toEqual(['31:32']);
+    expect(f.objects.shardCalls).toEqual([
+      { shardOf: 11, sessionId: 11, handleId: 12, linkId: LINK_ID, event: { kind: 'hangup', reason: 'ICE failed' } },
+    ]);
+    await f.link.drop('control socket closed');
+    expect(f.objects.shardCalls.slice(1).map((c) => `${c.shardOf} ${c.sessionId}:${c.handleId}`)).toEqual(['31 31:32']);
+  });
+});
+
+describe('relay link: events', () => {
+  it('routes VideoRoom media events to the room and others to the session shard', async () => {
+    const f = await registeredLink();
+    const talking = { kind: 'sfu.talking', room: 1234, mid: '0', talking: true, level: 20 } as const;
+    await f.link.message(f.socket, frame({ type: 'event', sessionId: 5, handleId: 6, event: talking }));
+    await f.link.message(f.socket, frame({ type: 'event', sessionId: 7, handleId: 8, event: { kind: 'webrtcup' } }));
+    expect(f.objects.roomCalls).toEqual([
+      { room: 'number:1234', call: 'sfuEvent', who: { sessionId: 5, handleId: 6 }, arg: talking },
+    ]);
+    expect(f.objects.shardCalls).toEqual([
+      { shardOf: 7, sessionId: 7, handleId: 8, linkId: LINK_ID, event: { kind: 'webrtcup' } },
+    ]);
+  });
+
+  it('drops events that arrive after the relay was dropped', async () => {
+    const f = await registeredLink();
+    await f.link.drop('control socket closed');
+    await f.link.message(f.socket, frame({ type: 'event', sessionId: 7, handleId: 8, event: { kind: 'webrtcup' } }));
+    expect(f.objects.shardCalls).toEqual([]);
+  });
+});
