@@ -65,3 +65,46 @@ export function stripCandidates(sdp: string): string {
     .filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates')
     .join('\r\n');
 }
+
+/**
+ * Under BUNDLE one ICE transport serves every bundled m-line, with the credentials of the bundle-tag
+ * m-line — the first mid of `a=group:BUNDLE` (RFC 8843 §7). Browsers repeat one ufrag on every m-line;
+ * other stacks (aiortc) give each its own, and werift would take the last one's. This writes the tag's
+ * credentials on every bundled m-line, so the relay checks with the ones the client's agent uses.
+ */
+export function bundleIceCredentials(sdp: string): string {
+  const lines = sdp.split('\r\n');
+  const bundle = lines.find((l) => l.startsWith('a=group:BUNDLE '));
+  const tag = bundle?.slice('a=group:BUNDLE '.length).trim().split(/\s+/)[0];
+  if (!bundle || !tag) return sdp;
+  const mids = new Set(bundle.slice('a=group:BUNDLE '.length).trim().split(/\s+/));
+  // m-sections as [start, end) line ranges, with their mid.
+  const sections: { start: number; end: number; mid?: string }[] = [];
+  lines.forEach((l, i) => {
+    if (l.startsWith('m=')) {
+      const last = sections.at(-1);
+      if (last) last.end = i;
+      sections.push({ start: i, end: lines.length });
+    } else if (l.startsWith('a=mid:') && sections.length > 0) {
+      sections[sections.length - 1]!.mid = l.slice('a=mid:'.length).trim();
+    }
+  });
+  const tagged = sections.find((x) => x.mid === tag);
+  if (!tagged) return sdp;
+  const inTag = lines.slice(tagged.start, tagged.end);
+  const ufrag = inTag.find((l) => l.startsWith('a=ice-ufrag:'));
+  const pwd = inTag.find((l) => l.startsWith('a=ice-pwd:'));
+  if (!ufrag || !pwd) return sdp;
+  let changed = false;
+  for (const x of sections) {
+    if (x === tagged || x.mid === undefined || !mids.has(x.mid)) continue;
+    for (let i = x.start; i < x.end; i++) {
+      const want = lines[i]!.startsWith('a=ice-ufrag:') ? ufrag : lines[i]!.startsWith('a=ice-pwd:') ? pwd : undefined;
+      if (want !== undefined && lines[i] !== want) {
+        lines[i] = want;
+        changed = true;
+      }
+    }
+  }
+  return changed ? lines.join('\r\n') : sdp;
+}

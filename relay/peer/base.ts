@@ -4,7 +4,7 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { zeroCounters, type MediaCounters } from '../metrics.js';
-import { inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
+import { bundleIceCredentials, inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
 import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
 import { disableDefaultStun, hardenDtls, selectedPair, sendCloseNotify } from './werift.js';
 
@@ -183,7 +183,7 @@ export abstract class PeerBase {
     summary: SdpSummary = inspectSdp(sdp),
   ): Promise<void> {
     try {
-      await this.pc.setRemoteDescription({ type, sdp });
+      await this.pc.setRemoteDescription({ type, sdp: bundleIceCredentials(sdp) });
     } catch (err) {
       throw new RelayError(Codes.INVALID_SDP, `Invalid SDP (${(err as Error).message})`);
     }

@@ -3,7 +3,7 @@ import { bearer, checkBearer, computeProof, createNonce, verifyProof } from '../
 import { parseEdgeMessage } from '../../shared/control/messages.js';
 import { ConfigError, loadConfig } from '../../relay/config.js';
 import { PortPool } from '../../relay/net/ports.js';
-import { inspectSdp } from '../../relay/sdp.js';
+import { bundleIceCredentials, inspectSdp } from '../../relay/sdp.js';
 
 describe('control auth (WebCrypto HMAC)', () => {
   it('proves and verifies nonces, rejects forgeries', async () => {
@@ -99,5 +99,43 @@ describe('SDP inspection', () => {
       ['video', 'v'],
     ]);
     expect(s.sections[1]!.simulcastRids).toEqual(['h', 'm', 'l']);
+  });
+});
+
+describe('ICE credentials under BUNDLE', () => {
+  const sdp = (group: string) =>
+    [
+      'v=0',
+      'o=- 1 1 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      ...(group ? [group] : []),
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'a=ice-ufrag:aaaa',
+      'a=ice-pwd:aaaaaaaaaaaaaaaaaaaaaaaa',
+      'a=mid:0',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96',
+      'a=ice-ufrag:bbbb',
+      'a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb',
+      'a=mid:1',
+      'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+      'a=ice-ufrag:cccc',
+      'a=ice-pwd:cccccccccccccccccccccccc',
+      'a=mid:2',
+      '',
+    ].join('\r\n');
+
+  it("writes the bundle tag's credentials on every bundled m-line and leaves the others", () => {
+    const out = bundleIceCredentials(sdp('a=group:BUNDLE 1 0'));
+    expect(out.match(/a=ice-ufrag:\S+/g)).toEqual(['a=ice-ufrag:bbbb', 'a=ice-ufrag:bbbb', 'a=ice-ufrag:cccc']);
+    expect(out.match(/a=ice-pwd:\S+/g)).toEqual([
+      'a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb',
+      'a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb',
+      'a=ice-pwd:cccccccccccccccccccccccc',
+    ]);
+  });
+
+  it('changes nothing without BUNDLE', () => {
+    expect(bundleIceCredentials(sdp(''))).toBe(sdp(''));
   });
 });
