@@ -1,0 +1,133 @@
+import { CoreSubtype, EventType } from '../../shared/janus/events.js';
+import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
+import type { CoordinatorConfig, CoordinatorHost } from './coordinatorHost.js';
+import type { SharedSettings } from './settings.js';
+import type { Counts } from './shardApi.js';
+
+/**
+ * The core coordinator's logic, over a {@link CoordinatorHost}: owns the settings an admin can change
+ * at runtime (global session_timeout, accept_new_sessions, stored tokens) and pushes them to every
+ * shard, sums the shards' registries for counts, keeps the relay directory and the room list, and
+ * emits the periodic core `status: update` event from the alarm.
+ */
+export class Coordinator {
+  private settings!: SharedSettings;
+  private readonly relays = new RelayDirectory();
+
+  constructor(
+    private readonly host: CoordinatorHost,
+    private readonly config: CoordinatorConfig,
+  ) {}
+
+  /** Loads the settings, or creates them (and announces the start); schedules the status alarm. */
+  async restore(): Promise<void> {
+    const { storage, events } = this.host;
+    const stored = await storage.get<SharedSettings>('settings');
+    this.settings = stored ?? {
+      version: 1,
+      sessionTimeout: this.config.sessionTimeout,
+      acceptNewSessions: true,
+      tokens: {},
+    };
+    if (!stored) {
+      await storage.put('settings', this.settings);
+      events.emit(
+        EventType.CORE,
+        {
+          status: 'started',
+          info: { 'server-name': this.config.serverName, 'session-timeout': this.config.sessionTimeout },
+        },
+        { subtype: CoreSubtype.STARTUP },
+      );
+    }
+    if (events.enabled && (await storage.getAlarm()) === null) {
+      await storage.setAlarm(this.host.now() + this.config.statusPeriod * 1000);
+    }
+  }
+
+  getSettings(): SharedSettings {
+    return this.settings;
+  }
+
+  /** Applies a change and waits until every shard has it, so the admin reply means "in force". */
+  async updateSettings(patch: Partial<Omit<SharedSettings, 'version'>>): Promise<SharedSettings> {
+    this.settings = { ...this.settings, ...patch, version: this.settings.version + 1 };
+    await this.host.storage.put('settings', this.settings);
+    const s = this.settings;
+    await Promise.all(this.host.shards().map((stub) => stub.applySettings(s)));
+    return s;
+  }
+
+  async counts(): Promise<Counts> {
+    const all = await Promise.all(this.host.shards().map((stub) => stub.counts()));
+    return all.reduce(
+      (a, b) => ({
+        sessions: a.sessions + b.sessions,
+        handles: a.handles + b.handles,
+        peerconnections: a.peerconnections + b.peerconnections,
+      }),
+      { sessions: 0, handles: 0, peerconnections: 0 },
+    );
+  }
+
+  customEvent(schema: string, data: Record<string, unknown>): void {
+    this.host.events.emit(EventType.EXTERNAL, { schema, data });
+  }
+
+  // ---- relay directory (fed by RelayLink objects)
+
+  relayUp(entry: RelayEntry): void {
+    this.relays.up(entry, this.host.now());
+  }
+
+  relayHeartbeat(entry: RelayEntry): void {
+    this.relays.heartbeat(entry, this.host.now());
+  }
+
+  relayDraining(relayId: string, linkId: string): void {
+    this.relays.draining(relayId, linkId);
+  }
+
+  relayDown(relayId: string, linkId: string): void {
+    this.relays.down(relayId, linkId);
+  }
+
+  pickRelay(region?: string): RelayEntry | undefined {
+    return this.relays.pick(region, this.host.now());
+  }
+
+  listRelays(): RelayEntry[] {
+    return this.relays.list();
+  }
+
+  // ---- VideoRoom index (for `list`); each room's state lives in its own VideoRoomDO
+
+  async roomCreated(room: number | string): Promise<void> {
+    await this.host.storage.put(`room:${typeof room}:${room}`, room);
+  }
+
+  async roomDestroyed(room: number | string): Promise<void> {
+    await this.host.storage.delete(`room:${typeof room}:${room}`);
+  }
+
+  async listRooms(): Promise<Array<number | string>> {
+    return [...(await this.host.storage.list<number | string>('room:')).values()];
+  }
+
+  /** The status alarm: reschedules itself and emits the summed counts. */
+  async alarm(): Promise<void> {
+    const { storage, events } = this.host;
+    if (!events.enabled) return;
+    await storage.setAlarm(this.host.now() + this.config.statusPeriod * 1000);
+    try {
+      const c = await this.counts();
+      events.emit(
+        EventType.CORE,
+        { status: 'update', info: { ...c, 'stats-period': this.config.statusPeriod } },
+        { subtype: CoreSubtype.STARTUP },
+      );
+    } catch (err) {
+      this.host.log.warn('status update failed', { error: String(err) });
+    }
+  }
+}

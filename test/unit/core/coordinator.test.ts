@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { CoreSubtype, EventType } from '../../../shared/janus/events.js';
+import { Coordinator } from '../../../edge/core/coordinator.js';
+import type {
+  CoordinatorConfig,
+  CoordinatorEvents,
+  CoordinatorHost,
+  CoordinatorShard,
+  CoordinatorStorage,
+} from '../../../edge/core/coordinatorHost.js';
+import type { SharedSettings } from '../../../edge/core/settings.js';
+import type { Counts } from '../../../edge/core/shardApi.js';
+import type { EmitOptions } from '../../../edge/events/eventSink.js';
+import { Logger } from '../../../edge/log.js';
+import type { RelayEntry } from '../../../edge/relays/directory.js';
+
+/** Storage in a Map, with the alarm. */
+class CoordinatorMemory implements CoordinatorStorage {
+  readonly data = new Map<string, unknown>();
+  alarm: number | null = null;
+  async get<T>(key: string): Promise<T | undefined> {
+    return this.data.get(key) as T | undefined;
+  }
+  async list<T>(prefix: string): Promise<Map<string, T>> {
+    return new Map([...this.data].filter(([k]) => k.startsWith(prefix)) as [string, T][]);
+  }
+  async put(key: string, value: unknown): Promise<void> {
+    this.data.set(key, structuredClone(value));
+  }
+  async delete(key: string): Promise<void> {
+    this.data.delete(key);
+  }
+  async getAlarm(): Promise<number | null> {
+    return this.alarm;
+  }
+  async setAlarm(at: number): Promise<void> {
+    this.alarm = at;
+  }
+}
+
+class RecordingEvents implements CoordinatorEvents {
+  readonly emitted: { type: number; event: Record<string, unknown>; opts?: EmitOptions }[] = [];
+  constructor(readonly enabled: boolean) {}
+  emit(type: number, event: Record<string, unknown>, opts?: EmitOptions): void {
+    this.emitted.push({ type, event, opts });
+  }
+}
+
+/** A shard that counts what it is given and answers its counts, slowly enough to show waiting. */
+class FakeShard implements CoordinatorShard {
+  applied: SharedSettings[] = [];
+  failCounts = false;
+  constructor(readonly c: Counts) {}
+  async applySettings(settings: SharedSettings): Promise<void> {
+    await new Promise((r) => setTimeout(r, 1));
+    this.applied.push(settings);
+  }
+  async counts(): Promise<Counts> {
+    if (this.failCounts) throw new Error('shard unreachable');
+    return this.c;
+  }
+}
+
+const config: CoordinatorConfig = { sessionTimeout: 60, serverName: 'edge-test', statusPeriod: 5 };
+
+function makeCoordinator(opts: { events?: boolean; storage?: CoordinatorMemory } = {}) {
+  const storage = opts.storage ?? new CoordinatorMemory();
+  const events = new RecordingEvents(opts.events ?? true);
+  const clock = { time: 1_000_000 };
+  const shards = [
+    new FakeShard({ sessions: 1, handles: 2, peerconnections: 3 }),
+    new FakeShard({ sessions: 10, handles: 20, peerconnections: 30 }),
+  ];
+  const host: CoordinatorHost = {
+    storage,
+    events,
+    log: new Logger('silent', 'core'),
+    now: () => clock.time,
+    shards: () => shards,
+  };
+  return { core: new Coordinator(host, config), storage, events, clock, shards };
+}
+
+function relay(relayId: string, region: string, peers = 0): RelayEntry {
+  return { relayId, region, address: '10.0.0.1', capacity: 10, load: 0, peers, linkId: `link-${relayId}` };
+}
+
+describe('core coordinator: settings', () => {
+  it('creates the settings on first start, announces it, and schedules the status alarm', async () => {
+    const f = makeCoordinator();
+    await f.core.restore();
+    const settings = { version: 1, sessionTimeout: 60, acceptNewSessions: true, tokens: {} };
+    expect(f.core.getSettings()).toEqual(settings);
+    expect(f.storage.data.get('settings')).toEqual(settings);
+    expect(f.events.emitted).toEqual([
+      {
+        type: EventType.CORE,
+        event: { status: 'started', info: { 'server-name': 'edge-test', 'session-timeout': 60 } },
+        opts: { subtype: CoreSubtype.STARTUP },
+      },
+    ]);
+    expect(f.storage.alarm).toBe(1_000_000 + 5_000);
+  });
+
+  it('restores stored settings without announcing a start, and keeps a scheduled alarm', async () => {
+    const storage = new CoordinatorMemory();
+    const stored = { version: 7, sessionTimeout: 5, acceptNewSessions: false, tokens: { t: ['x'] } };
+    await storage.put('settings', stored);
+    storage.alarm = 42;
+    const f = makeCoordinator({ storage });
+    await f.core.restore();
+    expect(f.core.getSettings()).toEqual(stored);
+    expect(f.events.emitted).toEqual([]);
+    expect(storage.alarm).toBe(42);
+  });
+
+  it('schedules no alarm without an event handler', async () => {
+    const f = makeCoordinator({ events: false });
+    await f.core.restore();
+    expect(f.storage.alarm).toBeNull();
+    await f.core.alarm();
+    expect(f.storage.alarm).toBeNull();
+  });
+
+  it('applies a change with a new version, stores it, and waits until every shard has it', async () => {
+    const f = makeCoordinator();
+    await f.core.restore();
+    const s = await f.core.updateSettings({ acceptNewSessions: false });
+    expect(s).toEqual({ version: 2, sessionTimeout: 60, acceptNewSessions: false, tokens: {} });
+    expect(f.storage.data.get('settings')).toEqual(s);
+    for (const shard of f.shards) expect(shard.applied).toEqual([s]);
+    expect((await f.core.updateSettings({ sessionTimeout: 9 })).version).toBe(3);
+    expect(f.core.getSettings()).toMatchObject({ version: 3, sessionTimeout: 9, acceptNewSessions: false });
+  });
+});
+
+describe('core coordinator: counts and events', () => {
+  it('sums the shards’ counts', async () => {
+    const f = makeCoordinator();
+    expect(await f.core.counts()).toEqual({ sessions: 11, handles: 22, peerconnections: 33 });
+  });
+
+  it('emits custom events as external events', async () => {
+    const f = makeCoordinator();
+    f.core.customEvent('my.schema', { a: 1 });
+    expect(f.events.emitted).toEqual([{ type: EventType.EXTERNAL, event: { schema: 'my.schema', data: { a: 1 } } }]);
+  });
+
+  it('emits the status update on its alarm and reschedules, even when a shard fails', async () => {
+    const f = makeCoordinator();
+    f.clock.time = 2_000_000;
+    await f.core.alarm();
+    expect(f.storage.alarm).toBe(2_005_000);
+    expect(f.events.emitted).toEqual([
+      {
+        type: EventType.CORE,
+        event: { status: 'update', info: { sessions: 11, handles: 22, peerconnections: 33, 'stats-period': 5 } },
+        opts: { subtype: CoreSubtype.STARTUP },
+      },
+    ]);
+    f.shards[1]!.failCounts = true;
+    f.clock.time = 3_000_000;
+    await f.core.alarm();
+    expect(f.storage.alarm).toBe(3_005_000);
+    expect(f.events.emitted).toHaveLength(1);
+  });
+});
+
+describe('core coordinator: relays and rooms', () => {
+  it('keeps the relay directory from link reports and picks by region and load', async () => {
+    const f = makeCoordinator();
+    f.core.relayUp(relay('a', 'eu', 5));
+    f.core.relayUp(relay('b', 'eu', 1));
+    f.core.relayUp(relay('c', 'us', 0));
+    expect(f.core.pickRelay('eu')?.relayId).toBe('b');
+    expect(f.core.pickRelay('ap')?.relayId).toBe('c');
+    f.core.relayDraining('b', 'link-b');
+    expect(f.core.pickRelay('eu')?.relayId).toBe('a');
+    f.core.relayDown('a', 'other-link');
+    expect(f.core.listRelays().map((r) => r.relayId)).toEqual(['a', 'b', 'c']);
+    f.core.relayDown('a', 'link-a');
+    expect(f.core.listRelays().map((r) => r.relayId)).toEqual(['b', 'c']);
+  });
+
+  it('offers no relay whose heartbeat is stale by its clock', async () => {
+    const f = makeCoordinator();
+    f.core.relayUp(relay('a', 'eu'));
+    f.clock.time += 4_000;
+    f.core.relayHeartbeat(relay('b', 'eu', 3));
+    f.clock.time += 2_000;
+    expect(f.core.pickRelay('eu')?.relayId).toBe('b');
+    f.clock.time += 5_000;
+    expect(f.core.pickRelay('eu')).toBeUndefined();
+  });
+
+  it('lists created rooms by id and type, and forgets destroyed ones', async () => {
+    const f = makeCoordinator();
+    await f.core.roomCreated(1234);
+    await f.core.roomCreated('1234');
+    await f.core.roomCreated('lobby');
+    await f.core.roomDestroyed('lobby');
+    expect((await f.core.listRooms()).sort()).toEqual([1234, '1234']);
+  });
+});
