@@ -11,7 +11,7 @@ import { randomSafeInt } from './ids.js';
 import type { PeerMedia } from './media.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import type { SharedSettings } from './settings.js';
-import type { Handle, Session, Source } from './session.js';
+import { fromOwnSocket, type Handle, type Session, type Source } from './session.js';
 
 /**
  * The requests that reach a plugin: `attach` (a handle and its context), `message` (the plugin's
@@ -71,9 +71,7 @@ export class PluginRequests {
     tx: string,
     origin: Source,
   ): Promise<JanusMessage> {
-    const src = s.source;
-    const ownSocket = origin.kind === 'ws' && src.kind === 'ws' && src.connId === origin.connId;
-    if (!ownSocket || s.held?.has(tx)) return await this.message(s, h, req, tx);
+    if (!fromOwnSocket(s, origin) || s.held?.has(tx)) return await this.message(s, h, req, tx);
     return this.delivery.inOrder(s, tx, async () => {
       try {
         return await this.message(s, h, req, tx);

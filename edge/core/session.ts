@@ -106,3 +106,8 @@ export function deadlineOf(s: Session, globalTimeout: number, reclaimTimeout: nu
 }
 
 export const MAX_QUEUED_EVENTS = 1000;
+
+/** The request came over the WebSocket the session's events go to: its events must follow its reply there. */
+export function fromOwnSocket(s: Session, origin: Source): boolean {
+  return origin.kind === 'ws' && s.source.kind === 'ws' && s.source.connId === origin.connId;
+}

@@ -24,7 +24,7 @@ import { SessionPersistence } from './persistence.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import { serverInfo } from './serverInfo.js';
 import type { SharedSettings } from './settings.js';
-import type { Handle, Session, SessionRecord, Source } from './session.js';
+import { fromOwnSocket, type Handle, type Session, type SessionRecord, type Source } from './session.js';
 import type { Counts, PollResult } from './shardApi.js';
 import { Timeouts } from './timeouts.js';
 
@@ -206,9 +206,7 @@ export class SessionCore {
     if (!h) throw wrongPath(env);
     switch (req.janus) {
       case 'detach':
-        this.releaseHandle(s, h, 'Detach', true);
-        this.persist(s);
-        return reply('success', tx, sid);
+        return await this.detach(s, h, tx, origin);
       case 'hangup':
         this.media.hangup(s, h, 'Janus API');
         return reply('success', tx, sid);
@@ -289,21 +287,35 @@ export class SessionCore {
     this.delivery.wakePollers(s);
   }
 
-  /** Detaches a handle: its PeerConnection released, its plugin told (once), the client told if asked. */
-  releaseHandle(s: Session, h: Handle, reason: string, notifyClient: boolean): void {
+  /** `detach`: Janus answers `success` first, then sends `hangup`/`detached` (janode relies on it). */
+  private async detach(s: Session, h: Handle, tx: string, origin: Source): Promise<JanusMessage> {
+    const run = async () => {
+      this.releaseHandle(s, h, 'Detach', true, tx);
+      this.persist(s);
+      return reply('success', tx, s.id);
+    };
+    return fromOwnSocket(s, origin) ? this.delivery.inOrder(s, tx, run) : run();
+  }
+
+  /**
+   * Detaches a handle: its PeerConnection released, its plugin told (once), the client told if asked
+   * (behind the reply of `transaction` when that request came over the session's own socket).
+   */
+  releaseHandle(s: Session, h: Handle, reason: string, notifyClient: boolean, transaction?: string): void {
     const hadPeer = h.hasPeer;
     if (hadPeer) {
       this.media.release(h, reason);
       h.hasPeer = false;
       h.relay = undefined;
-      if (notifyClient) this.delivery.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
+      if (notifyClient)
+        this.delivery.deliverFor(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason }, transaction);
     }
     // As in Janus, the plugin hears of a hang-up only when a PeerConnection existed (a handle without
     // one is detached silently), and while the handle still exists, so its last events reach the client.
     if (hadPeer) runDetached(this.host.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
     s.handles.delete(h.id);
     runDetached(this.host.log, 'destroyHandle', () => h.plugin.destroyHandle(h.ctx));
-    if (notifyClient) this.delivery.deliver(s, { janus: 'detached', session_id: s.id, sender: h.id });
+    if (notifyClient) this.delivery.deliverFor(s, { janus: 'detached', session_id: s.id, sender: h.id }, transaction);
     this.host.events.emit(
       EventType.HANDLE,
       { name: 'detached', plugin: h.plugin.info.package, opaque_id: h.opaqueId, token: h.token },

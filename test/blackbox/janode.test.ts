@@ -67,6 +67,26 @@ describe('janode over the Janus WebSocket API', () => {
     expect(await http.listSessions()).not.toContain(session.id);
   });
 
+  it('detach over WebSocket answers success before the detached event, as Janus does (janode closes the transaction on detached)', async () => {
+    const ws = await RawWs.open(stack.wsUrl);
+    try {
+      const idOf = (m: { [key: string]: unknown }) => (m.data as { id: number }).id;
+      const sid = idOf(await ws.request({ janus: 'create' }));
+      const hid = idOf(await ws.request({ janus: 'attach', session_id: sid, plugin: 'janus.plugin.echotest' }));
+      const from = ws.received.length;
+      await ws.request({ janus: 'detach', session_id: sid, handle_id: hid, transaction: 'detach-order' });
+      await ws.waitFor((m) => m.janus === 'detached' && m.sender === hid, 5000, 'detached');
+      const order = ws.received
+        .slice(from)
+        .filter((m) => m.transaction === 'detach-order' || m.janus === 'detached')
+        .map((m) => m.janus);
+      expect(order).toEqual(['success', 'detached']);
+      await ws.request({ janus: 'destroy', session_id: sid });
+    } finally {
+      ws.ws.close();
+    }
+  });
+
   it('reports plugin errors as echotest error events (transaction closed with an error)', async () => {
     const conn = await connect();
     const session = await conn.create();
