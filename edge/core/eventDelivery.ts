@@ -7,7 +7,7 @@ const LONG_POLL_MS = 30_000;
 
 /**
  * Events towards clients. A session's events go where its source is: an HTTP session's to its
- * long-poll queue (bounded) and any waiting poll, a WebSocket session's to its socket, held here or
+ * long-poll queue (bounded, and stored once its events linger, so an eviction does not lose them) and any waiting poll, a WebSocket session's to its socket, held here or
  * by another shard (pushed by RPC). Events caused by a `message` over the session's own socket are
  * held until its reply went out, as Janus sends `ack` before the event it announces.
  */
@@ -15,6 +15,8 @@ export class EventDelivery {
   constructor(
     private readonly host: ShardHost,
     private readonly ownShard: () => number,
+    /** The long-poll queue changed (it is stored once its events linger). */
+    private readonly queueChanged: (s: Session) => void = () => undefined,
   ) {}
 
   /** Sends an event to wherever the session's events go. Never awaits. */
@@ -22,7 +24,9 @@ export class EventDelivery {
     const src = s.source;
     if (src.kind === 'http') {
       if (s.queue.length >= MAX_QUEUED_EVENTS) s.queue.shift();
+      if (s.queue.length === 0) s.queuedSince = this.host.clock.now();
       s.queue.push(m);
+      this.queueChanged(s);
       this.wakePollers(s);
       return;
     }
@@ -75,6 +79,10 @@ export class EventDelivery {
       });
     }
     const events = s.queue.splice(0, Math.max(1, maxev));
+    if (events.length > 0) {
+      if (s.queue.length === 0) s.queuedSince = undefined;
+      this.queueChanged(s);
+    }
     if (events.length === 0) {
       if (s.ending) return { status: 404 };
       const ka: JanusMessage = { janus: 'keepalive' };

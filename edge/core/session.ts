@@ -50,8 +50,12 @@ interface SessionFields {
 
 export interface Session extends SessionFields {
   handles: Map<number, Handle>;
-  /** Events waiting for an HTTP long poll (bounded). */
+  /** Events waiting for an HTTP long poll (bounded; stored under `q:<id>` once they linger). */
   queue: JanusMessage[];
+  /** When the queue last went from empty to non-empty (undefined while empty). */
+  queuedSince?: number;
+  /** The `lastActivity` last written to storage (undefined until the record is first written). */
+  persistedActivity?: number;
   pollers: Set<() => void>;
   ending: boolean;
   /**

@@ -54,11 +54,20 @@ export class SessionCore {
     private readonly plugins: Map<string, Plugin>,
   ) {
     this.persistence = new SessionPersistence(host, this.sessions);
-    this.timeouts = new Timeouts(host, this.sessions, {
-      sessionTimeout: () => this.settings.sessionTimeout,
-      reclaimSessionTimeout: config.reclaimSessionTimeout,
-    });
-    this.delivery = new EventDelivery(host, () => this.shard);
+    this.timeouts = new Timeouts(
+      host,
+      this.sessions,
+      {
+        sessionTimeout: () => this.settings.sessionTimeout,
+        reclaimSessionTimeout: config.reclaimSessionTimeout,
+      },
+      (s) => this.persist(s),
+    );
+    this.delivery = new EventDelivery(
+      host,
+      () => this.shard,
+      (s) => this.persistence.persistQueue(s),
+    );
     this.media = new PeerMedia(host, this.delivery, this.sessions, (s) => this.persist(s));
     this.requests = new PluginRequests(
       host,
@@ -80,6 +89,13 @@ export class SessionCore {
     this.settings = settings ?? (await this.host.core().getSettings());
     const records = await this.persistence.load();
     for (const rec of records) this.sessions.set(rec.id, this.fromRecord(rec));
+    for (const [id, queue] of await this.persistence.loadQueues()) {
+      const s = this.sessions.get(id);
+      if (s) {
+        s.queue = queue;
+        s.queuedSince = this.host.clock.now();
+      } else this.persistence.dropQueue(id);
+    }
     if (this.sessions.size > 0) this.timeouts.reschedule();
     if (records.length > 0) this.host.log.info('shard restored', { shard: this.shard, sessions: records.length });
   }
@@ -87,8 +103,10 @@ export class SessionCore {
   private fromRecord(rec: SessionRecord): Session {
     const s: Session = {
       ...rec,
-      // Activity writes are best effort; a restarted shard never expires a session early.
-      lastActivity: Math.max(rec.lastActivity, this.host.clock.now() - 1000),
+      // The stored activity as is: it lags the real one by at most `Timeouts.activitySlack`, so the
+      // session expires at most that much early, never with a fresh window (that would never expire
+      // a session whose shard is evicted between alarms).
+      persistedActivity: rec.lastActivity,
       handles: new Map(),
       queue: [],
       pollers: new Set(),

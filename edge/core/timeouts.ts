@@ -8,6 +8,15 @@ export interface TimeoutSettings {
 }
 
 /**
+ * Activity is written lazily: only once it has advanced by more than this fraction of the session's
+ * shortest timeout since it was last stored, so a restored shard expires a session at most this much
+ * early (never late, and never with a fresh window).
+ */
+export const ACTIVITY_SLACK = 0.1;
+/** The bound on unstored activity when no timeout applies (a timeout may be set later). */
+const MAX_ACTIVITY_SLACK_MS = 60_000;
+
+/**
  * Session expiry, Janus's watchdog rule: each session's deadline is derived from its last activity,
  * its own or the global timeout, and the reclaim window once its WebSocket closed. The shard keeps one
  * alarm, set to the earliest deadline; the alarm ends every session past its deadline.
@@ -19,11 +28,25 @@ export class Timeouts {
     private readonly host: ShardHost,
     private readonly sessions: ReadonlyMap<number, Session>,
     private readonly settings: TimeoutSettings,
+    private readonly persist: (s: Session) => void,
   ) {}
 
-  /** Activity. Not persisted (that would double storage writes); a restarted shard grants a fresh window instead. */
+  /**
+   * Activity. Stored only when it has moved more than `activitySlack` past what storage holds (a
+   * keepalive does not cost a write); the record's other changes carry it too.
+   */
   touch(s: Session): void {
-    s.lastActivity = this.host.clock.now();
+    const now = this.host.clock.now();
+    s.lastActivity = now;
+    if (now - (s.persistedActivity ?? s.createdAt) > this.activitySlack(s)) this.persist(s);
+  }
+
+  /** How far unstored activity may run ahead of storage: a fraction of the session's shortest window. */
+  activitySlack(s: Session): number {
+    const timeout = s.timeout ?? this.settings.sessionTimeout();
+    let window = timeout > 0 ? timeout * 1000 : Infinity;
+    if (s.transportGoneAt !== undefined) window = Math.min(window, this.settings.reclaimSessionTimeout * 1000);
+    return Math.min(window * ACTIVITY_SLACK, MAX_ACTIVITY_SLACK_MS);
   }
 
   deadline(s: Session): number {

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import type { EnvVars } from '../../../edge/config.js';
+import { EventType } from '../../../shared/janus/events.js';
+import type { SessionRecord } from '../../../edge/core/session.js';
+import { SHARD, ShardHarness, TestSocket } from './harness.js';
+
+/**
+ * Deadlines survive eviction: a restarted shard (a new SessionCore over the same storage, its clock
+ * where the old one stopped) expires sessions at their original deadline, at most 10% of the window
+ * early, never with a fresh window; the `timeout` event and the type-1 event go out as without a restart.
+ */
+async function restart(t: ShardHarness, vars: EnvVars = {}): Promise<ShardHarness> {
+  const r = new ShardHarness(vars, t.storage);
+  r.clock.time = t.clock.time;
+  // Hibernated WebSockets outlive the object.
+  r.sockets.push(...t.sockets);
+  return r.start();
+}
+
+/** Runs the alarm when it falls due (as workerd does, waking an evicted object). */
+function runAlarm(t: ShardHarness): number {
+  const at = t.storage.alarm ?? Infinity;
+  expect(Number.isFinite(at)).toBe(true);
+  t.clock.advance(Math.max(0, at - t.clock.now()));
+  t.core.expire();
+  return at;
+}
+
+const ended = (t: ShardHarness, sid: number) =>
+  t.events.filter((e) => e.type === EventType.SESSION && e.opts?.sessionId === sid && e.event.name !== 'created');
+
+describe('timeouts across eviction', () => {
+  it('an idle HTTP session expires at its original deadline in a restored shard', async () => {
+    const t = await new ShardHarness().start();
+    const sid = await t.create();
+    const created = t.clock.now();
+    t.clock.advance(1_200);
+    await t.settle();
+    expect(t.storage.data.has(`s:${sid}`)).toBe(true);
+    // Evicted after idling; woken later (by its alarm, or a request to another session).
+    t.clock.advance(30_000);
+    const r = await restart(t);
+    expect(r.core.listSessions()).toEqual([sid]);
+    expect(r.storage.alarm).toBe(created + 60_000);
+    // A second restart before the deadline changes nothing.
+    r.clock.advance(20_000);
+    const again = await restart(r);
+    expect(again.storage.alarm).toBe(created + 60_000);
+    expect(runAlarm(again)).toBe(created + 60_000);
+    expect(again.core.listSessions()).toEqual([]);
+    expect(ended(again, sid).map((e) => e.event.name)).toEqual(['timeout']);
+    again.clock.advance(200);
+    await again.settle();
+    expect(again.storage.data.has(`s:${sid}`)).toBe(false);
+  });
+
+  it('a busy session stores its activity lazily, bounded by a tenth of the window', async () => {
+    const t = await new ShardHarness().start();
+    const sid = await t.create();
+    const puts = () => t.storage.data.get(`s:${sid}`) as SessionRecord | undefined;
+    let writes = 0;
+    let last: number | undefined;
+    for (let i = 0; i < 300; i++) {
+      t.clock.advance(500);
+      await t.request({ janus: 'keepalive', session_id: sid });
+      t.clock.advance(150);
+      await t.settle();
+      const stored = puts()?.lastActivity;
+      if (stored !== undefined && stored !== last) writes++;
+      last = stored;
+      if (i > 2) expect(t.clock.now() - (stored ?? 0)).toBeLessThanOrEqual(6_000 + 650);
+    }
+    // 300 keepalives over 195 s: about one write per 6 s, not one per request.
+    expect(writes).toBeLessThan(40);
+    const real = t.core.sessions.get(sid)?.lastActivity ?? 0;
+    const r = await restart(t);
+    const at = runAlarm(r);
+    expect(at).toBeLessThanOrEqual(real + 60_000);
+    expect(at).toBeGreaterThanOrEqual(real + 60_000 - 6_000);
+    expect(ended(r, sid).map((e) => e.event.name)).toEqual(['timeout']);
+  });
+
+  it('a WebSocket session with a live socket is sent `timeout` by the restored shard', async () => {
+    const t = await new ShardHarness().start();
+    const sock = new TestSocket();
+    t.ws.accept(sock, SHARD, undefined, '127.0.0.1');
+    const connId = (sock.deserializeAttachment() as { connId: string }).connId;
+    const sid = await t.create({ kind: 'ws', shard: SHARD, connId });
+    const created = t.clock.now();
+    t.clock.advance(1_200);
+    await t.settle();
+    t.clock.advance(15_000);
+    const r = await restart(t);
+    expect(runAlarm(r)).toBe(created + 60_000);
+    expect(sock.sent).toContainEqual({ janus: 'timeout', session_id: sid });
+    expect(ended(r, sid).map((e) => e.event.name)).toEqual(['timeout']);
+  });
+
+  it('a reclaim window runs on in a restored shard', async () => {
+    const vars = { RECLAIM_SESSION_TIMEOUT: '20' };
+    const t = await new ShardHarness(vars).start();
+    const sock = new TestSocket();
+    t.ws.accept(sock, SHARD, undefined, '127.0.0.1');
+    const connId = (sock.deserializeAttachment() as { connId: string }).connId;
+    const sid = await t.create({ kind: 'ws', shard: SHARD, connId });
+    t.clock.advance(3_000);
+    await t.request({ janus: 'keepalive', session_id: sid }, { kind: 'ws', shard: SHARD, connId });
+    const active = t.clock.now();
+    t.ws.closed(sock);
+    t.clock.advance(200);
+    await t.settle();
+    expect((t.storage.data.get(`s:${sid}`) as SessionRecord).transportGoneAt).toBeDefined();
+    t.clock.advance(12_000);
+    const r = await restart(t, vars);
+    expect(r.core.listSessions()).toEqual([sid]);
+    const at = runAlarm(r);
+    expect(at).toBeLessThanOrEqual(active + 20_000);
+    expect(at).toBeGreaterThanOrEqual(active + 20_000 - 2_000);
+    expect(r.core.listSessions()).toEqual([]);
+    expect(ended(r, sid).map((e) => e.event.name)).toEqual(['timeout']);
+  });
+
+  it('events queued for a long poll survive eviction; those a poll takes at once are never stored', async () => {
+    const t = await new ShardHarness().start();
+    const sid = await t.create();
+    const hid = await t.attach(sid);
+    // Taken by a waiting poll: no queue write.
+    const waiting = t.core.poll(sid, 5);
+    await t.settle();
+    await t.request({ janus: 'message', session_id: sid, handle_id: hid, body: { request: 'later' } });
+    expect((await waiting).status).toBe(200);
+    t.clock.advance(2_000);
+    await t.settle();
+    expect(t.storage.data.has(`q:${sid}`)).toBe(false);
+    // Nobody polls: stored once it lingered.
+    await t.request({ janus: 'message', session_id: sid, handle_id: hid, body: { request: 'later' } });
+    t.clock.advance(1_200);
+    await t.settle();
+    expect(t.storage.data.has(`q:${sid}`)).toBe(true);
+    t.clock.advance(20_000);
+    const r = await restart(t);
+    const polled = await r.core.poll(sid, 5);
+    expect(polled).toMatchObject({ status: 200, body: [{ janus: 'event', session_id: sid, sender: hid }] });
+    r.clock.advance(200);
+    await r.settle();
+    expect(r.storage.data.has(`q:${sid}`)).toBe(false);
+  });
+});
