@@ -1,4 +1,4 @@
-import type { Handle, Session } from './session.js';
+import { handleIn, sessionIn, type Handle, type Session } from './session.js';
 import type { SessionCore } from './sessionCore.js';
 import type { AdminOp } from './shardApi.js';
 
@@ -11,7 +11,7 @@ export class AdminOps {
 
   async run(op: AdminOp): Promise<Record<string, unknown>> {
     const core = this.core;
-    const s = core.must(op.sessionId);
+    const s = sessionIn(core.sessions, op.sessionId);
     switch (op.kind) {
       case 'destroy_session':
         core.endSession(s, 'destroyed');
@@ -24,13 +24,13 @@ export class AdminOps {
       case 'list_handles':
         return { handles: [...s.handles.keys()] };
       case 'handle_info':
-        return { info: await this.handleInfo(s, core.mustHandle(s, op.handleId), op.pluginOnly) };
+        return { info: await this.handleInfo(s, handleIn(s, op.handleId), op.pluginOnly) };
       case 'detach_handle':
-        core.releaseHandle(s, core.mustHandle(s, op.handleId), 'Detach', true);
+        core.releaseHandle(s, handleIn(s, op.handleId), 'Detach', true);
         core.persist(s);
         return {};
       case 'hangup_webrtc':
-        core.media.hangup(s, core.mustHandle(s, op.handleId), 'Admin API');
+        core.media.hangup(s, handleIn(s, op.handleId), 'Admin API');
         return {};
     }
   }

@@ -1,3 +1,4 @@
+import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import type { JanusMessage } from './replies.js';
 import type { TrickleCandidate } from '../../shared/control/commands.js';
 import type { HandleContext, Plugin } from '../plugins/plugin.js';
@@ -114,4 +115,31 @@ export const MAX_QUEUED_EVENTS = 1000;
 /** The request came over the WebSocket the session's events go to: its events must follow its reply there. */
 export function fromOwnSocket(s: Session, origin: Source): boolean {
   return origin.kind === 'ws' && s.source.kind === 'ws' && s.source.connId === origin.connId;
+}
+
+/** The registry's counts, derived from it (the reference server's drifting counters are the bug to avoid). */
+export function countsOf(sessions: Iterable<Session>): { sessions: number; handles: number; peerconnections: number } {
+  let count = 0;
+  let handles = 0;
+  let peerconnections = 0;
+  for (const s of sessions) {
+    count++;
+    handles += s.handles.size;
+    for (const h of s.handles.values()) if (h.hasPeer) peerconnections++;
+  }
+  return { sessions: count, handles, peerconnections };
+}
+
+/** A live session of the registry, else Janus's 458. */
+export function sessionIn(sessions: ReadonlyMap<number, Session>, sessionId: number): Session {
+  const s = sessions.get(sessionId);
+  if (!s || s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${sessionId}`);
+  return s;
+}
+
+/** A handle of the session, else Janus's 459. */
+export function handleIn(s: Session, handleId: number): Handle {
+  const h = s.handles.get(handleId);
+  if (!h) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${s.id}`);
+  return h;
 }

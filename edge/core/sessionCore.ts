@@ -24,7 +24,15 @@ import { SessionPersistence } from './persistence.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import { serverInfo } from './serverInfo.js';
 import type { SharedSettings } from './settings.js';
-import { fromOwnSocket, type Handle, type Session, type SessionRecord, type Source } from './session.js';
+import {
+  countsOf,
+  fromOwnSocket,
+  handleIn,
+  type Handle,
+  type Session,
+  type SessionRecord,
+  type Source,
+} from './session.js';
 import type { Counts, PollResult } from './shardApi.js';
 import { Timeouts } from './timeouts.js';
 
@@ -205,7 +213,7 @@ export class SessionCore {
     if (!s || s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${sid}`);
     this.timeouts.touch(s);
     let h: Handle | undefined;
-    if (env.handle_id !== undefined) h = this.mustHandle(s, env.handle_id);
+    if (env.handle_id !== undefined) h = handleIn(s, env.handle_id);
     if (!isVerb(verb) || verb === 'create' || verb === 'info' || verb === 'ping')
       throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${env.janus}'`);
     if (isHandleVerb(verb) ? !h : h && verb !== 'keepalive') throw wrongPath(env);
@@ -404,26 +412,9 @@ export class SessionCore {
     return [...this.sessions.keys()];
   }
 
+  /** Derived from the registry, never kept beside it. */
   counts(): Counts {
-    let handles = 0;
-    let peerconnections = 0;
-    for (const s of this.sessions.values()) {
-      handles += s.handles.size;
-      for (const h of s.handles.values()) if (h.hasPeer) peerconnections++;
-    }
-    return { sessions: this.sessions.size, handles, peerconnections };
-  }
-
-  must(sessionId: number): Session {
-    const s = this.sessions.get(sessionId);
-    if (!s || s.ending) throw new JanusApiError(JanusError.SESSION_NOT_FOUND, `No such session ${sessionId}`);
-    return s;
-  }
-
-  mustHandle(s: Session, handleId: number): Handle {
-    const h = s.handles.get(handleId);
-    if (!h) throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${s.id}`);
-    return h;
+    return countsOf(this.sessions.values());
   }
 }
 
