@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tmp/**', 'edge/demo/**'] },
+  { ignores: ['node_modules/**', '.tmp/**', '.wrangler/**', 'edge/demo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

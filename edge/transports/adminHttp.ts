@@ -65,9 +65,24 @@ function adminSocket(c: Ctx) {
       // closed meanwhile
     }
   });
+  // Complete the client's close handshake: echo its code (1000 where the code cannot be sent back).
+  server.addEventListener('close', (ev) => {
+    try {
+      server.close(sendableCloseCode(ev.code), ev.reason);
+    } catch {
+      // already closed
+    }
+  });
   return new Response(null, {
     status: 101,
     webSocket: pair[0],
     headers: { 'Sec-WebSocket-Protocol': 'janus-admin-protocol' },
   });
+}
+
+/** A close code that may be sent in a close frame (RFC 6455 §7.4): 1005, 1006, 1015 and unassigned ones may not. */
+function sendableCloseCode(code: number): number {
+  const ok =
+    code === 1000 || (code >= 1001 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+  return ok ? code : 1000;
 }

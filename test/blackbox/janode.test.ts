@@ -193,4 +193,22 @@ describe('Admin API over WebSocket (janus-admin-protocol)', () => {
       await ws.close();
     }
   });
+
+  it('admin WebSocket closes complete the handshake with 1000, after requests or without any', async () => {
+    /** Closes with 1000 and resolves with the code the server closed with (1006: no close frame came back). */
+    const closeCode = (ws: RawWs) =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the close handshake did not complete in 5 s')), 5000);
+        ws.ws.once('close', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+        ws.ws.close(1000, 'bye');
+      });
+    const used = await RawWs.open(stack.adminWsUrl, 'janus-admin-protocol');
+    expect((await used.request({ janus: 'ping' })).janus).toBe('pong');
+    expect(await closeCode(used)).toBe(1000);
+    const idle = await RawWs.open(stack.adminWsUrl, 'janus-admin-protocol');
+    expect(await closeCode(idle)).toBe(1000);
+  });
 });
