@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { systemClock } from '../clock.js';
 import type { PeerEvent } from '../../shared/control/events.js';
 import { JanusError } from '../../shared/janus/errors.js';
 import { loadConfig } from '../config.js';
@@ -52,13 +53,7 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
     const relays = new LinkRelayClient(stubs);
     const host: ShardHost = {
       storage: shardStorage(ctx.storage),
-      clock: {
-        now: () => Date.now(),
-        after: (ms, fn) => {
-          const timer = setTimeout(fn, ms);
-          return () => clearTimeout(timer);
-        },
-      },
+      clock: systemClock,
       relays,
       events: new EventSink(config.eventsUrl, config.serverName, log),
       log,

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { EmitOptions } from '../events/eventSink.js';
 import type { Logger } from '../log.js';
 import type { RelayEntry } from '../relays/directory.js';
@@ -15,11 +16,7 @@ export interface ShardStorage {
   setAlarm(at: number): Promise<void>;
 }
 
-export interface Clock {
-  now(): number;
-  /** Runs `fn` after `ms`; the returned function cancels it. */
-  after(ms: number, fn: () => void): () => void;
-}
+export type { Clock };
 
 export interface EventEmitter {
   emit(type: number, event: Record<string, unknown>, opts?: EmitOptions): void;

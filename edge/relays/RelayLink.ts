@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { systemClock } from '../clock.js';
 import type { CommandInput } from '../../shared/control/commands.js';
 import { loadConfig } from '../config.js';
 import type { Env } from '../env.js';
@@ -38,13 +39,7 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
     const stubs = new Stubs(env, config.shardCount);
     const host: LinkHost = {
       storage: linkStorage(ctx.storage),
-      clock: {
-        now: () => Date.now(),
-        after: (ms, fn) => {
-          const timer = setTimeout(fn, ms);
-          return () => clearTimeout(timer);
-        },
-      },
+      clock: systemClock,
       log: new Logger(config.logLevel, 'relay-link'),
       sockets: () => ctx.getWebSockets(),
       directory: () => stubs.core(),

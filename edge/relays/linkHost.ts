@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { SfuPeerEvent } from '../../shared/control/sfu.js';
 import type { Logger } from '../log.js';
@@ -11,12 +12,6 @@ export interface LinkStorage {
   deleteAll(): Promise<void>;
   setAlarm(at: number): Promise<void>;
   deleteAlarm(): Promise<void>;
-}
-
-export interface LinkClock {
-  now(): number;
-  /** Runs `fn` after `ms`; the returned function cancels it. */
-  after(ms: number, fn: () => void): () => void;
 }
 
 /** The relay's control socket as the link holds it. */
@@ -50,7 +45,7 @@ export interface LinkRoom {
  */
 export interface LinkHost {
   readonly storage: LinkStorage;
-  readonly clock: LinkClock;
+  readonly clock: Clock;
   readonly log: Logger;
   /** The control sockets accepted by this link (at most one). */
   sockets(): LinkSocket[];

@@ -1,7 +1,10 @@
 import type { CommandOp, CommandResult } from '../../../shared/control/commands.js';
 import { loadConfig, type EnvVars } from '../../../edge/config.js';
 import { AdminOps } from '../../../edge/core/adminOps.js';
-import type { Clock, CorePeer, ShardHost, ShardStorage } from '../../../edge/core/host.js';
+import type { CorePeer, ShardHost, ShardStorage } from '../../../edge/core/host.js';
+import { TestClock } from '../support/testClock.js';
+
+export { TestClock };
 import type { JanusMessage } from '../../../edge/core/replies.js';
 import { SessionCore } from '../../../edge/core/sessionCore.js';
 import type { SharedSettings } from '../../../edge/core/settings.js';
@@ -34,34 +37,6 @@ export class MemoryStorage implements ShardStorage {
   }
   async setAlarm(at: number): Promise<void> {
     this.alarm = at;
-  }
-}
-
-export class TestClock implements Clock {
-  private timers: { at: number; fn: () => void }[] = [];
-  constructor(public time = 1_000_000) {}
-
-  now(): number {
-    return this.time;
-  }
-  after(ms: number, fn: () => void): () => void {
-    const t = { at: this.time + ms, fn };
-    this.timers.push(t);
-    return () => {
-      this.timers = this.timers.filter((x) => x !== t);
-    };
-  }
-  /** Moves time on, running the timers that fall due in order. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = Math.max(this.time, due.at);
-      due.fn();
-    }
-    this.time = end;
   }
 }
 

@@ -6,7 +6,6 @@ import { Logger } from '../../../edge/log.js';
 import type { HandleAddress } from '../../../edge/plugins/videoroom/state.js';
 import type { RelayEntry } from '../../../edge/relays/directory.js';
 import type {
-  LinkClock,
   LinkDirectory,
   LinkHost,
   LinkRoom,
@@ -15,6 +14,7 @@ import type {
   LinkStorage,
 } from '../../../edge/relays/linkHost.js';
 import { RelayConnection } from '../../../edge/relays/relayConnection.js';
+import { TestClock } from '../support/testClock.js';
 import type { RpcResult } from '../../../edge/rpc.js';
 
 /**
@@ -41,36 +41,6 @@ export class MemoryLinkStorage implements LinkStorage {
   }
   async deleteAlarm(): Promise<void> {
     this.alarm = undefined;
-  }
-}
-
-export class LinkTestClock implements LinkClock {
-  private timers: { at: number; fn: () => void }[] = [];
-  constructor(public time = 1_000_000) {}
-  now(): number {
-    return this.time;
-  }
-  after(ms: number, fn: () => void): () => void {
-    const t = { at: this.time + ms, fn };
-    this.timers.push(t);
-    return () => {
-      this.timers = this.timers.filter((x) => x !== t);
-    };
-  }
-  get pendingTimers(): number {
-    return this.timers.length;
-  }
-  /** Moves time on, running the timers that fall due in order. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = Math.max(this.time, due.at);
-      due.fn();
-    }
-    this.time = end;
   }
 }
 
@@ -137,7 +107,7 @@ export class RecordingObjects {
 export interface LinkFixture {
   link: RelayConnection;
   storage: MemoryLinkStorage;
-  clock: LinkTestClock;
+  clock: TestClock;
   socket: TestLinkSocket;
   sockets: TestLinkSocket[];
   directory: RecordingDirectory;
@@ -147,7 +117,7 @@ export interface LinkFixture {
 /** A link over a fresh in-memory host; `{ secret: undefined }` for an edge configured without one. */
 export function makeLink(opts: { secret?: string } = { secret: SECRET }): LinkFixture {
   const storage = new MemoryLinkStorage();
-  const clock = new LinkTestClock();
+  const clock = new TestClock();
   const socket = new TestLinkSocket();
   const sockets = [socket];
   const directory = new RecordingDirectory();
