@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EchoClient } from '../relay/support/client.js';
 import { JanusWs } from '../support/janusWs.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -141,6 +142,46 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     expect(participants).toEqual([]);
     await a.janus.close();
     await admin.janus.close();
+  });
+
+  it('joinandconfigure with an offer answers joined with the negotiated codecs and streams, as Janus 1.1.2 does', async () => {
+    const admin = await vrHandle(stack);
+    const room = 9_000_000 + Math.floor(Math.random() * 1e6);
+    await admin.sync({ request: 'create', room });
+    const pub = await vrHandle(stack);
+    const client = new EchoClient();
+    client.addMedia('audio');
+    client.addMedia('video');
+    try {
+      const offer = await client.createOffer();
+      const ack = await pub.janus.request({
+        janus: 'message',
+        session_id: pub.sessionId,
+        handle_id: pub.handleId,
+        body: { request: 'joinandconfigure', ptype: 'publisher', room, id: 5, display: 'five' },
+        jsep: { type: 'offer', sdp: offer },
+      });
+      const ev = await pub.janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction);
+      expect(ev.jsep?.type).toBe('answer');
+      const mids = client.pc.getTransceivers().map((t) => t.mid);
+      expect(ev.plugindata.data).toMatchObject({
+        videoroom: 'joined',
+        room,
+        id: 5,
+        publishers: [],
+        audio_codec: 'opus',
+        video_codec: 'vp8',
+        streams: [
+          { type: 'audio', mindex: 0, mid: mids[0], codec: 'opus' },
+          { type: 'video', mindex: 1, mid: mids[1], codec: 'vp8' },
+        ],
+      });
+    } finally {
+      await client.close();
+      await pub.janus.close();
+      await admin.sync({ request: 'destroy', room });
+      await admin.janus.close();
+    }
   });
 
   it('answers synchronous requests through admin message_plugin', async () => {

@@ -9,7 +9,7 @@ import { Stubs } from '../../stubs.js';
 import { VideoRoomError } from './errors.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import type { RoomCall, RoomHost } from './host.js';
-import type { Joined, PublisherDetails, PublishPlan } from './publishers.js';
+import type { Joined, Published, PublisherDetails, PublishPlan } from './publishers.js';
 import type { JoinAccess, PublisherJoin, RoomId, RoomSyncRequest, SubscribeStream } from './schemas.js';
 import {
   videoRoomObjectName,
@@ -121,7 +121,7 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     streams: PubStream[],
     relay: RelayRef,
     details: PublisherDetails,
-  ): Promise<RpcResult<{ room: RoomId }>> {
+  ): Promise<RpcResult<Published>> {
     return this.run(undefined, () => this.vr.publishers.published(who, streams, relay, details));
   }
 

@@ -164,8 +164,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       ctx.setState({ room, role: 'publisher', id: joined.id } satisfies HandleState);
       ctx.notifyEvent({ event: 'joined', room, id: joined.id, private_id: joined.private_id, display: body.display });
       if (request === 'joinandconfigure' && jsep) {
-        const published = await publish(ctx, body, jsep);
-        return { data: joined, jsep: published.jsep };
+        // Janus's `joined` then carries the codecs and streams the publish negotiated.
+        const { data, jsep: answer, streams } = await publish(ctx, body, jsep);
+        const codecs = { audio_codec: data.audio_codec, video_codec: data.video_codec };
+        return { data: { ...joined, ...codecs, streams }, jsep: answer };
       }
       return { data: joined };
     }
@@ -179,7 +181,11 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
     throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (ptype)');
   }
 
-  async function publish(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+  async function publish(
+    ctx: HandleContext,
+    body: Record<string, unknown>,
+    jsep?: Jsep,
+  ): Promise<Result & { streams: JanusData[] }> {
     const st = stateOf(ctx);
     if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
     const p = parseJanus(S.publishSchema, body, VR);
@@ -225,6 +231,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
         video_codec: prep.videocodec,
       },
       jsep: answered?.answer,
+      streams: published.value.streams,
     };
   }
 

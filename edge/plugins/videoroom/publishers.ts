@@ -11,12 +11,19 @@ import {
   checksAllowed,
   participantEntry,
   publisherEntry,
+  streamEntries,
   sameHandle,
   type HandleAddress,
   type JanusData,
   type Publisher,
   type PubStream,
 } from './state.js';
+
+/** What a publish leaves in the room: its streams as Janus lists them. */
+export interface Published {
+  room: RoomId;
+  streams: JanusData[];
+}
 
 /** The room's talking-detection settings (§5.1 audiolevel_*), for a publisher's relay peer. */
 export interface AudioLevelSettings {
@@ -141,7 +148,7 @@ export class Publishers {
   }
 
   /** The relay accepted the publisher's offer (first or renegotiated): announce its streams to the room. */
-  published(who: HandleAddress, streams: PubStream[], relay: RelayRef, details: PublisherDetails): { room: RoomId } {
+  published(who: HandleAddress, streams: PubStream[], relay: RelayRef, details: PublisherDetails): Published {
     const r = this.room.current();
     const p = this.room.publisherOf(who);
     if (details.display !== undefined) p.display = details.display;
@@ -165,7 +172,7 @@ export class Publishers {
     // Janus adds forwarders for new streams to every remotization (remote side: update_remote_publisher).
     const added = p.streams.filter((s) => !before.has(s.mid));
     if (added.length && p.remotizations?.length) void this.remotizations.extend(p, added);
-    return { room: r.room };
+    return { room: r.room, streams: streamEntries(p) };
   }
 
   /** Publisher `configure` without an offer: display/metadata changes are announced. */

@@ -146,7 +146,14 @@ export function publisherEntry(p: Publisher): JanusData {
   const video = streams.find((s) => s.type === 'video' && !s.disabled);
   if (audio?.codec) e.audio_codec = audio.codec;
   if (video?.codec) e.video_codec = video.codec;
-  e.streams = streams.map((s) => {
+  e.streams = streamEntries(p);
+  e.talking = isTalking(p);
+  return e;
+}
+
+/** A publisher's streams as Janus lists them (`publishers[].streams`, and `joined` after joinandconfigure). */
+export function streamEntries(p: Publisher): JanusData[] {
+  return (p.streams ?? []).map((s) => {
     const out: JanusData = { type: s.type, mindex: s.mindex, mid: s.mid };
     if (s.disabled) out.disabled = true;
     else {
@@ -158,8 +165,6 @@ export function publisherEntry(p: Publisher): JanusData {
     }
     return out;
   });
-  e.talking = isTalking(p);
-  return e;
 }
 
 export function participantEntry(p: Publisher): JanusData {

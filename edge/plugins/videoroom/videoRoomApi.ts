@@ -1,7 +1,7 @@
 import type { SfuPeerEvent } from '../../../shared/control/sfu.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import type { RpcResult } from '../../rpc.js';
-import type { Joined, PublisherDetails, PublishPlan } from './publishers.js';
+import type { Joined, Published, PublisherDetails, PublishPlan } from './publishers.js';
 import type { JoinAccess, PublisherJoin, RoomId, RoomSyncRequest, SubscribeStream } from './schemas.js';
 import type { HandleAddress, JanusData, PubStream, SubStream } from './state.js';
 import type { FeedStream, Removal, SubscriberStreams, SwitchChange } from './subscribers.js';
@@ -25,7 +25,7 @@ export interface VideoRoomApi extends Rpc.DurableObjectBranded {
     streams: PubStream[],
     relay: RelayRef,
     details: PublisherDetails,
-  ): Promise<RpcResult<{ room: RoomId }>>;
+  ): Promise<RpcResult<Published>>;
   configurePublisher(
     who: HandleAddress,
     details: Omit<PublisherDetails, 'descriptions'>,
