@@ -53,6 +53,7 @@ export class PeerMedia {
     try {
       result = await this.command(h, { op: 'peer.create', sessionId: s.id, handleId: h.id, plugin, offer, options });
     } catch (err) {
+      h.hungUpWhileOpening = undefined;
       if (this.live(s, h)) h.relay = undefined;
       throw err;
     }
@@ -64,6 +65,13 @@ export class PeerMedia {
     h.hasPeer = true;
     h.hungUp = false;
     this.persist(s);
+    const lost = h.hungUpWhileOpening;
+    h.hungUpWhileOpening = undefined;
+    if (lost !== undefined) {
+      // Already gone on the relay: it ends like any hangup, after the plugin has the answer in hand.
+      this.host.clock.after(0, () => this.peerGone(s, h, lost));
+      return result;
+    }
     for (const c of h.pendingCandidates.splice(0))
       this.tell(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
     return result;
@@ -185,7 +193,8 @@ export class PeerMedia {
         opaqueId: h.opaqueId,
       });
     if (event.kind === 'hangup') {
-      this.peerGone(s, h, event.reason);
+      if (!h.hasPeer && h.opening) h.hungUpWhileOpening = event.reason;
+      else this.peerGone(s, h, event.reason);
       return;
     }
     const m = janusMessageFor(s.id, h.id, event);

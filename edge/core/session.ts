@@ -30,6 +30,8 @@ export interface Handle {
   pluginState?: unknown;
   /** The PeerConnection being placed, so a second offer waits for the first. */
   opening?: Promise<unknown>;
+  /** The relay hung the peer up before `peer.create` answered (its event overtook the reply). */
+  hungUpWhileOpening?: string;
   ctx: HandleContext;
 }
 

@@ -42,8 +42,11 @@ export class MemoryStorage implements ShardStorage {
 
 export class RecordingRelays implements RelayClient {
   readonly commands: { relay: RelayRef; cmd: CommandArgs<CommandOp> }[] = [];
+  /** Runs while the relay "works" on a command, before it answers (to race relay events against it). */
+  during?: (cmd: CommandArgs<CommandOp>) => void;
   async command<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>> {
     this.commands.push({ relay, cmd });
+    this.during?.(cmd);
     const result = cmd.op === 'peer.create' ? { answer: { type: 'answer', sdp: 'v=0\r\n' } } : {};
     return result as CommandResult<O>;
   }

@@ -176,6 +176,42 @@ describe('session core on an in-memory host', () => {
     ]);
   });
 
+  it('a relay hangup that arrives while the PeerConnection is being created still ends it: client told, plugin told, nothing counted', async () => {
+    const t = await new ShardHarness().start();
+    const sid = await t.create();
+    const hid = await t.attach(sid);
+    // The relay rejects the peer at once (ICE failed) and its event overtakes the reply to peer.create.
+    t.relays.during = (cmd) => {
+      if (cmd.op === 'peer.create') t.core.relayEvent(sid, hid, 'link-1', { kind: 'hangup', reason: 'ICE failed' });
+    };
+    const r = await t.request({
+      janus: 'message',
+      session_id: sid,
+      handle_id: hid,
+      body: { request: 'open' },
+      jsep: { type: 'offer', sdp: OFFER },
+    });
+    expect(r).toMatchObject({ janus: 'success', jsep: { type: 'answer' } });
+    t.clock.advance(1);
+    await t.settle();
+    expect(t.core.counts().peerconnections).toBe(0);
+    expect(t.plugin.count('hangup')).toBe(1);
+    expect((await t.core.poll(sid, 5)).body).toEqual([
+      { janus: 'hangup', session_id: sid, sender: hid, reason: 'ICE failed' },
+    ]);
+    // The handle takes a new offer afterwards.
+    t.relays.during = undefined;
+    const again = await t.request({
+      janus: 'message',
+      session_id: sid,
+      handle_id: hid,
+      body: { request: 'open' },
+      jsep: { type: 'offer', sdp: OFFER },
+    });
+    expect(again).toMatchObject({ janus: 'success', jsep: { type: 'answer' } });
+    expect(t.core.counts().peerconnections).toBe(1);
+  });
+
   it('writes records behind: a short-lived session costs no write, a restarted shard restores the rest', async () => {
     const t = await new ShardHarness().start();
     const brief = await t.create();
