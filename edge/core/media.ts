@@ -68,7 +68,9 @@ export class PeerMedia {
     const lost = h.hungUpWhileOpening;
     h.hungUpWhileOpening = undefined;
     if (lost !== undefined) {
-      // Already gone on the relay: it ends like any hangup, after the plugin has the answer in hand.
+      // Already gone on the relay: it ends like any hangup, after the plugin has the answer in hand. The
+      // hangup to the relay is answered "no such peer", but lets its link forget the peer it just recorded.
+      this.release(h, lost);
       this.host.clock.after(0, () => this.peerGone(s, h, lost));
       return result;
     }

@@ -196,6 +196,8 @@ describe('session core on an in-memory host', () => {
     await t.settle();
     expect(t.core.counts().peerconnections).toBe(0);
     expect(t.plugin.count('hangup')).toBe(1);
+    // The relay link forgets the peer it recorded when peer.create answered.
+    expect(t.relays.ops('peer.hangup')).toHaveLength(1);
     expect((await t.core.poll(sid, 5)).body).toEqual([
       { janus: 'hangup', session_id: sid, sender: hid, reason: 'ICE failed' },
     ]);
