@@ -100,6 +100,10 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
     await this.ws.forgetRemote(connId, sessionId);
   }
 
+  async connectionsAlive(connIds: string[]): Promise<string[]> {
+    return this.ws.alive(connIds);
+  }
+
   async transportGone(sessionId: number, connId: string, shard: number): Promise<void> {
     this.core.transportGone(sessionId, connId, shard);
   }

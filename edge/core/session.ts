@@ -82,6 +82,31 @@ export interface SessionRecord extends SessionFields {
   }[];
 }
 
+/** A stored record as a live session again; handles of a plugin no longer loaded are dropped. */
+export function fromRecord(
+  rec: SessionRecord,
+  plugins: ReadonlyMap<string, Plugin>,
+  contextOf: (s: Session, handleId: number, opaqueId?: string) => HandleContext,
+): Session {
+  const s: Session = {
+    ...rec,
+    // The stored activity as is: it lags the real one by at most `Timeouts.activitySlack`, so the
+    // session expires at most that much early, never with a fresh window (that would never expire
+    // a session whose shard is evicted between alarms).
+    persistedActivity: rec.lastActivity,
+    handles: new Map(),
+    queue: [],
+    pollers: new Set(),
+    ending: false,
+  };
+  for (const h of rec.handles) {
+    const plugin = plugins.get(h.plugin);
+    if (!plugin) continue;
+    s.handles.set(h.id, { ...h, plugin, pendingCandidates: [], ctx: contextOf(s, h.id, h.opaqueId) });
+  }
+  return s;
+}
+
 export function toRecord(s: Session): SessionRecord {
   return {
     id: s.id,

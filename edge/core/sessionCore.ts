@@ -24,15 +24,7 @@ import { SessionPersistence } from './persistence.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import { serverInfo } from './serverInfo.js';
 import type { SharedSettings } from './settings.js';
-import {
-  countsOf,
-  fromOwnSocket,
-  handleIn,
-  type Handle,
-  type Session,
-  type SessionRecord,
-  type Source,
-} from './session.js';
+import { countsOf, fromOwnSocket, handleIn, type Handle, fromRecord, type Session, type Source } from './session.js';
 import type { Counts, PollResult } from './shardApi.js';
 import { Timeouts } from './timeouts.js';
 
@@ -96,7 +88,11 @@ export class SessionCore {
     const settings = await this.host.storage.get<SharedSettings>('settings');
     this.settings = settings ?? (await this.host.core().getSettings());
     const records = await this.persistence.load();
-    for (const rec of records) this.sessions.set(rec.id, this.fromRecord(rec));
+    for (const rec of records)
+      this.sessions.set(
+        rec.id,
+        fromRecord(rec, this.plugins, (s, id, opaque) => this.requests.handleContext(s, id, opaque)),
+      );
     for (const [id, queue] of await this.persistence.loadQueues()) {
       const s = this.sessions.get(id);
       if (s) {
@@ -106,31 +102,6 @@ export class SessionCore {
     }
     if (this.sessions.size > 0) this.timeouts.reschedule();
     if (records.length > 0) this.host.log.info('shard restored', { shard: this.shard, sessions: records.length });
-  }
-
-  private fromRecord(rec: SessionRecord): Session {
-    const s: Session = {
-      ...rec,
-      // The stored activity as is: it lags the real one by at most `Timeouts.activitySlack`, so the
-      // session expires at most that much early, never with a fresh window (that would never expire
-      // a session whose shard is evicted between alarms).
-      persistedActivity: rec.lastActivity,
-      handles: new Map(),
-      queue: [],
-      pollers: new Set(),
-      ending: false,
-    };
-    for (const h of rec.handles) {
-      const plugin = this.plugins.get(h.plugin);
-      if (!plugin) continue;
-      s.handles.set(h.id, {
-        ...h,
-        plugin,
-        pendingCandidates: [],
-        ctx: this.requests.handleContext(s, h.id, h.opaqueId),
-      });
-    }
-    return s;
   }
 
   persist(s: Session): void {
@@ -351,6 +322,7 @@ export class SessionCore {
 
   /** The WebSocket that sourced a session closed: it ends now, or after the reclaim window. */
   sourceClosed(s: Session): void {
+    if (s.transportGoneAt !== undefined) return; // already in its reclaim window
     if (this.config.reclaimSessionTimeout < 1) {
       this.endSession(s, 'destroyed');
       return;

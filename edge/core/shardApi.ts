@@ -34,6 +34,8 @@ export interface SessionShardApi extends Rpc.DurableObjectBranded {
   forgetRemote(connId: string, sessionId: number): Promise<void>;
   /** The connection (held by `shard`) that sourced a session closed. */
   transportGone(sessionId: number, connId: string, shard: number): Promise<void>;
+  /** Which of these connections a WebSocket held here still carries (a restarted shard asks). */
+  connectionsAlive(connIds: string[]): Promise<string[]>;
   applySettings(settings: SharedSettings): Promise<void>;
   listSessions(): Promise<number[]>;
   counts(): Promise<Counts>;
@@ -42,7 +44,10 @@ export interface SessionShardApi extends Rpc.DurableObjectBranded {
 }
 
 /** The calls one shard makes to another. */
-export type ShardPeer = Pick<SessionShardApi, 'janus' | 'pushToConnection' | 'forgetRemote' | 'transportGone'>;
+export type ShardPeer = Pick<
+  SessionShardApi,
+  'janus' | 'pushToConnection' | 'forgetRemote' | 'transportGone' | 'connectionsAlive'
+>;
 
 /** An admin request on one session or handle, as the admin API sends it to the owning shard. */
 export type AdminOp =

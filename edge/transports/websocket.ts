@@ -59,6 +59,44 @@ export class WebSocketTransport {
   async restore(): Promise<void> {
     const remote = await this.host.storage.list<number[]>(REMOTE_PREFIX);
     for (const [key, ids] of remote) this.remoteOwned.set(key.slice(REMOTE_PREFIX.length), new Set(ids));
+    this.reapLostConnections();
+  }
+
+  /** The connections of `connIds` whose socket this shard still holds. */
+  alive(connIds: string[]): string[] {
+    return connIds.filter((id) => this.sockets.has(id) || this.runtime.tagged(WS_TAG_PREFIX + id).length > 0);
+  }
+
+  /**
+   * Restored state may name sockets that no longer exist: hibernated sockets survive an eviction,
+   * but none survives a crash of the runtime. Each connection found gone ends the way a close does
+   * (its sessions here, and those of other shards it sourced); sessions here whose socket another
+   * shard held ask that shard, without waiting for it (it may be restoring and asking us).
+   */
+  private reapLostConnections(): void {
+    const here = new Set<string>(this.remoteOwned.keys());
+    const elsewhere = new Map<number, Map<string, number[]>>();
+    for (const s of this.core.sessions.values()) {
+      if (s.source.kind !== 'ws') continue;
+      if (s.source.shard === this.core.shard) here.add(s.source.connId);
+      else {
+        const conns = elsewhere.get(s.source.shard) ?? new Map<string, number[]>();
+        conns.set(s.source.connId, [...(conns.get(s.source.connId) ?? []), s.id]);
+        elsewhere.set(s.source.shard, conns);
+      }
+    }
+    const alive = new Set(this.alive([...here]));
+    for (const connId of here) if (!alive.has(connId)) this.connectionEnded(connId);
+    for (const [shard, conns] of elsewhere) {
+      void this.host
+        .shard(shard)
+        .connectionsAlive([...conns.keys()])
+        .then((living) => {
+          for (const [connId, ids] of conns)
+            if (!living.includes(connId)) for (const sid of ids) this.core.transportGone(sid, connId, shard);
+        })
+        .catch(() => undefined);
+    }
   }
 
   /** A new client socket, routed to this shard by the Worker. */
@@ -173,21 +211,26 @@ export class WebSocketTransport {
     } catch {
       // already closed
     }
+    this.connectionEnded(att.connId);
+  }
+
+  /** One path for a connection's end, closed or found lost: every session it sourced learns. */
+  private connectionEnded(connId: string): void {
     this.host.events.emit(EventType.TRANSPORT, {
       transport: TRANSPORT,
-      id: att.connId,
+      id: connId,
       data: { event: 'disconnected' },
     });
-    this.core.connectionClosed(att.connId);
-    const remote = this.remoteOwned.get(att.connId);
+    this.core.connectionClosed(connId);
+    const remote = this.remoteOwned.get(connId);
     if (!remote) return;
-    this.remoteOwned.delete(att.connId);
-    void this.host.storage.delete([REMOTE_PREFIX + att.connId]);
+    this.remoteOwned.delete(connId);
+    void this.host.storage.delete([REMOTE_PREFIX + connId]);
     for (const sid of remote) {
       const target = shardOf(sid, this.core.config.shardCount);
       void this.host
         .shard(target)
-        .transportGone(sid, att.connId, this.core.shard)
+        .transportGone(sid, connId, this.core.shard)
         .catch(() => undefined);
     }
   }

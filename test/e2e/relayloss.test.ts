@@ -56,7 +56,7 @@ describe('relay placement by region, and losing a relay mid-call', () => {
     }
   }, 90_000);
 
-  it('hangs up calls of a killed relay within 5 s; the session stays usable and new calls go elsewhere', async () => {
+  it('hangs up calls of a killed relay within 5 s; the session stays usable and calls again (elsewhere, or on the restarted relay)', async () => {
     const janus = await JanusWs.connect(`${stack.wsUrl}?region=us`);
     const sessionId = await janus.createSession();
     const { handleId, client } = await echoCall(janus, sessionId);
@@ -76,9 +76,9 @@ describe('relay placement by region, and losing a relay mid-call', () => {
       relays: Array<{ region: string }>;
       peerconnections: number;
     };
-    expect(health.relays.map((r) => r.region)).toEqual(['eu']);
     expect(health.peerconnections).toBe(0);
-    // The same handle negotiates again, now on the remaining relay.
+    // The same handle negotiates again: on the remaining relay, or on the killed one once npm start
+    // has restarted it (test/e2e/faults.test.ts covers the restart itself).
     const again = new EchoClient();
     const key = again.addMedia('audio');
     const ack = await janus.request({
@@ -98,7 +98,7 @@ describe('relay placement by region, and losing a relay mid-call', () => {
     again.startSending(key, 20);
     await waitFor(() => again.echoedTags.audio.size > 5, 10_000, 'echo on the remaining relay');
     const info = await adminPost(stack, { janus: 'handle_info', session_id: sessionId, handle_id: handleId });
-    expect(info.info.relay).toBe(stack.relays.find((r) => r.region === 'eu')!.id);
+    expect(stack.relays.map((r) => r.id)).toContain(info.info.relay);
     await again.close();
     await janus.request({ janus: 'destroy', session_id: sessionId });
     await janus.close();
@@ -115,7 +115,11 @@ describe('relay placement by region, and losing a relay mid-call', () => {
       await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 6_000, 'hangup after heartbeat loss');
       expect(Date.now() - frozenAt).toBeLessThan(5_000);
     } finally {
-      process.kill(eu.pid, 'SIGCONT');
+      try {
+        process.kill(eu.pid, 'SIGCONT');
+      } catch {
+        // the supervisor already replaced it
+      }
     }
     await client.close();
     // Thawed, the relay reconnects and registers again.

@@ -34,6 +34,12 @@ export class JanusWs {
     return new JanusWs(ws);
   }
 
+  /** Calls `cb` once the socket has closed (whoever closed it). */
+  onClose(cb: () => void): void {
+    if (this.ws.readyState === WebSocket.CLOSED) cb();
+    else this.ws.once('close', cb);
+  }
+
   request(body: Record<string, unknown>, acceptAck = true): Promise<JanusMsg> {
     const transaction = `t${++this.tx}`;
     return new Promise((resolve) => {

@@ -23,6 +23,10 @@ export interface Stack {
   adminUrl: string; // http://127.0.0.1:PORT/admin
   adminWsUrl: string;
   baseUrl: string;
+  /** The pid of `npm start` itself (scripts/start.ts). */
+  pid: number;
+  /** Everything the stack printed so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -58,9 +62,18 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     });
   });
   const base = `127.0.0.1:${port}`;
+  // Kept current: a supervised relay that restarts prints its line again, with its new pid and port.
   const relays: StackRelay[] = [];
-  for (const m of out.matchAll(/^relay (\S+) region=(\S+) pid=(\d+) http=(\S+)/gm))
-    relays.push({ id: m[1]!, region: m[2]!, pid: Number(m[3]), httpUrl: m[4]! });
+  const readRelays = () => {
+    for (const m of out.matchAll(/^relay (\S+) region=(\S+) pid=(\d+) http=(\S+)/gm)) {
+      const relay = { id: m[1]!, region: m[2]!, pid: Number(m[3]), httpUrl: m[4]! };
+      const known = relays.find((r) => r.id === relay.id);
+      if (known) Object.assign(known, relay);
+      else relays.push(relay);
+    }
+  };
+  readRelays();
+  child.stdout!.on('data', readRelays);
   return {
     port,
     relays,
@@ -69,6 +82,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     wsUrl: `ws://${base}/janus`,
     adminUrl: `http://${base}/admin`,
     adminWsUrl: `ws://${base}/admin`,
+    pid: child.pid!,
+    output: () => out,
     stop: () =>
       new Promise<void>((res) => {
         if (child.exitCode !== null) return res();

@@ -96,6 +96,43 @@ describe('timeouts across eviction', () => {
     expect(ended(r, sid).map((e) => e.event.name)).toEqual(['timeout']);
   });
 
+  it('after a crash (no socket survives), a restored shard ends the sessions of the lost sockets at once', async () => {
+    const t = await new ShardHarness().start();
+    const lost = new TestSocket();
+    const kept = new TestSocket();
+    t.ws.accept(lost, SHARD, undefined, '127.0.0.1');
+    t.ws.accept(kept, SHARD, undefined, '127.0.0.1');
+    const connOf = (s: TestSocket) => (s.deserializeAttachment() as { connId: string }).connId;
+    const lostSid = await t.create({ kind: 'ws', shard: SHARD, connId: connOf(lost) });
+    const keptSid = await t.create({ kind: 'ws', shard: SHARD, connId: connOf(kept) });
+    // A session of shard 5 whose socket shard 5 held: shard 5 is asked, and says it is gone.
+    t.clock.advance(1_200);
+    await t.settle();
+    const r = new ShardHarness({}, t.storage);
+    r.clock.time = t.clock.time;
+    r.sockets.push(...t.sockets.filter((s) => s.ws === kept));
+    await r.start();
+    expect(r.core.listSessions()).toEqual([keptSid]);
+    expect(ended(r, lostSid).map((e) => e.event.name)).toEqual(['destroyed']);
+    expect(ended(r, keptSid)).toEqual([]);
+  });
+
+  it('a restored session whose socket another shard held asks that shard, and ends if it is gone', async () => {
+    const t = await new ShardHarness().start();
+    const sid = await t.create({ kind: 'ws', shard: 5, connId: 'c-remote' });
+    const other = await t.create({ kind: 'ws', shard: 5, connId: 'c-alive' });
+    t.clock.advance(1_200);
+    await t.settle();
+    const r = new ShardHarness({}, t.storage);
+    r.clock.time = t.clock.time;
+    r.peer(5).dead.add('c-remote');
+    await r.start();
+    await r.settle();
+    expect(r.peer(5).calls).toContain('alive? c-remote,c-alive');
+    expect(r.core.listSessions()).toEqual([other]);
+    expect(ended(r, sid).map((e) => e.event.name)).toEqual(['destroyed']);
+  });
+
   it('a reclaim window runs on in a restored shard', async () => {
     const vars = { RECLAIM_SESSION_TIMEOUT: '20' };
     const t = await new ShardHarness(vars).start();

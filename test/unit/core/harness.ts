@@ -72,6 +72,12 @@ export class RecordingShard implements ShardPeer {
   async transportGone(sessionId: number, connId: string, shard: number): Promise<void> {
     this.calls.push(`gone ${sessionId} ${connId} ${shard}`);
   }
+  /** Every connection asked about is alive unless listed in `dead`. */
+  readonly dead = new Set<string>();
+  async connectionsAlive(connIds: string[]): Promise<string[]> {
+    this.calls.push(`alive? ${connIds.join(',')}`);
+    return connIds.filter((id) => !this.dead.has(id));
+  }
 }
 
 /** A plugin that records what the core tells it; `{request: "open"}` places a PeerConnection. */

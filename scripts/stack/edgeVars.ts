@@ -1,0 +1,41 @@
+/**
+ * The edge's settings (see edge/config.ts) handed from `npm start`'s environment to the Worker.
+ * Secrets among them never go on a command line (`ps` shows those): wrangler dev reads them from a
+ * file only the user can read, Miniflare gets them in-process.
+ */
+import { writeFileSync } from 'node:fs';
+
+const passedThrough = [
+  'SESSION_TIMEOUT',
+  'RECLAIM_SESSION_TIMEOUT',
+  'CANDIDATES_TIMEOUT',
+  'ADMIN_SECRET',
+  'API_SECRET',
+  'TOKEN_AUTH',
+  'TOKEN_AUTH_SECRET',
+  'EVENTS_URL',
+  'SERVER_NAME',
+  'SHARD_COUNT',
+  'MAX_BODY_BYTES',
+  'STATUS_PERIOD',
+  'TEST_PLUGINS',
+  'VIDEOROOM_STRING_IDS',
+  'LOG_LEVEL',
+];
+
+/** The Worker vars: the settings present in `env`, plus the relay secret. */
+export function edgeVars(env: NodeJS.ProcessEnv, relaySecret: string): Record<string, string> {
+  const vars: Record<string, string> = { RELAY_SECRET: relaySecret };
+  for (const k of passedThrough) if (env[k] !== undefined) vars[k] = env[k]!;
+  return vars;
+}
+
+/** Writes `vars` as a dotenv file readable by the owner only (wrangler dev's `--env-file`). */
+export function writeVarsFile(path: string, vars: Record<string, string>): void {
+  const lines = Object.entries(vars).map(([k, v]) => {
+    // Single-quoted dotenv values are taken literally; a quote or a newline could not be.
+    if (/['\n\r]/.test(v)) throw new Error(`${k} must not contain a single quote or a newline`);
+    return `${k}='${v}'`;
+  });
+  writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
+}

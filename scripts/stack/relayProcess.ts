@@ -1,0 +1,97 @@
+/**
+ * One relay of `npm start`, supervised: a relay that exits is started again (same id, same port
+ * ranges, so it re-registers as itself) after a backoff; one that stops answering its `/health`
+ * (frozen, wedged) is killed and started again. The edge meanwhile hangs up the relay's calls
+ * (heartbeat loss) and places new ones on the relays it still has.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Backoff } from './backoff.js';
+import { HealthWatch } from './healthWatch.js';
+import { killGroup, terminate } from './processGroup.js';
+
+export interface RelaySpec {
+  id: string;
+  region: string;
+  host: string;
+  env: Record<string, string>;
+  icePorts: [number, number];
+  remotePorts: [number, number];
+}
+
+export class RelayProcess {
+  private child: ChildProcess | undefined;
+  private httpPort: number | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly backoff = new Backoff(500, 10_000, 30_000);
+  private readonly health: HealthWatch;
+
+  constructor(
+    private readonly root: string,
+    private readonly spec: RelaySpec,
+    private readonly say: (line: string) => void,
+    private readonly complain: (line: string) => void,
+  ) {
+    this.health = new HealthWatch({
+      url: () => (this.httpPort ? `http://${spec.host}:${this.httpPort}/health` : undefined),
+      intervalMs: 2000,
+      timeoutMs: 2000,
+      failures: 3,
+      onDead: (error) => {
+        this.complain(`relay ${spec.id} stopped answering /health (${error}): killing it to restart it`);
+        if (this.child) killGroup(this.child, 'SIGKILL');
+      },
+    });
+  }
+
+  start(): void {
+    const { spec } = this;
+    this.httpPort = undefined;
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(this.root, 'relay/main.ts')], {
+      cwd: this.root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...spec.env },
+    });
+    this.child = child;
+    this.backoff.started();
+    child.stdout!.on('data', (d: Buffer) => {
+      const text = d.toString();
+      const m = /"event":"listening".*?"httpPort":(\d+)/.exec(text);
+      if (m) {
+        this.httpPort = Number(m[1]);
+        // Tests and people read this line (the pid changes at each restart).
+        this.say(
+          `relay ${spec.id} region=${spec.region} pid=${child.pid} http=http://${spec.host}:${this.httpPort} ice=${spec.icePorts.join('-')} remote=${spec.remotePorts.join('-')}`,
+        );
+        this.health.start();
+      }
+      if (process.env.STACK_VERBOSE) process.stdout.write(`[relay ${spec.region}] ${text}`);
+    });
+    child.stderr!.on('data', (d) => process.stderr.write(`[relay ${spec.region}] ${d}`));
+    child.once('exit', (code, signal) => {
+      this.health.stop();
+      if (this.child === child) this.child = undefined;
+      if (this.stopping) return;
+      const wait = this.backoff.next();
+      this.complain(`relay ${spec.id} exited (${signal ?? `code ${code}`}): restarting it in ${wait} ms`);
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        if (!this.stopping) this.start();
+      }, wait);
+    });
+  }
+
+  /** SIGTERM (the relay hangs up its peers and tells the edge), SIGKILL after `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.health.stop();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.child) await terminate(this.child, graceMs);
+  }
+
+  kill(): void {
+    if (this.child) killGroup(this.child, 'SIGKILL');
+  }
+}
