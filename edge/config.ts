@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ClientLimits } from './core/clientLimits.js';
+import type { VideoRoomLimits } from './plugins/videoroom/limits.js';
 
 const intFromString = (def: number) =>
   z
@@ -40,6 +42,27 @@ const configSchema = z.object({
   TEST_PLUGINS: boolFromString,
   /** VideoRoom `string_ids`: room and participant ids are strings instead of integers. */
   VIDEOROOM_STRING_IDS: boolFromString,
+  /** VideoRoom `admin_key`: when set, `create` needs it (429/433), as in janus.plugin.videoroom.jcfg. */
+  VIDEOROOM_ADMIN_KEY: optionalString,
+  /** With an admin key, remote publishers and RTP forwarders (and their stop/remove) need it too. */
+  VIDEOROOM_LOCK_RTP_FORWARD: z
+    .string()
+    .optional()
+    .transform((v) => v === undefined || v === '' || v === 'true' || v === '1' || v === 'yes'),
+  /** Remote publishers one room may hold (each takes two relay ports); 0 = no limit. */
+  VIDEOROOM_MAX_REMOTE_PUBLISHERS: intFromString(16).pipe(z.number().min(0)),
+  /** PeerConnections one session may hold at once; 0 = no limit. */
+  MAX_PEERS_PER_SESSION: intFromString(64).pipe(z.number().min(0)),
+  /** PeerConnections all sessions of one client address may hold at once; 0 = no limit. */
+  MAX_PEERS_PER_ADDRESS: intFromString(100).pipe(z.number().min(0)),
+  /** Offers a session may send per second (token bucket refill); 0 = no limit. */
+  OFFERS_PER_SECOND_PER_SESSION: intFromString(5).pipe(z.number().min(0)),
+  /** Offers a session may send in a burst (the bucket's size). */
+  OFFER_BURST_PER_SESSION: intFromString(10).pipe(z.number().min(1)),
+  /** Offers all sessions of one client address may send per second; 0 = no limit. */
+  OFFERS_PER_SECOND_PER_ADDRESS: intFromString(20).pipe(z.number().min(0)),
+  /** Offers one client address may send in a burst. */
+  OFFER_BURST_PER_ADDRESS: intFromString(40).pipe(z.number().min(1)),
   RELAY_SECRET: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
 });
@@ -61,6 +84,8 @@ export type EdgeConfig = {
   videoroomStringIds: boolean;
   relaySecret?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  videoroom: VideoRoomLimits;
+  limits: ClientLimits;
 };
 
 const cache = new WeakMap<object, EdgeConfig>();
@@ -86,6 +111,17 @@ export function loadConfig(env: EnvVars): EdgeConfig {
     videoroomStringIds: c.VIDEOROOM_STRING_IDS,
     relaySecret: c.RELAY_SECRET,
     logLevel: c.LOG_LEVEL,
+    videoroom: {
+      adminKey: c.VIDEOROOM_ADMIN_KEY,
+      lockRtpForward: c.VIDEOROOM_LOCK_RTP_FORWARD,
+      maxRemotePublishers: c.VIDEOROOM_MAX_REMOTE_PUBLISHERS,
+    },
+    limits: {
+      peersPerSession: c.MAX_PEERS_PER_SESSION,
+      peersPerAddress: c.MAX_PEERS_PER_ADDRESS,
+      sessionOffers: { perSecond: c.OFFERS_PER_SECOND_PER_SESSION, burst: c.OFFER_BURST_PER_SESSION },
+      addressOffers: { perSecond: c.OFFERS_PER_SECOND_PER_ADDRESS, burst: c.OFFER_BURST_PER_ADDRESS },
+    },
   };
   cache.set(env, config);
   return config;
@@ -109,5 +145,14 @@ export interface EnvVars {
   STATUS_PERIOD?: string;
   TEST_PLUGINS?: string;
   VIDEOROOM_STRING_IDS?: string;
+  VIDEOROOM_ADMIN_KEY?: string;
+  VIDEOROOM_LOCK_RTP_FORWARD?: string;
+  VIDEOROOM_MAX_REMOTE_PUBLISHERS?: string;
+  MAX_PEERS_PER_SESSION?: string;
+  MAX_PEERS_PER_ADDRESS?: string;
+  OFFERS_PER_SECOND_PER_SESSION?: string;
+  OFFER_BURST_PER_SESSION?: string;
+  OFFERS_PER_SECOND_PER_ADDRESS?: string;
+  OFFER_BURST_PER_ADDRESS?: string;
   LOG_LEVEL?: string;
 }

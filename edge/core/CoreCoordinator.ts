@@ -5,6 +5,7 @@ import { EventSink } from '../events/eventSink.js';
 import { Logger } from '../log.js';
 import type { RelayEntry } from '../relays/directory.js';
 import { Stubs } from '../stubs.js';
+import type { AdmitRequest } from './addressAdmission.js';
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorHost } from './coordinatorHost.js';
 import type { CoreCoordinatorApi } from './coreApi.js';
@@ -64,6 +65,10 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
   }
 
   // ---- relay directory (fed by RelayLink objects)
+
+  async admit(req: AdmitRequest): Promise<string | undefined> {
+    return this.core.admit(req);
+  }
 
   async relayUp(entry: RelayEntry): Promise<void> {
     this.core.relayUp(entry);

@@ -15,6 +15,8 @@ import { AdminOps } from './adminOps.js';
 import type { ShardHost, ShardStorage } from './host.js';
 import type { JanusMessage } from './replies.js';
 import type { SharedSettings } from './settings.js';
+import { clientAddressOf } from './clientAddress.js';
+import { peersOfAddress } from './peerAdmission.js';
 import type { Source } from './session.js';
 import { SessionCore } from './sessionCore.js';
 import type { AdminOp, Counts, PollResult, SessionShardApi } from './shardApi.js';
@@ -113,12 +115,8 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
   override async fetch(request: Request): Promise<Response> {
     const pair = new WebSocketPair();
     const region = request.headers.get('x-region') ?? undefined;
-    this.ws.accept(
-      pair[1],
-      Number(request.headers.get('x-shard')),
-      region,
-      request.headers.get('cf-connecting-ip') ?? '127.0.0.1',
-    );
+    const address = clientAddressOf(request.headers);
+    this.ws.accept(pair[1], Number(request.headers.get('x-shard')), region, address ?? '127.0.0.1', address);
     return new Response(null, {
       status: 101,
       webSocket: pair[0],
@@ -154,6 +152,10 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
 
   async counts(): Promise<Counts> {
     return this.core.counts();
+  }
+
+  async peersOf(address: string): Promise<number> {
+    return peersOfAddress(this.core.sessions.values(), address);
   }
 
   async admin(op: AdminOp): Promise<RpcResult<Record<string, unknown>>> {

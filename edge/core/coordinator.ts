@@ -1,5 +1,6 @@
 import { CoreSubtype, EventType } from '../../shared/janus/events.js';
 import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
+import { AddressAdmission, type AdmitRequest } from './addressAdmission.js';
 import type { CoordinatorConfig, CoordinatorHost } from './coordinatorHost.js';
 import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
@@ -13,11 +14,17 @@ import type { Counts } from './shardApi.js';
 export class Coordinator {
   private settings!: SharedSettings;
   private readonly relays = new RelayDirectory();
+  private readonly addresses: AddressAdmission;
 
   constructor(
     private readonly host: CoordinatorHost,
     private readonly config: CoordinatorConfig,
-  ) {}
+  ) {
+    this.addresses = new AddressAdmission(config.limits, (n, address) => {
+      const shard = host.shards()[n];
+      return shard ? shard.peersOf(address) : Promise.resolve(0);
+    });
+  }
 
   /** Loads the settings, or creates them (and announces the start); schedules the status alarm. */
   async restore(): Promise<void> {
@@ -94,6 +101,11 @@ export class Coordinator {
 
   pickRelay(region?: string): RelayEntry | undefined {
     return this.relays.pick(region, this.host.now());
+  }
+
+  /** Per-client-address limits; kept in memory (buckets refill in seconds, counts are recounted). */
+  admit(req: AdmitRequest): Promise<string | undefined> {
+    return this.addresses.admit(req, this.host.now());
   }
 
   listRelays(): RelayEntry[] {

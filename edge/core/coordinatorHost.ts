@@ -1,5 +1,6 @@
 import type { EmitOptions } from '../events/eventSink.js';
 import type { Logger } from '../log.js';
+import type { ClientLimits } from './clientLimits.js';
 import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
@@ -17,6 +18,8 @@ export interface CoordinatorStorage {
 export interface CoordinatorShard {
   applySettings(settings: SharedSettings): Promise<void>;
   counts(): Promise<Counts>;
+  /** The PeerConnections the shard's sessions of a client address hold (per-address limits). */
+  peersOf(address: string): Promise<number>;
 }
 
 /** The event handler's sink: `enabled` when a webhook is configured. */
@@ -31,6 +34,7 @@ export interface CoordinatorConfig {
   serverName: string;
   /** Seconds between core `status: update` events. */
   statusPeriod: number;
+  limits: ClientLimits;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RelayEntry } from '../relays/directory.js';
+import type { AdmitRequest } from './addressAdmission.js';
 import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
@@ -14,6 +15,8 @@ export interface CoreCoordinatorApi extends Rpc.DurableObjectBranded {
   relayDraining(relayId: string, linkId: string): Promise<void>;
   relayDown(relayId: string, linkId: string): Promise<void>;
   pickRelay(region?: string): Promise<RelayEntry | undefined>;
+  /** Per-client-address limits (offers, PeerConnections): undefined when admitted, else why not. */
+  admit(req: AdmitRequest): Promise<string | undefined>;
   listRelays(): Promise<RelayEntry[]>;
   roomCreated(room: number | string): Promise<void>;
   roomDestroyed(room: number | string): Promise<void>;

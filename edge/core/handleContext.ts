@@ -25,6 +25,8 @@ export interface HandleHost {
   emit(type: number, event: Record<string, unknown>, opts: EmitOptions): void;
   persist(s: Session): void;
   hangup(s: Session, h: Handle, reason: string): void;
+  /** The session's and its client's limits allow one more PeerConnection (else a 490 is thrown). */
+  admitPeer(s: Session, h: Handle): Promise<void>;
   openPeer(
     s: Session,
     h: Handle,
@@ -149,7 +151,8 @@ class ShardMediaAccess implements MediaAccess {
     const { s, h } = this.find();
     if (h.opening) await h.opening.catch(() => undefined);
     if (h.hasPeer) throw new JanusApiError(JanusError.WEBRTC_STATE, 'PeerConnection already exists');
-    const opening = this.host.openPeer(s, h, offer, options, placement);
+    // Admitted while already `opening`, so a second offer on the handle waits for this one.
+    const opening = this.host.admitPeer(s, h).then(() => this.host.openPeer(s, h, offer, options, placement));
     h.opening = opening;
     try {
       return await opening;

@@ -3,6 +3,7 @@ import type { EmitOptions } from '../events/eventSink.js';
 import type { Logger } from '../log.js';
 import type { RelayEntry } from '../relays/directory.js';
 import type { RelayClient } from '../relays/relayClient.js';
+import type { AdmitRequest } from './addressAdmission.js';
 import type { JanusMessage } from './replies.js';
 import type { SharedSettings } from './settings.js';
 import type { ShardPeer } from './shardApi.js';
@@ -26,6 +27,8 @@ export interface EventEmitter {
 export interface CorePeer {
   getSettings(): Promise<SharedSettings>;
   pickRelay(region?: string): Promise<RelayEntry | undefined>;
+  /** Per-client-address limits: undefined when admitted, else why not. */
+  admit(req: AdmitRequest): Promise<string | undefined>;
 }
 
 /**

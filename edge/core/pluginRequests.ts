@@ -9,6 +9,7 @@ import { ShardHandleContext, type HandleHost } from './handleContext.js';
 import type { ShardHost } from './host.js';
 import { randomSafeInt } from './ids.js';
 import type { PeerMedia } from './media.js';
+import { PeerAdmission } from './peerAdmission.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import type { SharedSettings } from './settings.js';
 import { fromOwnSocket, type Handle, type Session, type Source } from './session.js';
@@ -28,7 +29,11 @@ export class PluginRequests {
     private readonly media: PeerMedia,
     private readonly settings: () => SharedSettings,
     private readonly persist: (s: Session) => void,
-  ) {}
+  ) {
+    this.admission = new PeerAdmission(host, config.limits, config.shardCount);
+  }
+
+  private readonly admission: PeerAdmission;
 
   async attach(s: Session, req: RequestOf<'attach'>, token: string | undefined, tx: string): Promise<JanusMessage> {
     const plugin = this.plugins.get(req.plugin);
@@ -71,10 +76,10 @@ export class PluginRequests {
     tx: string,
     origin: Source,
   ): Promise<JanusMessage> {
-    if (!fromOwnSocket(s, origin) || s.held?.has(tx)) return await this.message(s, h, req, tx);
+    if (!fromOwnSocket(s, origin) || s.held?.has(tx)) return await this.message(s, h, req, tx, origin);
     return this.delivery.inOrder(s, tx, async () => {
       try {
-        return await this.message(s, h, req, tx);
+        return await this.message(s, h, req, tx, origin);
       } catch (err) {
         if (!(err instanceof JanusApiError)) this.host.log.error('request failed', { error: String(err) });
         return errorFrom(err, tx, s.id);
@@ -82,7 +87,15 @@ export class PluginRequests {
     });
   }
 
-  private async message(s: Session, h: Handle, req: RequestOf<'message'>, tx: string): Promise<JanusMessage> {
+  private async message(
+    s: Session,
+    h: Handle,
+    req: RequestOf<'message'>,
+    tx: string,
+    origin: Source,
+  ): Promise<JanusMessage> {
+    // Limits refuse an offer before the SDP is looked at or the plugin hears of it.
+    if (isOffer(req.jsep)) await this.admission.offer(s, h, origin);
     const jsep = req.jsep === undefined ? undefined : this.media.acceptJsep(s, h, req.jsep);
     const result = await h.plugin.handleMessage(h.ctx, { transaction: tx, body: req.body, jsep });
     switch (result.kind) {
@@ -108,6 +121,7 @@ export class PluginRequests {
     emit: (type, event, opts) => this.host.events.emit(type, event, opts),
     persist: (session) => this.persist(session),
     hangup: (session, h, reason) => this.media.hangup(session, h, reason),
+    admitPeer: (session, h) => this.admission.peer(session, h),
     openPeer: (session, h, offer, options, placement) => this.media.openPeer(session, h, offer, options, placement),
     pickRelay: (session) => this.media.pickRelay(session),
     command: (h, cmd) => this.media.command(h, cmd),
@@ -123,4 +137,9 @@ export class PluginRequests {
     if (!h || !h.plugin.handleInternal) return;
     await h.plugin.handleInternal(h.ctx, call);
   }
+}
+
+/** The jsep (not yet validated) announces an offer. */
+function isOffer(jsep: unknown): boolean {
+  return typeof jsep === 'object' && jsep !== null && (jsep as { type?: unknown }).type === 'offer';
 }

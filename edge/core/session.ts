@@ -8,7 +8,10 @@ import type { RelayRef } from '../relays/relayClient.js';
  * Where a session's events go: an HTTP long-poll queue, or the WebSocket connection that created
  * (or claimed) it. A WebSocket is held by one coordinator shard, not always the session's own.
  */
-export type Source = { kind: 'http' } | { kind: 'ws'; shard: number; connId: string };
+export type Source = ({ kind: 'http' } | { kind: 'ws'; shard: number; connId: string }) & {
+  /** The client's address (`CF-Connecting-IP`), when the transport knows it: per-address limits. */
+  address?: string;
+};
 
 export interface Handle {
   id: number;
@@ -32,6 +35,8 @@ export interface Handle {
   opening?: Promise<unknown>;
   /** The relay hung the peer up before `peer.create` answered (its event overtook the reply). */
   hungUpWhileOpening?: string;
+  /** The client's offer was admitted by the per-address limits for the PeerConnection it opens. */
+  admitted?: boolean;
   ctx: HandleContext;
 }
 

@@ -39,6 +39,8 @@ export interface SessionShardApi extends Rpc.DurableObjectBranded {
   applySettings(settings: SharedSettings): Promise<void>;
   listSessions(): Promise<number[]>;
   counts(): Promise<Counts>;
+  /** The PeerConnections this shard's sessions of a client address hold (per-address limits). */
+  peersOf(address: string): Promise<number>;
   /** Admin requests on one session or handle; Janus error codes survive the RPC boundary. */
   admin(op: AdminOp): Promise<RpcResult<Record<string, unknown>>>;
 }

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { JanusError } from '../../shared/janus/errors.js';
 import { loadConfig } from '../config.js';
+import { clientAddressOf } from '../core/clientAddress.js';
 import { errorFrom, errorReply, type JanusMessage } from '../core/replies.js';
 import type { Env } from '../env.js';
 import { namedShard, randomShard } from '../core/ids.js';
@@ -79,7 +80,9 @@ async function forward(c: Ctx, body: Record<string, unknown>) {
   try {
     return json(
       c,
-      await new Stubs(c.env, config.shardCount).shard(shard).janus(body, { kind: 'http' }, shard, regionOf(c)),
+      await new Stubs(c.env, config.shardCount)
+        .shard(shard)
+        .janus(body, { kind: 'http', address: clientAddressOf(c.req.raw.headers) }, shard, regionOf(c)),
     );
   } catch (err) {
     return json(c, errorFrom(err, typeof body.transaction === 'string' ? body.transaction : undefined));

@@ -25,6 +25,8 @@ interface WsAttachment {
   connId: string;
   shard: number;
   region?: string;
+  /** The client's address (per-address limits). */
+  address?: string;
 }
 
 /** A socket's attachment and the request origin built from it, cached per socket. */
@@ -100,12 +102,12 @@ export class WebSocketTransport {
   }
 
   /** A new client socket, routed to this shard by the Worker. */
-  accept(ws: HeldSocket, shard: number, region: string | undefined, ip: string): void {
+  accept(ws: HeldSocket, shard: number, region: string | undefined, ip: string, address?: string): void {
     this.core.bindShard(shard);
     const connId = crypto.randomUUID();
     this.runtime.accept(ws, [WS_TAG_PREFIX + connId]);
     this.sockets.set(connId, ws);
-    ws.serializeAttachment({ connId, shard, region } satisfies WsAttachment);
+    ws.serializeAttachment({ connId, shard, region, address } satisfies WsAttachment);
     this.host.events.emit(EventType.TRANSPORT, {
       transport: TRANSPORT,
       id: connId,
@@ -156,7 +158,7 @@ export class WebSocketTransport {
     let st = this.states.get(ws);
     if (!st) {
       const att = ws.deserializeAttachment() as WsAttachment;
-      st = { att, origin: { kind: 'ws', shard: this.core.shard, connId: att.connId } };
+      st = { att, origin: { kind: 'ws', shard: this.core.shard, connId: att.connId, address: att.address } };
       this.states.set(ws, st);
     }
     return st;

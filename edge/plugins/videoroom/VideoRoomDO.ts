@@ -64,6 +64,7 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
           .unwatch(videoRoomObjectName(room))
           .catch(() => undefined),
       tokenAuthSecret: config.tokenAuthSecret,
+      limits: config.videoroom,
       log: new Logger(config.logLevel, 'videoroom'),
     };
     this.vr = new VideoRoom(host);

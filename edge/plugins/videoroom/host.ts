@@ -1,4 +1,5 @@
 import type { RelayClient, RelayRef } from '../../relays/relayClient.js';
+import type { VideoRoomLimits } from './limits.js';
 import type { FeedId, RoomId } from './schemas.js';
 import type { HandleAddress, JanusData, RoomState } from './state.js';
 
@@ -41,5 +42,7 @@ export interface RoomHost {
   unwatchLink(linkId: string, room: RoomId): void;
   /** The deployment's token secret, for rooms with `signed_tokens`. */
   readonly tokenAuthSecret?: string;
+  /** The plugin's admin key and limits (edge/config.ts). */
+  readonly limits: VideoRoomLimits;
   readonly log: RoomLog;
 }

@@ -64,7 +64,10 @@ export class RemotePublishers {
   async add(body: Record<string, unknown>): Promise<JanusData> {
     const a = parseJanus(S.addRemotePublisherSchema, body, VR);
     const r = this.room.current();
-    this.room.checkSecret(a.secret);
+    this.room.checkForwarding(a);
+    const max = this.room.host.limits.maxRemotePublishers;
+    if (max > 0 && r.publishers.filter((p) => p.remote).length >= max)
+      throw vrError(VideoRoomError.PUBLISHERS_FULL, `Maximum number of remote publishers (${max}) already reached`);
     const streams = parseRemoteStreams(a.streams);
     if (a.id !== undefined && r.publishers.some((p) => p.id === a.id))
       throw vrError(VideoRoomError.ID_EXISTS, `User ID ${a.id} already exists`);
@@ -117,7 +120,7 @@ export class RemotePublishers {
   async update(body: Record<string, unknown>): Promise<JanusData> {
     const u = parseJanus(S.updateRemotePublisherSchema, body, VR);
     const r = this.room.current();
-    this.room.checkSecret(u.secret);
+    this.room.checkForwarding(u);
     const p = this.find(u.id);
     const streams = parseRemoteStreams(u.streams, true);
     const srtp = srtpOf(u);
@@ -148,7 +151,7 @@ export class RemotePublishers {
   async remove(body: Record<string, unknown>): Promise<JanusData> {
     const d = parseJanus(S.removeRemotePublisherSchema, body, VR);
     this.room.current();
-    this.room.checkSecret(d.secret);
+    this.room.checkForwarding(d);
     await this.drop(this.find(d.id));
     return { videoroom: 'success' };
   }

@@ -39,7 +39,7 @@ export class Remotizations {
   async publish(body: Record<string, unknown>): Promise<JanusData> {
     const f = parseJanus(S.publishRemotelySchema, body, VR);
     const r = this.room.current();
-    this.room.checkSecret(f.secret);
+    this.room.checkForwarding(f);
     if (f.port === 0)
       throw vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element (port must be a non-zero positive integer)');
     const p = r.publishers.find((x) => x.id === f.publisher_id && x.streams);
@@ -104,7 +104,7 @@ export class Remotizations {
   async unpublish(body: Record<string, unknown>): Promise<JanusData> {
     const u = parseJanus(S.unpublishRemotelySchema, body, VR);
     const r = this.room.current();
-    this.room.checkSecret(u.secret);
+    this.room.checkForwarding(u);
     const p = r.publishers.find((x) => x.id === u.publisher_id && x.streams);
     if (!p) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${u.publisher_id})`);
     const rem = p.remotizations?.find((x) => x.remoteId === u.remote_id);

@@ -43,6 +43,20 @@ export class Room {
     checkCredential('secret', this.current().options.secret, secret);
   }
 
+  /** Janus's `admin_key` (when the plugin has one): absent 429, different 433. */
+  checkAdminKey(adminKey: string | undefined): void {
+    checkCredential('admin_key', this.host.limits.adminKey, adminKey);
+  }
+
+  /**
+   * Remote publishers and RTP forwarders open relay ports and send media anywhere: like Janus's
+   * `lock_rtp_forward`, they need the admin key (when the plugin has one), and the room's secret.
+   */
+  checkForwarding(creds: { secret?: string; admin_key?: string }): void {
+    if (this.host.limits.lockRtpForward) this.checkAdminKey(creds.admin_key);
+    this.checkSecret(creds.secret);
+  }
+
   /** The room's pin, checked as Janus checks secrets: absent 429, different 433. */
   checkPin(pin: string | undefined): void {
     checkCredential('pin', this.current().options.pin, pin);
@@ -94,7 +108,11 @@ export class Room {
   }
 }
 
-function checkCredential(name: 'secret' | 'pin', want: string | undefined, given: string | undefined): void {
+function checkCredential(
+  name: 'secret' | 'pin' | 'admin_key',
+  want: string | undefined,
+  given: string | undefined,
+): void {
   if (want === undefined) return;
   if (given === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, `Missing mandatory element (${name})`);
   if (!constantTimeEqual(given, want)) throw vrError(VideoRoomError.UNAUTHORIZED, `Unauthorized (wrong ${name})`);

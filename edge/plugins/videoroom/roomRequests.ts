@@ -28,6 +28,8 @@ export class RoomRequests {
   ) {}
 
   async create(id: RoomId, body: Record<string, unknown>): Promise<JanusData> {
+    // Janus checks the plugin's admin key before anything else.
+    this.room.checkAdminKey(parseJanus(S.adminKeySchema, body, VR).admin_key);
     if (this.room.state) throw vrError(VideoRoomError.ROOM_EXISTS, `Room ${id} already exists`);
     const { permanent, allowed, ...options } = parseJanus(S.createSchema, body, VR);
     // The room's id and the admin key are not options of the room.

@@ -28,7 +28,7 @@ export class RtpForwarders {
   async forward(body: Record<string, unknown>): Promise<JanusData> {
     const f = parseJanus(S.rtpForwardSchema, body, VR);
     const r = this.room.current();
-    this.room.checkSecret(f.secret);
+    this.room.checkForwarding(f);
     const p = r.publishers.find((x) => x.id === f.publisher_id);
     if (!p || !p.streams || !p.relay)
       throw vrError(VideoRoomError.NO_SUCH_FEED, `No such publisher (${f.publisher_id})`);
@@ -85,7 +85,7 @@ export class RtpForwarders {
   stop(body: Record<string, unknown>): JanusData {
     const s = parseJanus(S.stopRtpForwardSchema, body, VR);
     const r = this.room.current();
-    this.room.checkSecret(s.secret);
+    this.room.checkForwarding(s);
     const i = r.forwarders.findIndex((f) => f.publisherId === s.publisher_id && f.streamId === s.stream_id);
     const f = r.forwarders[i];
     if (!f) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such stream (${s.stream_id})`);

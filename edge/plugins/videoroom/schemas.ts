@@ -99,6 +99,7 @@ export const roomSecretSchema = z.object({
 });
 export const roomOnlySchema = z.object({ room: roomIdSchema });
 export const listSchema = z.object({ admin_key: z.string().optional() });
+export const adminKeySchema = listSchema;
 export const allowedSchema = z.object({
   room: roomIdSchema,
   secret: z.string().optional(),
@@ -145,6 +146,7 @@ export const stopRtpForwardSchema = z.object({
   publisher_id: feedIdSchema,
   stream_id: z.number().int().nonnegative(),
   secret: z.string().optional(),
+  admin_key: z.string().optional(),
 });
 
 /** What any `join` carries before its `ptype` matters: the room and its credentials. */
@@ -184,6 +186,7 @@ const srtpFields = {
 export const addRemotePublisherSchema = z.object({
   room: roomIdSchema,
   secret: z.string().optional(),
+  admin_key: z.string().optional(),
   id: feedIdSchema.optional(),
   display: z.string().max(512).optional(),
   metadata: jsonObjectSchema.optional(),
@@ -198,6 +201,7 @@ export const updateRemotePublisherSchema = z.object({
   room: roomIdSchema,
   id: feedIdSchema,
   secret: z.string().optional(),
+  admin_key: z.string().optional(),
   display: z.string().max(512).optional(),
   metadata: jsonObjectSchema.optional(),
   ...srtpFields,
@@ -207,6 +211,7 @@ export const removeRemotePublisherSchema = z.object({
   room: roomIdSchema,
   id: feedIdSchema,
   secret: z.string().optional(),
+  admin_key: z.string().optional(),
 });
 export const publishRemotelySchema = z.object({
   room: roomIdSchema,
@@ -226,6 +231,7 @@ export const unpublishRemotelySchema = z.object({
   publisher_id: feedIdSchema,
   remote_id: z.string().min(1).max(256),
   secret: z.string().optional(),
+  admin_key: z.string().optional(),
 });
 export const listRemotesSchema = z.object({
   room: roomIdSchema,

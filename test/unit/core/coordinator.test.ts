@@ -1,3 +1,4 @@
+import { noClientLimits } from '../../../edge/core/clientLimits.js';
 import { describe, expect, it } from 'vitest';
 import { CoreSubtype, EventType } from '../../../shared/janus/events.js';
 import { Coordinator } from '../../../edge/core/coordinator.js';
@@ -59,9 +60,17 @@ class FakeShard implements CoordinatorShard {
     if (this.failCounts) throw new Error('shard unreachable');
     return this.c;
   }
+  async peersOf(): Promise<number> {
+    return 0;
+  }
 }
 
-const config: CoordinatorConfig = { sessionTimeout: 60, serverName: 'edge-test', statusPeriod: 5 };
+const config: CoordinatorConfig = {
+  sessionTimeout: 60,
+  serverName: 'edge-test',
+  statusPeriod: 5,
+  limits: noClientLimits,
+};
 
 function makeCoordinator(opts: { events?: boolean; storage?: CoordinatorMemory } = {}) {
   const storage = opts.storage ?? new CoordinatorMemory();

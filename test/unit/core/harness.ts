@@ -1,6 +1,8 @@
 import type { CommandOp, CommandResult } from '../../../shared/control/commands.js';
 import { loadConfig, type EnvVars } from '../../../edge/config.js';
+import { AddressAdmission } from '../../../edge/core/addressAdmission.js';
 import { AdminOps } from '../../../edge/core/adminOps.js';
+import { peersOfAddress } from '../../../edge/core/peerAdmission.js';
 import type { CorePeer, ShardHost, ShardStorage } from '../../../edge/core/host.js';
 import { TestClock } from '../support/testClock.js';
 
@@ -154,6 +156,7 @@ export class ShardHarness {
   readonly ws: WebSocketTransport;
   readonly admin: AdminOps;
   readonly sockets: { ws: HeldSocket; tags: string[] }[] = [];
+  readonly addresses: AddressAdmission;
   settings: SharedSettings = { version: 1, sessionTimeout: 60, acceptNewSessions: true, tokens: {} };
   private tx = 0;
 
@@ -174,7 +177,12 @@ export class ShardHarness {
         peers: 0,
         linkId: 'link-1',
       }),
+      // The real per-address logic, recounting on this one shard.
+      admit: (req) => this.addresses.admit(req, this.clock.now()),
     };
+    this.addresses = new AddressAdmission(config.limits, async (_shard, address) =>
+      peersOfAddress(this.core.sessions.values(), address),
+    );
     const host: ShardHost = {
       storage: this.storage,
       clock: this.clock,

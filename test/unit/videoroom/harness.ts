@@ -1,3 +1,4 @@
+import { noVideoRoomLimits, type VideoRoomLimits } from '../../../edge/plugins/videoroom/limits.js';
 import type { CommandInput, CommandOp, CommandResult } from '../../../shared/control/commands.js';
 import type { SfuPublisherStream } from '../../../shared/control/sfu.js';
 import { JanusApiError } from '../../../shared/janus/errors.js';
@@ -111,6 +112,7 @@ export class Harness implements RoomHost {
   /** The relay `pickRelay` answers (remote publishers). */
   pick: RelayRef | undefined = relayA;
   readonly tokenAuthSecret = 'secret';
+  limits: VideoRoomLimits = { ...noVideoRoomLimits };
   readonly log = { debug: () => undefined, warn: () => undefined };
   readonly index = {
     roomCreated: async (room: RoomId) => void this.rooms.add(room),
