@@ -7,6 +7,7 @@ import { metrics } from './transports/metrics.js';
 import { Stubs } from './stubs.js';
 import { relayRoutes } from './transports/relayRoutes.js';
 import { cors } from './transports/cors.js';
+import { onError, securityHeaders } from './transports/securityHeaders.js';
 
 export { SessionShard } from './core/SessionShard.js';
 export { CoreCoordinator } from './core/CoreCoordinator.js';
@@ -15,7 +16,9 @@ export { VideoRoomDO } from './plugins/videoroom/VideoRoomDO.js';
 
 const app = new Hono<{ Bindings: Env }>();
 
+app.use('*', securityHeaders);
 app.use('*', cors);
+app.onError(onError);
 app.route('/janus', janusRoutes);
 app.route('/admin', adminRoutes);
 app.route('/relay', relayRoutes);

@@ -13,8 +13,13 @@ export const envSchema = z
     RELAY_REGION: z.string().min(1).max(64).default('local'),
     /** The IP put in ICE candidates (NAT 1:1 mapping). */
     RELAY_ANNOUNCED_ADDRESS: ipv4.default('127.0.0.1'),
-    /** The IP the ICE sockets and the HTTP server bind to. */
+    /** The IP the ICE and media sockets bind to (public in production). */
     RELAY_BIND_ADDRESS: ipv4.default('127.0.0.1'),
+    /** The IP the HTTP server (/health, /metrics, /debug) binds to: loopback unless an operator opens it. */
+    RELAY_HTTP_BIND_ADDRESS: z
+      .string()
+      .refine((v) => isIP(v) !== 0, 'must be an IP address')
+      .default('127.0.0.1'),
     RELAY_ICE_PORT_MIN: port(40000).pipe(z.number().min(1024)),
     RELAY_ICE_PORT_MAX: port(40999).pipe(z.number().min(1025)),
     /** The media port range: remote publishers (2 each, RTP + RTCP) and RTP forwarders (rtp_forward, publish_remotely, cascades: one per publisher plus one per RTCP port). */
@@ -56,6 +61,8 @@ export interface RelayConfig {
   region: string;
   announcedAddress: string;
   bindAddress: string;
+  /** Where /health, /metrics and /debug listen (independent of the ICE bind address). */
+  httpBindAddress: string;
   icePortRange: [number, number];
   /** Ports for remote publishers' RTP/RTCP sockets. */
   remotePortRange: [number, number];
@@ -96,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     region: e.RELAY_REGION,
     announcedAddress: e.RELAY_ANNOUNCED_ADDRESS,
     bindAddress: e.RELAY_BIND_ADDRESS,
+    httpBindAddress: e.RELAY_HTTP_BIND_ADDRESS,
     icePortRange: [e.RELAY_ICE_PORT_MIN, e.RELAY_ICE_PORT_MAX],
     remotePortRange: [e.RELAY_REMOTE_PORT_MIN, e.RELAY_REMOTE_PORT_MAX],
     secret: e.RELAY_SECRET,

@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { checkBearer } from '../shared/control/auth.js';
 import type { Logger } from './logger.js';
 
 export interface HttpHandlers {
@@ -9,43 +10,53 @@ export interface HttpHandlers {
   resources(gc: boolean): Record<string, unknown>;
 }
 
-/** `GET /health` (JSON) and `GET /metrics` (Prometheus text) on RELAY_HTTP_PORT. */
+/** On every response: nothing here is a page, so nothing may be sniffed, framed, run or referred from. */
+export const securityHeaders: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const MAX_HEADERS = 100;
+
+/** A request Node's parser refused, answered in full before the socket closes (no internals in it). */
+function badRequest(status: 400 | 431): string {
+  const body = JSON.stringify({ error: status === 431 ? 'request header fields too large' : 'bad request' });
+  const head = [
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(securityHeaders).map(([k, v]) => `${k}: ${v}`),
+    'connection: close',
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/**
+ * `GET /health` (JSON), `GET /metrics` (Prometheus text) and, with the relay secret as a bearer token,
+ * `GET /debug/resources` on RELAY_HTTP_PORT, bound to RELAY_HTTP_BIND_ADDRESS (loopback by default:
+ * the ICE address is public, this server is for the operator's scraper).
+ */
 export class HttpServer {
   private server: Server | undefined;
 
   constructor(
     private readonly handlers: HttpHandlers,
     private readonly logger: Logger,
+    private readonly secret: string,
   ) {}
 
   async listen(port: number, host: string): Promise<number> {
-    const server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://relay');
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD' }).end();
-        return;
-      }
-      try {
-        if (url.pathname === '/health') {
-          const body = this.handlers.health();
-          res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(body));
-        } else if (url.pathname === '/metrics') {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-          res.end(this.handlers.metrics());
-        } else if (url.pathname === '/debug/resources') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(this.handlers.resources(url.searchParams.get('gc') === '1')));
-        } else {
-          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-        }
-      } catch (err) {
-        this.logger.error('http handler failed', { err });
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      }
+    const server = createServer({ maxHeaderSize: 16_384 }, (req, res) => this.handle(req, res));
+    // Node's default answer to a request its parser refuses is fine, but bare; give it our headers.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable || (err.code === 'ECONNRESET' && !socket.bytesRead)) return socket.destroy();
+      socket.end(badRequest(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400));
     });
     server.keepAliveTimeout = 1000;
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 10_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -55,6 +66,39 @@ export class HttpServer {
       });
     });
     return (server.address() as AddressInfo).port;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
+    const reply = (status: number, body: string, type = 'application/json', extra: Record<string, string> = {}): void =>
+      void res.writeHead(status, { 'content-type': type, ...extra }).end(req.method === 'HEAD' ? undefined : body);
+    // Node silently keeps the first 2,000 headers; no client of ours sends more than a handful.
+    if (req.rawHeaders.length / 2 > MAX_HEADERS)
+      return reply(431, '{"error":"request header fields too large"}', 'application/json', { connection: 'close' });
+    // Only origin-form targets name a resource here ("/path?query"); absolute or asterisk forms do not.
+    const target = req.url ?? '';
+    if (!target.startsWith('/') || target.startsWith('//')) return reply(400, '{"error":"bad request"}');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return reply(405, '{"error":"method not allowed"}', 'application/json', { allow: 'GET, HEAD' });
+    const url = new URL(target, 'http://relay');
+    try {
+      if (url.pathname === '/health') {
+        const body = this.handlers.health();
+        return reply(body.status === 'ok' ? 200 : 503, JSON.stringify(body));
+      }
+      if (url.pathname === '/metrics') return reply(200, this.handlers.metrics(), 'text/plain; version=0.0.4');
+      if (url.pathname.startsWith('/debug/')) {
+        if (!checkBearer(req.headers.authorization, this.secret))
+          return reply(401, '{"error":"unauthorized"}', 'application/json', { 'www-authenticate': 'Bearer' });
+        if (url.pathname === '/debug/resources')
+          return reply(200, JSON.stringify(this.handlers.resources(url.searchParams.get('gc') === '1')));
+      }
+      return reply(404, '{"error":"not found"}');
+    } catch (err) {
+      this.logger.error('http handler failed', { err });
+      if (res.headersSent) return void res.end();
+      return reply(500, '{"error":"internal error"}');
+    }
   }
 
   async close(): Promise<void> {

@@ -107,6 +107,7 @@ export class Relay {
         },
       },
       this.logger,
+      config.secret,
     );
   }
 
@@ -147,7 +148,7 @@ export class Relay {
   async start(): Promise<number> {
     this.lag.start();
     this.registry.start();
-    this.httpPort = await this.http.listen(this.config.httpPort, this.config.bindAddress);
+    this.httpPort = await this.http.listen(this.config.httpPort, this.config.httpBindAddress);
     this.control.start();
     return this.httpPort;
   }

@@ -1,9 +1,7 @@
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import type { EdgeConfig } from '../config.js';
 import { constantTimeEqual, verifySignedToken } from './signedToken.js';
-
-/** Stored tokens: token → the plugins it may attach to. Admin-managed. */
-export type TokenTable = Record<string, string[]>;
+import { tokenPlugins, type TokenTable } from './tokenTable.js';
 
 /**
  * Janus's `janus_request_check_secret`: with neither an API secret nor token auth configured,
@@ -23,7 +21,7 @@ export async function checkRequestAuth(
 
 async function tokenValid(config: EdgeConfig, tokens: TokenTable, token: string): Promise<boolean> {
   if (config.tokenAuthSecret) return (await verifySignedToken(config.tokenAuthSecret, token, 'janus')) !== undefined;
-  return Object.hasOwn(tokens, token);
+  return tokenPlugins(tokens, token) !== undefined;
 }
 
 /** `attach` with token auth on: the token must be allowed to use the plugin, else 405. */
@@ -40,7 +38,7 @@ export async function checkPluginAccess(
     if (t && t.data.includes(plugin)) return;
     throw new JanusApiError(JanusError.UNAUTHORIZED_PLUGIN);
   }
-  const allowed = tokens[token];
+  const allowed = tokenPlugins(tokens, token);
   if (allowed?.includes(plugin)) return;
   throw new JanusApiError(JanusError.UNAUTHORIZED_PLUGIN);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import { parseJanus } from '../../shared/janus/validate.js';
 import { constantTimeEqual } from '../auth/signedToken.js';
+import { tokenPlugins, withoutToken, withToken } from '../auth/tokenTable.js';
 import type { EdgeConfig } from '../config.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import { serverInfo } from './serverInfo.js';
@@ -183,25 +184,24 @@ async function tokenRequest(
     case 'add_token': {
       const { token, plugins } = parseJanus(schemas.add_token, raw);
       const allowed = plugins ? known(plugins) : all;
-      await core.updateSettings({ tokens: { ...tokens, [token]: [...new Set(allowed)] } });
+      await core.updateSettings({ tokens: withToken(tokens, token, [...new Set(allowed)]) });
       return reply('success', tx, undefined, { data: { plugins: allowed } });
     }
     case 'allow_token':
     case 'disallow_token': {
       const { token, plugins } = parseJanus(schemas.allow_token, raw);
       known(plugins);
-      const current = tokens[token];
+      const current = tokenPlugins(tokens, token);
       if (!current) throw new JanusApiError(JanusError.TOKEN_NOT_FOUND, `Token ${token} not found`);
       const next =
         verb === 'allow_token' ? [...new Set([...current, ...plugins])] : current.filter((p) => !plugins.includes(p));
-      await core.updateSettings({ tokens: { ...tokens, [token]: next } });
+      await core.updateSettings({ tokens: withToken(tokens, token, next) });
       return reply('success', tx, undefined, { data: { plugins: next } });
     }
     case 'remove_token': {
       const { token } = parseJanus(schemas.remove_token, raw);
-      if (!tokens[token]) throw new JanusApiError(JanusError.TOKEN_NOT_FOUND, `Token ${token} not found`);
-      const { [token]: _removed, ...rest } = tokens;
-      await core.updateSettings({ tokens: rest });
+      if (!tokenPlugins(tokens, token)) throw new JanusApiError(JanusError.TOKEN_NOT_FOUND, `Token ${token} not found`);
+      await core.updateSettings({ tokens: withoutToken(tokens, token) });
       return reply('success', tx);
     }
   }

@@ -183,6 +183,48 @@ describe('stored tokens (TOKEN_AUTH=true)', () => {
     expect(info.body).toMatchObject({ auth_token: true, api_secret: false });
   });
 
+  it('token names are data: constructor, valueOf, __proto__, toString behave like any other name', async () => {
+    const tokenNames = async () =>
+      ((await admin.admin({ janus: 'list_tokens' })).body.data as { tokens: { token: string }[] }).tokens.map(
+        (x) => x.token,
+      );
+    const other = `tok-${tx()}`;
+    expect((await admin.admin({ janus: 'add_token', token: other, plugins: [ECHO] })).body.janus).toBe('success');
+    for (const token of ['constructor', 'valueOf', '__proto__', 'toString', 'hasOwnProperty']) {
+      // Not there yet: 470 everywhere, nothing opens with it (as Janus answers for any unknown token).
+      expect(code(await admin.admin({ janus: 'allow_token', token, plugins: [ECHO] })), token).toBe(470);
+      expect(code(await admin.admin({ janus: 'disallow_token', token, plugins: [ECHO] })), token).toBe(470);
+      expect(code(await admin.admin({ janus: 'remove_token', token })), token).toBe(470);
+      expect(code(await post(stack.httpUrl, { janus: 'create', transaction: tx(), token })), token).toBe(403);
+      expect(await tokenNames()).not.toContain(token);
+
+      // Added: listed, opens what it allows and nothing else, and leaves the other tokens alone.
+      const added = await admin.admin({ janus: 'add_token', token, plugins: [ECHO] });
+      expect(added.body, token).toMatchObject({ janus: 'success', data: { plugins: [ECHO] } });
+      const listed = (await admin.admin({ janus: 'list_tokens' })).body.data as { tokens: unknown[] };
+      expect(listed.tokens, token).toContainEqual({ token, allowed_plugins: [ECHO] });
+      expect(listed.tokens, token).toContainEqual({ token: other, allowed_plugins: [ECHO] });
+      const api = new JanusHttp(stack.httpUrl, stack.adminUrl, { token });
+      const sid = await api.create();
+      await api.attach(sid, ECHO);
+      expect(code(await api.janus(`/${sid}`, { janus: 'attach', plugin: SLOW })), token).toBe(405);
+      const allowed = await admin.admin({ janus: 'allow_token', token, plugins: [SLOW] });
+      expect((allowed.body.data as { plugins: string[] }).plugins.sort(), token).toEqual([ECHO, SLOW].sort());
+      expect((await api.janus(`/${sid}`, { janus: 'attach', plugin: SLOW })).body.janus, token).toBe('success');
+      const disallowed = await admin.admin({ janus: 'disallow_token', token, plugins: [ECHO, SLOW] });
+      expect(disallowed.body, token).toMatchObject({ janus: 'success', data: { plugins: [] } });
+
+      // Removed: gone, and a second removal is 470 again.
+      expect((await admin.admin({ janus: 'remove_token', token })).body.janus, token).toBe('success');
+      expect(await tokenNames()).not.toContain(token);
+      expect(await tokenNames()).toContain(other);
+      expect(code(await admin.admin({ janus: 'remove_token', token })), token).toBe(470);
+      expect(code(await api.janus('', { janus: 'create' })), token).toBe(403);
+      await admin.admin({ janus: 'destroy_session', session_id: sid });
+    }
+    expect((await admin.admin({ janus: 'remove_token', token: other })).body.janus).toBe('success');
+  });
+
   it('add_token / list_tokens / allow_token / disallow_token / remove_token govern create and attach', async () => {
     const token = `tok-${tx()}`;
     const added = await admin.admin({ janus: 'add_token', token, plugins: [ECHO] });

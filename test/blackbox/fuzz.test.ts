@@ -1,13 +1,19 @@
 /**
- * 10,000 generated bad requests over HTTP and WebSocket, to both the Janus API and the Admin API,
+ * 9,000 generated bad requests over HTTP and WebSocket, to both the Janus API and the Admin API,
  * with bounded concurrency. Every reply must be a Janus error with a fitting code (or a documented
  * HTTP status for path-level cases) — never a 5xx, a dropped connection or a hang. Afterwards the
  * server still answers, and the sessions, handles and settings are exactly as before.
+ *
+ * Then hostile SDPs (support/sdpFuzz.ts, after Janus's SDP fuzzer corpora) as `jsep` offers to
+ * EchoTest handles and VideoRoom publishers, through the relay: each gets an ack and an event or a
+ * Janus error, the relay keeps serving and releases every PeerConnection, and `list_sessions`,
+ * `list_handles`, VideoRoom `list` and `listparticipants` show exactly what the test left open.
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../support/stack.js';
 import { makeCase, type FuzzCase, type Victims } from './support/fuzz.js';
+import { makeSdpCase, SDP_FAMILIES, type SdpCase } from './support/sdpFuzz.js';
 import {
   ADMIN_SECRET,
   get,
@@ -17,10 +23,14 @@ import {
   RawWs,
   rng,
   startSignallingStack,
+  tx,
+  waitUntil,
+  type Json,
   type JanusMsg,
 } from './support/janus.js';
 
-const TOTAL = Number(process.env.FUZZ_TOTAL ?? 10_000);
+const TOTAL = Number(process.env.FUZZ_TOTAL ?? 9_000);
+const SDP_TOTAL = Number(process.env.FUZZ_SDP_TOTAL ?? 480);
 const SEED = Number(process.env.FUZZ_SEED ?? 20260702);
 const MAX_BODY = 262_144;
 const API_SECRET = 'fuzz-s3cret';
@@ -30,7 +40,8 @@ let stack: Stack;
 let api: JanusHttp;
 
 beforeAll(async () => {
-  stack = await startSignallingStack({ API_SECRET, LOG_LEVEL: 'error' });
+  // One relay, for the SDP cases that get as far as a PeerConnection.
+  stack = await startSignallingStack({ API_SECRET, LOG_LEVEL: 'error', RELAY_REGIONS: 'local' });
   api = new JanusHttp(stack.httpUrl, stack.adminUrl, { apisecret: API_SECRET });
 });
 
@@ -258,5 +269,149 @@ describe('fuzz', () => {
     const fresh = await api.create();
     expect((await api.destroy(fresh)).body.janus).toBe('success');
     for (const s of sessions) await api.destroy(s);
+  }, 200_000);
+
+  it(`${SDP_TOTAL} hostile SDPs to EchoTest and VideoRoom publishers; afterwards sessions and rooms are exactly what the test left open`, async () => {
+    const ECHO = 'janus.plugin.echotest';
+    const VIDEOROOM = 'janus.plugin.videoroom';
+    const before = (await api.listSessions()).sort();
+    const ws = await RawWs.open(stack.wsUrl);
+    const request = (body: Json, timeoutMs = REQUEST_TIMEOUT_MS) =>
+      ws.request({ apisecret: API_SECRET, ...body }, { timeoutMs });
+    const data = (m: JanusMsg) => (m.plugindata as { data: Record<string, unknown> } | undefined)?.data ?? {};
+    const session = ((await request({ janus: 'create' })).data as { id: number }).id;
+    const attach = async (plugin: string) =>
+      ((await request({ janus: 'attach', session_id: session, plugin })).data as { id: number }).id;
+    const echo: number[] = [];
+    const publishers: number[] = [];
+    for (let i = 0; i < 4; i++) echo.push(await attach(ECHO));
+    for (let i = 0; i < 4; i++) publishers.push(await attach(VIDEOROOM));
+    /** A synchronous VideoRoom request on the first publisher's handle. */
+    const roomRequest = async (body: Json) =>
+      data(await request({ janus: 'message', session_id: session, handle_id: publishers[0], body }));
+    const room = 70_000_000 + Math.floor(Math.random() * 1e6);
+    expect(await roomRequest({ request: 'create', room, publishers: 10 })).toMatchObject({ videoroom: 'created' });
+    const ids = publishers.map((_, i) => 100 + i);
+    for (const [i, h] of publishers.entries()) {
+      const t = tx();
+      await request({
+        janus: 'message',
+        session_id: session,
+        handle_id: h,
+        transaction: t,
+        body: { request: 'join', ptype: 'publisher', room, id: ids[i] },
+      });
+      const joined = await ws.waitFor((m) => m.transaction === t && m.janus === 'event', REQUEST_TIMEOUT_MS, 'joined');
+      expect(data(joined)).toMatchObject({ videoroom: 'joined', id: ids[i] });
+    }
+
+    const r = rng(SEED + 1);
+    const cases: SdpCase[] = [];
+    for (let n = 0; n < SDP_TOTAL; n++) cases.push(makeSdpCase(n, r));
+    const targets = [...echo.map((h) => ({ h, plugin: ECHO })), ...publishers.map((h) => ({ h, plugin: VIDEOROOM }))];
+    const problems: string[] = [];
+    const outcomes = new Map<string, number>();
+    const count = (k: string) => outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
+    const families = new Map<string, number>();
+    // One case at a time per handle (a handle negotiates one offer at a time), the handles in parallel.
+    await Promise.all(
+      targets.map(async ({ h, plugin }, ti) => {
+        for (let k = ti; k < cases.length; k += targets.length) {
+          const c = cases[k]!;
+          families.set(c.family.replace(/^jsep:/, ''), (families.get(c.family.replace(/^jsep:/, '')) ?? 0) + 1);
+          const what = `#${c.n} ${c.family} → ${plugin}`;
+          const t = tx();
+          const body =
+            plugin === ECHO ? { audio: true, video: true } : { request: 'configure', audio: true, video: true };
+          let reply: JanusMsg;
+          try {
+            reply = await request({
+              janus: 'message',
+              session_id: session,
+              handle_id: h,
+              transaction: t,
+              body,
+              jsep: c.jsep,
+            });
+          } catch (err) {
+            problems.push(`${what}: ${String(err).slice(0, 200)}`);
+            continue;
+          }
+          if (reply.janus === 'error') {
+            if (!janusErrorSchema.safeParse(reply).success)
+              problems.push(`${what}: malformed error ${JSON.stringify(reply)}`);
+            count(`error ${(reply.error as { code: number }).code}`);
+            continue;
+          }
+          if (reply.janus !== 'ack') {
+            problems.push(`${what}: neither ack nor error: ${JSON.stringify(reply).slice(0, 200)}`);
+            continue;
+          }
+          let event: JanusMsg;
+          try {
+            event = await ws.waitFor(
+              (m) => m.transaction === t && m.janus === 'event',
+              REQUEST_TIMEOUT_MS,
+              `${what} event`,
+            );
+          } catch (err) {
+            problems.push(`${what}: ${String(err).slice(0, 200)}`);
+            continue;
+          }
+          if (!event.jsep) {
+            count('event without jsep');
+            continue;
+          }
+          // The relay took it: hang the PeerConnection up before the next offer to this handle.
+          count('answered');
+          const hung = await request({ janus: 'hangup', session_id: session, handle_id: h });
+          if (hung.janus !== 'success') problems.push(`${what}: hangup answered ${JSON.stringify(hung)}`);
+        }
+      }),
+    );
+    if (process.env.FUZZ_STATS) console.log({ outcomes, families });
+    expect(ws.closed, 'the WebSocket was dropped').toBe(false);
+    for (const f of SDP_FAMILIES) expect(families.get(f) ?? 0, f).toBeGreaterThanOrEqual(Math.floor(SDP_TOTAL / 40));
+    expect(
+      problems.slice(0, 40),
+      `${problems.length} of ${SDP_TOTAL} SDP cases failed (seed ${SEED + 1}); outcomes ${JSON.stringify([...outcomes])}`,
+    ).toEqual([]);
+
+    // The relay keeps serving and holds no PeerConnection once every handle is hung up.
+    for (const h of [...echo, ...publishers]) await request({ janus: 'hangup', session_id: session, handle_id: h });
+    const relayHealth = async () =>
+      (await (await fetch(`${stack.relays[0]!.httpUrl}/health`)).json()) as { status: string; peers: number };
+    await waitUntil(async () => (await relayHealth()).peers === 0, 15_000, 'the relay to release every PeerConnection');
+    expect((await relayHealth()).status).toBe('ok');
+
+    // Exactly what the test left open: its session with its eight handles, its room with four
+    // participants, none of them publishing now.
+    expect((await api.listSessions()).sort()).toEqual([...before, session].sort());
+    expect((await api.listHandles(session))?.sort()).toEqual([...echo, ...publishers].sort());
+    const listed = (
+      (await roomRequest({ request: 'list' })).list as { room: number; num_participants: number }[]
+    ).filter((x) => x.room === room);
+    expect(listed).toMatchObject([{ room, num_participants: 4 }]);
+    await waitUntil(
+      async () => {
+        const ps = (await roomRequest({ request: 'listparticipants', room })).participants as {
+          id: number;
+          publisher: boolean;
+        }[];
+        return ps.length === 4 && ps.every((p) => !p.publisher);
+      },
+      15_000,
+      'every participant unpublished',
+    );
+    const participants = (await roomRequest({ request: 'listparticipants', room })).participants as { id: number }[];
+    expect(participants.map((p) => p.id).sort()).toEqual(ids);
+
+    // And closing it leaves nothing behind.
+    expect(await roomRequest({ request: 'destroy', room })).toMatchObject({ videoroom: 'destroyed' });
+    expect((await request({ janus: 'destroy', session_id: session })).janus).toBe('success');
+    await ws.close();
+    expect((await api.listSessions()).sort()).toEqual(before);
+    const rooms = await api.admin({ janus: 'message_plugin', plugin: VIDEOROOM, request: { request: 'list' } });
+    expect(((rooms.body.response as { list: { room: number }[] }).list ?? []).map((x) => x.room)).not.toContain(room);
   }, 200_000);
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EchoClient, waitFor } from './support/client.js';
 import { TestEdge, type RelayLink } from './support/edge.js';
 import { metricValue, spawnRelay, udpPortsOf, type RelayProcess } from './support/process.js';
+import { internals, malformedRequests, rawRequest } from '../blackbox/support/rawHttp.js';
 
 const SECRET = 'process-secret-0123456789';
 const PORT_MIN = 41300;
@@ -154,5 +155,69 @@ describe('the relay process', () => {
     );
     for (const c of clients) await c.close();
     expect(relay.stderr.filter((l) => /"level":"error"/.test(l))).toEqual([]);
+  });
+});
+
+describe("the relay's HTTP server", () => {
+  let edge: TestEdge;
+  let relay: RelayProcess;
+
+  beforeAll(async () => {
+    edge = await new TestEdge({ secret: SECRET }).start();
+    // ICE on another loopback address: the HTTP server must stay on its own (default 127.0.0.1).
+    relay = await spawnRelay({
+      RELAY_ID: 'http-relay',
+      RELAY_SECRET: SECRET,
+      EDGE_URL: `http://127.0.0.1:${edge.port}`,
+      RELAY_BIND_ADDRESS: '127.0.0.2',
+      RELAY_ANNOUNCED_ADDRESS: '127.0.0.2',
+      RELAY_ICE_PORT_MIN: '41350',
+      RELAY_ICE_PORT_MAX: '41359',
+    });
+  });
+
+  afterAll(async () => {
+    relay?.kill();
+    await edge?.close();
+  });
+
+  it('listens on RELAY_HTTP_BIND_ADDRESS, not on the ICE address', async () => {
+    expect((await relay.get('/health')).status).toBe(200);
+    await expect(rawRequest(relay.httpPort, 'GET /health HTTP/1.1\r\nHost: a\r\n\r\n', '127.0.0.2')).rejects.toThrow();
+  });
+
+  it('serves /debug/* only for the relay secret as a bearer token', async () => {
+    expect((await relay.get('/debug/resources')).status).toBe(401);
+    expect((await relay.get('/debug/resources?gc=1', { authorization: 'Bearer wrong-secret-0123456789' })).status).toBe(
+      401,
+    );
+    expect((await relay.get('/debug/resources', { authorization: SECRET })).status).toBe(401);
+    const ok = await relay.debug<Record<string, unknown>>('/debug/resources');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ peers: 0 });
+    expect((await relay.debug('/debug/nope')).status).toBe(404);
+    expect((await relay.get('/debug/nope')).status).toBe(401);
+    expect((await relay.get('/nope')).status).toBe(404);
+  });
+
+  it('answers every response with the security headers', async () => {
+    for (const path of ['/health', '/metrics', '/nope', '/debug/resources']) {
+      const { headers } = await relay.get(path);
+      expect(headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(headers.get('content-security-policy'), path).toMatch(/default-src 'none'/);
+      expect(headers.get('referrer-policy'), path).toBe('no-referrer');
+      expect(headers.get('x-powered-by'), path).toBeNull();
+    }
+  });
+
+  it('answers malformed requests 400 (431 for too many headers) with the security headers and no internals', async () => {
+    for (const [name, request] of Object.entries(malformedRequests('/health'))) {
+      const reply = await rawRequest(relay.httpPort, request);
+      expect(reply.status, name).toBe(name === '2,000 headers' ? 431 : 400);
+      expect(reply.headers.get('x-content-type-options'), name).toEqual(['nosniff']);
+      expect(reply.body, name).not.toMatch(internals);
+    }
+    // Still serving afterwards.
+    expect((await relay.get('/health')).status).toBe(200);
   });
 });

@@ -28,7 +28,7 @@ describe('resource symmetry', () => {
   let handle = 1;
   let peakSeen = 0;
 
-  const resources = async (gc = true) => (await relay.get<Resources>(`/debug/resources${gc ? '?gc=1' : ''}`)).body;
+  const resources = async (gc = true) => (await relay.debug<Resources>(`/debug/resources${gc ? '?gc=1' : ''}`)).body;
 
   beforeAll(async () => {
     edge = await new TestEdge({ secret: SECRET }).start();

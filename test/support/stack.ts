@@ -3,6 +3,7 @@
  * for black-box tests, and stops it with SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { freePort } from '../../scripts/freePort.js';
 
 export { freePort };
@@ -27,7 +28,16 @@ export interface Stack {
   pid: number;
   /** Everything the stack printed so far (stdout and stderr). */
   output(): string;
+  /** The edge⇄relay secret of this stack; `/debug/*` on a relay wants it as a bearer token. */
+  relaySecret: string;
   stop(): Promise<void>;
+}
+
+/** GET a relay's `/debug/*` path of a stack, authorized with the stack's relay secret. */
+export async function relayDebug<T>(stack: Stack, relayHttpUrl: string, path: string): Promise<T> {
+  const res = await fetch(relayHttpUrl + path, { headers: { authorization: `Bearer ${stack.relaySecret}` } });
+  if (res.status !== 200) throw new Error(`${path} on ${relayHttpUrl}: HTTP ${res.status}`);
+  return (await res.json()) as T;
 }
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -38,9 +48,17 @@ const root = resolve(import.meta.dirname, '..', '..');
  */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const port = await freePort();
+  const relaySecret = env.RELAY_SECRET ?? randomBytes(24).toString('base64url');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'scripts/start.ts')], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', RELAY_LOG_LEVEL: 'error', ...env, PORT: String(port) },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      RELAY_LOG_LEVEL: 'error',
+      ...env,
+      RELAY_SECRET: relaySecret,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -77,6 +95,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   return {
     port,
     relays,
+    relaySecret,
     baseUrl: `http://${base}`,
     httpUrl: `http://${base}/janus`,
     wsUrl: `ws://${base}/janus`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtcpPayloadSpecificFeedback } from 'werift';
 import { EchoClient, waitFor } from '../relay/support/client.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { relayDebug, startStack, type Stack } from '../support/stack.js';
 import { Participant, publish, subscribe } from './support/participant.js';
 
 /**
@@ -28,7 +28,7 @@ function helpers(stack: () => Stack) {
   return {
     relay,
     resources: async (region: string): Promise<Resources> =>
-      (await (await fetch(`${relay(region).httpUrl}/debug/resources`)).json()) as Resources,
+      relayDebug<Resources>(stack(), relay(region).httpUrl, '/debug/resources'),
     handleInfo: async (p: Participant): Promise<Record<string, any>> => {
       const res = await fetch(stack().adminUrl, {
         method: 'POST',

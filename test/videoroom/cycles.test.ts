@@ -41,9 +41,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * GET as JSON on a fresh connection closed after the reply (no keep-alive): the relay's socket count
  * then always includes exactly one connection of ours, the one being answered.
  */
-function json(url: string): Promise<Record<string, any>> {
+function json(url: string, authorization?: string): Promise<Record<string, any>> {
+  const headers: Record<string, string> = { connection: 'close', ...(authorization ? { authorization } : {}) };
   return new Promise((resolve, reject) => {
-    const req = httpGet(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+    const req = httpGet(url, { agent: false, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -96,7 +97,7 @@ describe('VideoRoom participant resources are released by every ending path', ()
   });
 
   it(`${CYCLES} join/publish/subscribe/leave cycles end with relay sockets, timers and room state at baseline`, async () => {
-    const relayBase = await json(`${relayUrl}/debug/resources?gc=1`);
+    const relayBase = await json(`${relayUrl}/debug/resources?gc=1`, `Bearer ${stack.relaySecret}`);
     const relayHealthBase = await json(`${relayUrl}/health`);
     const edgeBase = await json(`${stack.baseUrl}/health`);
     expect(relayHealthBase).toMatchObject({ peers: 0, portsInUse: 0 });
@@ -275,7 +276,7 @@ describe('VideoRoom participant resources are released by every ending path', ()
     const deadline = Date.now() + 20_000;
     for (;;) {
       // One at a time, so that only one connection of ours is open at the relay.
-      relayRes = await json(`${relayUrl}/debug/resources?gc=1`);
+      relayRes = await json(`${relayUrl}/debug/resources?gc=1`, `Bearer ${stack.relaySecret}`);
       relayHealth = await json(`${relayUrl}/health`);
       edge = await json(`${stack.baseUrl}/health`);
       if (atBaseline() || Date.now() > deadline) break;

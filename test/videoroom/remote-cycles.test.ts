@@ -14,8 +14,10 @@ const CYCLES = Number(process.env.REMOTE_CYCLES ?? 1000);
 const PARALLEL = Number(process.env.REMOTE_PARALLEL ?? 4);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const json = async (url: string): Promise<Record<string, any>> =>
-  (await (await fetch(url, { headers: { connection: 'close' } })).json()) as Record<string, any>;
+const json = async (url: string, authorization?: string): Promise<Record<string, any>> =>
+  (await (
+    await fetch(url, { headers: { connection: 'close', ...(authorization ? { authorization } : {}) } })
+  ).json()) as Record<string, any>;
 
 describe('remote publisher resources are released on every cycle', () => {
   let stack: Stack;
@@ -56,7 +58,7 @@ describe('remote publisher resources are released on every cycle', () => {
       }));
 
       await sleep(3000); // the publisher's set-up timers settle first
-      const relayBase = await json(`${relayUrl}/debug/resources?gc=1`);
+      const relayBase = await json(`${relayUrl}/debug/resources?gc=1`, `Bearer ${stack.relaySecret}`);
       expect(relayBase).toMatchObject({ remotePublishers: 0, remotePortsInUse: 0, forwarderSockets: 0 });
       const failures: string[] = [];
       const started = Date.now();
@@ -128,7 +130,7 @@ describe('remote publisher resources are released on every cycle', () => {
         res.forwarderSockets === 0;
       const deadline = Date.now() + 20_000;
       for (;;) {
-        res = await json(`${relayUrl}/debug/resources?gc=1`);
+        res = await json(`${relayUrl}/debug/resources?gc=1`, `Bearer ${stack.relaySecret}`);
         if (atBaseline() || Date.now() > deadline) break;
         await sleep(500);
       }

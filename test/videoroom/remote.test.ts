@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtcpPayloadSpecificFeedback } from 'werift';
 import { EchoClient, waitFor } from '../relay/support/client.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { relayDebug, startStack, type Stack } from '../support/stack.js';
 import { Participant, publish, subscribe } from './support/participant.js';
 
 /**
@@ -20,8 +20,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('VideoRoom remote publishers through the stack', () => {
   let stack: Stack;
-  const resources = async (): Promise<Resources> =>
-    (await (await fetch(`${stack.relays[0]!.httpUrl}/debug/resources`)).json()) as Resources;
+  const resources = (): Promise<Resources> =>
+    relayDebug<Resources>(stack, stack.relays[0]!.httpUrl, '/debug/resources');
 
   beforeAll(async () => {
     stack = await startStack();

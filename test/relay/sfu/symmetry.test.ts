@@ -25,7 +25,7 @@ describe('VideoRoom resource symmetry', () => {
   let edge: TestEdge;
   let relay: RelayProcess;
   let link: RelayLink;
-  const resources = async (gc = true) => (await relay.get<Resources>(`/debug/resources${gc ? '?gc=1' : ''}`)).body;
+  const resources = async (gc = true) => (await relay.debug<Resources>(`/debug/resources${gc ? '?gc=1' : ''}`)).body;
 
   beforeAll(async () => {
     edge = await new TestEdge({ secret: SECRET }).start();

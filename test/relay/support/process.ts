@@ -12,7 +12,12 @@ export interface RelayProcess {
   base: string;
   stderr: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  get<T = unknown>(path: string): Promise<{ status: number; body: T; text: string }>;
+  get<T = unknown>(
+    path: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T; text: string; headers: Headers }>;
+  /** A `/debug/*` request, authorized with the relay's RELAY_SECRET. */
+  debug<T = unknown>(path: string): Promise<{ status: number; body: T; text: string; headers: Headers }>;
   kill(): void;
 }
 
@@ -53,6 +58,17 @@ export async function spawnRelay(env: Record<string, string>, nodeArgs: string[]
     });
   });
   const base = `http://127.0.0.1:${listening.httpPort}`;
+  const get = async <T>(path: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(base + path, { headers: { connection: 'close', ...headers } });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // text
+    }
+    return { status: res.status, body: body as T, text, headers: res.headers };
+  };
   return {
     child,
     pid: child.pid!,
@@ -60,17 +76,8 @@ export async function spawnRelay(env: Record<string, string>, nodeArgs: string[]
     base,
     stderr,
     exited,
-    async get<T>(path: string) {
-      const res = await fetch(base + path, { headers: { connection: 'close' } });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // text
-      }
-      return { status: res.status, body: body as T, text };
-    },
+    get,
+    debug: <T>(path: string) => get<T>(path, { authorization: `Bearer ${env.RELAY_SECRET ?? ''}` }),
     kill() {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
