@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from '../freePort.js';
 import { writeVarsFile } from './edgeVars.js';
+import { logFile } from './logFile.js';
 import { killGroup, terminate } from './processGroup.js';
 
 export interface EdgeSpec {
@@ -27,12 +28,15 @@ interface RunningEdge {
 
 export class EdgeProcess {
   private running: RunningEdge | undefined;
+  private readonly log;
 
   /** `onExit` hears of a wrangler dev process that ended on its own. */
   constructor(
     private readonly spec: EdgeSpec,
     private readonly onExit: (why: string) => void,
-  ) {}
+  ) {
+    this.log = logFile(spec.root, `edge-${spec.port}`);
+  }
 
   get url(): string {
     return `http://${this.spec.host}:${this.spec.port}`;
@@ -92,8 +96,14 @@ export class EdgeProcess {
       },
     );
     let stopping = false;
-    child.stdout!.on('data', (d) => process.env.STACK_VERBOSE && process.stdout.write(`[edge] ${d}`));
-    child.stderr!.on('data', (d) => process.stderr.write(`[edge] ${d}`));
+    child.stdout!.on('data', (d: Buffer) => {
+      this.log.write(d);
+      if (process.env.STACK_VERBOSE) process.stdout.write(`[edge] ${d}`);
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.log.write(d);
+      process.stderr.write(`[edge] ${d}`);
+    });
     child.once('exit', (code, signal) => {
       if (stopping) return;
       // Its workerd may outlive it; take the whole group down before anyone restarts it.
@@ -144,6 +154,13 @@ export class EdgeProcess {
       // EDGE_INSPECTOR_PORT opens the V8 inspector (CPU profiles of the edge under load).
       ...(process.env.EDGE_INSPECTOR_PORT ? { inspectorPort: Number(process.env.EDGE_INSPECTOR_PORT) } : {}),
       log: new Log(LogLevel.WARN),
+      handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+        stdout.on('data', (d: Buffer) => this.log.write(d));
+        stderr.on('data', (d: Buffer) => {
+          this.log.write(d);
+          process.stderr.write(`[edge] ${d}`);
+        });
+      },
     } as ConstructorParameters<typeof Miniflare>[0]);
     await mf.ready;
     return {

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Backoff } from './backoff.js';
 import { HealthWatch } from './healthWatch.js';
+import { logFile } from './logFile.js';
 import { killGroup, terminate } from './processGroup.js';
 
 export interface RelaySpec {
@@ -26,6 +27,7 @@ export class RelayProcess {
   private stopping = false;
   private readonly backoff = new Backoff(500, 10_000, 30_000);
   private readonly health: HealthWatch;
+  private readonly log;
 
   constructor(
     private readonly root: string,
@@ -33,6 +35,7 @@ export class RelayProcess {
     private readonly say: (line: string) => void,
     private readonly complain: (line: string) => void,
   ) {
+    this.log = logFile(root, spec.id);
     this.health = new HealthWatch({
       url: () => (this.httpPort ? `http://${spec.host}:${this.httpPort}/health` : undefined),
       intervalMs: 2000,
@@ -57,6 +60,7 @@ export class RelayProcess {
     this.child = child;
     this.backoff.started();
     child.stdout!.on('data', (d: Buffer) => {
+      this.log.write(d);
       const text = d.toString();
       const m = /"event":"listening".*?"httpPort":(\d+)/.exec(text);
       if (m) {
@@ -69,7 +73,10 @@ export class RelayProcess {
       }
       if (process.env.STACK_VERBOSE) process.stdout.write(`[relay ${spec.region}] ${text}`);
     });
-    child.stderr!.on('data', (d) => process.stderr.write(`[relay ${spec.region}] ${d}`));
+    child.stderr!.on('data', (d: Buffer) => {
+      this.log.write(d);
+      process.stderr.write(`[relay ${spec.region}] ${d}`);
+    });
     child.once('exit', (code, signal) => {
       this.health.stop();
       if (this.child === child) this.child = undefined;
@@ -89,6 +96,7 @@ export class RelayProcess {
     this.health.stop();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.child) await terminate(this.child, graceMs);
+    this.log.end();
   }
 
   kill(): void {
