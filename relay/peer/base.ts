@@ -4,7 +4,7 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { zeroCounters, type MediaCounters } from '../metrics.js';
-import { bundleIceCredentials, inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
+import { bundleIceCredentials, inspectSdp, isRejected, stripCandidates, type SdpSummary } from '../sdp.js';
 import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
 import { disableDefaultStun, hardenDtls, selectedPair, sendCloseNotify } from './werift.js';
 
@@ -159,10 +159,15 @@ export abstract class PeerBase {
 
   // ---- negotiation ---------------------------------------------------------------------------
 
-  /** Checks a client offer can be applied now; returns its summary (465 when it is no WebRTC SDP). */
+  /**
+   * Checks a client offer can be applied now; returns its summary (465 when it is no WebRTC SDP, or
+   * rejects every m-line: nothing would be left to connect).
+   */
   protected checkOffer(sdp: string): SdpSummary {
     this.assertOpen();
     const summary = inspectSdp(sdp);
+    if (summary.sections.every(isRejected))
+      throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (every m-line is rejected)');
     if (this.pc.signalingState !== 'stable') {
       throw new RelayError(Codes.WEBRTC_STATE, `Cannot accept an offer in signaling state ${this.pc.signalingState}`);
     }
