@@ -32,6 +32,8 @@ export const envSchema = z
     RELAY_STATS_PERIOD: z.coerce.number().int().nonnegative().max(3600).default(1),
     /** Seconds without packets before `media` receiving=false (Janus no_media_timer). */
     RELAY_NO_MEDIA_TIMER: z.coerce.number().positive().max(60).default(1),
+    /** Seconds a negotiated PeerConnection may wait for the client's first ICE connectivity check before it is hung up. */
+    RELAY_ICE_START_TIMEOUT: z.coerce.number().positive().max(3600).default(30),
     LOG_LEVEL: z.enum(logLevels).optional(),
   })
   .refine((c) => c.RELAY_ICE_PORT_MIN < c.RELAY_ICE_PORT_MAX, {
@@ -66,6 +68,8 @@ export interface RelayConfig {
   capacity: number;
   statsPeriodSec: number;
   noMediaTimerSec: number;
+  /** A peer whose ICE gets no connectivity check this long after negotiation is hung up. */
+  iceStartTimeoutSec: number;
   logLevel: LogLevel;
   /** Heartbeat interval (1 s; the edge drops relays silent for >3 s). */
   heartbeatMs: number;
@@ -104,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     capacity: e.RELAY_CAPACITY,
     statsPeriodSec: e.RELAY_STATS_PERIOD,
     noMediaTimerSec: e.RELAY_NO_MEDIA_TIMER,
+    iceStartTimeoutSec: e.RELAY_ICE_START_TIMEOUT,
     logLevel: e.LOG_LEVEL ?? defaultLogLevel(env),
     heartbeatMs: 1000,
     reconnectMinMs: 250,

@@ -49,6 +49,7 @@ export class Relay {
       logger: this.logger,
       noMediaTimerSec: config.noMediaTimerSec,
       statsPeriodSec: config.statsPeriodSec,
+      iceStartTimeoutMs: config.iceStartTimeoutSec * 1000,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
     });
     this.sfu = new SfuHub(this.registry, { network, logger: this.logger, remotePorts: this.remotePorts });

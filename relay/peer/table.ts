@@ -9,6 +9,8 @@ export interface PeerTableOptions {
   logger: Logger;
   noMediaTimerSec: number;
   statsPeriodSec: number;
+  /** How long a negotiated peer waits for the client's first ICE connectivity check. */
+  iceStartTimeoutMs: number;
   emit(sessionId: number, handleId: number, event: PeerEvent): void;
 }
 
@@ -114,6 +116,7 @@ export class PeerTable {
       network: this.opts.network,
       logger: this.opts.logger,
       trickle,
+      iceStartTimeoutMs: this.opts.iceStartTimeoutMs,
       emit: (event) => this.opts.emit(sessionId, handleId, event),
       onClosing: (p) => {
         if (this.peers.get(key) === p) this.peers.delete(key);

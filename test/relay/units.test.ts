@@ -45,6 +45,7 @@ describe('relay config', () => {
       icePortRange: [40000, 40999],
       remotePortRange: [10000, 19999],
       httpPort: 0,
+      iceStartTimeoutSec: 30,
       connectUrl: 'wss://edge.example/api/relay/connect',
     });
   });
@@ -53,6 +54,7 @@ describe('relay config', () => {
     expect(() => loadConfig({ ...base, RELAY_ICE_PORT_MIN: '80', RELAY_ICE_PORT_MAX: '4000' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, RELAY_ICE_PORT_MIN: '10000', RELAY_ICE_PORT_MAX: '60000' })).toThrow(/at most/);
     expect(() => loadConfig({ ...base, RELAY_ANNOUNCED_ADDRESS: 'example.com' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, RELAY_ICE_START_TIMEOUT: '0' })).toThrow(/RELAY_ICE_START_TIMEOUT/);
     expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '12000', RELAY_REMOTE_PORT_MAX: '11000' })).toThrow(
       /RELAY_REMOTE_PORT_MIN must be below/,
     );
