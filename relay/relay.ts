@@ -1,4 +1,5 @@
 import type { PeerEvent } from '../shared/control/events.js';
+import { peerDigest } from '../shared/control/peerDigest.js';
 import type { CommandContext } from './commands/context.js';
 import { executeCommand } from './commands/dispatch.js';
 import type { RelayConfig } from './config.js';
@@ -86,7 +87,9 @@ export class Relay {
         peers: this.registry.size,
         portsInUse: this.ports.inUse,
         eventLoopLagMs: this.lag.lagMs,
+        peerDigest: peerDigest(this.registry.keys()),
       }),
+      peers: () => this.registry.list(),
       execute: (cmd) => executeCommand(ctx, cmd),
     });
     this.http = new HttpServer(

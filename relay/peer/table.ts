@@ -1,4 +1,5 @@
 import type { PeerEvent } from '../../shared/control/events.js';
+import type { ListedPeer } from '../../shared/control/messages.js';
 import type { Logger } from '../logger.js';
 import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
 import type { HangupOptions, PeerBase, PeerDeps } from './base.js';
@@ -69,6 +70,19 @@ export class PeerTable {
 
   values(): IterableIterator<PeerBase> {
     return this.peers.values();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.peers.keys();
+  }
+
+  /** Every live peer with its age (the edge's reconciliation). */
+  list(now = Date.now()): ListedPeer[] {
+    return [...this.peers.values()].map((p) => ({
+      sessionId: p.sessionId,
+      handleId: p.handleId,
+      ageMs: Math.max(0, Math.round(now - p.createdAt)),
+    }));
   }
 
   /** Live peers of one plugin. */
