@@ -15,8 +15,13 @@ export const envSchema = z
     RELAY_ANNOUNCED_ADDRESS: ipv4.default('127.0.0.1'),
     /** The IP the ICE sockets and the HTTP server bind to. */
     RELAY_BIND_ADDRESS: ipv4.default('127.0.0.1'),
-    RELAY_ICE_PORT_MIN: port(40000).pipe(z.number().min(1024)),
-    RELAY_ICE_PORT_MAX: port(40999).pipe(z.number().min(1025)),
+    /**
+     * The ICE port range: 10,000 ports by default (a peer takes one port when bundled, one per m-line when
+     * not), above the media range below and under Linux's ephemeral ports (32768+), so no outgoing
+     * connection of the host takes them.
+     */
+    RELAY_ICE_PORT_MIN: port(20000).pipe(z.number().min(1024)),
+    RELAY_ICE_PORT_MAX: port(29999).pipe(z.number().min(1025)),
     /** The media port range: remote publishers (2 each, RTP + RTCP) and RTP forwarders (rtp_forward, publish_remotely, cascades: one per publisher plus one per RTCP port). */
     RELAY_REMOTE_PORT_MIN: port(10000).pipe(z.number().min(1024)),
     RELAY_REMOTE_PORT_MAX: port(19999).pipe(z.number().min(1025)),
