@@ -20,8 +20,13 @@ export const envSchema = z
       .string()
       .refine((v) => isIP(v) !== 0, 'must be an IP address')
       .default('127.0.0.1'),
-    RELAY_ICE_PORT_MIN: port(40000).pipe(z.number().min(1024)),
-    RELAY_ICE_PORT_MAX: port(40999).pipe(z.number().min(1025)),
+    /**
+     * The ICE port range: 10,000 ports by default (a peer takes one port when bundled, one per m-line when
+     * not), above the media range below and under Linux's ephemeral ports (32768+), so no outgoing
+     * connection of the host takes them.
+     */
+    RELAY_ICE_PORT_MIN: port(20000).pipe(z.number().min(1024)),
+    RELAY_ICE_PORT_MAX: port(29999).pipe(z.number().min(1025)),
     /** The media port range: remote publishers (2 each, RTP + RTCP) and RTP forwarders (rtp_forward, publish_remotely, cascades: one per publisher plus one per RTCP port). */
     RELAY_REMOTE_PORT_MIN: port(10000).pipe(z.number().min(1024)),
     RELAY_REMOTE_PORT_MAX: port(19999).pipe(z.number().min(1025)),
@@ -37,6 +42,8 @@ export const envSchema = z
     RELAY_STATS_PERIOD: z.coerce.number().int().nonnegative().max(3600).default(1),
     /** Seconds without packets before `media` receiving=false (Janus no_media_timer). */
     RELAY_NO_MEDIA_TIMER: z.coerce.number().positive().max(60).default(1),
+    /** Seconds a negotiated PeerConnection may wait for the client's first ICE connectivity check before it is hung up. */
+    RELAY_ICE_START_TIMEOUT: z.coerce.number().positive().max(3600).default(30),
     LOG_LEVEL: z.enum(logLevels).optional(),
   })
   .refine((c) => c.RELAY_ICE_PORT_MIN < c.RELAY_ICE_PORT_MAX, {
@@ -73,6 +80,8 @@ export interface RelayConfig {
   capacity: number;
   statsPeriodSec: number;
   noMediaTimerSec: number;
+  /** A peer whose ICE gets no connectivity check this long after negotiation is hung up. */
+  iceStartTimeoutSec: number;
   logLevel: LogLevel;
   /** Heartbeat interval (1 s; the edge drops relays silent for >3 s). */
   heartbeatMs: number;
@@ -112,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     capacity: e.RELAY_CAPACITY,
     statsPeriodSec: e.RELAY_STATS_PERIOD,
     noMediaTimerSec: e.RELAY_NO_MEDIA_TIMER,
+    iceStartTimeoutSec: e.RELAY_ICE_START_TIMEOUT,
     logLevel: e.LOG_LEVEL ?? defaultLogLevel(env),
     heartbeatMs: 1000,
     reconnectMinMs: 250,

@@ -5,6 +5,7 @@ import type { PeerEvent } from '../shared/control/events.js';
 import {
   parseEdgeMessage,
   type HeartbeatMessage,
+  type ListedPeer,
   type RelayMessageInput,
   type ReplyMessage,
 } from '../shared/control/messages.js';
@@ -23,6 +24,8 @@ export interface ControlOptions {
   /** The register frame, minus type and nonce. */
   registration(): { relayId: string; region: string; address: string; capacity: number; load: number };
   heartbeat(): Omit<HeartbeatMessage, 'type'>;
+  /** Every PeerConnection, for the edge's reconciliation (`listPeers`). */
+  peers(): ListedPeer[];
   execute(cmd: Command): Promise<Outcome>;
 }
 
@@ -157,6 +160,10 @@ export class ControlConnection {
       const waiters = this.readyWaiters;
       this.readyWaiters = [];
       for (const w of waiters) w();
+      return;
+    }
+    if (msg.type === 'listPeers') {
+      if (this.state === 'ready' && this.ws === ws) this.sendOn(ws, { type: 'peers', peers: this.opts.peers() });
       return;
     }
     // cmd

@@ -1,4 +1,5 @@
 import type { PeerEvent } from '../shared/control/events.js';
+import { peerDigest } from '../shared/control/peerDigest.js';
 import type { CommandContext } from './commands/context.js';
 import { executeCommand } from './commands/dispatch.js';
 import type { RelayConfig } from './config.js';
@@ -49,6 +50,7 @@ export class Relay {
       logger: this.logger,
       noMediaTimerSec: config.noMediaTimerSec,
       statsPeriodSec: config.statsPeriodSec,
+      iceStartTimeoutMs: config.iceStartTimeoutSec * 1000,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
     });
     this.sfu = new SfuHub(this.registry, { network, logger: this.logger, remotePorts: this.remotePorts });
@@ -85,7 +87,9 @@ export class Relay {
         peers: this.registry.size,
         portsInUse: this.ports.inUse,
         eventLoopLagMs: this.lag.lagMs,
+        peerDigest: peerDigest(this.registry.keys()),
       }),
+      peers: () => this.registry.list(),
       execute: (cmd) => executeCommand(ctx, cmd),
     });
     this.http = new HttpServer(

@@ -6,8 +6,22 @@ export interface MediaSection {
   kind: 'audio' | 'video' | 'application' | string;
   mid: string | undefined;
   port: number;
+  /** `a=bundle-only`: port 0 then means "on the BUNDLE transport", not rejected (RFC 8843 §6). */
+  bundleOnly: boolean;
   /** rids of `a=simulcast:send`, in the order the client listed them. */
   simulcastRids: string[];
+}
+
+/** The client rejected (or stopped) this m-line: port 0 without `a=bundle-only` (RFC 3264 §6, 8843 §6). */
+export function isRejected(s: MediaSection): boolean {
+  return s.port === 0 && !s.bundleOnly;
+}
+
+/** The mids of an offer's rejected m-lines (each is answered rejected, see {@link rejectSections}). */
+export function rejectedMids(summary: SdpSummary): Set<string> {
+  const mids = new Set<string>();
+  for (const s of summary.sections) if (isRejected(s) && s.mid !== undefined) mids.add(s.mid);
+  return mids;
 }
 
 export interface SdpSummary {
@@ -32,7 +46,14 @@ export function inspectSdp(sdp: string): SdpSummary {
     if (line.startsWith('m=')) {
       const m = /^m=(\S+) (\d+)(?:\/\d+)? (\S+)( .*)?$/.exec(line);
       if (!m) throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (malformed m-line)');
-      current = { index: sections.length, kind: m[1]!, mid: undefined, port: Number(m[2]), simulcastRids: [] };
+      current = {
+        index: sections.length,
+        kind: m[1]!,
+        mid: undefined,
+        port: Number(m[2]),
+        bundleOnly: false,
+        simulcastRids: [],
+      };
       sections.push(current);
     } else if (line.startsWith('a=ice-ufrag:')) {
       iceUfrag = true;
@@ -40,6 +61,8 @@ export function inspectSdp(sdp: string): SdpSummary {
       fingerprint = true;
     } else if (current && line.startsWith('a=mid:')) {
       current.mid = line.slice('a=mid:'.length).trim();
+    } else if (current && line === 'a=bundle-only') {
+      current.bundleOnly = true;
     } else if (current && line.startsWith('a=simulcast:')) {
       const m = /send ([^ ]+)/.exec(line.slice('a=simulcast:'.length));
       if (m)
@@ -53,7 +76,7 @@ export function inspectSdp(sdp: string): SdpSummary {
   if (!iceUfrag) throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (no ICE credentials)');
   if (!fingerprint) throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (no DTLS fingerprint)');
   for (const s of sections) {
-    if (s.port !== 0 && !s.mid) throw new RelayError(Codes.INVALID_SDP, `Invalid SDP (m-line ${s.index} has no mid)`);
+    if (!isRejected(s) && !s.mid) throw new RelayError(Codes.INVALID_SDP, `Invalid SDP (m-line ${s.index} has no mid)`);
   }
   return { sections, iceUfrag, fingerprint };
 }
@@ -107,4 +130,69 @@ export function bundleIceCredentials(sdp: string): string {
     }
   }
   return changed ? lines.join('\r\n') : sdp;
+}
+
+export interface RawSection {
+  lines: string[];
+}
+
+export function splitSdp(sdp: string): { session: string[]; sections: RawSection[] } {
+  const lines = sdp.split(/\r?\n/).filter((l) => l.length > 0);
+  const session: string[] = [];
+  const sections: RawSection[] = [];
+  for (const l of lines) {
+    if (l.startsWith('m=')) sections.push({ lines: [l] });
+    else if (sections.length) sections[sections.length - 1]!.lines.push(l);
+    else session.push(l);
+  }
+  return { session, sections };
+}
+
+export function joinSdp(session: string[], sections: RawSection[]): string {
+  return [...session, ...sections.flatMap((s) => s.lines)].join('\r\n') + '\r\n';
+}
+
+/**
+ * Rewrites the rejected m-lines of werift's answer the Janus way: port 0, the offer's first payload
+ * type, `a=inactive` (audio/video), no ICE/DTLS attributes, and their mids out of the BUNDLE group.
+ */
+export function rejectSections(answer: string, offer: string, rejected: ReadonlySet<string>): string {
+  if (rejected.size === 0) return answer;
+  const offerFmts = new Map<string, { pt: string; rtpmap: string | undefined }>();
+  for (const sec of splitSdp(offer).sections) {
+    const mid = sec.lines
+      .find((l) => l.startsWith('a=mid:'))
+      ?.slice(6)
+      .trim();
+    const m = /^m=\S+ \d+(?:\/\d+)? \S+ (\S+)/.exec(sec.lines[0]!);
+    if (mid !== undefined && m)
+      offerFmts.set(mid, { pt: m[1]!, rtpmap: sec.lines.find((l) => l.startsWith(`a=rtpmap:${m[1]} `)) });
+  }
+  const { session, sections } = splitSdp(answer);
+  for (const sec of sections) {
+    const mid = sec.lines
+      .find((l) => l.startsWith('a=mid:'))
+      ?.slice(6)
+      .trim();
+    if (mid === undefined || !rejected.has(mid)) continue;
+    const m = /^m=(\S+) \d+(?:\/\d+)? (\S+)/.exec(sec.lines[0]!)!;
+    const f = offerFmts.get(mid);
+    sec.lines = [
+      `m=${m[1]} 0 ${m[2]} ${f?.pt ?? '0'}`,
+      'c=IN IP4 0.0.0.0',
+      `a=mid:${mid}`,
+      ...(m[1] === 'audio' || m[1] === 'video' ? ['a=inactive'] : []),
+      ...(f?.rtpmap ? [f.rtpmap] : []),
+    ];
+  }
+  const fixed = session.map((l) => {
+    if (!l.startsWith('a=group:BUNDLE')) return l;
+    const mids = l
+      .slice('a=group:BUNDLE'.length)
+      .trim()
+      .split(/\s+/)
+      .filter((x) => x && !rejected.has(x));
+    return `a=group:BUNDLE ${mids.join(' ')}`;
+  });
+  return joinSdp(fixed, sections);
 }

@@ -4,16 +4,20 @@ import {
   HEARTBEAT_TIMEOUT_MS,
   parseRelayMessage,
   type EdgeMessageInput,
+  type ListedPeer,
   type RegisterMessage,
 } from '../../shared/control/messages.js';
 import { isSfuPeerEvent } from '../../shared/control/sfu.js';
 import { videoRoomObjectName } from '../plugins/videoroom/state.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import type { LinkHost, LinkSocket } from './linkHost.js';
+import { PeerReconciliation } from './peerReconciliation.js';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
 /** How often the link checks the relay's heartbeat; a silent relay is dropped within timeout + this. */
 export const LIVENESS_CHECK_MS = 500;
+/** The hangup reason a client hears when the relay no longer has its PeerConnection. */
+export const LOST_ON_RELAY = 'Gone from relay';
 
 interface LinkState {
   linkId: string;
@@ -28,7 +32,9 @@ interface LinkState {
  * answers commands sent by session shards, and sends events, routed to the room (VideoRoom media
  * events) or to the shard that owns the session. It tracks which PeerConnections live on the relay
  * and which rooms watch it, so that losing the relay — its socket closing, or no heartbeat for
- * HEARTBEAT_TIMEOUT_MS — hangs up each peer, tells each room and tells the directory, once.
+ * HEARTBEAT_TIMEOUT_MS — hangs up each peer, tells each room and tells the directory, once. The peers
+ * it tracks are reconciled with the relay's ({@link PeerReconciliation}): one the relay lost is hung up
+ * like a relay-side hangup, one only the relay has (older than a grace period) is closed on the relay.
  */
 export class RelayConnection {
   private state: LinkState = { linkId: '', welcomed: false, lastSeen: 0 };
@@ -36,7 +42,11 @@ export class RelayConnection {
   private readonly peers = new Set<string>();
   /** VideoRoom objects (by name) with remote publishers or cascades here: told when the relay is lost. */
   private readonly rooms = new Set<string>();
-  private readonly pending = new Map<string, { resolve: (o: RpcResult<unknown>) => void; cancel: () => void }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (o: RpcResult<unknown>) => void; cancel: () => void; cmd: CommandInput }
+  >();
+  private readonly reconciliation = new PeerReconciliation();
   private nextId = 0;
   private _dropped = false;
 
@@ -95,9 +105,14 @@ export class RelayConnection {
     if (!this.state.welcomed || !relay) return;
     switch (m.type) {
       case 'heartbeat':
+        if (this.reconciliation.shouldAsk(m.peerDigest, this.peers, this.state.lastSeen))
+          this.send(ws, { type: 'listPeers' });
         await this.host
           .directory()
           .relayHeartbeat({ ...relay, load: m.load, linkId: this.state.linkId, peers: m.peers });
+        return;
+      case 'peers':
+        await this.reconcile(m.peers);
         return;
       case 'draining':
         await this.host.directory().relayDraining(relay.relayId, this.state.linkId);
@@ -107,6 +122,8 @@ export class RelayConnection {
         if (!p) return;
         this.pending.delete(m.id);
         p.cancel();
+        // recorded before any later frame is read, so a peer list that follows the reply includes it
+        if (m.ok && p.cmd.op === 'peer.create') this.rememberPeer(p.cmd.sessionId, p.cmd.handleId);
         p.resolve(m.ok ? rpcOk(m.result) : rpcFail(m.error.code, m.error.reason));
         return;
       }
@@ -134,17 +151,16 @@ export class RelayConnection {
     const [ws] = this.host.sockets();
     if (!ws || this._dropped || !this.state.welcomed) return rpcFail(490, 'Relay unavailable');
     const id = `c${++this.nextId}`;
-    const outcome = await new Promise<RpcResult<unknown>>((resolve) => {
+    // a peer being hung up is gone already: the relay drops it before it replies
+    if (cmd.op === 'peer.hangup') this.forgetPeer(cmd.sessionId, cmd.handleId);
+    return new Promise<RpcResult<unknown>>((resolve) => {
       const cancel = this.host.clock.after(COMMAND_TIMEOUT_MS, () => {
         this.pending.delete(id);
         resolve(rpcFail(490, 'Relay did not answer'));
       });
-      this.pending.set(id, { resolve, cancel });
+      this.pending.set(id, { resolve, cancel, cmd });
       this.send(ws, { type: 'cmd', id, cmd });
     });
-    if (outcome.ok && cmd.op === 'peer.create') this.rememberPeer(cmd.sessionId, cmd.handleId);
-    if (cmd.op === 'peer.hangup') this.forgetPeer(cmd.sessionId, cmd.handleId);
-    return outcome;
   }
 
   /** From a VideoRoom that now depends on this relay beyond its own peers' PeerConnections. */
@@ -221,6 +237,33 @@ export class RelayConnection {
     await storage.deleteAll();
     await storage.deleteAlarm();
     this._dropped = true;
+  }
+
+  /**
+   * The relay's list of peers against ours: a peer the relay lost ends like a relay-side hangup (its
+   * shard tells the client and the plugin); one we do not know, past the grace period, is closed there.
+   */
+  private async reconcile(listed: readonly ListedPeer[]): Promise<void> {
+    const { log } = this.host;
+    const { lost, unknown } = this.reconciliation.difference(listed, this.peers);
+    if (lost.length === 0 && unknown.length === 0) return;
+    log.warn('relay peers differ from the link', {
+      relay: this.state.relay?.relayId,
+      lost: lost.length,
+      unknown: unknown.length,
+    });
+    for (const p of unknown)
+      void this.command({ op: 'peer.hangup', sessionId: p.sessionId, handleId: p.handleId, reason: 'Unknown peer' });
+    await Promise.all(
+      lost.map((key) => {
+        const [sid, hid] = key.split(':').map(Number) as [number, number];
+        this.forgetPeer(sid, hid);
+        return this.host
+          .shardOfSession(sid)
+          .relayEvent(sid, hid, this.state.linkId, { kind: 'hangup', reason: LOST_ON_RELAY })
+          .catch((err: unknown) => log.warn('event delivery failed', { error: String(err) }));
+      }),
+    );
   }
 
   private rememberPeer(sessionId: number, handleId: number): void {

@@ -8,6 +8,8 @@ export interface MidState {
   mindex: number;
   readonly transceiver: RTCRtpTransceiver;
   readonly c: MediaCounters;
+  /** The last offer rejected this m-line (port 0): nothing is echoed or reported on it. */
+  rejected: boolean;
   /** Set by the packet path, consumed by the tick. */
   rxSinceTick: boolean;
   lastRxAt: number;
@@ -41,6 +43,7 @@ export function newMidState(
     mindex,
     transceiver,
     c: zeroCounters(),
+    rejected: false,
     rxSinceTick: false,
     lastRxAt: 0,
     receiving: undefined,

@@ -4,6 +4,7 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
 import { dataCounters, noop, PeerBase, type PeerDeps } from '../peer/base.js';
 import { relayMedia } from '../peer/factory.js';
+import { rejectedMids, rejectSections } from '../sdp.js';
 import {
   copyPacket,
   preferDtlsServer,
@@ -76,7 +77,7 @@ export class EchoSession extends PeerBase {
   }
 
   /** Registers the mids of the current descriptions (after every negotiation). */
-  private syncMids(): void {
+  private syncMids(rejected: ReadonlySet<string>): void {
     const sections = this.remote?.sections ?? [];
     for (const t of this.pc.getTransceivers()) {
       if (!t.mid || (t.kind !== 'audio' && t.kind !== 'video')) continue;
@@ -90,6 +91,7 @@ export class EchoSession extends PeerBase {
         st.mindex = section.index;
         st.rids = section.simulcastRids;
       }
+      st.rejected = rejected.has(t.mid);
       st.codec = t.sender.codec?.name?.toLowerCase() ?? t.codecs[0]?.name?.toLowerCase();
     }
     const appSection = sections.find((s) => s.kind === 'application');
@@ -125,6 +127,7 @@ export class EchoSession extends PeerBase {
   // ---- the packet path -----------------------------------------------------------------------
 
   private onRtp(st: MidState, track: MediaStreamTrack, rtp: RtpPacket): void {
+    if (st.rejected) return;
     const c = st.c;
     const size = rtp.serializeSize;
     c.packetsIn++;
@@ -167,17 +170,22 @@ export class EchoSession extends PeerBase {
 
   // ---- negotiation ---------------------------------------------------------------------------
 
-  /** Applies a client offer and returns the relay's answer (initial offer or renegotiation). */
+  /**
+   * Applies a client offer and returns the relay's answer (initial offer or renegotiation). m-lines
+   * the offer rejects (port 0) are answered rejected and echo nothing; the others go on.
+   */
   async acceptOffer(sdp: string): Promise<string> {
     const summary = this.checkOffer(sdp);
+    const rejected = rejectedMids(summary);
     await this.applyRemote('offer', sdp, summary);
     for (const t of this.pc.getTransceivers()) {
-      if (t.kind === 'audio' || t.kind === 'video') t.setDirection('sendrecv');
+      if (t.kind === 'audio' || t.kind === 'video')
+        t.setDirection(t.mid && rejected.has(t.mid) ? 'inactive' : 'sendrecv');
     }
     const answer = await this.pc.createAnswer();
     const local = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
-    this.afterNegotiation();
-    return local;
+    this.afterNegotiation(rejected);
+    return rejectSections(local, sdp, rejected);
   }
 
   /** A relay-made offer (peer.create without an offer): audio, video and a data channel, sendrecv. */
@@ -198,9 +206,9 @@ export class EchoSession extends PeerBase {
     this.afterNegotiation();
   }
 
-  private afterNegotiation(): void {
+  private afterNegotiation(rejected: ReadonlySet<string> = new Set()): void {
     this.ridExtIds = ridExtensionIds(this.pc);
-    this.syncMids();
+    this.syncMids(rejected);
     for (const t of this.pc.getTransceivers()) {
       // Tracks that werift announced before the mid was known.
       for (const track of t.receiver.tracks) this.hookTrack(t, track);
@@ -227,7 +235,7 @@ export class EchoSession extends PeerBase {
   private sendRembs(): void {
     if (this.echo.bitrate <= 0) return;
     for (const st of this.mids.values()) {
-      if (st.media !== 'video' || st.ssrcs.size === 0) continue;
+      if (st.media !== 'video' || st.rejected || st.ssrcs.size === 0) continue;
       sendRemb(st.transceiver.receiver, this.echo.bitrate, [...st.ssrcs]).catch(noop);
     }
   }
@@ -238,7 +246,7 @@ export class EchoSession extends PeerBase {
     if (this.closing) return;
     super.tick(now, noMediaMs, everySecond);
     if (this.closing) return; // the setup timeout hung it up
-    for (const st of this.mids.values()) this.reportMedia(st, st.media, now, noMediaMs);
+    for (const st of this.mids.values()) if (!st.rejected) this.reportMedia(st, st.media, now, noMediaMs);
     if (!everySecond) return;
     if (this.echo.bitrate > 0 && this.webrtcUp) this.sendRembs();
     slowlinkEvents(this.mids.values(), this.slowlinkThreshold, now, (event) => this.emit(event));

@@ -4,9 +4,9 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { zeroCounters, type MediaCounters } from '../metrics.js';
-import { bundleIceCredentials, inspectSdp, stripCandidates, type SdpSummary } from '../sdp.js';
+import { bundleIceCredentials, inspectSdp, isRejected, stripCandidates, type SdpSummary } from '../sdp.js';
 import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
-import { disableDefaultStun, hardenDtls, selectedPair, sendCloseNotify } from './werift.js';
+import { disableDefaultStun, hardenDtls, iceChecksReceived, selectedPair, sendCloseNotify } from './werift.js';
 
 /**
  * What every relay peer shares, whatever its plugin (EchoTest, VideoRoom publisher or subscriber):
@@ -28,6 +28,8 @@ export interface PeerDeps {
   logger: Logger;
   /** Candidates are trickled after the reply instead of being written into the SDP. */
   trickle: boolean;
+  /** A negotiated peer that gets no ICE connectivity check this long is hung up. */
+  iceStartTimeoutMs: number;
   emit(event: PeerEvent): void;
   /** Called once, synchronously, when the peer starts closing. */
   onClosing(peer: PeerBase): void;
@@ -71,6 +73,10 @@ export abstract class PeerBase {
   private closedPromise: Promise<void> | undefined;
   private readonly hookedDtls = new Set<object>();
   private pendingCandidates: TrickleCandidate[] = [];
+  /** When both descriptions were first in place (the client could start ICE); undefined before. */
+  private negotiatedAt: number | undefined;
+  /** The client's ICE agent has checked us at least once. */
+  private iceStarted = false;
 
   constructor(
     protected readonly deps: PeerDeps,
@@ -159,10 +165,15 @@ export abstract class PeerBase {
 
   // ---- negotiation ---------------------------------------------------------------------------
 
-  /** Checks a client offer can be applied now; returns its summary (465 when it is no WebRTC SDP). */
+  /**
+   * Checks a client offer can be applied now; returns its summary (465 when it is no WebRTC SDP, or
+   * rejects every m-line: nothing would be left to connect).
+   */
   protected checkOffer(sdp: string): SdpSummary {
     this.assertOpen();
     const summary = inspectSdp(sdp);
+    if (summary.sections.every(isRejected))
+      throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (every m-line is rejected)');
     if (this.pc.signalingState !== 'stable') {
       throw new RelayError(Codes.WEBRTC_STATE, `Cannot accept an offer in signaling state ${this.pc.signalingState}`);
     }
@@ -188,12 +199,14 @@ export abstract class PeerBase {
       throw new RelayError(Codes.INVALID_SDP, `Invalid SDP (${(err as Error).message})`);
     }
     this.remote = summary;
+    if (type === 'answer') this.negotiatedAt ??= Date.now();
   }
 
   /** Applies a local description (host candidates only); returns the SDP for the client. */
   protected async applyLocal(desc: { type: 'offer' | 'answer'; sdp: string }): Promise<string> {
     disableDefaultStun(this.pc);
     await this.pc.setLocalDescription(desc);
+    if (desc.type === 'answer') this.negotiatedAt ??= Date.now();
     this.hookDtls();
     const local = this.pc.localDescription?.sdp ?? desc.sdp;
     return this.deps.trickle ? stripCandidates(local) : local;
@@ -239,8 +252,18 @@ export abstract class PeerBase {
   // ---- periodic work (driven by the peer table's single ticker) ------------------------------
 
   tick(now: number, _noMediaMs: number, _everySecond: boolean): void {
-    if (!this.closing && !this.webrtcUp && this.remote && now - this.createdAt > SETUP_TIMEOUT_MS)
+    if (this.closing || this.webrtcUp) return;
+    if (this.remote && now - this.createdAt > SETUP_TIMEOUT_MS) {
       void this.hangup('ICE failed');
+      return;
+    }
+    // A client that never starts ICE (gone, or it could not apply our description) is not waited for.
+    if (this.negotiatedAt === undefined || this.iceStarted) return;
+    this.iceStarted = iceChecksReceived(this.pc);
+    if (!this.iceStarted && now - this.negotiatedAt > this.deps.iceStartTimeoutMs) {
+      this.log.info('no ICE connectivity check from the client', { waitedMs: now - this.negotiatedAt });
+      void this.hangup('ICE failed');
+    }
   }
 
   /** Janus's `media` events: receiving=true at the first packet, false after `noMediaMs` without any. */

@@ -1,4 +1,5 @@
 import type { PeerEvent } from '../../shared/control/events.js';
+import type { ListedPeer } from '../../shared/control/messages.js';
 import type { Logger } from '../logger.js';
 import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
 import type { HangupOptions, PeerBase, PeerDeps } from './base.js';
@@ -9,6 +10,8 @@ export interface PeerTableOptions {
   logger: Logger;
   noMediaTimerSec: number;
   statsPeriodSec: number;
+  /** How long a negotiated peer waits for the client's first ICE connectivity check. */
+  iceStartTimeoutMs: number;
   emit(sessionId: number, handleId: number, event: PeerEvent): void;
 }
 
@@ -69,6 +72,19 @@ export class PeerTable {
     return this.peers.values();
   }
 
+  keys(): IterableIterator<string> {
+    return this.peers.keys();
+  }
+
+  /** Every live peer with its age (the edge's reconciliation). */
+  list(now = Date.now()): ListedPeer[] {
+    return [...this.peers.values()].map((p) => ({
+      sessionId: p.sessionId,
+      handleId: p.handleId,
+      ageMs: Math.max(0, Math.round(now - p.createdAt)),
+    }));
+  }
+
   /** Live peers of one plugin. */
   count(plugin: string): number {
     let n = 0;
@@ -114,6 +130,7 @@ export class PeerTable {
       network: this.opts.network,
       logger: this.opts.logger,
       trickle,
+      iceStartTimeoutMs: this.opts.iceStartTimeoutMs,
       emit: (event) => this.opts.emit(sessionId, handleId, event),
       onClosing: (p) => {
         if (this.peers.get(key) === p) this.peers.delete(key);

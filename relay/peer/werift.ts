@@ -229,3 +229,18 @@ export function senderQuality(sender: RTCRtpSender): { rttMs: number; lostByRemo
     remb: Number(s.receiverEstimatedMaxBitrate ?? 0n),
   };
 }
+
+interface IceConnectionInternals {
+  checkList?: Array<{ requestsReceived?: number }>;
+  earlyChecks?: unknown[];
+}
+
+/** Whether the client's ICE agent has sent us at least one connectivity check (a STUN binding request). */
+export function iceChecksReceived(pc: RTCPeerConnection): boolean {
+  for (const t of pc.iceTransports) {
+    const conn = t.connection as unknown as IceConnectionInternals;
+    if ((conn.earlyChecks?.length ?? 0) > 0) return true;
+    if (conn.checkList?.some((pair) => (pair.requestsReceived ?? 0) > 0)) return true;
+  }
+  return false;
+}

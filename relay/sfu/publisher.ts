@@ -14,7 +14,8 @@ import { FeedStream, type FeedSource } from './feed.js';
 import { PublisherForwarders } from './forward.js';
 import type { DataSink } from './outputs.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
-import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer, rejectSections } from './sdp.js';
+import { rejectSections } from '../sdp.js';
+import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer } from './sdp.js';
 import { TalkDetector } from './talking.js';
 import { audioLevelExtensionId, sendPlis } from './wire.js';
 

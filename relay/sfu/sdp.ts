@@ -1,9 +1,10 @@
 import { Codes, RelayError } from '../errors.js';
+import { joinSdp, splitSdp } from '../sdp.js';
 
 /**
  * Publisher offers: the room's codec lists are applied before werift sees the SDP (werift throws on
- * an m-line without a common codec and otherwise accepts whatever it knows), and rejected m-lines are
- * written back into the answer the Janus way (port 0, inactive, out of the BUNDLE group).
+ * an m-line without a common codec and otherwise accepts whatever it knows); `rejectSections`
+ * (relay/sdp.ts) writes the rejected ones back into the answer.
  */
 
 export interface OfferSection {
@@ -37,26 +38,6 @@ export function codecList(csv: string | undefined, fallback: string[]): string[]
     .map((c) => c.trim().toLowerCase())
     .filter(Boolean);
   return list.length ? list : fallback;
-}
-
-interface RawSection {
-  lines: string[];
-}
-
-function splitSdp(sdp: string): { session: string[]; sections: RawSection[] } {
-  const lines = sdp.split(/\r?\n/).filter((l) => l.length > 0);
-  const session: string[] = [];
-  const sections: RawSection[] = [];
-  for (const l of lines) {
-    if (l.startsWith('m=')) sections.push({ lines: [l] });
-    else if (sections.length) sections[sections.length - 1]!.lines.push(l);
-    else session.push(l);
-  }
-  return { session, sections };
-}
-
-function joinSdp(session: string[], sections: RawSection[]): string {
-  return [...session, ...sections.flatMap((s) => s.lines)].join('\r\n') + '\r\n';
 }
 
 const PT_ATTR = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
@@ -115,7 +96,7 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
     };
     out.push(section);
     if (kind !== 'audio' && kind !== 'video') return;
-    if (port === 0) {
+    if (port === 0 && !sec.lines.includes('a=bundle-only')) {
       section.rejected = true;
       return;
     }
@@ -153,51 +134,6 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
     ];
   });
   return { sdp: joinSdp(session, sections), sections: out };
-}
-
-/**
- * Rewrites the rejected m-lines of werift's answer: port 0, the offer's first payload type,
- * `a=inactive`, no ICE/DTLS attributes, and their mids out of the BUNDLE group.
- */
-export function rejectSections(answer: string, offer: string, rejected: ReadonlySet<string>): string {
-  if (rejected.size === 0) return answer;
-  const offerFmts = new Map<string, { pt: string; rtpmap: string | undefined }>();
-  for (const sec of splitSdp(offer).sections) {
-    const mid = sec.lines
-      .find((l) => l.startsWith('a=mid:'))
-      ?.slice(6)
-      .trim();
-    const m = /^m=\S+ \d+(?:\/\d+)? \S+ (\S+)/.exec(sec.lines[0]!);
-    if (mid !== undefined && m)
-      offerFmts.set(mid, { pt: m[1]!, rtpmap: sec.lines.find((l) => l.startsWith(`a=rtpmap:${m[1]} `)) });
-  }
-  const { session, sections } = splitSdp(answer);
-  for (const sec of sections) {
-    const mid = sec.lines
-      .find((l) => l.startsWith('a=mid:'))
-      ?.slice(6)
-      .trim();
-    if (mid === undefined || !rejected.has(mid)) continue;
-    const m = /^m=(\S+) \d+(?:\/\d+)? (\S+)/.exec(sec.lines[0]!)!;
-    const f = offerFmts.get(mid);
-    sec.lines = [
-      `m=${m[1]} 0 ${m[2]} ${f?.pt ?? '0'}`,
-      'c=IN IP4 0.0.0.0',
-      `a=mid:${mid}`,
-      'a=inactive',
-      ...(f?.rtpmap ? [f.rtpmap] : []),
-    ];
-  }
-  const fixed = session.map((l) => {
-    if (!l.startsWith('a=group:BUNDLE')) return l;
-    const mids = l
-      .slice('a=group:BUNDLE'.length)
-      .trim()
-      .split(/\s+/)
-      .filter((x) => x && !rejected.has(x));
-    return `a=group:BUNDLE ${mids.join(' ')}`;
-  });
-  return joinSdp(fixed, sections);
 }
 
 /** Index and mid of every m-line of an SDP, in order. */

@@ -2,3 +2,4 @@ export * from './auth.js';
 export * from './commands.js';
 export * from './events.js';
 export * from './messages.js';
+export * from './peerDigest.js';

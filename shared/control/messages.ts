@@ -6,8 +6,10 @@ import { peerEventSchema } from './events.js';
 /**
  * The envelopes on the control WebSocket (`${EDGE_URL}/relay/connect`), one JSON object per text frame.
  *
- * relay → edge: `register` (first frame), `heartbeat` (every second once welcomed), `reply`, `event`, `draining`.
- * edge → relay: `welcome` (answer to register), `cmd`.
+ * relay → edge: `register` (first frame), `heartbeat` (every second once welcomed), `reply`, `event`, `draining`,
+ * `peers` (answer to listPeers).
+ * edge → relay: `welcome` (answer to register), `cmd`, `listPeers` (when the heartbeat's peer digest differs
+ * from the edge's).
  */
 
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -39,6 +41,24 @@ export const heartbeatMessageSchema = z.object({
   peers: z.number().int().nonnegative(),
   portsInUse: z.number().int().nonnegative(),
   eventLoopLagMs: z.number().nonnegative(),
+  /** `peerDigest()` of the relay's PeerConnections (shared/control/peerDigest.ts); absent = no reconciliation. */
+  peerDigest: z.string().min(1).max(64).optional(),
+});
+
+/** The most PeerConnections one `peers` frame lists (a relay's capacity is bounded by the same number). */
+export const MAX_LISTED_PEERS = 100_000;
+
+export const listedPeerSchema = z.object({
+  sessionId: janusIdSchema,
+  handleId: janusIdSchema,
+  /** How long ago the relay created it (the edge leaves young peers alone: their creation may be in flight). */
+  ageMs: z.number().int().nonnegative(),
+});
+
+/** Every PeerConnection on the relay, in answer to `listPeers`. */
+export const peersMessageSchema = z.object({
+  type: z.literal('peers'),
+  peers: z.array(listedPeerSchema).max(MAX_LISTED_PEERS),
 });
 
 export const replyErrorSchema = z.object({ code: z.number().int(), reason: z.string() });
@@ -68,11 +88,14 @@ export const relayMessageSchema = z.discriminatedUnion('type', [
   replyMessageSchema,
   eventMessageSchema,
   drainingMessageSchema,
+  peersMessageSchema,
 ]);
 export type RegisterMessage = z.infer<typeof registerMessageSchema>;
 export type HeartbeatMessage = z.infer<typeof heartbeatMessageSchema>;
 export type ReplyMessage = z.infer<typeof replyMessageSchema>;
 export type EventMessage = z.infer<typeof eventMessageSchema>;
+export type ListedPeer = z.infer<typeof listedPeerSchema>;
+export type PeersMessage = z.infer<typeof peersMessageSchema>;
 export type RelayMessage = z.infer<typeof relayMessageSchema>;
 export type RelayMessageInput = z.input<typeof relayMessageSchema>;
 
@@ -90,7 +113,14 @@ export const cmdMessageSchema = z.object({
   cmd: commandSchema,
 });
 
-export const edgeMessageSchema = z.discriminatedUnion('type', [welcomeMessageSchema, cmdMessageSchema]);
+/** Asks the relay for its `peers` list. */
+export const listPeersMessageSchema = z.object({ type: z.literal('listPeers') });
+
+export const edgeMessageSchema = z.discriminatedUnion('type', [
+  welcomeMessageSchema,
+  cmdMessageSchema,
+  listPeersMessageSchema,
+]);
 export type WelcomeMessage = z.infer<typeof welcomeMessageSchema>;
 export type CmdMessage = z.infer<typeof cmdMessageSchema>;
 export type EdgeMessage = z.infer<typeof edgeMessageSchema>;

@@ -42,9 +42,10 @@ describe('relay config', () => {
       region: 'local',
       announcedAddress: '127.0.0.1',
       bindAddress: '127.0.0.1',
-      icePortRange: [40000, 40999],
+      icePortRange: [20000, 29999],
       remotePortRange: [10000, 19999],
       httpPort: 0,
+      iceStartTimeoutSec: 30,
       connectUrl: 'wss://edge.example/api/relay/connect',
     });
   });
@@ -53,10 +54,11 @@ describe('relay config', () => {
     expect(() => loadConfig({ ...base, RELAY_ICE_PORT_MIN: '80', RELAY_ICE_PORT_MAX: '4000' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, RELAY_ICE_PORT_MIN: '10000', RELAY_ICE_PORT_MAX: '60000' })).toThrow(/at most/);
     expect(() => loadConfig({ ...base, RELAY_ANNOUNCED_ADDRESS: 'example.com' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, RELAY_ICE_START_TIMEOUT: '0' })).toThrow(/RELAY_ICE_START_TIMEOUT/);
     expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '12000', RELAY_REMOTE_PORT_MAX: '11000' })).toThrow(
       /RELAY_REMOTE_PORT_MIN must be below/,
     );
-    expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '40500', RELAY_REMOTE_PORT_MAX: '41500' })).toThrow(
+    expect(() => loadConfig({ ...base, RELAY_REMOTE_PORT_MIN: '25500', RELAY_REMOTE_PORT_MAX: '26500' })).toThrow(
       /must not overlap/,
     );
     expect(() => loadConfig({ EDGE_URL: base.EDGE_URL })).toThrow(/RELAY_SECRET/);

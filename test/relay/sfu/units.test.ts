@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { rankRids } from '../../../relay/sfu/feed.js';
 import { SendHistory } from '../../../relay/sfu/history.js';
 import { CodecId, isH264Keyframe, isKeyframe, isVp8Keyframe, vp8TemporalId } from '../../../relay/sfu/payload.js';
-import { codecList, filterPublisherOffer, rejectSections } from '../../../relay/sfu/sdp.js';
+import { rejectSections } from '../../../relay/sdp.js';
+import { codecList, filterPublisherOffer } from '../../../relay/sfu/sdp.js';
 import { LegHeader } from '../../../relay/sfu/wire.js';
 
 describe('SFU payload inspection', () => {
