@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ClientLimits } from './core/clientLimits.js';
+import { parseEventsMask, type EventDeliverySettings } from './events/eventMask.js';
 import type { VideoRoomLimits } from './plugins/videoroom/limits.js';
 
 const intFromString = (def: number) =>
@@ -30,6 +31,20 @@ const configSchema = z.object({
   TOKEN_AUTH: boolFromString,
   TOKEN_AUTH_SECRET: optionalString,
   EVENTS_URL: optionalString,
+  /** The sample event handler's `events`: "all", "none" or a list (sessions,handles,jsep,…). */
+  EVENTS_MASK: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const mask = parseEventsMask(v === undefined || v === '' ? 'all' : v);
+      if (mask === undefined) ctx.addIssue({ code: 'custom', message: `invalid EVENTS_MASK '${v ?? ''}'` });
+      return mask ?? 0;
+    }),
+  /** The sample event handler's `grouping`: several events per POST (JSON array), else one object per POST. */
+  EVENTS_GROUPING: z
+    .string()
+    .optional()
+    .transform((v) => v === undefined || v === '' || v === 'true' || v === '1' || v === 'yes'),
   SERVER_NAME: z
     .string()
     .optional()
@@ -76,6 +91,8 @@ export type EdgeConfig = {
   tokenAuth: boolean;
   tokenAuthSecret?: string;
   eventsUrl?: string;
+  /** Which events reach the webhook, and how they are grouped (EVENTS_MASK, EVENTS_GROUPING). */
+  eventDelivery: EventDeliverySettings;
   serverName: string;
   shardCount: number;
   maxBodyBytes: number;
@@ -103,6 +120,7 @@ export function loadConfig(env: EnvVars): EdgeConfig {
     tokenAuth: c.TOKEN_AUTH || c.TOKEN_AUTH_SECRET !== undefined,
     tokenAuthSecret: c.TOKEN_AUTH_SECRET,
     eventsUrl: c.EVENTS_URL,
+    eventDelivery: { mask: c.EVENTS_MASK, grouping: c.EVENTS_GROUPING },
     serverName: c.SERVER_NAME,
     shardCount: c.SHARD_COUNT,
     maxBodyBytes: c.MAX_BODY_BYTES,
@@ -139,6 +157,8 @@ export interface EnvVars {
   TOKEN_AUTH?: string;
   TOKEN_AUTH_SECRET?: string;
   EVENTS_URL?: string;
+  EVENTS_MASK?: string;
+  EVENTS_GROUPING?: string;
   SERVER_NAME?: string;
   SHARD_COUNT?: string;
   MAX_BODY_BYTES?: string;

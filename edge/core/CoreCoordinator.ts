@@ -38,7 +38,7 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
         getAlarm: () => storage.getAlarm(),
         setAlarm: (at) => storage.setAlarm(at),
       },
-      events: new EventSink(config.eventsUrl, config.serverName, log),
+      events: new EventSink(config.eventsUrl, config.serverName, log, config.eventDelivery),
       log,
       now: () => Date.now(),
       shards: () => new Stubs(env, config.shardCount).allShards(),

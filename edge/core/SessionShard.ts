@@ -14,7 +14,7 @@ import { WebSocketTransport } from '../transports/websocket.js';
 import { AdminOps } from './adminOps.js';
 import type { ShardHost, ShardStorage } from './host.js';
 import type { JanusMessage } from './replies.js';
-import type { SharedSettings } from './settings.js';
+import { applyIsolateSettings, type SharedSettings } from './settings.js';
 import { clientAddressOf } from './clientAddress.js';
 import { peersOfAddress } from './peerAdmission.js';
 import type { Source } from './session.js';
@@ -57,7 +57,7 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
       storage: shardStorage(ctx.storage),
       clock: systemClock,
       relays,
-      events: new EventSink(config.eventsUrl, config.serverName, log),
+      events: new EventSink(config.eventsUrl, config.serverName, log, config.eventDelivery),
       log,
       shard: (n) => stubs.shard(n),
       core: () => stubs.core(),
@@ -72,6 +72,7 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
     this.adminOps = new AdminOps(this.core, () => Date.now());
     void ctx.blockConcurrencyWhile(async () => {
       await this.core.restore();
+      applyIsolateSettings(this.core.settings);
       await this.ws.restore();
     });
   }
@@ -143,7 +144,10 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
   }
 
   async applySettings(settings: SharedSettings): Promise<void> {
-    if (this.core.applySettings(settings)) await this.ctx.storage.put('settings', settings);
+    if (!this.core.applySettings(settings)) return;
+    // The log level and event delivery are the isolate's: every object here follows the admin.
+    applyIsolateSettings(settings);
+    await this.ctx.storage.put('settings', settings);
   }
 
   async listSessions(): Promise<number[]> {

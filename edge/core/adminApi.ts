@@ -4,6 +4,9 @@ import { parseJanus } from '../../shared/janus/validate.js';
 import { constantTimeEqual } from '../auth/signedToken.js';
 import { tokenPlugins, withoutToken, withToken } from '../auth/tokenTable.js';
 import type { EdgeConfig } from '../config.js';
+import { queryEventHandler } from '../events/eventHandlerQuery.js';
+import { networkRequest, networkVerbs } from './adminNetwork.js';
+import { statusRequest, statusVerbs } from './adminStatus.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import { serverInfo } from './serverInfo.js';
 import type { Env } from '../env.js';
@@ -23,7 +26,6 @@ const adminEnvelope = z.object({
 const schemas = {
   set_session_timeout: z.object({ timeout: z.number().int().min(-1) }),
   accept_new_sessions: z.object({ accept: z.boolean() }),
-  set_log_level: z.object({ level: z.number().int().min(0).max(7) }),
   add_token: z.object({ token: z.string(), plugins: z.array(z.string()).optional() }),
   allow_token: z.object({ token: z.string(), plugins: z.array(z.string()).min(1) }),
   remove_token: z.object({ token: z.string() }),
@@ -35,9 +37,10 @@ const schemas = {
 const globalVerbs = new Set([
   'info',
   'ping',
-  'get_status',
+  ...statusVerbs,
+  ...networkVerbs,
+  'query_eventhandler',
   'set_session_timeout',
-  'set_log_level',
   'accept_new_sessions',
   'list_sessions',
   'add_token',
@@ -91,28 +94,11 @@ async function globalRequest(
   tx: string,
 ): Promise<JanusMessage> {
   const core = stubs.core();
+  if (statusVerbs.has(verb)) return reply('success', tx, undefined, await statusRequest(core, config, verb, raw));
+  if (networkVerbs.has(verb)) return reply('success', tx, undefined, await networkRequest(verb, raw));
   switch (verb) {
-    case 'get_status': {
-      const s = await core.getSettings();
-      return reply('success', tx, undefined, {
-        status: {
-          token_auth: config.tokenAuth,
-          session_timeout: s.sessionTimeout,
-          reclaim_session_timeout: config.reclaimSessionTimeout,
-          candidates_timeout: config.candidatesTimeout,
-          log_level: 4,
-          log_timestamps: true,
-          log_colors: false,
-          locking_debug: false,
-          refcount_debug: false,
-          min_nack_queue: 200,
-          'nack-optimizations': false,
-          no_media_timer: 1,
-          slowlink_threshold: 0,
-          accepting_new_sessions: s.acceptNewSessions,
-        },
-      });
-    }
+    case 'query_eventhandler':
+      return reply('success', tx, undefined, await queryEventHandler(core, config, raw));
     case 'set_session_timeout': {
       const { timeout } = parseJanus(schemas.set_session_timeout, raw);
       if (timeout < 0)
@@ -122,10 +108,6 @@ async function globalRequest(
         );
       await core.updateSettings({ sessionTimeout: timeout });
       return reply('success', tx, undefined, { timeout });
-    }
-    case 'set_log_level': {
-      const { level } = parseJanus(schemas.set_log_level, raw);
-      return reply('success', tx, undefined, { level });
     }
     case 'accept_new_sessions': {
       const { accept } = parseJanus(schemas.accept_new_sessions, raw);

@@ -2,7 +2,7 @@ import { CoreSubtype, EventType } from '../../shared/janus/events.js';
 import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
 import { AddressAdmission, type AdmitRequest } from './addressAdmission.js';
 import type { CoordinatorConfig, CoordinatorHost } from './coordinatorHost.js';
-import type { SharedSettings } from './settings.js';
+import { applyIsolateSettings, type SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
 /**
@@ -36,6 +36,7 @@ export class Coordinator {
       acceptNewSessions: true,
       tokens: {},
     };
+    applyIsolateSettings(this.settings);
     if (!stored) {
       await storage.put('settings', this.settings);
       events.emit(
@@ -59,6 +60,7 @@ export class Coordinator {
   /** Applies a change and waits until every shard has it, so the admin reply means "in force". */
   async updateSettings(patch: Partial<Omit<SharedSettings, 'version'>>): Promise<SharedSettings> {
     this.settings = { ...this.settings, ...patch, version: this.settings.version + 1 };
+    applyIsolateSettings(this.settings);
     await this.host.storage.put('settings', this.settings);
     const s = this.settings;
     await Promise.all(this.host.shards().map((stub) => stub.applySettings(s)));

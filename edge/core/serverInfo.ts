@@ -2,6 +2,12 @@ import type { EdgeConfig } from '../config.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { reply, type JanusMessage } from './replies.js';
 import type { SharedSettings } from './settings.js';
+import pkg from '../../package.json';
+
+/** The libraries the edge is built on, at the versions the package declares (Janus lists its own). */
+const dependencies = Object.fromEntries(
+  Object.entries(pkg.dependencies).map(([name, range]) => [name, range.replace(/^[\^~]/, '')]),
+);
 
 export const VERSION = 1401;
 export const VERSION_STRING = '1.4.1';
@@ -72,7 +78,7 @@ export function serverInfo(
     auth_token: config.tokenAuth,
     event_handlers: config.eventsUrl !== undefined,
     opaqueid_in_api: false,
-    dependencies: {},
+    dependencies,
     transports,
     events: config.eventsUrl
       ? {

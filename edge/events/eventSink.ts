@@ -1,5 +1,6 @@
 import type { HandlerEvent } from '../../shared/janus/events.js';
 import type { Logger } from '../log.js';
+import { ALL_EVENTS, eventDeliverySettings, type EventDeliverySettings } from './eventMask.js';
 
 export interface EmitOptions {
   subtype?: number;
@@ -15,8 +16,9 @@ const BACKOFF_MS = 100;
 const POST_TIMEOUT_MS = 10_000;
 
 /**
- * Posts event-handler events to the webhook, as Janus's sample handler does: grouped up to 100 per
- * POST, retried with exponential backoff. Emitting only enqueues: nothing on the API path awaits the
+ * Posts event-handler events to the webhook, as Janus's sample handler does: only the types of its
+ * `events` mask; with `grouping`, up to 100 per POST as a JSON array, else one object per POST;
+ * retried with exponential backoff. Emitting only enqueues: nothing on the API path awaits the
  * webhook. The queue is bounded; when the webhook is down for long, the oldest events are dropped and
  * counted rather than growing memory.
  */
@@ -30,6 +32,7 @@ export class EventSink {
     private readonly url: string | undefined,
     private readonly emitter: string,
     private readonly log: Logger,
+    private readonly configured: EventDeliverySettings = { mask: ALL_EVENTS, grouping: true },
   ) {}
 
   get enabled(): boolean {
@@ -38,6 +41,7 @@ export class EventSink {
 
   emit(type: number, event: Record<string, unknown>, opts: EmitOptions = {}): void {
     if (!this.url) return;
+    if ((type & eventDeliverySettings(this.configured).mask) === 0) return;
     const e: HandlerEvent = { emitter: this.emitter, type, timestamp: Date.now() * 1000, event };
     if (opts.subtype) e.subtype = opts.subtype;
     if (opts.sessionId) e.session_id = opts.sessionId;
@@ -57,18 +61,19 @@ export class EventSink {
       // Let the current request finish queueing its events so they travel together.
       await Promise.resolve();
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, BATCH);
-        await this.post(batch);
+        const { grouping } = eventDeliverySettings(this.configured);
+        const batch = this.queue.splice(0, grouping ? BATCH : 1);
+        await this.post(batch, grouping);
       }
     } finally {
       this.flushing = false;
     }
   }
 
-  private async post(batch: HandlerEvent[]): Promise<void> {
+  private async post(batch: HandlerEvent[], grouping: boolean): Promise<void> {
     const url = this.url;
     if (url === undefined) return;
-    const body = JSON.stringify(batch);
+    const body = JSON.stringify(grouping ? batch : batch[0]);
     for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
       try {
         // Like Janus's sample handler (curl timeout 10 s): a webhook that never answers is a failed attempt.

@@ -11,6 +11,7 @@ import {
   rebaseSender,
   ridExtensionIds,
   sendRemb,
+  senderQuality,
   skipSequenceNumber,
 } from '../peer/werift.js';
 import { vp8TemporalId } from '../sfu/payload.js';
@@ -272,6 +273,14 @@ export class EchoSession extends PeerBase {
     }
     if (this.data.mid !== undefined) counters.push(dataCounters(this.data.mid, this.channels.size > 0, this.data.c));
     return counters;
+  }
+
+  /** Janus's echotest `peer-bitrate`: the REMB the client last sent about the video we echo. */
+  protected override peerBitrate(): number {
+    let remb = 0;
+    for (const st of this.mids.values())
+      if (st.media === 'video') remb = Math.max(remb, senderQuality(st.transceiver.sender).remb);
+    return remb;
   }
 
   protected override echoSettings(): EchoState {

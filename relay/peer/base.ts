@@ -97,9 +97,14 @@ export abstract class PeerBase {
     return this.webrtcUp;
   }
 
+  /** `slowlink` events sent so far (Janus's per-handle `slowlink_count`). */
+  private slowlinks = 0;
+
   /** Nothing but `hangup` leaves a closing peer. */
   protected emit(event: PeerEvent): void {
-    if (!this.closing || event.kind === 'hangup') this.deps.emit(event);
+    if (this.closing && event.kind !== 'hangup') return;
+    if (event.kind === 'slowlink') this.slowlinks++;
+    this.deps.emit(event);
   }
 
   private wire(): void {
@@ -305,6 +310,11 @@ export abstract class PeerBase {
     return { ...NEUTRAL_ECHO };
   }
 
+  /** The bitrate the client last estimated for what we send it (its REMB, bits/s); 0 when none came. */
+  protected peerBitrate(): number {
+    return 0;
+  }
+
   info(): PeerInfoResult {
     const p = selectedPair(this.pc);
     return {
@@ -314,6 +324,8 @@ export abstract class PeerBase {
       selectedPair: p ? { local: endpointInfo(p.local), remote: endpointInfo(p.remote) } : null,
       echo: this.echoSettings(),
       counters: this.counters(),
+      peerBitrate: this.peerBitrate(),
+      slowlinkCount: this.slowlinks,
     };
   }
 

@@ -14,6 +14,8 @@ const passedThrough = [
   'TOKEN_AUTH',
   'TOKEN_AUTH_SECRET',
   'EVENTS_URL',
+  'EVENTS_MASK',
+  'EVENTS_GROUPING',
   'SERVER_NAME',
   'SHARD_COUNT',
   'MAX_BODY_BYTES',

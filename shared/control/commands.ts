@@ -153,6 +153,10 @@ export const peerInfoResultSchema = z.object({
   selectedPair: z.object({ local: candidateInfoSchema, remote: candidateInfoSchema }).nullable(),
   echo: echoStateSchema,
   counters: z.array(midCountersSchema),
+  /** The client's last REMB about what the peer sends it, bits/s (Janus `peer-bitrate`); 0 = none yet. */
+  peerBitrate: z.number().int().nonnegative().optional(),
+  /** `slowlink` events the peer emitted (Janus `slowlink_count`). */
+  slowlinkCount: z.number().int().nonnegative().optional(),
 });
 export type PeerInfoResult = z.infer<typeof peerInfoResultSchema>;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../../relay/relay.js';
-import { sendCloseNotify } from '../../relay/peer/werift.js';
+import { sendCloseNotify, sendRemb } from '../../relay/peer/werift.js';
 import { EchoClient, waitFor } from './support/client.js';
 import { TestEdge, type RelayLink } from './support/edge.js';
 import { startRelay } from './support/relay.js';
@@ -264,6 +264,20 @@ describe('EchoTest media through the relay', () => {
       const info = await link.call({ op: 'peer.info', sessionId: SESSION, handleId });
       expect(info.counters[0]!.nacksOut).toBeGreaterThan(0);
       expect(info.counters[0]!.nacksIn).toBeGreaterThan(0);
+      // Janus's handle_info slowlink_count: every slowlink the peer reported.
+      expect(info.slowlinkCount).toBeGreaterThanOrEqual(2);
+      // Janus's echotest peer-bitrate: the client's REMB about the echo.
+      expect(info.peerBitrate).toBe(0);
+      const receiver = client.pc.getTransceivers()[0]!.receiver;
+      const echoSsrc = receiver.tracks[0]?.ssrc;
+      if (echoSsrc === undefined) throw new Error('no echoed video track');
+      await sendRemb(receiver, 256_000, [echoSsrc]);
+      let peerBitrate = 0;
+      for (let i = 0; i < 50 && peerBitrate === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        peerBitrate = (await link.call({ op: 'peer.info', sessionId: SESSION, handleId })).peerBitrate ?? 0;
+      }
+      expect(peerBitrate).toBe(256_000);
     } finally {
       clearInterval(timer);
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId, reason: 'Janus API' });

@@ -108,14 +108,16 @@ export const echoTest: Plugin = {
     ctx.notifyEvent({ event: 'hangup' });
   },
   destroyHandle() {},
-  queryHandle(ctx) {
+  async queryHandle(ctx) {
     const st = ctx.getState<EchoState>() ?? {};
+    // The relay holding the PeerConnection knows the client's REMB and the slowlinks it reported.
+    const info = ctx.media.hasPeer ? await ctx.media.command('peer.info', {}).catch(() => undefined) : undefined;
     return {
       audio_active: st.audio ?? true,
       video_active: st.video ?? true,
       bitrate: st.bitrate ?? 0,
-      'peer-bitrate': 0,
-      slowlink_count: 0,
+      'peer-bitrate': info?.peerBitrate ?? 0,
+      slowlink_count: info?.slowlinkCount ?? 0,
       hangingup: 0,
       destroyed: 0,
     };

@@ -2,6 +2,7 @@ import type { Jsep } from '../../../shared/janus/requests.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import type { HandleContext } from '../plugin.js';
 import { joinFirst, VideoRoomError, vrError } from './errors.js';
+import type { OpusOptions } from './opusOptions.js';
 import type { FeedId, RoomId } from './schemas.js';
 import type { HandleAddress, JanusData } from './state.js';
 import type { FeedStream } from './subscribers.js';
@@ -11,6 +12,8 @@ export interface HandleState {
   room: RoomId;
   role: 'publisher' | 'subscriber';
   id?: FeedId;
+  /** A publisher's room Opus settings, for the offers of its renegotiations. */
+  opus?: OpusOptions;
   /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */
   pending?: { add: FeedStream[]; remove: string[] };
 }

@@ -13,6 +13,8 @@ import { videoRoomObjectName, type JanusData } from './state.js';
 import type { Removal } from './subscribers.js';
 import { relayOf, stateOf, subscriberState, who, type HandleState, type Result } from './handleState.js';
 import { subscriberNegotiation } from './subscriberNegotiation.js';
+import { applyOpusOptions, roomOpusOptions } from './opusOptions.js';
+import { refuseUnsupportedPublishOptions } from './unsupported.js';
 
 const PKG = 'janus.plugin.videoroom';
 
@@ -189,6 +191,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
     const st = stateOf(ctx);
     if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
     const p = parseJanus(S.publishSchema, body, VR);
+    refuseUnsupportedPublishOptions(p);
     if (!jsep) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (jsep)');
     if (jsep.type !== 'offer')
       throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
@@ -210,7 +213,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       ...(talking ? { talking } : {}),
     };
     // Placed in the publisher's own region; subscribers elsewhere get it through cascades.
-    const result = await ctx.media.open({ sdp: jsep.sdp }, options);
+    ctx.setState({ ...st, opus: prep.opus } satisfies HandleState);
+    const result = await ctx.media.open({ sdp: applyOpusOptions(jsep.sdp, prep.opus) }, options);
     const answered = 'answer' in result ? result : undefined;
     const published = await room.published(who(ctx), answered?.streams ?? [], relayOf(ctx), {
       display: p.display,
@@ -247,11 +251,13 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
       };
     }
     const p = parseJanus(S.publishSchema, body, VR);
+    refuseUnsupportedPublishOptions(p);
     if (jsep) {
       if (jsep.type !== 'offer')
         throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
       if (!ctx.media.hasPeer) return publish(ctx, body, jsep);
-      const out = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
+      const sdp = applyOpusOptions(jsep.sdp, st.opus ?? roomOpusOptions({}));
+      const out = await ctx.media.command('peer.offer', { sdp, iceRestart: jsep.restart === true });
       unwrap(
         await roomStub(st.room).published(who(ctx), out.streams ?? [], relayOf(ctx), {
           display: p.display,

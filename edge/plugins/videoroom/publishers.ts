@@ -18,6 +18,7 @@ import {
   type Publisher,
   type PubStream,
 } from './state.js';
+import { roomOpusOptions, type OpusOptions } from './opusOptions.js';
 
 /** What a publish leaves in the room: its streams as Janus lists them. */
 export interface Published {
@@ -40,6 +41,8 @@ export interface PublishPlan {
   audiocodec: string;
   videocodec: string;
   audioLevel: AudioLevelSettings;
+  /** The room's opus_fec / opus_dtx, applied to the publisher's offer. */
+  opus: OpusOptions;
 }
 
 /** The `joined` answer of a publisher (§5.3). */
@@ -144,7 +147,14 @@ export class Publishers {
       packets: o.audio_active_packets,
       average: o.audio_level_average,
     };
-    return { bitrate: o.bitrate, room: r.room, audiocodec: o.audiocodec, videocodec: o.videocodec, audioLevel };
+    return {
+      bitrate: o.bitrate,
+      room: r.room,
+      audiocodec: o.audiocodec,
+      videocodec: o.videocodec,
+      audioLevel,
+      opus: roomOpusOptions(o),
+    };
   }
 
   /** The relay accepted the publisher's offer (first or renegotiated): announce its streams to the room. */

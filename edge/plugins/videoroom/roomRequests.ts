@@ -14,6 +14,7 @@ import {
   type HandleAddress,
   type JanusData,
 } from './state.js';
+import { refuseUnsupportedRoomOptions } from './unsupported.js';
 
 /**
  * The room's own synchronous requests (§5.2): create, edit, destroy, exists, allowed, kick,
@@ -32,6 +33,7 @@ export class RoomRequests {
     this.room.checkAdminKey(parseJanus(S.adminKeySchema, body, VR).admin_key);
     if (this.room.state) throw vrError(VideoRoomError.ROOM_EXISTS, `Room ${id} already exists`);
     const { permanent, allowed, ...options } = parseJanus(S.createSchema, body, VR);
+    refuseUnsupportedRoomOptions(options);
     // The room's id and the admin key are not options of the room.
     delete options.room;
     delete options.admin_key;

@@ -217,9 +217,10 @@ export function roomSummary(r: RoomState): JanusData {
     ...(o.audiolevel_event
       ? { audio_active_packets: o.audio_active_packets ?? 100, audio_level_average: o.audio_level_average ?? 25 }
       : {}),
-    videoorient_ext: o.videoorient_ext ?? true,
-    playoutdelay_ext: o.playoutdelay_ext ?? true,
-    transport_wide_cc_ext: o.transport_wide_cc_ext ?? true,
+    // Not negotiated by the relay (creating a room with them true is refused): never reported true.
+    videoorient_ext: false,
+    playoutdelay_ext: false,
+    transport_wide_cc_ext: false,
   };
 }
 

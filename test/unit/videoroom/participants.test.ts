@@ -70,6 +70,7 @@ describe('VideoRoom participants', () => {
       audiocodec: 'opus',
       videocodec: 'vp8',
       audioLevel: { ext: true, event: false, packets: undefined, average: undefined },
+      opus: { fec: true, dtx: false },
     });
     h.vr.publishers.published(a, audioVideo, relayA, { descriptions: [{ mid: '1', description: 'camera' }] });
     const told = h.toldTo(b);

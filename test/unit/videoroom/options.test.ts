@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { applyOpusOptions } from '../../../edge/plugins/videoroom/opusOptions.js';
+import { refuseUnsupportedPublishOptions } from '../../../edge/plugins/videoroom/unsupported.js';
+import { handle, Harness } from './harness.js';
+
+const OFFER = [
+  'v=0',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111 0',
+  'a=rtpmap:111 opus/48000/2',
+  'a=fmtp:111 minptime=10;useinbandfec=1',
+  'a=rtpmap:0 PCMU/8000',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 96',
+  'a=rtpmap:96 OPUS/48000/2',
+  '',
+].join('\r\n');
+
+describe('VideoRoom options: done as Janus does, or refused', () => {
+  it.each([
+    ['record', 'recording is not supported yet'],
+    ['require_e2ee', 'end-to-end encrypted rooms are not supported'],
+    ['dummy_publisher', 'dummy publishers are not supported'],
+    ['videoorient_ext', 'video-orientation'],
+    ['playoutdelay_ext', 'playout-delay'],
+    ['transport_wide_cc_ext', 'transport-wide-cc'],
+  ])('create with %s: true is refused with 430 and creates nothing', async (option, reason) => {
+    const h = new Harness();
+    await expect(h.vr.requests.create(5, { room: 5, [option]: true })).rejects.toMatchObject({
+      code: 430,
+      message: expect.stringContaining(reason) as unknown,
+    });
+    expect(h.saves).toBe(0);
+    expect(h.rooms.has(5)).toBe(false);
+    expect(h.vr.requests.summary()).toBeUndefined();
+  });
+
+  it('the same options set to false are accepted, and list reports no extension the relay does not negotiate', async () => {
+    const h = new Harness();
+    await h.vr.requests.create(5, {
+      room: 5,
+      record: false,
+      require_e2ee: false,
+      dummy_publisher: false,
+      videoorient_ext: false,
+      playoutdelay_ext: false,
+      transport_wide_cc_ext: false,
+    });
+    expect(h.vr.requests.summary()).toMatchObject({
+      record: false,
+      require_e2ee: false,
+      dummy_publisher: false,
+      opus_fec: true,
+      opus_dtx: false,
+      videoorient_ext: false,
+      playoutdelay_ext: false,
+      transport_wide_cc_ext: false,
+    });
+  });
+
+  it('a room with defaults reports the header extensions false (only audio-level is negotiated)', async () => {
+    const h = new Harness();
+    await h.vr.requests.create(6, { room: 6 });
+    expect(h.vr.requests.summary()).toMatchObject({
+      audiolevel_ext: true,
+      videoorient_ext: false,
+      playoutdelay_ext: false,
+      transport_wide_cc_ext: false,
+    });
+  });
+
+  it('a publisher asking to be recorded is refused (430)', () => {
+    expect(() => refuseUnsupportedPublishOptions({ record: true })).toThrow(/record: recording is not supported/);
+    expect(() => refuseUnsupportedPublishOptions({ filename: '/tmp/x' })).toThrow(/filename/);
+    expect(() => refuseUnsupportedPublishOptions({ record: false })).not.toThrow();
+  });
+
+  it('publish plans carry the room opus_fec / opus_dtx', async () => {
+    const h = new Harness();
+    await h.vr.requests.create(7, { room: 7, opus_fec: false, opus_dtx: true });
+    const who = handle();
+    await h.vr.publishers.join(who, { room: 7, ptype: 'publisher' });
+    expect(h.vr.publishers.preparePublish(who).opus).toEqual({ fec: false, dtx: true });
+  });
+
+  it('opus_fec / opus_dtx rewrite the Opus fmtp of the offer the relay answers', () => {
+    const both = applyOpusOptions(OFFER, { fec: true, dtx: true });
+    expect(both).toContain('a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n');
+    // An Opus payload type without fmtp gets one; PCMU is left alone.
+    expect(both).toContain('a=rtpmap:96 OPUS/48000/2\r\na=fmtp:96 useinbandfec=1;usedtx=1');
+    expect(both).not.toMatch(/a=fmtp:0 /);
+    const none = applyOpusOptions(OFFER, { fec: false, dtx: false });
+    expect(none).toContain('a=fmtp:111 minptime=10\r\n');
+    expect(none).not.toMatch(/useinbandfec|usedtx|a=fmtp:96/);
+    const fecOnly = applyOpusOptions('a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\n', {
+      fec: false,
+      dtx: false,
+    });
+    expect(fecOnly).toBe('a=rtpmap:111 opus/48000/2\r\n');
+  });
+});
