@@ -3,6 +3,8 @@
  * (refused, non-2xx, or no answer within `timeoutMs`). A process that accepts connections but
  * answers nothing (frozen, or a runtime whose worker died) is caught as surely as one that exited.
  */
+import { get } from 'node:http';
+
 export interface HealthWatchOptions {
   url: () => string | undefined;
   intervalMs: number;
@@ -39,14 +41,7 @@ export class HealthWatch {
   private async poll(): Promise<void> {
     const url = this.options.url();
     if (url === undefined) return this.schedule();
-    let error: string | undefined;
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
-      await res.body?.cancel();
-      if (!res.ok) error = `HTTP ${res.status}`;
-    } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
-    }
+    const error = await probe(url, this.options.timeoutMs);
     if (this.stopped) return;
     this.failed = error === undefined ? 0 : this.failed + 1;
     if (error !== undefined && this.failed >= this.options.failures) {
@@ -56,4 +51,20 @@ export class HealthWatch {
     }
     this.schedule();
   }
+}
+
+/**
+ * One GET on a connection of its own, closed after the answer: a probe must not hold a socket open
+ * in the process it watches (tests count that process's sockets). Resolves to an error, or undefined.
+ */
+function probe(url: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode && res.statusCode < 300 ? undefined : `HTTP ${res.statusCode}`));
+      res.once('error', (err) => resolve(err.message));
+    });
+    req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.once('error', (err) => resolve(err.message));
+  });
 }
