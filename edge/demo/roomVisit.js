@@ -242,8 +242,9 @@ export class RoomVisit {
   removeFeed(feed) {
     if (!this.feeds.delete(feed)) return;
     removeParticipant(feed);
-    // Nobody left to receive: the subscriber goes too (the next publisher gets a fresh one), rather
-    // than renegotiating a PeerConnection down to no media at all.
+    // Nobody left to receive: the subscriber goes too (the next publisher gets a fresh one). Left to
+    // autoupdate, the relay's offer rejects every m-line (port 0, still in BUNDLE), Chromium closes
+    // the transport and the relay hangs the subscriber up ("DTLS alert").
     if (this.feeds.size === 0) {
       this.subscription?.close();
       this.subscription = null;
