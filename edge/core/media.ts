@@ -32,7 +32,7 @@ export class PeerMedia {
   async pickRelay(s: Session): Promise<RelayRef> {
     const relay = await this.host.core().pickRelay(s.region);
     if (!relay) throw new JanusApiError(JanusError.UNKNOWN, 'No media relay available');
-    return { relayId: relay.relayId, linkId: relay.linkId };
+    return { relayId: relay.relayId, linkId: relay.linkId, region: relay.region };
   }
 
   private live(s: Session, h: Handle): boolean {
@@ -47,7 +47,7 @@ export class PeerMedia {
     placement?: RelayRef,
   ): Promise<CommandResult<'peer.create'>> {
     const relay = placement ?? (await this.pickRelay(s));
-    h.relay = { relayId: relay.relayId, linkId: relay.linkId };
+    h.relay = { relayId: relay.relayId, linkId: relay.linkId, ...(relay.region ? { region: relay.region } : {}) };
     const plugin = h.plugin.info.package as CommandArgs<'peer.create'>['plugin'];
     let result: CommandResult<'peer.create'>;
     try {

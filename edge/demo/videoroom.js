@@ -1,178 +1,131 @@
-// The VideoRoom demo: pick a room and a name, publish your camera, see everyone else. It uses the
-// unmodified janus.js the way Janus's own multistream demo does: one publisher handle, one
-// multistream subscriber handle that follows the room's publishers. `window.room` exposes the state
-// for automated checks.
-import Janus from '/js/janus.es.js';
+// The VideoRoom demo page: pick a room, a name and a region, then see everyone in a grid with where
+// their media goes through; mute, leave and join again without reloading. Failures are shown on the
+// page. `window.room` exposes the state for automated checks. `?transport=http` uses REST + long
+// poll instead of WebSocket; `?autojoin=1&room=&name=&pin=&region=` fills the form and joins;
+// `?debug=1` turns janus.js's console logging on.
+import { fillRegions } from './regions.js';
+import { RoomVisit } from './roomVisit.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const server =
-  params.get('transport') === 'http' ? `${location.origin}/janus` : `${location.origin.replace(/^http/, 'ws')}/janus`;
-const state = (window.room = { joined: false, publishing: false, id: null, remoteFeeds: {}, error: null });
-const say = (text) => ($('status').textContent = text);
-const fail = (what, err) => {
-  state.error = `${what}: ${err?.error ?? err}`;
-  say(state.error);
-};
+const http = params.get('transport') === 'http';
 
-let janus;
-let publisher;
-let subscriber;
-let roomId;
-/** feed id → display, for the feeds we receive. */
-const feeds = new Map();
-/** mid → feed id, as the subscriber's last offer described its streams. */
-const midToFeed = new Map();
+/** The Janus API URL; the region rides on the WebSocket URL (janus.js appends paths to an HTTP one, so it cannot carry it). */
+function serverUrl(region) {
+  if (http) return `${location.origin}/janus`;
+  const ws = `${location.origin.replace(/^http/, 'ws')}/janus`;
+  return region ? `${ws}?region=${encodeURIComponent(region)}` : ws;
+}
+
+/** The current visit, while joining or in a room. */
+let visit = null;
+
+const state = (window.room = {
+  joined: false,
+  publishing: false,
+  id: null,
+  region: null,
+  relay: null,
+  audioMuted: false,
+  videoMuted: false,
+  /** feed id → {display, region, relay, audioMuted, videoMuted} of the other participants. */
+  remoteFeeds: {},
+  error: null,
+  senders: () => visit?.senders() ?? [],
+});
+
+function showError(text) {
+  state.error = text;
+  $('error').textContent = text;
+  $('error').hidden = false;
+}
+
+function clearError() {
+  state.error = null;
+  $('error').textContent = '';
+  $('error').hidden = true;
+}
+
+const say = (text) => ($('status').textContent = text);
+
+/** Which controls apply: `idle` (the form), `joining` or `in` (leave, mute). */
+function setControls(phase) {
+  for (const id of ['room-id', 'name', 'pin', 'region', 'join-button']) $(id).disabled = phase !== 'idle';
+  if (http) $('region').disabled = true;
+  $('leave').disabled = phase === 'idle';
+  // Muting acts on the tracks being sent: there are none before publishing.
+  for (const id of ['mute-audio', 'mute-video']) $(id).disabled = phase !== 'in' || !state.publishing;
+  $('mute-audio').textContent = state.audioMuted ? 'Unmute mic' : 'Mute mic';
+  $('mute-video').textContent = state.videoMuted ? 'Start camera' : 'Stop camera';
+  $('mute-audio').setAttribute('aria-pressed', String(state.audioMuted));
+  $('mute-video').setAttribute('aria-pressed', String(state.videoMuted));
+}
+
+/** Copies the visit's state to `window.room` and the controls. */
+function refresh(v) {
+  if (v !== visit) return;
+  state.joined = v.id !== null;
+  state.publishing = v.publishing;
+  state.id = v.id;
+  state.region = v.placement.region ?? null;
+  state.relay = v.placement.relay ?? null;
+  state.audioMuted = v.muted.audio;
+  state.videoMuted = v.muted.video;
+  state.remoteFeeds = Object.fromEntries(v.feeds);
+  setControls(state.joined ? 'in' : 'joining');
+}
+
+function reset() {
+  Object.assign(state, {
+    joined: false,
+    publishing: false,
+    id: null,
+    region: null,
+    relay: null,
+    audioMuted: false,
+    videoMuted: false,
+    remoteFeeds: {},
+  });
+  setControls('idle');
+}
 
 $('join').addEventListener('submit', (e) => {
   e.preventDefault();
-  roomId = Number($('room-id').value) || 1234;
+  if (visit) return;
+  clearError();
+  const room = Number($('room-id').value) || 1234;
   const display = $('name').value.trim() || 'guest';
-  $('join-button').disabled = true;
-  start(display);
-});
-$('leave').addEventListener('click', () => {
-  publisher?.send({ message: { request: 'leave' } });
-  janus?.destroy({});
-  say('left the room');
-  $('leave').disabled = true;
+  const region = $('region').value;
+  const v = new RoomVisit(
+    { server: serverUrl(region), room, display, pin: $('pin').value || undefined, debug: params.has('debug') },
+    {
+      status: (text) => v === visit && say(text),
+      failed: (text) => v === visit && showError(text),
+      changed: () => refresh(v),
+      ended: () => {
+        if (v !== visit) return;
+        visit = null;
+        reset();
+        if (!state.error) say('left the room');
+      },
+    },
+  );
+  visit = v;
+  setControls('joining');
+  say(`joining room ${room} (region ${region || 'nearest'})…`);
+  v.start();
 });
 
+$('leave').addEventListener('click', () => visit?.leave());
+$('mute-audio').addEventListener('click', () => visit?.toggle('audio'));
+$('mute-video').addEventListener('click', () => visit?.toggle('video'));
+
+reset();
+// The region from the URL is selected at once; joining does not wait for the list of the others.
+void fillRegions($('region'), params.get('region') ?? undefined);
 if (params.get('autojoin')) {
   $('room-id').value = params.get('room') ?? '1234';
   $('name').value = params.get('name') ?? 'guest';
+  $('pin').value = params.get('pin') ?? '';
   $('join').requestSubmit();
-}
-
-function start(display) {
-  Janus.init({
-    debug: false,
-    callback: () => {
-      janus = new Janus({
-        server,
-        success: () => attachPublisher(display),
-        error: (err) => fail('session', err),
-      });
-    },
-  });
-}
-
-function attachPublisher(display) {
-  janus.attach({
-    plugin: 'janus.plugin.videoroom',
-    success: (handle) => {
-      publisher = handle;
-      // Create the room if it does not exist yet, then join it.
-      handle.send({
-        message: { request: 'exists', room: roomId },
-        success: (res) => {
-          const join = () => handle.send({ message: { request: 'join', ptype: 'publisher', room: roomId, display } });
-          if (res.exists) join();
-          else
-            handle.send({
-              message: { request: 'create', room: roomId, publishers: 6, description: `Demo room ${roomId}` },
-              success: join,
-            });
-        },
-      });
-    },
-    error: (err) => fail('attach', err),
-    onmessage: (msg, jsep) => {
-      if (jsep) publisher.handleRemoteJsep({ jsep });
-      if (msg.error) return fail('videoroom', msg.error);
-      if (msg.videoroom === 'joined') {
-        state.joined = true;
-        state.id = msg.id;
-        say(`joined room ${roomId} as ${display}; publishing…`);
-        $('leave').disabled = false;
-        publish();
-        addFeeds(msg.publishers ?? []);
-      } else if (msg.videoroom === 'event') {
-        if (msg.publishers) addFeeds(msg.publishers);
-        if (msg.configured === 'ok') state.publishing = true;
-        // A feed that went away may come back later: forget it (the subscriber gets its own update).
-        for (const gone of [msg.unpublished, msg.leaving, msg.kicked])
-          if (gone !== undefined && gone !== 'ok') feeds.delete(gone);
-      } else if (msg.videoroom === 'destroyed') {
-        say('the room was destroyed');
-      }
-    },
-    onlocaltrack: (track, on) => {
-      if (on && track.kind === 'video') $('local').srcObject = new MediaStream([track]);
-    },
-    webrtcState: (up) => up && say(`publishing in room ${roomId}`),
-  });
-}
-
-function publish() {
-  publisher.createOffer({
-    tracks: [
-      { type: 'audio', capture: true, recv: false },
-      { type: 'video', capture: true, recv: false },
-    ],
-    success: (jsep) => publisher.send({ message: { request: 'configure', audio: true, video: true }, jsep }),
-    error: (err) => fail('publish', err),
-  });
-}
-
-/** New publishers: subscribe to their streams (first time: attach the subscriber handle). */
-function addFeeds(list) {
-  const streams = [];
-  for (const p of list) {
-    if (p.id === state.id || feeds.has(p.id)) continue;
-    feeds.set(p.id, p.display ?? `feed ${p.id}`);
-    for (const s of p.streams ?? []) if (!s.disabled && s.type !== 'data') streams.push({ feed: p.id, mid: s.mid });
-  }
-  if (streams.length === 0) return;
-  if (!subscriber) attachSubscriber(streams);
-  else subscriber.send({ message: { request: 'subscribe', streams } });
-}
-
-function attachSubscriber(streams) {
-  janus.attach({
-    plugin: 'janus.plugin.videoroom',
-    success: (handle) => {
-      subscriber = handle;
-      handle.send({ message: { request: 'join', ptype: 'subscriber', room: roomId, streams } });
-    },
-    error: (err) => fail('subscriber attach', err),
-    onmessage: (msg, jsep) => {
-      if (msg.error) return fail('subscriber', msg.error);
-      for (const s of msg.streams ?? []) if (s.feed_id !== undefined) midToFeed.set(s.mid, s.feed_id);
-      if (jsep) {
-        subscriber.createAnswer({
-          jsep,
-          tracks: [{ type: 'data' }],
-          success: (answer) => subscriber.send({ message: { request: 'start', room: roomId }, jsep: answer }),
-          error: (err) => fail('answer', err),
-        });
-      }
-    },
-    onremotetrack: (track, mid, on) => {
-      const feed = midToFeed.get(mid);
-      const id = `feed-${mid}`;
-      if (!on) {
-        $(id)?.remove();
-        if (feed !== undefined) delete state.remoteFeeds[feed];
-        return;
-      }
-      if (track.kind !== 'video') {
-        const audio = document.createElement('audio');
-        audio.autoplay = true;
-        audio.srcObject = new MediaStream([track]);
-        document.body.appendChild(audio);
-        return;
-      }
-      let fig = $(id);
-      if (!fig) {
-        fig = document.createElement('figure');
-        fig.id = id;
-        fig.innerHTML = '<video autoplay playsinline muted></video><figcaption></figcaption>';
-        $('remotes').appendChild(fig);
-      }
-      fig.querySelector('figcaption').textContent = feeds.get(feed) ?? `feed ${feed}`;
-      fig.querySelector('video').srcObject = new MediaStream([track]);
-      if (feed !== undefined) state.remoteFeeds[feed] = id;
-    },
-  });
 }

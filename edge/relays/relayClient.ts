@@ -7,6 +7,8 @@ import type { RelayLinkApi } from './relayLinkApi.js';
 export interface RelayRef {
   relayId: string;
   linkId: string;
+  /** The relay's region, where known (the VideoRoom shows participants where their media is). */
+  region?: string;
 }
 
 export type CommandArgs<O extends CommandOp> = Extract<CommandInput, { op: O }>;

@@ -148,7 +148,16 @@ export function publisherEntry(p: Publisher): JanusData {
   if (video?.codec) e.video_codec = video.codec;
   e.streams = streamEntries(p);
   e.talking = isTalking(p);
-  return e;
+  return { ...e, ...placementOf(p) };
+}
+
+/**
+ * Our extension to publisher and participant entries (extra keys, which Janus clients ignore): the
+ * relay holding a publisher's PeerConnection and its region, so a page can show where each one is.
+ */
+function placementOf(p: Publisher): JanusData {
+  if (p.remote || !p.relay) return {};
+  return p.relay.region ? { relay: p.relay.relayId, region: p.relay.region } : { relay: p.relay.relayId };
 }
 
 /** A publisher's streams as Janus lists them (`publishers[].streams`, and `joined` after joinandconfigure). */
@@ -178,7 +187,7 @@ export function participantEntry(p: Publisher): JanusData {
   if (p.display !== undefined) e.display = p.display;
   if (p.metadata !== undefined) e.metadata = p.metadata;
   if (p.streams !== undefined) e.talking = isTalking(p);
-  return e;
+  return { ...e, ...placementOf(p) };
 }
 
 const isTalking = (p: Publisher) => p.streams?.some((s) => s.talking === true) ?? false;
