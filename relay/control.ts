@@ -6,6 +6,7 @@ import {
   parseEdgeMessage,
   type HeartbeatMessage,
   type ListedPeer,
+  type RelaySettings,
   type RelayMessageInput,
   type ReplyMessage,
 } from '../shared/control/messages.js';
@@ -27,6 +28,8 @@ export interface ControlOptions {
   /** Every PeerConnection, for the edge's reconciliation (`listPeers`). */
   peers(): ListedPeer[];
   execute(cmd: Command): Promise<Outcome>;
+  /** Relay-wide settings from the edge (`settings` message). */
+  applySettings(s: RelaySettings): void;
 }
 
 type State = 'idle' | 'connecting' | 'awaiting-welcome' | 'ready' | 'closed';
@@ -160,6 +163,14 @@ export class ControlConnection {
       const waiters = this.readyWaiters;
       this.readyWaiters = [];
       for (const w of waiters) w();
+      return;
+    }
+    if (msg.type === 'settings') {
+      if (this.state === 'ready' && this.ws === ws) {
+        const { type: _t, ...settings } = msg;
+        this.opts.applySettings(settings);
+        this.log.info('settings from the edge', settings);
+      }
       return;
     }
     if (msg.type === 'listPeers') {

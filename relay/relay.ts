@@ -48,7 +48,7 @@ export class Relay {
     this.registry = new PeerTable({
       network,
       logger: this.logger,
-      noMediaTimerSec: config.noMediaTimerSec,
+      settings: { noMediaTimerSec: config.noMediaTimerSec, slowlinkThreshold: 0 },
       statsPeriodSec: config.statsPeriodSec,
       iceStartTimeoutMs: config.iceStartTimeoutSec * 1000,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
@@ -90,6 +90,7 @@ export class Relay {
         peerDigest: peerDigest(this.registry.keys()),
       }),
       peers: () => this.registry.list(),
+      applySettings: (s) => this.registry.applySettings(s),
       execute: (cmd) => executeCommand(ctx, cmd),
     });
     this.http = new HttpServer(

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { RelaySettings } from '../../shared/control/messages.js';
 import { loadConfig } from '../config.js';
 import type { Env } from '../env.js';
 import { EventSink } from '../events/eventSink.js';
@@ -42,6 +43,7 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
       log,
       now: () => Date.now(),
       shards: () => new Stubs(env, config.shardCount).allShards(),
+      relayLink: (linkId) => new Stubs(env, config.shardCount).relayLink(linkId),
     };
     this.core = new Coordinator(host, config);
     void ctx.blockConcurrencyWhile(() => this.core.restore());
@@ -70,8 +72,8 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
     return this.core.admit(req);
   }
 
-  async relayUp(entry: RelayEntry): Promise<void> {
-    this.core.relayUp(entry);
+  async relayUp(entry: RelayEntry): Promise<RelaySettings> {
+    return this.core.relayUp(entry);
   }
 
   async relayHeartbeat(entry: RelayEntry): Promise<void> {

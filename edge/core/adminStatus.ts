@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
-import { parseJanus } from '../../shared/janus/validate.js';
+import { parseJanus, positiveInt } from '../../shared/janus/validate.js';
 import type { EdgeConfig } from '../config.js';
 import { janusLogLevel } from '../log.js';
 import type { CoreCoordinatorApi } from './coreApi.js';
@@ -8,9 +8,19 @@ import type { CoreCoordinatorApi } from './coreApi.js';
 type Core = Pick<CoreCoordinatorApi, 'getSettings' | 'updateSettings'>;
 
 /** The global admin requests about the server's own settings: `get_status`, `set_log_level`, `loops_info`. */
-export const statusVerbs = new Set(['get_status', 'set_log_level', 'loops_info']);
+export const statusVerbs = new Set([
+  'get_status',
+  'set_log_level',
+  'loops_info',
+  'set_no_media_timer',
+  'set_slowlink_threshold',
+]);
 
 const setLogLevelSchema = z.object({ level: z.number().int() });
+const setNoMediaTimerSchema = z.object({ no_media_timer: positiveInt.max(3600) });
+const setSlowlinkThresholdSchema = z.object({ slowlink_threshold: positiveInt.max(1_000_000) });
+/** What a relay uses until an admin sets it (relay/config.ts RELAY_NO_MEDIA_TIMER's default; no slowlink). */
+const RELAY_DEFAULT_NO_MEDIA_TIMER = 1;
 
 export async function statusRequest(
   core: Core,
@@ -36,8 +46,8 @@ export async function statusRequest(
           libnice_debug: false,
           min_nack_queue: 200,
           'nack-optimizations': false,
-          no_media_timer: 1,
-          slowlink_threshold: 0,
+          no_media_timer: s.noMediaTimer ?? RELAY_DEFAULT_NO_MEDIA_TIMER,
+          slowlink_threshold: s.slowlinkThreshold ?? 0,
           accepting_new_sessions: s.acceptNewSessions,
         },
       };
@@ -51,6 +61,17 @@ export async function statusRequest(
         );
       await core.updateSettings({ logLevel: level });
       return { level };
+    }
+    case 'set_no_media_timer': {
+      // Every relay applies it at once (and one that registers later, with its welcome).
+      const { no_media_timer } = parseJanus(setNoMediaTimerSchema, raw);
+      await core.updateSettings({ noMediaTimer: no_media_timer });
+      return { no_media_timer };
+    }
+    case 'set_slowlink_threshold': {
+      const { slowlink_threshold } = parseJanus(setSlowlinkThresholdSchema, raw);
+      await core.updateSettings({ slowlinkThreshold: slowlink_threshold });
+      return { slowlink_threshold };
     }
     case 'loops_info':
       // Janus lists its static event loops; the edge has none (each Durable Object is its own loop).

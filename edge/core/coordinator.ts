@@ -2,7 +2,8 @@ import { CoreSubtype, EventType } from '../../shared/janus/events.js';
 import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
 import { AddressAdmission, type AdmitRequest } from './addressAdmission.js';
 import type { CoordinatorConfig, CoordinatorHost } from './coordinatorHost.js';
-import { applyIsolateSettings, type SharedSettings } from './settings.js';
+import type { RelaySettings } from '../../shared/control/messages.js';
+import { applyIsolateSettings, relaySettingsOf, type SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
 /**
@@ -64,6 +65,18 @@ export class Coordinator {
     await this.host.storage.put('settings', this.settings);
     const s = this.settings;
     await Promise.all(this.host.shards().map((stub) => stub.applySettings(s)));
+    if (patch.noMediaTimer !== undefined || patch.slowlinkThreshold !== undefined) {
+      // Relays apply them at once; one that registers later gets them with its welcome (relayUp).
+      const relay = relaySettingsOf(s);
+      await Promise.all(
+        this.relays.list().map((r) =>
+          this.host
+            .relayLink(r.linkId)
+            .applySettings(relay)
+            .catch(() => undefined),
+        ),
+      );
+    }
     return s;
   }
 
@@ -85,8 +98,9 @@ export class Coordinator {
 
   // ---- relay directory (fed by RelayLink objects)
 
-  relayUp(entry: RelayEntry): void {
+  relayUp(entry: RelayEntry): RelaySettings {
     this.relays.up(entry, this.host.now());
+    return this.settings ? relaySettingsOf(this.settings) : {};
   }
 
   relayHeartbeat(entry: RelayEntry): void {

@@ -1,3 +1,4 @@
+import type { RelaySettings } from '../../shared/control/messages.js';
 import type { EmitOptions } from '../events/eventSink.js';
 import type { Logger } from '../log.js';
 import type { ClientLimits } from './clientLimits.js';
@@ -20,6 +21,11 @@ export interface CoordinatorShard {
   counts(): Promise<Counts>;
   /** The PeerConnections the shard's sessions of a client address hold (per-address limits). */
   peersOf(address: string): Promise<number>;
+}
+
+/** The call the coordinator makes to a relay's link object. */
+export interface CoordinatorRelayLink {
+  applySettings(settings: RelaySettings): Promise<void>;
 }
 
 /** The event handler's sink: `enabled` when a webhook is configured. */
@@ -49,4 +55,6 @@ export interface CoordinatorHost {
   now(): number;
   /** Every session shard, in order. */
   shards(): CoordinatorShard[];
+  /** A relay's link object (relay-wide settings). */
+  relayLink(linkId: string): CoordinatorRelayLink;
 }

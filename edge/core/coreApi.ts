@@ -1,3 +1,4 @@
+import type { RelaySettings } from '../../shared/control/messages.js';
 import type { RelayEntry } from '../relays/directory.js';
 import type { AdmitRequest } from './addressAdmission.js';
 import type { SharedSettings } from './settings.js';
@@ -10,7 +11,8 @@ export interface CoreCoordinatorApi extends Rpc.DurableObjectBranded {
   updateSettings(patch: Partial<Omit<SharedSettings, 'version'>>): Promise<SharedSettings>;
   counts(): Promise<Counts>;
   customEvent(schema: string, data: Record<string, unknown>): Promise<void>;
-  relayUp(entry: RelayEntry): Promise<void>;
+  /** A relay registered; the answer is the relay-wide settings it must apply. */
+  relayUp(entry: RelayEntry): Promise<RelaySettings>;
   relayHeartbeat(entry: RelayEntry): Promise<void>;
   relayDraining(relayId: string, linkId: string): Promise<void>;
   relayDown(relayId: string, linkId: string): Promise<void>;

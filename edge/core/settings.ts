@@ -1,3 +1,4 @@
+import type { RelaySettings } from '../../shared/control/messages.js';
 import { applyEventDeliverySettings } from '../events/eventMask.js';
 import { applyJanusLogLevel } from '../log.js';
 
@@ -12,6 +13,18 @@ export interface SharedSettings {
   /** The event handler's `events` mask and `grouping` once `query_eventhandler` tweaked them (else the configured ones). */
   eventsMask?: number;
   eventsGrouping?: boolean;
+  /** Janus no_media_timer (seconds) and slowlink_threshold (lost packets per second), set by the admin
+   * and pushed to every relay; absent until then (each relay's own settings). */
+  noMediaTimer?: number;
+  slowlinkThreshold?: number;
+}
+
+/** The relay-wide part of the settings, as the `settings` control message carries it. */
+export function relaySettingsOf(s: SharedSettings): RelaySettings {
+  return {
+    ...(s.noMediaTimer !== undefined ? { noMediaTimerSec: s.noMediaTimer } : {}),
+    ...(s.slowlinkThreshold !== undefined ? { slowlinkThreshold: s.slowlinkThreshold } : {}),
+  };
 }
 
 /**

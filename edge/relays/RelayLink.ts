@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { systemClock } from '../clock.js';
 import type { CommandInput } from '../../shared/control/commands.js';
+import type { RelaySettings } from '../../shared/control/messages.js';
 import { loadConfig } from '../config.js';
 import type { Env } from '../env.js';
 import { Logger } from '../log.js';
@@ -75,6 +76,11 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
 
   async unwatch(room: string): Promise<void> {
     await this.link.unwatch(room);
+  }
+
+  /** RPC from the core coordinator: relay-wide settings an admin changed. */
+  async applySettings(settings: RelaySettings): Promise<void> {
+    this.link.applySettings(settings);
   }
 
   override async webSocketClose(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { PeerEvent } from '../../shared/control/events.js';
+import type { RelaySettings } from '../../shared/control/messages.js';
 import type { SfuPeerEvent } from '../../shared/control/sfu.js';
 import type { Logger } from '../log.js';
 import type { HandleAddress } from '../plugins/videoroom/state.js';
@@ -22,7 +23,8 @@ export interface LinkSocket {
 
 /** The calls a link makes to the core coordinator's relay directory. */
 export interface LinkDirectory {
-  relayUp(entry: RelayEntry): Promise<void>;
+  /** Registers the relay; answers the relay-wide settings to send it. */
+  relayUp(entry: RelayEntry): Promise<RelaySettings>;
   relayHeartbeat(entry: RelayEntry): Promise<void>;
   relayDraining(relayId: string, linkId: string): Promise<void>;
   relayDown(relayId: string, linkId: string): Promise<void>;

@@ -6,6 +6,7 @@ import {
   type EdgeMessageInput,
   type ListedPeer,
   type RegisterMessage,
+  type RelaySettings,
 } from '../../shared/control/messages.js';
 import { isSfuPeerEvent } from '../../shared/control/sfu.js';
 import { videoRoomObjectName } from '../plugins/videoroom/state.js';
@@ -97,7 +98,10 @@ export class RelayConnection {
       this.state.welcomed = true;
       await this.host.storage.put('state', this.state);
       this.send(ws, { type: 'welcome', proof: await computeProof(secret, nonce) });
-      await this.host.directory().relayUp({ ...relay, linkId: this.state.linkId, peers: this.peers.size });
+      const settings = await this.host
+        .directory()
+        .relayUp({ ...relay, linkId: this.state.linkId, peers: this.peers.size });
+      if (Object.keys(settings).length > 0) this.send(ws, { type: 'settings', ...settings });
       log.info('relay registered', { relay: relay.relayId, region: relay.region });
       return;
     }
@@ -180,6 +184,12 @@ export class RelayConnection {
 
   async unwatch(room: string): Promise<void> {
     if (this.rooms.delete(room)) await this.host.storage.put('rooms', [...this.rooms]);
+  }
+
+  /** Relay-wide settings an admin changed: to the relay now, if it is connected and welcomed. */
+  applySettings(settings: RelaySettings): void {
+    const ws = this.host.sockets()[0];
+    if (ws && !this._dropped && this.state.welcomed) this.send(ws, { type: 'settings', ...settings });
   }
 
   /** The liveness alarm: drops a relay silent for HEARTBEAT_TIMEOUT_MS, else checks again soon. */

@@ -27,7 +27,8 @@ export class EchoSession extends PeerBase {
   private readonly mids = new Map<string, MidState>();
   private readonly data = { mid: undefined as string | undefined, c: zeroCounters() };
   private readonly echo: EchoState;
-  private readonly slowlinkThreshold: number;
+  /** This peer's own threshold (EchoTest option), else the relay-wide one. */
+  private readonly slowlinkThreshold: number | undefined;
   /** rid header extensions are not echoed (the echo is a single, non-simulcast stream). */
   private ridExtIds: ReadonlySet<number> = new Set();
 
@@ -41,7 +42,7 @@ export class EchoSession extends PeerBase {
       substream: o.substream ?? 2,
       temporal: o.temporal ?? 2,
     };
-    this.slowlinkThreshold = o.slowlinkThreshold ?? 0;
+    this.slowlinkThreshold = o.slowlinkThreshold;
     this.pc.onTransceiverAdded.subscribe((t) => this.hookTransceiver(t));
     this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
   }
@@ -250,7 +251,8 @@ export class EchoSession extends PeerBase {
     for (const st of this.mids.values()) if (!st.rejected) this.reportMedia(st, st.media, now, noMediaMs);
     if (!everySecond) return;
     if (this.echo.bitrate > 0 && this.webrtcUp) this.sendRembs();
-    slowlinkEvents(this.mids.values(), this.slowlinkThreshold, now, (event) => this.emit(event));
+    const threshold = this.slowlinkThreshold ?? this.deps.settings.slowlinkThreshold;
+    slowlinkEvents(this.mids.values(), threshold, now, (event) => this.emit(event));
   }
 
   override statsEvent(now: number): PeerEvent | undefined {

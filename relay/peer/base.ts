@@ -21,6 +21,13 @@ const SETUP_TIMEOUT_MS = 30_000;
 /** peer.info's schema is the EchoTest's: peers of other plugins report these neutral settings. */
 const NEUTRAL_ECHO: EchoState = { audio: true, video: true, data: true, bitrate: 0, substream: 2, temporal: 2 };
 
+/** Relay-wide media settings (Janus's no_media_timer and slowlink_threshold), changed by the edge's admin. */
+export interface MediaSettings {
+  noMediaTimerSec: number;
+  /** Lost packets per second that make a `slowlink` event; 0 = never. */
+  slowlinkThreshold: number;
+}
+
 export interface PeerDeps {
   sessionId: number;
   handleId: number;
@@ -30,6 +37,8 @@ export interface PeerDeps {
   trickle: boolean;
   /** A negotiated peer that gets no ICE connectivity check this long is hung up. */
   iceStartTimeoutMs: number;
+  /** The relay-wide media settings, read live (an admin may change them). */
+  settings: Readonly<MediaSettings>;
   emit(event: PeerEvent): void;
   /** Called once, synchronously, when the peer starts closing. */
   onClosing(peer: PeerBase): void;
@@ -271,7 +280,7 @@ export abstract class PeerBase {
     }
   }
 
-  /** Janus's `media` events: receiving=true at the first packet, false after `noMediaMs` without any. */
+  /** Janus's `media` events: receiving=true at the first packet, false after `noMediaMs` without any (0: never). */
   protected reportMedia(rx: RxActivity, media: 'audio' | 'video', now: number, noMediaMs: number): void {
     if (rx.rxSinceTick) {
       rx.rxSinceTick = false;
@@ -280,7 +289,7 @@ export abstract class PeerBase {
         rx.receiving = true;
         this.emit({ kind: 'media', mid: rx.mid, media, receiving: true });
       }
-    } else if (rx.receiving === true && now - rx.lastRxAt >= noMediaMs) {
+    } else if (rx.receiving === true && noMediaMs > 0 && now - rx.lastRxAt >= noMediaMs) {
       rx.receiving = false;
       this.emit({
         kind: 'media',

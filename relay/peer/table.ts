@@ -2,13 +2,14 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import type { ListedPeer } from '../../shared/control/messages.js';
 import type { Logger } from '../logger.js';
 import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
-import type { HangupOptions, PeerBase, PeerDeps } from './base.js';
+import type { HangupOptions, MediaSettings, PeerBase, PeerDeps } from './base.js';
 import type { PeerNetwork } from './factory.js';
 
 export interface PeerTableOptions {
   network: PeerNetwork;
   logger: Logger;
-  noMediaTimerSec: number;
+  /** The initial relay-wide media settings (`applySettings` changes them). */
+  settings: MediaSettings;
   statsPeriodSec: number;
   /** How long a negotiated peer waits for the client's first ICE connectivity check. */
   iceStartTimeoutMs: number;
@@ -131,6 +132,7 @@ export class PeerTable {
       logger: this.opts.logger,
       trickle,
       iceStartTimeoutMs: this.opts.iceStartTimeoutMs,
+      settings: this.opts.settings,
       emit: (event) => this.opts.emit(sessionId, handleId, event),
       onClosing: (p) => {
         if (this.peers.get(key) === p) this.peers.delete(key);
@@ -165,13 +167,19 @@ export class PeerTable {
     return t;
   }
 
+  /** An admin changed a relay-wide setting: every peer reads it from its next tick on. */
+  applySettings(s: Partial<MediaSettings>): void {
+    if (s.noMediaTimerSec !== undefined) this.opts.settings.noMediaTimerSec = s.noMediaTimerSec;
+    if (s.slowlinkThreshold !== undefined) this.opts.settings.slowlinkThreshold = s.slowlinkThreshold;
+  }
+
   private tick(): void {
     this.ticks++;
     const now = Date.now();
     const everySecond = this.ticks % TICKS_PER_SECOND === 0;
     const statsEvery = this.opts.statsPeriodSec * TICKS_PER_SECOND;
     const statsDue = statsEvery > 0 && this.ticks % statsEvery === 0;
-    const noMediaMs = this.opts.noMediaTimerSec * 1000;
+    const noMediaMs = this.opts.settings.noMediaTimerSec * 1000;
     for (const p of this.peers.values()) {
       try {
         p.tick(now, noMediaMs, everySecond);

@@ -9,7 +9,7 @@ import { peerEventSchema } from './events.js';
  * relay → edge: `register` (first frame), `heartbeat` (every second once welcomed), `reply`, `event`, `draining`,
  * `peers` (answer to listPeers).
  * edge → relay: `welcome` (answer to register), `cmd`, `listPeers` (when the heartbeat's peer digest differs
- * from the edge's).
+ * from the edge's), `settings` (relay-wide settings an admin changed).
  */
 
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -116,10 +116,24 @@ export const cmdMessageSchema = z.object({
 /** Asks the relay for its `peers` list. */
 export const listPeersMessageSchema = z.object({ type: z.literal('listPeers') });
 
+/**
+ * Relay-wide media settings an admin changed (`set_no_media_timer`, `set_slowlink_threshold`): sent
+ * after the welcome and whenever they change; an absent field keeps the relay's own setting.
+ */
+export const relaySettingsSchema = z.object({
+  /** Seconds without packets before `media` receiving=false (Janus no_media_timer). */
+  noMediaTimerSec: z.number().int().min(0).max(3600).optional(),
+  /** Lost packets per second that make a `slowlink` event (Janus slowlink_threshold); 0 = none. */
+  slowlinkThreshold: z.number().int().min(0).max(1_000_000).optional(),
+});
+export type RelaySettings = z.infer<typeof relaySettingsSchema>;
+export const settingsMessageSchema = relaySettingsSchema.extend({ type: z.literal('settings') });
+
 export const edgeMessageSchema = z.discriminatedUnion('type', [
   welcomeMessageSchema,
   cmdMessageSchema,
   listPeersMessageSchema,
+  settingsMessageSchema,
 ]);
 export type WelcomeMessage = z.infer<typeof welcomeMessageSchema>;
 export type CmdMessage = z.infer<typeof cmdMessageSchema>;

@@ -237,6 +237,33 @@ describe('EchoTest media through the relay', () => {
     await client.close();
   });
 
+  it('applies the relay-wide slowlink_threshold the edge sends (admin set_slowlink_threshold) to peers without their own', async () => {
+    const client = new EchoClient();
+    const video = client.addMedia('video');
+    const handleId = nextHandle++;
+    const res = await link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId,
+      plugin: 'janus.plugin.echotest',
+      offer: { sdp: await client.createOffer() },
+    });
+    if (!('answer' in res)) throw new Error('expected answer');
+    await client.acceptAnswer(res.answer.sdp);
+    await client.connected();
+    link.sendRaw({ type: 'settings', slowlinkThreshold: 2 });
+    const timer = setInterval(() => client.sendOne(video, 3), 20); // 3 of every 4 packets "lost"
+    try {
+      const down = await link.waitEvent(SESSION, handleId, 'slowlink', (e) => !e.uplink, 5000);
+      expect(down.lost).toBeGreaterThan(2);
+    } finally {
+      clearInterval(timer);
+      link.sendRaw({ type: 'settings', slowlinkThreshold: 0 });
+      await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId });
+      await client.close();
+    }
+  });
+
   it('reports slowlink when the client loses packets (NACKs above the threshold)', async () => {
     const client = new EchoClient();
     const video = client.addMedia('video');

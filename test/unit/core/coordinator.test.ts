@@ -1,5 +1,6 @@
 import { noClientLimits } from '../../../edge/core/clientLimits.js';
 import { describe, expect, it } from 'vitest';
+import type { RelaySettings } from '../../../shared/control/messages.js';
 import { CoreSubtype, EventType } from '../../../shared/janus/events.js';
 import { Coordinator } from '../../../edge/core/coordinator.js';
 import type {
@@ -80,14 +81,20 @@ function makeCoordinator(opts: { events?: boolean; storage?: CoordinatorMemory }
     new FakeShard({ sessions: 1, handles: 2, peerconnections: 3 }),
     new FakeShard({ sessions: 10, handles: 20, peerconnections: 30 }),
   ];
+  const pushed: Array<{ linkId: string } & RelaySettings> = [];
   const host: CoordinatorHost = {
     storage,
     events,
     log: new Logger('silent', 'core'),
     now: () => clock.time,
     shards: () => shards,
+    relayLink: (linkId) => ({
+      applySettings: async (s) => {
+        pushed.push({ linkId, ...s });
+      },
+    }),
   };
-  return { core: new Coordinator(host, config), storage, events, clock, shards };
+  return { core: new Coordinator(host, config), storage, events, clock, shards, pushed };
 }
 
 function relay(relayId: string, region: string, peers = 0): RelayEntry {
@@ -140,6 +147,28 @@ describe('core coordinator: settings', () => {
     for (const shard of f.shards) expect(shard.applied).toEqual([s]);
     expect((await f.core.updateSettings({ sessionTimeout: 9 })).version).toBe(3);
     expect(f.core.getSettings()).toMatchObject({ version: 3, sessionTimeout: 9, acceptNewSessions: false });
+  });
+});
+
+describe('core coordinator: relay-wide settings', () => {
+  it('pushes no_media_timer and slowlink_threshold to every relay, and hands them to relays that register later', async () => {
+    const f = makeCoordinator();
+    await f.core.restore();
+    expect(f.core.relayUp(relay('a', 'eu', 0))).toEqual({});
+    f.core.relayUp(relay('b', 'us', 0));
+    await f.core.updateSettings({ sessionTimeout: 30 });
+    expect(f.pushed).toEqual([]);
+    await f.core.updateSettings({ noMediaTimer: 4 });
+    expect(f.pushed).toEqual([
+      { linkId: 'link-a', noMediaTimerSec: 4 },
+      { linkId: 'link-b', noMediaTimerSec: 4 },
+    ]);
+    await f.core.updateSettings({ slowlinkThreshold: 7 });
+    expect(f.pushed.slice(2)).toEqual([
+      { linkId: 'link-a', noMediaTimerSec: 4, slowlinkThreshold: 7 },
+      { linkId: 'link-b', noMediaTimerSec: 4, slowlinkThreshold: 7 },
+    ]);
+    expect(f.core.relayUp(relay('c', 'ap', 0))).toEqual({ noMediaTimerSec: 4, slowlinkThreshold: 7 });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { CommandInput } from '../../../shared/control/commands.js';
 import type { PeerEvent } from '../../../shared/control/events.js';
-import type { EdgeMessage, RelayMessageInput } from '../../../shared/control/messages.js';
+import type { EdgeMessage, RelayMessageInput, RelaySettings } from '../../../shared/control/messages.js';
 import type { SfuPeerEvent } from '../../../shared/control/sfu.js';
 import { Logger } from '../../../edge/log.js';
 import type { HandleAddress } from '../../../edge/plugins/videoroom/state.js';
@@ -63,9 +63,12 @@ export class TestLinkSocket implements LinkSocket {
 export class RecordingDirectory implements LinkDirectory {
   readonly calls: string[] = [];
   readonly entries: RelayEntry[] = [];
-  async relayUp(entry: RelayEntry): Promise<void> {
+  /** What relayUp answers: the relay-wide settings the link must send after the welcome. */
+  settings: RelaySettings = {};
+  async relayUp(entry: RelayEntry): Promise<RelaySettings> {
     this.calls.push(`up ${entry.relayId} ${entry.linkId}`);
     this.entries.push(entry);
+    return this.settings;
   }
   async relayHeartbeat(entry: RelayEntry): Promise<void> {
     this.calls.push(`heartbeat ${entry.relayId} ${entry.linkId}`);

@@ -27,6 +27,17 @@ describe('relay link: register and welcome', () => {
     expect(f.storage.data.get('state')).toMatchObject({ linkId: LINK_ID, welcomed: true });
   });
 
+  it('sends the relay-wide settings after the welcome, and again when an admin changes them', async () => {
+    const f = makeLink();
+    f.directory.settings = { noMediaTimerSec: 3 };
+    await f.link.accept(LINK_ID);
+    await f.link.message(f.socket, registerFrame('relay-a'));
+    expect(f.socket.sent.map((m) => m.type)).toEqual(['welcome', 'settings']);
+    expect(f.socket.sent[1]).toEqual({ type: 'settings', noMediaTimerSec: 3 });
+    f.link.applySettings({ noMediaTimerSec: 3, slowlinkThreshold: 5 });
+    expect(f.socket.sent[2]).toEqual({ type: 'settings', noMediaTimerSec: 3, slowlinkThreshold: 5 });
+  });
+
   it('welcomes nobody without a secret, and then runs no command', async () => {
     const f = makeLink({ secret: undefined });
     await f.link.accept(LINK_ID);
