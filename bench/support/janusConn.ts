@@ -46,6 +46,8 @@ export class JanusConn {
       this.kept.push({ msg, at });
       for (const w of [...this.waiters]) w();
     });
+    // A reset after the open shows up as the close below; without a listener it would throw.
+    ws.on('error', () => undefined);
     ws.on('close', () => {
       this.closed = true;
       for (const [tx, p] of this.pending) {
@@ -57,8 +59,9 @@ export class JanusConn {
     });
   }
 
-  static async connect(url: string): Promise<JanusConn> {
-    const ws = new WebSocket(url, 'janus-protocol', { perMessageDeflate: false });
+  /** `deflate` offers permessage-deflate, as browsers do. */
+  static async connect(url: string, opts: { deflate?: boolean } = {}): Promise<JanusConn> {
+    const ws = new WebSocket(url, 'janus-protocol', { perMessageDeflate: opts.deflate ?? false });
     await new Promise<void>((res, rej) => {
       ws.once('open', () => res());
       ws.once('error', rej);
@@ -105,6 +108,16 @@ export class JanusConn {
       this.waiters.add(check);
       check();
     });
+  }
+
+  /** Drops the kept messages (a long-lived connection's notifications nobody waits for). */
+  discardKept(): void {
+    this.kept.length = 0;
+  }
+
+  /** Destroys the socket without a closing handshake, as a crashed browser tab does. */
+  terminate(): void {
+    this.ws.terminate();
   }
 
   close(): Promise<void> {
