@@ -42,7 +42,7 @@ const CHURN_HOLD = positiveNumber(opt('churn-hold'), 3, '--churn-hold');
 const DEFLATE = (opt('deflate') ?? 'true') !== 'false';
 const SETTLE = positiveNumber(opt('settle'), 5, '--settle');
 const SETTLE_TIMEOUT = positiveNumber(opt('settle-timeout'), 120, '--settle-timeout');
-const RUNNER = opt('runner') ?? process.env.EDGE_RUNNER ?? 'wrangler';
+const RUNNER = opt('runner') ?? process.env.EDGE_RUNNER ?? 'miniflare';
 const ONLY = opt('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
 const API_SECRET = 'soak-api-secret';
 const ADMIN_SECRET = 'janusoverlord';

@@ -50,7 +50,7 @@ const edge = new EdgeProcess(
     port,
     stateDir,
     vars: edgeVars(process.env, relaySecret),
-    runner: process.env.EDGE_RUNNER === 'miniflare' ? 'miniflare' : 'wrangler',
+    runner: process.env.EDGE_RUNNER === 'wrangler' ? 'wrangler' : 'miniflare',
   },
   (why) => edgeDied(why),
 );

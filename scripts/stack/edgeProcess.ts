@@ -1,7 +1,7 @@
 /**
- * The edge of `npm start`: the Worker in workerd, either behind `wrangler dev` (the default; its dev
- * proxy reloads on edits) or served by Miniflare straight from workerd (EDGE_RUNNER=miniflare, the
- * benchmarks' choice: no proxy in front, the Worker's own cost as in production). The Durable
+ * The edge of `npm start`: the Worker in workerd, served by Miniflare straight from workerd (the
+ * default: the deploy bundle, no proxy in front, the Worker's own cost as in production) or behind
+ * `wrangler dev` (EDGE_RUNNER=wrangler: its dev proxy reloads on edits). The Durable
  * Objects' local state lives in `stateDir`, cleared at `npm start` and kept across restarts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
