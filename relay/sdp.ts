@@ -196,3 +196,24 @@ export function rejectSections(answer: string, offer: string, rejected: Readonly
   });
   return joinSdp(fixed, sections);
 }
+
+/**
+ * Makes werift's subscriber offer say what Janus 1.1.2 says: `a=setup:actpass` on every m-line
+ * (werift writes its current DTLS role, `passive` once connected; an offer must leave the answerer
+ * its choice, RFC 8842 §5.2), and an m-line with no stream behind it `a=inactive` on port 9 rather
+ * than port 0. werift marks inactive m-lines rejected (port 0) yet keeps them in BUNDLE; once every
+ * m-line was inactive Chromium answered an empty BUNDLE group and closed the transport. Janus keeps
+ * such m-lines on the bundle, so the PeerConnection survives and a later `subscribe` reuses them.
+ */
+export function janusSubscriberOffer(offer: string): string {
+  const { session, sections } = splitSdp(offer);
+  for (const sec of sections) {
+    const m = /^m=(audio|video) 0 (.*)$/.exec(sec.lines[0]!);
+    if (m && sec.lines.includes('a=inactive')) sec.lines[0] = `m=${m[1]} 9 ${m[2]}`;
+    sec.lines = sec.lines.map((l) => (l.startsWith('a=setup:') ? 'a=setup:actpass' : l));
+  }
+  return joinSdp(
+    session.map((l) => (l.startsWith('a=setup:') ? 'a=setup:actpass' : l)),
+    sections,
+  );
+}

@@ -2,6 +2,7 @@ import type { RTCDataChannel, RTCDtlsTransport } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
 import type { FeedIdValue, SfuStreamRequest, SfuSubscriberStream } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
+import { janusSubscriberOffer } from '../sdp.js';
 import { dataCounters, type PeerDeps } from '../peer/base.js';
 import type { FeedSource, FeedStream } from './feed.js';
 import { Leg, type LegOwner } from './leg.js';
@@ -102,7 +103,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     const offer = await this.pc.createOffer({ iceRestart });
     const sdp = await this.applyLocal({ type: 'offer', sdp: offer.sdp });
     this.afterNegotiation(sdp);
-    return { sdp, streams: this.streamList() };
+    return { sdp: janusSubscriberOffer(sdp), streams: this.streamList() };
   }
 
   /** The client's answer to the last offer (`peer.answer`). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rankRids } from '../../../relay/sfu/feed.js';
 import { SendHistory } from '../../../relay/sfu/history.js';
 import { CodecId, isH264Keyframe, isKeyframe, isVp8Keyframe, vp8TemporalId } from '../../../relay/sfu/payload.js';
-import { rejectSections } from '../../../relay/sdp.js';
+import { janusSubscriberOffer, rejectSections } from '../../../relay/sdp.js';
 import { codecList, filterPublisherOffer } from '../../../relay/sfu/sdp.js';
 import { LegHeader } from '../../../relay/sfu/wire.js';
 
@@ -129,5 +129,35 @@ describe('SFU publisher offer filtering', () => {
     expect(fixed).toMatch(
       /m=video 0 UDP\/TLS\/RTP\/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=inactive\r\na=rtpmap:96 VP8\/90000\r\n$/,
     );
+  });
+});
+
+describe('SFU subscriber offers', () => {
+  it('keep inactive m-lines on the bundle (port 9) and say actpass, as Janus does', () => {
+    // What werift writes once connected, with every stream gone.
+    const werift = [
+      'v=0',
+      'o=- 1 2 IN IP4 0.0.0.0',
+      's=-',
+      't=0 0',
+      'a=group:BUNDLE 0 1 2',
+      'm=audio 0 UDP/TLS/RTP/SAVPF 111',
+      'a=mid:0',
+      'a=inactive',
+      'a=setup:passive',
+      'm=video 0 UDP/TLS/RTP/SAVPF 96',
+      'a=mid:1',
+      'a=inactive',
+      'a=setup:passive',
+      'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+      'a=mid:2',
+      'a=setup:passive',
+      '',
+    ].join('\r\n');
+    const out = janusSubscriberOffer(werift);
+    expect(out).toContain('a=group:BUNDLE 0 1 2\r\n');
+    expect(out.match(/^m=\S+ \d+/gm)).toEqual(['m=audio 9', 'm=video 9', 'm=application 9']);
+    expect(out.match(/^a=setup:.*$/gm)).toEqual(['a=setup:actpass', 'a=setup:actpass', 'a=setup:actpass']);
+    expect(out.match(/^a=inactive$/gm)).toHaveLength(2);
   });
 });
