@@ -67,3 +67,21 @@ declare module 'janode/plugins/echotest' {
   };
   export default EchoTestPlugin;
 }
+
+declare module 'janode/plugins/videoroom' {
+  import type { JanodeHandle } from 'janode';
+
+  /** The part of janode's VideoRoom handle the tests drive (answers are plugin data objects). */
+  export interface VideoRoomHandle extends JanodeHandle {
+    create(params: { room: number; description?: string; secret?: string }): Promise<Record<string, any>>;
+    exists(params: { room: number }): Promise<Record<string, any>>;
+    joinPublisher(params: { room: number; feed?: number; display?: string }): Promise<Record<string, any>>;
+    listParticipants(params: { room: number }): Promise<Record<string, any>>;
+    list(): Promise<Record<string, any>>;
+    leave(): Promise<Record<string, any>>;
+    destroy(params: { room: number; secret?: string }): Promise<Record<string, any>>;
+  }
+
+  const VideoRoomPlugin: { id: string; Handle: unknown; EVENT: Record<string, string> };
+  export default VideoRoomPlugin;
+}
