@@ -211,3 +211,12 @@ export function sectionMids(sdp: string): Array<{ index: number; kind: string; m
       .trim(),
   }));
 }
+
+/**
+ * werift offers an inactive m-line on port 0, which means rejected (RFC 3264 §6): a browser takes it
+ * out of BUNDLE and, once every m-line is inactive (a subscriber's last feed went away), closes the
+ * transport and the PeerConnection with it. Janus offers inactive m-lines on port 9, still bundled.
+ */
+export function keepInactiveSections(sdp: string): string {
+  return sdp.replace(/^m=(audio|video) 0 /gm, 'm=$1 9 ');
+}

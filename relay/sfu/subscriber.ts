@@ -7,7 +7,7 @@ import type { FeedSource, FeedStream } from './feed.js';
 import { Leg, type LegOwner } from './leg.js';
 import type { DataSink } from './outputs.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
-import { sectionMids } from './sdp.js';
+import { keepInactiveSections, sectionMids } from './sdp.js';
 import { cloneCodec, defaultCodec, firTargets, midExtensionId, updateSenderReport } from './wire.js';
 
 /** How a subscriber finds publishers on this relay. */
@@ -102,7 +102,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     const offer = await this.pc.createOffer({ iceRestart });
     const sdp = await this.applyLocal({ type: 'offer', sdp: offer.sdp });
     this.afterNegotiation(sdp);
-    return { sdp, streams: this.streamList() };
+    return { sdp: keepInactiveSections(sdp), streams: this.streamList() };
   }
 
   /** The client's answer to the last offer (`peer.answer`). */
