@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { ClientLimits } from './core/clientLimits.js';
 import { parseEventsMask, type EventDeliverySettings } from './events/eventMask.js';
 import type { VideoRoomLimits } from './plugins/videoroom/limits.js';
+import { parseStaticRooms, type StaticRooms } from './plugins/videoroom/staticRoomConfig.js';
+import defaultVideoRoomRooms from '../config/videoroom.rooms.json';
 
 const intFromString = (def: number) =>
   z
@@ -66,6 +68,8 @@ const configSchema = z.object({
     .transform((v) => v === undefined || v === '' || v === 'true' || v === '1' || v === 'yes'),
   /** Remote publishers one room may hold (each takes two relay ports); 0 = no limit. */
   VIDEOROOM_MAX_REMOTE_PUBLISHERS: intFromString(16).pipe(z.number().min(0)),
+  /** VideoRoom static rooms as JSON (an array of `create` bodies); unset: config/videoroom.rooms.json. */
+  VIDEOROOM_ROOMS: optionalString,
   /** PeerConnections one session may hold at once; 0 = no limit. */
   MAX_PEERS_PER_SESSION: intFromString(64).pipe(z.number().min(0)),
   /** PeerConnections all sessions of one client address may hold at once; 0 = no limit. */
@@ -99,6 +103,8 @@ export type EdgeConfig = {
   statusPeriod: number;
   testPlugins: boolean;
   videoroomStringIds: boolean;
+  /** Rooms created on first use, as Janus's `room-<id>` sections of janus.plugin.videoroom.jcfg. */
+  videoroomRooms: StaticRooms;
   relaySecret?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   videoroom: VideoRoomLimits;
@@ -127,6 +133,10 @@ export function loadConfig(env: EnvVars): EdgeConfig {
     statusPeriod: c.STATUS_PERIOD,
     testPlugins: c.TEST_PLUGINS,
     videoroomStringIds: c.VIDEOROOM_STRING_IDS,
+    videoroomRooms: parseStaticRooms(
+      c.VIDEOROOM_ROOMS === undefined ? defaultVideoRoomRooms : parseJson('VIDEOROOM_ROOMS', c.VIDEOROOM_ROOMS),
+      c.VIDEOROOM_STRING_IDS,
+    ),
     relaySecret: c.RELAY_SECRET,
     logLevel: c.LOG_LEVEL,
     videoroom: {
@@ -143,6 +153,14 @@ export function loadConfig(env: EnvVars): EdgeConfig {
   };
   cache.set(env, config);
   return config;
+}
+
+function parseJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${name} is not valid JSON: ${String(err)}`, { cause: err });
+  }
 }
 
 /** The Worker's vars and secrets, as `loadConfig` reads them. */
@@ -168,6 +186,7 @@ export interface EnvVars {
   VIDEOROOM_ADMIN_KEY?: string;
   VIDEOROOM_LOCK_RTP_FORWARD?: string;
   VIDEOROOM_MAX_REMOTE_PUBLISHERS?: string;
+  VIDEOROOM_ROOMS?: string;
   MAX_PEERS_PER_SESSION?: string;
   MAX_PEERS_PER_ADDRESS?: string;
   OFFERS_PER_SECOND_PER_SESSION?: string;

@@ -65,36 +65,47 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
           .catch(() => undefined),
       tokenAuthSecret: config.tokenAuthSecret,
       limits: config.videoroom,
+      staticRooms: config.videoroomRooms,
       log: new Logger(config.logLevel, 'videoroom'),
     };
     this.vr = new VideoRoom(host);
     void ctx.blockConcurrencyWhile(async () => {
-      this.vr.room.state = await ctx.storage.get<RoomState>('room');
+      const stored = await ctx.storage.get<RoomState | string>(['room', 'tombstone']);
+      this.vr.room.state = stored.get('room') as RoomState | undefined;
+      this.vr.room.tombstone = stored.get('tombstone') as string | undefined;
     });
   }
 
   private scheduleFlush(): void {
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
-      const state = this.vr.room.state;
+      const { state, tombstone } = this.vr.room;
       if (state) void this.ctx.storage.put('room', state, { allowUnconfirmed: true });
       else void this.ctx.storage.delete('room', { allowUnconfirmed: true });
+      if (tombstone) void this.ctx.storage.put('tombstone', tombstone, { allowUnconfirmed: true });
     }, FLUSH_MS);
   }
 
-  /** Runs a request of the room named `room` (remembered for its "No such room" text). */
+  /**
+   * Runs a request of the room named `room` (remembered for its "No such room" text); a configured
+   * room it names is created first, once.
+   */
   private run<T>(room: unknown, fn: () => T | Promise<T>): Promise<RpcResult<T>> {
     this.vr.room.remember(room);
-    return rpcRun(fn, VideoRoomError.UNKNOWN_ERROR);
+    return rpcRun(async () => {
+      await this.vr.statics.ensure(room);
+      return fn();
+    }, VideoRoomError.UNKNOWN_ERROR);
   }
 
   // ---------------------------------------------------------------- synchronous requests
 
   async create(room: RoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
-    return this.run(undefined, () => this.vr.requests.create(room, body));
+    return this.run(room, () => this.vr.requests.create(room, body));
   }
 
-  async summary(): Promise<JanusData | undefined> {
+  async summary(room: RoomId): Promise<JanusData | undefined> {
+    await this.vr.statics.ensure(room);
     return this.vr.requests.summary();
   }
 

@@ -1,6 +1,7 @@
 import type { RelayClient, RelayRef } from '../../relays/relayClient.js';
 import type { VideoRoomLimits } from './limits.js';
 import type { FeedId, RoomId } from './schemas.js';
+import type { StaticRooms } from './staticRoomConfig.js';
 import type { HandleAddress, JanusData, RoomState } from './state.js';
 
 /** What the room asks of a participant's handle (delivered through its session shard). */
@@ -44,5 +45,7 @@ export interface RoomHost {
   readonly tokenAuthSecret?: string;
   /** The plugin's admin key and limits (edge/config.ts). */
   readonly limits: VideoRoomLimits;
+  /** Rooms from configuration (janus.plugin.videoroom.jcfg's `room-<id>` sections), created on first use. */
+  readonly staticRooms?: StaticRooms;
   readonly log: RoomLog;
 }

@@ -32,7 +32,7 @@ function isRoomCall(call: unknown): call is RoomCall {
  * delivers the room's notifications. Synchronous requests answer in the `success`; the others `ack`
  * and answer with an event.
  */
-export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
+export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: RoomId[] = []): Plugin {
   const roomStub = (room: RoomId) => stubs.videoRoom(videoRoomObjectName(room));
   const { subscribe, renegotiate, flushPending } = subscriberNegotiation(roomStub);
 
@@ -46,8 +46,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false): Plugin {
         return unwrap(await roomStub(id).create(id, body));
       }
       case 'list': {
-        const ids = await stubs.core().listRooms();
-        const summaries = await Promise.all(ids.map((id) => roomStub(id).summary()));
+        // Configured rooms are listed even before anything used them (Janus creates them at start).
+        const listed = await stubs.core().listRooms();
+        const ids = [...listed, ...staticRoomIds.filter((id) => !listed.includes(id))];
+        const summaries = await Promise.all(ids.map((id) => roomStub(id).summary(id)));
         return {
           videoroom: 'success',
           list: summaries.filter((s): s is JanusData => s !== undefined && s.is_private !== true),

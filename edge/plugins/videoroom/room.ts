@@ -18,6 +18,8 @@ import {
 export class Room {
   /** Undefined until `create` (or after `destroy`). */
   state?: RoomState;
+  /** A configured room that `destroy` removed: its configuration's fingerprint (see StaticRoomKeeper). */
+  tombstone?: string;
   /** The room id this object is named by, for error texts before the room exists. */
   private name?: RoomId;
 

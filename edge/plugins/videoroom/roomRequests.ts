@@ -26,12 +26,19 @@ export class RoomRequests {
     private readonly publishers: Publishers,
     private readonly remotes: RemotePublishers,
     private readonly cascades: Cascades,
+    /** Told when the room is destroyed, before anything can recreate it (static rooms keep a tombstone). */
+    private readonly onDestroyed: (room: RoomId) => void = () => undefined,
   ) {}
 
   async create(id: RoomId, body: Record<string, unknown>): Promise<JanusData> {
     // Janus checks the plugin's admin key before anything else.
     this.room.checkAdminKey(parseJanus(S.adminKeySchema, body, VR).admin_key);
     if (this.room.state) throw vrError(VideoRoomError.ROOM_EXISTS, `Room ${id} already exists`);
+    return this.build(id, body);
+  }
+
+  /** The room from a `create` body, validated as `create` validates it (static rooms come this way too). */
+  async build(id: RoomId, body: Record<string, unknown>): Promise<JanusData> {
     const { permanent, allowed, ...options } = parseJanus(S.createSchema, body, VR);
     refuseUnsupportedRoomOptions(options);
     // The room's id and the admin key are not options of the room.
@@ -92,6 +99,7 @@ export class RoomRequests {
     const remotes = r.publishers.filter((p) => p.remote && p.relay);
     const cascades = r.cascades ?? [];
     this.room.state = undefined;
+    this.onDestroyed(r.room);
     const { relays, index } = this.room.host;
     // Janus #3508: a room destroyed without remove_remote_publisher must still free the ports.
     await Promise.all([

@@ -9,6 +9,7 @@ import { Remotizations } from './remotizations.js';
 import { Room } from './room.js';
 import { RoomRequests } from './roomRequests.js';
 import { RtpForwarders } from './rtpForwarders.js';
+import { StaticRoomKeeper } from './staticRooms.js';
 import type { RoomSyncRequest } from './schemas.js';
 import type { HandleAddress, JanusData, RoomState } from './state.js';
 import { Subscribers } from './subscribers.js';
@@ -41,6 +42,7 @@ export class VideoRoom {
   readonly forwarders: RtpForwarders;
   readonly requests: RoomRequests;
   readonly relayEvents: RelayEvents;
+  readonly statics: StaticRoomKeeper;
 
   constructor(host: RoomHost, state?: RoomState) {
     const room = (this.room = new Room(host));
@@ -52,7 +54,10 @@ export class VideoRoom {
     this.subscribers = new Subscribers(room, this.cascades);
     this.remotes = new RemotePublishers(room, this.publishers, this.cascades, this.links);
     this.forwarders = new RtpForwarders(room);
-    this.requests = new RoomRequests(room, this.publishers, this.remotes, this.cascades);
+    this.requests = new RoomRequests(room, this.publishers, this.remotes, this.cascades, (id) =>
+      this.statics.destroyed(id),
+    );
+    this.statics = new StaticRoomKeeper(room, this.requests);
     this.relayEvents = new RelayEvents(room, this.remotes, this.cascades, this.links);
   }
 

@@ -14,7 +14,8 @@ import type { CascadeInfo } from './videoRoom.js';
  */
 export interface VideoRoomApi extends Rpc.DurableObjectBranded {
   create(room: RoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
-  summary(): Promise<JanusData | undefined>;
+  /** The room's `list` entry (a configured room is created first). */
+  summary(room: RoomId): Promise<JanusData | undefined>;
   sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
   joinPublisher(who: HandleAddress, join: PublisherJoin): Promise<RpcResult<Joined>>;
   /** A join with an unknown `ptype`: Janus looks up the room and checks its pin before it refuses the ptype. */

@@ -257,6 +257,8 @@ describe('VideoRoom SFU media', () => {
     for (const m of [sa, sv]) {
       const section = up.offer.sdp.split('m=').find((x) => x.includes(`a=mid:${m}\r\n`))!;
       expect(section).toMatch(/a=inactive/);
+      // As Janus: inactive, not rejected (port 0 would make a browser drop the transport once all are inactive).
+      expect(section).toMatch(/^(audio|video) 9 /);
     }
     const answer = await sub.answer(up.offer.sdp);
     await link.call({ op: 'peer.answer', sessionId: SESSION, handleId: s.handle, sdp: answer });

@@ -1,0 +1,264 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chromiumAvailable,
+  janusDemosAvailable,
+  launchBrowser,
+  serveJanusDemos,
+  type DemoServer,
+} from '../support/browser.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const skipped = !chromiumAvailable
+  ? 'Debian chromium (/usr/bin/chromium) is not installed'
+  : !janusDemosAvailable
+    ? 'Debian janus-demos (/usr/share/janus/demos and its libjs-* scripts) is not installed'
+    : undefined;
+if (skipped) console.warn(`Meetecho demos skipped: ${skipped}; .ci/run installs it`);
+
+/**
+ * Debian's settings.js, pointed at the stack. Debian's own leaves `token` and `apisecret` undefined
+ * (the pages read them) and no STUN server: loopback host candidates are all a local stack needs.
+ */
+const settings = (server: string) =>
+  `var server = ${JSON.stringify(server)};\nvar iceServers = [];\nvar token = null;\nvar apisecret = null;\n`;
+
+/** How the pages reach the API: REST + long poll (the demos' default), or WebSocket. */
+type Transport = 'http' | 'ws';
+const transports: Transport[] = ['http', 'ws'];
+
+/** A demo page, with everything that went wrong on it: page errors, console errors, failed API answers. */
+interface DemoPage {
+  page: Page;
+  problems: string[];
+  /** The page's console, for the failure message. */
+  console: string[];
+}
+
+/**
+ * The demos' own bug, not an answer of ours: when a remote track ends after its transceiver is gone,
+ * janus.js names it by the track id, which videoroomtest.js puts unescaped into a jQuery selector.
+ */
+const demoOwnBug = (text: string) =>
+  text.startsWith('Error calling onremotetrack on removal Error: Syntax error, unrecognized expression: #remotevideo');
+
+/** A visible bootbox dialog's text (the demos' way to report an error), or null. */
+const dialogText = (page: Page) =>
+  page.evaluate(() => {
+    const box = document.querySelector('.bootbox.modal');
+    return box && (box as HTMLElement).offsetParent !== null ? (box.textContent ?? '').trim() : null;
+  });
+
+/** Waits until the first video in `selector` decodes frames: width known, more than 10 frames shown. */
+async function playsVideo(demo: DemoPage, selector: string): Promise<{ width: number; frames: number }> {
+  const { page } = demo;
+  await page
+    .waitForFunction(
+      (sel) => {
+        const v = document.querySelector(sel) as HTMLVideoElement | null;
+        return !!v && v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 10;
+      },
+      selector,
+      { timeout: 30_000 },
+    )
+    .catch(async (err: unknown) => {
+      const dialog = await dialogText(page);
+      const tail = demo.console.slice(-40).join('\n');
+      throw new Error(`${selector} never played (${String(err)})\ndialog: ${dialog}\nconsole:\n${tail}`, {
+        cause: err,
+      });
+    });
+  return page.evaluate((sel) => {
+    const v = document.querySelector(sel) as HTMLVideoElement;
+    return { width: v.videoWidth, frames: v.getVideoPlaybackQuality().totalVideoFrames };
+  }, selector);
+}
+
+/** Video frames the element at `selector` decodes during the next `ms` milliseconds. */
+async function framesIn(page: Page, selector: string, ms: number): Promise<number> {
+  const count = () =>
+    page.evaluate(
+      (sel) => (document.querySelector(sel) as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames,
+      selector,
+    );
+  const before = await count();
+  await page.waitForTimeout(ms);
+  return (await count()) - before;
+}
+
+/** The user clicked "Join the room" as `name` on videoroomtest.html or mvideoroomtest.html. */
+async function register(demo: DemoPage, name: string): Promise<void> {
+  await demo.page.click('#start');
+  await demo.page.waitForSelector('#username', { state: 'visible', timeout: 15_000 });
+  await demo.page.fill('#username', name);
+  await demo.page.click('#register');
+  // Published: the local video plays (the page publishes right after `joined`).
+  await playsVideo(demo, '#videolocal video');
+}
+
+/** Meetecho's own demos (Debian janus-demos, unmodified but for settings.js) against `npm start`. */
+describe.skipIf(skipped !== undefined)("Meetecho's janus-demos in Chromium", () => {
+  let stack: Stack;
+  let browser: Browser;
+  let demos: DemoServer;
+  const pages: DemoPage[] = [];
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    demos = await serveJanusDemos();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await demos?.close();
+    await stack?.stop();
+  });
+
+  /** A demo page, its settings.js pointing at the stack over `transport`. */
+  async function open(path: string, transport: Transport): Promise<DemoPage> {
+    const page = await browser.newPage();
+    const server = transport === 'ws' ? stack.wsUrl : stack.httpUrl;
+    await page.route('**/settings.js', (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: settings(server) }),
+    );
+    const demo: DemoPage = { page, problems: [], console: [] };
+    pages.push(demo);
+    page.on('pageerror', (err) => demo.problems.push(`page error: ${err.message}`));
+    page.on('console', (msg) => {
+      demo.console.push(`${msg.type()}: ${msg.text().slice(0, 400)}`);
+      if (msg.type() === 'error' && !demoOwnBug(msg.text())) demo.problems.push(`console error: ${msg.text()}`);
+    });
+    page.on('response', (res) => {
+      if (res.url().startsWith(stack.baseUrl) && res.status() >= 400)
+        demo.problems.push(`${res.status()} from ${res.url()}`);
+    });
+    await page.goto(demos.url + path);
+    return demo;
+  }
+
+  /** No error dialog, and nothing went wrong on the page. */
+  async function clean(demo: DemoPage): Promise<void> {
+    expect(await dialogText(demo.page)).toBeNull();
+    expect(demo.problems, `console:\n${demo.console.slice(-60).join('\n')}`).toEqual([]);
+  }
+
+  /** The user pressed Stop on every open page (the demos destroy their session, then reload), then closed it. */
+  async function closeAll(): Promise<void> {
+    for (const { page } of pages.splice(0)) {
+      const stop = page.locator('#start', { hasText: 'Stop' });
+      // A failed test may have left a dialog over the button: then the tab is just closed (janus.js destroys on unload).
+      if ((await stop.isVisible()) && (await dialogText(page)) === null)
+        await Promise.all([page.waitForEvent('load', { timeout: 15_000 }), stop.click({ timeout: 5_000 })]).catch(
+          () => undefined,
+        );
+      await page.close({ runBeforeUnload: true });
+    }
+  }
+
+  /** Synchronous VideoRoom requests over the Janus HTTP API, on a session of their own. */
+  async function videoRoom(bodies: object[]): Promise<Array<Record<string, unknown>>> {
+    const post = async (path: string, body: object) =>
+      (await (
+        await fetch(stack.httpUrl + path, { method: 'POST', body: JSON.stringify({ transaction: 't', ...body }) })
+      ).json()) as { data?: { id: number }; plugindata?: { data: Record<string, unknown> } };
+    const session = (await post('', { janus: 'create' })).data!.id;
+    const handle = (await post(`/${session}`, { janus: 'attach', plugin: 'janus.plugin.videoroom' })).data!.id;
+    const out = [];
+    for (const body of bodies)
+      out.push((await post(`/${session}/${handle}`, { janus: 'message', body })).plugindata!.data);
+    await post(`/${session}`, { janus: 'destroy' });
+    return out;
+  }
+
+  it('the VideoRoom lists the sample room 1234 before anyone created it', async () => {
+    const [exists, listed, create] = await videoRoom([
+      { request: 'exists', room: 1234 },
+      { request: 'list' },
+      { request: 'create', room: 1234 },
+    ]);
+    expect(exists).toMatchObject({ exists: true });
+    expect((listed!.list as Array<Record<string, unknown>>).find((r) => r.room === 1234)).toMatchObject({
+      description: 'Demo Room',
+      max_publishers: 6,
+      bitrate: 128000,
+      fir_freq: 10,
+      record: false,
+    });
+    expect(create).toMatchObject({ error_code: 427 });
+  });
+
+  for (const transport of transports) {
+    it(`echotest.html over ${transport}: the echo plays back and the bitrate display updates`, async () => {
+      try {
+        const demo = await open('echotest.html', transport);
+        await demo.page.click('#start');
+        const video = await playsVideo(demo, '#videoright video');
+        expect(video.width).toBeGreaterThan(0);
+        await demo.page.waitForFunction(() =>
+          /kbits\/sec/.test(document.getElementById('curbitrate')?.textContent ?? ''),
+        );
+        // "Disable video" ({video:false}): the echo stops sending video back; enabled again, it resumes.
+        await demo.page.click('#togglevideo');
+        await demo.page.waitForTimeout(1_000);
+        expect(await framesIn(demo.page, '#videoright video', 1_500)).toBeLessThan(5);
+        await demo.page.click('#togglevideo');
+        await demo.page.waitForTimeout(1_000);
+        expect(await framesIn(demo.page, '#videoright video', 1_500)).toBeGreaterThan(10);
+        // The bitrate menu ({bitrate:256000}) is answered without an error.
+        await demo.page.click('#bitrateset');
+        await demo.page.click('#bitrate a[id="256"]');
+        await demo.page.waitForTimeout(500);
+        await clean(demo);
+      } finally {
+        await closeAll();
+      }
+    }, 90_000);
+
+    it(`devicetest.html over ${transport}: picks the devices, starts, and gets its echo back`, async () => {
+      try {
+        const demo = await open('devicetest.html', transport);
+        await demo.page.click('#start');
+        await demo.page.waitForSelector('#change-devices', { state: 'visible', timeout: 15_000 });
+        // The user picks a microphone and a camera in the lists the page filled, then applies them.
+        await demo.page.selectOption('#audio-device', { index: 0 });
+        await demo.page.selectOption('#video-device', { index: 0 });
+        await demo.page.click('#change-devices');
+        await playsVideo(demo, '#videoright video');
+        await clean(demo);
+      } finally {
+        await closeAll();
+      }
+    }, 90_000);
+
+    for (const [file, title] of [
+      ['videoroomtest.html', 'VideoRoom'],
+      ['mvideoroomtest.html', 'multistream VideoRoom'],
+    ] as const) {
+      it(`${file} over ${transport}: two users join room 1234, publish, and each sees the other (${title})`, async () => {
+        try {
+          const alice = await open(file, transport);
+          await register(alice, 'alice');
+          const bob = await open(file, transport);
+          await register(bob, 'bob');
+          for (const [demo, other] of [
+            [alice, 'bob'],
+            [bob, 'alice'],
+          ] as const) {
+            await playsVideo(demo, '#videoremote1 video');
+            expect(await demo.page.textContent('#remote1')).toBe(other);
+            await clean(demo);
+          }
+          // Bob unpublishes: his video goes from Alice's page, and nothing on either page complains.
+          await bob.page.click('#unpublish');
+          await alice.page.waitForFunction(() => document.querySelectorAll('[id^="videoremote"] video').length === 0);
+          await clean(alice);
+          await clean(bob);
+        } finally {
+          await closeAll();
+        }
+        // Both pressed Stop: their sessions ended and nobody is left in the room.
+        const [{ participants }] = await videoRoom([{ request: 'listparticipants', room: 1234 }]);
+        expect(participants).toEqual([]);
+      }, 120_000);
+    }
+  }
+});
