@@ -10,4 +10,6 @@ export interface Env extends EnvVars {
   CORE: DurableObjectNamespace<CoreCoordinatorApi>;
   RELAY_LINK: DurableObjectNamespace<RelayLinkApi>;
   VIDEOROOM: DurableObjectNamespace<VideoRoomApi>;
+  /** The demo pages and janus.js (wrangler.toml [assets]). */
+  ASSETS?: Fetcher;
 }

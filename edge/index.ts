@@ -1,45 +1,10 @@
-import { Hono } from 'hono';
-import { loadConfig } from './config.js';
+import { app } from './app.js';
 import type { Env } from './env.js';
-import { adminRoutes } from './transports/adminHttp.js';
-import { janusRoutes } from './transports/janusHttp.js';
-import { metrics } from './transports/metrics.js';
-import { Stubs } from './stubs.js';
-import { relayRoutes } from './transports/relayRoutes.js';
-import { cors } from './transports/cors.js';
-import { onError, securityHeaders } from './transports/securityHeaders.js';
 
 export { SessionShard } from './core/SessionShard.js';
 export { CoreCoordinator } from './core/CoreCoordinator.js';
 export { RelayLink } from './relays/RelayLink.js';
 export { VideoRoomDO } from './plugins/videoroom/VideoRoomDO.js';
-
-const app = new Hono<{ Bindings: Env }>();
-
-app.use('*', securityHeaders);
-app.use('*', cors);
-app.onError(onError);
-app.route('/janus', janusRoutes);
-app.route('/admin', adminRoutes);
-app.route('/relay', relayRoutes);
-
-app.get('/health', async (c) => {
-  const started = Date.now();
-  await new Promise((r) => setTimeout(r, 0));
-  const core = new Stubs(c.env, loadConfig(c.env).shardCount).core();
-  const [counts, relays] = await Promise.all([core.counts(), core.listRelays()]);
-  return c.json({
-    status: 'ok',
-    eventLoopLagMs: Date.now() - started,
-    ...counts,
-    shards: loadConfig(c.env).shardCount,
-    relays,
-  });
-});
-
-app.get('/metrics', async (c) => {
-  const counts = await new Stubs(c.env, loadConfig(c.env).shardCount).core().counts();
-  return c.text(metrics.render(counts), 200, { 'content-type': 'text/plain; version=0.0.4' });
-});
+export { LocalEntry } from './localEntry.js';
 
 export default app satisfies ExportedHandler<Env>;

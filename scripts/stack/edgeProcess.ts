@@ -146,8 +146,11 @@ export class EdgeProcess {
       modules: true,
       scriptPath: resolve(bundleDir, 'index.js'),
       bindings: { ...(workerOptions.bindings as Record<string, string>), ...spec.vars },
+      // Miniflare's own entry on a port nobody uses; ours is served by the Worker's LocalEntry
+      // (edge/localEntry.ts says why).
       host: spec.host,
-      port: spec.port,
+      port: 0,
+      unsafeDirectSockets: [{ host: spec.host, port: spec.port, entrypoint: 'LocalEntry' }],
       durableObjectsPersist: resolve(spec.stateDir, 'do'),
       // No network beyond loopback: do not fetch Cloudflare's `request.cf` sample.
       cf: false,

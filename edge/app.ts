@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { loadConfig } from './config.js';
+import type { Env } from './env.js';
+import { adminRoutes } from './transports/adminHttp.js';
+import { janusRoutes } from './transports/janusHttp.js';
+import { metrics } from './transports/metrics.js';
+import { Stubs } from './stubs.js';
+import { relayRoutes } from './transports/relayRoutes.js';
+import { cors } from './transports/cors.js';
+import { onError, securityHeaders } from './transports/securityHeaders.js';
+
+/** The Worker's HTTP surface: the Janus API, the admin API, the relays' control sockets, health. */
+export const app = new Hono<{ Bindings: Env }>();
+
+app.use('*', securityHeaders);
+app.use('*', cors);
+app.onError(onError);
+app.route('/janus', janusRoutes);
+app.route('/admin', adminRoutes);
+app.route('/relay', relayRoutes);
+
+app.get('/health', async (c) => {
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, 0));
+  const core = new Stubs(c.env, loadConfig(c.env).shardCount).core();
+  const [counts, relays] = await Promise.all([core.counts(), core.listRelays()]);
+  return c.json({
+    status: 'ok',
+    eventLoopLagMs: Date.now() - started,
+    ...counts,
+    shards: loadConfig(c.env).shardCount,
+    relays,
+  });
+});
+
+app.get('/metrics', async (c) => {
+  const counts = await new Stubs(c.env, loadConfig(c.env).shardCount).core().counts();
+  return c.text(metrics.render(counts), 200, { 'content-type': 'text/plain; version=0.0.4' });
+});
