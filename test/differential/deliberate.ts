@@ -1,0 +1,60 @@
+/**
+ * Every known difference between our edge and reference Janus 1.1.2 that the differential tests
+ * accept, in one place, each with its reason. An entry drops the listed paths (or, with no paths,
+ * the whole step) from both sides before comparing. Entries marked `todo` are differences we mean to
+ * remove (a bug of ours, listed so the suite stays honest while someone fixes it); the others are
+ * deliberate.
+ */
+export interface Allowed {
+  case: string;
+  step: string;
+  /** Paths inside the step's comparable view, e.g. 'reply.status.log_rotate_sig'. */
+  paths?: string[];
+  /** Skip the documented-outcome check of this step on the reference side only. */
+  referenceExpectation?: boolean;
+  /** A difference still to fix (ours is wrong), not a deliberate one. */
+  todo?: true;
+  reason: string;
+}
+
+export const ALLOWED: Allowed[] = [
+  {
+    case: 'info and ping (HTTP GET/POST, WS)',
+    step: 'GET /ping',
+    referenceExpectation: true,
+    reason:
+      'GET /janus/ping → pong is documented for current Janus (janus-api.md §1.2); 1.1.2 has no such endpoint and answers 404 (it takes "ping" for a session id). We implement the documented endpoint.',
+  },
+  ...['GET /info', 'POST info', 'WS info'].map((step) => ({
+    case: 'info and ping (HTTP GET/POST, WS)',
+    step,
+    paths: ['reply.log-path'],
+    reason:
+      'server_info has log-path only when Janus logs to a file; the reference is started with -L (log-to-file true), our edge logs to stdout (log-to-file false).',
+  })),
+  {
+    case: 'admin: global requests',
+    step: 'admin info',
+    paths: ['reply.log-path'],
+    reason: 'as for info: log-path only exists when logging to a file.',
+  },
+  {
+    case: 'admin: global requests',
+    step: 'get_status',
+    paths: ['reply.status.libnice_debug', 'reply.status.accepting_new_sessions'],
+    reason:
+      'get_status: libnice_debug is 1.1.2-only (current Janus, janus-api.md §3, lists no such key and we have no libnice); accepting_new_sessions is our documented extension (an extra key).',
+  },
+  {
+    case: 'admin: handle_info keys of info (no PeerConnection)',
+    step: 'handle_info: keys of info',
+    paths: ['reply.relay', 'reply.webrtc'],
+    reason:
+      'relay and webrtc are our extensions to handle_info (which media relay holds the PeerConnection); extra keys only.',
+  },
+];
+
+/** The entries that apply to one step of one case. */
+export function allowedFor(caseName: string, step: string): Allowed[] {
+  return ALLOWED.filter((a) => a.case === caseName && a.step === step);
+}
