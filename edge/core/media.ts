@@ -11,7 +11,8 @@ import type { EventDelivery } from './eventDelivery.js';
 import { runDetached, type ShardHost } from './host.js';
 import { handlerEventsFor, janusMessageFor } from './relayEvents.js';
 import { midsOf } from './sdp.js';
-import type { Handle, RelayRef, Session } from './session.js';
+import { reply, type JanusMessage } from './replies.js';
+import { fromOwnSocket, type Handle, type RelayRef, type Session, type Source } from './session.js';
 
 /** Client candidates kept per handle until its PeerConnection exists. */
 const MAX_PENDING_CANDIDATES = 64;
@@ -148,6 +149,15 @@ export class PeerMedia {
       { sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId },
     );
     return jsep;
+  }
+
+  /** API `hangup`: as in Janus, `success` comes first, then what the hang-up causes (`hangup`, plugin events). */
+  async hangupRequest(s: Session, h: Handle, tx: string, origin: Source): Promise<JanusMessage> {
+    const run = async () => {
+      this.hangup(s, h, 'Janus API');
+      return reply('success', tx, s.id);
+    };
+    return fromOwnSocket(s, origin) ? this.delivery.inOrder(s, tx, run, true) : run();
   }
 
   /** Hangs up the handle's PeerConnection (API hangup, admin hangup_webrtc, the plugin closing it). */

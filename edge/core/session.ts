@@ -71,6 +71,11 @@ export interface Session extends SessionFields {
    * transaction: they go out after the reply, as Janus sends `ack` before the event it announces.
    */
   held?: Map<string, JanusMessage[]>;
+  /**
+   * Every event of the session while a request over its own WebSocket is answered whose effects have
+   * no transaction (an API `hangup`: the `hangup` event, the plugin's last words): they follow the reply.
+   */
+  heldAll?: JanusMessage[];
 }
 
 /** What survives eviction, in DO storage under `s:<id>`. */

@@ -205,8 +205,7 @@ export class SessionCore {
       case 'detach':
         return await this.detach(s, h, tx, origin);
       case 'hangup':
-        this.media.hangup(s, h, 'Janus API');
-        return reply('success', tx, sid);
+        return await this.media.hangupRequest(s, h, tx, origin);
       case 'message':
         return await this.requests.messageInOrder(s, h, req, tx, origin);
       case 'trickle':
