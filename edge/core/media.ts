@@ -185,13 +185,14 @@ export class PeerMedia {
     h.mids = undefined;
     this.persist(s);
     h.hungUp = true;
+    // The plugin first, as in Janus: its last event (echotest "done") comes before the `hangup`.
+    runDetached(this.host.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
     this.delivery.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
     this.host.events.emit(
       EventType.WEBRTC,
       { connection: 'hangup', reason },
       { subtype: 6, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId },
     );
-    runDetached(this.host.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
   }
 
   /** An event from the relay holding the handle's PeerConnection (ignored from any other link). */
