@@ -55,6 +55,7 @@ export class PeerMedia {
       result = await this.command(h, { op: 'peer.create', sessionId: s.id, handleId: h.id, plugin, offer, options });
     } catch (err) {
       h.hungUpWhileOpening = undefined;
+      h.hangupEchoes = undefined;
       if (this.live(s, h)) h.relay = undefined;
       throw err;
     }
@@ -63,6 +64,8 @@ export class PeerMedia {
       this.tell(h, { op: 'peer.hangup', sessionId: s.id, handleId: h.id, reason: 'Detach' });
       throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, 'Handle detached during negotiation');
     }
+    // The relay serializes a handle's commands: every echo of an earlier hangup came before this reply.
+    h.hangupEchoes = undefined;
     h.hasPeer = true;
     h.hungUp = false;
     this.persist(s);
@@ -168,6 +171,7 @@ export class PeerMedia {
       h.hungUp = true;
       return;
     }
+    if (h.relay) h.hangupEchoes = (h.hangupEchoes ?? 0) + 1;
     this.release(h, reason);
     this.peerGone(s, h, reason);
   }
@@ -197,7 +201,12 @@ export class PeerMedia {
 
   /** An event from the relay holding the handle's PeerConnection (ignored from any other link). */
   relayEvent(s: Session, h: Handle, linkId: string, event: PeerEvent): void {
-    if (s.ending || h.relay?.linkId !== linkId) return;
+    if (s.ending) return;
+    if (event.kind === 'hangup' && !h.hasPeer && h.hangupEchoes) {
+      h.hangupEchoes--;
+      return;
+    }
+    if (h.relay?.linkId !== linkId) return;
     for (const e of handlerEventsFor(event))
       this.host.events.emit(e.type, e.body, {
         subtype: e.subtype,

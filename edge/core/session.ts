@@ -35,6 +35,11 @@ export interface Handle {
   opening?: Promise<unknown>;
   /** The relay hung the peer up before `peer.create` answered (its event overtook the reply). */
   hungUpWhileOpening?: string;
+  /**
+   * Hang-ups we sent the relay whose `hangup` event has not come back: that event is about the old
+   * PeerConnection, never about one being opened meanwhile (publish right after unpublish).
+   */
+  hangupEchoes?: number;
   /** The client's offer was admitted by the per-address limits for the PeerConnection it opens. */
   admitted?: boolean;
   ctx: HandleContext;
