@@ -15,41 +15,51 @@ import { startStack, type Stack } from '../support/stack.js';
 import { cases, type Case } from './cases.js';
 import { videoroomCases } from './videoroomCases.js';
 import { echoCases } from './echoCases.js';
+import { videoroomMediaCases } from './videoroomMediaCases.js';
 import { allowedFor } from './deliberate.js';
-import { observed, orderLabel, runScript, stepShape, type Recorded, type Target } from './harness.js';
+import { observed, runScript, stepShape, type Recorded, type Target } from './harness.js';
 
 const ADMIN_SECRET = 'janusoverlord'; // /etc/janus/janus.jcfg and our default
 
+/** Deletes a dotted path; `*` stands for every element of an array (shapes keep arrays under `[]`). */
 function dropPath(v: unknown, path: string[]): void {
   if (!v || typeof v !== 'object' || path.length === 0) return;
   const [head, ...rest] = path;
+  if (head === '*') {
+    const list = Array.isArray(v) ? v : (v as { '[]'?: unknown[] })['[]'];
+    for (const x of list ?? []) dropPath(x, rest);
+    return;
+  }
   if (rest.length === 0) delete (v as Record<string, unknown>)[head!];
   else dropPath((v as Record<string, unknown>)[head!], rest);
 }
 
-/** `rec` without the messages an allowed difference says only ours sends. */
-function withoutOursOnly(rec: Recorded, labels: string[]): Recorded {
-  if (labels.length === 0) return rec;
-  const keep = (m: unknown) => !labels.includes(orderLabel(m as Record<string, unknown>));
+/** `rec` without the messages an allowed difference says only one side sends. */
+function without(rec: Recorded, drop: ((m: Record<string, unknown>) => boolean)[]): Recorded {
+  if (drop.length === 0) return rec;
+  const keep = (m: unknown) => !drop.some((d) => d(m as Record<string, unknown>));
   return {
     ...rec,
     events: rec.events?.filter(keep),
     extra: rec.extra?.filter(keep),
     on: rec.on && Object.fromEntries(Object.entries(rec.on).map(([c, l]) => [c, l.filter(keep)])),
-    order: rec.order?.filter((o) => !labels.includes(o.label)),
+    order: rec.order?.filter((o) => keep(o.message)),
   };
 }
 
 function comparable(caseName: string, steps: Case['steps'], transcript: Recorded[], side: 'reference' | 'ours') {
   return transcript.map((recorded, i) => {
-    const oursOnly = side === 'ours' ? allowedFor(caseName, recorded.step).flatMap((a) => a.oursOnly ?? []) : [];
-    const rec = withoutOursOnly(recorded, oursOnly);
+    const allowed = allowedFor(caseName, recorded.step);
+    const rec = without(
+      recorded,
+      allowed.flatMap((a) => (side === 'ours' ? a.oursOnly : a.referenceOnly) ?? []),
+    );
     const view: Record<string, unknown> = {
       step: rec.step,
       ...stepShape(rec, steps[i]!, { replyFirst: side === 'reference' }),
     };
-    for (const a of allowedFor(caseName, rec.step)) {
-      if (!a.paths && !a.oursOnly) return { step: rec.step, allowed: a.reason };
+    for (const a of allowed) {
+      if (!a.paths && !a.oursOnly && !a.referenceOnly) return { step: rec.step, allowed: a.reason };
       for (const p of a.paths ?? []) dropPath(view, p.split('.'));
     }
     return view;
@@ -138,7 +148,7 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
     }
   });
 
-  for (const c of [...cases, ...echoCases, ...videoroomCases]) {
+  for (const c of [...cases, ...echoCases, ...videoroomCases, ...videoroomMediaCases]) {
     it(c.name, async () => {
       const [r, o] = await Promise.all([runScript(refTarget, c.steps), runScript(ourTarget, c.steps)]);
       if (process.env.DIFF_DUMP) {
