@@ -14,6 +14,7 @@ import { hostAddress } from '../support/referenceNet.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { cases, type Case } from './cases.js';
 import { videoroomCases } from './videoroomCases.js';
+import { adminCases } from './adminCases.js';
 import { echoCases } from './echoCases.js';
 import { videoroomMediaCases } from './videoroomMediaCases.js';
 import { allowedFor } from './deliberate.js';
@@ -148,7 +149,7 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
     }
   });
 
-  for (const c of [...cases, ...echoCases, ...videoroomCases, ...videoroomMediaCases]) {
+  for (const c of [...cases, ...adminCases, ...echoCases, ...videoroomCases, ...videoroomMediaCases]) {
     it(c.name, async () => {
       const [r, o] = await Promise.all([runScript(refTarget, c.steps), runScript(ourTarget, c.steps)]);
       if (process.env.DIFF_DUMP) {
