@@ -13,6 +13,7 @@ const MEDIA = 'videoroom with PeerConnections: publish, subscribe, start, pause,
 const ADMIN_PC = 'admin: hangup_webrtc and detach_handle on a live PeerConnection';
 const ADMIN_PLUGIN = 'admin: message_plugin to the videoroom';
 const ADMIN_SETTERS = 'admin: setters and queries';
+const TOKENS = 'token auth: add, list, allow, disallow and remove tokens; the Janus API obeys them';
 const REMOTE = 'videoroom remote publishers: add/update/remove_remote_publisher, publish_remotely, list_remotes';
 
 export interface Allowed {
@@ -245,6 +246,35 @@ export const ALLOWED: Allowed[] = [
     reason:
       'Janus 1.1.2 has this Admin request (janus-api.md §3); ours answers 457 "Unhandled request". Each should either work (setters of values get_status reports, resolve_address, custom_logline, loops_info with no loops) or be refused with a clear code for what we cannot do (query_transport/eventhandler/logger). To fix in edge/core/adminApi.ts (another helper\'s area).',
   })),
+
+  // Token auth (tokenCases.ts, a second pair started with token_auth).
+  {
+    case: TOKENS,
+    step: 'get_status (token_auth on)',
+    paths: ['reply.status.libnice_debug', 'reply.status.accepting_new_sessions'],
+    reason: 'as for get_status in "admin: global requests".',
+  },
+  {
+    case: TOKENS,
+    step: 'add_token with an unknown plugin',
+    reason:
+      'add_token naming a plugin that does not exist: Janus 1.1.2 skips it and answers success with what is left (here no plugins); we refuse the request with 460 and store nothing, as bad input must change nothing.',
+  },
+  {
+    case: TOKENS,
+    step: 'allow_token without plugins',
+    paths: ['reply.error.code'],
+    todo: true,
+    reason:
+      'allow_token without `plugins`: Janus answers 467 ("plugins should be a non-empty array"), ours 456. To fix in edge/core/adminApi.ts (another helper\'s area).',
+  },
+  {
+    case: TOKENS,
+    step: 'remove_token unknown',
+    paths: ['reply.error.code'],
+    reason:
+      'remove_token of an unknown token: we answer 470 (JANUS_ERROR_TOKEN_NOT_FOUND, what Janus answers for an unknown token in allow_token/disallow_token); 1.1.2 answers a generic 490 "Error removing token".',
+  },
 ];
 
 /** The entries that apply to one step of one case. */
