@@ -1,9 +1,12 @@
 /**
- * Differential test of the Janus core and Admin APIs: every script in cases.ts runs against the
- * reference Janus (Debian janus 1.1.2) and against our edge, and the reply *shapes* must agree
- * (recursive key sets and value types; the `janus` value, error codes and plugin names literally;
- * never ids, reason texts or server_info values). Each step's documented outcome (`expect`) is also
- * checked on both, so a reference quirk shows up as such rather than as "our" bug.
+ * Differential test of the Janus core, Admin, EchoTest and VideoRoom APIs: every script (cases.ts,
+ * adminCases.ts, echoCases.ts, videoroomCases.ts, videoroomMediaCases.ts) runs against the reference
+ * Janus (Debian janus 1.1.2) and against our stack, and the *shapes* must agree (recursive key sets
+ * and value types; the `janus` value, error codes and plugin names literally; never ids, reason texts
+ * or server_info values), as must the order of each step's messages (reply vs events, per
+ * connection). Offers and answers come from real werift PeerConnections. Each step's documented
+ * outcome (`expect`) is also checked on both, so a reference quirk shows up as such rather than as
+ * "our" bug. Every accepted difference is listed in deliberate.ts, with its reason.
  *
  * Set DIFF_DUMP=1 to print both raw transcripts of every case.
  */

@@ -1,7 +1,9 @@
 /**
  * Differential harness: runs one request script against a Janus-API server (the reference Janus or
  * our edge) and records a transcript, then reduces transcripts to comparable *shapes* (recursive key
- * sets and value types; literal values only where they matter: `janus`, error codes, plugin names).
+ * sets and value types; literal values only where they matter: `janus`, error codes, plugin names)
+ * and to the arrival order of each step's messages. Steps can carry offers from real werift
+ * PeerConnections and answer the offers servers send (peers.ts).
  */
 import WebSocket from 'ws';
 import { Peers, type Jsep, type OfferSpec } from './peers.js';

@@ -199,6 +199,8 @@ const remote: Case = {
       display: 'remote',
       streams: [{ type: 'video', mid: '0', mindex: 0, codec: 'vp8' }],
     }),
+    // Janus adds the remote publisher to the room from the thread it starts for it: give it a moment.
+    { via: 'sleep', ms: 300 },
     sync('x', 'listparticipants (with the remote one)', { request: 'listparticipants', room: RR }),
     sync('x', 'update_remote_publisher', {
       request: 'update_remote_publisher',
