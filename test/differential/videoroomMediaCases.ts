@@ -133,6 +133,20 @@ const media: Case = {
       { answer: { save: 'ans3' }, quietMs: 300 },
     ),
     withAnswer('s', 'start after unsubscribing', { request: 'start' }, 'ans3'),
+    async_(
+      's',
+      'subscribe (the request) to bob',
+      { request: 'subscribe', streams: [{ feed: 302 }] },
+      { answer: { save: 'ans4' }, quietMs: 300 },
+    ),
+    withAnswer('s', 'start after subscribe', { request: 'start' }, 'ans4'),
+    async_(
+      's',
+      'unsubscribe (the request) from bob',
+      { request: 'unsubscribe', streams: [{ feed: 302 }] },
+      { answer: { save: 'ans5' }, quietMs: 300 },
+    ),
+    withAnswer('s', 'start after unsubscribe', { request: 'start' }, 'ans5'),
     sync(
       'x',
       'moderate: mute alice audio',
@@ -179,6 +193,12 @@ const media: Case = {
       on: { p: ['event'] },
     },
     async_('s', 'subscriber leave', { request: 'leave' }, { events: ['event', 'hangup'] }),
+    sync(
+      'x',
+      'kick bob (publishing)',
+      { request: 'kick', room: R, secret: 'sec', id: 302 },
+      { on: { q: ['event'], p: ['event'] }, quietMs: 500 },
+    ),
     async_('p', 'publisher leave', { request: 'leave' }, { on: { q: ['event'] }, quietMs: 300 }),
     sync('x', 'destroy', { request: 'destroy', room: R, secret: 'sec' }, { on: { q: ['event', 'hangup'] } }),
   ],
