@@ -21,6 +21,10 @@ export class EventDelivery {
 
   /** Sends an event to wherever the session's events go. Never awaits. */
   deliver(s: Session, m: JanusMessage): void {
+    if (s.heldAll) {
+      s.heldAll.push(m);
+      return;
+    }
     const src = s.source;
     if (src.kind === 'http') {
       if (s.queue.length >= MAX_QUEUED_EVENTS) s.queue.shift();
@@ -51,16 +55,25 @@ export class EventDelivery {
   /**
    * Runs a request whose events must follow its reply over the same socket: they are held and handed
    * to the transport as the reply's `followUps`. `fn` answers an error reply rather than throwing.
+   * `everything`: hold all the session's events meanwhile, not only those carrying `transaction`.
    */
-  async inOrder(s: Session, transaction: string, fn: () => Promise<JanusMessage>): Promise<JanusMessage> {
+  async inOrder(
+    s: Session,
+    transaction: string,
+    fn: () => Promise<JanusMessage>,
+    everything = false,
+  ): Promise<JanusMessage> {
     const held: JanusMessage[] = [];
     const map = (s.held ??= new Map());
     map.set(transaction, held);
+    const holdAll = everything && !s.heldAll;
+    if (holdAll) s.heldAll = held;
     let out: JanusMessage;
     try {
       out = await fn();
     } finally {
       map.delete(transaction);
+      if (holdAll) s.heldAll = undefined;
     }
     return held.length > 0 ? withFollowUps(out, held) : out;
   }

@@ -11,7 +11,8 @@ import type { EventDelivery } from './eventDelivery.js';
 import { runDetached, type ShardHost } from './host.js';
 import { handlerEventsFor, janusMessageFor } from './relayEvents.js';
 import { midsOf } from './sdp.js';
-import type { Handle, RelayRef, Session } from './session.js';
+import { reply, type JanusMessage } from './replies.js';
+import { fromOwnSocket, type Handle, type RelayRef, type Session, type Source } from './session.js';
 
 /** Client candidates kept per handle until its PeerConnection exists. */
 const MAX_PENDING_CANDIDATES = 64;
@@ -54,6 +55,7 @@ export class PeerMedia {
       result = await this.command(h, { op: 'peer.create', sessionId: s.id, handleId: h.id, plugin, offer, options });
     } catch (err) {
       h.hungUpWhileOpening = undefined;
+      h.hangupEchoes = undefined;
       if (this.live(s, h)) h.relay = undefined;
       throw err;
     }
@@ -62,6 +64,8 @@ export class PeerMedia {
       this.tell(h, { op: 'peer.hangup', sessionId: s.id, handleId: h.id, reason: 'Detach' });
       throw new JanusApiError(JanusError.HANDLE_NOT_FOUND, 'Handle detached during negotiation');
     }
+    // The relay serializes a handle's commands: every echo of an earlier hangup came before this reply.
+    h.hangupEchoes = undefined;
     h.hasPeer = true;
     h.hungUp = false;
     this.persist(s);
@@ -150,6 +154,15 @@ export class PeerMedia {
     return jsep;
   }
 
+  /** API `hangup`: as in Janus, `success` comes first, then what the hang-up causes (`hangup`, plugin events). */
+  async hangupRequest(s: Session, h: Handle, tx: string, origin: Source): Promise<JanusMessage> {
+    const run = async () => {
+      this.hangup(s, h, 'Janus API');
+      return reply('success', tx, s.id);
+    };
+    return fromOwnSocket(s, origin) ? this.delivery.inOrder(s, tx, run, true) : run();
+  }
+
   /** Hangs up the handle's PeerConnection (API hangup, admin hangup_webrtc, the plugin closing it). */
   hangup(s: Session, h: Handle, reason: string): void {
     if (!h.hasPeer) {
@@ -158,6 +171,7 @@ export class PeerMedia {
       h.hungUp = true;
       return;
     }
+    if (h.relay) h.hangupEchoes = (h.hangupEchoes ?? 0) + 1;
     this.release(h, reason);
     this.peerGone(s, h, reason);
   }
@@ -175,18 +189,24 @@ export class PeerMedia {
     h.mids = undefined;
     this.persist(s);
     h.hungUp = true;
+    // The plugin first, as in Janus: its last event (echotest "done") comes before the `hangup`.
+    runDetached(this.host.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
     this.delivery.deliver(s, { janus: 'hangup', session_id: s.id, sender: h.id, reason });
     this.host.events.emit(
       EventType.WEBRTC,
       { connection: 'hangup', reason },
       { subtype: 6, sessionId: s.id, handleId: h.id, opaqueId: h.opaqueId },
     );
-    runDetached(this.host.log, 'hangupMedia', () => h.plugin.hangupMedia(h.ctx, reason));
   }
 
   /** An event from the relay holding the handle's PeerConnection (ignored from any other link). */
   relayEvent(s: Session, h: Handle, linkId: string, event: PeerEvent): void {
-    if (s.ending || h.relay?.linkId !== linkId) return;
+    if (s.ending) return;
+    if (event.kind === 'hangup' && !h.hasPeer && h.hangupEchoes) {
+      h.hangupEchoes--;
+      return;
+    }
+    if (h.relay?.linkId !== linkId) return;
     for (const e of handlerEventsFor(event))
       this.host.events.emit(e.type, e.body, {
         subtype: e.subtype,

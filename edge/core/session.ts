@@ -35,6 +35,11 @@ export interface Handle {
   opening?: Promise<unknown>;
   /** The relay hung the peer up before `peer.create` answered (its event overtook the reply). */
   hungUpWhileOpening?: string;
+  /**
+   * Hang-ups we sent the relay whose `hangup` event has not come back: that event is about the old
+   * PeerConnection, never about one being opened meanwhile (publish right after unpublish).
+   */
+  hangupEchoes?: number;
   /** The client's offer was admitted by the per-address limits for the PeerConnection it opens. */
   admitted?: boolean;
   ctx: HandleContext;
@@ -71,6 +76,11 @@ export interface Session extends SessionFields {
    * transaction: they go out after the reply, as Janus sends `ack` before the event it announces.
    */
   held?: Map<string, JanusMessage[]>;
+  /**
+   * Every event of the session while a request over its own WebSocket is answered whose effects have
+   * no transaction (an API `hangup`: the `hangup` event, the plugin's last words): they follow the reply.
+   */
+  heldAll?: JanusMessage[];
 }
 
 /** What survives eviction, in DO storage under `s:<id>`. */

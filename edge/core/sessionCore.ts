@@ -205,8 +205,7 @@ export class SessionCore {
       case 'detach':
         return await this.detach(s, h, tx, origin);
       case 'hangup':
-        this.media.hangup(s, h, 'Janus API');
-        return reply('success', tx, sid);
+        return await this.media.hangupRequest(s, h, tx, origin);
       case 'message':
         return await this.requests.messageInOrder(s, h, req, tx, origin);
       case 'trickle':
@@ -284,14 +283,17 @@ export class SessionCore {
     this.delivery.wakePollers(s);
   }
 
-  /** `detach`: Janus answers `success` first, then sends `hangup`/`detached` (janode relies on it). */
+  /**
+   * `detach`: Janus answers `success` first, then what it causes (`hangup`, the plugin's last event,
+   * `detached`; janode relies on it).
+   */
   private async detach(s: Session, h: Handle, tx: string, origin: Source): Promise<JanusMessage> {
     const run = async () => {
       this.releaseHandle(s, h, 'Detach', true, tx);
       this.persist(s);
       return reply('success', tx, s.id);
     };
-    return fromOwnSocket(s, origin) ? this.delivery.inOrder(s, tx, run) : run();
+    return fromOwnSocket(s, origin) ? this.delivery.inOrder(s, tx, run, true) : run();
   }
 
   /**

@@ -1,115 +1,29 @@
 /**
- * Differential test of the Janus core and Admin APIs: every script in cases.ts runs against the
- * reference Janus (Debian janus 1.1.2) and against our edge, and the reply *shapes* must agree
- * (recursive key sets and value types; the `janus` value, error codes and plugin names literally;
- * never ids, reason texts or server_info values). Each step's documented outcome (`expect`) is also
- * checked on both, so a reference quirk shows up as such rather than as "our" bug.
+ * Differential test of the Janus core, Admin, EchoTest and VideoRoom APIs: every script (cases.ts,
+ * adminCases.ts, echoCases.ts, videoroomCases.ts, videoroomMediaCases.ts) runs against the reference
+ * Janus (Debian janus 1.1.2) and against our stack, and the *shapes* must agree (recursive key sets
+ * and value types; the `janus` value, error codes and plugin names literally; never ids, reason texts
+ * or server_info values), as must the order of each step's messages (reply vs events, per
+ * connection). Offers and answers come from real werift PeerConnections. Each step's documented
+ * outcome (`expect`) is also checked on both, so a reference quirk shows up as such rather than as
+ * "our" bug. Every accepted difference is listed in deliberate.ts, with its reason.
  *
  * Set DIFF_DUMP=1 to print both raw transcripts of every case.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceJanusAvailable, startReferenceJanus, type ReferenceJanus } from '../support/janusReference.js';
+import { hostAddress } from '../support/referenceNet.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { cases, type Case } from './cases.js';
+import { cases } from './cases.js';
 import { videoroomCases } from './videoroomCases.js';
-import { observed, runScript, stepShape, type Recorded, type Target } from './harness.js';
+import { adminCases } from './adminCases.js';
+import { echoCases } from './echoCases.js';
+import { videoroomMediaCases } from './videoroomMediaCases.js';
+import { comparable, expectationFailures } from './compare.js';
+import { runScript, type Target } from './harness.js';
 
 const ADMIN_SECRET = 'janusoverlord'; // /etc/janus/janus.jcfg and our default
-
-/**
- * Known differences we deliberately do not copy from reference Janus 1.1.2. Each entry drops the
- * listed paths (or, with no paths, the whole step) from both sides before comparing.
- */
-interface Allowed {
-  case: string;
-  step: string;
-  /** Paths inside the step's comparable view, e.g. 'reply.status.log_rotate_sig'. */
-  paths?: string[];
-  /** Skip the documented-outcome check of this step on the reference side only. */
-  referenceExpectation?: boolean;
-  reason: string;
-}
-
-const ALLOWED: Allowed[] = [
-  {
-    case: 'info and ping (HTTP GET/POST, WS)',
-    step: 'GET /ping',
-    referenceExpectation: true,
-    reason:
-      'GET /janus/ping → pong is documented for current Janus (janus-api.md §1.2); 1.1.2 has no such endpoint and answers 404 (it takes "ping" for a session id). We implement the documented endpoint.',
-  },
-  ...['GET /info', 'POST info', 'WS info'].map((step) => ({
-    case: 'info and ping (HTTP GET/POST, WS)',
-    step,
-    paths: ['reply.log-path'],
-    reason:
-      'server_info has log-path only when Janus logs to a file; the reference is started with -L (log-to-file true), our edge logs to stdout (log-to-file false).',
-  })),
-  {
-    case: 'admin: global requests',
-    step: 'admin info',
-    paths: ['reply.log-path'],
-    reason: 'as for info: log-path only exists when logging to a file.',
-  },
-  {
-    case: 'admin: global requests',
-    step: 'get_status',
-    paths: ['reply.status.libnice_debug', 'reply.status.accepting_new_sessions'],
-    reason:
-      'get_status: libnice_debug is 1.1.2-only (current Janus, janus-api.md §3, lists no such key and we have no libnice); accepting_new_sessions is our documented extension (an extra key).',
-  },
-  {
-    case: 'admin: handle_info keys of info (no PeerConnection)',
-    step: 'handle_info: keys of info',
-    paths: ['reply.relay', 'reply.webrtc'],
-    reason:
-      'relay and webrtc are our extensions to handle_info (which media relay holds the PeerConnection); extra keys only.',
-  },
-];
-
-function allowedFor(caseName: string, step: string): Allowed[] {
-  return ALLOWED.filter((a) => a.case === caseName && a.step === step);
-}
-
-function dropPath(v: unknown, path: string[]): void {
-  if (!v || typeof v !== 'object' || path.length === 0) return;
-  const [head, ...rest] = path;
-  if (rest.length === 0) delete (v as Record<string, unknown>)[head!];
-  else dropPath((v as Record<string, unknown>)[head!], rest);
-}
-
-function comparable(caseName: string, steps: Case['steps'], transcript: Recorded[]) {
-  return transcript.map((rec, i) => {
-    const view: Record<string, unknown> = { step: rec.step, ...stepShape(rec, steps[i]!) };
-    for (const a of allowedFor(caseName, rec.step)) {
-      if (!a.paths) return { step: rec.step, allowed: a.reason };
-      for (const p of a.paths) dropPath(view, p.split('.'));
-    }
-    return view;
-  });
-}
-
-/** Steps whose documented outcome (`expect`) the recorded reply does not meet. */
-function expectationFailures(
-  caseName: string,
-  steps: Case['steps'],
-  transcript: Recorded[],
-  side: 'reference' | 'ours',
-): string[] {
-  const out: string[] = [];
-  transcript.forEach((rec, i) => {
-    const want = steps[i]!.expect;
-    if (!want) return;
-    if (side === 'reference' && allowedFor(caseName, rec.step).some((a) => a.referenceExpectation)) return;
-    const got = observed(rec);
-    for (const k of ['janus', 'code', 'status'] as const) {
-      if (want[k] !== undefined && got[k] !== want[k])
-        out.push(`${rec.step}: ${k} ${String(got[k])}, documented ${String(want[k])}`);
-    }
-  });
-  return out;
-}
 
 // Skipped when the reference Janus (Debian package `janus`) or ../shared/tools/janus-reference.sh is
 // missing: without the reference there is nothing to compare against.
@@ -150,6 +64,7 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
       wsUrl: ref.wsUrl,
       adminUrl: ref.adminUrl,
       adminSecret: ADMIN_SECRET,
+      iceAddress: hostAddress(),
     };
     ourTarget = {
       name: 'ours',
@@ -157,6 +72,7 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
       wsUrl: stack.wsUrl,
       adminUrl: stack.adminUrl,
       adminSecret: ADMIN_SECRET,
+      iceAddress: '127.0.0.1',
     };
   });
 
@@ -170,7 +86,7 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
     }
   });
 
-  for (const c of [...cases, ...videoroomCases]) {
+  for (const c of [...cases, ...adminCases, ...echoCases, ...videoroomCases, ...videoroomMediaCases]) {
     it(c.name, async () => {
       const [r, o] = await Promise.all([runScript(refTarget, c.steps), runScript(ourTarget, c.steps)]);
       if (process.env.DIFF_DUMP) {
@@ -183,8 +99,8 @@ describe.skipIf(!available)('differential: Janus core + Admin API vs reference J
         expectationFailures(c.name, c.steps, r.transcript, 'reference'),
         'reference vs documented behaviour',
       ).toEqual([]);
-      expect(comparable(c.name, c.steps, o.transcript), 'our reply shapes vs the reference').toEqual(
-        comparable(c.name, c.steps, r.transcript),
+      expect(comparable(c.name, c.steps, o.transcript, 'ours'), 'our reply shapes vs the reference').toEqual(
+        comparable(c.name, c.steps, r.transcript, 'reference'),
       );
       expect(expectationFailures(c.name, c.steps, o.transcript, 'ours'), 'ours vs documented behaviour').toEqual([]);
     });

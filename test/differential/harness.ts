@@ -1,9 +1,12 @@
 /**
  * Differential harness: runs one request script against a Janus-API server (the reference Janus or
  * our edge) and records a transcript, then reduces transcripts to comparable *shapes* (recursive key
- * sets and value types; literal values only where they matter: `janus`, error codes, plugin names).
+ * sets and value types; literal values only where they matter: `janus`, error codes, plugin names)
+ * and to the arrival order of each step's messages. Steps can carry offers from real werift
+ * PeerConnections and answer the offers servers send (peers.ts).
  */
 import WebSocket from 'ws';
+import { Peers, type Jsep, type OfferSpec } from './peers.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -14,6 +17,8 @@ export interface Target {
   wsUrl: string; // Janus API WebSocket (subprotocol janus-protocol)
   adminUrl: string; // http://host:port/admin
   adminSecret: string;
+  /** Where the harness's werift clients bind and what they announce (see support/referenceNet.ts). */
+  iceAddress: string;
 }
 
 /**
@@ -25,9 +30,10 @@ export interface Step {
   name?: string;
   /**
    * http: POST httpUrl+path. ws: send on WebSocket `conn` (default 'a'). admin: POST adminUrl+path.
-   * get: GET httpUrl+path (long poll, /info, /ping). sleep: wait `ms`.
+   * get: GET httpUrl+path (long poll, /info, /ping). sleep: wait `ms`. wait: send nothing, only
+   * wait for `events` (and `quietMs`) on `conn`.
    */
-  via: 'http' | 'ws' | 'admin' | 'get' | 'sleep';
+  via: 'http' | 'ws' | 'admin' | 'get' | 'sleep' | 'wait';
   path?: string;
   /** A JSON body (a transaction is added unless `noTx`), or a raw string sent as-is. */
   body?: Json | { raw: string };
@@ -42,8 +48,30 @@ export interface Step {
   save?: Record<string, string>;
   /** ws only: after the reply, wait for async messages with these `janus` values (in any order). */
   events?: string[];
+  /**
+   * ws only: after the reply, wait for these `janus` values on other connections (conn → kinds), e.g.
+   * the `publishers` event a room sends its other participants.
+   */
+  on?: Record<string, string[]>;
   /** ws only: after the reply (and `events`), collect anything else arriving within this many ms. */
   quietMs?: number;
+  /**
+   * The arrival order of the step's messages is compared per connection (the reply before its events,
+   * events in order). Set this when the reference's order across connections is deterministic too.
+   */
+  crossOrder?: boolean;
+  /**
+   * ws only: put an offer from a real werift PeerConnection in the body's `jsep`; the answer the step
+   * brings back (reply, events or extra) is applied to it.
+   */
+  offer?: OfferSpec;
+  /**
+   * ws only: answer the jsep offer the step brings back from a PeerConnection (`pc`, default the
+   * step's connection) and save that answer as `$<save>` for a later step's `jsep`.
+   */
+  answer?: { pc?: string; save: string };
+  /** ws only: put the first host candidate of this PeerConnection in the body's `candidate`. */
+  trickleFrom?: string;
   /**
    * Extra messages that the reference sends or not depending on a race of its own threads: left out
    * of the comparison on both sides (the step's comment says which race).
@@ -66,7 +94,11 @@ export interface Recorded {
   status?: number;
   reply?: unknown;
   events?: unknown[];
+  /** Messages awaited on other connections (`on`). */
+  on?: Record<string, unknown[]>;
   extra?: unknown[];
+  /** The step's messages in arrival order: `conn:label` (see {@link orderLabel}). */
+  order?: { conn: string; label: string; message: Record<string, unknown>; awaited: boolean }[];
   note?: string;
   /** Milliseconds the step took (diagnostics only, never compared). */
   ms?: number;
@@ -109,25 +141,33 @@ export function getPath(v: unknown, path: string): unknown {
   return cur;
 }
 
+/** One message received on a connection, with its arrival rank across all the script's connections. */
+interface Arrival {
+  m: Record<string, unknown>;
+  seq: number;
+}
+
 /** A Janus-API WebSocket: replies matched by transaction, everything else kept as events. */
 class JanusSocket {
   private readonly ws: WebSocket;
-  private readonly inbox: Record<string, unknown>[] = [];
+  private readonly inbox: Arrival[] = [];
   private waiters: (() => void)[] = [];
   readonly opened: Promise<void>;
 
-  constructor(url: string) {
+  constructor(url: string, nextSeq: () => number) {
     this.ws = new WebSocket(url, 'janus-protocol');
     this.opened = new Promise((res, rej) => {
       this.ws.once('open', () => res());
       this.ws.once('error', rej);
     });
     this.ws.on('message', (d) => {
+      let m: Record<string, unknown>;
       try {
-        this.inbox.push(JSON.parse(d.toString()) as Record<string, unknown>);
+        m = JSON.parse(d.toString()) as Record<string, unknown>;
       } catch {
-        this.inbox.push({ unparsable: d.toString() });
+        m = { unparsable: d.toString() };
       }
+      this.inbox.push({ m, seq: nextSeq() });
       const w = this.waiters;
       this.waiters = [];
       for (const f of w) f();
@@ -139,10 +179,10 @@ class JanusSocket {
   }
 
   /** Removes and returns the first message matching `pred`, waiting up to `ms`. */
-  async take(pred: (m: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown> | undefined> {
+  async take(pred: (m: Record<string, unknown>) => boolean, ms: number): Promise<Arrival | undefined> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const i = this.inbox.findIndex(pred);
+      const i = this.inbox.findIndex((a) => pred(a.m));
       if (i >= 0) return this.inbox.splice(i, 1)[0];
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -156,13 +196,34 @@ class JanusSocket {
     }
   }
 
-  drain(): Record<string, unknown>[] {
+  drain(): Arrival[] {
     return this.inbox.splice(0, this.inbox.length);
   }
 
   close(): void {
     this.ws.close();
   }
+}
+
+/** Media state events: they follow ICE/DTLS on the client's own clock, so no step compares them by default. */
+export const isMediaStateEvent = (m: Record<string, unknown>) =>
+  m.janus === 'webrtcup' || m.janus === 'media' || m.janus === 'slowlink';
+
+/** What identifies a message in an order list: its `janus`, plus the plugin's event kind and a jsep type. */
+export function orderLabel(m: Record<string, unknown>): string {
+  const data = getPath(m, 'plugindata.data') as Record<string, unknown> | undefined;
+  const kind = data && (data.videoroom ?? data.echotest ?? data.result);
+  const jsep = getPath(m, 'jsep.type');
+  return [m.janus, kind, jsep].filter((x) => typeof x === 'string').join('/');
+}
+
+/** The jsep of the given type among a step's messages, if any. */
+function findJsep(rec: Recorded, type: 'offer' | 'answer'): Jsep | undefined {
+  for (const o of rec.order ?? []) {
+    const j = o.message.jsep as Jsep | undefined;
+    if (j && j.type === type && typeof j.sdp === 'string') return j;
+  }
+  return undefined;
 }
 
 /** Runs a script against one target and returns its transcript. */
@@ -172,11 +233,14 @@ export async function runScript(
 ): Promise<{ transcript: Recorded[]; vars: Record<string, unknown> }> {
   const vars: Record<string, unknown> = {};
   const sockets = new Map<string, JanusSocket>();
+  const peers = new Peers(target.iceAddress);
   const transcript: Recorded[] = [];
+  let seq = 0;
+  const nextSeq = () => ++seq;
   const socket = async (name: string) => {
     let s = sockets.get(name);
     if (!s) {
-      s = new JanusSocket(target.wsUrl);
+      s = new JanusSocket(target.wsUrl, nextSeq);
       sockets.set(name, s);
       await s.opened;
     }
@@ -194,6 +258,7 @@ export async function runScript(
         await new Promise((r) => setTimeout(r, step.ms ?? 100));
         continue;
       }
+      const conn = step.conn ?? 'a';
       let payload: string | undefined;
       let tx: string | undefined;
       let path: string;
@@ -209,6 +274,12 @@ export async function runScript(
             else if (obj && typeof obj === 'object' && typeof obj.transaction === 'string') tx = obj.transaction;
             if (step.via === 'admin' && !step.noSecret && obj && typeof obj === 'object' && !Array.isArray(obj))
               obj.admin_secret ??= target.adminSecret;
+            if (step.offer) obj.jsep = await peers.offer(step.offer.pc ?? conn, step.offer);
+            if (step.trickleFrom) {
+              const c = peers.candidate(step.trickleFrom);
+              if (!c) throw new MissingVar(`PeerConnection ${step.trickleFrom} has no candidate`);
+              obj.candidate = c as unknown as Json;
+            }
             payload = JSON.stringify(obj);
           }
         }
@@ -219,29 +290,62 @@ export async function runScript(
         }
         throw err;
       }
-      if (step.via === 'ws') {
-        const s = await socket(step.conn ?? 'a');
-        s.send(payload ?? '');
-        // The reply: the first non-`event` message carrying our transaction (a plugin event with the
-        // same transaction may race the ack), or the first error without a transaction (Janus drops
-        // the transaction from envelope validation errors).
-        rec.reply = await s.take(
-          (m) =>
-            (tx !== undefined && m.transaction === tx && m.janus !== 'event') ||
-            (m.janus === 'error' && typeof m.transaction !== 'string'),
-          REPLY_TIMEOUT_MS,
-        );
-        if (rec.reply === undefined) rec.note = 'no reply';
+      if (step.via === 'ws' || step.via === 'wait') {
+        const s = await socket(conn);
+        const got: { conn: string; a: Arrival; awaited?: boolean }[] = [];
+        if (step.via === 'ws') {
+          s.send(payload ?? '');
+          // The reply: the first non-`event` message carrying our transaction (a plugin event with the
+          // same transaction may race the ack), or the first error without a transaction (Janus drops
+          // the transaction from envelope validation errors).
+          const reply = await s.take(
+            (m) =>
+              (tx !== undefined && m.transaction === tx && m.janus !== 'event') ||
+              (m.janus === 'error' && typeof m.transaction !== 'string'),
+            REPLY_TIMEOUT_MS,
+          );
+          rec.reply = reply?.m;
+          if (reply) got.push({ conn, a: reply, awaited: true });
+          else rec.note = 'no reply';
+        }
         if (step.events?.length) {
           rec.events = [];
           for (const kind of step.events) {
             const ev = await s.take((m) => m.janus === kind, EVENT_TIMEOUT_MS);
-            rec.events.push(ev ?? { missing: kind });
+            rec.events.push(ev?.m ?? { missing: kind });
+            if (ev) got.push({ conn, a: ev, awaited: true });
+          }
+        }
+        for (const [other, kinds] of Object.entries(step.on ?? {})) {
+          const o = await socket(other);
+          const list: unknown[] = ((rec.on ??= {})[other] = []);
+          for (const kind of kinds) {
+            const ev = await o.take((m) => m.janus === kind, EVENT_TIMEOUT_MS);
+            list.push(ev?.m ?? { missing: kind });
+            if (ev) got.push({ conn: other, a: ev, awaited: true });
           }
         }
         if (step.quietMs) {
           await new Promise((r) => setTimeout(r, step.quietMs));
-          rec.extra = s.drain();
+          const drained = s.drain();
+          rec.extra = drained.map((a) => a.m);
+          got.push(...drained.map((a) => ({ conn, a })));
+          for (const other of Object.keys(step.on ?? {})) {
+            const more = sockets.get(other)!.drain();
+            (rec.on![other] ??= []).push(...more.map((a) => a.m));
+            got.push(...more.map((a) => ({ conn: other, a })));
+          }
+        }
+        rec.order = got
+          .sort((x, y) => x.a.seq - y.a.seq)
+          .map((g) => ({ conn: g.conn, label: orderLabel(g.a.m), message: g.a.m, awaited: g.awaited ?? false }));
+        if (step.offer) {
+          const answer = findJsep(rec, 'answer');
+          if (answer) await peers.applyAnswer(step.offer.pc ?? conn, answer.sdp);
+        }
+        if (step.answer) {
+          const offer = findJsep(rec, 'offer');
+          if (offer) vars[step.answer.save] = await peers.answer(step.answer.pc ?? conn, offer.sdp);
         }
       } else {
         const base = step.via === 'admin' ? target.adminUrl : target.httpUrl;
@@ -275,6 +379,7 @@ export async function runScript(
     }
   } finally {
     for (const s of sockets.values()) s.close();
+    await peers.closeAll();
   }
   return { transcript, vars };
 }
@@ -331,8 +436,12 @@ function pickPaths(v: unknown, paths: string[]): unknown {
   return out;
 }
 
-/** The comparable view of one recorded step. */
-export function stepShape(rec: Recorded, step: Step): Record<string, unknown> {
+/**
+ * The comparable view of one recorded step. `replyFirst` puts the reply ahead of the step's other
+ * messages: for the reference, whose plugin and hangup threads race the core thread that sends the
+ * reply (an `event` can overtake its own `ack`), while the documented order is the reply first.
+ */
+export function stepShape(rec: Recorded, step: Step, opts: { replyFirst?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (rec.note) out.note = rec.note;
   if (rec.status !== undefined) out.status = rec.status;
@@ -351,9 +460,33 @@ export function stepShape(rec: Recorded, step: Step): Record<string, unknown> {
     for (const p of step.ignore ?? []) dropPath(r, p.split('.'));
     out.reply = r;
   }
+  const kept = (e: unknown) => {
+    const m = e as Record<string, unknown>;
+    return !isMediaStateEvent(m) && !step.racyExtra?.(m);
+  };
   if (rec.events) out.events = rec.events.map((e) => shape(e));
-  if (rec.extra)
-    out.extra = rec.extra.filter((e) => !step.racyExtra?.(e as Record<string, unknown>)).map((e) => shape(e));
+  if (rec.on)
+    out.on = Object.fromEntries(
+      Object.entries(rec.on).map(([c, l]) => [
+        c,
+        l
+          .filter((e) => kept(e) || step.on?.[c]?.includes(String((e as Record<string, unknown>).janus)))
+          .map((e) => shape(e)),
+      ]),
+    );
+  if (rec.extra) out.extra = rec.extra.filter(kept).map((e) => shape(e));
+  if (rec.order) {
+    // Racy and media-state messages have no place in the order; across connections only when asked.
+    const order = rec.order.filter((o) => o.awaited || kept(o.message));
+    const reply = order.findIndex((o) => o.message === rec.reply);
+    if (opts.replyFirst && reply > 0) order.unshift(...order.splice(reply, 1));
+    if (step.crossOrder) out.order = order.map((o) => `${o.conn}:${o.label}`);
+    else {
+      const byConn: Record<string, string[]> = {};
+      for (const o of order) (byConn[o.conn] ??= []).push(o.label);
+      out.order = byConn;
+    }
+  }
   return out;
 }
 

@@ -275,7 +275,13 @@ export const videoroomCases: Case[] = [
       async_('b', 'join twice (425)', { request: 'join', ptype: 'publisher', room: ROOM + 10, id: 103 }),
       sync('a', 'listparticipants', { request: 'listparticipants', room: ROOM + 10 }),
       async_('b', 'unpublish when not publishing (435)', { request: 'unpublish' }),
-      sync('a', 'kick', { request: 'kick', room: ROOM + 10, secret: 'sec', id: 102 }),
+      // The kicked participant and the others hear of it: collected here, so that later steps take their own.
+      sync(
+        'a',
+        'kick',
+        { request: 'kick', room: ROOM + 10, secret: 'sec', id: 102 },
+        { events: ['event'], on: { b: ['event'] }, quietMs: 200 },
+      ),
       async_('a', 'leave', { request: 'leave' }),
       async_('a', 'configure after leave (424)', { request: 'configure', audio: true }),
       sync('a', 'destroy', { request: 'destroy', room: ROOM + 10, secret: 'sec' }),

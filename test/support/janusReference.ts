@@ -4,7 +4,7 @@
  * installed, so differential tests and benchmarks can say so and skip.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './stack.js';
@@ -23,13 +23,26 @@ export function referenceJanusAvailable(): boolean {
   return spawnSync('sh', ['-c', 'command -v janus'], { stdio: 'ignore' }).status === 0 && existsSync(script);
 }
 
-export async function startReferenceJanus(eventsUrl?: string): Promise<ReferenceJanus | undefined> {
+/** `tokenAuth`: start it with `token_auth = true` (stored tokens, managed by the Admin API). */
+export async function startReferenceJanus(
+  eventsUrl?: string,
+  opts: { tokenAuth?: boolean } = {},
+): Promise<ReferenceJanus | undefined> {
   if (!referenceJanusAvailable()) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'janus-ref-'));
   const [http, ws, admin] = [await freePort(), await freePort(), await freePort()];
   const args = ['start', dir, String(http), String(ws), String(admin)];
   if (eventsUrl) args.push(eventsUrl);
-  execFileSync('bash', [script, ...args], { stdio: 'pipe' });
+  const env = { ...process.env };
+  if (opts.tokenAuth) {
+    // The script copies its configuration from JANUS_CONF_SRC: a copy of /etc/janus with token_auth on.
+    const src = mkdtempSync(join(tmpdir(), 'janus-conf-'));
+    cpSync(process.env.JANUS_CONF_SRC ?? '/etc/janus', src, { recursive: true });
+    const jcfg = join(src, 'janus.jcfg');
+    writeFileSync(jcfg, readFileSync(jcfg, 'utf8').replace(/^(\s*)#?token_auth = .*$/m, '$1token_auth = true'));
+    env.JANUS_CONF_SRC = src;
+  }
+  execFileSync('bash', [script, ...args], { stdio: 'pipe', env });
   const pid = Number(
     execFileSync('cat', [join(dir, 'pid')])
       .toString()

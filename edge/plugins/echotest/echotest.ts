@@ -108,6 +108,10 @@ export const echoTest: Plugin = {
     ctx.notifyEvent({ event: 'hangup' });
   },
   destroyHandle() {},
+  async handleAdminMessage(request) {
+    // As Janus's echotest: nothing to administer, so message_plugin gets back what it sent.
+    return structuredClone(request);
+  },
   async queryHandle(ctx) {
     const st = ctx.getState<EchoState>() ?? {};
     // The relay holding the PeerConnection knows the client's REMB and the slowlinks it reported.

@@ -490,7 +490,11 @@ function adminSemantic(r: R, v: Victims): { obj: Json; codes: number[] } {
       }),
       codes: [460],
     }),
-    () => ({ obj: base('message_plugin', { plugin: 'janus.plugin.echotest', request: {} }), codes: [490] }),
+    // The echotest's admin hook sends back what it got (as Janus's), so only a malformed request fails.
+    () => ({
+      obj: base('message_plugin', { plugin: 'janus.plugin.echotest', request: pick(r, ['x', 5, true]) }),
+      codes: [467],
+    }),
     () => ({
       obj: base(pick(r, ['add_token', 'allow_token', 'disallow_token', 'remove_token', 'list_tokens']), {
         token: 'x',

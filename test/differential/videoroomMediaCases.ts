@@ -1,0 +1,264 @@
+/**
+ * VideoRoom with real PeerConnections (§5.3–5.6) against the reference Janus and our edge: publishers
+ * joinandconfigure/configure/publish/unpublish with offers, a subscriber joins (the `attached` event
+ * with an offer), starts with its answer, pauses, configures, switches, updates and leaves; room
+ * administration with live publishers (moderate, recording, forwarders) and remote publishers.
+ * Notifications to the other participants are collected on their connections (`on`).
+ */
+import type { Case } from './cases.js';
+import type { Step } from './harness.js';
+
+const VR = 'janus.plugin.videoroom';
+const ROOM = 7_770_100;
+
+/** A session on connection `conn` with a VideoRoom handle, saved as $s<conn> and $h<conn>. */
+const vrHandle = (conn: string): Step[] => [
+  { via: 'ws', conn, body: { janus: 'create' }, save: { [`s${conn}`]: 'data.id' }, expect: { janus: 'success' } },
+  {
+    via: 'ws',
+    conn,
+    body: { janus: 'attach', session_id: `$s${conn}`, plugin: VR },
+    save: { [`h${conn}`]: 'data.id' },
+    expect: { janus: 'success' },
+  },
+];
+
+const message = (conn: string, body: Record<string, unknown>, jsep?: string) =>
+  ({
+    janus: 'message',
+    session_id: `$s${conn}`,
+    handle_id: `$h${conn}`,
+    body,
+    ...(jsep ? { jsep } : {}),
+  }) as never;
+
+/** A synchronous request: the `success` reply's plugindata is compared. */
+const sync = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
+  name,
+  via: 'ws',
+  conn,
+  body: message(conn, body),
+  at: 'plugindata',
+  expect: { janus: 'success' },
+  ...extra,
+});
+
+/** An asynchronous request: the `ack`, then the `event` carrying the answer. */
+const async_ = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
+  name,
+  via: 'ws',
+  conn,
+  body: message(conn, body),
+  events: ['event'],
+  expect: { janus: 'ack' },
+  ...extra,
+});
+
+/** An asynchronous request carrying the answer saved as `$<answer>`. */
+const withAnswer = (
+  conn: string,
+  name: string,
+  body: Record<string, unknown>,
+  answer: string,
+  extra: Partial<Step> = {},
+): Step => ({
+  name,
+  via: 'ws',
+  conn,
+  body: message(conn, body, `$${answer}`),
+  events: ['event'],
+  expect: { janus: 'ack' },
+  ...extra,
+});
+
+const R = ROOM;
+const media: Case = {
+  name: 'videoroom with PeerConnections: publish, subscribe, start, pause, configure, switch, update, leave',
+  steps: [
+    ...vrHandle('x'),
+    ...vrHandle('p'),
+    ...vrHandle('q'),
+    ...vrHandle('s'),
+    sync('x', 'create', { request: 'create', room: R, secret: 'sec', publishers: 6 }),
+    async_(
+      'p',
+      'joinandconfigure with an offer',
+      { request: 'joinandconfigure', ptype: 'publisher', room: R, id: 301, display: 'alice' },
+      { offer: { audio: true, video: true } },
+    ),
+    { name: 'publisher webrtcup', via: 'wait', conn: 'p', events: ['webrtcup'] },
+    async_(
+      'q',
+      'join publisher (sees alice)',
+      { request: 'join', ptype: 'publisher', room: R, id: 302, display: 'bob' },
+      { on: { p: [] }, quietMs: 300 },
+    ),
+    async_(
+      'q',
+      'configure with an offer (publishes)',
+      { request: 'configure', audio: true },
+      { offer: { audio: true } },
+    ),
+    // Janus tells the others of a new publisher once its PeerConnection is up (see deliberate.ts).
+    { name: 'bob webrtcup, alice hears of him', via: 'wait', conn: 'q', events: ['webrtcup'], on: { p: ['event'] } },
+    async_(
+      'p',
+      'configure with an offer (renegotiation)',
+      { request: 'configure', bitrate: 256000 },
+      { offer: { audio: true, video: true }, on: { q: [] }, quietMs: 300 },
+    ),
+    async_(
+      's',
+      'subscriber join (attached with an offer)',
+      { request: 'join', ptype: 'subscriber', room: R, streams: [{ feed: 301 }] },
+      { answer: { save: 'ans' } },
+    ),
+    withAnswer('s', 'start with the answer', { request: 'start' }, 'ans'),
+    { name: 'subscriber webrtcup', via: 'wait', conn: 's', events: ['webrtcup'] },
+    async_('s', 'pause', { request: 'pause' }),
+    async_('s', 'start again (no jsep)', { request: 'start' }),
+    async_('s', 'configure (subscriber)', { request: 'configure', streams: [{ mid: '0', send: false }] }),
+    async_('s', 'switch to bob', { request: 'switch', streams: [{ feed: 302, mid: '0', sub_mid: '0' }] }),
+    async_(
+      's',
+      'update: subscribe to bob',
+      { request: 'update', subscribe: [{ feed: 302 }] },
+      { answer: { save: 'ans2' }, quietMs: 300 },
+    ),
+    withAnswer('s', 'start with the renegotiated answer', { request: 'start' }, 'ans2'),
+    async_(
+      's',
+      'update: unsubscribe from bob',
+      { request: 'update', unsubscribe: [{ feed: 302 }] },
+      { answer: { save: 'ans3' }, quietMs: 300 },
+    ),
+    withAnswer('s', 'start after unsubscribing', { request: 'start' }, 'ans3'),
+    async_(
+      's',
+      'subscribe (the request) to bob',
+      { request: 'subscribe', streams: [{ feed: 302 }] },
+      { answer: { save: 'ans4' }, quietMs: 300 },
+    ),
+    withAnswer('s', 'start after subscribe', { request: 'start' }, 'ans4'),
+    async_(
+      's',
+      'unsubscribe (the request) from bob',
+      { request: 'unsubscribe', streams: [{ feed: 302 }] },
+      { answer: { save: 'ans5' }, quietMs: 300 },
+    ),
+    withAnswer('s', 'start after unsubscribe', { request: 'start' }, 'ans5'),
+    sync(
+      'x',
+      'moderate: mute alice audio',
+      { request: 'moderate', room: R, secret: 'sec', id: 301, mid: '0', mute: true },
+      { on: { p: [], q: [], s: [] }, quietMs: 300 },
+    ),
+    sync('x', 'listforwarders (none)', { request: 'listforwarders', room: R, secret: 'sec' }),
+    sync(
+      'x',
+      'rtp_forward',
+      {
+        request: 'rtp_forward',
+        room: R,
+        secret: 'sec',
+        publisher_id: 301,
+        host: '127.0.0.1',
+        streams: [{ mid: '0', port: 45004 }],
+      },
+      { save: { fw: 'plugindata.data.forwarders.0.stream_id' } },
+    ),
+    sync('x', 'listforwarders (one)', { request: 'listforwarders', room: R, secret: 'sec' }),
+    sync('x', 'stop_rtp_forward', {
+      request: 'stop_rtp_forward',
+      room: R,
+      secret: 'sec',
+      publisher_id: 301,
+      stream_id: '$fw',
+    }),
+    sync('x', 'enable_recording', { request: 'enable_recording', room: R, secret: 'sec', record: false }),
+    async_('q', 'unpublish', { request: 'unpublish' }, { events: ['event', 'hangup'], on: { p: ['event'] } }),
+    // Janus 1.1.2 tells the others `unpublished` twice: on the request and again when the PeerConnection closes.
+    { name: 'alice hears unpublished again (reference)', via: 'wait', conn: 'p', quietMs: 500 },
+    async_(
+      'q',
+      'publish with a new offer',
+      { request: 'publish', audio: true },
+      { offer: { audio: true, fresh: true } },
+    ),
+    {
+      name: 'bob webrtcup again, alice hears of him',
+      via: 'wait',
+      conn: 'q',
+      events: ['webrtcup'],
+      on: { p: ['event'] },
+    },
+    async_('s', 'subscriber leave', { request: 'leave' }, { events: ['event', 'hangup'] }),
+    sync(
+      'x',
+      'kick bob (publishing)',
+      { request: 'kick', room: R, secret: 'sec', id: 302 },
+      { on: { q: ['event'], p: ['event'] }, quietMs: 500 },
+    ),
+    async_('p', 'publisher leave', { request: 'leave' }, { on: { q: ['event'] }, quietMs: 300 }),
+    sync('x', 'destroy', { request: 'destroy', room: R, secret: 'sec' }, { on: { q: ['event', 'hangup'] } }),
+  ],
+};
+
+const RR = ROOM + 1;
+const remote: Case = {
+  name: 'videoroom remote publishers: add/update/remove_remote_publisher, publish_remotely, list_remotes',
+  steps: [
+    ...vrHandle('x'),
+    ...vrHandle('p'),
+    sync('x', 'create', { request: 'create', room: RR, secret: 'sec' }),
+    sync('x', 'add_remote_publisher', {
+      request: 'add_remote_publisher',
+      room: RR,
+      secret: 'sec',
+      id: 401,
+      display: 'remote',
+      streams: [{ type: 'video', mid: '0', mindex: 0, codec: 'vp8' }],
+    }),
+    // Janus adds the remote publisher to the room from the thread it starts for it: give it a moment.
+    { via: 'sleep', ms: 300 },
+    sync('x', 'listparticipants (with the remote one)', { request: 'listparticipants', room: RR }),
+    sync('x', 'update_remote_publisher', {
+      request: 'update_remote_publisher',
+      room: RR,
+      secret: 'sec',
+      id: 401,
+      streams: [
+        { type: 'video', mid: '0', mindex: 0, codec: 'vp8' },
+        { type: 'audio', mid: '1', mindex: 1, codec: 'opus' },
+      ],
+    }),
+    sync('x', 'remove_remote_publisher', { request: 'remove_remote_publisher', room: RR, secret: 'sec', id: 401 }),
+    async_(
+      'p',
+      'joinandconfigure with an offer',
+      { request: 'joinandconfigure', ptype: 'publisher', room: RR, id: 402 },
+      { offer: { audio: true, video: true } },
+    ),
+    sync('x', 'publish_remotely', {
+      request: 'publish_remotely',
+      room: RR,
+      secret: 'sec',
+      publisher_id: 402,
+      remote_id: 'r1',
+      host: '127.0.0.1',
+      port: 45010,
+    }),
+    sync('x', 'listremotes', { request: 'listremotes', room: RR, secret: 'sec', publisher_id: 402 }),
+    sync('x', 'list_remotes', { request: 'list_remotes', room: RR, secret: 'sec', publisher_id: 402 }),
+    sync('x', 'unpublish_remotely', {
+      request: 'unpublish_remotely',
+      room: RR,
+      secret: 'sec',
+      publisher_id: 402,
+      remote_id: 'r1',
+    }),
+    sync('x', 'destroy', { request: 'destroy', room: RR, secret: 'sec' }, { on: { p: ['event', 'hangup'] } }),
+  ],
+};
+
+export const videoroomMediaCases: Case[] = [media, remote];
