@@ -3,7 +3,7 @@
  * order, minus the allowed differences of deliberate.ts) and the documented outcomes (`expect`).
  */
 import type { Case } from './cases.js';
-import { allowedFor } from './deliberate.js';
+import { allowedFor, dropExtensionKeys } from './deliberate.js';
 import { observed, stepShape, type Recorded } from './harness.js';
 
 /** Deletes a dotted path; `*` stands for every element of an array (shapes keep arrays under `[]`). */
@@ -47,6 +47,7 @@ export function comparable(caseName: string, steps: Case['steps'], transcript: R
       if (!a.paths && !a.oursOnly && !a.referenceOnly) return { step: rec.step, allowed: a.reason };
       for (const p of a.paths ?? []) dropPath(view, p.split('.'));
     }
+    dropExtensionKeys(view);
     return view;
   });
 }

@@ -300,6 +300,33 @@ export const ALLOWED: Allowed[] = [
   },
 ];
 
+/**
+ * Keys we add to Janus's objects, wherever they appear: dropped from both sides' shapes of every
+ * step. Clients ignore extra keys; each is an addition, never a change.
+ */
+export const EXTENSION_KEYS: ReadonlyArray<{ key: string; within: string; reason: string }> = [
+  {
+    key: 'relay',
+    within: 'publisher entries (objects with an id and a display or streams)',
+    reason:
+      'a publisher entry names the relay its media flows through (and `region`), while it publishes on one of ours; the demo page shows it on each tile.',
+  },
+  {
+    key: 'region',
+    within: 'publisher entries',
+    reason: 'the region of that relay, as for `relay`.',
+  },
+];
+
+/** Removes the extension keys from every publisher-entry-like object of a shape. */
+export function dropExtensionKeys(v: unknown): void {
+  if (!v || typeof v !== 'object') return;
+  if (Array.isArray(v)) return v.forEach(dropExtensionKeys);
+  const o = v as Record<string, unknown>;
+  if ('id' in o && ('display' in o || 'streams' in o)) for (const e of EXTENSION_KEYS) delete o[e.key];
+  for (const x of Object.values(o)) dropExtensionKeys(x);
+}
+
 /** The entries that apply to one step of one case. */
 export function allowedFor(caseName: string, step: string): Allowed[] {
   return ALLOWED.filter((a) => a.case === caseName && a.step === step);
