@@ -42,6 +42,9 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   private talking: TalkingSettings | undefined;
   /** A moderator muted the data stream. */
   private dataModerated = false;
+  /** Room `fir_freq` in ms (0 = off), and when the last periodic keyframe request went out. */
+  private readonly firEveryMs: number;
+  private lastFirAt = 0;
 
   constructor(deps: PeerDeps, sfu: SfuContext, options: SfuPublisherOptions) {
     super(deps, sfu, { audioLevel: options.audioLevelExt !== false });
@@ -50,6 +53,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
       video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS),
     };
     this.bitrate = options.bitrate ?? 0;
+    this.firEveryMs = (options.firFreq ?? 0) * 1000;
     this.talking = options.talking;
     this.forwarders = new PublisherForwarders(
       this,
@@ -236,6 +240,11 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
       this.reportMedia(feed, feed.kind, now, noMediaMs);
     }
     if (everySecond) this.sendRembs();
+    if (everySecond && this.firEveryMs > 0 && now - this.lastFirAt >= this.firEveryMs) {
+      // Janus's fir_freq: a keyframe now and then, whether or not a subscriber asked for one.
+      this.lastFirAt = now;
+      for (const feed of this.feeds.values()) if (feed.kind === 'video') feed.requestKeyframe(now);
+    }
   }
 
   protected counters(): MidCounters[] {

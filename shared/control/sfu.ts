@@ -59,6 +59,8 @@ export const sfuPublisherOptionsSchema = z.object({
   room: feedIdSchema.optional(),
   /** REMB cap sent to the publisher, bits/s; 0 = none. */
   bitrate: z.number().int().nonnegative().optional(),
+  /** Room `fir_freq`: a keyframe request (PLI) to the publisher's video every this many seconds; 0 = none. */
+  firFreq: z.number().int().nonnegative().max(3600).optional(),
   /** Allowed codecs, csv in order of preference ("opus", "vp8,h264"). Default "opus" / "vp8". */
   audiocodec: codecList.optional(),
   videocodec: codecList.optional(),

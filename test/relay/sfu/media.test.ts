@@ -333,6 +333,22 @@ describe('VideoRoom SFU media', () => {
       await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
   });
 
+  it('room fir_freq: the publisher gets a keyframe request every fir_freq seconds, subscribers or not', async () => {
+    const periodic = track(new PubClient(1));
+    await publish(link, SESSION, periodic, { videocodec: 'vp8', firFreq: 1 });
+    const quiet = track(new PubClient(1));
+    await publish(link, SESSION, quiet, { videocodec: 'vp8' });
+    periodic.start(50);
+    quiet.start(50);
+    await sleep(3500);
+    // About one per second after the first (no subscriber ever asked); none without fir_freq.
+    expect(periodic.plis).toBeGreaterThanOrEqual(2);
+    expect(periodic.plis).toBeLessThanOrEqual(5);
+    expect(quiet.plis).toBe(0);
+    periodic.stop();
+    quiet.stop();
+  });
+
   it('pause / resume stop and restart forwarding to a subscriber', async () => {
     const pub = track(new PubClient(7, { audio: false }));
     const p = await publish(link, SESSION, pub);
