@@ -33,6 +33,18 @@ describe('VideoRoom options: done as Janus does, or refused', () => {
     expect(h.vr.requests.summary()).toBeUndefined();
   });
 
+  it.each([
+    ['vp9_profile', '1', 'VP9 profile'],
+    ['h264_profile', '42e01f', 'H.264 profile'],
+  ])('create with a %s is refused with 430 and creates nothing', async (option, value, reason) => {
+    const h = new Harness();
+    await expect(h.vr.requests.create(5, { room: 5, [option]: value })).rejects.toMatchObject({
+      code: 430,
+      message: expect.stringContaining(reason) as unknown,
+    });
+    expect(h.rooms.has(5)).toBe(false);
+  });
+
   it('the same options set to false are accepted, and list reports no extension the relay does not negotiate', async () => {
     const h = new Harness();
     await h.vr.requests.create(5, {
