@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import { parseJanus, positiveInt } from '../../shared/janus/validate.js';
+import { DEFAULT_MIN_NACK_QUEUE_MS, MAX_MIN_NACK_QUEUE_MS } from '../../shared/control/messages.js';
 import type { EdgeConfig } from '../config.js';
 import { janusLogLevel } from '../log.js';
 import type { CoreCoordinatorApi } from './coreApi.js';
@@ -17,11 +18,13 @@ export const statusVerbs = new Set([
   'set_locking_debug',
   'set_refcount_debug',
   'set_nack_optimizations',
+  'set_min_nack_queue',
 ]);
 
 const setLogLevelSchema = z.object({ level: z.number().int() });
 const setNoMediaTimerSchema = z.object({ no_media_timer: positiveInt.max(3600) });
 const setSlowlinkThresholdSchema = z.object({ slowlink_threshold: positiveInt.max(1_000_000) });
+const setMinNackQueueSchema = z.object({ min_nack_queue: positiveInt });
 const debugSchema = z.object({ debug: z.boolean() });
 const nackOptimizationsSchema = z.object({ nack_optimizations: z.boolean() });
 
@@ -50,7 +53,7 @@ export async function statusRequest(
           locking_debug: false,
           refcount_debug: false,
           libnice_debug: false,
-          min_nack_queue: 200,
+          min_nack_queue: s.minNackQueue ?? DEFAULT_MIN_NACK_QUEUE_MS,
           'nack-optimizations': false,
           no_media_timer: s.noMediaTimer ?? RELAY_DEFAULT_NO_MEDIA_TIMER,
           slowlink_threshold: s.slowlinkThreshold ?? 0,
@@ -78,6 +81,19 @@ export async function statusRequest(
       const { slowlink_threshold } = parseJanus(setSlowlinkThresholdSchema, raw);
       await core.updateSettings({ slowlinkThreshold: slowlink_threshold });
       return { slowlink_threshold };
+    }
+    case 'set_min_nack_queue': {
+      // Every relay (and one that registers later) has its VideoRoom subscriber legs resend a NACKed video
+      // packet only while it is this young, or within the subscriber's RTT; 0: never. The EchoTest's
+      // retransmissions are werift's own (its last 128 packets), which this does not bound.
+      const { min_nack_queue } = parseJanus(setMinNackQueueSchema, raw);
+      if (min_nack_queue > MAX_MIN_NACK_QUEUE_MS)
+        throw new JanusApiError(
+          JanusError.INVALID_ELEMENT_TYPE,
+          `Invalid element type (min_nack_queue should be at most ${MAX_MIN_NACK_QUEUE_MS})`,
+        );
+      await core.updateSettings({ minNackQueue: min_nack_queue });
+      return { min_nack_queue };
     }
     case 'set_locking_debug':
     case 'set_refcount_debug': {

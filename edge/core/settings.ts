@@ -19,13 +19,18 @@ export interface SharedSettings {
    * and pushed to every relay; absent until then (each relay's own settings). */
   noMediaTimer?: number;
   slowlinkThreshold?: number;
+  /** Janus min_nack_queue (ms a sent video packet can be retransmitted), pushed to every relay; absent: the default. */
+  minNackQueue?: number;
 }
 
 /** The relay-wide part of the settings, as the `settings` control message carries it. */
-export function relaySettingsOf(s: SharedSettings): RelaySettings {
+export function relaySettingsOf(
+  s: Pick<SharedSettings, 'noMediaTimer' | 'slowlinkThreshold' | 'minNackQueue'>,
+): RelaySettings {
   return {
     ...(s.noMediaTimer !== undefined ? { noMediaTimerSec: s.noMediaTimer } : {}),
     ...(s.slowlinkThreshold !== undefined ? { slowlinkThreshold: s.slowlinkThreshold } : {}),
+    ...(s.minNackQueue !== undefined ? { minNackQueueMs: s.minNackQueue } : {}),
   };
 }
 

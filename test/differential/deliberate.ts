@@ -11,7 +11,6 @@ type Message = Record<string, unknown>;
 
 const MEDIA = 'videoroom with PeerConnections: publish, subscribe, start, pause, configure, switch, update, leave';
 const ADMIN_PC = 'admin: hangup_webrtc and detach_handle on a live PeerConnection';
-const ADMIN_SETTERS = 'admin: setters and queries';
 const TOKENS = 'token auth: add, list, allow, disallow and remove tokens; the Janus API obeys them';
 const REMOTE = 'videoroom remote publishers: add/update/remove_remote_publisher, publish_remotely, list_remotes';
 
@@ -231,13 +230,6 @@ export const ALLOWED: Allowed[] = [
     reason:
       'Packet captures are not supported: media lives on the relays, not where the Admin API runs, so start_pcap/start_text2pcap and their stops are refused (457) rather than accepted and ignored.',
   })),
-  {
-    case: ADMIN_SETTERS,
-    step: 'set_min_nack_queue',
-    todo: true,
-    reason:
-      'Janus 1.1.2 sets how long (ms) packets are kept for retransmissions; ours answers 457 "Unhandled request" (relays keep a fixed 512-packet history per video leg). To fix in edge/core/adminStatus.ts and the relay.',
-  },
 
   // Token auth (tokenCases.ts, a second pair started with token_auth).
   {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { loggingRequest } from '../../../edge/core/adminLogging.js';
 import { statusRequest } from '../../../edge/core/adminStatus.js';
 import { queryTransport } from '../../../edge/core/adminTransports.js';
-import { applyIsolateSettings, type SharedSettings } from '../../../edge/core/settings.js';
+import { applyIsolateSettings, relaySettingsOf, type SharedSettings } from '../../../edge/core/settings.js';
 import { Logger } from '../../../edge/log.js';
 
 /** The coordinator's settings surface, in memory: what admin requests read and change. */
@@ -193,5 +193,39 @@ describe('admin query_transport', () => {
         error_code: 499,
       });
     }
+  });
+});
+
+describe('admin set_min_nack_queue', () => {
+  it('stores the window every relay applies, and get_status reports it (Janus default 200 ms)', async () => {
+    const core = new SettingsCore();
+    expect((await status(core)).min_nack_queue).toBe(200);
+    expect(await statusRequest(core, config, 'set_min_nack_queue', { min_nack_queue: 500 })).toEqual({
+      min_nack_queue: 500,
+    });
+    expect(core.settings.minNackQueue).toBe(500);
+    expect(relaySettingsOf(core.settings)).toEqual({ minNackQueueMs: 500 });
+    expect((await status(core)).min_nack_queue).toBe(500);
+    await statusRequest(core, config, 'set_min_nack_queue', { min_nack_queue: 0 });
+    expect((await status(core)).min_nack_queue).toBe(0);
+  });
+
+  it('refuses a missing (456), negative or mistyped (467) or too long (467) window, changing nothing', async () => {
+    const core = new SettingsCore();
+    await expect(statusRequest(core, config, 'set_min_nack_queue', {})).rejects.toMatchObject({
+      code: 456,
+      message: 'Missing mandatory element (min_nack_queue)',
+    });
+    await expect(statusRequest(core, config, 'set_min_nack_queue', { min_nack_queue: -1 })).rejects.toMatchObject({
+      code: 467,
+      message: 'Invalid element type (min_nack_queue should be a positive integer)',
+    });
+    await expect(statusRequest(core, config, 'set_min_nack_queue', { min_nack_queue: 'x' })).rejects.toMatchObject({
+      code: 467,
+    });
+    await expect(statusRequest(core, config, 'set_min_nack_queue', { min_nack_queue: 60_001 })).rejects.toMatchObject({
+      code: 467,
+    });
+    expect(core.settings.version).toBe(1);
   });
 });
