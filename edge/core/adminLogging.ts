@@ -3,8 +3,9 @@ import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import { parseJanus } from '../../shared/janus/validate.js';
 import { levelOfJanus, type Logger } from '../log.js';
 import type { CoreCoordinatorApi } from './coreApi.js';
+import { applyIsolateSettings } from './settings.js';
 
-type Core = Pick<CoreCoordinatorApi, 'updateSettings'>;
+type Core = Pick<CoreCoordinatorApi, 'getSettings' | 'updateSettings'>;
 
 /** The global admin requests about our log: `set_log_timestamps`, `set_log_colors`, `custom_logline`, `query_logger`. */
 export const loggingVerbs = new Set(['set_log_timestamps', 'set_log_colors', 'custom_logline', 'query_logger']);
@@ -43,6 +44,9 @@ export async function loggingRequest(
       const { line, level = LOG_INFO } = parseJanus(loglineSchema, raw);
       // As Janus: 0 (LOG_NONE) is never written, a level above 7 is written as info.
       const name = levelOfJanus(level > 7 ? LOG_INFO : level);
+      // The Worker running this request may not have had the settings pushed (only objects get them):
+      // the line follows the admin's log level and timestamps all the same.
+      applyIsolateSettings(await core.getSettings());
       if (name !== 'silent') log.log(name, line, { source: 'custom_logline' });
       return {};
     }

@@ -103,6 +103,16 @@ describe('admin custom_logline / query_logger', () => {
     ]);
   });
 
+  it('follows the settings in force even where they were never pushed (the Worker running the request)', async () => {
+    const core = new SettingsCore();
+    core.settings = { ...core.settings, logLevel: 7, logTimestamps: true }; // stored, not applied here
+    const log = new Logger('warn', 'admin');
+    await loggingRequest(core, log, 'custom_logline', { line: 'debug line', level: 7 });
+    const [line] = lines();
+    expect(line).toMatchObject({ level: 'debug', msg: 'debug line' });
+    expect(Date.parse(String(line?.time))).toBeGreaterThan(0);
+  });
+
   it('follows the log level in force, and refuses a missing line or a bad level', async () => {
     const core = new SettingsCore();
     const log = new Logger('warn', 'admin');
