@@ -9,6 +9,9 @@ const rank: Record<LogLevelName, number> = { debug: 10, info: 20, warn: 30, erro
  */
 let runtimeLevel: LogLevelName | undefined;
 
+/** Whether log lines carry a `time` field (admin `set_log_timestamps`; off by default, as in Janus). */
+let timestamps = false;
+
 /** Janus's numeric level (0 none … 4 info … 7 debug) of a configured level name. */
 export function janusLogLevel(name: LogLevelName): number {
   return { silent: 0, error: 2, warn: 3, info: 4, debug: 7 }[name];
@@ -26,6 +29,11 @@ export function levelOfJanus(level: number): LogLevelName {
 /** Puts a Janus log level in force for every logger of this isolate (undefined: back to the configured ones). */
 export function applyJanusLogLevel(level: number | undefined): void {
   runtimeLevel = level === undefined ? undefined : levelOfJanus(level);
+}
+
+/** Puts admin `set_log_timestamps` in force for every logger of this isolate (undefined: off). */
+export function applyLogTimestamps(on: boolean | undefined): void {
+  timestamps = on ?? false;
 }
 
 export class Logger {
@@ -47,6 +55,11 @@ export class Logger {
     this.write('error', msg, fields);
   }
 
+  /** Writes at a level chosen at run time (admin `custom_logline`). */
+  log(level: Level, msg: string, fields?: Record<string, unknown>): void {
+    this.write(level, msg, fields);
+  }
+
   /** Whether a message of `level` is written now. */
   enabled(level: Level): boolean {
     return rank[level] >= rank[runtimeLevel ?? this.level];
@@ -54,7 +67,8 @@ export class Logger {
 
   private write(level: Level, msg: string, fields?: Record<string, unknown>): void {
     if (!this.enabled(level)) return;
-    const line = JSON.stringify({ level, component: this.component, msg, ...fields });
+    const time = timestamps ? { time: new Date().toISOString() } : {};
+    const line = JSON.stringify({ ...time, level, component: this.component, msg, ...fields });
     if (level === 'error' || level === 'warn') console.error(line);
     else console.log(line);
   }

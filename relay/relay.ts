@@ -11,6 +11,7 @@ import { installPortAllocator, PortPool } from './net/ports.js';
 import { census } from './net/resources.js';
 import { forwarderSocketCount } from './net/sockets.js';
 import { ECHOTEST_PLUGIN } from './echo/session.js';
+import { DEFAULT_MIN_NACK_QUEUE_MS } from '../shared/control/messages.js';
 import { PeerTable } from './peer/table.js';
 import { SfuHub } from './sfu/hub.js';
 
@@ -48,7 +49,11 @@ export class Relay {
     this.registry = new PeerTable({
       network,
       logger: this.logger,
-      settings: { noMediaTimerSec: config.noMediaTimerSec, slowlinkThreshold: 0 },
+      settings: {
+        noMediaTimerSec: config.noMediaTimerSec,
+        slowlinkThreshold: 0,
+        minNackQueueMs: DEFAULT_MIN_NACK_QUEUE_MS,
+      },
       statsPeriodSec: config.statsPeriodSec,
       iceStartTimeoutMs: config.iceStartTimeoutSec * 1000,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),

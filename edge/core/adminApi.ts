@@ -5,10 +5,13 @@ import { constantTimeEqual } from '../auth/signedToken.js';
 import { tokenPlugins, withoutToken, withToken } from '../auth/tokenTable.js';
 import type { EdgeConfig } from '../config.js';
 import { queryEventHandler } from '../events/eventHandlerQuery.js';
+import { Logger } from '../log.js';
+import { loggingRequest, loggingVerbs } from './adminLogging.js';
 import { networkRequest, networkVerbs } from './adminNetwork.js';
 import { statusRequest, statusVerbs } from './adminStatus.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import { serverInfo } from './serverInfo.js';
+import { queryTransport } from './adminTransports.js';
 import type { Env } from '../env.js';
 import { pluginRegistry } from '../plugins/registry.js';
 import { unwrap } from '../rpc.js';
@@ -27,9 +30,10 @@ const schemas = {
   set_session_timeout: z.object({ timeout: z.number().int().min(-1) }),
   accept_new_sessions: z.object({ accept: z.boolean() }),
   add_token: z.object({ token: z.string(), plugins: z.array(z.string()).optional() }),
-  allow_token: z.object({ token: z.string(), plugins: z.array(z.string()).min(1) }),
+  allow_token: z.object({ token: z.string(), plugins: z.array(z.string()).optional() }),
   remove_token: z.object({ token: z.string() }),
-  message_plugin: z.object({ plugin: z.string(), request: z.record(z.string(), z.unknown()) }),
+  // Janus hands the plugin a missing request as null: the plugin answers it (VideoRoom: its 429).
+  message_plugin: z.object({ plugin: z.string(), request: z.record(z.string(), z.unknown()).optional() }),
   custom_event: z.object({ schema: z.string(), data: z.record(z.string(), z.unknown()) }),
   handle_info: z.object({ plugin_only: z.boolean().optional() }),
 };
@@ -39,7 +43,9 @@ const globalVerbs = new Set([
   'ping',
   ...statusVerbs,
   ...networkVerbs,
+  ...loggingVerbs,
   'query_eventhandler',
+  'query_transport',
   'set_session_timeout',
   'accept_new_sessions',
   'list_sessions',
@@ -96,9 +102,13 @@ async function globalRequest(
   const core = stubs.core();
   if (statusVerbs.has(verb)) return reply('success', tx, undefined, await statusRequest(core, config, verb, raw));
   if (networkVerbs.has(verb)) return reply('success', tx, undefined, await networkRequest(verb, raw));
+  if (loggingVerbs.has(verb))
+    return reply('success', tx, undefined, await loggingRequest(core, new Logger(config.logLevel, 'admin'), verb, raw));
   switch (verb) {
     case 'query_eventhandler':
       return reply('success', tx, undefined, await queryEventHandler(core, config, raw));
+    case 'query_transport':
+      return reply('success', tx, undefined, queryTransport(raw));
     case 'set_session_timeout': {
       const { timeout } = parseJanus(schemas.set_session_timeout, raw);
       if (timeout < 0)
@@ -130,7 +140,7 @@ async function globalRequest(
       if (!p) throw new JanusApiError(JanusError.PLUGIN_NOT_FOUND, `No such plugin '${plugin}'`);
       if (!p.handleAdminMessage)
         throw new JanusApiError(JanusError.UNKNOWN, "Plugin doesn't support Admin API messages");
-      return reply('success', tx, undefined, { response: await p.handleAdminMessage(request) });
+      return reply('success', tx, undefined, { response: await p.handleAdminMessage(request ?? {}) });
     }
     case 'custom_event': {
       const { schema, data } = parseJanus(schemas.custom_event, raw);
@@ -172,6 +182,11 @@ async function tokenRequest(
     case 'allow_token':
     case 'disallow_token': {
       const { token, plugins } = parseJanus(schemas.allow_token, raw);
+      if (!plugins || plugins.length === 0)
+        throw new JanusApiError(
+          JanusError.INVALID_ELEMENT_TYPE,
+          'Invalid element type (plugins should be a non-empty array)',
+        );
       known(plugins);
       const current = tokenPlugins(tokens, token);
       if (!current) throw new JanusApiError(JanusError.TOKEN_NOT_FOUND, `Token ${token} not found`);
@@ -223,6 +238,8 @@ async function sessionRequest(
       throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
   }
   const res: Record<string, unknown> = unwrap(await stubs.shardOfSession(sessionId).admin(op));
+  // As Janus: these two answer a bare success, with the session's id but not the handle's.
+  if (op.kind === 'hangup_webrtc' || op.kind === 'detach_handle') return reply('success', tx, sessionId);
   const ids: Record<string, unknown> = { session_id: sessionId };
   if (handleId !== undefined) ids.handle_id = handleId;
   return reply('success', tx, undefined, { ...ids, ...res });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import { parseJanus, positiveInt } from '../../shared/janus/validate.js';
+import { DEFAULT_MIN_NACK_QUEUE_MS, MAX_MIN_NACK_QUEUE_MS } from '../../shared/control/messages.js';
 import type { EdgeConfig } from '../config.js';
 import { janusLogLevel } from '../log.js';
 import type { CoreCoordinatorApi } from './coreApi.js';
@@ -14,11 +15,19 @@ export const statusVerbs = new Set([
   'loops_info',
   'set_no_media_timer',
   'set_slowlink_threshold',
+  'set_locking_debug',
+  'set_refcount_debug',
+  'set_nack_optimizations',
+  'set_min_nack_queue',
 ]);
 
 const setLogLevelSchema = z.object({ level: z.number().int() });
 const setNoMediaTimerSchema = z.object({ no_media_timer: positiveInt.max(3600) });
 const setSlowlinkThresholdSchema = z.object({ slowlink_threshold: positiveInt.max(1_000_000) });
+const setMinNackQueueSchema = z.object({ min_nack_queue: positiveInt });
+const debugSchema = z.object({ debug: z.boolean() });
+const nackOptimizationsSchema = z.object({ nack_optimizations: z.boolean() });
+
 /** What a relay uses until an admin sets it (relay/config.ts RELAY_NO_MEDIA_TIMER's default; no slowlink). */
 const RELAY_DEFAULT_NO_MEDIA_TIMER = 1;
 
@@ -38,13 +47,13 @@ export async function statusRequest(
           reclaim_session_timeout: config.reclaimSessionTimeout,
           candidates_timeout: config.candidatesTimeout,
           log_level: s.logLevel ?? janusLogLevel(config.logLevel),
-          // Structured JSON lines: no timestamp prefix, no colours.
-          log_timestamps: false,
+          // JSON lines: a `time` field once set_log_timestamps turned it on; never colours.
+          log_timestamps: s.logTimestamps ?? false,
           log_colors: false,
           locking_debug: false,
           refcount_debug: false,
           libnice_debug: false,
-          min_nack_queue: 200,
+          min_nack_queue: s.minNackQueue ?? DEFAULT_MIN_NACK_QUEUE_MS,
           'nack-optimizations': false,
           no_media_timer: s.noMediaTimer ?? RELAY_DEFAULT_NO_MEDIA_TIMER,
           slowlink_threshold: s.slowlinkThreshold ?? 0,
@@ -72,6 +81,41 @@ export async function statusRequest(
       const { slowlink_threshold } = parseJanus(setSlowlinkThresholdSchema, raw);
       await core.updateSettings({ slowlinkThreshold: slowlink_threshold });
       return { slowlink_threshold };
+    }
+    case 'set_min_nack_queue': {
+      // Every relay (and one that registers later) has its VideoRoom subscriber legs resend a NACKed video
+      // packet only while it is this young, or within the subscriber's RTT; 0: never. The EchoTest's
+      // retransmissions are werift's own (its last 128 packets), which this does not bound.
+      const { min_nack_queue } = parseJanus(setMinNackQueueSchema, raw);
+      if (min_nack_queue > MAX_MIN_NACK_QUEUE_MS)
+        throw new JanusApiError(
+          JanusError.INVALID_ELEMENT_TYPE,
+          `Invalid element type (min_nack_queue should be at most ${MAX_MIN_NACK_QUEUE_MS})`,
+        );
+      await core.updateSettings({ minNackQueue: min_nack_queue });
+      return { min_nack_queue };
+    }
+    case 'set_locking_debug':
+    case 'set_refcount_debug': {
+      // Janus traces its C mutexes and reference counts; we have neither, so only "off" is true.
+      const { debug } = parseJanus(debugSchema, raw);
+      const key = verb === 'set_locking_debug' ? 'locking_debug' : 'refcount_debug';
+      if (debug)
+        throw new JanusApiError(
+          JanusError.UNKNOWN,
+          `${key} is not supported: there are no C mutexes or reference counters to trace (${key} stays false)`,
+        );
+      return { [key]: false };
+    }
+    case 'set_nack_optimizations': {
+      // Janus's optimization empties a video NACK buffer on every keyframe it sends; relays keep theirs.
+      const { nack_optimizations } = parseJanus(nackOptimizationsSchema, raw);
+      if (nack_optimizations)
+        throw new JanusApiError(
+          JanusError.UNKNOWN,
+          'nack-optimizations are not supported: relays do not clear the retransmission history on keyframes (nack-optimizations stays false)',
+        );
+      return { 'nack-optimizations': false };
     }
     case 'loops_info':
       // Janus lists its static event loops; the edge has none (each Durable Object is its own loop).

@@ -65,7 +65,7 @@ export class Coordinator {
     await this.host.storage.put('settings', this.settings);
     const s = this.settings;
     await Promise.all(this.host.shards().map((stub) => stub.applySettings(s)));
-    if (patch.noMediaTimer !== undefined || patch.slowlinkThreshold !== undefined) {
+    if (Object.keys(relaySettingsOf(patch)).length > 0) {
       // Relays apply them at once; one that registers later gets them with its welcome (relayUp).
       const relay = relaySettingsOf(s);
       await Promise.all(

@@ -1,6 +1,6 @@
 import type { RelaySettings } from '../../shared/control/messages.js';
 import { applyEventDeliverySettings } from '../events/eventMask.js';
-import { applyJanusLogLevel } from '../log.js';
+import { applyJanusLogLevel, applyLogTimestamps } from '../log.js';
 
 /** Runtime settings an admin can change, owned by the core coordinator and cached by every shard. */
 export interface SharedSettings {
@@ -10,6 +10,8 @@ export interface SharedSettings {
   tokens: Record<string, string[]>;
   /** Janus log level (0–7) set by admin `set_log_level`; absent until then (the configured LOG_LEVEL). */
   logLevel?: number;
+  /** Whether JSON log lines carry a `time` field (admin `set_log_timestamps`); absent: no. */
+  logTimestamps?: boolean;
   /** The event handler's `events` mask and `grouping` once `query_eventhandler` tweaked them (else the configured ones). */
   eventsMask?: number;
   eventsGrouping?: boolean;
@@ -17,13 +19,18 @@ export interface SharedSettings {
    * and pushed to every relay; absent until then (each relay's own settings). */
   noMediaTimer?: number;
   slowlinkThreshold?: number;
+  /** Janus min_nack_queue (ms a sent video packet can be retransmitted), pushed to every relay; absent: the default. */
+  minNackQueue?: number;
 }
 
 /** The relay-wide part of the settings, as the `settings` control message carries it. */
-export function relaySettingsOf(s: SharedSettings): RelaySettings {
+export function relaySettingsOf(
+  s: Pick<SharedSettings, 'noMediaTimer' | 'slowlinkThreshold' | 'minNackQueue'>,
+): RelaySettings {
   return {
     ...(s.noMediaTimer !== undefined ? { noMediaTimerSec: s.noMediaTimer } : {}),
     ...(s.slowlinkThreshold !== undefined ? { slowlinkThreshold: s.slowlinkThreshold } : {}),
+    ...(s.minNackQueue !== undefined ? { minNackQueueMs: s.minNackQueue } : {}),
   };
 }
 
@@ -33,5 +40,6 @@ export function relaySettingsOf(s: SharedSettings): RelaySettings {
  */
 export function applyIsolateSettings(s: SharedSettings): void {
   applyJanusLogLevel(s.logLevel);
+  applyLogTimestamps(s.logTimestamps);
   applyEventDeliverySettings({ mask: s.eventsMask, grouping: s.eventsGrouping });
 }

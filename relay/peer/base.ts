@@ -21,11 +21,13 @@ const SETUP_TIMEOUT_MS = 30_000;
 /** peer.info's schema is the EchoTest's: peers of other plugins report these neutral settings. */
 const NEUTRAL_ECHO: EchoState = { audio: true, video: true, data: true, bitrate: 0, substream: 2, temporal: 2 };
 
-/** Relay-wide media settings (Janus's no_media_timer and slowlink_threshold), changed by the edge's admin. */
+/** Relay-wide media settings (Janus's no_media_timer, slowlink_threshold, min_nack_queue), changed by the edge's admin. */
 export interface MediaSettings {
   noMediaTimerSec: number;
   /** Lost packets per second that make a `slowlink` event; 0 = never. */
   slowlinkThreshold: number;
+  /** How long (ms) a sent video packet can be retransmitted (Janus min_nack_queue); 0 = never. */
+  minNackQueueMs: number;
 }
 
 export interface PeerDeps {

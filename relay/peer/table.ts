@@ -171,6 +171,7 @@ export class PeerTable {
   applySettings(s: Partial<MediaSettings>): void {
     if (s.noMediaTimerSec !== undefined) this.opts.settings.noMediaTimerSec = s.noMediaTimerSec;
     if (s.slowlinkThreshold !== undefined) this.opts.settings.slowlinkThreshold = s.slowlinkThreshold;
+    if (s.minNackQueueMs !== undefined) this.opts.settings.minNackQueueMs = s.minNackQueueMs;
   }
 
   private tick(): void {

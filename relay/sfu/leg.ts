@@ -1,10 +1,11 @@
 import type { RTCDtlsTransport, RTCRtpTransceiver } from 'werift';
 import type { FeedIdValue } from '../../shared/control/sfu.js';
 import type { FeedStream } from './feed.js';
-import { SendHistory } from './history.js';
+import { SendHistory, type RetransmitWindow } from './history.js';
 import type { FeedLeg } from './outputs.js';
 import { LayerSelector, SeqRewriter } from './rewrite.js';
 import { LegHeader } from './wire.js';
+import { senderQuality } from '../peer/werift.js';
 
 /**
  * One audio/video m-line of a subscriber: the output side of the fan-out. Each leg has its own SSRC
@@ -20,6 +21,8 @@ export interface LegOwner {
   readonly connected: boolean;
   /** A leg's source changed or it (re)started: a keyframe is wanted from the new source. */
   legStarted(leg: Leg): void;
+  /** The relay-wide retransmission window (admin `set_min_nack_queue`). */
+  readonly retransmitWindow: RetransmitWindow;
 }
 
 export class Leg implements FeedLeg {
@@ -84,7 +87,7 @@ export class Leg implements FeedLeg {
     this.simulcast = new LayerSelector('fallback', req.substream ?? 2, this.out);
     this.targetTemporal = req.temporal ?? 2;
     this.simulcast.setFallback(req.fallback);
-    this.history = kind === 'video' ? new SendHistory(HISTORY_SIZE) : undefined;
+    this.history = kind === 'video' ? new SendHistory(HISTORY_SIZE, owner.retransmitWindow) : undefined;
   }
 
   get mid(): string {
@@ -217,7 +220,7 @@ export class Leg implements FeedLeg {
     this.header!.set(out.seq, out.ts, marker).send(this.dtls!, payload);
     this.packetsOut++;
     this.bytesOut += payload.length;
-    if (this.history) this.history.put(out.seq, out.ts, marker, payload);
+    if (this.history) this.history.put(out.seq, out.ts, marker, payload, 0, now);
   }
 
   /** Resends what the subscriber NACKed, from this leg's history. */
@@ -227,8 +230,10 @@ export class Leg implements FeedLeg {
     const header = this.header;
     const dtls = this.dtls;
     if (!h || !header || !dtls || !this.active) return;
+    const now = Date.now();
+    const { rttMs } = senderQuality(this.transceiver.sender);
     for (const seq of lost) {
-      const payload = h.payload(seq);
+      const payload = h.payload(seq, now, rttMs);
       if (!payload) continue;
       header.set(seq, h.timestamp(seq), h.marker(seq)).send(dtls, payload);
       this.retransmitted++;

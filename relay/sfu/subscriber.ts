@@ -5,6 +5,7 @@ import { Codes, RelayError } from '../errors.js';
 import { janusSubscriberOffer } from '../sdp.js';
 import { dataCounters, type PeerDeps } from '../peer/base.js';
 import type { FeedSource, FeedStream } from './feed.js';
+import type { RetransmitWindow } from './history.js';
 import { Leg, type LegOwner } from './leg.js';
 import type { DataSink } from './outputs.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
@@ -60,6 +61,11 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   private dataIndex = 0;
   private midExtId: number | undefined;
   private data = { packetsOut: 0, bytesOut: 0 };
+
+  /** Legs resend what their subscriber NACKs within the relay-wide window (read live). */
+  get retransmitWindow(): RetransmitWindow {
+    return this.deps.settings;
+  }
 
   constructor(
     deps: PeerDeps,

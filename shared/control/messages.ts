@@ -116,15 +116,23 @@ export const cmdMessageSchema = z.object({
 /** Asks the relay for its `peers` list. */
 export const listPeersMessageSchema = z.object({ type: z.literal('listPeers') });
 
+/** Janus's default min_nack_queue (ms), what a relay uses until an admin sets it. */
+export const DEFAULT_MIN_NACK_QUEUE_MS = 200;
+/** The longest retransmission window an admin can set: a history holds 512 packets anyway. */
+export const MAX_MIN_NACK_QUEUE_MS = 60_000;
+
 /**
- * Relay-wide media settings an admin changed (`set_no_media_timer`, `set_slowlink_threshold`): sent
- * after the welcome and whenever they change; an absent field keeps the relay's own setting.
+ * Relay-wide media settings an admin changed (`set_no_media_timer`, `set_slowlink_threshold`,
+ * `set_min_nack_queue`): sent after the welcome and whenever they change; an absent field keeps the
+ * relay's own setting.
  */
 export const relaySettingsSchema = z.object({
   /** Seconds without packets before `media` receiving=false (Janus no_media_timer). */
   noMediaTimerSec: z.number().int().min(0).max(3600).optional(),
   /** Lost packets per second that make a `slowlink` event (Janus slowlink_threshold); 0 = none. */
   slowlinkThreshold: z.number().int().min(0).max(1_000_000).optional(),
+  /** How long (ms) a subscriber leg can still resend a NACKed video packet (Janus min_nack_queue, or the RTT when longer); 0 = never. */
+  minNackQueueMs: z.number().int().min(0).max(MAX_MIN_NACK_QUEUE_MS).optional(),
 });
 export type RelaySettings = z.infer<typeof relaySettingsSchema>;
 export const settingsMessageSchema = relaySettingsSchema.extend({ type: z.literal('settings') });

@@ -183,6 +183,23 @@ describe('stored tokens (TOKEN_AUTH=true)', () => {
     expect(info.body).toMatchObject({ auth_token: true, api_secret: false });
   });
 
+  it('allow_token / disallow_token without plugins, or with none, are 467 and change nothing', async () => {
+    const token = `tok-${tx()}`;
+    await admin.admin({ janus: 'add_token', token, plugins: [ECHO] });
+    for (const janus of ['allow_token', 'disallow_token']) {
+      for (const plugins of [undefined, []]) {
+        const res = await admin.admin({ janus, token, ...(plugins ? { plugins } : {}) });
+        expect(res.body.error, janus).toEqual({
+          code: 467,
+          reason: 'Invalid element type (plugins should be a non-empty array)',
+        });
+      }
+    }
+    const listed = (await admin.admin({ janus: 'list_tokens' })).body.data as { tokens: unknown[] };
+    expect(listed.tokens).toContainEqual({ token, allowed_plugins: [ECHO] });
+    expect((await admin.admin({ janus: 'remove_token', token })).body.janus).toBe('success');
+  });
+
   it('token names are data: constructor, valueOf, __proto__, toString behave like any other name', async () => {
     const tokenNames = async () =>
       ((await admin.admin({ janus: 'list_tokens' })).body.data as { tokens: { token: string }[] }).tokens.map(

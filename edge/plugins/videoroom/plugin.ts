@@ -348,7 +348,12 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       if (st) await roomStub(st.room).handleGone(who(ctx), false);
     },
     async handleAdminMessage(request) {
-      const name = typeof request.request === 'string' ? request.request.toLowerCase() : '';
+      // As handleMessage: a missing request (message_plugin without one) is 429, a mistyped one 430.
+      if (request.request === undefined)
+        return errorEvent(vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (request)'));
+      if (typeof request.request !== 'string')
+        return errorEvent(vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)'));
+      const name = request.request.toLowerCase();
       if (!S.isSyncRequest(name))
         return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
       try {

@@ -48,6 +48,22 @@ describe('SFU send history', () => {
     expect(h.marker((65000 + 600) & 0xffff)).toBe(true);
     expect(() => new SendHistory(500)).toThrow();
   });
+
+  it('with a window (min_nack_queue), resends only packets sent at most that long ago, read live', () => {
+    const window = { minNackQueueMs: 200 };
+    const h = new SendHistory(512, window);
+    h.put(1, 0, false, Buffer.from([1]), 0, 10_000);
+    h.put(2, 0, false, Buffer.from([2]), 0, 10_150);
+    expect(h.payload(1, 10_200)?.[0]).toBe(1);
+    expect(h.payload(1, 10_201)).toBeUndefined();
+    expect(h.payload(2, 10_201)?.[0]).toBe(2);
+    window.minNackQueueMs = 1000;
+    expect(h.payload(1, 10_900)?.[0]).toBe(1);
+    expect(h.payload(1, 11_500)).toBeUndefined();
+    expect(h.payload(1, 11_500, 1_600)?.[0]).toBe(1); // the receiver's RTT, when longer, extends it
+    window.minNackQueueMs = 0; // 0: no retransmissions at all
+    expect(h.payload(2, 10_150)).toBeUndefined();
+  });
 });
 
 describe('SFU leg header', () => {

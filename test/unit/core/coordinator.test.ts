@@ -170,6 +170,15 @@ describe('core coordinator: relay-wide settings', () => {
     ]);
     expect(f.core.relayUp(relay('c', 'ap', 0))).toEqual({ noMediaTimerSec: 4, slowlinkThreshold: 7 });
   });
+
+  it('pushes min_nack_queue to every relay as minNackQueueMs, and to relays that register later', async () => {
+    const f = makeCoordinator();
+    await f.core.restore();
+    f.core.relayUp(relay('a', 'eu', 0));
+    await f.core.updateSettings({ minNackQueue: 0 });
+    expect(f.pushed).toEqual([{ linkId: 'link-a', minNackQueueMs: 0 }]);
+    expect(f.core.relayUp(relay('b', 'us', 0))).toEqual({ minNackQueueMs: 0 });
+  });
 });
 
 describe('core coordinator: counts and events', () => {
