@@ -19,6 +19,35 @@ export class LocalEntry extends WorkerEntrypoint<Env> {
       const asset = await this.env.ASSETS.fetch(request);
       if (asset.status !== 404) return asset;
     }
-    return app.fetch(request, this.env, this.ctx);
+    const response = await app.fetch(request, this.env, this.ctx);
+    await drainUnread(request);
+    return response;
+  }
+}
+
+/** Bodies up to this size that a reply left unread are read to the end (see drainUnread). */
+const DRAIN_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * workerd's HTTP server cannot reuse a keep-alive connection whose request body nobody read, and it
+ * resets it: the client's next request on that connection (Node's fetch reuses them) then fails with
+ * ECONNRESET. A refusal that never read the body (403, 404, 450 by Content-Length) reads it here,
+ * up to a bound; a larger one is dropped with its connection, as it should be.
+ */
+async function drainUnread(request: Request): Promise<void> {
+  if (!request.body || request.bodyUsed) return;
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > DRAIN_LIMIT_BYTES) return;
+  const reader = request.body.getReader();
+  let read = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || (read += value.byteLength) > DRAIN_LIMIT_BYTES) break;
+    }
+  } catch {
+    // the client went away
+  } finally {
+    await reader.cancel().catch(() => undefined);
   }
 }

@@ -153,7 +153,7 @@ async function runHttp(c: FuzzCase): Promise<string | undefined> {
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
-    return `request failed: ${String(err)}`;
+    return `request failed: ${String(err)} (${String((err as { cause?: unknown }).cause)})`;
   }
   let text: string;
   try {
