@@ -202,14 +202,6 @@ export const ALLOWED: Allowed[] = [
     reason: "as in the other VideoRoom destroy: ours sends the participant's `hangup` before `destroyed`.",
   },
 
-  ...['subscribe (the request) to bob', 'unsubscribe (the request) from bob'].map((step) => ({
-    case: MEDIA,
-    step,
-    paths: ['events.*.plugindata.data.streams'],
-    todo: true as const,
-    reason:
-      "After `switch` moved m-line 0 to bob, a later renegotiation reports m-line 0 as alice's again and unsubscribing from bob leaves it active: plugin.ts sends `sfu.switch` without the new `feedId`, so the relay keeps the old feed id on the switched leg, and its stream list (the truth after a renegotiation) is wrong. One-line fix in edge/plugins/videoroom/plugin.ts (`feedId: c.feed` in the sfu.switch changes), outside the differential helper's area.",
-  })),
   {
     case: MEDIA,
     step: 'kick bob (publishing)',

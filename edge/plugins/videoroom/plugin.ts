@@ -115,7 +115,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         const { streams } = parseJanus(S.switchSchema, body, VR);
         const { changes } = unwrap(await roomStub(st.room).switchStreams(who(ctx), streams));
         await ctx.media.command('sfu.switch', {
-          changes: changes.map((c) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid })),
+          changes: changes.map((c) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid, feedId: c.feed })),
         });
         const layers = streams
           .filter((x) => x.substream !== undefined || x.temporal !== undefined)
