@@ -68,14 +68,6 @@ export const ALLOWED: Allowed[] = [
       'relay and webrtc are our extensions to handle_info (which media relay holds the PeerConnection); extra keys only.',
   },
   {
-    case: 'videoroom: publishers join, collide, get kicked and leave',
-    step: 'configure after leave (424)',
-    paths: ['events'],
-    todo: true,
-    reason:
-      'After `leave` Janus keeps the participant on the handle with no room and answers a request on it 426 "No such room"; ours forgets the handle\'s state and answers 424 (join first). To fix in edge/plugins/videoroom/plugin.ts (its `leave` case), outside the differential helper\'s area.',
-  },
-  {
     case: 'echotest with an offer: answer, trickle, webrtcup, hangup, a new offer, detach',
     step: 'detach with a PeerConnection',
     oursOnly: (m) => m.janus === 'hangup',
@@ -143,14 +135,6 @@ export const ALLOWED: Allowed[] = [
     reason:
       'We do not record, so `record: true` is refused (499), as unsupported options must be; but `record: false` changes nothing and should answer {videoroom:"success", record:false} as Janus does, and ours refuses it too. To fix in edge/plugins/videoroom/roomRequests.ts, outside the differential helper\'s area.',
   },
-  ...['unpublish', 'subscriber leave'].map((step) => ({
-    case: MEDIA,
-    step,
-    paths: ['order'],
-    todo: true as const,
-    reason:
-      'Janus sends the request\'s event (`unpublished:"ok"`, `left`) and then the `hangup` of the closed PeerConnection; ours closes the PeerConnection before the plugin answers, so `hangup` comes first. To fix in edge/plugins/videoroom/plugin.ts (close after the result is pushed), outside the differential helper\'s area.',
-  })),
   {
     case: MEDIA,
     step: 'alice hears unpublished again (reference)',
@@ -174,14 +158,6 @@ export const ALLOWED: Allowed[] = [
       'A publisher that leaves has nowhere left to publish, so we close its PeerConnection (`hangup`); Janus 1.1.2 keeps it open until the handle goes away.',
   },
   {
-    case: MEDIA,
-    step: 'destroy',
-    paths: ['order'],
-    todo: true,
-    reason:
-      "Destroying a room with a publishing participant: Janus sends `destroyed` then the `hangup`; ours hangs up first. To fix in edge/plugins/videoroom (room destroy tells handles), outside the differential helper's area.",
-  },
-  {
     case: REMOTE,
     step: 'add_remote_publisher',
     paths: ['reply.data.ip'],
@@ -194,13 +170,6 @@ export const ALLOWED: Allowed[] = [
     reason:
       'janus-api.md §5.2 notes that the documentation names the request `list_remotes` while 1.1.2 only matches `listremotes` (423 otherwise); we accept both (the `listremotes` step is compared as is).',
   },
-  {
-    case: REMOTE,
-    step: 'destroy',
-    paths: ['order'],
-    todo: true,
-    reason: "as in the other VideoRoom destroy: ours sends the participant's `hangup` before `destroyed`.",
-  },
 
   {
     case: MEDIA,
@@ -208,14 +177,6 @@ export const ALLOWED: Allowed[] = [
     oursOnly: (m) => typeof getPath(m, 'plugindata.data.unpublished') === 'number',
     reason:
       'A publishing participant that is kicked: the others also get `unpublished`, as when it leaves (janus-api.md §5.3); 1.1.2 sends only `kicked`.',
-  },
-  {
-    case: MEDIA,
-    step: 'kick bob (publishing)',
-    paths: ['order'],
-    todo: true,
-    reason:
-      'The kicked participant gets `leaving:"ok", reason:"kicked"` and then the `hangup` in Janus; ours hangs up first. To fix in edge/plugins/videoroom (the kick tells the handle), outside the differential helper\'s area.',
   },
   // Admin API (adminCases.ts). adminApi.ts/adminOps.ts are another helper's area: differences there are todo.
   ...['hangup_webrtc', 'hangup_webrtc without a PeerConnection', 'detach_handle'].map((step) => ({

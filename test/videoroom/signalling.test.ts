@@ -111,6 +111,16 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     // Bob's handle is free again after the kick.
     expect((await bob.async({ request: 'configure', audio: true })).error_code).toBe(424);
     expect(await alice.async({ request: 'leave' })).toMatchObject({ leaving: 'ok' });
+    // As in Janus, a publisher that left stays on its handle with no room: 426, and 425 to a new join.
+    expect(await alice.async({ request: 'configure', audio: true })).toMatchObject({
+      error_code: 426,
+      error: 'No such room',
+    });
+    expect((await alice.async({ request: 'leave' })).error_code).toBe(426);
+    expect(await alice.async({ request: 'join', ptype: 'publisher', room, pin: '1234' })).toMatchObject({
+      error_code: 425,
+      error: 'Not in a room (create a new handle)',
+    });
     expect((await admin.sync({ request: 'listparticipants', room })).participants).toEqual([]);
     await bob.async({ request: 'join', ptype: 'publisher', room, pin: '1234', id: 33 });
     await admin.sync({ request: 'destroy', room, secret: 'k' });

@@ -11,7 +11,7 @@ import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
 import { videoRoomObjectName, type JanusData } from './state.js';
 import type { Removal } from './subscribers.js';
-import { relayOf, stateOf, subscriberState, who, type HandleState, type Result } from './handleState.js';
+import { inRoom, relayOf, stateOf, subscriberState, who, type HandleState, type Result } from './handleState.js';
 import { subscriberNegotiation } from './subscriberNegotiation.js';
 import { applyOpusOptions, roomOpusOptions } from './opusOptions.js';
 import { refuseUnsupportedPublishOptions } from './unsupported.js';
@@ -83,15 +83,16 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         const st = stateOf(ctx);
         if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Only publishers can unpublish');
         unwrap(await roomStub(st.room).unpublished(who(ctx), true));
-        ctx.media.close('Unpublished');
-        return { data: { videoroom: 'event', room: st.room, unpublished: 'ok' } };
+        return { data: { videoroom: 'event', room: st.room, unpublished: 'ok' }, hangup: 'Unpublished' };
       }
       case 'leave': {
         const st = stateOf(ctx);
         const data = unwrap(await roomStub(st.room).leave(who(ctx)));
-        ctx.setState(undefined);
-        if (ctx.media.hasPeer) ctx.media.close('Leaving');
-        return { data: { ...data, room: st.room } };
+        // Janus keeps a publisher on its handle, with no room; a subscriber handle may join again.
+        ctx.setState(
+          st.role === 'publisher' ? ({ room: st.room, role: st.role, left: true } satisfies HandleState) : undefined,
+        );
+        return { data: { ...data, room: st.room }, hangup: 'Leaving' };
       }
       case 'start': {
         const st = subscriberState(ctx);
@@ -158,6 +159,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     jsep?: Jsep,
   ): Promise<Result> {
     const current = ctx.getState<HandleState>();
+    if (current?.left) throw vrError(VideoRoomError.ALREADY_JOINED, 'Not in a room (create a new handle)');
     if (current) throw vrError(VideoRoomError.ALREADY_JOINED, `Already in as a ${current.role} on this handle`);
     const ptype = body.ptype;
     if (ptype === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (ptype)');
@@ -329,7 +331,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
       void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
-        (r) => ctx.pushEvent(r.data, r.jsep, message.transaction),
+        (r) => {
+          ctx.pushEvent(r.data, r.jsep, message.transaction);
+          if (r.hangup && ctx.media.hasPeer) ctx.media.close(r.hangup);
+        },
         (err) =>
           ctx.pushEvent(
             errorEvent(err instanceof JanusApiError ? vrError(err.code, err.message) : err),
@@ -340,11 +345,11 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       return { kind: 'ack' };
     },
     async hangupMedia(ctx) {
-      const st = ctx.getState<HandleState>();
+      const st = inRoom(ctx);
       if (st) await roomStub(st.room).handleGone(who(ctx), true);
     },
     async destroyHandle(ctx) {
-      const st = ctx.getState<HandleState>();
+      const st = inRoom(ctx);
       if (st) await roomStub(st.room).handleGone(who(ctx), false);
     },
     async handleAdminMessage(request) {
@@ -358,7 +363,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       }
     },
     async queryHandle(ctx) {
-      const st = ctx.getState<HandleState>();
+      const st = inRoom(ctx);
       if (!st) return { type: 'none' };
       // Cascaded feeds: the links between relays that carry this publisher out, or this subscriber's feeds in.
       const cascades = await roomStub(st.room).cascadeInfo(who(ctx));
@@ -371,12 +376,13 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
           ctx.pushEvent(call.data);
           return;
         case 'removed':
+          // As in Janus: `destroyed` / `leaving ... kicked` first, then the `hangup`.
           ctx.setState(undefined);
-          if (ctx.media.hasPeer) ctx.media.close('Removed from room');
           ctx.pushEvent(call.data);
+          if (ctx.media.hasPeer) ctx.media.close('Removed from room');
           return;
         case 'feedsGone': {
-          const st = ctx.getState<HandleState>();
+          const st = inRoom(ctx);
           if (!st || st.role !== 'subscriber' || !ctx.media.hasPeer) return;
           const { mids } = unwrap(
             await roomStub(st.room).resolveRemovals(
