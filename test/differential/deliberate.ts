@@ -89,20 +89,6 @@ export const ALLOWED: Allowed[] = [
     reason:
       "Publisher lists carry `talking` only when the room has audiolevel_event (janus-api.md §5.3: `talking`? is deprecated and conditional); ours always adds talking:false. To fix in edge/plugins/videoroom/state.ts (publisher entries), outside the differential helper's area.",
   })),
-  ...['configure with an offer (publishes)', 'configure with an offer (renegotiation)', 'publish with a new offer'].map(
-    (step) => ({
-      case: MEDIA,
-      step,
-      paths: [
-        'events.*.plugindata.data.streams',
-        'events.*.plugindata.data.audio_codec',
-        'events.*.plugindata.data.video_codec',
-      ],
-      todo: true as const,
-      reason:
-        "A publisher's `configured` event with an answer carries the negotiated `audio_codec`/`video_codec` (only for the kinds it has) and its `streams` in Janus 1.1.2; ours sends both codecs whatever was negotiated and no `streams`, and nothing on a renegotiation. To fix in edge/plugins/videoroom/plugin.ts (configure/publish answers), outside the differential helper's area.",
-    }),
-  ),
   {
     case: MEDIA,
     step: 'rtp_forward',

@@ -194,6 +194,62 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     }
   });
 
+  it('configure with an offer answers configured with the codecs of the kinds negotiated and the streams, also on a renegotiation', async () => {
+    const admin = await vrHandle(stack);
+    const room = 9_000_000 + Math.floor(Math.random() * 1e6);
+    await admin.sync({ request: 'create', room });
+    const pub = await vrHandle(stack);
+    const client = new EchoClient();
+    client.addMedia('audio');
+    /** configure with a new offer of `client`: the event answering it, after applying its answer. */
+    const configure = async () => {
+      const offer = await client.createOffer();
+      const ack = await pub.janus.request({
+        janus: 'message',
+        session_id: pub.sessionId,
+        handle_id: pub.handleId,
+        body: { request: 'configure', audio: true, video: true },
+        jsep: { type: 'offer', sdp: offer },
+      });
+      const ev = await pub.janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction);
+      expect(ev.jsep?.type, JSON.stringify(ev)).toBe('answer');
+      await client.acceptAnswer(ev.jsep.sdp);
+      return ev.plugindata.data as Record<string, any>;
+    };
+    try {
+      expect((await pub.async({ request: 'join', ptype: 'publisher', room, id: 6 })).videoroom).toBe('joined');
+      // Audio only: no video_codec, as Janus sends it.
+      const first = await configure();
+      const mids = () => client.pc.getTransceivers().map((t) => t.mid);
+      expect(first).toEqual({
+        videoroom: 'event',
+        room,
+        configured: 'ok',
+        audio_codec: 'opus',
+        streams: [{ type: 'audio', mindex: 0, mid: mids()[0], codec: 'opus' }],
+      });
+      // A renegotiation that adds video reports both.
+      client.addMedia('video');
+      const second = await configure();
+      expect(second).toEqual({
+        videoroom: 'event',
+        room,
+        configured: 'ok',
+        audio_codec: 'opus',
+        video_codec: 'vp8',
+        streams: [
+          { type: 'audio', mindex: 0, mid: mids()[0], codec: 'opus' },
+          { type: 'video', mindex: 1, mid: mids()[1], codec: 'vp8' },
+        ],
+      });
+    } finally {
+      await client.close();
+      await pub.janus.close();
+      await admin.sync({ request: 'destroy', room });
+      await admin.janus.close();
+    }
+  });
+
   it('answers synchronous requests through admin message_plugin', async () => {
     const post = async (request: Record<string, unknown>) =>
       (await (

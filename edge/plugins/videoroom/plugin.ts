@@ -9,7 +9,7 @@ import { errorEvent, VideoRoomError, VR, vrError } from './errors.js';
 import type { RoomCall } from './host.js';
 import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
-import { videoRoomObjectName, type JanusData } from './state.js';
+import { negotiatedCodecs, videoRoomObjectName, type JanusData } from './state.js';
 import type { Removal } from './subscribers.js';
 import { inRoom, relayOf, stateOf, subscriberState, who, type HandleState, type Result } from './handleState.js';
 import { subscriberNegotiation } from './subscriberNegotiation.js';
@@ -171,9 +171,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       ctx.notifyEvent({ event: 'joined', room, id: joined.id, private_id: joined.private_id, display: body.display });
       if (request === 'joinandconfigure' && jsep) {
         // Janus's `joined` then carries the codecs and streams the publish negotiated.
-        const { data, jsep: answer, streams } = await publish(ctx, body, jsep);
-        const codecs = { audio_codec: data.audio_codec, video_codec: data.video_codec };
-        return { data: { ...joined, ...codecs, streams }, jsep: answer };
+        const { jsep: answer, streams } = await publish(ctx, body, jsep);
+        return { data: { ...joined, ...negotiatedCodecs(streams), streams }, jsep: answer };
       }
       return { data: joined };
     }
@@ -230,17 +229,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       throw vrError(published.error.code, published.error.reason);
     }
     ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
-    return {
-      data: {
-        videoroom: 'event',
-        room: st.room,
-        configured: 'ok',
-        audio_codec: prep.audiocodec,
-        video_codec: prep.videocodec,
-      },
-      jsep: answered?.answer,
-      streams: published.value.streams,
-    };
+    const { streams } = published.value;
+    return { data: configuredWith(st.room, streams), jsep: answered?.answer, streams };
   }
 
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
@@ -262,14 +252,14 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       if (!ctx.media.hasPeer) return publish(ctx, body, jsep);
       const sdp = applyOpusOptions(jsep.sdp, st.opus ?? roomOpusOptions({}));
       const out = await ctx.media.command('peer.offer', { sdp, iceRestart: jsep.restart === true });
-      unwrap(
+      const { streams } = unwrap(
         await roomStub(st.room).published(who(ctx), out.streams ?? [], relayOf(ctx), {
           display: p.display,
           metadata: p.metadata,
           descriptions: p.descriptions,
         }),
       );
-      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.answer };
+      return { data: configuredWith(st.room, streams), jsep: out.answer };
     }
     unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
     const talking =
@@ -401,6 +391,11 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       }
     },
   };
+  /** A publisher's `configured` with an answer: the negotiated codecs and its streams, as Janus sends it. */
+  function configuredWith(room: RoomId, streams: JanusData[]): JanusData {
+    return { videoroom: 'event', room, configured: 'ok', ...negotiatedCodecs(streams), streams };
+  }
+
   /** Room and participant ids are integers unless the deployment uses string ids (§5.1 string_ids). */
   function idTypeProblem(body: Record<string, unknown>) {
     const want = stringIds ? 'string' : 'number';
