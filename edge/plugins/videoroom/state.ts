@@ -136,14 +136,17 @@ export function normalizeOptions(o: RoomOptions): RoomState['options'] {
   };
 }
 
-/** A publisher entry as in `publishers` arrays (janus_videoroom_notify_about_publisher). */
-export function publisherEntry(p: Publisher): JanusData {
+/**
+ * A publisher entry as in `publishers` arrays (janus_videoroom_notify_about_publisher); `talking` only
+ * in rooms with audiolevel_event, as Janus lists it.
+ */
+export function publisherEntry(p: Publisher, room: { audiolevel_event?: boolean }): JanusData {
   const e: JanusData = { id: p.id };
   if (p.display !== undefined) e.display = p.display;
   if (p.metadata !== undefined) e.metadata = p.metadata;
   Object.assign(e, negotiatedCodecs(p.streams ?? []));
   e.streams = streamEntries(p);
-  e.talking = isTalking(p);
+  if (room.audiolevel_event) e.talking = isTalking(p);
   return { ...e, ...placementOf(p) };
 }
 
