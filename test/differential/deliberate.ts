@@ -95,14 +95,6 @@ export const ALLOWED: Allowed[] = [
   },
   {
     case: MEDIA,
-    step: 'listforwarders (one)',
-    paths: ['reply.data.publishers.*.display'],
-    todo: true,
-    reason:
-      "listforwarders names each publisher's `display` in Janus; ours leaves it out. To fix in edge/plugins/videoroom/rtpForwarders.ts, outside the differential helper's area.",
-  },
-  {
-    case: MEDIA,
     step: 'enable_recording',
     todo: true,
     reason:
