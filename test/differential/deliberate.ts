@@ -95,13 +95,6 @@ export const ALLOWED: Allowed[] = [
   },
   {
     case: MEDIA,
-    step: 'enable_recording',
-    todo: true,
-    reason:
-      'We do not record, so `record: true` is refused (499), as unsupported options must be; but `record: false` changes nothing and should answer {videoroom:"success", record:false} as Janus does, and ours refuses it too. To fix in edge/plugins/videoroom/roomRequests.ts, outside the differential helper\'s area.',
-  },
-  {
-    case: MEDIA,
     step: 'alice hears unpublished again (reference)',
     referenceOnly: (m) => getPath(m, 'plugindata.data.unpublished') !== undefined,
     reason:
