@@ -154,7 +154,10 @@ export function publisherEntry(p: Publisher, room: { audiolevel_event?: boolean 
 export function negotiatedCodecs(
   streams: ReadonlyArray<{ type?: unknown; codec?: unknown; disabled?: unknown }>,
 ): JanusData {
-  const codec = (type: string) => streams.find((s) => s.type === type && !s.disabled)?.codec;
+  const codec = (type: string) => {
+    const c = streams.find((s) => s.type === type && !s.disabled)?.codec;
+    return typeof c === 'string' ? c : undefined;
+  };
   const audio = codec('audio');
   const video = codec('video');
   return { ...(audio ? { audio_codec: audio } : {}), ...(video ? { video_codec: video } : {}) };

@@ -107,7 +107,11 @@ describe('VideoRoom participants', () => {
       expect(entry.id).toBe(1);
       expect('talking' in entry, `audiolevel_event ${audiolevel_event}`).toBe(audiolevel_event);
       h.vr.publishers.published(b, audioVideo, relayA, {});
-      const told = h.toldTo(a).map((t) => (t.data as { publishers?: Array<Record<string, unknown>> }).publishers?.[0]);
+      const told = h
+        .toldTo(a)
+        .map((t) =>
+          t.kind === 'event' ? (t.data.publishers as Array<Record<string, unknown>> | undefined)?.[0] : undefined,
+        );
       expect(told.some((e) => e?.id === 2 && 'talking' in e === audiolevel_event)).toBe(true);
     }
   });
