@@ -283,7 +283,7 @@ export const videoroomCases: Case[] = [
         { events: ['event'], on: { b: ['event'] }, quietMs: 200 },
       ),
       async_('a', 'leave', { request: 'leave' }),
-      async_('a', 'configure after leave (424)', { request: 'configure', audio: true }),
+      async_('a', 'configure after leave (426)', { request: 'configure', audio: true }),
       sync('a', 'destroy', { request: 'destroy', room: ROOM + 10, secret: 'sec' }),
     ],
   },

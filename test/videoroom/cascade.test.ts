@@ -21,6 +21,17 @@ interface Resources {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls an asynchronous condition (a relay census): `waitFor` takes only synchronous ones. */
+async function until<T>(pred: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
 const newRoom = () => 11_000_000 + Math.floor(Math.random() * 1e6);
 
 function helpers(stack: () => Stack) {
@@ -146,7 +157,7 @@ describe('automatic cascading between relays', () => {
           const updated = await sub.s.waitData((d) => d.videoroom === 'updated', 'autoupdate offer');
           expect(updated.plugindata.data.streams.every((x: { active: boolean }) => x.active === false)).toBe(true);
         }
-        await waitFor(
+        await until(
           async () => {
             const [eu, us] = [await h.resources('eu'), await h.resources('us')];
             return (
@@ -277,7 +288,7 @@ describe('automatic cascading between relays', () => {
           [6],
         );
         expect((await h.handleInfo(one.p)).plugin_specific.cascades).toEqual([]);
-        await waitFor(
+        await until(
           async () => ((await h.resources('us')).remotePublishers === baseUs.remotePublishers + 1 ? true : undefined),
           5_000,
           'one link left in us',
@@ -308,7 +319,7 @@ describe('automatic cascading between relays', () => {
           await sub.client.close();
           await sub.s.close();
         }
-        const settled = await waitFor(
+        const settled = await until(
           async () => {
             const now = await census();
             // Timers included: a relay's short-lived timers (retransmit, close grace) may still run for a moment.
@@ -390,7 +401,7 @@ describe('losing a relay while cascading', () => {
           6_000,
           'hangup of the subscriber in us',
         );
-        await waitFor(
+        await until(
           async () => ((await h.handleInfo(pub.p)).plugin_specific.cascades.length === 1 ? true : undefined),
           5_000,
           'the link to us dropped',
@@ -412,7 +423,7 @@ describe('losing a relay while cascading', () => {
         await watcher.waitData((d) => d.unpublished === 4, 'unpublished seen in ap');
         const updated = await inAp.s.waitData((d) => d.videoroom === 'updated', 'updated offer in ap');
         expect(updated.plugindata.data.streams.every((x: { active: boolean }) => x.active === false)).toBe(true);
-        await waitFor(
+        await until(
           async () => {
             const ap = await h.resources('ap');
             return ap.remotePublishers === baseAp.remotePublishers && ap.remotePortsInUse === baseAp.remotePortsInUse

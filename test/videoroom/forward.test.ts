@@ -91,6 +91,7 @@ describe('VideoRoom rtp_forward through the stack', () => {
       expect(listed.publishers).toEqual([
         {
           publisher_id: 7,
+          display: 'pub7',
           forwarders: [expect.objectContaining({ stream_id: fw.forwarders[0].stream_id, port: sink.port })],
         },
       ]);

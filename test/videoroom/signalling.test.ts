@@ -111,6 +111,16 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
     // Bob's handle is free again after the kick.
     expect((await bob.async({ request: 'configure', audio: true })).error_code).toBe(424);
     expect(await alice.async({ request: 'leave' })).toMatchObject({ leaving: 'ok' });
+    // As in Janus, a publisher that left stays on its handle with no room: 426, and 425 to a new join.
+    expect(await alice.async({ request: 'configure', audio: true })).toMatchObject({
+      error_code: 426,
+      error: 'No such room',
+    });
+    expect((await alice.async({ request: 'leave' })).error_code).toBe(426);
+    expect(await alice.async({ request: 'join', ptype: 'publisher', room, pin: '1234' })).toMatchObject({
+      error_code: 425,
+      error: 'Not in a room (create a new handle)',
+    });
     expect((await admin.sync({ request: 'listparticipants', room })).participants).toEqual([]);
     await bob.async({ request: 'join', ptype: 'publisher', room, pin: '1234', id: 33 });
     await admin.sync({ request: 'destroy', room, secret: 'k' });
@@ -174,6 +184,62 @@ describe('VideoRoom signalling (rooms, participants, errors)', () => {
         streams: [
           { type: 'audio', mindex: 0, mid: mids[0], codec: 'opus' },
           { type: 'video', mindex: 1, mid: mids[1], codec: 'vp8' },
+        ],
+      });
+    } finally {
+      await client.close();
+      await pub.janus.close();
+      await admin.sync({ request: 'destroy', room });
+      await admin.janus.close();
+    }
+  });
+
+  it('configure with an offer answers configured with the codecs of the kinds negotiated and the streams, also on a renegotiation', async () => {
+    const admin = await vrHandle(stack);
+    const room = 9_000_000 + Math.floor(Math.random() * 1e6);
+    await admin.sync({ request: 'create', room });
+    const pub = await vrHandle(stack);
+    const client = new EchoClient();
+    client.addMedia('audio');
+    /** configure with a new offer of `client`: the event answering it, after applying its answer. */
+    const configure = async () => {
+      const offer = await client.createOffer();
+      const ack = await pub.janus.request({
+        janus: 'message',
+        session_id: pub.sessionId,
+        handle_id: pub.handleId,
+        body: { request: 'configure', audio: true, video: true },
+        jsep: { type: 'offer', sdp: offer },
+      });
+      const ev = await pub.janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction);
+      expect(ev.jsep?.type, JSON.stringify(ev)).toBe('answer');
+      await client.acceptAnswer(ev.jsep.sdp);
+      return ev.plugindata.data as Record<string, any>;
+    };
+    try {
+      expect((await pub.async({ request: 'join', ptype: 'publisher', room, id: 6 })).videoroom).toBe('joined');
+      // Audio only: no video_codec, as Janus sends it.
+      const first = await configure();
+      const mids = () => client.pc.getTransceivers().map((t) => t.mid);
+      expect(first).toEqual({
+        videoroom: 'event',
+        room,
+        configured: 'ok',
+        audio_codec: 'opus',
+        streams: [{ type: 'audio', mindex: 0, mid: mids()[0], codec: 'opus' }],
+      });
+      // A renegotiation that adds video reports both.
+      client.addMedia('video');
+      const second = await configure();
+      expect(second).toEqual({
+        videoroom: 'event',
+        room,
+        configured: 'ok',
+        audio_codec: 'opus',
+        video_codec: 'vp8',
+        streams: [
+          { type: 'audio', mindex: 0, mid: mids()[0], codec: 'opus' },
+          { type: 'video', mindex: 1, mid: mids()[1], codec: 'vp8' },
         ],
       });
     } finally {

@@ -284,6 +284,7 @@ describe('VideoRoom under concurrent keyframe/configure/leave/kick/destroy', () 
             const l = await ask(q, { request: 'leave' });
             if (l.leaving !== 'ok') fail(`churn leave ${id}: ${JSON.stringify(l)}`);
             counts.leaves++;
+            await q.newHandle();
           } else if (roll < 0.75) {
             const [c, k] = await Promise.all([
               ask(q, { request: 'configure', display: `renamed-${id}` }),
@@ -316,7 +317,10 @@ describe('VideoRoom under concurrent keyframe/configure/leave/kick/destroy', () 
                 .waitEvent((m) => isKicked(m, L), 5_000, `kicked event for ${id}`)
                 .catch(() => undefined);
               if (!ev) fail(`participant ${id} won-kicked but got no kicked event`);
-            } else counts.raceLeave++;
+            } else {
+              counts.raceLeave++;
+              await q.newHandle();
+            }
           }
           prune(q);
           await sleep(GAP.churn);
@@ -440,6 +444,8 @@ describe('VideoRoom under concurrent keyframe/configure/leave/kick/destroy', () 
             )
           )
             fail(`a participant that left room ${R} was told it was destroyed`);
+          // A publisher that left keeps its handle out of rooms (Janus): the next room gets a new one.
+          if (left) await pool[2]!.newHandle();
           for (const q of [...(pub ? [pub.p] : []), ...(sub ? [sub.s] : [])]) {
             const h = await q.janus
               .waitEvent((m) => m.janus === 'hangup' && m.sender === q.handleId, 5_000, 'hangup')

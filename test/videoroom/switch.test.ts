@@ -146,6 +146,47 @@ describe('VideoRoom switch and subscription updates through the relay', () => {
     await sub.s.close();
   }, 60_000);
 
+  it('a switched m-line belongs to its new feed: a renegotiation lists it so, unsubscribing that feed stops it', async () => {
+    const sub = await subscribe(stack, room, [1]);
+    const vLine = sub.streams.find((s) => s.type === 'video')!;
+    const aLine = sub.streams.find((s) => s.type === 'audio')!;
+    const sw = await sub.s.ask({ request: 'switch', streams: [{ feed: 2, mid: bVideoMid, sub_mid: vLine.mid }] });
+    expect(sw.plugindata.data).toMatchObject({ switched: 'ok', changes: 1 });
+
+    /** Sends `body`, answers the offer of its `updated`, returns the streams it lists. */
+    const renegotiate = async (body: Record<string, unknown>) => {
+      const ev = await sub.s.ask(body);
+      expect(ev.plugindata?.data, JSON.stringify(ev)).toMatchObject({ videoroom: 'updated', room });
+      const answer = await sub.client.acceptOffer(ev.jsep.sdp);
+      const started = await sub.s.ask({ request: 'start' }, { type: 'answer', sdp: answer });
+      expect(started.plugindata?.data, JSON.stringify(started)).toMatchObject({ started: 'ok' });
+      return ev.plugindata.data.streams as Array<Record<string, any>>;
+    };
+
+    // The renegotiation's list comes from the relay: the switched m-line must be B's there too.
+    const s1 = await renegotiate({ request: 'subscribe', streams: [{ feed: 2, mid: bAudioMid }] });
+    expect(s1.find((s) => s.mid === vLine.mid)).toMatchObject({
+      type: 'video',
+      active: true,
+      feed_id: 2,
+      feed_mid: bVideoMid,
+    });
+    expect(s1.find((s) => s.mid === aLine.mid)).toMatchObject({ type: 'audio', active: true, feed_id: 1 });
+
+    // Unsubscribing from B takes the switched m-line too; A's audio stays.
+    const s2 = await renegotiate({ request: 'unsubscribe', streams: [{ feed: 2 }] });
+    expect(s2.find((s) => s.mid === vLine.mid)?.active, JSON.stringify(s2)).toBe(false);
+    expect(s2.filter((s) => s.active).map((s) => [s.type, s.feed_id])).toEqual([['audio', 1]]);
+    await sleep(300);
+    const got = await tagsByMidDuring(sub.client, 1000);
+    expect(got.get(vLine.mid)!, 'nothing on the unsubscribed switched m-line').toEqual([]);
+    expect(got.get(aLine.mid)!.length).toBeGreaterThan(10);
+
+    await sub.s.ask({ request: 'leave' });
+    await sub.client.close();
+    await sub.s.close();
+  }, 60_000);
+
   it('subscribe / unsubscribe / update renegotiate with a new offer each, listing the m-lines in `updated`', async () => {
     const sub = await subscribe(stack, room, [1]);
     expect(sub.streams.map((s) => [s.type, s.feed_id, s.active])).toEqual([

@@ -16,20 +16,33 @@ export interface HandleState {
   opus?: OpusOptions;
   /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */
   pending?: { add: FeedStream[]; remove: string[] };
+  /** A publisher that left: as in Janus it stays on the handle with no room (426, or 425 to `join`). */
+  left?: true;
 }
 
-export type Result = { data: JanusData; jsep?: Jsep };
+/**
+ * An asynchronous request's outcome; `hangup` closes the handle's PeerConnection with that reason
+ * after the event is pushed, as Janus sends the request's event before the `hangup`.
+ */
+export type Result = { data: JanusData; jsep?: Jsep; hangup?: string };
 
 /** The handle as the room knows it. */
 export function who(ctx: HandleContext): HandleAddress {
   return { sessionId: ctx.sessionId, handleId: ctx.handleId };
 }
 
-/** The handle's state; a request before `join` is Janus's 424. */
+/** The handle's state; a request before `join` is Janus's 424, one after a publisher's `leave` 426. */
 export function stateOf(ctx: HandleContext): HandleState {
   const st = ctx.getState<HandleState>();
   if (!st) throw joinFirst();
+  if (st.left) throw vrError(VideoRoomError.NO_SUCH_ROOM, 'No such room');
   return st;
+}
+
+/** The handle's state while it is in a room (none before `join` or after `leave`). */
+export function inRoom(ctx: HandleContext): HandleState | undefined {
+  const st = ctx.getState<HandleState>();
+  return st?.left ? undefined : st;
 }
 
 export function subscriberState(ctx: HandleContext): HandleState {

@@ -9,9 +9,9 @@ import { errorEvent, VideoRoomError, VR, vrError } from './errors.js';
 import type { RoomCall } from './host.js';
 import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
-import { videoRoomObjectName, type JanusData } from './state.js';
+import { negotiatedCodecs, videoRoomObjectName, type JanusData } from './state.js';
 import type { Removal } from './subscribers.js';
-import { relayOf, stateOf, subscriberState, who, type HandleState, type Result } from './handleState.js';
+import { inRoom, relayOf, stateOf, subscriberState, who, type HandleState, type Result } from './handleState.js';
 import { subscriberNegotiation } from './subscriberNegotiation.js';
 import { applyOpusOptions, roomOpusOptions } from './opusOptions.js';
 import { refuseUnsupportedPublishOptions } from './unsupported.js';
@@ -83,15 +83,16 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         const st = stateOf(ctx);
         if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Only publishers can unpublish');
         unwrap(await roomStub(st.room).unpublished(who(ctx), true));
-        ctx.media.close('Unpublished');
-        return { data: { videoroom: 'event', room: st.room, unpublished: 'ok' } };
+        return { data: { videoroom: 'event', room: st.room, unpublished: 'ok' }, hangup: 'Unpublished' };
       }
       case 'leave': {
         const st = stateOf(ctx);
         const data = unwrap(await roomStub(st.room).leave(who(ctx)));
-        ctx.setState(undefined);
-        if (ctx.media.hasPeer) ctx.media.close('Leaving');
-        return { data: { ...data, room: st.room } };
+        // Janus keeps a publisher on its handle, with no room; a subscriber handle may join again.
+        ctx.setState(
+          st.role === 'publisher' ? ({ room: st.room, role: st.role, left: true } satisfies HandleState) : undefined,
+        );
+        return { data: { ...data, room: st.room }, hangup: 'Leaving' };
       }
       case 'start': {
         const st = subscriberState(ctx);
@@ -115,7 +116,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         const { streams } = parseJanus(S.switchSchema, body, VR);
         const { changes } = unwrap(await roomStub(st.room).switchStreams(who(ctx), streams));
         await ctx.media.command('sfu.switch', {
-          changes: changes.map((c) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid })),
+          changes: changes.map((c) => ({ sub_mid: c.sub_mid, feedKey: c.feedKey, mid: c.mid, feedId: c.feed })),
         });
         const layers = streams
           .filter((x) => x.substream !== undefined || x.temporal !== undefined)
@@ -158,6 +159,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     jsep?: Jsep,
   ): Promise<Result> {
     const current = ctx.getState<HandleState>();
+    if (current?.left) throw vrError(VideoRoomError.ALREADY_JOINED, 'Not in a room (create a new handle)');
     if (current) throw vrError(VideoRoomError.ALREADY_JOINED, `Already in as a ${current.role} on this handle`);
     const ptype = body.ptype;
     if (ptype === undefined) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (ptype)');
@@ -169,9 +171,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       ctx.notifyEvent({ event: 'joined', room, id: joined.id, private_id: joined.private_id, display: body.display });
       if (request === 'joinandconfigure' && jsep) {
         // Janus's `joined` then carries the codecs and streams the publish negotiated.
-        const { data, jsep: answer, streams } = await publish(ctx, body, jsep);
-        const codecs = { audio_codec: data.audio_codec, video_codec: data.video_codec };
-        return { data: { ...joined, ...codecs, streams }, jsep: answer };
+        const { jsep: answer, streams } = await publish(ctx, body, jsep);
+        return { data: { ...joined, ...negotiatedCodecs(streams), streams }, jsep: answer };
       }
       return { data: joined };
     }
@@ -228,17 +229,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       throw vrError(published.error.code, published.error.reason);
     }
     ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
-    return {
-      data: {
-        videoroom: 'event',
-        room: st.room,
-        configured: 'ok',
-        audio_codec: prep.audiocodec,
-        video_codec: prep.videocodec,
-      },
-      jsep: answered?.answer,
-      streams: published.value.streams,
-    };
+    const { streams } = published.value;
+    return { data: configuredWith(st.room, streams), jsep: answered?.answer, streams };
   }
 
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
@@ -260,14 +252,14 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       if (!ctx.media.hasPeer) return publish(ctx, body, jsep);
       const sdp = applyOpusOptions(jsep.sdp, st.opus ?? roomOpusOptions({}));
       const out = await ctx.media.command('peer.offer', { sdp, iceRestart: jsep.restart === true });
-      unwrap(
+      const { streams } = unwrap(
         await roomStub(st.room).published(who(ctx), out.streams ?? [], relayOf(ctx), {
           display: p.display,
           metadata: p.metadata,
           descriptions: p.descriptions,
         }),
       );
-      return { data: { videoroom: 'event', room: st.room, configured: 'ok' }, jsep: out.answer };
+      return { data: configuredWith(st.room, streams), jsep: out.answer };
     }
     unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
     const talking =
@@ -329,7 +321,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
       void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
-        (r) => ctx.pushEvent(r.data, r.jsep, message.transaction),
+        (r) => {
+          ctx.pushEvent(r.data, r.jsep, message.transaction);
+          if (r.hangup && ctx.media.hasPeer) ctx.media.close(r.hangup);
+        },
         (err) =>
           ctx.pushEvent(
             errorEvent(err instanceof JanusApiError ? vrError(err.code, err.message) : err),
@@ -340,11 +335,11 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       return { kind: 'ack' };
     },
     async hangupMedia(ctx) {
-      const st = ctx.getState<HandleState>();
+      const st = inRoom(ctx);
       if (st) await roomStub(st.room).handleGone(who(ctx), true);
     },
     async destroyHandle(ctx) {
-      const st = ctx.getState<HandleState>();
+      const st = inRoom(ctx);
       if (st) await roomStub(st.room).handleGone(who(ctx), false);
     },
     async handleAdminMessage(request) {
@@ -363,7 +358,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       }
     },
     async queryHandle(ctx) {
-      const st = ctx.getState<HandleState>();
+      const st = inRoom(ctx);
       if (!st) return { type: 'none' };
       // Cascaded feeds: the links between relays that carry this publisher out, or this subscriber's feeds in.
       const cascades = await roomStub(st.room).cascadeInfo(who(ctx));
@@ -376,12 +371,13 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
           ctx.pushEvent(call.data);
           return;
         case 'removed':
+          // As in Janus: `destroyed` / `leaving ... kicked` first, then the `hangup`.
           ctx.setState(undefined);
-          if (ctx.media.hasPeer) ctx.media.close('Removed from room');
           ctx.pushEvent(call.data);
+          if (ctx.media.hasPeer) ctx.media.close('Removed from room');
           return;
         case 'feedsGone': {
-          const st = ctx.getState<HandleState>();
+          const st = inRoom(ctx);
           if (!st || st.role !== 'subscriber' || !ctx.media.hasPeer) return;
           const { mids } = unwrap(
             await roomStub(st.room).resolveRemovals(
@@ -400,6 +396,11 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       }
     },
   };
+  /** A publisher's `configured` with an answer: the negotiated codecs and its streams, as Janus sends it. */
+  function configuredWith(room: RoomId, streams: JanusData[]): JanusData {
+    return { videoroom: 'event', room, configured: 'ok', ...negotiatedCodecs(streams), streams };
+  }
+
   /** Room and participant ids are integers unless the deployment uses string ids (§5.1 string_ids). */
   function idTypeProblem(body: Record<string, unknown>) {
     const want = stringIds ? 'string' : 'number';

@@ -96,7 +96,7 @@ export class Publishers {
       description: r.options.description ?? `Room ${r.room}`,
       id,
       private_id: p.privateId,
-      publishers: r.publishers.filter((x) => x.streams && !sameHandle(x, who)).map(publisherEntry),
+      publishers: r.publishers.filter((x) => x.streams && !sameHandle(x, who)).map((x) => publisherEntry(x, r.options)),
     };
     if (r.options.notify_joining)
       out.attendees = r.publishers.filter((x) => !x.streams && !sameHandle(x, who)).map(participantEntry);
@@ -176,7 +176,7 @@ export class Publishers {
     });
     p.relay = relay;
     this.room.save();
-    this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
+    this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p, r.options)] }, who);
     // Relays it is cascaded to learn of new or changed streams (a first publish has no cascades).
     this.cascades.publisherChanged(p, [...before.values()]);
     // Janus adds forwarders for new streams to every remotization (remote side: update_remote_publisher).
@@ -197,7 +197,7 @@ export class Publishers {
     if (details.metadata !== undefined) p.metadata = details.metadata;
     this.room.save();
     if (changed && p.streams)
-      this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] }, who);
+      this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p, r.options)] }, who);
     return { room: r.room, publishing: p.streams !== undefined };
   }
 

@@ -111,7 +111,7 @@ export class RemotePublishers {
     }
     this.room.save();
     this.links.update();
-    this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] });
+    this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p, r.options)] });
     // Janus gives `ip` only for a bound iface or mcast group; here the relay is ours to choose, so its address always comes back.
     return { videoroom: 'success', room: r.room, id, ip: remote.ip, port: remote.port, rtcp_port: remote.rtcpPort };
   }
@@ -143,7 +143,7 @@ export class RemotePublishers {
     if (u.display !== undefined) p.display = u.display;
     if (u.metadata !== undefined) p.metadata = u.metadata;
     this.room.save();
-    this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p)] });
+    this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p, r.options)] });
     return { videoroom: 'success' };
   }
 

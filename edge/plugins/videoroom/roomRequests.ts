@@ -210,11 +210,13 @@ export class RoomRequests {
     return { videoroom: 'success' };
   }
 
-  enableRecording(body: Record<string, unknown>): never {
-    const { room, secret } = parseJanus(S.enableRecordingSchema, body, VR);
+  /** `enable_recording`: nothing records yet, so turning recording on is refused and off is a no-op. */
+  enableRecording(body: Record<string, unknown>): JanusData {
+    const { room, secret, record } = parseJanus(S.enableRecordingSchema, body, VR);
     this.room.current();
     this.room.checkSecret(secret);
-    throw vrError(VideoRoomError.UNKNOWN_ERROR, `Recording is not supported yet (room ${room})`);
+    if (record) throw vrError(VideoRoomError.UNKNOWN_ERROR, `Recording is not supported yet (room ${room})`);
+    return { videoroom: 'success', record: false };
   }
 
   listParticipants(body: Record<string, unknown>): JanusData {

@@ -111,10 +111,15 @@ export class RtpForwarders {
     this.room.checkSecret(secret);
     const by = new Map<FeedId, Forwarder[]>();
     for (const f of r.forwarders) by.set(f.publisherId, [...(by.get(f.publisherId) ?? []), f]);
-    const publishers = [...by].map(([publisher_id, list]) => ({
-      publisher_id,
-      forwarders: list.map((f) => forwarderEntry(f, true)),
-    }));
+    // Each publisher named with its display, as Janus lists it (when it has one).
+    const publishers = [...by].map(([publisher_id, list]) => {
+      const display = r.publishers.find((p) => p.id === publisher_id)?.display;
+      return {
+        publisher_id,
+        ...(display !== undefined ? { display } : {}),
+        forwarders: list.map((f) => forwarderEntry(f, true)),
+      };
+    });
     return { videoroom: 'forwarders', room, publishers };
   }
 }

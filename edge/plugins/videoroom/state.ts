@@ -136,19 +136,31 @@ export function normalizeOptions(o: RoomOptions): RoomState['options'] {
   };
 }
 
-/** A publisher entry as in `publishers` arrays (janus_videoroom_notify_about_publisher). */
-export function publisherEntry(p: Publisher): JanusData {
+/**
+ * A publisher entry as in `publishers` arrays (janus_videoroom_notify_about_publisher); `talking` only
+ * in rooms with audiolevel_event, as Janus lists it.
+ */
+export function publisherEntry(p: Publisher, room: { audiolevel_event?: boolean }): JanusData {
   const e: JanusData = { id: p.id };
   if (p.display !== undefined) e.display = p.display;
   if (p.metadata !== undefined) e.metadata = p.metadata;
-  const streams = p.streams ?? [];
-  const audio = streams.find((s) => s.type === 'audio' && !s.disabled);
-  const video = streams.find((s) => s.type === 'video' && !s.disabled);
-  if (audio?.codec) e.audio_codec = audio.codec;
-  if (video?.codec) e.video_codec = video.codec;
+  Object.assign(e, negotiatedCodecs(p.streams ?? []));
   e.streams = streamEntries(p);
-  e.talking = isTalking(p);
+  if (room.audiolevel_event) e.talking = isTalking(p);
   return { ...e, ...placementOf(p) };
+}
+
+/** `audio_codec`/`video_codec` of a publisher's first enabled stream of each kind, for the kinds it has. */
+export function negotiatedCodecs(
+  streams: ReadonlyArray<{ type?: unknown; codec?: unknown; disabled?: unknown }>,
+): JanusData {
+  const codec = (type: string) => {
+    const c = streams.find((s) => s.type === type && !s.disabled)?.codec;
+    return typeof c === 'string' ? c : undefined;
+  };
+  const audio = codec('audio');
+  const video = codec('video');
+  return { ...(audio ? { audio_codec: audio } : {}), ...(video ? { video_codec: video } : {}) };
 }
 
 /**

@@ -45,6 +45,24 @@ describe('VideoRoom options: done as Janus does, or refused', () => {
     expect(h.rooms.has(5)).toBe(false);
   });
 
+  it('enable_recording: record false answers success like Janus and changes nothing, record true is refused', async () => {
+    const h = new Harness();
+    await h.vr.requests.create(5, { room: 5, secret: 's' });
+    const saves = h.saves;
+    expect(h.vr.requests.enableRecording({ room: 5, secret: 's', record: false })).toEqual({
+      videoroom: 'success',
+      record: false,
+    });
+    expect(() => h.vr.requests.enableRecording({ room: 5, secret: 'x', record: false })).toThrow(
+      expect.objectContaining({ code: 433 }),
+    );
+    expect(() => h.vr.requests.enableRecording({ room: 5, secret: 's', record: true })).toThrow(
+      expect.objectContaining({ code: 499, message: 'Recording is not supported yet (room 5)' }),
+    );
+    expect(h.saves).toBe(saves);
+    expect(h.vr.requests.summary()).toMatchObject({ record: false });
+  });
+
   it('the same options set to false are accepted, and list reports no extension the relay does not negotiate', async () => {
     const h = new Harness();
     await h.vr.requests.create(5, {

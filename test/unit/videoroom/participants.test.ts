@@ -94,6 +94,28 @@ describe('VideoRoom participants', () => {
     expect(() => h.vr.publishers.preparePublish(b)).toThrow(expect.objectContaining({ code: 432 }));
   });
 
+  it('lists talking in publisher entries only in rooms with audiolevel_event, as Janus does', async () => {
+    for (const audiolevel_event of [false, true]) {
+      const h = new Harness();
+      await h.vr.requests.create(1, { room: 1, audiolevel_event });
+      const a = handle();
+      const b = handle();
+      await h.vr.publishers.join(a, { room: 1, ptype: 'publisher', id: 1 });
+      h.vr.publishers.published(a, audioVideo, relayA, {});
+      const joined = await h.vr.publishers.join(b, { room: 1, ptype: 'publisher', id: 2 });
+      const entry = (joined.publishers as Array<Record<string, unknown>>)[0]!;
+      expect(entry.id).toBe(1);
+      expect('talking' in entry, `audiolevel_event ${audiolevel_event}`).toBe(audiolevel_event);
+      h.vr.publishers.published(b, audioVideo, relayA, {});
+      const told = h
+        .toldTo(a)
+        .map((t) =>
+          t.kind === 'event' ? (t.data.publishers as Array<Record<string, unknown>> | undefined)?.[0] : undefined,
+        );
+      expect(told.some((e) => e?.id === 2 && 'talking' in e === audiolevel_event)).toBe(true);
+    }
+  });
+
   it('subscribes to a feed: streams resolved to the publisher’s feed key, m-lines listed', async () => {
     const h = new Harness();
     const { pub, id } = await roomWithPublisher(h);

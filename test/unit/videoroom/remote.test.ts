@@ -193,6 +193,7 @@ describe('VideoRoom rtp_forward', () => {
       publishers: [
         {
           publisher_id: id,
+          display: 'alice',
           forwarders: [
             { stream_id: 1, type: 'video', host: '203.0.113.5', port: 6000, remote_rtcp_port: 6001, srtp: false },
             { stream_id: 2, type: 'video', host: '203.0.113.5', port: 6002, srtp: false },

@@ -53,6 +53,12 @@ export class Participant {
     return this.janus.waitEvent((m) => m.janus === 'event' && m.plugindata && pred(m.plugindata.data), timeoutMs, what);
   }
 
+  /** Swaps this handle for a new one: as in Janus, a publisher that left cannot join again on its handle. */
+  async newHandle(): Promise<void> {
+    await this.janus.request({ janus: 'detach', session_id: this.sessionId, handle_id: this.handleId });
+    this.handleId = await this.janus.attach(this.sessionId, VR);
+  }
+
   async close(): Promise<void> {
     await this.janus.close();
   }
