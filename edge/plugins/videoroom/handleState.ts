@@ -14,6 +14,8 @@ export interface HandleState {
   id?: FeedId;
   /** A publisher's room Opus settings, for the offers of its renegotiations. */
   opus?: OpusOptions;
+  /** A publisher's bitrate ceiling (room `bitrate` with `bitrate_cap`), for its `configure` requests. */
+  bitrateCap?: number;
   /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */
   pending?: { add: FeedStream[]; remove: string[] };
   /** A publisher that left: as in Janus it stays on the handle with no room (426, or 425 to `join`). */
@@ -25,6 +27,14 @@ export interface HandleState {
  * after the event is pushed, as Janus sends the request's event before the `hangup`.
  */
 export type Result = { data: JanusData; jsep?: Jsep; hangup?: string };
+
+/**
+ * The REMB cap of a publisher that asked for `requested` (publish/configure `bitrate`): what it asked
+ * for, bounded by the room's bitrate only when the room has `bitrate_cap` (Janus).
+ */
+export function cappedBitrate(requested: number, cap: number | undefined): number {
+  return cap !== undefined && cap > 0 ? Math.min(cap, requested) : requested;
+}
 
 /** The handle as the room knows it. */
 export function who(ctx: HandleContext): HandleAddress {

@@ -11,7 +11,16 @@ import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
 import { negotiatedCodecs, videoRoomObjectName, type JanusData } from './state.js';
 import type { Removal } from './subscribers.js';
-import { inRoom, relayOf, stateOf, subscriberState, who, type HandleState, type Result } from './handleState.js';
+import {
+  inRoom,
+  cappedBitrate,
+  relayOf,
+  stateOf,
+  subscriberState,
+  who,
+  type HandleState,
+  type Result,
+} from './handleState.js';
 import { subscriberNegotiation } from './subscriberNegotiation.js';
 import { applyOpusOptions, roomOpusOptions } from './opusOptions.js';
 import { refuseUnsupportedPublishOptions } from './unsupported.js';
@@ -200,7 +209,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
     const room = roomStub(st.room);
     const prep = unwrap(await room.preparePublish(who(ctx)));
-    const bitrate = prep.bitrate > 0 ? Math.min(prep.bitrate, p.bitrate ?? prep.bitrate) : (p.bitrate ?? 0);
+    const bitrateCap = prep.bitrateCap && prep.bitrate > 0 ? prep.bitrate : undefined;
+    const bitrate = p.bitrate === undefined ? prep.bitrate : cappedBitrate(p.bitrate, bitrateCap);
     const level = prep.audioLevel;
     // Talking detection runs on the relay; a publisher may override the room's thresholds (§5.3 publish).
     const talking = level.event
@@ -213,10 +223,11 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       audiocodec: p.audiocodec ?? prep.audiocodec,
       videocodec: p.videocodec ?? prep.videocodec,
       audioLevelExt: level.ext,
+      firFreq: prep.firFreq,
       ...(talking ? { talking } : {}),
     };
     // Placed in the publisher's own region; subscribers elsewhere get it through cascades.
-    ctx.setState({ ...st, opus: prep.opus } satisfies HandleState);
+    ctx.setState({ ...st, opus: prep.opus, bitrateCap } satisfies HandleState);
     const result = await ctx.media.open({ sdp: applyOpusOptions(jsep.sdp, prep.opus) }, options);
     const answered = 'answer' in result ? result : undefined;
     const published = await room.published(who(ctx), answered?.streams ?? [], relayOf(ctx), {
@@ -268,7 +279,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         : undefined;
     if (ctx.media.hasPeer && (p.bitrate !== undefined || p.keyframe || p.streams || talking))
       await ctx.media.command('sfu.configure', {
-        bitrate: p.bitrate,
+        bitrate: p.bitrate === undefined ? undefined : cappedBitrate(p.bitrate, st.bitrateCap),
         keyframe: p.keyframe,
         streams: p.streams,
         talking,

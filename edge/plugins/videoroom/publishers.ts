@@ -37,6 +37,10 @@ export interface AudioLevelSettings {
 /** What the plugin needs to place a publisher's offer on a relay. */
 export interface PublishPlan {
   bitrate: number;
+  /** Room `bitrate_cap`: `bitrate` also bounds what a publisher asks for (else only its default). */
+  bitrateCap: boolean;
+  /** Room `fir_freq`: seconds between keyframe requests to the publisher (0 = none). */
+  firFreq: number;
   room: RoomId;
   audiocodec: string;
   videocodec: string;
@@ -149,6 +153,8 @@ export class Publishers {
     };
     return {
       bitrate: o.bitrate,
+      bitrateCap: o.bitrate_cap ?? false,
+      firFreq: o.fir_freq ?? 0,
       room: r.room,
       audiocodec: o.audiocodec,
       videocodec: o.videocodec,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyOpusOptions } from '../../../edge/plugins/videoroom/opusOptions.js';
+import { cappedBitrate } from '../../../edge/plugins/videoroom/handleState.js';
 import { refuseUnsupportedPublishOptions } from '../../../edge/plugins/videoroom/unsupported.js';
 import { handle, Harness } from './harness.js';
 
@@ -109,6 +110,22 @@ describe('VideoRoom options: done as Janus does, or refused', () => {
     const who = handle();
     await h.vr.publishers.join(who, { room: 7, ptype: 'publisher' });
     expect(h.vr.publishers.preparePublish(who).opus).toEqual({ fec: false, dtx: true });
+  });
+
+  it('publish plans carry the room fir_freq and bitrate_cap; a cap bounds what a publisher asks for only with bitrate_cap', async () => {
+    const h = new Harness();
+    const g = new Harness();
+    await h.vr.requests.create(8, { room: 8, bitrate: 128_000, bitrate_cap: true, fir_freq: 10 });
+    await g.vr.requests.create(9, { room: 9, bitrate: 128_000 });
+    const capped = handle();
+    const free = handle();
+    await h.vr.publishers.join(capped, { room: 8, ptype: 'publisher' });
+    await g.vr.publishers.join(free, { room: 9, ptype: 'publisher' });
+    expect(h.vr.publishers.preparePublish(capped)).toMatchObject({ bitrate: 128_000, bitrateCap: true, firFreq: 10 });
+    expect(g.vr.publishers.preparePublish(free)).toMatchObject({ bitrate: 128_000, bitrateCap: false, firFreq: 0 });
+    expect(cappedBitrate(512_000, 128_000)).toBe(128_000);
+    expect(cappedBitrate(64_000, 128_000)).toBe(64_000);
+    expect(cappedBitrate(512_000, undefined)).toBe(512_000);
   });
 
   it('opus_fec / opus_dtx rewrite the Opus fmtp of the offer the relay answers', () => {

@@ -66,6 +66,8 @@ describe('VideoRoom participants', () => {
     await h.vr.publishers.join(b, { room: 1, ptype: 'publisher', id: 2 });
     expect(h.vr.publishers.preparePublish(a)).toEqual({
       bitrate: 0,
+      bitrateCap: false,
+      firFreq: 0,
       room: 1,
       audiocodec: 'opus',
       videocodec: 'vp8',
