@@ -27,6 +27,8 @@ export interface EventEmitter {
 export interface CorePeer {
   getSettings(): Promise<SharedSettings>;
   pickRelay(region?: string): Promise<RelayEntry | undefined>;
+  /** The registered relays (server_info's `local-ip`: where a client's media would go). */
+  listRelays(): Promise<RelayEntry[]>;
   /** Per-client-address limits: undefined when admitted, else why not. */
   admit(req: AdmitRequest): Promise<string | undefined>;
 }

@@ -29,12 +29,21 @@ const transports = {
   },
 };
 
+/**
+ * Janus's `local-ip` is the address its ICE candidates carry; ours are a relay's: the announced
+ * address of a relay of the client's region (else of any relay; 127.0.0.1 while none is registered).
+ */
+export function mediaAddress(relays: ReadonlyArray<{ region: string; address: string }>, region?: string): string {
+  return (relays.find((r) => r.region === region) ?? relays[0])?.address ?? '127.0.0.1';
+}
+
 /** The `server_info` reply (§1.4) with the fields janus.js and janode read. */
 export function serverInfo(
   config: EdgeConfig,
   settings: SharedSettings,
   plugins: Map<string, Plugin>,
   transaction?: string,
+  localIp = '127.0.0.1',
 ): JanusMessage {
   const pluginInfo: Record<string, unknown> = {};
   for (const [pkg, p] of plugins) {
@@ -61,7 +70,7 @@ export function serverInfo(
     'reclaim-session-timeout': config.reclaimSessionTimeout,
     'candidates-timeout': config.candidatesTimeout,
     'server-name': config.serverName,
-    'local-ip': '127.0.0.1',
+    'local-ip': localIp,
     ipv6: false,
     'ice-lite': false,
     'ice-tcp': false,

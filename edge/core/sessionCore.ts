@@ -22,7 +22,7 @@ import { PeerMedia } from './media.js';
 import { PluginRequests } from './pluginRequests.js';
 import { SessionPersistence } from './persistence.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
-import { serverInfo } from './serverInfo.js';
+import { mediaAddress, serverInfo } from './serverInfo.js';
 import type { SharedSettings } from './settings.js';
 import { countsOf, fromOwnSocket, handleIn, type Handle, fromRecord, type Session, type Source } from './session.js';
 import type { Counts, PollResult } from './shardApi.js';
@@ -167,8 +167,10 @@ export class SessionCore {
         throw new EnvelopeError(err);
       }
       switch (req.janus) {
-        case 'info':
-          return serverInfo(this.config, this.settings, this.plugins, tx);
+        case 'info': {
+          const relays = await this.host.core().listRelays();
+          return serverInfo(this.config, this.settings, this.plugins, tx, mediaAddress(relays, region));
+        }
         case 'ping':
           return reply('pong', tx);
         case 'create':

@@ -168,6 +168,7 @@ export class ShardHarness {
     const config = loadConfig({ SHARD_COUNT: String(SHARDS), LOG_LEVEL: 'silent', ...vars });
     const corePeer: CorePeer = {
       getSettings: async () => this.settings,
+      listRelays: async () => [],
       pickRelay: async (region) => ({
         relayId: 'relay-1',
         region: region ?? 'eu',
