@@ -35,6 +35,7 @@ import { CLK_TCK, cpuMsOf, descendants, readStat } from './support/proc.js';
 import { EchoClient } from '../test/relay/support/client.js';
 import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
 import { startStack } from '../test/support/stack.js';
+import { cleanup, cleanups } from './support/cleanup.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -46,29 +47,6 @@ const SEND_INTERVAL_MS = 20;
 const ECHO = 'janus.plugin.echotest';
 
 // ---------------------------------------------------------------------------------------------- cleanup
-
-const cleanups: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.splice(0).reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        console.error(`cleanup failed: ${String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping servers`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
 /** Runs `fn` once, however many times the result is called (stop functions are both registered and called). */
 function once(fn: () => Promise<void> | void): () => Promise<void> {

@@ -17,6 +17,7 @@ import { arg, positiveNumber } from './support/args.js';
 import { CLK_TCK, cpuMsOf, descendants, readStat, rssKb } from './support/proc.js';
 import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
 import { startStack } from '../test/support/stack.js';
+import { cleanup, cleanups } from './support/cleanup.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -26,31 +27,6 @@ const WARMUP = positiveNumber(arg('warmup') ?? process.env.BENCH_WARMUP, Math.mi
 const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
 const REQUEST_TIMEOUT_MS = 10_000;
 const ECHO = 'janus.plugin.echotest';
-
-// ---------------------------------------------------------------------------------------------- cleanup
-
-const cleanups: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.splice(0).reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        console.error(`cleanup failed: ${String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping servers`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
 // ---------------------------------------------------------------------------------------------- /proc
 

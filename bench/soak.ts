@@ -29,6 +29,7 @@ import { phaseTable, summaryTable, verdicts, type PhaseRss } from './soak/report
 import { sessionsRound } from './soak/sessionsRound.js';
 import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
 import { startStack } from '../test/support/stack.js';
+import { cleanup, cleanups } from './support/cleanup.js';
 
 const opt = (name: string) => arg(name) ?? process.env[`SOAK_${name.toUpperCase().replace(/-/g, '_')}`];
 const ROUNDS = positiveInt(opt('rounds'), 5, '--rounds');
@@ -47,31 +48,6 @@ const ONLY = opt('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
 const API_SECRET = 'soak-api-secret';
 const ADMIN_SECRET = 'janusoverlord';
 const SEED = 20260702;
-
-// ---------------------------------------------------------------------------------------------- cleanup
-
-const cleanups: Array<() => Promise<void> | void> = [];
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.splice(0).reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        console.error(`cleanup failed: ${String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping servers`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
 // ---------------------------------------------------------------------------------------------- phases
 
