@@ -5,7 +5,7 @@
  *
  *   npm run bench:signalling                       # 20 clients, 10 s
  *   BENCH_CLIENTS=50 BENCH_SECONDS=20 npm run bench:signalling
- *   npm run bench:signalling -- --clients=50 --seconds=20 [--warmup=2] [--only=ours|reference]
+ *   npm run bench:signalling -- --clients=50 --seconds=20 [--warmup=2] [--only=ours|reference] [--deflate=false]
  *
  * Prints loops/s, p50/p99 loop latency, server CPU time per loop (from /proc/<pid>/stat of the
  * workerd processes under our stack, or of the janus process) and server RSS, then the ratios.
@@ -25,6 +25,8 @@ const CLIENTS = Math.floor(positiveNumber(arg('clients') ?? process.env.BENCH_CL
 const SECONDS = positiveNumber(arg('seconds') ?? process.env.BENCH_SECONDS, 10, 'BENCH_SECONDS');
 const WARMUP = positiveNumber(arg('warmup') ?? process.env.BENCH_WARMUP, Math.min(2, SECONDS / 5), 'BENCH_WARMUP');
 const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
+/** Clients offer permessage-deflate as browsers and the `ws` package do (the headline); --deflate=false does not. */
+const DEFLATE = (arg('deflate') ?? process.env.BENCH_DEFLATE ?? 'true') !== 'false';
 const REQUEST_TIMEOUT_MS = 10_000;
 const ECHO = 'janus.plugin.echotest';
 
@@ -62,7 +64,7 @@ class Client {
   }
 
   static async connect(url: string, id: number): Promise<Client> {
-    const ws = new WebSocket(url, 'janus-protocol', { perMessageDeflate: false });
+    const ws = new WebSocket(url, 'janus-protocol', { perMessageDeflate: DEFLATE });
     await new Promise<void>((res, rej) => {
       ws.once('open', () => res());
       ws.once('error', rej);
@@ -219,7 +221,7 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
 
 async function benchOurs(): Promise<Result> {
   // The Worker straight from workerd (no wrangler dev proxy in front), as in production.
-  const stack = await startStack({ LOG_LEVEL: 'warn', EDGE_RUNNER: 'miniflare' });
+  const stack = await startStack({ LOG_LEVEL: 'warn' });
   cleanups.push(() => stack.stop());
   // The stack runs `scripts/start.ts` as our child; wrangler and workerd sit below it.
   const workerd = () =>
@@ -265,7 +267,7 @@ function table(rows: string[][]): string {
 
 async function main(): Promise<void> {
   console.log(
-    `signalling bench: ${CLIENTS} WebSocket clients, ${SECONDS} s measured (+${WARMUP} s warm-up), loop = create → attach echotest → message(ack+event) → detach → destroy; ${cpus().length} CPUs, CLK_TCK ${CLK_TCK}`,
+    `signalling bench: ${CLIENTS} WebSocket clients (${DEFLATE ? 'offering permessage-deflate, as browsers do' : 'not offering permessage-deflate'}), ${SECONDS} s measured (+${WARMUP} s warm-up), loop = create → attach echotest → message(ack+event) → detach → destroy; ${cpus().length} CPUs, CLK_TCK ${CLK_TCK}`,
   );
   const load0 = loadavg()[0]!;
   if (load0 > cpus().length / 2)
