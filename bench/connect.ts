@@ -197,6 +197,8 @@ interface PhaseResult {
   webrtcup: Stats;
   echo: Stats;
   serverCpuPerCallMs: number;
+  /** The same, per server process (`comm:pid`), to see which tier pays. */
+  serverCpuPerCallByProcess: string;
   clientCpuPerCallMs: number;
 }
 
@@ -228,6 +230,7 @@ async function phase(
   let firstError: string | undefined;
   let next = 0;
   const cpu0 = cpuMsOf(serverPids);
+  const cpuByPid0 = serverPids.map((pid) => readStat(pid)?.cpuMs ?? 0);
   const client0 = process.cpuUsage();
   const wall0 = performance.now();
   const worker = async () => {
@@ -246,6 +249,11 @@ async function phase(
   const client1 = process.cpuUsage(client0);
   const serverCpuMs = cpuMsOf(serverPids) - cpu0;
   const n = times.length;
+  const byProcess = serverPids
+    .map((pid, i) => ({ pid, ms: (readStat(pid)?.cpuMs ?? 0) - cpuByPid0[i]! }))
+    .filter((p) => p.ms > 0)
+    .map((p) => `${readStat(p.pid)?.comm ?? '?'}:${p.pid} ${n ? (p.ms / n).toFixed(1) : '-'}`)
+    .join(', ');
   return {
     mode,
     ok: n,
@@ -257,6 +265,7 @@ async function phase(
     webrtcup: stats(times.map((t) => t.webrtcupMs)),
     echo: stats(times.map((t) => t.echoMs)),
     serverCpuPerCallMs: n ? serverCpuMs / n : NaN,
+    serverCpuPerCallByProcess: byProcess,
     clientCpuPerCallMs: n ? (client1.user + client1.system) / 1000 / n : NaN,
   };
 }
@@ -275,7 +284,7 @@ async function runAgainst(
   for (const mode of ['sequential', 'concurrent'] as const) {
     const p = await phase(mode, wsUrl, clientAddress, pids);
     console.log(
-      `  ${target} ${mode}: ${p.ok} ok, ${p.errors} errors in ${p.seconds.toFixed(1)} s${p.firstError ? ` (first error: ${p.firstError})` : ''}`,
+      `  ${target} ${mode}: ${p.ok} ok, ${p.errors} errors in ${p.seconds.toFixed(1)} s${p.firstError ? ` (first error: ${p.firstError})` : ''}; server CPU ms/call by process: ${p.serverCpuPerCallByProcess || '-'}`,
     );
     phases.push(p);
   }
