@@ -1,4 +1,5 @@
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { installNativeX25519 } from './nativeX25519.js';
 
 /** Where a PeerConnection's sockets live. */
 export interface PeerNetwork {
@@ -54,6 +55,7 @@ export const relayMedia: PeerMedia = {
  * differ only in what they negotiate (`media`).
  */
 export function createPeerConnection(net: PeerNetwork, media: PeerMedia = relayMedia): RTCPeerConnection {
+  installNativeX25519();
   return new RTCPeerConnection({
     iceServers: [],
     iceUseIpv4: false,
