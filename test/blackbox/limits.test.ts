@@ -171,4 +171,37 @@ describe('remote publishers per session and per client address', () => {
     expect(await add(s3, 4502)).toEqual(full);
     expect([await participants(4501), await participants(4502)]).toEqual([2, 2]);
   }, 60_000);
+
+  it('concurrent additions of one session in two rooms never pass its limit (a refused one takes no port), and the limit is reached exactly afterwards', async () => {
+    const s = await videoRoomHandle('198.51.100.31');
+    const other = await videoRoomHandle('203.0.113.31');
+    for (const room of [4511, 4512]) await s.request({ request: 'create', room, secret: 's', admin_key: 'k3y' });
+    const streams = [{ mid: 'a', mindex: 0, type: 'audio', codec: 'opus' }];
+    const ports = await remotePorts();
+    const replies = await Promise.all(
+      [4511, 4512, 4511, 4512, 4511, 4512].map((room) =>
+        s.request({ request: 'add_remote_publisher', room, secret: 's', admin_key: 'k3y', streams }),
+      ),
+    );
+    // Reservations being counted are counted: a burst past the limit may even be refused whole, never admitted past it.
+    const added = replies.filter((r) => r.videoroom === 'success').length;
+    expect(added).toBeLessThanOrEqual(2);
+    for (const r of replies.filter((x) => x.videoroom !== 'success'))
+      expect(r).toMatchObject({ error_code: 432, error: expect.stringMatching(/per session \(2\)/) });
+    expect(await remotePorts()).toBe(ports + 2 * added);
+    const listed = await Promise.all(
+      [4511, 4512].map(
+        async (room) => (await other.request({ request: 'listparticipants', room })).participants.length,
+      ),
+    );
+    expect(listed[0]! + listed[1]!).toBe(added);
+    // Once the burst is over, the session adds up to its limit exactly.
+    for (let i = added; i < 2; i++)
+      expect(
+        await s.request({ request: 'add_remote_publisher', room: 4511, secret: 's', admin_key: 'k3y', streams }),
+      ).toMatchObject({ videoroom: 'success' });
+    expect(
+      await s.request({ request: 'add_remote_publisher', room: 4512, secret: 's', admin_key: 'k3y', streams }),
+    ).toMatchObject({ error_code: 432 });
+  }, 60_000);
 });
