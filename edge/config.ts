@@ -68,6 +68,10 @@ const configSchema = z.object({
     .transform((v) => v === undefined || v === '' || v === 'true' || v === '1' || v === 'yes'),
   /** Remote publishers one room may hold (each takes two relay ports); 0 = no limit. */
   VIDEOROOM_MAX_REMOTE_PUBLISHERS: intFromString(16).pipe(z.number().min(0)),
+  /** Remote publishers one session may have added, over every room; 0 = no limit. */
+  VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_SESSION: intFromString(16).pipe(z.number().min(0)),
+  /** Remote publishers the sessions of one client address may have added (theirs outlive them); 0 = no limit. */
+  VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_ADDRESS: intFromString(64).pipe(z.number().min(0)),
   /** VideoRoom static rooms as JSON (an array of `create` bodies); unset: config/videoroom.rooms.json. */
   VIDEOROOM_ROOMS: optionalString,
   /** PeerConnections one session may hold at once; 0 = no limit. */
@@ -143,6 +147,8 @@ export function loadConfig(env: EnvVars): EdgeConfig {
       adminKey: c.VIDEOROOM_ADMIN_KEY,
       lockRtpForward: c.VIDEOROOM_LOCK_RTP_FORWARD,
       maxRemotePublishers: c.VIDEOROOM_MAX_REMOTE_PUBLISHERS,
+      maxRemotePublishersPerSession: c.VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_SESSION,
+      maxRemotePublishersPerAddress: c.VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_ADDRESS,
     },
     limits: {
       peersPerSession: c.MAX_PEERS_PER_SESSION,
@@ -186,6 +192,8 @@ export interface EnvVars {
   VIDEOROOM_ADMIN_KEY?: string;
   VIDEOROOM_LOCK_RTP_FORWARD?: string;
   VIDEOROOM_MAX_REMOTE_PUBLISHERS?: string;
+  VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_SESSION?: string;
+  VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_ADDRESS?: string;
   VIDEOROOM_ROOMS?: string;
   MAX_PEERS_PER_SESSION?: string;
   MAX_PEERS_PER_ADDRESS?: string;

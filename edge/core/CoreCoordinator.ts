@@ -5,11 +5,13 @@ import type { Env } from '../env.js';
 import { EventSink } from '../events/eventSink.js';
 import { Logger } from '../log.js';
 import type { RelayEntry } from '../relays/directory.js';
+import { videoRoomObjectName } from '../plugins/videoroom/state.js';
 import { Stubs } from '../stubs.js';
 import type { AdmitRequest } from './addressAdmission.js';
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorHost } from './coordinatorHost.js';
 import type { CoreCoordinatorApi } from './coreApi.js';
+import type { RemoteCounts, RemoteCreator, RemoteTally } from './remoteCreator.js';
 import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
@@ -44,6 +46,7 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
       now: () => Date.now(),
       shards: () => new Stubs(env, config.shardCount).allShards(),
       relayLink: (linkId) => new Stubs(env, config.shardCount).relayLink(linkId),
+      room: (id) => new Stubs(env, config.shardCount).videoRoom(videoRoomObjectName(id)),
     };
     this.core = new Coordinator(host, config);
     void ctx.blockConcurrencyWhile(() => this.core.restore());
@@ -108,6 +111,10 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
 
   async listRooms(): Promise<Array<number | string>> {
     return this.core.listRooms();
+  }
+
+  async countRemotePublishers(room: number | string, creator: RemoteCreator, own: RemoteTally): Promise<RemoteCounts> {
+    return this.core.countRemotePublishers(room, creator, own);
   }
 
   override async alarm(): Promise<void> {

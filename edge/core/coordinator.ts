@@ -2,6 +2,8 @@ import { CoreSubtype, EventType } from '../../shared/janus/events.js';
 import { RelayDirectory, type RelayEntry } from '../relays/directory.js';
 import { AddressAdmission, type AdmitRequest } from './addressAdmission.js';
 import type { CoordinatorConfig, CoordinatorHost } from './coordinatorHost.js';
+import type { RemoteCounts, RemoteCreator, RemoteTally } from './remoteCreator.js';
+import { RemoteHolders } from './remoteHolders.js';
 import type { RelaySettings } from '../../shared/control/messages.js';
 import { applyIsolateSettings, relaySettingsOf, type SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
@@ -16,6 +18,7 @@ export class Coordinator {
   private settings!: SharedSettings;
   private readonly relays = new RelayDirectory();
   private readonly addresses: AddressAdmission;
+  private readonly remoteHolders: RemoteHolders;
 
   constructor(
     private readonly host: CoordinatorHost,
@@ -25,6 +28,7 @@ export class Coordinator {
       const shard = host.shards()[n];
       return shard ? shard.peersOf(address) : Promise.resolve(0);
     });
+    this.remoteHolders = new RemoteHolders(host.storage, (room, creator) => host.room(room).remoteTally(creator));
   }
 
   /** Loads the settings, or creates them (and announces the start); schedules the status alarm. */
@@ -136,6 +140,12 @@ export class Coordinator {
 
   async roomDestroyed(room: number | string): Promise<void> {
     await this.host.storage.delete(`room:${typeof room}:${room}`);
+    await this.remoteHolders.roomGone(room);
+  }
+
+  /** A creator's remote publishers over every room, for `room`'s `add_remote_publisher` (see RemoteHolders). */
+  countRemotePublishers(room: number | string, creator: RemoteCreator, own: RemoteTally): Promise<RemoteCounts> {
+    return this.remoteHolders.count(room, creator, own);
   }
 
   async listRooms(): Promise<Array<number | string>> {

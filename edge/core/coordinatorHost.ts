@@ -2,6 +2,7 @@ import type { RelaySettings } from '../../shared/control/messages.js';
 import type { EmitOptions } from '../events/eventSink.js';
 import type { Logger } from '../log.js';
 import type { ClientLimits } from './clientLimits.js';
+import type { RemoteCreator, RemoteTally } from './remoteCreator.js';
 import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
@@ -26,6 +27,12 @@ export interface CoordinatorShard {
 /** The call the coordinator makes to a relay's link object. */
 export interface CoordinatorRelayLink {
   applySettings(settings: RelaySettings): Promise<void>;
+}
+
+/** The call the coordinator makes to a VideoRoom's object. */
+export interface CoordinatorRoom {
+  /** The room's remote publishers added by a creator's session and address (its registry answers). */
+  remoteTally(creator: RemoteCreator): Promise<RemoteTally>;
 }
 
 /** The event handler's sink: `enabled` when a webhook is configured. */
@@ -57,4 +64,6 @@ export interface CoordinatorHost {
   shards(): CoordinatorShard[];
   /** A relay's link object (relay-wide settings). */
   relayLink(linkId: string): CoordinatorRelayLink;
+  /** A VideoRoom's object, by room id (remote publishers per session and per address). */
+  room(id: number | string): CoordinatorRoom;
 }

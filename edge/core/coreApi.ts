@@ -1,6 +1,7 @@
 import type { RelaySettings } from '../../shared/control/messages.js';
 import type { RelayEntry } from '../relays/directory.js';
 import type { AdmitRequest } from './addressAdmission.js';
+import type { RemoteCounts, RemoteCreator, RemoteTally } from './remoteCreator.js';
 import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
@@ -23,4 +24,6 @@ export interface CoreCoordinatorApi extends Rpc.DurableObjectBranded {
   roomCreated(room: number | string): Promise<void>;
   roomDestroyed(room: number | string): Promise<void>;
   listRooms(): Promise<Array<number | string>>;
+  /** A creator's remote publishers over every room (`own`: the asking room's tally, its new one included). */
+  countRemotePublishers(room: number | string, creator: RemoteCreator, own: RemoteTally): Promise<RemoteCounts>;
 }

@@ -97,7 +97,8 @@ export class PluginRequests {
     // Limits refuse an offer before the SDP is looked at or the plugin hears of it.
     if (isOffer(req.jsep)) await this.admission.offer(s, h, origin);
     const jsep = req.jsep === undefined ? undefined : this.media.acceptJsep(s, h, req.jsep);
-    const result = await h.plugin.handleMessage(h.ctx, { transaction: tx, body: req.body, jsep });
+    const address = origin.address ?? s.source.address;
+    const result = await h.plugin.handleMessage(h.ctx, { transaction: tx, body: req.body, jsep, address });
     switch (result.kind) {
       case 'ack':
         return reply('ack', tx, s.id, result.hint ? { hint: result.hint } : undefined);

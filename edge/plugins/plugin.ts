@@ -54,6 +54,8 @@ export interface PluginMessage {
   transaction: string;
   body: Record<string, unknown>;
   jsep?: Jsep;
+  /** The requesting client's address (`CF-Connecting-IP`, else the session's), when known: per-address limits. */
+  address?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { SfuPeerEvent } from '../../../shared/control/sfu.js';
 import { loadConfig } from '../../config.js';
+import type { RemoteCreator, RemoteTally } from '../../core/remoteCreator.js';
 import type { Env } from '../../env.js';
 import { Logger } from '../../log.js';
 import { LinkRelayClient } from '../../relays/relayClient.js';
@@ -52,6 +53,7 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
           const entry = await stubs.core().pickRelay();
           return entry ? { relayId: entry.relayId, linkId: entry.linkId } : undefined;
         },
+        countRemotePublishers: (room, creator, own) => stubs.core().countRemotePublishers(room, creator, own),
       },
       watchLink: (linkId, room) =>
         void stubs
@@ -109,8 +111,17 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     return this.vr.requests.summary();
   }
 
-  async sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
-    return this.run(body.room, () => this.vr.sync(request, body));
+  async sync(
+    request: RoomSyncRequest,
+    body: Record<string, unknown>,
+    caller?: RemoteCreator,
+  ): Promise<RpcResult<JanusData>> {
+    return this.run(body.room, () => this.vr.sync(request, body, caller));
+  }
+
+  /** From the core coordinator: this room's remote publishers added by a creator (a configured room is not created for it). */
+  async remoteTally(creator: RemoteCreator): Promise<RemoteTally> {
+    return this.vr.remotes.tally(creator);
   }
 
   // ---------------------------------------------------------------- publishers

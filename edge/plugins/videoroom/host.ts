@@ -1,3 +1,4 @@
+import type { RemoteCounts, RemoteCreator, RemoteTally } from '../../core/remoteCreator.js';
 import type { RelayClient, RelayRef } from '../../relays/relayClient.js';
 import type { VideoRoomLimits } from './limits.js';
 import type { FeedId, RoomId } from './schemas.js';
@@ -18,6 +19,11 @@ export interface RoomIndex {
   roomDestroyed(room: RoomId): Promise<void>;
   /** The least loaded relay, for media no client's region decides (remote publishers). */
   pickRelay(): Promise<RelayRef | undefined>;
+  /**
+   * A creator's remote publishers over every room, for this room's `add_remote_publisher` (`own`: this
+   * room's tally, the new reservation included).
+   */
+  countRemotePublishers(room: RoomId, creator: RemoteCreator, own: RemoteTally): Promise<RemoteCounts>;
 }
 
 export interface RoomLog {

@@ -6,6 +6,15 @@ export interface VideoRoomLimits {
   lockRtpForward: boolean;
   /** Remote publishers one room may hold (each takes two relay ports); 0 = no limit. */
   maxRemotePublishers: number;
+  /** Remote publishers one session may have added, over every room; 0 = no limit. */
+  maxRemotePublishersPerSession: number;
+  /** Remote publishers the sessions of one client address may have added, over every room; 0 = no limit. */
+  maxRemotePublishersPerAddress: number;
 }
 
-export const noVideoRoomLimits: VideoRoomLimits = { lockRtpForward: false, maxRemotePublishers: 0 };
+export const noVideoRoomLimits: VideoRoomLimits = {
+  lockRtpForward: false,
+  maxRemotePublishers: 0,
+  maxRemotePublishersPerSession: 0,
+  maxRemotePublishersPerAddress: 0,
+};

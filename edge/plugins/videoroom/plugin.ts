@@ -2,6 +2,7 @@ import { JanusApiError } from '../../../shared/janus/errors.js';
 import type { Jsep } from '../../../shared/janus/requests.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
+import type { RemoteCreator } from '../../core/remoteCreator.js';
 import { unwrap } from '../../rpc.js';
 import type { Stubs } from '../../stubs.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
@@ -47,7 +48,12 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
 
   // ---------------------------------------------------------------- synchronous requests
 
-  async function syncRequest(request: S.SyncRequest, body: Record<string, unknown>): Promise<JanusData> {
+  /** `caller`: the session asking and its client address (none through admin `message_plugin`). */
+  async function syncRequest(
+    request: S.SyncRequest,
+    body: Record<string, unknown>,
+    caller?: RemoteCreator,
+  ): Promise<JanusData> {
     switch (request) {
       case 'create': {
         const { room } = parseJanus(S.createRoomIdSchema, body, VR);
@@ -67,7 +73,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       default: {
         // rtp_forward: its whole body is checked first, as Janus does.
         const { room } = parseJanus(request === 'rtp_forward' ? S.rtpForwardSchema : S.roomOnlySchema, body, VR);
-        return unwrap(await roomStub(room).sync(request, body));
+        return unwrap(await roomStub(room).sync(request, body, caller));
       }
     }
   }
@@ -320,7 +326,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       if (S.isSyncRequest(name)) {
         if (idProblem) return { kind: 'ok', data: errorEvent(idProblem) };
         try {
-          return { kind: 'ok', data: await syncRequest(name, body) };
+          const caller = { sessionId: ctx.sessionId, ...(message.address ? { address: message.address } : {}) };
+          return { kind: 'ok', data: await syncRequest(name, body, caller) };
         } catch (err) {
           return { kind: 'ok', data: errorEvent(err) };
         }

@@ -1,6 +1,8 @@
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
+import type { RemoteCreator, RemoteTally } from '../../core/remoteCreator.js';
 import type { Cascades } from './cascades.js';
+import { checkCreatorLimits, tallyOf } from './creatorLimits.js';
 import { VideoRoomError, VR, vrError } from './errors.js';
 import type { Publishers } from './publishers.js';
 import type { RelayLinks } from './relayLinks.js';
@@ -58,15 +60,17 @@ export class RemotePublishers {
   }
 
   /**
-   * `add_remote_publisher`: the id is reserved first, then a relay opens the RTP and RTCP sockets;
-   * the publisher is announced at once (before media). A failure releases the reservation.
+   * `add_remote_publisher` by `creator` (none: admin `message_plugin`): the id is reserved first, then
+   * the creator's counts over every room are checked, then a relay opens the RTP and RTCP sockets;
+   * the publisher is announced at once (before media). A refusal or failure releases the reservation.
    */
-  async add(body: Record<string, unknown>): Promise<JanusData> {
+  async add(body: Record<string, unknown>, creator?: RemoteCreator): Promise<JanusData> {
     const a = parseJanus(S.addRemotePublisherSchema, body, VR);
     const r = this.room.current();
     this.room.checkForwarding(a);
     const max = this.room.host.limits.maxRemotePublishers;
-    if (max > 0 && r.publishers.filter((p) => p.remote).length >= max)
+    // Reservations being set up count too, so concurrent additions cannot pass the limit together.
+    if (max > 0 && r.publishers.filter((p) => p.remote || p.createdBy).length >= max)
       throw vrError(VideoRoomError.PUBLISHERS_FULL, `Maximum number of remote publishers (${max}) already reached`);
     const streams = parseRemoteStreams(a.streams);
     if (a.id !== undefined && r.publishers.some((p) => p.id === a.id))
@@ -79,12 +83,20 @@ export class RemotePublishers {
       privateId: 0,
       display: a.display,
       metadata: a.metadata,
+      ...(creator ? { createdBy: creator } : {}),
     };
     const peer = { sessionId: p.sessionId, handleId: p.handleId };
     const { relays, index } = this.room.host;
     r.publishers.push(p);
     let remote: NonNullable<Publisher['remote']>;
     try {
+      if (creator) {
+        // Counted with this reservation in place: a concurrent addition elsewhere sees it (RemoteHolders).
+        const counts = await index.countRemotePublishers(r.room, creator, tallyOf(r.publishers, creator));
+        checkCreatorLimits(counts, creator, this.room.host.limits);
+        if (this.room.state !== r || !r.publishers.includes(p))
+          throw vrError(VideoRoomError.NO_SUCH_ROOM, `No such room (${r.room})`);
+      }
       const relay = await index.pickRelay();
       if (!relay) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No media relay available');
       const out = await relays.command(relay, {
@@ -114,6 +126,11 @@ export class RemotePublishers {
     this.room.broadcast({ videoroom: 'event', room: r.room, publishers: [publisherEntry(p, r.options)] });
     // Janus gives `ip` only for a bound iface or mcast group; here the relay is ours to choose, so its address always comes back.
     return { videoroom: 'success', room: r.room, id, ip: remote.ip, port: remote.port, rtcp_port: remote.rtcpPort };
+  }
+
+  /** This room's remote publishers added by a creator's session and address (per-session and per-address limits). */
+  tally(creator: RemoteCreator): RemoteTally {
+    return tallyOf(this.room.state?.publishers ?? [], creator);
   }
 
   /** `update_remote_publisher`: new or changed streams; subscribers hear of them in a `publishers` event. */

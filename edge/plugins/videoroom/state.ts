@@ -1,4 +1,5 @@
 import type { SfuPublisherStream, SfuSubscriberStream } from '../../../shared/control/sfu.js';
+import type { RemoteCreator } from '../../core/remoteCreator.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import type { FeedId, JsonObject, RoomId, RoomOptions } from './schemas.js';
 
@@ -33,6 +34,11 @@ export interface Publisher extends HandleAddress {
   relay?: RelayRef;
   /** A remote publisher (§5.7): fed by plain RTP on these ports of its relay (announced at `ip`); its handle address is synthetic. */
   remote?: { ip?: string; port: number; rtcpPort: number };
+  /**
+   * Who added a remote publisher (session and client address; none through admin `message_plugin`),
+   * set from its reservation on: per-session and per-address limits count from it.
+   */
+  createdBy?: RemoteCreator;
   /** `publish_remotely` targets of a local publisher, each with the relay forwarders that feed it. */
   remotizations?: Remotization[];
 }

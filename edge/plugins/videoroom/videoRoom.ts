@@ -1,3 +1,4 @@
+import type { RemoteCreator } from '../../core/remoteCreator.js';
 import { Cascades } from './cascades.js';
 import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { RoomHost } from './host.js';
@@ -61,8 +62,12 @@ export class VideoRoom {
     this.relayEvents = new RelayEvents(room, this.remotes, this.cascades, this.links);
   }
 
-  /** The synchronous requests a room answers (`create` and `list` aside). */
-  sync(request: RoomSyncRequest, body: Record<string, unknown>): JanusData | Promise<JanusData> {
+  /** The synchronous requests a room answers (`create` and `list` aside); `caller`: the session asking, if any. */
+  sync(
+    request: RoomSyncRequest,
+    body: Record<string, unknown>,
+    caller?: RemoteCreator,
+  ): JanusData | Promise<JanusData> {
     switch (request) {
       case 'exists':
         return this.requests.exists(body);
@@ -81,7 +86,7 @@ export class VideoRoom {
       case 'listparticipants':
         return this.requests.listParticipants(body);
       case 'add_remote_publisher':
-        return this.remotes.add(body);
+        return this.remotes.add(body, caller);
       case 'update_remote_publisher':
         return this.remotes.update(body);
       case 'remove_remote_publisher':

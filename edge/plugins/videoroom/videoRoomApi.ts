@@ -1,4 +1,5 @@
 import type { SfuPeerEvent } from '../../../shared/control/sfu.js';
+import type { RemoteCreator, RemoteTally } from '../../core/remoteCreator.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import type { RpcResult } from '../../rpc.js';
 import type { Joined, Published, PublisherDetails, PublishPlan } from './publishers.js';
@@ -16,7 +17,10 @@ export interface VideoRoomApi extends Rpc.DurableObjectBranded {
   create(room: RoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
   /** The room's `list` entry (a configured room is created first). */
   summary(room: RoomId): Promise<JanusData | undefined>;
-  sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
+  /** `caller`: the session that sent the request and its client address (none: admin `message_plugin`). */
+  sync(request: RoomSyncRequest, body: Record<string, unknown>, caller?: RemoteCreator): Promise<RpcResult<JanusData>>;
+  /** From the core coordinator: this room's remote publishers added by a creator's session and address. */
+  remoteTally(creator: RemoteCreator): Promise<RemoteTally>;
   joinPublisher(who: HandleAddress, join: PublisherJoin): Promise<RpcResult<Joined>>;
   /** A join with an unknown `ptype`: Janus looks up the room and checks its pin before it refuses the ptype. */
   checkJoinAccess(join: JoinAccess): Promise<RpcResult<void>>;

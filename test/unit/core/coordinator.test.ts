@@ -8,37 +8,15 @@ import type {
   CoordinatorEvents,
   CoordinatorHost,
   CoordinatorShard,
-  CoordinatorStorage,
+  CoordinatorRoom,
 } from '../../../edge/core/coordinatorHost.js';
+import type { RemoteTally } from '../../../edge/core/remoteCreator.js';
+import { CoordinatorMemory } from './coordinatorMemory.js';
 import type { SharedSettings } from '../../../edge/core/settings.js';
 import type { Counts } from '../../../edge/core/shardApi.js';
 import type { EmitOptions } from '../../../edge/events/eventSink.js';
 import { Logger } from '../../../edge/log.js';
 import type { RelayEntry } from '../../../edge/relays/directory.js';
-
-/** Storage in a Map, with the alarm. */
-class CoordinatorMemory implements CoordinatorStorage {
-  readonly data = new Map<string, unknown>();
-  alarm: number | null = null;
-  async get<T>(key: string): Promise<T | undefined> {
-    return this.data.get(key) as T | undefined;
-  }
-  async list<T>(prefix: string): Promise<Map<string, T>> {
-    return new Map([...this.data].filter(([k]) => k.startsWith(prefix)) as [string, T][]);
-  }
-  async put(key: string, value: unknown): Promise<void> {
-    this.data.set(key, structuredClone(value));
-  }
-  async delete(key: string): Promise<void> {
-    this.data.delete(key);
-  }
-  async getAlarm(): Promise<number | null> {
-    return this.alarm;
-  }
-  async setAlarm(at: number): Promise<void> {
-    this.alarm = at;
-  }
-}
 
 class RecordingEvents implements CoordinatorEvents {
   readonly emitted: { type: number; event: Record<string, unknown>; opts?: EmitOptions }[] = [];
@@ -66,6 +44,20 @@ class FakeShard implements CoordinatorShard {
   }
 }
 
+/** A VideoRoom as the coordinator asks it: its tally of a creator's remote publishers; `asked` counts the questions. */
+class FakeRoom implements CoordinatorRoom {
+  asked = 0;
+  /** Runs while the room is being asked (to race another addition against it). */
+  during?: () => Promise<void>;
+  constructor(public tally: RemoteTally = { session: 0, address: 0, total: 0 }) {}
+  async remoteTally(): Promise<RemoteTally> {
+    this.asked++;
+    const answer = { ...this.tally };
+    await this.during?.();
+    return answer;
+  }
+}
+
 const config: CoordinatorConfig = {
   sessionTimeout: 60,
   serverName: 'edge-test',
@@ -82,6 +74,7 @@ function makeCoordinator(opts: { events?: boolean; storage?: CoordinatorMemory }
     new FakeShard({ sessions: 10, handles: 20, peerconnections: 30 }),
   ];
   const pushed: Array<{ linkId: string } & RelaySettings> = [];
+  const rooms = new Map<number | string, FakeRoom>();
   const host: CoordinatorHost = {
     storage,
     events,
@@ -93,8 +86,9 @@ function makeCoordinator(opts: { events?: boolean; storage?: CoordinatorMemory }
         pushed.push({ linkId, ...s });
       },
     }),
+    room: (id) => rooms.get(id) ?? new FakeRoom(),
   };
-  return { core: new Coordinator(host, config), storage, events, clock, shards, pushed };
+  return { core: new Coordinator(host, config), storage, events, clock, shards, pushed, rooms };
 }
 
 function relay(relayId: string, region: string, peers = 0): RelayEntry {
@@ -247,5 +241,72 @@ describe('core coordinator: relays and rooms', () => {
     await f.core.roomCreated('lobby');
     await f.core.roomDestroyed('lobby');
     expect((await f.core.listRooms()).sort()).toEqual([1234, '1234']);
+  });
+});
+
+describe('core coordinator: remote publishers per session and per address (RemoteHolders)', () => {
+  const creator = { sessionId: 7, address: '198.51.100.1' };
+  const holderKeys = (storage: CoordinatorMemory) => [...storage.data.keys()].filter((k) => k.startsWith('remotes:'));
+
+  it('sums the tallies of the rooms holding remote publishers with the asking room’s own, and forgets rooms that hold none', async () => {
+    const f = makeCoordinator();
+    const two = new FakeRoom({ session: 1, address: 2, total: 3 });
+    const three = new FakeRoom({ session: 0, address: 0, total: 1 });
+    f.rooms.set(2, two).set('three', three);
+    expect(await f.core.countRemotePublishers(2, creator, two.tally)).toEqual({ session: 1, address: 2 });
+    expect(await f.core.countRemotePublishers('three', creator, three.tally)).toEqual({ session: 1, address: 2 });
+    expect(two.asked).toBe(1);
+    three.tally = { session: 0, address: 0, total: 0 };
+    expect(await f.core.countRemotePublishers(1, creator, { session: 1, address: 1, total: 1 })).toEqual({
+      session: 2,
+      address: 3,
+    });
+    expect(holderKeys(f.storage).sort()).toEqual(['remotes:number:1', 'remotes:number:2']);
+    await f.core.countRemotePublishers(1, creator, { session: 1, address: 1, total: 1 });
+    expect(three.asked).toBe(1);
+  });
+
+  it('keeps a room that joined again while it was asked (its new reservation must be counted later)', async () => {
+    const f = makeCoordinator();
+    const two = new FakeRoom({ session: 0, address: 0, total: 1 });
+    f.rooms.set(2, two);
+    await f.core.countRemotePublishers(2, creator, two.tally);
+    two.tally = { session: 0, address: 0, total: 0 };
+    // While room 2 answers "none", it reserves a new one and joins again.
+    two.during = async () => {
+      two.during = undefined;
+      await f.core.countRemotePublishers(2, creator, { session: 1, address: 1, total: 1 });
+    };
+    await f.core.countRemotePublishers(1, creator, { session: 1, address: 1, total: 1 });
+    expect(holderKeys(f.storage)).toContain('remotes:number:2');
+  });
+
+  it('the rooms are kept in storage (a restarted coordinator still asks them); a destroyed room is forgotten', async () => {
+    const storage = new CoordinatorMemory();
+    const first = makeCoordinator({ storage });
+    await first.core.countRemotePublishers(2, creator, { session: 1, address: 1, total: 1 });
+    const again = makeCoordinator({ storage });
+    const two = new FakeRoom({ session: 1, address: 1, total: 1 });
+    again.rooms.set(2, two);
+    expect(await again.core.countRemotePublishers(1, creator, { session: 1, address: 1, total: 1 })).toEqual({
+      session: 2,
+      address: 2,
+    });
+    await again.core.roomCreated(2);
+    await again.core.roomDestroyed(2);
+    expect(holderKeys(storage)).toEqual(['remotes:number:1']);
+  });
+
+  it('fails when a room cannot be asked, rather than counting without it', async () => {
+    const f = makeCoordinator();
+    await f.core.countRemotePublishers(2, creator, { session: 1, address: 1, total: 1 });
+    const two = new FakeRoom();
+    two.during = async () => {
+      throw new Error('room unreachable');
+    };
+    f.rooms.set(2, two);
+    await expect(f.core.countRemotePublishers(1, creator, { session: 0, address: 0, total: 1 })).rejects.toThrow(
+      'room unreachable',
+    );
   });
 });

@@ -109,6 +109,7 @@ export class RecordingPlugin implements Plugin {
       ctx.pushEvent({ result: 'done' }, undefined, m.transaction);
       return { kind: 'ack' };
     }
+    if (m.body.request === 'address') return { kind: 'ok', data: { address: m.address ?? null } };
     return { kind: 'ok', data: { echo: m.body } };
   }
   hangupMedia(ctx: HandleContext, reason: string): void {

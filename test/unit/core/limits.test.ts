@@ -42,6 +42,23 @@ describe('token buckets', () => {
   });
 });
 
+describe('the client address a plugin sees (per-address limits of plugins: VideoRoom remote publishers)', () => {
+  it('a message carries the address of the request, else the one the session was created from', async () => {
+    const { h } = await shard({});
+    const sid = await h.create(from('198.51.100.1'));
+    const hid = await h.attach(sid);
+    const ask = async (origin: Source) => {
+      const r = await h.request(
+        { janus: 'message', session_id: sid, handle_id: hid, body: { request: 'address' } },
+        origin,
+      );
+      return (r.plugindata as { data: unknown }).data;
+    };
+    expect(await ask(from('203.0.113.5'))).toEqual({ address: '203.0.113.5' });
+    expect(await ask({ kind: 'http' })).toEqual({ address: '198.51.100.1' });
+  });
+});
+
 describe('client limits on the shard', () => {
   it('a session holds at most MAX_PEERS_PER_SESSION PeerConnections: 490, and the plugin never hears of the offer', async () => {
     const { h, offer } = await shard({ MAX_PEERS_PER_SESSION: '2' });

@@ -3,7 +3,7 @@ import type { CommandInput, CommandOp, CommandResult } from '../../../shared/con
 import type { SfuPublisherStream } from '../../../shared/control/sfu.js';
 import { JanusApiError } from '../../../shared/janus/errors.js';
 import type { CommandArgs, RelayClient, RelayRef } from '../../../edge/relays/relayClient.js';
-import type { RoomCall, RoomHost } from '../../../edge/plugins/videoroom/host.js';
+import type { RoomCall, RoomHost, RoomIndex } from '../../../edge/plugins/videoroom/host.js';
 import type { RoomId } from '../../../edge/plugins/videoroom/schemas.js';
 import type { HandleAddress, PubStream, RoomState } from '../../../edge/plugins/videoroom/state.js';
 import { VideoRoom } from '../../../edge/plugins/videoroom/videoRoom.js';
@@ -114,10 +114,16 @@ export class Harness implements RoomHost {
   readonly tokenAuthSecret = 'secret';
   limits: VideoRoomLimits = { ...noVideoRoomLimits };
   readonly log = { debug: () => undefined, warn: () => undefined };
-  readonly index = {
+  /** A creator's remote publishers over every room: this room alone, unless a test links rooms (limits.test.ts). */
+  countRemotePublishers: RoomIndex['countRemotePublishers'] = async (_room, _creator, own) => ({
+    session: own.session,
+    address: own.address,
+  });
+  readonly index: RoomIndex = {
     roomCreated: async (room: RoomId) => void this.rooms.add(room),
     roomDestroyed: async (room: RoomId) => void this.rooms.delete(room),
     pickRelay: async () => this.pick,
+    countRemotePublishers: (room, creator, own) => this.countRemotePublishers(room, creator, own),
   };
   readonly vr: VideoRoom;
 
