@@ -83,12 +83,16 @@ describe('security headers', () => {
 describe('malformed HTTP', () => {
   for (const path of ['/janus', '/admin']) {
     for (const [name, request] of Object.entries(malformedRequests(path))) {
-      // 2,000 headers never reach the Worker: Miniflare's entry worker (the local runner only, not
-      // Cloudflare) fails to hand them over and answers 500 with its own stack trace. Upstream.
-      const known = name === '2,000 headers';
-      (known ? it.fails : it)(`${path}, ${name}: refused, with nothing internal in the answer`, async () => {
+      // 2,000 small headers are valid HTTP (about 20 KB): since `npm start` serves its port through the
+      // Worker's own direct socket, they reach the Worker and get a normal answer. The three others
+      // are refused by workerd's HTTP parser before any Worker code: locally with a bare 500 (kj throws
+      // "invalid Content-Length" / "invalid URL", an upstream behaviour), on Cloudflare by its front
+      // line with a 400. Either way nothing internal reaches the client.
+      const valid = name === '2,000 headers';
+      it(`${path}, ${name}: ${valid ? 'answered' : 'refused'}, with nothing internal in the answer`, async () => {
         const reply = await rawRequest(stack.port, request);
-        expect(reply.status, reply.raw.slice(0, 200)).toBeGreaterThanOrEqual(400);
+        if (valid) expect(reply.status, reply.raw.slice(0, 200)).toBeLessThan(500);
+        else expect(reply.status, reply.raw.slice(0, 200)).toBeGreaterThanOrEqual(400);
         expect(reply.body).not.toMatch(internals);
       });
     }
