@@ -9,9 +9,14 @@
  *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150] [--only=ours|reference]
  *
  * Prints, per N and target: server CPU µs per forwarded packet (utime+stime of the relay or janus
- * process from /proc/<pid>/stat over the measurement window, divided by packets sent × N),
- * delivered ratio (packets the subscribers got / packets sent × N), the server's RSS, and the
- * ours/reference ratios. For each N ours runs first, then a fresh Janus, so both see similar load.
+ * process from /proc/<pid>/stat over the measurement window, divided by packets sent × N; the
+ * relay is the only process of our stack that media goes through: the edge here is the test edge
+ * inside the bench process), the bench process's own CPU per forwarded packet (publisher,
+ * subscribers' counting, test edge), delivered ratio (distinct packets the subscribers got /
+ * packets sent × N, and the worst single subscriber), duplicates and losses counted per subscriber
+ * by sequence number (a loss is a hole below the highest sequence number the subscriber saw), the
+ * server's RSS, and the ours/reference ratios. For each N ours runs first, then a fresh Janus, so
+ * both see similar load.
  *
  * The subscribers count SRTP packets from their (clear-text) RTP headers as they come off the
  * socket and then drop them, so the bench process's own decryption does not compete with the server
@@ -25,6 +30,7 @@ import { runReference } from './fanout/reference.js';
 import { TestEdge, type RelayLink } from '../test/relay/support/edge.js';
 import { spawnRelay, type RelayProcess } from '../test/relay/support/process.js';
 import { PubClient, publish, SubClient, subscribe } from '../test/relay/sfu/support.js';
+import type { SeqCounter } from '../test/relay/sfu/seqCounter.js';
 import { referenceJanusAvailable } from '../test/support/janusReference.js';
 
 const SUBS = (arg('subs') ?? process.env.BENCH_SUBS ?? '20,60,100').split(',').map((x) => positiveInt(x, 1, '--subs'));
@@ -70,7 +76,7 @@ async function runOurs(n: number): Promise<FanoutRow> {
     const t0 = performance.now();
     const p = await publish(link, SESSION, pub, { videocodec: 'vp8' });
     const vmid = p.streams.find((s) => s.type === 'video')!.mid;
-    const counters: Array<{ packets: number }> = [];
+    const counters: SeqCounter[] = [];
     let next = 0;
     const worker = async () => {
       while (next < n) {
@@ -109,9 +115,9 @@ const pct = (r: FanoutRow | undefined, f: (r: FanoutRow) => string) => (r ? f(r)
 
 function report(ours: Map<number, FanoutRow>, ref: Map<number, FanoutRow>): void {
   console.log(
-    '\n| subscribers | forwarded pkt/s | target | server CPU | µs / forwarded packet | delivered | server RSS | set-up |',
+    '\n| subscribers | forwarded pkt/s | target | server CPU | server µs / forwarded packet | bench process µs / packet | delivered (worst subscriber) | duplicates (subscribers) | lost (subscribers) | server RSS | set-up |',
   );
-  console.log('|---:|---:|---|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of SUBS) {
     for (const [name, rows] of [
       ['ours (relay)', ours],
@@ -120,14 +126,14 @@ function report(ours: Map<number, FanoutRow>, ref: Map<number, FanoutRow>): void
       const r = rows.get(n);
       if (!r) continue;
       console.log(
-        `| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${(r.delivered * 100).toFixed(2)} % | ${r.rssMb} MB | ${r.setupS} s |`,
+        `| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${r.clientUsPerForwarded} | ${(r.delivered * 100).toFixed(2)} % (${(r.worstDelivered * 100).toFixed(2)} %) | ${r.duplicates} (${r.subscribersWithDuplicates}) | ${r.lost} (${r.subscribersWithLoss}) | ${r.rssMb} MB | ${r.setupS} s |`,
       );
     }
     const o = ours.get(n);
     const f = ref.get(n);
     if (o && f)
       console.log(
-        `| ${n} | | ours/reference | ${ratio(o.cpuPct, f.cpuPct)} | ${ratio(o.usPerForwarded, f.usPerForwarded)} | ${pct(o, (x) => (x.delivered * 100).toFixed(2))} / ${pct(f, (x) => (x.delivered * 100).toFixed(2))} % | ${ratio(o.rssMb, f.rssMb)} | ${ratio(o.setupS, f.setupS)} |`,
+        `| ${n} | | ours/reference | ${ratio(o.cpuPct, f.cpuPct)} | ${ratio(o.usPerForwarded, f.usPerForwarded)} | | ${pct(o, (x) => (x.delivered * 100).toFixed(2))} / ${pct(f, (x) => (x.delivered * 100).toFixed(2))} % | | | ${ratio(o.rssMb, f.rssMb)} | ${ratio(o.setupS, f.setupS)} |`,
       );
   }
 }

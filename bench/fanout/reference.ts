@@ -11,6 +11,7 @@ import { JanusWs } from '../../test/support/janusWs.js';
 import { startReferenceJanus } from '../../test/support/janusReference.js';
 import { PubClient, SubClient, VIDEOROOM } from '../../test/relay/sfu/support.js';
 import { hostAddress, iceOn } from '../../test/support/referenceNet.js';
+import type { SeqCounter } from '../../test/relay/sfu/seqCounter.js';
 import { countAndDrop, measure, type FanoutOptions, type FanoutRow } from './measure.js';
 
 const ROOM = 4242;
@@ -142,7 +143,7 @@ export async function runReference(
       'publisher webrtcup',
     );
 
-    const counters: Array<{ packets: number }> = [];
+    const counters: SeqCounter[] = [];
     let next = 0;
     const worker = async () => {
       while (next < n) {
