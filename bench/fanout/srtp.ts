@@ -45,7 +45,7 @@ for (const [name, ours, theirs, saltLength] of [
     keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
     profile: theirs,
   });
-  const p = new SrtpProtector(ours, key, salt);
+  const p = SrtpProtector.fromMaster(ours, key, salt);
   const roc = new RolloverCounter();
   const werift = cpuUs(PACKETS, (i) => {
     header.sequenceNumber = i & 0xffff;

@@ -122,7 +122,7 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.wrapData = req.wrap_data === true && !feed;
     this.history = req.nack === true && type === 'video' && feed ? new SendHistory(FORWARD_HISTORY_SIZE) : undefined;
     if (srtp && feed)
-      this.srtp = new SrtpProtector(
+      this.srtp = SrtpProtector.fromMaster(
         srtp.suite === 32 ? SRTP_AES128_CM_HMAC_SHA1_32 : SRTP_AES128_CM_HMAC_SHA1_80,
         srtp.key,
         srtp.salt,

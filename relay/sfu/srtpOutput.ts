@@ -10,9 +10,10 @@ import type { RolloverCounter } from '../srtp/rollover.js';
  * straight on the nominated ICE pair's socket (relay/peer/werift.ts `sendSrtp`). werift stays in
  * charge of everything else on the transport: DTLS, ICE consent, SRTCP, inbound SRTP.
  *
- * Subscriber transports prefer AES_CM_128_HMAC_SHA1_80 (the relay is their DTLS server, so its
- * order decides): with reused contexts it is the cheapest profile here, while GCM needs one
- * OpenSSL cipher per packet (see relay/srtp/protector.ts). GCM stays accepted.
+ * Subscriber transports prefer AES_CM_128_HMAC_SHA1_80: with reused contexts it is the cheapest
+ * profile here, while GCM needs one OpenSSL cipher per packet (relay/srtp/protector.ts). The relay
+ * offers subscribers `a=setup:actpass` and clients answer `active`, so the relay is the DTLS server
+ * and its order decides; GCM stays accepted, and is used when a client offers nothing else.
  */
 export const SUBSCRIBER_SRTP_PROFILES = [SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM] as const;
 
@@ -54,7 +55,7 @@ export class SrtpOutput {
       this.session = session;
       const keys = session && localSrtpKeys(session);
       this.protector =
-        keys && isSrtpProfile(keys.profile) ? new SrtpProtector(keys.profile, keys.key, keys.salt) : undefined;
+        keys && isSrtpProfile(keys.profile) ? SrtpProtector.fromMaster(keys.profile, keys.key, keys.salt) : undefined;
     }
     const p = this.protector;
     if (!p) return false;

@@ -1,29 +1,29 @@
 import { createCipheriv } from 'node:crypto';
 import { AesKeystream, xorInto } from './keystream.js';
 import { HmacSha1, IPAD_ROOM } from './hmacSha1.js';
-import { deriveSessionKeys, type SessionKeys } from './kdf.js';
+import { deriveSessionKeys, type DerivedKeys, type SessionKeys } from './kdf.js';
 import { SRTP_AEAD_AES_128_GCM, rtcpTagLength, rtpTagLength, type SrtpProfile } from './profile.js';
 
 /**
  * SRTP / SRTCP protection (RFC 3711, RFC 7714) for one direction of one DTLS-SRTP association.
  *
- * AES-CM profiles (the relay's preferred one, see relay/sfu/srtpOutput.ts): the AES key schedule
- * and the HMAC key blocks are made once here, from the master key and salt, and reused for every
- * packet: one AES-ECB `update` over the packet's counter blocks (keystream.ts), a word-wise XOR,
- * and the HMAC as one one-shot `crypto.hash` plus one JavaScript SHA-1 block (hmacSha1.ts).
+ * AES-CM profiles (the relay's preferred ones, see relay/sfu/srtpOutput.ts): the AES key schedule
+ * and the HMAC's ipad/opad states are made once here, from the master key and salt, and reused for
+ * every packet: one AES-ECB `update` over the packet's counter blocks (keystream.ts), a word-wise
+ * XOR, and the HMAC from its precomputed states (hmacSha1.ts).
  *
  * AEAD_AES_128_GCM: one OpenSSL GCM cipher per packet (Node cannot reset a GCM context's IV). A
  * JavaScript GHASH over a reused AES-ECB keystream was tried: byte-identical, but no faster than
  * OpenSSL's PCLMUL GHASH plus the cipher set-up, and table-driven GHASH leaks through cache timing.
  *
- * Why Node's crypto and not an FFI: measured on the target machine per 1,100-byte packet
- * (bench/fanout/srtp.ts prints the current figures), werift's AES-CM path (createCipheriv +
- * createHmac per packet) costs ~7 µs, this one ~3.5 µs. A libcrypto FFI (`koffi`, EVP contexts
- * reset per packet) would be faster still but is a native dependency the project does not have;
- * this class is the one place to swap if one is added.
+ * Why Node's crypto and not an FFI: measured on the target machine (2 shared cores, loaded) per
+ * packet, werift's AES-CM path (createCipheriv + createHmac per packet) costs ~7.5 µs at 200 bytes
+ * and ~9.8 µs at 1,100, this one ~3.5 and ~5.2 (bench/fanout/srtp.ts). libcrypto through `koffi`
+ * with reused EVP_CIPHER_CTX / HMAC_CTX measured 1.55 and 2.17 µs: faster still, but a native
+ * dependency the project does not have yet; this class is the one place to swap when it does.
  *
  * Per packet: Node's fresh keystream buffer, one output buffer from Node's pool (the datagram:
- * dgram keeps it until its deferred send), the 20-byte inner digest; no other objects.
+ * dgram keeps it until its deferred send) and, for long packets, the 20-byte inner digest.
  */
 class Direction {
   readonly ks: AesKeystream;
@@ -44,17 +44,21 @@ export class SrtpProtector {
   /** The per-packet counter / IV (16 bytes), rewritten synchronously for each packet. */
   private readonly iv = Buffer.alloc(16);
 
+  /** From session keys (RFC 7714's test vectors are given that way); see {@link fromMaster}. */
   constructor(
     readonly profile: SrtpProfile,
-    masterKey: Buffer,
-    masterSalt: Buffer,
+    keys: DerivedKeys,
   ) {
-    const keys = deriveSessionKeys(masterKey, masterSalt);
     this.gcm = profile === SRTP_AEAD_AES_128_GCM;
     this.rtpTagLength = rtpTagLength(profile);
     this.rtcpTagLength = rtcpTagLength(profile);
     this.rtp = new Direction(keys.rtp);
     this.rtcp = new Direction(keys.rtcp);
+  }
+
+  /** From the master key and salt DTLS-SRTP exported (RFC 3711 key derivation). */
+  static fromMaster(profile: SrtpProfile, masterKey: Buffer, masterSalt: Buffer): SrtpProtector {
+    return new SrtpProtector(profile, deriveSessionKeys(masterKey, masterSalt));
   }
 
   /**

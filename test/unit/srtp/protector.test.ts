@@ -40,6 +40,33 @@ describe('RFC 3711 test vectors', () => {
   });
 });
 
+describe('RFC 7714 §16-17 test vectors (AEAD_AES_128_GCM, given as session keys)', () => {
+  const session = {
+    key: hex('000102030405060708090a0b0c0d0e0f'),
+    salt: hex('517569642070726f2071756f'),
+    auth: Buffer.alloc(20),
+  };
+  const p = new SrtpProtector(SRTP_AEAD_AES_128_GCM, { rtp: session, rtcp: session });
+
+  it('§16.1.1: SRTP, SSRC 0x5501a0b2, SEQ 0xf17b, ROC 0', () => {
+    const rtp = hex(
+      '8040f17b8041f8d35501a0b2' + '47616c6c696120657374206f6d6e69732064697669736120696e207061727465732074726573',
+    );
+    expect(p.protectRtp(rtp, 12, rtp.subarray(12), 0x5501a0b2, 0xf17b, 0).toString('hex')).toBe(
+      '8040f17b8041f8d35501a0b2f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a51c7d19b36de3adf8833899d7f27beb16a9152cf765ee4390cce',
+    );
+  });
+
+  it('§17.1: SRTCP, SRTCP index 0x5d4', () => {
+    const rtcp = hex(
+      '81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61deadbeefdeadbeefdeadbeefdeadbeefdeadbeef',
+    );
+    expect(p.protectRtcp(rtcp, 0x5d4).toString('hex')).toBe(
+      '81c8000d4d61727363e94885dcdab67ca727d7662f6b7e997ff5c0f76c06f32dc676a5f1730d6fda4ce09b4686303ded0bb9275bc84aa45896cf4d2fc5abf87245d9eade800005d4',
+    );
+  });
+});
+
 /** werift's sender for the same master key and salt (its SrtpSession / SrtcpSession, local side). */
 function weriftPair(profile: number, key: Buffer, salt: Buffer) {
   const config = {
@@ -70,18 +97,18 @@ describe.each(cases)('%s: same bytes as werift', (_name, profile, weriftProfile,
   const key = randomBytes(16);
   const salt = randomBytes(saltLength);
 
-  it('SRTP: 70,000 packets of every size 0..1,200 bytes across two sequence rollovers, and werift decrypts them', () => {
-    const ours = new SrtpProtector(profile, key, salt);
+  it('SRTP: 3,000 packets of sizes 0..1,200 bytes across a sequence rollover, and werift decrypts them', () => {
+    const ours = SrtpProtector.fromMaster(profile, key, salt);
     const theirs = weriftPair(weriftProfile, key, salt);
     const receiver = weriftPair(weriftProfile, key, salt);
     const roc = new RolloverCounter();
     const ssrc = 0x12345678;
     const payload = randomBytes(1300);
-    let seq = 0xffff - 2000;
-    for (let i = 0; i < 70_000; i++, seq = (seq + 1) & 0xffff) {
+    let seq = 0xffff - 1000;
+    for (let i = 0; i < 3000; i++, seq = (seq + 1) & 0xffff) {
       const h = rtpHeader(ssrc, seq, i * 3000, i % 7 === 0);
       const hb = h.serialize(h.serializeSize);
-      const p = payload.subarray(0, i % 1201);
+      const p = payload.subarray(0, (i * 7) % 1201);
       const mine = ours.protectRtp(hb, hb.length, p, ssrc, seq, roc.next(seq));
       const ref = theirs.srtp.encrypt(p, h);
       if (!mine.equals(ref))
@@ -90,11 +117,11 @@ describe.each(cases)('%s: same bytes as werift', (_name, profile, weriftProfile,
       const clear = receiver.srtp.decrypt(mine);
       if (i % 97 === 0) expect(clear).toEqual(Buffer.concat([hb, p]));
     }
-    expect(roc.roc).toBe(2);
+    expect(roc.roc).toBe(1);
   });
 
   it('SRTCP: same bytes for a run of indices, and werift decrypts them', () => {
-    const ours = new SrtpProtector(profile, key, salt);
+    const ours = SrtpProtector.fromMaster(profile, key, salt);
     const theirs = weriftPair(weriftProfile, key, salt);
     const receiver = weriftPair(weriftProfile, key, salt);
     for (let i = 1; i <= 300; i++) {
@@ -114,8 +141,8 @@ describe('AES_CM_128_HMAC_SHA1_32', () => {
   it('is the _80 packet with the HMAC tag truncated to 4 bytes; SRTCP keeps its 10-byte tag', () => {
     const key = randomBytes(16);
     const salt = randomBytes(14);
-    const p32 = new SrtpProtector(SRTP_AES128_CM_HMAC_SHA1_32, key, salt);
-    const p80 = new SrtpProtector(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+    const p32 = SrtpProtector.fromMaster(SRTP_AES128_CM_HMAC_SHA1_32, key, salt);
+    const p80 = SrtpProtector.fromMaster(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
     const h = rtpHeader(7, 100, 1, false);
     const hb = h.serialize(h.serializeSize);
     const payload = randomBytes(333);
@@ -131,7 +158,7 @@ describe('AES_CM_128_HMAC_SHA1_32', () => {
     const key = randomBytes(16);
     const salt = randomBytes(14);
     const k = deriveSessionKeys(key, salt).rtp;
-    const p = new SrtpProtector(SRTP_AES128_CM_HMAC_SHA1_32, key, salt);
+    const p = SrtpProtector.fromMaster(SRTP_AES128_CM_HMAC_SHA1_32, key, salt);
     const hb = rtpHeader(0xdeadbeef, 4242, 9, true).serialize(20);
     const payload = randomBytes(100);
     const out = p.protectRtp(hb, hb.length, payload, 0xdeadbeef, 4242, 0x10002);
