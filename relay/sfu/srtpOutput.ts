@@ -2,7 +2,7 @@ import type { RTCDtlsTransport } from 'werift';
 import { localSrtpKeys, preferSrtpProfiles, sendSrtp, srtpSession } from '../peer/werift.js';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, isSrtpProfile } from '../srtp/profile.js';
 import { SrtpProtector } from '../srtp/protector.js';
-import type { RolloverCounter } from '../srtp/rollover.js';
+import { RolloverCounter } from '../srtp/rollover.js';
 
 /**
  * The SFU's RTP output on one subscriber DTLS transport: packets are protected with relay/srtp
@@ -22,6 +22,8 @@ const outputs = new WeakMap<RTCDtlsTransport, SrtpOutput>();
 export class SrtpOutput {
   private session: object | undefined;
   private protector: SrtpProtector | undefined;
+  /** Rollover counters by SSRC, of the current keys: new keys are a new SRTP stream that starts at ROC 0. */
+  private readonly rocs = new Map<number, RolloverCounter>();
 
   private constructor(private readonly dtls: RTCDtlsTransport) {}
 
@@ -42,23 +44,19 @@ export class SrtpOutput {
    * cannot (DTLS has not produced keys yet, or a profile relay/srtp lacks): the caller falls back
    * to werift's `sendRtp`.
    */
-  send(
-    header: Buffer,
-    headerLength: number,
-    payload: Buffer,
-    ssrc: number,
-    seq: number,
-    roc: RolloverCounter,
-  ): boolean {
+  send(header: Buffer, headerLength: number, payload: Buffer, ssrc: number, seq: number): boolean {
     const session = srtpSession(this.dtls);
     if (session !== this.session) {
       this.session = session;
+      this.rocs.clear();
       const keys = session && localSrtpKeys(session);
       this.protector =
         keys && isSrtpProfile(keys.profile) ? SrtpProtector.fromMaster(keys.profile, keys.key, keys.salt) : undefined;
     }
     const p = this.protector;
     if (!p) return false;
+    let roc = this.rocs.get(ssrc);
+    if (!roc) this.rocs.set(ssrc, (roc = new RolloverCounter()));
     sendSrtp(this.dtls, p.protectRtp(header, headerLength, payload, ssrc, seq, roc.next(seq)));
     return true;
   }

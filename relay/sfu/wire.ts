@@ -11,7 +11,6 @@ import {
   type RtpHeader,
 } from 'werift';
 import { relayHeaderExtensions, type PeerMedia } from '../peer/factory.js';
-import { RolloverCounter } from '../srtp/rollover.js';
 import type { SrtpOutput } from './srtpOutput.js';
 
 /**
@@ -89,8 +88,8 @@ export function defaultCodec(kind: 'audio' | 'video'): RTCRtpCodecParameters {
 }
 
 /**
- * The RTP header of one subscriber leg: one preallocated buffer per leg, patched per packet, and
- * the leg's SRTP rollover counter. It is protected by the transport's {@link SrtpOutput}; until
+ * The RTP header of one subscriber leg: one preallocated buffer per leg, patched per packet. It
+ * is protected by the transport's {@link SrtpOutput}; until
  * that has keys it is handed to werift's SRTP session in place of an `RtpHeader` (the session only
  * reads `ssrc`, `sequenceNumber` and calls `serialize(serializeSize)` synchronously, see
  * node_modules/werift/lib/rtp/src/srtp/cipher/{ctr,gcm}.js).
@@ -99,7 +98,6 @@ export class LegHeader {
   readonly serializeSize: number;
   sequenceNumber = 0;
   timestamp = 0;
-  readonly roc = new RolloverCounter();
   private readonly buf: Buffer;
 
   constructor(
@@ -150,7 +148,7 @@ export class LegHeader {
 
   /** Sends `payload` with the current header fields, protected synchronously. */
   send(out: SrtpOutput, dtls: RTCDtlsTransport, payload: Buffer): void {
-    if (!out.send(this.buf, this.serializeSize, payload, this.ssrc, this.sequenceNumber, this.roc))
+    if (!out.send(this.buf, this.serializeSize, payload, this.ssrc, this.sequenceNumber))
       void dtls.sendRtp(payload, this as unknown as RtpHeader);
   }
 }
