@@ -5,7 +5,7 @@
 import type { RTCDtlsTransport, RTCPeerConnection } from 'werift';
 import type { PubClient } from '../../test/relay/sfu/support.js';
 import { SeqCounter } from '../../test/relay/sfu/seqCounter.js';
-import { readStat, rssKb } from '../support/proc.js';
+import { cpuMsOf, readStat, rssKb } from '../support/proc.js';
 
 export interface FanoutOptions {
   pps: number;
@@ -21,6 +21,8 @@ export interface FanoutRow {
   cpuPct: number;
   /** Relay (or janus) CPU µs per forwarded packet. */
   usPerForwarded: number;
+  /** CPU µs per forwarded packet of every process of the server (npm start: its node, workerd, the relay). */
+  stackUsPerForwarded: number;
   /** CPU µs per forwarded packet of the bench process: the publisher, the subscribers' counting and the test edge. */
   clientUsPerForwarded: number;
   delivered: number;
@@ -69,9 +71,11 @@ export async function measure(
   counters: SeqCounter[],
   opts: FanoutOptions,
   setupS: number,
+  stackPids: number[] = [pid],
 ): Promise<FanoutRow> {
   const n = counters.length;
   const cpu = () => readStat(pid)?.cpuMs ?? NaN;
+  const stackCpu = () => cpuMsOf(stackPids);
   const received = () => counters.reduce((a, c) => a + c.distinct, 0);
   pub.start(opts.pps);
   await sleep(opts.warmup * 1000);
@@ -79,10 +83,12 @@ export async function measure(
   const got0 = received();
   const each0 = counters.map((c) => c.distinct);
   const cpu0 = cpu();
+  const stack0 = stackCpu();
   const own0 = process.cpuUsage();
   const t0 = performance.now();
   await sleep(opts.seconds * 1000);
   const cpu1 = cpu();
+  const stack1 = stackCpu();
   const own = process.cpuUsage(own0);
   const t1 = performance.now();
   const sent = pub.sent.video - sent0;
@@ -100,6 +106,7 @@ export async function measure(
     forwardedPps: Math.round(forwarded / (ms / 1000)),
     cpuPct: Math.round((cpuMs / ms) * 1000) / 10,
     usPerForwarded: Math.round(((cpuMs * 1000) / Math.max(1, forwarded)) * 100) / 100,
+    stackUsPerForwarded: Math.round((((stack1 - stack0) * 1000) / Math.max(1, forwarded)) * 100) / 100,
     clientUsPerForwarded: Math.round(((own.user + own.system) / Math.max(1, forwarded)) * 100) / 100,
     delivered: Math.round((got / Math.max(1, forwarded)) * 10000) / 10000,
     worstDelivered: Math.round(worst * 10000) / 10000,

@@ -1,9 +1,10 @@
 /**
- * The fan-out workload against the reference Janus (Debian `janus`, started by
- * ../shared/tools/janus-reference.sh through test/support/janusReference.ts): one VideoRoom with
- * one werift publisher (`joinandconfigure` with a VP8-only offer) and N werift subscribers (`join`
- * as `ptype: "subscriber"` with `streams: [{feed}]`, then `start` with their answer), all on one
- * WebSocket session. A fresh Janus per N, so its RSS is that of the run.
+ * The fan-out workload over the Janus API: one VideoRoom with one werift publisher
+ * (`joinandconfigure` with a VP8-only offer) and N werift subscribers (`join` as
+ * `ptype: "subscriber"` with `streams: [{feed}]`, then `start` with their answer), all on one
+ * WebSocket session. It runs against the reference Janus (Debian `janus`, started by
+ * ../shared/tools/janus-reference.sh through test/support/janusReference.ts; a fresh one per N, so
+ * its RSS is that of the run) and against our own stack as users run it (bench/fanout/stack.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { JanusMsg } from '../../test/support/janusWs.js';
@@ -84,13 +85,51 @@ export async function runReference(
       if (alive(ref.pid)) process.kill(ref.pid, 'SIGKILL');
     })());
   onStop(stopJanus);
-  const addr = hostAddress();
+  try {
+    // Janus never gathers a loopback candidate: the clients use the host's address
+    return await runJanusApiWorkload(
+      {
+        wsUrl: ref.wsUrl,
+        serverPid: ref.pid,
+        stackPids: () => [ref.pid],
+        clientAddress: hostAddress(),
+        name: 'reference',
+      },
+      n,
+      opts,
+      setupWorkers,
+    );
+  } finally {
+    await stopJanus();
+  }
+}
+
+/** A server speaking the Janus API: where to connect, and which processes to measure. */
+export interface JanusApiTarget {
+  wsUrl: string;
+  /** The process media goes through (its CPU is the row's server figure, its RSS the row's). */
+  serverPid: number;
+  /** Every process of the server (the stack figure). */
+  stackPids: () => number[];
+  /** The address the werift clients gather on, when not loopback. */
+  clientAddress?: string;
+  name: string;
+}
+
+/** The workload for `n` subscribers against `target`, measured. */
+export async function runJanusApiWorkload(
+  target: JanusApiTarget,
+  n: number,
+  opts: FanoutOptions,
+  setupWorkers: number,
+): Promise<FanoutRow> {
+  const addr = target.clientAddress;
   const pub = new PubClient(PUBLISHER_ID, { audio: false });
   const subs: SubClient[] = [];
   let conn: JanusWs | undefined;
   let keepalive: NodeJS.Timeout | undefined;
   try {
-    conn = await JanusWs.connect(ref.wsUrl);
+    conn = await JanusWs.connect(target.wsUrl);
     const c = conn;
     const session = await c.createSession();
     // Janus drops a session after 60 s without a request; set-up of 100 subscribers can come close.
@@ -123,7 +162,7 @@ export async function runReference(
       throw new Error(`create room: ${JSON.stringify(created).slice(0, 300)}`);
 
     const t0 = performance.now();
-    iceOn(pub.pc, addr); // before it gathers
+    if (addr) iceOn(pub.pc, addr); // before it gathers
     const offer = await pub.offer();
     const joined = await videoroom(
       c,
@@ -151,7 +190,7 @@ export async function runReference(
         const handle = await attach();
         const sub = new SubClient();
         subs.push(sub);
-        iceOn(sub.pc, addr);
+        if (addr) iceOn(sub.pc, addr);
         const attached = await videoroom(c, session, handle, {
           request: 'join',
           room: ROOM,
@@ -169,15 +208,14 @@ export async function runReference(
     await Promise.all(Array.from({ length: setupWorkers }, worker));
     const setupS = (performance.now() - t0) / 1000;
 
-    const row = await measure(ref.pid, pub, counters, opts, setupS);
+    const row = await measure(target.serverPid, pub, counters, opts, setupS, target.stackPids());
     const hangups = c.events.filter((m) => m.janus === 'hangup').length;
-    if (hangups > 0) console.log(`  reference: ${hangups} PeerConnection(s) hung up during the run`);
+    if (hangups > 0) console.log(`  ${target.name}: ${hangups} PeerConnection(s) hung up during the run`);
     return row;
   } finally {
     clearInterval(keepalive);
     pub.stop();
     await Promise.allSettled([pub.close(), ...subs.map((s) => s.close())]);
     await conn?.close().catch(() => undefined);
-    await stopJanus();
   }
 }
