@@ -2,7 +2,8 @@
  * The fan-out workload over the Janus API: one VideoRoom with one werift publisher
  * (`joinandconfigure` with a VP8-only offer) and N werift subscribers (`join` as
  * `ptype: "subscriber"` with `streams: [{feed}]`, then `start` with their answer), all on one
- * WebSocket session. It runs against the reference Janus (Debian `janus`, started by
+ * WebSocket, {@link HANDLES_PER_SESSION} handles per Janus session (our edge allows 64
+ * PeerConnections per session). It runs against the reference Janus (Debian `janus`, started by
  * ../shared/tools/janus-reference.sh through test/support/janusReference.ts; a fresh one per N, so
  * its RSS is that of the run) and against our own stack as users run it (bench/fanout/stack.ts).
  */
@@ -18,6 +19,7 @@ import { countAndDrop, measure, type FanoutOptions, type FanoutRow } from './mea
 const ROOM = 4242;
 const PUBLISHER_ID = 1;
 const REQUEST_TIMEOUT_MS = 15_000;
+const HANDLES_PER_SESSION = 50;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -131,13 +133,14 @@ export async function runJanusApiWorkload(
   try {
     conn = await JanusWs.connect(target.wsUrl);
     const c = conn;
-    const session = await c.createSession();
+    const sessions: number[] = [];
+    for (let i = 0; i <= n; i += HANDLES_PER_SESSION) sessions.push(await c.createSession());
+    const session = sessions[0]!;
     // Janus drops a session after 60 s without a request; set-up of 100 subscribers can come close.
-    keepalive = setInterval(
-      () => void c.request({ janus: 'keepalive', session_id: session }).catch(() => undefined),
-      20_000,
-    );
-    const attach = () => withTimeout(c.attach(session, VIDEOROOM), REQUEST_TIMEOUT_MS, 'attach');
+    keepalive = setInterval(() => {
+      for (const s of sessions) void c.request({ janus: 'keepalive', session_id: s }).catch(() => undefined);
+    }, 20_000);
+    const attach = (s = session) => withTimeout(c.attach(s, VIDEOROOM), REQUEST_TIMEOUT_MS, 'attach');
 
     const pubHandle = await attach();
     const created = await withTimeout(
@@ -186,12 +189,12 @@ export async function runJanusApiWorkload(
     let next = 0;
     const worker = async () => {
       while (next < n) {
-        next++;
-        const handle = await attach();
+        const subSession = sessions[Math.floor(++next / HANDLES_PER_SESSION)]!;
+        const handle = await attach(subSession);
         const sub = new SubClient();
         subs.push(sub);
         if (addr) iceOn(sub.pc, addr);
-        const attached = await videoroom(c, session, handle, {
+        const attached = await videoroom(c, subSession, handle, {
           request: 'join',
           room: ROOM,
           ptype: 'subscriber',
@@ -200,7 +203,7 @@ export async function runJanusApiWorkload(
         if (attached.jsep?.type !== 'offer')
           throw new Error(`subscriber join: no offer in ${JSON.stringify(attached).slice(0, 300)}`);
         const answer = await sub.answer(attached.jsep.sdp as string);
-        await videoroom(c, session, handle, { request: 'start', room: ROOM }, { type: 'answer', sdp: answer });
+        await videoroom(c, subSession, handle, { request: 'start', room: ROOM }, { type: 'answer', sdp: answer });
         await sub.connected(REQUEST_TIMEOUT_MS);
         counters.push(countAndDrop(sub.pc));
       }
