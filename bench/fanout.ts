@@ -1,17 +1,23 @@
 /**
  * SFU fan-out benchmark: one VP8 publisher at 150 packets/s to N subscribers, for N = 20, 60, 100
  * by default, through a real relay process (janus.plugin.videoroom peers driven over the control
- * protocol by a test edge) and then, when the Debian `janus` package is installed, through the
- * reference Janus's VideoRoom (bench/fanout/reference.ts). Same werift publisher and subscribers
- * for both.
+ * protocol by a test edge: `ours`), through our whole stack as users run it (`npm start`, driven
+ * over the Janus API: `stack`, bench/fanout/stack.ts) and, when the Debian `janus` package is
+ * installed, through the reference Janus's VideoRoom (`reference`, bench/fanout/reference.ts).
+ * Same werift publisher and subscribers for all.
  *
  *   npm run bench:fanout
- *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150] [--only=ours|reference]
+ *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150] [--only=ours|stack|reference]
  *
  * Prints, per N and target: server CPU µs per forwarded packet (utime+stime of the relay or janus
- * process from /proc/<pid>/stat over the measurement window, divided by packets sent × N),
- * delivered ratio (packets the subscribers got / packets sent × N), the server's RSS, and the
- * ours/reference ratios. For each N ours runs first, then a fresh Janus, so both see similar load.
+ * process from /proc/<pid>/stat over the measurement window, divided by packets sent × N), the same
+ * over every process of the server (`stack`: npm start's node, workerd and the relay; `ours`: the
+ * relay alone, its test edge lives in the bench process), the bench process's own CPU per forwarded packet (publisher,
+ * subscribers' counting, test edge), delivered ratio (distinct packets the subscribers got /
+ * packets sent × N, and the worst single subscriber), duplicates and losses counted per subscriber
+ * by sequence number (a loss is a hole below the highest sequence number the subscriber saw), the
+ * server's RSS, and the ours/reference ratios. For each N ours runs first, then a fresh Janus, so
+ * both see similar load.
  *
  * The subscribers count SRTP packets from their (clear-text) RTP headers as they come off the
  * socket and then drop them, so the bench process's own decryption does not compete with the server
@@ -22,9 +28,11 @@ import { cpus, loadavg } from 'node:os';
 import { arg, positiveInt, positiveNumber } from './support/args.js';
 import { countAndDrop, measure, type FanoutOptions, type FanoutRow } from './fanout/measure.js';
 import { runReference } from './fanout/reference.js';
+import { runStack } from './fanout/stack.js';
 import { TestEdge, type RelayLink } from '../test/relay/support/edge.js';
 import { spawnRelay, type RelayProcess } from '../test/relay/support/process.js';
 import { PubClient, publish, SubClient, subscribe } from '../test/relay/sfu/support.js';
+import type { SeqCounter } from '../test/relay/sfu/seqCounter.js';
 import { referenceJanusAvailable } from '../test/support/janusReference.js';
 
 const SUBS = (arg('subs') ?? process.env.BENCH_SUBS ?? '20,60,100').split(',').map((x) => positiveInt(x, 1, '--subs'));
@@ -33,7 +41,8 @@ const OPTS: FanoutOptions = {
   warmup: Number(arg('warmup') ?? process.env.BENCH_WARMUP ?? 2),
   pps: positiveNumber(arg('pps') ?? process.env.BENCH_PPS, 150, '--pps'),
 };
-const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
+const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'stack' | 'reference'
+const runs = (target: string) => ONLY === undefined || ONLY === target;
 const SECRET = 'bench-fanout-secret-0123456789';
 const SESSION = 9000;
 const SETUP_WORKERS = 4; // subscribers being set up at a time
@@ -70,7 +79,7 @@ async function runOurs(n: number): Promise<FanoutRow> {
     const t0 = performance.now();
     const p = await publish(link, SESSION, pub, { videocodec: 'vp8' });
     const vmid = p.streams.find((s) => s.type === 'video')!.mid;
-    const counters: Array<{ packets: number }> = [];
+    const counters: SeqCounter[] = [];
     let next = 0;
     const worker = async () => {
       while (next < n) {
@@ -94,10 +103,11 @@ async function runOurs(n: number): Promise<FanoutRow> {
   }
 }
 
-async function runRef(n: number): Promise<FanoutRow> {
+type Runner = typeof runReference;
+async function runServer(run: Runner, n: number): Promise<FanoutRow> {
   let stop: (() => Promise<void>) | undefined;
   try {
-    return await runReference(n, OPTS, SETUP_WORKERS, (s) => stops.add((stop = s)));
+    return await run(n, OPTS, SETUP_WORKERS, (s) => stops.add((stop = s)));
   } finally {
     if (stop) stops.delete(stop);
   }
@@ -107,27 +117,28 @@ const ratio = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-';
 const pct = (r: FanoutRow | undefined, f: (r: FanoutRow) => string) => (r ? f(r) : '-');
 
-function report(ours: Map<number, FanoutRow>, ref: Map<number, FanoutRow>): void {
+function report(ours: Map<number, FanoutRow>, stack: Map<number, FanoutRow>, ref: Map<number, FanoutRow>): void {
   console.log(
-    '\n| subscribers | forwarded pkt/s | target | server CPU | µs / forwarded packet | delivered | server RSS | set-up |',
+    '\n| subscribers | forwarded pkt/s | target | server CPU | server µs / forwarded packet | every server process µs / packet | bench process µs / packet | delivered (worst subscriber) | duplicates (subscribers) | lost (subscribers) | server RSS | set-up |',
   );
-  console.log('|---:|---:|---|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of SUBS) {
     for (const [name, rows] of [
-      ['ours (relay)', ours],
+      ['ours (relay, test edge)', ours],
+      ['ours (npm start)', stack],
       ['reference (janus)', ref],
     ] as const) {
       const r = rows.get(n);
       if (!r) continue;
       console.log(
-        `| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${(r.delivered * 100).toFixed(2)} % | ${r.rssMb} MB | ${r.setupS} s |`,
+        `| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${r.stackUsPerForwarded} | ${r.clientUsPerForwarded} | ${(r.delivered * 100).toFixed(2)} % (${(r.worstDelivered * 100).toFixed(2)} %) | ${r.duplicates} (${r.subscribersWithDuplicates}) | ${r.lost} (${r.subscribersWithLoss}) | ${r.rssMb} MB | ${r.setupS} s |`,
       );
     }
-    const o = ours.get(n);
+    const o = stack.get(n) ?? ours.get(n);
     const f = ref.get(n);
     if (o && f)
       console.log(
-        `| ${n} | | ours/reference | ${ratio(o.cpuPct, f.cpuPct)} | ${ratio(o.usPerForwarded, f.usPerForwarded)} | ${pct(o, (x) => (x.delivered * 100).toFixed(2))} / ${pct(f, (x) => (x.delivered * 100).toFixed(2))} % | ${ratio(o.rssMb, f.rssMb)} | ${ratio(o.setupS, f.setupS)} |`,
+        `| ${n} | | ours/reference | ${ratio(o.cpuPct, f.cpuPct)} | ${ratio(o.usPerForwarded, f.usPerForwarded)} | ${ratio(o.stackUsPerForwarded, f.stackUsPerForwarded)} | | ${pct(o, (x) => (x.delivered * 100).toFixed(2))} / ${pct(f, (x) => (x.delivered * 100).toFixed(2))} % | | | ${ratio(o.rssMb, f.rssMb)} | ${ratio(o.setupS, f.setupS)} |`,
       );
   }
 }
@@ -138,28 +149,34 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  const withRef = ONLY !== 'ours' && referenceJanusAvailable();
-  if (ONLY !== 'ours' && !withRef)
+  const withRef = runs('reference') && referenceJanusAvailable();
+  if (runs('reference') && !withRef)
     console.log(
       'reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)',
     );
   const ours = new Map<number, FanoutRow>();
+  const stack = new Map<number, FanoutRow>();
   const ref = new Map<number, FanoutRow>();
   for (const n of SUBS) {
-    if (ONLY !== 'reference') {
+    if (runs('ours')) {
       const row = await runOurs(n);
       ours.set(n, row);
       console.log(`ours ${JSON.stringify(row)}`);
     }
+    if (runs('stack')) {
+      const row = await runServer(runStack, n);
+      stack.set(n, row);
+      console.log(`stack ${JSON.stringify(row)}`);
+    }
     if (withRef) {
-      const row = await runRef(n);
+      const row = await runServer(runReference, n);
       ref.set(n, row);
       console.log(`reference ${JSON.stringify(row)}`);
     }
   }
-  report(ours, ref);
+  report(ours, stack, ref);
   console.log(
-    `\n(server CPU: utime+stime of the relay or janus process over the window; µs per packet sent × N. set-up: publisher offer to last subscriber connected, ${SETUP_WORKERS} at a time. 1-min load average now ${loadavg()[0]!.toFixed(2)})`,
+    `\n(server CPU: utime+stime of the relay or janus process over the window; µs per packet sent × N. Every server process: npm start's node, workerd and relay for ours (npm start), the relay for ours (relay), janus for the reference. set-up: publisher offer to last subscriber connected, ${SETUP_WORKERS} at a time. 1-min load average now ${loadavg()[0]!.toFixed(2)})`,
   );
 }
 

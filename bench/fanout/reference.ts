@@ -1,9 +1,11 @@
 /**
- * The fan-out workload against the reference Janus (Debian `janus`, started by
- * ../shared/tools/janus-reference.sh through test/support/janusReference.ts): one VideoRoom with
- * one werift publisher (`joinandconfigure` with a VP8-only offer) and N werift subscribers (`join`
- * as `ptype: "subscriber"` with `streams: [{feed}]`, then `start` with their answer), all on one
- * WebSocket session. A fresh Janus per N, so its RSS is that of the run.
+ * The fan-out workload over the Janus API: one VideoRoom with one werift publisher
+ * (`joinandconfigure` with a VP8-only offer) and N werift subscribers (`join` as
+ * `ptype: "subscriber"` with `streams: [{feed}]`, then `start` with their answer), all on one
+ * WebSocket, {@link HANDLES_PER_SESSION} handles per Janus session (our edge allows 64
+ * PeerConnections per session). It runs against the reference Janus (Debian `janus`, started by
+ * ../shared/tools/janus-reference.sh through test/support/janusReference.ts; a fresh one per N, so
+ * its RSS is that of the run) and against our own stack as users run it (bench/fanout/stack.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { JanusMsg } from '../../test/support/janusWs.js';
@@ -11,11 +13,13 @@ import { JanusWs } from '../../test/support/janusWs.js';
 import { startReferenceJanus } from '../../test/support/janusReference.js';
 import { PubClient, SubClient, VIDEOROOM } from '../../test/relay/sfu/support.js';
 import { hostAddress, iceOn } from '../../test/support/referenceNet.js';
+import type { SeqCounter } from '../../test/relay/sfu/seqCounter.js';
 import { countAndDrop, measure, type FanoutOptions, type FanoutRow } from './measure.js';
 
 const ROOM = 4242;
 const PUBLISHER_ID = 1;
 const REQUEST_TIMEOUT_MS = 15_000;
+const HANDLES_PER_SESSION = 50;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -83,21 +87,60 @@ export async function runReference(
       if (alive(ref.pid)) process.kill(ref.pid, 'SIGKILL');
     })());
   onStop(stopJanus);
-  const addr = hostAddress();
+  try {
+    // Janus never gathers a loopback candidate: the clients use the host's address
+    return await runJanusApiWorkload(
+      {
+        wsUrl: ref.wsUrl,
+        serverPid: ref.pid,
+        stackPids: () => [ref.pid],
+        clientAddress: hostAddress(),
+        name: 'reference',
+      },
+      n,
+      opts,
+      setupWorkers,
+    );
+  } finally {
+    await stopJanus();
+  }
+}
+
+/** A server speaking the Janus API: where to connect, and which processes to measure. */
+export interface JanusApiTarget {
+  wsUrl: string;
+  /** The process media goes through (its CPU is the row's server figure, its RSS the row's). */
+  serverPid: number;
+  /** Every process of the server (the stack figure). */
+  stackPids: () => number[];
+  /** The address the werift clients gather on, when not loopback. */
+  clientAddress?: string;
+  name: string;
+}
+
+/** The workload for `n` subscribers against `target`, measured. */
+export async function runJanusApiWorkload(
+  target: JanusApiTarget,
+  n: number,
+  opts: FanoutOptions,
+  setupWorkers: number,
+): Promise<FanoutRow> {
+  const addr = target.clientAddress;
   const pub = new PubClient(PUBLISHER_ID, { audio: false });
   const subs: SubClient[] = [];
   let conn: JanusWs | undefined;
   let keepalive: NodeJS.Timeout | undefined;
   try {
-    conn = await JanusWs.connect(ref.wsUrl);
+    conn = await JanusWs.connect(target.wsUrl);
     const c = conn;
-    const session = await c.createSession();
+    const sessions: number[] = [];
+    for (let i = 0; i <= n; i += HANDLES_PER_SESSION) sessions.push(await c.createSession());
+    const session = sessions[0]!;
     // Janus drops a session after 60 s without a request; set-up of 100 subscribers can come close.
-    keepalive = setInterval(
-      () => void c.request({ janus: 'keepalive', session_id: session }).catch(() => undefined),
-      20_000,
-    );
-    const attach = () => withTimeout(c.attach(session, VIDEOROOM), REQUEST_TIMEOUT_MS, 'attach');
+    keepalive = setInterval(() => {
+      for (const s of sessions) void c.request({ janus: 'keepalive', session_id: s }).catch(() => undefined);
+    }, 20_000);
+    const attach = (s = session) => withTimeout(c.attach(s, VIDEOROOM), REQUEST_TIMEOUT_MS, 'attach');
 
     const pubHandle = await attach();
     const created = await withTimeout(
@@ -122,7 +165,7 @@ export async function runReference(
       throw new Error(`create room: ${JSON.stringify(created).slice(0, 300)}`);
 
     const t0 = performance.now();
-    iceOn(pub.pc, addr); // before it gathers
+    if (addr) iceOn(pub.pc, addr); // before it gathers
     const offer = await pub.offer();
     const joined = await videoroom(
       c,
@@ -142,16 +185,16 @@ export async function runReference(
       'publisher webrtcup',
     );
 
-    const counters: Array<{ packets: number }> = [];
+    const counters: SeqCounter[] = [];
     let next = 0;
     const worker = async () => {
       while (next < n) {
-        next++;
-        const handle = await attach();
+        const subSession = sessions[Math.floor(++next / HANDLES_PER_SESSION)]!;
+        const handle = await attach(subSession);
         const sub = new SubClient();
         subs.push(sub);
-        iceOn(sub.pc, addr);
-        const attached = await videoroom(c, session, handle, {
+        if (addr) iceOn(sub.pc, addr);
+        const attached = await videoroom(c, subSession, handle, {
           request: 'join',
           room: ROOM,
           ptype: 'subscriber',
@@ -160,7 +203,7 @@ export async function runReference(
         if (attached.jsep?.type !== 'offer')
           throw new Error(`subscriber join: no offer in ${JSON.stringify(attached).slice(0, 300)}`);
         const answer = await sub.answer(attached.jsep.sdp as string);
-        await videoroom(c, session, handle, { request: 'start', room: ROOM }, { type: 'answer', sdp: answer });
+        await videoroom(c, subSession, handle, { request: 'start', room: ROOM }, { type: 'answer', sdp: answer });
         await sub.connected(REQUEST_TIMEOUT_MS);
         counters.push(countAndDrop(sub.pc));
       }
@@ -168,15 +211,14 @@ export async function runReference(
     await Promise.all(Array.from({ length: setupWorkers }, worker));
     const setupS = (performance.now() - t0) / 1000;
 
-    const row = await measure(ref.pid, pub, counters, opts, setupS);
+    const row = await measure(target.serverPid, pub, counters, opts, setupS, target.stackPids());
     const hangups = c.events.filter((m) => m.janus === 'hangup').length;
-    if (hangups > 0) console.log(`  reference: ${hangups} PeerConnection(s) hung up during the run`);
+    if (hangups > 0) console.log(`  ${target.name}: ${hangups} PeerConnection(s) hung up during the run`);
     return row;
   } finally {
     clearInterval(keepalive);
     pub.stop();
     await Promise.allSettled([pub.close(), ...subs.map((s) => s.close())]);
     await conn?.close().catch(() => undefined);
-    await stopJanus();
   }
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:dgram';
 import {
   DtlsClient,
   RtcpPayloadSpecificFeedback,
@@ -243,4 +244,65 @@ export function iceChecksReceived(pc: RTCPeerConnection): boolean {
     if (conn.checkList?.some((pair) => (pair.requestsReceived ?? 0) > 0)) return true;
   }
   return false;
+}
+
+interface SrtpSessionInternals {
+  config?: { keys: { localMasterKey: Buffer; localMasterSalt: Buffer }; profile: number };
+}
+
+/** werift's current SRTP session of a transport (replaced when DTLS re-keys); undefined before DTLS completed. */
+export function srtpSession(dtls: RTCDtlsTransport): object | undefined {
+  return (dtls as unknown as { srtp?: object }).srtp;
+}
+
+/** The local SRTP master key, salt and protection profile werift exported into `session`. */
+export function localSrtpKeys(session: object): { profile: number; key: Buffer; salt: Buffer } | undefined {
+  const config = (session as SrtpSessionInternals).config;
+  if (!config) return undefined;
+  return { profile: config.profile, key: config.keys.localMasterKey, salt: config.keys.localMasterSalt };
+}
+
+/** The SRTP profile ids (RFC 5764) a DTLS transport offers or accepts, most preferred first. */
+export function preferSrtpProfiles(dtls: RTCDtlsTransport, profiles: readonly number[]): void {
+  // werift hands every transport one shared module array: give this one its own
+  (dtls as unknown as { srtpProfiles: number[] }).srtpProfiles = [...profiles];
+}
+
+interface NominatedPairInternals {
+  protocol: { type: string; transport?: { type: string; closed: boolean; socket: Socket } };
+  remoteCandidate: { host: string; port: number };
+  packetsSent: number;
+  bytesSent: number;
+}
+interface IceSendInternals {
+  nominated?: NominatedPairInternals;
+  canSendApplicationData(): boolean;
+  send(data: Buffer): Promise<void>;
+}
+interface DtlsCounters {
+  bytesSent: number;
+  packetsSent: number;
+}
+
+/**
+ * Sends an SRTP datagram where werift's `RTCDtlsTransport.sendRtp` would (the nominated ICE pair,
+ * only with ICE consent), straight on the pair's UDP socket rather than through its two async
+ * layers, and keeps the same statistics. TURN/TCP pairs go through werift's own send.
+ */
+export function sendSrtp(dtls: RTCDtlsTransport, datagram: Buffer): void {
+  const conn = dtls.iceTransport.connection as unknown as IceSendInternals;
+  const pair = conn.nominated;
+  if (!pair || !conn.canSendApplicationData()) return;
+  const counters = dtls as unknown as DtlsCounters;
+  counters.bytesSent += datagram.length;
+  counters.packetsSent++;
+  const t = pair.protocol.transport;
+  if (pair.protocol.type !== 'stun' || t?.type !== 'udp') {
+    conn.send(datagram).catch(() => undefined);
+    return;
+  }
+  if (t.closed) return;
+  t.socket.send(datagram, pair.remoteCandidate.port, pair.remoteCandidate.host);
+  pair.packetsSent++;
+  pair.bytesSent += datagram.length;
 }

@@ -1,8 +1,10 @@
 import type { Socket } from 'node:dgram';
-import { ProtectionProfileAes128CmHmacSha1_80, SrtpSession, type RtpHeader } from 'werift';
 import type { SfuForwarderInfo, SfuForwardStream } from '../../shared/control/sfu.js';
 import { RelayError } from '../errors.js';
 import { closeQuietly } from '../net/sockets.js';
+import { SRTP_AES128_CM_HMAC_SHA1_32, SRTP_AES128_CM_HMAC_SHA1_80 } from '../srtp/profile.js';
+import { SrtpProtector } from '../srtp/protector.js';
+import { RolloverCounter } from '../srtp/rollover.js';
 import type { FeedStream } from './feed.js';
 import { SendHistory } from './history.js';
 import type { DataSink, FeedTap } from './outputs.js';
@@ -30,22 +32,17 @@ import { LayerSelector, SeqRewriter } from './rewrite.js';
  *   feed, as in rtpfwd.c, which ignores the SSRC.
  * - `nack` (video, off by default: Janus's forwarders never retransmit): the last 512 packets sent are
  *   kept by outgoing sequence number, and generic NACKs are answered by resending them unchanged.
- * - `srtp`: werift's SRTP (AES_CM_128_HMAC_SHA1_80). werift has no _32 profile: suite 32 sends the
- *   same packet with the HMAC-SHA1 tag truncated to 4 bytes, which is exactly what _32 is.
+ * - `srtp`: relay/srtp's AES_CM_128_HMAC_SHA1_80 or _32 (suite 80 / 32), keyed once per forwarder.
  * - Data (`mid` of the data channel): each message is sent as one raw UDP datagram (like Janus), or
  *   with `wrap_data` behind a 12-byte RTP header (publish_remotely: what a remote publisher expects).
  */
 
-/** srtp suite 32: the last 6 of werift's 10 tag bytes are dropped. */
-const TAG_TRIM_32 = 6;
 /** Packets a `nack` forwarder can resend (as a subscriber leg's history). */
 export const FORWARD_HISTORY_SIZE = 512;
 
 let nextForwarderId = 1;
-/** The 12-byte RTP header of one forwarder, handed to werift's SRTP in place of an `RtpHeader` (see LegHeader). */
+/** The 12-byte RTP header of one forwarder, written in place per packet. */
 class ForwardHeader {
-  readonly serializeSize = 12;
-  sequenceNumber = 0;
   buf = Buffer.alloc(12);
 
   constructor(readonly ssrc: number) {
@@ -54,7 +51,6 @@ class ForwardHeader {
   }
 
   set(pt: number, seq: number, ts: number, marker: boolean): void {
-    this.sequenceNumber = seq;
     const b = this.buf;
     b[1] = (pt & 0x7f) | (marker ? 0x80 : 0);
     b[2] = seq >> 8;
@@ -65,10 +61,6 @@ class ForwardHeader {
   /** A queued send still references the buffer: continue in a fresh one. */
   renew(): void {
     this.buf = Buffer.from(this.buf);
-  }
-
-  serialize(): Buffer {
-    return this.buf;
   }
 }
 
@@ -102,8 +94,8 @@ export class RtpForwarder implements FeedTap, DataSink {
   // rewriting
   private readonly header: ForwardHeader;
   private readonly fixedPt: number;
-  private readonly srtp: SrtpSession | undefined;
-  private readonly trim: number;
+  private readonly srtp: SrtpProtector | undefined;
+  private readonly roc = new RolloverCounter();
   private readonly wrapData: boolean;
   private readonly out: SeqRewriter;
   /** Simulcast: `recent` with `simulcast: true` (Janus's forwarders have no fallback timer), else `fixed`. */
@@ -129,16 +121,12 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.layers = new LayerSelector(switching ? 'recent' : 'fixed', req.substream ?? (switching ? 2 : 0), this.out);
     this.wrapData = req.wrap_data === true && !feed;
     this.history = req.nack === true && type === 'video' && feed ? new SendHistory(FORWARD_HISTORY_SIZE) : undefined;
-    if (srtp && feed) {
-      const keys = {
-        localMasterKey: srtp.key,
-        localMasterSalt: srtp.salt,
-        remoteMasterKey: srtp.key,
-        remoteMasterSalt: srtp.salt,
-      };
-      this.srtp = new SrtpSession({ keys, profile: ProtectionProfileAes128CmHmacSha1_80 });
-      this.trim = srtp.suite === 32 ? TAG_TRIM_32 : 0;
-    } else this.trim = 0;
+    if (srtp && feed)
+      this.srtp = SrtpProtector.fromMaster(
+        srtp.suite === 32 ? SRTP_AES128_CM_HMAC_SHA1_32 : SRTP_AES128_CM_HMAC_SHA1_80,
+        srtp.key,
+        srtp.salt,
+      );
   }
 
   get encrypted(): boolean {
@@ -192,10 +180,9 @@ export class RtpForwarder implements FeedTap, DataSink {
     const h = this.header;
     const sock = this.sock;
     if (this.srtp) {
-      // werift serializes the header synchronously into a new buffer
+      // protected into a fresh datagram: the header buffer is free again at once
       h.set(pt, seq, ts, marker);
-      const pkt = this.srtp.encrypt(payload, h as unknown as RtpHeader);
-      sock.send(this.trim ? pkt.subarray(0, pkt.length - this.trim) : pkt, this.port, this.host);
+      sock.send(this.srtp.protectRtp(h.buf, 12, payload, this.ssrc, seq, this.roc.next(seq)), this.port, this.host);
     } else {
       // the send is attempted synchronously; only a queued one keeps a reference to the header
       if (sock.getSendQueueCount() !== 0) h.renew();

@@ -4,6 +4,7 @@ import type { FeedStream } from './feed.js';
 import { SendHistory, type RetransmitWindow } from './history.js';
 import type { FeedLeg } from './outputs.js';
 import { LayerSelector, SeqRewriter } from './rewrite.js';
+import { SrtpOutput } from './srtpOutput.js';
 import { LegHeader } from './wire.js';
 import { senderQuality } from '../peer/werift.js';
 
@@ -53,6 +54,7 @@ export class Leg implements FeedLeg {
   on = false;
   private header: LegHeader | undefined;
   private dtls: RTCDtlsTransport | undefined;
+  private output: SrtpOutput | undefined;
   private readonly out = new SeqRewriter(90000);
   private readonly history: SendHistory | undefined;
 
@@ -116,6 +118,7 @@ export class Leg implements FeedLeg {
     const pt = sender.codec?.payloadType ?? this.transceiver.codecs[0]?.payloadType;
     this.out.clockRate = sender.codec?.clockRate ?? this.transceiver.codecs[0]?.clockRate ?? 90000;
     this.dtls = sender.dtlsTransport;
+    this.output = this.dtls ? SrtpOutput.of(this.dtls) : undefined;
     if (pt !== undefined && this.mid) {
       if (!this.header || this.header.ssrc !== sender.ssrc)
         this.header = new LegHeader(
@@ -217,7 +220,7 @@ export class Leg implements FeedLeg {
       return;
     }
     out.rewrite(seq, ts, now);
-    this.header!.set(out.seq, out.ts, marker).send(this.dtls!, payload);
+    this.header!.set(out.seq, out.ts, marker).send(this.output!, this.dtls!, payload);
     this.packetsOut++;
     this.bytesOut += payload.length;
     if (this.history) this.history.put(out.seq, out.ts, marker, payload, 0, now);
@@ -229,13 +232,14 @@ export class Leg implements FeedLeg {
     const h = this.history;
     const header = this.header;
     const dtls = this.dtls;
-    if (!h || !header || !dtls || !this.active) return;
+    const output = this.output;
+    if (!h || !header || !dtls || !output || !this.active) return;
     const now = Date.now();
     const { rttMs } = senderQuality(this.transceiver.sender);
     for (const seq of lost) {
       const payload = h.payload(seq, now, rttMs);
       if (!payload) continue;
-      header.set(seq, h.timestamp(seq), h.marker(seq)).send(dtls, payload);
+      header.set(seq, h.timestamp(seq), h.marker(seq)).send(output, dtls, payload);
       this.retransmitted++;
     }
   }

@@ -11,6 +11,7 @@ import type { DataSink } from './outputs.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
 import { sectionMids } from './sdp.js';
 import { cloneCodec, defaultCodec, firTargets, midExtensionId, updateSenderReport } from './wire.js';
+import { SrtpOutput } from './srtpOutput.js';
 
 /** How a subscriber finds publishers on this relay. */
 export interface FeedLookup {
@@ -307,6 +308,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   }
 
   protected override onDtlsTransport(dtls: RTCDtlsTransport): void {
+    SrtpOutput.preferCheapProfiles(dtls);
     dtls.onRtcp.subscribe((packet) => {
       const targets = firTargets(packet);
       if (!targets) return;

@@ -11,11 +11,11 @@ import {
   type RtpHeader,
 } from 'werift';
 import { relayHeaderExtensions, type PeerMedia } from '../peer/factory.js';
+import type { SrtpOutput } from './srtpOutput.js';
 
 /**
  * The SFU's contact points with werift beyond its public surface (kept in one file, like
- * relay/peer/werift.ts for every peer): the per-leg RTP header writer handed straight to the SRTP
- * session, the sender's RTCP sender-report bookkeeping, compound PLIs, FIR parsing.
+ * relay/peer/werift.ts for every peer): the per-leg RTP header writer, the sender's RTCP sender-report bookkeeping, compound PLIs, FIR parsing.
  */
 
 const fb = [
@@ -88,10 +88,11 @@ export function defaultCodec(kind: 'audio' | 'video'): RTCRtpCodecParameters {
 }
 
 /**
- * The RTP header of one subscriber leg. It is handed to werift's SRTP session in place of an
- * `RtpHeader`: the session only reads `ssrc`, `sequenceNumber` and calls `serialize(serializeSize)`
- * synchronously (see node_modules/werift/lib/rtp/src/srtp/cipher/{ctr,gcm}.js), so one preallocated
- * buffer per leg is patched per packet and nothing is allocated for the header.
+ * The RTP header of one subscriber leg: one preallocated buffer per leg, patched per packet. It
+ * is protected by the transport's {@link SrtpOutput}; until
+ * that has keys it is handed to werift's SRTP session in place of an `RtpHeader` (the session only
+ * reads `ssrc`, `sequenceNumber` and calls `serialize(serializeSize)` synchronously, see
+ * node_modules/werift/lib/rtp/src/srtp/cipher/{ctr,gcm}.js).
  */
 export class LegHeader {
   readonly serializeSize: number;
@@ -130,7 +131,10 @@ export class LegHeader {
     b[1] = (b[1]! & 0x7f) | (marker ? 0x80 : 0);
     b[2] = seq >> 8;
     b[3] = seq & 0xff;
-    b.writeUInt32BE(timestamp, 4);
+    b[4] = timestamp >>> 24;
+    b[5] = (timestamp >>> 16) & 0xff;
+    b[6] = (timestamp >>> 8) & 0xff;
+    b[7] = timestamp & 0xff;
     return this;
   }
 
@@ -142,9 +146,10 @@ export class LegHeader {
     return this.buf;
   }
 
-  /** Sends `payload` with the current header fields (SRTP encryption happens synchronously). */
-  send(dtls: RTCDtlsTransport, payload: Buffer): void {
-    void dtls.sendRtp(payload, this as unknown as RtpHeader);
+  /** Sends `payload` with the current header fields, protected synchronously. */
+  send(out: SrtpOutput, dtls: RTCDtlsTransport, payload: Buffer): void {
+    if (!out.send(this.buf, this.serializeSize, payload, this.ssrc, this.sequenceNumber))
+      void dtls.sendRtp(payload, this as unknown as RtpHeader);
   }
 }
 

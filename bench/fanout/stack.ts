@@ -1,0 +1,36 @@
+/**
+ * The fan-out workload against our stack as users run it: `npm start` (scripts/start.ts: the edge
+ * in workerd and one relay), driven over the Janus API like the reference (bench/fanout/reference.ts).
+ * The stack figure is the CPU of every process `npm start` runs; the server figure the relay's.
+ */
+import { startStack } from '../../test/support/stack.js';
+import { descendants } from '../support/proc.js';
+import { runJanusApiWorkload } from './reference.js';
+import type { FanoutOptions, FanoutRow } from './measure.js';
+
+export async function runStack(
+  n: number,
+  opts: FanoutOptions,
+  setupWorkers: number,
+  onStop: (stop: () => Promise<void>) => void,
+): Promise<FanoutRow> {
+  const stack = await startStack({ RELAY_CAPACITY: String(Math.max(200, n + 10)), RELAY_ICE_PORTS: '400' });
+  onStop(stack.stop);
+  try {
+    const relay = stack.relays[0];
+    if (!relay) throw new Error('npm start reported no relay');
+    return await runJanusApiWorkload(
+      {
+        wsUrl: stack.wsUrl,
+        serverPid: relay.pid,
+        stackPids: () => [stack.pid, ...descendants(stack.pid).map((p) => p.pid)],
+        name: 'npm start',
+      },
+      n,
+      opts,
+      setupWorkers,
+    );
+  } finally {
+    await stack.stop();
+  }
+}

@@ -1,0 +1,63 @@
+import type { RTCDtlsTransport } from 'werift';
+import { localSrtpKeys, preferSrtpProfiles, sendSrtp, srtpSession } from '../peer/werift.js';
+import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, isSrtpProfile } from '../srtp/profile.js';
+import { SrtpProtector } from '../srtp/protector.js';
+import { RolloverCounter } from '../srtp/rollover.js';
+
+/**
+ * The SFU's RTP output on one subscriber DTLS transport: packets are protected with relay/srtp
+ * (ciphers keyed once from the keys werift exported, rebuilt only when werift re-keys) and sent
+ * straight on the nominated ICE pair's socket (relay/peer/werift.ts `sendSrtp`). werift stays in
+ * charge of everything else on the transport: DTLS, ICE consent, SRTCP, inbound SRTP.
+ *
+ * Subscriber transports prefer AES_CM_128_HMAC_SHA1_80: with reused contexts it is the cheapest
+ * profile here, while GCM needs one OpenSSL cipher per packet (relay/srtp/protector.ts). The relay
+ * offers subscribers `a=setup:actpass` and clients answer `active`, so the relay is the DTLS server
+ * and its order decides; GCM stays accepted, and is used when a client offers nothing else.
+ */
+export const SUBSCRIBER_SRTP_PROFILES = [SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM] as const;
+
+const outputs = new WeakMap<RTCDtlsTransport, SrtpOutput>();
+
+export class SrtpOutput {
+  private session: object | undefined;
+  private protector: SrtpProtector | undefined;
+  /** Rollover counters by SSRC, of the current keys: new keys are a new SRTP stream that starts at ROC 0. */
+  private readonly rocs = new Map<number, RolloverCounter>();
+
+  private constructor(private readonly dtls: RTCDtlsTransport) {}
+
+  /** The one output of a DTLS transport. */
+  static of(dtls: RTCDtlsTransport): SrtpOutput {
+    let o = outputs.get(dtls);
+    if (!o) outputs.set(dtls, (o = new SrtpOutput(dtls)));
+    return o;
+  }
+
+  /** Call before the DTLS handshake: the profiles this transport accepts, cheapest first. */
+  static preferCheapProfiles(dtls: RTCDtlsTransport): void {
+    preferSrtpProfiles(dtls, SUBSCRIBER_SRTP_PROFILES);
+  }
+
+  /**
+   * Protects and sends one RTP packet: `header[0 .. headerLength]` then `payload`. False when it
+   * cannot (DTLS has not produced keys yet, or a profile relay/srtp lacks): the caller falls back
+   * to werift's `sendRtp`.
+   */
+  send(header: Buffer, headerLength: number, payload: Buffer, ssrc: number, seq: number): boolean {
+    const session = srtpSession(this.dtls);
+    if (session !== this.session) {
+      this.session = session;
+      this.rocs.clear();
+      const keys = session && localSrtpKeys(session);
+      this.protector =
+        keys && isSrtpProfile(keys.profile) ? SrtpProtector.fromMaster(keys.profile, keys.key, keys.salt) : undefined;
+    }
+    const p = this.protector;
+    if (!p) return false;
+    let roc = this.rocs.get(ssrc);
+    if (!roc) this.rocs.set(ssrc, (roc = new RolloverCounter()));
+    sendSrtp(this.dtls, p.protectRtp(header, headerLength, payload, ssrc, seq, roc.next(seq)));
+    return true;
+  }
+}
