@@ -12,6 +12,7 @@ import type { CoordinatorHost } from './coordinatorHost.js';
 import type { CoreCoordinatorApi } from './coreApi.js';
 import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
+import { meterDurableObject } from '../metering/meterDurableObject.js';
 
 /**
  * The one core coordinator: owns the settings an admin can change at runtime (global
@@ -25,6 +26,7 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    meterDurableObject(this, ctx, env, 'CoreCoordinator');
     const config = loadConfig(env);
     const log = new Logger(config.logLevel, 'core');
     const storage = ctx.storage;
