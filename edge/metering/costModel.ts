@@ -2,6 +2,10 @@
  * Durable Object cost of a metered window at Cloudflare's list prices (Workers Paid, beyond the
  * included amounts): $0.15 per million requests, $12.50 per million GB-s of duration at 128 MB.
  *
+ * Storage writes are counted (keys put or deleted, alarms set) but not priced here: SQLite-backed
+ * objects bill rows written ($1.00 per million beyond the included 50 million a month), and how many
+ * rows a key costs is the runtime's business; bench:cost prints the counts beside the bill.
+ *
  * Requests: every fetch, every RPC call (one RPC session each), every alarm invocation, and incoming
  * WebSocket messages at 20:1. Outgoing messages and close events are counted but not billed.
  *
@@ -12,7 +16,7 @@
  * after 10 s; bill all of them), `tailMs = 0` the pricing page's rule for hibernatable objects (idle
  * and eligible: not billed, even before the runtime hibernated it).
  */
-import type { MeterKind, ObjectMeter } from './registry.js';
+import { METER_KINDS, type MeterKind, type ObjectMeter } from './registry.js';
 
 export const PRICES = {
   dollarsPerMillionRequests: 0.15,
@@ -91,7 +95,7 @@ export function costByClass(objects: readonly ObjectMeter[], w: CostWindow): Cla
       c = {
         cls: o.cls,
         objects: 0,
-        counts: { request: 0, alarm: 0, wsIn: 0, wsOut: 0, wsClose: 0 },
+        counts: Object.fromEntries(METER_KINDS.map((k) => [k, 0])) as Record<MeterKind, number>,
         billedRequests: 0,
         residentSeconds: 0,
         requestDollars: 0,

@@ -61,6 +61,39 @@ function wrapPrototype(proto: Record<string, unknown>, cls: string, internal: re
   }
 }
 
+/** Counts the keys the object writes or deletes, and the alarms it sets or deletes. */
+function meterStorage(storage: DurableObjectStorage, cls: string, id: string): void {
+  const rows = (keyOrEntries: unknown) =>
+    typeof keyOrEntries === 'string'
+      ? 1
+      : Array.isArray(keyOrEntries)
+        ? keyOrEntries.length
+        : Object.keys(keyOrEntries ?? {}).length;
+  const wrap = (
+    name: 'put' | 'delete' | 'deleteAll' | 'setAlarm' | 'deleteAlarm',
+    count: (arg: unknown) => [MeterKind, number],
+  ) => {
+    const orig = (storage[name] as (...a: unknown[]) => unknown).bind(storage);
+    Object.defineProperty(storage, name, {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        const [kind, n] = count(args[0]);
+        meterRegistry.count(cls, id, kind, n);
+        return orig(...args);
+      },
+    });
+  };
+  try {
+    wrap('put', (k) => ['storageRows', rows(k)]);
+    wrap('delete', (k) => ['storageRows', rows(k)]);
+    wrap('deleteAll', () => ['storageRows', 1]);
+    wrap('setAlarm', () => ['alarmSets', 1]);
+    wrap('deleteAlarm', () => ['alarmSets', 1]);
+  } catch {
+    // Storage we cannot wrap only goes uncounted.
+  }
+}
+
 /**
  * `internal`: prototype methods that are not entry points (private helpers the entry points call),
  * left unwrapped so that they are not counted as requests.
@@ -79,6 +112,7 @@ export function meterDurableObject(
     wrapPrototype(proto, cls, internal);
   }
   const id = ctx.id.toString();
+  meterStorage(ctx.storage, cls, id);
   const accept = ctx.acceptWebSocket.bind(ctx);
   const tagged = ctx.getWebSockets.bind(ctx);
   try {

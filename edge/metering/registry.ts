@@ -4,9 +4,18 @@
  * sees them all. Per object: counts of billable events, counts per method (what dominates), and when
  * each handler ran (the cost model turns those into resident seconds).
  */
-export type MeterKind = 'request' | 'alarm' | 'wsIn' | 'wsOut' | 'wsClose';
+/** `storageRows`: keys put or deleted (each at least one SQLite row written); `alarmSets`: setAlarm/deleteAlarm. */
+export type MeterKind = 'request' | 'alarm' | 'wsIn' | 'wsOut' | 'wsClose' | 'storageRows' | 'alarmSets';
 
-export const METER_KINDS: readonly MeterKind[] = ['request', 'alarm', 'wsIn', 'wsOut', 'wsClose'];
+export const METER_KINDS: readonly MeterKind[] = [
+  'request',
+  'alarm',
+  'wsIn',
+  'wsOut',
+  'wsClose',
+  'storageRows',
+  'alarmSets',
+];
 
 export interface ObjectMeter {
   cls: string;
@@ -30,7 +39,7 @@ export interface MeterSnapshot {
 export const MAX_CALLS = 2_000_000;
 
 function zeroCounts(): Record<MeterKind, number> {
-  return { request: 0, alarm: 0, wsIn: 0, wsOut: 0, wsClose: 0 };
+  return Object.fromEntries(METER_KINDS.map((k) => [k, 0])) as Record<MeterKind, number>;
 }
 
 export class MeterRegistry {
@@ -56,8 +65,8 @@ export class MeterRegistry {
   }
 
   /** An event that takes no handler time of its own (a message the object sent). */
-  count(cls: string, id: string, kind: MeterKind): void {
-    this.object(cls, id).counts[kind]++;
+  count(cls: string, id: string, kind: MeterKind, n = 1): void {
+    this.object(cls, id).counts[kind] += n;
   }
 
   /** A handler starts; call the returned function when it has settled. */

@@ -14,12 +14,16 @@ const counts = (c: Partial<ObjectMeter['counts']>): ObjectMeter['counts'] => ({
   wsIn: 0,
   wsOut: 0,
   wsClose: 0,
+  storageRows: 0,
+  alarmSets: 0,
   ...c,
 });
 
 describe('the Durable Object cost model', () => {
-  it('bills incoming WebSocket messages at 20:1, alarms and calls one each, outgoing messages not at all', () => {
-    expect(billedRequests(counts({ request: 3, alarm: 2, wsIn: 40, wsOut: 1000, wsClose: 5 }))).toBe(7);
+  it('bills incoming WebSocket messages at 20:1, alarms and calls one each, outgoing messages and storage not as requests', () => {
+    expect(
+      billedRequests(counts({ request: 3, alarm: 2, wsIn: 40, wsOut: 1000, wsClose: 5, storageRows: 9, alarmSets: 4 })),
+    ).toBe(7);
   });
 
   it('prices requests and GB-s at the list prices', () => {

@@ -14,11 +14,12 @@ describe('the metering registry', () => {
     r.begin('SessionShard', 'a', 'request', 'janus')();
     r.begin('SessionShard', 'a', 'request', 'janus')();
     r.count('SessionShard', 'a', 'wsOut');
+    r.count('SessionShard', 'a', 'storageRows', 3);
     r.begin('RelayLink', 'x', 'alarm', 'alarm')();
     const s = r.snapshot();
     expect(s.objects).toHaveLength(2);
     const shard = s.objects.find((o) => o.cls === 'SessionShard')!;
-    expect(shard.counts).toEqual({ request: 2, alarm: 0, wsIn: 1, wsOut: 1, wsClose: 0 });
+    expect(shard.counts).toEqual({ request: 2, alarm: 0, wsIn: 1, wsOut: 1, wsClose: 0, storageRows: 3, alarmSets: 0 });
     expect(shard.methods).toEqual({ webSocketMessage: 1, janus: 2 });
     expect(s.objects.find((o) => o.cls === 'RelayLink')!.counts.alarm).toBe(1);
   });
