@@ -17,6 +17,7 @@ const KIND_OF_HANDLER: Record<string, MeterKind> = {
 
 const wrappedPrototypes = new WeakSet<object>();
 const countedSockets = new WeakSet<object>();
+const wrappedStates = new WeakSet<object>();
 
 type Method = (this: { ctx: DurableObjectState }, ...args: unknown[]) => unknown;
 
@@ -111,6 +112,8 @@ export function meterDurableObject(
     wrappedPrototypes.add(proto);
     wrapPrototype(proto, cls, internal);
   }
+  if (wrappedStates.has(ctx)) return;
+  wrappedStates.add(ctx);
   const id = ctx.id.toString();
   meterStorage(ctx.storage, cls, id);
   const accept = ctx.acceptWebSocket.bind(ctx);
