@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { loadConfig } from './config.js';
+import { meteringRoute } from './metering/route.js';
 import type { Env } from './env.js';
 import { adminRoutes } from './transports/adminHttp.js';
 import { janusRoutes } from './transports/janusHttp.js';
@@ -18,6 +19,8 @@ app.onError(onError);
 app.route('/janus', janusRoutes);
 app.route('/admin', adminRoutes);
 app.route('/relay', relayRoutes);
+// Local benchmarks only (bench:cost): refused unless METERING is on.
+app.all('/metering', meteringRoute);
 
 app.get('/health', async (c) => {
   const started = Date.now();

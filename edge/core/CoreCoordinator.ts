@@ -14,6 +14,7 @@ import type { CoreCoordinatorApi } from './coreApi.js';
 import type { RemoteCounts, RemoteCreator, RemoteTally } from './remoteCreator.js';
 import type { SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
+import { meterDurableObject } from '../metering/meterDurableObject.js';
 
 /**
  * The one core coordinator: owns the settings an admin can change at runtime (global
@@ -27,6 +28,7 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    meterDurableObject(this, ctx, env, 'CoreCoordinator');
     const config = loadConfig(env);
     const log = new Logger(config.logLevel, 'core');
     const storage = ctx.storage;

@@ -20,6 +20,7 @@ import { peersOfAddress } from './peerAdmission.js';
 import type { Source } from './session.js';
 import { SessionCore } from './sessionCore.js';
 import type { AdminOp, Counts, PollResult, SessionShardApi } from './shardApi.js';
+import { meterDurableObject } from '../metering/meterDurableObject.js';
 
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
 
@@ -49,6 +50,7 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    meterDurableObject(this, ctx, env, 'SessionShard');
     const config = loadConfig(env);
     const log = new Logger(config.logLevel, 'shard');
     const stubs = new Stubs(env, config.shardCount);

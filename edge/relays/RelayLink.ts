@@ -10,6 +10,7 @@ import { Stubs } from '../stubs.js';
 import type { LinkHost, LinkStorage } from './linkHost.js';
 import { RelayConnection } from './relayConnection.js';
 import type { RelayLinkApi } from './relayLinkApi.js';
+import { meterDurableObject } from '../metering/meterDurableObject.js';
 
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
 
@@ -36,6 +37,7 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    meterDurableObject(this, ctx, env, 'RelayLink');
     const config = loadConfig(env);
     const stubs = new Stubs(env, config.shardCount);
     const host: LinkHost = {

@@ -35,6 +35,8 @@ const passedThrough = [
   'OFFERS_PER_SECOND_PER_ADDRESS',
   'OFFER_BURST_PER_ADDRESS',
   'LOG_LEVEL',
+  // Local benchmarks only: bench:cost reads what each Durable Object was billed for (edge/metering/).
+  'METERING',
 ];
 
 /** The Worker vars: the settings present in `env`, plus the relay secret. */

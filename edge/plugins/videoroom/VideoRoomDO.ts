@@ -23,6 +23,7 @@ import {
 import type { FeedStream, Removal, SubscriberStreams, SwitchChange } from './subscribers.js';
 import { VideoRoom, type CascadeInfo } from './videoRoom.js';
 import type { VideoRoomApi } from './videoRoomApi.js';
+import { meterDurableObject } from '../../metering/meterDurableObject.js';
 
 /** The room is written behind: changes within this window are one storage write. */
 const FLUSH_MS = 50;
@@ -38,6 +39,7 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    meterDurableObject(this, ctx, env, 'VideoRoomDO', ['scheduleFlush', 'run']);
     const config = loadConfig(env);
     const stubs = new Stubs(env, config.shardCount);
     const host: RoomHost = {
