@@ -16,7 +16,7 @@ import { killGroup, terminate } from './processGroup.js';
  * the same CPU per forwarded packet (2 MB cost +5 % CPU, 1 MB +18 %; bench:fanout's set-up).
  * Source maps keep stack traces in the logs pointing at the TypeScript (+5 MB).
  */
-const RELAY_NODE_FLAGS = ['--max-semi-space-size=4', '--enable-source-maps'];
+export const RELAY_NODE_FLAGS = ['--max-semi-space-size=4', '--enable-source-maps'];
 
 export interface RelaySpec {
   /** The relay as plain JavaScript (scripts/stack/bundle.ts builds it from relay/main.ts). */

@@ -46,7 +46,8 @@ const root = resolve(import.meta.dirname, '..', '..');
 /** `npm start`'s own command (package.json), run without npm in front: the stack as users start it. */
 function startCommand(): string[] {
   const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const [node, ...args] = pkg.scripts.start.split(' ');
+  // `exec`: the shell npm runs the script with gives way to node, so that npm's SIGTERM reaches it.
+  const [node, ...args] = pkg.scripts.start.replace(/^exec /, '').split(' ');
   if (node !== 'node') throw new Error(`npm start runs ${node}, not node: update test/support/stack.ts`);
   return args;
 }
