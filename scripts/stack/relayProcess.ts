@@ -12,8 +12,9 @@ import { killGroup, terminate } from './processGroup.js';
 
 /**
  * A young generation of 4 MB semi-spaces instead of V8's 16: werift allocates a buffer or more per
- * packet, and with 16 MB semi-spaces the relay at 100 subscribers kept 140 MB, with 4 MB 114 MB at
- * the same CPU per forwarded packet (2 MB cost +5 % CPU, 1 MB +18 %; bench:fanout's set-up).
+ * packet, and with 16 MB semi-spaces the relay at 100 subscribers keeps ~145 MB, with 4 MB ~117 MB
+ * (issue 12's budget: 120), for ~5 % more CPU per forwarded packet (more, shorter scavenges: 18.5
+ * against 17.6 µs; 8 MB: ~128 MB for the same CPU as 4; 2 MB +8 %, 1 MB +18 %; bench:rest --subs).
  * Source maps keep stack traces in the logs pointing at the TypeScript (+5 MB).
  */
 export const RELAY_NODE_FLAGS = ['--max-semi-space-size=4', '--enable-source-maps'];
