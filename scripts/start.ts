@@ -11,6 +11,8 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { bundle } from './stack/bundle.js';
+import { collectGarbage } from './stack/collectGarbage.js';
 import { EdgeProcess } from './stack/edgeProcess.js';
 import { edgeVars } from './stack/edgeVars.js';
 import { HealthWatch } from './stack/healthWatch.js';
@@ -62,6 +64,8 @@ const edgeHealth = new HealthWatch({
   onDead: (error) => edgeDied(`it stopped answering /health (${error})`),
 });
 
+// The relays run compiled: plain node, no TypeScript loader (scripts/stack/bundle.ts says why).
+const relayBundle = await bundle(root, 'relay/main.ts', 'relay');
 const relays = regions.map((region, index) => {
   const ice: [number, number] = [iceBase + index * portsPerRelay, iceBase + (index + 1) * portsPerRelay - 1];
   const remote: [number, number] = [
@@ -72,6 +76,7 @@ const relays = regions.map((region, index) => {
   return new RelayProcess(
     root,
     {
+      bundle: relayBundle,
       id,
       region,
       host,
@@ -137,6 +142,7 @@ function edgeDied(why: string): void {
       restartingEdge = false;
       complain(`the edge is back on ${edge.url}`);
       edgeHealth.start();
+      collectGarbage();
     })
     .catch((err) => {
       complain(`the edge could not be restarted: ${err instanceof Error ? err.message : String(err)}`);
@@ -169,6 +175,7 @@ try {
   for (const r of relays) r.start();
   const registered = await relaysRegistered(relays.length);
   edgeHealth.start();
+  collectGarbage();
   say(
     `ready janus=${edge.url}/janus ws=ws://${host}:${port}/janus admin=${edge.url}/admin relays=${registered.map((r) => `${r.relayId}@${r.region}`).join(',')}`,
   );

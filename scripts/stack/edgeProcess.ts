@@ -11,6 +11,7 @@ import { freePort } from '../freePort.js';
 import { writeVarsFile } from './edgeVars.js';
 import { logFile } from './logFile.js';
 import { killGroup, terminate } from './processGroup.js';
+import { workerOptions } from './workerOptions.js';
 
 export interface EdgeSpec {
   root: string;
@@ -123,29 +124,18 @@ export class EdgeProcess {
     const { spec } = this;
     const bundleDir = resolve(spec.stateDir, 'bundle');
     mkdirSync(bundleDir, { recursive: true });
-    await new Promise<void>((res, rej) => {
-      const build = spawn(
-        resolve(spec.root, 'node_modules/.bin/wrangler'),
-        ['deploy', '--dry-run', '--outdir', bundleDir],
-        {
-          cwd: spec.root,
-          stdio: ['ignore', 'ignore', 'pipe'],
-          env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
-        },
-      );
-      let err = '';
-      build.stderr!.on('data', (d) => (err += d));
-      build.once('exit', (code) => (code === 0 ? res() : rej(new Error(`edge build failed (${code}): ${err}`))));
-    });
+    // The deploy bundle and wrangler's reading of wrangler.toml, each in a child of its own (at once).
+    const [, workerOpts] = await Promise.all([
+      this.buildDeployBundle(bundleDir),
+      workerOptions(spec.root, resolve(spec.root, 'wrangler.toml')),
+    ]);
     const { Miniflare, Log, LogLevel } = await import('miniflare');
-    const { unstable_getMiniflareWorkerOptions } = await import('wrangler');
-    const { workerOptions } = unstable_getMiniflareWorkerOptions(resolve(spec.root, 'wrangler.toml'));
     const mf = new Miniflare({
-      ...workerOptions,
+      ...workerOpts,
       name: 'janus-edge',
       modules: true,
       scriptPath: resolve(bundleDir, 'index.js'),
-      bindings: { ...(workerOptions.bindings as Record<string, string>), ...spec.vars },
+      bindings: { ...workerOpts.bindings, ...spec.vars },
       // Miniflare's own entry on a port nobody uses; ours is served by the Worker's LocalEntry
       // (edge/localEntry.ts says why).
       host: spec.host,
@@ -170,5 +160,23 @@ export class EdgeProcess {
       // A workerd that was killed may leave dispose() waiting: bound it.
       stop: () => Promise.race([mf.dispose().catch(() => undefined), new Promise<void>((r) => setTimeout(r, 5000))]),
     };
+  }
+
+  /** `wrangler deploy --dry-run`: the exact bundle a deploy would upload (its [build] step included). */
+  private buildDeployBundle(outDir: string): Promise<void> {
+    return new Promise<void>((res, rej) => {
+      const build = spawn(
+        resolve(this.spec.root, 'node_modules/.bin/wrangler'),
+        ['deploy', '--dry-run', '--outdir', outDir],
+        {
+          cwd: this.spec.root,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+        },
+      );
+      let err = '';
+      build.stderr!.on('data', (d) => (err += d));
+      build.once('exit', (code) => (code === 0 ? res() : rej(new Error(`edge build failed (${code}): ${err}`))));
+    });
   }
 }

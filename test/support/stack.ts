@@ -1,9 +1,10 @@
 /**
- * Starts the real local stack (`scripts/start.ts`: the edge in workerd, plus relays) on a free port
+ * Starts the real local stack (`npm start`: the edge in workerd, plus relays) on a free port
  * for black-box tests, and stops it with SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { freePort } from '../../scripts/freePort.js';
 
 export { freePort };
@@ -42,6 +43,15 @@ export async function relayDebug<T>(stack: Stack, relayHttpUrl: string, path: st
 
 const root = resolve(import.meta.dirname, '..', '..');
 
+/** `npm start`'s own command (package.json), run without npm in front: the stack as users start it. */
+function startCommand(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  // `exec`: the shell npm runs the script with gives way to node, so that npm's SIGTERM reaches it.
+  const [node, ...args] = pkg.scripts.start.replace(/^exec /, '').split(' ');
+  if (node !== 'node') throw new Error(`npm start runs ${node}, not node: update test/support/stack.ts`);
+  return args;
+}
+
 /**
  * `env` holds edge settings (SESSION_TIMEOUT, EVENTS_URL, TEST_PLUGINS, ...) as in edge/config.ts,
  * and RELAY_REGIONS (default one relay in region "local").
@@ -49,7 +59,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const port = await freePort();
   const relaySecret = env.RELAY_SECRET ?? randomBytes(24).toString('base64url');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'scripts/start.ts')], {
+  const child: ChildProcess = spawn(process.execPath, startCommand(), {
     cwd: root,
     env: {
       ...process.env,
