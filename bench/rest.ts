@@ -18,6 +18,7 @@ import { stackProcesses } from './soak/memory.js';
 import { bundle } from '../scripts/stack/bundle.js';
 import { RELAY_NODE_FLAGS } from '../scripts/stack/relayProcess.js';
 import { TestEdge } from '../test/relay/support/edge.js';
+import type { SeqCounter } from '../test/relay/sfu/seqCounter.js';
 import { spawnRelay } from '../test/relay/support/process.js';
 import { PubClient, publish, SubClient, subscribe } from '../test/relay/sfu/support.js';
 import { startStack } from '../test/support/stack.js';
@@ -82,7 +83,7 @@ async function relayAt(n: number): Promise<string> {
     const idle = rssKb(relay.pid).rss / 1024;
     const p = await publish(link, 9000, pub, { videocodec: 'vp8' });
     const feedMid = p.streams.find((s) => s.type === 'video')!.mid;
-    const counters: Array<{ packets: number }> = [];
+    const counters: SeqCounter[] = [];
     while (subs.length < n) {
       const sub = new SubClient();
       subs.push(sub);
