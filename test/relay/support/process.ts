@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { bundle } from '../../../scripts/stack/bundle.js';
+import { RELAY_NODE_FLAGS } from '../../../scripts/stack/relayProcess.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -21,9 +23,15 @@ export interface RelayProcess {
   kill(): void;
 }
 
-/** Spawns the real relay (`node --import tsx relay/main.ts`), waits for its "listening" line. */
+let relayBundle: Promise<string> | undefined;
+
+/**
+ * Spawns the real relay as `npm start` runs it (compiled by scripts/stack/bundle.ts, with the same
+ * node flags), waits for its "listening" line.
+ */
 export async function spawnRelay(env: Record<string, string>, nodeArgs: string[] = []): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'relay/main.ts'], {
+  relayBundle ??= bundle(root, 'relay/main.ts', 'relay');
+  const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, ...nodeArgs, await relayBundle], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
