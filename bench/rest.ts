@@ -9,14 +9,11 @@
  *   npm run bench:rest -- --runs=3 --settle=5 --subs=100 --seconds=10
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { arg, positiveInt, positiveNumber } from './support/args.js';
 import { cleanup, cleanups } from './support/cleanup.js';
 import { countAndDrop, measure } from './fanout/measure.js';
 import { rssKb } from './support/proc.js';
 import { stackProcesses } from './soak/memory.js';
-import { bundle } from '../scripts/stack/bundle.js';
-import { RELAY_NODE_FLAGS } from '../scripts/stack/relayProcess.js';
 import { TestEdge } from '../test/relay/support/edge.js';
 import type { SeqCounter } from '../test/relay/sfu/seqCounter.js';
 import { spawnRelay } from '../test/relay/support/process.js';
@@ -27,7 +24,6 @@ const RUNS = positiveInt(arg('runs') ?? process.env.REST_RUNS, 3, '--runs');
 const SETTLE = positiveNumber(arg('settle') ?? process.env.REST_SETTLE, 5, '--settle');
 const SUBS = arg('subs') ?? process.env.REST_SUBS;
 const SECONDS = positiveNumber(arg('seconds') ?? process.env.REST_SECONDS, 10, '--seconds');
-const root = resolve(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function pssKb(pid: number): number {
@@ -63,19 +59,15 @@ async function relayAt(n: number): Promise<string> {
   const edge = await new TestEdge({ secret }).start();
   const pub = new PubClient(1, { audio: false });
   const subs: SubClient[] = [];
-  // spawnRelay puts its own `--import tsx relay/main.ts` after these: they become the compiled
-  // relay's argv, which it ignores.
-  const relay = await spawnRelay(
-    {
-      RELAY_ID: `bench-rest-${n}`,
-      RELAY_SECRET: secret,
-      EDGE_URL: edge.url,
-      RELAY_ICE_PORT_MIN: '43000',
-      RELAY_ICE_PORT_MAX: '43999',
-      RELAY_CAPACITY: String(Math.max(200, n + 10)),
-    },
-    [...RELAY_NODE_FLAGS, await bundle(root, 'relay/main.ts', 'relay')],
-  );
+  // spawnRelay runs the compiled relay with npm start's node flags.
+  const relay = await spawnRelay({
+    RELAY_ID: `bench-rest-${n}`,
+    RELAY_SECRET: secret,
+    EDGE_URL: edge.url,
+    RELAY_ICE_PORT_MIN: '43000',
+    RELAY_ICE_PORT_MAX: '43999',
+    RELAY_CAPACITY: String(Math.max(200, n + 10)),
+  });
   cleanups.push(() => relay.kill());
   try {
     const link = await edge.nextLink();
