@@ -15,7 +15,11 @@ import type { LinkHost, LinkSocket } from './linkHost.js';
 import { PeerReconciliation } from './peerReconciliation.js';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
-/** How often the link checks the relay's heartbeat; a silent relay is dropped within timeout + this. */
+/**
+ * The liveness alarm never fires sooner than this after the last one. It is armed for the moment the
+ * relay's silence would pass HEARTBEAT_TIMEOUT_MS, so while heartbeats arrive it fires about once per
+ * timeout, and a relay that falls silent is dropped HEARTBEAT_TIMEOUT_MS after its last frame.
+ */
 export const LIVENESS_CHECK_MS = 500;
 /** The hangup reason a client hears when the relay no longer has its PeerConnection. */
 export const LOST_ON_RELAY = 'Gone from relay';
@@ -76,7 +80,7 @@ export class RelayConnection {
     const now = this.host.clock.now();
     this.state = { linkId, welcomed: false, lastSeen: now };
     await this.host.storage.put('state', this.state);
-    await this.host.storage.setAlarm(now + HEARTBEAT_TIMEOUT_MS);
+    await this.host.storage.setAlarm(now + HEARTBEAT_TIMEOUT_MS + 1);
   }
 
   /** One frame from the relay on socket `ws`. */
@@ -192,7 +196,11 @@ export class RelayConnection {
     if (ws && !this._dropped && this.state.welcomed) this.send(ws, { type: 'settings', ...settings });
   }
 
-  /** The liveness alarm: drops a relay silent for HEARTBEAT_TIMEOUT_MS, else checks again soon. */
+  /**
+   * The liveness alarm: drops a relay silent for more than HEARTBEAT_TIMEOUT_MS, else re-arms for when
+   * the silence since its last frame would pass that (frames only move `lastSeen` later, so they never
+   * need to touch the alarm).
+   */
   async alarm(): Promise<void> {
     if (this._dropped) return;
     const now = this.host.clock.now();
@@ -200,7 +208,7 @@ export class RelayConnection {
       await this.drop('heartbeat timeout');
       return;
     }
-    await this.host.storage.setAlarm(now + LIVENESS_CHECK_MS);
+    await this.host.storage.setAlarm(Math.max(now + LIVENESS_CHECK_MS, this.state.lastSeen + HEARTBEAT_TIMEOUT_MS + 1));
   }
 
   /** The relay is gone: every PeerConnection on it is hung up and the directory forgets it. */
