@@ -12,8 +12,16 @@ export interface RelayEntry {
   lastSeen?: number;
 }
 
-/** Entries silent for longer than this are not offered for new PeerConnections. */
-const STALE_MS = 5_000;
+/**
+ * A link reports its relay at least this often while it lives (more often when the relay's load
+ * changes: see HeartbeatForwarding); losing the relay is reported at once (`down`).
+ */
+export const DIRECTORY_REFRESH_MS = 30_000;
+/**
+ * Entries not reported for longer than this are not offered for new PeerConnections: a safety net for
+ * a link that died without reporting the loss. Two refresh periods, so one late report is not a loss.
+ */
+export const STALE_MS = 2 * DIRECTORY_REFRESH_MS;
 
 /**
  * The relays currently connected, kept by the core coordinator from their links' register and

@@ -12,6 +12,7 @@ import { isSfuPeerEvent } from '../../shared/control/sfu.js';
 import { videoRoomObjectName } from '../plugins/videoroom/state.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import type { LinkHost, LinkSocket } from './linkHost.js';
+import { HeartbeatForwarding } from './heartbeatForwarding.js';
 import { PeerReconciliation } from './peerReconciliation.js';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
@@ -33,7 +34,8 @@ interface LinkState {
 
 /**
  * One connected relay's control link, over a {@link LinkHost}. The relay's first frame registers it
- * and is answered with the HMAC proof of its nonce; then it heartbeats (forwarded to the directory),
+ * and is answered with the HMAC proof of its nonce; then it heartbeats (forwarded to the directory
+ * when the relay's load changed, else every DIRECTORY_REFRESH_MS: {@link HeartbeatForwarding}),
  * answers commands sent by session shards, and sends events, routed to the room (VideoRoom media
  * events) or to the shard that owns the session. It tracks which PeerConnections live on the relay
  * and which rooms watch it, so that losing the relay — its socket closing, or no heartbeat for
@@ -52,6 +54,7 @@ export class RelayConnection {
     { resolve: (o: RpcResult<unknown>) => void; cancel: () => void; cmd: CommandInput }
   >();
   private readonly reconciliation = new PeerReconciliation();
+  private readonly forwarding = new HeartbeatForwarding();
   private nextId = 0;
   private _dropped = false;
 
@@ -102,6 +105,7 @@ export class RelayConnection {
       this.state.welcomed = true;
       await this.host.storage.put('state', this.state);
       this.send(ws, { type: 'welcome', proof: await computeProof(secret, nonce) });
+      this.forwarding.reported(relay.load, this.peers.size, this.state.lastSeen);
       const settings = await this.host
         .directory()
         .relayUp({ ...relay, linkId: this.state.linkId, peers: this.peers.size });
@@ -115,6 +119,7 @@ export class RelayConnection {
       case 'heartbeat':
         if (this.reconciliation.shouldAsk(m.peerDigest, this.peers, this.state.lastSeen))
           this.send(ws, { type: 'listPeers' });
+        if (!this.forwarding.shouldForward(m.load, m.peers, this.state.lastSeen)) return;
         await this.host
           .directory()
           .relayHeartbeat({ ...relay, load: m.load, linkId: this.state.linkId, peers: m.peers });
@@ -161,6 +166,8 @@ export class RelayConnection {
     const id = `c${++this.nextId}`;
     // a peer being hung up is gone already: the relay drops it before it replies
     if (cmd.op === 'peer.hangup') this.forgetPeer(cmd.sessionId, cmd.handleId);
+    // the directory counted this placement itself: the next heartbeat tells it what became of it
+    if (cmd.op === 'peer.create' || cmd.op === 'sfu.remoteAdd') this.forwarding.placement();
     return new Promise<RpcResult<unknown>>((resolve) => {
       const cancel = this.host.clock.after(COMMAND_TIMEOUT_MS, () => {
         this.pending.delete(id);
