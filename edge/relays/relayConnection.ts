@@ -237,7 +237,12 @@ export class RelayConnection {
       p.resolve(rpcFail(490, 'Relay lost'));
     }
     this.pending.clear();
-    if (this.state.relay) await this.host.directory().relayDown(this.state.relay.relayId, this.state.linkId);
+    // the peers are hung up even if the directory cannot be told (it stops offering the relay after STALE_MS)
+    if (this.state.relay)
+      await this.host
+        .directory()
+        .relayDown(this.state.relay.relayId, this.state.linkId)
+        .catch((err: unknown) => log.warn('directory not told of relay loss', { error: String(err) }));
     const peers = [...this.peers];
     this.peers.clear();
     await Promise.all(
