@@ -3,6 +3,7 @@ import { loadConfig } from './config.js';
 import { meteringRoute } from './metering/route.js';
 import type { Env } from './env.js';
 import { adminRoutes } from './transports/adminHttp.js';
+import { healthRoutes } from './transports/health.js';
 import { janusRoutes } from './transports/janusHttp.js';
 import { metrics } from './transports/metrics.js';
 import { Stubs } from './stubs.js';
@@ -22,19 +23,7 @@ app.route('/relay', relayRoutes);
 // Local benchmarks only (bench:cost): refused unless METERING is on.
 app.all('/metering', meteringRoute);
 
-app.get('/health', async (c) => {
-  const started = Date.now();
-  await new Promise((r) => setTimeout(r, 0));
-  const core = new Stubs(c.env, loadConfig(c.env).shardCount).core();
-  const [counts, relays] = await Promise.all([core.counts(), core.listRelays()]);
-  return c.json({
-    status: 'ok',
-    eventLoopLagMs: Date.now() - started,
-    ...counts,
-    shards: loadConfig(c.env).shardCount,
-    relays,
-  });
-});
+app.route('/health', healthRoutes);
 
 app.get('/metrics', async (c) => {
   const counts = await new Stubs(c.env, loadConfig(c.env).shardCount).core().counts();

@@ -82,15 +82,15 @@ export class CoreCoordinator extends DurableObject<Env> implements CoreCoordinat
   }
 
   async relayHeartbeat(entry: RelayEntry): Promise<void> {
-    this.core.relayHeartbeat(entry);
+    await this.core.relayHeartbeat(entry);
   }
 
   async relayDraining(relayId: string, linkId: string): Promise<void> {
-    this.core.relayDraining(relayId, linkId);
+    await this.core.relayDraining(relayId, linkId);
   }
 
   async relayDown(relayId: string, linkId: string): Promise<void> {
-    this.core.relayDown(relayId, linkId);
+    await this.core.relayDown(relayId, linkId);
   }
 
   async pickRelay(region?: string): Promise<RelayEntry | undefined> {

@@ -8,6 +8,10 @@ import type { RelaySettings } from '../../shared/control/messages.js';
 import { applyIsolateSettings, relaySettingsOf, type SharedSettings } from './settings.js';
 import type { Counts } from './shardApi.js';
 
+const RELAY_PREFIX = 'relay:';
+const relayKey = (relayId: string) => `${RELAY_PREFIX}${relayId}`;
+const withoutLastSeen = ({ lastSeen: _l, ...entry }: RelayEntry): RelayEntry => entry;
+
 /**
  * The core coordinator's logic, over a {@link CoordinatorHost}: owns the settings an admin can change
  * at runtime (global session_timeout, accept_new_sessions, stored tokens) and pushes them to every
@@ -53,6 +57,8 @@ export class Coordinator {
         { subtype: CoreSubtype.STARTUP },
       );
     }
+    // counted as just reported: one a dead link left behind is no longer offered after STALE_MS
+    for (const entry of (await storage.list<RelayEntry>(RELAY_PREFIX)).values()) this.relays.up(entry, this.host.now());
     if (events.enabled && (await storage.getAlarm()) === null) {
       await storage.setAlarm(this.host.now() + this.config.statusPeriod * 1000);
     }
@@ -102,21 +108,28 @@ export class Coordinator {
 
   // ---- relay directory (fed by RelayLink objects)
 
-  relayUp(entry: RelayEntry): RelaySettings {
+  // Links report a relay only when its load changes or every DIRECTORY_REFRESH_MS, so this object may
+  // be evicted between reports: which relays are connected is kept in storage (written when a relay
+  // comes, goes or drains, never per report), and a restored coordinator offers them at once.
+
+  async relayUp(entry: RelayEntry): Promise<RelaySettings> {
     this.relays.up(entry, this.host.now());
+    await this.host.storage.put(relayKey(entry.relayId), withoutLastSeen(entry));
     return this.settings ? relaySettingsOf(this.settings) : {};
   }
 
-  relayHeartbeat(entry: RelayEntry): void {
-    this.relays.heartbeat(entry, this.host.now());
+  async relayHeartbeat(entry: RelayEntry): Promise<void> {
+    const added = this.relays.heartbeat(entry, this.host.now());
+    if (added) await this.host.storage.put(relayKey(entry.relayId), withoutLastSeen(added));
   }
 
-  relayDraining(relayId: string, linkId: string): void {
-    this.relays.draining(relayId, linkId);
+  async relayDraining(relayId: string, linkId: string): Promise<void> {
+    const changed = this.relays.draining(relayId, linkId);
+    if (changed) await this.host.storage.put(relayKey(relayId), withoutLastSeen(changed));
   }
 
-  relayDown(relayId: string, linkId: string): void {
-    this.relays.down(relayId, linkId);
+  async relayDown(relayId: string, linkId: string): Promise<void> {
+    if (this.relays.down(relayId, linkId)) await this.host.storage.delete(relayKey(relayId));
   }
 
   pickRelay(region?: string): RelayEntry | undefined {

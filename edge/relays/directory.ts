@@ -12,8 +12,16 @@ export interface RelayEntry {
   lastSeen?: number;
 }
 
-/** Entries silent for longer than this are not offered for new PeerConnections. */
-const STALE_MS = 5_000;
+/**
+ * A link reports its relay at least this often while it lives (more often when the relay's load
+ * changes: see HeartbeatForwarding); losing the relay is reported at once (`down`).
+ */
+export const DIRECTORY_REFRESH_MS = 30_000;
+/**
+ * Entries not reported for longer than this are not offered for new PeerConnections: a safety net for
+ * a link that died without reporting the loss. Two refresh periods, so one late report is not a loss.
+ */
+export const STALE_MS = 2 * DIRECTORY_REFRESH_MS;
 
 /**
  * The relays currently connected, kept by the core coordinator from their links' register and
@@ -27,20 +35,30 @@ export class RelayDirectory {
     this.relays.set(entry.relayId, { ...entry, lastSeen: now });
   }
 
-  /** Refreshes a relay; a reconnected relay's new link simply replaces the old one's entry. */
-  heartbeat(entry: RelayEntry, now = Date.now()): void {
+  /**
+   * Refreshes a relay; a reconnected relay's new link simply replaces the old one's entry. Answers
+   * the entry when it is new to the directory (another link, or a relay it did not know).
+   */
+  heartbeat(entry: RelayEntry, now = Date.now()): RelayEntry | undefined {
     const known = this.relays.get(entry.relayId);
-    const draining = known?.linkId === entry.linkId ? known.draining : false;
-    this.relays.set(entry.relayId, { ...entry, draining, lastSeen: now });
+    const sameLink = known?.linkId === entry.linkId;
+    const draining = sameLink ? known.draining : false;
+    const updated = { ...entry, draining, lastSeen: now };
+    this.relays.set(entry.relayId, updated);
+    return sameLink ? undefined : updated;
   }
 
-  draining(relayId: string, linkId: string): void {
+  /** Answers the entry when this changed it. */
+  draining(relayId: string, linkId: string): RelayEntry | undefined {
     const r = this.relays.get(relayId);
-    if (r && r.linkId === linkId) r.draining = true;
+    if (!r || r.linkId !== linkId || r.draining) return undefined;
+    r.draining = true;
+    return r;
   }
 
-  down(relayId: string, linkId: string): void {
-    if (this.relays.get(relayId)?.linkId === linkId) this.relays.delete(relayId);
+  /** Answers whether the relay was known by that link (and is now forgotten). */
+  down(relayId: string, linkId: string): boolean {
+    return this.relays.get(relayId)?.linkId === linkId && this.relays.delete(relayId);
   }
 
   list(): RelayEntry[] {

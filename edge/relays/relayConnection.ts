@@ -12,10 +12,15 @@ import { isSfuPeerEvent } from '../../shared/control/sfu.js';
 import { videoRoomObjectName } from '../plugins/videoroom/state.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import type { LinkHost, LinkSocket } from './linkHost.js';
+import { HeartbeatForwarding } from './heartbeatForwarding.js';
 import { PeerReconciliation } from './peerReconciliation.js';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
-/** How often the link checks the relay's heartbeat; a silent relay is dropped within timeout + this. */
+/**
+ * The liveness alarm never fires sooner than this after the last one. It is armed for the moment the
+ * relay's silence would pass HEARTBEAT_TIMEOUT_MS, so while heartbeats arrive it fires about once per
+ * timeout, and a relay that falls silent is dropped HEARTBEAT_TIMEOUT_MS after its last frame.
+ */
 export const LIVENESS_CHECK_MS = 500;
 /** The hangup reason a client hears when the relay no longer has its PeerConnection. */
 export const LOST_ON_RELAY = 'Gone from relay';
@@ -29,7 +34,8 @@ interface LinkState {
 
 /**
  * One connected relay's control link, over a {@link LinkHost}. The relay's first frame registers it
- * and is answered with the HMAC proof of its nonce; then it heartbeats (forwarded to the directory),
+ * and is answered with the HMAC proof of its nonce; then it heartbeats (forwarded to the directory
+ * when the relay's load changed, else every DIRECTORY_REFRESH_MS: {@link HeartbeatForwarding}),
  * answers commands sent by session shards, and sends events, routed to the room (VideoRoom media
  * events) or to the shard that owns the session. It tracks which PeerConnections live on the relay
  * and which rooms watch it, so that losing the relay — its socket closing, or no heartbeat for
@@ -48,6 +54,7 @@ export class RelayConnection {
     { resolve: (o: RpcResult<unknown>) => void; cancel: () => void; cmd: CommandInput }
   >();
   private readonly reconciliation = new PeerReconciliation();
+  private readonly forwarding = new HeartbeatForwarding();
   private nextId = 0;
   private _dropped = false;
 
@@ -76,7 +83,7 @@ export class RelayConnection {
     const now = this.host.clock.now();
     this.state = { linkId, welcomed: false, lastSeen: now };
     await this.host.storage.put('state', this.state);
-    await this.host.storage.setAlarm(now + HEARTBEAT_TIMEOUT_MS);
+    await this.host.storage.setAlarm(now + HEARTBEAT_TIMEOUT_MS + 1);
   }
 
   /** One frame from the relay on socket `ws`. */
@@ -98,6 +105,7 @@ export class RelayConnection {
       this.state.welcomed = true;
       await this.host.storage.put('state', this.state);
       this.send(ws, { type: 'welcome', proof: await computeProof(secret, nonce) });
+      this.forwarding.reported(relay.load, this.peers.size, this.state.lastSeen);
       const settings = await this.host
         .directory()
         .relayUp({ ...relay, linkId: this.state.linkId, peers: this.peers.size });
@@ -111,6 +119,7 @@ export class RelayConnection {
       case 'heartbeat':
         if (this.reconciliation.shouldAsk(m.peerDigest, this.peers, this.state.lastSeen))
           this.send(ws, { type: 'listPeers' });
+        if (!this.forwarding.shouldForward(m.load, m.peers, this.state.lastSeen)) return;
         await this.host
           .directory()
           .relayHeartbeat({ ...relay, load: m.load, linkId: this.state.linkId, peers: m.peers });
@@ -157,6 +166,8 @@ export class RelayConnection {
     const id = `c${++this.nextId}`;
     // a peer being hung up is gone already: the relay drops it before it replies
     if (cmd.op === 'peer.hangup') this.forgetPeer(cmd.sessionId, cmd.handleId);
+    // the directory counted this placement itself: the next heartbeat tells it what became of it
+    if (cmd.op === 'peer.create' || cmd.op === 'sfu.remoteAdd') this.forwarding.placement();
     return new Promise<RpcResult<unknown>>((resolve) => {
       const cancel = this.host.clock.after(COMMAND_TIMEOUT_MS, () => {
         this.pending.delete(id);
@@ -192,7 +203,11 @@ export class RelayConnection {
     if (ws && !this._dropped && this.state.welcomed) this.send(ws, { type: 'settings', ...settings });
   }
 
-  /** The liveness alarm: drops a relay silent for HEARTBEAT_TIMEOUT_MS, else checks again soon. */
+  /**
+   * The liveness alarm: drops a relay silent for more than HEARTBEAT_TIMEOUT_MS, else re-arms for when
+   * the silence since its last frame would pass that (frames only move `lastSeen` later, so they never
+   * need to touch the alarm).
+   */
   async alarm(): Promise<void> {
     if (this._dropped) return;
     const now = this.host.clock.now();
@@ -200,7 +215,7 @@ export class RelayConnection {
       await this.drop('heartbeat timeout');
       return;
     }
-    await this.host.storage.setAlarm(now + LIVENESS_CHECK_MS);
+    await this.host.storage.setAlarm(Math.max(now + LIVENESS_CHECK_MS, this.state.lastSeen + HEARTBEAT_TIMEOUT_MS + 1));
   }
 
   /** The relay is gone: every PeerConnection on it is hung up and the directory forgets it. */
@@ -222,7 +237,12 @@ export class RelayConnection {
       p.resolve(rpcFail(490, 'Relay lost'));
     }
     this.pending.clear();
-    if (this.state.relay) await this.host.directory().relayDown(this.state.relay.relayId, this.state.linkId);
+    // the peers are hung up even if the directory cannot be told (it stops offering the relay after STALE_MS)
+    if (this.state.relay)
+      await this.host
+        .directory()
+        .relayDown(this.state.relay.relayId, this.state.linkId)
+        .catch((err: unknown) => log.warn('directory not told of relay loss', { error: String(err) }));
     const peers = [...this.peers];
     this.peers.clear();
     await Promise.all(

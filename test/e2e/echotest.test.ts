@@ -79,7 +79,7 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
     const hangup = await janus.request({ janus: 'hangup', session_id: sessionId, handle_id: handleId });
     expect(hangup.janus).toBe('success');
     await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 5_000, 'hangup event');
-    const counts = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { peerconnections: number };
+    const counts = (await (await fetch(`${stack.baseUrl}/health?counts=1`)).json()) as { peerconnections: number };
     expect(counts.peerconnections).toBe(0);
     await client.close();
     await janus.request({ janus: 'destroy', session_id: sessionId });
@@ -212,7 +212,7 @@ describe('EchoTest through edge and relay (werift client over real UDP)', () => 
       );
       expect(ev.plugindata.data.error_code).toBeGreaterThan(0);
     } else expect(odd.error.code).toBe(465);
-    const health = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { peerconnections: number };
+    const health = (await (await fetch(`${stack.baseUrl}/health?counts=1`)).json()) as { peerconnections: number };
     expect(health.peerconnections).toBe(0);
     await janus.request({ janus: 'destroy', session_id: sessionId });
     await janus.close();

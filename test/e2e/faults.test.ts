@@ -30,7 +30,7 @@ async function adminPost(body: Record<string, unknown>): Promise<any> {
 }
 
 async function edgeHealth(): Promise<{ relays: Array<{ relayId: string }>; peerconnections: number }> {
-  return (await fetch(`${stack.baseUrl}/health`, { signal: AbortSignal.timeout(3000) })).json() as any;
+  return (await fetch(`${stack.baseUrl}/health?counts=1`, { signal: AbortSignal.timeout(3000) })).json() as any;
 }
 
 async function offer(janus: JanusWs, sessionId: number, handleId: number, client: EchoClient) {

@@ -16,7 +16,7 @@ const ECHO = 'janus.plugin.echotest';
 const RELAY_SECRET = 'peer-hygiene-secret-0123456789';
 
 async function peerconnections(stack: Stack): Promise<number> {
-  const health = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { peerconnections: number };
+  const health = (await (await fetch(`${stack.baseUrl}/health?counts=1`)).json()) as { peerconnections: number };
   return health.peerconnections;
 }
 

@@ -99,7 +99,7 @@ describe('VideoRoom participant resources are released by every ending path', ()
   it(`${CYCLES} join/publish/subscribe/leave cycles end with relay sockets, timers and room state at baseline`, async () => {
     const relayBase = await json(`${relayUrl}/debug/resources?gc=1`, `Bearer ${stack.relaySecret}`);
     const relayHealthBase = await json(`${relayUrl}/health`);
-    const edgeBase = await json(`${stack.baseUrl}/health`);
+    const edgeBase = await json(`${stack.baseUrl}/health?counts=1`);
     expect(relayHealthBase).toMatchObject({ peers: 0, portsInUse: 0 });
     expect(edgeBase.peerconnections).toBe(0);
 
@@ -278,7 +278,7 @@ describe('VideoRoom participant resources are released by every ending path', ()
       // One at a time, so that only one connection of ours is open at the relay.
       relayRes = await json(`${relayUrl}/debug/resources?gc=1`, `Bearer ${stack.relaySecret}`);
       relayHealth = await json(`${relayUrl}/health`);
-      edge = await json(`${stack.baseUrl}/health`);
+      edge = await json(`${stack.baseUrl}/health?counts=1`);
       if (atBaseline() || Date.now() > deadline) break;
       await sleep(500);
     }

@@ -16,7 +16,7 @@ import type { SharedSettings } from '../../../edge/core/settings.js';
 import type { Counts } from '../../../edge/core/shardApi.js';
 import type { EmitOptions } from '../../../edge/events/eventSink.js';
 import { Logger } from '../../../edge/log.js';
-import type { RelayEntry } from '../../../edge/relays/directory.js';
+import { DIRECTORY_REFRESH_MS, STALE_MS, type RelayEntry } from '../../../edge/relays/directory.js';
 
 class RecordingEvents implements CoordinatorEvents {
   readonly emitted: { type: number; event: Record<string, unknown>; opts?: EmitOptions }[] = [];
@@ -148,8 +148,8 @@ describe('core coordinator: relay-wide settings', () => {
   it('pushes no_media_timer and slowlink_threshold to every relay, and hands them to relays that register later', async () => {
     const f = makeCoordinator();
     await f.core.restore();
-    expect(f.core.relayUp(relay('a', 'eu', 0))).toEqual({});
-    f.core.relayUp(relay('b', 'us', 0));
+    expect(await f.core.relayUp(relay('a', 'eu', 0))).toEqual({});
+    await f.core.relayUp(relay('b', 'us', 0));
     await f.core.updateSettings({ sessionTimeout: 30 });
     expect(f.pushed).toEqual([]);
     await f.core.updateSettings({ noMediaTimer: 4 });
@@ -162,16 +162,16 @@ describe('core coordinator: relay-wide settings', () => {
       { linkId: 'link-a', noMediaTimerSec: 4, slowlinkThreshold: 7 },
       { linkId: 'link-b', noMediaTimerSec: 4, slowlinkThreshold: 7 },
     ]);
-    expect(f.core.relayUp(relay('c', 'ap', 0))).toEqual({ noMediaTimerSec: 4, slowlinkThreshold: 7 });
+    expect(await f.core.relayUp(relay('c', 'ap', 0))).toEqual({ noMediaTimerSec: 4, slowlinkThreshold: 7 });
   });
 
   it('pushes min_nack_queue to every relay as minNackQueueMs, and to relays that register later', async () => {
     const f = makeCoordinator();
     await f.core.restore();
-    f.core.relayUp(relay('a', 'eu', 0));
+    await f.core.relayUp(relay('a', 'eu', 0));
     await f.core.updateSettings({ minNackQueue: 0 });
     expect(f.pushed).toEqual([{ linkId: 'link-a', minNackQueueMs: 0 }]);
-    expect(f.core.relayUp(relay('b', 'us', 0))).toEqual({ minNackQueueMs: 0 });
+    expect(await f.core.relayUp(relay('b', 'us', 0))).toEqual({ minNackQueueMs: 0 });
   });
 });
 
@@ -210,28 +210,74 @@ describe('core coordinator: counts and events', () => {
 describe('core coordinator: relays and rooms', () => {
   it('keeps the relay directory from link reports and picks by region and load', async () => {
     const f = makeCoordinator();
-    f.core.relayUp(relay('a', 'eu', 5));
-    f.core.relayUp(relay('b', 'eu', 1));
-    f.core.relayUp(relay('c', 'us', 0));
+    await f.core.relayUp(relay('a', 'eu', 5));
+    await f.core.relayUp(relay('b', 'eu', 1));
+    await f.core.relayUp(relay('c', 'us', 0));
     expect(f.core.pickRelay('eu')?.relayId).toBe('b');
     expect(f.core.pickRelay('ap')?.relayId).toBe('c');
-    f.core.relayDraining('b', 'link-b');
+    await f.core.relayDraining('b', 'link-b');
     expect(f.core.pickRelay('eu')?.relayId).toBe('a');
-    f.core.relayDown('a', 'other-link');
+    await f.core.relayDown('a', 'other-link');
     expect(f.core.listRelays().map((r) => r.relayId)).toEqual(['a', 'b', 'c']);
-    f.core.relayDown('a', 'link-a');
+    await f.core.relayDown('a', 'link-a');
     expect(f.core.listRelays().map((r) => r.relayId)).toEqual(['b', 'c']);
   });
 
-  it('offers no relay whose heartbeat is stale by its clock', async () => {
+  it('offers no relay whose link has not reported it within STALE_MS, by its clock', async () => {
     const f = makeCoordinator();
-    f.core.relayUp(relay('a', 'eu'));
-    f.clock.time += 4_000;
-    f.core.relayHeartbeat(relay('b', 'eu', 3));
-    f.clock.time += 2_000;
+    await f.core.relayUp(relay('a', 'eu'));
+    f.clock.time += STALE_MS - 2_000;
+    await f.core.relayHeartbeat(relay('b', 'eu', 3));
+    f.clock.time += 3_000;
     expect(f.core.pickRelay('eu')?.relayId).toBe('b');
-    f.clock.time += 5_000;
+    f.clock.time += STALE_MS;
     expect(f.core.pickRelay('eu')).toBeUndefined();
+  });
+
+  it('keeps offering a relay its link reports every DIRECTORY_REFRESH_MS', async () => {
+    const f = makeCoordinator();
+    await f.core.relayUp(relay('a', 'eu'));
+    for (let i = 0; i < 5; i++) {
+      f.clock.time += DIRECTORY_REFRESH_MS;
+      expect(f.core.pickRelay('eu')?.relayId).toBe('a');
+      await f.core.relayHeartbeat(relay('a', 'eu'));
+    }
+  });
+
+  it('a restarted coordinator still offers the connected relays, without waiting for their next report', async () => {
+    const f = makeCoordinator();
+    await f.core.restore();
+    await f.core.relayUp(relay('a', 'eu', 1));
+    await f.core.relayUp(relay('b', 'us', 0));
+    await f.core.relayUp(relay('c', 'us', 0));
+    await f.core.relayDraining('b', 'link-b');
+    await f.core.relayDown('c', 'link-c');
+    const writes = f.storage.data.size;
+    for (let i = 0; i < 10; i++) await f.core.relayHeartbeat(relay('a', 'eu', i));
+    expect(f.storage.data.size).toBe(writes);
+
+    const restarted = makeCoordinator({ storage: f.storage });
+    await restarted.core.restore();
+    expect(restarted.core.listRelays().map((r) => `${r.relayId} ${r.linkId} ${r.draining ?? false}`)).toEqual([
+      'a link-a false',
+      'b link-b true',
+    ]);
+    expect(restarted.core.pickRelay('eu')?.relayId).toBe('a');
+    expect(restarted.core.pickRelay('us')?.relayId).toBe('a');
+    restarted.clock.time += STALE_MS + 1;
+    expect(restarted.core.pickRelay('eu')).toBeUndefined();
+  });
+
+  it('a relay reconnected on a new link replaces the stored entry; the old link going down leaves it', async () => {
+    const f = makeCoordinator();
+    await f.core.relayUp(relay('a', 'eu'));
+    await f.core.relayHeartbeat({ ...relay('a', 'eu'), linkId: 'link-a2' });
+    await f.core.relayDown('a', 'link-a');
+    const restarted = makeCoordinator({ storage: f.storage });
+    await restarted.core.restore();
+    expect(restarted.core.listRelays().map((r) => r.linkId)).toEqual(['link-a2']);
+    await restarted.core.relayDown('a', 'link-a2');
+    expect([...f.storage.data.keys()].filter((k) => k.startsWith('relay:'))).toEqual([]);
   });
 
   it('lists created rooms by id and type, and forgets destroyed ones', async () => {

@@ -18,7 +18,7 @@ describe('relay link: register and welcome', () => {
   it('answers register with the HMAC proof of the nonce and tells the directory', async () => {
     const f = makeLink();
     await f.link.accept(LINK_ID);
-    expect(f.storage.alarm).toBe(f.clock.now() + 3_000);
+    expect(f.storage.alarm).toBe(f.clock.now() + 3_001);
     await f.link.message(f.socket, registerFrame('relay-a'));
     expect(f.socket.sent).toEqual([{ type: 'welcome', proof: await computeProof(SECRET, NONCE) }]);
     expect(f.socket.sent[0]).not.toEqual({ type: 'welcome', proof: await computeProof('other', NONCE) });
