@@ -7,8 +7,11 @@ import { costByClass, type ClassCost } from '../../edge/metering/costModel.js';
 import type { MeterSnapshot, ObjectMeter } from '../../edge/metering/registry.js';
 import { fmt, table } from '../support/table.js';
 
-/** What the local supervisor (npm start's /health poll every 2 s) calls; no deployment has it. */
-export const SUPERVISOR_METHODS: ReadonlySet<string> = new Set(['counts', 'listRelays']);
+/**
+ * What the local supervisor (npm start's /health poll every 2 s) calls; no deployment has it. Plain
+ * `/health` asks the core only for its relays (`?counts=1`, which sums every shard, is not polled).
+ */
+export const SUPERVISOR_METHODS: ReadonlySet<string> = new Set(['listRelays']);
 
 export interface HourlyClass {
   cls: string;
@@ -132,7 +135,7 @@ export function perParticipantHour(rows: HourlyClass[], participants: number): n
   return rows.reduce((a, r) => a + r.dollars, 0) / participants;
 }
 
-/** The what-if of a RelayLink without its 500 ms liveness alarm (heartbeats still arrive every second). */
+/** The what-if of a RelayLink without its liveness alarm (heartbeats still arrive every second). */
 export function withoutLinkAlarm(o: ObjectMeter): ObjectMeter {
   if (o.cls !== 'RelayLink') return o;
   const { alarm: _alarm, ...methods } = o.methods;
