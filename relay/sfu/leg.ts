@@ -7,6 +7,7 @@ import { LayerSelector, SeqRewriter } from './rewrite.js';
 import { SrtpOutput } from './srtpOutput.js';
 import { LegHeader } from './wire.js';
 import { senderQuality } from '../peer/werift.js';
+import { holdSends, releaseSends } from '../net/directUdp.js';
 
 /**
  * One audio/video m-line of a subscriber: the output side of the fan-out. Each leg has its own SSRC
@@ -236,11 +237,17 @@ export class Leg implements FeedLeg {
     if (!h || !header || !dtls || !output || !this.active) return;
     const now = Date.now();
     const { rttMs } = senderQuality(this.transceiver.sender);
-    for (const seq of lost) {
-      const payload = h.payload(seq, now, rttMs);
-      if (!payload) continue;
-      header.set(seq, h.timestamp(seq), h.marker(seq)).send(output, dtls, payload);
-      this.retransmitted++;
+    // the burst leaves in one sendmmsg(2)
+    holdSends();
+    try {
+      for (const seq of lost) {
+        const payload = h.payload(seq, now, rttMs);
+        if (!payload) continue;
+        header.set(seq, h.timestamp(seq), h.marker(seq)).send(output, dtls, payload);
+        this.retransmitted++;
+      }
+    } finally {
+      releaseSends();
     }
   }
 

@@ -1,17 +1,18 @@
 import type { RTCDtlsTransport } from 'werift';
-import { localSrtpKeys, preferSrtpProfiles, sendSrtp, srtpSession } from '../peer/werift.js';
+import { localSrtpKeys, preferSrtpProfiles, sendSrtp, srtpSession, type SrtpRoute } from '../peer/werift.js';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, isSrtpProfile } from '../srtp/profile.js';
-import { SrtpProtector } from '../srtp/protector.js';
+import { createProtector, type SrtpProtector } from '../srtp/protector.js';
 import { RolloverCounter } from '../srtp/rollover.js';
 
 /**
  * The SFU's RTP output on one subscriber DTLS transport: packets are protected with relay/srtp
- * (ciphers keyed once from the keys werift exported, rebuilt only when werift re-keys) and sent
- * straight on the nominated ICE pair's socket (relay/peer/werift.ts `sendSrtp`). werift stays in
+ * (contexts keyed once from the keys werift exported, rebuilt only when werift re-keys) into the
+ * protector's reused output buffer and sent from it straight on the nominated ICE pair's socket
+ * (relay/peer/werift.ts `sendSrtp`, relay/net/directUdp.ts): nothing is allocated per packet. werift stays in
  * charge of everything else on the transport: DTLS, ICE consent, SRTCP, inbound SRTP.
  *
- * Subscriber transports prefer AES_CM_128_HMAC_SHA1_80: with reused contexts it is the cheapest
- * profile here, while GCM needs one OpenSSL cipher per packet (relay/srtp/protector.ts). The relay
+ * Subscriber transports prefer AES_CM_128_HMAC_SHA1_80, which every client has (with libcrypto GCM
+ * costs about the same, ~0.5-0.9 µs per packet; with Node's crypto it needs a cipher per packet). The relay
  * offers subscribers `a=setup:actpass` and clients answer `active`, so the relay is the DTLS server
  * and its order decides; GCM stays accepted, and is used when a client offers nothing else.
  */
@@ -24,6 +25,7 @@ export class SrtpOutput {
   private protector: SrtpProtector | undefined;
   /** Rollover counters by SSRC, of the current keys: new keys are a new SRTP stream that starts at ROC 0. */
   private readonly rocs = new Map<number, RolloverCounter>();
+  private readonly route: SrtpRoute = { pair: undefined, path: undefined };
 
   private constructor(private readonly dtls: RTCDtlsTransport) {}
 
@@ -51,13 +53,14 @@ export class SrtpOutput {
       this.rocs.clear();
       const keys = session && localSrtpKeys(session);
       this.protector =
-        keys && isSrtpProfile(keys.profile) ? SrtpProtector.fromMaster(keys.profile, keys.key, keys.salt) : undefined;
+        keys && isSrtpProfile(keys.profile) ? createProtector(keys.profile, keys.key, keys.salt) : undefined;
     }
     const p = this.protector;
     if (!p) return false;
     let roc = this.rocs.get(ssrc);
     if (!roc) this.rocs.set(ssrc, (roc = new RolloverCounter()));
-    sendSrtp(this.dtls, p.protectRtp(header, headerLength, payload, ssrc, seq, roc.next(seq)));
+    const n = p.protectRtpInto(header, headerLength, payload, ssrc, seq, roc.next(seq));
+    sendSrtp(this.dtls, p.output, n, p.reusesOutput, this.route);
     return true;
   }
 }
