@@ -57,6 +57,9 @@ function loadLibc(): Libc | undefined {
   return libc ?? undefined;
 }
 
+/** Datagrams of every path since start: sent directly, through dgram, dropped on a kernel error. */
+export const udpSendTotals = { direct: 0, viaDgram: 0, dropped: 0 };
+
 /** Whether datagrams leave through direct syscalls in this process (else `dgram.send`). */
 export function directUdpAvailable(): boolean {
   return loadLibc() !== undefined;
@@ -74,8 +77,16 @@ function dgramState(socket: Socket): DgramState | undefined {
     : undefined;
 }
 
-/** Per socket: packets handed to dgram after a refused direct send, still in libuv's queue. */
-const pendingFallbacks = new WeakMap<Socket, number>();
+/** Per socket, shared by its paths: packets handed to dgram after a refused direct send, still in libuv's queue. */
+interface Fallbacks {
+  pending: number;
+}
+const fallbacksBySocket = new WeakMap<Socket, Fallbacks>();
+function fallbacksOf(socket: Socket): Fallbacks {
+  let f = fallbacksBySocket.get(socket);
+  if (!f) fallbacksBySocket.set(socket, (f = { pending: 0 }));
+  return f;
+}
 
 /**
  * One destination on one socket: the sockaddr built once, and the socket's descriptor read once
@@ -89,6 +100,7 @@ export class UdpPath {
   private readonly state: DgramState | undefined;
   private readonly handle: object | null = null;
   private readonly fd: number = -1;
+  readonly fallbacks: Fallbacks;
   /** Datagrams that left directly, through dgram, and that were dropped (kernel errors other than a full buffer). */
   direct = 0;
   viaDgram = 0;
@@ -103,6 +115,7 @@ export class UdpPath {
     this.sockaddrLength = writeSockaddr(this.sockaddr, (socket as unknown as { type: string }).type, host, port);
     const lc = loadLibc();
     this.sockaddrAt = lc && this.sockaddrLength > 0 ? lc.address(this.sockaddr) : 0;
+    this.fallbacks = fallbacksOf(socket);
     this.state = dgramState(socket);
     const handle = this.state?.handle;
     const fd = handle?.fd;
@@ -124,29 +137,30 @@ export class UdpPath {
   send(data: Buffer, length: number, reused: boolean): void {
     const socket = this.socket;
     if (this.fd >= 0 && this.state!.handle === this.handle && this.handle !== null) {
-      if (!(pendingFallbacks.get(socket) ?? 0)) {
+      if (this.fallbacks.pending === 0) {
         if (held > 0) {
           batch.add(this, data, length);
           return;
         }
         if (libc!.sendto(this.fd, data, length, 0, this.sockaddrAt, this.sockaddrLength) >= 0) {
           this.direct++;
+          udpSendTotals.direct++;
           return;
         }
         if (!this.refused()) return;
       }
     } else if (this.handle !== null) return; // the socket closed under us
     this.viaDgram++;
+    udpSendTotals.viaDgram++;
     const datagram = reused || length !== data.length ? Buffer.from(data.subarray(0, length)) : data;
     if (!this.directCapable) {
       socket.send(datagram, this.port, this.host);
       return;
     }
-    pendingFallbacks.set(socket, (pendingFallbacks.get(socket) ?? 0) + 1);
+    const fallbacks = this.fallbacks;
+    fallbacks.pending++;
     socket.send(datagram, this.port, this.host, () => {
-      const n = (pendingFallbacks.get(socket) ?? 1) - 1;
-      if (n > 0) pendingFallbacks.set(socket, n);
-      else pendingFallbacks.delete(socket);
+      fallbacks.pending--;
     });
   }
 
@@ -155,6 +169,7 @@ export class UdpPath {
     const e = libc!.errno();
     if (e === libc!.EAGAIN || e === libc!.ENOBUFS) return true;
     this.dropped++;
+    udpSendTotals.dropped++;
     return false;
   }
 
@@ -286,7 +301,7 @@ class Batch {
   private sendRun(from: number, to: number): number {
     const t = this.paths[from]!.target;
     let sent = 0;
-    if (t && !(pendingFallbacks.get(this.paths[from]!.socket) ?? 0)) {
+    if (t && this.paths[from]!.fallbacks.pending === 0) {
       for (let k = from; k < to; k++) {
         const m = (k - from) * MMSG;
         const v = (k - from) * IOV;
@@ -304,6 +319,7 @@ class Batch {
       const r = libc!.sendmmsg(t.fd, this.headersAt, to - from, 0);
       sent = r > 0 ? r : 0;
       for (let k = from; k < from + sent; k++) this.paths[k]!.direct++;
+      udpSendTotals.direct += sent;
       if (r < 0 && !this.paths[from]!.refused()) return to;
     }
     // what the kernel did not take goes through dgram, in order (held is 0 while flushing)

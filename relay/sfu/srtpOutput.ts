@@ -26,6 +26,9 @@ export class SrtpOutput {
   /** Rollover counters by SSRC, of the current keys: new keys are a new SRTP stream that starts at ROC 0. */
   private readonly rocs = new Map<number, RolloverCounter>();
   private readonly route: SrtpRoute = { pair: undefined, path: undefined };
+  /** The last SSRC's counter (a transport usually carries one or two legs): no map lookup per packet. */
+  private lastSsrc = -1;
+  private lastRoc: RolloverCounter | undefined;
 
   private constructor(private readonly dtls: RTCDtlsTransport) {}
 
@@ -51,14 +54,21 @@ export class SrtpOutput {
     if (session !== this.session) {
       this.session = session;
       this.rocs.clear();
+      this.lastSsrc = -1;
+      this.lastRoc = undefined;
       const keys = session && localSrtpKeys(session);
       this.protector =
         keys && isSrtpProfile(keys.profile) ? createProtector(keys.profile, keys.key, keys.salt) : undefined;
     }
     const p = this.protector;
     if (!p) return false;
-    let roc = this.rocs.get(ssrc);
-    if (!roc) this.rocs.set(ssrc, (roc = new RolloverCounter()));
+    let roc = this.lastRoc;
+    if (ssrc !== this.lastSsrc || !roc) {
+      roc = this.rocs.get(ssrc);
+      if (!roc) this.rocs.set(ssrc, (roc = new RolloverCounter()));
+      this.lastSsrc = ssrc;
+      this.lastRoc = roc;
+    }
     const n = p.protectRtpInto(header, headerLength, payload, ssrc, seq, roc.next(seq));
     sendSrtp(this.dtls, p.output, n, p.reusesOutput, this.route);
     return true;
