@@ -5,7 +5,7 @@ import { SendHistory, type RetransmitWindow } from './history.js';
 import type { FeedLeg } from './outputs.js';
 import { LayerSelector, SeqRewriter } from './rewrite.js';
 import { SrtpOutput } from './srtpOutput.js';
-import { LegHeader } from './wire.js';
+import { LegHeader, senderReport } from './wire.js';
 import { senderQuality } from '../peer/werift.js';
 import { holdSends, releaseSends } from '../net/directUdp.js';
 
@@ -65,8 +65,6 @@ export class Leg implements FeedLeg {
   nacksIn = 0;
   retransmitted = 0;
   plisIn = 0;
-  /** Counters already copied into the sender's RTCP state. */
-  reportedPackets = 0;
 
   constructor(
     readonly owner: LegOwner,
@@ -249,6 +247,17 @@ export class Leg implements FeedLeg {
     } finally {
       releaseSends();
     }
+  }
+
+  /** Sends this leg's RTCP sender report (on the subscriber's tick, once a second), once it sent media. */
+  sendReport(): void {
+    const output = this.output;
+    if (!output || this.packetsOut === 0 || !this.active) return;
+    const sender = this.transceiver.sender;
+    output.sendRtcp(
+      senderReport(sender, this.packetsOut, this.bytesOut, this.out.lastTs, this.out.lastAt),
+      sender.ssrc,
+    );
   }
 
   /** Detaches from the source for good (subscriber closing). */

@@ -26,6 +26,8 @@ export class SrtpOutput {
   /** Rollover counters by SSRC, of the current keys: new keys are a new SRTP stream that starts at ROC 0. */
   private readonly rocs = new Map<number, RolloverCounter>();
   private readonly route: SrtpRoute = { pair: undefined, path: undefined };
+  /** SRTCP index of the last report sent per SSRC, under the current keys (werift's count from 1). */
+  private readonly rtcpIndex = new Map<number, number>();
   /** The last SSRC's counter (a transport usually carries one or two legs): no map lookup per packet. */
   private lastSsrc = -1;
   private lastRoc: RolloverCounter | undefined;
@@ -50,17 +52,7 @@ export class SrtpOutput {
    * to werift's `sendRtp`.
    */
   send(header: Buffer, headerLength: number, payload: Buffer, ssrc: number, seq: number): boolean {
-    const session = srtpSession(this.dtls);
-    if (session !== this.session) {
-      this.session = session;
-      this.rocs.clear();
-      this.lastSsrc = -1;
-      this.lastRoc = undefined;
-      const keys = session && localSrtpKeys(session);
-      this.protector =
-        keys && isSrtpProfile(keys.profile) ? createProtector(keys.profile, keys.key, keys.salt) : undefined;
-    }
-    const p = this.protector;
+    const p = this.current();
     if (!p) return false;
     let roc = this.lastRoc;
     if (ssrc !== this.lastSsrc || !roc) {
@@ -72,5 +64,35 @@ export class SrtpOutput {
     const n = p.protectRtpInto(header, headerLength, payload, ssrc, seq, roc.next(seq));
     sendSrtp(this.dtls, p.output, n, p.reusesOutput, this.route);
     return true;
+  }
+
+  /**
+   * Protects and sends one compound RTCP packet whose first SSRC is `ssrc` (a leg's sender report:
+   * only the SFU sends RTCP with a leg's SSRC, so it owns that SRTCP index). False without keys.
+   */
+  sendRtcp(packet: Buffer, ssrc: number): boolean {
+    const p = this.current();
+    if (!p) return false;
+    const index = ((this.rtcpIndex.get(ssrc) ?? 0) + 1) & 0x7fffffff;
+    this.rtcpIndex.set(ssrc, index);
+    const out = p.protectRtcp(packet, index);
+    sendSrtp(this.dtls, out, out.length, false, this.route);
+    return true;
+  }
+
+  /** The protector of werift's current SRTP keys; new keys are new SRTP/SRTCP streams (ROC 0, index 1). */
+  private current(): SrtpProtector | undefined {
+    const session = srtpSession(this.dtls);
+    if (session !== this.session) {
+      this.session = session;
+      this.rocs.clear();
+      this.rtcpIndex.clear();
+      this.lastSsrc = -1;
+      this.lastRoc = undefined;
+      const keys = session && localSrtpKeys(session);
+      this.protector =
+        keys && isSrtpProfile(keys.profile) ? createProtector(keys.profile, keys.key, keys.salt) : undefined;
+    }
+    return this.protector;
   }
 }
