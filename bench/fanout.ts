@@ -8,6 +8,7 @@
  *
  *   npm run bench:fanout
  *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150] [--only=ours|stack|reference]
+ *   BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:fanout -- --only=ours   (node flags of the relay)
  *
  * Prints, per N and target: server CPU µs per forwarded packet (utime+stime of the relay or janus
  * process from /proc/<pid>/stat over the measurement window, divided by packets sent × N), the same
@@ -42,6 +43,7 @@ const OPTS: FanoutOptions = {
   pps: positiveNumber(arg('pps') ?? process.env.BENCH_PPS, 150, '--pps'),
 };
 const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'stack' | 'reference'
+const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const runs = (target: string) => ONLY === undefined || ONLY === target;
 const SECRET = 'bench-fanout-secret-0123456789';
 const SESSION = 9000;
@@ -65,15 +67,18 @@ async function runOurs(n: number): Promise<FanoutRow> {
   const stop = () => relay?.kill();
   stops.add(stop);
   try {
-    relay = await spawnRelay({
-      RELAY_ID: `bench-fanout-${n}`,
-      RELAY_SECRET: SECRET,
-      EDGE_URL: edge.url,
-      RELAY_ICE_PORT_MIN: '43000',
-      RELAY_ICE_PORT_MAX: '43999',
-      RELAY_STATS_PERIOD: '0',
-      RELAY_CAPACITY: String(Math.max(200, n + 10)),
-    });
+    relay = await spawnRelay(
+      {
+        RELAY_ID: `bench-fanout-${n}`,
+        RELAY_SECRET: SECRET,
+        EDGE_URL: edge.url,
+        RELAY_ICE_PORT_MIN: '43000',
+        RELAY_ICE_PORT_MAX: '43999',
+        RELAY_STATS_PERIOD: '0',
+        RELAY_CAPACITY: String(Math.max(200, n + 10)),
+      },
+      RELAY_NODE_ARGS,
+    );
     const link: RelayLink = await edge.nextLink();
     await link.until(() => link.heartbeats.length > 0, 10_000, 'first heartbeat');
     const t0 = performance.now();

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { MediaPathInfo } from './sfu/mediaPath.js';
 
 /** Media counters; kept per mid on the hot path and summed when scraped. */
 export interface MediaCounters {
@@ -66,6 +67,7 @@ export interface MetricsSnapshot {
   eventLoopLagMs: number;
   counters: MediaCounters;
   controlConnected: boolean;
+  mediaPath?: MediaPathInfo;
 }
 
 /** Renders the Prometheus text exposition format (0.0.4). */
@@ -94,5 +96,19 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
   metric('relay_nacks_out_total', 'counter', 'NACK feedback sent to clients.', s.counters.nacksOut);
   metric('relay_plis_in_total', 'counter', 'PLI feedback received from clients.', s.counters.plisIn);
   metric('relay_plis_out_total', 'counter', 'PLI feedback sent to clients.', s.counters.plisOut);
+  const m = s.mediaPath;
+  if (m) {
+    const l = label.slice(0, -1);
+    lines.push(
+      '# HELP relay_media_path_info How media is protected (srtp: libcrypto or node) and sent (udp: sendto or dgram).',
+      '# TYPE relay_media_path_info gauge',
+      `relay_media_path_info${l},srtp="${m.srtp}",udp="${m.udp}"} 1`,
+      '# HELP relay_udp_datagrams_total Media datagrams by how they left: direct syscall, dgram (fallback), dropped.',
+      '# TYPE relay_udp_datagrams_total counter',
+      `relay_udp_datagrams_total${l},path="direct"} ${m.sends.direct}`,
+      `relay_udp_datagrams_total${l},path="dgram"} ${m.sends.viaDgram}`,
+      `relay_udp_datagrams_total${l},path="dropped"} ${m.sends.dropped}`,
+    );
+  }
   return lines.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@ import { ControlConnection } from './control.js';
 import { HttpServer } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { LagMonitor, renderPrometheus, type MetricsSnapshot } from './metrics.js';
+import { mediaPathInfo } from './sfu/mediaPath.js';
 import { installPortAllocator, PortPool } from './net/ports.js';
 import { census } from './net/resources.js';
 import { forwarderSocketCount } from './net/sockets.js';
@@ -151,12 +152,14 @@ export class Relay {
       eventLoopLagMs: this.lag.lagMs,
       counters: this.registry.totals(),
       controlConnected: this.control.ready,
+      mediaPath: mediaPathInfo(),
     };
   }
 
   /** Starts the HTTP server and the control connection; resolves with the HTTP port. */
   async start(): Promise<number> {
     this.lag.start();
+    this.logger.debug('media send path', { ...mediaPathInfo() });
     this.registry.start();
     this.httpPort = await this.http.listen(this.config.httpPort, this.config.httpBindAddress);
     this.control.start();

@@ -10,6 +10,7 @@ import {
   type RTCRtpReceiver,
   type RTCRtpSender,
 } from 'werift';
+import { UdpPath } from '../net/directUdp.js';
 
 /**
  * Everything that touches werift beyond its public W3C-ish surface lives here, so a werift upgrade
@@ -284,25 +285,44 @@ interface DtlsCounters {
   packetsSent: number;
 }
 
+/** Where an output last sent: werift's nominated pair object and the direct path to its remote candidate. */
+export interface SrtpRoute {
+  pair: object | undefined;
+  path: UdpPath | undefined;
+}
+
 /**
- * Sends an SRTP datagram where werift's `RTCDtlsTransport.sendRtp` would (the nominated ICE pair,
- * only with ICE consent), straight on the pair's UDP socket rather than through its two async
- * layers, and keeps the same statistics. TURN/TCP pairs go through werift's own send.
+ * Sends an SRTP datagram (`data[0 .. length]`) where werift's `RTCDtlsTransport.sendRtp` would (the
+ * nominated ICE pair, only with ICE consent), straight on the pair's UDP socket (relay/net/directUdp.ts:
+ * sendto(2) on its descriptor, else dgram) rather than through werift's two async layers, and keeps
+ * the same statistics. `reused`: `data` is overwritten after this returns, so any deferred send
+ * copies it. TURN/TCP pairs go through werift's own send.
  */
-export function sendSrtp(dtls: RTCDtlsTransport, datagram: Buffer): void {
+export function sendSrtp(
+  dtls: RTCDtlsTransport,
+  data: Buffer,
+  length: number,
+  reused: boolean,
+  route: SrtpRoute,
+): void {
   const conn = dtls.iceTransport.connection as unknown as IceSendInternals;
   const pair = conn.nominated;
   if (!pair || !conn.canSendApplicationData()) return;
   const counters = dtls as unknown as DtlsCounters;
-  counters.bytesSent += datagram.length;
+  counters.bytesSent += length;
   counters.packetsSent++;
   const t = pair.protocol.transport;
   if (pair.protocol.type !== 'stun' || t?.type !== 'udp') {
-    conn.send(datagram).catch(() => undefined);
+    conn.send(reused || length !== data.length ? Buffer.from(data.subarray(0, length)) : data).catch(() => undefined);
     return;
   }
   if (t.closed) return;
-  t.socket.send(datagram, pair.remoteCandidate.port, pair.remoteCandidate.host);
+  let path = route.path;
+  if (route.pair !== pair || path?.socket !== t.socket) {
+    route.pair = pair;
+    route.path = path = new UdpPath(t.socket, pair.remoteCandidate.host, pair.remoteCandidate.port);
+  }
+  path.send(data, length, reused);
   pair.packetsSent++;
-  pair.bytesSent += datagram.length;
+  pair.bytesSent += length;
 }

@@ -3,7 +3,8 @@ import type { SfuForwarderInfo, SfuForwardStream } from '../../shared/control/sf
 import { RelayError } from '../errors.js';
 import { closeQuietly } from '../net/sockets.js';
 import { SRTP_AES128_CM_HMAC_SHA1_32, SRTP_AES128_CM_HMAC_SHA1_80 } from '../srtp/profile.js';
-import { SrtpProtector } from '../srtp/protector.js';
+import { holdSends, releaseSends, UdpPath } from '../net/directUdp.js';
+import { createProtector, type SrtpProtector } from '../srtp/protector.js';
 import { RolloverCounter } from '../srtp/rollover.js';
 import type { FeedStream } from './feed.js';
 import { SendHistory } from './history.js';
@@ -43,7 +44,7 @@ export const FORWARD_HISTORY_SIZE = 512;
 let nextForwarderId = 1;
 /** The 12-byte RTP header of one forwarder, written in place per packet. */
 class ForwardHeader {
-  buf = Buffer.alloc(12);
+  readonly buf = Buffer.alloc(12);
 
   constructor(readonly ssrc: number) {
     this.buf[0] = 0x80;
@@ -57,11 +58,16 @@ class ForwardHeader {
     b[3] = seq & 0xff;
     b.writeUInt32BE(ts, 4);
   }
+}
 
-  /** A queued send still references the buffer: continue in a fresh one. */
-  renew(): void {
-    this.buf = Buffer.from(this.buf);
-  }
+/** Plain RTP datagrams (header + payload) are assembled here and sent synchronously (or copied by UdpPath). */
+let plain = Buffer.alloc(2048);
+function assemble(header: Buffer, body: Buffer): number {
+  const n = header.length + body.length;
+  if (plain.length < n) plain = Buffer.alloc(n * 2);
+  header.copy(plain, 0);
+  body.copy(plain, header.length);
+  return n;
 }
 
 export interface SrtpKey {
@@ -95,6 +101,8 @@ export class RtpForwarder implements FeedTap, DataSink {
   private readonly header: ForwardHeader;
   private readonly fixedPt: number;
   private readonly srtp: SrtpProtector | undefined;
+  /** host:port on the publisher's forwarder socket (direct sends, relay/net/directUdp.ts). */
+  private readonly path: UdpPath;
   private readonly roc = new RolloverCounter();
   private readonly wrapData: boolean;
   private readonly out: SeqRewriter;
@@ -121,8 +129,9 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.layers = new LayerSelector(switching ? 'recent' : 'fixed', req.substream ?? (switching ? 2 : 0), this.out);
     this.wrapData = req.wrap_data === true && !feed;
     this.history = req.nack === true && type === 'video' && feed ? new SendHistory(FORWARD_HISTORY_SIZE) : undefined;
+    this.path = new UdpPath(sock, host, port);
     if (srtp && feed)
-      this.srtp = SrtpProtector.fromMaster(
+      this.srtp = createProtector(
         srtp.suite === 32 ? SRTP_AES128_CM_HMAC_SHA1_32 : SRTP_AES128_CM_HMAC_SHA1_80,
         srtp.key,
         srtp.salt,
@@ -177,18 +186,18 @@ export class RtpForwarder implements FeedTap, DataSink {
 
   /** One RTP packet with the forwarder's SSRC, plain or SRTP. */
   private send(pt: number, seq: number, ts: number, marker: boolean, payload: Buffer): void {
+    // the header buffer is rewritten by the next packet: the datagram is assembled (or protected)
+    // into a buffer that is sent at once, or copied when it has to wait in dgram's queue
     const h = this.header;
-    const sock = this.sock;
-    if (this.srtp) {
-      // protected into a fresh datagram: the header buffer is free again at once
-      h.set(pt, seq, ts, marker);
-      sock.send(this.srtp.protectRtp(h.buf, 12, payload, this.ssrc, seq, this.roc.next(seq)), this.port, this.host);
-    } else {
-      // the send is attempted synchronously; only a queued one keeps a reference to the header
-      if (sock.getSendQueueCount() !== 0) h.renew();
-      h.set(pt, seq, ts, marker);
-      sock.send([h.buf, payload], this.port, this.host);
-    }
+    const p = this.srtp;
+    h.set(pt, seq, ts, marker);
+    if (p)
+      this.path.send(
+        p.output,
+        p.protectRtpInto(h.buf, 12, payload, this.ssrc, seq, this.roc.next(seq)),
+        p.reusesOutput,
+      );
+    else this.path.send(plain, assemble(h.buf, payload), true);
   }
 
   /** A generic NACK naming this forwarder: resends what is still in the history, unchanged. */
@@ -196,11 +205,16 @@ export class RtpForwarder implements FeedTap, DataSink {
     this.nacksIn++;
     const h = this.history;
     if (!h) return;
-    for (const seq of lost) {
-      const payload = h.payload(seq);
-      if (!payload) continue;
-      this.send(h.payloadType(seq), seq, h.timestamp(seq), h.marker(seq), payload);
-      this.retransmitted++;
+    holdSends(); // the burst leaves in one sendmmsg(2)
+    try {
+      for (const seq of lost) {
+        const payload = h.payload(seq);
+        if (!payload) continue;
+        this.send(h.payloadType(seq), seq, h.timestamp(seq), h.marker(seq), payload);
+        this.retransmitted++;
+      }
+    } finally {
+      releaseSends();
     }
   }
 
@@ -215,9 +229,8 @@ export class RtpForwarder implements FeedTap, DataSink {
     if (this.wrapData) {
       const body = typeof msg === 'string' ? Buffer.from(msg) : msg;
       const h = this.header;
-      if (this.sock.getSendQueueCount() !== 0) h.renew();
       h.set(typeof msg === 'string' ? 0 : 1, this.out.next(), 0, false);
-      this.sock.send([h.buf, body], this.port, this.host);
+      this.path.send(plain, assemble(h.buf, body), true);
     } else this.sock.send(msg, this.port, this.host);
     this.packetsOut++;
     this.bytesOut += typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;

@@ -5,8 +5,9 @@ import { SendHistory, type RetransmitWindow } from './history.js';
 import type { FeedLeg } from './outputs.js';
 import { LayerSelector, SeqRewriter } from './rewrite.js';
 import { SrtpOutput } from './srtpOutput.js';
-import { LegHeader } from './wire.js';
+import { LegHeader, senderReport } from './wire.js';
 import { senderQuality } from '../peer/werift.js';
+import { holdSends, releaseSends } from '../net/directUdp.js';
 
 /**
  * One audio/video m-line of a subscriber: the output side of the fan-out. Each leg has its own SSRC
@@ -64,8 +65,6 @@ export class Leg implements FeedLeg {
   nacksIn = 0;
   retransmitted = 0;
   plisIn = 0;
-  /** Counters already copied into the sender's RTCP state. */
-  reportedPackets = 0;
 
   constructor(
     readonly owner: LegOwner,
@@ -236,12 +235,29 @@ export class Leg implements FeedLeg {
     if (!h || !header || !dtls || !output || !this.active) return;
     const now = Date.now();
     const { rttMs } = senderQuality(this.transceiver.sender);
-    for (const seq of lost) {
-      const payload = h.payload(seq, now, rttMs);
-      if (!payload) continue;
-      header.set(seq, h.timestamp(seq), h.marker(seq)).send(output, dtls, payload);
-      this.retransmitted++;
+    // the burst leaves in one sendmmsg(2)
+    holdSends();
+    try {
+      for (const seq of lost) {
+        const payload = h.payload(seq, now, rttMs);
+        if (!payload) continue;
+        header.set(seq, h.timestamp(seq), h.marker(seq)).send(output, dtls, payload);
+        this.retransmitted++;
+      }
+    } finally {
+      releaseSends();
     }
+  }
+
+  /** Sends this leg's RTCP sender report (on the subscriber's tick, once a second), once it sent media. */
+  sendReport(): void {
+    const output = this.output;
+    if (!output || this.packetsOut === 0 || !this.active) return;
+    const sender = this.transceiver.sender;
+    output.sendRtcp(
+      senderReport(sender, this.packetsOut, this.bytesOut, this.out.lastTs, this.out.lastAt),
+      sender.ssrc,
+    );
   }
 
   /** Detaches from the source for good (subscriber closing). */

@@ -10,7 +10,7 @@ import { Leg, type LegOwner } from './leg.js';
 import type { DataSink } from './outputs.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
 import { sectionMids } from './sdp.js';
-import { cloneCodec, defaultCodec, firTargets, midExtensionId, updateSenderReport } from './wire.js';
+import { cloneCodec, defaultCodec, firTargets, midExtensionId } from './wire.js';
 import { SrtpOutput } from './srtpOutput.js';
 
 /** How a subscriber finds publishers on this relay. */
@@ -327,9 +327,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     if (this.closing || !this.webrtcUp) return;
     for (const leg of this.legs) {
       this.notifyLayers(leg);
-      if (leg.packetsOut === leg.reportedPackets) continue;
-      leg.reportedPackets = leg.packetsOut;
-      updateSenderReport(leg.transceiver.sender, leg.packetsOut, leg.bytesOut, leg.lastTimestamp, leg.lastSentAt);
+      if (everySecond) leg.sendReport();
     }
   }
 

@@ -154,38 +154,58 @@ export class LegHeader {
 }
 
 interface SenderStats {
-  ntpTimestamp: bigint;
   rtpTimestamp: number;
   octetCount: number;
   packetCount: number;
+  lastSRtimestamp: number;
+  lastSentSRTimestamp: number;
 }
 
 const NTP_EPOCH_OFFSET = 2208988800;
 
-/** NTP time (64-bit fixed point) of a Unix time in ms. */
-export function ntpOf(ms: number): bigint {
-  const secs = Math.floor(ms / 1000);
-  const frac = Math.floor(((ms % 1000) / 1000) * 0x100000000);
-  return (BigInt(secs + NTP_EPOCH_OFFSET) << 32n) | BigInt(frac);
-}
-
 /**
- * werift emits sender reports from what its own `sendRtp` recorded; the SFU bypasses `sendRtp`, so
- * the tick copies its counters into the sender and starts the sender's RTCP loop once.
+ * One leg's RTCP sender report (RFC 3550 §6.4.1) and SDES CNAME (§6.5) as a compound packet, in
+ * clear: the SFU sends its legs' reports itself (protected by the transport's SrtpOutput), instead
+ * of one werift loop per sender (a timer, promises, a cipher and a dgram send per report). werift's
+ * sender learns what was reported, so the RTT from the client's receiver reports stays right.
  */
-export function updateSenderReport(
+export function senderReport(
   sender: RTCRtpSender,
   packets: number,
   octets: number,
   rtpTimestamp: number,
   atMs: number,
-): void {
+): Buffer {
+  const ssrc = sender.ssrc >>> 0;
+  const msw = (Math.floor(atMs / 1000) + NTP_EPOCH_OFFSET) >>> 0;
+  const lsw = Math.floor(((atMs % 1000) / 1000) * 0x100000000) >>> 0;
+  const cname = Buffer.from((sender as unknown as { cname?: string }).cname ?? '', 'utf8').subarray(0, 255);
+  // SDES chunk: SSRC, CNAME item (type, length, text), at least one null octet, padded to 32 bits
+  const chunk = (4 + 2 + cname.length + 4) & ~3;
+  const out = Buffer.alloc(28 + 4 + chunk);
+  out[0] = 0x80;
+  out[1] = 200;
+  out.writeUInt16BE(6, 2);
+  out.writeUInt32BE(ssrc, 4);
+  out.writeUInt32BE(msw, 8);
+  out.writeUInt32BE(lsw, 12);
+  out.writeUInt32BE(rtpTimestamp >>> 0, 16);
+  out.writeUInt32BE(packets >>> 0, 20);
+  out.writeUInt32BE(octets >>> 0, 24);
+  out[28] = 0x81;
+  out[29] = 202;
+  out.writeUInt16BE((4 + chunk) / 4 - 1, 30);
+  out.writeUInt32BE(ssrc, 32);
+  out[36] = 1;
+  out[37] = cname.length;
+  cname.copy(out, 38);
   const s = sender as unknown as SenderStats;
   s.packetCount = packets >>> 0;
   s.octetCount = octets >>> 0;
   s.rtpTimestamp = rtpTimestamp >>> 0;
-  s.ntpTimestamp = ntpOf(atMs);
-  void sender.runRtcp();
+  s.lastSRtimestamp = (((msw & 0xffff) << 16) | (lsw >>> 16)) >>> 0;
+  s.lastSentSRTimestamp = Date.now() / 1000;
+  return out;
 }
 
 /** One compound RTCP packet with a PLI per media SSRC (e.g. every simulcast layer of a stream). */

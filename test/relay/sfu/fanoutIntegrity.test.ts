@@ -13,7 +13,8 @@ import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
  * subscriber's packets counted by sequence number (no duplicate, no hole, none missing) and every
  * payload compared with the bytes the publisher sent. Subscribers negotiate the relay's preferred
  * AES_CM_128_HMAC_SHA1_80, or AEAD_AES_128_GCM when that is all they accept, so both profiles of
- * the relay's SRTP send path (relay/srtp, relay/sfu/srtpOutput.ts) are decrypted by werift.
+ * the relay's SRTP send path (relay/srtp, relay/sfu/srtpOutput.ts) are decrypted by werift. The
+ * relay protects with libcrypto and sends every datagram with a direct syscall (its /metrics say so).
  */
 const SECRET = 'test-secret-0123456789';
 const SESSION = 7200;
@@ -107,6 +108,7 @@ describe('fan-out integrity per subscriber', () => {
         expect(srtp.config.profile).toBe(negotiated);
       }
 
+      const before = relay.snapshot().mediaPath!;
       pub.start(PPS);
       await sleep(3000);
       pub.stop();
@@ -121,6 +123,11 @@ describe('fan-out integrity per subscriber', () => {
       }));
       expect(perSubscriber).toEqual(received.map(() => ({ duplicates: 0, holes: 0, missing: 0, altered: 0 })));
       expect(received.every((r) => r.seqs.distinct === sent.size)).toBe(true);
+      const after = relay.snapshot().mediaPath!;
+      expect({ srtp: after.srtp, udp: after.udp }).toEqual({ srtp: 'libcrypto', udp: 'sendto' });
+      expect(after.sends.direct - before.sends.direct).toBeGreaterThanOrEqual(sent.size * SUBSCRIBERS);
+      expect(after.sends.viaDgram - before.sends.viaDgram).toBe(0);
+      expect(after.sends.dropped).toBe(0);
     },
   );
 });

@@ -1,0 +1,26 @@
+import { directUdpAvailable, udpSendTotals } from '../net/directUdp.js';
+import { libcryptoUnavailableReason } from '../srtp/libcrypto.js';
+import { srtpImplementation, type SrtpImplementation } from '../srtp/protector.js';
+
+/** How this relay protects and sends media (relay /metrics, start-up log). */
+export interface MediaPathInfo {
+  /** SRTP implementation: libcrypto through koffi, or Node's crypto (relay/srtp/protector.ts). */
+  srtp: SrtpImplementation;
+  /** Why libcrypto is not used, when it is not. */
+  srtpFallbackReason?: string;
+  /** How datagrams leave: sendto(2)/sendmmsg(2) on the socket's descriptor, or dgram (relay/net/directUdp.ts). */
+  udp: 'sendto' | 'dgram';
+  /** Datagrams sent directly, through dgram, and dropped on a kernel error, since start. */
+  sends: { direct: number; viaDgram: number; dropped: number };
+}
+
+export function mediaPathInfo(): MediaPathInfo {
+  const srtp = srtpImplementation();
+  const info: MediaPathInfo = {
+    srtp,
+    udp: directUdpAvailable() ? 'sendto' : 'dgram',
+    sends: { ...udpSendTotals },
+  };
+  if (srtp === 'node') info.srtpFallbackReason = libcryptoUnavailableReason();
+  return info;
+}

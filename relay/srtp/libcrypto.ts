@@ -1,0 +1,97 @@
+import { createRequire } from 'node:module';
+import type { LibraryHandle } from 'koffi';
+
+/**
+ * The few OpenSSL (libcrypto 3) entry points the relay's SRTP path calls through koffi, loaded once
+ * per process. Pointer arguments the relay owns (contexts, its own long-lived buffers) are passed as
+ * plain numbers (`uintptr_t`: a user-space address fits a double), so a call allocates nothing; a
+ * packet's payload is passed as the Buffer it is. A call costs ~40 ns (measured: memset through
+ * koffi), far below what Node's crypto costs per call.
+ *
+ * `undefined` when koffi or libcrypto.so.3 cannot be loaded (another platform, OpenSSL 1.1): the
+ * relay then keeps the Node-crypto protector (relay/srtp/nodeProtector.ts).
+ */
+export interface Libcrypto {
+  EVP_CIPHER_CTX_new(): number;
+  EVP_CIPHER_CTX_free(ctx: number): void;
+  EVP_aes_128_ctr(): number;
+  EVP_aes_128_gcm(): number;
+  EVP_EncryptInit_ex(ctx: number, cipher: number, engine: number, key: number, iv: number): number;
+  /** `in` as a Buffer (a packet's payload). */
+  EVP_EncryptUpdate(ctx: number, out: number, outl: number, input: Buffer, inl: number): number;
+  /** `in` as an address (the relay's own buffer), `out` 0 for GCM's AAD. */
+  EVP_EncryptUpdateAt(ctx: number, out: number, outl: number, input: number, inl: number): number;
+  EVP_EncryptFinal_ex(ctx: number, out: number, outl: number): number;
+  EVP_CIPHER_CTX_ctrl(ctx: number, type: number, arg: number, ptr: number): number;
+  HMAC_CTX_new(): number;
+  HMAC_CTX_free(ctx: number): void;
+  EVP_sha1(): number;
+  HMAC_Init_ex(ctx: number, key: number, keyLength: number, md: number, engine: number): number;
+  HMAC_Update(ctx: number, data: number, length: number): number;
+  HMAC_Final(ctx: number, md: number, length: number): number;
+  /** The address of a Buffer's first byte (its backing store never moves). */
+  address(buf: Buffer): number;
+}
+
+export const EVP_CTRL_GCM_GET_TAG = 0x10;
+
+let loaded: Libcrypto | null | undefined;
+let loadError: string | undefined;
+
+/** koffi itself, or undefined where it does not load (shared with relay/net/directUdp.ts). */
+export function loadKoffi(): typeof import('koffi') | undefined {
+  try {
+    return createRequire(import.meta.url)('koffi') as typeof import('koffi');
+  } catch {
+    return undefined;
+  }
+}
+
+function bind(koffi: typeof import('koffi'), lib: LibraryHandle): Libcrypto {
+  const P = 'uintptr_t';
+  const f = (name: string, ret: string, args: string[]) => lib.func(name, ret, args);
+  const fns = {
+    EVP_CIPHER_CTX_new: f('EVP_CIPHER_CTX_new', P, []),
+    EVP_CIPHER_CTX_free: f('EVP_CIPHER_CTX_free', 'void', [P]),
+    EVP_aes_128_ctr: f('EVP_aes_128_ctr', P, []),
+    EVP_aes_128_gcm: f('EVP_aes_128_gcm', P, []),
+    EVP_EncryptInit_ex: f('EVP_EncryptInit_ex', 'int', [P, P, P, P, P]),
+    EVP_EncryptUpdate: f('EVP_EncryptUpdate', 'int', [P, P, P, 'const uint8_t *', 'int']),
+    EVP_EncryptUpdateAt: f('EVP_EncryptUpdate', 'int', [P, P, P, P, 'int']),
+    EVP_EncryptFinal_ex: f('EVP_EncryptFinal_ex', 'int', [P, P, P]),
+    EVP_CIPHER_CTX_ctrl: f('EVP_CIPHER_CTX_ctrl', 'int', [P, 'int', 'int', P]),
+    HMAC_CTX_new: f('HMAC_CTX_new', P, []),
+    HMAC_CTX_free: f('HMAC_CTX_free', 'void', [P]),
+    EVP_sha1: f('EVP_sha1', P, []),
+    HMAC_Init_ex: f('HMAC_Init_ex', 'int', [P, P, 'int', P, P]),
+    HMAC_Update: f('HMAC_Update', 'int', [P, P, 'size_t']),
+    HMAC_Final: f('HMAC_Final', 'int', [P, P, P]),
+  };
+  return { ...(fns as unknown as Omit<Libcrypto, 'address'>), address: (buf) => Number(koffi.address(buf)) };
+}
+
+/** libcrypto through koffi, loaded on first use; undefined when unavailable or disabled (RELAY_SRTP=node). */
+export function libcrypto(): Libcrypto | undefined {
+  if (loaded !== undefined) return loaded ?? undefined;
+  loaded = null;
+  if (process.env.RELAY_SRTP === 'node') {
+    loadError = 'RELAY_SRTP=node';
+    return undefined;
+  }
+  const koffi = loadKoffi();
+  if (!koffi) {
+    loadError = 'koffi not installed';
+    return undefined;
+  }
+  try {
+    loaded = bind(koffi, koffi.load('libcrypto.so.3'));
+  } catch (err) {
+    loadError = err instanceof Error ? err.message : String(err);
+  }
+  return loaded ?? undefined;
+}
+
+/** Why {@link libcrypto} is unavailable (for the relay's start-up log), once it was asked. */
+export function libcryptoUnavailableReason(): string | undefined {
+  return loadError;
+}
