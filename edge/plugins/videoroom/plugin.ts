@@ -117,13 +117,18 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
           await ctx.media.command('peer.answer', { sdp: jsep.sdp });
           if (st.pending) queueMicrotask(() => void flushPending(ctx, st.room));
         } else await ctx.media.command('sfu.resume', {});
-        unwrap(await roomStub(st.room).setPaused(who(ctx), false));
+        // The room only hears of a subscriber this handle paused (a first start changes nothing there).
+        if (st.paused) {
+          unwrap(await roomStub(st.room).setPaused(who(ctx), false));
+          ctx.setState({ ...stateOf(ctx), paused: undefined } satisfies HandleState);
+        }
         return { data: { videoroom: 'event', room: st.room, started: 'ok' } };
       }
       case 'pause': {
         const st = subscriberState(ctx);
         await ctx.media.command('sfu.pause', {});
         unwrap(await roomStub(st.room).setPaused(who(ctx), true));
+        ctx.setState({ ...stateOf(ctx), paused: true } satisfies HandleState);
         return { data: { videoroom: 'event', room: st.room, paused: 'ok' } };
       }
       case 'switch': {
