@@ -36,6 +36,13 @@ export function janusMessageFor(sessionId: number, handleId: number, e: PeerEven
   }
 }
 
+/** Relay events that only feed event handlers (ICE/DTLS states, the selected pair, stats): no client hears of them. */
+const HANDLER_ONLY = new Set<PeerEvent['kind']>(['ice', 'dtls', 'selected-pair', 'stats']);
+
+export function onlyForHandlers(e: PeerEvent): boolean {
+  return HANDLER_ONLY.has(e.kind);
+}
+
 export interface HandlerEventSpec {
   type: number;
   subtype?: number;

@@ -44,6 +44,7 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
       storage: linkStorage(ctx.storage),
       clock: systemClock,
       log: new Logger(config.logLevel, 'relay-link'),
+      handlerEvents: config.eventsUrl !== undefined,
       sockets: () => ctx.getWebSockets(),
       directory: () => stubs.core(),
       shardOfSession: (sessionId) => stubs.shardOfSession(sessionId),

@@ -49,6 +49,11 @@ export interface LinkHost {
   readonly storage: LinkStorage;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * Whether event handlers are configured (EVENTS_URL): without them the relay's ICE/DTLS/stats events
+   * reach nobody, so the link does not forward them (an RPC to a shard each). Undefined counts as true.
+   */
+  readonly handlerEvents?: boolean;
   /** The control sockets accepted by this link (at most one). */
   sockets(): LinkSocket[];
   directory(): LinkDirectory;

@@ -53,3 +53,17 @@ export function errorEvent(err: unknown): { videoroom: 'event'; error_code: numb
     error: err instanceof Error ? err.message : String(err),
   };
 }
+
+/** Room and participant ids are integers unless the deployment uses string ids (§5.1 string_ids): 430 otherwise. */
+export function idTypeProblem(body: Record<string, unknown>, stringIds: boolean): VideoRoomException | undefined {
+  const want = stringIds ? 'string' : 'number';
+  for (const key of ['room', 'id', 'feed', 'publisher_id'] as const) {
+    const v = body[key];
+    if (v !== undefined && typeof v !== want)
+      return vrError(
+        VideoRoomError.INVALID_ELEMENT,
+        `Invalid element type (${key} should be ${stringIds ? 'a string' : 'a positive integer'})`,
+      );
+  }
+  return undefined;
+}

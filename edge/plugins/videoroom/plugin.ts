@@ -6,7 +6,7 @@ import type { RemoteCreator } from '../../core/remoteCreator.js';
 import { unwrap } from '../../rpc.js';
 import type { Stubs } from '../../stubs.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
-import { errorEvent, VideoRoomError, VR, vrError } from './errors.js';
+import { errorEvent, idTypeProblem, VideoRoomError, VR, vrError } from './errors.js';
 import type { RoomCall } from './host.js';
 import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
@@ -117,13 +117,18 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
           await ctx.media.command('peer.answer', { sdp: jsep.sdp });
           if (st.pending) queueMicrotask(() => void flushPending(ctx, st.room));
         } else await ctx.media.command('sfu.resume', {});
-        unwrap(await roomStub(st.room).setPaused(who(ctx), false));
+        // The room only hears of a subscriber this handle paused (a first start changes nothing there).
+        if (st.paused) {
+          unwrap(await roomStub(st.room).setPaused(who(ctx), false));
+          ctx.setState({ ...stateOf(ctx), paused: undefined } satisfies HandleState);
+        }
         return { data: { videoroom: 'event', room: st.room, started: 'ok' } };
       }
       case 'pause': {
         const st = subscriberState(ctx);
         await ctx.media.command('sfu.pause', {});
         unwrap(await roomStub(st.room).setPaused(who(ctx), true));
+        ctx.setState({ ...stateOf(ctx), paused: true } satisfies HandleState);
         return { data: { videoroom: 'event', room: st.room, paused: 'ok' } };
       }
       case 'switch': {
@@ -214,7 +219,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     if (jsep.type !== 'offer')
       throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
     const room = roomStub(st.room);
-    const prep = unwrap(await room.preparePublish(who(ctx)));
+    // The room's checks and the relay's placement are independent: asked together.
+    const [planned, placement] = await Promise.allSettled([room.preparePublish(who(ctx)), ctx.media.place()]);
+    if (planned.status === 'rejected') throw planned.reason;
+    const prep = unwrap(planned.value);
     const bitrateCap = prep.bitrateCap && prep.bitrate > 0 ? prep.bitrate : undefined;
     const bitrate = p.bitrate === undefined ? prep.bitrate : cappedBitrate(p.bitrate, bitrateCap);
     const level = prep.audioLevel;
@@ -234,7 +242,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     };
     // Placed in the publisher's own region; subscribers elsewhere get it through cascades.
     ctx.setState({ ...st, opus: prep.opus, bitrateCap } satisfies HandleState);
-    const result = await ctx.media.open({ sdp: applyOpusOptions(jsep.sdp, prep.opus) }, options);
+    const result = await ctx.media.open({ sdp: applyOpusOptions(jsep.sdp, prep.opus) }, options, settled(placement));
     const answered = 'answer' in result ? result : undefined;
     const published = await room.published(who(ctx), answered?.streams ?? [], relayOf(ctx), {
       display: p.display,
@@ -278,18 +286,25 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       );
       return { data: configuredWith(st.room, streams), jsep: out.answer };
     }
-    unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
+    // Only a display or metadata change concerns the room (it announces it).
+    if (p.display !== undefined || p.metadata !== undefined)
+      unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
     const talking =
       p.audio_active_packets !== undefined || p.audio_level_average !== undefined
         ? { packets: p.audio_active_packets, average: p.audio_level_average }
         : undefined;
-    if (ctx.media.hasPeer && (p.bitrate !== undefined || p.keyframe || p.streams || talking))
-      await ctx.media.command('sfu.configure', {
+    if (ctx.media.hasPeer && (p.bitrate !== undefined || p.keyframe || p.streams || talking)) {
+      const applied = ctx.media.command('sfu.configure', {
         bitrate: p.bitrate === undefined ? undefined : cappedBitrate(p.bitrate, st.bitrateCap),
         keyframe: p.keyframe,
         streams: p.streams,
         talking,
       });
+      // Per-stream changes can be refused (466); a keyframe, bitrate or talking change cannot, so the
+      // answer does not wait for the relay (the handle's later commands still reach it after this one).
+      if (p.streams) await applied;
+      else applied.catch(() => undefined);
+    }
     return { data: { videoroom: 'event', room: st.room, configured: 'ok' } };
   }
 
@@ -322,7 +337,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
           ),
         };
       const name = request.toLowerCase();
-      const idProblem = idTypeProblem(body);
+      const idProblem = idTypeProblem(body, stringIds);
       if (S.isSyncRequest(name)) {
         if (idProblem) return { kind: 'ok', data: errorEvent(idProblem) };
         try {
@@ -414,23 +429,14 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       }
     },
   };
+  /** A placement that failed is made again by `open`, after the peer's admission (whose refusal comes first). */
+  function settled<T>(r: PromiseSettledResult<T>): T | undefined {
+    return r.status === 'fulfilled' ? r.value : undefined;
+  }
+
   /** A publisher's `configured` with an answer: the negotiated codecs and its streams, as Janus sends it. */
   function configuredWith(room: RoomId, streams: JanusData[]): JanusData {
     return { videoroom: 'event', room, configured: 'ok', ...negotiatedCodecs(streams), streams };
-  }
-
-  /** Room and participant ids are integers unless the deployment uses string ids (§5.1 string_ids). */
-  function idTypeProblem(body: Record<string, unknown>) {
-    const want = stringIds ? 'string' : 'number';
-    for (const key of ['room', 'id', 'feed', 'publisher_id'] as const) {
-      const v = body[key];
-      if (v !== undefined && typeof v !== want)
-        return vrError(
-          VideoRoomError.INVALID_ELEMENT,
-          `Invalid element type (${key} should be ${stringIds ? 'a string' : 'a positive integer'})`,
-        );
-    }
-    return undefined;
   }
 
   return plugin;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HEARTBEAT_TIMEOUT_MS } from '../../../shared/control/messages.js';
-import { LIVENESS_CHECK_MS, RelayConnection } from '../../../edge/relays/relayConnection.js';
+import { LIVENESS_CHECK_MS, PEERS_WRITE_MS, RelayConnection } from '../../../edge/relays/relayConnection.js';
 import { Logger } from '../../../edge/log.js';
 import { LINK_ID, SECRET, frame, peerCreate, registeredLink, runCommand, type LinkFixture } from './harness.js';
 
@@ -94,6 +94,7 @@ describe('relay link: losing the relay', () => {
 
   it('a link restored from storage still knows its peers and rooms, or that it was dropped', async () => {
     const f = await busyLink();
+    f.clock.advance(PEERS_WRITE_MS);
     await new Promise((r) => setTimeout(r, 0));
     const host = {
       storage: f.storage,

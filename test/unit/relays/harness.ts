@@ -118,7 +118,7 @@ export interface LinkFixture {
 }
 
 /** A link over a fresh in-memory host; `{ secret: undefined }` for an edge configured without one. */
-export function makeLink(opts: { secret?: string } = { secret: SECRET }): LinkFixture {
+export function makeLink(opts: { secret?: string; handlerEvents?: boolean } = { secret: SECRET }): LinkFixture {
   const storage = new MemoryLinkStorage();
   const clock = new TestClock();
   const socket = new TestLinkSocket();
@@ -129,6 +129,7 @@ export function makeLink(opts: { secret?: string } = { secret: SECRET }): LinkFi
     storage,
     clock,
     log: new Logger('silent', 'relay-link'),
+    handlerEvents: opts.handlerEvents,
     sockets: () => sockets,
     directory: () => directory,
     // the session's id stands for its shard, so tests can see which shard was reached
@@ -149,8 +150,8 @@ export function registerFrame(relayId = 'relay-a'): string {
 }
 
 /** A link accepted and registered (welcome sent). */
-export async function registeredLink(): Promise<LinkFixture> {
-  const f = makeLink();
+export async function registeredLink(opts?: { handlerEvents?: boolean }): Promise<LinkFixture> {
+  const f = makeLink({ secret: SECRET, ...opts });
   await f.link.accept(LINK_ID);
   await f.link.message(f.socket, registerFrame());
   return f;

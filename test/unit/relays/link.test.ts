@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeProof } from '../../../shared/control/auth.js';
-import { COMMAND_TIMEOUT_MS } from '../../../edge/relays/relayConnection.js';
+import type { PeerEvent } from '../../../shared/control/events.js';
+import { COMMAND_TIMEOUT_MS, PEERS_WRITE_MS } from '../../../edge/relays/relayConnection.js';
 import {
   LINK_ID,
   NONCE,
@@ -136,9 +137,11 @@ describe('relay link: peers', () => {
     await runCommand(f, peerCreate(11, 12), { ok: true, result: { answer: { type: 'answer', sdp: 'v=0\r\n' } } });
     await runCommand(f, peerCreate(21, 22), { ok: false, error: { code: 490, reason: 'full' } });
     await settle();
+    f.clock.advance(PEERS_WRITE_MS);
     expect(f.storage.data.get('peers')).toEqual(['11:12']);
     await runCommand(f, { op: 'peer.hangup', sessionId: 11, handleId: 12 }, { ok: true, result: {} });
     await settle();
+    f.clock.advance(PEERS_WRITE_MS);
     expect(f.storage.data.get('peers')).toEqual([]);
     await f.link.drop('control socket closed');
     expect(f.objects.shardCalls).toEqual([]);
@@ -153,12 +156,41 @@ describe('relay link: peers', () => {
       frame({ type: 'event', sessionId: 11, handleId: 12, event: { kind: 'hangup', reason: 'ICE failed' } }),
     );
     await settle();
+    f.clock.advance(PEERS_WRITE_MS);
     expect(f.storage.data.get('peers')).toEqual(['31:32']);
     expect(f.objects.shardCalls).toEqual([
       { shardOf: 11, sessionId: 11, handleId: 12, linkId: LINK_ID, event: { kind: 'hangup', reason: 'ICE failed' } },
     ]);
     await f.link.drop('control socket closed');
     expect(f.objects.shardCalls.slice(1).map((c) => `${c.shardOf} ${c.sessionId}:${c.handleId}`)).toEqual(['31 31:32']);
+  });
+});
+
+describe('relay link: the peer list is written behind', () => {
+  it("answers peer.create before the list is written, and writes a window's changes once", async () => {
+    const f = await registeredLink();
+    const puts: unknown[] = [];
+    const put = f.storage.put.bind(f.storage);
+    f.storage.put = async (key, value) => {
+      if (key === 'peers') puts.push(value);
+      await put(key, value);
+    };
+    expect(await runCommand(f, peerCreate(11, 12), { ok: true, result: {} })).toEqual({ ok: true, value: {} });
+    await runCommand(f, peerCreate(21, 22), { ok: true, result: {} });
+    await runCommand(f, { op: 'peer.hangup', sessionId: 11, handleId: 12 }, { ok: true, result: {} });
+    await settle();
+    expect(puts).toEqual([]);
+    f.clock.advance(PEERS_WRITE_MS);
+    expect(puts).toEqual([['21:22']]);
+    expect(f.clock.pendingTimers).toBe(0);
+  });
+
+  it('a drop cancels a pending write (storage is cleared, not rewritten)', async () => {
+    const f = await registeredLink();
+    await runCommand(f, peerCreate(11, 12), { ok: true, result: {} });
+    await f.link.drop('control socket closed');
+    f.clock.advance(PEERS_WRITE_MS);
+    expect(f.storage.data.has('peers')).toBe(false);
   });
 });
 
@@ -174,6 +206,29 @@ describe('relay link: events', () => {
     expect(f.objects.shardCalls).toEqual([
       { shardOf: 7, sessionId: 7, handleId: 8, linkId: LINK_ID, event: { kind: 'webrtcup' } },
     ]);
+  });
+
+  it('without event handlers, forwards only the events a client hears of (no RPC for ICE/DTLS/stats)', async () => {
+    const events: PeerEvent[] = [
+      { kind: 'ice', state: 'checking' },
+      { kind: 'dtls', state: 'connected' },
+      {
+        kind: 'selected-pair',
+        local: { address: '10.0.0.1', port: 1, type: 'host', transport: 'udp', family: 'ipv4' },
+        remote: { address: '10.0.0.2', port: 2, type: 'host', transport: 'udp', family: 'ipv4' },
+      },
+      { kind: 'stats', streams: [] },
+      { kind: 'webrtcup' },
+      { kind: 'hangup', reason: 'ICE failed' },
+    ];
+    const kinds = async (handlerEvents: boolean) => {
+      const f = await registeredLink({ handlerEvents });
+      for (const event of events)
+        await f.link.message(f.socket, frame({ type: 'event', sessionId: 7, handleId: 8, event }));
+      return f.objects.shardCalls.map((c) => c.event.kind);
+    };
+    expect(await kinds(false)).toEqual(['webrtcup', 'hangup']);
+    expect(await kinds(true)).toEqual(['ice', 'dtls', 'selected-pair', 'stats', 'webrtcup', 'hangup']);
   });
 
   it('drops events that arrive after the relay was dropped', async () => {

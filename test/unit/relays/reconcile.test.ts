@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ListedPeer } from '../../../shared/control/messages.js';
 import { peerDigest } from '../../../shared/control/peerDigest.js';
 import { LIST_PEERS_MIN_INTERVAL_MS, UNKNOWN_PEER_GRACE_MS } from '../../../edge/relays/peerReconciliation.js';
+import { PEERS_WRITE_MS } from '../../../edge/relays/relayConnection.js';
 import { LINK_ID, frame, peerCreate, registeredLink, runCommand, settle, type LinkFixture } from './harness.js';
 
 /** A heartbeat from a relay holding `keys`. */
@@ -87,6 +88,7 @@ describe('relay link: reconciling peers with the relay', () => {
         .slice(commandsBefore)
         .map((c) => c.cmd),
     ).toEqual([{ op: 'peer.hangup', sessionId: 41, handleId: 42, reason: 'Unknown peer' }]);
+    f.clock.advance(PEERS_WRITE_MS);
     expect(f.storage.data.get('peers')).toEqual(['21:22']);
     // once the relay closed the unknown one, the digests agree again
     await f.link.message(f.socket, heartbeat(['21:22']));
