@@ -351,8 +351,11 @@ export class SessionCore {
 
   /** The alarm: every session past its deadline ends with `timeout`. */
   expire(): void {
-    for (const s of this.timeouts.expired()) this.endSession(s, 'timeout');
-    this.timeouts.reschedule();
+    try {
+      for (const s of this.timeouts.expired()) this.endSession(s, 'timeout');
+    } finally {
+      this.timeouts.reschedule();
+    }
   }
 
   // ---------------------------------------------------------------- handles' plugins and relays

@@ -78,8 +78,11 @@ export class Timeouts {
   }
 
   private schedule(at: number): void {
-    if (!Number.isFinite(at) || at >= this.alarmAt) return;
-    this.alarmAt = at;
-    void this.host.storage.setAlarm(at);
+    if (!Number.isFinite(at)) return;
+    // An alarm already due should have fired: if this instance still holds it, it was not delivered
+    // here (or its handler failed), so it is set again rather than trusted.
+    if (at >= this.alarmAt && this.alarmAt > this.host.clock.now()) return;
+    this.alarmAt = Math.min(at, this.alarmAt);
+    void this.host.storage.setAlarm(this.alarmAt);
   }
 }

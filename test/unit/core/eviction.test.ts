@@ -182,4 +182,19 @@ describe('timeouts across eviction', () => {
     await r.settle();
     expect(r.storage.data.has(`q:${sid}`)).toBe(false);
   });
+  it('an alarm that was never delivered is set again by the next activity, so the session still expires', async () => {
+    const t = await new ShardHarness().start();
+    const first = await t.create();
+    const due = t.storage.alarm!;
+    // The runtime loses the alarm (this instance never runs it) and time passes beyond it.
+    t.storage.alarm = undefined;
+    t.clock.advance(due - t.clock.now() + 1_000);
+    const second = await t.create();
+    expect(t.storage.alarm).toBeDefined();
+    expect(t.storage.alarm!).toBeLessThanOrEqual(t.clock.now());
+    runAlarm(t);
+    expect(t.core.listSessions()).toEqual([second]);
+    expect(ended(t, first).map((e) => e.event.name)).toEqual(['timeout']);
+    expect(t.storage.alarm).toBe(t.clock.now() + 60_000);
+  });
 });
