@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RTCDtlsTransport, RtpHeader } from 'werift';
 import type { Relay } from '../../../relay/relay.js';
 import { preferSrtpProfiles } from '../../../relay/peer/werift.js';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../../relay/srtp/profile.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { startRelay } from '../support/relay.js';
+import type { RelayLink } from '../support/edge.js';
+import { relayFixture } from './relayFixture.js';
 import { SeqCounter } from './seqCounter.js';
 import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
 
@@ -16,37 +16,15 @@ import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
  * the relay's SRTP send path (relay/srtp, relay/sfu/srtpOutput.ts) are decrypted by werift. The
  * relay protects with libcrypto and sends every datagram with a direct syscall (its /metrics say so).
  */
-const SECRET = 'test-secret-0123456789';
 const SESSION = 7200;
 const SUBSCRIBERS = 12;
 const PPS = 150;
 
-let edge: TestEdge;
+const fx = relayFixture([43700, 43799]);
 let relay: Relay;
 let link: RelayLink;
-const cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, {
-    RELAY_SECRET: SECRET,
-    RELAY_ICE_PORT_MIN: '43700',
-    RELAY_ICE_PORT_MAX: '43799',
-  });
-  link = await edge.nextLink();
-  await relay.control.whenReady();
-});
-
-afterAll(async () => {
-  for (const f of cleanup.splice(0)) await f().catch(() => undefined);
-  await relay?.stop();
-  await edge?.close();
-});
-
-function track<T extends { close(): Promise<void> }>(c: T): T {
-  cleanup.push(() => c.close());
-  return c;
-}
+beforeAll(() => void ({ relay, link } = fx));
+const track = fx.track.bind(fx);
 
 /** The test publisher's video payload carries its packet counter at byte 5 (see PubClient.sendVideo). */
 const counterOf = (payload: Buffer) => payload.readUInt32BE(5);

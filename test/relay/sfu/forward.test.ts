@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   PictureLossIndication,
   ProtectionProfileAes128CmHmacSha1_80,
@@ -14,39 +14,18 @@ import { census } from '../../../relay/net/resources.js';
 import { forwarderSocketCount, FORWARD_SOCKET_REASON, openForwardSocket } from '../../../relay/net/sockets.js';
 import { hasKeyframeRequest } from '../../../relay/sfu/rtcp.js';
 import { waitFor } from '../support/client.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { startRelay } from '../support/relay.js';
+import type { RelayLink } from '../support/edge.js';
+import { relayFixture } from './relayFixture.js';
 import { PubClient, publish, seqStats, sleep, SubClient, subscribe } from './support.js';
 
-const SECRET = 'test-secret-0123456789';
 const SESSION = 7300;
 
-let edge: TestEdge;
+const fx = relayFixture([42400, 42499]);
 let relay: Relay;
 let link: RelayLink;
-const cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, {
-    RELAY_SECRET: SECRET,
-    RELAY_ICE_PORT_MIN: '42400',
-    RELAY_ICE_PORT_MAX: '42499',
-  });
-  link = await edge.nextLink();
-  await relay.control.whenReady();
-});
-
-afterAll(async () => {
-  for (const f of cleanup.splice(0)) await f().catch(() => undefined);
-  await relay?.stop();
-  await edge?.close();
-});
-
-function track<T extends { close(): Promise<void> }>(c: T): T {
-  cleanup.push(() => c.close());
-  return c;
-}
+beforeAll(() => void ({ relay, link } = fx));
+const cleanup = fx.cleanup;
+const track = fx.track.bind(fx);
 
 interface Rx {
   msg: Buffer;

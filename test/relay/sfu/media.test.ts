@@ -1,39 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../../../relay/relay.js';
 import { waitFor } from '../support/client.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { startRelay } from '../support/relay.js';
+import type { RelayLink } from '../support/edge.js';
+import { relayFixture } from './relayFixture.js';
 import { PubClient, publish, seqStats, sleep, SubClient, subscribe } from './support.js';
 
-const SECRET = 'test-secret-0123456789';
 const SESSION = 7000;
 
-let edge: TestEdge;
+const fx = relayFixture([42000, 42099]);
 let relay: Relay;
 let link: RelayLink;
-const cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, {
-    RELAY_SECRET: SECRET,
-    RELAY_ICE_PORT_MIN: '42000',
-    RELAY_ICE_PORT_MAX: '42099',
-  });
-  link = await edge.nextLink();
-  await relay.control.whenReady();
-});
-
-afterAll(async () => {
-  for (const f of cleanup.splice(0)) await f().catch(() => undefined);
-  await relay?.stop();
-  await edge?.close();
-});
-
-function track<T extends { close(): Promise<void> }>(c: T): T {
-  cleanup.push(() => c.close());
-  return c;
-}
+beforeAll(() => void ({ relay, link } = fx));
+const track = fx.track.bind(fx);
 
 const midOf = (streams: Array<{ type: string; mid: string }>, type: string) =>
   streams.find((s) => s.type === type)!.mid;

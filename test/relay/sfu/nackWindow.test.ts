@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../../../relay/relay.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { startRelay } from '../support/relay.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RelayLink } from '../support/edge.js';
+import { relayFixture } from './relayFixture.js';
 import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
 
 /**
@@ -9,30 +8,12 @@ import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
  * subscriber leg resends a NACKed video packet only while it is that young (0: never), as Janus
  * drops packets older than min_nack_queue from its NACK queue.
  */
-const SECRET = 'test-secret-0123456789';
 const SESSION = 7100;
 
-let edge: TestEdge;
-let relay: Relay;
+const fx = relayFixture([43600, 43699]);
 let link: RelayLink;
-const cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, {
-    RELAY_SECRET: SECRET,
-    RELAY_ICE_PORT_MIN: '43600',
-    RELAY_ICE_PORT_MAX: '43699',
-  });
-  link = await edge.nextLink();
-  await relay.control.whenReady();
-});
-
-afterAll(async () => {
-  for (const f of cleanup.splice(0)) await f().catch(() => undefined);
-  await relay?.stop();
-  await edge?.close();
-});
+beforeAll(() => void ({ link } = fx));
+const cleanup = fx.cleanup;
 
 interface LegCounters {
   counters: Array<{ nacksIn: number }>;

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../../../relay/relay.js';
 import { senderQuality } from '../../../relay/peer/werift.js';
 import { SfuSubscriber } from '../../../relay/sfu/subscriber.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { startRelay } from '../support/relay.js';
+import type { RelayLink } from '../support/edge.js';
+import { relayFixture } from './relayFixture.js';
 import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
 
 /**
@@ -12,30 +12,13 @@ import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
  * octet counts of what it was sent, and its CNAME; the relay's sender learns the round-trip time
  * from the subscriber's receiver reports.
  */
-const SECRET = 'test-secret-0123456789';
 const SESSION = 7300;
 
-let edge: TestEdge;
+const fx = relayFixture([43800, 43899]);
 let relay: Relay;
 let link: RelayLink;
-const cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  edge = await new TestEdge({ secret: SECRET }).start();
-  relay = await startRelay(edge.url, {
-    RELAY_SECRET: SECRET,
-    RELAY_ICE_PORT_MIN: '43800',
-    RELAY_ICE_PORT_MAX: '43899',
-  });
-  link = await edge.nextLink();
-  await relay.control.whenReady();
-});
-
-afterAll(async () => {
-  for (const f of cleanup.splice(0)) await f().catch(() => undefined);
-  await relay?.stop();
-  await edge?.close();
-});
+beforeAll(() => void ({ relay, link } = fx));
+const cleanup = fx.cleanup;
 
 async function waitForRtt(sender: Parameters<typeof senderQuality>[0]): Promise<void> {
   for (let i = 0; i < 40 && (sender as unknown as { rtt?: number }).rtt === undefined; i++) await sleep(100);
