@@ -42,15 +42,16 @@ export interface HandleHost {
 /** A plugin's view of one handle (see {@link HandleContext}). */
 export class ShardHandleContext implements HandleContext {
   readonly media: MediaAccess;
-  // The context remembers the state itself, so a plugin still reads it while its handle is torn down.
-  private state: unknown;
-  private stateLoaded = false;
-
   constructor(
     private readonly host: HandleHost,
     readonly sessionId: number,
     readonly handleId: number,
     readonly opaqueId: string | undefined,
+    /**
+     * The plugin's state, held by the context itself from the start (a restored handle's comes from
+     * storage): the plugin still reads it while its handle is torn down, after the registry let it go.
+     */
+    private state: unknown = undefined,
   ) {
     this.media = new ShardMediaAccess(host, sessionId, handleId);
   }
@@ -88,16 +89,11 @@ export class ShardHandleContext implements HandleContext {
   }
 
   getState<T>(): T | undefined {
-    if (!this.stateLoaded) {
-      this.state = this.handle()?.h.pluginState;
-      this.stateLoaded = true;
-    }
     return this.state as T | undefined;
   }
 
   setState(value: unknown): void {
     this.state = value;
-    this.stateLoaded = true;
     const found = this.handle();
     if (!found) return;
     found.h.pluginState = value;

@@ -128,8 +128,8 @@ export class PluginRequests {
     command: (h, cmd) => this.media.command(h, cmd),
   };
 
-  handleContext(s: Session, handleId: number, opaqueId?: string): HandleContext {
-    return new ShardHandleContext(this.handleHost, s.id, handleId, opaqueId);
+  handleContext(s: Session, handleId: number, opaqueId?: string, pluginState?: unknown): HandleContext {
+    return new ShardHandleContext(this.handleHost, s.id, handleId, opaqueId, pluginState);
   }
 
   /** From a plugin's coordination object (a VideoRoom) to one of our handles. */

@@ -101,7 +101,7 @@ export interface SessionRecord extends SessionFields {
 export function fromRecord(
   rec: SessionRecord,
   plugins: ReadonlyMap<string, Plugin>,
-  contextOf: (s: Session, handleId: number, opaqueId?: string) => HandleContext,
+  contextOf: (s: Session, handleId: number, opaqueId: string | undefined, pluginState: unknown) => HandleContext,
 ): Session {
   const s: Session = {
     ...rec,
@@ -117,7 +117,7 @@ export function fromRecord(
   for (const h of rec.handles) {
     const plugin = plugins.get(h.plugin);
     if (!plugin) continue;
-    s.handles.set(h.id, { ...h, plugin, pendingCandidates: [], ctx: contextOf(s, h.id, h.opaqueId) });
+    s.handles.set(h.id, { ...h, plugin, pendingCandidates: [], ctx: contextOf(s, h.id, h.opaqueId, h.pluginState) });
   }
   return s;
 }

@@ -91,7 +91,7 @@ export class SessionCore {
     for (const rec of records)
       this.sessions.set(
         rec.id,
-        fromRecord(rec, this.plugins, (s, id, opaque) => this.requests.handleContext(s, id, opaque)),
+        fromRecord(rec, this.plugins, (s, id, opaque, state) => this.requests.handleContext(s, id, opaque, state)),
       );
     for (const [id, queue] of await this.persistence.loadQueues()) {
       const s = this.sessions.get(id);

@@ -54,6 +54,24 @@ describe('timeouts across eviction', () => {
     expect(again.storage.data.has(`s:${sid}`)).toBe(false);
   });
 
+  it("a plugin still reads a restored handle's state when the session expires (a VideoRoom participant leaves)", async () => {
+    const t = await new ShardHarness().start();
+    const sid = await t.create();
+    const hid = await t.attach(sid);
+    const state = { room: 1234, role: 'publisher', id: 7 };
+    await t.request({ janus: 'message', session_id: sid, handle_id: hid, body: { request: 'remember', state } });
+    t.clock.advance(1_200);
+    await t.settle();
+    // Evicted while idle; its alarm wakes a fresh instance, whose contexts were never asked for state.
+    t.clock.advance(30_000);
+    const r = await restart(t);
+    runAlarm(r);
+    await r.settle();
+    expect(r.core.listSessions()).toEqual([]);
+    expect(r.plugin.calls).toContain(`destroy ${hid}`);
+    expect(r.plugin.statesAtDestroy.get(hid)).toEqual(state);
+  });
+
   it('a busy session stores its activity lazily, bounded by a tenth of the window', async () => {
     const t = await new ShardHarness().start();
     const sid = await t.create();

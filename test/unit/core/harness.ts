@@ -110,13 +110,21 @@ export class RecordingPlugin implements Plugin {
       return { kind: 'ack' };
     }
     if (m.body.request === 'address') return { kind: 'ok', data: { address: m.address ?? null } };
+    if (m.body.request === 'remember') {
+      ctx.setState(m.body.state);
+      return { kind: 'ok', data: { remembered: true } };
+    }
     return { kind: 'ok', data: { echo: m.body } };
   }
+  /** The state each handle's context showed when its handle was destroyed (`remember` sets it). */
+  readonly statesAtDestroy = new Map<number, unknown>();
+
   hangupMedia(ctx: HandleContext, reason: string): void {
     this.calls.push(`hangup ${ctx.handleId} ${reason}`);
   }
   destroyHandle(ctx: HandleContext): void {
     this.calls.push(`destroy ${ctx.handleId}`);
+    this.statesAtDestroy.set(ctx.handleId, ctx.getState());
   }
   count(prefix: string): number {
     return this.calls.filter((c) => c.startsWith(prefix)).length;
