@@ -7,6 +7,7 @@ import {
   sfuSubscriberOfferResultSchema,
   VIDEOROOM_PLUGIN,
 } from './sfu.js';
+import { peerRecordResultSchema, peerRecordSchema } from './recording.js';
 
 /**
  * Edge→relay commands (`{type:"cmd", id, cmd}`) and the `result` each one answers with.
@@ -107,6 +108,7 @@ export const commandSchema = z.discriminatedUnion('op', [
   peerHangupSchema,
   echoConfigureSchema,
   peerInfoSchema,
+  peerRecordSchema,
   ...sfuCommandSchemas,
 ]);
 export type Command = z.infer<typeof commandSchema>;
@@ -175,6 +177,7 @@ export const commandResultSchemas = {
   'peer.hangup': emptyResultSchema,
   'echo.configure': echoStateSchema,
   'peer.info': peerInfoResultSchema,
+  'peer.record': peerRecordResultSchema,
   ...sfuResultSchemas,
 } as const satisfies Record<CommandOp, z.ZodType>;
 export type CommandResult<O extends CommandOp> = z.infer<(typeof commandResultSchemas)[O]>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordingClosedEvent } from './recording.js';
 import { trickleCandidateSchema } from './commands.js';
 import { sfuPeerEventSchemas } from './sfu.js';
 
@@ -104,6 +105,7 @@ export const peerEventSchema = z.discriminatedUnion('kind', [
   dtlsStateEvent,
   selectedPairEvent,
   statsEvent,
+  recordingClosedEvent,
   ...sfuPeerEventSchemas,
 ]);
 export type PeerEvent = z.infer<typeof peerEventSchema>;

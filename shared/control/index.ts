@@ -3,3 +3,4 @@ export * from './commands.js';
 export * from './events.js';
 export * from './messages.js';
 export * from './peerDigest.js';
+export * from './recording.js';
