@@ -39,8 +39,11 @@ export interface RoomHost {
   /** The room changed: persist `state` (undefined: the room is gone). May be written behind. */
   save(state: RoomState | undefined): void;
   now(): number;
-  /** Delivers a call to a participant's handle; failures (the handle is gone) are the host's to swallow. */
-  notify(to: HandleAddress, call: RoomCall): Promise<void>;
+  /**
+   * Delivers a call to a participant's handle: false when its shard has no such handle (it went away
+   * and its leave was lost). A failed delivery throws.
+   */
+  notify(to: HandleAddress, call: RoomCall): Promise<boolean>;
   /** The only way to command relays. */
   readonly relays: RelayClient;
   readonly index: RoomIndex;

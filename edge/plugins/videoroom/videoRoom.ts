@@ -60,6 +60,7 @@ export class VideoRoom {
     );
     this.statics = new StaticRoomKeeper(room, this.requests);
     this.relayEvents = new RelayEvents(room, this.remotes, this.cascades, this.links);
+    room.onHandleMissing = (who) => this.handleGone(who, false);
   }
 
   /** The synchronous requests a room answers (`create` and `list` aside); `caller`: the session asking, if any. */
