@@ -167,6 +167,8 @@ export class ShardHarness {
   readonly sockets: { ws: HeldSocket; tags: string[] }[] = [];
   readonly addresses: AddressAdmission;
   settings: SharedSettings = { version: 1, sessionTimeout: 60, acceptNewSessions: true, tokens: {} };
+  /** How often this shard asked the coordinator for the settings. */
+  settingsAsked = 0;
   private tx = 0;
 
   /** `storage` is a previous harness's to restart on what it wrote. */
@@ -176,7 +178,10 @@ export class ShardHarness {
   ) {
     const config = loadConfig({ SHARD_COUNT: String(SHARDS), LOG_LEVEL: 'silent', ...vars });
     const corePeer: CorePeer = {
-      getSettings: async () => this.settings,
+      getSettings: async () => {
+        this.settingsAsked++;
+        return this.settings;
+      },
       listRelays: async () => [],
       pickRelay: async (region) => ({
         relayId: 'relay-1',
