@@ -54,7 +54,16 @@ async function handle(ctx: HandleContext, message: PluginMessage): Promise<Jsep 
     ctx.setState({ ...ctx.getState<EchoState>(), ...settings });
   }
   // As Janus: recording applies to the PeerConnection there is (none yet: nothing to record).
-  if (record !== undefined && ctx.media.hasPeer) await setRecording(ctx, target);
+  if (record !== undefined && ctx.media.hasPeer) {
+    const recording = setRecording(ctx, target);
+    // With an offer in the same message the negotiation stands (its answer must reach the client, as in
+    // Janus, which only logs a recorder that failed): the failure goes to event handlers.
+    if (answer)
+      await recording.catch((err: unknown) =>
+        ctx.notifyEvent({ event: 'recording', error: err instanceof Error ? err.message : String(err) }),
+      );
+    else await recording;
+  }
   if (Object.keys(settings).length > 0 || record !== undefined) {
     const recording = ctx.getState<EchoState>()?.recording;
     ctx.notifyEvent({

@@ -30,16 +30,17 @@ async function echoHarness() {
   const hid = await t.attach(sid);
   const message = (body: Record<string, unknown>, jsep?: Record<string, unknown>) =>
     t.request({ janus: 'message', session_id: sid, handle_id: hid, body, ...(jsep ? { jsep } : {}) });
-  /** The plugin's events the client got so far (its answers come as events after the ack). */
-  const events = async (n: number) => {
+  /** The messages the client got so far (the plugin's answers come as events after the ack). */
+  const messages = async (n: number) => {
     await t.settle();
     await new Promise((r) => setTimeout(r, 0));
-    return heard(await t.core.poll(sid, n)).map(
-      (m) => (m.plugindata as { data: Record<string, unknown> } | undefined)?.data,
-    );
+    return heard(await t.core.poll(sid, n));
   };
+  /** The plugin data of those events. */
+  const events = async (n: number) =>
+    (await messages(n)).map((m) => (m.plugindata as { data: Record<string, unknown> } | undefined)?.data);
   const records = () => t.relays.ops('peer.record') as CommandArgs<'peer.record'>[];
-  return { t, sid, hid, message, events, records };
+  return { t, sid, hid, message, messages, events, records };
 }
 
 const offer = { type: 'offer', sdp: OFFER };
@@ -137,6 +138,25 @@ describe('EchoTest recording', () => {
         error: 'Error starting recording (Recording directory outside RELAY_RECORDINGS_ROOT)',
       },
     ]);
+  });
+
+  it('with the offer in the same message, a relay that cannot record leaves the call up: the answer, and handlers hear why', async () => {
+    const { t, message, messages } = await echoHarness();
+    const command = t.relays.command.bind(t.relays);
+    t.relays.command = async <O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>) => {
+      if (cmd.op === 'peer.record') throw new Error('disk full');
+      return command(relay, cmd);
+    };
+    await message({ record: true }, offer);
+    const [answer] = await messages(1);
+    expect(answer).toMatchObject({
+      plugindata: { data: { echotest: 'event', result: 'ok' } },
+      jsep: { type: 'answer' },
+    });
+    expect(t.events.filter((e) => e.type === EventType.PLUGIN).map((e) => e.event.data)).toContainEqual({
+      event: 'recording',
+      error: 'Error starting recording (disk full)',
+    });
   });
 
   it('a closed recording becomes a type-64 event for handlers only, also after the hangup; handle_info lists what records', async () => {
