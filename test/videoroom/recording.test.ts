@@ -2,8 +2,9 @@
  * Recording through the real stack (issue 13): VideoRoom publishers (`record`/`filename` on
  * configure, `enable_recording`) and the EchoTest (`record`/`filename`) make the relay write Janus
  * `.mjr` files under Janus's names, and each closed file reaches the event handlers as a type-64
- * `recordingdone`. Needs the relay side of recording (`peer.record`, relay/recording): before it
- * the relay refuses the command ("not supported") and this file fails.
+ * `recordingdone`; refusals are Janus errors that change nothing. The two media tests need the relay
+ * side of recording (`peer.record`, relay/recording): before it the relay refuses the command ("not
+ * supported") and they fail; the refusals pass on the edge alone.
  */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,47 @@ describe('recording through edge and relay', () => {
       .filter((e) => e.type === EventType.PLUGIN)
       .map((e) => (e.event as { plugin: string; data: Record<string, any> }).data)
       .filter((d) => d.event === 'recordingdone' && String(d.path).startsWith(`${dir}/`));
+
+  it('refusals reach the client as Janus errors and change nothing: lock_record on joinandconfigure, paths, RECORDINGS_ROOT', async () => {
+    const room = 9_200_000 + Math.floor(Math.random() * 1e5);
+    const p = await Participant.connect(stack);
+    try {
+      expect(await p.sync({ request: 'create', room, secret: 's', lock_record: true })).toMatchObject({
+        videoroom: 'created',
+      });
+      const refused = await p.ask({ request: 'joinandconfigure', ptype: 'publisher', room, id: 1, record: true });
+      expect(refused.plugindata.data).toEqual({
+        videoroom: 'event',
+        error_code: 429,
+        error: 'Missing mandatory element (secret)',
+      });
+      expect((await p.sync({ request: 'listparticipants', room })).participants).toEqual([]);
+      const joined = await p.ask({
+        request: 'joinandconfigure',
+        ptype: 'publisher',
+        room,
+        id: 1,
+        record: true,
+        secret: 's',
+      });
+      expect(joined.plugindata.data).toMatchObject({ videoroom: 'joined', id: 1 });
+      const bad = async (body: Record<string, unknown>) =>
+        (await p.ask({ request: 'configure', secret: 's', ...body })).plugindata.data;
+      expect(await bad({ filename: 'a/b' })).toMatchObject({
+        error_code: 430,
+        error: 'Invalid element (filename: a file name or an absolute path)',
+      });
+      expect(await bad({ filename: '/etc/alice' })).toMatchObject({
+        error_code: 430,
+        error: `Invalid element (filename: outside the recordings root ${root})`,
+      });
+      expect(await bad({ record: 'yes' })).toMatchObject({ error_code: 430 });
+      expect(await bad({ record: false, secret: 'x' })).toMatchObject({ error_code: 433 });
+      expect(await bad({ record: false })).toMatchObject({ configured: 'ok' });
+    } finally {
+      await p.close();
+    }
+  });
 
   it('a VideoRoom publisher records under its filename, then every publisher under Janus names with enable_recording', async () => {
     const room = 9_100_000 + Math.floor(Math.random() * 1e5);
