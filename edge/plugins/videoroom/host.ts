@@ -13,6 +13,13 @@ export type RoomCall =
   /** Feeds this subscriber receives went away: renegotiate without them (autoupdate). */
   | { kind: 'feedsGone'; feedIds: FeedId[] };
 
+const ROOM_CALLS = new Set<unknown>(['event', 'removed', 'feedsGone'] satisfies RoomCall['kind'][]);
+
+/** Calls from the room objects (`SessionShard.pluginCall` carries them untyped). */
+export function isRoomCall(call: unknown): call is RoomCall {
+  return typeof call === 'object' && call !== null && 'kind' in call && ROOM_CALLS.has(call.kind);
+}
+
 /** The deployment's list of rooms and relays (the core coordinator). */
 export interface RoomIndex {
   roomCreated(room: RoomId): Promise<void>;

@@ -171,10 +171,11 @@ export class ShardHarness {
   settingsAsked = 0;
   private tx = 0;
 
-  /** `storage` is a previous harness's to restart on what it wrote. */
+  /** `storage` is a previous harness's to restart on what it wrote; `plugins` replace the recording one by package. */
   constructor(
     vars: EnvVars = {},
     readonly storage = new MemoryStorage(),
+    plugins: Plugin[] = [],
   ) {
     const config = loadConfig({ SHARD_COUNT: String(SHARDS), LOG_LEVEL: 'silent', ...vars });
     const corePeer: CorePeer = {
@@ -208,7 +209,8 @@ export class ShardHarness {
       core: () => corePeer,
       sendToConnection: (connId, m) => this.ws.send(connId, m),
     };
-    this.core = new SessionCore(host, config, new Map([[this.plugin.info.package, this.plugin]]));
+    const registry = new Map<string, Plugin>([this.plugin, ...plugins].map((p) => [p.info.package, p]));
+    this.core = new SessionCore(host, config, registry);
     this.ws = new WebSocketTransport(
       host,
       {
