@@ -37,6 +37,8 @@ export interface HandleHost {
   /** The least loaded relay in the session's region. */
   pickRelay(s: Session): Promise<RelayRef>;
   command<O extends CommandOp>(h: Handle, cmd: CommandArgs<O>): Promise<CommandResult<O>>;
+  /** A command to the given relay, whatever the handle holds there. */
+  commandAt<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>>;
 }
 
 /** A plugin's view of one handle (see {@link HandleContext}). */
@@ -163,6 +165,20 @@ class ShardMediaAccess implements MediaAccess {
     if (!h.hasPeer || !h.relay) throw new JanusApiError(JanusError.WEBRTC_STATE, 'No PeerConnection');
     // The fields of one op plus its key are that op's arguments; TypeScript cannot see it through Omit.
     return this.host.command(h, {
+      ...fields,
+      op,
+      sessionId: this.sessionId,
+      handleId: this.handleId,
+    } as unknown as CommandArgs<O>);
+  }
+
+  async commandAt<O extends PeerCommandOp>(
+    relay: RelayRef,
+    op: O,
+    fields: PeerCommandFields<O>,
+  ): Promise<CommandResult<O>> {
+    this.find();
+    return this.host.commandAt(relay, {
       ...fields,
       op,
       sessionId: this.sessionId,

@@ -126,6 +126,7 @@ export class PluginRequests {
     openPeer: (session, h, offer, options, placement) => this.media.openPeer(session, h, offer, options, placement),
     pickRelay: (session) => this.media.pickRelay(session),
     command: (h, cmd) => this.media.command(h, cmd),
+    commandAt: (relay, cmd) => this.host.relays.command(relay, cmd),
   };
 
   handleContext(s: Session, handleId: number, opaqueId?: string, pluginState?: unknown): HandleContext {

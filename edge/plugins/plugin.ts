@@ -49,6 +49,8 @@ export interface MediaAccess {
   close(reason: string): void;
   /** Runs a command on the relay that holds the PeerConnection (`peer.offer`, `peer.answer`, `echo.configure`, …). */
   command<O extends PeerCommandOp>(op: O, fields: PeerCommandFields<O>): Promise<CommandResult<O>>;
+  /** Runs a command of this handle on a relay where it holds no PeerConnection (a relay's recordings, from `place()`). */
+  commandAt<O extends PeerCommandOp>(relay: RelayRef, op: O, fields: PeerCommandFields<O>): Promise<CommandResult<O>>;
 }
 
 export interface PluginMessage {

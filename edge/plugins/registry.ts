@@ -3,6 +3,7 @@ import type { Stubs } from '../stubs.js';
 import { videoRoomPlugin } from './videoroom/plugin.js';
 import { staticRoomIds } from './videoroom/staticRoomConfig.js';
 import { echoTest } from './echotest/echotest.js';
+import { recordPlay } from './recordplay/plugin.js';
 import type { Plugin } from './plugin.js';
 import { slowTest } from './slowtest/slowtest.js';
 
@@ -11,6 +12,7 @@ export function pluginRegistry(config: EdgeConfig, stubs: Stubs): Map<string, Pl
   const list: Plugin[] = [
     echoTest,
     videoRoomPlugin(stubs, config.videoroomStringIds, staticRoomIds(config.videoroomRooms)),
+    recordPlay,
   ];
   if (config.testPlugins) list.push(slowTest);
   return new Map(list.map((p) => [p.info.package, p]));

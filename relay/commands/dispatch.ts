@@ -2,11 +2,12 @@ import type { Command } from '../../shared/control/commands.js';
 import { echoCommands } from '../echo/commands.js';
 import { Codes, RelayError } from '../errors.js';
 import { peerKey } from '../peer/table.js';
+import { playbackCommands } from '../playback/commands.js';
 import { sfuCommands } from '../sfu/commands.js';
 import type { CommandContext, CommandEngine, Outcome } from './context.js';
 
 /** Every media engine of this relay; a new plugin's engine is one more entry. */
-const engines: readonly CommandEngine[] = [echoCommands, sfuCommands];
+const engines: readonly CommandEngine[] = [echoCommands, sfuCommands, playbackCommands];
 
 /**
  * Executes one validated edge command (the caller has already checked the welcome): commands for one

@@ -8,6 +8,7 @@ import {
   VIDEOROOM_PLUGIN,
 } from './sfu.js';
 import { peerRecordResultSchema, peerRecordSchema } from './recording.js';
+import { playbackCommandSchemas, playbackOptionsSchema, playbackResultSchemas, RECORDPLAY_PLUGIN } from './playback.js';
 
 /**
  * Edge→relay commands (`{type:"cmd", id, cmd}`) and the `result` each one answers with.
@@ -72,11 +73,13 @@ export type TrickleCandidate = z.infer<typeof trickleCandidateSchema>;
 export const peerCreateSchema = z.object({
   op: z.literal('peer.create'),
   ...peerKey,
-  plugin: z.enum(['janus.plugin.echotest', VIDEOROOM_PLUGIN]),
+  plugin: z.enum(['janus.plugin.echotest', VIDEOROOM_PLUGIN, RECORDPLAY_PLUGIN]),
   /** The client's offer; without it the relay makes the offer and expects `peer.answer`. */
   offer: z.object({ sdp: sdpSchema }).optional(),
   /** EchoTest options, or (plugin videoroom) `{role:"publisher"|"subscriber",...}`, see sfu.ts. */
-  options: z.union([sfuOptionsSchema, peerOptionsSchema.extend({ role: z.never().optional() })]).default({}),
+  options: z
+    .union([playbackOptionsSchema, sfuOptionsSchema, peerOptionsSchema.extend({ role: z.never().optional() })])
+    .default({}),
 });
 /** Renegotiation: the client sent a new offer; the relay answers. */
 export const peerOfferSchema = z.object({
@@ -110,6 +113,7 @@ export const commandSchema = z.discriminatedUnion('op', [
   peerInfoSchema,
   peerRecordSchema,
   ...sfuCommandSchemas,
+  ...playbackCommandSchemas,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /** What the edge may send (defaults such as `options` and `reason` are filled in by parsing). */
@@ -179,5 +183,6 @@ export const commandResultSchemas = {
   'peer.info': peerInfoResultSchema,
   'peer.record': peerRecordResultSchema,
   ...sfuResultSchemas,
+  ...playbackResultSchemas,
 } as const satisfies Record<CommandOp, z.ZodType>;
 export type CommandResult<O extends CommandOp> = z.infer<(typeof commandResultSchemas)[O]>;

@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './messages.js';
 export * from './peerDigest.js';
 export * from './recording.js';
+export * from './playback.js';

@@ -1,0 +1,256 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RTCPeerConnection } from 'werift';
+import { createPeerConnection } from '../../relay/peer/factory.js';
+import { disableDefaultStun, hardenDtls } from '../../relay/peer/werift.js';
+import { MjrFile } from '../../relay/recording/mjrReader.js';
+import { scheduleTrack } from '../../relay/playback/schedule.js';
+import { waitFor } from '../relay/support/client.js';
+import { JanusWs } from '../support/janusWs.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const RP = 'janus.plugin.recordplay';
+const fixtures = join(import.meta.dirname, 'fixtures');
+
+/** A werift viewer: answers the relay's offer and notes every packet it gets, with its arrival time. */
+class Viewer {
+  readonly pc: RTCPeerConnection = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });
+  readonly got: Record<'audio' | 'video', Array<{ seq: number; ts: number; pt: number; at: number; bytes: number }>> = {
+    audio: [],
+    video: [],
+  };
+  constructor() {
+    this.pc.onTransceiverAdded.subscribe((t) =>
+      t.onTrack.subscribe((track) =>
+        track.onReceiveRtp.subscribe((rtp) =>
+          this.got[track.kind as 'audio' | 'video'].push({
+            seq: rtp.header.sequenceNumber,
+            ts: rtp.header.timestamp,
+            pt: rtp.header.payloadType,
+            at: performance.now(),
+            bytes: rtp.payload.length,
+          }),
+        ),
+      ),
+    );
+  }
+  async answer(sdp: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    const answer = await this.pc.createAnswer();
+    disableDefaultStun(this.pc);
+    await this.pc.setLocalDescription(answer);
+    hardenDtls(this.pc);
+    return this.pc.localDescription!.sdp;
+  }
+}
+
+describe('Record&Play playback through edge and relay (recordings of the real Janus, werift viewer)', () => {
+  let stack: Stack;
+  let dir: string;
+  const frames: Record<'audio' | 'video', Awaited<ReturnType<typeof MjrFile.open>>['index']['frames']> = {
+    audio: [],
+    video: [],
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'recordplay-'));
+    for (const f of ['fixture-audio.mjr', 'fixture-video.mjr']) copyFileSync(join(fixtures, f), join(dir, f));
+    writeFileSync(
+      join(dir, 'fixture.nfo'),
+      '[4242]\nname = My fixture\ndate = 2026-12-06 13:08:00\naudio = fixture-audio.mjr\nvideo = fixture-video.mjr\n',
+    );
+    writeFileSync(
+      join(dir, 'audio.nfo'),
+      '[77]\nname = Audio only\ndate = 2026-12-06 13:09:00\naudio = fixture-audio\n',
+    );
+    // Not listed: a file that names no readable media, and one that points outside the folder.
+    writeFileSync(join(dir, 'broken.nfo'), '[99]\nname = Broken\ndate = x\naudio = missing.mjr\n');
+    writeFileSync(join(dir, 'escape.nfo'), '[98]\nname = Escape\ndate = x\naudio = ../fixture-audio.mjr\n');
+    for (const kind of ['audio', 'video'] as const) {
+      const mjr = await MjrFile.open(join(fixtures, `fixture-${kind}.mjr`));
+      frames[kind] = mjr.index.frames;
+      await mjr.close();
+    }
+    stack = await startStack({ RELAY_RECORDPLAY_DIR: dir });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function handle() {
+    const janus = await JanusWs.connect(stack.wsUrl);
+    const session = await janus.createSession();
+    const handleId = await janus.attach(session, RP);
+    const send = (body: Record<string, unknown>, jsep?: Record<string, unknown>) =>
+      janus.request({ janus: 'message', session_id: session, handle_id: handleId, body, ...(jsep ? { jsep } : {}) });
+    const event = (tx: string) =>
+      janus.waitEvent((m) => m.janus === 'event' && m.transaction === tx, 15_000, `event of ${tx}`);
+    return { janus, session, handleId, send, event };
+  }
+
+  it('lists the folder as Janus does (reads .nfo files, codecs from the .mjr headers); update answers ok', async () => {
+    const { janus, send } = await handle();
+    const list = await send({ request: 'list' });
+    expect(list.janus).toBe('success');
+    // The reference Janus's answer for the same folder (ordered by .nfo file name here).
+    expect(list.plugindata).toEqual({
+      plugin: RP,
+      data: {
+        recordplay: 'list',
+        list: [
+          {
+            id: 77,
+            name: 'Audio only',
+            date: '2026-12-06 13:09:00',
+            audio: true,
+            audio_codec: 'opus',
+            video: false,
+            data: false,
+          },
+          {
+            id: 4242,
+            name: 'My fixture',
+            date: '2026-12-06 13:08:00',
+            audio: true,
+            audio_codec: 'opus',
+            video: true,
+            video_codec: 'vp8',
+            data: false,
+          },
+        ],
+      },
+    });
+    expect((await send({ request: 'UPDATE' })).plugindata.data).toEqual({ recordplay: 'ok' });
+    await janus.close();
+  });
+
+  it('refuses bad requests with Janus error codes and changes nothing', async () => {
+    const { janus, send, event } = await handle();
+    const sync = async (body: Record<string, unknown>) => (await send(body)).plugindata.data;
+    expect(await sync({})).toEqual({
+      recordplay: 'event',
+      error_code: 415,
+      error: 'Missing mandatory element (request)',
+    });
+    expect(await sync({ request: 1 })).toEqual({
+      recordplay: 'event',
+      error_code: 414,
+      error: 'Invalid element type (request should be a string)',
+    });
+    expect(await sync({ request: 'nope' })).toEqual({
+      recordplay: 'event',
+      error_code: 413,
+      error: "Unknown request 'nope'",
+    });
+    const async = async (body: Record<string, unknown>, jsep?: Record<string, unknown>) => {
+      const ack = await send(body, jsep);
+      expect(ack.janus).toBe('ack');
+      return (await event(ack.transaction)).plugindata.data;
+    };
+    expect(await async({ request: 'play' })).toMatchObject({
+      error_code: 415,
+      error: 'Missing mandatory element (id)',
+    });
+    expect(await async({ request: 'play', id: 'x' })).toMatchObject({
+      error_code: 414,
+      error: 'Invalid element type (id should be a positive integer)',
+    });
+    expect(await async({ request: 'play', id: -1 })).toMatchObject({ error_code: 414 });
+    expect(await async({ request: 'play', id: 999 })).toMatchObject({ error_code: 416, error: 'No such recording' });
+    expect(await async({ request: 'play', id: 98 })).toMatchObject({ error_code: 416 });
+    expect(await async({ request: 'start' })).toMatchObject({
+      error_code: 418,
+      error: "Not a playout session, can't start",
+    });
+    expect(await async({ request: 'record', name: 'x' })).toMatchObject({ error_code: 499 });
+    // Nothing was opened by any of them.
+    expect(await async({ request: 'stop' })).toEqual({ recordplay: 'event', result: { status: 'stopped' } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(janus.events.filter((m) => m.janus === 'hangup' || m.janus === 'webrtcup')).toEqual([]);
+    await janus.close();
+  });
+
+  it('plays a recording: every recorded packet once, in order, continuous sequence numbers, recorded timing; then done', async () => {
+    const { janus, handleId, send, event } = await handle();
+    const ack = await send({ request: 'play', id: 4242 });
+    const preparing = await event(ack.transaction);
+    expect(preparing.plugindata.data).toEqual({ recordplay: 'event', result: { status: 'preparing', id: 4242 } });
+    expect(preparing.jsep.type).toBe('offer');
+    const offer: string = preparing.jsep.sdp;
+    expect(offer).toMatch(/m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111\r\n/);
+    expect(offer).toMatch(/a=rtpmap:111 opus\/48000\/2/);
+    expect(offer).toMatch(/m=video \d+ UDP\/TLS\/RTP\/SAVPF 100\r\n/);
+    expect(offer).toMatch(/a=rtpmap:100 VP8\/90000/);
+    expect(offer.match(/a=sendonly/g)).toHaveLength(2);
+
+    const viewer = new Viewer();
+    const answer = await viewer.answer(offer);
+    const startAck = await send({ request: 'start' }, { type: 'answer', sdp: answer });
+    expect((await event(startAck.transaction)).plugindata.data).toEqual({
+      recordplay: 'event',
+      result: { status: 'playing' },
+    });
+    await janus.waitEvent((m) => m.janus === 'webrtcup' && m.sender === handleId, 10_000, 'webrtcup');
+    const done = await janus.waitEvent(
+      (m) => m.janus === 'event' && m.plugindata?.data?.result === 'done',
+      15_000,
+      'done',
+    );
+    expect(done.plugindata.data).toEqual({ recordplay: 'event', result: 'done' });
+    await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 5_000, 'hangup');
+
+    for (const kind of ['audio', 'video'] as const) {
+      const got = viewer.got[kind];
+      const expected = scheduleTrack(frames[kind], kind === 'audio' ? 48000 : 90000, 0, 0);
+      // Every recorded packet arrives once (loopback: no loss).
+      expect(got.length).toBe(frames[kind].length);
+      expect(new Set(got.map((g) => g.pt))).toEqual(new Set([kind === 'audio' ? 111 : 100]));
+      for (let i = 1; i < got.length; i++) {
+        expect((got[i]!.seq - got[i - 1]!.seq) & 0xffff).toBe(1);
+        // The timestamp spacing is the recorded one.
+        expect((got[i]!.ts - got[i - 1]!.ts) >>> 0).toBe((expected[i]!.timestamp - expected[i - 1]!.timestamp) >>> 0);
+      }
+      // Timing: each packet arrives when its recorded timestamp says, on one timeline (the median offset
+      // between arrival and due time: the first packet's own delay is not the reference).
+      const offsets = got.map((g, i) => g.at - expected[i]!.dueMs).sort((a, b) => a - b);
+      const median = offsets[Math.floor(offsets.length / 2)]!;
+      const errors = got.map((g, i) => Math.abs(g.at - expected[i]!.dueMs - median)).sort((a, b) => a - b);
+      const p95 = errors[Math.floor(errors.length * 0.95)]!;
+      const max = errors.at(-1)!;
+      expect(p95, `${kind} timing error p95 (ms)`).toBeLessThan(5);
+      expect(max, `${kind} timing error max (ms)`).toBeLessThan(20);
+    }
+    await viewer.pc.close();
+    await janus.close();
+  });
+
+  it('stop ends a playout early: stopped, then done and the PeerConnection is gone; the handle can play again', async () => {
+    const { janus, handleId, send, event } = await handle();
+    const ack = await send({ request: 'play', id: 77 });
+    const preparing = await event(ack.transaction);
+    expect(preparing.jsep.sdp).not.toMatch(/m=video/);
+    const viewer = new Viewer();
+    const startAck = await send({ request: 'start' }, { type: 'answer', sdp: await viewer.answer(preparing.jsep.sdp) });
+    await event(startAck.transaction);
+    await waitFor(() => viewer.got.audio.length > 10, 10_000, 'audio packets');
+    const stopAck = await send({ request: 'stop' });
+    expect((await event(stopAck.transaction)).plugindata.data).toEqual({
+      recordplay: 'event',
+      result: { status: 'stopped' },
+    });
+    await janus.waitEvent((m) => m.plugindata?.data?.result === 'done', 5_000, 'done');
+    await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 5_000, 'hangup');
+    const count = viewer.got.audio.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(viewer.got.audio.length).toBe(count);
+    expect(count).toBeLessThan(frames.audio.length);
+    await viewer.pc.close();
+    // A new play on the same handle works.
+    const again = await send({ request: 'play', id: 77 });
+    expect((await event(again.transaction)).plugindata.data).toMatchObject({ result: { status: 'preparing', id: 77 } });
+    await janus.close();
+  });
+});
