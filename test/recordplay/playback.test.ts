@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { MjrFile } from '../../relay/recording/mjrReader.js';
 import { scheduleTrack } from '../../relay/playback/schedule.js';
 import { waitFor } from '../relay/support/client.js';
 import { JanusWs } from '../support/janusWs.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { relayDebug, startStack, type Stack } from '../support/stack.js';
 
 const RP = 'janus.plugin.recordplay';
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -252,5 +252,68 @@ describe('Record&Play playback through edge and relay (recordings of the real Ja
     const again = await send({ request: 'play', id: 77 });
     expect((await event(again.transaction)).plugindata.data).toMatchObject({ result: { status: 'preparing', id: 77 } });
     await janus.close();
+  });
+
+  /** The recording files the relay process holds open (its /proc fd table: real file descriptors). */
+  function openRecordingFiles(): number {
+    const pid = stack.relays[0]!.pid;
+    let n = 0;
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(dir)) n++;
+      } catch {
+        // closed while we looked
+      }
+    }
+    return n;
+  }
+
+  it('releases the files, the peer and its timers on every way a playout ends', async () => {
+    type Resources = { udpHandles: number; timers: number };
+    const resources = () => relayDebug<Resources>(stack, stack.relays[0]!.httpUrl, '/debug/resources');
+    // The previous test's last viewer went with its socket.
+    await waitFor(() => openRecordingFiles() === 0, 5_000, 'no recording open');
+    const before = await resources();
+    const endings: Array<[string, (h: Awaited<ReturnType<typeof handle>>) => Promise<unknown>]> = [
+      [
+        'detach while preparing',
+        (h) => h.janus.request({ janus: 'detach', session_id: h.session, handle_id: h.handleId }),
+      ],
+      [
+        'hangup while playing',
+        (h) => h.janus.request({ janus: 'hangup', session_id: h.session, handle_id: h.handleId }),
+      ],
+      ['session destroyed while playing', (h) => h.janus.request({ janus: 'destroy', session_id: h.session })],
+      ['socket closed while playing', (h) => h.janus.close()],
+    ];
+    for (const [what, end] of endings) {
+      const h = await handle();
+      const ack = await h.send({ request: 'play', id: 4242 });
+      const preparing = await h.event(ack.transaction);
+      expect(openRecordingFiles(), what).toBe(2);
+      const viewer = new Viewer();
+      if (what !== 'detach while preparing') {
+        const start = await h.send(
+          { request: 'start' },
+          { type: 'answer', sdp: await viewer.answer(preparing.jsep.sdp) },
+        );
+        await h.event(start.transaction);
+        await waitFor(() => viewer.got.video.length > 5, 10_000, `${what}: video`);
+      }
+      await end(h);
+      await waitFor(() => openRecordingFiles() === 0, 5_000, `${what}: files closed`);
+      const count = viewer.got.audio.length + viewer.got.video.length;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(viewer.got.audio.length + viewer.got.video.length, `${what}: nothing sent after the end`).toBe(count);
+      await viewer.pc.close();
+      await h.janus.close();
+    }
+    let now = await resources();
+    for (let i = 0; i < 50 && (now.udpHandles > before.udpHandles || now.timers > before.timers); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      now = await resources();
+    }
+    expect(now.udpHandles).toBeLessThanOrEqual(before.udpHandles);
+    expect(now.timers).toBeLessThanOrEqual(before.timers);
   });
 });
