@@ -2,49 +2,15 @@ import { copyFileSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RTCPeerConnection } from 'werift';
-import { createPeerConnection } from '../../relay/peer/factory.js';
-import { disableDefaultStun, hardenDtls } from '../../relay/peer/werift.js';
 import { MjrFile } from '../../relay/recording/mjrReader.js';
 import { scheduleTrack } from '../../relay/playback/schedule.js';
 import { waitFor } from '../relay/support/client.js';
 import { JanusWs } from '../support/janusWs.js';
 import { relayDebug, startStack, type Stack } from '../support/stack.js';
+import { Viewer } from './viewer.js';
 
 const RP = 'janus.plugin.recordplay';
 const fixtures = join(import.meta.dirname, 'fixtures');
-
-/** A werift viewer: answers the relay's offer and notes every packet it gets, with its arrival time. */
-class Viewer {
-  readonly pc: RTCPeerConnection = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });
-  readonly got: Record<'audio' | 'video', Array<{ seq: number; ts: number; pt: number; at: number; bytes: number }>> = {
-    audio: [],
-    video: [],
-  };
-  constructor() {
-    this.pc.onTransceiverAdded.subscribe((t) =>
-      t.onTrack.subscribe((track) =>
-        track.onReceiveRtp.subscribe((rtp) =>
-          this.got[track.kind as 'audio' | 'video'].push({
-            seq: rtp.header.sequenceNumber,
-            ts: rtp.header.timestamp,
-            pt: rtp.header.payloadType,
-            at: performance.now(),
-            bytes: rtp.payload.length,
-          }),
-        ),
-      ),
-    );
-  }
-  async answer(sdp: string): Promise<string> {
-    await this.pc.setRemoteDescription({ type: 'offer', sdp });
-    const answer = await this.pc.createAnswer();
-    disableDefaultStun(this.pc);
-    await this.pc.setLocalDescription(answer);
-    hardenDtls(this.pc);
-    return this.pc.localDescription!.sdp;
-  }
-}
 
 describe('Record&Play playback through edge and relay (recordings of the real Janus, werift viewer)', () => {
   let stack: Stack;
