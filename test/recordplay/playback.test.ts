@@ -205,7 +205,7 @@ describe('Record&Play playback through edge and relay (recordings of the real Ja
     const stopAck = await send({ request: 'stop' });
     expect((await event(stopAck.transaction)).plugindata.data).toEqual({
       recordplay: 'event',
-      result: { status: 'stopped' },
+      result: { status: 'stopped', id: 77 },
     });
     await janus.waitEvent((m) => m.plugindata?.data?.result === 'done', 5_000, 'done');
     await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 5_000, 'hangup');

@@ -61,6 +61,19 @@ async function run(wsUrl: string, iceAddress: string) {
   await waitFor(() => janus.events.some((m) => m.janus === 'hangup'), 5_000, 'hangup');
   const packets = { audio: viewer.got.audio.length, video: viewer.got.video.length };
   await viewer.pc.close();
+  // What the client hears, in order, when it stops a prepared playout, and when it detaches one.
+  const heard = async (action: () => Promise<unknown>) => {
+    janus.events.length = 0;
+    await action();
+    await new Promise((r) => setTimeout(r, 700));
+    return janus.events.map((m) => [m.janus, m.transaction ? 'tx' : null, m.plugindata?.data ?? null]);
+  };
+  await answered({ request: 'play', id: 77 });
+  transcript.stopPrepared = await heard(() => send({ request: 'stop' }));
+  await answered({ request: 'play', id: 77 });
+  transcript.detachPrepared = await heard(() =>
+    janus.request({ janus: 'detach', session_id: session, handle_id: handleId }),
+  );
   await janus.close();
   return { transcript, packets, offerSdp };
 }
@@ -94,6 +107,20 @@ describe.skipIf(!referenceJanusAvailable())(
     it('answers every request as Janus does and plays the same packets', async () => {
       const theirs = await run(reference!.wsUrl, hostAddress());
       const ours = await run(stack.wsUrl, '127.0.0.1');
+      // Accepted difference (as test/differential/deliberate.ts for the EchoTest): detaching a handle with a
+      // PeerConnection sends `hangup` ("Detach") first, as current Janus documents, and the plugin's last
+      // event (`done`) reaches the client while the handle still exists.
+      expect(ours.transcript.detachPrepared).toEqual([
+        ['hangup', null, null],
+        ['event', null, { recordplay: 'event', result: 'done' }],
+        ['detached', null, null],
+      ]);
+      // Janus 1.1.2 itself sends `done` before `detached` or not, depending on a race in its hang-up.
+      expect([[['detached', null, null]], (ours.transcript.detachPrepared as unknown[]).slice(1)]).toContainEqual(
+        theirs.transcript.detachPrepared,
+      );
+      delete ours.transcript.detachPrepared;
+      delete theirs.transcript.detachPrepared;
       expect(ours.transcript).toEqual(theirs.transcript);
       // Janus plays every recorded packet: so do we.
       expect(ours.packets).toEqual(theirs.packets);

@@ -80,14 +80,18 @@ async function handleAsync(
       return play(ctx, message.body);
     case 'start':
       return { data: await start(ctx, message.jsep) };
-    case 'stop':
-      // As Janus: `stopped`, then `done` once the PeerConnection is gone (hangupMedia).
+    case 'stop': {
+      // As Janus: `stopped` (with the recording's id), then `done` once the PeerConnection is gone (hangupMedia).
+      const recording = ctx.getState<PlayerState>()?.recording;
       ctx.setState(undefined);
       return {
-        data: { recordplay: 'event', result: { status: 'stopped' } },
-        // The handle may be gone meanwhile (detach): its PeerConnection went with it.
-        after: () => ctx.media.close('Close PC'),
+        data: { recordplay: 'event', result: { status: 'stopped', ...(recording ? { id: recording } : {}) } },
+        // `stopped` is held behind the request's `ack`, which is still on its way: the hang-up (`done`,
+        // `hangup`) waits one turn so the client hears them after it, as from Janus. A handle gone
+        // meanwhile (detach) took its PeerConnection with it.
+        after: () => setTimeout(() => ctx.media.close('Close PC'), 0),
       };
+    }
     default:
       throw recordingUnsupported(request);
   }
