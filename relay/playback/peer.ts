@@ -10,7 +10,7 @@ import { relayHeaderExtensions, type PeerMedia } from '../peer/factory.js';
 import { MjrFile } from '../recording/mjrReader.js';
 import { playbackCodec } from './codecs.js';
 import { Playout, type PlayoutTrack } from './playout.js';
-import { scheduleTrack } from './schedule.js';
+import { scheduleTrack, type PlayoutSchedule } from './schedule.js';
 
 /** Janus Record&Play's error codes that the relay answers with (janus_recordplay.c). */
 export const PlaybackError = { NOT_FOUND: 416, INVALID_RECORDING: 417 } as const;
@@ -19,6 +19,8 @@ interface Track {
   kind: 'audio' | 'video';
   file: MjrFile;
   codec: RTCRtpCodecParameters;
+  /** The packets in sending order (the file's own frame index is let go once this is made). */
+  schedule: PlayoutSchedule;
 }
 
 /** A recording's files, open and indexed, ready to be offered and played. */
@@ -40,11 +42,14 @@ export async function prepareRecording(
       const t = rec[kind];
       if (!t) continue;
       const file = await MjrFile.open(join(folder, t.file));
-      tracks.push({ kind, file, codec: playbackCodec(kind, file.header.codec, file.header.fmtp)! });
-      if (!tracks.at(-1)!.codec || file.index.frames.length === 0) {
-        tracks.pop();
+      const codec = playbackCodec(kind, file.header.codec, file.header.fmtp);
+      if (!codec || file.index.frames.length === 0) {
         await file.close();
+        continue;
       }
+      const schedule = scheduleTrack(file.index.frames, codec.clockRate, randomInt(0, 0x10000), randomInt(0, 2 ** 32));
+      file.forgetFrames();
+      tracks.push({ kind, file, codec, schedule });
     }
   } catch (err) {
     await Promise.allSettled(tracks.map((t) => t.file.close()));
@@ -114,16 +119,15 @@ export class PlaybackPeer extends PeerBase {
   private startPlayout(): void {
     if (this.playout || this.closed) return;
     const tracks: PlayoutTrack[] = this.rec.tracks.map((t) => {
-      const clock = t.codec.clockRate;
       const transceiver = this.transceivers.get(t)!;
       const counters = this.sent.get(t)!;
       return {
         file: t.file,
-        frames: scheduleTrack(t.file.index.frames, clock, randomInt(0, 0x10000), randomInt(0, 2 ** 32 - 1)),
-        send: (packet, f) => {
+        schedule: t.schedule,
+        send: (packet, i) => {
           const rtp = RtpPacket.deSerialize(packet);
-          rtp.header.sequenceNumber = f.seq;
-          rtp.header.timestamp = f.timestamp;
+          rtp.header.sequenceNumber = t.schedule.seq[i]!;
+          rtp.header.timestamp = t.schedule.timestamp[i]!;
           rtp.header.extensions = [];
           rtp.header.padding = false;
           counters.packetsOut++;

@@ -1,12 +1,12 @@
 import type { MjrFile } from '../recording/mjrReader.js';
-import type { ScheduledFrame } from './schedule.js';
+import type { PlayoutSchedule } from './schedule.js';
 
-/** One track of a playout: its file, its frames in order, and where its packets go. */
+/** One track of a playout: its file, its packets in order, and where they go. */
 export interface PlayoutTrack {
   file: MjrFile;
-  frames: ScheduledFrame[];
-  /** Sends one packet (the recorded bytes, header rewritten). */
-  send(packet: Buffer, frame: ScheduledFrame): void;
+  schedule: PlayoutSchedule;
+  /** Sends the `i`th packet of the schedule (the recorded bytes; the header is the sender's to rewrite). */
+  send(packet: Buffer, i: number): void;
 }
 
 /**
@@ -52,19 +52,19 @@ export class Playout {
         if (this.stopped) return;
         const elapsed = performance.now() - this.startedAt;
         let nextDue = Infinity;
-        for (let i = 0; i < this.tracks.length; i++) {
-          const track = this.tracks[i]!;
-          while (this.next[i]! < track.frames.length) {
-            const f = track.frames[this.next[i]!]!;
-            if (f.dueMs > elapsed) {
-              nextDue = Math.min(nextDue, f.dueMs);
+        for (let t = 0; t < this.tracks.length; t++) {
+          const { file, schedule, send } = this.tracks[t]!;
+          while (this.next[t]! < schedule.length) {
+            const i = this.next[t]!;
+            if (schedule.dueMs[i]! > elapsed) {
+              nextDue = Math.min(nextDue, schedule.dueMs[i]!);
               break;
             }
-            const packet = await track.file.packet(f.frame);
+            const packet = await file.read(schedule.offset[i]!, schedule.bytes[i]!);
             if (this.stopped) return;
-            track.send(packet, f);
+            send(packet, i);
             this.sent++;
-            this.next[i]!++;
+            this.next[t] = i + 1;
           }
         }
         if (nextDue === Infinity) {

@@ -1,13 +1,21 @@
 import type { MjrFrame } from '../recording/mjrReader.js';
 
-/** One packet of a playout: where it is in the file, when it goes, and the header it goes with. */
-export interface ScheduledFrame {
-  frame: MjrFrame;
+/**
+ * A track's playout, one entry per packet in sending order, in typed arrays: a viewer of an hour of
+ * video holds ~14 MB of them instead of ~100 MB of objects (measured with 540,000 frames).
+ */
+export interface PlayoutSchedule {
+  readonly length: number;
+  /** Where the packet is in the file, and its size. */
+  readonly offset: Float64Array;
+  readonly bytes: Uint16Array;
   /** Milliseconds after the start of the playout. */
-  dueMs: number;
+  readonly dueMs: Float64Array;
   /** The outgoing sequence number and timestamp: continuous, whatever the recording's gaps or resets. */
-  seq: number;
-  timestamp: number;
+  readonly seq: Uint16Array;
+  readonly timestamp: Uint32Array;
+  /** The frame's index in the file's order (what it was before sorting). */
+  readonly source: Uint32Array;
 }
 
 const TWO_32 = 0x1_0000_0000;
@@ -23,28 +31,42 @@ export function scheduleTrack(
   clockRate: number,
   firstSeq: number,
   firstTimestamp: number,
-): ScheduledFrame[] {
-  if (frames.length === 0) return [];
+): PlayoutSchedule {
+  const n = frames.length;
   // Unwrap in file order: a timestamp far below the previous one wrapped (or the source reset it).
+  const ext = new Float64Array(n);
   let cycles = 0;
-  let prev = frames[0]!.timestamp;
-  const unwrapped = frames.map((frame, index) => {
-    if (index > 0) {
-      const d = frame.timestamp - prev;
+  for (let i = 0; i < n; i++) {
+    const ts = frames[i]!.timestamp;
+    if (i > 0) {
+      const d = ts - frames[i - 1]!.timestamp;
       if (d < -TWO_32 / 2) cycles++;
       else if (d > TWO_32 / 2 && cycles > 0) cycles--;
     }
-    prev = frame.timestamp;
-    return { frame, ext: frame.timestamp + cycles * TWO_32, index };
-  });
-  unwrapped.sort((a, b) => a.ext - b.ext || seqOrder(a.frame.seq, b.frame.seq) || a.index - b.index);
-  const base = unwrapped[0]!.ext;
-  return unwrapped.map(({ frame, ext }, i) => ({
-    frame,
-    dueMs: ((ext - base) * 1000) / clockRate,
-    seq: (firstSeq + i) & 0xffff,
-    timestamp: (firstTimestamp + (ext - base)) % TWO_32,
-  }));
+    ext[i] = ts + cycles * TWO_32;
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => ext[a]! - ext[b]! || seqOrder(frames[a]!.seq, frames[b]!.seq) || a - b);
+  const s = {
+    length: n,
+    offset: new Float64Array(n),
+    bytes: new Uint16Array(n),
+    dueMs: new Float64Array(n),
+    seq: new Uint16Array(n),
+    timestamp: new Uint32Array(n),
+    source: new Uint32Array(order),
+  };
+  const base = n > 0 ? ext[order[0]!]! : 0;
+  for (let i = 0; i < n; i++) {
+    const k = order[i]!;
+    const f = frames[k]!;
+    s.offset[i] = f.offset;
+    s.bytes[i] = f.length;
+    s.dueMs[i] = ((ext[k]! - base) * 1000) / clockRate;
+    s.seq[i] = (firstSeq + i) & 0xffff;
+    s.timestamp[i] = (firstTimestamp + (ext[k]! - base)) % TWO_32;
+  }
+  return s;
 }
 
 /** Sequence numbers compared across the 16-bit wrap. */

@@ -174,11 +174,11 @@ export async function indexMjrFile(file: FileHandle): Promise<MjrIndex> {
   return { header, frames, truncatedBytes: size - pos };
 }
 
-/** An `.mjr` file open for playback: its index, and its packets read by frame. */
+/** An `.mjr` file open for playback: its index, and its packets read by place. */
 export class MjrFile {
   private constructor(
     private readonly file: FileHandle,
-    readonly index: MjrIndex,
+    private indexed: MjrIndex,
   ) {}
 
   static async open(path: string): Promise<MjrFile> {
@@ -191,15 +191,28 @@ export class MjrFile {
     }
   }
 
+  get index(): MjrIndex {
+    return this.indexed;
+  }
+
   get header(): MjrHeader {
-    return this.index.header;
+    return this.indexed.header;
+  }
+
+  /** Lets the frame index go (a player keeps its own compact schedule); the header stays. */
+  forgetFrames(): void {
+    this.indexed = { ...this.indexed, frames: [] };
   }
 
   /** The frame's packet bytes (a fresh buffer the caller may rewrite). */
-  async packet(frame: MjrFrame): Promise<Buffer> {
-    const buf = Buffer.alloc(frame.length);
-    const { bytesRead } = await this.file.read(buf, 0, frame.length, frame.offset);
-    if (bytesRead !== frame.length) throw new MjrFormatError(`short read at offset ${frame.offset}`);
+  packet(frame: MjrFrame): Promise<Buffer> {
+    return this.read(frame.offset, frame.length);
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await this.file.read(buf, 0, length, offset);
+    if (bytesRead !== length) throw new MjrFormatError(`short read at offset ${offset}`);
     return buf;
   }
 

@@ -54,22 +54,26 @@ const frame = (seq: number, timestamp: number, offset = seq): MjrFrame => ({
 describe('playout schedule', () => {
   it('times packets by their RTP timestamps and numbers them continuously from the given start', () => {
     const s = scheduleTrack([frame(10, 1000), frame(11, 1960), frame(13, 2920)], 48000, 65535, 4294967000);
-    expect(s.map((f) => f.dueMs)).toEqual([0, 20, 40]);
+    expect([...s.dueMs]).toEqual([0, 20, 40]);
     // A packet lost while recording leaves no gap; the sequence number wraps.
-    expect(s.map((f) => f.seq)).toEqual([65535, 0, 1]);
+    expect([...s.seq]).toEqual([65535, 0, 1]);
     // The timestamps keep their spacing and wrap at 2^32.
-    expect(s.map((f) => f.timestamp)).toEqual([4294967000, 4294967960 - 2 ** 32, 4294968920 - 2 ** 32]);
+    expect([...s.timestamp]).toEqual([4294967000, 4294967960 - 2 ** 32, 4294968920 - 2 ** 32]);
   });
 
   it('orders packets recorded out of order by timestamp, then sequence number (as Janus does)', () => {
-    const s = scheduleTrack([frame(1, 0), frame(3, 3000), frame(2, 3000), frame(4, 6000), frame(5, 4500)], 90000, 0, 0);
-    expect(s.map((f) => f.frame.seq)).toEqual([1, 2, 3, 5, 4]);
-    expect(s.map((f) => f.dueMs)).toEqual([0, 100 / 3, 100 / 3, 50, 200 / 3]);
+    const frames = [frame(1, 0), frame(3, 3000), frame(2, 3000), frame(4, 6000), frame(5, 4500)];
+    const s = scheduleTrack(frames, 90000, 0, 0);
+    expect([...s.source].map((k) => frames[k]!.seq)).toEqual([1, 2, 3, 5, 4]);
+    // The file's places go with them.
+    expect([...s.offset]).toEqual([1, 2, 3, 5, 4]);
+    expect([...s.dueMs]).toEqual([0, 100 / 3, 100 / 3, 50, 200 / 3]);
   });
 
   it('follows a recording across the 32-bit timestamp wrap and sequence number wrap', () => {
-    const s = scheduleTrack([frame(65534, 2 ** 32 - 960), frame(65535, 0), frame(0, 960)], 48000, 0, 0);
-    expect(s.map((f) => f.frame.seq)).toEqual([65534, 65535, 0]);
-    expect(s.map((f) => f.dueMs)).toEqual([0, 20, 40]);
+    const frames = [frame(65534, 2 ** 32 - 960), frame(65535, 0), frame(0, 960)];
+    const s = scheduleTrack(frames, 48000, 0, 0);
+    expect([...s.source].map((k) => frames[k]!.seq)).toEqual([65534, 65535, 0]);
+    expect([...s.dueMs]).toEqual([0, 20, 40]);
   });
 });
