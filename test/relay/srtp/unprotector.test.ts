@@ -228,6 +228,23 @@ describe.each(implementations)('%s unprotector', (impl) => {
       );
     });
 
+    it('never throws: random and truncated datagrams are dropped as malformed or unauthentic', () => {
+      const p = createProtector(profile, key, salt, impl);
+      const u = createUnprotector(profile, key, salt, impl);
+      const genuine = protect(p, rtpPacket(3, 1, randomBytes(300)), 0);
+      const report = p.protectRtcp(rtcpPacket(3, 10), 1);
+      for (let i = 0; i < 3000; i++) {
+        const junk = randomBytes(i % 1300);
+        if (junk.length) junk[0] = 0x80 | (junk[0]! & 0x3f);
+        expect(['auth', 'malformed']).toContain(u.unprotectRtp(junk));
+        expect(['auth', 'malformed']).toContain(u.unprotectRtcp(junk));
+        expect(['auth', 'malformed']).toContain(u.unprotectRtp(genuine.subarray(0, i % genuine.length)));
+        expect(['auth', 'malformed']).toContain(u.unprotectRtcp(report.subarray(0, i % report.length)));
+      }
+      expect(Buffer.isBuffer(u.unprotectRtp(genuine))).toBe(true); // the real ones still pass
+      expect(Buffer.isBuffer(u.unprotectRtcp(report))).toBe(true);
+    });
+
     it('SRTCP: replayed, too old and forged reports are rejected, a late one inside the window accepted once', () => {
       const p = createProtector(profile, key, salt, impl);
       const u = createUnprotector(profile, key, salt, impl);
