@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   ProtectionProfileAeadAes128Gcm,
@@ -145,6 +145,26 @@ describe.each(implementations)('%s unprotector', (impl) => {
       const tag = createHmac('sha1', keys.auth).update(authenticated).digest().subarray(0, 10);
       const u = createUnprotector(SRTP_AES128_CM_HMAC_SHA1_80, LIBSRTP_KEY, LIBSRTP_SALT, impl);
       expect(u.unprotectRtcp(Buffer.concat([authenticated, tag]))).toEqual(LIBSRTP_RTCP);
+    });
+    it('GCM SRTCP with E = 0: the whole packet is AAD (RFC 7714 §9.3), tag computed independently', () => {
+      const session = { key: randomBytes(16), salt: randomBytes(12), auth: Buffer.alloc(20) };
+      const u = unprotectorFromSessionKeys(SRTP_AEAD_AES_128_GCM, { rtp: session, rtcp: session }, impl);
+      const rtcp = rtcpPacket(0x5501a0b2, 5);
+      const index = 0x1234;
+      const iv = Buffer.alloc(12);
+      iv.writeUInt32BE(0x5501a0b2, 2);
+      iv.writeUInt32BE(index, 8);
+      for (let i = 0; i < 12; i++) iv[i]! ^= session.salt[i]!;
+      const trailer = Buffer.alloc(4);
+      trailer.writeUInt32BE(index, 0); // E = 0
+      const gcm = createCipheriv('aes-128-gcm', session.key, iv).setAAD(Buffer.concat([rtcp, trailer]));
+      gcm.final();
+      const packet = Buffer.concat([rtcp, gcm.getAuthTag(), trailer]);
+      expect(u.unprotectRtcp(packet)).toEqual(rtcp);
+      expect(u.unprotectRtcp(packet)).toBe('replay');
+      const forged = Buffer.from(packet);
+      forged.writeUInt32BE(index + 1, forged.length - 4);
+      expect(u.unprotectRtcp(forged)).toBe('auth');
     });
   });
 
