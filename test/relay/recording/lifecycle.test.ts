@@ -195,3 +195,39 @@ describe('peer.record: files follow the peer', () => {
     expect(openMjrFds()).toEqual([]);
   });
 });
+
+describe('peer.record: simulcast', () => {
+  it('records the best layer only, falls back when it stops, one SSRC and a continuous sequence', async () => {
+    const session = 8100;
+    const pub = fx.track(new PubClient(nextId++, { audio: false, rids: ['h', 'm', 'l'] }));
+    const p = await publish(fx.link, session, pub);
+    const dir = join(fx.root, 'simulcast');
+    const r = await fx.link.call({
+      op: 'peer.record',
+      sessionId: session,
+      handleId: p.handle,
+      record: true,
+      dir,
+      base: 's',
+    });
+    pub.start(60);
+    await sleep(1500);
+    pub.silenced.add(0); // the browser drops its best layer ('h')
+    await sleep(1500);
+    pub.stop();
+    await fx.link.call({ op: 'peer.record', sessionId: session, handleId: p.handle, record: false });
+    const f = parseMjr(r.files[0]!.path);
+    const rtp = f.frames.map((x) => rtpOf(x.bytes));
+    // tag: [0x10, P, 0x7e, publisher id, rid index]
+    const rids = rtp.map((x) => ['h', 'm', 'l'][x.payload[4]!]);
+    const firstM = rids.indexOf('m');
+    expect(rids[0]).toBe('h');
+    expect(firstM).toBeGreaterThan(10);
+    expect(rids.slice(0, firstM).every((x) => x === 'h')).toBe(true);
+    expect(rids.slice(firstM).every((x) => x === 'm')).toBe(true);
+    expect(rtp[firstM]!.payload[1]).toBe(0); // the switch is at a keyframe
+    expect(new Set(rtp.map((x) => x.ssrc)).size).toBe(1);
+    expect(rtp.map((x) => x.seq)).toEqual(Array.from({ length: rtp.length }, (_, i) => i + 1));
+    for (let i = 1; i < rtp.length; i++) expect(rtp[i]!.ts).toBeGreaterThan(rtp[i - 1]!.ts);
+  });
+});
