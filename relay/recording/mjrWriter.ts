@@ -17,7 +17,7 @@ import { recordingTotals } from './totals.js';
 
 /**
  * One `.mjr` file being written (format: ./mjrFormat.ts). The packet path only copies a frame into
- * the current chunk (64 KiB); full chunks are written by one asynchronous loop per file, off the
+ * the current chunk (64 KiB for video, 16 KiB for audio and data); full chunks are written by one asynchronous loop per file, off the
  * packet path. What waits to be written is bounded (`queueLimitBytes`): a frame that does not fit is
  * dropped and counted, and the file is marked damaged. Every `syncEveryBytes` written the file is
  * fdatasync'ed and its pages dropped from the page cache (./pageCache.ts), and again on close. A disk
@@ -25,20 +25,26 @@ import { recordingTotals } from './totals.js';
  * says why, `onEnd` runs; the packet path never sees it.
  */
 
-const CHUNK_BYTES = 64 * 1024;
+/** Chunk sizes: video fills 64 KiB in well under a second; audio and data need less held per file. */
+const VIDEO_CHUNK_BYTES = 64 * 1024;
+const AUDIO_CHUNK_BYTES = 16 * 1024;
 /** A partly filled chunk is written at least this often (and the file checked for removal). */
 const FLUSH_EVERY_MS = 1000;
 export const DEFAULT_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_SYNC_EVERY_BYTES = 2 * 1024 * 1024;
 
-/** Chunks of finished writes, reused by every file of the process. */
-const spareChunks: Buffer[] = [];
+/** Chunks of finished writes, by size, reused by every file of the process. */
+const spareChunks = new Map<number, Buffer[]>([
+  [VIDEO_CHUNK_BYTES, []],
+  [AUDIO_CHUNK_BYTES, []],
+]);
 const MAX_SPARE_CHUNKS = 32;
-function takeChunk(): Buffer {
-  return spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+function takeChunk(size: number): Buffer {
+  return spareChunks.get(size)?.pop() ?? Buffer.allocUnsafe(size);
 }
 function giveBack(buf: Buffer): void {
-  if (buf.length === CHUNK_BYTES && spareChunks.length < MAX_SPARE_CHUNKS) spareChunks.push(buf);
+  const spare = spareChunks.get(buf.length);
+  if (spare && spare.length < MAX_SPARE_CHUNKS) spare.push(buf);
 }
 
 /** Wall-clock time in µs (Janus's janus_get_real_time). */
@@ -76,7 +82,8 @@ export class MjrWriter {
   private readonly queueLimit: number;
   private readonly syncEvery: number;
   private readonly continuity: RecordedRtpContinuity | undefined;
-  private chunk: Buffer = takeChunk();
+  private readonly chunkBytes: number;
+  private chunk: Buffer;
   private used = 0;
   private readonly queue: Array<{ buf: Buffer; len: number }> = [];
   private queuedBytes = 0;
@@ -112,6 +119,8 @@ export class MjrWriter {
     this.queueLimit = opts.queueLimitBytes ?? DEFAULT_QUEUE_LIMIT_BYTES;
     this.syncEvery = opts.syncEveryBytes ?? DEFAULT_SYNC_EVERY_BYTES;
     this.continuity = opts.kind === 'data' ? undefined : new RecordedRtpContinuity(opts.kind === 'video');
+    this.chunkBytes = opts.kind === 'video' ? VIDEO_CHUNK_BYTES : AUDIO_CHUNK_BYTES;
+    this.chunk = takeChunk(this.chunkBytes);
     MJR_MAGIC.copy(this.chunk, 0);
     this.used = MJR_MAGIC.length;
     this.timer = setInterval(() => this.flush(true), FLUSH_EVERY_MS);
@@ -202,7 +211,7 @@ export class MjrWriter {
     if (this.used === 0) return;
     this.queue.push({ buf: this.chunk, len: this.used });
     this.queuedBytes += this.used;
-    this.chunk = takeChunk();
+    this.chunk = takeChunk(this.chunkBytes);
     this.used = 0;
   }
 

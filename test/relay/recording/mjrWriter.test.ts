@@ -86,11 +86,15 @@ describe('the .mjr format (Janus 1.x, version 2)', () => {
     const before = BigInt(Date.now()) * 1000n;
     w.writeData(Buffer.from('hello'));
     w.writeData(Buffer.from('world!'));
+    w.writeData(Buffer.alloc(40_000, 0x61)); // larger than a chunk
+    w.writeData(Buffer.alloc(70_000, 0x62)); // larger than a frame can say: dropped, counted
     w.writeRtp(1, 1, 1, 1, false, Buffer.from([1])); // not for a data file: ignored
-    await w.close();
+    const s = await w.close();
+    expect(s).toMatchObject({ packets: 3, dropped: 1, damaged: true });
     const f = parseMjr(join(dir, 'data.mjr'));
     expect(f.header).toMatchObject({ t: 'd', c: 'text' });
-    expect(f.frames.map((x) => x.bytes.toString())).toEqual(['hello', 'world!']);
+    expect(f.frames.map((x) => x.bytes.toString())).toEqual(['hello', 'world!', 'a'.repeat(40_000)]);
+    expect(f.trailing).toBe(0);
     expect(f.frames[0]!.dataTimeUs! >= before).toBe(true);
   });
 

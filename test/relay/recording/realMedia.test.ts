@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PubClient, publish, sleep, SubClient, subscribe } from '../sfu/support.js';
 import { recordingEvents, recordingFixture } from './fixture.js';
 import { have, probe, streamInto } from './media.js';
+import { residencyMeasurable, residentBytes } from './residency.js';
 
 const tools = have('ffmpeg') && have('ffprobe') && have('janus-pp-rec');
 if (!tools) process.stderr.write('recording tests skipped: ffmpeg, ffprobe or janus-pp-rec is missing\n');
@@ -129,9 +130,8 @@ describe.skipIf(!tools)('recording real media (janus-pp-rec, ffprobe)', () => {
   });
 
   it('page cache: a 10 MB VP8 recording leaves at most 8 MiB resident, while written and after close', async () => {
-    const fincore = have('fincore');
-    if (!fincore) process.stderr.write('page cache test skipped: fincore (util-linux) is missing\n');
-    if (!fincore) return;
+    if (!residencyMeasurable()) process.stderr.write('page cache test skipped: neither fincore nor mincore\n');
+    if (!residencyMeasurable()) return;
     const session = 7300;
     const pub = fx.track(new PubClient(nextHandle++, { audio: false }));
     const p = await publish(fx.link, session, pub);
@@ -145,10 +145,7 @@ describe.skipIf(!tools)('recording real media (janus-pp-rec, ffprobe)', () => {
       base: 'big',
     });
     const path = files[0]!.path;
-    const resident = () => {
-      const r = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path]);
-      return Number(r.stdout.toString().trim());
-    };
+    const resident = () => residentBytes(path) ?? 0;
     const src = await streamInto(pub, {
       seconds: 7,
       video: { width: 640, height: 480, fps: 30, kbps: 14_000 },
