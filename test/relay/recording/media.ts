@@ -2,7 +2,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { RtpHeader } from 'werift';
-import type { PubClient } from '../sfu/support.js';
+import type { RTCPeerConnection, RTCRtpTransceiver } from 'werift';
+
+/** A connected werift client with sending audio/video transceivers (a PubClient, or a client of the reference Janus). */
+export interface MediaClient {
+  pc: RTCPeerConnection;
+  audio: RTCRtpTransceiver | undefined;
+  video: RTCRtpTransceiver | undefined;
+}
 
 /**
  * Real media for recording tests: ffmpeg encodes a test pattern (libvpx VP8) and a sine tone
@@ -42,13 +49,13 @@ async function udp(): Promise<Socket> {
   return s;
 }
 
-function midExtId(pub: PubClient): number | undefined {
+function midExtId(pub: MediaClient): number | undefined {
   const m = /^a=extmap:(\d+) urn:ietf:params:rtp-hdrext:sdes:mid/m.exec(pub.pc.localDescription?.sdp ?? '');
   return m ? Number(m[1]) : undefined;
 }
 
 /** Starts ffmpeg and pipes its RTP into `pub`'s audio and video transceivers (the client is connected). */
-export async function streamInto(pub: PubClient, o: SourceOptions): Promise<FfmpegSource> {
+export async function streamInto(pub: MediaClient, o: SourceOptions): Promise<FfmpegSource> {
   const sockets: Socket[] = [];
   const sent = {
     video: { packets: 0, firstTs: undefined, lastTs: 0 } as SentStream,
