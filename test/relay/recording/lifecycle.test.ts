@@ -159,6 +159,7 @@ describe('peer.record: files follow the peer', () => {
     expect(events).toBeGreaterThan(0);
     expect(openMjrFds()).toEqual([]);
     expect(fx.relay.snapshot().recordings?.open).toBe(0);
+    expect(fx.link.invalid).toEqual([]); // every recording event matched the shared schema
   });
 
   it('a relay shutting down closes and reports every recording', async () => {
