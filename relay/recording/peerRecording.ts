@@ -163,7 +163,10 @@ export class PeerRecording {
       this.ended.add(mid);
       this.host.detachRecorder(f.stream, writer);
     }
-    this.host.emitRecording(closedEvent(file ?? { mid, kind: writer.kind, path: writer.path }, writer.stats));
+    const stats = writer.stats;
+    // also in the log: an event sent while the control socket is down is lost, the file is not
+    if (stats.error === undefined) this.log.info('recording closed', { path: writer.path, ...stats });
+    this.host.emitRecording(closedEvent(file ?? { mid, kind: writer.kind, path: writer.path }, stats));
   }
 
   /** Files of a start that failed: closed and removed, without events. */
