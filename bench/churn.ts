@@ -122,7 +122,7 @@ async function benchOurs(): Promise<Result> {
     MAX_PEERS_PER_ADDRESS: '0',
     OFFERS_PER_SECOND_PER_ADDRESS: '0',
   });
-  cleanups.push(() => stack.stop());
+  cleanups.push(async () => void (await stack.stop()));
   try {
     return await runAgainst(`ours (npm start, ${RUNNER})`, stack.wsUrl, API_SECRET, () =>
       stackProcesses({ ...stack, runner: RUNNER }).filter((p) => readStat(p.pid)),

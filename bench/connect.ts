@@ -294,7 +294,7 @@ async function runAgainst(
 async function benchOurs(): Promise<TargetResult> {
   // The Worker straight from workerd (no wrangler dev proxy in front), as in production.
   const stack = await startStack({ LOG_LEVEL: 'warn', EDGE_RUNNER: 'miniflare' });
-  const stop = once(() => stack.stop());
+  const stop = once(async () => void (await stack.stop()));
   cleanups.push(stop);
   try {
     // Everything under us is the stack: scripts/start.ts, wrangler, workerd and the relay.

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     MAX_PEERS_PER_ADDRESS: '0',
     OFFERS_PER_SECOND_PER_ADDRESS: '0',
   });
-  cleanups.push(() => stack.stop());
+  cleanups.push(async () => void (await stack.stop()));
   const counts: ParticipantCounts = { keepalives: 0, renegotiations: 0, errors: 0 };
   const rooms = new Rooms(stack.wsUrl, counts);
   const roomIds = Array.from({ length: Math.ceil(PARTICIPANTS / ROOM_SIZE) }, (_, i) => 5000 + i);

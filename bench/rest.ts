@@ -37,7 +37,7 @@ function pssKb(pid: number): number {
 /** One start of the stack: each process's RSS and PSS in MB, by name. */
 async function atRest(): Promise<Map<string, { rss: number; pss: number }>> {
   const stack = await startStack({ LOG_LEVEL: 'info', RELAY_LOG_LEVEL: 'info' });
-  cleanups.push(() => stack.stop());
+  cleanups.push(async () => void (await stack.stop()));
   try {
     await sleep(SETTLE * 1000);
     const rows = new Map<string, { rss: number; pss: number }>();

@@ -222,7 +222,7 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
 async function benchOurs(): Promise<Result> {
   // The Worker straight from workerd (no wrangler dev proxy in front), as in production.
   const stack = await startStack({ LOG_LEVEL: 'warn' });
-  cleanups.push(() => stack.stop());
+  cleanups.push(async () => void (await stack.stop()));
   // The stack runs `scripts/start.ts` as our child; wrangler and workerd sit below it.
   const workerd = () =>
     descendants(process.pid)

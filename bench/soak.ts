@@ -97,7 +97,7 @@ async function benchOurs(): Promise<void> {
     MAX_PEERS_PER_ADDRESS: '0',
     OFFERS_PER_SECOND_PER_ADDRESS: '0',
   });
-  cleanups.push(() => stack.stop());
+  cleanups.push(async () => void (await stack.stop()));
   const label = `ours (npm start, ${RUNNER})`;
   const target: Target = {
     label,

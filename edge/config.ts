@@ -74,6 +74,11 @@ const configSchema = z.object({
   VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_ADDRESS: intFromString(64).pipe(z.number().min(0)),
   /** VideoRoom static rooms as JSON (an array of `create` bodies); unset: config/videoroom.rooms.json. */
   VIDEOROOM_ROOMS: optionalString,
+  /**
+   * The folder recordings must stay in (the relays' RELAY_RECORDINGS_ROOT, which they enforce): a
+   * VideoRoom `rec_dir` or absolute `filename` outside it is refused with 430 at once. Unset: no check here.
+   */
+  RECORDINGS_ROOT: optionalString.refine((v) => v === undefined || v.startsWith('/'), 'an absolute path'),
   /** PeerConnections one session may hold at once; 0 = no limit. */
   MAX_PEERS_PER_SESSION: intFromString(64).pipe(z.number().min(0)),
   /** PeerConnections all sessions of one client address may hold at once; 0 = no limit. */
@@ -149,6 +154,7 @@ export function loadConfig(env: EnvVars): EdgeConfig {
       maxRemotePublishers: c.VIDEOROOM_MAX_REMOTE_PUBLISHERS,
       maxRemotePublishersPerSession: c.VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_SESSION,
       maxRemotePublishersPerAddress: c.VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_ADDRESS,
+      recordingsRoot: c.RECORDINGS_ROOT,
     },
     limits: {
       peersPerSession: c.MAX_PEERS_PER_SESSION,
@@ -195,6 +201,7 @@ export interface EnvVars {
   VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_SESSION?: string;
   VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_ADDRESS?: string;
   VIDEOROOM_ROOMS?: string;
+  RECORDINGS_ROOT?: string;
   MAX_PEERS_PER_SESSION?: string;
   MAX_PEERS_PER_ADDRESS?: string;
   OFFERS_PER_SECOND_PER_SESSION?: string;

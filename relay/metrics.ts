@@ -122,6 +122,12 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
       `relay_udp_datagrams_total${l},path="direct"} ${m.sends.direct}`,
       `relay_udp_datagrams_total${l},path="dgram"} ${m.sends.viaDgram}`,
       `relay_udp_datagrams_total${l},path="dropped"} ${m.sends.dropped}`,
+      '# HELP relay_srtp_inbound_packets_total Inbound SRTP/SRTCP packets: unprotected, or dropped (auth, replay, malformed).',
+      '# TYPE relay_srtp_inbound_packets_total counter',
+      `relay_srtp_inbound_packets_total${l},result="unprotected"} ${m.inbound.unprotected}`,
+      `relay_srtp_inbound_packets_total${l},result="auth"} ${m.inbound.auth}`,
+      `relay_srtp_inbound_packets_total${l},result="replay"} ${m.inbound.replay}`,
+      `relay_srtp_inbound_packets_total${l},result="malformed"} ${m.inbound.malformed}`,
     );
   }
   return lines.join('\n') + '\n';

@@ -116,9 +116,11 @@ function stop(code = 0): void {
   // Relays first, while the edge still answers, so they can hang up their peers and tell it.
   Promise.all(relays.map((r) => r.stop(5000)))
     .then(() => edge.stop())
-    // The local state is scratch (cleared at every start); do not leave it behind either.
-    .then(() => rmSync(stateDir, { recursive: true, force: true }))
-    .catch(() => undefined)
+    .catch((err: unknown) => complain(`stopping: ${err instanceof Error ? err.message : String(err)}`))
+    // The local state is scratch (cleared at every start); do not leave it behind either, however the
+    // edge stopped.
+    .then(() => rmSync(stateDir, { recursive: true, force: true, maxRetries: 3 }))
+    .catch((err: unknown) => complain(`could not remove ${stateDir}: ${String(err)}`))
     .then(() => process.exit(code));
 }
 

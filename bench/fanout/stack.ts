@@ -15,7 +15,7 @@ export async function runStack(
   onStop: (stop: () => Promise<void>) => void,
 ): Promise<FanoutRow> {
   const stack = await startStack({ RELAY_CAPACITY: String(Math.max(200, n + 10)), RELAY_ICE_PORTS: '400' });
-  onStop(stack.stop);
+  onStop(async () => void (await stack.stop()));
   try {
     const relay = stack.relays[0];
     if (!relay) throw new Error('npm start reported no relay');

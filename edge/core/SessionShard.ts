@@ -89,8 +89,8 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
     return this.core.poll(sessionId, maxev, apisecret, token);
   }
 
-  async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<void> {
-    await this.core.requests.pluginCall(sessionId, handleId, call);
+  async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<boolean> {
+    return this.core.requests.pluginCall(sessionId, handleId, call);
   }
 
   async relayEvent(sessionId: number, handleId: number, linkId: string, event: PeerEvent): Promise<void> {

@@ -202,6 +202,11 @@ export class PeerMedia {
   /** An event from the relay holding the handle's PeerConnection (ignored from any other link). */
   relayEvent(s: Session, h: Handle, linkId: string, event: PeerEvent): void {
     if (s.ending) return;
+    if (event.kind === 'recording') {
+      // Files close with their peer, so the report may follow its hangup (then no relay is the handle's).
+      runDetached(this.host.log, 'recordingClosed', () => h.plugin.recordingClosed?.(h.ctx, event));
+      return;
+    }
     if (event.kind === 'hangup' && !h.hasPeer && h.hangupEchoes) {
       h.hangupEchoes--;
       return;

@@ -132,11 +132,12 @@ export class PluginRequests {
     return new ShardHandleContext(this.handleHost, s.id, handleId, opaqueId, pluginState);
   }
 
-  /** From a plugin's coordination object (a VideoRoom) to one of our handles. */
-  async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<void> {
+  /** From a plugin's coordination object (a VideoRoom) to one of our handles: false when it has none such. */
+  async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<boolean> {
     const h = this.sessions.get(sessionId)?.handles.get(handleId);
-    if (!h || !h.plugin.handleInternal) return;
-    await h.plugin.handleInternal(h.ctx, call);
+    if (!h) return false;
+    if (h.plugin.handleInternal) await h.plugin.handleInternal(h.ctx, call);
+    return true;
   }
 }
 

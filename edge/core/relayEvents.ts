@@ -36,8 +36,8 @@ export function janusMessageFor(sessionId: number, handleId: number, e: PeerEven
   }
 }
 
-/** Relay events that only feed event handlers (ICE/DTLS states, the selected pair, stats): no client hears of them. */
-const HANDLER_ONLY = new Set<PeerEvent['kind']>(['ice', 'dtls', 'selected-pair', 'stats']);
+/** Relay events that only feed event handlers (ICE/DTLS states, the selected pair, stats, closed recordings): no client hears of them. */
+const HANDLER_ONLY = new Set<PeerEvent['kind']>(['ice', 'dtls', 'selected-pair', 'stats', 'recording']);
 
 export function onlyForHandlers(e: PeerEvent): boolean {
   return HANDLER_ONLY.has(e.kind);

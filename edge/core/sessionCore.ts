@@ -85,8 +85,10 @@ export class SessionCore {
   async restore(): Promise<void> {
     const shard = await this.host.storage.get<number>('shard');
     if (shard !== undefined) this.shard = shard;
-    const settings = await this.host.storage.get<SharedSettings>('settings');
-    this.settings = settings ?? (await this.host.core().getSettings());
+    const stored = await this.host.storage.get<SharedSettings>('settings');
+    this.settings = stored ?? (await this.host.core().getSettings());
+    // Kept, so the next wake after an eviction does not wake the coordinator too (changes are pushed).
+    if (!stored) void this.host.storage.put({ settings: this.settings }, true);
     const records = await this.persistence.load();
     for (const rec of records)
       this.sessions.set(

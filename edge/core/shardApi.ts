@@ -24,8 +24,8 @@ export interface SessionShardApi extends Rpc.DurableObjectBranded {
   janus(raw: Record<string, unknown>, origin: Source, shard: number, region?: string): Promise<JanusMessage>;
   /** An HTTP long poll for a session's events. */
   poll(sessionId: number, maxev: number, apisecret?: string, token?: string): Promise<PollResult>;
-  /** From a plugin's coordination object (a VideoRoom) to one of our handles. */
-  pluginCall(sessionId: number, handleId: number, call: unknown): Promise<void>;
+  /** From a plugin's coordination object (a VideoRoom) to one of our handles: false when there is no such handle. */
+  pluginCall(sessionId: number, handleId: number, call: unknown): Promise<boolean>;
   /** From a RelayLink: an event about one PeerConnection on that relay. */
   relayEvent(sessionId: number, handleId: number, linkId: string, event: PeerEvent): Promise<void>;
   /** From another shard: deliver an event to a WebSocket held here. */

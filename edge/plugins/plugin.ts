@@ -1,4 +1,5 @@
 import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
+import type { RecordingClosedEvent } from '../../shared/control/recording.js';
 import type { Jsep } from '../../shared/janus/requests.js';
 import type { CommandArgs, RelayRef } from '../relays/relayClient.js';
 
@@ -92,6 +93,8 @@ export interface Plugin {
   handleAdminMessage?(request: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** `plugin_specific` of admin `handle_info`. */
   queryHandle?(ctx: HandleContext): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** A recording file of the handle's PeerConnection closed on its relay (peer.record); Janus tells no client. */
+  recordingClosed?(ctx: HandleContext, event: RecordingClosedEvent): void;
   /** Calls from the plugin's own coordination objects (e.g. a VideoRoom telling a participant). */
   handleInternal?(ctx: HandleContext, call: unknown): Promise<void> | void;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { zeroCounters, type MediaCounters } from '../metrics.js';
 import { bundleIceCredentials, inspectSdp, isRejected, stripCandidates, type SdpSummary } from '../sdp.js';
 import { PeerRecording, type RecordingHost, type RecordingRequest } from '../recording/peerRecording.js';
+import { installSrtpInput } from '../srtp/srtpInput.js';
 import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
 import { disableDefaultStun, hardenDtls, iceChecksReceived, selectedPair, sendCloseNotify } from './werift.js';
 
@@ -167,6 +168,7 @@ export abstract class PeerBase {
         if (state === 'closed') void this.hangup('DTLS alert');
         else if (state === 'failed') void this.hangup('DTLS error');
       });
+      installSrtpInput(dtls);
       this.onDtlsTransport(dtls);
     }
     hardenDtls(this.pc);

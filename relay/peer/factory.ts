@@ -1,4 +1,5 @@
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { installFingerprintCache } from './fingerprintCache.js';
 import { installNativeX25519 } from './nativeX25519.js';
 
 /** Where a PeerConnection's sockets live. */
@@ -56,6 +57,7 @@ export const relayMedia: PeerMedia = {
  */
 export function createPeerConnection(net: PeerNetwork, media: PeerMedia = relayMedia): RTCPeerConnection {
   installNativeX25519();
+  installFingerprintCache();
   return new RTCPeerConnection({
     iceServers: [],
     iceUseIpv4: false,

@@ -130,6 +130,7 @@ export class EdgeProcess {
       workerOptions(spec.root, resolve(spec.root, 'wrangler.toml')),
     ]);
     const { Miniflare, Log, LogLevel } = await import('miniflare');
+    const signalListeners = signalListenersNow();
     const mf = new Miniflare({
       ...workerOpts,
       name: 'janus-edge',
@@ -155,6 +156,7 @@ export class EdgeProcess {
         });
       },
     } as ConstructorParameters<typeof Miniflare>[0]);
+    leaveSignalsToSupervisor(signalListeners);
     await mf.ready;
     return {
       // A workerd that was killed may leave dispose() waiting: bound it.
@@ -179,4 +181,22 @@ export class EdgeProcess {
       build.once('exit', (code) => (code === 0 ? res() : rej(new Error(`edge build failed (${code}): ${err}`))));
     });
   }
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+function signalListenersNow(): Map<string, Set<unknown>> {
+  return new Map(STOP_SIGNALS.map((sig) => [sig, new Set<unknown>(process.listeners(sig))]));
+}
+
+/**
+ * Miniflare adds SIGINT/SIGTERM listeners that kill workerd and exit at once (143), before the
+ * supervisor's stop could hang up the relays' peers and remove the edge's state directory. The
+ * supervisor owns those signals: the listeners Miniflare added are removed (its `exit` hook, which
+ * kills workerd if we exit any other way, stays).
+ */
+function leaveSignalsToSupervisor(before: Map<string, Set<unknown>>): void {
+  for (const sig of STOP_SIGNALS)
+    for (const listener of process.listeners(sig))
+      if (!before.get(sig)!.has(listener)) process.removeListener(sig, listener);
 }

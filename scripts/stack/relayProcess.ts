@@ -19,6 +19,12 @@ import { killGroup, terminate } from './processGroup.js';
  */
 export const RELAY_NODE_FLAGS = ['--max-semi-space-size=4', '--enable-source-maps'];
 
+/**
+ * More node flags for the relays, for measuring them as `npm start` runs them (node refuses
+ * `--cpu-prof` in NODE_OPTIONS): `RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm start`.
+ */
+const relayNodeArgs = (process.env.RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 export interface RelaySpec {
   /** The relay as plain JavaScript (scripts/stack/bundle.ts builds it from relay/main.ts). */
   bundle: string;
@@ -61,7 +67,7 @@ export class RelayProcess {
   start(): void {
     const { spec } = this;
     this.httpPort = undefined;
-    const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, spec.bundle], {
+    const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, ...relayNodeArgs, spec.bundle], {
       cwd: this.root,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -115,7 +115,7 @@ describe('admin settings requests', () => {
 });
 
 describe('VideoRoom: no silent acceptance', () => {
-  it('create with record: true is refused with 430 and the room does not exist; list reports no unnegotiated extension', async () => {
+  it('create with require_e2ee: true is refused with 430 and the room does not exist; list reports no unnegotiated extension', async () => {
     const s = await api.create();
     const h = await api.attach(s, 'janus.plugin.videoroom');
     const msg = async (body: Record<string, unknown>) =>
@@ -124,10 +124,10 @@ describe('VideoRoom: no silent acceptance', () => {
           data: Record<string, unknown>;
         }
       ).data;
-    expect(await msg({ request: 'create', room: 4242, record: true })).toMatchObject({
+    expect(await msg({ request: 'create', room: 4242, require_e2ee: true })).toMatchObject({
       videoroom: 'event',
       error_code: 430,
-      error: 'Invalid element (record: recording is not supported yet)',
+      error: 'Invalid element (require_e2ee: end-to-end encrypted rooms are not supported)',
     });
     expect(await msg({ request: 'exists', room: 4242 })).toMatchObject({ exists: false });
     expect(await msg({ request: 'create', room: 4243 })).toMatchObject({ videoroom: 'created' });

@@ -40,7 +40,17 @@ interface DemoPage {
  * janus.js names it by the track id, which videoroomtest.js puts unescaped into a jQuery selector.
  */
 const demoOwnBug = (text: string) =>
-  text.startsWith('Error calling onremotetrack on removal Error: Syntax error, unrecognized expression: #remotevideo');
+  text.startsWith(
+    'Error calling onremotetrack on removal Error: Syntax error, unrecognized expression: #remotevideo',
+  ) || demoRace(text);
+
+/**
+ * The demos' own race, not an answer of ours: when a feed unpublishes, Janus (and we) send its
+ * subscriber an `updated` offer as the other publishers hear `unpublished`; videoroomtest.js detaches
+ * that subscriber handle on `unpublished`, and when the offer arrives before the detach's reply,
+ * janus.js answers it on a handle it has just dropped: "Invalid handle", shown in an alert.
+ */
+const demoRace = (text: string) => /^(WebRTC error: )?Invalid handle$/.test(text);
 
 /** A visible bootbox dialog's text (the demos' way to report an error), or null. */
 const dialogText = (page: Page) =>
@@ -137,7 +147,10 @@ describe.skipIf(skipped !== undefined)("Meetecho's janus-demos in Chromium", () 
 
   /** No error dialog, and nothing went wrong on the page. */
   async function clean(demo: DemoPage): Promise<void> {
-    expect(await dialogText(demo.page)).toBeNull();
+    const dialog = await dialogText(demo.page);
+    // The race's alert shows `error.message` of a string error: "WebRTC error... undefined".
+    const raced = demo.console.some((line) => line === 'error: WebRTC error: Invalid handle');
+    if (!(raced && dialog?.includes('WebRTC error... undefined'))) expect(dialog).toBeNull();
     expect(demo.problems, `console:\n${demo.console.slice(-60).join('\n')}`).toEqual([]);
   }
 

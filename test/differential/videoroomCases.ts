@@ -221,7 +221,58 @@ const badInput: Case = {
   ],
 };
 
+/** Recording settings of a room and enable_recording (no publisher: nothing is written on either side). */
+const REC = ROOM + 40;
+const recording: Case = {
+  name: 'videoroom: recording options, edit and enable_recording',
+  steps: [
+    ...vrHandle('a'),
+    sync('a', 'create with lock_record and rec_dir', {
+      request: 'create',
+      room: REC,
+      secret: 'sec',
+      lock_record: true,
+      rec_dir: '/tmp/janus-diff-recordings',
+    }),
+    sync('a', 'create with record true', { request: 'create', room: REC + 1, record: true }),
+    sync('a', 'enable_recording without record (429)', { request: 'enable_recording', room: REC, secret: 'sec' }),
+    sync('a', 'enable_recording record not a boolean (430)', {
+      request: 'enable_recording',
+      room: REC,
+      secret: 'sec',
+      record: 'yes',
+    }),
+    sync('a', 'enable_recording without secret (429)', { request: 'enable_recording', room: REC, record: true }),
+    sync('a', 'enable_recording wrong secret (433)', {
+      request: 'enable_recording',
+      room: REC,
+      secret: 'x',
+      record: true,
+    }),
+    sync('a', 'enable_recording no such room (426)', { request: 'enable_recording', room: REC + 2, record: true }),
+    sync('a', 'enable_recording on', { request: 'enable_recording', room: REC, secret: 'sec', record: true }),
+    sync('a', 'enable_recording on again', { request: 'enable_recording', room: REC, secret: 'sec', record: true }),
+    sync('a', 'edit new_rec_dir and new_lock_record', {
+      request: 'edit',
+      room: REC,
+      secret: 'sec',
+      new_rec_dir: '/tmp/janus-diff-recordings-2',
+      new_lock_record: false,
+    }),
+    sync('a', 'edit new_lock_record wrong type (430)', {
+      request: 'edit',
+      room: REC,
+      secret: 'sec',
+      new_lock_record: 'yes',
+    }),
+    sync('a', 'enable_recording off', { request: 'enable_recording', room: REC, secret: 'sec', record: false }),
+    sync('a', 'destroy', { request: 'destroy', room: REC, secret: 'sec' }),
+    sync('a', 'destroy the recorded room', { request: 'destroy', room: REC + 1 }),
+  ],
+};
+
 export const videoroomCases: Case[] = [
+  recording,
   {
     name: 'videoroom: synchronous requests and their errors',
     steps: [

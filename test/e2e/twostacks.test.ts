@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JanusWs } from '../support/janusWs.js';
 import { startStack } from '../support/stack.js';
@@ -34,5 +36,17 @@ describe('two stacks on one machine', () => {
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
+  }, 120_000);
+
+  it('stop on SIGTERM the way start.ts says: exit 0, relays gone, the edge state directory removed', async () => {
+    const stack = await startStack();
+    const stateDir = resolve(import.meta.dirname, '../../.tmp', `edge-${stack.port}`);
+    expect(existsSync(stateDir)).toBe(true);
+    const relayPids = stack.relays.map((r) => r.pid);
+    // Miniflare's own signal handler used to exit at once (143), before the relays hung up and the
+    // state directory was removed: every test stack left tens of MB behind.
+    expect(await stack.stop()).toBe(0);
+    expect(existsSync(stateDir)).toBe(false);
+    for (const pid of relayPids) expect(() => process.kill(pid, 0)).toThrow();
   }, 120_000);
 });

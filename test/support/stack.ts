@@ -31,7 +31,8 @@ export interface Stack {
   output(): string;
   /** The edge⇄relay secret of this stack; `/debug/*` on a relay wants it as a bearer token. */
   relaySecret: string;
-  stop(): Promise<void>;
+  /** SIGTERM, as a user's Ctrl-C or a service manager: resolves with the exit code (null: killed by a signal). */
+  stop(): Promise<number | null>;
 }
 
 /** GET a relay's `/debug/*` path of a stack, authorized with the stack's relay secret. */
@@ -114,9 +115,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     pid: child.pid!,
     output: () => out,
     stop: () =>
-      new Promise<void>((res) => {
-        if (child.exitCode !== null) return res();
-        child.once('exit', () => res());
+      new Promise<number | null>((res) => {
+        if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
+        child.once('exit', (code) => res(code));
         child.kill('SIGTERM');
       }),
   };

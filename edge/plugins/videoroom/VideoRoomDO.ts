@@ -11,6 +11,7 @@ import { VideoRoomError } from './errors.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import type { RoomCall, RoomHost } from './host.js';
 import type { Joined, Published, PublisherDetails, PublishPlan } from './publishers.js';
+import type { RecordingRequest } from './recordings.js';
 import type { JoinAccess, PublisherJoin, RoomId, RoomSyncRequest, SubscribeStream } from './schemas.js';
 import {
   videoRoomObjectName,
@@ -146,15 +147,19 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     streams: PubStream[],
     relay: RelayRef,
     details: PublisherDetails,
-  ): Promise<RpcResult<Published>> {
-    return this.run(undefined, () => this.vr.publishers.published(who, streams, relay, details));
+  ): Promise<RpcResult<Published & { recordingError?: string }>> {
+    return this.run(undefined, () => this.vr.published(who, streams, relay, details));
+  }
+
+  async checkRecording(req: RecordingRequest): Promise<RpcResult<void>> {
+    return this.run(undefined, () => this.vr.checkRecording(req));
   }
 
   async configurePublisher(
     who: HandleAddress,
     details: Omit<PublisherDetails, 'descriptions'>,
   ): Promise<RpcResult<{ room: RoomId; publishing: boolean }>> {
-    return this.run(undefined, () => this.vr.publishers.configure(who, details));
+    return this.run(undefined, () => this.vr.configurePublisher(who, details));
   }
 
   async unpublished(who: HandleAddress, requested: boolean): Promise<RpcResult<{ room: RoomId }>> {

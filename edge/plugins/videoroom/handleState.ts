@@ -4,7 +4,7 @@ import type { HandleContext } from '../plugin.js';
 import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { OpusOptions } from './opusOptions.js';
 import type { FeedId, RoomId } from './schemas.js';
-import type { HandleAddress, JanusData } from './state.js';
+import { negotiatedCodecs, type HandleAddress, type JanusData } from './state.js';
 import type { FeedStream } from './subscribers.js';
 
 /** What a VideoRoom handle is, kept with the handle. */
@@ -68,4 +68,14 @@ export function relayOf(ctx: HandleContext): RelayRef {
   const relay = ctx.media.relay;
   if (!relay) throw vrError(VideoRoomError.UNKNOWN_ERROR, 'No PeerConnection');
   return relay;
+}
+
+/** A placement that failed is made again by `open`, after the peer's admission (whose refusal comes first). */
+export function settled<T>(r: PromiseSettledResult<T>): T | undefined {
+  return r.status === 'fulfilled' ? r.value : undefined;
+}
+
+/** A publisher's `configured` with an answer: the negotiated codecs and its streams, as Janus sends it. */
+export function configuredWith(room: RoomId, streams: JanusData[]): JanusData {
+  return { videoroom: 'event', room, configured: 'ok', ...negotiatedCodecs(streams), streams };
 }

@@ -13,6 +13,13 @@ export type RoomCall =
   /** Feeds this subscriber receives went away: renegotiate without them (autoupdate). */
   | { kind: 'feedsGone'; feedIds: FeedId[] };
 
+const ROOM_CALLS = new Set<unknown>(['event', 'removed', 'feedsGone'] satisfies RoomCall['kind'][]);
+
+/** Calls from the room objects (`SessionShard.pluginCall` carries them untyped). */
+export function isRoomCall(call: unknown): call is RoomCall {
+  return typeof call === 'object' && call !== null && 'kind' in call && ROOM_CALLS.has(call.kind);
+}
+
 /** The deployment's list of rooms and relays (the core coordinator). */
 export interface RoomIndex {
   roomCreated(room: RoomId): Promise<void>;
@@ -39,8 +46,11 @@ export interface RoomHost {
   /** The room changed: persist `state` (undefined: the room is gone). May be written behind. */
   save(state: RoomState | undefined): void;
   now(): number;
-  /** Delivers a call to a participant's handle; failures (the handle is gone) are the host's to swallow. */
-  notify(to: HandleAddress, call: RoomCall): Promise<void>;
+  /**
+   * Delivers a call to a participant's handle: false when its shard has no such handle (it went away
+   * and its leave was lost). A failed delivery throws.
+   */
+  notify(to: HandleAddress, call: RoomCall): Promise<boolean>;
   /** The only way to command relays. */
   readonly relays: RelayClient;
   readonly index: RoomIndex;

@@ -10,6 +10,8 @@ export interface VideoRoomLimits {
   maxRemotePublishersPerSession: number;
   /** Remote publishers the sessions of one client address may have added, over every room; 0 = no limit. */
   maxRemotePublishersPerAddress: number;
+  /** RECORDINGS_ROOT: when set, a room's `rec_dir` (and a publisher's absolute `filename`) must lie inside it (430). */
+  recordingsRoot?: string;
 }
 
 export const noVideoRoomLimits: VideoRoomLimits = {

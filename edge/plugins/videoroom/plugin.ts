@@ -7,7 +7,7 @@ import { unwrap } from '../../rpc.js';
 import type { Stubs } from '../../stubs.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 import { errorEvent, idTypeProblem, VideoRoomError, VR, vrError } from './errors.js';
-import type { RoomCall } from './host.js';
+import { isRoomCall } from './host.js';
 import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
 import { negotiatedCodecs, videoRoomObjectName, type JanusData } from './state.js';
@@ -15,6 +15,8 @@ import type { Removal } from './subscribers.js';
 import {
   inRoom,
   cappedBitrate,
+  configuredWith,
+  settled,
   relayOf,
   stateOf,
   subscriberState,
@@ -24,16 +26,10 @@ import {
 } from './handleState.js';
 import { subscriberNegotiation } from './subscriberNegotiation.js';
 import { applyOpusOptions, roomOpusOptions } from './opusOptions.js';
-import { refuseUnsupportedPublishOptions } from './unsupported.js';
+import { recordingRequest } from './recordings.js';
+import { recordingDoneEvent } from '../recordingEvents.js';
 
 const PKG = 'janus.plugin.videoroom';
-
-const ROOM_CALLS = new Set<unknown>(['event', 'removed', 'feedsGone'] satisfies RoomCall['kind'][]);
-
-/** Calls from the room objects (`SessionShard.pluginCall` carries them untyped). */
-function isRoomCall(call: unknown): call is RoomCall {
-  return typeof call === 'object' && call !== null && 'kind' in call && ROOM_CALLS.has(call.kind);
-}
 
 /**
  * `janus.plugin.videoroom` (§5): the SFU's signalling. Room state lives in one VideoRoomDO per room;
@@ -186,6 +182,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     if (ptype === 'publisher') {
       const joining = parseJanus(S.publisherJoinSchema, body, VR);
       const room = joining.room;
+      // joinandconfigure's record/filename: checked before the join, so a refusal leaves nothing behind.
+      const recording =
+        request === 'joinandconfigure' ? recordingRequest(parseJanus(S.publishSchema, body, VR)) : undefined;
+      if (recording) unwrap(await roomStub(room).checkRecording(recording));
       const joined = unwrap(await roomStub(room).joinPublisher(who(ctx), joining));
       ctx.setState({ room, role: 'publisher', id: joined.id } satisfies HandleState);
       ctx.notifyEvent({ event: 'joined', room, id: joined.id, private_id: joined.private_id, display: body.display });
@@ -194,6 +194,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         const { jsep: answer, streams } = await publish(ctx, body, jsep);
         return { data: { ...joined, ...negotiatedCodecs(streams), streams }, jsep: answer };
       }
+      if (recording) unwrap(await roomStub(room).configurePublisher(who(ctx), { recording }));
       return { data: joined };
     }
     if (ptype === 'subscriber') {
@@ -214,11 +215,12 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     const st = stateOf(ctx);
     if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
     const p = parseJanus(S.publishSchema, body, VR);
-    refuseUnsupportedPublishOptions(p);
+    const recording = recordingRequest(p);
     if (!jsep) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (jsep)');
     if (jsep.type !== 'offer')
       throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
     const room = roomStub(st.room);
+    if (recording) unwrap(await room.checkRecording(recording));
     // The room's checks and the relay's placement are independent: asked together.
     const [planned, placement] = await Promise.allSettled([room.preparePublish(who(ctx)), ctx.media.place()]);
     if (planned.status === 'rejected') throw planned.reason;
@@ -248,13 +250,15 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       display: p.display,
       metadata: p.metadata,
       descriptions: p.descriptions,
+      recording,
     });
     if (!published.ok) {
       ctx.media.close('Publish failed');
       throw vrError(published.error.code, published.error.reason);
     }
     ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
-    const { streams } = published.value;
+    const { streams, recordingError } = published.value;
+    if (recordingError) ctx.notifyEvent({ event: 'recording', room: st.room, id: st.id, error: recordingError });
     return { data: configuredWith(st.room, streams), jsep: answered?.answer, streams };
   }
 
@@ -270,25 +274,30 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       };
     }
     const p = parseJanus(S.publishSchema, body, VR);
-    refuseUnsupportedPublishOptions(p);
+    const recording = recordingRequest(p);
     if (jsep) {
       if (jsep.type !== 'offer')
         throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
       if (!ctx.media.hasPeer) return publish(ctx, body, jsep);
+      if (recording) unwrap(await roomStub(st.room).checkRecording(recording));
       const sdp = applyOpusOptions(jsep.sdp, st.opus ?? roomOpusOptions({}));
       const out = await ctx.media.command('peer.offer', { sdp, iceRestart: jsep.restart === true });
-      const { streams } = unwrap(
+      const { streams, recordingError } = unwrap(
         await roomStub(st.room).published(who(ctx), out.streams ?? [], relayOf(ctx), {
           display: p.display,
           metadata: p.metadata,
           descriptions: p.descriptions,
+          recording,
         }),
       );
+      if (recordingError) ctx.notifyEvent({ event: 'recording', room: st.room, id: st.id, error: recordingError });
       return { data: configuredWith(st.room, streams), jsep: out.answer };
     }
-    // Only a display or metadata change concerns the room (it announces it).
-    if (p.display !== undefined || p.metadata !== undefined)
-      unwrap(await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata }));
+    // Only a display, metadata or recording change concerns the room.
+    if (p.display !== undefined || p.metadata !== undefined || recording)
+      unwrap(
+        await roomStub(st.room).configurePublisher(who(ctx), { display: p.display, metadata: p.metadata, recording }),
+      );
     const talking =
       p.audio_active_packets !== undefined || p.audio_level_average !== undefined
         ? { packets: p.audio_active_packets, average: p.audio_level_average }
@@ -397,6 +406,11 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       const cascades = await roomStub(st.room).cascadeInfo(who(ctx));
       return { type: st.role, room: st.room, id: st.id, relay: ctx.media.relay?.relayId ?? null, cascades };
     },
+    recordingClosed(ctx, e) {
+      // Janus tells nobody when a recording ends; event handlers hear of it here (type 64).
+      const st = ctx.getState<HandleState>();
+      ctx.notifyEvent(recordingDoneEvent(e, st ? { room: st.room, id: st.id ?? null } : {}));
+    },
     async handleInternal(ctx, call) {
       if (!isRoomCall(call)) return;
       switch (call.kind) {
@@ -429,15 +443,5 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       }
     },
   };
-  /** A placement that failed is made again by `open`, after the peer's admission (whose refusal comes first). */
-  function settled<T>(r: PromiseSettledResult<T>): T | undefined {
-    return r.status === 'fulfilled' ? r.value : undefined;
-  }
-
-  /** A publisher's `configured` with an answer: the negotiated codecs and its streams, as Janus sends it. */
-  function configuredWith(room: RoomId, streams: JanusData[]): JanusData {
-    return { videoroom: 'event', room, configured: 'ok', ...negotiatedCodecs(streams), streams };
-  }
-
   return plugin;
 }

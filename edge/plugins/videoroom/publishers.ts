@@ -4,6 +4,7 @@ import type { RelayRef } from '../../relays/relayClient.js';
 import type { Cascades } from './cascades.js';
 import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { Remotizations } from './remotizations.js';
+import type { RecordingRequest, Recordings } from './recordings.js';
 import type { Room } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId, JsonObject, RoomId } from './schemas.js';
@@ -57,6 +58,8 @@ export interface PublisherDetails {
   display?: string;
   metadata?: JsonObject;
   descriptions?: { mid: string; description: string }[];
+  /** `record` / `filename` (and the secret a room with `lock_record` wants), applied by Recordings. */
+  recording?: RecordingRequest;
 }
 
 /**
@@ -69,6 +72,7 @@ export class Publishers {
     private readonly room: Room,
     private readonly cascades: Cascades,
     private readonly remotizations: Remotizations,
+    private readonly recordings: Recordings,
   ) {}
 
   /** A publisher joins (its request validated by the plugin). */
@@ -221,6 +225,7 @@ export class Publishers {
 
   stopPublishing(p: Publisher): void {
     const r = this.room.current();
+    this.recordings.stopped(p);
     p.streams = undefined;
     p.relay = undefined;
     p.remotizations = undefined;

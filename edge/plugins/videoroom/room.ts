@@ -64,9 +64,22 @@ export class Room {
     checkCredential('pin', this.current().options.pin, pin);
   }
 
-  /** Tells one participant; a handle that went away meanwhile is not an error. */
+  /**
+   * What ends a participant whose handle is gone (set by the room logic to its one leave path).
+   */
+  onHandleMissing?: (who: HandleAddress) => void;
+
+  /**
+   * Tells one participant; a handle that went away meanwhile is not an error. A handle its shard no
+   * longer has is a participant whose leave never arrived (a shard lost mid-teardown): it leaves now.
+   */
   tell(to: HandleAddress, call: RoomCall): Promise<void> {
-    return this.host.notify(to, call).catch(() => undefined);
+    return this.host.notify(to, call).then(
+      (delivered) => {
+        if (!delivered) this.onHandleMissing?.(to);
+      },
+      () => undefined,
+    );
   }
 
   /** Tells every local participant except `except` (publishers and, with notify_joining, the rest). */

@@ -2,6 +2,7 @@ import { parseJanus } from '../../../shared/janus/validate.js';
 import type { Cascades } from './cascades.js';
 import { VideoRoomError, VR, vrError } from './errors.js';
 import type { Publishers } from './publishers.js';
+import type { Recordings } from './recordings.js';
 import type { RemotePublishers } from './remotePublishers.js';
 import type { Room } from './room.js';
 import * as S from './schemas.js';
@@ -18,7 +19,7 @@ import { refuseUnsupportedRoomOptions } from './unsupported.js';
 
 /**
  * The room's own synchronous requests (§5.2): create, edit, destroy, exists, allowed, kick,
- * moderate, enable_recording, listparticipants. Each answers in the `success`.
+ * moderate, listparticipants (enable_recording is Recordings'). Each answers in the `success`.
  */
 export class RoomRequests {
   constructor(
@@ -26,6 +27,7 @@ export class RoomRequests {
     private readonly publishers: Publishers,
     private readonly remotes: RemotePublishers,
     private readonly cascades: Cascades,
+    private readonly recordings: Recordings,
     /** Told when the room is destroyed, before anything can recreate it (static rooms keep a tombstone). */
     private readonly onDestroyed: (room: RoomId) => void = () => undefined,
   ) {}
@@ -41,6 +43,7 @@ export class RoomRequests {
   async build(id: RoomId, body: Record<string, unknown>): Promise<JanusData> {
     const { permanent, allowed, ...options } = parseJanus(S.createSchema, body, VR);
     refuseUnsupportedRoomOptions(options);
+    this.recordings.checkDir('rec_dir', options.rec_dir);
     // The room's id and the admin key are not options of the room.
     delete options.room;
     delete options.admin_key;
@@ -74,6 +77,7 @@ export class RoomRequests {
     const e = parseJanus(S.editSchema, body, VR);
     const r = this.room.current();
     this.room.checkSecret(e.secret);
+    this.recordings.checkDir('new_rec_dir', e.new_rec_dir);
     const o = r.options;
     if (e.new_description !== undefined) o.description = e.new_description;
     if (e.new_secret !== undefined) o.secret = e.new_secret;
@@ -208,15 +212,6 @@ export class RoomRequests {
       moderation: m.mute ? 'muted' : 'unmuted',
     });
     return { videoroom: 'success' };
-  }
-
-  /** `enable_recording`: nothing records yet, so turning recording on is refused and off is a no-op. */
-  enableRecording(body: Record<string, unknown>): JanusData {
-    const { room, secret, record } = parseJanus(S.enableRecordingSchema, body, VR);
-    this.room.current();
-    this.room.checkSecret(secret);
-    if (record) throw vrError(VideoRoomError.UNKNOWN_ERROR, `Recording is not supported yet (room ${room})`);
-    return { videoroom: 'success', record: false };
   }
 
   listParticipants(body: Record<string, unknown>): JanusData {

@@ -279,7 +279,9 @@ export const publishSchema = z.object({
   videocodec: z.string().optional(),
   bitrate: z.number().int().nonnegative().optional(),
   record: z.boolean().optional(),
-  filename: z.string().optional(),
+  filename: z.string().max(1224).optional(),
+  /** The room's secret: changing `record`/`filename` needs it in a room with `lock_record`. */
+  secret: z.string().optional(),
   display: z.string().max(512).optional(),
   metadata: jsonObjectSchema.optional(),
   descriptions: z

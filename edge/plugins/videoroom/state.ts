@@ -41,6 +41,12 @@ export interface Publisher extends HandleAddress {
   createdBy?: RemoteCreator;
   /** `publish_remotely` targets of a local publisher, each with the relay forwarders that feed it. */
   remotizations?: Remotization[];
+  /** Janus's `recording_active`: recorded whenever it publishes (set by `record`, `enable_recording`, a recorded room). */
+  record?: boolean;
+  /** Janus's `recording_base`: the publisher's `filename`, forgotten when its PeerConnection goes (as in Janus). */
+  filename?: string;
+  /** Set while its relay records it: where (the relay adds `-<kind>-<mindex>.mjr` per m-line). */
+  recording?: { dir?: string; base: string };
 }
 
 export interface Remotization {
@@ -236,7 +242,8 @@ export function roomSummary(r: RoomState): JanusData {
     opus_fec: o.opus_fec ?? true,
     opus_dtx: o.opus_dtx ?? false,
     record: o.record ?? false,
-    rec_dir: o.rec_dir ?? '',
+    // As Janus: no rec_dir key when the room has none.
+    ...(o.rec_dir !== undefined ? { rec_dir: o.rec_dir } : {}),
     lock_record: o.lock_record ?? false,
     num_participants: r.publishers.length,
     audiolevel_ext: o.audiolevel_ext ?? true,

@@ -8,7 +8,6 @@ import type { RoomOptions } from './schemas.js';
  * only mid, rid, repaired-rid and audio-level), so `list` reports what is real.
  */
 const refusedRoomOptions: ReadonlyArray<{ name: keyof RoomOptions; value: unknown; reason: string }> = [
-  { name: 'record', value: true, reason: 'recording is not supported yet' },
   { name: 'require_e2ee', value: true, reason: 'end-to-end encrypted rooms are not supported' },
   { name: 'dummy_publisher', value: true, reason: 'dummy publishers are not supported' },
   {
@@ -36,12 +35,6 @@ export function refuseUnsupportedRoomOptions(options: Record<string, unknown>): 
     if (options[name] === value) throw unsupported(name, reason);
   for (const { name, reason } of refusedWhenSet)
     if (options[name] !== undefined && options[name] !== '') throw unsupported(name, reason);
-}
-
-/** A publisher's `record` (publish/configure/joinandconfigure): no recording yet, so `true` is refused. */
-export function refuseUnsupportedPublishOptions(body: { record?: boolean; filename?: string }): void {
-  if (body.record === true) throw unsupported('record', 'recording is not supported yet');
-  if (body.filename !== undefined) throw unsupported('filename', 'recording is not supported yet');
 }
 
 const unsupported = (name: string, reason: string) =>

@@ -2,7 +2,8 @@ import type { RemoteCreator } from '../../core/remoteCreator.js';
 import { Cascades } from './cascades.js';
 import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { RoomHost } from './host.js';
-import { Publishers } from './publishers.js';
+import { Publishers, type Published, type PublisherDetails } from './publishers.js';
+import { Recordings, type RecordingRequest } from './recordings.js';
 import { RelayEvents } from './relayEvents.js';
 import { RelayLinks } from './relayLinks.js';
 import { RemotePublishers } from './remotePublishers.js';
@@ -11,8 +12,9 @@ import { Room } from './room.js';
 import { RoomRequests } from './roomRequests.js';
 import { RtpForwarders } from './rtpForwarders.js';
 import { StaticRoomKeeper } from './staticRooms.js';
-import type { RoomSyncRequest } from './schemas.js';
-import type { HandleAddress, JanusData, RoomState } from './state.js';
+import type { RoomId, RoomSyncRequest } from './schemas.js';
+import type { HandleAddress, JanusData, PubStream, RoomState } from './state.js';
+import type { RelayRef } from '../../relays/relayClient.js';
 import { Subscribers } from './subscribers.js';
 
 /** A cascade as admin `handle_info` shows it. */
@@ -38,6 +40,7 @@ export class VideoRoom {
   readonly links: RelayLinks;
   readonly remotizations: Remotizations;
   readonly publishers: Publishers;
+  readonly recordings: Recordings;
   readonly subscribers: Subscribers;
   readonly remotes: RemotePublishers;
   readonly forwarders: RtpForwarders;
@@ -51,15 +54,17 @@ export class VideoRoom {
     this.cascades = new Cascades(room, () => this.links.update());
     this.links = new RelayLinks(room, () => this.cascades.links());
     this.remotizations = new Remotizations(room);
-    this.publishers = new Publishers(room, this.cascades, this.remotizations);
+    this.recordings = new Recordings(room);
+    this.publishers = new Publishers(room, this.cascades, this.remotizations, this.recordings);
     this.subscribers = new Subscribers(room, this.cascades);
     this.remotes = new RemotePublishers(room, this.publishers, this.cascades, this.links);
     this.forwarders = new RtpForwarders(room);
-    this.requests = new RoomRequests(room, this.publishers, this.remotes, this.cascades, (id) =>
+    this.requests = new RoomRequests(room, this.publishers, this.remotes, this.cascades, this.recordings, (id) =>
       this.statics.destroyed(id),
     );
     this.statics = new StaticRoomKeeper(room, this.requests);
     this.relayEvents = new RelayEvents(room, this.remotes, this.cascades, this.links);
+    room.onHandleMissing = (who) => this.handleGone(who, false);
   }
 
   /** The synchronous requests a room answers (`create` and `list` aside); `caller`: the session asking, if any. */
@@ -82,7 +87,7 @@ export class VideoRoom {
       case 'moderate':
         return this.requests.moderate(body);
       case 'enable_recording':
-        return this.requests.enableRecording(body);
+        return this.recordings.enable(body);
       case 'listparticipants':
         return this.requests.listParticipants(body);
       case 'add_remote_publisher':
@@ -107,6 +112,36 @@ export class VideoRoom {
       default:
         throw vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${request}'`);
     }
+  }
+
+  /**
+   * The relay accepted a publisher's offer (first or renegotiated): the room announces it, then it
+   * records if it should; `recordingError` says why a recording did not start (the publish stands).
+   */
+  async published(
+    who: HandleAddress,
+    streams: PubStream[],
+    relay: RelayRef,
+    details: PublisherDetails,
+  ): Promise<Published & { recordingError?: string }> {
+    this.recordings.check(details.recording);
+    const out = this.publishers.published(who, streams, relay, details);
+    const recordingError = await this.recordings.published(this.room.publisherOf(who), details.recording);
+    return recordingError ? { ...out, recordingError } : out;
+  }
+
+  /** Publisher `configure` without an offer: recording changes apply first (a refusal changes nothing). */
+  async configurePublisher(
+    who: HandleAddress,
+    details: Omit<PublisherDetails, 'descriptions'>,
+  ): Promise<{ room: RoomId; publishing: boolean }> {
+    if (details.recording) await this.recordings.configure(this.room.publisherOf(who), details.recording);
+    return this.publishers.configure(who, details);
+  }
+
+  /** A publisher's recording request, checked before it joins (joinandconfigure) or its offer goes to a relay. */
+  checkRecording(req: RecordingRequest): void {
+    this.recordings.check(req);
   }
 
   /** `leave`, or the handle went away (detach; a subscriber's hangup is not a leave). */

@@ -3,6 +3,7 @@ import type { RemoteCreator, RemoteTally } from '../../core/remoteCreator.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import type { RpcResult } from '../../rpc.js';
 import type { Joined, Published, PublisherDetails, PublishPlan } from './publishers.js';
+import type { RecordingRequest } from './recordings.js';
 import type { JoinAccess, PublisherJoin, RoomId, RoomSyncRequest, SubscribeStream } from './schemas.js';
 import type { HandleAddress, JanusData, PubStream, SubStream } from './state.js';
 import type { FeedStream, Removal, SubscriberStreams, SwitchChange } from './subscribers.js';
@@ -30,7 +31,9 @@ export interface VideoRoomApi extends Rpc.DurableObjectBranded {
     streams: PubStream[],
     relay: RelayRef,
     details: PublisherDetails,
-  ): Promise<RpcResult<Published>>;
+  ): Promise<RpcResult<Published & { recordingError?: string }>>;
+  /** A publisher's `record`/`filename` (lock_record's secret, a usable name), before its offer goes to a relay. */
+  checkRecording(req: RecordingRequest): Promise<RpcResult<void>>;
   configurePublisher(
     who: HandleAddress,
     details: Omit<PublisherDetails, 'descriptions'>,

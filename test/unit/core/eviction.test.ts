@@ -72,6 +72,17 @@ describe('timeouts across eviction', () => {
     expect(r.plugin.statesAtDestroy.get(hid)).toEqual(state);
   });
 
+  it('a restored shard reads the settings it kept instead of asking the coordinator again', async () => {
+    const t = await new ShardHarness().start();
+    expect(t.settingsAsked).toBe(1);
+    await t.settle();
+    const r = await restart(t);
+    expect(r.settingsAsked).toBe(0);
+    expect(r.core.settings).toEqual(t.settings);
+    // A change pushed later still applies over the kept copy.
+    expect(r.core.applySettings({ ...t.settings, version: 2, sessionTimeout: 30 })).toBe(true);
+  });
+
   it('a busy session stores its activity lazily, bounded by a tenth of the window', async () => {
     const t = await new ShardHarness().start();
     const sid = await t.create();

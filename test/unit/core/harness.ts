@@ -167,16 +167,22 @@ export class ShardHarness {
   readonly sockets: { ws: HeldSocket; tags: string[] }[] = [];
   readonly addresses: AddressAdmission;
   settings: SharedSettings = { version: 1, sessionTimeout: 60, acceptNewSessions: true, tokens: {} };
+  /** How often this shard asked the coordinator for the settings. */
+  settingsAsked = 0;
   private tx = 0;
 
-  /** `storage` is a previous harness's to restart on what it wrote. */
+  /** `storage` is a previous harness's to restart on what it wrote; `plugins` replace the recording one by package. */
   constructor(
     vars: EnvVars = {},
     readonly storage = new MemoryStorage(),
+    plugins: Plugin[] = [],
   ) {
     const config = loadConfig({ SHARD_COUNT: String(SHARDS), LOG_LEVEL: 'silent', ...vars });
     const corePeer: CorePeer = {
-      getSettings: async () => this.settings,
+      getSettings: async () => {
+        this.settingsAsked++;
+        return this.settings;
+      },
       listRelays: async () => [],
       pickRelay: async (region) => ({
         relayId: 'relay-1',
@@ -203,7 +209,8 @@ export class ShardHarness {
       core: () => corePeer,
       sendToConnection: (connId, m) => this.ws.send(connId, m),
     };
-    this.core = new SessionCore(host, config, new Map([[this.plugin.info.package, this.plugin]]));
+    const registry = new Map<string, Plugin>([this.plugin, ...plugins].map((p) => [p.info.package, p]));
+    this.core = new SessionCore(host, config, registry);
     this.ws = new WebSocketTransport(
       host,
       {

@@ -140,8 +140,12 @@ export class Harness implements RoomHost {
     return this.time;
   }
 
-  async notify(to: HandleAddress, call: RoomCall): Promise<void> {
+  /** Handles whose shard says they are gone (their leave was lost). */
+  readonly missing = new Set<string>();
+
+  async notify(to: HandleAddress, call: RoomCall): Promise<boolean> {
     this.told.push({ to, call });
+    return !this.missing.has(`${to.sessionId}:${to.handleId}`);
   }
 
   watchLink(linkId: string): void {

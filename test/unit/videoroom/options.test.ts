@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyOpusOptions } from '../../../edge/plugins/videoroom/opusOptions.js';
 import { cappedBitrate } from '../../../edge/plugins/videoroom/handleState.js';
-import { refuseUnsupportedPublishOptions } from '../../../edge/plugins/videoroom/unsupported.js';
 import { handle, Harness } from './harness.js';
 
 const OFFER = [
@@ -17,7 +16,6 @@ const OFFER = [
 
 describe('VideoRoom options: done as Janus does, or refused', () => {
   it.each([
-    ['record', 'recording is not supported yet'],
     ['require_e2ee', 'end-to-end encrypted rooms are not supported'],
     ['dummy_publisher', 'dummy publishers are not supported'],
     ['videoorient_ext', 'video-orientation'],
@@ -44,24 +42,6 @@ describe('VideoRoom options: done as Janus does, or refused', () => {
       message: expect.stringContaining(reason) as unknown,
     });
     expect(h.rooms.has(5)).toBe(false);
-  });
-
-  it('enable_recording: record false answers success like Janus and changes nothing, record true is refused', async () => {
-    const h = new Harness();
-    await h.vr.requests.create(5, { room: 5, secret: 's' });
-    const saves = h.saves;
-    expect(h.vr.requests.enableRecording({ room: 5, secret: 's', record: false })).toEqual({
-      videoroom: 'success',
-      record: false,
-    });
-    expect(() => h.vr.requests.enableRecording({ room: 5, secret: 'x', record: false })).toThrow(
-      expect.objectContaining({ code: 433 }),
-    );
-    expect(() => h.vr.requests.enableRecording({ room: 5, secret: 's', record: true })).toThrow(
-      expect.objectContaining({ code: 499, message: 'Recording is not supported yet (room 5)' }),
-    );
-    expect(h.saves).toBe(saves);
-    expect(h.vr.requests.summary()).toMatchObject({ record: false });
   });
 
   it('the same options set to false are accepted, and list reports no extension the relay does not negotiate', async () => {
@@ -96,12 +76,6 @@ describe('VideoRoom options: done as Janus does, or refused', () => {
       playoutdelay_ext: false,
       transport_wide_cc_ext: false,
     });
-  });
-
-  it('a publisher asking to be recorded is refused (430)', () => {
-    expect(() => refuseUnsupportedPublishOptions({ record: true })).toThrow(/record: recording is not supported/);
-    expect(() => refuseUnsupportedPublishOptions({ filename: '/tmp/x' })).toThrow(/filename/);
-    expect(() => refuseUnsupportedPublishOptions({ record: false })).not.toThrow();
   });
 
   it('publish plans carry the room opus_fec / opus_dtx', async () => {

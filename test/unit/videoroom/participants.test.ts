@@ -39,6 +39,26 @@ describe('VideoRoom participants', () => {
     ]);
   });
 
+  it('a participant whose shard no longer has its handle leaves when the room next tells it something', async () => {
+    const h = new Harness();
+    await h.vr.requests.create(1, { room: 1, notify_joining: true });
+    const ghost = handle();
+    await h.vr.publishers.join(ghost, { room: 1, ptype: 'publisher', id: 11, display: 'ghost' });
+    const a = handle();
+    await h.vr.publishers.join(a, { room: 1, ptype: 'publisher', id: 12, display: 'a' });
+    // The ghost's session ended and its leave was lost: its shard answers that the handle is gone.
+    h.missing.add(`${ghost.sessionId}:${ghost.handleId}`);
+    await h.vr.publishers.join(handle(), { room: 1, ptype: 'publisher', id: 13, display: 'b' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.vr.room.publisher(ghost)).toBeUndefined();
+    expect(h.saved?.publishers.map((p) => p.id)).toEqual([12, 13]);
+    // The others hear it leave, as from any leave.
+    expect(h.toldTo(a)).toContainEqual({
+      kind: 'event',
+      data: { videoroom: 'event', room: 1, leaving: 11, display: 'ghost' },
+    });
+  });
+
   it('checks the pin and the allowed list', async () => {
     const h = new Harness();
     await h.vr.requests.create(1, { room: 1, pin: 'p', allowed: ['t'] });
