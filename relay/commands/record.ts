@@ -29,6 +29,7 @@ export async function executeRecord(
     base,
     naming: cmd.naming,
     queueLimitBytes: ctx.recordings.queueLimitBytes,
+    ...(cmd.report ? { report: cmd.report } : {}),
   });
   return { result: { files } };
 }

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RecordingClosedEvent, RecordingFile } from '../../shared/control/recording.js';
+import type { RecordingClosedEvent, RecordingFile, RecordingReport } from '../../shared/control/recording.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { janusCodecName, type RecordedKind } from './mjrFormat.js';
@@ -33,6 +33,8 @@ export interface RecordingRequest {
   /** `mline`: `<base>-<kind>-<mindex>.mjr` per m-line (VideoRoom); `kind`: `<base>-<kind>.mjr`, the first m-line of each kind (EchoTest). */
   naming: 'mline' | 'kind';
   queueLimitBytes: number;
+  /** Handed back in every `recording` event (see shared/control/recording.ts). */
+  report?: RecordingReport;
 }
 
 interface OpenFile {
@@ -105,7 +107,7 @@ export class PeerRecording {
           throw new RelayError(Codes.UNKNOWN, reason);
         }
         this.log.warn('recording file not opened', { path: file.path, error: (err as Error).message });
-        this.host.emitRecording(closedEvent(file, { error: (err as Error).message }));
+        this.host.emitRecording(closedEvent(file, { error: (err as Error).message }, this.req.report));
         this.ended.add(stream.mid);
         continue;
       }
@@ -166,7 +168,7 @@ export class PeerRecording {
     const stats = writer.stats;
     // also in the log: an event sent while the control socket is down is lost, the file is not
     if (stats.error === undefined) this.log.info('recording closed', { path: writer.path, ...stats });
-    this.host.emitRecording(closedEvent(file ?? { mid, kind: writer.kind, path: writer.path }, stats));
+    this.host.emitRecording(closedEvent(file ?? { mid, kind: writer.kind, path: writer.path }, stats, this.req.report));
   }
 
   /** Files of a start that failed: closed and removed, without events. */
@@ -184,6 +186,7 @@ export class PeerRecording {
 function closedEvent(
   file: RecordingFile,
   s: { bytes?: number; durationMs?: number; packets?: number; dropped?: number; damaged?: boolean; error?: string },
+  report: RecordingReport | undefined,
 ): RecordingClosedEvent {
   const event: RecordingClosedEvent = {
     kind: 'recording',
@@ -195,5 +198,6 @@ function closedEvent(
     damaged: s.damaged ?? false,
   };
   if (s.error !== undefined) event.error = s.error;
+  if (report) event.report = report;
   return event;
 }
