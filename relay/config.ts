@@ -1,10 +1,18 @@
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { isIP } from 'node:net';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultLogLevel, logLevels, type LogLevel } from './logger.js';
+import type { RecordingSettings } from './recording/recordingDir.js';
 
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 const ipv4 = z.string().refine((v) => isIP(v) === 4, 'must be an IPv4 address');
+const absolutePath = z.string().refine((v) => isAbsolute(v), 'must be an absolute path');
+
+function within(dir: string, root: string): boolean {
+  const rel = relative(resolve(root), resolve(dir));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
 
 /** The relay's environment (all validated; unknown variables are ignored). */
 export const envSchema = z
@@ -44,6 +52,12 @@ export const envSchema = z
     RELAY_NO_MEDIA_TIMER: z.coerce.number().positive().max(60).default(1),
     /** Seconds a negotiated PeerConnection may wait for the client's first ICE connectivity check before it is hung up. */
     RELAY_ICE_START_TIMEOUT: z.coerce.number().positive().max(3600).default(30),
+    /** Where `peer.record` writes when the edge names no directory (default: RELAY_RECORDINGS_ROOT, else <tmpdir>/janus-recordings). */
+    RELAY_RECORDINGS_DIR: absolutePath.optional(),
+    /** When set, recordings may only go inside this directory (a `dir` outside it is refused). */
+    RELAY_RECORDINGS_ROOT: absolutePath.optional(),
+    /** Per recording file: how much may wait to be written before packets are dropped (KiB). */
+    RELAY_RECORDING_QUEUE_KB: z.coerce.number().int().min(64).max(1_048_576).default(8192),
     LOG_LEVEL: z.enum(logLevels).optional(),
   })
   .refine((c) => c.RELAY_ICE_PORT_MIN < c.RELAY_ICE_PORT_MAX, {
@@ -58,6 +72,14 @@ export const envSchema = z
     message: 'the remote publisher port range must not overlap the ICE port range',
     path: ['RELAY_REMOTE_PORT_MIN'],
   })
+  .refine(
+    (c) =>
+      !c.RELAY_RECORDINGS_ROOT || !c.RELAY_RECORDINGS_DIR || within(c.RELAY_RECORDINGS_DIR, c.RELAY_RECORDINGS_ROOT),
+    {
+      message: 'RELAY_RECORDINGS_DIR must be inside RELAY_RECORDINGS_ROOT',
+      path: ['RELAY_RECORDINGS_DIR'],
+    },
+  )
   .refine((c) => c.RELAY_ICE_PORT_MAX - c.RELAY_ICE_PORT_MIN <= 20_000, {
     message: 'the ICE port range must span at most 20000 ports',
     path: ['RELAY_ICE_PORT_MAX'],
@@ -82,6 +104,8 @@ export interface RelayConfig {
   noMediaTimerSec: number;
   /** A peer whose ICE gets no connectivity check this long after negotiation is hung up. */
   iceStartTimeoutSec: number;
+  /** Where recordings go (RELAY_RECORDINGS_DIR, RELAY_RECORDINGS_ROOT, RELAY_RECORDING_QUEUE_KB). */
+  recordings: RecordingSettings;
   logLevel: LogLevel;
   /** Heartbeat interval (1 s; the edge drops relays silent for >3 s). */
   heartbeatMs: number;
@@ -122,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     statsPeriodSec: e.RELAY_STATS_PERIOD,
     noMediaTimerSec: e.RELAY_NO_MEDIA_TIMER,
     iceStartTimeoutSec: e.RELAY_ICE_START_TIMEOUT,
+    recordings: {
+      defaultDir: e.RELAY_RECORDINGS_DIR ?? e.RELAY_RECORDINGS_ROOT ?? join(tmpdir(), 'janus-recordings'),
+      root: e.RELAY_RECORDINGS_ROOT,
+      queueLimitBytes: e.RELAY_RECORDING_QUEUE_KB * 1024,
+    },
     logLevel: e.LOG_LEVEL ?? defaultLogLevel(env),
     heartbeatMs: 1000,
     reconnectMinMs: 250,

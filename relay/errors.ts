@@ -18,5 +18,7 @@ export const Codes = {
   UNEXPECTED_ANSWER: JanusError.UNEXPECTED_ANSWER,
   WEBRTC_STATE: JanusError.WEBRTC_STATE,
   NOT_ACCEPTING: JanusError.NOT_ACCEPTING_SESSIONS,
+  /** A recording directory outside RELAY_RECORDINGS_ROOT (`peer.record`). */
+  RECORDING_DIR: JanusError.UNAUTHORIZED,
   UNKNOWN: JanusError.UNKNOWN,
 } as const;

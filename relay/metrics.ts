@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { MediaPathInfo } from './sfu/mediaPath.js';
+import type { RecordingTotals } from './recording/totals.js';
 
 /** Media counters; kept per mid on the hot path and summed when scraped. */
 export interface MediaCounters {
@@ -68,6 +69,7 @@ export interface MetricsSnapshot {
   counters: MediaCounters;
   controlConnected: boolean;
   mediaPath?: MediaPathInfo;
+  recordings?: RecordingTotals;
 }
 
 /** Renders the Prometheus text exposition format (0.0.4). */
@@ -96,6 +98,18 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
   metric('relay_nacks_out_total', 'counter', 'NACK feedback sent to clients.', s.counters.nacksOut);
   metric('relay_plis_in_total', 'counter', 'PLI feedback received from clients.', s.counters.plisIn);
   metric('relay_plis_out_total', 'counter', 'PLI feedback sent to clients.', s.counters.plisOut);
+  const r = s.recordings;
+  if (r) {
+    metric('relay_recordings_open', 'gauge', 'Recording (.mjr) files being written.', r.open);
+    metric('relay_recording_bytes_written_total', 'counter', 'Bytes written to recording files.', r.bytesWritten);
+    metric(
+      'relay_recording_packets_dropped_total',
+      'counter',
+      'Packets not recorded because a recording write queue was full.',
+      r.packetsDropped,
+    );
+    metric('relay_recordings_failed_total', 'counter', 'Recordings ended early by a disk error.', r.failed);
+  }
   const m = s.mediaPath;
   if (m) {
     const l = label.slice(0, -1);
@@ -108,6 +122,12 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
       `relay_udp_datagrams_total${l},path="direct"} ${m.sends.direct}`,
       `relay_udp_datagrams_total${l},path="dgram"} ${m.sends.viaDgram}`,
       `relay_udp_datagrams_total${l},path="dropped"} ${m.sends.dropped}`,
+      '# HELP relay_srtp_inbound_packets_total Inbound SRTP/SRTCP packets: unprotected, or dropped (auth, replay, malformed).',
+      '# TYPE relay_srtp_inbound_packets_total counter',
+      `relay_srtp_inbound_packets_total${l},result="unprotected"} ${m.inbound.unprotected}`,
+      `relay_srtp_inbound_packets_total${l},result="auth"} ${m.inbound.auth}`,
+      `relay_srtp_inbound_packets_total${l},result="replay"} ${m.inbound.replay}`,
+      `relay_srtp_inbound_packets_total${l},result="malformed"} ${m.inbound.malformed}`,
     );
   }
   return lines.join('\n') + '\n';

@@ -15,6 +15,7 @@ import { ECHOTEST_PLUGIN } from './echo/session.js';
 import { DEFAULT_MIN_NACK_QUEUE_MS } from '../shared/control/messages.js';
 import { PeerTable } from './peer/table.js';
 import { SfuHub } from './sfu/hub.js';
+import { recordingTotals } from './recording/totals.js';
 
 /** The relay process: peers, port pool, control connection to the edge, health/metrics server. */
 export class Relay {
@@ -68,6 +69,7 @@ export class Relay {
       sfu: this.sfu,
       ports: this.ports,
       capacity: config.capacity,
+      recordings: config.recordings,
       logger: this.logger,
       isDraining: () => this.draining,
       emitCandidates: (sessionId, handleId, candidates) => {
@@ -153,6 +155,7 @@ export class Relay {
       counters: this.registry.totals(),
       controlConnected: this.control.ready,
       mediaPath: mediaPathInfo(),
+      recordings: { ...recordingTotals },
     };
   }
 

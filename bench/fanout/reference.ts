@@ -21,7 +21,7 @@ const PUBLISHER_ID = 1;
 const REQUEST_TIMEOUT_MS = 15_000;
 const HANDLES_PER_SESSION = 50;
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p,
@@ -42,7 +42,7 @@ function alive(pid: number): boolean {
 }
 
 /** A VideoRoom request on `handle`: its async event (with any JSEP), or throws on a plugin error. */
-async function videoroom(
+export async function videoroom(
   conn: JanusWs,
   session: number,
   handle: number,

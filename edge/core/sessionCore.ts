@@ -14,6 +14,7 @@ import { parseJanus } from '../../shared/janus/validate.js';
 import { checkRequestAuth } from '../auth/requestAuth.js';
 import type { EdgeConfig } from '../config.js';
 import type { Plugin } from '../plugins/plugin.js';
+import { reportRecordingOfGoneHandle } from '../plugins/recordingEvents.js';
 import { EventDelivery } from './eventDelivery.js';
 import type { ShardHost } from './host.js';
 import { runDetached } from './host.js';
@@ -366,6 +367,7 @@ export class SessionCore {
     const s = this.sessions.get(sessionId);
     const h = s?.handles.get(handleId);
     if (s && h) this.media.relayEvent(s, h, linkId, event);
+    else if (event.kind === 'recording') reportRecordingOfGoneHandle(this.host.events, sessionId, handleId, event);
   }
 
   async poll(sessionId: number, maxev: number, apisecret?: string, token?: string): Promise<PollResult> {

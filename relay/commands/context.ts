@@ -2,6 +2,7 @@ import type { Command, TrickleCandidate } from '../../shared/control/commands.js
 import type { Logger } from '../logger.js';
 import type { PortPool } from '../net/ports.js';
 import type { PeerTable } from '../peer/table.js';
+import type { RecordingSettings } from '../recording/recordingDir.js';
 import type { SfuHub } from '../sfu/hub.js';
 
 /** What a command produced: the reply's `result`, and work to do once the reply is on the wire. */
@@ -27,6 +28,8 @@ export interface CommandContext {
   /** The ICE port range (a new peer needs one port). */
   ports: PortPool;
   capacity: number;
+  /** Where `peer.record` writes (RELAY_RECORDINGS_DIR / _ROOT). */
+  recordings: RecordingSettings;
   logger: Logger;
   isDraining(): boolean;
   emitCandidates(sessionId: number, handleId: number, candidates: TrickleCandidate[]): void;

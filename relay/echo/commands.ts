@@ -2,6 +2,7 @@ import type { Command, CommandOf, PeerOptions } from '../../shared/control/comma
 import { executeCommonPeerOp } from '../commands/common.js';
 import { withCandidates, type CommandContext, type CommandEngine, type Outcome } from '../commands/context.js';
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
+import { executeRecord } from '../commands/record.js';
 import { Codes, RelayError } from '../errors.js';
 import { ECHOTEST_PLUGIN, EchoSession } from './session.js';
 
@@ -28,6 +29,8 @@ async function executeEchoCommand(ctx: CommandContext, key: string, cmd: Command
     case 'peer.hangup':
     case 'peer.info':
       return executeCommonPeerOp(ctx, peerOf(ctx, key), cmd);
+    case 'peer.record':
+      return executeRecord(ctx, peerOf(ctx, key), cmd);
     case 'echo.configure': {
       const s = peerOf(ctx, key);
       const { op: _op, sessionId: _s, handleId: _h, ...settings } = cmd;

@@ -17,6 +17,8 @@ import {
 import { vp8TemporalId } from '../sfu/payload.js';
 import { newMidState, targetRid, type MidState } from './mid.js';
 import { slowlinkEvents, statsEvent } from './stats.js';
+import type { MjrWriter } from '../recording/mjrWriter.js';
+import type { RecordableStream, RecordingHost } from '../recording/peerRecording.js';
 
 export const ECHOTEST_PLUGIN = 'janus.plugin.echotest';
 const KEYFRAME_MIN_INTERVAL_MS = 500;
@@ -31,6 +33,8 @@ export class EchoSession extends PeerBase {
   private readonly slowlinkThreshold: number | undefined;
   /** rid header extensions are not echoed (the echo is a single, non-simulcast stream). */
   private ridExtIds: ReadonlySet<number> = new Set();
+  /** Recording (peer.record): the file of each recorded mid. */
+  private readonly recorders = new Map<string, MjrWriter>();
 
   constructor(deps: PeerDeps, o: PeerOptions) {
     super(deps, relayMedia);
@@ -115,6 +119,8 @@ export class EchoSession extends PeerBase {
       const size = typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
       c.packetsIn++;
       c.bytesIn += size;
+      const rec = this.data.mid !== undefined ? this.recorders.get(this.data.mid) : undefined;
+      if (rec && !this.closing) rec.writeData(typeof msg === 'string' ? Buffer.from(msg) : msg);
       if (!this.echo.data || dc.readyState !== 'open') return;
       c.packetsOut++;
       c.bytesOut += size;
@@ -155,6 +161,11 @@ export class EchoSession extends PeerBase {
     }
     if (st.needKeyframe && st.media === 'video') this.requestKeyframe(st, rtp.header.ssrc);
     st.ssrcs.add(rtp.header.ssrc);
+    if (this.recorders.size > 0) {
+      // Janus's EchoTest records what it echoes
+      const h = rtp.header;
+      this.recorders.get(st.mid)?.writeRtp(h.ssrc, h.payloadType, h.sequenceNumber, h.timestamp, h.marker, rtp.payload);
+    }
     const out = copyPacket(rtp, st.rids.length > 0 ? this.ridExtIds : undefined);
     c.packetsOut++;
     c.bytesOut += size;
@@ -187,6 +198,7 @@ export class EchoSession extends PeerBase {
     const answer = await this.pc.createAnswer();
     const local = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
     this.afterNegotiation(rejected);
+    await this.syncRecording();
     return rejectSections(local, sdp, rejected);
   }
 
@@ -206,6 +218,30 @@ export class EchoSession extends PeerBase {
   async acceptAnswer(sdp: string): Promise<void> {
     await this.applyAnswer(sdp);
     this.afterNegotiation();
+    await this.syncRecording();
+  }
+
+  /** One file per kind (the first m-line of each), as Janus's EchoTest: audio, video, data. */
+  protected override recordingSource(): Omit<RecordingHost, 'emitRecording'> {
+    return {
+      recordableStreams: () => {
+        const out: RecordableStream[] = [];
+        for (const st of this.mids.values())
+          if (!st.rejected && st.codec) out.push({ mid: st.mid, kind: st.media, mindex: st.mindex, codec: st.codec });
+        const mid = this.data.mid;
+        const index = this.remote?.sections.find((s) => s.mid === mid)?.index ?? 0;
+        if (mid !== undefined) out.push({ mid, kind: 'data', mindex: index, codec: undefined });
+        return out;
+      },
+      attachRecorder: (stream, writer) => {
+        this.recorders.set(stream.mid, writer);
+        const st = this.mids.get(stream.mid);
+        if (st?.media === 'video') st.needKeyframe = true; // Janus sends a PLI when recording starts
+      },
+      detachRecorder: (stream, writer) => {
+        if (this.recorders.get(stream.mid) === writer) this.recorders.delete(stream.mid);
+      },
+    };
   }
 
   private afterNegotiation(rejected: ReadonlySet<string> = new Set()): void {

@@ -1,10 +1,13 @@
 import type { RTCDataChannel, RTCDtlsTransport, RTCPeerConnection } from 'werift';
 import type { EchoState, MidCounters, PeerInfoResult, TrickleCandidate } from '../../shared/control/commands.js';
 import type { PeerEvent } from '../../shared/control/events.js';
+import type { RecordingFile } from '../../shared/control/recording.js';
 import { Codes, RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { zeroCounters, type MediaCounters } from '../metrics.js';
 import { bundleIceCredentials, inspectSdp, isRejected, stripCandidates, type SdpSummary } from '../sdp.js';
+import { PeerRecording, type RecordingHost, type RecordingRequest } from '../recording/peerRecording.js';
+import { installSrtpInput } from '../srtp/srtpInput.js';
 import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
 import { disableDefaultStun, hardenDtls, iceChecksReceived, selectedPair, sendCloseNotify } from './werift.js';
 
@@ -88,6 +91,8 @@ export abstract class PeerBase {
   private negotiatedAt: number | undefined;
   /** The client's ICE agent has checked us at least once. */
   private iceStarted = false;
+  /** `peer.record`: the recording in progress. */
+  private recording: PeerRecording | undefined;
 
   constructor(
     protected readonly deps: PeerDeps,
@@ -163,6 +168,7 @@ export abstract class PeerBase {
         if (state === 'closed') void this.hangup('DTLS alert');
         else if (state === 'failed') void this.hangup('DTLS error');
       });
+      installSrtpInput(dtls);
       this.onDtlsTransport(dtls);
     }
     hardenDtls(this.pc);
@@ -340,6 +346,49 @@ export abstract class PeerBase {
     };
   }
 
+  // ---- recording (peer.record) ---------------------------------------------------------------
+
+  /** The plugin's side of recording (an object of arrow functions); undefined: its peers do not record. */
+  protected recordingSource(): Omit<RecordingHost, 'emitRecording'> | undefined {
+    return undefined;
+  }
+
+  /** The files being written, or undefined when not recording. */
+  recordingFiles(): RecordingFile[] | undefined {
+    return this.recording?.list();
+  }
+
+  /** Opens a file per recordable m-line; a file that cannot be opened fails it all (nothing left behind). */
+  async startRecording(req: RecordingRequest): Promise<RecordingFile[]> {
+    this.assertOpen();
+    if (this.recording) return this.recording.list();
+    const source = this.recordingSource();
+    if (!source) throw new RelayError(Codes.WEBRTC_STATE, `${this.plugin} peers do not record`);
+    // `recording` events leave even while the peer hangs up (its files close after the hangup event)
+    const host: RecordingHost = { ...source, emitRecording: (e) => this.deps.emit(e) };
+    const rec = new PeerRecording(host, req, this.log);
+    this.recording = rec;
+    try {
+      await rec.sync(true);
+    } catch (err) {
+      if (this.recording === rec) this.recording = undefined;
+      throw err;
+    }
+    return rec.list();
+  }
+
+  /** Closes every file; resolves once each is reported. */
+  async stopRecording(): Promise<void> {
+    const rec = this.recording;
+    this.recording = undefined;
+    await rec?.stop();
+  }
+
+  /** After a negotiation: added m-lines get files, removed ones are closed. */
+  protected async syncRecording(): Promise<void> {
+    await this.recording?.sync();
+  }
+
   // ---- teardown ------------------------------------------------------------------------------
 
   /** Releases what the plugin holds (feeds, legs) — called synchronously when closing starts. */
@@ -353,6 +402,7 @@ export abstract class PeerBase {
     if (this.closedPromise) return this.closedPromise;
     this.closing = true;
     this.release();
+    const recordingClosed = this.stopRecording();
     this.deps.onClosing(this);
     if (opts.notifyEdge !== false) this.deps.emit({ kind: 'hangup', reason });
     this.log.debug('hangup', { reason });
@@ -380,6 +430,7 @@ export abstract class PeerBase {
       } catch (err) {
         this.log.warn('error closing PeerConnection', { err });
       }
+      await recordingClosed;
       this.deps.onClosed(this);
     })();
     return this.closedPromise;

@@ -326,3 +326,75 @@ export function sendSrtp(
   pair.packetsSent++;
   pair.bytesSent += length;
 }
+
+/** The remote (the client's) SRTP master key, salt and protection profile werift exported into `session`. */
+export function remoteSrtpKeys(session: object): { profile: number; key: Buffer; salt: Buffer } | undefined {
+  const config = (
+    session as { config?: { keys: { remoteMasterKey: Buffer; remoteMasterSalt: Buffer }; profile: number } }
+  ).config;
+  if (!config) return undefined;
+  return { profile: config.profile, key: config.keys.remoteMasterKey, salt: config.keys.remoteMasterSalt };
+}
+
+/** Unprotects a transport's inbound media: the clear packet, or undefined to drop the datagram. */
+export interface InboundSrtp {
+  rtp(datagram: Buffer): Buffer | undefined;
+  rtcp(datagram: Buffer): Buffer | undefined;
+}
+
+interface DecryptingSession {
+  decrypt: (datagram: Buffer) => Buffer;
+}
+
+/**
+ * Takes inbound SRTP/SRTCP of a DTLS transport away from werift's SrtpSession/SrtcpSession (a
+ * cipher and an HMAC object per packet, no replay window). Every media datagram the ICE connection
+ * delivers (first byte 128-191, RTCP by werift's own test) goes first to the {@link InboundSrtp}
+ * that `open` made for werift's current keys: a dropped datagram never reaches werift; a clear one
+ * is delivered unchanged and werift's `decrypt`, replaced on each session, hands back the clear
+ * packet, so werift parses, counts and routes it as before. When `open` declines a profile, or
+ * before DTLS produced keys, werift decrypts as it always did.
+ */
+export function interceptInboundSrtp(
+  dtls: RTCDtlsTransport,
+  open: (keys: { profile: number; key: Buffer; salt: Buffer }) => InboundSrtp | undefined,
+): void {
+  const onData = (dtls.iceTransport.connection as unknown as { onData: { execute: (data: Buffer) => void } }).onData;
+  const deliver = onData.execute;
+  let session: object | undefined;
+  let input: InboundSrtp | undefined;
+  /** The clear packet of the datagram being delivered, for werift's `decrypt`. */
+  let clear: Buffer | undefined;
+  const takeOver = (s: DecryptingSession | undefined) => {
+    if (!s) return;
+    const own = s.decrypt;
+    s.decrypt = (datagram) => {
+      const c = clear;
+      clear = undefined;
+      return c ?? own(datagram);
+    };
+  };
+  onData.execute = (data: Buffer) => {
+    const current = srtpSession(dtls);
+    const first = data[0] ?? 0;
+    if (!current || first < 128 || first > 191) return deliver(data);
+    if (current !== session) {
+      session = current;
+      const keys = remoteSrtpKeys(current);
+      input = keys && open(keys);
+      if (input) {
+        takeOver(current as DecryptingSession);
+        takeOver((dtls as unknown as { srtcp?: DecryptingSession }).srtcp);
+      }
+    }
+    if (!input) return deliver(data);
+    const out = data.length >= 2 && data[1]! >= 192 && data[1]! <= 208 ? input.rtcp(data) : input.rtp(data);
+    if (!out) return;
+    clear = out;
+    try {
+      deliver(data);
+    } finally {
+      clear = undefined;
+    }
+  };
+}

@@ -3,6 +3,7 @@ import { sfuOptionsSchema, VIDEOROOM_PLUGIN, type SfuCommand } from '../../share
 import { executeCommonPeerOp } from '../commands/common.js';
 import { withCandidates, type CommandContext, type CommandEngine, type Outcome } from '../commands/context.js';
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
+import { executeRecord } from '../commands/record.js';
 import { Codes, RelayError } from '../errors.js';
 import type { SfuPeer } from './hub.js';
 import { SfuPublisher } from './publisher.js';
@@ -20,7 +21,8 @@ type PeerOp =
   | CommandOf<'peer.answer'>
   | CommandOf<'peer.trickle'>
   | CommandOf<'peer.hangup'>
-  | CommandOf<'peer.info'>;
+  | CommandOf<'peer.info'>
+  | CommandOf<'peer.record'>;
 export type SfuRoutedCommand = PeerOp | SfuCommand | { op: string; sessionId: number; handleId: number };
 
 function peerOf(ctx: CommandContext, key: string): SfuPeer {
@@ -71,6 +73,9 @@ async function executeSfuCommand(ctx: CommandContext, key: string, cmd: SfuRoute
     case 'peer.hangup':
     case 'peer.info':
       return executeCommonPeerOp(ctx, peerOf(ctx, key), c);
+    case 'peer.record':
+      // Janus records publishers' streams; a subscriber has nothing of its own to record
+      return executeRecord(ctx, publisherOf(ctx, key, c.op), c);
     case 'sfu.update': {
       const s = subscriberOf(ctx, key, c.op);
       const { sdp, streams } = await s.update(c.add, c.remove);

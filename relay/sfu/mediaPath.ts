@@ -1,6 +1,7 @@
 import { directUdpAvailable, udpSendTotals } from '../net/directUdp.js';
 import { libcryptoUnavailableReason } from '../srtp/libcrypto.js';
 import { srtpImplementation, type SrtpImplementation } from '../srtp/protector.js';
+import { srtpInboundTotals } from '../srtp/srtpInput.js';
 
 /** How this relay protects and sends media (relay /metrics, start-up log). */
 export interface MediaPathInfo {
@@ -12,6 +13,8 @@ export interface MediaPathInfo {
   udp: 'sendto' | 'dgram';
   /** Datagrams sent directly, through dgram, and dropped on a kernel error, since start. */
   sends: { direct: number; viaDgram: number; dropped: number };
+  /** Inbound SRTP/SRTCP packets unprotected, and dropped (failed authentication, replayed, malformed), since start. */
+  inbound: { unprotected: number; auth: number; replay: number; malformed: number };
 }
 
 export function mediaPathInfo(): MediaPathInfo {
@@ -20,6 +23,7 @@ export function mediaPathInfo(): MediaPathInfo {
     srtp,
     udp: directUdpAvailable() ? 'sendto' : 'dgram',
     sends: { ...udpSendTotals },
+    inbound: { ...srtpInboundTotals },
   };
   if (srtp === 'node') info.srtpFallbackReason = libcryptoUnavailableReason();
   return info;

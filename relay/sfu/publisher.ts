@@ -17,6 +17,9 @@ import { SfuPeerBase, type SfuContext } from './peer.js';
 import { rejectSections } from '../sdp.js';
 import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer } from './sdp.js';
 import { TalkDetector } from './talking.js';
+import { FeedRecorder } from '../recording/feedRecorder.js';
+import type { MjrWriter } from '../recording/mjrWriter.js';
+import type { RecordableStream, RecordingHost } from '../recording/peerRecording.js';
 import { audioLevelExtensionId, sendPlis } from './wire.js';
 
 /**
@@ -45,6 +48,9 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   /** Room `fir_freq` in ms (0 = off), and when the last periodic keyframe request went out. */
   private readonly firEveryMs: number;
   private lastFirAt = 0;
+  /** Recording (peer.record): the taps on recorded feeds, the data channel's file. */
+  private readonly recorders = new Map<MjrWriter, FeedRecorder>();
+  private dataRecorder: MjrWriter | undefined;
 
   constructor(deps: PeerDeps, sfu: SfuContext, options: SfuPublisherOptions) {
     super(deps, sfu, { audioLevel: options.audioLevelExt !== false });
@@ -79,6 +85,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     const answer = await this.pc.createAnswer();
     const local = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
     this.syncFeeds(filtered.sections, rejected);
+    await this.syncRecording();
     return { sdp: rejectSections(local, sdp, rejected), streams: this.streams };
   }
 
@@ -157,13 +164,51 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
       const size = typeof msg === 'string' ? Buffer.byteLength(msg) : msg.length;
       this.data.packetsIn++;
       this.data.bytesIn += size;
-      if (this.closing || this.dataModerated) return;
+      if (this.closing) return;
+      this.dataRecorder?.writeData(typeof msg === 'string' ? Buffer.from(msg) : msg);
+      if (this.dataModerated) return;
       for (const sink of this.dataSinks) {
         this.data.packetsOut++;
         this.data.bytesOut += size;
         sink.sendData(msg);
       }
     });
+  }
+
+  /** Every m-line the room accepted is recorded (Janus: a recorder per publisher stream), data included. */
+  protected override recordingSource(): Omit<RecordingHost, 'emitRecording'> {
+    return {
+      recordableStreams: () => {
+        const out: RecordableStream[] = [];
+        for (const f of this.feeds.values()) {
+          if (f.disabled || !f.codecName) continue;
+          const fmtp = f.kind === 'video' ? f.codecParams?.parameters : undefined;
+          out.push({ mid: f.mid, kind: f.kind, mindex: f.mindex, codec: f.codecName, ...(fmtp ? { fmtp } : {}) });
+        }
+        if (this.dataMid !== undefined)
+          out.push({ mid: this.dataMid, kind: 'data', mindex: this.dataIndex, codec: undefined });
+        return out;
+      },
+      attachRecorder: (stream, writer) => {
+        if (stream.kind === 'data') {
+          this.dataRecorder = writer;
+          return;
+        }
+        const feed = this.feeds.get(stream.mid);
+        if (!feed) return;
+        const tap = new FeedRecorder(feed, writer);
+        this.recorders.set(writer, tap);
+        feed.addTap(tap);
+        feed.requestKeyframe(); // a recording starts at a keyframe (Janus: "Recording video")
+      },
+      detachRecorder: (stream, writer) => {
+        if (this.dataRecorder === writer) this.dataRecorder = undefined;
+        const tap = this.recorders.get(writer);
+        if (!tap) return;
+        this.recorders.delete(writer);
+        this.feeds.get(stream.mid)?.removeTap(tap);
+      },
+    };
   }
 
   protected onConnected(): void {

@@ -9,7 +9,7 @@ import { RolloverCounter } from '../srtp/rollover.js';
  * (contexts keyed once from the keys werift exported, rebuilt only when werift re-keys) into the
  * protector's reused output buffer and sent from it straight on the nominated ICE pair's socket
  * (relay/peer/werift.ts `sendSrtp`, relay/net/directUdp.ts): nothing is allocated per packet. werift stays in
- * charge of everything else on the transport: DTLS, ICE consent, SRTCP, inbound SRTP.
+ * charge of DTLS, ICE consent and the SRTCP it sends; inbound SRTP is relay/srtp/srtpInput.ts's.
  *
  * Subscriber transports prefer AES_CM_128_HMAC_SHA1_80, which every client has (with libcrypto GCM
  * costs about the same, ~0.5-0.9 µs per packet; with Node's crypto it needs a cipher per packet). The relay

@@ -23,6 +23,10 @@ export interface Libcrypto {
   EVP_EncryptUpdateAt(ctx: number, out: number, outl: number, input: number, inl: number): number;
   EVP_EncryptFinal_ex(ctx: number, out: number, outl: number): number;
   EVP_CIPHER_CTX_ctrl(ctx: number, type: number, arg: number, ptr: number): number;
+  /** Inbound (relay/srtp/libcryptoUnprotect.ts): addresses only, in the unprotector's own memory. */
+  EVP_DecryptInit_ex(ctx: number, cipher: number, engine: number, key: number, iv: number): number;
+  EVP_DecryptUpdateAt(ctx: number, out: number, outl: number, input: number, inl: number): number;
+  EVP_DecryptFinal_ex(ctx: number, out: number, outl: number): number;
   HMAC_CTX_new(): number;
   HMAC_CTX_free(ctx: number): void;
   EVP_sha1(): number;
@@ -34,6 +38,7 @@ export interface Libcrypto {
 }
 
 export const EVP_CTRL_GCM_GET_TAG = 0x10;
+export const EVP_CTRL_GCM_SET_TAG = 0x11;
 
 let loaded: Libcrypto | null | undefined;
 let loadError: string | undefined;
@@ -60,6 +65,9 @@ function bind(koffi: typeof import('koffi'), lib: LibraryHandle): Libcrypto {
     EVP_EncryptUpdateAt: f('EVP_EncryptUpdate', 'int', [P, P, P, P, 'int']),
     EVP_EncryptFinal_ex: f('EVP_EncryptFinal_ex', 'int', [P, P, P]),
     EVP_CIPHER_CTX_ctrl: f('EVP_CIPHER_CTX_ctrl', 'int', [P, 'int', 'int', P]),
+    EVP_DecryptInit_ex: f('EVP_DecryptInit_ex', 'int', [P, P, P, P, P]),
+    EVP_DecryptUpdateAt: f('EVP_DecryptUpdate', 'int', [P, P, P, P, 'int']),
+    EVP_DecryptFinal_ex: f('EVP_DecryptFinal_ex', 'int', [P, P, P]),
     HMAC_CTX_new: f('HMAC_CTX_new', P, []),
     HMAC_CTX_free: f('HMAC_CTX_free', 'void', [P]),
     EVP_sha1: f('EVP_sha1', P, []),

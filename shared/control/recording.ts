@@ -18,6 +18,17 @@ const fileBaseSchema = z
   .refine((s) => !/[/\\\0]/.test(s) && s !== '.' && s !== '..', 'a file name, not a path');
 
 /**
+ * What the edge needs to report a file's closing to event handlers although its handle is gone by
+ * then (a session ended right after a stop, a hang-up): the plugin and the ids it reports with. The
+ * relay hands it back in each `recording` event.
+ */
+export const recordingReportSchema = z.object({
+  plugin: z.string().min(1).max(64),
+  ids: z.record(z.string().max(32), z.union([z.string().max(256), z.number(), z.null()])),
+});
+export type RecordingReport = z.infer<typeof recordingReportSchema>;
+
+/**
  * Starts (`record: true`) or stops recording a peer's incoming media.
  * - `dir`: absolute directory on the relay host (created if missing); default the relay's
  *   `RELAY_RECORDINGS_DIR`. Refused (error `recording-dir`) outside `RELAY_RECORDINGS_ROOT` when set.
@@ -34,6 +45,7 @@ export const peerRecordSchema = z.object({
   dir: z.string().min(1).max(1024).startsWith('/').optional(),
   base: fileBaseSchema.optional(),
   naming: z.enum(['mline', 'kind']).default('mline'),
+  report: recordingReportSchema.optional(),
 });
 
 export const recordingFileSchema = z.object({
@@ -62,5 +74,7 @@ export const recordingClosedEvent = z.object({
   dropped: z.number().int().nonnegative(),
   damaged: z.boolean(),
   error: z.string().optional(),
+  /** The `report` of the `peer.record` that opened the file. */
+  report: recordingReportSchema.optional(),
 });
 export type RecordingClosedEvent = z.infer<typeof recordingClosedEvent>;

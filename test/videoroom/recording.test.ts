@@ -146,7 +146,24 @@ describe('recording through edge and relay', () => {
         ]),
       );
 
-      // enable_recording: the room records every publisher, under videoroom-<room>-user-<id>-<µs>.
+      // enable_recording: the room records every publisher: alice still under her filename (as in
+      // Janus, a publisher's filename lasts as long as its PeerConnection), bob under Janus's
+      // videoroom-<room>-user-<id>-<µs>.
+      const bob = await Participant.connect(stack);
+      expect((await bob.ask({ request: 'join', ptype: 'publisher', room, id: 2 })).plugindata.data.videoroom).toBe(
+        'joined',
+      );
+      const bobClient = new EchoClient();
+      const bobVideo = bobClient.addMedia('video');
+      const bobAudio = bobClient.addMedia('audio');
+      const bobEv = await bob.ask(
+        { request: 'configure', audio: true, video: true },
+        { type: 'offer', sdp: await bobClient.createOffer() },
+      );
+      await bobClient.acceptAnswer(bobEv.jsep.sdp);
+      await bob.janus.waitEvent((m) => m.janus === 'webrtcup' && m.sender === bob.handleId, 15_000, 'bob webrtcup');
+      bobClient.startSending(bobVideo, 33);
+      bobClient.startSending(bobAudio, 20);
       expect(await admin.sync({ request: 'enable_recording', room, record: true })).toMatchObject({
         error_code: 429,
       });
@@ -156,11 +173,15 @@ describe('recording through edge and relay', () => {
       });
       await sleep(1500);
       expect((await pub.ask({ request: 'unpublish' })).plugindata.data).toMatchObject({ unpublished: 'ok' });
-      await waitUntil(() => closedIn(recDir).length >= 4, 10_000, 'recordingdone after unpublish');
-      const named = (await readdir(recDir)).filter((f) => f.startsWith(`videoroom-${room}-user-1-`)).sort();
+      expect((await bob.ask({ request: 'unpublish' })).plugindata.data).toMatchObject({ unpublished: 'ok' });
+      await bobClient.close();
+      await bob.close();
+      await waitUntil(() => closedIn(recDir).length >= 6, 20_000, 'recordingdone after unpublish');
+      expect(closedIn(recDir).filter((d) => d.id === 1 && String(d.path).includes('/alice-'))).toHaveLength(4);
+      const named = (await readdir(recDir)).filter((f) => f.startsWith(`videoroom-${room}-user-2-`)).sort();
       expect(named).toHaveLength(2);
-      expect(named[0]).toMatch(new RegExp(`^videoroom-${room}-user-1-\\d{16}-audio-0\\.mjr$`));
-      expect(named[1]).toMatch(new RegExp(`^videoroom-${room}-user-1-\\d{16}-video-1\\.mjr$`));
+      expect(named[0]).toMatch(new RegExp(`^videoroom-${room}-user-2-\\d{16}-audio-1\\.mjr$`));
+      expect(named[1]).toMatch(new RegExp(`^videoroom-${room}-user-2-\\d{16}-video-0\\.mjr$`));
       for (const f of named) await expectRecording(join(recDir, f));
       // No client ever hears of a recording closing (Janus says nothing).
       expect(pub.janus.events.some((m) => JSON.stringify(m).includes('recordingdone'))).toBe(false);

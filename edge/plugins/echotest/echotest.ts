@@ -4,6 +4,8 @@ import type { Jsep } from '../../../shared/janus/requests.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 import { recordingDoneEvent } from '../recordingEvents.js';
 import { EchoTestError } from './errors.js';
+
+const ECHOTEST = 'janus.plugin.echotest';
 import { echoRecordingTarget, recordingFiles, type EchoRecording } from './recording.js';
 
 const echoRequest = z.object({
@@ -88,7 +90,7 @@ async function setRecording(ctx: HandleContext, target: { dir?: string; base: st
   }
   if (!target) return;
   const started = await ctx.media
-    .command('peer.record', { record: true, ...target, naming: 'kind' })
+    .command('peer.record', { record: true, ...target, naming: 'kind', report: { plugin: ECHOTEST, ids: {} } })
     .catch((err: unknown) => {
       throw new JanusApiError(
         EchoTestError.MEDIA,
@@ -112,7 +114,7 @@ function validationError(issue: z.core.$ZodIssue | undefined): string {
  */
 export const echoTest: Plugin = {
   info: {
-    package: 'janus.plugin.echotest',
+    package: ECHOTEST,
     name: 'JANUS EchoTest plugin',
     author: 'Meetecho s.r.l.',
     description: 'This is a trivial EchoTest plugin for Janus, just used to showcase the plugin interface.',

@@ -1,3 +1,4 @@
+import { VIDEOROOM_PLUGIN } from '../../../shared/control/sfu.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
 import {
   filenameTarget,
@@ -148,6 +149,7 @@ export class Recordings {
       ...(target.dir ? { dir: target.dir } : {}),
       base: target.base,
       naming: 'mline',
+      report: { plugin: VIDEOROOM_PLUGIN, ids: { room: this.room.current().room, id: p.id } },
     });
     p.recording = target;
     this.room.save();

@@ -81,6 +81,7 @@ export class RemotePublishers {
       handleId: randomSafeInt(),
       id,
       privateId: 0,
+      handleless: true,
       display: a.display,
       metadata: a.metadata,
       ...(creator ? { createdBy: creator } : {}),

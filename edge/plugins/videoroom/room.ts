@@ -76,7 +76,12 @@ export class Room {
   tell(to: HandleAddress, call: RoomCall): Promise<void> {
     return this.host.notify(to, call).then(
       (delivered) => {
-        if (!delivered) this.onHandleMissing?.(to);
+        if (delivered) return;
+        try {
+          this.onHandleMissing?.(to);
+        } catch (err) {
+          this.host.log.warn('a participant whose handle is gone could not leave', { error: String(err) });
+        }
       },
       () => undefined,
     );
@@ -85,7 +90,7 @@ export class Room {
   /** Tells every local participant except `except` (publishers and, with notify_joining, the rest). */
   broadcast(data: JanusData, except?: HandleAddress): void {
     for (const p of this.current().publishers)
-      if (!p.remote && (!except || !sameHandle(p, except))) void this.tell(p, { kind: 'event', data });
+      if (!p.remote && !p.handleless && (!except || !sameHandle(p, except))) void this.tell(p, { kind: 'event', data });
   }
 
   publisher(who: HandleAddress): Publisher | undefined {

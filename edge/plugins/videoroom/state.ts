@@ -34,6 +34,8 @@ export interface Publisher extends HandleAddress {
   relay?: RelayRef;
   /** A remote publisher (§5.7): fed by plain RTP on these ports of its relay (announced at `ip`); its handle address is synthetic. */
   remote?: { ip?: string; port: number; rtcpPort: number };
+  /** A remote publisher from its reservation on (before its relay gave it `remote` ports): it has no handle. */
+  handleless?: true;
   /**
    * Who added a remote publisher (session and client address; none through admin `message_plugin`),
    * set from its reservation on: per-session and per-address limits count from it.

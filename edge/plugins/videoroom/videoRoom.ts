@@ -64,7 +64,11 @@ export class VideoRoom {
     );
     this.statics = new StaticRoomKeeper(room, this.requests);
     this.relayEvents = new RelayEvents(room, this.remotes, this.cascades, this.links);
-    room.onHandleMissing = (who) => this.handleGone(who, false);
+    // Remote publishers have no handle: what a shard says of their made-up address means nothing.
+    room.onHandleMissing = (who) => {
+      const p = room.publisher(who);
+      if (!p?.remote && !p?.handleless) this.handleGone(who, false);
+    };
   }
 
   /** The synchronous requests a room answers (`create` and `list` aside); `caller`: the session asking, if any. */

@@ -167,8 +167,8 @@ export class PubClient {
     return { mid: find('sdes:mid'), rid: find('sdes:rtp-stream-id') };
   }
 
-  /** Sends one video packet on layer `i` (rid order as given to the constructor). */
-  sendVideo(i = 0): void {
+  /** Sends one video packet on layer `i` (rid order as given to the constructor), `size` bytes of payload. */
+  sendVideo(i = 0, size = 200): void {
     const t = this.video!;
     const l = this.layers[i]!;
     const dtls = this.pc.dtlsTransports[0]!;
@@ -179,7 +179,7 @@ export class PubClient {
     l.counter++;
     const key = l.keyPending;
     l.keyPending = false;
-    const payload = Buffer.alloc(200, 0xaa);
+    const payload = Buffer.alloc(size, 0xaa);
     let off = 0;
     if (this.opts.temporal) {
       payload[off++] = 0x90; // X=1, S=1, PID=0

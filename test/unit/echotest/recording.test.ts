@@ -199,4 +199,32 @@ describe('EchoTest recording', () => {
     // The client heard the echo end and the hangup, and nothing of the recording.
     expect(heard(await t.core.poll(sid, 5)).map((m) => m.janus)).toEqual(['event', 'hangup']);
   });
+
+  it('a recording that closes after its session ended still reaches handlers, from what the relay was given', async () => {
+    const { t, sid, hid, message, events, records } = await echoHarness();
+    await message({ record: true, filename: 'gone' }, offer);
+    await events(1);
+    const [start] = records();
+    expect(start!.report).toEqual({ plugin: 'janus.plugin.echotest', ids: {} });
+    await t.request({ janus: 'destroy', session_id: sid });
+    await t.settle();
+    expect(t.core.listSessions()).toEqual([]);
+    t.core.relayEvent(sid, hid, 'link-1', {
+      kind: 'recording',
+      file: { mid: '1', kind: 'video', path: '/relay/default/gone-video.mjr' },
+      bytes: 9000,
+      durationMs: 2000,
+      packets: 60,
+      dropped: 0,
+      damaged: false,
+      report: start!.report,
+    });
+    expect(t.events.filter((e) => e.type === EventType.PLUGIN).at(-1)).toMatchObject({
+      event: {
+        plugin: 'janus.plugin.echotest',
+        data: { event: 'recordingdone', media: 'video', path: '/relay/default/gone-video.mjr', size: 9000 },
+      },
+      opts: { sessionId: sid, handleId: hid },
+    });
+  });
 });

@@ -5,7 +5,13 @@ import { JanusApiError } from '../../../shared/janus/errors.js';
 import { audioVideo, handle, Harness, relayA, roomWithPublisher } from './harness.js';
 
 /** The `peer.record` commands the relays got, without their relay. */
-const records = (h: Harness) => h.relays.of('peer.record').map((c) => c.cmd);
+/** The `peer.record` commands sent, without the `report` each start carries (checked on its own). */
+const records = (h: Harness) =>
+  h.relays.of('peer.record').map((c) => {
+    const { report: _report, ...cmd } = c.cmd as Record<string, unknown>;
+    return cmd;
+  });
+const reports = (h: Harness) => h.relays.of('peer.record').map((c) => (c.cmd as Record<string, unknown>).report);
 /** Janus's janus_get_real_time() at the harness's clock. */
 const micros = (h: Harness) => h.time * 1000;
 
@@ -135,6 +141,8 @@ describe('VideoRoom recording: enable_recording', () => {
         naming: 'mline',
       },
     ]);
+    // What the edge needs to report the files' closing once the handle is gone.
+    expect(reports(h)).toEqual([{ plugin: 'janus.plugin.videoroom', ids: { room: 1234, id } }]);
     expect(h.vr.requests.summary()).toMatchObject({ record: true });
     // Already recording: nothing changes (Janus), no second command.
     await h.vr.sync('enable_recording', { room: 1234, secret: 's', record: true });
