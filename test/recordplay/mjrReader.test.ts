@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../relay/logger.js';
 import { MjrFile, MjrFormatError, readMjrHeader } from '../../relay/recording/mjrReader.js';
+import { MjrWriter } from '../../relay/recording/mjrWriter.js';
 
 /** Written by the reference Janus's EchoTest (`record: true`), see fixtures/recordWithJanus.ts. */
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -118,5 +120,43 @@ describe('mjrReader on recordings of the real Janus', () => {
     const noJson = join(tmp, 'nojson.mjr');
     writeFileSync(noJson, Buffer.concat([Buffer.from('MJR00002'), Buffer.from([0, 3]), Buffer.from('{x}')]));
     await expect(MjrFile.open(noJson)).rejects.toThrow(/not JSON/);
+  });
+});
+
+describe('mjrReader on recordings of our own relay (relay/recording/mjrWriter.ts)', () => {
+  it('reads back every packet the writer wrote: header, RTP fields, payload and time', async () => {
+    const path = join(tmp, 'ours-video.mjr');
+    const writer = await MjrWriter.create({ path, kind: 'video', codec: 'vp8', log: createLogger('silent') });
+    const sent: Array<{ seq: number; ts: number; marker: boolean; payload: Buffer }> = [];
+    for (let i = 0; i < 40; i++) {
+      const payload = Buffer.alloc(100 + i, i);
+      const p = { seq: (65520 + i) & 0xffff, ts: (4294960000 + i * 3000) >>> 0, marker: i % 2 === 1, payload };
+      writer.writeRtp(0x1234, 100, p.seq, p.ts, p.marker, p.payload);
+      sent.push(p);
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 30));
+    }
+    await writer.close();
+    const mjr = await MjrFile.open(path);
+    try {
+      expect(mjr.header).toMatchObject({ kind: 'video', codec: 'vp8', encrypted: false });
+      expect(mjr.index.frames).toHaveLength(sent.length);
+      // As Janus's recorder, the writer renumbers from seq 1 / timestamp 0, keeping the spacing.
+      const first = mjr.index.frames[0]!;
+      expect({ seq: first.seq, ts: first.timestamp }).toEqual({ seq: 1, ts: 0 });
+      for (const [i, f] of mjr.index.frames.entries()) {
+        expect({ seq: f.seq, ts: f.timestamp, marker: f.marker }).toEqual({
+          seq: 1 + i,
+          ts: (sent[i]!.ts - sent[0]!.ts) >>> 0,
+          marker: sent[i]!.marker,
+        });
+        expect((await mjr.packet(f)).subarray(12)).toEqual(sent[i]!.payload);
+      }
+      // The pauses show in the frames' times.
+      const times = mjr.index.frames.map((f) => f.timeMs);
+      expect(times[39]! - times[0]!).toBeGreaterThanOrEqual(80);
+      if (ppRec) expect(ppRecFrames(path)).toHaveLength(sent.length);
+    } finally {
+      await mjr.close();
+    }
   });
 });
