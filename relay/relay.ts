@@ -60,7 +60,12 @@ export class Relay {
       iceStartTimeoutMs: config.iceStartTimeoutSec * 1000,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
     });
-    this.sfu = new SfuHub(this.registry, { network, logger: this.logger, remotePorts: this.remotePorts });
+    this.sfu = new SfuHub(this.registry, {
+      network,
+      logger: this.logger,
+      remotePorts: this.remotePorts,
+      emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
+    });
     this.registry.onTick((_now, everySecond) => {
       if (everySecond) this.lag.sample();
     });

@@ -22,7 +22,12 @@ export function executeCommand(ctx: CommandContext, cmd: Command): Promise<Outco
 function engineFor(ctx: CommandContext, key: string, cmd: Command): CommandEngine {
   const owner = engines.find((e) => e.opPrefix !== undefined && cmd.op.startsWith(e.opPrefix));
   if (owner) return owner;
-  const plugin = cmd.op === 'peer.create' ? cmd.plugin : ctx.peers.get(key)?.plugin;
+  // A remote publisher is no peer, but records (`peer.record`) like one: the VideoRoom engine's.
+  const plugin =
+    cmd.op === 'peer.create'
+      ? cmd.plugin
+      : (ctx.peers.get(key)?.plugin ??
+        (cmd.op === 'peer.record' && ctx.sfu.remote(key) ? sfuCommands.plugin : undefined));
   const engine = engines.find((e) => e.plugin === plugin);
   if (!engine) throw new RelayError(Codes.PEER_NOT_FOUND, `No such peer ${key}`);
   return engine;

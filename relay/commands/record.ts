@@ -3,6 +3,8 @@ import { Codes, RelayError } from '../errors.js';
 import type { PeerBase } from '../peer/base.js';
 import { recordingDir } from '../recording/recordingDir.js';
 import type { CommandContext, Outcome } from './context.js';
+import type { RemotePublisher } from '../cascade/remotePublisher.js';
+import { startRemoteRecording, stopRemoteRecording } from '../cascade/remoteRecording.js';
 
 /**
  * `peer.record` on a peer whose plugin records (VideoRoom publishers, EchoTest): starts recording in
@@ -31,6 +33,36 @@ export async function executeRecord(
     queueLimitBytes: ctx.recordings.queueLimitBytes,
     ...(cmd.report ? { report: cmd.report } : {}),
   });
+  return { result: { files } };
+}
+
+/**
+ * `peer.record` on a remote publisher (its key is the edge's synthetic one): the same rules, its
+ * audio and video streams recorded where its RTP arrives.
+ */
+export async function executeRemoteRecord(
+  ctx: CommandContext,
+  remote: RemotePublisher,
+  cmd: CommandOf<'peer.record'>,
+): Promise<Outcome> {
+  if (remote.closed) throw new RelayError(Codes.PEER_NOT_FOUND, `No such remote publisher ${remote.key}`);
+  if (!cmd.record) {
+    await stopRemoteRecording(remote);
+    return { result: { files: [] } };
+  }
+  const dir = await recordingDir(cmd.dir, ctx.recordings);
+  const files = await startRemoteRecording(
+    remote,
+    {
+      dir,
+      base: cmd.base ?? `videoroom-remote-${remote.key.replace(':', '-')}-${Date.now() * 1000}`,
+      naming: cmd.naming,
+      queueLimitBytes: ctx.recordings.queueLimitBytes,
+      ...(cmd.report ? { report: cmd.report } : {}),
+    },
+    ctx.sfu.emitter(),
+    ctx.logger,
+  );
   return { result: { files } };
 }
 

@@ -3,7 +3,8 @@ import { sfuOptionsSchema, VIDEOROOM_PLUGIN, type SfuCommand } from '../../share
 import { executeCommonPeerOp } from '../commands/common.js';
 import { withCandidates, type CommandContext, type CommandEngine, type Outcome } from '../commands/context.js';
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
-import { executeRecord } from '../commands/record.js';
+import { executeRecord, executeRemoteRecord } from '../commands/record.js';
+import { syncRemoteRecording } from '../cascade/remoteRecording.js';
 import { Codes, RelayError } from '../errors.js';
 import type { SfuPeer } from './hub.js';
 import { SfuPublisher } from './publisher.js';
@@ -73,9 +74,12 @@ async function executeSfuCommand(ctx: CommandContext, key: string, cmd: SfuRoute
     case 'peer.hangup':
     case 'peer.info':
       return executeCommonPeerOp(ctx, peerOf(ctx, key), c);
-    case 'peer.record':
+    case 'peer.record': {
+      const remote = ctx.sfu.remote(key);
+      if (remote) return executeRemoteRecord(ctx, remote, c);
       // Janus records publishers' streams; a subscriber has nothing of its own to record
       return executeRecord(ctx, publisherOf(ctx, key, c.op), c);
+    }
     case 'sfu.update': {
       const s = subscriberOf(ctx, key, c.op);
       const { sdp, streams } = await s.update(c.add, c.remove);
@@ -128,7 +132,9 @@ async function executeSfuCommand(ctx: CommandContext, key: string, cmd: SfuRoute
       const r = ctx.sfu.remote(key);
       if (!r) throw new RelayError(Codes.PEER_NOT_FOUND, `No such remote publisher ${key}`);
       r.setSrtp(c.srtp);
-      return { result: { streams: r.update(c.streams) } };
+      const streams = r.update(c.streams);
+      await syncRemoteRecording(r);
+      return { result: { streams } };
     }
     case 'sfu.remoteRemove':
       if (!ctx.sfu.removeRemote(key)) throw new RelayError(Codes.PEER_NOT_FOUND, `No such remote publisher ${key}`);

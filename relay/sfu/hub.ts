@@ -1,3 +1,4 @@
+import { stopRemoteRecording, type EmitPeerEvent } from '../cascade/remoteRecording.js';
 import {
   VIDEOROOM_PLUGIN,
   type SfuOptions,
@@ -22,6 +23,8 @@ export interface SfuHubOptions {
   logger: Logger;
   /** The media port range: remote publishers' and forwarders' RTP/RTCP sockets. */
   remotePorts: PortPool;
+  /** Events of remote publishers (their recordings closing), sent under their key like a peer's. */
+  emit?: EmitPeerEvent;
 }
 
 /**
@@ -64,6 +67,11 @@ export class SfuHub implements FeedLookup {
 
   get remoteCount(): number {
     return this.remotes.size;
+  }
+
+  /** Where remote publishers' events go (none in tests that build a hub without a relay). */
+  emitter(): EmitPeerEvent {
+    return this.opts.emit ?? (() => undefined);
   }
 
   remote(key: string): RemotePublisher | undefined {
@@ -111,6 +119,10 @@ export class SfuHub implements FeedLookup {
     const r = this.remotes.get(key);
     if (!r) return false;
     this.remotes.delete(key);
+    // Its files are flushed and reported after the sockets close (the one way a remote publisher goes).
+    void stopRemoteRecording(r).catch((err: unknown) =>
+      this.opts.logger.warn('remote publisher recording did not close cleanly', { key, error: String(err) }),
+    );
     r.close();
     this.publisherGone(r);
     return true;

@@ -15,7 +15,7 @@ import { Webhook, waitUntil } from '../blackbox/support/janus.js';
 import { EchoClient, waitFor } from '../relay/support/client.js';
 import { JanusWs } from '../support/janusWs.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { Participant } from './support/participant.js';
+import { Participant, publish } from './support/participant.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -188,6 +188,58 @@ describe('recording through edge and relay', () => {
     } finally {
       await client.close();
       await pub.close();
+      await admin.close();
+    }
+  });
+
+  it('a remote publisher in a recorded room is recorded where its RTP arrives, and its files close when it is removed', async () => {
+    const source = 9_300_000 + Math.floor(Math.random() * 1e5);
+    const target = source + 1;
+    const recDir = join(root, `remote-${target}`);
+    const admin = await Participant.connect(stack);
+    expect((await admin.sync({ request: 'create', room: source })).videoroom).toBe('created');
+    expect(
+      (await admin.sync({ request: 'create', room: target, secret: 'rt', record: true, rec_dir: recDir })).videoroom,
+    ).toBe('created');
+    const pub = await publish(stack, source, 1);
+    pub.client.startSending(pub.video, 20);
+    pub.client.startSending(pub.audio, 20);
+    try {
+      const streams = pub.client.pc.getTransceivers().map((t, mindex) => ({
+        mid: t.mid!,
+        mindex,
+        type: t.kind,
+        codec: t.kind === 'audio' ? 'opus' : 'vp8',
+      }));
+      const added = await admin.sync({ request: 'add_remote_publisher', room: target, secret: 'rt', id: 77, streams });
+      expect(added.videoroom, JSON.stringify(added)).toBe('success');
+      const remotely = await admin.sync({
+        request: 'publish_remotely',
+        room: source,
+        publisher_id: 1,
+        remote_id: 'rec',
+        host: '127.0.0.1',
+        port: added.port,
+        rtcp_port: added.rtcp_port,
+      });
+      expect(remotely.videoroom, JSON.stringify(remotely)).toBe('success');
+      await sleep(2000);
+      expect(
+        (await admin.sync({ request: 'remove_remote_publisher', room: target, secret: 'rt', id: 77 })).videoroom,
+      ).toBe('success');
+      // Its handle never existed: the relay hands back what the room gave it, and handlers hear of each file.
+      await waitUntil(() => closedIn(recDir).length >= 2, 10_000, 'recordingdone for the remote publisher');
+      expect(closedIn(recDir)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ room: target, id: 77, media: 'video', damaged: false })]),
+      );
+      const files = (await readdir(recDir)).sort();
+      expect(files).toHaveLength(2);
+      expect(files[0]).toMatch(new RegExp(`^videoroom-${target}-user-77-\\d{16}-audio-0\\.mjr$`));
+      expect(files[1]).toMatch(new RegExp(`^videoroom-${target}-user-77-\\d{16}-video-1\\.mjr$`));
+      for (const f of files) await expectRecording(join(recDir, f));
+    } finally {
+      await pub.client.close();
+      await pub.p.close();
       await admin.close();
     }
   });

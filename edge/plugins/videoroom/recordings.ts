@@ -91,7 +91,7 @@ export class Recordings {
   }
 
   /**
-   * `enable_recording`: the room's `record`, and every local publisher's, set to `record`; publishing
+   * `enable_recording`: the room's `record`, and every publisher's, set to `record`; publishing
    * ones start or stop at once. Nothing happens when the room is already so (Janus). If a relay
    * cannot start one, those started are stopped again and the request fails, changing nothing.
    */
@@ -100,7 +100,8 @@ export class Recordings {
     const r = this.room.current();
     this.room.checkSecret(secret);
     if ((r.options.record ?? false) === record) return { videoroom: 'success', record };
-    const local = r.publishers.filter((p) => !p.remote);
+    // Remote publishers too (recorded on the relay their RTP reaches), once their relay took them.
+    const local = r.publishers.filter((p) => !p.handleless || p.relay);
     const before = new Map(local.map((p) => [p, p.record]));
     const recordingAlready = new Set(local.filter((p) => p.recording));
     r.options.record = record;

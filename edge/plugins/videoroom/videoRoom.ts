@@ -95,7 +95,7 @@ export class VideoRoom {
       case 'listparticipants':
         return this.requests.listParticipants(body);
       case 'add_remote_publisher':
-        return this.remotes.add(body, caller);
+        return this.addRemotePublisher(body, caller);
       case 'update_remote_publisher':
         return this.remotes.update(body);
       case 'remove_remote_publisher':
@@ -146,6 +146,14 @@ export class VideoRoom {
   /** A publisher's recording request, checked before it joins (joinandconfigure) or its offer goes to a relay. */
   checkRecording(req: RecordingRequest): void {
     this.recordings.check(req);
+  }
+
+  /** `add_remote_publisher`; in a recorded room it is recorded from the start, as every publisher. */
+  private async addRemotePublisher(body: Record<string, unknown>, caller?: RemoteCreator): Promise<JanusData> {
+    const added = await this.remotes.add(body, caller);
+    const p = this.room.state?.publishers.find((x) => x.id === added.id);
+    if (p && this.room.current().options.record) await this.recordings.published(p, undefined);
+    return added;
   }
 
   /** `leave`, or the handle went away (detach; a subscriber's hangup is not a leave). */
