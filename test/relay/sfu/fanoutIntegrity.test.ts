@@ -4,7 +4,7 @@ import type { Relay } from '../../../relay/relay.js';
 import { preferSrtpProfiles } from '../../../relay/peer/werift.js';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../../relay/srtp/profile.js';
 import type { RelayLink } from '../support/edge.js';
-import { relayFixture } from './relayFixture.js';
+import { relayFixture } from '../support/relayFixture.js';
 import { SeqCounter } from './seqCounter.js';
 import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
 

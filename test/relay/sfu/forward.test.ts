@@ -15,7 +15,7 @@ import { forwarderSocketCount, FORWARD_SOCKET_REASON, openForwardSocket } from '
 import { hasKeyframeRequest } from '../../../relay/sfu/rtcp.js';
 import { waitFor } from '../support/client.js';
 import type { RelayLink } from '../support/edge.js';
-import { relayFixture } from './relayFixture.js';
+import { relayFixture } from '../support/relayFixture.js';
 import { PubClient, publish, seqStats, sleep, SubClient, subscribe } from './support.js';
 
 const SESSION = 7300;

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../../../relay/relay.js';
 import { waitFor } from '../support/client.js';
 import type { RelayLink } from '../support/edge.js';
-import { relayFixture } from './relayFixture.js';
+import { relayFixture } from '../support/relayFixture.js';
 import { PubClient, publish, seqStats, sleep, SubClient, subscribe } from './support.js';
 
 const SESSION = 7000;

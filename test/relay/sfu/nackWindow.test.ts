@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RelayLink } from '../support/edge.js';
-import { relayFixture } from './relayFixture.js';
+import { relayFixture } from '../support/relayFixture.js';
 import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
 
 /**

@@ -3,7 +3,7 @@ import type { Relay } from '../../../relay/relay.js';
 import { senderQuality } from '../../../relay/peer/werift.js';
 import { SfuSubscriber } from '../../../relay/sfu/subscriber.js';
 import type { RelayLink } from '../support/edge.js';
-import { relayFixture } from './relayFixture.js';
+import { relayFixture } from '../support/relayFixture.js';
 import { PubClient, publish, sleep, SubClient, subscribe } from './support.js';
 
 /**

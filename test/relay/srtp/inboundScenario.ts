@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RtcpPayloadSpecificFeedback, PictureLossIndication } from 'werift';
 import { renderPrometheus } from '../../../relay/metrics.js';
-import type { Relay } from '../../../relay/relay.js';
 import type { SrtpImplementation } from '../../../relay/srtp/protector.js';
 import { EchoClient, waitFor } from '../support/client.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { startRelay } from '../support/relay.js';
+import { relayFixture } from '../support/relayFixture.js';
 
-const SECRET = 'test-secret-0123456789';
 const SESSION = 7100;
 
 /**
@@ -16,33 +13,15 @@ const SESSION = 7100;
  * counted as replays, altered ones as failed authentication, and neither is echoed nor breaks the call.
  */
 export function inboundScenario(implementation: SrtpImplementation, portMin: number): void {
-  let edge: TestEdge;
-  let relay: Relay;
-  let link: RelayLink;
-
-  beforeAll(async () => {
-    edge = await new TestEdge({ secret: SECRET }).start();
-    relay = await startRelay(edge.url, {
-      RELAY_SECRET: SECRET,
-      RELAY_ICE_PORT_MIN: String(portMin),
-      RELAY_ICE_PORT_MAX: String(portMin + 49),
-    });
-    link = await edge.nextLink();
-    await relay.control.whenReady();
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await edge?.close();
-  });
+  const fx = relayFixture([portMin, portMin + 49]);
 
   it(`${implementation}: client media is unprotected by relay/srtp and echoed; replays and forgeries are dropped and counted`, async () => {
-    expect(relay.snapshot().mediaPath!.srtp).toBe(implementation);
+    expect(fx.relay.snapshot().mediaPath!.srtp).toBe(implementation);
     const client = new EchoClient();
     const audio = client.addMedia('audio');
     const video = client.addMedia('video');
     const offer = await client.createOffer(true);
-    const res = await link.call({
+    const res = await fx.link.call({
       op: 'peer.create',
       sessionId: SESSION,
       handleId: 1,
@@ -53,7 +32,7 @@ export function inboundScenario(implementation: SrtpImplementation, portMin: num
     if (!('answer' in res)) throw new Error('expected an answer');
     await client.acceptAnswer(res.answer.sdp);
     await client.connected();
-    await link.waitEvent(SESSION, 1, 'webrtcup');
+    await fx.link.waitEvent(SESSION, 1, 'webrtcup');
 
     // what the client sends, as it leaves its ICE connection
     const conn = client.pc.dtlsTransports[0]!.iceTransport.connection;
@@ -64,7 +43,7 @@ export function inboundScenario(implementation: SrtpImplementation, portMin: num
       return send(data);
     };
 
-    const before = { ...relay.snapshot().mediaPath!.inbound };
+    const before = { ...fx.relay.snapshot().mediaPath!.inbound };
     client.startSending(audio, 20);
     client.startSending(video, 30);
     await waitFor(() => client.echoedTags.audio.size >= 20 && client.echoedTags.video.size >= 20, 10_000, 'echo');
@@ -74,7 +53,7 @@ export function inboundScenario(implementation: SrtpImplementation, portMin: num
     client.stopSending(audio);
     client.stopSending(video);
     await new Promise((r) => setTimeout(r, 200));
-    const inbound = relay.snapshot().mediaPath!.inbound;
+    const inbound = fx.relay.snapshot().mediaPath!.inbound;
     expect(inbound.unprotected - before.unprotected).toBeGreaterThanOrEqual(40);
     expect(inbound.auth).toBe(before.auth);
     expect(inbound.replay).toBe(before.replay);
@@ -95,8 +74,8 @@ export function inboundScenario(implementation: SrtpImplementation, portMin: num
     const forgedRtcp = Buffer.from(rtcp.at(-1)!);
     forgedRtcp[7]! ^= 1;
     await send(forgedRtcp);
-    await waitFor(() => relay.snapshot().mediaPath!.inbound.auth - before.auth >= 6, 5000, 'forgeries counted');
-    const after = relay.snapshot().mediaPath!.inbound;
+    await waitFor(() => fx.relay.snapshot().mediaPath!.inbound.auth - before.auth >= 6, 5000, 'forgeries counted');
+    const after = fx.relay.snapshot().mediaPath!.inbound;
     expect(after.replay - before.replay).toBe(11);
     expect(after.auth - before.auth).toBe(6);
     await new Promise((r) => setTimeout(r, 200));
@@ -106,10 +85,10 @@ export function inboundScenario(implementation: SrtpImplementation, portMin: num
     client.startSending(audio, 20);
     const tags = client.echoedTags.audio.size;
     await waitFor(() => client.echoedTags.audio.size >= tags + 10, 10_000, 'echo after the forgeries');
-    expect(renderPrometheus(relay.snapshot(), 'r')).toMatch(
+    expect(renderPrometheus(fx.relay.snapshot(), 'r')).toMatch(
       new RegExp(`relay_srtp_inbound_packets_total\\{relay="r",result="replay"\\} ${after.replay}`),
     );
     await client.close();
-    await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 1, reason: 'Janus API' });
+    await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 1, reason: 'Janus API' });
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Relay } from '../../../relay/relay.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { startRelay } from '../support/relay.js';
+import { TestEdge, type RelayLink } from './edge.js';
+import { startRelay } from './relay.js';
 
 export const SECRET = 'test-secret-0123456789';
 
@@ -17,10 +17,14 @@ export interface RelayFixture {
 }
 
 /**
- * Registers the hooks every SFU test file needs: a test edge and an in-process relay on its own ICE
- * port range, started before the file's tests; afterwards what they tracked is closed, then both.
+ * Registers the hooks a relay test file needs: a test edge and an in-process relay on its own ICE
+ * port range (and `env`, more relay settings), started before the file's tests; afterwards what they
+ * tracked is closed, then both, then `afterStop` runs.
  */
-export function relayFixture(icePorts: [number, number]): RelayFixture {
+export function relayFixture(
+  icePorts: [number, number],
+  opts: { env?: Record<string, string>; afterStop?: () => void } = {},
+): RelayFixture {
   const cleanup: Array<() => Promise<void>> = [];
   const fx = {
     cleanup,
@@ -35,6 +39,7 @@ export function relayFixture(icePorts: [number, number]): RelayFixture {
       RELAY_SECRET: SECRET,
       RELAY_ICE_PORT_MIN: String(icePorts[0]),
       RELAY_ICE_PORT_MAX: String(icePorts[1]),
+      ...opts.env,
     });
     fx.link = await fx.edge.nextLink();
     await fx.relay.control.whenReady();
@@ -43,6 +48,7 @@ export function relayFixture(icePorts: [number, number]): RelayFixture {
     for (const f of cleanup.splice(0)) await f().catch(() => undefined);
     await fx.relay?.stop();
     await fx.edge?.close();
+    opts.afterStop?.();
   });
   return fx;
 }
