@@ -19,6 +19,10 @@ const settings = (server: string) =>
   `var server = ${JSON.stringify(server)};\nvar iceServers = [];\nvar token = null;\nvar apisecret = null;\n`;
 
 /** Meetecho's recordplaytest.html, unmodified, in headless Chromium: list, pick, play to the end, and stop. */
+if (!chromiumAvailable || !janusDemosAvailable)
+  process.stderr.write(
+    'recordplaytest.html skipped: Debian chromium or janus-demos is not installed; .ci/run installs them\n',
+  );
 describe.skipIf(!chromiumAvailable || !janusDemosAvailable)('recordplaytest.html in Chromium', () => {
   let dir: string;
   let stack: Stack;

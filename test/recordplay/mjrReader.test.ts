@@ -12,6 +12,8 @@ const fixtures = join(import.meta.dirname, 'fixtures');
 const audioPath = join(fixtures, 'fixture-audio.mjr');
 const videoPath = join(fixtures, 'fixture-video.mjr');
 const ppRec = spawnSync('sh', ['-c', 'command -v janus-pp-rec'], { stdio: 'ignore' }).status === 0;
+if (!ppRec)
+  process.stderr.write('mjrReader: janus-pp-rec (Debian janus-tools) is missing: its comparisons are skipped\n');
 const tmp = mkdtempSync(join(tmpdir(), 'mjr-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -78,6 +78,10 @@ async function run(wsUrl: string, iceAddress: string) {
   return { transcript, packets, offerSdp };
 }
 
+if (!referenceJanusAvailable())
+  process.stderr.write(
+    'Record&Play reference comparison skipped: Debian janus is not installed; .ci/run installs it\n',
+  );
 describe.skipIf(!referenceJanusAvailable())(
   'Record&Play against the reference Janus (same folder, same script)',
   () => {
