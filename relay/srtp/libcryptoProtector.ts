@@ -1,4 +1,5 @@
-import type { DerivedKeys, SessionKeys } from './kdf.js';
+import type { DerivedKeys } from './kdf.js';
+import { keyDirections, type KeyedDirection } from './libcryptoKeyed.js';
 import { EVP_CTRL_GCM_GET_TAG, type Libcrypto } from './libcrypto.js';
 import { SRTP_AEAD_AES_128_GCM, rtcpTagLength, rtpTagLength, type SrtpProfile } from './profile.js';
 import type { SrtpProtector } from './protectorApi.js';
@@ -25,41 +26,6 @@ const KEYS = 32; // key (16) + HMAC key (20), zeroed once the contexts hold them
 const OUT = 128;
 const INITIAL_OUTPUT = 2048;
 
-const contexts = new FinalizationRegistry<{ lc: Libcrypto; cipher: number[]; hmac: number[] }>(
-  ({ lc, cipher, hmac }) => {
-    for (const c of cipher) lc.EVP_CIPHER_CTX_free(c);
-    for (const h of hmac) lc.HMAC_CTX_free(h);
-  },
-);
-
-class Direction {
-  readonly cipher: number;
-  readonly hmac: number;
-  readonly salt: Uint8Array;
-
-  constructor(lc: Libcrypto, mem: Buffer, gcm: boolean, keys: SessionKeys) {
-    const base = lc.address(mem);
-    keys.key.copy(mem, KEYS);
-    keys.auth.copy(mem, KEYS + 16);
-    this.salt = Uint8Array.from(keys.salt);
-    this.cipher = lc.EVP_CIPHER_CTX_new();
-    if (!this.cipher) throw new Error('EVP_CIPHER_CTX_new failed');
-    const cipher = gcm ? lc.EVP_aes_128_gcm() : lc.EVP_aes_128_ctr();
-    let ok = lc.EVP_EncryptInit_ex(this.cipher, cipher, 0, base + KEYS, 0);
-    this.hmac = 0;
-    if (!gcm) {
-      this.hmac = lc.HMAC_CTX_new();
-      ok &= this.hmac ? lc.HMAC_Init_ex(this.hmac, base + KEYS + 16, keys.auth.length, lc.EVP_sha1(), 0) : 0;
-    }
-    mem.fill(0, KEYS, KEYS + 36);
-    if (ok !== 1) {
-      lc.EVP_CIPHER_CTX_free(this.cipher);
-      if (this.hmac) lc.HMAC_CTX_free(this.hmac);
-      throw new Error('libcrypto refused the SRTP keys');
-    }
-  }
-}
-
 export class LibcryptoSrtpProtector implements SrtpProtector {
   readonly implementation = 'libcrypto';
   readonly reusesOutput = true;
@@ -67,8 +33,8 @@ export class LibcryptoSrtpProtector implements SrtpProtector {
   readonly rtcpTagLength: number;
   output: Buffer;
   private readonly gcm: boolean;
-  private readonly rtp: Direction;
-  private readonly rtcp: Direction;
+  private readonly rtp: KeyedDirection;
+  private readonly rtcp: KeyedDirection;
   private mem: Buffer;
   private base: number;
 
@@ -83,16 +49,9 @@ export class LibcryptoSrtpProtector implements SrtpProtector {
     this.mem = Buffer.from(new ArrayBuffer(OUT + INITIAL_OUTPUT));
     this.base = lc.address(this.mem);
     this.output = this.mem.subarray(OUT);
-    this.rtp = new Direction(lc, this.mem, this.gcm, keys.rtp);
-    try {
-      this.rtcp = new Direction(lc, this.mem, this.gcm, keys.rtcp);
-    } catch (err) {
-      lc.EVP_CIPHER_CTX_free(this.rtp.cipher);
-      if (this.rtp.hmac) lc.HMAC_CTX_free(this.rtp.hmac);
-      throw err;
-    }
-    const d = [this.rtp, this.rtcp];
-    contexts.register(this, { lc, cipher: d.map((x) => x.cipher), hmac: d.map((x) => x.hmac).filter((h) => h !== 0) });
+    const keyed = keyDirections(this, lc, this.mem, KEYS, this.gcm, keys, 'encrypt');
+    this.rtp = keyed.rtp;
+    this.rtcp = keyed.rtcp;
   }
 
   /** Room for `bytes` of output (the tag's 20-byte HMAC digest included). */

@@ -1,4 +1,5 @@
-import type { DerivedKeys, SessionKeys } from './kdf.js';
+import type { DerivedKeys } from './kdf.js';
+import { keyDirections, type KeyedDirection } from './libcryptoKeyed.js';
 import { EVP_CTRL_GCM_SET_TAG, type Libcrypto } from './libcrypto.js';
 import { tagsEqual, writeIv } from './packetLayout.js';
 import { SRTP_AEAD_AES_128_GCM, rtcpTagLength, type SrtpProfile } from './profile.js';
@@ -24,52 +25,12 @@ const KEYS = 64; // key (16) + HMAC key (20), zeroed once the contexts hold them
 const OUT = 128;
 const INITIAL_OUTPUT = 2048;
 
-const contexts = new FinalizationRegistry<{ lc: Libcrypto; cipher: number[]; hmac: number[] }>(
-  ({ lc, cipher, hmac }) => {
-    for (const c of cipher) lc.EVP_CIPHER_CTX_free(c);
-    for (const h of hmac) lc.HMAC_CTX_free(h);
-  },
-);
-
-class Direction {
-  readonly cipher: number = 0;
-  readonly hmac: number = 0;
-  readonly salt: Uint8Array;
-
-  constructor(lc: Libcrypto, mem: Buffer, gcm: boolean, keys: SessionKeys) {
-    const base = lc.address(mem);
-    keys.key.copy(mem, KEYS);
-    keys.auth.copy(mem, KEYS + 16);
-    this.salt = Uint8Array.from(keys.salt);
-    try {
-      this.cipher = lc.EVP_CIPHER_CTX_new();
-      const cipher = gcm ? lc.EVP_aes_128_gcm() : lc.EVP_aes_128_ctr();
-      let ok = this.cipher ? lc.EVP_DecryptInit_ex(this.cipher, cipher, 0, base + KEYS, 0) : 0;
-      if (!gcm) {
-        this.hmac = lc.HMAC_CTX_new();
-        ok &= this.hmac ? lc.HMAC_Init_ex(this.hmac, base + KEYS + 16, keys.auth.length, lc.EVP_sha1(), 0) : 0;
-      }
-      if (ok !== 1) {
-        this.free(lc);
-        throw new Error('libcrypto refused the SRTP keys');
-      }
-    } finally {
-      mem.fill(0, KEYS, KEYS + 36);
-    }
-  }
-
-  free(lc: Libcrypto): void {
-    if (this.cipher) lc.EVP_CIPHER_CTX_free(this.cipher);
-    if (this.hmac) lc.HMAC_CTX_free(this.hmac);
-  }
-}
-
 export class LibcryptoUnprotectCipher implements UnprotectCipher {
   readonly implementation = 'libcrypto';
   private readonly gcm: boolean;
   private readonly rtcpTag: number;
-  private readonly rtpD: Direction;
-  private readonly rtcpD: Direction;
+  private readonly rtpD: KeyedDirection;
+  private readonly rtcpD: KeyedDirection;
   private mem: Buffer;
   private base: number;
   private output: Buffer;
@@ -84,15 +45,9 @@ export class LibcryptoUnprotectCipher implements UnprotectCipher {
     this.mem = Buffer.from(new ArrayBuffer(OUT + INITIAL_OUTPUT));
     this.base = lc.address(this.mem);
     this.output = this.mem.subarray(OUT);
-    this.rtpD = new Direction(lc, this.mem, this.gcm, keys.rtp);
-    try {
-      this.rtcpD = new Direction(lc, this.mem, this.gcm, keys.rtcp);
-    } catch (err) {
-      this.rtpD.free(lc);
-      throw err;
-    }
-    const d = [this.rtpD, this.rtcpD];
-    contexts.register(this, { lc, cipher: d.map((x) => x.cipher), hmac: d.map((x) => x.hmac).filter((h) => h !== 0) });
+    const keyed = keyDirections(this, lc, this.mem, KEYS, this.gcm, keys, 'decrypt');
+    this.rtpD = keyed.rtp;
+    this.rtcpD = keyed.rtcp;
   }
 
   /** Room for a packet of `bytes` (plus the 4-byte ROC appended for the HMAC). */
