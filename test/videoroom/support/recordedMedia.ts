@@ -1,0 +1,65 @@
+/**
+ * Helpers for recording tests through the whole stack: real media from ffmpeg into a werift client
+ * (test/relay/recording/media.ts), Janus's own tools on the files, and which `.mjr` files a relay
+ * process still holds open (its /proc/<pid>/fd links).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { EchoClient } from '../../relay/support/client.js';
+import { have, probe, type MediaClient, type SentStream } from '../../relay/recording/media.js';
+
+export const recordingToolsPresent = have('ffmpeg') && have('ffprobe') && have('janus-pp-rec');
+
+/** The werift client as the ffmpeg source wants it: its first audio and video transceivers. */
+export function mediaClient(client: EchoClient): MediaClient {
+  const ts = client.pc.getTransceivers();
+  return { pc: client.pc, audio: ts.find((t) => t.kind === 'audio'), video: ts.find((t) => t.kind === 'video') };
+}
+
+/** Paths of the `.mjr` files process `pid` holds open (a file gone between readdir and readlink is skipped). */
+export async function openRecordings(pid: number): Promise<string[]> {
+  const fds = await readdir(`/proc/${pid}/fd`);
+  const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  return links.filter((l) => l.endsWith('.mjr'));
+}
+
+/** Waits until `pid` holds no `.mjr` file under `dir` open (the recorder closes asynchronously). */
+export async function waitClosed(pid: number, dir: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = (await openRecordings(pid)).filter((p) => p.startsWith(`${dir}/`));
+    if (open.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`still open after ${timeoutMs} ms: ${open.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The `.mjr` files in `dir` whose name has `-<kind>` in it, sorted. */
+export async function recordingsOf(dir: string, kind: 'audio' | 'video'): Promise<string[]> {
+  const names = (await readdir(dir)).filter((f) => f.endsWith('.mjr') && f.includes(`-${kind}`)).sort();
+  return names.map((f) => join(dir, f));
+}
+
+/** Janus's header (MJR00002) and `janus-pp-rec --header` reading it. */
+export async function expectValidHeader(path: string, runTool = true): Promise<void> {
+  expect((await readFile(path)).subarray(0, 8).toString('latin1'), path).toBe('MJR00002');
+  if (!runTool) return;
+  const r = spawnSync('janus-pp-rec', ['--header', path]);
+  expect(r.status, `${path}: ${r.stderr.toString()}`).toBe(0);
+}
+
+/** Converts with janus-pp-rec (.webm for video, .opus for audio) and returns ffprobe's view. */
+export function convert(path: string): ReturnType<typeof probe> {
+  const out = path.replace(/\.mjr$/, path.includes('-video') ? '.webm' : '.opus');
+  const r = spawnSync('janus-pp-rec', [path, out]);
+  expect(r.status, `${path}: ${r.stdout.toString()}${r.stderr.toString()}`).toBe(0);
+  return probe(out);
+}
+
+/** Seconds of media the ffmpeg source sent on a stream, from its RTP timestamps plus one frame. */
+export function sentSeconds(s: SentStream, kind: 'audio' | 'video', fps = 30): number {
+  if (s.firstTs === undefined) return 0;
+  return kind === 'video' ? (s.lastTs - s.firstTs) / 90_000 + 1 / fps : (s.lastTs - s.firstTs) / 48_000 + 0.02;
+}
