@@ -29,8 +29,9 @@ async function harness(storage = new MemoryStorage()) {
           { id: 77, name: 'Audio', date: 'd2', audio: { file: 'a.mjr', codec: 'opus' }, data: { file: 'd.mjr' } },
         ],
       } as CommandResult<O>;
-    if (cmd.op === 'peer.create' && cmd.offer) {
-      const id = (cmd.options as { record?: { id: number } }).record?.id;
+    const create = cmd as Partial<CommandArgs<'peer.create'>>;
+    if (cmd.op === 'peer.create' && create.offer) {
+      const id = (create.options as { record?: { id: number } }).record?.id;
       if (id === 4242) throw new JanusApiError(420, 'Recording 4242 already exists');
       return { answer: { type: 'answer', sdp: 'v=0\r\n' } } as CommandResult<O>;
     }
