@@ -4,7 +4,7 @@ import type { MidCounters } from '../../shared/control/commands.js';
 import { RECORDPLAY_PLUGIN, type RecordOptions } from '../../shared/control/playback.js';
 import type { RecordingFile } from '../../shared/control/recording.js';
 import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
-import { noop, PeerBase, type PeerDeps } from '../peer/base.js';
+import { noop, PeerBase, type HangupOptions, type PeerDeps } from '../peer/base.js';
 import { relayMedia, type PeerMedia } from '../peer/factory.js';
 import type { MjrWriter } from '../recording/mjrWriter.js';
 import type { RecordableStream, RecordingHost } from '../recording/peerRecording.js';
@@ -187,9 +187,10 @@ export class RecorderPeer extends PeerBase {
     return into;
   }
 
-  /** Resolves once the files are closed and the `.nfo` is written (or failed). */
-  whenFinished(): Promise<void> {
-    return this.finished ?? Promise.resolve();
+  /** Resolves once the peer is released and the `.nfo` written (or failed): a relay that shuts down waits for it. */
+  override async hangup(reason: string, opts?: HangupOptions): Promise<void> {
+    await super.hangup(reason, opts);
+    await this.finished;
   }
 
   /** The peer ends: the files close, then the `.nfo` names those that were written (none: no `.nfo`). */

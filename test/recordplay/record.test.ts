@@ -8,7 +8,7 @@ import { have, streamInto } from '../relay/recording/media.js';
 import { PubClient } from '../relay/sfu/support.js';
 import { waitFor } from '../relay/support/client.js';
 import { JanusWs } from '../support/janusWs.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { relayDebug, startStack, type Stack } from '../support/stack.js';
 import { Viewer } from './viewer.js';
 
 const RP = 'janus.plugin.recordplay';
@@ -157,7 +157,10 @@ describe.skipIf(!tools)('Record&Play record through edge and relay (werift clien
     for (const c of [h, other, viewerHandle]) await c.janus.close();
   });
 
-  it('named files, the id picked by the gateway, ended by detach: the .nfo names <filename>-<kind>.mjr', async () => {
+  it('named files, the id picked by the gateway, ended by detach: the .nfo names <filename>-<kind>.mjr; all released', async () => {
+    type Resources = { udpHandles: number; timers: number };
+    const resources = () => relayDebug<Resources>(stack, stack.relays[0]!.httpUrl, '/debug/resources');
+    const before = await resources();
     const h = await handle();
     const pub = new PubClient(3);
     const recording = await h.event(
@@ -181,5 +184,12 @@ describe.skipIf(!tools)('Record&Play record through edge and relay (werift clien
     expect(openFiles()).toBe(0);
     await pub.pc.close();
     await h.janus.close();
+    let now = await resources();
+    for (let i = 0; i < 50 && (now.udpHandles > before.udpHandles || now.timers > before.timers); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      now = await resources();
+    }
+    expect(now.udpHandles).toBeLessThanOrEqual(before.udpHandles);
+    expect(now.timers).toBeLessThanOrEqual(before.timers);
   });
 });
