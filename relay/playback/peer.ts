@@ -13,7 +13,7 @@ import { Playout, type PlayoutTrack } from './playout.js';
 import { scheduleTrack, type PlayoutSchedule } from './schedule.js';
 
 /** Janus Record&Play's error codes that the relay answers with (janus_recordplay.c). */
-export const PlaybackError = { NOT_FOUND: 416, INVALID_RECORDING: 417 } as const;
+export const PlaybackError = { NOT_FOUND: 416, INVALID_RECORDING: 417, RECORDING_EXISTS: 420 } as const;
 
 interface Track {
   kind: 'audio' | 'video';

@@ -131,7 +131,10 @@ describe('Record&Play playback through edge and relay (recordings of the real Ja
       error_code: 418,
       error: "Not a playout session, can't start",
     });
-    expect(await async({ request: 'record', name: 'x' })).toMatchObject({ error_code: 499 });
+    expect(await async({ request: 'record', name: 'x' })).toMatchObject({
+      error_code: 415,
+      error: 'Missing SDP offer',
+    });
     // Nothing was opened by any of them.
     expect(await async({ request: 'stop' })).toEqual({ recordplay: 'event', result: { status: 'stopped' } });
     await new Promise((r) => setTimeout(r, 200));

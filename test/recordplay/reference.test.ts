@@ -7,6 +7,7 @@ import { referenceJanusAvailable } from '../support/janusReference.js';
 import { JanusWs } from '../support/janusWs.js';
 import { hostAddress } from '../support/referenceNet.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { runRecord } from './recordScript.js';
 import { startReferenceRecordPlay, type ReferenceRecordPlay } from './referenceRecordPlay.js';
 import { Viewer } from './viewer.js';
 
@@ -137,6 +138,21 @@ describe.skipIf(!referenceJanusAvailable())(
           .filter((l) => !l.includes('rtx'))
           .map((l) => l.replace(/ 100 101$/, ' 100')),
       );
+    });
+
+    it('records as Janus does: the same answers and errors, the same .nfo and file names, every frame played back', async () => {
+      const theirs = await runRecord(reference!.wsUrl, hostAddress(), dir, 6001);
+      const ours = await runRecord(stack.wsUrl, '127.0.0.1', dir, 6002);
+      expect(ours.transcript).toEqual(theirs.transcript);
+      expect(ours.nfo).toBe(theirs.nfo);
+      // loopback: every packet sent is recorded and played back, by both
+      for (const [who, r] of [
+        ['Janus', theirs],
+        ['ours', ours],
+      ] as const) {
+        expect(r.frames, `${who}: recorded`).toEqual(r.sent);
+        expect(r.played, `${who}: played ${JSON.stringify(r.transcript)}`).toEqual(r.frames);
+      }
     });
   },
 );

@@ -3,13 +3,9 @@ import type { Jsep } from '../../../shared/janus/requests.js';
 import type { RecordingSummary } from '../../../shared/control/playback.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 import { errorEvent, RecordPlayError, RecordPlayFailure } from './errors.js';
+import { record } from './record.js';
+import type { PlayerState } from './state.js';
 import { playRequest, requestName, type RecordPlayRequest } from './requests.js';
-
-/** A handle's playback: which recording, and whether the client's answer came (`start`). */
-interface PlayerState {
-  recording: number;
-  playing: boolean;
-}
 
 /** Janus's `list` entry. */
 function listEntry(r: RecordingSummary): Record<string, unknown> {
@@ -25,11 +21,11 @@ function listEntry(r: RecordingSummary): Record<string, unknown> {
   };
 }
 
-/** Recording (`record`, and its `configure`/`pause`/`resume`) needs the relay's .mjr writer: refused until then. */
+/** `configure` (a recorder's bitrate/keyframe interval), `pause` and `resume` are not built: refused. */
 function recordingUnsupported(request: string): RecordPlayFailure {
   return new RecordPlayFailure(
     RecordPlayError.UNKNOWN_ERROR,
-    `Recording is not supported by this gateway (${request}); recordings can be listed and played`,
+    `${request} is not supported by this gateway; recordings can be made (record), listed and played`,
   );
 }
 
@@ -60,7 +56,7 @@ async function play(
 
 async function start(ctx: HandleContext, jsep: Jsep | undefined): Promise<Record<string, unknown>> {
   const state = ctx.getState<PlayerState>();
-  if (!state || !ctx.media.hasPeer)
+  if (!state || state.recorder || !ctx.media.hasPeer)
     throw new RecordPlayFailure(RecordPlayError.INVALID_STATE, "Not a playout session, can't start");
   if (state.playing) throw new RecordPlayFailure(RecordPlayError.INVALID_STATE, 'Already playing');
   if (jsep?.type !== 'answer') throw new RecordPlayFailure(RecordPlayError.MISSING_ELEMENT, 'Missing SDP answer');
@@ -76,12 +72,15 @@ async function handleAsync(
   message: PluginMessage,
 ): Promise<{ data: Record<string, unknown>; jsep?: Jsep; after?: () => void }> {
   switch (request) {
+    case 'record':
+      return record(ctx, message);
     case 'play':
       return play(ctx, message.body);
     case 'start':
       return { data: await start(ctx, message.jsep) };
     case 'stop': {
-      // As Janus: `stopped` (with the recording's id), then `done` once the PeerConnection is gone (hangupMedia).
+      // As Janus: `stopped` (with the recording's id), then `done` once the PeerConnection is gone (hangupMedia);
+      // a recorder's relay closes its files and writes the recording's .nfo as the PeerConnection ends.
       const recording = ctx.getState<PlayerState>()?.recording;
       ctx.setState(undefined);
       return {
@@ -103,9 +102,10 @@ function failure(err: unknown): Record<string, unknown> {
 }
 
 /**
- * `janus.plugin.recordplay`: lists and plays Janus recordings (`.nfo` + `.mjr`) held by the relays.
- * `list`/`update` answer at once, `play`/`start`/`stop` with an event; the relay holding the viewer's
- * PeerConnection plays the files and closes it when they end (`done`).
+ * `janus.plugin.recordplay`: records, lists and plays Janus recordings (`.nfo` + `.mjr`) held by the
+ * relays. `list`/`update` answer at once, `record`/`play`/`start`/`stop` with an event; the relay
+ * holding the viewer's PeerConnection plays the files and closes it when they end (`done`), the one
+ * holding a recorder's writes the files and, when it ends, the `.nfo`.
  */
 export const recordPlay: Plugin = {
   info: {
@@ -148,7 +148,7 @@ export const recordPlay: Plugin = {
   queryHandle(ctx) {
     const state = ctx.getState<PlayerState>();
     return {
-      type: state ? 'player' : 'none',
+      type: state ? (state.recorder ? 'recorder' : 'player') : 'none',
       ...(state ? { recording_id: state.recording, playing: state.playing } : {}),
       hangingup: 0,
       destroyed: 0,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { recordPlay } from '../../../edge/plugins/recordplay/plugin.js';
 import type { CommandArgs, RelayRef } from '../../../edge/relays/relayClient.js';
 import type { CommandOp, CommandResult } from '../../../shared/control/commands.js';
+import { JanusApiError } from '../../../shared/janus/errors.js';
 import { MemoryStorage, OFFER, ShardHarness } from '../core/harness.js';
 
 const RP = 'janus.plugin.recordplay';
@@ -28,6 +29,12 @@ async function harness(storage = new MemoryStorage()) {
           { id: 77, name: 'Audio', date: 'd2', audio: { file: 'a.mjr', codec: 'opus' }, data: { file: 'd.mjr' } },
         ],
       } as CommandResult<O>;
+    const create = cmd as Partial<CommandArgs<'peer.create'>>;
+    if (cmd.op === 'peer.create' && create.offer) {
+      const id = (create.options as { record?: { id: number } }).record?.id;
+      if (id === 4242) throw new JanusApiError(420, 'Recording 4242 already exists');
+      return { answer: { type: 'answer', sdp: 'v=0\r\n' } } as CommandResult<O>;
+    }
     if (cmd.op === 'peer.create') return { offer: { type: 'offer', sdp: 'v=0\r\n' } } as CommandResult<O>;
     return out;
   };
@@ -151,15 +158,109 @@ describe('Record&Play plugin (edge)', () => {
     expect((await heard(1))[0]!.data).toMatchObject({ result: { status: 'preparing', id: 77 } });
   });
 
-  it('recording requests are refused, not accepted and ignored', async () => {
+  it('configure, pause and resume are refused, not accepted and ignored', async () => {
     const t = await harness();
     const { message, heard } = await handle(t);
     const configure = await message({ request: 'configure', 'video-bitrate-max': 1000 });
     expect((configure.plugindata as { data: unknown }).data).toMatchObject({ recordplay: 'event', error_code: 499 });
-    for (const request of ['record', 'pause', 'resume']) {
+    for (const request of ['pause', 'resume']) {
       await message({ request, name: 'x' });
       expect((await heard(1))[0]!.data).toMatchObject({ error_code: 499 });
     }
     expect(t.relays.commands).toEqual([]);
+  });
+
+  it('record: the offer is checked first, then the elements in Janus order; bad input reaches no relay', async () => {
+    const t = await harness();
+    const offer = { type: 'offer', sdp: OFFER };
+    /** Each request on a handle of its own session (offers are limited to 5/s per session). */
+    const refusal = async (body: Record<string, unknown>, jsep: Record<string, unknown> | undefined) => {
+      const { message, heard } = await handle(t);
+      expect((await message(body, jsep)).janus, JSON.stringify(body)).toBe('ack');
+      return (await heard(1))[0]!.data;
+    };
+    const cases: Array<[Record<string, unknown>, Record<string, unknown> | undefined, number, string]> = [
+      [{ request: 'record', name: 'x' }, undefined, 415, 'Missing SDP offer'],
+      [{ request: 'record' }, offer, 415, 'Missing mandatory element (name)'],
+      [{ request: 'record', name: '' }, offer, 414, 'Invalid element type (name should be a non-empty string)'],
+      [{ request: 'record', name: 3 }, offer, 414, 'Invalid element type (name should be a non-empty string)'],
+      [{ request: 'record', name: 'x', id: -1 }, offer, 414, 'Invalid element type (id should be a positive integer)'],
+      [{ request: 'record', name: 'x', id: '5' }, offer, 414, 'Invalid element type (id should be a positive integer)'],
+      [{ request: 'record', name: 'x', filename: 7 }, offer, 414, 'Invalid element type (filename should be a string)'],
+      [{ request: 'record', name: 'x', update: 'y' }, offer, 414, 'Invalid element type (update should be a boolean)'],
+    ];
+    for (const [body, jsep, code, error] of cases)
+      expect(await refusal(body, jsep), JSON.stringify(body)).toEqual({ recordplay: 'event', error_code: code, error });
+    // an answer where the plugin expects an offer: the core refuses it before the plugin, as Janus's
+    const { message } = await handle(t);
+    const answer = await message({ request: 'record', name: 'x' }, { type: 'answer', sdp: OFFER });
+    expect(answer.error).toMatchObject({ code: 469 });
+    // file names stay inside the Record&Play folder
+    for (const filename of ['../escape', 'a/b', 'a\\b', '..'])
+      expect(await refusal({ request: 'record', name: 'x', filename }, offer)).toMatchObject({ error_code: 414 });
+    // options this gateway does not implement are refused, never ignored
+    for (const extra of [
+      { videocodec: 'av1' },
+      { audiocodec: 'g722' },
+      { videocodec: 5 },
+      { videoprofile: '2' },
+      { opusred: true },
+      { textdata: true },
+    ])
+      expect(await refusal({ request: 'record', name: 'x', ...extra }, offer), JSON.stringify(extra)).toMatchObject({
+        error_code: typeof extra.videocodec === 'number' ? 414 : 499,
+      });
+    expect(await refusal({ request: 'record', name: 'x' }, { ...offer, update: true })).toMatchObject({
+      error_code: 499,
+    });
+    expect(t.relays.ops('peer.create')).toEqual([]);
+  });
+
+  it('record: the relay answers the offer with {record}, the client gets recording with the answer; stop: stopped, done', async () => {
+    const t = await harness();
+    const { hid, message, heard } = await handle(t);
+    await message(
+      { request: 'record', name: 'My talk', id: 99, filename: 'talk', audiocodec: 'OPUS', videocodec: 'vp8' },
+      { type: 'offer', sdp: OFFER },
+    );
+    expect(await heard(1)).toEqual([
+      { janus: 'event', data: { recordplay: 'event', result: { status: 'recording', id: 99 } }, jsep: 'answer' },
+    ]);
+    expect(t.relays.ops('peer.create')[0]).toEqual(
+      expect.objectContaining({
+        plugin: RP,
+        handleId: hid,
+        offer: { sdp: OFFER },
+        options: { record: { id: 99, name: 'My talk', filename: 'talk', audiocodec: 'opus', videocodec: 'vp8' } },
+      }),
+    );
+    // a second record, or a play, while recording changes nothing
+    await message({ request: 'record', name: 'again' }, { type: 'offer', sdp: OFFER });
+    expect((await heard(1))[0]!.data).toMatchObject({ error_code: 418 });
+    await message({ request: 'start' }, { type: 'answer', sdp: OFFER });
+    expect((await heard(1))[0]!.data).toMatchObject({ error_code: 418 });
+    expect(t.relays.ops('peer.create')).toHaveLength(1);
+    await message({ request: 'stop' });
+    expect(await heard(2)).toEqual([
+      { janus: 'event', data: { recordplay: 'event', result: { status: 'stopped', id: 99 } }, jsep: undefined },
+      { janus: 'event', data: { recordplay: 'event', result: 'done' }, jsep: undefined },
+    ]);
+    await t.settle();
+    expect(t.relays.ops('peer.hangup')).toHaveLength(1);
+  });
+
+  it('record without an id gets a random one; an id the relay has already is 420 and leaves no session', async () => {
+    const t = await harness();
+    const { message, heard } = await handle(t);
+    await message({ request: 'record', name: 'taken', id: 4242 }, { type: 'offer', sdp: OFFER });
+    expect((await heard(1))[0]!.data).toEqual({
+      recordplay: 'event',
+      error_code: 420,
+      error: 'Recording 4242 already exists',
+    });
+    await message({ request: 'record', name: 'fresh' }, { type: 'offer', sdp: OFFER });
+    const event = (await heard(1))[0]!.data as { result: { status: string; id: number } };
+    expect(event.result.status).toBe('recording');
+    expect(Number.isSafeInteger(event.result.id) && event.result.id > 0).toBe(true);
   });
 });
