@@ -79,6 +79,13 @@ async function run(wsUrl: string, iceAddress: string) {
   return { transcript, packets, offerSdp };
 }
 
+/** A step's messages with the ones answering its request (carrying its transaction) first, in their order. */
+function answerFirst(step: unknown): unknown {
+  if (!Array.isArray(step)) return step;
+  const answering = (m: unknown) => Array.isArray(m) && m[1] !== null;
+  return [...step.filter(answering), ...step.filter((m) => !answering(m))];
+}
+
 if (!referenceJanusAvailable())
   process.stderr.write(
     'Record&Play reference comparison skipped: Debian janus is not installed; .ci/run installs it\n',
@@ -126,10 +133,15 @@ describe.skipIf(!referenceJanusAvailable())(
       );
       delete ours.transcript.detachPrepared;
       delete theirs.transcript.detachPrepared;
+      // Janus's own plugin-thread race (normalised on its side only, as the differential harness does): under
+      // load the `done` its `stop` causes can overtake the event answering the `stop` itself.
+      theirs.transcript.stopPrepared = answerFirst(theirs.transcript.stopPrepared);
       expect(ours.transcript).toEqual(theirs.transcript);
       // Janus plays every recorded packet: so do we.
-      expect(ours.packets).toEqual(theirs.packets);
       expect(ours.packets).toEqual({ audio: 149, video: 150 });
+      // The reference, over the host's address, can lose a packet or two on a loaded machine.
+      expect(theirs.packets.audio).toBeGreaterThanOrEqual(146);
+      expect(theirs.packets.video).toBeGreaterThanOrEqual(147);
       // The same codecs, payload types and directions.
       const mlines = (sdp: string) =>
         sdp.match(/^(m=\S+ \d+ \S+ .*|a=rtpmap:.*|a=sendonly)$/gm)!.map((l) => l.replace(/ \d+ /, ' PORT '));
