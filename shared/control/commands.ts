@@ -8,6 +8,7 @@ import {
   VIDEOROOM_PLUGIN,
 } from './sfu.js';
 import { peerRecordResultSchema, peerRecordSchema } from './recording.js';
+import { abCommandSchemas, abPeerOptionsSchema, abResultSchemas, AUDIOBRIDGE_PLUGIN } from './audiobridge.js';
 import { playbackCommandSchemas, playbackOptionsSchema, playbackResultSchemas, RECORDPLAY_PLUGIN } from './playback.js';
 
 /**
@@ -73,12 +74,17 @@ export type TrickleCandidate = z.infer<typeof trickleCandidateSchema>;
 export const peerCreateSchema = z.object({
   op: z.literal('peer.create'),
   ...peerKey,
-  plugin: z.enum(['janus.plugin.echotest', VIDEOROOM_PLUGIN, RECORDPLAY_PLUGIN]),
+  plugin: z.enum(['janus.plugin.echotest', VIDEOROOM_PLUGIN, RECORDPLAY_PLUGIN, AUDIOBRIDGE_PLUGIN]),
   /** The client's offer; without it the relay makes the offer and expects `peer.answer`. */
   offer: z.object({ sdp: sdpSchema }).optional(),
   /** EchoTest options, or (plugin videoroom) `{role:"publisher"|"subscriber",...}`, see sfu.ts. */
   options: z
-    .union([playbackOptionsSchema, sfuOptionsSchema, peerOptionsSchema.extend({ role: z.never().optional() })])
+    .union([
+      abPeerOptionsSchema,
+      playbackOptionsSchema,
+      sfuOptionsSchema,
+      peerOptionsSchema.extend({ role: z.never().optional() }),
+    ])
     .default({}),
 });
 /** Renegotiation: the client sent a new offer; the relay answers. */
@@ -114,6 +120,7 @@ export const commandSchema = z.discriminatedUnion('op', [
   peerRecordSchema,
   ...sfuCommandSchemas,
   ...playbackCommandSchemas,
+  ...abCommandSchemas,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /** What the edge may send (defaults such as `options` and `reason` are filled in by parsing). */
@@ -184,5 +191,6 @@ export const commandResultSchemas = {
   'peer.record': peerRecordResultSchema,
   ...sfuResultSchemas,
   ...playbackResultSchemas,
+  ...abResultSchemas,
 } as const satisfies Record<CommandOp, z.ZodType>;
 export type CommandResult<O extends CommandOp> = z.infer<(typeof commandResultSchemas)[O]>;

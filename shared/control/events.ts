@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { recordingClosedEvent } from './recording.js';
 import { trickleCandidateSchema } from './commands.js';
 import { sfuPeerEventSchemas } from './sfu.js';
+import { abPeerEventSchemas } from './audiobridge.js';
 
 /**
  * Relay→edge peer events, `{type:"event", sessionId, handleId, event:{kind,...}}`. They map onto the
@@ -107,6 +108,7 @@ export const peerEventSchema = z.discriminatedUnion('kind', [
   statsEvent,
   recordingClosedEvent,
   ...sfuPeerEventSchemas,
+  ...abPeerEventSchemas,
 ]);
 export type PeerEvent = z.infer<typeof peerEventSchema>;
 export type PeerEventKind = PeerEvent['kind'];

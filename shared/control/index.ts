@@ -5,3 +5,4 @@ export * from './messages.js';
 export * from './peerDigest.js';
 export * from './recording.js';
 export * from './playback.js';
+export * from './audiobridge.js';

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { talkingSettingsSchema } from './sfu.js';
+
+/**
+ * The AudioBridge (janus.plugin.audiobridge) part of the edge→relay control protocol.
+ *
+ * A room's audio is mixed on a relay by a *mixer*, named by the edge (`mixer`, unique per room and
+ * relay, e.g. `"ab:<room>"`). A mixer exists while it has participants: the first participant's
+ * `peer.create` (or `ab.rtpJoin`) creates it with `mixerSettings`, the last one leaving destroys it.
+ * Participants are ordinary peers (`peer.create` with plugin `janus.plugin.audiobridge`), or plain-RTP
+ * participants (`ab.rtpJoin`) for SIP gateways and voice bots; both end with `peer.hangup` (one
+ * termination path). Every participant hears the mix of the others, never itself.
+ *
+ * Nothing here waits on media work: each op changes the mixer's registry and returns; the 20 ms mixing
+ * tick reads it. A tick that overruns drops frames and counts them (relay metrics), it never blocks.
+ */
+
+export const AUDIOBRIDGE_PLUGIN = 'janus.plugin.audiobridge';
+
+const idSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const peerKey = { sessionId: idSchema, handleId: idSchema };
+
+/** A room or participant id: opaque to the relay, echoed back in events (Janus allows string ids). */
+export const abIdSchema = z.union([z.number(), z.string().max(256)]);
+export type AbId = z.infer<typeof abIdSchema>;
+
+/** The mixer's name on the relay, chosen by the edge. */
+export const mixerKeySchema = z.string().min(1).max(300);
+
+export const abCodecSchema = z.enum(['opus', 'pcmu', 'pcma']);
+export type AbCodec = z.infer<typeof abCodecSchema>;
+
+/** Room-wide settings, given with every join; the mixer takes them from the join that creates it. */
+export const mixerSettingsSchema = z
+  .object({
+    room: abIdSchema,
+    /** Janus `sampling_rate`: the mixing rate. */
+    samplingRate: z.union([z.literal(8000), z.literal(16000), z.literal(24000), z.literal(48000)]),
+    /** Janus `spatial_audio`: stereo mix, each participant panned to its `spatialPosition`. */
+    spatial: z.boolean().default(false),
+    /** Janus `audiolevel_ext`: negotiate the RFC 6464 audio-level extension (default true). */
+    audioLevelExt: z.boolean().default(true),
+    /** Janus `audiolevel_event`: emit `ab.talking` with these thresholds; absent = no talking events. */
+    talking: talkingSettingsSchema.optional(),
+  })
+  .strict();
+export type MixerSettings = z.infer<typeof mixerSettingsSchema>;
+
+/** A participant's settings (join and `ab.configure`); absent keys keep their value (or Janus's default at join). */
+export const participantSettingsSchema = z
+  .object({
+    muted: z.boolean().optional(),
+    /** Opus encoder bitrate for what the participant receives, bits/s; 0 = the encoder's default. */
+    bitrate: z.number().int().nonnegative().max(510_000).optional(),
+    /** Janus `quality`: Opus encoder complexity 1–10 (default 4). */
+    quality: z.number().int().min(1).max(10).optional(),
+    /** Janus `expected_loss`: 0–20 %, enables Opus in-band FEC on what the participant receives. */
+    expectedLoss: z.number().int().min(0).max(20).optional(),
+    /** Janus `volume`: gain applied to the participant's voice in the mix, percent (default 100). */
+    volume: z.number().int().min(0).max(10_000).optional(),
+    /** Janus `spatial_position`: 0 (left) … 50 (centre) … 100 (right); spatial rooms only. */
+    spatialPosition: z.number().int().min(0).max(100).optional(),
+    /** Janus `prebuffer`: packets buffered before the participant's voice enters the mix. */
+    prebuffer: z.number().int().min(0).max(1000).optional(),
+    /** Per-participant talking thresholds (Janus `audio_active_packets`/`audio_level_average` on join/configure). */
+    talking: talkingSettingsSchema.optional(),
+  })
+  .strict();
+export type ParticipantSettings = z.infer<typeof participantSettingsSchema>;
+
+/**
+ * `peer.create` options with plugin `janus.plugin.audiobridge`: with the client's offer the relay
+ * answers one sendrecv audio m-line in `codec` (and rejects video/data m-lines as Janus does);
+ * without an offer (Janus `generate_offer`) the relay offers.
+ */
+export const abPeerOptionsSchema = z
+  .object({
+    mixer: mixerKeySchema,
+    mixerSettings: mixerSettingsSchema,
+    participant: abIdSchema,
+    codec: abCodecSchema.default('opus'),
+    settings: participantSettingsSchema.default({}),
+    trickle: z.boolean().optional(),
+  })
+  .strict();
+export type AbPeerOptions = z.infer<typeof abPeerOptionsSchema>;
+
+// ---- ops -----------------------------------------------------------------------------------
+
+/** Changes a participant's settings (Janus `configure`, and a moderator's `mute`/`unmute`). → `{}` */
+export const abConfigureSchema = z.object({
+  op: z.literal('ab.configure'),
+  ...peerKey,
+  settings: participantSettingsSchema,
+});
+
+/** Janus `resetdecoder`: the participant's decoder and jitter buffer start afresh. → `{}` */
+export const abResetDecoderSchema = z.object({ op: z.literal('ab.resetDecoder'), ...peerKey });
+
+/**
+ * Janus `changeroom`: the participant leaves its mixer for another (created if needed) without
+ * renegotiating; its settings are kept unless given. → `{}`
+ */
+export const abMoveSchema = z.object({
+  op: z.literal('ab.move'),
+  ...peerKey,
+  mixer: mixerKeySchema,
+  mixerSettings: mixerSettingsSchema,
+  participant: abIdSchema,
+  settings: participantSettingsSchema.optional(),
+});
+
+/** Janus `join` with `rtp`: where the participant's plain RTP comes from and goes to. */
+export const abRtpEndpointSchema = z
+  .object({
+    /** Where the relay sends the mix (absent: latched from the first packet received). */
+    ip: z.string().max(64).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    payloadType: z.number().int().min(0).max(127).optional(),
+    /** RFC 6464 extension id the sender uses (talking detection), if any. */
+    audioLevelExt: z.number().int().min(1).max(14).optional(),
+    fec: z.boolean().optional(),
+  })
+  .strict();
+
+/**
+ * A plain-RTP participant (no WebRTC): the relay opens a UDP port from its media range, mixes what
+ * arrives there and sends the participant's mix to `rtp.ip:port`. Ends with `peer.hangup`.
+ * → `{ip, port}`: where the participant sends (the relay's announced address). 499 when no port is free.
+ */
+export const abRtpJoinSchema = z.object({
+  op: z.literal('ab.rtpJoin'),
+  ...peerKey,
+  mixer: mixerKeySchema,
+  mixerSettings: mixerSettingsSchema,
+  participant: abIdSchema,
+  codec: abCodecSchema.default('opus'),
+  settings: participantSettingsSchema.default({}),
+  rtp: abRtpEndpointSchema,
+});
+
+export const abCommandSchemas = [abConfigureSchema, abResetDecoderSchema, abMoveSchema, abRtpJoinSchema] as const;
+export type AbOp = (typeof abCommandSchemas)[number]['shape']['op']['value'];
+
+export const abResultSchemas = {
+  'ab.configure': z.object({}).strict(),
+  'ab.resetDecoder': z.object({}).strict(),
+  'ab.move': z.object({}).strict(),
+  'ab.rtpJoin': z.object({ ip: z.string(), port: z.number().int() }),
+} as const satisfies Record<AbOp, z.ZodType>;
+
+// ---- events (relay → edge, routed to the room like the SFU's) --------------------------------
+
+/**
+ * A participant started or stopped talking (Janus `talking` / `stopped-talking`), from the
+ * audio-level extension (or the decoded energy when the extension is absent): `level` is the average
+ * level of the last window (0 = loudest … 127 = silence).
+ */
+export const abTalkingEventSchema = z.object({
+  kind: z.literal('ab.talking'),
+  room: abIdSchema,
+  participant: abIdSchema,
+  talking: z.boolean(),
+  level: z.number().min(0).max(127),
+});
+
+export const abPeerEventSchemas = [abTalkingEventSchema] as const;
+export type AbPeerEvent = z.infer<typeof abTalkingEventSchema>;
+export function isAbPeerEvent(e: { kind: string }): e is AbPeerEvent {
+  return e.kind.startsWith('ab.');
+}
