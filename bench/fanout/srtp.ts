@@ -7,11 +7,10 @@
  * Prints µs of CPU per protected packet (process.cpuUsage over the loop, after a warm-up).
  */
 import { randomBytes } from 'node:crypto';
-import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtpSession } from 'werift';
 import { arg, positiveInt } from '../support/args.js';
-import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../relay/srtp/profile.js';
 import { createProtector, srtpImplementation } from '../../relay/srtp/protector.js';
 import { RolloverCounter } from '../../relay/srtp/rollover.js';
+import { benchHeader, srtpCases } from './srtpCases.js';
 
 const PACKETS = positiveInt(arg('packets'), 50_000, '--packets');
 const SIZE = positiveInt(arg('size'), 1100, '--size');
@@ -25,29 +24,15 @@ function cpuUs(n: number, f: (i: number) => void): number {
 }
 
 const payload = randomBytes(SIZE);
-const header = new RtpHeader({
-  ssrc: 0x1234,
-  payloadType: 96,
-  extension: true,
-  extensions: [{ id: 4, payload: Buffer.from('1') }],
-});
-const hb = header.serialize(header.serializeSize);
+const { header, bytes: hb } = benchHeader();
 
 console.log(`# SRTP protect, ${SIZE}-byte payload, ${PACKETS} packets, µs CPU per packet`);
 const native = srtpImplementation() === 'libcrypto';
 console.log(
   '| profile | werift SrtpSession | relay/srtp, Node crypto | relay/srtp, libcrypto | werift / best |\n|---|---:|---:|---:|---:|',
 );
-for (const [name, ours, theirs, saltLength] of [
-  ['AES_CM_128_HMAC_SHA1_80', SRTP_AES128_CM_HMAC_SHA1_80, ProtectionProfileAes128CmHmacSha1_80, 14],
-  ['AEAD_AES_128_GCM', SRTP_AEAD_AES_128_GCM, ProtectionProfileAeadAes128Gcm, 12],
-] as Array<[string, SrtpProfile, number, number]>) {
-  const key = randomBytes(16);
-  const salt = randomBytes(saltLength);
-  const w = new SrtpSession({
-    keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
-    profile: theirs,
-  });
+for (const { name, ours, key, salt, werift: session } of srtpCases()) {
+  const w = session();
   const node = createProtector(ours, key, salt, 'node');
   const lc = native ? createProtector(ours, key, salt, 'libcrypto') : undefined;
   const werift = cpuUs(PACKETS, (i) => {

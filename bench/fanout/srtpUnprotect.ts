@@ -11,12 +11,11 @@
  * gives what copying each clear packet into a buffer of its own costs here, which every column pays.
  */
 import { randomBytes } from 'node:crypto';
-import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtpSession } from 'werift';
 import { arg, positiveInt } from '../support/args.js';
-import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../relay/srtp/profile.js';
 import { createProtector, srtpImplementation, type SrtpImplementation } from '../../relay/srtp/protector.js';
 import { RolloverCounter } from '../../relay/srtp/rollover.js';
 import { createUnprotector } from '../../relay/srtp/unprotector.js';
+import { benchHeader, srtpCases } from './srtpCases.js';
 
 const PACKETS = positiveInt(arg('packets'), 50_000, '--packets');
 const SIZE = positiveInt(arg('size'), 1100, '--size');
@@ -31,25 +30,14 @@ function cpuUs(packets: Buffer[], f: (p: Buffer) => void): number {
 }
 
 const payload = randomBytes(SIZE);
-const header = new RtpHeader({
-  ssrc: 0x1234,
-  payloadType: 96,
-  extension: true,
-  extensions: [{ id: 4, payload: Buffer.from('1') }],
-});
-const hb = header.serialize(header.serializeSize);
+const { bytes: hb } = benchHeader();
 
 console.log(`# SRTP unprotect, ${SIZE}-byte payload, ${PACKETS} packets, µs CPU per packet`);
 const native = srtpImplementation() === 'libcrypto';
 console.log(
   '| profile | floor (copy out) | werift SrtpSession | relay/srtp, Node crypto | relay/srtp, libcrypto | werift / best |\n|---|---:|---:|---:|---:|---:|',
 );
-for (const [name, ours, theirs, saltLength] of [
-  ['AES_CM_128_HMAC_SHA1_80', SRTP_AES128_CM_HMAC_SHA1_80, ProtectionProfileAes128CmHmacSha1_80, 14],
-  ['AEAD_AES_128_GCM', SRTP_AEAD_AES_128_GCM, ProtectionProfileAeadAes128Gcm, 12],
-] as Array<[string, SrtpProfile, number, number]>) {
-  const key = randomBytes(16);
-  const salt = randomBytes(saltLength);
+for (const { name, ours, key, salt, werift: session } of srtpCases()) {
   const sender = createProtector(ours, key, salt);
   const roc = new RolloverCounter();
   const packets: Buffer[] = [];
@@ -58,10 +46,7 @@ for (const [name, ours, theirs, saltLength] of [
     hb.writeUInt16BE(seq, 2);
     packets.push(sender.protectRtp(hb, hb.length, payload, 0x1234, seq, roc.next(seq)));
   }
-  const w = new SrtpSession({
-    keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
-    profile: theirs,
-  });
+  const w = session();
   const werift = cpuUs(packets, (p) => w.decrypt(p));
   const relay = (impl: SrtpImplementation): number => {
     const u = createUnprotector(ours, key, salt, impl);
