@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { openFilesUnder } from '../support/openFiles.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,19 +224,7 @@ describe('Record&Play playback through edge and relay (recordings of the real Ja
     await janus.close();
   });
 
-  /** The recording files the relay process holds open (its /proc fd table: real file descriptors). */
-  function openRecordingFiles(): number {
-    const pid = stack.relays[0]!.pid;
-    let n = 0;
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(dir)) n++;
-      } catch {
-        // closed while we looked
-      }
-    }
-    return n;
-  }
+  const openRecordingFiles = () => openFilesUnder(stack.relays[0]!.pid, dir);
 
   it('releases the files, the peer and its timers on every way a playout ends', async () => {
     type Resources = { udpHandles: number; timers: number };

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { openFilesUnder } from '../support/openFiles.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,19 +47,7 @@ describe.skipIf(!tools)('Record&Play record through edge and relay (werift clien
     return { janus, session, handleId, event };
   }
 
-  /** The files of the folder the relay process holds open (its /proc fd table). */
-  function openFiles(): number {
-    const pid = stack.relays[0]!.pid;
-    let n = 0;
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(dir)) n++;
-      } catch {
-        // closed while we looked
-      }
-    }
-    return n;
-  }
+  const openFiles = () => openFilesUnder(stack.relays[0]!.pid, dir);
 
   it('records 3 s, stop writes the .nfo; list shows it, play sends every recorded frame, janus-pp-rec reads the files', async () => {
     const h = await handle();
