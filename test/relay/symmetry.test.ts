@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sendCloseNotify } from '../../relay/peer/werift.js';
 import { EchoClient } from './support/client.js';
-import { TestEdge, type RelayLink } from './support/edge.js';
-import { spawnRelay, udpPortsOf, type RelayProcess } from './support/process.js';
+import { udpPortsOf } from './support/process.js';
+import { spawnedRelayFixture } from './support/spawnedRelayFixture.js';
 
 const SECRET = 'symmetry-secret-0123456789';
 const PORT_MIN = 41400;
@@ -11,47 +11,18 @@ const SESSION = 4000;
 const CALLS = 200;
 const CONCURRENCY = 8;
 
-interface Resources {
-  udpHandles: number;
-  socketFds: number;
-  timers: number;
-  heapUsedBytes: number;
-  portsInUse: number;
-  ports: number[];
-  peers: number;
-}
-
 describe('resource symmetry', () => {
-  let edge: TestEdge;
-  let relay: RelayProcess;
-  let link: RelayLink;
   let handle = 1;
   let peakSeen = 0;
 
-  const resources = async (gc = true) => (await relay.debug<Resources>(`/debug/resources${gc ? '?gc=1' : ''}`)).body;
-
-  beforeAll(async () => {
-    edge = await new TestEdge({ secret: SECRET }).start();
-    relay = await spawnRelay(
-      {
-        RELAY_ID: 'symmetry-relay',
-        RELAY_SECRET: SECRET,
-        EDGE_URL: edge.url,
-        RELAY_ICE_PORT_MIN: String(PORT_MIN),
-        RELAY_ICE_PORT_MAX: String(PORT_MAX),
-        RELAY_STATS_PERIOD: '1',
-        // RELAY_DEBUG=werift-dtls*err* passes werift's debug namespaces to the relay (shown on failure)
-        ...(process.env.RELAY_DEBUG ? { DEBUG: process.env.RELAY_DEBUG } : {}),
-      },
-      ['--expose-gc'],
-    );
-    link = await edge.nextLink();
-    await link.until(() => link.heartbeats.length > 0, 5000, 'first heartbeat');
-  });
-
-  afterAll(async () => {
-    relay?.kill();
-    await edge?.close();
+  const fx = spawnedRelayFixture({
+    RELAY_ID: 'symmetry-relay',
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: String(PORT_MIN),
+    RELAY_ICE_PORT_MAX: String(PORT_MAX),
+    RELAY_STATS_PERIOD: '1',
+    // RELAY_DEBUG=werift-dtls*err* passes werift's debug namespaces to the relay (shown on failure)
+    ...(process.env.RELAY_DEBUG ? { DEBUG: process.env.RELAY_DEBUG } : {}),
   });
 
   /** One full EchoTest call: offer/answer, ICE+DTLS up, a packet echoed, hangup from one side. */
@@ -61,7 +32,7 @@ describe('resource symmetry', () => {
     const key = client.addMedia(i % 3 === 0 ? 'video' : 'audio');
     if (i % 5 === 0) client.addDataChannel();
     try {
-      const res = await link.call({
+      const res = await fx.link.call({
         op: 'peer.create',
         sessionId: SESSION,
         handleId,
@@ -71,25 +42,25 @@ describe('resource symmetry', () => {
       if (!('answer' in res)) throw new Error('expected answer');
       await client.acceptAnswer(res.answer.sdp);
       await client.connected(15_000);
-      await link.waitEvent(SESSION, handleId, 'webrtcup', () => true, 15_000);
+      await fx.link.waitEvent(SESSION, handleId, 'webrtcup', () => true, 15_000);
       for (let tries = 0; client.echoedTags.audio.size + client.echoedTags.video.size === 0; tries++) {
         if (tries > 100) throw new Error(`no echo on call ${i}`);
         client.sendOne(key);
         await new Promise((r) => setTimeout(r, 20));
       }
       if (i % 2 === 0) {
-        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId, reason: 'Janus API' });
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId, reason: 'Janus API' });
       } else {
         await sendCloseNotify(client.pc.dtlsTransports[0]!);
         await new Promise((r) => setTimeout(r, 20));
       }
-      await link.waitEvent(SESSION, handleId, 'hangup', () => true, 10_000);
+      await fx.link.waitEvent(SESSION, handleId, 'hangup', () => true, 10_000);
     } catch (err) {
-      const events = link
+      const events = fx.link
         .eventsFor(SESSION, handleId)
         .map((e) => e.kind + ('state' in e ? `:${e.state}` : '') + ('reason' in e ? `:${e.reason}` : ''));
       throw new Error(
-        `call ${i} (handle ${handleId}) failed: ${(err as Error).message}; client ice=${client.pc.iceConnectionState} conn=${client.pc.connectionState}; relay events: ${events.join(',')}; relay log: ${relay.stderr
+        `call ${i} (handle ${handleId}) failed: ${(err as Error).message}; client ice=${client.pc.iceConnectionState} conn=${client.pc.connectionState}; relay events: ${events.join(',')}; relay log: ${fx.relay.stderr
           .filter((l) => !/retransmit/.test(l))
           .slice(-8)
           .join(' | ')}`,
@@ -106,7 +77,7 @@ describe('resource symmetry', () => {
       while (next < n) {
         const i = offset + next++;
         await oneCall(i);
-        peakSeen = Math.max(peakSeen, link.heartbeats.at(-1)?.peers ?? 0);
+        peakSeen = Math.max(peakSeen, fx.link.heartbeats.at(-1)?.peers ?? 0);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -116,7 +87,7 @@ describe('resource symmetry', () => {
     // warm up (lazy module state, JIT, certificate) before taking the baseline
     await runCalls(4, 0);
     await new Promise((r) => setTimeout(r, 500));
-    const base = await resources();
+    const base = await fx.resources();
     expect(base.peers).toBe(0);
     expect(base.portsInUse).toBe(0);
     expect(base.udpHandles).toBe(0);
@@ -125,14 +96,14 @@ describe('resource symmetry', () => {
     let checked = 0;
     const violations: string[] = [];
     const probe = setInterval(async () => {
-      const r = await resources(false).catch(() => undefined);
+      const r = await fx.resources(false).catch(() => undefined);
       if (!r) return;
       // sockets opened/closed between the two reads can differ by a few; a leak would grow
       if (Math.abs(r.udpHandles - r.portsInUse) > CONCURRENCY)
         violations.push(`udp handles ${r.udpHandles} vs accounted ports ${r.portsInUse}`);
       if (Math.abs(r.socketFds - base.socketFds - r.portsInUse) > CONCURRENCY)
         violations.push(`socket fds ${r.socketFds} (baseline ${base.socketFds}) vs accounted ports ${r.portsInUse}`);
-      for (const p of [...r.ports, ...udpPortsOf(relay.pid)]) {
+      for (const p of [...r.ports, ...udpPortsOf(fx.relay.pid)]) {
         if (p < PORT_MIN || p > PORT_MAX) violations.push(`UDP port ${p} outside ${PORT_MIN}-${PORT_MAX}`);
       }
       checked++;
@@ -146,12 +117,12 @@ describe('resource symmetry', () => {
     const elapsed = Date.now() - started;
     expect(checked).toBeGreaterThan(0);
     expect(violations).toEqual([]);
-    expect(link.eventsFor(SESSION, 1).some((e) => e.kind === 'webrtcup')).toBe(true);
-    expect(link.events.filter((e) => e.event.kind === 'hangup').length).toBe(CALLS + 4);
+    expect(fx.link.eventsFor(SESSION, 1).some((e) => e.kind === 'webrtcup')).toBe(true);
+    expect(fx.link.events.filter((e) => e.event.kind === 'hangup').length).toBe(CALLS + 4);
 
     // settle: werift finishes async teardown (SCTP, DTLS timers) shortly after close
     await new Promise((r) => setTimeout(r, 1500));
-    const after = await resources();
+    const after = await fx.resources();
     console.info(
       `[symmetry] ${CALLS} calls in ${elapsed} ms; baseline ${JSON.stringify(base)}; after ${JSON.stringify(after)}`,
     );
@@ -160,10 +131,10 @@ describe('resource symmetry', () => {
     expect(after.ports).toEqual([]);
     expect(after.udpHandles).toBe(base.udpHandles);
     expect(after.socketFds).toBe(base.socketFds);
-    expect(udpPortsOf(relay.pid)).toEqual([]);
+    expect(udpPortsOf(fx.relay.pid)).toEqual([]);
     expect(after.timers).toBeLessThanOrEqual(base.timers + 2);
     expect(after.heapUsedBytes - base.heapUsedBytes).toBeLessThan(24 * 1024 * 1024);
-    const health = (await relay.get<Record<string, unknown>>('/health')).body;
+    const health = (await fx.relay.get<Record<string, unknown>>('/health')).body;
     expect(health).toMatchObject({ status: 'ok', peers: 0, portsInUse: 0 });
   });
 });

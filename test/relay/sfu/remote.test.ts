@@ -1,10 +1,11 @@
 import { createSocket } from 'node:dgram';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { remoteSocketCount } from '../../../relay/net/sockets.js';
 import type { CommandInput } from '../../../shared/control/commands.js';
 import { waitFor } from '../support/client.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { spawnRelay, udpPortsOf, type RelayProcess } from '../support/process.js';
+import { TestEdge } from '../support/edge.js';
+import { udpPortsOf } from '../support/process.js';
+import { type RelayResources, spawnedRelayFixture } from '../support/spawnedRelayFixture.js';
 import { startRelay } from '../support/relay.js';
 import { handleId, PubClient, publish, sleep, SubClient, subscribe } from './support.js';
 
@@ -21,12 +22,7 @@ const REMOTE_MIN = 42900;
 const REMOTE_MAX = 42909; // 10 ports: 5 remote publishers
 const SESSION = 7300;
 
-interface Resources {
-  udpHandles: number;
-  socketFds: number;
-  timers: number;
-  portsInUse: number;
-  peers: number;
+interface Resources extends RelayResources {
   remotePublishers: number;
   remotePortsInUse: number;
   forwarderSockets: number;
@@ -61,33 +57,14 @@ function remotelyStreams(streams: PubStreams, port: number, rtcpPort: number) {
 }
 
 describe('VideoRoom remote publishers on the relay', () => {
-  let edge: TestEdge;
-  let relay: RelayProcess;
-  let link: RelayLink;
-  const resources = async (gc = true) => (await relay.debug<Resources>(`/debug/resources${gc ? '?gc=1' : ''}`)).body;
-
-  beforeAll(async () => {
-    edge = await new TestEdge({ secret: SECRET }).start();
-    relay = await spawnRelay(
-      {
-        RELAY_ID: 'sfu-remote',
-        RELAY_SECRET: SECRET,
-        EDGE_URL: edge.url,
-        RELAY_ICE_PORT_MIN: String(ICE_MIN),
-        RELAY_ICE_PORT_MAX: String(ICE_MAX),
-        RELAY_REMOTE_PORT_MIN: String(REMOTE_MIN),
-        RELAY_REMOTE_PORT_MAX: String(REMOTE_MAX),
-        RELAY_STATS_PERIOD: '0',
-      },
-      ['--expose-gc'],
-    );
-    link = await edge.nextLink();
-    await link.until(() => link.heartbeats.length > 0, 5000, 'first heartbeat');
-  });
-
-  afterAll(async () => {
-    relay?.kill();
-    await edge?.close();
+  const fx = spawnedRelayFixture({
+    RELAY_ID: 'sfu-remote',
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: String(ICE_MIN),
+    RELAY_ICE_PORT_MAX: String(ICE_MAX),
+    RELAY_REMOTE_PORT_MIN: String(REMOTE_MIN),
+    RELAY_REMOTE_PORT_MAX: String(REMOTE_MAX),
+    RELAY_STATS_PERIOD: '0',
   });
 
   const addRemote = (
@@ -95,7 +72,7 @@ describe('VideoRoom remote publishers on the relay', () => {
     streams: ReturnType<typeof remoteStreamsOf>,
     extra: Record<string, unknown> = {},
   ) =>
-    link.request({
+    fx.link.request({
       op: 'sfu.remoteAdd',
       sessionId: SESSION,
       handleId: handle,
@@ -104,17 +81,17 @@ describe('VideoRoom remote publishers on the relay', () => {
       ...extra,
     } as CommandInput);
   const removeRemote = (handle: number) =>
-    link.request({ op: 'sfu.remoteRemove', sessionId: SESSION, handleId: handle } as CommandInput);
+    fx.link.request({ op: 'sfu.remoteRemove', sessionId: SESSION, handleId: handle } as CommandInput);
 
   it(
     'feeds a subscriber from a remote publisher: ≥ 99 % of the video, keyframe requests back to the origin, data, clean removal',
     { timeout: 60_000 },
     async () => {
-      const base = await resources();
+      const base = await fx.resources<Resources>();
       const pub = new PubClient(11, { data: true });
       const sub = new SubClient();
       try {
-        const p = await publish(link, SESSION, pub);
+        const p = await publish(fx.link, SESSION, pub);
         const remoteHandle = handleId();
         const added = await addRemote(remoteHandle, remoteStreamsOf(p.streams));
         expect(added.ok, JSON.stringify(added)).toBe(true);
@@ -126,8 +103,8 @@ describe('VideoRoom remote publishers on the relay', () => {
         expect(port).toBeGreaterThanOrEqual(REMOTE_MIN);
         expect(rtcpPort).toBeLessThanOrEqual(REMOTE_MAX);
         expect(remoteStreams.map((s) => s.mid)).toEqual(p.streams.map((s) => s.mid));
-        expect(udpPortsOf(relay.pid)).toEqual(expect.arrayContaining([port, rtcpPort]));
-        const fw = await link.request({
+        expect(udpPortsOf(fx.relay.pid)).toEqual(expect.arrayContaining([port, rtcpPort]));
+        const fw = await fx.link.request({
           op: 'sfu.forward',
           sessionId: SESSION,
           handleId: p.handle,
@@ -137,7 +114,7 @@ describe('VideoRoom remote publishers on the relay', () => {
 
         const remoteKey = `${SESSION}:${remoteHandle}`;
         const s = await subscribe(
-          link,
+          fx.link,
           SESSION,
           sub,
           remoteStreams.map((x) => ({
@@ -195,7 +172,7 @@ describe('VideoRoom remote publishers on the relay', () => {
         });
         await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
         const vfeed = remoteStreams.find((x) => x.type === 'video')!.mid;
-        const chained = await link.request({
+        const chained = await fx.link.request({
           op: 'sfu.forward',
           sessionId: SESSION,
           handleId: remoteHandle,
@@ -215,17 +192,17 @@ describe('VideoRoom remote publishers on the relay', () => {
         const removed = await removeRemote(remoteHandle);
         expect(removed.ok).toBe(true);
         expect((await removeRemote(remoteHandle)).ok).toBe(false);
-        const ports = udpPortsOf(relay.pid);
+        const ports = udpPortsOf(fx.relay.pid);
         expect(ports).not.toContain(port);
         expect(ports).not.toContain(rtcpPort);
-        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
-        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
       } finally {
         await pub.close();
         await sub.close();
       }
       await sleep(500);
-      const after = await resources();
+      const after = await fx.resources<Resources>();
       expect(after).toMatchObject({
         peers: 0,
         remotePublishers: 0,
@@ -245,20 +222,20 @@ describe('VideoRoom remote publishers on the relay', () => {
       const sub = new SubClient();
       const h = handleId();
       try {
-        const p = await publish(link, SESSION, pub);
+        const p = await publish(fx.link, SESSION, pub);
         const refused = await addRemote(handleId(), remoteStreamsOf(p.streams), { srtp: { suite: 32, crypto } });
         expect(refused).toMatchObject({ ok: false, error: { code: 467 } });
         const added = await addRemote(h, remoteStreamsOf(p.streams), { srtp: { suite: 80, crypto } });
         expect(added.ok, JSON.stringify(added)).toBe(true);
         const { port, rtcp_port } = (added as unknown as { result: { port: number; rtcp_port: number } }).result;
-        await link.call({
+        await fx.link.call({
           op: 'sfu.forward',
           sessionId: SESSION,
           handleId: p.handle,
           streams: remotelyStreams(p.streams, port, rtcp_port),
           srtp: { suite: 80, crypto },
         });
-        const s = await subscribe(link, SESSION, sub, [
+        const s = await subscribe(fx.link, SESSION, sub, [
           { feedId: h, feedKey: `${SESSION}:${h}`, feedMid: p.streams[0]!.mid, type: 'video' },
         ]);
         await waitFor(
@@ -270,14 +247,14 @@ describe('VideoRoom remote publishers on the relay', () => {
           10_000,
           'decrypted video',
         );
-        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
-        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
       } finally {
         await removeRemote(h);
         await pub.close();
         await sub.close();
       }
-      expect((await resources(false)).remotePortsInUse).toBe(0);
+      expect((await fx.resources<Resources>(false)).remotePortsInUse).toBe(0);
     },
   );
 
@@ -297,24 +274,24 @@ describe('VideoRoom remote publishers on the relay', () => {
         ok: false,
         error: { code: 499, reason: 'Could not open UDP socket for RTP stream' },
       });
-      expect((await resources(false)).remotePortsInUse).toBe(10);
+      expect((await fx.resources<Resources>(false)).remotePortsInUse).toBe(10);
       expect((await addRemote(handles[0]!, streams)).ok).toBe(false); // duplicate key
       expect((await addRemote(handleId(), [{ mid: '0', mindex: 0, type: 'video', codec: 'nope' }])).ok).toBe(false);
-      expect((await resources(false)).remotePortsInUse).toBe(10);
+      expect((await fx.resources<Resources>(false)).remotePortsInUse).toBe(10);
       expect((await removeRemote(handles.shift()!)).ok).toBe(true);
       // a failure half-way (the RTCP port is taken) releases the RTP socket it had opened
       const halfway = await addRemote(extra, streams, { rtcp_port: REMOTE_MAX });
       expect(halfway).toMatchObject({ ok: false, error: { code: 499 } });
-      expect((await resources(false)).remotePortsInUse).toBe(8);
+      expect((await fx.resources<Resources>(false)).remotePortsInUse).toBe(8);
       const again = await addRemote(extra, streams);
       expect(again.ok, JSON.stringify(again)).toBe(true);
       handles.push(extra);
     } finally {
       for (const h of handles) await removeRemote(h);
     }
-    const after = await resources(false);
+    const after = await fx.resources<Resources>(false);
     expect(after.remotePortsInUse).toBe(0);
-    expect(udpPortsOf(relay.pid).filter((p) => p >= REMOTE_MIN && p <= REMOTE_MAX)).toEqual([]);
+    expect(udpPortsOf(fx.relay.pid).filter((p) => p >= REMOTE_MIN && p <= REMOTE_MAX)).toEqual([]);
   });
 
   it(
@@ -327,7 +304,7 @@ describe('VideoRoom remote publishers on the relay', () => {
       await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
       const handles: number[] = [];
       try {
-        const p = await publish(link, SESSION, pub);
+        const p = await publish(fx.link, SESSION, pub);
         const target = {
           mid: p.streams.find((s) => s.type === 'video')!.mid,
           host: '127.0.0.1',
@@ -338,7 +315,7 @@ describe('VideoRoom remote publishers on the relay', () => {
           expect((await addRemote(h, streams)).ok).toBe(true);
           handles.push(h);
         }
-        const full = await link.request({
+        const full = await fx.link.request({
           op: 'sfu.forward',
           sessionId: SESSION,
           handleId: p.handle,
@@ -350,18 +327,18 @@ describe('VideoRoom remote publishers on the relay', () => {
         });
         expect((await removeRemote(handles.pop()!)).ok).toBe(true);
         // an RTP socket and an RTCP socket: both from the range
-        const fw = await link.request({
+        const fw = await fx.link.request({
           op: 'sfu.forward',
           sessionId: SESSION,
           handleId: p.handle,
           streams: [{ ...target, rtcp_port: target.port }],
         } as CommandInput);
         expect(fw.ok, JSON.stringify(fw)).toBe(true);
-        expect((await resources(false)).remotePortsInUse).toBe(10);
-        expect(udpPortsOf(relay.pid).filter((x) => x >= REMOTE_MIN && x <= REMOTE_MAX)).toHaveLength(10);
-        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
+        expect((await fx.resources<Resources>(false)).remotePortsInUse).toBe(10);
+        expect(udpPortsOf(fx.relay.pid).filter((x) => x >= REMOTE_MIN && x <= REMOTE_MAX)).toHaveLength(10);
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
         await waitFor(
-          async () => ((await resources(false)).remotePortsInUse === 8 ? true : undefined),
+          async () => ((await fx.resources<Resources>(false)).remotePortsInUse === 8 ? true : undefined),
           5000,
           'forwarder ports back in the range',
         );
@@ -370,8 +347,8 @@ describe('VideoRoom remote publishers on the relay', () => {
         await pub.close();
         sink.close();
       }
-      expect((await resources(false)).remotePortsInUse).toBe(0);
-      expect(udpPortsOf(relay.pid).filter((x) => x >= REMOTE_MIN && x <= REMOTE_MAX)).toEqual([]);
+      expect((await fx.resources<Resources>(false)).remotePortsInUse).toBe(0);
+      expect(udpPortsOf(fx.relay.pid).filter((x) => x >= REMOTE_MIN && x <= REMOTE_MAX)).toEqual([]);
     },
   );
 
@@ -380,7 +357,7 @@ describe('VideoRoom remote publishers on the relay', () => {
     { timeout: 240_000 },
     async () => {
       const pub = new PubClient(12, { audio: false });
-      const p = await publish(link, SESSION, pub);
+      const p = await publish(fx.link, SESSION, pub);
       const CYCLES = 100;
       // each cycle holds 2 remote-publisher ports and an RTCP forwarder port of the 10 (plus the publisher's one forwarder socket)
       const CONCURRENCY = 2;
@@ -392,13 +369,13 @@ describe('VideoRoom remote publishers on the relay', () => {
           const added = await addRemote(h, remoteStreamsOf(p.streams));
           if (!added.ok) throw new Error(JSON.stringify(added));
           const { port, rtcp_port } = added.result as { port: number; rtcp_port: number };
-          const fw = await link.call({
+          const fw = await fx.link.call({
             op: 'sfu.forward',
             sessionId: SESSION,
             handleId: p.handle,
             streams: remotelyStreams(p.streams, port, rtcp_port),
           });
-          const s = await subscribe(link, SESSION, sub, [
+          const s = await subscribe(fx.link, SESSION, sub, [
             { feedId: h, feedKey: `${SESSION}:${h}`, feedMid: p.streams[0]!.mid, type: 'video' },
           ]);
           const vmid = s.streams[0]!.mid;
@@ -412,9 +389,9 @@ describe('VideoRoom remote publishers on the relay', () => {
           );
           delivered++;
           for (const f of fw.forwarders)
-            await link.call({ op: 'sfu.stopForward', sessionId: SESSION, handleId: p.handle, id: f.id });
+            await fx.link.call({ op: 'sfu.stopForward', sessionId: SESSION, handleId: p.handle, id: f.id });
           expect((await removeRemote(h)).ok).toBe(true);
-          await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
+          await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
         } finally {
           await sub.close();
         }
@@ -430,10 +407,10 @@ describe('VideoRoom remote publishers on the relay', () => {
       try {
         await run(4); // warm-up
         await sleep(1000);
-        const base = await resources();
+        const base = await fx.resources<Resources>();
         await run(CYCLES);
         await sleep(1500);
-        const after = await resources();
+        const after = await fx.resources<Resources>();
         expect(delivered).toBe(CYCLES + 4);
         expect(after.remotePublishers).toBe(0);
         expect(after.remotePortsInUse).toBe(0);
@@ -442,9 +419,9 @@ describe('VideoRoom remote publishers on the relay', () => {
         expect(after.udpHandles).toBe(base.udpHandles);
         expect(after.socketFds).toBe(base.socketFds);
         expect(after.timers).toBeLessThanOrEqual(base.timers + 2);
-        expect(udpPortsOf(relay.pid).filter((x) => x >= REMOTE_MIN && x <= REMOTE_MAX)).toEqual([]);
+        expect(udpPortsOf(fx.relay.pid).filter((x) => x >= REMOTE_MIN && x <= REMOTE_MAX)).toEqual([]);
       } finally {
-        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: p.handle, reason: 'Janus API' });
         await pub.close();
       }
     },

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/client.js';
-import { TestEdge, type RelayLink } from '../support/edge.js';
-import { spawnRelay, udpPortsOf, type RelayProcess } from '../support/process.js';
+import { udpPortsOf } from '../support/process.js';
+import { spawnedRelayFixture } from '../support/spawnedRelayFixture.js';
 import { PubClient, publish, SubClient, subscribe } from './support.js';
 
 const SECRET = 'sfu-symmetry-secret-0123456789';
@@ -11,42 +11,13 @@ const SESSION = 7200;
 const CYCLES = 100;
 const CONCURRENCY = 4;
 
-interface Resources {
-  udpHandles: number;
-  socketFds: number;
-  timers: number;
-  heapUsedBytes: number;
-  portsInUse: number;
-  ports: number[];
-  peers: number;
-}
-
 describe('VideoRoom resource symmetry', () => {
-  let edge: TestEdge;
-  let relay: RelayProcess;
-  let link: RelayLink;
-  const resources = async (gc = true) => (await relay.debug<Resources>(`/debug/resources${gc ? '?gc=1' : ''}`)).body;
-
-  beforeAll(async () => {
-    edge = await new TestEdge({ secret: SECRET }).start();
-    relay = await spawnRelay(
-      {
-        RELAY_ID: 'sfu-symmetry',
-        RELAY_SECRET: SECRET,
-        EDGE_URL: edge.url,
-        RELAY_ICE_PORT_MIN: String(PORT_MIN),
-        RELAY_ICE_PORT_MAX: String(PORT_MAX),
-        RELAY_STATS_PERIOD: '0',
-      },
-      ['--expose-gc'],
-    );
-    link = await edge.nextLink();
-    await link.until(() => link.heartbeats.length > 0, 5000, 'first heartbeat');
-  });
-
-  afterAll(async () => {
-    relay?.kill();
-    await edge?.close();
+  const fx = spawnedRelayFixture({
+    RELAY_ID: 'sfu-symmetry',
+    RELAY_SECRET: SECRET,
+    RELAY_ICE_PORT_MIN: String(PORT_MIN),
+    RELAY_ICE_PORT_MAX: String(PORT_MAX),
+    RELAY_STATS_PERIOD: '0',
   });
 
   /** Publish, subscribe, see a packet arrive, hang up (publisher first on odd cycles, by the client's DTLS alert every 5th). */
@@ -54,14 +25,14 @@ describe('VideoRoom resource symmetry', () => {
     const pub = new PubClient(1 + (i % 200), { audio: i % 2 === 0, data: i % 5 === 0 });
     const sub = new SubClient();
     try {
-      const p = await publish(link, SESSION, pub);
+      const p = await publish(fx.link, SESSION, pub);
       const streams = p.streams.map((s) => ({
         feedId: i,
         feedKey: p.key,
         feedMid: s.mid,
         type: s.type as 'audio' | 'video' | 'data',
       }));
-      const s = await subscribe(link, SESSION, sub, streams);
+      const s = await subscribe(fx.link, SESSION, sub, streams);
       const vmid = s.streams.find((x) => x.type === 'video')!.mid;
       await waitFor(
         () => {
@@ -73,9 +44,9 @@ describe('VideoRoom resource symmetry', () => {
       );
       const order = i % 2 === 0 ? [s.handle, p.handle] : [p.handle, s.handle];
       for (const h of order)
-        await link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
-      await link.waitEvent(SESSION, p.handle, 'hangup');
-      await link.waitEvent(SESSION, s.handle, 'hangup');
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
+      await fx.link.waitEvent(SESSION, p.handle, 'hangup');
+      await fx.link.waitEvent(SESSION, s.handle, 'hangup');
     } finally {
       await pub.close();
       await sub.close();
@@ -96,13 +67,13 @@ describe('VideoRoom resource symmetry', () => {
     async () => {
       await run(4, 0); // warm-up (certificates, JIT, lazily created module state)
       await new Promise((r) => setTimeout(r, 1000));
-      const base = await resources();
+      const base = await fx.resources();
       expect(base.peers).toBe(0);
       expect(base.portsInUse).toBe(0);
       const started = Date.now();
       let peak = 0;
       const probe = setInterval(() => {
-        peak = Math.max(peak, link.heartbeats.at(-1)?.peers ?? 0);
+        peak = Math.max(peak, fx.link.heartbeats.at(-1)?.peers ?? 0);
       }, 250);
       try {
         await run(CYCLES, 4);
@@ -111,7 +82,7 @@ describe('VideoRoom resource symmetry', () => {
       }
       const elapsed = Date.now() - started;
       await new Promise((r) => setTimeout(r, 1500));
-      const after = await resources();
+      const after = await fx.resources();
       console.info(
         `[sfu-symmetry] ${CYCLES} cycles in ${elapsed} ms (peak ${peak} peers); baseline ${JSON.stringify({ ...base, ports: undefined })}; after ${JSON.stringify({ ...after, ports: undefined })}`,
       );
@@ -121,7 +92,7 @@ describe('VideoRoom resource symmetry', () => {
       expect(after.ports).toEqual([]);
       expect(after.udpHandles).toBe(base.udpHandles);
       expect(after.socketFds).toBe(base.socketFds);
-      expect(udpPortsOf(relay.pid)).toEqual([]);
+      expect(udpPortsOf(fx.relay.pid)).toEqual([]);
       expect(after.timers).toBeLessThanOrEqual(base.timers + 2);
       expect(after.heapUsedBytes - base.heapUsedBytes).toBeLessThan(24 * 1024 * 1024);
     },
