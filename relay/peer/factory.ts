@@ -1,6 +1,8 @@
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { installFastRtpHeader } from './fastRtpHeader.js';
 import { installFingerprintCache } from './fingerprintCache.js';
 import { installNativeX25519 } from './nativeX25519.js';
+import { installReceiverFeedbackCache } from './receiverFeedbackCache.js';
 
 /** Where a PeerConnection's sockets live. */
 export interface PeerNetwork {
@@ -58,6 +60,8 @@ export const relayMedia: PeerMedia = {
 export function createPeerConnection(net: PeerNetwork, media: PeerMedia = relayMedia): RTCPeerConnection {
   installNativeX25519();
   installFingerprintCache();
+  installFastRtpHeader();
+  installReceiverFeedbackCache();
   return new RTCPeerConnection({
     iceServers: [],
     iceUseIpv4: false,
