@@ -4,9 +4,11 @@
  * publishers of a recorded room send real VP8 + Opus (ffmpeg) through it, then the relay is lost:
  * - SIGKILL: nothing is flushed or reported, yet every file on disk keeps Janus's header and
  *   `janus-pp-rec` converts it, holding the media up to the kill (less at most the last second,
- *   which the write loop had not written yet); the edge unpublishes both (the room lists none).
+ *   which the write loop had not written yet); the edge hangs both up ("Relay lost") and the room
+ *   unpublishes them: they stay in it as participants, as in Janus, none listed as a publisher.
  * - SIGTERM: the relay drains; every file is closed with all that was sent and reported to event
- *   handlers (type-64 `recordingdone`, whose size is the file's) before the relay exits 0.
+ *   handlers (type-64 `recordingdone`, whose size is the file's) before the relay exits 0; the
+ *   publishers are hung up ("Relay shutdown") and unpublished as above.
  * CYCLES (default 4) alternate the two.
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -114,13 +116,22 @@ describe.skipIf(!recordingToolsPresent)('relay loss ends recording publishers', 
       for (const s of sources) s.stop();
       expect(exit).toEqual(signal === 'SIGKILL' ? { code: null, signal } : { code: 0, signal: null });
 
-      // the edge hangs both publishers up: the room unpublishes them, and lists none
+      // the edge hangs both publishers up (their clients hear why), the room unpublishes them
       for (const id of PUBLISHERS)
         await watcher.waitData((d) => d.unpublished === id, `publisher ${id} unpublished`, 10_000);
       const listed = (await admin.sync({ request: 'listparticipants', room })).participants as Array<
         Record<string, unknown>
       >;
       expect(listed.filter((p) => p.publisher === true)).toEqual([]);
+      // as in Janus, a publisher whose PeerConnection is gone stays in the room, unpublished
+      expect(listed.map((p) => p.id).sort()).toEqual([...PUBLISHERS, 99]);
+      const reason = signal === 'SIGKILL' ? 'Relay lost' : 'Relay shutdown';
+      for (const { p } of pubs)
+        await p.janus.waitEvent(
+          (m) => m.janus === 'hangup' && m.sender === p.handleId && m.reason === reason,
+          10_000,
+          `hangup (${reason})`,
+        );
 
       const files = (await readdir(dir)).filter((f) => f.endsWith('.mjr')).map((f) => join(dir, f));
       expect(files).toHaveLength(4);
