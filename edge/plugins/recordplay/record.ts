@@ -10,10 +10,19 @@ function randomRecordingId(): number {
   return (hi! & 0x1fffff) * 2 ** 32 + lo! || 1;
 }
 
+/** Whether the relay's answer records `kind`: an m-line of it that is neither rejected (port 0) nor inactive. */
+function records(answerSdp: string, kind: 'audio' | 'video'): boolean {
+  return answerSdp
+    .split(/\r?\nm=/)
+    .slice(1)
+    .some((section) => new RegExp(`^${kind} [1-9]`).test(section) && /\r?\na=recvonly/.test(section));
+}
+
 /**
  * `record` (janus_recordplay.c): the client's offer is required (checked first, as Janus), then the
  * elements; the relay answers recvonly and records the first audio and video m-line into its folder
- * (420 when the id is taken there). The answer comes with `{status:"recording", id}`.
+ * (420 when the id is taken there). The answer comes with `{status:"recording", id}`; event handlers get
+ * `{event:"recording", id, audio, video}`.
  */
 export async function record(
   ctx: HandleContext,
@@ -47,5 +56,8 @@ export async function record(
   );
   if (!('answer' in result)) throw new RecordPlayFailure(RecordPlayError.UNKNOWN_ERROR, 'The relay made no answer');
   ctx.setState({ recording: id, playing: false, recorder: true } satisfies PlayerState);
+  // as Janus, handlers hear which kinds are recorded
+  const sdp = result.answer.sdp;
+  ctx.notifyEvent({ event: 'recording', id, audio: records(sdp, 'audio'), video: records(sdp, 'video') });
   return { data: { recordplay: 'event', result: { status: 'recording', id } }, jsep: result.answer };
 }

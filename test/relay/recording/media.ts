@@ -24,6 +24,8 @@ export function have(tool: string): boolean {
 
 export interface SentStream {
   packets: number;
+  /** RTP payload bytes passed on. */
+  bytes: number;
   firstTs: number | undefined;
   lastTs: number;
 }
@@ -37,7 +39,8 @@ export interface FfmpegSource {
 
 export interface SourceOptions {
   seconds: number;
-  video?: { width: number; height: number; fps: number; kbps: number };
+  /** `cbr`: libvpx may not undershoot `kbps` (its rate control otherwise stays ~5 % below it). */
+  video?: { width: number; height: number; fps: number; kbps: number; cbr?: boolean };
   audio?: boolean;
   /** Noise over the pattern: incompressible, so the encoder reaches high bitrates. */
   noise?: boolean;
@@ -58,8 +61,8 @@ function midExtId(pub: MediaClient): number | undefined {
 export async function streamInto(pub: MediaClient, o: SourceOptions): Promise<FfmpegSource> {
   const sockets: Socket[] = [];
   const sent = {
-    video: { packets: 0, firstTs: undefined, lastTs: 0 } as SentStream,
-    audio: { packets: 0, firstTs: undefined, lastTs: 0 } as SentStream,
+    video: { packets: 0, bytes: 0, firstTs: undefined, lastTs: 0 } as SentStream,
+    audio: { packets: 0, bytes: 0, firstTs: undefined, lastTs: 0 } as SentStream,
   };
   const dtls = pub.pc.dtlsTransports[0]!;
   const extId = midExtId(pub);
@@ -79,6 +82,7 @@ export async function streamInto(pub: MediaClient, o: SourceOptions): Promise<Ff
       st.firstTs ??= ts;
       st.lastTs = ts;
       st.packets++;
+      st.bytes += msg.length - off;
       const extensions = extId !== undefined ? [{ id: extId, payload: Buffer.from(t.mid!) }] : [];
       const header = new RtpHeader({
         payloadType: pt,
@@ -108,6 +112,7 @@ export async function streamInto(pub: MediaClient, o: SourceOptions): Promise<Ff
     outputs.push(
       ...['-map', `${input++}:v`, '-t', String(o.seconds), '-c:v', 'libvpx', '-deadline', 'realtime'],
       ...['-cpu-used', '8', '-b:v', `${v.kbps}k`, '-minrate', `${v.kbps}k`, '-maxrate', `${v.kbps}k`],
+      ...(v.cbr ? ['-undershoot-pct', '0', '-bufsize', `${Math.round(v.kbps / 4)}k`] : []),
       ...['-g', String(v.fps), '-payload_type', '96', '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200`],
     );
   }

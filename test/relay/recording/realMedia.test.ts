@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { PubClient, publish, sleep, SubClient, subscribe } from '../sfu/support.js';
 import { recordingEvents, recordingFixture } from './fixture.js';
 import { have, probe, streamInto } from './media.js';
-import { residencyMeasurable, residentBytes } from './residency.js';
 
 const tools = have('ffmpeg') && have('ffprobe') && have('janus-pp-rec');
 if (!tools) process.stderr.write('recording tests skipped: ffmpeg, ffprobe or janus-pp-rec is missing\n');
@@ -127,44 +126,6 @@ describe.skipIf(!tools)('recording real media (janus-pp-rec, ffprobe)', () => {
     const conv = spawnSync('janus-pp-rec', [join(dir, 'echo-1-video.mjr'), webm]);
     expect(conv.status, conv.stdout.toString()).toBe(0);
     expect(probe(webm)).toMatchObject({ codec: 'vp8', width: 176, height: 144 });
-  });
-
-  it('page cache: a 10 MB VP8 recording leaves at most 8 MiB resident, while written and after close', async () => {
-    if (!residencyMeasurable()) process.stderr.write('page cache test skipped: neither fincore nor mincore\n');
-    if (!residencyMeasurable()) return;
-    const session = 7300;
-    const pub = fx.track(new PubClient(nextHandle++, { audio: false }));
-    const p = await publish(fx.link, session, pub);
-    const dir = join(fx.root, 'cache');
-    const { files } = await fx.link.call({
-      op: 'peer.record',
-      sessionId: session,
-      handleId: p.handle,
-      record: true,
-      dir,
-      base: 'big',
-    });
-    const path = files[0]!.path;
-    const resident = () => residentBytes(path) ?? 0;
-    const src = await streamInto(pub, {
-      seconds: 7,
-      video: { width: 640, height: 480, fps: 30, kbps: 14_000 },
-      noise: true,
-    });
-    let maxWhileWriting = 0;
-    let exited = false;
-    void src.done.then(() => (exited = true));
-    while (!exited) {
-      await sleep(250);
-      if (existsSync(path)) maxWhileWriting = Math.max(maxWhileWriting, resident());
-    }
-    await fx.link.call({ op: 'peer.record', sessionId: session, handleId: p.handle, record: false });
-    const size = statSync(path).size;
-    const after = resident();
-    if (process.env.REC_DEBUG) process.stderr.write(JSON.stringify({ size, maxWhileWriting, after }) + '\n');
-    expect(size).toBeGreaterThan(9 * 1024 * 1024);
-    expect(maxWhileWriting).toBeLessThanOrEqual(8 * 1024 * 1024);
-    expect(after).toBeLessThanOrEqual(8 * 1024 * 1024);
   });
 
   it('ENOSPC ends the recording with an error event; the publisher keeps forwarding', async () => {

@@ -1,0 +1,89 @@
+/**
+ * Record&Play's event-handler event at record start, as janus_recordplay.c emits it: a type-64
+ * plugin event `{event: "recording", id, audio, video}` (audio/video: whether that kind is being
+ * recorded) once `record` succeeded; a refused `record` emits none.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventType } from '../../shared/janus/events.js';
+import { Webhook, waitUntil } from '../blackbox/support/janus.js';
+import { PubClient } from '../relay/sfu/support.js';
+import { JanusWs } from '../support/janusWs.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const RP = 'janus.plugin.recordplay';
+
+describe('Record&Play event handler events', () => {
+  let stack: Stack;
+  let hook: Webhook;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'recordplay-events-'));
+    hook = await new Webhook().start();
+    stack = await startStack({
+      RELAY_RECORDPLAY_DIR: dir,
+      EVENTS_URL: hook.url,
+      EVENTS_MASK: 'plugins',
+      EVENTS_GROUPING: 'false',
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await hook?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The Record&Play plugin events handlers got for handle `handleId`. */
+  const pluginEvents = (handleId: number) =>
+    hook.events
+      .filter((e) => e.type === EventType.PLUGIN && e.handle_id === handleId)
+      .map((e) => e.event as { plugin: string; data: Record<string, unknown> });
+
+  async function record(body: Record<string, unknown>, pub: PubClient) {
+    const janus = await JanusWs.connect(stack.wsUrl);
+    const session = await janus.createSession();
+    const handleId = await janus.attach(session, RP);
+    const ack = await janus.request({
+      janus: 'message',
+      session_id: session,
+      handle_id: handleId,
+      body: { request: 'record', ...body },
+      jsep: { type: 'offer', sdp: await pub.offer() },
+    });
+    expect(ack.janus).toBe('ack');
+    const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'record');
+    return { janus, handleId, data: ev.plugindata.data as Record<string, unknown> };
+  }
+
+  it('record emits {event: "recording", id, audio, video}; a refused record emits nothing', async () => {
+    const both = new PubClient(1);
+    const audioOnly = new PubClient(2, { video: false });
+    const refusedPub = new PubClient(3);
+    const a = await record({ name: 'both', id: 6160 }, both);
+    const b = await record({ name: 'audio only', id: 6161 }, audioOnly);
+    const refused = await record({ name: 'taken', id: 6160 }, refusedPub);
+    try {
+      expect(a.data).toEqual({ recordplay: 'event', result: { status: 'recording', id: 6160 } });
+      expect(b.data).toEqual({ recordplay: 'event', result: { status: 'recording', id: 6161 } });
+      expect(refused.data).toMatchObject({ error_code: 420 });
+      await waitUntil(
+        () => pluginEvents(a.handleId).length > 0 && pluginEvents(b.handleId).length > 0,
+        5_000,
+        'events',
+      );
+      expect(pluginEvents(a.handleId)).toEqual([
+        { plugin: RP, data: { event: 'recording', id: 6160, audio: true, video: true } },
+      ]);
+      expect(pluginEvents(b.handleId)).toEqual([
+        { plugin: RP, data: { event: 'recording', id: 6161, audio: true, video: false } },
+      ]);
+      expect(pluginEvents(refused.handleId)).toEqual([]);
+    } finally {
+      for (const h of [a, b, refused]) await h.janus.close();
+      for (const p of [both, audioOnly, refusedPub]) await p.close();
+    }
+  });
+});
