@@ -121,13 +121,29 @@ export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
     this.participant.receive(rtp.seq, rtp.payload, rtp.level);
   }
 
+  /** `peer.info`'s shape (no ICE or DTLS: their states say `none`), with the RTP endpoints. */
   info(): Record<string, unknown> {
+    const local = { address: this.hub.opts.announcedAddress, port: this.port, type: 'host', transport: 'udp' };
+    const c = this.participant.counters;
     return {
-      port: this.port,
-      ...(this.dest ? { destination: { ...this.dest } } : {}),
-      payloadType: this.payloadType,
-      codec: this.cmd.codec,
-      counters: { ...this.participant.counters },
+      iceState: 'none',
+      dtlsState: 'none',
+      signalingState: 'none',
+      selectedPair: this.dest ? { local, remote: { ...local, ...this.dest } } : null,
+      echo: { audio: true, video: false, data: false, bitrate: 0, substream: 2, temporal: 2 },
+      counters: [
+        {
+          mid: 'audio',
+          media: 'audio',
+          receiving: c.packetsIn > 0,
+          ...c,
+          nacksIn: 0,
+          nacksOut: 0,
+          plisIn: 0,
+          plisOut: 0,
+        },
+      ],
+      rtp: { port: this.port, destination: this.dest ?? null, payloadType: this.payloadType, codec: this.cmd.codec },
     };
   }
 

@@ -80,6 +80,10 @@ describe('AudioBridge mixer on the relay', () => {
     await hears(p, 880, 'RTP participant hears B');
     await hears(a, 660, 'A hears the RTP participant');
     expect(p.level(660)).toBeLessThan(NOT_HEARD);
+    const info = await fx.link.call({ op: 'peer.info', sessionId: SESSION, handleId: 4 });
+    expect(info.selectedPair?.local.port).toBe(res.port);
+    expect(info.counters[0]!.packetsIn).toBeGreaterThan(0);
+    expect(info.counters[0]!.packetsOut).toBeGreaterThan(0);
     await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 4 });
     await doesNotHear(a, 660, 'the RTP participant is gone');
     expect(fx.relay.audiobridge.rtpParticipant(`${SESSION}:4`)).toBeUndefined();

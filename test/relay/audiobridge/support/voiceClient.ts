@@ -12,6 +12,8 @@ const RATE = 48000;
 abstract class Voice {
   readonly heard: PcmTail;
   packetsReceived = 0;
+  /** Sends silence instead of its tone while set. */
+  quiet = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -26,7 +28,7 @@ abstract class Voice {
   start(): void {
     if (this.timer) return;
     const silence = new Int16Array(this.rate / 50);
-    this.timer = setInterval(() => this.sendFrame(this.tone ? this.tone.frame() : silence), 20);
+    this.timer = setInterval(() => this.sendFrame(this.tone && !this.quiet ? this.tone.frame() : silence), 20);
   }
 
   stop(): void {
@@ -45,25 +47,52 @@ export class WebRtcVoice extends Voice {
   readonly pc: RTCPeerConnection;
   private readonly track = new MediaStreamTrack({ kind: 'audio' });
   private readonly encoder = new OpusEncoder(RATE, 1, { bitrate: 32000, complexity: 4, expectedLoss: 0 });
-  private readonly decoder = new OpusDecoder(RATE);
-  private readonly pcm = new Int16Array(RATE / 50);
+  private readonly decoder: OpusDecoder;
+  private readonly pcm: Int16Array;
+  /** Stereo: what was heard on the left and right channels (spatial rooms). */
+  readonly left = new PcmTail(RATE);
+  readonly right = new PcmTail(RATE);
   private readonly packet = Buffer.alloc(1500);
   private seq = Math.floor(Math.random() * 60000);
   private ts = Math.floor(Math.random() * 1e9);
   payloadType = 111;
 
-  constructor(freq: number | undefined, amplitude = 8000) {
+  constructor(
+    freq: number | undefined,
+    amplitude = 8000,
+    readonly channels: 1 | 2 = 1,
+  ) {
     super(freq ? new ToneSource(RATE, freq, amplitude) : undefined, RATE);
+    this.decoder = new OpusDecoder(RATE, channels);
+    this.pcm = new Int16Array((RATE / 50) * channels);
     this.pc = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });
     this.pc.onTransceiverAdded.subscribe((t) =>
       t.onTrack.subscribe((track) =>
         track.onReceiveRtp.subscribe((rtp) => {
           this.packetsReceived++;
           const n = this.decoder.decode(rtp.payload, this.pcm);
-          this.heard.push(this.pcm.subarray(0, n));
+          if (this.channels === 1) this.heard.push(this.pcm.subarray(0, n));
+          else this.pushStereo(n);
         }),
       ),
     );
+  }
+
+  private pushStereo(n: number): void {
+    const l = new Int16Array(n);
+    const r = new Int16Array(n);
+    for (let i = 0; i < n; i++) {
+      l[i] = this.pcm[2 * i]!;
+      r[i] = this.pcm[2 * i + 1]!;
+    }
+    this.left.push(l);
+    this.right.push(r);
+    this.heard.push(l);
+  }
+
+  /** Amplitude of `freq` on one channel over the last `ms` (stereo clients). */
+  channelLevel(side: 'left' | 'right', freq: number, ms = 400): number {
+    return toneAmplitude(this[side].last((RATE * ms) / 1000), RATE, freq);
   }
 
   async offer(): Promise<string> {
