@@ -160,13 +160,26 @@ export class Participant {
   hear(mix: Int16Array): void {
     const enc = this.encoder;
     if (!enc || !this.output.ready()) return;
-    const payload = enc.encode(mix);
+    this.sendEncoded(enc.encode(mix));
+  }
+
+  /** Ticks in a row this participant's voice was not in the mix (muted, silent sender, prebuffering). */
+  idleTicks = 0;
+
+  /** Participants whose encoders are configured alike can share one (see Mixer). */
+  get encoderKey(): string {
+    const s = this.settings;
+    return `${this.codec}/${s.bitrate}/${s.quality}/${s.expectedLoss}`;
+  }
+
+  /** Sends an already encoded frame (the mixer's shared encoder) with this participant's SSRC, sequence and timestamp. */
+  sendEncoded(payload: Buffer): void {
     this.output.send(payload, this.seq, this.timestamp >>> 0, this.sent === 0);
     this.counters.packetsOut++;
     this.counters.bytesOut += payload.length + 12;
     this.sent++;
     this.seq = (this.seq + 1) & 0xffff;
-    this.timestamp = (this.timestamp + enc.clockRate / 50) >>> 0;
+    this.timestamp = (this.timestamp + (this.codec === 'opus' ? 960 : 160)) >>> 0;
   }
 
   /** Frees the decoder and encoder; idempotent. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandInput } from '../../../shared/control/commands.js';
+import { codecCounts } from '../../../relay/audiobridge/totals.js';
 import { waitFor } from '../support/client.js';
 import { relayFixture } from '../support/relayFixture.js';
 import { AB, joinWebRtc, mixerSettings, SESSION } from './support/join.js';
@@ -43,6 +44,12 @@ describe('AudioBridge mixer on the relay', () => {
     await doesNotHear(a, 880, 'A no longer hears muted B');
     await doesNotHear(c, 880, 'C no longer hears muted B');
     expect(c.level(440)).toBeGreaterThan(HEARD);
+    // muted for over a second, B hears the whole mix from the encoder idle participants share
+    const encoders = codecCounts.encoders;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(codecCounts.encoders).toBe(encoders + 1);
+    await hears(b, 440, 'muted B still hears A');
+    expect(b.level(880)).toBeLessThan(NOT_HEARD);
     await fx.link.call({ op: 'ab.configure', sessionId: SESSION, handleId: 2, settings: { muted: false } });
     await hears(a, 880, 'A hears B again');
   });
