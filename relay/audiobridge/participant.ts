@@ -135,7 +135,7 @@ export class Participant {
     this.counters.bytesIn += payload.length + 12;
     if (level >= 0 && this.talk && this.talk.add(level))
       this.host.onTalking(this, this.talk.talking, this.talk.lastAverage);
-    this.jitter.push(seq, payload);
+    this.jitter.push(seq, payload, level === 127);
   }
 
   /** Janus `resetdecoder`. */
@@ -150,6 +150,8 @@ export class Participant {
     const next = this.jitter.next(this.settings.expectedLoss > 0);
     if (!next || !this.decoder || this.settings.muted) return 0;
     const n = this.decoder.decode(next, this.frame);
+    // Janus leaves packets marked silent (level 127) out of the mix; decoding them keeps the decoder's state
+    if (next.kind === 'packet' && next.silent) return 0;
     this.frameSamples = n;
     if (this.audioLevelId === 0 && this.talk && n > 0 && this.talk.add(frameLevel(this.frame, n)))
       this.host.onTalking(this, this.talk.talking, this.talk.lastAverage);

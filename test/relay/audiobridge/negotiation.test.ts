@@ -123,6 +123,34 @@ describe('AudioBridge negotiation', () => {
   });
 });
 
+describe('AudioBridge talking from the audio-level extension', () => {
+  it('averages the levels plain RTP carries; packets marked silent leave the mix', async () => {
+    const talking = { packets: 10, average: 40 };
+    const v = fx.track(new PlainRtpVoice(660, 8000, 3));
+    const listener = fx.track(new WebRtcVoice(undefined));
+    await joinWebRtc(fx.link, listener, 30, 'ab:rtp', { room: 10, mixer: { talking } });
+    const port = await v.bind();
+    const res = await fx.link.call(
+      rtpJoin(31, {
+        codec: 'pcmu',
+        rtp: { ip: '127.0.0.1', port, audioLevelExt: 3 },
+        mixerSettings: mixerSettings(10),
+      }),
+    );
+    v.sendTo(res.ip, res.port);
+    v.start();
+    const on = await fx.link.waitEvent(SESSION, 31, 'ab.talking', (e) => e.talking, 5000);
+    expect(on).toMatchObject({ room: 10, participant: 31, talking: true, level: 20 });
+    await waitFor(() => listener.level(660) > 1500, 5000, 'the listener hears the RTP participant');
+    v.markSilent = true; // the tone still plays, but the packets say 127: Janus leaves them out of the mix
+    const off = await fx.link.waitEvent(SESSION, 31, 'ab.talking', (e) => !e.talking, 5000);
+    expect(off.level).toBe(127);
+    await waitFor(() => listener.level(660) < 300, 5000, 'packets marked silent are not mixed');
+    for (const h of [30, 31]) await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h });
+    nothingLeft();
+  });
+});
+
 describe('AudioBridge bad input changes nothing', () => {
   it('refuses unknown mixer settings and unknown codecs', async () => {
     const client = fx.track(new EchoClient());

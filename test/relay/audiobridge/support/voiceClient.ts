@@ -154,8 +154,18 @@ export class PlainRtpVoice extends Voice {
   private seq = Math.floor(Math.random() * 60000);
   private ts = Math.floor(Math.random() * 1e9);
   private readonly pcm = new Int16Array(160);
+  /** Marks packets as digital silence (level 127) while still sending the tone. */
+  markSilent = false;
 
-  constructor(freq: number | undefined, amplitude = 8000) {
+  /**
+   * `levelExtId`: packets carry the RFC 6464 audio level under this one-byte extension id (20 while
+   * the tone plays, 127 = digital silence while {@link quiet}).
+   */
+  constructor(
+    freq: number | undefined,
+    amplitude = 8000,
+    private readonly levelExtId = 0,
+  ) {
     super(freq ? new ToneSource(8000, freq, amplitude) : undefined, 8000);
     this.socket.on('message', (msg) => {
       if (msg.length < 12 || (msg[1]! & 0x7f) !== 0) return;
@@ -176,15 +186,22 @@ export class PlainRtpVoice extends Voice {
 
   protected sendFrame(pcm: Int16Array): void {
     if (!this.dest) return;
-    const out = Buffer.alloc(12 + pcm.length);
-    out[0] = 0x80;
+    const ext = this.levelExtId ? 8 : 0;
+    const out = Buffer.alloc(12 + ext + pcm.length);
+    out[0] = ext ? 0x90 : 0x80;
+    if (ext) {
+      out.writeUInt16BE(0xbede, 12);
+      out.writeUInt16BE(1, 14);
+      out[16] = this.levelExtId << 4; // one byte of data
+      out[17] = this.quiet || this.markSilent ? 127 : 20;
+    }
     out[1] = 0;
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + 160) >>> 0;
     out.writeUInt16BE(this.seq, 2);
     out.writeUInt32BE(this.ts, 4);
     out.writeUInt32BE(0x1234, 8);
-    g711Encode('pcmu', pcm, out.subarray(12));
+    g711Encode('pcmu', pcm, out.subarray(12 + ext));
     this.socket.send(out, this.dest.port, this.dest.ip);
   }
 
