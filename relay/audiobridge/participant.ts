@@ -63,6 +63,9 @@ export class Participant {
   private timestamp = Math.floor(Math.random() * 0x100000000);
   private sent = 0;
   private closed = false;
+  /** The RTP timestamp and wall-clock time (ms) of the last frame sent (sender reports). */
+  lastSentTimestamp = 0;
+  lastSentAt = 0;
 
   constructor(
     readonly key: string,
@@ -177,6 +180,8 @@ export class Participant {
   /** Sends an already encoded frame (the mixer's shared encoder) with this participant's SSRC, sequence and timestamp. */
   sendEncoded(payload: Buffer): void {
     this.output.send(payload, this.seq, this.timestamp >>> 0, this.sent === 0);
+    this.lastSentTimestamp = this.timestamp >>> 0;
+    this.lastSentAt = Date.now();
     this.counters.packetsOut++;
     this.counters.bytesOut += payload.length + 12;
     this.sent++;

@@ -35,8 +35,16 @@ describe('AudioBridge mixer on the relay', () => {
     expect(a.level(440)).toBeLessThan(NOT_HEARD);
     expect(b.level(880)).toBeLessThan(NOT_HEARD);
     expect(fx.relay.audiobridge.mixerCount).toBe(1);
-    const info = await fx.link.request({ op: 'peer.info', sessionId: SESSION, handleId: 1 });
-    expect(info.ok).toBe(true);
+    const info = await fx.link.call({ op: 'peer.info', sessionId: SESSION, handleId: 1 });
+    expect(info.counters[0]!.packetsOut).toBeGreaterThan(0);
+    // the mix is described by RTCP sender reports, as Janus's
+    const reports: number[] = [];
+    a.pc.dtlsTransports[0]!.onRtcp.subscribe((packet) => {
+      const sr = packet as unknown as { type: number; senderInfo?: { packetCount: number } };
+      if (sr.type === 200 && sr.senderInfo) reports.push(sr.senderInfo.packetCount);
+    });
+    await waitFor(() => reports.length > 0, 3000, 'a sender report');
+    expect(reports[0]).toBeGreaterThan(0);
   });
 
   it('a muted participant is not heard; unmuting brings it back', async () => {
