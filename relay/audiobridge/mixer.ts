@@ -95,7 +95,7 @@ export class Mixer {
     let g = this.shared.get(key);
     if (!g) {
       const s = p.settings;
-      const settings = { bitrate: s.bitrate, complexity: s.quality, expectedLoss: s.expectedLoss };
+      const settings = { bitrate: s.bitrate, complexity: s.quality, expectedLoss: s.expectedLoss, fec: p.fec };
       g = {
         encoder: createEncoder(p.codec, this.settings.samplingRate, this.channels, settings),
         tick: -1,

@@ -75,6 +75,8 @@ export interface OpusEncoderSettings {
   complexity: number;
   /** 0–20 %: > 0 turns in-band FEC on with this loss estimate. */
   expectedLoss: number;
+  /** In-band FEC even with no loss expected (a plain-RTP participant's `fec`). */
+  fec?: boolean;
 }
 
 /** An Opus encoder at the room's rate (VoIP application, voice signal), mono or stereo (spatial rooms). */
@@ -102,7 +104,7 @@ export class OpusEncoder {
     const e = this.m.exports;
     check('bitrate', e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_BITRATE, s.bitrate > 0 ? s.bitrate : OPUS_AUTO));
     check('complexity', e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_COMPLEXITY, s.complexity));
-    e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_INBAND_FEC, s.expectedLoss > 0 ? 1 : 0);
+    e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_INBAND_FEC, s.fec || s.expectedLoss > 0 ? 1 : 0);
     e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_PACKET_LOSS_PERC, s.expectedLoss);
   }
 

@@ -114,9 +114,12 @@ export class Participant {
     if (channels) this.updateGains(channels);
   }
 
+  /** Janus's plain-RTP `fec`: in-band FEC on what this participant hears, whatever the expected loss. */
+  fec = false;
+
   private encoderSettings() {
     const s = this.settings;
-    return { bitrate: s.bitrate, complexity: s.quality, expectedLoss: s.expectedLoss };
+    return { bitrate: s.bitrate, complexity: s.quality, expectedLoss: s.expectedLoss, fec: this.fec };
   }
 
   /** Janus: volume in percent; spatial rooms pan it left (100 - position) and right (position). */
@@ -174,7 +177,7 @@ export class Participant {
   /** Participants whose encoders are configured alike can share one (see Mixer). */
   get encoderKey(): string {
     const s = this.settings;
-    return `${this.codec}/${s.bitrate}/${s.quality}/${s.expectedLoss}`;
+    return `${this.codec}/${s.bitrate}/${s.quality}/${s.expectedLoss}/${this.fec}`;
   }
 
   /** Sends an already encoded frame (the mixer's shared encoder) with this participant's SSRC, sequence and timestamp. */

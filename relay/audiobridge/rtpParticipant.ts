@@ -72,6 +72,7 @@ export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
     this.header.writeUInt32BE(Math.floor(Math.random() * 0x100000000) >>> 0, 8);
     this.participant = new Participant(key, cmd.participant, cmd.codec, cmd.settings, this, hub);
     this.participant.audioLevelId = rtp.audioLevelExt ?? 0;
+    this.participant.fec = cmd.codec === 'opus' && rtp.fec === true;
     socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo));
   }
 

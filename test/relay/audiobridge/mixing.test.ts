@@ -104,6 +104,28 @@ describe('AudioBridge mixer on the relay', () => {
     expect(fx.relay.audiobridge.rtpParticipant(`${SESSION}:4`)).toBeUndefined();
   });
 
+  it('an Opus plain-RTP participant with no destination given is latched to where its packets come from', async () => {
+    const p = fx.track(new PlainRtpVoice(550, 8000, 0, 'opus'));
+    await p.bind();
+    const res = await fx.link.call({
+      op: 'ab.rtpJoin',
+      sessionId: SESSION,
+      handleId: 5,
+      mixer: 'ab:1',
+      mixerSettings: mixerSettings(1),
+      participant: 5,
+      rtp: {},
+    } as Extract<CommandInput, { op: 'ab.rtpJoin' }>);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.packetsReceived).toBe(0); // nowhere to send yet
+    p.sendTo(res.ip, res.port);
+    p.start();
+    await hears(p, 440, 'the latched participant hears A');
+    await hears(b, 550, 'B hears the Opus RTP participant');
+    expect(p.level(550)).toBeLessThan(NOT_HEARD);
+    await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 5 });
+  });
+
   it('ab.move takes a participant to another mixer without renegotiation, and back', async () => {
     await fx.link.call({
       op: 'ab.move',

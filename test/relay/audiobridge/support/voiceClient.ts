@@ -147,13 +147,17 @@ export class WebRtcVoice extends Voice {
   }
 }
 
-/** A plain-RTP participant (a SIP gateway's leg): PCMU at 8 kHz over a UDP socket. */
+/** A plain-RTP participant (a SIP gateway's leg, a voice bot): PCMU at 8 kHz, or Opus (payload type 100) at 48 kHz, over a UDP socket. */
 export class PlainRtpVoice extends Voice {
   readonly socket: Socket = createSocket('udp4');
   private dest: { ip: string; port: number } | undefined;
   private seq = Math.floor(Math.random() * 60000);
   private ts = Math.floor(Math.random() * 1e9);
-  private readonly pcm = new Int16Array(160);
+  private readonly pcm: Int16Array;
+  private readonly pt: number;
+  private readonly encoder: OpusEncoder | undefined;
+  private readonly decoder: OpusDecoder | undefined;
+  private readonly packet = Buffer.alloc(1500);
   /** Marks packets as digital silence (level 127) while still sending the tone. */
   markSilent = false;
 
@@ -165,12 +169,22 @@ export class PlainRtpVoice extends Voice {
     freq: number | undefined,
     amplitude = 8000,
     private readonly levelExtId = 0,
+    readonly codec: 'pcmu' | 'opus' = 'pcmu',
   ) {
-    super(freq ? new ToneSource(8000, freq, amplitude) : undefined, 8000);
+    const rate = codec === 'opus' ? RATE : 8000;
+    super(freq ? new ToneSource(rate, freq, amplitude) : undefined, rate);
+    this.pcm = new Int16Array(rate / 50);
+    this.pt = codec === 'opus' ? 100 : 0;
+    if (codec === 'opus') {
+      this.encoder = new OpusEncoder(RATE, 1, { bitrate: 32000, complexity: 4, expectedLoss: 0 });
+      this.decoder = new OpusDecoder(RATE);
+    }
     this.socket.on('message', (msg) => {
-      if (msg.length < 12 || (msg[1]! & 0x7f) !== 0) return;
+      if (msg.length < 12 || (msg[1]! & 0x7f) !== this.pt) return;
       this.packetsReceived++;
-      const n = g711Decode('pcmu', msg.subarray(12), this.pcm);
+      const n = this.decoder
+        ? this.decoder.decode(msg.subarray(12), this.pcm)
+        : g711Decode('pcmu', msg.subarray(12), this.pcm);
       this.heard.push(this.pcm.subarray(0, n));
     });
   }
@@ -187,7 +201,8 @@ export class PlainRtpVoice extends Voice {
   protected sendFrame(pcm: Int16Array): void {
     if (!this.dest) return;
     const ext = this.levelExtId ? 8 : 0;
-    const out = Buffer.alloc(12 + ext + pcm.length);
+    const body = this.encoder ? this.packet.subarray(0, this.encoder.encode(pcm, this.packet)) : undefined;
+    const out = Buffer.alloc(12 + ext + (body ? body.length : pcm.length));
     out[0] = ext ? 0x90 : 0x80;
     if (ext) {
       out.writeUInt16BE(0xbede, 12);
@@ -195,18 +210,21 @@ export class PlainRtpVoice extends Voice {
       out[16] = this.levelExtId << 4; // one byte of data
       out[17] = this.quiet || this.markSilent ? 127 : 20;
     }
-    out[1] = 0;
+    out[1] = this.pt;
     this.seq = (this.seq + 1) & 0xffff;
-    this.ts = (this.ts + 160) >>> 0;
+    this.ts = (this.ts + (this.encoder ? 960 : 160)) >>> 0;
     out.writeUInt16BE(this.seq, 2);
     out.writeUInt32BE(this.ts, 4);
     out.writeUInt32BE(0x1234, 8);
-    g711Encode('pcmu', pcm, out.subarray(12 + ext));
+    if (body) body.copy(out, 12 + ext);
+    else g711Encode('pcmu', pcm, out.subarray(12 + ext));
     this.socket.send(out, this.dest.port, this.dest.ip);
   }
 
   async close(): Promise<void> {
     this.stop();
     await new Promise<void>((r) => this.socket.close(() => r()));
+    this.encoder?.close();
+    this.decoder?.close();
   }
 }
