@@ -49,6 +49,7 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
       directory: () => stubs.core(),
       shardOfSession: (sessionId) => stubs.shardOfSession(sessionId),
       room: (objectName) => stubs.videoRoom(objectName),
+      audioRoom: (objectName) => stubs.audioBridge(objectName),
     };
     this.link = new RelayConnection(host, config.relaySecret);
     void ctx.blockConcurrencyWhile(() => this.link.restore());
