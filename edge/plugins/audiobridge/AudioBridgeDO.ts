@@ -110,6 +110,10 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     this.ab.handleGone(who);
   }
 
+  async mediaGone(who: HandleAddress): Promise<boolean> {
+    return this.ab.participants.mediaGone(who);
+  }
+
   async relayEvent(e: AbPeerEvent): Promise<void> {
     this.ab.relayEvent(e);
   }

@@ -60,7 +60,7 @@ export class AudioBridge {
     }
   }
 
-  /** A handle's media or the handle itself is gone (hang-up, relay lost, detach, session end): it leaves. */
+  /** The handle is gone (detach, session end, changeroom's departure): its participant leaves. */
   handleGone(who: HandleAddress): void {
     this.participants.leave(who, 'gone');
   }

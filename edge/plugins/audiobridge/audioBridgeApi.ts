@@ -26,6 +26,8 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   ): Promise<RpcResult<{ settings: ParticipantSettings; hasMedia: boolean }>>;
   leave(who: HandleAddress): Promise<RpcResult<JanusData | undefined>>;
   handleGone(who: HandleAddress): Promise<void>;
+  /** The handle's media is gone: true when its participant left with it. */
+  mediaGone(who: HandleAddress): Promise<boolean>;
   /** From the relay link of the room's mixer: a participant started or stopped talking. */
   relayEvent(e: AbPeerEvent): Promise<void>;
 }

@@ -206,6 +206,17 @@ export class Participants {
     this.room.save();
   }
 
+  /**
+   * The participant's media is gone (hang-up, ICE failure, its relay lost): it leaves, as in Janus's
+   * hangup_media. A participant that never had media stays (Janus is not told of a hang-up without a
+   * PeerConnection).
+   */
+  mediaGone(who: HandleAddress): boolean {
+    if (!this.room.participant(who)?.relay) return false;
+    this.leave(who, 'gone');
+    return true;
+  }
+
   /** `configure` without media changes: the participant's settings for its relay, others hear mute/display. */
   configure(who: HandleAddress, c: ConfigureRequest): { settings: ParticipantSettings; hasMedia: boolean } {
     const r = this.room.current();

@@ -146,9 +146,10 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
         return { data: left ?? { audiobridge: 'left', room: st.room, id: st.id }, hangup: 'Leaving' };
       }
       case 'hangup': {
-        // As Janus: `hangingup`, then the media goes and the participant with it.
+        // As Janus: `hangingup`, then the media goes and the participant with it (hangupMedia); a
+        // plain-RTP leg is no PeerConnection of the handle, so it goes here.
         const st = joinedState(ctx);
-        if (st && !ctx.media.hasPeer) {
+        if (st?.plainRtp) {
           ctx.setState(undefined);
           await roomStub(st.room).handleGone(who(ctx));
         }
@@ -216,7 +217,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
       return { kind: 'ack' };
     },
     /** Media gone (hang-up, ICE failure, relay lost): as Janus, the participant leaves its room. */
-    hangupMedia: gone,
+    async hangupMedia(ctx) {
+      const st = joinedState(ctx);
+      if (!st) return;
+      if (await roomStub(st.room).mediaGone(who(ctx))) ctx.setState(undefined);
+    },
     destroyHandle: gone,
     async handleAdminMessage(request) {
       if (request.request === undefined)
