@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { MediaPathInfo } from './sfu/mediaPath.js';
 import type { RecordingTotals } from './recording/totals.js';
+import type { AudioBridgeTotals } from './audiobridge/totals.js';
 
 /** Media counters; kept per mid on the hot path and summed when scraped. */
 export interface MediaCounters {
@@ -70,6 +71,7 @@ export interface MetricsSnapshot {
   controlConnected: boolean;
   mediaPath?: MediaPathInfo;
   recordings?: RecordingTotals;
+  audiobridge?: AudioBridgeTotals;
 }
 
 /** Renders the Prometheus text exposition format (0.0.4). */
@@ -109,6 +111,21 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
       r.packetsDropped,
     );
     metric('relay_recordings_failed_total', 'counter', 'Recordings ended early by a disk error.', r.failed);
+  }
+  const ab = s.audiobridge;
+  if (ab) {
+    metric('relay_audiobridge_mixers', 'gauge', 'AudioBridge mixers running.', ab.mixers);
+    metric('relay_audiobridge_participants', 'gauge', 'AudioBridge participants in a mixer.', ab.participants);
+    metric('relay_audiobridge_opus_decoders', 'gauge', 'Opus decoders alive.', ab.decoders);
+    metric('relay_audiobridge_opus_encoders', 'gauge', 'Opus encoders alive.', ab.encoders);
+    metric('relay_audiobridge_frames_mixed_total', 'counter', 'AudioBridge 20 ms frames mixed.', ab.framesMixed);
+    metric(
+      'relay_audiobridge_frames_dropped_total',
+      'counter',
+      'AudioBridge frames skipped because a mixer tick ran more than a frame late.',
+      ab.framesDropped,
+    );
+    metric('relay_audiobridge_tick_seconds_total', 'counter', 'Time spent in mixing ticks.', ab.tickMicros / 1e6);
   }
   const m = s.mediaPath;
   if (m) {

@@ -10,11 +10,13 @@ import { LagMonitor, renderPrometheus, type MetricsSnapshot } from './metrics.js
 import { mediaPathInfo } from './sfu/mediaPath.js';
 import { installPortAllocator, PortPool } from './net/ports.js';
 import { census } from './net/resources.js';
-import { forwarderSocketCount } from './net/sockets.js';
+import { audioBridgeSocketCount, forwarderSocketCount } from './net/sockets.js';
 import { ECHOTEST_PLUGIN } from './echo/session.js';
 import { DEFAULT_MIN_NACK_QUEUE_MS } from '../shared/control/messages.js';
 import { PeerTable } from './peer/table.js';
 import { SfuHub } from './sfu/hub.js';
+import { AudioBridgeHub } from './audiobridge/hub.js';
+import { audioBridgeTotals } from './audiobridge/totals.js';
 import { recordingTotals } from './recording/totals.js';
 
 /** The relay process: peers, port pool, control connection to the edge, health/metrics server. */
@@ -27,6 +29,8 @@ export class Relay {
   readonly registry: PeerTable;
   /** The VideoRoom (SFU): its peers (in the registry) and remote publishers. */
   readonly sfu: SfuHub;
+  /** The AudioBridge: mixers and their participants (plain-RTP ones live only there). */
+  readonly audiobridge: AudioBridgeHub;
   readonly control: ControlConnection;
   private readonly http: HttpServer;
   private readonly lag = new LagMonitor();
@@ -66,12 +70,20 @@ export class Relay {
       remotePorts: this.remotePorts,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
     });
+    this.audiobridge = new AudioBridgeHub({
+      logger: this.logger,
+      mediaPorts: this.remotePorts,
+      bindAddress: config.bindAddress,
+      announcedAddress: config.announcedAddress,
+      emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
+    });
     this.registry.onTick((_now, everySecond) => {
       if (everySecond) this.lag.sample();
     });
     const ctx: CommandContext = {
       peers: this.registry,
       sfu: this.sfu,
+      audiobridge: this.audiobridge,
       ports: this.ports,
       capacity: config.capacity,
       recordings: config.recordings,
@@ -121,6 +133,7 @@ export class Relay {
             remotePublishers: this.sfu.remoteCount,
             remotePortsInUse: this.remotePorts.inUse,
             forwarderSockets: forwarderSocketCount(),
+            audiobridge: { ...audioBridgeTotals(), rtpSockets: audioBridgeSocketCount() },
           };
         },
       },
@@ -161,6 +174,7 @@ export class Relay {
       controlConnected: this.control.ready,
       mediaPath: mediaPathInfo(),
       recordings: { ...recordingTotals },
+      audiobridge: audioBridgeTotals(),
     };
   }
 
@@ -184,6 +198,7 @@ export class Relay {
       this.control.sendDraining();
       const closing = this.registry.closeAll(reason);
       this.sfu.removeAllRemotes();
+      await this.audiobridge.closeAll();
       await closing;
       this.registry.stop();
       await this.control.close();

@@ -1,4 +1,5 @@
 import type { Command, TrickleCandidate } from '../../shared/control/commands.js';
+import type { AudioBridgeHub } from '../audiobridge/hub.js';
 import type { Logger } from '../logger.js';
 import type { PortPool } from '../net/ports.js';
 import type { PeerTable } from '../peer/table.js';
@@ -17,6 +18,8 @@ export interface CommandEngine {
   readonly plugin: string;
   /** The prefix of the ops that are its own (`sfu.`), besides the `peer.*` ops of its peers. */
   readonly opPrefix?: string;
+  /** Keys it holds that are no peer of the table (AudioBridge plain-RTP participants): their `peer.*` ops are its. */
+  owns?(ctx: CommandContext, key: string): boolean;
   execute(ctx: CommandContext, key: string, cmd: Command): Promise<Outcome>;
 }
 
@@ -25,6 +28,8 @@ export interface CommandContext {
   peers: PeerTable;
   /** VideoRoom (relay/sfu). */
   sfu: SfuHub;
+  /** AudioBridge (relay/audiobridge): mixers and their participants. */
+  audiobridge: AudioBridgeHub;
   /** The ICE port range (a new peer needs one port). */
   ports: PortPool;
   capacity: number;

@@ -1,4 +1,5 @@
 import type { Command } from '../../shared/control/commands.js';
+import { audioBridgeCommands } from '../audiobridge/commands.js';
 import { echoCommands } from '../echo/commands.js';
 import { Codes, RelayError } from '../errors.js';
 import { peerKey } from '../peer/table.js';
@@ -7,7 +8,7 @@ import { sfuCommands } from '../sfu/commands.js';
 import type { CommandContext, CommandEngine, Outcome } from './context.js';
 
 /** Every media engine of this relay; a new plugin's engine is one more entry. */
-const engines: readonly CommandEngine[] = [echoCommands, sfuCommands, playbackCommands];
+const engines: readonly CommandEngine[] = [echoCommands, sfuCommands, playbackCommands, audioBridgeCommands];
 
 /**
  * Executes one validated edge command (the caller has already checked the welcome): commands for one
@@ -22,6 +23,8 @@ export function executeCommand(ctx: CommandContext, cmd: Command): Promise<Outco
 function engineFor(ctx: CommandContext, key: string, cmd: Command): CommandEngine {
   const owner = engines.find((e) => e.opPrefix !== undefined && cmd.op.startsWith(e.opPrefix));
   if (owner) return owner;
+  const holder = cmd.op === 'peer.create' ? undefined : engines.find((e) => e.owns?.(ctx, key));
+  if (holder) return holder;
   // A remote publisher is no peer, but records (`peer.record`) like one: the VideoRoom engine's.
   const plugin =
     cmd.op === 'peer.create'

@@ -14,12 +14,17 @@ import type { PortPool } from './ports.js';
 export const FORWARD_SOCKET_ERROR = 499;
 export const FORWARD_SOCKET_REASON = 'Could not open UDP socket for RTP stream';
 
-export type PooledSocketKind = 'remote publisher' | 'forwarder';
-const open: Record<PooledSocketKind, number> = { 'remote publisher': 0, forwarder: 0 };
+export type PooledSocketKind = 'remote publisher' | 'forwarder' | 'audiobridge participant';
+const open: Record<PooledSocketKind, number> = { 'remote publisher': 0, forwarder: 0, 'audiobridge participant': 0 };
 
 /** Remote-publisher sockets open in this process. */
 export function remoteSocketCount(): number {
   return open['remote publisher'];
+}
+
+/** Plain-RTP AudioBridge participants' sockets open in this process. */
+export function audioBridgeSocketCount(): number {
+  return open['audiobridge participant'];
 }
 
 /** Forwarder sockets (RTP and RTCP) open in this process. */

@@ -1,0 +1,137 @@
+import type { AbId, MixerSettings, ParticipantSettings } from '../../shared/control/audiobridge.js';
+import type { PeerEvent } from '../../shared/control/events.js';
+import type { Logger } from '../logger.js';
+import type { PortPool } from '../net/ports.js';
+import { Mixer } from './mixer.js';
+import type { Participant, ParticipantHost } from './participant.js';
+
+/** A plain-RTP participant as the registry holds it (relay/audiobridge/rtpParticipant.ts). */
+export interface RtpParticipant {
+  readonly key: string;
+  readonly participant: Participant;
+  info(): Record<string, unknown>;
+  /** Leaves the mixer and closes the socket. */
+  close(): Promise<void>;
+}
+
+export interface AudioBridgeHubOptions {
+  logger: Logger;
+  /** The media port range plain-RTP participants bind in. */
+  mediaPorts: PortPool;
+  bindAddress: string;
+  /** The address plain-RTP participants send to (`ab.rtpJoin`'s result). */
+  announcedAddress: string;
+  emit(sessionId: number, handleId: number, event: PeerEvent): void;
+}
+
+/**
+ * The relay's AudioBridge registry: mixers by the edge's mixer key, participants by peer key
+ * (`${sessionId}:${handleId}`), whether WebRTC peers (also in the peer table) or plain-RTP ones
+ * (only here). A mixer is made by its first join and closed with its last leave; nothing here
+ * waits on media work.
+ */
+export class AudioBridgeHub implements ParticipantHost {
+  private readonly mixers = new Map<string, Mixer>();
+  private readonly placed = new Map<Participant, Mixer>();
+  private readonly byKey = new Map<string, Participant>();
+  private readonly rtp = new Map<string, RtpParticipant>();
+
+  constructor(readonly opts: AudioBridgeHubOptions) {}
+
+  get mixerCount(): number {
+    return this.mixers.size;
+  }
+  get participantCount(): number {
+    return this.byKey.size;
+  }
+
+  participant(key: string): Participant | undefined {
+    return this.byKey.get(key);
+  }
+
+  mixerOf(p: Participant): Mixer | undefined {
+    return this.placed.get(p);
+  }
+
+  mixer(key: string): Mixer | undefined {
+    return this.mixers.get(key);
+  }
+
+  rtpParticipant(key: string): RtpParticipant | undefined {
+    return this.rtp.get(key);
+  }
+
+  /** Puts a participant in a mixer (made with `settings` if it does not exist yet). */
+  join(p: Participant, mixerKey: string, settings: MixerSettings): Mixer {
+    let mixer = this.mixers.get(mixerKey);
+    if (!mixer) {
+      mixer = new Mixer(mixerKey, settings, this.opts.logger.child({ mixer: mixerKey }));
+      this.mixers.set(mixerKey, mixer);
+    }
+    mixer.add(p);
+    this.placed.set(p, mixer);
+    this.byKey.set(p.key, p);
+    return mixer;
+  }
+
+  /** Janus `changeroom`: to another mixer, same codec and connection; the old mixer closes if empty. */
+  move(
+    p: Participant,
+    mixerKey: string,
+    settings: MixerSettings,
+    id: AbId,
+    changes: ParticipantSettings | undefined,
+  ): void {
+    const from = this.placed.get(p);
+    if (from?.key === mixerKey) {
+      if (changes) p.apply(changes, from.channels);
+      p.id = id;
+      return;
+    }
+    this.takeOut(p);
+    p.id = id;
+    if (changes) p.apply(changes);
+    this.join(p, mixerKey, settings);
+  }
+
+  /** The participant leaves its mixer and its codec state is freed (every termination path ends here). */
+  leave(p: Participant): void {
+    this.takeOut(p);
+    if (this.byKey.get(p.key) === p) this.byKey.delete(p.key);
+    p.close();
+  }
+
+  addRtp(r: RtpParticipant): void {
+    this.rtp.set(r.key, r);
+  }
+
+  removeRtp(r: RtpParticipant): void {
+    if (this.rtp.get(r.key) === r) this.rtp.delete(r.key);
+  }
+
+  /** Relay shutdown: every plain-RTP participant leaves (WebRTC ones leave with their peers). */
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.rtp.values()].map((r) => r.close()));
+  }
+
+  onTalking(p: Participant, talking: boolean, level: number): void {
+    const [sessionId, handleId] = p.key.split(':').map(Number) as [number, number];
+    this.opts.emit(sessionId, handleId, {
+      kind: 'ab.talking',
+      room: p.room,
+      participant: p.id,
+      talking,
+      level: Math.round(level * 100) / 100,
+    });
+  }
+
+  private takeOut(p: Participant): void {
+    const mixer = this.placed.get(p);
+    if (!mixer) return;
+    this.placed.delete(p);
+    if (mixer.remove(p)) {
+      mixer.close();
+      if (this.mixers.get(mixer.key) === mixer) this.mixers.delete(mixer.key);
+    }
+  }
+}

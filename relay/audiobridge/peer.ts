@@ -1,0 +1,175 @@
+import type { MediaStreamTrack, RTCDtlsTransport, RTCRtpTransceiver, RtpPacket } from 'werift';
+import { AUDIOBRIDGE_PLUGIN, type AbPeerOptions } from '../../shared/control/audiobridge.js';
+import type { MidCounters } from '../../shared/control/commands.js';
+import { Codes, RelayError } from '../errors.js';
+import { zeroCounters, type MediaCounters } from '../metrics.js';
+import { PeerBase, type PeerDeps } from '../peer/base.js';
+import { preferDtlsServer } from '../peer/werift.js';
+import { rejectSections } from '../sdp.js';
+import { filterPublisherOffer } from '../sfu/sdp.js';
+import { SrtpOutput } from '../sfu/srtpOutput.js';
+import { audioLevelOf } from '../sfu/talking.js';
+import { audioLevelExtensionId, LegHeader, midExtensionId } from '../sfu/wire.js';
+import type { AudioBridgeHub } from './hub.js';
+import { participantMedia } from './media.js';
+import { Participant, type VoiceOutput } from './participant.js';
+
+/**
+ * An AudioBridge participant over WebRTC: one sendrecv audio m-line in the participant's codec
+ * (other m-lines answered rejected, as Janus does). What it sends goes to its {@link Participant}'s
+ * jitter buffer; what the mixer gives it leaves with the transceiver's SSRC and the mid extension,
+ * protected by the transport's {@link SrtpOutput}. Hanging up (the one termination path) takes the
+ * participant out of its mixer and frees its codecs, synchronously.
+ */
+export class AbPeer extends PeerBase implements VoiceOutput {
+  readonly plugin = AUDIOBRIDGE_PLUGIN;
+  readonly participant: Participant;
+  private transceiver: RTCRtpTransceiver | undefined;
+  private payloadType = -1;
+  private header: LegHeader | undefined;
+  private dtls: RTCDtlsTransport | undefined;
+  private output: SrtpOutput | undefined;
+  private readonly hooked = new WeakSet<MediaStreamTrack>();
+  private readonly rx = { mid: '', rxSinceTick: false, lastRxAt: 0, receiving: undefined as boolean | undefined };
+
+  constructor(
+    deps: PeerDeps,
+    private readonly hub: AudioBridgeHub,
+    private readonly options: AbPeerOptions,
+  ) {
+    const ms = options.mixerSettings;
+    super(deps, participantMedia(options.codec, ms.spatial, ms.audioLevelExt));
+    this.participant = new Participant(this.key, options.participant, options.codec, options.settings, this, hub);
+    this.pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => this.hookTrack(t, track)));
+  }
+
+  /** Joins the mixer (made now if this is its first participant). */
+  join(): void {
+    this.hub.join(this.participant, this.options.mixer, this.options.mixerSettings);
+  }
+
+  protected onConnected(): void {}
+
+  // ---- negotiation ---------------------------------------------------------------------------
+
+  /** Answers a client offer: the first audio m-line with the codec, everything else rejected. */
+  async acceptOffer(sdp: string): Promise<string> {
+    const summary = this.checkOffer(sdp);
+    if (this.transceiver) throw new RelayError(Codes.WEBRTC_STATE, 'AudioBridge participants do not renegotiate');
+    const filtered = filterPublisherOffer(sdp, { audio: [this.options.codec], video: [] });
+    const ours = filtered.sections.find((s) => s.kind === 'audio' && !s.rejected && s.mid !== undefined);
+    if (!ours) throw new RelayError(Codes.INVALID_SDP, `Invalid SDP (no audio m-line offering ${this.options.codec})`);
+    const rejected = new Set<string>();
+    for (const s of filtered.sections) if (s !== ours && s.mid !== undefined) rejected.add(s.mid);
+    await this.applyRemote('offer', filtered.sdp, summary);
+    for (const t of this.pc.getTransceivers()) t.setDirection(t.mid === ours.mid ? 'sendrecv' : 'inactive');
+    const answer = await this.pc.createAnswer();
+    const local = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
+    this.afterNegotiation();
+    return rejectSections(local, sdp, rejected);
+  }
+
+  /** Janus `generate_offer`: the relay offers one sendrecv audio m-line. */
+  async makeOffer(): Promise<string> {
+    this.assertOpen();
+    this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+    const offer = await this.pc.createOffer();
+    const local = await this.applyLocal({ type: 'offer', sdp: offer.sdp });
+    this.afterNegotiation();
+    return local;
+  }
+
+  async acceptAnswer(sdp: string): Promise<void> {
+    await this.applyAnswer(sdp);
+    this.afterNegotiation();
+  }
+
+  private afterNegotiation(): void {
+    this.hookDtls();
+    const t = this.pc.getTransceivers().find((x) => x.kind === 'audio' && x.direction === 'sendrecv');
+    if (!t) return;
+    this.transceiver = t;
+    this.rx.mid = t.mid ?? '';
+    const sender = t.sender;
+    const codec = sender.codec ?? t.codecs[0];
+    this.payloadType = codec?.payloadType ?? -1;
+    this.participant.audioLevelId = audioLevelExtensionId(t) ?? 0;
+    const midId = midExtensionId(this.pc);
+    if (this.payloadType >= 0 && (!this.header || this.header.ssrc !== sender.ssrc))
+      this.header = new LegHeader(
+        sender.ssrc,
+        this.payloadType,
+        midId !== undefined && t.mid ? { id: midId, value: t.mid } : undefined,
+      );
+    for (const track of t.receiver.tracks) this.hookTrack(t, track);
+  }
+
+  protected override onDtlsTransport(dtls: RTCDtlsTransport): void {
+    SrtpOutput.preferCheapProfiles(dtls);
+  }
+
+  private hookTrack(t: RTCRtpTransceiver, track: MediaStreamTrack): void {
+    if (t !== this.transceiver || this.hooked.has(track)) return;
+    this.hooked.add(track);
+    track.onReceiveRtp.subscribe((rtp) => this.onRtp(rtp));
+  }
+
+  private onRtp(rtp: RtpPacket): void {
+    if (this.closing) return;
+    const h = rtp.header;
+    if (h.payloadType !== this.payloadType) return;
+    this.rx.rxSinceTick = true;
+    const id = this.participant.audioLevelId;
+    this.participant.receive(h.sequenceNumber, rtp.payload, id ? audioLevelOf(h.extensions, id) : -1);
+  }
+
+  // ---- the mixer's output --------------------------------------------------------------------
+
+  ready(): boolean {
+    if (!this.webrtcUp || this.closing || !this.header) return false;
+    if (!this.output) {
+      this.dtls = this.transceiver?.sender.dtlsTransport;
+      this.output = this.dtls ? SrtpOutput.of(this.dtls) : undefined;
+    }
+    return this.output !== undefined;
+  }
+
+  send(payload: Buffer, seq: number, timestamp: number, marker: boolean): void {
+    this.header!.set(seq, timestamp, marker).send(this.output!, this.dtls!, payload);
+  }
+
+  // ---- periodic work, info, teardown ---------------------------------------------------------
+
+  override tick(now: number, noMediaMs: number, everySecond: boolean): void {
+    if (this.closing) return;
+    super.tick(now, noMediaMs, everySecond);
+    if (!this.closing && this.transceiver) this.reportMedia(this.rx, 'audio', now, noMediaMs);
+  }
+
+  protected counters(): MidCounters[] {
+    if (!this.transceiver) return [];
+    return [
+      {
+        ...zeroCounters(),
+        ...this.participant.counters,
+        mid: this.rx.mid,
+        media: 'audio',
+        receiving: this.rx.receiving === true,
+      },
+    ];
+  }
+
+  override totals(into: MediaCounters): MediaCounters {
+    const c = this.participant.counters;
+    into.packetsIn += c.packetsIn;
+    into.bytesIn += c.bytesIn;
+    into.packetsOut += c.packetsOut;
+    into.bytesOut += c.bytesOut;
+    return into;
+  }
+
+  /** Leaves the mixer at once (the next tick no longer sees this participant). */
+  protected override release(): void {
+    this.hub.leave(this.participant);
+  }
+}
