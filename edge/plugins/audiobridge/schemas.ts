@@ -72,7 +72,7 @@ export const participantSchema = z.object({ room: abRoomIdSchema, secret: z.stri
 export const rtpSchema = z.object({
   ip: z.string().max(64).optional(),
   port: z.number().int().positive().max(65535).optional(),
-  payload_type: z.number().int().positive().max(127).optional(),
+  payload_type: z.number().int().nonnegative().max(127).optional(),
   audiolevel_ext: z.number().int().positive().max(14).optional(),
   fec: z.boolean().optional(),
 });

@@ -11,15 +11,6 @@ async function room(options: Record<string, unknown> = {}) {
   return h;
 }
 
-function code(fn: () => unknown): number | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: number }).code;
-  }
-  return undefined;
-}
-
 async function asyncCode(fn: () => Promise<unknown>): Promise<number | undefined> {
   try {
     await fn();
