@@ -93,4 +93,32 @@ describe('AudioBridge through the stack', () => {
     await a.p.waitData((d) => d.audiobridge === 'destroyed', 'destroyed');
     await a.p.janus.waitEvent((m) => m.janus === 'hangup' && m.sender === a.p.handleId, 10_000, 'A hung up');
   }, 120_000);
+
+  it('talking events from the mixer reach every participant, the talker too, and the list', async () => {
+    const room = 7_000_000 + Math.floor(Math.random() * 1e6);
+    await admin.sync({
+      request: 'create',
+      room,
+      secret: 'sec',
+      audiolevel_event: true,
+      audio_active_packets: 10,
+      audio_level_average: 60,
+    });
+    const a = await joinWithMedia(room, 1, 440);
+    const b = await joinWithMedia(room, 2, undefined);
+    for (const who of [a.p, b.p])
+      expect((await who.waitData((d) => d.audiobridge === 'talking', 'talking', 15_000)).plugindata.data).toEqual({
+        audiobridge: 'talking',
+        room,
+        id: 1,
+      });
+    const listed = await admin.sync({ request: 'listparticipants', room });
+    expect(listed.participants.find((x: any) => x.id === 1)).toMatchObject({ talking: true });
+    // A falls silent (keeps sending, silence): the level average drops and the mixer says so.
+    (a.v as unknown as { tone: undefined }).tone = undefined;
+    expect(
+      (await b.p.waitData((d) => d.audiobridge === 'stopped-talking', 'stopped-talking', 15_000)).plugindata.data,
+    ).toEqual({ audiobridge: 'stopped-talking', room, id: 1 });
+    await admin.sync({ request: 'destroy', room, secret: 'sec' });
+  }, 60_000);
 });
