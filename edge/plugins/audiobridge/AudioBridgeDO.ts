@@ -13,7 +13,7 @@ import { AudioBridgeError } from './errors.js';
 import type { AbRoomHost } from './host.js';
 import type { Joined, JoinOptions, MixerPlace } from './participants.js';
 import type { AbRoomId, ConfigureRequest, JoinRequest, RoomSyncRequest } from './schemas.js';
-import type { AbRoomState, HandleAddress, JanusData } from './state.js';
+import { audioBridgeObjectName, type AbRoomState, type HandleAddress, type JanusData } from './state.js';
 
 /** The room is written behind: changes within this window are one storage write. */
 const FLUSH_MS = 50;
@@ -40,6 +40,16 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
         roomCreated: (room) => stubs.audioBridgeIndex().roomCreated(room),
         roomDestroyed: (room) => stubs.audioBridgeIndex().roomDestroyed(room),
       },
+      watchLink: (linkId, room) =>
+        void stubs
+          .relayLink(linkId)
+          .watch(audioBridgeObjectName(room))
+          .catch(() => undefined),
+      unwatchLink: (linkId, room) =>
+        void stubs
+          .relayLink(linkId)
+          .unwatch(audioBridgeObjectName(room))
+          .catch(() => undefined),
       adminKey: config.audiobridgeAdminKey,
       log: new Logger(config.logLevel, 'audiobridge'),
     };
@@ -112,6 +122,10 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
 
   async mediaGone(who: HandleAddress): Promise<boolean> {
     return this.ab.participants.mediaGone(who);
+  }
+
+  async relayLost(linkId: string): Promise<void> {
+    this.ab.relayLost(linkId);
   }
 
   async relayEvent(e: AbPeerEvent): Promise<void> {

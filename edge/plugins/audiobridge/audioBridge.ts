@@ -65,6 +65,11 @@ export class AudioBridge {
     this.participants.leave(who, 'gone');
   }
 
+  /** From a relay link this room watches: its relay is gone. */
+  relayLost(linkId: string): void {
+    this.participants.relayLost(linkId);
+  }
+
   /** From the relay mixing this room. */
   relayEvent(e: AbPeerEvent): void {
     this.participants.talking(e.participant, e.talking);
@@ -89,6 +94,7 @@ export class AudioBridge {
     const r = this.room.state;
     if (r && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId)) r.relay = undefined;
     if (p.plainRtp) this.hangUpPlainRtp(p);
+    if (r) this.participants.unwatchIfUnused(r, p.relay);
   }
 
   private hangUpPlainRtp(p: AbParticipant): void {

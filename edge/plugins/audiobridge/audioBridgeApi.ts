@@ -28,6 +28,8 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   handleGone(who: HandleAddress): Promise<void>;
   /** The handle's media is gone: true when its participant left with it. */
   mediaGone(who: HandleAddress): Promise<boolean>;
+  /** From a relay link this room watches (plain-RTP legs there): its relay is gone. */
+  relayLost(linkId: string): Promise<void>;
   /** From the relay link of the room's mixer: a participant started or stopped talking. */
   relayEvent(e: AbPeerEvent): Promise<void>;
 }

@@ -33,6 +33,9 @@ export interface AbRoomHost {
   /** The only way to command relays (moderator mutes, plain-RTP participants' hang-ups). */
   readonly relays: RelayClient;
   readonly index: AbRoomIndex;
+  /** Asks a relay link to report its loss to this room (plain-RTP legs there), or to stop. */
+  watchLink(linkId: string, room: AbRoomId): void;
+  unwatchLink(linkId: string, room: AbRoomId): void;
   /** The plugin's `admin_key` (create needs it when set). */
   readonly adminKey?: string;
   readonly log: { warn(msg: string, fields?: Record<string, unknown>): void };

@@ -184,6 +184,7 @@ export class Participants {
     const p = this.room.participantOf(who, 'configure');
     const relay = this.home(r, p, candidate);
     this.room.save();
+    if (p.plainRtp) this.room.host.watchLink(relay.linkId, r.room);
     return { relay, place: this.place(r, p) };
   }
 
@@ -245,8 +246,29 @@ export class Participants {
     if (!this.mixing(r)) r.relay = undefined;
     this.room.save();
     if (p.plainRtp) this.hangUpPlainRtp(p);
+    this.unwatchIfUnused(r, p.relay);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
     return { audiobridge: 'left', room: r.room, id: p.id };
+  }
+
+  /** A relay no plain-RTP leg of the room uses any more is no longer watched. */
+  unwatchIfUnused(r: AbRoomState, relay: RelayRef | undefined): void {
+    if (relay && !r.participants.some((x) => x.plainRtp && sameRelay(x.relay, relay)))
+      this.room.host.unwatchLink(relay.linkId, r.room);
+  }
+
+  /**
+   * A relay the room watches is lost: its participants leave as on a hang-up (WebRTC ones also hear
+   * their `hangup` from the core; leaving twice is a no-op), and the next placement re-homes the room.
+   */
+  relayLost(linkId: string): void {
+    const r = this.room.state;
+    if (!r) return;
+    for (const p of r.participants.filter((x) => x.relay?.linkId === linkId)) {
+      // The relay is gone: nothing to hang up there.
+      p.relay = undefined;
+      this.leave(p, 'gone');
+    }
   }
 
   /** A participant's relay reports it started or stopped talking: everyone hears it (the talker too), as Janus. */

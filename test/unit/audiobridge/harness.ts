@@ -33,6 +33,8 @@ export class RoomHarness implements AbRoomHost {
   /** Handles whose shard says they are gone. */
   readonly missing = new Set<string>();
   adminKey?: string;
+  /** Relay links the room watches. */
+  readonly watched = new Set<string>();
   /** Where calls to participants go (a session core in plugin tests); by default only recorded. */
   deliver?: (to: HandleAddress, call: AbRoomCall) => Promise<boolean>;
   readonly index = {
@@ -47,6 +49,14 @@ export class RoomHarness implements AbRoomHost {
 
   save(state: AbRoomState | undefined): void {
     this.saved = state === undefined ? undefined : structuredClone(state);
+  }
+
+  watchLink(linkId: string): void {
+    this.watched.add(linkId);
+  }
+
+  unwatchLink(linkId: string): void {
+    this.watched.delete(linkId);
   }
 
   async notify(to: HandleAddress, call: AbRoomCall): Promise<boolean> {
@@ -122,6 +132,7 @@ class RoomObject {
   handleGone = async (who: HandleAddress) => this.ab.handleGone(who);
   mediaGone = async (who: HandleAddress) => this.ab.participants.mediaGone(who);
   relayEvent = async (e: AbPeerEvent) => this.ab.relayEvent(e);
+  relayLost = async (linkId: string) => this.ab.relayLost(linkId);
 }
 
 /** Every AudioBridge room of a test deployment, and the stubs the plugin reaches them by. */

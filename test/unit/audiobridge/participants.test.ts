@@ -329,4 +329,36 @@ describe('AudioBridge participant list through every ending', () => {
       { op: 'peer.hangup', sessionId: who.sessionId, handleId: who.handleId, reason: 'Left the room' },
     ]);
   });
+
+  it('a room with plain-RTP legs on a relay watches it: its loss takes them out, the next join re-homes', async () => {
+    const h = await room({ allow_rtp_participants: true });
+    const rtp = handle();
+    h.ab.participants.join(rtp, { room: ROOM, id: 1 }, { plainRtp: true });
+    const web = join(h, 2).who;
+    const other = join(h, 3).who;
+    h.ab.participants.placeMedia(rtp, relayA);
+    h.ab.participants.placeMedia(web, relayA);
+    expect([...h.watched]).toEqual(['link-a']);
+    h.ab.relayLost('link-a');
+    await h.settle();
+    expect(h.ids()).toEqual([3]);
+    expect(
+      h
+        .dataTo(other)
+        .filter((m) => 'leaving' in m)
+        .map((m) => m.leaving),
+    ).toEqual([1, 2]);
+    // Nothing is sent to a relay that is gone.
+    expect(h.relays.of('peer.hangup')).toEqual([]);
+    expect(h.ab.room.state!.relay).toBeUndefined();
+    expect(h.ab.participants.placeMedia(other, relayB).relay).toEqual(relayB);
+
+    // A leg that leaves stops the watch once no other leg is on that relay.
+    const leg = handle();
+    h.ab.participants.join(leg, { room: ROOM, id: 4 }, { plainRtp: true });
+    h.ab.participants.placeMedia(leg, relayB);
+    expect([...h.watched]).toEqual(['link-a', 'link-b']);
+    h.ab.participants.leave(leg, 'leave');
+    expect(h.watched.has('link-b')).toBe(false);
+  });
 });
