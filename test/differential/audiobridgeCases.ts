@@ -184,6 +184,8 @@ const participants: Case = {
     sync('a', 'resetdecoder in a room', { request: 'resetdecoder' }),
     async_('b', 'changeroom: unknown room (485)', { request: 'changeroom', room: J + 99 }),
     async_('m', 'changeroom: not in a room (487)', { request: 'changeroom', room: J + 1 }),
+    async_('b', 'changeroom: same room (491)', { request: 'changeroom', room: J, pin: 'pin' }),
+    async_('b', 'changeroom: no room (483)', { request: 'changeroom' }),
     async_(
       'b',
       'changeroom',

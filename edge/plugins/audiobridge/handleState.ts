@@ -33,8 +33,8 @@ export const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sess
 export const joinedState = (ctx: HandleContext) => ctx.getState<AbHandleState>();
 
 /** The handle's room, or 487 with Janus's wording for `what` ("configure", "leave", …). */
-export function inRoom(ctx: HandleContext, what: string): AbHandleState {
+export function inRoom(ctx: HandleContext, what: string, why = 'not in a room'): AbHandleState {
   const st = joinedState(ctx);
-  if (!st) throw abError(AudioBridgeError.NOT_JOINED, `Can't ${what} (not in a room)`);
+  if (!st) throw abError(AudioBridgeError.NOT_JOINED, `Can't ${what} (${why})`);
   return st;
 }

@@ -104,8 +104,10 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
   }
 
   async function changeRoom(ctx: HandleContext, body: Record<string, unknown>): Promise<Result> {
-    const st = inRoom(ctx, 'change room');
+    // As Janus: the fields first, then whether the handle is in a room, and not this one.
     const j = parseJanus(S.joinSchema, body, AB);
+    const st = inRoom(ctx, 'change room', 'not in a room in the first place');
+    if (j.room === st.room) throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in this room');
     refuseUnsupportedParticipantOptions(j);
     const target = roomStub(j.room);
     // The new room first: a refusal there leaves the participant where it was.
