@@ -27,8 +27,12 @@ async function executeAbCommand(ctx: CommandContext, key: string, cmd: Command):
     case 'peer.answer':
       await peerOf(ctx, key).acceptAnswer(cmd.sdp);
       return { result: {} };
-    case 'peer.offer':
-      throw new RelayError(Codes.WEBRTC_STATE, 'AudioBridge participants do not renegotiate');
+    case 'peer.offer': {
+      // Renegotiation (ICE restart, re-publish): the participant stays in its mixer
+      const peer = peerOf(ctx, key);
+      const sdp = await peer.acceptOffer(cmd.sdp);
+      return withCandidates(ctx, cmd, peer.takeLocalCandidates(), { answer: { type: 'answer', sdp } });
+    }
     case 'peer.hangup': {
       const rtp = ctx.audiobridge.rtpParticipant(key);
       if (rtp) {

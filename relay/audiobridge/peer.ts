@@ -27,6 +27,8 @@ export class AbPeer extends PeerBase implements VoiceOutput {
   private transceiver: RTCRtpTransceiver | undefined;
   private payloadType = -1;
   private header: LegHeader | undefined;
+  /** The payload type {@link header} was made with (a renegotiation may change it). */
+  private headerPt = -1;
   private dtls: RTCDtlsTransport | undefined;
   private output: SrtpOutput | undefined;
   private readonly hooked = new WeakSet<MediaStreamTrack>();
@@ -52,13 +54,21 @@ export class AbPeer extends PeerBase implements VoiceOutput {
 
   // ---- negotiation ---------------------------------------------------------------------------
 
-  /** Answers a client offer: the first audio m-line with the codec, everything else rejected. */
+  /**
+   * Answers a client offer: the first audio m-line with the codec, everything else rejected. A
+   * renegotiation (janus.js's ICE restart, a re-publish) keeps that m-line, and the participant
+   * stays in its mixer throughout: what it hears resumes on the same SSRC and sequence.
+   */
   async acceptOffer(sdp: string): Promise<string> {
     const summary = this.checkOffer(sdp);
-    if (this.transceiver) throw new RelayError(Codes.WEBRTC_STATE, 'AudioBridge participants do not renegotiate');
     const filtered = filterPublisherOffer(sdp, { audio: [this.options.codec], video: [] });
     const ours = filtered.sections.find((s) => s.kind === 'audio' && !s.rejected && s.mid !== undefined);
     if (!ours) throw new RelayError(Codes.INVALID_SDP, `Invalid SDP (no audio m-line offering ${this.options.codec})`);
+    if (this.transceiver && ours.mid !== this.transceiver.mid)
+      throw new RelayError(
+        Codes.INVALID_SDP,
+        `Invalid SDP (a renegotiation must keep the audio m-line ${this.transceiver.mid ?? ''})`,
+      );
     const rejected = new Set<string>();
     for (const s of filtered.sections) if (s !== ours && s.mid !== undefined) rejected.add(s.mid);
     await this.applyRemote('offer', filtered.sdp, summary);
@@ -95,12 +105,17 @@ export class AbPeer extends PeerBase implements VoiceOutput {
     this.payloadType = codec?.payloadType ?? -1;
     this.participant.audioLevelId = audioLevelExtensionId(t) ?? 0;
     const midId = midExtensionId(this.pc);
-    if (this.payloadType >= 0 && (!this.header || this.header.ssrc !== sender.ssrc))
+    if (
+      this.payloadType >= 0 &&
+      (!this.header || this.header.ssrc !== sender.ssrc || this.headerPt !== this.payloadType)
+    ) {
+      this.headerPt = this.payloadType;
       this.header = new LegHeader(
         sender.ssrc,
         this.payloadType,
         midId !== undefined && t.mid ? { id: midId, value: t.mid } : undefined,
       );
+    }
     for (const track of t.receiver.tracks) this.hookTrack(t, track);
   }
 
