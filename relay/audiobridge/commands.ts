@@ -6,12 +6,13 @@ import { admitPeer, negotiateNewPeer } from '../commands/create.js';
 import { Codes, RelayError } from '../errors.js';
 import { AbPeer } from './peer.js';
 import type { Participant } from './participant.js';
+import { executeRoomOp, ROOM_OPS, type RoomOp } from './roomCommands.js';
 import { RtpParticipant } from './rtpParticipant.js';
 
 /**
  * The AudioBridge engine: its WebRTC participants' `peer.*` ops, plain-RTP participants
- * (`ab.rtpJoin`, ended by `peer.hangup`), and `ab.configure` / `ab.resetDecoder` / `ab.move` on
- * either kind. Every op changes the registry and returns; the mixers' ticks do the media work.
+ * (`ab.rtpJoin`, ended by `peer.hangup`), `ab.configure` / `ab.resetDecoder` / `ab.move` on
+ * either kind, and the rooms' own ops (recording, forwarders, files: ./roomCommands.ts). Every op changes the registry and returns; the mixers' ticks do the media work.
  */
 export const audioBridgeCommands: CommandEngine = {
   plugin: AUDIOBRIDGE_PLUGIN,
@@ -21,6 +22,7 @@ export const audioBridgeCommands: CommandEngine = {
 };
 
 async function executeAbCommand(ctx: CommandContext, key: string, cmd: Command): Promise<Outcome> {
+  if (ROOM_OPS.has(cmd.op)) return executeRoomOp(ctx, cmd as RoomOp);
   switch (cmd.op) {
     case 'peer.create':
       return create(ctx, key, cmd);

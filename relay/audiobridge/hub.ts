@@ -3,6 +3,7 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import type { Logger } from '../logger.js';
 import type { PortPool } from '../net/ports.js';
 import { Mixer } from './mixer.js';
+import type { RoomMediaEvents } from './roomMedia.js';
 import type { Participant, ParticipantHost } from './participant.js';
 
 /** A plain-RTP participant as the registry holds it (relay/audiobridge/rtpParticipant.ts). */
@@ -31,6 +32,8 @@ export interface AudioBridgeHubOptions {
  * waits on media work.
  */
 export class AudioBridgeHub implements ParticipantHost {
+  /** The relay→edge address of each room's events (the key of its last room-level op). */
+  private readonly roomKeys = new Map<string, [number, number]>();
   private readonly mixers = new Map<string, Mixer>();
   private readonly placed = new Map<Participant, Mixer>();
   private readonly byKey = new Map<string, Participant>();
@@ -61,13 +64,52 @@ export class AudioBridgeHub implements ParticipantHost {
     return this.rtp.get(key);
   }
 
-  /** Puts a participant in a mixer (made with `settings` if it does not exist yet). */
-  join(p: Participant, mixerKey: string, settings: MixerSettings): Mixer {
+  /** The mixer of `mixerKey`, made with `settings` if it does not exist yet. */
+  ensure(mixerKey: string, settings: MixerSettings): Mixer {
     let mixer = this.mixers.get(mixerKey);
     if (!mixer) {
-      mixer = new Mixer(mixerKey, settings, this.opts.logger.child({ mixer: mixerKey }));
+      mixer = new Mixer(mixerKey, settings, this.opts.logger.child({ mixer: mixerKey }), this.roomEvents(mixerKey));
       this.mixers.set(mixerKey, mixer);
     }
+    return mixer;
+  }
+
+  /** Where a room's events go: the key of its room-level ops. */
+  setRoomKey(mixerKey: string, sessionId: number, handleId: number): void {
+    this.roomKeys.set(mixerKey, [sessionId, handleId]);
+  }
+
+  private roomEvents(mixerKey: string): RoomMediaEvents {
+    const emit = (event: PeerEvent) => {
+      const key = this.roomKeys.get(mixerKey);
+      if (key) this.opts.emit(key[0], key[1], event);
+    };
+    return {
+      recordingDone: (room, s) =>
+        emit({
+          kind: 'ab.recordingDone',
+          room,
+          path: s.path,
+          bytes: s.bytes,
+          durationMs: s.durationMs,
+          dropped: s.dropped,
+          ...(s.error !== undefined ? { error: s.error } : {}),
+        }),
+      announcement: (room, fileId, playing) => emit({ kind: 'ab.announcement', room, fileId, playing }),
+    };
+  }
+
+  /** Closes a mixer nobody and nothing uses any more (after a participant left or a room feature stopped). */
+  closeIfIdle(mixer: Mixer): void {
+    if (mixer.size > 0 || mixer.media.busy) return;
+    mixer.close();
+    if (this.mixers.get(mixer.key) === mixer) this.mixers.delete(mixer.key);
+    this.roomKeys.delete(mixer.key);
+  }
+
+  /** Puts a participant in a mixer (made with `settings` if it does not exist yet). */
+  join(p: Participant, mixerKey: string, settings: MixerSettings): Mixer {
+    const mixer = this.ensure(mixerKey, settings);
     mixer.add(p);
     this.placed.set(p, mixer);
     this.byKey.set(p.key, p);
@@ -109,9 +151,15 @@ export class AudioBridgeHub implements ParticipantHost {
     if (this.rtp.get(r.key) === r) this.rtp.delete(r.key);
   }
 
-  /** Relay shutdown: every plain-RTP participant leaves (WebRTC ones leave with their peers). */
+  /** Relay shutdown: every plain-RTP participant leaves (WebRTC ones leave with their peers), recordings are closed. */
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.rtp.values()].map((r) => r.close()));
+    await Promise.allSettled(
+      [...this.mixers.values()].map(async (m) => {
+        await m.media.close();
+        this.closeIfIdle(m);
+      }),
+    );
   }
 
   onTalking(p: Participant, talking: boolean, level: number): void {
@@ -129,9 +177,6 @@ export class AudioBridgeHub implements ParticipantHost {
     const mixer = this.placed.get(p);
     if (!mixer) return;
     this.placed.delete(p);
-    if (mixer.remove(p)) {
-      mixer.close();
-      if (this.mixers.get(mixer.key) === mixer) this.mixers.delete(mixer.key);
-    }
+    if (mixer.remove(p)) this.closeIfIdle(mixer);
   }
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { MixerSettings } from '../../shared/control/audiobridge.js';
 import type { Logger } from '../logger.js';
 import type { Participant } from './participant.js';
+import { RoomMedia, type RoomMediaEvents } from './roomMedia.js';
 import { TickClock } from './tickClock.js';
 import { mixerTotals } from './totals.js';
 import { createEncoder, type VoiceEncoder } from './voiceCodec.js';
@@ -29,7 +30,8 @@ interface SharedEncoding {
  * every tick, silence included, as Janus's mixer does while its room has participants. Opus
  * participants out of the mix for a second (muted, not sending) hear the whole mix from one
  * encoder shared per encoder configuration: a room of 50 with 3 talkers encodes 4 frames a tick, not 50.
- * Exists while it has participants: the registry makes it on the first join and closes it with the last leave.
+ * Exists while it has participants or its room's {@link RoomMedia} is busy (held, recording,
+ * forwarding, playing a file): the registry makes it and closes it when neither is left.
  */
 export class Mixer {
   readonly channels: 1 | 2;
@@ -37,6 +39,8 @@ export class Mixer {
   readonly participants = new Set<Participant>();
   framesMixed = 0;
   framesDropped = 0;
+  /** The room's recording, forwarders and files. */
+  readonly media: RoomMedia;
   private readonly sum: Int32Array;
   private readonly out: Int16Array;
   private readonly clock: TickClock;
@@ -47,9 +51,11 @@ export class Mixer {
     readonly key: string,
     readonly settings: MixerSettings,
     private readonly log: Logger,
+    events: RoomMediaEvents,
   ) {
     this.channels = settings.spatial ? 2 : 1;
     this.samples = settings.samplingRate / 50;
+    this.media = new RoomMedia(settings.room, this.samples, this.channels, settings.samplingRate, events, log);
     this.sum = new Int32Array(this.samples * this.channels);
     this.out = new Int16Array(this.samples * this.channels);
     this.clock = new TickClock(
@@ -73,6 +79,12 @@ export class Mixer {
     this.clock.start();
   }
 
+  /** Keeps the tick running for the room's media with nobody in. */
+  keepTicking(): void {
+    if (this.closed) throw new Error(`mixer ${this.key} is closed`);
+    this.clock.start();
+  }
+
   /** Takes a participant out (its codec state stays with it); true when the mixer is now empty. */
   remove(p: Participant): boolean {
     this.participants.delete(p);
@@ -83,6 +95,7 @@ export class Mixer {
     if (this.closed) return;
     this.closed = true;
     this.clock.stop();
+    void this.media.close();
     this.participants.clear();
     for (const g of this.shared.values()) g.encoder.close();
     this.shared.clear();
@@ -151,6 +164,8 @@ export class Mixer {
         }
       }
     }
+    const media = this.media;
+    const playing = media.players.size > 0 ? media.addSources(sum, this.samples, stereo) : 0;
     const out = this.out;
     for (const p of this.participants) {
       const n = p.frameSamples;
@@ -179,6 +194,7 @@ export class Mixer {
         this.log.warn('audiobridge encode failed', { participant: p.key, err: String(err) });
       }
     }
+    if (media.busy) media.mixed(sum, this.participants.size, playing);
     this.dropIdleShared();
     this.framesMixed++;
     mixerTotals.framesMixed++;

@@ -139,7 +139,93 @@ export const abRtpJoinSchema = z.object({
   rtp: abRtpEndpointSchema,
 });
 
-export const abCommandSchemas = [abConfigureSchema, abResetDecoderSchema, abMoveSchema, abRtpJoinSchema] as const;
+// ---- room-level ops (relay/audiobridge/roomCommands.ts) --------------------------------------
+//
+// What a room does with its mix whoever is in it: record it, forward it, play files into it. These
+// ops name the mixer, and carry its settings so that the first one can make it. Their
+// `sessionId`/`handleId` are a key the edge chose for the room (no client's handle: the ops of one
+// room are serialized by it, as the VideoRoom's remote publishers'). The relay keeps a mixer while it
+// has participants, a hold (`ab.room`), a recording, forwarders or a playing file.
+
+const roomOpKey = { ...peerKey, mixer: mixerKeySchema };
+
+/** Holds the room's mixer (`close` false), or releases it with everything the room does with it (`close`: room destroyed). → `{}` */
+export const abRoomSchema = z.object({
+  op: z.literal('ab.room'),
+  ...roomOpKey,
+  mixerSettings: mixerSettingsSchema,
+  close: z.boolean().default(false),
+});
+
+/**
+ * Janus `record` (create/edit/enable_recording): starts (a `.wav` of the mix in `dir`, named `file`
+ * or Janus's `janus-audioroom-<room>-<µs>.wav`) or stops the recording; a stopped recording is
+ * reported by `ab.recordingDone`. `dir` must be inside RELAY_RECORDINGS_ROOT when the relay has one.
+ * → `{path}` (the file being written, null when stopped)
+ */
+export const abRecordSchema = z.object({
+  op: z.literal('ab.record'),
+  ...roomOpKey,
+  mixerSettings: mixerSettingsSchema,
+  record: z.boolean(),
+  dir: z.string().min(1).max(1024).optional(),
+  file: z.string().min(1).max(255).optional(),
+});
+
+/** Janus `rtp_forward` of the mix (no groups, no SRTP). 484 unresolvable host, 499 no socket. → `{}` */
+export const abForwardSchema = z.object({
+  op: z.literal('ab.forward'),
+  ...roomOpKey,
+  mixerSettings: mixerSettingsSchema,
+  streamId: z.number().int().positive().max(0xffffffff),
+  host: z.string().min(1).max(256),
+  port: z.number().int().min(1).max(65535),
+  codec: abCodecSchema.default('opus'),
+  payloadType: z.number().int().min(0).max(127).default(100),
+  ssrc: z.number().int().min(0).max(0xffffffff).default(0),
+  alwaysOn: z.boolean().default(false),
+});
+
+/** Janus `stop_rtp_forward`. → `{stopped}` (false: no such forwarder on this relay) */
+export const abStopForwardSchema = z.object({
+  op: z.literal('ab.stopForward'),
+  ...roomOpKey,
+  streamId: z.number().int().positive().max(0xffffffff),
+});
+
+/**
+ * Janus `play_file`: an Ogg Opus file on the relay, mixed in from the next tick for everyone
+ * (`ab.announcement` when it starts and stops). 499 when it cannot be opened as Ogg Opus; 403 outside
+ * RELAY_RECORDINGS_ROOT. → `{}`
+ */
+export const abPlaySchema = z.object({
+  op: z.literal('ab.play'),
+  ...roomOpKey,
+  mixerSettings: mixerSettingsSchema,
+  fileId: z.string().min(1).max(256),
+  path: z.string().min(1).max(1024),
+  loop: z.boolean().default(false),
+});
+
+/** Janus `stop_file` (one `fileId`) or every file of the room. → `{stopped}`: the ids stopped */
+export const abStopPlaySchema = z.object({
+  op: z.literal('ab.stopPlay'),
+  ...roomOpKey,
+  fileId: z.string().min(1).max(256).optional(),
+});
+
+export const abCommandSchemas = [
+  abConfigureSchema,
+  abResetDecoderSchema,
+  abMoveSchema,
+  abRtpJoinSchema,
+  abRoomSchema,
+  abRecordSchema,
+  abForwardSchema,
+  abStopForwardSchema,
+  abPlaySchema,
+  abStopPlaySchema,
+] as const;
 export type AbOp = (typeof abCommandSchemas)[number]['shape']['op']['value'];
 
 export const abResultSchemas = {
@@ -147,6 +233,12 @@ export const abResultSchemas = {
   'ab.resetDecoder': z.object({}).strict(),
   'ab.move': z.object({}).strict(),
   'ab.rtpJoin': z.object({ ip: z.string(), port: z.number().int() }),
+  'ab.room': z.object({}).strict(),
+  'ab.record': z.object({ path: z.string().nullable() }),
+  'ab.forward': z.object({}).strict(),
+  'ab.stopForward': z.object({ stopped: z.boolean() }),
+  'ab.play': z.object({}).strict(),
+  'ab.stopPlay': z.object({ stopped: z.array(z.string()) }),
 } as const satisfies Record<AbOp, z.ZodType>;
 
 // ---- events (relay → edge, routed to the room like the SFU's) --------------------------------
@@ -164,8 +256,31 @@ export const abTalkingEventSchema = z.object({
   level: z.number().min(0).max(127),
 });
 
-export const abPeerEventSchemas = [abTalkingEventSchema] as const;
-export type AbPeerEvent = z.infer<typeof abTalkingEventSchema>;
+/** A mix recording closed (Janus's event-handler `recordingdone` with its `record_file`). */
+export const abRecordingDoneEventSchema = z.object({
+  kind: z.literal('ab.recordingDone'),
+  room: abIdSchema,
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  durationMs: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  error: z.string().optional(),
+});
+
+/** An announcement started or stopped playing (Janus `announcement-started` / `announcement-stopped`). */
+export const abAnnouncementEventSchema = z.object({
+  kind: z.literal('ab.announcement'),
+  room: abIdSchema,
+  fileId: z.string(),
+  playing: z.boolean(),
+});
+
+export const abPeerEventSchemas = [
+  abTalkingEventSchema,
+  abRecordingDoneEventSchema,
+  abAnnouncementEventSchema,
+] as const;
+export type AbPeerEvent = z.infer<(typeof abPeerEventSchemas)[number]>;
 export function isAbPeerEvent(e: { kind: string }): e is AbPeerEvent {
   return e.kind.startsWith('ab.');
 }

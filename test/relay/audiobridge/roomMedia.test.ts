@@ -1,0 +1,259 @@
+import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CommandInput } from '../../../shared/control/commands.js';
+import { g711Decode } from '../../../relay/audiobridge/g711.js';
+import { OpusDecoder } from '../../../relay/audiobridge/opus.js';
+import { waitFor } from '../support/client.js';
+import { relayFixture } from '../support/relayFixture.js';
+import { toneAmplitude } from './support/goertzel.js';
+import { joinWebRtc, mixerSettings, SESSION } from './support/join.js';
+import { WebRtcVoice } from './support/voiceClient.js';
+
+const root = mkdtempSync(join(tmpdir(), 'ab-media-'));
+const fx = relayFixture([46750, 46799], {
+  env: { RELAY_REMOTE_PORT_MIN: '36750', RELAY_REMOTE_PORT_MAX: '36799', RELAY_RECORDINGS_ROOT: root },
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The room's own key (no client handle), as the edge gives it. */
+const ROOM_KEY = { sessionId: 9100, handleId: 9101 };
+const HEARD = 1500;
+const NOT_HEARD = 300;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function roomOp(op: string, mixer: string, room: number, extra: Record<string, unknown> = {}): CommandInput {
+  return {
+    op,
+    ...ROOM_KEY,
+    mixer,
+    mixerSettings: mixerSettings(room, { samplingRate: 16000 }),
+    ...extra,
+  } as CommandInput;
+}
+
+/** A UDP receiver of a forwarder's RTP: the payload type, SSRC and decoded PCM (48 kHz Opus or 8 kHz G.711). */
+function rtpReceiver(codec: 'opus' | 'pcmu') {
+  const socket = createSocket('udp4');
+  const decoder = codec === 'opus' ? new OpusDecoder(48000) : undefined;
+  const pcm: number[] = [];
+  const got = { packets: 0, pt: -1, ssrc: -1, seqs: [] as number[] };
+  const frame = new Int16Array(5760);
+  socket.on('message', (m) => {
+    got.packets++;
+    got.pt = m[1]! & 0x7f;
+    got.ssrc = m.readUInt32BE(8);
+    got.seqs.push(m.readUInt16BE(2));
+    const n = decoder ? decoder.decode(m.subarray(12), frame) : g711Decode('pcmu', m.subarray(12), frame);
+    for (let i = 0; i < n; i++) pcm.push(frame[i]!);
+  });
+  return {
+    got,
+    rate: codec === 'opus' ? 48000 : 8000,
+    level(freq: number, ms = 400): number {
+      const n = Math.round((this.rate * ms) / 1000);
+      return toneAmplitude(Int16Array.from(pcm.slice(-n)), this.rate, freq);
+    },
+    async bind(): Promise<number> {
+      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      return socket.address().port;
+    },
+    async close(): Promise<void> {
+      decoder?.close();
+      await new Promise<void>((r) => socket.close(() => r()));
+    },
+  };
+}
+
+describe('AudioBridge room media on the relay', () => {
+  const a = fx.track(new WebRtcVoice(440));
+  const b = fx.track(new WebRtcVoice(880));
+
+  it('records the mix of two participants to a .wav ffprobe reads, with both tones in it', async () => {
+    await joinWebRtc(fx.link, a, 1, 'ab:rec', { room: 31, mixer: { samplingRate: 16000 } });
+    await joinWebRtc(fx.link, b, 2, 'ab:rec', { room: 31, mixer: { samplingRate: 16000 } });
+    await waitFor(() => a.level(880) > HEARD && b.level(440) > HEARD, 8000, 'the room mixes');
+    const dir = join(root, 'mix');
+    const started = await fx.link.call(roomOp('ab.record', 'ab:rec', 31, { record: true, dir }));
+    const path = (started as { path: string }).path;
+    expect(path).toMatch(new RegExp(`^${dir}/janus-audioroom-31-\\d{16}\\.wav$`));
+    // a second start keeps the running file
+    expect(await fx.link.call(roomOp('ab.record', 'ab:rec', 31, { record: true, dir }))).toEqual({ path });
+    await sleep(2000);
+    expect(await fx.link.call(roomOp('ab.record', 'ab:rec', 31, { record: false }))).toEqual({ path: null });
+    const done = await fx.link.waitEvent(ROOM_KEY.sessionId, ROOM_KEY.handleId, 'ab.recordingDone');
+    expect(done).toMatchObject({ room: 31, path, dropped: 0 });
+
+    const probe = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], {
+        encoding: 'utf8',
+      }),
+    ) as { streams: Array<Record<string, unknown>>; format: { duration: string } };
+    expect(probe.streams[0]).toMatchObject({ codec_name: 'pcm_s16le', sample_rate: '16000', channels: 1 });
+    const seconds = Number(probe.format.duration);
+    expect(seconds).toBeGreaterThan(1.8);
+    expect(seconds).toBeLessThan(2.6);
+    const wav = readFileSync(path);
+    // the header's sizes were fixed at close
+    expect(wav.readUInt32LE(4)).toBe(wav.length - 8);
+    expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
+    expect(done.bytes).toBe(wav.length);
+    const pcm = new Int16Array(wav.buffer, wav.byteOffset + 44, (wav.length - 44) / 2);
+    const tail = pcm.slice(-8000); // the last half second
+    expect(toneAmplitude(tail, 16000, 440)).toBeGreaterThan(HEARD);
+    expect(toneAmplitude(tail, 16000, 880)).toBeGreaterThan(HEARD);
+    expect(toneAmplitude(tail, 16000, 660)).toBeLessThan(NOT_HEARD);
+  });
+
+  it('refuses a recording outside RELAY_RECORDINGS_ROOT with 403 and starts nothing', async () => {
+    const reply = await fx.link.request(roomOp('ab.record', 'ab:rec', 31, { record: true, dir: '/tmp/elsewhere' }));
+    expect(reply.ok).toBe(false);
+    if (!reply.ok) expect(reply.error.code).toBe(403);
+    const escape = await fx.link.request(roomOp('ab.record', 'ab:rec', 31, { record: true, file: '../../x.wav' }));
+    expect(escape.ok).toBe(false);
+  });
+
+  const opus = fx.track(rtpReceiver('opus'));
+
+  it('forwards the mix as Opus and PCMU RTP that decode to both tones, one encoding per codec', async () => {
+    const pcmu = fx.track(rtpReceiver('pcmu'));
+    const opusPort = await opus.bind();
+    const pcmuPort = await pcmu.bind();
+    await fx.link.call(
+      roomOp('ab.forward', 'ab:rec', 31, {
+        streamId: 1,
+        host: 'localhost',
+        port: opusPort,
+        payloadType: 111,
+        ssrc: 1234,
+      }),
+    );
+    await fx.link.call(
+      roomOp('ab.forward', 'ab:rec', 31, {
+        streamId: 2,
+        host: '127.0.0.1',
+        port: pcmuPort,
+        codec: 'pcmu',
+        payloadType: 0,
+      }),
+    );
+    const dup = await fx.link.request(roomOp('ab.forward', 'ab:rec', 31, { streamId: 2, host: '127.0.0.1', port: 1 }));
+    expect(dup.ok).toBe(false);
+    const bad = await fx.link.request(
+      roomOp('ab.forward', 'ab:rec', 31, { streamId: 3, host: 'no.such.host.invalid', port: 1 }),
+    );
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe(484);
+    await waitFor(() => opus.level(440) > HEARD && opus.level(880) > HEARD, 8000, 'Opus forwarder has both tones');
+    await waitFor(() => pcmu.level(440) > HEARD && pcmu.level(880) > HEARD, 8000, 'PCMU forwarder has both tones');
+    expect(opus.got).toMatchObject({ pt: 111, ssrc: 1234 });
+    expect(pcmu.got.pt).toBe(0);
+  });
+
+  it('keeps the mixer while forwarders remain with nobody in; always_on forwards silence, others pause', async () => {
+    await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 1 });
+    await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 2 });
+    expect(fx.relay.audiobridge.mixerCount).toBe(1);
+    expect(fx.relay.audiobridge.participantCount).toBe(0);
+    // as Janus: a forwarder without always_on sends nothing while the room is empty
+    await sleep(100);
+    const paused = opus.got.packets;
+    await sleep(300);
+    expect(opus.got.packets).toBe(paused);
+    const always = fx.track(rtpReceiver('pcmu'));
+    const port = await always.bind();
+    await fx.link.call(
+      roomOp('ab.forward', 'ab:rec', 31, {
+        streamId: 4,
+        host: '127.0.0.1',
+        port,
+        codec: 'pcmu',
+        payloadType: 0,
+        alwaysOn: true,
+      }),
+    );
+    await waitFor(() => always.got.packets > 20, 3000, 'always_on forwards with nobody in');
+    expect(always.level(440)).toBeLessThan(NOT_HEARD);
+    await fx.link.call(roomOp('ab.stopForward', 'ab:rec', 31, { streamId: 1 }));
+    await fx.link.call(roomOp('ab.stopForward', 'ab:rec', 31, { streamId: 2 }));
+    expect(await fx.link.call(roomOp('ab.stopForward', 'ab:rec', 31, { streamId: 2 }))).toEqual({ stopped: false });
+    expect(fx.relay.audiobridge.mixerCount).toBe(1);
+    await fx.link.call(roomOp('ab.stopForward', 'ab:rec', 31, { streamId: 4 }));
+    expect(fx.relay.audiobridge.mixerCount).toBe(0);
+  });
+
+  it('plays an Ogg Opus file into the room: a participant hears it, with started/stopped events', async () => {
+    const file = join(root, 'tone660.opus');
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=660:duration=1.5',
+      '-c:a',
+      'libopus',
+      '-b:a',
+      '32k',
+      file,
+    ]);
+    const listener = fx.track(new WebRtcVoice(undefined));
+    await joinWebRtc(fx.link, listener, 3, 'ab:play', { room: 32, mixer: { samplingRate: 16000 } });
+    await fx.link.call(roomOp('ab.play', 'ab:play', 32, { fileId: 'hello', path: file }));
+    const dup = await fx.link.request(roomOp('ab.play', 'ab:play', 32, { fileId: 'hello', path: file }));
+    expect(dup.ok).toBe(false);
+    if (!dup.ok) expect(dup.error.code).toBe(489);
+    await fx.link.waitEvent(
+      ROOM_KEY.sessionId,
+      ROOM_KEY.handleId,
+      'ab.announcement',
+      (e) => e.playing && e.fileId === 'hello',
+    );
+    await waitFor(() => listener.level(660) > HEARD, 5000, 'the listener hears the file');
+    await fx.link.waitEvent(
+      ROOM_KEY.sessionId,
+      ROOM_KEY.handleId,
+      'ab.announcement',
+      (e) => !e.playing && e.fileId === 'hello',
+    );
+    await waitFor(() => listener.level(660) < NOT_HEARD, 5000, 'the file ended');
+  });
+
+  it('loops a file until stopped; refuses a file that is no Ogg Opus (499) or outside the root (403)', async () => {
+    const file = join(root, 'tone660.opus');
+    await fx.link.call(roomOp('ab.play', 'ab:play', 32, { fileId: 'loop', path: file, loop: true }));
+    await sleep(2500); // longer than the file
+    expect(fx.relay.audiobridge.mixer('ab:play')!.media.players.has('loop')).toBe(true);
+    expect(await fx.link.call(roomOp('ab.stopPlay', 'ab:play', 32, {}))).toEqual({ stopped: ['loop'] });
+    const notOgg = join(root, 'not.opus');
+    execFileSync('sh', ['-c', `echo nope > ${notOgg}`]);
+    const bad = await fx.link.request(roomOp('ab.play', 'ab:play', 32, { fileId: 'x', path: notOgg }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe(499);
+    const outside = await fx.link.request(roomOp('ab.play', 'ab:play', 32, { fileId: 'y', path: '/etc/hostname' }));
+    expect(outside.ok).toBe(false);
+    if (!outside.ok) expect(outside.error.code).toBe(403);
+    await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 3 });
+  });
+
+  it('a held room keeps its mixer with nobody in; closing it releases everything', async () => {
+    await fx.link.call(roomOp('ab.room', 'ab:held', 33, {}));
+    await fx.link.call(roomOp('ab.record', 'ab:held', 33, { record: true, dir: join(root, 'held') }));
+    await fx.link.call(roomOp('ab.play', 'ab:held', 33, { fileId: 'f', path: join(root, 'tone660.opus'), loop: true }));
+    expect(fx.relay.audiobridge.mixerCount).toBe(1);
+    await fx.link.call(roomOp('ab.room', 'ab:held', 33, { close: true }));
+    expect(fx.relay.audiobridge.mixerCount).toBe(0);
+    await fx.link.waitEvent(ROOM_KEY.sessionId, ROOM_KEY.handleId, 'ab.recordingDone', (e) => e.room === 33);
+    await fx.link.waitEvent(
+      ROOM_KEY.sessionId,
+      ROOM_KEY.handleId,
+      'ab.announcement',
+      (e) => e.room === 33 && !e.playing,
+    );
+  });
+});
