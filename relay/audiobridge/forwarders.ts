@@ -16,7 +16,7 @@ export interface MixForwarderSpec {
   port: number;
   codec: AbCodec;
   payloadType: number;
-  /** 0: a random one, as Janus. */
+  /** 0: the stream id, as Janus. */
   ssrc: number;
   /** Janus `always_on`: silence is forwarded while the room has nobody in it. */
   alwaysOn: boolean;
@@ -35,7 +35,8 @@ export class MixForwarder {
     readonly address: string,
     private readonly socket: Socket,
   ) {
-    this.ssrc = spec.ssrc ? spec.ssrc >>> 0 : (Math.floor(Math.random() * 0xffffffff) + 1) >>> 0;
+    // as Janus: the stream id when no SSRC is given
+    this.ssrc = (spec.ssrc || spec.streamId) >>> 0;
   }
 
   /** Resolves the host (484 as Janus when it cannot be) and opens the forwarder's socket (499 when none is free). */

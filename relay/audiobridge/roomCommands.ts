@@ -10,7 +10,7 @@ import type { Mixer } from './mixer.js';
 import { WavRecorder } from './wavRecorder.js';
 
 /** Janus's AudioBridge codes the relay answers with for room-level ops. */
-const AB_ID_EXISTS = 489;
+const AB_ID_EXISTS = 490;
 const AB_UNKNOWN_ERROR = 499;
 
 export type RoomOp =
@@ -65,7 +65,7 @@ export async function executeRoomOp(ctx: CommandContext, cmd: RoomOp): Promise<O
       const m = hub.ensure(key, mixerSettings);
       m.media.forwarders.add(f);
       m.keepTicking();
-      return { result: {} };
+      return { result: { host: f.address } };
     }
     case 'ab.stopForward': {
       const m = hub.mixer(cmd.mixer);

@@ -172,7 +172,7 @@ export const abRecordSchema = z.object({
   file: z.string().min(1).max(255).optional(),
 });
 
-/** Janus `rtp_forward` of the mix (no groups, no SRTP). 484 unresolvable host, 499 no socket. → `{}` */
+/** Janus `rtp_forward` of the mix (no groups, no SRTP). 484 unresolvable host, 490 stream id in use, 499 no socket. → `{host}` */
 export const abForwardSchema = z.object({
   op: z.literal('ab.forward'),
   ...roomOpKey,
@@ -235,7 +235,8 @@ export const abResultSchemas = {
   'ab.rtpJoin': z.object({ ip: z.string(), port: z.number().int() }),
   'ab.room': z.object({}).strict(),
   'ab.record': z.object({ path: z.string().nullable() }),
-  'ab.forward': z.object({}).strict(),
+  /** `host`: the address the host resolved to (Janus answers it). */
+  'ab.forward': z.object({ host: z.string() }),
   'ab.stopForward': z.object({ stopped: z.boolean() }),
   'ab.play': z.object({}).strict(),
   'ab.stopPlay': z.object({ stopped: z.array(z.string()) }),

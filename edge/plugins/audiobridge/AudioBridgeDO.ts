@@ -50,6 +50,10 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
           .relayLink(linkId)
           .unwatch(audioBridgeObjectName(room))
           .catch(() => undefined),
+      pickRelay: async () => {
+        const entry = await stubs.core().pickRelay();
+        return entry ? { relayId: entry.relayId, linkId: entry.linkId, region: entry.region } : undefined;
+      },
       adminKey: config.audiobridgeAdminKey,
       log: new Logger(config.logLevel, 'audiobridge'),
     };

@@ -2,9 +2,10 @@ import type { AbPeerEvent } from '../../../shared/control/audiobridge.js';
 import type { AbRoomHost } from './host.js';
 import { Participants } from './participants.js';
 import { AudioRoom } from './room.js';
+import { RoomMedia } from './roomMedia.js';
 import { RoomRequests } from './roomRequests.js';
 import type { RoomSyncRequest } from './schemas.js';
-import type { AbParticipant, HandleAddress, JanusData } from './state.js';
+import { roomMediaBusy, type AbParticipant, type HandleAddress, type JanusData } from './state.js';
 import { refusedRequest, refuseRequest } from './unsupported.js';
 
 /**
@@ -15,14 +16,17 @@ export class AudioBridge {
   readonly room: AudioRoom;
   readonly requests: RoomRequests;
   readonly participants: Participants;
+  readonly media: RoomMedia;
 
   constructor(readonly host: AbRoomHost) {
     this.room = new AudioRoom(host);
     this.participants = new Participants(this.room, (p) => this.hangUpPlainRtp(p));
+    this.media = new RoomMedia(this.room, (r) => this.participants.mixerSettings(r));
     this.requests = new RoomRequests(
       this.room,
       (p) => this.applyMute(p),
       (p) => this.removed(p),
+      this.media,
     );
   }
 
@@ -37,8 +41,26 @@ export class AudioBridge {
     switch (request) {
       case 'edit':
         return this.requests.edit(body);
-      case 'destroy':
-        return this.requests.destroy(body);
+      case 'destroy': {
+        const before = this.room.state;
+        const out = await this.requests.destroy(body);
+        if (before) this.media.roomGone(before);
+        return out;
+      }
+      case 'enable_recording':
+        return this.media.enableRecording(body);
+      case 'rtp_forward':
+        return this.media.rtpForward(body);
+      case 'stop_rtp_forward':
+        return this.media.stopRtpForward(body);
+      case 'listforwarders':
+        return this.media.listForwarders(body);
+      case 'play_file':
+        return this.media.playFile(body);
+      case 'is_playing':
+        return this.media.isPlaying(body);
+      case 'stop_file':
+        return this.media.stopFile(body);
       case 'exists':
         return this.requests.exists(body);
       case 'allowed':
@@ -67,12 +89,14 @@ export class AudioBridge {
 
   /** From a relay link this room watches: its relay is gone. */
   relayLost(linkId: string): void {
+    this.media.relayLost(linkId);
     this.participants.relayLost(linkId);
   }
 
   /** From the relay mixing this room. */
   relayEvent(e: AbPeerEvent): void {
-    this.participants.talking(e.participant, e.talking);
+    if (e.kind === 'ab.talking') this.participants.talking(e.participant, e.talking);
+    else this.media.relayEvent(e);
   }
 
   /** A moderator's or the room's mute reaches the participant's relay; its media may be gone meanwhile. */
@@ -92,7 +116,8 @@ export class AudioBridge {
   /** A participant the room removed (kick, kick_all, destroy): a plain-RTP leg is hung up here, a PeerConnection by its handle. */
   private removed(p: AbParticipant): void {
     const r = this.room.state;
-    if (r && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId)) r.relay = undefined;
+    if (r && !roomMediaBusy(r) && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId))
+      r.relay = undefined;
     if (p.plainRtp) this.hangUpPlainRtp(p);
     if (r) this.participants.unwatchIfUnused(r, p.relay);
   }

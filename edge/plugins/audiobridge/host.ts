@@ -1,4 +1,4 @@
-import type { RelayClient } from '../../relays/relayClient.js';
+import type { RelayClient, RelayRef } from '../../relays/relayClient.js';
 import type { AbRoomId } from './schemas.js';
 import type { AbRoomState, HandleAddress, JanusData } from './state.js';
 
@@ -36,6 +36,8 @@ export interface AbRoomHost {
   /** Asks a relay link to report its loss to this room (plain-RTP legs there), or to stop. */
   watchLink(linkId: string, room: AbRoomId): void;
   unwatchLink(linkId: string, room: AbRoomId): void;
+  /** A relay for the room's own media when no participant's media chose one (recording, forwarders, files). */
+  pickRelay(): Promise<RelayRef | undefined>;
   /** The plugin's `admin_key` (create needs it when set). */
   readonly adminKey?: string;
   readonly log: { warn(msg: string, fields?: Record<string, unknown>): void };

@@ -7,6 +7,7 @@ import type { AbRoomId, ConfigureRequest, JoinRequest } from './schemas.js';
 import {
   mixerName,
   participantEntry,
+  roomMediaBusy,
   type AbParticipant,
   type AbRoomState,
   type HandleAddress,
@@ -163,9 +164,9 @@ export class Participants {
     }
   }
 
-  /** Whether any participant's media is on the room's relay. */
+  /** Whether any participant's media, or the room's own (recording, forwarders, files), is on the room's relay. */
   private mixing(r: AbRoomState): boolean {
-    return r.participants.some((p) => sameRelay(p.relay, r.relay));
+    return roomMediaBusy(r) || r.participants.some((p) => sameRelay(p.relay, r.relay));
   }
 
   /** The participant's media goes to the room's relay: `candidate` becomes it when nobody mixes there yet. */
@@ -253,7 +254,7 @@ export class Participants {
 
   /** A relay no plain-RTP leg of the room uses any more is no longer watched. */
   unwatchIfUnused(r: AbRoomState, relay: RelayRef | undefined): void {
-    if (relay && !r.participants.some((x) => x.plainRtp && sameRelay(x.relay, relay)))
+    if (relay && !r.participants.some((x) => x.plainRtp && sameRelay(x.relay, relay)) && !roomMediaBusy(r))
       this.room.host.unwatchLink(relay.linkId, r.room);
   }
 

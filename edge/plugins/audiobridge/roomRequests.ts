@@ -1,6 +1,7 @@
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { AB, abError, AudioBridgeError } from './errors.js';
 import type { AudioRoom } from './room.js';
+import type { RoomMedia } from './roomMedia.js';
 import * as S from './schemas.js';
 import type { AbRoomId } from './schemas.js';
 import {
@@ -56,6 +57,8 @@ export class RoomRequests {
     private readonly applyMute: (p: AbParticipant) => void,
     /** A participant the room removed: its media goes (kick, destroy). */
     private readonly removed: (p: AbParticipant) => void,
+    /** The room's recording (create's `record`, edit's `new_record_dir`). */
+    private readonly media: RoomMedia,
   ) {}
 
   async create(id: AbRoomId, body: Record<string, unknown>): Promise<JanusData> {
@@ -74,6 +77,15 @@ export class RoomRequests {
       muted: false,
       participants: [],
     };
+    if (c.record === true) {
+      try {
+        await this.media.startAtCreate(this.room.state, c.record_file, c.record_dir);
+      } catch (err) {
+        // A recording that cannot start leaves no room behind.
+        this.room.state = undefined;
+        throw err;
+      }
+    }
     this.room.save();
     await this.room.host.index.roomCreated(id);
     return { audiobridge: 'created', room: id, permanent: c.permanent ?? false };
@@ -94,8 +106,9 @@ export class RoomRequests {
     const e = parseJanus(S.editSchema, body, AB);
     const r = this.room.current();
     this.room.checkSecret(e.secret);
-    if (e.new_record_dir !== undefined || e.new_mjrs_dir !== undefined)
-      throw abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element (recording is not supported)');
+    if (e.new_mjrs_dir !== undefined)
+      throw abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element (recording participants is not supported)');
+    if (e.new_record_dir !== undefined) this.media.setRecordDir(r, e.new_record_dir);
     const o = r.options;
     if (e.new_description !== undefined && e.new_description !== '') o.description = e.new_description;
     if (e.new_secret !== undefined) o.secret = e.new_secret;

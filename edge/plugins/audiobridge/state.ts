@@ -48,6 +48,45 @@ export interface AbParticipant extends HandleAddress {
   talking?: boolean;
 }
 
+/** A forwarder of the room's mix (`rtp_forward`), as `listforwarders` shows it. */
+export interface AbForwarder {
+  stream_id: number;
+  ip: string;
+  port: number;
+  ssrc: number;
+  codec: AbCodec;
+  ptype: number;
+  always_on: boolean;
+}
+
+/** A file played into the room (`play_file`); `playing` once its relay says it started. */
+export interface AbAnnouncement {
+  file_id: string;
+  filename: string;
+  loop: boolean;
+  playing: boolean;
+}
+
+/** What the room does with its mix on its relay whoever is in it: recording, forwarders, files. */
+export interface AbRoomMedia {
+  /** The room's own key on relays (no client's handle), as the VideoRoom's remote publishers'. */
+  key: HandleAddress;
+  /** Janus's `record` (create, enable_recording), and where to: */
+  record: boolean;
+  record_file?: string;
+  record_dir?: string;
+  /** The .wav being written, as its relay named it. */
+  recording?: string;
+  forwarders: AbForwarder[];
+  files: AbAnnouncement[];
+}
+
+/** Whether the room's relay holds media of the room itself (which keeps the room on that relay). */
+export function roomMediaBusy(r: AbRoomState): boolean {
+  const m = r.media;
+  return !!m && (m.recording !== undefined || m.forwarders.length > 0 || m.files.length > 0);
+}
+
 export interface AbRoomState {
   room: AbRoomId;
   options: AbRoomOptions;
@@ -60,6 +99,8 @@ export interface AbRoomState {
   participants: AbParticipant[];
   /** The relay mixing this room: chosen at the first media placement, dropped when no participant is there. */
   relay?: RelayRef;
+  /** Recording, forwarders and files of the room (roomMedia.ts). */
+  media?: AbRoomMedia;
 }
 
 /** The Durable Object name of an AudioBridge room (a string and a number id are different rooms). */
@@ -93,7 +134,7 @@ export function roomSummary(r: AbRoomState): JanusData {
     sampling_rate: r.options.sampling_rate,
     spatial_audio: r.options.spatial_audio,
     pin_required: r.options.pin !== undefined,
-    record: false,
+    record: r.media?.record ?? false,
     muted: r.muted,
     num_participants: r.participants.length,
   };

@@ -150,7 +150,7 @@ describe('AudioBridge room media on the relay', () => {
     await waitFor(() => opus.level(440) > HEARD && opus.level(880) > HEARD, 8000, 'Opus forwarder has both tones');
     await waitFor(() => pcmu.level(440) > HEARD && pcmu.level(880) > HEARD, 8000, 'PCMU forwarder has both tones');
     expect(opus.got).toMatchObject({ pt: 111, ssrc: 1234 });
-    expect(pcmu.got.pt).toBe(0);
+    expect(pcmu.got).toMatchObject({ pt: 0, ssrc: 2 }); // as Janus: the stream id when no SSRC is given
   });
 
   it('keeps the mixer while forwarders remain with nobody in; always_on forwards silence, others pause', async () => {
@@ -207,7 +207,7 @@ describe('AudioBridge room media on the relay', () => {
     await fx.link.call(roomOp('ab.play', 'ab:play', 32, { fileId: 'hello', path: file }));
     const dup = await fx.link.request(roomOp('ab.play', 'ab:play', 32, { fileId: 'hello', path: file }));
     expect(dup.ok).toBe(false);
-    if (!dup.ok) expect(dup.error.code).toBe(489);
+    if (!dup.ok) expect(dup.error.code).toBe(490);
     await fx.link.waitEvent(
       ROOM_KEY.sessionId,
       ROOM_KEY.handleId,

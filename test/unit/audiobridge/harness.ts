@@ -33,6 +33,11 @@ export class RoomHarness implements AbRoomHost {
   /** Handles whose shard says they are gone. */
   readonly missing = new Set<string>();
   adminKey?: string;
+  /** The relay a room's own media goes to when no participant chose one. */
+  freeRelay: RelayRef | undefined = relayA;
+  async pickRelay(): Promise<RelayRef | undefined> {
+    return this.freeRelay;
+  }
   /** Relay links the room watches. */
   readonly watched = new Set<string>();
   /** Where calls to participants go (a session core in plugin tests); by default only recorded. */

@@ -96,9 +96,7 @@ describe('AudioBridge plugin (edge)', () => {
     expect(await a.sync({ request: 'exists', room: ROOM })).toMatchObject({ exists: true });
     expect(await a.sync({ request: 'listparticipants' })).toMatchObject({ error_code: 483 });
     expect(await a.sync({ request: 'resetdecoder' })).toMatchObject({ error_code: 487 });
-    expect(await a.sync({ request: 'rtp_forward', room: ROOM, host: '127.0.0.1', port: 5000 })).toMatchObject({
-      error_code: 499,
-    });
+    expect(await a.sync({ request: 'enable_mjrs', room: ROOM, mjrs: true })).toMatchObject({ error_code: 499 });
     expect(t.relays.commands).toEqual([]);
   });
 

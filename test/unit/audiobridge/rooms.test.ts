@@ -98,9 +98,6 @@ describe('AudioBridge create', () => {
       [{ sampling_rate: 'x' }, 484],
       [{ sampling_rate: 44100 }, 499],
       [{ sampling_rate: 12000 }, 484],
-      [{ record: true }, 484],
-      [{ record_file: '/tmp/x.wav' }, 484],
-      [{ record_dir: '/tmp' }, 484],
       [{ mjrs: true }, 484],
       [{ mjrs_dir: '/tmp' }, 484],
       [{ groups: ['a'] }, 484],
@@ -148,11 +145,11 @@ describe('AudioBridge room requests', () => {
     expect(await asyncCode(() => empty.ab.sync('listparticipants', { room: 9 }))).toBe(485);
   });
 
-  it('edit needs the secret and changes what it names; recording folders are refused', async () => {
+  it('edit needs the secret and changes what it names; mjrs folders are refused', async () => {
     const h = await room();
     expect(await asyncCode(() => h.ab.sync('edit', { room: ROOM }))).toBe(483);
     expect(await asyncCode(() => h.ab.sync('edit', { room: ROOM, secret: 'bad', new_description: 'x' }))).toBe(489);
-    expect(await asyncCode(() => h.ab.sync('edit', { room: ROOM, secret: 'sec', new_record_dir: '/tmp' }))).toBe(484);
+    expect(await asyncCode(() => h.ab.sync('edit', { room: ROOM, secret: 'sec', new_mjrs_dir: '/tmp' }))).toBe(484);
     expect(h.ab.room.state!.options.description).toBe(`Room ${ROOM}`);
     expect(
       await h.ab.sync('edit', {
@@ -191,16 +188,7 @@ describe('AudioBridge room requests', () => {
   it('refuses what needs media we do not mix (499) after looking the room up (485), changing nothing', async () => {
     const h = await room();
     const before = structuredClone(h.ab.room.state);
-    for (const request of [
-      'rtp_forward',
-      'stop_rtp_forward',
-      'listforwarders',
-      'enable_recording',
-      'enable_mjrs',
-      'play_file',
-      'is_playing',
-      'stop_file',
-    ] as const) {
+    for (const request of ['enable_mjrs'] as const) {
       expect(await asyncCode(() => h.ab.sync(request, { room: ROOM, secret: 'sec' })), request).toBe(499);
       const none = new RoomHarness();
       none.ab.room.remember(99);
