@@ -97,8 +97,8 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     return this.run(undefined, () => this.ab.participants.placeMedia(who, candidate));
   }
 
-  async mediaReady(who: HandleAddress): Promise<void> {
-    this.ab.participants.mediaReady(who);
+  async mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void> {
+    this.ab.participants.mediaReady(who, audioLevel);
   }
 
   async mediaFailed(who: HandleAddress): Promise<void> {

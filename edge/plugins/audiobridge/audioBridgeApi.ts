@@ -18,7 +18,7 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
   join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>>;
   placeMedia(who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>>;
-  mediaReady(who: HandleAddress): Promise<void>;
+  mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void>;
   mediaFailed(who: HandleAddress): Promise<void>;
   configure(
     who: HandleAddress,

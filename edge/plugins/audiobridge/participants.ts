@@ -188,12 +188,17 @@ export class Participants {
     return { relay, place: this.place(r, p) };
   }
 
-  /** The relay answered: the participant's media is set up (Janus tells the others, as at setup_media). */
-  mediaReady(who: HandleAddress): void {
+  /**
+   * The relay answered: the participant's media is set up (Janus tells the others, as at setup_media);
+   * `audioLevel`: the audio-level extension was negotiated (its `talking` is listed then).
+   */
+  mediaReady(who: HandleAddress, audioLevel: boolean): void {
     const r = this.room.state;
     const p = this.room.participant(who);
     if (!r || !p) return;
     p.setup = true;
+    if (audioLevel) p.audioLevel = true;
+    else delete p.audioLevel;
     this.room.save();
     this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);
   }

@@ -72,7 +72,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
     try {
       if (rtp) {
         const leg = await openPlainRtp(ctx, room, rtp);
-        ctx.setState({ room: j.room, id, plainRtp: leg.relay } satisfies AbHandleState);
+        ctx.setState({ ...joinedState(ctx), room: j.room, id, plainRtp: leg.relay } satisfies AbHandleState);
         return { data: { ...joined.event, rtp: leg.rtp } };
       }
       if (jsep || j.generate_offer) return { data: joined.event, jsep: await openMedia(ctx, room, jsep) };
@@ -123,7 +123,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
     const moved = participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
     if (moved) {
       await moved;
-      await target.mediaReady(who(ctx));
+      await target.mediaReady(who(ctx), st.audioLevel === true);
     }
     return { data: joined.event };
   }

@@ -45,6 +45,8 @@ export interface AbParticipant extends HandleAddress {
   /** Its media is negotiated with the relay (Janus's `setup`). */
   setup: boolean;
   plainRtp?: boolean;
+  /** Its media carries the RFC 6464 audio level (negotiated, or a plain-RTP `audiolevel_ext`). */
+  audioLevel?: boolean;
   talking?: boolean;
 }
 
@@ -80,7 +82,7 @@ export function participantEntry(r: AbRoomState, p: AbParticipant): JanusData {
     setup: p.setup,
     muted: p.muted,
     // Janus lists `talking` for participants whose audio-level extension is negotiated.
-    ...(p.setup && r.options.audiolevel_ext ? { talking: p.talking ?? false } : {}),
+    ...(p.audioLevel ? { talking: p.talking ?? false } : {}),
     ...(r.options.spatial_audio ? { spatial_position: p.settings.spatialPosition ?? 50 } : {}),
   };
 }
