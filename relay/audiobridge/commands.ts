@@ -39,7 +39,7 @@ async function executeAbCommand(ctx: CommandContext, key: string, cmd: Command):
     }
     case 'peer.info': {
       const rtp = ctx.audiobridge.rtpParticipant(key);
-      if (rtp) return { result: { rtp: rtp.info(), audiobridge: participantInfo(ctx, rtp.participant) } };
+      if (rtp) return { result: { ...rtp.info(), audiobridge: participantInfo(ctx, rtp.participant) } };
       const peer = peerOf(ctx, key);
       return { result: { ...peer.info(), audiobridge: participantInfo(ctx, peer.participant) } };
     }

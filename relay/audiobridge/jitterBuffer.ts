@@ -8,7 +8,8 @@
  */
 
 export type JitterOut =
-  | { kind: 'packet'; payload: Buffer }
+  /** `silent`: its audio-level extension said digital silence (127), as a muted browser track sends. */
+  | { kind: 'packet'; payload: Buffer; silent: boolean }
   /** Recover the missing frame from the next packet's in-band FEC. */
   | { kind: 'fec'; payload: Buffer }
   | { kind: 'plc' };
@@ -16,6 +17,7 @@ export type JitterOut =
 interface Queued {
   seq: number;
   payload: Buffer;
+  silent: boolean;
 }
 
 /** A gap this long (packets) is a new stream (sender restart), not loss to conceal. */
@@ -42,7 +44,7 @@ export class JitterBuffer {
     return this.queue.length;
   }
 
-  push(seq: number, payload: Buffer): void {
+  push(seq: number, payload: Buffer, silent = false): void {
     const q = this.queue;
     if (this.expected !== undefined) {
       const d = seqDiff(this.expected, seq);
@@ -58,7 +60,7 @@ export class JitterBuffer {
       this.dropped++;
       return;
     }
-    q.splice(i, 0, { seq, payload });
+    q.splice(i, 0, { seq, payload, silent });
     if (this.prebuffering) {
       if (q.length > this.prebuffer) this.prebuffering = false;
       return;
@@ -81,7 +83,7 @@ export class JitterBuffer {
     if (gap <= 0 || gap > MAX_CONCEALED_GAP) {
       this.queue.shift();
       this.expected = (head.seq + 1) & 0xffff;
-      return { kind: 'packet', payload: head.payload };
+      return { kind: 'packet', payload: head.payload, silent: head.silent };
     }
     this.expected = (this.expected! + 1) & 0xffff;
     this.concealed++;

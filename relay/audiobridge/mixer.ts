@@ -4,13 +4,31 @@ import type { Logger } from '../logger.js';
 import type { Participant } from './participant.js';
 import { TickClock } from './tickClock.js';
 import { mixerTotals } from './totals.js';
+import { createEncoder, type VoiceEncoder } from './voiceCodec.js';
+
+/**
+ * A participant whose voice has been out of the mix this long (1 s) hears the whole mix, which is
+ * the same for all such participants: one encoder per encoder configuration serves them all.
+ * (The wait keeps a talker's short pauses on its own encoder: a switch costs the receiver's
+ * decoder a few milliseconds of mismatch.)
+ */
+const SHARE_AFTER_TICKS = 50;
+
+/** One encoding of the whole mix per tick, for the idle participants of one encoder configuration. */
+interface SharedEncoding {
+  encoder: VoiceEncoder;
+  tick: number;
+  packet: Buffer;
+}
 
 /**
  * One room's mixer on this relay: its participants, and a 20 ms tick (one timer per mixer) that
  * takes one frame from each unmuted participant, sums them (Int32, at the room's rate; stereo with
  * each voice panned in spatial rooms), and gives every participant the sum minus its own voice,
  * clipped to Int16, which the participant encodes and sends. Everyone connected receives a frame
- * every tick, silence included, as Janus's mixer does while its room has participants.
+ * every tick, silence included, as Janus's mixer does while its room has participants. Opus
+ * participants out of the mix for a second (muted, not sending) hear the whole mix from one
+ * encoder shared per encoder configuration: a room of 50 with 3 talkers encodes 4 frames a tick, not 50.
  * Exists while it has participants: the registry makes it on the first join and closes it with the last leave.
  */
 export class Mixer {
@@ -22,6 +40,7 @@ export class Mixer {
   private readonly sum: Int32Array;
   private readonly out: Int16Array;
   private readonly clock: TickClock;
+  private readonly shared = new Map<string, SharedEncoding>();
   private closed = false;
 
   constructor(
@@ -65,7 +84,45 @@ export class Mixer {
     this.closed = true;
     this.clock.stop();
     this.participants.clear();
+    for (const g of this.shared.values()) g.encoder.close();
+    this.shared.clear();
     mixerTotals.mixers--;
+  }
+
+  /** An idle participant hears the whole mix, encoded once per tick for all who configured their encoder alike. */
+  private hearShared(p: Participant): void {
+    const key = p.encoderKey;
+    let g = this.shared.get(key);
+    if (!g) {
+      const s = p.settings;
+      const settings = { bitrate: s.bitrate, complexity: s.quality, expectedLoss: s.expectedLoss, fec: p.fec };
+      g = {
+        encoder: createEncoder(p.codec, this.settings.samplingRate, this.channels, settings),
+        tick: -1,
+        packet: Buffer.alloc(0),
+      };
+      this.shared.set(key, g);
+    }
+    if (g.tick !== this.framesMixed) {
+      const sum = this.sum;
+      const out = this.out;
+      for (let i = 0; i < out.length; i++) {
+        const v = sum[i]!;
+        out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      }
+      g.packet = g.encoder.encode(out);
+      g.tick = this.framesMixed;
+    }
+    p.sendEncoded(g.packet);
+  }
+
+  /** Shared encoders nobody used for a while are freed. */
+  private dropIdleShared(): void {
+    for (const [key, g] of this.shared)
+      if (this.framesMixed - g.tick > SHARE_AFTER_TICKS) {
+        g.encoder.close();
+        this.shared.delete(key);
+      }
   }
 
   /** One 20 ms frame: mix, then each participant hears the mix minus itself. */
@@ -97,6 +154,11 @@ export class Mixer {
     const out = this.out;
     for (const p of this.participants) {
       const n = p.frameSamples;
+      p.idleTicks = n > 0 ? 0 : p.idleTicks + 1;
+      if (p.idleTicks >= SHARE_AFTER_TICKS && p.codec === 'opus') {
+        if (p.output.ready()) this.hearShared(p);
+        continue;
+      }
       const f = p.frame;
       const gl = p.gainLeft;
       const gr = p.gainRight;
@@ -117,6 +179,7 @@ export class Mixer {
         this.log.warn('audiobridge encode failed', { participant: p.key, err: String(err) });
       }
     }
+    this.dropIdleShared();
     this.framesMixed++;
     mixerTotals.framesMixed++;
     mixerTotals.tickMicros += Math.round((performance.now() - started) * 1000);

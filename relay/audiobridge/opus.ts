@@ -16,17 +16,21 @@ function check(what: string, code: number): number {
 }
 
 /**
- * An Opus decoder at the room's rate, mono (libopus down-mixes a stereo stream). Writes into the
+ * An Opus decoder at the room's rate, mono for the mixer (libopus down-mixes a stereo stream);
+ * stereo output (interleaved) for whoever needs to listen to a spatial mix. Writes into the
  * caller's frame: no allocation per packet.
  */
 export class OpusDecoder {
   private readonly m: OpusModule = opusModule();
   private ptr: number;
 
-  constructor(readonly rate: number) {
+  constructor(
+    readonly rate: number,
+    readonly channels: 1 | 2 = 1,
+  ) {
     const e = this.m.exports;
-    this.ptr = e.malloc(e.opus_decoder_get_size(1));
-    if (e.opus_decoder_init(this.ptr, rate, 1) < 0) {
+    this.ptr = e.malloc(e.opus_decoder_get_size(channels));
+    if (e.opus_decoder_init(this.ptr, rate, channels) < 0) {
       e.free(this.ptr);
       throw new Error(`opus decoder init failed at ${rate} Hz`);
     }
@@ -35,7 +39,8 @@ export class OpusDecoder {
 
   /**
    * Decodes one packet into `out` (20 ms at the room rate); `fec`: recover the frame *before* this
-   * packet from its in-band FEC data. `payload` undefined: packet-loss concealment. Returns samples.
+   * packet from its in-band FEC data. `payload` undefined: packet-loss concealment. Returns samples
+   * per channel.
    */
   decode(payload: Uint8Array | undefined, out: Int16Array, fec = false): number {
     const { exports: e, pcm, packet } = this.m;
@@ -43,11 +48,11 @@ export class OpusDecoder {
     if (payload && payload.length > 0) {
       if (payload.length > OPUS_PACKET_MAX) return 0;
       this.m.heap().set(payload, packet);
-      n = e.opus_decode(this.ptr, packet, payload.length, pcm, out.length, fec ? 1 : 0);
-    } else n = e.opus_decode(this.ptr, 0, 0, pcm, out.length, 0);
+      n = e.opus_decode(this.ptr, packet, payload.length, pcm, out.length / this.channels, fec ? 1 : 0);
+    } else n = e.opus_decode(this.ptr, 0, 0, pcm, out.length / this.channels, 0);
     if (n <= 0) return 0;
     const heap = this.m.heap();
-    out.set(new Int16Array(heap.buffer, heap.byteOffset + pcm, n));
+    out.set(new Int16Array(heap.buffer, heap.byteOffset + pcm, n * this.channels));
     return n;
   }
 
@@ -70,6 +75,8 @@ export interface OpusEncoderSettings {
   complexity: number;
   /** 0–20 %: > 0 turns in-band FEC on with this loss estimate. */
   expectedLoss: number;
+  /** In-band FEC even with no loss expected (a plain-RTP participant's `fec`). */
+  fec?: boolean;
 }
 
 /** An Opus encoder at the room's rate (VoIP application, voice signal), mono or stereo (spatial rooms). */
@@ -97,7 +104,7 @@ export class OpusEncoder {
     const e = this.m.exports;
     check('bitrate', e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_BITRATE, s.bitrate > 0 ? s.bitrate : OPUS_AUTO));
     check('complexity', e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_COMPLEXITY, s.complexity));
-    e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_INBAND_FEC, s.expectedLoss > 0 ? 1 : 0);
+    e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_INBAND_FEC, s.fec || s.expectedLoss > 0 ? 1 : 0);
     e.opus_encoder_ctl_set(this.ptr, OpusCtl.SET_PACKET_LOSS_PERC, s.expectedLoss);
   }
 

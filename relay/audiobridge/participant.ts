@@ -63,6 +63,9 @@ export class Participant {
   private timestamp = Math.floor(Math.random() * 0x100000000);
   private sent = 0;
   private closed = false;
+  /** The RTP timestamp and wall-clock time (ms) of the last frame sent (sender reports). */
+  lastSentTimestamp = 0;
+  lastSentAt = 0;
 
   constructor(
     readonly key: string,
@@ -111,9 +114,12 @@ export class Participant {
     if (channels) this.updateGains(channels);
   }
 
+  /** Janus's plain-RTP `fec`: in-band FEC on what this participant hears, whatever the expected loss. */
+  fec = false;
+
   private encoderSettings() {
     const s = this.settings;
-    return { bitrate: s.bitrate, complexity: s.quality, expectedLoss: s.expectedLoss };
+    return { bitrate: s.bitrate, complexity: s.quality, expectedLoss: s.expectedLoss, fec: this.fec };
   }
 
   /** Janus: volume in percent; spatial rooms pan it left (100 - position) and right (position). */
@@ -135,7 +141,7 @@ export class Participant {
     this.counters.bytesIn += payload.length + 12;
     if (level >= 0 && this.talk && this.talk.add(level))
       this.host.onTalking(this, this.talk.talking, this.talk.lastAverage);
-    this.jitter.push(seq, payload);
+    this.jitter.push(seq, payload, level === 127);
   }
 
   /** Janus `resetdecoder`. */
@@ -150,6 +156,8 @@ export class Participant {
     const next = this.jitter.next(this.settings.expectedLoss > 0);
     if (!next || !this.decoder || this.settings.muted) return 0;
     const n = this.decoder.decode(next, this.frame);
+    // Janus leaves packets marked silent (level 127) out of the mix; decoding them keeps the decoder's state
+    if (next.kind === 'packet' && next.silent) return 0;
     this.frameSamples = n;
     if (this.audioLevelId === 0 && this.talk && n > 0 && this.talk.add(frameLevel(this.frame, n)))
       this.host.onTalking(this, this.talk.talking, this.talk.lastAverage);
@@ -160,13 +168,28 @@ export class Participant {
   hear(mix: Int16Array): void {
     const enc = this.encoder;
     if (!enc || !this.output.ready()) return;
-    const payload = enc.encode(mix);
+    this.sendEncoded(enc.encode(mix));
+  }
+
+  /** Ticks in a row this participant's voice was not in the mix (muted, silent sender, prebuffering). */
+  idleTicks = 0;
+
+  /** Participants whose encoders are configured alike can share one (see Mixer). */
+  get encoderKey(): string {
+    const s = this.settings;
+    return `${this.codec}/${s.bitrate}/${s.quality}/${s.expectedLoss}/${this.fec}`;
+  }
+
+  /** Sends an already encoded frame (the mixer's shared encoder) with this participant's SSRC, sequence and timestamp. */
+  sendEncoded(payload: Buffer): void {
     this.output.send(payload, this.seq, this.timestamp >>> 0, this.sent === 0);
+    this.lastSentTimestamp = this.timestamp >>> 0;
+    this.lastSentAt = Date.now();
     this.counters.packetsOut++;
     this.counters.bytesOut += payload.length + 12;
     this.sent++;
     this.seq = (this.seq + 1) & 0xffff;
-    this.timestamp = (this.timestamp + enc.clockRate / 50) >>> 0;
+    this.timestamp = (this.timestamp + (this.codec === 'opus' ? 960 : 160)) >>> 0;
   }
 
   /** Frees the decoder and encoder; idempotent. */

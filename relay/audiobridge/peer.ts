@@ -9,7 +9,7 @@ import { rejectSections } from '../sdp.js';
 import { filterPublisherOffer } from '../sfu/sdp.js';
 import { SrtpOutput } from '../sfu/srtpOutput.js';
 import { audioLevelOf } from '../sfu/talking.js';
-import { audioLevelExtensionId, LegHeader, midExtensionId } from '../sfu/wire.js';
+import { audioLevelExtensionId, LegHeader, midExtensionId, senderReport } from '../sfu/wire.js';
 import type { AudioBridgeHub } from './hub.js';
 import { participantMedia } from './media.js';
 import { Participant, type VoiceOutput } from './participant.js';
@@ -144,6 +144,23 @@ export class AbPeer extends PeerBase implements VoiceOutput {
     if (this.closing) return;
     super.tick(now, noMediaMs, everySecond);
     if (!this.closing && this.transceiver) this.reportMedia(this.rx, 'audio', now, noMediaMs);
+    if (everySecond) this.sendSenderReport();
+  }
+
+  /** An RTCP sender report once a second about the mix we send (as Janus; werift sends none for packets it did not send). */
+  private sendSenderReport(): void {
+    const p = this.participant;
+    const sender = this.transceiver?.sender;
+    if (!sender || !this.output || this.closing || p.counters.packetsOut === 0) return;
+    const c = p.counters;
+    const report = senderReport(
+      sender,
+      c.packetsOut,
+      c.bytesOut - 12 * c.packetsOut,
+      p.lastSentTimestamp,
+      p.lastSentAt,
+    );
+    this.output.sendRtcp(report, sender.ssrc);
   }
 
   protected counters(): MidCounters[] {

@@ -72,6 +72,7 @@ export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
     this.header.writeUInt32BE(Math.floor(Math.random() * 0x100000000) >>> 0, 8);
     this.participant = new Participant(key, cmd.participant, cmd.codec, cmd.settings, this, hub);
     this.participant.audioLevelId = rtp.audioLevelExt ?? 0;
+    this.participant.fec = cmd.codec === 'opus' && rtp.fec === true;
     socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo));
   }
 
@@ -121,13 +122,29 @@ export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
     this.participant.receive(rtp.seq, rtp.payload, rtp.level);
   }
 
+  /** `peer.info`'s shape (no ICE or DTLS: their states say `none`), with the RTP endpoints. */
   info(): Record<string, unknown> {
+    const local = { address: this.hub.opts.announcedAddress, port: this.port, type: 'host', transport: 'udp' };
+    const c = this.participant.counters;
     return {
-      port: this.port,
-      ...(this.dest ? { destination: { ...this.dest } } : {}),
-      payloadType: this.payloadType,
-      codec: this.cmd.codec,
-      counters: { ...this.participant.counters },
+      iceState: 'none',
+      dtlsState: 'none',
+      signalingState: 'none',
+      selectedPair: this.dest ? { local, remote: { ...local, ...this.dest } } : null,
+      echo: { audio: true, video: false, data: false, bitrate: 0, substream: 2, temporal: 2 },
+      counters: [
+        {
+          mid: 'audio',
+          media: 'audio',
+          receiving: c.packetsIn > 0,
+          ...c,
+          nacksIn: 0,
+          nacksOut: 0,
+          plisIn: 0,
+          plisOut: 0,
+        },
+      ],
+      rtp: { port: this.port, destination: this.dest ?? null, payloadType: this.payloadType, codec: this.cmd.codec },
     };
   }
 

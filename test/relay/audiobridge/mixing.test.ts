@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandInput } from '../../../shared/control/commands.js';
+import { codecCounts } from '../../../relay/audiobridge/totals.js';
 import { waitFor } from '../support/client.js';
 import { relayFixture } from '../support/relayFixture.js';
 import { AB, joinWebRtc, mixerSettings, SESSION } from './support/join.js';
@@ -34,8 +35,16 @@ describe('AudioBridge mixer on the relay', () => {
     expect(a.level(440)).toBeLessThan(NOT_HEARD);
     expect(b.level(880)).toBeLessThan(NOT_HEARD);
     expect(fx.relay.audiobridge.mixerCount).toBe(1);
-    const info = await fx.link.request({ op: 'peer.info', sessionId: SESSION, handleId: 1 });
-    expect(info.ok).toBe(true);
+    const info = await fx.link.call({ op: 'peer.info', sessionId: SESSION, handleId: 1 });
+    expect(info.counters[0]!.packetsOut).toBeGreaterThan(0);
+    // the mix is described by RTCP sender reports, as Janus's
+    const reports: number[] = [];
+    a.pc.dtlsTransports[0]!.onRtcp.subscribe((packet) => {
+      const sr = packet as unknown as { type: number; senderInfo?: { packetCount: number } };
+      if (sr.type === 200 && sr.senderInfo) reports.push(sr.senderInfo.packetCount);
+    });
+    await waitFor(() => reports.length > 0, 3000, 'a sender report');
+    expect(reports[0]).toBeGreaterThan(0);
   });
 
   it('a muted participant is not heard; unmuting brings it back', async () => {
@@ -43,6 +52,12 @@ describe('AudioBridge mixer on the relay', () => {
     await doesNotHear(a, 880, 'A no longer hears muted B');
     await doesNotHear(c, 880, 'C no longer hears muted B');
     expect(c.level(440)).toBeGreaterThan(HEARD);
+    // muted for over a second, B hears the whole mix from the encoder idle participants share
+    const encoders = codecCounts.encoders;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(codecCounts.encoders).toBe(encoders + 1);
+    await hears(b, 440, 'muted B still hears A');
+    expect(b.level(880)).toBeLessThan(NOT_HEARD);
     await fx.link.call({ op: 'ab.configure', sessionId: SESSION, handleId: 2, settings: { muted: false } });
     await hears(a, 880, 'A hears B again');
   });
@@ -80,9 +95,35 @@ describe('AudioBridge mixer on the relay', () => {
     await hears(p, 880, 'RTP participant hears B');
     await hears(a, 660, 'A hears the RTP participant');
     expect(p.level(660)).toBeLessThan(NOT_HEARD);
+    const info = await fx.link.call({ op: 'peer.info', sessionId: SESSION, handleId: 4 });
+    expect(info.selectedPair?.local.port).toBe(res.port);
+    expect(info.counters[0]!.packetsIn).toBeGreaterThan(0);
+    expect(info.counters[0]!.packetsOut).toBeGreaterThan(0);
     await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 4 });
     await doesNotHear(a, 660, 'the RTP participant is gone');
     expect(fx.relay.audiobridge.rtpParticipant(`${SESSION}:4`)).toBeUndefined();
+  });
+
+  it('an Opus plain-RTP participant with no destination given is latched to where its packets come from', async () => {
+    const p = fx.track(new PlainRtpVoice(550, 8000, 0, 'opus'));
+    await p.bind();
+    const res = await fx.link.call({
+      op: 'ab.rtpJoin',
+      sessionId: SESSION,
+      handleId: 5,
+      mixer: 'ab:1',
+      mixerSettings: mixerSettings(1),
+      participant: 5,
+      rtp: {},
+    } as Extract<CommandInput, { op: 'ab.rtpJoin' }>);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.packetsReceived).toBe(0); // nowhere to send yet
+    p.sendTo(res.ip, res.port);
+    p.start();
+    await hears(p, 440, 'the latched participant hears A');
+    await hears(b, 550, 'B hears the Opus RTP participant');
+    expect(p.level(550)).toBeLessThan(NOT_HEARD);
+    await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 5 });
   });
 
   it('ab.move takes a participant to another mixer without renegotiation, and back', async () => {

@@ -78,7 +78,8 @@ describe('AudioBridge resource symmetry', () => {
 
   /** A plain-RTP participant (Opus payload type 100 or PCMU) that sends, hears, and hangs up. */
   async function rtpCycle(i: number): Promise<void> {
-    const v = new PlainRtpVoice(660);
+    const codec = i % 4 === 1 ? 'opus' : 'pcmu';
+    const v = new PlainRtpVoice(660, 8000, 0, codec);
     try {
       const port = await v.bind();
       const res = await link.call({
@@ -88,7 +89,7 @@ describe('AudioBridge resource symmetry', () => {
         mixer: `ab:sym${i % 4}`,
         mixerSettings: mixerSettings(i % 4),
         participant: 1000 + i,
-        codec: 'pcmu',
+        codec,
         rtp: { ip: '127.0.0.1', port },
       } as Extract<CommandInput, { op: 'ab.rtpJoin' }>);
       v.sendTo(res.ip, res.port);
