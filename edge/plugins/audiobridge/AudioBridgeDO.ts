@@ -120,6 +120,10 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     this.ab.handleGone(who);
   }
 
+  async moveOut(who: HandleAddress): Promise<void> {
+    this.ab.participants.leave(who, 'moved');
+  }
+
   async mediaGone(who: HandleAddress): Promise<boolean> {
     return this.ab.participants.mediaGone(who);
   }

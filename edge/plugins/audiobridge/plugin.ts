@@ -118,13 +118,20 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
         ...(st.plainRtp ? { plainRtp: true, relay: st.plainRtp } : ctx.media.relay ? { relay: ctx.media.relay } : {}),
       }),
     );
-    await roomStub(st.room).handleGone(who(ctx));
+    await roomStub(st.room).moveOut(who(ctx));
     ctx.setState({ ...st, room: j.room, id: joined.place.participant } satisfies AbHandleState);
     const { mixer, mixerSettings, participant, settings } = joined.place;
-    const moved = participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
-    if (moved) {
-      await moved;
-      await target.mediaReady(who(ctx), st.audioLevel === true);
+    try {
+      const moved = participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
+      if (moved) {
+        await moved;
+        await target.mediaReady(who(ctx), st.audioLevel === true);
+      }
+    } catch (err) {
+      // The relay could not move it: it is in no mixer now, so it leaves the new room too, media and all.
+      await gone(ctx);
+      if (ctx.media.hasPeer) ctx.media.close('Changing room failed');
+      throw err;
     }
     return { data: joined.event };
   }
