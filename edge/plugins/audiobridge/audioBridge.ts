@@ -4,7 +4,7 @@ import { Participants } from './participants.js';
 import { AudioRoom } from './room.js';
 import { RoomMedia } from './roomMedia.js';
 import { RoomRequests } from './roomRequests.js';
-import type { RoomSyncRequest } from './schemas.js';
+import type { AbRoomId, RoomSyncRequest } from './schemas.js';
 import { roomMediaBusy, type AbParticipant, type HandleAddress, type JanusData } from './state.js';
 import { refusedRequest, refuseRequest } from './unsupported.js';
 
@@ -25,7 +25,7 @@ export class AudioBridge {
     this.requests = new RoomRequests(
       this.room,
       (p) => this.applyMute(p),
-      (p) => this.removed(p),
+      (p, room) => this.removed(p, room),
       this.media,
     );
   }
@@ -113,13 +113,18 @@ export class AudioBridge {
       .catch((err: unknown) => this.host.log.warn('relay did not apply a mute', { room: r.room, error: String(err) }));
   }
 
-  /** A participant the room removed (kick, kick_all, destroy): a plain-RTP leg is hung up here, a PeerConnection by its handle. */
-  private removed(p: AbParticipant): void {
+  /**
+   * A participant the room removed (kick, kick_all, destroy): a plain-RTP leg is hung up here (and its
+   * relay no longer watched once no leg is there, or the room is gone), a PeerConnection by its handle.
+   */
+  private removed(p: AbParticipant, room: AbRoomId): void {
     const r = this.room.state;
     if (r && !roomMediaBusy(r) && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId))
       r.relay = undefined;
-    if (p.plainRtp) this.hangUpPlainRtp(p);
+    if (!p.plainRtp) return;
+    this.hangUpPlainRtp(p);
     if (r) this.participants.unwatchIfUnused(r, p.relay);
+    else if (p.relay) this.host.unwatchLink(p.relay.linkId, room);
   }
 
   private hangUpPlainRtp(p: AbParticipant): void {
