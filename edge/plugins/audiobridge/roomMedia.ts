@@ -280,7 +280,8 @@ export class RoomMedia {
     const r = this.room.state;
     if (!r?.media || r.relay?.linkId !== linkId || !roomMediaBusy(r)) return;
     this.room.host.log.warn('room media lost with its relay', { room: r.room, relay: r.relay.relayId });
-    r.media = { ...r.media, recording: undefined, forwarders: [], files: [] };
+    r.media = { ...r.media, record: false, recording: undefined, forwarders: [], files: [] };
+    if (!r.participants.some((p) => p.relay?.linkId === linkId)) r.relay = undefined;
     this.room.save();
   }
 }

@@ -15,10 +15,25 @@ import {
   type HandleAddress,
   type JanusData,
 } from '../../../edge/plugins/audiobridge/state.js';
-import type { RelayRef } from '../../../edge/relays/relayClient.js';
+import type { CommandArgs, RelayRef } from '../../../edge/relays/relayClient.js';
+import type { CommandInput, CommandOp, CommandResult } from '../../../shared/control/commands.js';
 import { rpcRun, type RpcResult } from '../../../edge/rpc.js';
 import type { Stubs } from '../../../edge/stubs.js';
 import { FakeRelays } from '../videoroom/harness.js';
+
+/** The fake relay answering the AudioBridge's room-level ops as a relay would (the file it writes, the address it forwards to). */
+class AbFakeRelays extends FakeRelays {
+  override async command<O extends CommandOp>(relay: RelayRef, cmd: CommandArgs<O>): Promise<CommandResult<O>> {
+    const out = await super.command(relay, cmd);
+    const c = cmd as CommandInput;
+    if (c.op === 'ab.record')
+      return {
+        path: c.record ? `${c.dir ?? '/rec'}/${c.file ?? `janus-audioroom-${c.mixerSettings.room}.wav`}` : null,
+      } as CommandResult<O>;
+    if (c.op === 'ab.forward') return { host: c.host === 'localhost' ? '127.0.0.1' : c.host } as CommandResult<O>;
+    return out;
+  }
+}
 
 /**
  * An in-memory host for the AudioBridge room logic: saves kept in memory, a relay client that records
@@ -27,7 +42,7 @@ import { FakeRelays } from '../videoroom/harness.js';
 export class RoomHarness implements AbRoomHost {
   saved: AbRoomState | undefined;
   readonly told: Array<{ to: HandleAddress; call: AbRoomCall }> = [];
-  readonly relays = new FakeRelays();
+  readonly relays = new AbFakeRelays();
   readonly rooms = new Set<AbRoomId>();
   readonly log = { warn: () => undefined };
   /** Handles whose shard says they are gone. */
