@@ -118,23 +118,118 @@ const syncRequests: Case = {
   ],
 };
 
-/** The requests we refuse (recording, forwarding, files): listed in deliberate.ts; our refusal is checked by the test. */
+/** Where both servers may write recordings and read the file played (the test creates it). */
+export const AB_MEDIA_DIR = '/tmp/janus-diff-ab-media';
+export const AB_TONE_FILE = `${AB_MEDIA_DIR}/tone.opus`;
+
+/**
+ * The room's media requests (recording the mix, forwarding it, playing files) with their answers and
+ * errors; `enable_mjrs` and `create` with `mjrs` stay refused (deliberate.ts, checked by the test).
+ */
 const RR = ROOM + 10;
-export const refused: Case = {
-  name: 'audiobridge: requests needing media we do not mix yet',
+export const roomMedia: Case = {
+  name: 'audiobridge: recording, RTP forwarders and files of a room',
   steps: [
     ...abHandle('a'),
     sync('a', 'create', { request: 'create', room: RR, secret: 'sec' }),
-    sync('a', 'rtp_forward', { request: 'rtp_forward', room: RR, secret: 'sec', host: '127.0.0.1', port: 5000 }),
+    sync(
+      'a',
+      'rtp_forward',
+      { request: 'rtp_forward', room: RR, secret: 'sec', host: '127.0.0.1', port: 5000 },
+      {
+        save: { fw: 'plugindata.data.stream_id' },
+      },
+    ),
+    sync('a', 'rtp_forward: pcmu, always_on', {
+      request: 'rtp_forward',
+      room: RR,
+      secret: 'sec',
+      host: '127.0.0.1',
+      port: 5002,
+      codec: 'pcmu',
+      ptype: 0,
+      ssrc: 1234,
+      always_on: true,
+    }),
+    sync('a', 'rtp_forward: no host (483)', { request: 'rtp_forward', room: RR, secret: 'sec', port: 5000 }),
+    sync('a', 'rtp_forward: port 0 (484)', {
+      request: 'rtp_forward',
+      room: RR,
+      secret: 'sec',
+      host: '127.0.0.1',
+      port: 0,
+    }),
+    sync('a', 'rtp_forward: bad codec (484)', {
+      request: 'rtp_forward',
+      room: RR,
+      secret: 'sec',
+      host: '127.0.0.1',
+      port: 5000,
+      codec: 'g722',
+    }),
+    sync('a', 'rtp_forward: wrong secret (489)', {
+      request: 'rtp_forward',
+      room: RR,
+      secret: 'x',
+      host: '127.0.0.1',
+      port: 5000,
+    }),
+    sync('a', 'rtp_forward: unknown room (485)', {
+      request: 'rtp_forward',
+      room: RR + 99,
+      host: '127.0.0.1',
+      port: 5000,
+    }),
     sync('a', 'listforwarders', { request: 'listforwarders', room: RR, secret: 'sec' }),
-    sync('a', 'stop_rtp_forward', { request: 'stop_rtp_forward', room: RR, secret: 'sec', stream_id: 1 }),
-    sync('a', 'enable_recording', { request: 'enable_recording', room: RR, secret: 'sec', record: true }),
+    sync('a', 'listforwarders: wrong secret (489)', { request: 'listforwarders', room: RR, secret: 'x' }),
+    sync('a', 'stop_rtp_forward', { request: 'stop_rtp_forward', room: RR, secret: 'sec', stream_id: '$fw' }),
+    sync('a', 'stop_rtp_forward: unknown stream', {
+      request: 'stop_rtp_forward',
+      room: RR,
+      secret: 'sec',
+      stream_id: 1,
+    }),
+    sync('a', 'stop_rtp_forward: no stream_id (483)', { request: 'stop_rtp_forward', room: RR, secret: 'sec' }),
+    sync('a', 'enable_recording', {
+      request: 'enable_recording',
+      room: RR,
+      secret: 'sec',
+      record: true,
+      record_dir: AB_MEDIA_DIR,
+    }),
+    sync('a', 'enable_recording: no record (483)', { request: 'enable_recording', room: RR, secret: 'sec' }),
+    sync('a', 'enable_recording: wrong secret (489)', {
+      request: 'enable_recording',
+      room: RR,
+      secret: 'x',
+      record: false,
+    }),
+    sync('a', 'list: the room records', { request: 'list' }, { at: 'plugindata.data', compare: 'keys' }),
+    sync('a', 'enable_recording: stop', { request: 'enable_recording', room: RR, secret: 'sec', record: false }),
     sync('a', 'enable_mjrs', { request: 'enable_mjrs', room: RR, secret: 'sec', mjrs: true }),
-    sync('a', 'play_file', { request: 'play_file', room: RR, secret: 'sec', filename: '/tmp/none.opus' }),
-    sync('a', 'is_playing', { request: 'is_playing', room: RR, secret: 'sec', file_id: 'x' }),
-    sync('a', 'stop_file', { request: 'stop_file', room: RR, secret: 'sec', file_id: 'x' }),
-    sync('a', 'create with record', { request: 'create', room: RR + 1, record: true }),
+    sync('a', 'play_file', { request: 'play_file', room: RR, secret: 'sec', filename: AB_TONE_FILE, file_id: 'tone' }),
+    sync('a', 'play_file: file_id in use (490)', {
+      request: 'play_file',
+      room: RR,
+      secret: 'sec',
+      filename: AB_TONE_FILE,
+      file_id: 'tone',
+    }),
+    sync('a', 'play_file: no filename (483)', { request: 'play_file', room: RR, secret: 'sec' }),
+    sync('a', 'play_file: not a file (499)', {
+      request: 'play_file',
+      room: RR,
+      secret: 'sec',
+      filename: `${AB_MEDIA_DIR}/none.opus`,
+    }),
+    sync('a', 'is_playing', { request: 'is_playing', room: RR, secret: 'sec', file_id: 'tone' }),
+    sync('a', 'is_playing: no file_id (483)', { request: 'is_playing', room: RR, secret: 'sec' }),
+    sync('a', 'stop_file', { request: 'stop_file', room: RR, secret: 'sec', file_id: 'tone' }),
+    sync('a', 'stop_file: unknown file', { request: 'stop_file', room: RR, secret: 'sec', file_id: 'nope' }),
+    sync('a', 'create with record', { request: 'create', room: RR + 1, record: true, record_dir: AB_MEDIA_DIR }),
+    sync('a', 'create with mjrs', { request: 'create', room: RR + 2, mjrs: true }),
     sync('a', 'listparticipants: unchanged', { request: 'listparticipants', room: RR }),
+    sync('a', 'destroy with record', { request: 'destroy', room: RR + 1 }),
     sync('a', 'destroy', { request: 'destroy', room: RR, secret: 'sec' }),
   ],
 };
@@ -303,4 +398,4 @@ const withMedia: Case = {
   ],
 };
 
-export const audiobridgeCases: Case[] = [syncRequests, refused, participants, admin, withMedia];
+export const audiobridgeCases: Case[] = [syncRequests, roomMedia, participants, admin, withMedia];
