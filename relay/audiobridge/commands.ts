@@ -3,6 +3,7 @@ import type { Command, CommandOf } from '../../shared/control/commands.js';
 import { executeCommonPeerOp } from '../commands/common.js';
 import { withCandidates, type CommandContext, type CommandEngine, type Outcome } from '../commands/context.js';
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
+import { executeRecord } from '../commands/record.js';
 import { Codes, RelayError } from '../errors.js';
 import { AbPeer } from './peer.js';
 import type { Participant } from './participant.js';
@@ -51,6 +52,11 @@ async function executeAbCommand(ctx: CommandContext, key: string, cmd: Command):
     }
     case 'peer.trickle':
       return executeCommonPeerOp(ctx, peerOf(ctx, key), cmd);
+    case 'peer.record':
+      // Janus's mjrs: what a WebRTC participant sends, to a .mjr
+      if (ctx.audiobridge.rtpParticipant(key))
+        throw new RelayError(Codes.WEBRTC_STATE, 'Plain-RTP AudioBridge participants are not recorded');
+      return executeRecord(ctx, peerOf(ctx, key), cmd);
     case 'ab.configure': {
       const p = participantOf(ctx, key);
       p.apply(cmd.settings, ctx.audiobridge.mixerOf(p)?.channels);

@@ -2,6 +2,8 @@ import type { MediaStreamTrack, RTCDtlsTransport, RTCRtpTransceiver, RtpPacket }
 import { AUDIOBRIDGE_PLUGIN, type AbPeerOptions } from '../../shared/control/audiobridge.js';
 import type { MidCounters } from '../../shared/control/commands.js';
 import { Codes, RelayError } from '../errors.js';
+import type { MjrWriter } from '../recording/mjrWriter.js';
+import type { RecordingHost } from '../recording/peerRecording.js';
 import { zeroCounters, type MediaCounters } from '../metrics.js';
 import { PeerBase, type PeerDeps } from '../peer/base.js';
 import { preferDtlsServer } from '../peer/werift.js';
@@ -32,6 +34,8 @@ export class AbPeer extends PeerBase implements VoiceOutput {
   private dtls: RTCDtlsTransport | undefined;
   private output: SrtpOutput | undefined;
   private readonly hooked = new WeakSet<MediaStreamTrack>();
+  /** Janus's `mjrs`: what the participant sends, as received (peer.record). */
+  private recorder: MjrWriter | undefined;
   private readonly rx = { mid: '', rxSinceTick: false, lastRxAt: 0, receiving: undefined as boolean | undefined };
 
   constructor(
@@ -76,6 +80,7 @@ export class AbPeer extends PeerBase implements VoiceOutput {
     const answer = await this.pc.createAnswer();
     const local = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
     this.afterNegotiation();
+    await this.syncRecording();
     return rejectSections(local, sdp, rejected);
   }
 
@@ -134,8 +139,28 @@ export class AbPeer extends PeerBase implements VoiceOutput {
     const h = rtp.header;
     if (h.payloadType !== this.payloadType) return;
     this.rx.rxSinceTick = true;
+    this.recorder?.writeRtp(h.ssrc, h.payloadType, h.sequenceNumber, h.timestamp, h.marker, rtp.payload);
     const id = this.participant.audioLevelId;
     this.participant.receive(h.sequenceNumber, rtp.payload, id ? audioLevelOf(h.extensions, id) : -1);
+  }
+
+  /** Janus's `mjrs`: one `.mjr` of the participant's audio m-line, as it arrives (name `<base>-audio.mjr`). */
+  protected override recordingSource(): Omit<RecordingHost, 'emitRecording'> {
+    return {
+      recordableStreams: () => {
+        const t = this.transceiver;
+        const codec = t?.sender.codec ?? t?.codecs[0];
+        if (!t?.mid || !codec) return [];
+        const mindex = this.remote?.sections.find((s) => s.mid === t.mid)?.index ?? 0;
+        return [{ mid: t.mid, kind: 'audio', mindex, codec: codec.mimeType.split('/')[1] }];
+      },
+      attachRecorder: (_stream, writer) => {
+        this.recorder = writer;
+      },
+      detachRecorder: (_stream, writer) => {
+        if (this.recorder === writer) this.recorder = undefined;
+      },
+    };
   }
 
   // ---- the mixer's output --------------------------------------------------------------------
