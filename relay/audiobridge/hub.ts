@@ -1,4 +1,9 @@
-import type { AbId, MixerSettings, ParticipantSettings } from '../../shared/control/audiobridge.js';
+import {
+  AUDIOBRIDGE_PLUGIN,
+  type AbId,
+  type MixerSettings,
+  type ParticipantSettings,
+} from '../../shared/control/audiobridge.js';
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { Logger } from '../logger.js';
 import type { PortPool } from '../net/ports.js';
@@ -85,7 +90,8 @@ export class AudioBridgeHub implements ParticipantHost {
       if (key) this.opts.emit(key[0], key[1], event);
     };
     return {
-      recordingDone: (room, s) =>
+      recordingDone: (room, s) => {
+        const error = s.error !== undefined ? { error: s.error } : {};
         emit({
           kind: 'ab.recordingDone',
           room,
@@ -93,8 +99,23 @@ export class AudioBridgeHub implements ParticipantHost {
           bytes: s.bytes,
           durationMs: s.durationMs,
           dropped: s.dropped,
-          ...(s.error !== undefined ? { error: s.error } : {}),
-        }),
+          ...error,
+        });
+        // For event handlers: Janus's type-64 `recordingdone` with the room and its `record_file`
+        // (the edge reports a recording of a key with no handle under the plugin and ids given here).
+        const ids = { room, ...(s.path.length <= 256 ? { record_file: s.path } : {}) };
+        emit({
+          kind: 'recording',
+          file: { mid: 'mix', kind: 'audio', path: s.path },
+          bytes: s.bytes,
+          durationMs: s.durationMs,
+          packets: s.durationMs / 20,
+          dropped: s.dropped,
+          damaged: s.dropped > 0,
+          ...error,
+          report: { plugin: AUDIOBRIDGE_PLUGIN, ids },
+        });
+      },
       announcement: (room, fileId, playing) => emit({ kind: 'ab.announcement', room, fileId, playing }),
     };
   }

@@ -86,6 +86,13 @@ describe('AudioBridge room media on the relay', () => {
     expect(await fx.link.call(roomOp('ab.record', 'ab:rec', 31, { record: false }))).toEqual({ path: null });
     const done = await fx.link.waitEvent(ROOM_KEY.sessionId, ROOM_KEY.handleId, 'ab.recordingDone');
     expect(done).toMatchObject({ room: 31, path, dropped: 0 });
+    // and for event handlers, a recording event the edge reports as the AudioBridge's recordingdone
+    const handlers = await fx.link.waitEvent(ROOM_KEY.sessionId, ROOM_KEY.handleId, 'recording');
+    expect(handlers).toMatchObject({
+      file: { kind: 'audio', path },
+      bytes: done.bytes,
+      report: { plugin: 'janus.plugin.audiobridge', ids: { room: 31, record_file: path } },
+    });
 
     const probe = JSON.parse(
       execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], {
