@@ -167,6 +167,25 @@ describe('AudioBridge room media through the stack', () => {
     expect(rx.got.packets, 'the forwarder stopped with the room').toBe(after);
   }, 90_000);
 
+  it("mjrs: each participant's audio goes to its own .mjr that janus-pp-rec converts back to its tone", async () => {
+    const room = 7_300_000 + Math.floor(Math.random() * 1e5);
+    const dir = join(root, 'mjrs');
+    await admin.sync({ request: 'create', room, mjrs: true, mjrs_dir: dir });
+    const a = await joinWithMedia(room, 1, 440);
+    await waitFor(() => existsSync(dir) && readdirSync(dir).length === 1, 8000, 'the .mjr');
+    const [name] = readdirSync(dir);
+    expect(name).toMatch(new RegExp(`^audiobridge-${room}-user-1-\\d{16}-audio\\.mjr$`));
+    await sleep(1500);
+    await a.p.hangup();
+    await sleep(500); // the file is closed after the hang-up
+    const opus = join(root, 'mjr.opus');
+    execFileSync('janus-pp-rec', [join(dir, name!), opus], { stdio: 'ignore' });
+    const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', opus, '-f', 's16le', '-ac', '1', '-ar', '16000', '-']);
+    const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1).slice(-8000);
+    expect(toneAmplitude(samples, 16000, 440)).toBeGreaterThan(HEARD);
+    await admin.sync({ request: 'destroy', room });
+  }, 60_000);
+
   it('a room with nobody in plays a looping file; who joins hears it; stop_file ends it', async () => {
     const room = 7_200_000 + Math.floor(Math.random() * 1e5);
     await admin.sync({ request: 'create', room, sampling_rate: 48000 });

@@ -123,8 +123,8 @@ export const AB_MEDIA_DIR = '/tmp/janus-diff-ab-media';
 export const AB_TONE_FILE = `${AB_MEDIA_DIR}/tone.opus`;
 
 /**
- * The room's media requests (recording the mix, forwarding it, playing files) with their answers and
- * errors; `enable_mjrs` and `create` with `mjrs` stay refused (deliberate.ts, checked by the test).
+ * The room's media requests (recording the mix and each participant, forwarding the mix, playing
+ * files) with their answers and errors.
  */
 const RR = ROOM + 10;
 export const roomMedia: Case = {
@@ -206,7 +206,10 @@ export const roomMedia: Case = {
     }),
     sync('a', 'list: the room records', { request: 'list' }, { at: 'plugindata.data', compare: 'keys' }),
     sync('a', 'enable_recording: stop', { request: 'enable_recording', room: RR, secret: 'sec', record: false }),
-    sync('a', 'enable_mjrs', { request: 'enable_mjrs', room: RR, secret: 'sec', mjrs: true }),
+    sync('a', 'enable_mjrs', { request: 'enable_mjrs', room: RR, secret: 'sec', mjrs: true, mjrs_dir: AB_MEDIA_DIR }),
+    sync('a', 'enable_mjrs: no mjrs (483)', { request: 'enable_mjrs', room: RR, secret: 'sec' }),
+    sync('a', 'enable_mjrs: wrong secret (489)', { request: 'enable_mjrs', room: RR, secret: 'x', mjrs: false }),
+    sync('a', 'enable_mjrs: off', { request: 'enable_mjrs', room: RR, secret: 'sec', mjrs: false }),
     sync('a', 'play_file', { request: 'play_file', room: RR, secret: 'sec', filename: AB_TONE_FILE, file_id: 'tone' }),
     sync('a', 'play_file: file_id in use (490)', {
       request: 'play_file',
@@ -227,7 +230,8 @@ export const roomMedia: Case = {
     sync('a', 'stop_file', { request: 'stop_file', room: RR, secret: 'sec', file_id: 'tone' }),
     sync('a', 'stop_file: unknown file', { request: 'stop_file', room: RR, secret: 'sec', file_id: 'nope' }),
     sync('a', 'create with record', { request: 'create', room: RR + 1, record: true, record_dir: AB_MEDIA_DIR }),
-    sync('a', 'create with mjrs', { request: 'create', room: RR + 2, mjrs: true }),
+    sync('a', 'create with mjrs', { request: 'create', room: RR + 2, mjrs: true, mjrs_dir: AB_MEDIA_DIR }),
+    sync('a', 'destroy with mjrs', { request: 'destroy', room: RR + 2 }),
     sync('a', 'listparticipants: unchanged', { request: 'listparticipants', room: RR }),
     sync('a', 'destroy with record', { request: 'destroy', room: RR + 1 }),
     sync('a', 'destroy', { request: 'destroy', room: RR, secret: 'sec' }),

@@ -13,8 +13,6 @@ const MEDIA = 'videoroom with PeerConnections: publish, subscribe, start, pause,
 const ADMIN_PC = 'admin: hangup_webrtc and detach_handle on a live PeerConnection';
 const TOKENS = 'token auth: add, list, allow, disallow and remove tokens; the Janus API obeys them';
 const REMOTE = 'videoroom remote publishers: add/update/remove_remote_publisher, publish_remotely, list_remotes';
-const AB_MEDIA_LATER = 'audiobridge: recording, RTP forwarders and files of a room';
-const AB_REFUSED = ['enable_mjrs', 'create with mjrs'];
 
 export interface Allowed {
   case: string;
@@ -171,12 +169,6 @@ export const ALLOWED: Allowed[] = [
     reason:
       "AudioBridge `leave`: Janus 1.1.2 keeps the PeerConnection of a participant that left (it carries nothing until a new join); ours is a participant of the room's mixer on the relay, so leaving closes it (the client hears `hangup` after `left`) and a new join negotiates afresh.",
   },
-  ...AB_REFUSED.map((step) => ({
-    case: AB_MEDIA_LATER,
-    step,
-    reason:
-      'Recording each participant to .mjr files (enable_mjrs, the mjrs/mjrs_dir room options) is not done by the relays yet: we refuse it (499 for the request, 484 for the room option) and change nothing, where Janus records. audiobridge.test.ts checks our refusal on its own.',
-  })),
 ];
 
 /**

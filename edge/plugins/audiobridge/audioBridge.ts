@@ -1,5 +1,6 @@
 import type { AbPeerEvent } from '../../../shared/control/audiobridge.js';
 import type { AbRoomHost } from './host.js';
+import { ParticipantRecording } from './participantRecording.js';
 import { Participants } from './participants.js';
 import { AudioRoom } from './room.js';
 import { RoomMedia } from './roomMedia.js';
@@ -17,11 +18,14 @@ export class AudioBridge {
   readonly requests: RoomRequests;
   readonly participants: Participants;
   readonly media: RoomMedia;
+  readonly recording: ParticipantRecording;
 
   constructor(readonly host: AbRoomHost) {
     this.room = new AudioRoom(host);
     this.participants = new Participants(this.room, (p) => this.hangUpPlainRtp(p));
     this.media = new RoomMedia(this.room, (r) => this.participants.mixerSettings(r));
+    this.recording = new ParticipantRecording(this.room);
+    this.participants.recording = this.recording;
     this.requests = new RoomRequests(
       this.room,
       (p) => this.applyMute(p),
@@ -47,6 +51,8 @@ export class AudioBridge {
         if (before) this.media.roomGone(before);
         return out;
       }
+      case 'enable_mjrs':
+        return this.recording.enableMjrs(body);
       case 'enable_recording':
         return this.media.enableRecording(body);
       case 'rtp_forward':

@@ -2,6 +2,7 @@ import type { AbCodec, MixerSettings, ParticipantSettings } from '../../../share
 import { randomSafeInt } from '../../core/ids.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import { abError, AudioBridgeError } from './errors.js';
+import type { ParticipantRecording } from './participantRecording.js';
 import type { AudioRoom } from './room.js';
 import type { AbRoomId, ConfigureRequest, JoinRequest } from './schemas.js';
 import {
@@ -68,6 +69,9 @@ function settingsFrom(
  * lost relay) goes through {@link leave} or the room requests' removal.
  */
 export class Participants {
+  /** Janus's mjrs: each participant's own .mjr (participantRecording.ts). */
+  recording?: ParticipantRecording;
+
   constructor(
     private readonly room: AudioRoom,
     /** A plain-RTP participant's leg is the room's to hang up (no PeerConnection of the handle holds it). */
@@ -146,6 +150,7 @@ export class Participants {
       setup: false,
       ...(opts.plainRtp ? { plainRtp: true } : {}),
     };
+    this.recording?.fromRequest(r, p, j);
     const others = r.participants.map((x) => participantEntry(r, x));
     r.participants.push(p);
     if (opts.relay) {
@@ -203,6 +208,7 @@ export class Participants {
     p.setup = true;
     if (audioLevel) p.audioLevel = true;
     else delete p.audioLevel;
+    if (p.mjr?.active) this.recording?.apply(r, p);
     this.room.save();
     this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);
   }
@@ -231,9 +237,12 @@ export class Participants {
   configure(who: HandleAddress, c: ConfigureRequest): { settings: ParticipantSettings; hasMedia: boolean } {
     const r = this.room.current();
     const p = this.room.participantOf(who, 'configure');
+    // first: its refusal (a plain-RTP participant asking to be recorded) changes nothing
+    const recordingChanged = this.recording?.fromRequest(r, p, c);
     if (c.display !== undefined) p.display = c.display;
     if (c.muted !== undefined) p.muted = c.muted;
     p.settings = settingsFrom(r, c, p.settings);
+    if (recordingChanged) this.recording?.apply(r, p);
     this.room.save();
     if (c.display !== undefined || c.muted !== undefined)
       this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);

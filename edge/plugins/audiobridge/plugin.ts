@@ -13,6 +13,7 @@ import * as S from './schemas.js';
 import type { AbRoomId } from './schemas.js';
 import { audioBridgeObjectName, type JanusData } from './state.js';
 import { refuseUnsupportedParticipantOptions } from './unsupported.js';
+import { recordingDoneEvent } from '../recordingEvents.js';
 
 const PKG = 'janus.plugin.audiobridge';
 
@@ -260,6 +261,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
         plain_rtp: st.plainRtp !== undefined,
         relay: (st.plainRtp ?? ctx.media.relay)?.relayId ?? null,
       };
+    },
+    recordingClosed(ctx, e) {
+      // A participant's .mjr (mjrs) closed: event handlers hear it (type 64), as the VideoRoom's.
+      const st = joinedState(ctx);
+      ctx.notifyEvent(recordingDoneEvent(e, st ? { room: st.room, id: st.id } : (e.report?.ids ?? {})));
     },
     handleInternal(ctx, call) {
       if (!isAbRoomCall(call)) return;

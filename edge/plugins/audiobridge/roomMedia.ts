@@ -14,6 +14,17 @@ import {
   type JanusData,
 } from './state.js';
 
+/** The room's media state, made with the room's own key on relays the first time it is needed. */
+export function ensureRoomMedia(r: AbRoomState): AbRoomMedia {
+  r.media ??= {
+    key: { sessionId: randomSafeInt(), handleId: randomSafeInt() },
+    record: false,
+    forwarders: [],
+    files: [],
+  };
+  return r.media;
+}
+
 const CODECS: readonly string[] = ['opus', 'pcmu', 'pcma'] satisfies AbCodec[];
 
 /** Janus's `rtp_forward` defaults. */
@@ -33,13 +44,14 @@ export class RoomMedia {
   ) {}
 
   private media(r: AbRoomState): AbRoomMedia {
-    r.media ??= {
-      key: { sessionId: randomSafeInt(), handleId: randomSafeInt() },
-      record: false,
-      forwarders: [],
-      files: [],
-    };
-    return r.media;
+    return ensureRoomMedia(r);
+  }
+
+  /** `create`'s `mjrs`/`mjrs_dir` and `edit`'s `new_mjrs_dir` (participantRecording.ts records). */
+  configureMjrs(r: AbRoomState, mjrs: boolean | undefined, dir: string | undefined): void {
+    const m = this.media(r);
+    if (mjrs !== undefined) m.mjrs = mjrs;
+    if (dir !== undefined) m.mjrs_dir = dir;
   }
 
   /** The room's relay (its participants' one, else one picked now: the room stays there while its media runs). */

@@ -77,6 +77,7 @@ export class RoomRequests {
       muted: false,
       participants: [],
     };
+    this.media.configureMjrs(this.room.state, c.mjrs, c.mjrs_dir);
     if (c.record === true) {
       try {
         await this.media.startAtCreate(this.room.state, c.record_file, c.record_dir);
@@ -106,8 +107,7 @@ export class RoomRequests {
     const e = parseJanus(S.editSchema, body, AB);
     const r = this.room.current();
     this.room.checkSecret(e.secret);
-    if (e.new_mjrs_dir !== undefined)
-      throw abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element (recording participants is not supported)');
+    if (e.new_mjrs_dir !== undefined) this.media.configureMjrs(r, undefined, e.new_mjrs_dir);
     if (e.new_record_dir !== undefined) this.media.setRecordDir(r, e.new_record_dir);
     const o = r.options;
     if (e.new_description !== undefined && e.new_description !== '') o.description = e.new_description;

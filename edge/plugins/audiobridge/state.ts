@@ -48,6 +48,8 @@ export interface AbParticipant extends HandleAddress {
   /** Its media carries the RFC 6464 audio level (negotiated, or a plain-RTP `audiolevel_ext`). */
   audioLevel?: boolean;
   talking?: boolean;
+  /** Its own `.mjr` (Janus's `record`/`filename`, or the room's `mjrs`). */
+  mjr?: { active: boolean; base?: string };
 }
 
 /** A forwarder of the room's mix (`rtp_forward`), as `listforwarders` shows it. */
@@ -81,6 +83,9 @@ export interface AbRoomMedia {
   recording?: string;
   forwarders: AbForwarder[];
   files: AbAnnouncement[];
+  /** Janus's `mjrs`: every participant recorded to its own .mjr, in `mjrs_dir`. */
+  mjrs?: boolean;
+  mjrs_dir?: string;
 }
 
 /** Whether the room's relay holds media of the room itself (which keeps the room on that relay). */

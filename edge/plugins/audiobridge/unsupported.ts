@@ -8,9 +8,7 @@ import type { ConfigureRequest, CreateRequest, JoinRequest, SyncRequest } from '
  */
 
 /** Synchronous requests Janus 1.1.2 knows that we refuse (499, as Record&Play refuses what it lacks). */
-const refusedRequests: Partial<Record<SyncRequest, string>> = {
-  enable_mjrs: 'recording participants (mjrs)',
-};
+const refusedRequests: Partial<Record<SyncRequest, string>> = {};
 
 export function refusedRequest(request: SyncRequest): string | undefined {
   return refusedRequests[request];
@@ -25,14 +23,10 @@ const unsupported = (name: string, reason: string) =>
 
 /** 484 for the first room option that asks for something the gateway does not do. */
 export function refuseUnsupportedRoomOptions(c: CreateRequest): void {
-  if (c.mjrs === true) throw unsupported('mjrs', 'recording participants is not supported');
-  if (c.mjrs_dir !== undefined) throw unsupported('mjrs_dir', 'recording participants is not supported');
   if (c.groups !== undefined) throw unsupported('groups', 'participant groups are not supported');
 }
 
 /** 484 for a participant option (join or configure) that needs what the relay does not do. */
 export function refuseUnsupportedParticipantOptions(p: JoinRequest | ConfigureRequest): void {
-  if (p.record === true) throw unsupported('record', 'recording participants is not supported');
-  if (p.filename !== undefined) throw unsupported('filename', 'recording participants is not supported');
   if (p.group !== undefined) throw unsupported('group', 'participant groups are not supported');
 }

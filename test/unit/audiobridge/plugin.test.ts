@@ -96,7 +96,7 @@ describe('AudioBridge plugin (edge)', () => {
     expect(await a.sync({ request: 'exists', room: ROOM })).toMatchObject({ exists: true });
     expect(await a.sync({ request: 'listparticipants' })).toMatchObject({ error_code: 483 });
     expect(await a.sync({ request: 'resetdecoder' })).toMatchObject({ error_code: 487 });
-    expect(await a.sync({ request: 'enable_mjrs', room: ROOM, mjrs: true })).toMatchObject({ error_code: 499 });
+    expect(await a.sync({ request: 'enable_mjrs', room: ROOM, mjrs: 'yes' })).toMatchObject({ error_code: 484 });
     expect(t.relays.commands).toEqual([]);
   });
 
@@ -189,7 +189,7 @@ describe('AudioBridge plugin (edge)', () => {
     expect((await a.ask({ request: 'configure', muted: true })).data).toMatchObject({ error_code: 487 });
     await a.ask({ request: 'join', room: ROOM, id: 1 }, { type: 'offer', sdp: OFFER });
     expect((await a.ask({ request: 'configure', muted: 'x' })).data).toMatchObject({ error_code: 484 });
-    expect((await a.ask({ request: 'configure', record: true })).data).toMatchObject({ error_code: 484 });
+    expect((await a.ask({ request: 'configure', group: 'g' })).data).toMatchObject({ error_code: 484 });
     expect((await a.ask({ request: 'configure', generate_offer: true })).data).toMatchObject({ error_code: 484 });
     expect(t.relays.ops('ab.configure')).toEqual([]);
     expect(

@@ -211,9 +211,39 @@ describe('AudioBridge room media on the edge', () => {
     expect(g.watched.has(relayA.linkId)).toBe(false);
   });
 
-  it('mjrs stays refused (499), after the room is looked up', async () => {
-    const h = await room();
-    expect(await asyncCode(() => h.ab.sync('enable_mjrs', { room: ROOM, secret: 'sec', mjrs: true }))).toBe(499);
-    expect(await asyncCode(() => new RoomHarness().ab.requests.create(9, { room: 9, mjrs: true }))).toBe(484);
+  it("mjrs: the room's, or a participant's record/filename, reach its relay once its media is up", async () => {
+    const h = await room({ mjrs: true, mjrs_dir: '/rec/m', allow_rtp_participants: true });
+    const a = handle();
+    h.ab.participants.join(a, { room: ROOM, secret: 'sec', id: 1 });
+    expect(h.relays.of('peer.record')).toEqual([]); // no media yet
+    h.ab.participants.placeMedia(a, relayA);
+    h.ab.participants.mediaReady(a, true);
+    const [first] = h.relays.of('peer.record');
+    expect(first!.cmd).toMatchObject({
+      ...a,
+      record: true,
+      dir: '/rec/m',
+      base: expect.stringMatching(new RegExp(`^audiobridge-${ROOM}-user-1-\\d{16}$`)),
+      naming: 'kind',
+      report: { plugin: 'janus.plugin.audiobridge', ids: { room: ROOM, id: 1 } },
+    });
+    // enable_mjrs off stops it; a participant's own record starts it again under its filename
+    expect(await h.ab.sync('enable_mjrs', { room: ROOM, secret: 'sec', mjrs: false })).toEqual({
+      audiobridge: 'success',
+      mjrs: false,
+    });
+    expect(h.relays.of('peer.record')[1]!.cmd).toMatchObject({ record: false });
+    h.ab.participants.configure(a, { record: true, filename: 'sub/alice' });
+    expect(h.relays.of('peer.record')[2]!.cmd).toMatchObject({ record: true, dir: '/rec/m/sub', base: 'alice' });
+    // refused, changing nothing: a relative filename without mjrs_dir, a plain-RTP participant's record
+    const g = await room({ allow_rtp_participants: true });
+    const b = handle();
+    expect(() => g.ab.participants.join(b, { room: ROOM, secret: 'sec', record: true, filename: 'x/y' })).toThrow(
+      /mjrs_dir/,
+    );
+    expect(() => g.ab.participants.join(b, { room: ROOM, secret: 'sec', record: true }, { plainRtp: true })).toThrow(
+      /plain-RTP/,
+    );
+    expect(g.ab.room.state!.participants).toEqual([]);
   });
 });
