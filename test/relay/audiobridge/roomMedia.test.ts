@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandInput } from '../../../shared/control/commands.js';
 import { g711Decode } from '../../../relay/audiobridge/g711.js';
 import { OpusDecoder } from '../../../relay/audiobridge/opus.js';
+import { codecCounts } from '../../../relay/audiobridge/totals.js';
+import { forwarderSocketCount } from '../../../relay/net/sockets.js';
+import { recordingTotals } from '../../../relay/recording/totals.js';
 import { waitFor } from '../support/client.js';
 import { relayFixture } from '../support/relayFixture.js';
 import { toneAmplitude } from './support/goertzel.js';
@@ -149,6 +152,7 @@ describe('AudioBridge room media on the relay', () => {
   });
 
   const opus = fx.track(rtpReceiver('opus'));
+  let listener: WebRtcVoice | undefined;
 
   it('forwards the mix as Opus and PCMU RTP that decode to both tones, one encoding per codec', async () => {
     const pcmu = fx.track(rtpReceiver('pcmu'));
@@ -234,8 +238,8 @@ describe('AudioBridge room media on the relay', () => {
       '32k',
       file,
     ]);
-    const listener = fx.track(new WebRtcVoice(undefined));
-    await joinWebRtc(fx.link, listener, 3, 'ab:play', { room: 32, mixer: { samplingRate: 16000 } });
+    const heard = (listener = fx.track(new WebRtcVoice(undefined)));
+    await joinWebRtc(fx.link, heard, 3, 'ab:play', { room: 32, mixer: { samplingRate: 16000 } });
     await fx.link.call(roomOp('ab.play', 'ab:play', 32, { fileId: 'hello', path: file }));
     const dup = await fx.link.request(roomOp('ab.play', 'ab:play', 32, { fileId: 'hello', path: file }));
     expect(dup.ok).toBe(false);
@@ -246,14 +250,14 @@ describe('AudioBridge room media on the relay', () => {
       'ab.announcement',
       (e) => e.playing && e.fileId === 'hello',
     );
-    await waitFor(() => listener.level(660) > HEARD, 5000, 'the listener hears the file');
+    await waitFor(() => heard.level(660) > HEARD, 5000, 'the listener hears the file');
     await fx.link.waitEvent(
       ROOM_KEY.sessionId,
       ROOM_KEY.handleId,
       'ab.announcement',
       (e) => !e.playing && e.fileId === 'hello',
     );
-    await waitFor(() => listener.level(660) < NOT_HEARD, 5000, 'the file ended');
+    await waitFor(() => heard.level(660) < NOT_HEARD, 5000, 'the file ended');
   });
 
   it('loops a file until stopped; refuses a file that is no Ogg Opus (499) or outside the root (403)', async () => {
@@ -287,5 +291,14 @@ describe('AudioBridge room media on the relay', () => {
       'ab.announcement',
       (e) => e.room === 33 && !e.playing,
     );
+  });
+
+  it('leaves nothing behind: no mixer, forwarder socket, open file, Opus encoder or decoder', async () => {
+    // the test's own codecs go first: what remains would be the relay's
+    for (const c of [a, b, listener, opus]) await c?.close();
+    await waitFor(() => recordingTotals.open === 0, 3000, 'every file closed');
+    expect(fx.relay.audiobridge.mixerCount).toBe(0);
+    expect(forwarderSocketCount()).toBe(0);
+    expect(codecCounts).toEqual({ decoders: 0, encoders: 0 });
   });
 });
