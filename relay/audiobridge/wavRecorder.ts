@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import type { Logger } from '../logger.js';
 import { dropCachedPages } from '../recording/pageCache.js';
 import { recordingTotals } from '../recording/totals.js';
@@ -14,6 +15,8 @@ import { recordingTotals } from '../recording/totals.js';
  */
 
 const HEADER_BYTES = 44;
+/** WAV is little-endian, as the host's Int16Array usually is: then a frame is one copy. */
+const LITTLE_ENDIAN = endianness() === 'LE';
 const CHUNK_BYTES = 64 * 1024;
 const QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
 const SYNC_EVERY_BYTES = 1024 * 1024;
@@ -119,9 +122,9 @@ export class WavRecorder {
       this.kick();
     }
     const out = this.chunk;
-    let off = this.used;
-    for (let i = 0; i < pcm.length; i++, off += 2) out.writeInt16LE(pcm[i]!, off);
-    this.used = off;
+    if (LITTLE_ENDIAN) out.set(new Uint8Array(pcm.buffer, pcm.byteOffset, n), this.used);
+    else for (let i = 0, off = this.used; i < pcm.length; i++, off += 2) out.writeInt16LE(pcm[i]!, off);
+    this.used += n;
     this.frames++;
   }
 
