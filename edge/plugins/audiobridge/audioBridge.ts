@@ -3,7 +3,8 @@ import type { AbRoomHost } from './host.js';
 import { Participants } from './participants.js';
 import { AudioRoom } from './room.js';
 import { RoomRequests } from './roomRequests.js';
-import type { RoomSyncRequest } from './schemas.js';
+import type { AbRoomId, RoomSyncRequest } from './schemas.js';
+import { AbStaticRoomKeeper } from './staticRooms.js';
 import type { AbParticipant, HandleAddress, JanusData } from './state.js';
 import { refusedRequest, refuseRequest } from './unsupported.js';
 
@@ -15,6 +16,8 @@ export class AudioBridge {
   readonly room: AudioRoom;
   readonly requests: RoomRequests;
   readonly participants: Participants;
+  /** The room's configuration, if it is one of the configured (static) rooms. */
+  readonly statics: AbStaticRoomKeeper;
 
   constructor(readonly host: AbRoomHost) {
     this.room = new AudioRoom(host);
@@ -24,6 +27,7 @@ export class AudioBridge {
       (p) => this.applyMute(p),
       (p) => this.removed(p),
     );
+    this.statics = new AbStaticRoomKeeper(this.room, this.requests, () => host.staticRooms);
   }
 
   /** The room's synchronous requests (refused ones change nothing). */
@@ -37,8 +41,11 @@ export class AudioBridge {
     switch (request) {
       case 'edit':
         return this.requests.edit(body);
-      case 'destroy':
-        return this.requests.destroy(body);
+      case 'destroy': {
+        const destroyed = await this.requests.destroy(body);
+        this.statics.destroyed(destroyed.room as AbRoomId);
+        return destroyed;
+      }
       case 'exists':
         return this.requests.exists(body);
       case 'allowed':
