@@ -13,15 +13,17 @@ import { iceOn } from '../../test/support/referenceNet.js';
 
 const RATE = 48000;
 const FRAME = RATE / 50;
-const AMPLITUDE = 8000;
+/** The prober's tone; a listener hears it when its frequency reaches an eighth of this. */
+export const PROBE_AMPLITUDE = 8000;
 
-/** One second of a tone (or silence) as Opus packets, encoded once per frequency. */
-const encoded = new Map<number, Buffer[]>();
-export function opusLoop(freq: number): Buffer[] {
-  let frames = encoded.get(freq);
+/** One second of a tone (or silence) as Opus packets, encoded once per frequency and amplitude. */
+const encoded = new Map<string, Buffer[]>();
+export function opusLoop(freq: number, amplitude: number): Buffer[] {
+  const key = `${freq}:${amplitude}`;
+  let frames = encoded.get(key);
   if (frames) return frames;
   const encoder = new OpusEncoder(RATE, 1, { bitrate: 32000, complexity: 4, expectedLoss: 0 });
-  const tone = freq > 0 ? new ToneSource(RATE, freq, AMPLITUDE) : undefined;
+  const tone = freq > 0 ? new ToneSource(RATE, freq, amplitude) : undefined;
   const out = Buffer.alloc(1500);
   frames = [];
   for (let i = 0; i < 50; i++) {
@@ -29,7 +31,7 @@ export function opusLoop(freq: number): Buffer[] {
     frames.push(Buffer.from(out.subarray(0, n)));
   }
   encoder.close();
-  encoded.set(freq, frames);
+  encoded.set(key, frames);
   return frames;
 }
 
@@ -42,6 +44,8 @@ export class BenchVoice {
   private payloadType = 111;
   /** What it sends now: a tone's frequency, or 0 for silence. */
   freq = 0;
+  /** Its tone's amplitude (talkers together must not clip the mix, or the prober's tone is lost). */
+  amplitude = PROBE_AMPLITUDE;
   packetsReceived = 0;
   private listener?: { decoder: OpusDecoder; pcm: Int16Array; freq: number; heard: boolean; quiet: number };
   /** Listeners: arrival times (performance.now()) of the onsets of `freq` in what was heard. */
@@ -70,7 +74,7 @@ export class BenchVoice {
     const at = performance.now();
     const n = l.decoder.decode(payload, l.pcm);
     const level = toneAmplitude(l.pcm.subarray(0, n), RATE, l.freq);
-    if (level > AMPLITUDE / 8) {
+    if (level > PROBE_AMPLITUDE / 8) {
       if (!l.heard) this.onsets.push(at);
       l.heard = true;
       l.quiet = 0;
@@ -100,7 +104,7 @@ export class BenchVoice {
 
   /** Sends the next 20 ms frame of what it sends now (`freq`). */
   send(): void {
-    const loop = opusLoop(this.freq);
+    const loop = opusLoop(this.freq, this.amplitude);
     const payload = loop[this.frame++ % loop.length]!;
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + FRAME) >>> 0;

@@ -9,7 +9,7 @@
 import { withTimeout } from '../fanout/reference.js';
 import { JanusConn, ok, type Msg } from '../support/janusConn.js';
 import { cpuMsOf, readStat, rssKb } from '../support/proc.js';
-import { BenchVoice } from './voice.js';
+import { BenchVoice, PROBE_AMPLITUDE } from './voice.js';
 
 const AUDIOBRIDGE = 'janus.plugin.audiobridge';
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -133,8 +133,14 @@ export async function runAudioBridgeWorkload(
 
     // members[0] is the prober, members[1..talkers-1] talk, the last one listens.
     const talkers = Math.min(opts.talkers, opts.participants);
-    members.forEach((m, i) => (m.voice.freq = i > 0 && i < talkers ? TALKER_FREQS[i % TALKER_FREQS.length]! : 0));
+    // The other talkers share what is left of the 16-bit range under the prober's tone.
+    const amplitude = Math.min(PROBE_AMPLITUDE, Math.floor(24_000 / Math.max(1, talkers - 1)));
+    members.forEach((m, i) => {
+      m.voice.freq = i > 0 && i < talkers ? TALKER_FREQS[i % TALKER_FREQS.length]! : 0;
+      m.voice.amplitude = amplitude;
+    });
     const prober = members[0]!.voice;
+    prober.amplitude = PROBE_AMPLITUDE;
     const listener = members[members.length - 1]!.voice;
     listener.listenFor(PROBE_FREQ);
     const onsetsSent: number[] = [];
