@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { abRoomIdSchema, createSchema, type AbRoomId } from './schemas.js';
 import { audioBridgeObjectName } from './state.js';
+import { refuseUnsupportedRoomOptions } from './unsupported.js';
 
 /**
  * Rooms from configuration, as the `room-<id>` sections of Janus's janus.plugin.audiobridge.jcfg: each
@@ -15,8 +16,9 @@ export type AbStaticRooms = ReadonlyMap<string, AbStaticRoomConfig>;
 
 /**
  * Validates the configured rooms (a JSON array of `create` bodies). With string ids a numeric id
- * becomes a string, as Janus reads `room-1234` as "1234"; without, a string id is an error. Any
- * problem throws, naming the entry: a bad configuration must not start half-applied.
+ * becomes a string, as Janus reads `room-1234` as "1234"; without, a string id is an error. An
+ * option the gateway refuses at `create` (recording, groups) is refused here already. Any problem
+ * throws, naming the entry: a bad configuration must not start half-applied.
  */
 export function parseAbStaticRooms(value: unknown, stringIds: boolean): AbStaticRooms {
   if (!Array.isArray(value)) throw new Error('AudioBridge static rooms: expected a JSON array of rooms');
@@ -25,6 +27,11 @@ export function parseAbStaticRooms(value: unknown, stringIds: boolean): AbStatic
     const parsed = staticRoomSchema.safeParse(entry);
     if (!parsed.success) throw new Error(`AudioBridge static room #${i}: ${z.prettifyError(parsed.error)}`);
     const room = parsed.data;
+    try {
+      refuseUnsupportedRoomOptions(room);
+    } catch (err) {
+      throw new Error(`AudioBridge static room #${i}: ${(err as Error).message}`, { cause: err });
+    }
     if (stringIds) room.room = String(room.room);
     else if (typeof room.room !== 'number')
       throw new Error(`AudioBridge static room #${i}: room ids are integers unless AUDIOBRIDGE_STRING_IDS is set`);

@@ -54,10 +54,16 @@ describe('AudioBridge static rooms (janus.plugin.audiobridge.jcfg room-<id> sect
     expect(h.ab.room.current().room).toBe(1234);
   });
 
-  it('refuses at creation what create refuses (recording), changing nothing', async () => {
-    const h = new ConfiguredHarness(parseAbStaticRooms([{ room: 7, record: true }], false));
-    await expect(h.ab.statics.ensure(7)).rejects.toMatchObject({ code: 484 });
+  it('refuses in the configuration what create refuses (recording, groups)', () => {
+    expect(() => parseAbStaticRooms([{ room: 7, record: true }], false)).toThrow(/#0: .*record/);
+    expect(() => parseAbStaticRooms([{ room: 7 }, { room: 8, groups: ['a'] }], false)).toThrow(/#1: .*groups/);
+  });
+
+  it('a room create refuses for its values is refused when first used, and nothing is created', async () => {
+    const h = new ConfiguredHarness(parseAbStaticRooms([{ room: 7, sampling_rate: 44100 }], false));
+    await expect(h.ab.statics.ensure(7)).rejects.toMatchObject({ code: 499 });
     expect(h.ab.room.state).toBeUndefined();
+    expect(h.rooms.has(7)).toBe(false);
   });
 
   it('leaves other rooms alone: an unconfigured id is still "no such room"', async () => {
