@@ -25,7 +25,7 @@ export class AudioBridge {
     this.requests = new RoomRequests(
       this.room,
       (p) => this.applyMute(p),
-      (p) => this.removed(p),
+      (p, room) => this.removed(p, room),
     );
     this.statics = new AbStaticRoomKeeper(this.room, this.requests, () => host.staticRooms);
   }
@@ -96,12 +96,17 @@ export class AudioBridge {
       .catch((err: unknown) => this.host.log.warn('relay did not apply a mute', { room: r.room, error: String(err) }));
   }
 
-  /** A participant the room removed (kick, kick_all, destroy): a plain-RTP leg is hung up here, a PeerConnection by its handle. */
-  private removed(p: AbParticipant): void {
+  /**
+   * A participant the room removed (kick, kick_all, destroy): a plain-RTP leg is hung up here (and its
+   * relay no longer watched once no leg is there, or the room is gone), a PeerConnection by its handle.
+   */
+  private removed(p: AbParticipant, room: AbRoomId): void {
     const r = this.room.state;
     if (r && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId)) r.relay = undefined;
-    if (p.plainRtp) this.hangUpPlainRtp(p);
+    if (!p.plainRtp) return;
+    this.hangUpPlainRtp(p);
     if (r) this.participants.unwatchIfUnused(r, p.relay);
+    else if (p.relay) this.host.unwatchLink(p.relay.linkId, room);
   }
 
   private hangUpPlainRtp(p: AbParticipant): void {

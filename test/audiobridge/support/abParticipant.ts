@@ -11,8 +11,9 @@ export class AbParticipant {
     readonly handleId: number,
   ) {}
 
-  static async connect(stack: Stack): Promise<AbParticipant> {
-    const janus = await JanusWs.connect(stack.wsUrl);
+  /** `region` places its media by a relay of that region (`?region=`), unless its room mixes elsewhere. */
+  static async connect(stack: Stack, region?: string): Promise<AbParticipant> {
+    const janus = await JanusWs.connect(region ? `${stack.wsUrl}?region=${region}` : stack.wsUrl);
     const sessionId = await janus.createSession();
     return new AbParticipant(janus, sessionId, await janus.attach(sessionId, AB));
   }
@@ -48,6 +49,21 @@ export class AbParticipant {
 
   waitData(pred: (d: Record<string, any>) => boolean, what: string, timeoutMs = 10_000): Promise<JanusMsg> {
     return this.janus.waitEvent((m) => m.janus === 'event' && m.plugindata && pred(m.plugindata.data), timeoutMs, what);
+  }
+
+  /** `plugin_specific` of admin `handle_info`: the room, the id and the relay of the media. */
+  async pluginInfo(stack: Stack): Promise<Record<string, any>> {
+    const res = await fetch(stack.adminUrl, {
+      method: 'POST',
+      body: JSON.stringify({
+        janus: 'handle_info',
+        transaction: 'hi',
+        admin_secret: 'janusoverlord',
+        session_id: this.sessionId,
+        handle_id: this.handleId,
+      }),
+    });
+    return ((await res.json()) as { info: { plugin_specific: Record<string, any> } }).info.plugin_specific;
   }
 
   async hangup(): Promise<void> {
