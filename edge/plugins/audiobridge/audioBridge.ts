@@ -6,6 +6,7 @@ import { AudioRoom } from './room.js';
 import { RoomMedia } from './roomMedia.js';
 import { RoomRequests } from './roomRequests.js';
 import type { AbRoomId, RoomSyncRequest } from './schemas.js';
+import { AbStaticRoomKeeper } from './staticRooms.js';
 import { roomMediaBusy, type AbParticipant, type HandleAddress, type JanusData } from './state.js';
 import { refusedRequest, refuseRequest } from './unsupported.js';
 
@@ -19,6 +20,8 @@ export class AudioBridge {
   readonly participants: Participants;
   readonly media: RoomMedia;
   readonly recording: ParticipantRecording;
+  /** The room's configuration, if it is one of the configured (static) rooms. */
+  readonly statics: AbStaticRoomKeeper;
 
   constructor(readonly host: AbRoomHost) {
     this.room = new AudioRoom(host);
@@ -32,6 +35,7 @@ export class AudioBridge {
       (p, room) => this.removed(p, room),
       this.media,
     );
+    this.statics = new AbStaticRoomKeeper(this.room, this.requests, () => host.staticRooms);
   }
 
   /** The room's synchronous requests (refused ones change nothing). */
@@ -47,9 +51,10 @@ export class AudioBridge {
         return this.requests.edit(body);
       case 'destroy': {
         const before = this.room.state;
-        const out = await this.requests.destroy(body);
+        const destroyed = await this.requests.destroy(body);
         if (before) this.media.roomGone(before);
-        return out;
+        this.statics.destroyed(destroyed.room as AbRoomId);
+        return destroyed;
       }
       case 'enable_mjrs':
         return this.recording.enableMjrs(body);
