@@ -67,6 +67,16 @@ export class RoomMedia {
     return r.relay;
   }
 
+  /**
+   * After a relay op the room may be gone (destroyed while the op was on its way): what the op just
+   * started there is closed, as the room's destroy would have; 485 as Janus for a room that is gone.
+   */
+  private stillThere(r: AbRoomState, relay: RelayRef): void {
+    if (this.room.state === r) return;
+    this.room.host.relays.command(relay, { op: 'ab.room', ...this.target(r), close: true }).catch(() => undefined);
+    throw abError(AudioBridgeError.NO_SUCH_ROOM, `No such room (${r.room})`);
+  }
+
   /** What every room-level op names: the room's key, its mixer and the mixer's settings. */
   private target(r: AbRoomState) {
     return { ...this.media(r).key, mixer: mixerName(r.room), mixerSettings: this.mixerSettings(r) };
@@ -91,6 +101,7 @@ export class RoomMedia {
       ...(m.record_dir !== undefined ? { dir: m.record_dir } : {}),
       ...(m.record_file !== undefined ? { file: m.record_file } : {}),
     });
+    this.stillThere(r, relay);
     if (path !== null) m.recording = path;
   }
 
@@ -165,6 +176,7 @@ export class RoomMedia {
       ssrc: f.ssrc ?? 0,
       alwaysOn: f.always_on ?? false,
     });
+    this.stillThere(r, relay);
     const fw: AbForwarder = {
       stream_id: streamId,
       ip: out.host,
@@ -228,6 +240,7 @@ export class RoomMedia {
       path: p.filename,
       loop: p.loop ?? false,
     });
+    this.stillThere(r, relay);
     this.media(r).files.push({ file_id: fileId, filename: p.filename, loop: p.loop ?? false, playing: false });
     this.room.save();
     return { audiobridge: 'success', room: r.room, file_id: fileId };

@@ -211,6 +211,21 @@ describe('AudioBridge room media on the edge', () => {
     expect(g.watched.has(relayA.linkId)).toBe(false);
   });
 
+  it('a room destroyed while its relay starts a file closes what was started there and answers 485', async () => {
+    const h = await room();
+    const command = h.relays.command.bind(h.relays);
+    h.relays.command = (async (relay: typeof relayA, cmd: { op: string }) => {
+      const out = await command(relay, cmd as never);
+      if (cmd.op === 'ab.play') await h.ab.sync('destroy', { room: ROOM, secret: 'sec' });
+      return out;
+    }) as typeof h.relays.command;
+    expect(await asyncCode(() => h.ab.sync('play_file', { room: ROOM, secret: 'sec', filename: '/a.opus' }))).toBe(485);
+    await h.settle();
+    const closes = h.relays.of('ab.room');
+    expect(closes.at(-1)!.cmd).toMatchObject({ close: true, mixer: `ab:number:${ROOM}` });
+    expect(h.ab.room.state).toBeUndefined();
+  });
+
   it("mjrs: the room's, or a participant's record/filename, reach its relay once its media is up", async () => {
     const h = await room({ mjrs: true, mjrs_dir: '/rec/m', allow_rtp_participants: true });
     const a = handle();
