@@ -61,6 +61,10 @@ const configSchema = z.object({
   VIDEOROOM_STRING_IDS: boolFromString,
   /** VideoRoom `admin_key`: when set, `create` needs it (429/433), as in janus.plugin.videoroom.jcfg. */
   VIDEOROOM_ADMIN_KEY: optionalString,
+  /** AudioBridge `string_ids`: room and participant ids are strings instead of integers. */
+  AUDIOBRIDGE_STRING_IDS: boolFromString,
+  /** AudioBridge `admin_key`: when set, `create` needs it (483/489), as in janus.plugin.audiobridge.jcfg. */
+  AUDIOBRIDGE_ADMIN_KEY: optionalString,
   /** With an admin key, remote publishers and RTP forwarders (and their stop/remove) need it too. */
   VIDEOROOM_LOCK_RTP_FORWARD: z
     .string()
@@ -112,6 +116,8 @@ export type EdgeConfig = {
   statusPeriod: number;
   testPlugins: boolean;
   videoroomStringIds: boolean;
+  audiobridgeStringIds: boolean;
+  audiobridgeAdminKey?: string;
   /** Rooms created on first use, as Janus's `room-<id>` sections of janus.plugin.videoroom.jcfg. */
   videoroomRooms: StaticRooms;
   relaySecret?: string;
@@ -142,6 +148,8 @@ export function loadConfig(env: EnvVars): EdgeConfig {
     statusPeriod: c.STATUS_PERIOD,
     testPlugins: c.TEST_PLUGINS,
     videoroomStringIds: c.VIDEOROOM_STRING_IDS,
+    audiobridgeStringIds: c.AUDIOBRIDGE_STRING_IDS,
+    audiobridgeAdminKey: c.AUDIOBRIDGE_ADMIN_KEY,
     videoroomRooms: parseStaticRooms(
       c.VIDEOROOM_ROOMS === undefined ? defaultVideoRoomRooms : parseJson('VIDEOROOM_ROOMS', c.VIDEOROOM_ROOMS),
       c.VIDEOROOM_STRING_IDS,
@@ -196,6 +204,8 @@ export interface EnvVars {
   TEST_PLUGINS?: string;
   VIDEOROOM_STRING_IDS?: string;
   VIDEOROOM_ADMIN_KEY?: string;
+  AUDIOBRIDGE_STRING_IDS?: string;
+  AUDIOBRIDGE_ADMIN_KEY?: string;
   VIDEOROOM_LOCK_RTP_FORWARD?: string;
   VIDEOROOM_MAX_REMOTE_PUBLISHERS?: string;
   VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_SESSION?: string;

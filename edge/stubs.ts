@@ -42,4 +42,14 @@ export class Stubs {
   videoRoom(objectName: string) {
     return this.env.VIDEOROOM.get(this.env.VIDEOROOM.idFromName(objectName));
   }
+
+  /** An AudioBridge room's object, by the name `audioBridgeObjectName` gives its room id. */
+  audioBridge(objectName: string) {
+    return this.env.AUDIOBRIDGE.get(this.env.AUDIOBRIDGE.idFromName(objectName));
+  }
+
+  /** The AudioBridge room list (one object). */
+  audioBridgeIndex() {
+    return this.env.AUDIOBRIDGE_INDEX.get(this.env.AUDIOBRIDGE_INDEX.idFromName('index'));
+  }
 }

@@ -4,6 +4,7 @@ import { videoRoomPlugin } from './videoroom/plugin.js';
 import { staticRoomIds } from './videoroom/staticRoomConfig.js';
 import { echoTest } from './echotest/echotest.js';
 import { recordPlay } from './recordplay/plugin.js';
+import { audioBridgePlugin } from './audiobridge/plugin.js';
 import type { Plugin } from './plugin.js';
 import { slowTest } from './slowtest/slowtest.js';
 
@@ -13,6 +14,7 @@ export function pluginRegistry(config: EdgeConfig, stubs: Stubs): Map<string, Pl
     echoTest,
     videoRoomPlugin(stubs, config.videoroomStringIds, staticRoomIds(config.videoroomRooms)),
     recordPlay,
+    audioBridgePlugin(stubs, config.audiobridgeStringIds),
   ];
   if (config.testPlugins) list.push(slowTest);
   return new Map(list.map((p) => [p.info.package, p]));

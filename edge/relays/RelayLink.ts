@@ -7,6 +7,7 @@ import type { Env } from '../env.js';
 import { Logger } from '../log.js';
 import type { RpcResult } from '../rpc.js';
 import { Stubs } from '../stubs.js';
+import { audioRoomWatcher, isAudioBridgeObjectName } from '../plugins/audiobridge/linkWatch.js';
 import type { LinkHost, LinkStorage } from './linkHost.js';
 import { RelayConnection } from './relayConnection.js';
 import type { RelayLinkApi } from './relayLinkApi.js';
@@ -48,7 +49,12 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
       sockets: () => ctx.getWebSockets(),
       directory: () => stubs.core(),
       shardOfSession: (sessionId) => stubs.shardOfSession(sessionId),
-      room: (objectName) => stubs.videoRoom(objectName),
+      // Rooms that watch a relay: VideoRooms, and AudioBridge rooms with plain-RTP legs there.
+      room: (objectName) =>
+        isAudioBridgeObjectName(objectName)
+          ? audioRoomWatcher(stubs.audioBridge(objectName))
+          : stubs.videoRoom(objectName),
+      audioRoom: (objectName) => stubs.audioBridge(objectName),
     };
     this.link = new RelayConnection(host, config.relaySecret);
     void ctx.blockConcurrencyWhile(() => this.link.restore());

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { RelaySettings } from '../../shared/control/messages.js';
 import type { SfuPeerEvent } from '../../shared/control/sfu.js';
+import type { AbPeerEvent } from '../../shared/control/audiobridge.js';
 import type { Logger } from '../log.js';
 import type { HandleAddress } from '../plugins/videoroom/state.js';
 import type { RelayEntry } from './directory.js';
@@ -41,6 +42,11 @@ export interface LinkRoom {
   relayLost(linkId: string): Promise<void>;
 }
 
+/** An AudioBridge room's object, as a link sees it. */
+export interface LinkAudioRoom {
+  relayEvent(e: AbPeerEvent): Promise<void>;
+}
+
 /**
  * Everything the relay link logic needs from where it runs. The `RelayLink` Durable Object passes
  * its storage, the wall clock, its accepted WebSockets and RPC stubs; unit tests pass an in-memory host.
@@ -60,4 +66,6 @@ export interface LinkHost {
   shardOfSession(sessionId: number): LinkShard;
   /** A VideoRoom's object, by the name `videoRoomObjectName` gives its room id. */
   room(objectName: string): LinkRoom;
+  /** An AudioBridge room's object, by the name `audioBridgeObjectName` gives its room id (none: its events are dropped). */
+  audioRoom?(objectName: string): LinkAudioRoom;
 }

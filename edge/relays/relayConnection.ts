@@ -9,6 +9,8 @@ import {
   type RelaySettings,
 } from '../../shared/control/messages.js';
 import { isSfuPeerEvent } from '../../shared/control/sfu.js';
+import { isAbPeerEvent } from '../../shared/control/audiobridge.js';
+import { audioBridgeObjectName } from '../plugins/audiobridge/state.js';
 import { onlyForHandlers } from '../core/relayEvents.js';
 import { videoRoomObjectName } from '../plugins/videoroom/state.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
@@ -155,6 +157,14 @@ export class RelayConnection {
           await this.host
             .room(videoRoomObjectName(m.event.room))
             .sfuEvent({ sessionId: m.sessionId, handleId: m.handleId }, m.event)
+            .catch((err: unknown) => log.warn('room event delivery failed', { error: String(err) }));
+          return;
+        }
+        if (isAbPeerEvent(m.event)) {
+          // AudioBridge talking events belong to the room, which tells its participants.
+          await this.host
+            .audioRoom?.(audioBridgeObjectName(m.event.room))
+            .relayEvent(m.event)
             .catch((err: unknown) => log.warn('room event delivery failed', { error: String(err) }));
           return;
         }

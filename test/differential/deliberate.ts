@@ -13,6 +13,18 @@ const MEDIA = 'videoroom with PeerConnections: publish, subscribe, start, pause,
 const ADMIN_PC = 'admin: hangup_webrtc and detach_handle on a live PeerConnection';
 const TOKENS = 'token auth: add, list, allow, disallow and remove tokens; the Janus API obeys them';
 const REMOTE = 'videoroom remote publishers: add/update/remove_remote_publisher, publish_remotely, list_remotes';
+const AB_MEDIA_LATER = 'audiobridge: requests needing media we do not mix yet';
+const AB_REFUSED = [
+  'rtp_forward',
+  'listforwarders',
+  'stop_rtp_forward',
+  'enable_recording',
+  'enable_mjrs',
+  'play_file',
+  'is_playing',
+  'stop_file',
+  'create with record',
+];
 
 export interface Allowed {
   case: string;
@@ -162,6 +174,12 @@ export const ALLOWED: Allowed[] = [
     reason:
       'remove_token of an unknown token: we answer 470 (JANUS_ERROR_TOKEN_NOT_FOUND, what Janus answers for an unknown token in allow_token/disallow_token); 1.1.2 answers a generic 490 "Error removing token".',
   },
+  ...AB_REFUSED.map((step) => ({
+    case: AB_MEDIA_LATER,
+    step,
+    reason:
+      'AudioBridge recording (record/record_file/record_dir/mjrs, enable_recording, enable_mjrs), RTP forwarding of the mix (rtp_forward, stop_rtp_forward, listforwarders) and file playback (play_file, is_playing, stop_file) need media the relays do not produce yet: we refuse them (499 for a request, 484 for a room option) and change nothing, where Janus does them. audiobridge.test.ts checks our refusal on its own.',
+  })),
 ];
 
 /**

@@ -1,0 +1,134 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { AbPeerEvent, ParticipantSettings } from '../../../shared/control/audiobridge.js';
+import { loadConfig } from '../../config.js';
+import type { Env } from '../../env.js';
+import { Logger } from '../../log.js';
+import { meterDurableObject } from '../../metering/meterDurableObject.js';
+import { LinkRelayClient, type RelayRef } from '../../relays/relayClient.js';
+import { rpcRun, type RpcResult } from '../../rpc.js';
+import { Stubs } from '../../stubs.js';
+import type { AudioBridgeApi } from './audioBridgeApi.js';
+import { AudioBridge } from './audioBridge.js';
+import { AudioBridgeError } from './errors.js';
+import type { AbRoomHost } from './host.js';
+import type { Joined, JoinOptions, MixerPlace } from './participants.js';
+import type { AbRoomId, ConfigureRequest, JoinRequest, RoomSyncRequest } from './schemas.js';
+import { audioBridgeObjectName, type AbRoomState, type HandleAddress, type JanusData } from './state.js';
+
+/** The room is written behind: changes within this window are one storage write. */
+const FLUSH_MS = 50;
+
+/**
+ * One AudioBridge room as a Durable Object, named by `audioBridgeObjectName(room)`: a thin shell that
+ * gives the room logic ({@link AudioBridge}) its storage, relays and the way to its participants, and
+ * answers RPC with {@link RpcResult}s.
+ */
+export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi {
+  private readonly ab: AudioBridge;
+  private flushTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    meterDurableObject(this, ctx, env, 'AudioBridgeDO', ['scheduleFlush', 'run']);
+    const config = loadConfig(env);
+    const stubs = new Stubs(env, config.shardCount);
+    const host: AbRoomHost = {
+      save: () => this.scheduleFlush(),
+      notify: (to, call) => stubs.shardOfSession(to.sessionId).pluginCall(to.sessionId, to.handleId, call),
+      relays: new LinkRelayClient(stubs),
+      index: {
+        roomCreated: (room) => stubs.audioBridgeIndex().roomCreated(room),
+        roomDestroyed: (room) => stubs.audioBridgeIndex().roomDestroyed(room),
+      },
+      watchLink: (linkId, room) =>
+        void stubs
+          .relayLink(linkId)
+          .watch(audioBridgeObjectName(room))
+          .catch(() => undefined),
+      unwatchLink: (linkId, room) =>
+        void stubs
+          .relayLink(linkId)
+          .unwatch(audioBridgeObjectName(room))
+          .catch(() => undefined),
+      adminKey: config.audiobridgeAdminKey,
+      log: new Logger(config.logLevel, 'audiobridge'),
+    };
+    this.ab = new AudioBridge(host);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.ab.room.state = await ctx.storage.get<AbRoomState>('room');
+    });
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const state = this.ab.room.state;
+      if (state) void this.ctx.storage.put('room', state, { allowUnconfirmed: true });
+      else void this.ctx.storage.delete('room', { allowUnconfirmed: true });
+    }, FLUSH_MS);
+  }
+
+  /** Runs a request of the room named `room` (remembered for its "No such room" text). */
+  private run<T>(room: unknown, fn: () => T | Promise<T>): Promise<RpcResult<T>> {
+    this.ab.room.remember(room);
+    return rpcRun(fn, AudioBridgeError.UNKNOWN_ERROR);
+  }
+
+  async create(room: AbRoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
+    return this.run(room, () => this.ab.requests.create(room, body));
+  }
+
+  async summary(): Promise<JanusData | undefined> {
+    return this.ab.requests.summary();
+  }
+
+  async sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
+    return this.run(body.room, () => this.ab.sync(request, body));
+  }
+
+  async join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>> {
+    return this.run(join.room, () => this.ab.participants.join(who, join, opts));
+  }
+
+  async placeMedia(
+    who: HandleAddress,
+    candidate: RelayRef,
+  ): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>> {
+    return this.run(undefined, () => this.ab.participants.placeMedia(who, candidate));
+  }
+
+  async mediaReady(who: HandleAddress): Promise<void> {
+    this.ab.participants.mediaReady(who);
+  }
+
+  async mediaFailed(who: HandleAddress): Promise<void> {
+    this.ab.participants.mediaFailed(who);
+  }
+
+  async configure(
+    who: HandleAddress,
+    configure: ConfigureRequest,
+  ): Promise<RpcResult<{ settings: ParticipantSettings; hasMedia: boolean }>> {
+    return this.run(undefined, () => this.ab.participants.configure(who, configure));
+  }
+
+  async leave(who: HandleAddress): Promise<RpcResult<JanusData | undefined>> {
+    return this.run(undefined, () => this.ab.participants.leave(who, 'leave'));
+  }
+
+  async handleGone(who: HandleAddress): Promise<void> {
+    this.ab.handleGone(who);
+  }
+
+  async mediaGone(who: HandleAddress): Promise<boolean> {
+    return this.ab.participants.mediaGone(who);
+  }
+
+  async relayLost(linkId: string): Promise<void> {
+    this.ab.relayLost(linkId);
+  }
+
+  async relayEvent(e: AbPeerEvent): Promise<void> {
+    this.ab.relayEvent(e);
+  }
+}

@@ -1,0 +1,106 @@
+import type { AbPeerEvent } from '../../../shared/control/audiobridge.js';
+import type { AbRoomHost } from './host.js';
+import { Participants } from './participants.js';
+import { AudioRoom } from './room.js';
+import { RoomRequests } from './roomRequests.js';
+import type { RoomSyncRequest } from './schemas.js';
+import type { AbParticipant, HandleAddress, JanusData } from './state.js';
+import { refusedRequest, refuseRequest } from './unsupported.js';
+
+/**
+ * One AudioBridge room's logic, as plain classes over {@link AbRoomHost}: the room's state and
+ * requests, its participants. `AudioBridgeDO` runs it in workerd; unit tests on an in-memory host.
+ */
+export class AudioBridge {
+  readonly room: AudioRoom;
+  readonly requests: RoomRequests;
+  readonly participants: Participants;
+
+  constructor(readonly host: AbRoomHost) {
+    this.room = new AudioRoom(host);
+    this.participants = new Participants(this.room, (p) => this.hangUpPlainRtp(p));
+    this.requests = new RoomRequests(
+      this.room,
+      (p) => this.applyMute(p),
+      (p) => this.removed(p),
+    );
+  }
+
+  /** The room's synchronous requests (refused ones change nothing). */
+  async sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<JanusData> {
+    const refused = refusedRequest(request);
+    if (refused) {
+      // As Janus, the room is looked up (and its secret checked) before the request is refused.
+      this.room.current();
+      refuseRequest(request, refused);
+    }
+    switch (request) {
+      case 'edit':
+        return this.requests.edit(body);
+      case 'destroy':
+        return this.requests.destroy(body);
+      case 'exists':
+        return this.requests.exists(body);
+      case 'allowed':
+        return this.requests.allowed(body);
+      case 'kick':
+        return this.requests.kick(body);
+      case 'kick_all':
+        return this.requests.kickAll(body);
+      case 'mute':
+      case 'unmute':
+        return this.requests.mute(body, request === 'mute');
+      case 'mute_room':
+      case 'unmute_room':
+        return this.requests.muteRoom(body, request === 'mute_room');
+      case 'listparticipants':
+        return this.requests.listParticipants(body);
+      default:
+        return refuseRequest(request, 'this request');
+    }
+  }
+
+  /** The handle is gone (detach, session end, changeroom's departure): its participant leaves. */
+  handleGone(who: HandleAddress): void {
+    this.participants.leave(who, 'gone');
+  }
+
+  /** From a relay link this room watches: its relay is gone. */
+  relayLost(linkId: string): void {
+    this.participants.relayLost(linkId);
+  }
+
+  /** From the relay mixing this room. */
+  relayEvent(e: AbPeerEvent): void {
+    this.participants.talking(e.participant, e.talking);
+  }
+
+  /** A moderator's or the room's mute reaches the participant's relay; its media may be gone meanwhile. */
+  private applyMute(p: AbParticipant): void {
+    const r = this.room.state;
+    if (!r || !p.relay) return;
+    this.host.relays
+      .command(p.relay, {
+        op: 'ab.configure',
+        sessionId: p.sessionId,
+        handleId: p.handleId,
+        settings: { muted: p.muted || r.muted },
+      })
+      .catch((err: unknown) => this.host.log.warn('relay did not apply a mute', { room: r.room, error: String(err) }));
+  }
+
+  /** A participant the room removed (kick, kick_all, destroy): a plain-RTP leg is hung up here, a PeerConnection by its handle. */
+  private removed(p: AbParticipant): void {
+    const r = this.room.state;
+    if (r && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId)) r.relay = undefined;
+    if (p.plainRtp) this.hangUpPlainRtp(p);
+    if (r) this.participants.unwatchIfUnused(r, p.relay);
+  }
+
+  private hangUpPlainRtp(p: AbParticipant): void {
+    if (!p.relay) return;
+    this.host.relays
+      .command(p.relay, { op: 'peer.hangup', sessionId: p.sessionId, handleId: p.handleId, reason: 'Left the room' })
+      .catch(() => undefined);
+  }
+}

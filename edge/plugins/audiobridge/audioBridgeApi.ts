@@ -1,0 +1,42 @@
+import type { AbPeerEvent } from '../../../shared/control/audiobridge.js';
+import type { RelayRef } from '../../relays/relayClient.js';
+import type { RpcResult } from '../../rpc.js';
+import type { Joined, JoinOptions, MixerPlace } from './participants.js';
+import type { AbRoomId, ConfigureRequest, JoinRequest, RoomSyncRequest } from './schemas.js';
+import type { HandleAddress, JanusData } from './state.js';
+import type { ParticipantSettings } from '../../../shared/control/audiobridge.js';
+
+/**
+ * What one AudioBridge room object answers over RPC (`AudioBridgeDO` implements it): the plugin in
+ * the session shards and the relay links call these. Declared apart from the Durable Object so that
+ * `Env` and the stubs type the namespace without importing the class.
+ */
+export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
+  create(room: AbRoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
+  /** The room's `list` entry, if it exists and is not private. */
+  summary(): Promise<JanusData | undefined>;
+  sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
+  join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>>;
+  placeMedia(who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>>;
+  mediaReady(who: HandleAddress): Promise<void>;
+  mediaFailed(who: HandleAddress): Promise<void>;
+  configure(
+    who: HandleAddress,
+    configure: ConfigureRequest,
+  ): Promise<RpcResult<{ settings: ParticipantSettings; hasMedia: boolean }>>;
+  leave(who: HandleAddress): Promise<RpcResult<JanusData | undefined>>;
+  handleGone(who: HandleAddress): Promise<void>;
+  /** The handle's media is gone: true when its participant left with it. */
+  mediaGone(who: HandleAddress): Promise<boolean>;
+  /** From a relay link this room watches (plain-RTP legs there): its relay is gone. */
+  relayLost(linkId: string): Promise<void>;
+  /** From the relay link of the room's mixer: a participant started or stopped talking. */
+  relayEvent(e: AbPeerEvent): Promise<void>;
+}
+
+/** The deployment's AudioBridge room list (one object): `list` reads it. */
+export interface AudioBridgeIndexApi extends Rpc.DurableObjectBranded {
+  roomCreated(room: AbRoomId): Promise<void>;
+  roomDestroyed(room: AbRoomId): Promise<void>;
+  listRooms(): Promise<AbRoomId[]>;
+}

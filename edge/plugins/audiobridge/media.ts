@@ -1,0 +1,79 @@
+import type { Jsep } from '../../../shared/janus/requests.js';
+import { parseJanus } from '../../../shared/janus/validate.js';
+import type { RelayRef } from '../../relays/relayClient.js';
+import { unwrap } from '../../rpc.js';
+import type { HandleContext } from '../plugin.js';
+import type { AudioBridgeApi } from './audioBridgeApi.js';
+import { AB, abError, AudioBridgeError } from './errors.js';
+import { who } from './handleState.js';
+import { rtpSchema } from './schemas.js';
+import type { JanusData } from './state.js';
+
+/**
+ * A participant's media on the room's relay: a PeerConnection (the client's offer answered, or the
+ * relay's offer for `generate_offer`) or a plain-RTP leg. The room picks the relay (its mixer's),
+ * the handle's usual placement being the candidate when the room has none yet.
+ */
+export async function openMedia(
+  ctx: HandleContext,
+  room: AudioBridgeApi,
+  offer: Jsep | undefined,
+): Promise<Jsep | undefined> {
+  const candidate = await ctx.media.place();
+  const { relay, place } = unwrap(await room.placeMedia(who(ctx), candidate));
+  try {
+    const result = await ctx.media.open(offer ? { sdp: offer.sdp } : undefined, place, relay);
+    if ('answer' in result) {
+      await room.mediaReady(who(ctx));
+      return result.answer;
+    }
+    return 'offer' in result ? result.offer : undefined;
+  } catch (err) {
+    await room.mediaFailed(who(ctx));
+    throw err;
+  }
+}
+
+/** A plain-RTP participant's leg (`join` with `rtp`): Janus answers where to send in the `joined` event's `rtp`. */
+export async function openPlainRtp(
+  ctx: HandleContext,
+  room: AudioBridgeApi,
+  rtp: Record<string, unknown>,
+): Promise<{ rtp: JanusData; relay: RelayRef }> {
+  const r = parseJanus(rtpSchema, rtp, AB);
+  const candidate = await ctx.media.place();
+  const { relay, place } = unwrap(await room.placeMedia(who(ctx), candidate));
+  try {
+    const leg = await ctx.media.commandAt(relay, 'ab.rtpJoin', {
+      ...place,
+      rtp: {
+        ...(r.ip !== undefined ? { ip: r.ip } : {}),
+        ...(r.port !== undefined ? { port: r.port } : {}),
+        ...(r.payload_type !== undefined ? { payloadType: r.payload_type } : {}),
+        ...(r.audiolevel_ext !== undefined ? { audioLevelExt: r.audiolevel_ext } : {}),
+        ...(r.fec !== undefined ? { fec: r.fec } : {}),
+      },
+    });
+    await room.mediaReady(who(ctx));
+    return {
+      rtp: { ip: leg.ip, port: leg.port, ...(r.payload_type !== undefined ? { payload_type: r.payload_type } : {}) },
+      relay,
+    };
+  } catch (err) {
+    await room.mediaFailed(who(ctx));
+    throw err;
+  }
+}
+
+/** A client's JSEP on configure: an offer opens or renegotiates, an answer completes a relay's offer. */
+export async function negotiate(ctx: HandleContext, room: AudioBridgeApi, jsep: Jsep): Promise<Jsep | undefined> {
+  if (jsep.type === 'answer') {
+    if (!ctx.media.hasPeer) throw abError(AudioBridgeError.INVALID_SDP, 'Unexpected answer (no offer was made)');
+    await ctx.media.command('peer.answer', { sdp: jsep.sdp });
+    await room.mediaReady(who(ctx));
+    return undefined;
+  }
+  if (!ctx.media.hasPeer) return openMedia(ctx, room, jsep);
+  const out = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
+  return out.answer;
+}

@@ -1,0 +1,268 @@
+import { JanusApiError } from '../../../shared/janus/errors.js';
+import type { Jsep } from '../../../shared/janus/requests.js';
+import { parseJanus } from '../../../shared/janus/validate.js';
+import { randomSafeInt } from '../../core/ids.js';
+import { unwrap } from '../../rpc.js';
+import type { Stubs } from '../../stubs.js';
+import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
+import { AB, abError, AudioBridgeError, errorEvent, idTypeProblem } from './errors.js';
+import { inRoom, joinedState, participantCommand, who, type AbHandleState, type Result } from './handleState.js';
+import { isAbRoomCall } from './host.js';
+import { negotiate, openMedia, openPlainRtp } from './media.js';
+import * as S from './schemas.js';
+import type { AbRoomId } from './schemas.js';
+import { audioBridgeObjectName, type JanusData } from './state.js';
+import { refuseUnsupportedParticipantOptions } from './unsupported.js';
+
+const PKG = 'janus.plugin.audiobridge';
+
+/** A plugin error keeps its code; anything else (a relay's, the core's) is reported with its own code. */
+const asEvent = (err: unknown) => errorEvent(err instanceof JanusApiError ? abError(err.code, err.message) : err);
+
+/**
+ * `janus.plugin.audiobridge`: an audio conference mixed on a relay. Room state lives in one
+ * AudioBridgeDO per room; this plugin runs in the session shards, validates requests, places each
+ * participant's media on the room's relay (the mixer) and delivers the room's notifications.
+ * Synchronous requests answer in the `success`; join, configure, changeroom, leave and hangup `ack`
+ * and answer with an event.
+ */
+export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
+  const roomStub = (room: AbRoomId) => stubs.audioBridge(audioBridgeObjectName(room));
+
+  async function syncRequest(request: S.SyncRequest, body: Record<string, unknown>): Promise<JanusData> {
+    switch (request) {
+      case 'create': {
+        const { room } = parseJanus(S.createSchema, body, AB);
+        const id = room ?? (stringIds ? crypto.randomUUID() : randomSafeInt());
+        return unwrap(await roomStub(id).create(id, body));
+      }
+      case 'list': {
+        const ids = await stubs.audioBridgeIndex().listRooms();
+        const entries = await Promise.all(ids.map((id) => roomStub(id).summary()));
+        return { audiobridge: 'success', list: entries.filter((e): e is JanusData => e !== undefined) };
+      }
+      case 'resetdecoder':
+        throw abError(AudioBridgeError.NOT_JOINED, "Can't reset (not in a room)");
+      default: {
+        const { room } = parseJanus(S.roomOnlySchema, body, AB);
+        return unwrap(await roomStub(room).sync(request, body));
+      }
+    }
+  }
+
+  /** `resetdecoder` is about the asking handle's own participant. */
+  async function resetDecoder(ctx: HandleContext): Promise<JanusData> {
+    await participantCommand(ctx, inRoom(ctx, 'reset'), 'ab.resetDecoder', {});
+    return { audiobridge: 'success' };
+  }
+
+  async function join(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+    if (joinedState(ctx))
+      throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in a room (use changeroom to join another one)');
+    const j = parseJanus(S.joinSchema, body, AB);
+    // As Janus: with an offer, `rtp` is ignored.
+    const rtp = jsep ? undefined : j.rtp;
+    if (rtp) parseJanus(S.rtpSchema, rtp, AB);
+    refuseUnsupportedParticipantOptions(j);
+    if (jsep && jsep.type !== 'offer') throw abError(AudioBridgeError.INVALID_SDP, 'Only offers are accepted on join');
+    const room = roomStub(j.room);
+    const joined = unwrap(await room.join(who(ctx), j, { plainRtp: rtp !== undefined }));
+    const id = joined.place.participant;
+    ctx.setState({ room: j.room, id } satisfies AbHandleState);
+    try {
+      if (rtp) {
+        const leg = await openPlainRtp(ctx, room, rtp);
+        ctx.setState({ room: j.room, id, plainRtp: leg.relay } satisfies AbHandleState);
+        return { data: { ...joined.event, rtp: leg.rtp } };
+      }
+      if (jsep || j.generate_offer) return { data: joined.event, jsep: await openMedia(ctx, room, jsep) };
+    } catch (err) {
+      // The join is undone: nothing stays behind a failed placement.
+      ctx.setState(undefined);
+      await room.leave(who(ctx));
+      throw err;
+    }
+    ctx.notifyEvent({ event: 'joined', room: j.room, id, display: j.display });
+    return { data: joined.event };
+  }
+
+  async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
+    const st = inRoom(ctx, 'configure');
+    const c = parseJanus(S.configureSchema, body, AB);
+    refuseUnsupportedParticipantOptions(c);
+    if (c.generate_offer === true || c.update === true)
+      throw abError(
+        AudioBridgeError.INVALID_ELEMENT,
+        'Invalid element (generate_offer: renegotiating with an offer of ours is not supported)',
+      );
+    const room = roomStub(st.room);
+    const { settings, hasMedia } = unwrap(await room.configure(who(ctx), c));
+    // The room's state stands if the media went meanwhile: nothing flows anyway.
+    if (hasMedia) await participantCommand(ctx, st, 'ab.configure', { settings })?.catch(() => undefined);
+    const answer = jsep ? await negotiate(ctx, room, jsep) : undefined;
+    return { data: { audiobridge: 'event', result: 'ok' }, jsep: answer };
+  }
+
+  async function changeRoom(ctx: HandleContext, body: Record<string, unknown>): Promise<Result> {
+    // As Janus: the fields first, then whether the handle is in a room, and not this one.
+    const j = parseJanus(S.joinSchema, body, AB);
+    const st = inRoom(ctx, 'change room', 'not in a room in the first place');
+    if (j.room === st.room) throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in this room');
+    refuseUnsupportedParticipantOptions(j);
+    const target = roomStub(j.room);
+    // The new room first: a refusal there leaves the participant where it was.
+    const joined = unwrap(
+      await target.join(who(ctx), j, {
+        changeroom: true,
+        ...(st.plainRtp ? { plainRtp: true, relay: st.plainRtp } : ctx.media.relay ? { relay: ctx.media.relay } : {}),
+      }),
+    );
+    await roomStub(st.room).handleGone(who(ctx));
+    ctx.setState({ ...st, room: j.room, id: joined.place.participant } satisfies AbHandleState);
+    const { mixer, mixerSettings, participant, settings } = joined.place;
+    const moved = participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
+    if (moved) {
+      await moved;
+      await target.mediaReady(who(ctx));
+    }
+    return { data: joined.event };
+  }
+
+  async function asyncRequest(
+    ctx: HandleContext,
+    request: S.AsyncRequest,
+    body: Record<string, unknown>,
+    jsep?: Jsep,
+  ): Promise<Result> {
+    switch (request) {
+      case 'join':
+        return join(ctx, body, jsep);
+      case 'configure':
+        return configure(ctx, body, jsep);
+      case 'changeroom':
+        return changeRoom(ctx, body);
+      case 'leave': {
+        const st = inRoom(ctx, 'leave');
+        const left = unwrap(await roomStub(st.room).leave(who(ctx)));
+        ctx.setState(undefined);
+        return { data: left ?? { audiobridge: 'left', room: st.room, id: st.id }, hangup: 'Leaving' };
+      }
+      case 'hangup': {
+        // As Janus: `hangingup`, then the media goes and the participant with it (hangupMedia); a
+        // plain-RTP leg is no PeerConnection of the handle, so it goes here.
+        const st = joinedState(ctx);
+        if (st?.plainRtp) {
+          ctx.setState(undefined);
+          await roomStub(st.room).handleGone(who(ctx));
+        }
+        return { data: { audiobridge: 'hangingup' }, hangup: 'Janus API' };
+      }
+    }
+  }
+
+  async function gone(ctx: HandleContext): Promise<void> {
+    const st = joinedState(ctx);
+    if (!st) return;
+    ctx.setState(undefined);
+    await roomStub(st.room).handleGone(who(ctx));
+  }
+
+  return {
+    info: {
+      package: PKG,
+      name: 'JANUS AudioBridge plugin',
+      author: 'Meetecho s.r.l.',
+      description: 'This is a plugin implementing an audio conference bridge for Janus, mixing Opus streams.',
+      version: 12,
+      versionString: '0.0.12',
+    },
+    createHandle() {},
+    async handleMessage(ctx, message: PluginMessage): Promise<PluginResult> {
+      const body = message.body;
+      const request = body.request;
+      if (request === undefined)
+        return {
+          kind: 'ok',
+          data: errorEvent(abError(AudioBridgeError.MISSING_ELEMENT, 'Missing mandatory element (request)')),
+        };
+      if (typeof request !== 'string')
+        return {
+          kind: 'ok',
+          data: errorEvent(
+            abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element type (request should be a string)'),
+          ),
+        };
+      const name = request.toLowerCase();
+      const idProblem = idTypeProblem(body, stringIds);
+      if (S.isSyncRequest(name)) {
+        try {
+          if (name === 'resetdecoder') return { kind: 'ok', data: await resetDecoder(ctx) };
+          if (idProblem) throw idProblem;
+          return { kind: 'ok', data: await syncRequest(name, body) };
+        } catch (err) {
+          return { kind: 'ok', data: asEvent(err) };
+        }
+      }
+      if (!S.isAsyncRequest(name))
+        return {
+          kind: 'ok',
+          data: errorEvent(abError(AudioBridgeError.INVALID_REQUEST, `Unknown request '${request}'`)),
+        };
+      // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
+      void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
+        (r) => {
+          ctx.pushEvent(r.data, r.jsep, message.transaction);
+          if (r.hangup && ctx.media.hasPeer) ctx.media.close(r.hangup);
+        },
+        (err) => ctx.pushEvent(asEvent(err), undefined, message.transaction),
+      );
+      return { kind: 'ack' };
+    },
+    /** Media gone (hang-up, ICE failure, relay lost): as Janus, the participant leaves its room. */
+    async hangupMedia(ctx) {
+      const st = joinedState(ctx);
+      if (!st) return;
+      if (await roomStub(st.room).mediaGone(who(ctx))) ctx.setState(undefined);
+    },
+    destroyHandle: gone,
+    async handleAdminMessage(request) {
+      if (request.request === undefined)
+        return errorEvent(abError(AudioBridgeError.MISSING_ELEMENT, 'Missing mandatory element (request)'));
+      if (typeof request.request !== 'string')
+        return errorEvent(
+          abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element type (request should be a string)'),
+        );
+      const name = request.request.toLowerCase();
+      if (!S.isSyncRequest(name))
+        return errorEvent(abError(AudioBridgeError.INVALID_REQUEST, `Unknown request '${request.request}'`));
+      const idProblem = idTypeProblem(request, stringIds);
+      if (idProblem) return errorEvent(idProblem);
+      try {
+        return await syncRequest(name, request);
+      } catch (err) {
+        return asEvent(err);
+      }
+    },
+    queryHandle(ctx) {
+      const st = joinedState(ctx);
+      if (!st) return { state: 'none' };
+      return {
+        room: st.room,
+        id: st.id,
+        plain_rtp: st.plainRtp !== undefined,
+        relay: (st.plainRtp ?? ctx.media.relay)?.relayId ?? null,
+      };
+    },
+    handleInternal(ctx, call) {
+      if (!isAbRoomCall(call)) return;
+      if (call.kind === 'ab.event') {
+        ctx.pushEvent(call.data);
+        return;
+      }
+      // Removed by the room (kick, kick_all, destroy): the event first, then the hangup.
+      ctx.setState(undefined);
+      ctx.pushEvent(call.data);
+      if (ctx.media.hasPeer) ctx.media.close('Removed from room');
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { AbCodec, ParticipantSettings } from '../../../shared/control/audiobridge.js';
+import type { RelayRef } from '../../relays/relayClient.js';
+import type { JsonObject } from '../videoroom/schemas.js';
+import type { AbRoomId } from './schemas.js';
+
+/** A Janus message body, typed as JSON so that it crosses Durable Object RPC. */
+export type JanusData = JsonObject;
+
+/** A participant's handle, as the room addresses it. */
+export interface HandleAddress {
+  sessionId: number;
+  handleId: number;
+}
+
+export const sameHandle = (a: HandleAddress, b: HandleAddress) =>
+  a.sessionId === b.sessionId && a.handleId === b.handleId;
+
+/** A room's settings, as `create` gave them with Janus's defaults filled in. */
+export interface AbRoomOptions {
+  description: string;
+  secret?: string;
+  pin?: string;
+  is_private: boolean;
+  sampling_rate: 8000 | 16000 | 24000 | 48000;
+  spatial_audio: boolean;
+  audiolevel_ext: boolean;
+  audiolevel_event: boolean;
+  audio_active_packets: number;
+  audio_level_average: number;
+  default_prebuffering: number;
+  default_expectedloss: number;
+  default_bitrate: number;
+  allow_rtp_participants: boolean;
+}
+
+export interface AbParticipant extends HandleAddress {
+  id: AbRoomId;
+  display?: string;
+  /** The participant's own mute (its configure, or a moderator's). */
+  muted: boolean;
+  codec: AbCodec;
+  settings: ParticipantSettings;
+  /** The relay holding its PeerConnection (or plain-RTP leg), once placed there. */
+  relay?: RelayRef;
+  /** Its media is negotiated with the relay (Janus's `setup`). */
+  setup: boolean;
+  plainRtp?: boolean;
+  talking?: boolean;
+}
+
+export interface AbRoomState {
+  room: AbRoomId;
+  options: AbRoomOptions;
+  permanent: boolean;
+  allowed?: string[];
+  /** Whether joins must present a token of `allowed` (Janus's check_tokens). */
+  checkAllowed: boolean;
+  /** mute_room: nobody is heard. */
+  muted: boolean;
+  participants: AbParticipant[];
+  /** The relay mixing this room: chosen at the first media placement, dropped when no participant is there. */
+  relay?: RelayRef;
+}
+
+/** The Durable Object name of an AudioBridge room (a string and a number id are different rooms). */
+export function audioBridgeObjectName(room: AbRoomId): string {
+  return `ab:${typeof room}:${room}`;
+}
+
+/** The mixer's name on the relay. */
+export function mixerName(room: AbRoomId): string {
+  return `ab:${typeof room}:${room}`;
+}
+
+/** A participant as Janus lists it (`joined`, `participants`, listparticipants). */
+export function participantEntry(r: AbRoomState, p: AbParticipant): JanusData {
+  return {
+    id: p.id,
+    ...(p.display !== undefined ? { display: p.display } : {}),
+    setup: p.setup,
+    muted: p.muted,
+    // Janus lists `talking` for participants whose audio-level extension is negotiated.
+    ...(p.setup && r.options.audiolevel_ext ? { talking: p.talking ?? false } : {}),
+    ...(r.options.spatial_audio ? { spatial_position: p.settings.spatialPosition ?? 50 } : {}),
+  };
+}
+
+/** The room's `list` entry. */
+export function roomSummary(r: AbRoomState): JanusData {
+  return {
+    room: r.room,
+    description: r.options.description,
+    sampling_rate: r.options.sampling_rate,
+    spatial_audio: r.options.spatial_audio,
+    pin_required: r.options.pin !== undefined,
+    record: false,
+    muted: r.muted,
+    num_participants: r.participants.length,
+  };
+}

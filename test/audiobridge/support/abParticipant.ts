@@ -1,0 +1,60 @@
+/** AudioBridge participants for stack tests: a Janus WS session with one audiobridge handle. */
+import { JanusWs, type JanusMsg } from '../../support/janusWs.js';
+import type { Stack } from '../../support/stack.js';
+
+export const AB = 'janus.plugin.audiobridge';
+
+export class AbParticipant {
+  private constructor(
+    readonly janus: JanusWs,
+    readonly sessionId: number,
+    readonly handleId: number,
+  ) {}
+
+  static async connect(stack: Stack): Promise<AbParticipant> {
+    const janus = await JanusWs.connect(stack.wsUrl);
+    const sessionId = await janus.createSession();
+    return new AbParticipant(janus, sessionId, await janus.attach(sessionId, AB));
+  }
+
+  /** A synchronous request: the plugindata of the `success`. */
+  async sync(body: Record<string, unknown>): Promise<Record<string, any>> {
+    const r = await this.janus.request({
+      janus: 'message',
+      session_id: this.sessionId,
+      handle_id: this.handleId,
+      body,
+    });
+    if (r.janus !== 'success') throw new Error(JSON.stringify(r));
+    return r.plugindata.data;
+  }
+
+  /** An asynchronous request: the event answering it (or the error reply). */
+  async ask(body: Record<string, unknown>, jsep?: Record<string, unknown>, timeoutMs = 20_000): Promise<JanusMsg> {
+    const ack = await this.janus.request({
+      janus: 'message',
+      session_id: this.sessionId,
+      handle_id: this.handleId,
+      body,
+      ...(jsep ? { jsep } : {}),
+    });
+    if (ack.janus !== 'ack') return ack;
+    return this.janus.waitEvent(
+      (m) => m.janus === 'event' && m.transaction === ack.transaction,
+      timeoutMs,
+      `answer to ${String(body.request)}`,
+    );
+  }
+
+  waitData(pred: (d: Record<string, any>) => boolean, what: string, timeoutMs = 10_000): Promise<JanusMsg> {
+    return this.janus.waitEvent((m) => m.janus === 'event' && m.plugindata && pred(m.plugindata.data), timeoutMs, what);
+  }
+
+  async hangup(): Promise<void> {
+    await this.janus.request({ janus: 'hangup', session_id: this.sessionId, handle_id: this.handleId });
+  }
+
+  async close(): Promise<void> {
+    await this.janus.close();
+  }
+}

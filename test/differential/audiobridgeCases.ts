@@ -1,0 +1,250 @@
+/**
+ * AudioBridge request scripts run against the reference Janus 1.1.2 and our edge: every synchronous
+ * request (answers compared in the `success` plugindata) with its errors (480–499), and join,
+ * configure, changeroom, leave and hangup without media (the `ack`, then the `event`; what the other
+ * participants hear is compared too). Refusals of what we do not implement are in deliberate.ts.
+ */
+import type { Step } from './harness.js';
+import type { Case } from './cases.js';
+
+const AB = 'janus.plugin.audiobridge';
+const ROOM = 8_880_001;
+
+/** A session on connection `conn` with an AudioBridge handle, saved as $s<conn> and $h<conn>. */
+const abHandle = (conn: string): Step[] => [
+  { via: 'ws', conn, body: { janus: 'create' }, save: { [`s${conn}`]: 'data.id' }, expect: { janus: 'success' } },
+  {
+    via: 'ws',
+    conn,
+    body: { janus: 'attach', session_id: `$s${conn}`, plugin: AB },
+    save: { [`h${conn}`]: 'data.id' },
+    expect: { janus: 'success' },
+  },
+];
+
+const message = (conn: string, body: Record<string, unknown>) =>
+  ({ janus: 'message', session_id: `$s${conn}`, handle_id: `$h${conn}`, body }) as never;
+
+/** A synchronous request: the `success` reply's plugindata is compared. */
+const sync = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
+  name,
+  via: 'ws',
+  conn,
+  body: message(conn, body),
+  at: 'plugindata',
+  expect: { janus: 'success' },
+  ...extra,
+});
+
+/** An asynchronous request: the `ack`, then the `event` carrying the answer. */
+const async_ = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
+  name,
+  via: 'ws',
+  conn,
+  body: message(conn, body),
+  events: ['event'],
+  expect: { janus: 'ack' },
+  ...extra,
+});
+
+const R = ROOM;
+const syncRequests: Case = {
+  name: 'audiobridge: synchronous requests, their answers and error codes',
+  steps: [
+    ...abHandle('a'),
+    sync('a', 'no request (483)', {}),
+    sync('a', 'request not a string (484)', { request: 5 }),
+    sync('a', 'unknown request (482)', { request: 'nope' }),
+    sync('a', 'suspend: unknown in 1.1.2 (482)', { request: 'suspend', room: R, id: 1 }),
+    sync('a', 'stop_all_files: unknown in 1.1.2 (482)', { request: 'stop_all_files', room: R }),
+    sync('a', 'create', {
+      request: 'create',
+      room: R,
+      description: 'differential',
+      secret: 'sec',
+      pin: 'pin',
+      is_private: false,
+      allowed: ['tok'],
+      sampling_rate: 48000,
+      audiolevel_event: true,
+      audio_active_packets: 50,
+      audio_level_average: 30,
+      default_prebuffering: 10,
+      default_expectedloss: 5,
+      default_bitrate: 24000,
+      spatial_audio: false,
+    }),
+    sync('a', 'create: without an id', { request: 'create' }),
+    sync('a', 'create: existing room (486)', { request: 'create', room: R }),
+    sync('a', 'create: room not a number (484)', { request: 'create', room: 'x' }),
+    sync('a', 'create: description not a string (484)', { request: 'create', room: R + 1, description: 5 }),
+    sync('a', 'create: is_private not a boolean (484)', { request: 'create', room: R + 1, is_private: 'yes' }),
+    sync('a', 'create: unsupported sampling rate (499)', { request: 'create', room: R + 1, sampling_rate: 44100 }),
+    sync('a', 'create: allowed not an array (484)', { request: 'create', room: R + 1, allowed: 'tok' }),
+    sync('a', 'exists', { request: 'exists', room: R }),
+    sync('a', 'exists: unknown room', { request: 'exists', room: R + 99 }),
+    sync('a', 'exists: no room (483)', { request: 'exists' }),
+    sync('a', 'listparticipants', { request: 'listparticipants', room: R }),
+    sync('a', 'listparticipants: no room (483)', { request: 'listparticipants' }),
+    sync('a', 'listparticipants: room not a number (484)', { request: 'listparticipants', room: 'x' }),
+    sync('a', 'listparticipants: unknown room (485)', { request: 'listparticipants', room: R + 99 }),
+    sync('a', 'edit', { request: 'edit', room: R, secret: 'sec', new_description: 'edited', new_pin: 'pin2' }),
+    sync('a', 'edit: no secret (483)', { request: 'edit', room: R }),
+    sync('a', 'edit: wrong secret (489)', { request: 'edit', room: R, secret: 'bad' }),
+    sync('a', 'edit: unknown room (485)', { request: 'edit', room: R + 99, secret: 'sec' }),
+    sync('a', 'allowed: add', { request: 'allowed', room: R, secret: 'sec', action: 'add', allowed: ['tok2'] }),
+    sync('a', 'allowed: remove', { request: 'allowed', room: R, secret: 'sec', action: 'remove', allowed: ['tok2'] }),
+    sync('a', 'allowed: bad action (484)', { request: 'allowed', room: R, secret: 'sec', action: 'bad' }),
+    sync('a', 'allowed: no action (483)', { request: 'allowed', room: R, secret: 'sec' }),
+    sync('a', 'allowed: wrong secret (489)', { request: 'allowed', room: R, secret: 'bad', action: 'enable' }),
+    sync('a', 'allowed: disable', { request: 'allowed', room: R, secret: 'sec', action: 'disable' }),
+    sync('a', 'kick: no id (483)', { request: 'kick', room: R, secret: 'sec' }),
+    sync('a', 'kick: unknown user (492)', { request: 'kick', room: R, secret: 'sec', id: 42 }),
+    sync('a', 'kick: wrong secret (489)', { request: 'kick', room: R, secret: 'bad', id: 42 }),
+    sync('a', 'kick_all', { request: 'kick_all', room: R, secret: 'sec' }),
+    sync('a', 'kick_all: unknown room (485)', { request: 'kick_all', room: R + 99, secret: 'sec' }),
+    sync('a', 'mute: unknown user (492)', { request: 'mute', room: R, secret: 'sec', id: 42 }),
+    sync('a', 'mute: no id (483)', { request: 'mute', room: R, secret: 'sec' }),
+    sync('a', 'unmute: unknown room (485)', { request: 'unmute', room: R + 99, secret: 'sec', id: 42 }),
+    sync('a', 'mute_room', { request: 'mute_room', room: R, secret: 'sec' }),
+    sync('a', 'unmute_room', { request: 'unmute_room', room: R, secret: 'sec' }),
+    sync('a', 'mute_room: wrong secret (489)', { request: 'mute_room', room: R, secret: 'bad' }),
+    sync('a', 'resetdecoder: not in a room (487)', { request: 'resetdecoder', room: R }),
+    sync('a', 'listforwarders: unknown room (485)', { request: 'listforwarders', room: R + 99, secret: 'sec' }),
+    sync('a', 'destroy: wrong secret (489)', { request: 'destroy', room: R, secret: 'bad' }),
+    sync('a', 'destroy', { request: 'destroy', room: R, secret: 'sec' }),
+    sync('a', 'destroy: unknown room (485)', { request: 'destroy', room: R, secret: 'sec' }),
+    sync('a', 'exists after destroy', { request: 'exists', room: R }),
+  ],
+};
+
+/** The requests we refuse (recording, forwarding, files): listed in deliberate.ts; our refusal is checked by the test. */
+const RR = ROOM + 10;
+export const refused: Case = {
+  name: 'audiobridge: requests needing media we do not mix yet',
+  steps: [
+    ...abHandle('a'),
+    sync('a', 'create', { request: 'create', room: RR, secret: 'sec' }),
+    sync('a', 'rtp_forward', { request: 'rtp_forward', room: RR, secret: 'sec', host: '127.0.0.1', port: 5000 }),
+    sync('a', 'listforwarders', { request: 'listforwarders', room: RR, secret: 'sec' }),
+    sync('a', 'stop_rtp_forward', { request: 'stop_rtp_forward', room: RR, secret: 'sec', stream_id: 1 }),
+    sync('a', 'enable_recording', { request: 'enable_recording', room: RR, secret: 'sec', record: true }),
+    sync('a', 'enable_mjrs', { request: 'enable_mjrs', room: RR, secret: 'sec', mjrs: true }),
+    sync('a', 'play_file', { request: 'play_file', room: RR, secret: 'sec', filename: '/tmp/none.opus' }),
+    sync('a', 'is_playing', { request: 'is_playing', room: RR, secret: 'sec', file_id: 'x' }),
+    sync('a', 'stop_file', { request: 'stop_file', room: RR, secret: 'sec', file_id: 'x' }),
+    sync('a', 'create with record', { request: 'create', room: RR + 1, record: true }),
+    sync('a', 'listparticipants: unchanged', { request: 'listparticipants', room: RR }),
+    sync('a', 'destroy', { request: 'destroy', room: RR, secret: 'sec' }),
+  ],
+};
+
+const J = ROOM + 20;
+const participants: Case = {
+  name: 'audiobridge: join, configure, mute, changeroom, kick, leave and hangup without media',
+  steps: [
+    ...abHandle('a'),
+    ...abHandle('b'),
+    ...abHandle('m'),
+    sync('m', 'create', { request: 'create', room: J, secret: 'sec', pin: 'pin' }),
+    sync('m', 'create second room', { request: 'create', room: J + 1 }),
+    async_('a', 'join: no room (483)', { request: 'join' }),
+    async_('a', 'join: unknown room (485)', { request: 'join', room: J + 99 }),
+    async_('a', 'join: no pin (483)', { request: 'join', room: J }),
+    async_('a', 'join: wrong pin (489)', { request: 'join', room: J, pin: 'bad' }),
+    async_('a', 'join: bad codec (484)', { request: 'join', room: J, pin: 'pin', codec: 'g729' }),
+    async_('a', 'join: muted not a boolean (484)', { request: 'join', room: J, pin: 'pin', muted: 'yes' }),
+    async_('a', 'join', { request: 'join', room: J, pin: 'pin', id: 11, display: 'alice' }),
+    async_('a', 'join again (491)', { request: 'join', room: J, pin: 'pin' }),
+    async_('b', 'join: taken id (490)', { request: 'join', room: J, pin: 'pin', id: 11 }),
+    async_(
+      'b',
+      'join: the others hear it',
+      { request: 'join', room: J, pin: 'pin', id: 12, display: 'bob' },
+      { on: { a: ['event'] } },
+    ),
+    sync('m', 'listparticipants', { request: 'listparticipants', room: J }),
+    async_(
+      'a',
+      'configure: mute and rename',
+      { request: 'configure', muted: true, display: 'alice2' },
+      { on: { b: ['event'] } },
+    ),
+    async_('a', 'configure: muted not a boolean (484)', { request: 'configure', muted: 'yes' }),
+    async_('m', 'configure: not in a room (487)', { request: 'configure', muted: true }),
+    sync('m', 'unmute', { request: 'unmute', room: J, secret: 'sec', id: 11 }, { on: { a: ['event'], b: ['event'] } }),
+    sync('m', 'mute: already unmuted', { request: 'unmute', room: J, secret: 'sec', id: 11 }),
+    sync('m', 'mute_room', { request: 'mute_room', room: J, secret: 'sec' }, { on: { a: ['event'], b: ['event'] } }),
+    sync(
+      'm',
+      'unmute_room',
+      { request: 'unmute_room', room: J, secret: 'sec' },
+      { on: { a: ['event'], b: ['event'] } },
+    ),
+    sync('a', 'resetdecoder in a room', { request: 'resetdecoder' }),
+    async_('b', 'changeroom: unknown room (485)', { request: 'changeroom', room: J + 99 }),
+    async_('m', 'changeroom: not in a room (487)', { request: 'changeroom', room: J + 1 }),
+    async_('b', 'changeroom: same room (491)', { request: 'changeroom', room: J, pin: 'pin' }),
+    async_('b', 'changeroom: no room (483)', { request: 'changeroom' }),
+    async_(
+      'b',
+      'changeroom',
+      { request: 'changeroom', room: J + 1, id: 13, display: 'bobby' },
+      { on: { a: ['event'] } },
+    ),
+    async_('b', 'changeroom back', { request: 'changeroom', room: J, pin: 'pin', id: 12 }, { on: { a: ['event'] } }),
+    sync(
+      'm',
+      'kick',
+      { request: 'kick', room: J, secret: 'sec', id: 12 },
+      { on: { a: ['event', 'event'], b: ['event'] } },
+    ),
+    sync('m', 'listparticipants after kick', { request: 'listparticipants', room: J }),
+    async_('a', 'leave', { request: 'leave' }),
+    async_('a', 'leave again (487)', { request: 'leave' }),
+    async_('a', 'join after leave', { request: 'join', room: J, pin: 'pin', id: 11 }),
+    async_('b', 'join after kick', { request: 'join', room: J, pin: 'pin', id: 14 }, { on: { a: ['event'] } }),
+    {
+      via: 'ws',
+      conn: 'b',
+      name: 'hangup',
+      body: { janus: 'hangup', session_id: '$sb', handle_id: '$hb' },
+      quietMs: 300,
+    },
+    sync('m', 'listparticipants after hangup', { request: 'listparticipants', room: J }),
+    sync('m', 'destroy', { request: 'destroy', room: J, secret: 'sec' }, { on: { a: ['event'] } }),
+    sync('m', 'destroy second room', { request: 'destroy', room: J + 1 }),
+  ],
+};
+
+const admin: Case = {
+  name: 'audiobridge: synchronous requests through admin message_plugin',
+  steps: [
+    {
+      via: 'admin',
+      name: 'create',
+      body: { janus: 'message_plugin', plugin: AB, request: { request: 'create', room: ROOM + 30 } },
+      at: 'response',
+    },
+    {
+      via: 'admin',
+      name: 'exists',
+      body: { janus: 'message_plugin', plugin: AB, request: { request: 'exists', room: ROOM + 30 } },
+      at: 'response',
+    },
+    {
+      via: 'admin',
+      name: 'join is not synchronous (482)',
+      body: { janus: 'message_plugin', plugin: AB, request: { request: 'join', room: ROOM + 30 } },
+      at: 'response',
+    },
+    {
+      via: 'admin',
+      name: 'destroy',
+      body: { janus: 'message_plugin', plugin: AB, request: { request: 'destroy', room: ROOM + 30 } },
+      at: 'response',
+    },
+  ],
+};
+
+export const audiobridgeCases: Case[] = [syncRequests, refused, participants, admin];

@@ -1,0 +1,172 @@
+import type { AbPeerEvent, ParticipantSettings } from '../../../shared/control/audiobridge.js';
+import { AudioBridge } from '../../../edge/plugins/audiobridge/audioBridge.js';
+import type { AudioBridgeApi, AudioBridgeIndexApi } from '../../../edge/plugins/audiobridge/audioBridgeApi.js';
+import type { AbRoomCall, AbRoomHost } from '../../../edge/plugins/audiobridge/host.js';
+import type { Joined, JoinOptions, MixerPlace } from '../../../edge/plugins/audiobridge/participants.js';
+import type {
+  AbRoomId,
+  ConfigureRequest,
+  JoinRequest,
+  RoomSyncRequest,
+} from '../../../edge/plugins/audiobridge/schemas.js';
+import {
+  audioBridgeObjectName,
+  type AbRoomState,
+  type HandleAddress,
+  type JanusData,
+} from '../../../edge/plugins/audiobridge/state.js';
+import type { RelayRef } from '../../../edge/relays/relayClient.js';
+import { rpcRun, type RpcResult } from '../../../edge/rpc.js';
+import type { Stubs } from '../../../edge/stubs.js';
+import { FakeRelays } from '../videoroom/harness.js';
+
+/**
+ * An in-memory host for the AudioBridge room logic: saves kept in memory, a relay client that records
+ * commands, and a recorder of what participants are told. No workerd, relay or socket.
+ */
+export class RoomHarness implements AbRoomHost {
+  saved: AbRoomState | undefined;
+  readonly told: Array<{ to: HandleAddress; call: AbRoomCall }> = [];
+  readonly relays = new FakeRelays();
+  readonly rooms = new Set<AbRoomId>();
+  readonly log = { warn: () => undefined };
+  /** Handles whose shard says they are gone. */
+  readonly missing = new Set<string>();
+  adminKey?: string;
+  /** Relay links the room watches. */
+  readonly watched = new Set<string>();
+  /** Where calls to participants go (a session core in plugin tests); by default only recorded. */
+  deliver?: (to: HandleAddress, call: AbRoomCall) => Promise<boolean>;
+  readonly index = {
+    roomCreated: async (room: AbRoomId) => void this.rooms.add(room),
+    roomDestroyed: async (room: AbRoomId) => void this.rooms.delete(room),
+  };
+  readonly ab: AudioBridge;
+
+  constructor() {
+    this.ab = new AudioBridge(this);
+  }
+
+  save(state: AbRoomState | undefined): void {
+    this.saved = state === undefined ? undefined : structuredClone(state);
+  }
+
+  watchLink(linkId: string): void {
+    this.watched.add(linkId);
+  }
+
+  unwatchLink(linkId: string): void {
+    this.watched.delete(linkId);
+  }
+
+  async notify(to: HandleAddress, call: AbRoomCall): Promise<boolean> {
+    this.told.push({ to, call: structuredClone(call) });
+    if (this.deliver) return this.deliver(to, call);
+    return !this.missing.has(`${to.sessionId}:${to.handleId}`);
+  }
+
+  /** What one handle was told, in order. */
+  toldTo(who: HandleAddress): AbRoomCall[] {
+    return this.told
+      .filter((t) => t.to.sessionId === who.sessionId && t.to.handleId === who.handleId)
+      .map((t) => t.call);
+  }
+
+  /** The plugin-data of what one handle was told. */
+  dataTo(who: HandleAddress): JanusData[] {
+    return this.toldTo(who).map((c) => c.data);
+  }
+
+  /** The participant ids, in join order. */
+  ids(): AbRoomId[] {
+    return (this.ab.room.state?.participants ?? []).map((p) => p.id);
+  }
+
+  async settle(): Promise<void> {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  }
+}
+
+let nextHandle = 1;
+export function handle(): HandleAddress {
+  const id = nextHandle++;
+  return { sessionId: 1000 + id, handleId: 5000 + id };
+}
+
+export const relayA: RelayRef = { relayId: 'relay-a', linkId: 'link-a' };
+export const relayB: RelayRef = { relayId: 'relay-b', linkId: 'link-b' };
+
+/** Crossing an RPC boundary clones. */
+const rpc = <T>(fn: () => T | Promise<T>): Promise<RpcResult<T>> =>
+  rpcRun(async () => structuredClone(await fn()), 499);
+
+/** One room as the plugin sees its Durable Object: the same methods, results and cloning. */
+class RoomObject {
+  constructor(readonly h: RoomHarness) {}
+  private get ab() {
+    return this.h.ab;
+  }
+  create = (room: AbRoomId, body: Record<string, unknown>) => {
+    this.ab.room.remember(room);
+    return rpc(() => this.ab.requests.create(room, body));
+  };
+  summary = async () => structuredClone(this.ab.requests.summary());
+  sync = (request: RoomSyncRequest, body: Record<string, unknown>) => {
+    this.ab.room.remember(body.room);
+    return rpc(() => this.ab.sync(request, body));
+  };
+  join = (who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>> => {
+    this.ab.room.remember(join.room);
+    return rpc(() => this.ab.participants.join(who, join, opts));
+  };
+  placeMedia = (who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>> =>
+    rpc(() => this.ab.participants.placeMedia(who, candidate));
+  mediaReady = async (who: HandleAddress) => this.ab.participants.mediaReady(who);
+  mediaFailed = async (who: HandleAddress) => this.ab.participants.mediaFailed(who);
+  configure = (
+    who: HandleAddress,
+    c: ConfigureRequest,
+  ): Promise<RpcResult<{ settings: ParticipantSettings; hasMedia: boolean }>> =>
+    rpc(() => this.ab.participants.configure(who, c));
+  leave = (who: HandleAddress) => rpc(() => this.ab.participants.leave(who, 'leave'));
+  handleGone = async (who: HandleAddress) => this.ab.handleGone(who);
+  mediaGone = async (who: HandleAddress) => this.ab.participants.mediaGone(who);
+  relayEvent = async (e: AbPeerEvent) => this.ab.relayEvent(e);
+  relayLost = async (linkId: string) => this.ab.relayLost(linkId);
+}
+
+/** Every AudioBridge room of a test deployment, and the stubs the plugin reaches them by. */
+export class Rooms {
+  readonly byName = new Map<string, RoomHarness>();
+  /** Set by the plugin tests: where rooms deliver calls to participants. */
+  deliver?: (to: HandleAddress, call: AbRoomCall) => Promise<boolean>;
+
+  room(id: AbRoomId): RoomHarness {
+    return this.named(audioBridgeObjectName(id));
+  }
+
+  private named(name: string): RoomHarness {
+    let h = this.byName.get(name);
+    if (!h) {
+      h = new RoomHarness();
+      h.deliver = (to, call) => this.deliver?.(to, call) ?? Promise.resolve(true);
+      this.byName.set(name, h);
+    }
+    return h;
+  }
+
+  private readonly index: Omit<AudioBridgeIndexApi, keyof Rpc.DurableObjectBranded> = {
+    roomCreated: async () => undefined,
+    roomDestroyed: async () => undefined,
+    listRooms: async () => [...this.byName.values()].flatMap((h) => (h.ab.room.state ? [h.ab.room.state.room] : [])),
+  };
+
+  /** The plugin's stubs: rooms by object name, and the room list. */
+  stubs(): Stubs {
+    const fake = {
+      audioBridge: (name: string) => new RoomObject(this.named(name)) as unknown as AudioBridgeApi,
+      audioBridgeIndex: () => this.index as unknown as AudioBridgeIndexApi,
+    };
+    return fake as unknown as Stubs;
+  }
+}
