@@ -120,7 +120,12 @@ export class AbPeer extends PeerBase implements VoiceOutput {
     if (h.payloadType !== this.payloadType) return;
     this.rx.rxSinceTick = true;
     const id = this.participant.audioLevelId;
-    this.participant.receive(h.sequenceNumber, rtp.payload, id ? audioLevelOf(h.extensions, id) : -1);
+    this.receiveVoice(rtp, id ? audioLevelOf(h.extensions, id) : -1);
+  }
+
+  /** A packet of the participant's voice (its level, or -1): into the mixer here; a bridge peer passes it on. */
+  protected receiveVoice(rtp: RtpPacket, level: number): void {
+    this.participant.receive(rtp.header.sequenceNumber, rtp.payload, level);
   }
 
   // ---- the mixer's output --------------------------------------------------------------------

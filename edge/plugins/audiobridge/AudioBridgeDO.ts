@@ -94,7 +94,7 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     who: HandleAddress,
     candidate: RelayRef,
   ): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>> {
-    return this.run(undefined, () => this.ab.participants.placeMedia(who, candidate));
+    return this.run(undefined, () => this.ab.placeMedia(who, candidate));
   }
 
   async mediaReady(who: HandleAddress): Promise<void> {

@@ -1,10 +1,12 @@
 import type { AbPeerEvent } from '../../../shared/control/audiobridge.js';
+import type { RelayRef } from '../../relays/relayClient.js';
+import { Bridges } from './bridging.js';
 import type { AbRoomHost } from './host.js';
-import { Participants } from './participants.js';
+import { Participants, type Placement } from './participants.js';
 import { AudioRoom } from './room.js';
 import { RoomRequests } from './roomRequests.js';
 import type { RoomSyncRequest } from './schemas.js';
-import type { AbParticipant, HandleAddress, JanusData } from './state.js';
+import { hasLeg, mixerKeyOf, type AbParticipant, type HandleAddress, type JanusData } from './state.js';
 import { refusedRequest, refuseRequest } from './unsupported.js';
 
 /**
@@ -15,10 +17,20 @@ export class AudioBridge {
   readonly room: AudioRoom;
   readonly requests: RoomRequests;
   readonly participants: Participants;
+  readonly bridges: Bridges;
 
   constructor(readonly host: AbRoomHost) {
     this.room = new AudioRoom(host);
-    this.participants = new Participants(this.room, (p) => this.hangUpPlainRtp(p));
+    this.participants = new Participants(
+      this.room,
+      (p) => this.hangUpLeg(p),
+      (r, movers) => void this.bridges.rehome(r, movers),
+    );
+    this.bridges = new Bridges(
+      this.room,
+      (r, p) => this.participants.place(r, p),
+      (p) => this.participants.leave(p, 'gone'),
+    );
     this.requests = new RoomRequests(
       this.room,
       (p) => this.applyMute(p),
@@ -60,6 +72,16 @@ export class AudioBridge {
     }
   }
 
+  /**
+   * Where a participant's media goes (the plugin's `placeMedia`): the mixer's relay, or for a client
+   * of another region its own relay, bridged to a leg opened here in the mixer.
+   */
+  async placeMedia(who: HandleAddress, candidate: RelayRef): Promise<Omit<Placement, 'bridge'>> {
+    const placed = this.participants.placeMedia(who, candidate);
+    const { relay, place } = placed.bridge ? await this.bridges.openLeg(who, placed) : placed;
+    return { relay, place };
+  }
+
   /** The handle is gone (detach, session end, changeroom's departure): its participant leaves. */
   handleGone(who: HandleAddress): void {
     this.participants.leave(who, 'gone');
@@ -80,27 +102,22 @@ export class AudioBridge {
     const r = this.room.state;
     if (!r || !p.relay) return;
     this.host.relays
-      .command(p.relay, {
-        op: 'ab.configure',
-        sessionId: p.sessionId,
-        handleId: p.handleId,
-        settings: { muted: p.muted || r.muted },
-      })
+      .command(p.relay, { op: 'ab.configure', ...mixerKeyOf(p), settings: { muted: p.muted || r.muted } })
       .catch((err: unknown) => this.host.log.warn('relay did not apply a mute', { room: r.room, error: String(err) }));
   }
 
-  /** A participant the room removed (kick, kick_all, destroy): a plain-RTP leg is hung up here, a PeerConnection by its handle. */
+  /** A participant the room removed (kick, kick_all, destroy): a plain-RTP or bridge leg is hung up here, a PeerConnection by its handle. */
   private removed(p: AbParticipant): void {
     const r = this.room.state;
     if (r && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId)) r.relay = undefined;
-    if (p.plainRtp) this.hangUpPlainRtp(p);
+    if (hasLeg(p)) this.hangUpLeg(p);
     if (r) this.participants.unwatchIfUnused(r, p.relay);
   }
 
-  private hangUpPlainRtp(p: AbParticipant): void {
+  private hangUpLeg(p: AbParticipant): void {
     if (!p.relay) return;
     this.host.relays
-      .command(p.relay, { op: 'peer.hangup', sessionId: p.sessionId, handleId: p.handleId, reason: 'Left the room' })
+      .command(p.relay, { op: 'peer.hangup', ...mixerKeyOf(p), reason: 'Left the room' })
       .catch(() => undefined);
   }
 }

@@ -12,6 +12,8 @@ export interface AbHandleState {
   id: AbRoomId;
   /** A plain-RTP participant's leg is no PeerConnection of the handle: its relay is kept here. */
   plainRtp?: RelayRef;
+  /** Its PeerConnection is bridged to a room mixing on another relay (bridging.ts). */
+  bridged?: boolean;
 }
 
 /** Runs a command about the handle's participant on the relay holding its media, if it has any. */

@@ -108,6 +108,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
     const j = parseJanus(S.joinSchema, body, AB);
     const st = inRoom(ctx, 'change room', 'not in a room in the first place');
     if (j.room === st.room) throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in this room');
+    if (st.bridged)
+      throw abError(
+        AudioBridgeError.UNKNOWN_ERROR,
+        'Bridged from another relay: changeroom is not supported (leave and join instead)',
+      );
     refuseUnsupportedParticipantOptions(j);
     const target = roomStub(j.room);
     // The new room first: a refusal there leaves the participant where it was.

@@ -46,7 +46,31 @@ export interface AbParticipant extends HandleAddress {
   setup: boolean;
   plainRtp?: boolean;
   talking?: boolean;
+  /**
+   * Bridged from another relay (edge/plugins/audiobridge/bridging.ts): the client's PeerConnection is
+   * on `relay` (its region's), `relay` of the participant is the room's home, where its plain-RTP leg
+   * in the mixer is keyed by this handle's session and the synthetic handle id `leg`.
+   */
+  bridge?: { relay: RelayRef; leg: number };
 }
+
+/**
+ * Whether a client placed on `candidate` must be bridged to a room mixing on `home`: not when it is
+ * the home relay, nor another relay of the home's region (the client's region is served by home).
+ */
+export function bridgeNeeded(home: RelayRef, candidate: RelayRef): boolean {
+  if (home.linkId === candidate.linkId) return false;
+  return !(home.region !== undefined && home.region === candidate.region);
+}
+
+/** A leg the room owns on the mixer's relay (no PeerConnection of the handle holds it): plain RTP, or a bridge's. */
+export const hasLeg = (p: AbParticipant): boolean => p.plainRtp === true || p.bridge !== undefined;
+
+/** How the mixer's relay knows the participant: its handle, or its bridge leg's synthetic handle. */
+export const mixerKeyOf = (p: AbParticipant): HandleAddress => ({
+  sessionId: p.sessionId,
+  handleId: p.bridge?.leg ?? p.handleId,
+});
 
 export interface AbRoomState {
   room: AbRoomId;

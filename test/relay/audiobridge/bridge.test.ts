@@ -1,0 +1,119 @@
+/**
+ * The AudioBridge's bridge peer on one relay (the far and the home relay are the same process here,
+ * the RTP between them on loopback): a client whose PeerConnection is a bridge peer is mixed as the
+ * plain-RTP leg it bridges to, hears the others and not itself, is muted through its leg, follows
+ * its leg to a new home (`ab.bridgeTo`) without a break, and every socket and port comes back.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CommandInput } from '../../../shared/control/commands.js';
+import { bridgeTotals } from '../../../relay/audiobridge/bridgePeer.js';
+import { mixerTotals } from '../../../relay/audiobridge/totals.js';
+import { audioBridgeSocketCount } from '../../../relay/net/sockets.js';
+import { waitFor } from '../support/client.js';
+import { relayFixture } from '../support/relayFixture.js';
+import { AB, joinWebRtc, mixerSettings, SESSION } from './support/join.js';
+import { WebRtcVoice } from './support/voiceClient.js';
+
+const fx = relayFixture([46400, 46499], { env: { RELAY_REMOTE_PORT_MIN: '36400', RELAY_REMOTE_PORT_MAX: '36499' } });
+
+const HEARD = 1500;
+const NOT_HEARD = 300;
+const LEG = 101;
+const NEXT_LEG = 102;
+
+async function openLeg(handleId: number, participant: number) {
+  return fx.link.call({
+    op: 'ab.rtpJoin',
+    sessionId: SESSION,
+    handleId,
+    mixer: 'ab:1',
+    mixerSettings: mixerSettings(1),
+    participant,
+    rtp: { payloadType: 100, audioLevelExt: 1 },
+  } as Extract<CommandInput, { op: 'ab.rtpJoin' }>);
+}
+
+describe('AudioBridge bridge peer', () => {
+  const a = fx.track(new WebRtcVoice(440));
+  const b = fx.track(new WebRtcVoice(880));
+  const c = fx.track(new WebRtcVoice(undefined));
+  const base = { sockets: 0, participants: 0, ports: 0 };
+
+  it('a bridged client hears the others and not itself, and is heard', async () => {
+    base.sockets = audioBridgeSocketCount();
+    base.participants = mixerTotals.participants;
+    base.ports = fx.relay.remotePorts.inUse;
+    const leg = await openLeg(LEG, 1);
+    const offer = await a.offer();
+    const res = await fx.link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId: 1,
+      plugin: AB,
+      offer: { sdp: offer },
+      options: {
+        mixer: 'ab:1',
+        mixerSettings: mixerSettings(1),
+        participant: 1,
+        bridge: { ip: leg.ip, port: leg.port, payloadType: 100, audioLevelExt: 1 },
+      },
+    } as Extract<CommandInput, { op: 'peer.create' }>);
+    if (!('answer' in res)) throw new Error('expected an answer');
+    await a.accept(res.answer.sdp);
+    await a.connected();
+    a.start();
+    await joinWebRtc(fx.link, b, 2, 'ab:1');
+    await joinWebRtc(fx.link, c, 3, 'ab:1');
+    // the mixer holds the leg, not the bridge peer: three voices
+    expect(fx.relay.audiobridge.mixer('ab:1')?.size).toBe(3);
+    expect(bridgeTotals.bridges).toBe(1);
+    await waitFor(() => a.level(880) > HEARD, 8000, 'bridged A hears B');
+    await waitFor(() => b.level(440) > HEARD && c.level(440) > HEARD, 8000, 'B and C hear bridged A');
+    expect(a.level(440), 'A does not hear itself').toBeLessThan(NOT_HEARD);
+    const info = (await fx.link.call({ op: 'peer.info', sessionId: SESSION, handleId: 1 })) as Record<string, any>;
+    expect(info.counters[0].packetsIn).toBeGreaterThan(0);
+    expect(info.counters[0].packetsOut).toBeGreaterThan(0);
+  });
+
+  it('muting the leg at home mutes the bridged client', async () => {
+    await fx.link.call({ op: 'ab.configure', sessionId: SESSION, handleId: LEG, settings: { muted: true } });
+    await waitFor(() => c.level(440) < NOT_HEARD, 8000, 'C no longer hears muted A');
+    await fx.link.call({ op: 'ab.configure', sessionId: SESSION, handleId: LEG, settings: { muted: false } });
+    await waitFor(() => c.level(440) > HEARD, 8000, 'C hears A again');
+  });
+
+  it('re-pointed to a new leg (a new home), the bridge carries on both ways', async () => {
+    const next = await openLeg(NEXT_LEG, 11);
+    await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: LEG, reason: 'rehomed' });
+    await fx.link.call({
+      op: 'ab.bridgeTo',
+      sessionId: SESSION,
+      handleId: 1,
+      target: { ip: next.ip, port: next.port, payloadType: 100, audioLevelExt: 1 },
+    } as Extract<CommandInput, { op: 'ab.bridgeTo' }>);
+    const before = a.packetsReceived;
+    await new Promise((r) => setTimeout(r, 600));
+    await waitFor(() => a.level(880) > HEARD && a.packetsReceived > before + 20, 8000, 'A hears B from the new leg');
+    await waitFor(() => c.level(440) > HEARD, 8000, 'C hears A through the new leg');
+    expect(a.level(440)).toBeLessThan(NOT_HEARD);
+    // a bridge is no mixer participant here: the op for one is refused
+    await expect(
+      fx.link.call({
+        op: 'ab.bridgeTo',
+        sessionId: SESSION,
+        handleId: 2,
+        target: { ip: next.ip, port: next.port, payloadType: 100 },
+      }),
+    ).rejects.toThrow(/no bridge/);
+  });
+
+  it('hanging up releases the bridge, its socket and port, and the leg', async () => {
+    for (const h of [1, 2, 3, NEXT_LEG])
+      await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'done' });
+    await waitFor(() => audioBridgeSocketCount() === base.sockets, 3000, 'sockets closed');
+    expect(bridgeTotals.bridges).toBe(0);
+    expect(mixerTotals.participants).toBe(base.participants);
+    expect(fx.relay.audiobridge.mixerCount).toBe(0);
+    await waitFor(() => fx.relay.remotePorts.inUse === base.ports, 3000, 'ports back');
+  });
+});
