@@ -11,8 +11,9 @@ export class AbParticipant {
     readonly handleId: number,
   ) {}
 
-  static async connect(stack: Stack): Promise<AbParticipant> {
-    const janus = await JanusWs.connect(stack.wsUrl);
+  /** `region` places its media on a relay of that region (`?region=`). */
+  static async connect(stack: Stack, region?: string): Promise<AbParticipant> {
+    const janus = await JanusWs.connect(region ? `${stack.wsUrl}?region=${region}` : stack.wsUrl);
     const sessionId = await janus.createSession();
     return new AbParticipant(janus, sessionId, await janus.attach(sessionId, AB));
   }
