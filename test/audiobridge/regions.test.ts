@@ -33,6 +33,7 @@ describe('AudioBridge rooms across regions', () => {
   let stack: Stack;
   let admin: AbParticipant;
   const opened: Joined[] = [];
+  let killedUsPid = 0;
   const relay = (region: string) => stack.relays.find((r) => r.region === region)!;
   const resources = (region: string) => relayDebug<Resources>(stack, relay(region).httpUrl, '/debug/resources');
   const handleRelay = async (p: AbParticipant): Promise<string> => {
@@ -194,7 +195,8 @@ describe('AudioBridge rooms across regions', () => {
     expect(await ids(room)).toEqual([1, 2, 3]);
 
     // losing us: C's PeerConnection goes, C leaves, its leg in eu closes
-    process.kill(relay('us').pid, 'SIGKILL');
+    killedUsPid = relay('us').pid;
+    process.kill(killedUsPid, 'SIGKILL');
     await c.p.janus.waitEvent((m) => m.janus === 'hangup' && m.sender === c.p.handleId, 8000, 'C hung up');
     await a.p.waitData((d) => d.leaving === 3, 'A hears C leaving');
     await b.p.waitData((d) => d.leaving === 3, 'B hears C leaving');
@@ -208,6 +210,64 @@ describe('AudioBridge rooms across regions', () => {
     }
     expect(pick(after)).toEqual(pick(baseEu));
     expect(baseUs.audiobridge.mixers).toBe(0);
+    await admin.sync({ request: 'destroy', room, secret: 'sec' });
+  }, 240_000);
+
+  /** A killed relay is restarted by `npm start` under its id and registers again. */
+  async function relayBack(region: string, oldPid: number): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const listed = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { relays: Array<{ region: string }> };
+      if (relay(region).pid !== oldPid && listed.relays.some((r) => r.region === region)) return;
+      if (Date.now() > deadline) throw new Error(`relay ${region} did not come back`);
+      await sleep(200);
+    }
+  }
+
+  it('losing the home relay re-homes the room: the bridged participants move to their relay and go on hearing each other', async () => {
+    await relayBack('us', killedUsPid);
+    const room = newRoom();
+    await admin.sync({ request: 'create', room, secret: 'sec' });
+    const baseUs = await resources('us');
+    const a = await join(room, 1, 'eu', 440);
+    const c1 = await join(room, 2, 'us', 660);
+    const c2 = await join(room, 3, 'us', 550);
+    await waitFor(() => c1.v.level(550) > HEARD && c1.v.level(440) > HEARD, 10_000, 'C1 hears C2 and A');
+    await waitFor(() => c2.v.level(660) > HEARD, 10_000, 'C2 hears C1');
+    expect((await resources('us')).audiobridge.mixers).toBe(baseUs.audiobridge.mixers);
+
+    process.kill(relay('eu').pid, 'SIGKILL');
+    await a.p.janus.waitEvent((m) => m.janus === 'hangup' && m.sender === a.p.handleId, 8000, 'A hung up');
+    for (const c of [c1, c2]) await c.p.waitData((d) => d.leaving === 1, 'A leaving');
+    expect(await ids(room)).toEqual([2, 3]);
+    // the mix moved to us, where both bridges now reach it
+    await waitFor(() => c1.v.level(440) < NOT_HEARD, 8000, 'A no longer heard');
+    const rehomedAt = Date.now();
+    const heardBefore = c1.v.packetsReceived;
+    await waitFor(
+      () => c1.v.level(550) > HEARD && c2.v.level(660) > HEARD && c1.v.packetsReceived > heardBefore + 25,
+      10_000,
+      'C1 and C2 hear each other through the new home',
+    );
+    expect(Date.now() - rehomedAt).toBeLessThan(10_000);
+    expect(c1.v.level(660)).toBeLessThan(NOT_HEARD);
+    const us = await resources('us');
+    expect(us.audiobridge.mixers).toBe(baseUs.audiobridge.mixers + 1);
+    // two legs in the mixer and two bridge sockets
+    expect(us.audiobridge.rtpSockets).toBe(baseUs.audiobridge.rtpSockets + 4);
+    // a new participant of us joins the new home directly
+    const d = await join(room, 4, 'us', undefined);
+    await waitFor(() => d.v.level(550) > HEARD && d.v.level(660) > HEARD, 10_000, 'D hears C1 and C2');
+    expect((await resources('us')).audiobridge.rtpSockets).toBe(baseUs.audiobridge.rtpSockets + 4);
+
+    for (const j of [c1, c2, d]) await leave(j);
+    let now = await resources('us');
+    for (let t = 0; t < 50 && JSON.stringify(pick(now)) !== JSON.stringify(pick(baseUs)); t++) {
+      await sleep(100);
+      now = await resources('us');
+    }
+    expect(pick(now)).toEqual(pick(baseUs));
+    expect(await ids(room)).toEqual([]);
     await admin.sync({ request: 'destroy', room, secret: 'sec' });
   }, 240_000);
 });
