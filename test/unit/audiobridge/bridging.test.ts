@@ -91,7 +91,7 @@ describe('AudioBridge bridging: the leg', () => {
 
   it('configure and moderation reach the leg at home, not the bridge', async () => {
     const { h, c, leg } = await bridgedRoom();
-    const out = h.ab.participants.configure(c, { request: 'configure', muted: true });
+    const out = h.ab.participants.configure(c, { muted: true });
     expect(out.hasMedia).toBe(false);
     expect(sentOf(h, 'ab.configure').at(-1)).toMatchObject({
       relay: eu,
