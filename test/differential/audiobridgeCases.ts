@@ -247,4 +247,60 @@ const admin: Case = {
   ],
 };
 
-export const audiobridgeCases: Case[] = [syncRequests, refused, participants, admin];
+const M = ROOM + 40;
+/** With werift PeerConnections: join with an offer, media up, configure, leave and hangup. */
+const withMedia: Case = {
+  name: 'audiobridge: join with an offer, webrtcup, configure, leave and hangup',
+  steps: [
+    ...abHandle('a'),
+    ...abHandle('b'),
+    ...abHandle('c'),
+    sync('b', 'create', { request: 'create', room: M }),
+    async_('b', 'join without media', { request: 'join', room: M, id: 2, display: 'bob' }),
+    async_(
+      'a',
+      'join with an offer (joined with the answer)',
+      { request: 'join', room: M, id: 1, display: 'alice' },
+      { offer: { audio: true }, on: { b: ['event'] } },
+    ),
+    {
+      name: 'trickle completed',
+      via: 'ws',
+      conn: 'a',
+      body: { janus: 'trickle', session_id: '$sa', handle_id: '$ha', candidate: { completed: true } },
+      expect: { janus: 'ack' },
+    },
+    { name: 'webrtcup', via: 'wait', conn: 'a', events: ['webrtcup'], quietMs: 300 },
+    // Janus tells the others `setup:true` at setup_media (webrtcup); we at negotiation (deliberate.ts):
+    // waited for here, once both have sent it.
+    { name: 'the others hear the media set up', via: 'wait', conn: 'b', events: ['event'] },
+    sync('b', 'listparticipants with media', { request: 'listparticipants', room: M }),
+    async_('a', 'configure with media', { request: 'configure', muted: true }, { on: { b: ['event'] } }),
+    async_('c', 'join with an offer', { request: 'join', room: M, id: 3 }, { offer: { audio: true } }),
+    {
+      name: 'trickle completed (c)',
+      via: 'ws',
+      conn: 'c',
+      body: { janus: 'trickle', session_id: '$sc', handle_id: '$hc', candidate: { completed: true } },
+      expect: { janus: 'ack' },
+    },
+    { name: 'webrtcup (c)', via: 'wait', conn: 'c', events: ['webrtcup'], quietMs: 300 },
+    { name: 'the others hear c join and set up', via: 'wait', conn: 'b', events: ['event', 'event'] },
+    {
+      name: 'hangup with media: the others hear it leave',
+      via: 'ws',
+      conn: 'c',
+      body: { janus: 'hangup', session_id: '$sc', handle_id: '$hc' },
+      events: ['hangup'],
+      on: { b: ['event'] },
+      quietMs: 300,
+      expect: { janus: 'success' },
+    },
+    { name: 'a heard c join, set up and leave', via: 'wait', conn: 'a', events: ['event', 'event', 'event'] },
+    async_('a', 'leave with media', { request: 'leave' }, { on: { b: ['event'] }, quietMs: 500 }),
+    sync('b', 'listparticipants at the end', { request: 'listparticipants', room: M }),
+    sync('b', 'destroy', { request: 'destroy', room: M }),
+  ],
+};
+
+export const audiobridgeCases: Case[] = [syncRequests, refused, participants, admin, withMedia];

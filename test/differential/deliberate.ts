@@ -174,6 +174,13 @@ export const ALLOWED: Allowed[] = [
     reason:
       'remove_token of an unknown token: we answer 470 (JANUS_ERROR_TOKEN_NOT_FOUND, what Janus answers for an unknown token in allow_token/disallow_token); 1.1.2 answers a generic 490 "Error removing token".',
   },
+  {
+    case: 'audiobridge: join with an offer, webrtcup, configure, leave and hangup',
+    step: 'leave with media',
+    oursOnly: (m) => m.janus === 'hangup',
+    reason:
+      "AudioBridge `leave`: Janus 1.1.2 keeps the PeerConnection of a participant that left (it carries nothing until a new join); ours is a participant of the room's mixer on the relay, so leaving closes it (the client hears `hangup` after `left`) and a new join negotiates afresh.",
+  },
   ...AB_REFUSED.map((step) => ({
     case: AB_MEDIA_LATER,
     step,

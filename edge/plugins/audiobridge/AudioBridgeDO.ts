@@ -97,8 +97,8 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     return this.run(undefined, () => this.ab.placeMedia(who, candidate));
   }
 
-  async mediaReady(who: HandleAddress): Promise<void> {
-    this.ab.participants.mediaReady(who);
+  async mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void> {
+    this.ab.participants.mediaReady(who, audioLevel);
   }
 
   async mediaFailed(who: HandleAddress): Promise<void> {
@@ -118,6 +118,10 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
 
   async handleGone(who: HandleAddress): Promise<void> {
     this.ab.handleGone(who);
+  }
+
+  async moveOut(who: HandleAddress): Promise<void> {
+    this.ab.participants.leave(who, 'moved');
   }
 
   async mediaGone(who: HandleAddress): Promise<boolean> {

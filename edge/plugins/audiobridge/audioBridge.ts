@@ -5,7 +5,7 @@ import type { AbRoomHost } from './host.js';
 import { Participants, type Placement } from './participants.js';
 import { AudioRoom } from './room.js';
 import { RoomRequests } from './roomRequests.js';
-import type { RoomSyncRequest } from './schemas.js';
+import type { AbRoomId, RoomSyncRequest } from './schemas.js';
 import { hasLeg, mixerKeyOf, type AbParticipant, type HandleAddress, type JanusData } from './state.js';
 import { refusedRequest, refuseRequest } from './unsupported.js';
 
@@ -34,7 +34,7 @@ export class AudioBridge {
     this.requests = new RoomRequests(
       this.room,
       (p) => this.applyMute(p),
-      (p) => this.removed(p),
+      (p, room) => this.removed(p, room),
     );
   }
 
@@ -106,12 +106,17 @@ export class AudioBridge {
       .catch((err: unknown) => this.host.log.warn('relay did not apply a mute', { room: r.room, error: String(err) }));
   }
 
-  /** A participant the room removed (kick, kick_all, destroy): a plain-RTP or bridge leg is hung up here, a PeerConnection by its handle. */
-  private removed(p: AbParticipant): void {
+  /**
+   * A participant the room removed (kick, kick_all, destroy): a plain-RTP or bridge leg is hung up here
+   * (and its relay no longer watched once no leg is there, or the room is gone), a PeerConnection by its handle.
+   */
+  private removed(p: AbParticipant, room: AbRoomId): void {
     const r = this.room.state;
     if (r && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId)) r.relay = undefined;
-    if (hasLeg(p)) this.hangUpLeg(p);
+    if (!hasLeg(p)) return;
+    this.hangUpLeg(p);
     if (r) this.participants.unwatchIfUnused(r, p.relay);
+    else if (p.relay) this.host.unwatchLink(p.relay.linkId, room);
   }
 
   private hangUpLeg(p: AbParticipant): void {

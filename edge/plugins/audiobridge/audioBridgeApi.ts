@@ -18,7 +18,7 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
   join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>>;
   placeMedia(who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>>;
-  mediaReady(who: HandleAddress): Promise<void>;
+  mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void>;
   mediaFailed(who: HandleAddress): Promise<void>;
   configure(
     who: HandleAddress,
@@ -26,6 +26,8 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   ): Promise<RpcResult<{ settings: ParticipantSettings; hasMedia: boolean }>>;
   leave(who: HandleAddress): Promise<RpcResult<JanusData | undefined>>;
   handleGone(who: HandleAddress): Promise<void>;
+  /** changeroom's departure: the participant leaves for another room, its media goes with it. */
+  moveOut(who: HandleAddress): Promise<void>;
   /** The handle's media is gone: true when its participant left with it. */
   mediaGone(who: HandleAddress): Promise<boolean>;
   /** From a relay link this room watches (plain-RTP legs there): its relay is gone. */

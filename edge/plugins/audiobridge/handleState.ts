@@ -12,6 +12,8 @@ export interface AbHandleState {
   id: AbRoomId;
   /** A plain-RTP participant's leg is no PeerConnection of the handle: its relay is kept here. */
   plainRtp?: RelayRef;
+  /** Its media carries the audio level (kept for the room a changeroom moves it to). */
+  audioLevel?: boolean;
   /** Its PeerConnection is bridged to a room mixing on another relay (bridging.ts). */
   bridged?: boolean;
 }

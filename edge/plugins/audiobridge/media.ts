@@ -5,9 +5,21 @@ import { unwrap } from '../../rpc.js';
 import type { HandleContext } from '../plugin.js';
 import type { AudioBridgeApi } from './audioBridgeApi.js';
 import { AB, abError, AudioBridgeError } from './errors.js';
-import { joinedState, who } from './handleState.js';
+import { joinedState, who, type AbHandleState } from './handleState.js';
 import { rtpSchema } from './schemas.js';
 import type { JanusData } from './state.js';
+
+/** Whether an SDP negotiates the RFC 6464 audio-level extension (Janus lists `talking` only then). */
+export function negotiatesAudioLevel(sdp: string): boolean {
+  return /^a=extmap:\d+(\/\w+)? urn:ietf:params:rtp-hdrext:ssrc-audio-level/m.test(sdp);
+}
+
+/** The media is set up: the room hears it, the handle remembers the audio level for a changeroom. */
+async function ready(ctx: HandleContext, room: AudioBridgeApi, audioLevel: boolean): Promise<void> {
+  await room.mediaReady(who(ctx), audioLevel);
+  const st = ctx.getState<AbHandleState>();
+  if (st) ctx.setState({ ...st, audioLevel } satisfies AbHandleState);
+}
 
 /**
  * A participant's media: a PeerConnection (the client's offer answered, or the relay's offer for
@@ -28,7 +40,7 @@ export async function openMedia(
     // a bridged PeerConnection has no mixer of its own to move (changeroom refuses it)
     if (place.bridge && st) ctx.setState({ ...st, bridged: true });
     if ('answer' in result) {
-      await room.mediaReady(who(ctx));
+      await ready(ctx, room, negotiatesAudioLevel(result.answer.sdp));
       return result.answer;
     }
     return 'offer' in result ? result.offer : undefined;
@@ -58,7 +70,7 @@ export async function openPlainRtp(
         ...(r.fec !== undefined ? { fec: r.fec } : {}),
       },
     });
-    await room.mediaReady(who(ctx));
+    await ready(ctx, room, r.audiolevel_ext !== undefined);
     return {
       rtp: { ip: leg.ip, port: leg.port, ...(r.payload_type !== undefined ? { payload_type: r.payload_type } : {}) },
       relay,
@@ -74,7 +86,7 @@ export async function negotiate(ctx: HandleContext, room: AudioBridgeApi, jsep: 
   if (jsep.type === 'answer') {
     if (!ctx.media.hasPeer) throw abError(AudioBridgeError.INVALID_SDP, 'Unexpected answer (no offer was made)');
     await ctx.media.command('peer.answer', { sdp: jsep.sdp });
-    await room.mediaReady(who(ctx));
+    await ready(ctx, room, negotiatesAudioLevel(jsep.sdp));
     return undefined;
   }
   if (!ctx.media.hasPeer) return openMedia(ctx, room, jsep);

@@ -166,7 +166,10 @@ export class Participants {
     };
     const others = r.participants.map((x) => participantEntry(r, x));
     r.participants.push(p);
-    if (opts.relay) this.home(r, p, opts.relay);
+    if (opts.relay) {
+      this.home(r, p, opts.relay);
+      if (p.plainRtp) this.room.host.watchLink(opts.relay.linkId, r.room);
+    }
     this.room.save();
     this.room.broadcast({ audiobridge: 'joined', room: r.room, participants: [participantEntry(r, p)] }, who);
     return {
@@ -215,12 +218,17 @@ export class Participants {
     return { relay, place: this.place(r, p) };
   }
 
-  /** The relay answered: the participant's media is set up (Janus tells the others, as at setup_media). */
-  mediaReady(who: HandleAddress): void {
+  /**
+   * The relay answered: the participant's media is set up (Janus tells the others, as at setup_media);
+   * `audioLevel`: the audio-level extension was negotiated (its `talking` is listed then).
+   */
+  mediaReady(who: HandleAddress, audioLevel: boolean): void {
     const r = this.room.state;
     const p = this.room.participant(who);
     if (!r || !p) return;
     p.setup = true;
+    if (audioLevel) p.audioLevel = true;
+    else delete p.audioLevel;
     this.room.save();
     this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);
   }
@@ -274,10 +282,11 @@ export class Participants {
   }
 
   /**
-   * The one way a participant leaves on its own (leave, changeroom's departure, hang-up, detach, a
-   * lost relay, a handle found gone): the others hear `leaving`. Undefined when it was not in the room.
+   * The one way a participant leaves on its own (leave, changeroom's departure — `moved` —, hang-up,
+   * detach, a lost relay, a handle found gone): the others hear `leaving`. Undefined when it was not
+   * in the room.
    */
-  leave(who: HandleAddress, why: 'leave' | 'gone'): JanusData | undefined {
+  leave(who: HandleAddress, why: 'leave' | 'gone' | 'moved'): JanusData | undefined {
     const r = this.room.state;
     const p = this.room.participant(who);
     if (!r || !p) {
@@ -287,7 +296,8 @@ export class Participants {
     r.participants = r.participants.filter((x) => x !== p);
     if (!this.mixing(r)) r.relay = undefined;
     this.room.save();
-    if (hasLeg(p)) this.hangUpLeg(p);
+    // A participant moving to another room keeps its leg (the relay moves it to the other mixer).
+    if (hasLeg(p) && why !== 'moved') this.hangUpLeg(p);
     this.unwatchIfUnused(r, p.relay);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
     return { audiobridge: 'left', room: r.room, id: p.id };

@@ -69,21 +69,22 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
     const joined = unwrap(await room.join(who(ctx), j, { plainRtp: rtp !== undefined }));
     const id = joined.place.participant;
     ctx.setState({ room: j.room, id } satisfies AbHandleState);
+    let result: Result = { data: joined.event };
     try {
       if (rtp) {
         const leg = await openPlainRtp(ctx, room, rtp);
-        ctx.setState({ room: j.room, id, plainRtp: leg.relay } satisfies AbHandleState);
-        return { data: { ...joined.event, rtp: leg.rtp } };
-      }
-      if (jsep || j.generate_offer) return { data: joined.event, jsep: await openMedia(ctx, room, jsep) };
+        ctx.setState({ ...joinedState(ctx), room: j.room, id, plainRtp: leg.relay } satisfies AbHandleState);
+        result = { data: { ...joined.event, rtp: leg.rtp } };
+      } else if (jsep || j.generate_offer) result = { data: joined.event, jsep: await openMedia(ctx, room, jsep) };
     } catch (err) {
       // The join is undone: nothing stays behind a failed placement.
       ctx.setState(undefined);
-      await room.leave(who(ctx));
+      if (ctx.media.hasPeer) ctx.media.close('Join failed');
+      await room.leave(who(ctx)).catch(() => undefined);
       throw err;
     }
-    ctx.notifyEvent({ event: 'joined', room: j.room, id, display: j.display });
-    return { data: joined.event };
+    ctx.notifyEvent({ event: 'joined', room: j.room, id, display: j.display ?? null });
+    return result;
   }
 
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
@@ -122,13 +123,20 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
         ...(st.plainRtp ? { plainRtp: true, relay: st.plainRtp } : ctx.media.relay ? { relay: ctx.media.relay } : {}),
       }),
     );
-    await roomStub(st.room).handleGone(who(ctx));
+    await roomStub(st.room).moveOut(who(ctx));
     ctx.setState({ ...st, room: j.room, id: joined.place.participant } satisfies AbHandleState);
     const { mixer, mixerSettings, participant, settings } = joined.place;
-    const moved = participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
-    if (moved) {
-      await moved;
-      await target.mediaReady(who(ctx));
+    try {
+      const moved = participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
+      if (moved) {
+        await moved;
+        await target.mediaReady(who(ctx), st.audioLevel === true);
+      }
+    } catch (err) {
+      // The relay could not move it: it is in no mixer now, so it leaves the new room too, media and all.
+      await gone(ctx);
+      if (ctx.media.hasPeer) ctx.media.close('Changing room failed');
+      throw err;
     }
     return { data: joined.event };
   }

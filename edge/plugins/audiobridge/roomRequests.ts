@@ -55,7 +55,7 @@ export class RoomRequests {
     /** Moderation reaches the relay: the participant's effective mute (its own or the room's). */
     private readonly applyMute: (p: AbParticipant) => void,
     /** A participant the room removed: its media goes (kick, destroy). */
-    private readonly removed: (p: AbParticipant) => void,
+    private readonly removed: (p: AbParticipant, room: AbRoomId) => void,
   ) {}
 
   async create(id: AbRoomId, body: Record<string, unknown>): Promise<JanusData> {
@@ -115,7 +115,7 @@ export class RoomRequests {
     this.room.save();
     await this.room.host.index.roomDestroyed(r.room);
     for (const p of r.participants) {
-      this.removed(p);
+      this.removed(p, r.room);
       void this.room.tell(p, { kind: 'ab.removed', data: { audiobridge: 'destroyed', room: r.room } });
     }
     return { audiobridge: 'destroyed', room: r.room, permanent: r.permanent };
@@ -157,7 +157,7 @@ export class RoomRequests {
     const kicked = { audiobridge: 'event', room: r.room, kicked: p.id };
     r.participants = r.participants.filter((x) => x !== p);
     this.room.save();
-    this.removed(p);
+    this.removed(p, r.room);
     void this.room.tell(p, { kind: 'ab.removed', data: kicked });
     this.room.broadcast(kicked);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
@@ -173,7 +173,7 @@ export class RoomRequests {
     r.participants = [];
     this.room.save();
     for (const p of everyone) {
-      this.removed(p);
+      this.removed(p, r.room);
       void this.room.tell(p, { kind: 'ab.removed', data: { audiobridge: 'event', room: r.room, kicked_all: p.id } });
     }
     return { audiobridge: 'success' };

@@ -45,6 +45,8 @@ export interface AbParticipant extends HandleAddress {
   /** Its media is negotiated with the relay (Janus's `setup`). */
   setup: boolean;
   plainRtp?: boolean;
+  /** Its media carries the RFC 6464 audio level (negotiated, or a plain-RTP `audiolevel_ext`). */
+  audioLevel?: boolean;
   talking?: boolean;
   /**
    * Bridged from another relay (edge/plugins/audiobridge/bridging.ts): the client's PeerConnection is
@@ -103,8 +105,9 @@ export function participantEntry(r: AbRoomState, p: AbParticipant): JanusData {
     ...(p.display !== undefined ? { display: p.display } : {}),
     setup: p.setup,
     muted: p.muted,
-    // Janus lists `talking` for participants whose audio-level extension is negotiated.
-    ...(p.setup && r.options.audiolevel_ext ? { talking: p.talking ?? false } : {}),
+    // Janus lists `talking` where it can tell: participants whose audio-level extension is negotiated.
+    // Our mixer also tells from the decoded audio, so a room with talking events lists every set-up one.
+    ...(p.audioLevel || (p.setup && r.options.audiolevel_event) ? { talking: p.talking ?? false } : {}),
     ...(r.options.spatial_audio ? { spatial_position: p.settings.spatialPosition ?? 50 } : {}),
   };
 }

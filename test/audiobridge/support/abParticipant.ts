@@ -51,6 +51,21 @@ export class AbParticipant {
     return this.janus.waitEvent((m) => m.janus === 'event' && m.plugindata && pred(m.plugindata.data), timeoutMs, what);
   }
 
+  /** `plugin_specific` of admin `handle_info`: the room, the id and the relay of the media. */
+  async pluginInfo(stack: Stack): Promise<Record<string, any>> {
+    const res = await fetch(stack.adminUrl, {
+      method: 'POST',
+      body: JSON.stringify({
+        janus: 'handle_info',
+        transaction: 'hi',
+        admin_secret: 'janusoverlord',
+        session_id: this.sessionId,
+        handle_id: this.handleId,
+      }),
+    });
+    return ((await res.json()) as { info: { plugin_specific: Record<string, any> } }).info.plugin_specific;
+  }
+
   async hangup(): Promise<void> {
     await this.janus.request({ janus: 'hangup', session_id: this.sessionId, handle_id: this.handleId });
   }

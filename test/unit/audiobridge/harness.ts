@@ -121,7 +121,7 @@ class RoomObject {
   };
   placeMedia = (who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>> =>
     rpc(() => this.ab.participants.placeMedia(who, candidate));
-  mediaReady = async (who: HandleAddress) => this.ab.participants.mediaReady(who);
+  mediaReady = async (who: HandleAddress, audioLevel: boolean) => this.ab.participants.mediaReady(who, audioLevel);
   mediaFailed = async (who: HandleAddress) => this.ab.participants.mediaFailed(who);
   configure = (
     who: HandleAddress,
@@ -130,6 +130,7 @@ class RoomObject {
     rpc(() => this.ab.participants.configure(who, c));
   leave = (who: HandleAddress) => rpc(() => this.ab.participants.leave(who, 'leave'));
   handleGone = async (who: HandleAddress) => this.ab.handleGone(who);
+  moveOut = async (who: HandleAddress) => void this.ab.participants.leave(who, 'moved');
   mediaGone = async (who: HandleAddress) => this.ab.participants.mediaGone(who);
   relayEvent = async (e: AbPeerEvent) => this.ab.relayEvent(e);
   relayLost = async (linkId: string) => this.ab.relayLost(linkId);

@@ -166,7 +166,7 @@ describe('AudioBridge placement: one mixer relay per room', () => {
     const a = join(h, 1).who;
     const b = join(h, 2).who;
     h.ab.participants.placeMedia(b, relayA);
-    h.ab.participants.mediaReady(b);
+    h.ab.participants.mediaReady(b, true);
     await h.settle();
     expect(h.dataTo(a).at(-1)).toEqual({
       audiobridge: 'event',
@@ -251,7 +251,7 @@ describe('AudioBridge configure, moderation and talking', () => {
     const a = join(h, 1).who;
     const b = join(h, 2).who;
     h.ab.participants.placeMedia(a, relayA);
-    h.ab.participants.mediaReady(a);
+    h.ab.participants.mediaReady(a, true);
     h.ab.relayEvent({ kind: 'ab.talking', room: ROOM, participant: 1, talking: true, level: 10 });
     await h.settle();
     for (const who of [a, b]) expect(h.dataTo(who).at(-1)).toEqual({ audiobridge: 'talking', room: ROOM, id: 1 });

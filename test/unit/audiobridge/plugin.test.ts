@@ -349,6 +349,40 @@ describe('AudioBridge plugin (edge)', () => {
     ).toEqual([a.hid]);
   });
 
+  it('changeroom of a plain-RTP participant moves its leg; a move the relay refuses takes it out everywhere', async () => {
+    const { t, rooms, failing } = await harness();
+    const a = await client(t);
+    await a.sync({ request: 'create', room: ROOM, allow_rtp_participants: true });
+    await a.sync({ request: 'create', room: ROOM + 1, allow_rtp_participants: true });
+    await a.sync({ request: 'create', room: ROOM + 2 });
+    await a.ask({ request: 'join', room: ROOM, id: 1, rtp: { ip: '10.0.0.1', port: 4000 } });
+    // A room without plain-RTP participants refuses it (489) and it stays where it is.
+    expect((await a.ask({ request: 'changeroom', room: ROOM + 2 })).data).toMatchObject({ error_code: 489 });
+    expect(rooms.room(ROOM).ids()).toHaveLength(1);
+    await a.sync({ request: 'create', room: ROOM + 3, allow_rtp_participants: true });
+    expect((await a.ask({ request: 'changeroom', room: ROOM + 1 })).data).toMatchObject({
+      audiobridge: 'roomchanged',
+    });
+    expect(t.relays.ops('ab.move')).toEqual([expect.objectContaining({ handleId: a.hid })]);
+    expect(rooms.room(ROOM).relays.of('peer.hangup')).toEqual([]);
+    expect(rooms.room(ROOM + 1).watched.size).toBe(1);
+    expect(rooms.room(ROOM + 1).ids()).toHaveLength(1);
+
+    failing.add('ab.move');
+    expect((await a.ask({ request: 'changeroom', room: ROOM + 3 })).data).toMatchObject({ error_code: 490 });
+    await t.settle();
+    expect(rooms.room(ROOM + 1).ids()).toEqual([]);
+    expect(rooms.room(ROOM + 3).ids()).toEqual([]);
+    // Its leg was released (by the room it was in last, on its relay).
+    expect(
+      rooms
+        .room(ROOM + 3)
+        .relays.of('peer.hangup')
+        .map((x) => x.cmd.handleId),
+    ).toEqual([a.hid]);
+    expect((await a.ask({ request: 'leave' })).data).toMatchObject({ error_code: 487 });
+  });
+
   it('admin message_plugin runs the synchronous requests only', async () => {
     const { t } = await harness();
     const plugin = audioBridgePlugin(new Rooms().stubs());

@@ -231,6 +231,8 @@ describe('AudioBridge room requests', () => {
     for (const who of [a, b])
       expect(h.toldTo(who).at(-1)).toEqual({ kind: 'ab.removed', data: { audiobridge: 'destroyed', room: ROOM } });
     expect(h.relays.of('peer.hangup').map((c) => c.cmd.handleId)).toEqual([b.handleId]);
+    // The room no longer watches the relay of its plain-RTP leg.
+    expect(h.watched.size).toBe(0);
     expect(await asyncCode(() => h.ab.sync('destroy', { room: ROOM, secret: 'sec' }))).toBe(485);
   });
 });
