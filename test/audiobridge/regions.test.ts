@@ -167,10 +167,12 @@ describe('AudioBridge rooms across regions', () => {
     await waitFor(() => b.v.level(660) > HEARD, 8000, 'C heard again');
 
     const latency = await bridgeLatency(a, b, c, 7);
-    // a hop on loopback: well within one 20 ms mixing tick either way
+    // Downstream, B and C get the same tick's mix: the difference is the bridge hop alone. Upstream,
+    // B's and C's voices each wait in their own jitter buffer, whose depth differs by whole 20 ms
+    // frames: within two ticks (the hop itself is measured per packet in test/relay/audiobridge/bridge.test.ts).
     if (process.env.AB_LATENCY_REPORT) process.stderr.write(`bridged path latency: ${JSON.stringify(latency)}\n`);
-    expect(Math.abs(latency.downstreamAddedMs.median)).toBeLessThan(20);
-    expect(Math.abs(latency.upstreamAddedMs.median)).toBeLessThan(25);
+    expect(Math.abs(latency.downstreamAddedMs.median)).toBeLessThan(10);
+    expect(Math.abs(latency.upstreamAddedMs.median)).toBeLessThan(45);
 
     // cycles of another participant in us: both relays back where they were
     const steadyEu = await resources('eu');

@@ -4,7 +4,11 @@
  * plain-RTP leg it bridges to, hears the others and not itself, is muted through its leg, follows
  * its leg to a new home (`ab.bridgeTo`) without a break, and every socket and port comes back.
  */
+import { createSocket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
+import type { MediaStreamTrack, RtpPacket } from 'werift';
+import { OpusEncoder } from '../../../relay/audiobridge/opus.js';
 import type { CommandInput } from '../../../shared/control/commands.js';
 import { bridgeTotals } from '../../../relay/audiobridge/bridgePeer.js';
 import { mixerTotals } from '../../../relay/audiobridge/totals.js';
@@ -12,6 +16,7 @@ import { audioBridgeSocketCount } from '../../../relay/net/sockets.js';
 import { waitFor } from '../support/client.js';
 import { relayFixture } from '../support/relayFixture.js';
 import { AB, joinWebRtc, mixerSettings, SESSION } from './support/join.js';
+import { ToneSource } from './support/goertzel.js';
 import { WebRtcVoice } from './support/voiceClient.js';
 
 const fx = relayFixture([46400, 46499], { env: { RELAY_REMOTE_PORT_MIN: '36400', RELAY_REMOTE_PORT_MAX: '36499' } });
@@ -105,6 +110,86 @@ describe('AudioBridge bridge peer', () => {
         target: { ip: next.ip, port: next.port, payloadType: 100 },
       }),
     ).rejects.toThrow(/no bridge/);
+  });
+
+  it('the bridge adds a fraction of a millisecond each way (per packet, to and from a home socket)', async () => {
+    // the home leg is a plain socket here: each Opus payload passes unchanged, so it identifies its packet
+    const home = createSocket('udp4');
+    await new Promise<void>((r) => home.bind(0, '127.0.0.1', r));
+    const e = fx.track(new WebRtcVoice(330));
+    const sentUp = new Map<string, number>();
+    const track = (e as unknown as { track: MediaStreamTrack }).track;
+    const write = track.writeRtp.bind(track);
+    track.writeRtp = (rtp: RtpPacket | Buffer) => {
+      sentUp.set((rtp as RtpPacket).payload.toString('hex'), performance.now());
+      write(rtp);
+    };
+    const up: number[] = [];
+    let bridgeAt: { address: string; port: number } | undefined;
+    home.on('message', (msg, rinfo) => {
+      bridgeAt ??= { address: rinfo.address, port: rinfo.port };
+      const offset = 12 + (msg[0]! & 0x10 ? 4 + 4 * msg.readUInt16BE(14) : 0);
+      const t = sentUp.get(msg.subarray(offset).toString('hex'));
+      if (t !== undefined) up.push(performance.now() - t);
+    });
+    const res = await fx.link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId: 4,
+      plugin: AB,
+      offer: { sdp: await e.offer() },
+      options: {
+        mixer: 'ab:1',
+        mixerSettings: mixerSettings(1),
+        participant: 4,
+        bridge: { ip: '127.0.0.1', port: home.address().port, payloadType: 100 },
+      },
+    } as Extract<CommandInput, { op: 'peer.create' }>);
+    if (!('answer' in res)) throw new Error('expected an answer');
+    const down: number[] = [];
+    const sentDown = new Map<string, number>();
+    // the client's receiving track appears with the answer
+    for (const t of e.pc.getTransceivers())
+      t.onTrack.subscribe((tr) =>
+        tr.onReceiveRtp.subscribe((rtp) => {
+          const t0 = sentDown.get(rtp.payload.toString('hex'));
+          if (t0 !== undefined) down.push(performance.now() - t0);
+        }),
+      );
+    await e.accept(res.answer.sdp);
+    await e.connected();
+    e.start();
+    await waitFor(() => up.length >= 100 && bridgeAt !== undefined, 8000, 'upstream packets at home');
+    // downstream: the home sends Opus frames of its own to the bridge
+    const encoder = new OpusEncoder(48000, 1, { bitrate: 32000, complexity: 4, expectedLoss: 0 });
+    const tone = new ToneSource(48000, 523, 6000);
+    const buf = Buffer.alloc(1500);
+    for (let i = 0; i < 100; i++) {
+      const n = encoder.encode(tone.frame(), buf);
+      const header = Buffer.alloc(12);
+      header[0] = 0x80;
+      header[1] = 100;
+      header.writeUInt16BE(i, 2);
+      header.writeUInt32BE(i * 960, 4);
+      header.writeUInt32BE(0xabc, 8);
+      const payload = Buffer.from(buf.subarray(0, n));
+      sentDown.set(payload.toString('hex'), performance.now());
+      home.send(Buffer.concat([header, payload]), bridgeAt!.port, bridgeAt!.address);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => down.length >= 90, 3000, 'downstream packets at the client');
+    encoder.close();
+    const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)]!;
+    const report = {
+      upMs: { p50: pct(up, 0.5), p99: pct(up, 0.99) },
+      downMs: { p50: pct(down, 0.5), p99: pct(down, 0.99) },
+    };
+    if (process.env.AB_LATENCY_REPORT) process.stderr.write(`bridge per-packet latency: ${JSON.stringify(report)}\n`);
+    // client encryption, the relay's SRTP, the bridge and a loopback hop: far under a mixing tick
+    expect(report.upMs.p50).toBeLessThan(5);
+    expect(report.downMs.p50).toBeLessThan(5);
+    await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 4, reason: 'done' });
+    await new Promise<void>((r) => home.close(() => r()));
   });
 
   it('hanging up releases the bridge, its socket and port, and the leg', async () => {
