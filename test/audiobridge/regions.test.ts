@@ -2,7 +2,7 @@
  * AudioBridge rooms across regions (RELAY_REGIONS=eu,us): every PeerConnection sits on a relay of its
  * client's region; the room mixes on its home relay (the first participant's) and a participant of
  * the other region is bridged to it. Three werift participants, two in eu and one in us, sending
- * tones: each hears the others and not itself; muting the far one works; the bridged path's added
+ * tones: each hears the others and not itself, and everyone hears that the far one talks; muting it works; the bridged path's added
  * latency is measured; join/leave cycles leave both relays as they were; losing the far relay
  * removes its participant (the others hear `leaving`), and losing the home relay re-homes the room
  * for the bridged participants, who go on hearing each other.
@@ -133,7 +133,14 @@ describe('AudioBridge rooms across regions', () => {
 
   it('eu, eu and us: each hears the others and not itself; the far one is muted; cycles leave nothing; losing us removes it', async () => {
     const room = newRoom();
-    await admin.sync({ request: 'create', room, secret: 'sec' });
+    await admin.sync({
+      request: 'create',
+      room,
+      secret: 'sec',
+      audiolevel_event: true,
+      audio_active_packets: 10,
+      audio_level_average: 60,
+    });
     const a = await join(room, 1, 'eu', 440);
     const b = await join(room, 2, 'eu', 880);
     const baseEu = await resources('eu');
@@ -153,6 +160,15 @@ describe('AudioBridge rooms across regions', () => {
     expect(a.v.level(440), 'A does not hear itself').toBeLessThan(NOT_HEARD);
     expect(b.v.level(880), 'B does not hear itself').toBeLessThan(NOT_HEARD);
     expect(c.v.level(660), 'C does not hear itself').toBeLessThan(NOT_HEARD);
+    // the home mixer tells that the bridged C talks (these clients send no audio level: from its voice)
+    for (const who of [a.p, c.p])
+      await who.waitData((d) => d.audiobridge === 'talking' && d.id === 3, 'C talking', 15_000);
+    // what needs the bridged participant's own mixer is refused, and changes nothing
+    expect(await c.p.sync({ request: 'resetdecoder' })).toMatchObject({ error_code: 499 });
+    expect((await c.p.ask({ request: 'changeroom', room: room + 1 })).plugindata.data).toMatchObject({
+      error_code: 499,
+    });
+    expect(await ids(room)).toEqual([1, 2, 3]);
 
     // a moderator mutes C (its voice is mixed in eu): nobody hears it; then C mutes itself
     await admin.sync({ request: 'mute', room, secret: 'sec', id: 3 });

@@ -76,9 +76,9 @@ export class AudioBridge {
    * Where a participant's media goes (the plugin's `placeMedia`): the mixer's relay, or for a client
    * of another region its own relay, bridged to a leg opened here in the mixer.
    */
-  async placeMedia(who: HandleAddress, candidate: RelayRef): Promise<Omit<Placement, 'bridge'>> {
+  async placeMedia(who: HandleAddress, candidate: RelayRef, audioLevel = true): Promise<Omit<Placement, 'bridge'>> {
     const placed = this.participants.placeMedia(who, candidate);
-    const { relay, place } = placed.bridge ? await this.bridges.openLeg(who, placed) : placed;
+    const { relay, place } = placed.bridge ? await this.bridges.openLeg(who, placed, audioLevel) : placed;
     return { relay, place };
   }
 

@@ -34,12 +34,12 @@ export class Bridges {
    * Opens a bridged participant's leg at home and says where its bridge peer sends; a failure (or the
    * participant gone meanwhile) undoes the placement.
    */
-  async openLeg(who: HandleAddress, placed: Placement): Promise<Placement> {
+  async openLeg(who: HandleAddress, placed: Placement, audioLevel: boolean): Promise<Placement> {
     const r = this.room.current();
     const p = this.room.participant(who);
     const bridge = placed.bridge;
     if (!p || !bridge) return placed;
-    const target = await this.joinLeg(r, p, placed.relay).catch((err: unknown) => {
+    const target = await this.joinLeg(r, p, placed.relay, audioLevel).catch((err: unknown) => {
       if (p.bridge === bridge) {
         delete p.bridge;
         p.relay = undefined;
@@ -71,7 +71,7 @@ export class Bridges {
   private async move(r: AbRoomState, p: AbParticipant, home: RelayRef): Promise<void> {
     const bridge = p.bridge!;
     try {
-      const target = await this.joinLeg(r, p, home);
+      const target = await this.joinLeg(r, p, home, p.audioLevel === true);
       await this.room.host.relays.command(bridge.relay, {
         op: 'ab.bridgeTo',
         sessionId: p.sessionId,
@@ -89,10 +89,19 @@ export class Bridges {
     }
   }
 
-  private async joinLeg(r: AbRoomState, p: AbParticipant, home: RelayRef): Promise<AbBridgeTarget> {
+  /**
+   * Opens a leg in the home mixer. It expects the client's audio level (carried by the bridge) only
+   * when the client sends one; otherwise the mixer tells talking from the decoded voice.
+   */
+  private async joinLeg(
+    r: AbRoomState,
+    p: AbParticipant,
+    home: RelayRef,
+    audioLevel: boolean,
+  ): Promise<AbBridgeTarget> {
     const { bridge: _, ...place } = this.placeOf(r, p);
     const payloadType = p.codec === 'pcmu' ? 0 : p.codec === 'pcma' ? 8 : BRIDGE_OPUS_PT;
-    const audioLevelExt = r.options.audiolevel_ext ? BRIDGE_LEVEL_EXT : undefined;
+    const audioLevelExt = r.options.audiolevel_ext && audioLevel ? BRIDGE_LEVEL_EXT : undefined;
     const leg = await this.room.host.relays.command(home, {
       op: 'ab.rtpJoin',
       ...mixerKeyOf(p),

@@ -33,7 +33,8 @@ export async function openMedia(
   offer: Jsep | undefined,
 ): Promise<Jsep | undefined> {
   const candidate = await ctx.media.place();
-  const { relay, place } = unwrap(await room.placeMedia(who(ctx), candidate));
+  const audioLevel = offer ? negotiatesAudioLevel(offer.sdp) : true;
+  const { relay, place } = unwrap(await room.placeMedia(who(ctx), candidate, audioLevel));
   try {
     const result = await ctx.media.open(offer ? { sdp: offer.sdp } : undefined, place, relay);
     const st = joinedState(ctx);

@@ -52,7 +52,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
 
   /** `resetdecoder` is about the asking handle's own participant. */
   async function resetDecoder(ctx: HandleContext): Promise<JanusData> {
-    await participantCommand(ctx, inRoom(ctx, 'reset'), 'ab.resetDecoder', {});
+    const st = inRoom(ctx, 'reset');
+    // its decoder is in the home relay's mixer, under the leg the room holds: refused, not lost
+    if (st.bridged)
+      throw abError(AudioBridgeError.UNKNOWN_ERROR, 'Bridged from another relay: resetdecoder is not supported');
+    await participantCommand(ctx, st, 'ab.resetDecoder', {});
     return { audiobridge: 'success' };
   }
 

@@ -56,6 +56,15 @@ describe('AudioBridge bridging: placement', () => {
     expect(p.bridge!.leg).not.toBe(c.handleId);
     expect(p.relay).toEqual(eu);
     expect(h.watched.has('link-eu')).toBe(true);
+    // a client that sends no audio level: the leg expects none (the mixer tells talking from the voice)
+    const d = join(h, 4);
+    expect((await h.ab.placeMedia(d, us, false)).place.bridge).toEqual({
+      ip: 'ip-relay-eu',
+      port: 30001,
+      payloadType: 100,
+    });
+    expect(sentOf(h, 'ab.rtpJoin').at(-1)!.cmd).toMatchObject({ rtp: { payloadType: 100 } });
+    expect((sentOf(h, 'ab.rtpJoin').at(-1)!.cmd as { rtp: object }).rtp).not.toHaveProperty('audioLevelExt');
   });
 
   it('a leg that cannot be opened undoes the placement; so does the participant leaving meanwhile', async () => {
