@@ -11,6 +11,14 @@ export const bridgeTotals = { bridges: 0 };
 
 const RTP_VERSION = 0x80;
 const EXTENSION_BIT = 0x10;
+/** RFC 6464: digital silence (the mixer leaves such packets out). */
+const SILENT_LEVEL = 127;
+/** The smallest payload of each codec that decodes to silence: an Opus TOC byte with no frame (20 ms CELT), one G.711 zero. */
+const PRIMING_PAYLOAD: Record<string, Buffer> = {
+  opus: Buffer.from([0xf8]),
+  pcmu: Buffer.from([0xff]),
+  pcma: Buffer.from([0xd5]),
+};
 
 /**
  * An AudioBridge participant whose room mixes on another relay (the room's *home*): the client's
@@ -36,12 +44,15 @@ export class BridgePeer extends AbPeer {
   private lastSeq = Math.floor(Math.random() * 0x10000);
   private lastTs = (Math.random() * 0x100000000) >>> 0;
   private readonly frameTicks: number;
+  private readonly priming: Buffer;
+  private primeSeq = Math.floor(Math.random() * 0x10000);
   private released = false;
 
   constructor(deps: PeerDeps, hub: AudioBridgeHub, options: AbPeerOptions, target: AbBridgeTarget) {
     super(deps, hub, options);
     this.target = target;
     this.frameTicks = options.codec === 'opus' ? 960 : 160;
+    this.priming = PRIMING_PAYLOAD[options.codec]!;
     bridgeTotals.bridges++;
   }
 
@@ -55,6 +66,7 @@ export class BridgePeer extends AbPeer {
     }
     this.socket = socket;
     socket.on('message', (msg, rinfo) => this.fromHome(msg, rinfo));
+    this.prime();
   }
 
   /** The mixer is on the home relay: nothing joins here. */
@@ -64,6 +76,21 @@ export class BridgePeer extends AbPeer {
   retarget(target: AbBridgeTarget): void {
     this.target = target;
     this.downSsrc = undefined;
+    this.prime();
+  }
+
+  /**
+   * The home leg sends its mix to where its first packet came from: until the mix arrives, a silent
+   * packet once a second tells it, so that a client that does not send (a listener) hears the room.
+   */
+  private prime(): void {
+    this.primeSeq = (this.primeSeq + 1) & 0xffff;
+    this.forward(this.primeSeq, 0, false, this.priming, SILENT_LEVEL);
+  }
+
+  override tick(now: number, noMediaMs: number, everySecond: boolean): void {
+    super.tick(now, noMediaMs, everySecond);
+    if (everySecond && !this.closing && this.downSsrc === undefined) this.prime();
   }
 
   get port(): number | undefined {
@@ -72,16 +99,31 @@ export class BridgePeer extends AbPeer {
 
   /** Upstream: the client's packet, as plain RTP to the home leg. */
   protected override receiveVoice(rtp: RtpPacket, level: number): void {
-    const socket = this.socket;
-    if (!socket) return;
-    const t = this.target;
     const h = rtp.header;
+    const sent = this.forward(
+      (h.sequenceNumber + this.upSeqDelta) & 0xffff,
+      (h.timestamp + this.upTsDelta) >>> 0,
+      h.marker,
+      rtp.payload,
+      level,
+    );
+    if (!sent) return;
+    const c = this.participant.counters;
+    c.packetsIn++;
+    c.bytesIn += rtp.payload.length + 12;
+  }
+
+  /** One plain RTP packet to the home leg, with the audio level when it expects one. */
+  private forward(seq: number, timestamp: number, marker: boolean, payload: Buffer, level: number): boolean {
+    const socket = this.socket;
+    if (!socket || this.closing) return false;
+    const t = this.target;
     const ext = level >= 0 && t.audioLevelExt !== undefined ? 8 : 0;
-    const out = Buffer.allocUnsafe(12 + ext + rtp.payload.length);
+    const out = Buffer.allocUnsafe(12 + ext + payload.length);
     out[0] = ext ? RTP_VERSION | EXTENSION_BIT : RTP_VERSION;
-    out[1] = (h.marker ? 0x80 : 0) | t.payloadType;
-    out.writeUInt16BE((h.sequenceNumber + this.upSeqDelta) & 0xffff, 2);
-    out.writeUInt32BE((h.timestamp + this.upTsDelta) >>> 0, 4);
+    out[1] = (marker ? 0x80 : 0) | t.payloadType;
+    out.writeUInt16BE(seq, 2);
+    out.writeUInt32BE(timestamp, 4);
     out.writeUInt32BE(this.upSsrc, 8);
     if (ext) {
       // RFC 8285 one-byte header: one element of one byte (the level), padded to a word
@@ -92,11 +134,9 @@ export class BridgePeer extends AbPeer {
       out[18] = 0;
       out[19] = 0;
     }
-    rtp.payload.copy(out, 12 + ext);
-    const c = this.participant.counters;
-    c.packetsIn++;
-    c.bytesIn += rtp.payload.length + 12;
+    payload.copy(out, 12 + ext);
     socket.send(out, t.port, t.ip);
+    return true;
   }
 
   /** Downstream: the home leg's mix for this participant, onto the client's line. */

@@ -112,6 +112,31 @@ describe('AudioBridge bridge peer', () => {
     ).rejects.toThrow(/no bridge/);
   });
 
+  it('a bridged client that sends nothing (a listener) still hears the room', async () => {
+    const listener = fx.track(new WebRtcVoice(undefined));
+    const leg = await openLeg(103, 5);
+    const res = await fx.link.call({
+      op: 'peer.create',
+      sessionId: SESSION,
+      handleId: 5,
+      plugin: AB,
+      offer: { sdp: await listener.offer() },
+      options: {
+        mixer: 'ab:1',
+        mixerSettings: mixerSettings(1),
+        participant: 5,
+        bridge: { ip: leg.ip, port: leg.port, payloadType: 100, audioLevelExt: 1 },
+      },
+    } as Extract<CommandInput, { op: 'peer.create' }>);
+    if (!('answer' in res)) throw new Error('expected an answer');
+    await listener.accept(res.answer.sdp);
+    await listener.connected();
+    // never started: the bridge's priming packets alone tell the home leg where to send
+    await waitFor(() => listener.level(880) > HEARD && listener.level(440) > HEARD, 8000, 'the listener hears A and B');
+    for (const h of [5, 103])
+      await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'done' });
+  });
+
   it('the bridge adds a fraction of a millisecond each way (per packet, to and from a home socket)', async () => {
     // the home leg is a plain socket here: each Opus payload passes unchanged, so it identifies its packet
     const home = createSocket('udp4');
