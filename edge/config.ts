@@ -4,6 +4,8 @@ import { parseEventsMask, type EventDeliverySettings } from './events/eventMask.
 import type { VideoRoomLimits } from './plugins/videoroom/limits.js';
 import { parseStaticRooms, type StaticRooms } from './plugins/videoroom/staticRoomConfig.js';
 import defaultVideoRoomRooms from '../config/videoroom.rooms.json';
+import { parseAbStaticRooms, type AbStaticRooms } from './plugins/audiobridge/staticRoomConfig.js';
+import defaultAudioBridgeRooms from '../config/audiobridge.rooms.json';
 
 const intFromString = (def: number) =>
   z
@@ -78,6 +80,8 @@ const configSchema = z.object({
   VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_ADDRESS: intFromString(64).pipe(z.number().min(0)),
   /** VideoRoom static rooms as JSON (an array of `create` bodies); unset: config/videoroom.rooms.json. */
   VIDEOROOM_ROOMS: optionalString,
+  /** AudioBridge static rooms as JSON (an array of `create` bodies); unset: config/audiobridge.rooms.json. */
+  AUDIOBRIDGE_ROOMS: optionalString,
   /**
    * The folder recordings must stay in (the relays' RELAY_RECORDINGS_ROOT, which they enforce): a
    * VideoRoom `rec_dir` or absolute `filename` outside it is refused with 430 at once. Unset: no check here.
@@ -120,6 +124,8 @@ export type EdgeConfig = {
   audiobridgeAdminKey?: string;
   /** Rooms created on first use, as Janus's `room-<id>` sections of janus.plugin.videoroom.jcfg. */
   videoroomRooms: StaticRooms;
+  /** Rooms created on first use, as Janus's `room-<id>` sections of janus.plugin.audiobridge.jcfg. */
+  audiobridgeRooms: AbStaticRooms;
   relaySecret?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   videoroom: VideoRoomLimits;
@@ -153,6 +159,10 @@ export function loadConfig(env: EnvVars): EdgeConfig {
     videoroomRooms: parseStaticRooms(
       c.VIDEOROOM_ROOMS === undefined ? defaultVideoRoomRooms : parseJson('VIDEOROOM_ROOMS', c.VIDEOROOM_ROOMS),
       c.VIDEOROOM_STRING_IDS,
+    ),
+    audiobridgeRooms: parseAbStaticRooms(
+      c.AUDIOBRIDGE_ROOMS === undefined ? defaultAudioBridgeRooms : parseJson('AUDIOBRIDGE_ROOMS', c.AUDIOBRIDGE_ROOMS),
+      c.AUDIOBRIDGE_STRING_IDS,
     ),
     relaySecret: c.RELAY_SECRET,
     logLevel: c.LOG_LEVEL,

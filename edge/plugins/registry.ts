@@ -5,6 +5,7 @@ import { staticRoomIds } from './videoroom/staticRoomConfig.js';
 import { echoTest } from './echotest/echotest.js';
 import { recordPlay } from './recordplay/plugin.js';
 import { audioBridgePlugin } from './audiobridge/plugin.js';
+import { abStaticRoomIds } from './audiobridge/staticRoomConfig.js';
 import type { Plugin } from './plugin.js';
 import { slowTest } from './slowtest/slowtest.js';
 
@@ -14,7 +15,7 @@ export function pluginRegistry(config: EdgeConfig, stubs: Stubs): Map<string, Pl
     echoTest,
     videoRoomPlugin(stubs, config.videoroomStringIds, staticRoomIds(config.videoroomRooms)),
     recordPlay,
-    audioBridgePlugin(stubs, config.audiobridgeStringIds),
+    audioBridgePlugin(stubs, config.audiobridgeStringIds, abStaticRoomIds(config.audiobridgeRooms)),
   ];
   if (config.testPlugins) list.push(slowTest);
   return new Map(list.map((p) => [p.info.package, p]));

@@ -1,15 +1,17 @@
 /**
- * Record&Play's event-handler event at record start, as janus_recordplay.c emits it: a type-64
- * plugin event `{event: "recording", id, audio, video}` (audio/video: whether that kind is being
- * recorded) once `record` succeeded; a refused `record` emits none.
+ * Record&Play's event-handler events, as janus_recordplay.c emits them (type-64 plugin events):
+ * `{event: "recording", id, audio, video}` once `record` succeeded (audio/video: whether that kind is
+ * being recorded; a refused `record` emits none), `{event: "playout", id, audio, video}` once `play`
+ * succeeded, `{event: "playing", id}` on `start`, and `{event: "stopped", id}` on `stop` of either.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventType } from '../../shared/janus/events.js';
 import { Webhook, waitUntil } from '../blackbox/support/janus.js';
 import { PubClient } from '../relay/sfu/support.js';
+import { Viewer } from './viewer.js';
 import { JanusWs } from '../support/janusWs.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -55,7 +57,13 @@ describe('Record&Play event handler events', () => {
     });
     expect(ack.janus).toBe('ack');
     const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'record');
-    return { janus, handleId, data: ev.plugindata.data as Record<string, unknown> };
+    return {
+      janus,
+      session,
+      handleId,
+      data: ev.plugindata.data as Record<string, unknown>,
+      jsep: ev.jsep as { sdp: string },
+    };
   }
 
   it('record emits {event: "recording", id, audio, video}; a refused record emits nothing', async () => {
@@ -84,6 +92,57 @@ describe('Record&Play event handler events', () => {
     } finally {
       for (const h of [a, b, refused]) await h.janus.close();
       for (const p of [both, audioOnly, refusedPub]) await p.close();
+    }
+  });
+  it('stop of a recorder, then play, start and stop of a viewer: recording, stopped, playout, playing, stopped', async () => {
+    const pub = new PubClient(4);
+    const rec = await record({ name: 'talk', id: 6170 }, pub);
+    const message = (h: typeof rec, body: Record<string, unknown>, jsep?: Record<string, unknown>) =>
+      h.janus.request({
+        janus: 'message',
+        session_id: h.session,
+        handle_id: h.handleId,
+        body,
+        ...(jsep ? { jsep } : {}),
+      });
+    const event = async (h: typeof rec, body: Record<string, unknown>, jsep?: Record<string, unknown>) => {
+      const ack = await message(h, body, jsep);
+      return h.janus.waitEvent(
+        (m) => m.janus === 'event' && m.transaction === ack.transaction,
+        15_000,
+        String(body.request),
+      );
+    };
+    const viewer = new Viewer();
+    try {
+      await pub.accept(rec.jsep.sdp);
+      await pub.connected();
+      pub.start();
+      await new Promise((r) => setTimeout(r, 500));
+      pub.stop();
+      await event(rec, { request: 'stop' });
+      await waitUntil(() => existsSync(join(dir, '6170.nfo')), 5_000, '.nfo written');
+      const play = await event(rec, { request: 'play', id: 6170 });
+      expect(play.plugindata.data).toEqual({ recordplay: 'event', result: { status: 'preparing', id: 6170 } });
+      const started = await event(
+        rec,
+        { request: 'start' },
+        { type: 'answer', sdp: await viewer.answer(play.jsep.sdp) },
+      );
+      expect(started.plugindata.data).toEqual({ recordplay: 'event', result: { status: 'playing' } });
+      await event(rec, { request: 'stop' });
+      await waitUntil(() => pluginEvents(rec.handleId).length >= 5, 5_000, 'five events');
+      expect(pluginEvents(rec.handleId).map((e) => e.data)).toEqual([
+        { event: 'recording', id: 6170, audio: true, video: true },
+        { event: 'stopped', id: 6170 },
+        { event: 'playout', id: 6170, audio: true, video: true },
+        { event: 'playing', id: 6170 },
+        { event: 'stopped', id: 6170 },
+      ]);
+    } finally {
+      await rec.janus.close();
+      await pub.close();
+      await viewer.pc.close();
     }
   });
 });

@@ -42,7 +42,8 @@ export async function startReferenceJanus(
     writeFileSync(jcfg, readFileSync(jcfg, 'utf8').replace(/^(\s*)#?token_auth = .*$/m, '$1token_auth = true'));
     env.JANUS_CONF_SRC = src;
   }
-  execFileSync('bash', [script, ...args], { stdio: 'pipe', env });
+  // Its working directory is where it writes recordings that name no directory (AudioBridge `record`).
+  execFileSync('bash', [script, ...args], { stdio: 'pipe', env, cwd: dir });
   const pid = Number(
     execFileSync('cat', [join(dir, 'pid')])
       .toString()

@@ -51,11 +51,14 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
           .unwatch(audioBridgeObjectName(room))
           .catch(() => undefined),
       adminKey: config.audiobridgeAdminKey,
+      staticRooms: config.audiobridgeRooms,
       log: new Logger(config.logLevel, 'audiobridge'),
     };
     this.ab = new AudioBridge(host);
     void ctx.blockConcurrencyWhile(async () => {
-      this.ab.room.state = await ctx.storage.get<AbRoomState>('room');
+      const stored = await ctx.storage.get<AbRoomState | string>(['room', 'tombstone']);
+      this.ab.room.state = stored.get('room') as AbRoomState | undefined;
+      this.ab.statics.tombstone = stored.get('tombstone') as string | undefined;
     });
   }
 
@@ -65,20 +68,29 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
       const state = this.ab.room.state;
       if (state) void this.ctx.storage.put('room', state, { allowUnconfirmed: true });
       else void this.ctx.storage.delete('room', { allowUnconfirmed: true });
+      const tombstone = this.ab.statics.tombstone;
+      if (tombstone) void this.ctx.storage.put('tombstone', tombstone, { allowUnconfirmed: true });
     }, FLUSH_MS);
   }
 
-  /** Runs a request of the room named `room` (remembered for its "No such room" text). */
+  /**
+   * Runs a request of the room named `room` (remembered for its "No such room" text); a configured
+   * room it names is created first, once.
+   */
   private run<T>(room: unknown, fn: () => T | Promise<T>): Promise<RpcResult<T>> {
     this.ab.room.remember(room);
-    return rpcRun(fn, AudioBridgeError.UNKNOWN_ERROR);
+    return rpcRun(async () => {
+      await this.ab.statics.ensure(room);
+      return fn();
+    }, AudioBridgeError.UNKNOWN_ERROR);
   }
 
   async create(room: AbRoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
     return this.run(room, () => this.ab.requests.create(room, body));
   }
 
-  async summary(): Promise<JanusData | undefined> {
+  async summary(room?: AbRoomId): Promise<JanusData | undefined> {
+    await this.ab.statics.ensure(room);
     return this.ab.requests.summary();
   }
 

@@ -6,6 +6,7 @@ import { Participants, type Placement } from './participants.js';
 import { AudioRoom } from './room.js';
 import { RoomRequests } from './roomRequests.js';
 import type { AbRoomId, RoomSyncRequest } from './schemas.js';
+import { AbStaticRoomKeeper } from './staticRooms.js';
 import { hasLeg, mixerKeyOf, type AbParticipant, type HandleAddress, type JanusData } from './state.js';
 import { refusedRequest, refuseRequest } from './unsupported.js';
 
@@ -18,6 +19,8 @@ export class AudioBridge {
   readonly requests: RoomRequests;
   readonly participants: Participants;
   readonly bridges: Bridges;
+  /** The room's configuration, if it is one of the configured (static) rooms. */
+  readonly statics: AbStaticRoomKeeper;
 
   constructor(readonly host: AbRoomHost) {
     this.room = new AudioRoom(host);
@@ -36,6 +39,7 @@ export class AudioBridge {
       (p) => this.applyMute(p),
       (p, room) => this.removed(p, room),
     );
+    this.statics = new AbStaticRoomKeeper(this.room, this.requests, () => host.staticRooms);
   }
 
   /** The room's synchronous requests (refused ones change nothing). */
@@ -49,8 +53,11 @@ export class AudioBridge {
     switch (request) {
       case 'edit':
         return this.requests.edit(body);
-      case 'destroy':
-        return this.requests.destroy(body);
+      case 'destroy': {
+        const destroyed = await this.requests.destroy(body);
+        this.statics.destroyed(destroyed.room as AbRoomId);
+        return destroyed;
+      }
       case 'exists':
         return this.requests.exists(body);
       case 'allowed':

@@ -13,8 +13,8 @@ import type { ParticipantSettings } from '../../../shared/control/audiobridge.js
  */
 export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   create(room: AbRoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
-  /** The room's `list` entry, if it exists and is not private. */
-  summary(): Promise<JanusData | undefined>;
+  /** The room's `list` entry, if it exists and is not private (a configured `room` is created first). */
+  summary(room?: AbRoomId): Promise<JanusData | undefined>;
   sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
   join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>>;
   /** `audioLevel`: whether the client's offer carries the audio level (a bridge leg then expects it; default yes). */

@@ -1,5 +1,6 @@
 import type { RelayClient } from '../../relays/relayClient.js';
 import type { AbRoomId } from './schemas.js';
+import type { AbStaticRooms } from './staticRoomConfig.js';
 import type { AbRoomState, HandleAddress, JanusData } from './state.js';
 
 /** What an AudioBridge room asks of a participant's handle (delivered through its session shard). */
@@ -38,5 +39,7 @@ export interface AbRoomHost {
   unwatchLink(linkId: string, room: AbRoomId): void;
   /** The plugin's `admin_key` (create needs it when set). */
   readonly adminKey?: string;
+  /** The deployment's configured rooms (janus.plugin.audiobridge.jcfg's `room-<id>` sections). */
+  readonly staticRooms?: AbStaticRooms;
   readonly log: { warn(msg: string, fields?: Record<string, unknown>): void };
 }

@@ -26,7 +26,7 @@ const asEvent = (err: unknown) => errorEvent(err instanceof JanusApiError ? abEr
  * Synchronous requests answer in the `success`; join, configure, changeroom, leave and hangup `ack`
  * and answer with an event.
  */
-export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
+export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds: AbRoomId[] = []): Plugin {
   const roomStub = (room: AbRoomId) => stubs.audioBridge(audioBridgeObjectName(room));
 
   async function syncRequest(request: S.SyncRequest, body: Record<string, unknown>): Promise<JanusData> {
@@ -37,8 +37,10 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false): Plugin {
         return unwrap(await roomStub(id).create(id, body));
       }
       case 'list': {
-        const ids = await stubs.audioBridgeIndex().listRooms();
-        const entries = await Promise.all(ids.map((id) => roomStub(id).summary()));
+        // Configured rooms are listed even before anything used them (Janus creates them at start).
+        const listed = await stubs.audioBridgeIndex().listRooms();
+        const ids = [...listed, ...staticRoomIds.filter((id) => !listed.includes(id))];
+        const entries = await Promise.all(ids.map((id) => roomStub(id).summary(id)));
         return { audiobridge: 'success', list: entries.filter((e): e is JanusData => e !== undefined) };
       }
       case 'resetdecoder':

@@ -4,6 +4,7 @@ import type { RecordingSummary } from '../../../shared/control/playback.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 import { errorEvent, RecordPlayError, RecordPlayFailure } from './errors.js';
 import { record } from './record.js';
+import { carries } from './sdpKinds.js';
 import type { PlayerState } from './state.js';
 import { playRequest, requestName, type RecordPlayRequest } from './requests.js';
 
@@ -51,6 +52,13 @@ async function play(
   const result = await ctx.media.open(undefined, { recording: id });
   if (!('offer' in result)) throw new RecordPlayFailure(RecordPlayError.UNKNOWN_ERROR, 'The relay made no offer');
   ctx.setState({ recording: id, playing: false } satisfies PlayerState);
+  const sdp = result.offer.sdp;
+  ctx.notifyEvent({
+    event: 'playout',
+    id,
+    audio: carries(sdp, 'audio', 'sendonly'),
+    video: carries(sdp, 'video', 'sendonly'),
+  });
   return { data: { recordplay: 'event', result: { status: 'preparing', id } }, jsep: result.offer };
 }
 
@@ -62,6 +70,7 @@ async function start(ctx: HandleContext, jsep: Jsep | undefined): Promise<Record
   if (jsep?.type !== 'answer') throw new RecordPlayFailure(RecordPlayError.MISSING_ELEMENT, 'Missing SDP answer');
   await ctx.media.command('peer.answer', { sdp: jsep.sdp });
   ctx.setState({ ...state, playing: true } satisfies PlayerState);
+  ctx.notifyEvent({ event: 'playing', id: state.recording });
   return { recordplay: 'event', result: { status: 'playing' } };
 }
 
@@ -83,6 +92,7 @@ async function handleAsync(
       // a recorder's relay closes its files and writes the recording's .nfo as the PeerConnection ends.
       const recording = ctx.getState<PlayerState>()?.recording;
       ctx.setState(undefined);
+      if (recording !== undefined) ctx.notifyEvent({ event: 'stopped', id: recording });
       return {
         data: { recordplay: 'event', result: { status: 'stopped', ...(recording ? { id: recording } : {}) } },
         // `stopped` is held behind the request's `ack`, which is still on its way: the hang-up (`done`,

@@ -2,20 +2,13 @@ import type { Jsep } from '../../../shared/janus/requests.js';
 import type { HandleContext, PluginMessage } from '../plugin.js';
 import { RecordPlayError, RecordPlayFailure } from './errors.js';
 import { recordRequest } from './requests.js';
+import { carries } from './sdpKinds.js';
 import type { PlayerState } from './state.js';
 
 /** A new recording's id when the client names none: random, as Janus's, within JSON's safe integers. */
 function randomRecordingId(): number {
   const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
   return (hi! & 0x1fffff) * 2 ** 32 + lo! || 1;
-}
-
-/** Whether the relay's answer records `kind`: an m-line of it that is neither rejected (port 0) nor inactive. */
-function records(answerSdp: string, kind: 'audio' | 'video'): boolean {
-  return answerSdp
-    .split(/\r?\nm=/)
-    .slice(1)
-    .some((section) => new RegExp(`^${kind} [1-9]`).test(section) && /\r?\na=recvonly/.test(section));
 }
 
 /**
@@ -58,6 +51,11 @@ export async function record(
   ctx.setState({ recording: id, playing: false, recorder: true } satisfies PlayerState);
   // as Janus, handlers hear which kinds are recorded
   const sdp = result.answer.sdp;
-  ctx.notifyEvent({ event: 'recording', id, audio: records(sdp, 'audio'), video: records(sdp, 'video') });
+  ctx.notifyEvent({
+    event: 'recording',
+    id,
+    audio: carries(sdp, 'audio', 'recvonly'),
+    video: carries(sdp, 'video', 'recvonly'),
+  });
   return { data: { recordplay: 'event', result: { status: 'recording', id } }, jsep: result.answer };
 }
