@@ -5,6 +5,7 @@ import { withCandidates, type CommandContext, type CommandEngine, type Outcome }
 import { admitPeer, negotiateNewPeer } from '../commands/create.js';
 import { executeRecord } from '../commands/record.js';
 import { Codes, RelayError } from '../errors.js';
+import { BridgePeer } from './bridgePeer.js';
 import { AbPeer } from './peer.js';
 import type { Participant } from './participant.js';
 import { executeRoomOp, ROOM_OPS, type RoomOp } from './roomCommands.js';
@@ -48,7 +49,8 @@ async function executeAbCommand(ctx: CommandContext, key: string, cmd: Command):
       const rtp = ctx.audiobridge.rtpParticipant(key);
       if (rtp) return { result: { ...rtp.info(), audiobridge: participantInfo(ctx, rtp.participant) } };
       const peer = peerOf(ctx, key);
-      return { result: { ...peer.info(), audiobridge: participantInfo(ctx, peer.participant) } };
+      const bridge = peer instanceof BridgePeer ? { bridge: peer.bridgeInfo() } : {};
+      return { result: { ...peer.info(), audiobridge: { ...participantInfo(ctx, peer.participant), ...bridge } } };
     }
     case 'peer.trickle':
       return executeCommonPeerOp(ctx, peerOf(ctx, key), cmd);
@@ -70,6 +72,12 @@ async function executeAbCommand(ctx: CommandContext, key: string, cmd: Command):
       return { result: {} };
     case 'ab.rtpJoin':
       return rtpJoin(ctx, key, cmd);
+    case 'ab.bridgeTo': {
+      const peer = peerOf(ctx, key);
+      if (!(peer instanceof BridgePeer)) throw new RelayError(Codes.WEBRTC_STATE, `Peer ${key} is no bridge`);
+      peer.retarget(cmd.target);
+      return { result: {} };
+    }
   }
   throw new RelayError(Codes.WEBRTC_STATE, `${cmd.op} is not supported on an AudioBridge participant`);
 }
@@ -108,13 +116,13 @@ async function create(ctx: CommandContext, key: string, cmd: CommandOf<'peer.cre
   if (ctx.audiobridge.rtpParticipant(key))
     throw new RelayError(Codes.WEBRTC_STATE, `Peer ${key} already is a plain-RTP participant`);
   admitPeer(ctx, key);
-  const peer = ctx.peers.add(
-    cmd.sessionId,
-    cmd.handleId,
-    options.trickle ?? false,
-    (deps) => new AbPeer(deps, ctx.audiobridge, options),
+  const peer = ctx.peers.add(cmd.sessionId, cmd.handleId, options.trickle ?? false, (deps) =>
+    options.bridge
+      ? new BridgePeer(deps, ctx.audiobridge, options, options.bridge)
+      : new AbPeer(deps, ctx.audiobridge, options),
   );
   return negotiateNewPeer(ctx, peer, async () => {
+    if (peer instanceof BridgePeer) await peer.open(ctx.audiobridge);
     peer.join();
     if (cmd.offer) {
       const sdp = await peer.acceptOffer(cmd.offer.sdp);

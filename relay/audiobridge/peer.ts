@@ -141,7 +141,12 @@ export class AbPeer extends PeerBase implements VoiceOutput {
     this.rx.rxSinceTick = true;
     this.recorder?.writeRtp(h.ssrc, h.payloadType, h.sequenceNumber, h.timestamp, h.marker, rtp.payload);
     const id = this.participant.audioLevelId;
-    this.participant.receive(h.sequenceNumber, rtp.payload, id ? audioLevelOf(h.extensions, id) : -1);
+    this.receiveVoice(rtp, id ? audioLevelOf(h.extensions, id) : -1);
+  }
+
+  /** A packet of the participant's voice (its level, or -1): into the mixer here; a bridge peer passes it on. */
+  protected receiveVoice(rtp: RtpPacket, level: number): void {
+    this.participant.receive(rtp.header.sequenceNumber, rtp.payload, level);
   }
 
   /** Janus's `mjrs`: one `.mjr` of the participant's audio m-line, as it arrives (name `<base>-audio.mjr`). */

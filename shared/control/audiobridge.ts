@@ -69,6 +69,25 @@ export const participantSettingsSchema = z
 export type ParticipantSettings = z.infer<typeof participantSettingsSchema>;
 
 /**
+ * Rooms across relays: a participant whose client is on another relay than the room's mixer (its
+ * home) gets a *bridge peer* there (`peer.create` with `bridge`): WebRTC to the client, and plain RTP
+ * to and from the participant's `ab.rtpJoin` leg on the home relay, passed through without decoding.
+ * The mixer (mute, volume, talking, mix-minus) sees an ordinary plain-RTP participant.
+ */
+export const abBridgeTargetSchema = z
+  .object({
+    /** The home leg's address (`ab.rtpJoin`'s result). */
+    ip: z.string().max(64),
+    port: z.number().int().min(1).max(65535),
+    /** The payload type the home leg expects and sends (Opus: the one given to `ab.rtpJoin`). */
+    payloadType: z.number().int().min(0).max(127),
+    /** Carry the client's RFC 6464 audio level to the home leg under this extension id. */
+    audioLevelExt: z.number().int().min(1).max(14).optional(),
+  })
+  .strict();
+export type AbBridgeTarget = z.infer<typeof abBridgeTargetSchema>;
+
+/**
  * `peer.create` options with plugin `janus.plugin.audiobridge`: with the client's offer the relay
  * answers one sendrecv audio m-line in `codec` (and rejects video/data m-lines as Janus does);
  * without an offer (Janus `generate_offer`) the relay offers.
@@ -81,6 +100,8 @@ export const abPeerOptionsSchema = z
     codec: abCodecSchema.default('opus'),
     settings: participantSettingsSchema.default({}),
     trickle: z.boolean().optional(),
+    /** The room mixes on another relay: this peer is a bridge to the participant's plain-RTP leg there. */
+    bridge: abBridgeTargetSchema.optional(),
   })
   .strict();
 export type AbPeerOptions = z.infer<typeof abPeerOptionsSchema>;
@@ -214,6 +235,13 @@ export const abStopPlaySchema = z.object({
   fileId: z.string().min(1).max(256).optional(),
 });
 
+/** The room was re-homed: the bridge peer sends to, and takes the mix from, the new home leg. → `{}` */
+export const abBridgeToSchema = z.object({
+  op: z.literal('ab.bridgeTo'),
+  ...peerKey,
+  target: abBridgeTargetSchema,
+});
+
 export const abCommandSchemas = [
   abConfigureSchema,
   abResetDecoderSchema,
@@ -225,6 +253,7 @@ export const abCommandSchemas = [
   abStopForwardSchema,
   abPlaySchema,
   abStopPlaySchema,
+  abBridgeToSchema,
 ] as const;
 export type AbOp = (typeof abCommandSchemas)[number]['shape']['op']['value'];
 
@@ -240,6 +269,7 @@ export const abResultSchemas = {
   'ab.stopForward': z.object({ stopped: z.boolean() }),
   'ab.play': z.object({}).strict(),
   'ab.stopPlay': z.object({ stopped: z.array(z.string()) }),
+  'ab.bridgeTo': z.object({}).strict(),
 } as const satisfies Record<AbOp, z.ZodType>;
 
 // ---- events (relay → edge, routed to the room like the SFU's) --------------------------------

@@ -109,8 +109,9 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
   async placeMedia(
     who: HandleAddress,
     candidate: RelayRef,
+    audioLevel?: boolean,
   ): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>> {
-    return this.run(undefined, () => this.ab.participants.placeMedia(who, candidate));
+    return this.run(undefined, () => this.ab.placeMedia(who, candidate, audioLevel));
   }
 
   async mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void> {

@@ -1,13 +1,15 @@
 import type { AbPeerEvent } from '../../../shared/control/audiobridge.js';
+import type { RelayRef } from '../../relays/relayClient.js';
+import { Bridges } from './bridging.js';
 import type { AbRoomHost } from './host.js';
 import { ParticipantRecording } from './participantRecording.js';
-import { Participants } from './participants.js';
+import { Participants, type Placement } from './participants.js';
 import { AudioRoom } from './room.js';
 import { RoomMedia } from './roomMedia.js';
 import { RoomRequests } from './roomRequests.js';
 import type { AbRoomId, RoomSyncRequest } from './schemas.js';
 import { AbStaticRoomKeeper } from './staticRooms.js';
-import { roomMediaBusy, type AbParticipant, type HandleAddress, type JanusData } from './state.js';
+import { hasLeg, mixerKeyOf, roomMediaBusy, type AbParticipant, type HandleAddress, type JanusData } from './state.js';
 import { refusedRequest, refuseRequest } from './unsupported.js';
 
 /**
@@ -20,12 +22,22 @@ export class AudioBridge {
   readonly participants: Participants;
   readonly media: RoomMedia;
   readonly recording: ParticipantRecording;
+  readonly bridges: Bridges;
   /** The room's configuration, if it is one of the configured (static) rooms. */
   readonly statics: AbStaticRoomKeeper;
 
   constructor(readonly host: AbRoomHost) {
     this.room = new AudioRoom(host);
-    this.participants = new Participants(this.room, (p) => this.hangUpPlainRtp(p));
+    this.participants = new Participants(
+      this.room,
+      (p) => this.hangUpLeg(p),
+      (r, movers) => void this.bridges.rehome(r, movers),
+    );
+    this.bridges = new Bridges(
+      this.room,
+      (r, p) => this.participants.place(r, p),
+      (p) => this.participants.leave(p, 'gone'),
+    );
     this.media = new RoomMedia(this.room, (r) => this.participants.mixerSettings(r));
     this.recording = new ParticipantRecording(this.room);
     this.participants.recording = this.recording;
@@ -93,6 +105,16 @@ export class AudioBridge {
     }
   }
 
+  /**
+   * Where a participant's media goes (the plugin's `placeMedia`): the mixer's relay, or for a client
+   * of another region its own relay, bridged to a leg opened here in the mixer.
+   */
+  async placeMedia(who: HandleAddress, candidate: RelayRef, audioLevel = true): Promise<Omit<Placement, 'bridge'>> {
+    const placed = this.participants.placeMedia(who, candidate);
+    const { relay, place } = placed.bridge ? await this.bridges.openLeg(who, placed, audioLevel) : placed;
+    return { relay, place };
+  }
+
   /** The handle is gone (detach, session end, changeroom's departure): its participant leaves. */
   handleGone(who: HandleAddress): void {
     this.participants.leave(who, 'gone');
@@ -115,33 +137,28 @@ export class AudioBridge {
     const r = this.room.state;
     if (!r || !p.relay) return;
     this.host.relays
-      .command(p.relay, {
-        op: 'ab.configure',
-        sessionId: p.sessionId,
-        handleId: p.handleId,
-        settings: { muted: p.muted || r.muted },
-      })
+      .command(p.relay, { op: 'ab.configure', ...mixerKeyOf(p), settings: { muted: p.muted || r.muted } })
       .catch((err: unknown) => this.host.log.warn('relay did not apply a mute', { room: r.room, error: String(err) }));
   }
 
   /**
-   * A participant the room removed (kick, kick_all, destroy): a plain-RTP leg is hung up here (and its
-   * relay no longer watched once no leg is there, or the room is gone), a PeerConnection by its handle.
+   * A participant the room removed (kick, kick_all, destroy): a plain-RTP or bridge leg is hung up here
+   * (and its relay no longer watched once no leg is there, or the room is gone), a PeerConnection by its handle.
    */
   private removed(p: AbParticipant, room: AbRoomId): void {
     const r = this.room.state;
     if (r && !roomMediaBusy(r) && !r.participants.some((x) => x.relay && x.relay.linkId === r.relay?.linkId))
       r.relay = undefined;
-    if (!p.plainRtp) return;
-    this.hangUpPlainRtp(p);
+    if (!hasLeg(p)) return;
+    this.hangUpLeg(p);
     if (r) this.participants.unwatchIfUnused(r, p.relay);
     else if (p.relay) this.host.unwatchLink(p.relay.linkId, room);
   }
 
-  private hangUpPlainRtp(p: AbParticipant): void {
+  private hangUpLeg(p: AbParticipant): void {
     if (!p.relay) return;
     this.host.relays
-      .command(p.relay, { op: 'peer.hangup', sessionId: p.sessionId, handleId: p.handleId, reason: 'Left the room' })
+      .command(p.relay, { op: 'peer.hangup', ...mixerKeyOf(p), reason: 'Left the room' })
       .catch(() => undefined);
   }
 }

@@ -17,7 +17,12 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   summary(room?: AbRoomId): Promise<JanusData | undefined>;
   sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
   join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>>;
-  placeMedia(who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>>;
+  /** `audioLevel`: whether the client's offer carries the audio level (a bridge leg then expects it; default yes). */
+  placeMedia(
+    who: HandleAddress,
+    candidate: RelayRef,
+    audioLevel?: boolean,
+  ): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>>;
   mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void>;
   mediaFailed(who: HandleAddress): Promise<void>;
   configure(

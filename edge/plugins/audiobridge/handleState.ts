@@ -14,6 +14,8 @@ export interface AbHandleState {
   plainRtp?: RelayRef;
   /** Its media carries the audio level (kept for the room a changeroom moves it to). */
   audioLevel?: boolean;
+  /** Its PeerConnection is bridged to a room mixing on another relay (bridging.ts). */
+  bridged?: boolean;
 }
 
 /** Runs a command about the handle's participant on the relay holding its media, if it has any. */

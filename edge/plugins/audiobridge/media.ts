@@ -5,7 +5,7 @@ import { unwrap } from '../../rpc.js';
 import type { HandleContext } from '../plugin.js';
 import type { AudioBridgeApi } from './audioBridgeApi.js';
 import { AB, abError, AudioBridgeError } from './errors.js';
-import { who, type AbHandleState } from './handleState.js';
+import { joinedState, who, type AbHandleState } from './handleState.js';
 import { rtpSchema } from './schemas.js';
 import type { JanusData } from './state.js';
 
@@ -22,9 +22,10 @@ async function ready(ctx: HandleContext, room: AudioBridgeApi, audioLevel: boole
 }
 
 /**
- * A participant's media on the room's relay: a PeerConnection (the client's offer answered, or the
- * relay's offer for `generate_offer`) or a plain-RTP leg. The room picks the relay (its mixer's),
- * the handle's usual placement being the candidate when the room has none yet.
+ * A participant's media: a PeerConnection (the client's offer answered, or the relay's offer for
+ * `generate_offer`) or a plain-RTP leg. The room picks the relay: its mixer's, the handle's usual
+ * placement (its region's) being the candidate when the room has none yet; a PeerConnection of a
+ * client whose region the mixer's relay does not serve stays on its own relay, bridged (bridging.ts).
  */
 export async function openMedia(
   ctx: HandleContext,
@@ -32,9 +33,13 @@ export async function openMedia(
   offer: Jsep | undefined,
 ): Promise<Jsep | undefined> {
   const candidate = await ctx.media.place();
-  const { relay, place } = unwrap(await room.placeMedia(who(ctx), candidate));
+  const audioLevel = offer ? negotiatesAudioLevel(offer.sdp) : true;
+  const { relay, place } = unwrap(await room.placeMedia(who(ctx), candidate, audioLevel));
   try {
     const result = await ctx.media.open(offer ? { sdp: offer.sdp } : undefined, place, relay);
+    const st = joinedState(ctx);
+    // a bridged PeerConnection has no mixer of its own to move (changeroom refuses it)
+    if (place.bridge && st) ctx.setState({ ...st, bridged: true });
     if ('answer' in result) {
       await ready(ctx, room, negotiatesAudioLevel(result.answer.sdp));
       return result.answer;

@@ -1,4 +1,9 @@
-import type { AbCodec, MixerSettings, ParticipantSettings } from '../../../shared/control/audiobridge.js';
+import type {
+  AbBridgeTarget,
+  AbCodec,
+  MixerSettings,
+  ParticipantSettings,
+} from '../../../shared/control/audiobridge.js';
 import { randomSafeInt } from '../../core/ids.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import { abError, AudioBridgeError } from './errors.js';
@@ -6,6 +11,9 @@ import type { ParticipantRecording } from './participantRecording.js';
 import type { AudioRoom } from './room.js';
 import type { AbRoomId, ConfigureRequest, JoinRequest } from './schemas.js';
 import {
+  bridgeNeeded,
+  hasLeg,
+  mixerKeyOf,
   mixerName,
   participantEntry,
   roomMediaBusy,
@@ -22,6 +30,15 @@ export interface MixerPlace {
   participant: AbRoomId;
   codec: AbCodec;
   settings: ParticipantSettings;
+  /** A bridged participant's PeerConnection: where its home leg is (bridging.ts). */
+  bridge?: AbBridgeTarget;
+}
+
+/** Where a participant's media goes: the mixer's relay, and for a bridged one the relay of its PeerConnection. */
+export interface Placement {
+  relay: RelayRef;
+  place: MixerPlace;
+  bridge?: { relay: RelayRef; leg: number };
 }
 
 export interface Joined {
@@ -74,8 +91,10 @@ export class Participants {
 
   constructor(
     private readonly room: AudioRoom,
-    /** A plain-RTP participant's leg is the room's to hang up (no PeerConnection of the handle holds it). */
-    private readonly hangUpPlainRtp: (p: AbParticipant) => void,
+    /** A plain-RTP participant's or a bridge's leg is the room's to hang up (no PeerConnection of the handle holds it). */
+    private readonly hangUpLeg: (p: AbParticipant) => void,
+    /** The room's mixing relay is lost while these bridged participants' PeerConnections live elsewhere. */
+    private readonly homeLost: (r: AbRoomState, movers: AbParticipant[]) => void = () => undefined,
   ) {
     room.onHandleMissing = (who) => void this.leave(who, 'gone');
   }
@@ -188,9 +207,17 @@ export class Participants {
    * Where the participant's media goes (the mixer's relay: the first placement chooses it, `candidate`
    * being the usual placement for this client) and what to tell that relay.
    */
-  placeMedia(who: HandleAddress, candidate: RelayRef): { relay: RelayRef; place: MixerPlace } {
+  placeMedia(who: HandleAddress, candidate: RelayRef): Placement {
     const r = this.room.current();
     const p = this.room.participantOf(who, 'configure');
+    if (!p.plainRtp && r.relay && this.mixing(r) && bridgeNeeded(r.relay, candidate)) {
+      // The client stays in its own region: its PeerConnection there is bridged to a leg in the mixer.
+      p.relay = r.relay;
+      p.bridge = { relay: candidate, leg: randomSafeInt() };
+      this.room.save();
+      this.room.host.watchLink(r.relay.linkId, r.room);
+      return { relay: r.relay, place: this.place(r, p), bridge: p.bridge };
+    }
     const relay = this.home(r, p, candidate);
     this.room.save();
     if (p.plainRtp) this.room.host.watchLink(relay.linkId, r.room);
@@ -217,9 +244,16 @@ export class Participants {
   mediaFailed(who: HandleAddress): void {
     const p = this.room.participant(who);
     if (!p) return;
+    const r = this.room.state;
+    const relay = p.relay;
+    if (p.bridge) {
+      this.hangUpLeg(p);
+      delete p.bridge;
+    }
     p.relay = undefined;
     p.setup = false;
     this.room.save();
+    if (r) this.unwatchIfUnused(r, relay);
   }
 
   /**
@@ -246,7 +280,15 @@ export class Participants {
     this.room.save();
     if (c.display !== undefined || c.muted !== undefined)
       this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);
-    return { settings: this.relaySettings(r, p), hasMedia: p.relay !== undefined };
+    const settings = this.relaySettings(r, p);
+    if (p.bridge && p.relay) {
+      // A bridged participant's voice is mixed at home, under its leg's key: the room tells that relay.
+      this.room.host.relays
+        .command(p.relay, { op: 'ab.configure', ...mixerKeyOf(p), settings })
+        .catch((err: unknown) => this.room.host.log.warn('relay did not apply a configure', { error: String(err) }));
+      return { settings, hasMedia: false };
+    }
+    return { settings, hasMedia: p.relay !== undefined };
   }
 
   /**
@@ -265,30 +307,39 @@ export class Participants {
     if (!this.mixing(r)) r.relay = undefined;
     this.room.save();
     // A participant moving to another room keeps its leg (the relay moves it to the other mixer).
-    if (p.plainRtp && why !== 'moved') this.hangUpPlainRtp(p);
+    if (hasLeg(p) && why !== 'moved') this.hangUpLeg(p);
     this.unwatchIfUnused(r, p.relay);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
     return { audiobridge: 'left', room: r.room, id: p.id };
   }
 
-  /** A relay no plain-RTP leg of the room uses any more is no longer watched. */
+  /** A relay no plain-RTP or bridge leg of the room uses any more is no longer watched. */
   unwatchIfUnused(r: AbRoomState, relay: RelayRef | undefined): void {
-    if (relay && !r.participants.some((x) => x.plainRtp && sameRelay(x.relay, relay)) && !roomMediaBusy(r))
+    if (relay && !r.participants.some((x) => hasLeg(x) && sameRelay(x.relay, relay)) && !roomMediaBusy(r))
       this.room.host.unwatchLink(relay.linkId, r.room);
   }
 
   /**
    * A relay the room watches is lost: its participants leave as on a hang-up (WebRTC ones also hear
-   * their `hangup` from the core; leaving twice is a no-op), and the next placement re-homes the room.
+   * their `hangup` from the core; leaving twice is a no-op). Bridged participants whose PeerConnection
+   * lives on elsewhere are re-homed (bridging.ts); without any, the next placement re-homes the room.
    */
   relayLost(linkId: string): void {
     const r = this.room.state;
     if (!r) return;
-    for (const p of r.participants.filter((x) => x.relay?.linkId === linkId)) {
+    const lost = (x: RelayRef | undefined) => x?.linkId === linkId;
+    for (const p of r.participants.filter((x) => lost(x.bridge?.relay))) {
+      // Its PeerConnection went with the relay; its leg at home (if home lives) is hung up.
+      if (lost(p.relay)) p.relay = undefined;
+      this.leave(p, 'gone');
+    }
+    const movers = r.participants.filter((x) => x.bridge && lost(x.relay));
+    for (const p of r.participants.filter((x) => lost(x.relay) && !x.bridge)) {
       // The relay is gone: nothing to hang up there.
       p.relay = undefined;
       this.leave(p, 'gone');
     }
+    if (movers.length > 0) this.homeLost(r, movers);
   }
 
   /** A participant's relay reports it started or stopped talking: everyone hears it (the talker too), as Janus. */

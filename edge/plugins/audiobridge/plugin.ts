@@ -55,7 +55,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
 
   /** `resetdecoder` is about the asking handle's own participant. */
   async function resetDecoder(ctx: HandleContext): Promise<JanusData> {
-    await participantCommand(ctx, inRoom(ctx, 'reset'), 'ab.resetDecoder', {});
+    const st = inRoom(ctx, 'reset');
+    // its decoder is in the home relay's mixer, under the leg the room holds: refused, not lost
+    if (st.bridged)
+      throw abError(AudioBridgeError.UNKNOWN_ERROR, 'Bridged from another relay: resetdecoder is not supported');
+    await participantCommand(ctx, st, 'ab.resetDecoder', {});
     return { audiobridge: 'success' };
   }
 
@@ -112,6 +116,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     const j = parseJanus(S.joinSchema, body, AB);
     const st = inRoom(ctx, 'change room', 'not in a room in the first place');
     if (j.room === st.room) throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in this room');
+    if (st.bridged)
+      throw abError(
+        AudioBridgeError.UNKNOWN_ERROR,
+        'Bridged from another relay: changeroom is not supported (leave and join instead)',
+      );
     refuseUnsupportedParticipantOptions(j);
     const target = roomStub(j.room);
     // The new room first: a refusal there leaves the participant where it was.

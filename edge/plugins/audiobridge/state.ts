@@ -50,6 +50,12 @@ export interface AbParticipant extends HandleAddress {
   talking?: boolean;
   /** Its own `.mjr` (Janus's `record`/`filename`, or the room's `mjrs`). */
   mjr?: { active: boolean; base?: string };
+  /**
+   * Bridged from another relay (edge/plugins/audiobridge/bridging.ts): the client's PeerConnection is
+   * on `relay` (its region's), `relay` of the participant is the room's home, where its plain-RTP leg
+   * in the mixer is keyed by this handle's session and the synthetic handle id `leg`.
+   */
+  bridge?: { relay: RelayRef; leg: number };
 }
 
 /** A forwarder of the room's mix (`rtp_forward`), as `listforwarders` shows it. */
@@ -93,6 +99,24 @@ export function roomMediaBusy(r: AbRoomState): boolean {
   const m = r.media;
   return !!m && (m.recording !== undefined || m.forwarders.length > 0 || m.files.length > 0);
 }
+
+/**
+ * Whether a client placed on `candidate` must be bridged to a room mixing on `home`: not when it is
+ * the home relay, nor another relay of the home's region (the client's region is served by home).
+ */
+export function bridgeNeeded(home: RelayRef, candidate: RelayRef): boolean {
+  if (home.linkId === candidate.linkId) return false;
+  return !(home.region !== undefined && home.region === candidate.region);
+}
+
+/** A leg the room owns on the mixer's relay (no PeerConnection of the handle holds it): plain RTP, or a bridge's. */
+export const hasLeg = (p: AbParticipant): boolean => p.plainRtp === true || p.bridge !== undefined;
+
+/** How the mixer's relay knows the participant: its handle, or its bridge leg's synthetic handle. */
+export const mixerKeyOf = (p: AbParticipant): HandleAddress => ({
+  sessionId: p.sessionId,
+  handleId: p.bridge?.leg ?? p.handleId,
+});
 
 export interface AbRoomState {
   room: AbRoomId;

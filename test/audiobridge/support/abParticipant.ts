@@ -11,7 +11,7 @@ export class AbParticipant {
     readonly handleId: number,
   ) {}
 
-  /** `region` places its media by a relay of that region (`?region=`), unless its room mixes elsewhere. */
+  /** `region` places its media on a relay of that region (`?region=`). */
   static async connect(stack: Stack, region?: string): Promise<AbParticipant> {
     const janus = await JanusWs.connect(region ? `${stack.wsUrl}?region=${region}` : stack.wsUrl);
     const sessionId = await janus.createSession();
