@@ -4,7 +4,12 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultLogLevel, logLevels, type LogLevel } from './logger.js';
-import { DEFAULT_HOOK_CONCURRENCY, DEFAULT_HOOK_QUEUE_LIMIT, type RecordingHookSettings } from './recording/hook.js';
+import {
+  DEFAULT_HOOK_CONCURRENCY,
+  DEFAULT_HOOK_QUEUE_LIMIT,
+  HOOK_SHUTDOWN_GRACE_MS,
+  type RecordingHookSettings,
+} from './recording/hook.js';
 import type { RecordingSettings } from './recording/recordingDir.js';
 
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
@@ -185,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
           concurrency: e.RELAY_RECORDING_HOOK_CONCURRENCY,
           queueLimit: e.RELAY_RECORDING_HOOK_QUEUE,
           sweep: e.RELAY_RECORDING_HOOK_SWEEP === 'true',
+          shutdownGraceMs: HOOK_SHUTDOWN_GRACE_MS,
         }
       : undefined,
     logLevel: e.LOG_LEVEL ?? defaultLogLevel(env),

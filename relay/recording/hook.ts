@@ -19,6 +19,8 @@ export interface RecordingHookSettings {
   queueLimit: number;
   /** At start, hand the hook the `.mjr` files left in the recordings directory (a crashed relay's). */
   sweep: boolean;
+  /** How long a relay that shuts down waits for hooks before it kills them. */
+  shutdownGraceMs: number;
 }
 
 export const DEFAULT_HOOK_CONCURRENCY = 2;
@@ -186,7 +188,7 @@ export class RecordingHook {
    * The relay shuts down: no new hooks; those queued still start while `graceMs` lasts, then what
    * runs is killed and what was left is logged (the files stay where they are, for the next sweep).
    */
-  async shutdown(graceMs = HOOK_SHUTDOWN_GRACE_MS): Promise<void> {
+  async shutdown(graceMs = this.settings.shutdownGraceMs): Promise<void> {
     const deadline = performance.now() + graceMs;
     while ((this.running.size > 0 || this.queue.length > 0) && performance.now() < deadline) {
       const left = deadline - performance.now();
