@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandInput } from '../../../shared/control/commands.js';
+import type { RecordingFile } from '../../../shared/control/recording.js';
 import { ConfigError, loadConfig } from '../../../relay/config.js';
 import { renderPrometheus } from '../../../relay/metrics.js';
 import type { Relay } from '../../../relay/relay.js';
@@ -48,7 +49,9 @@ const idle = (relay: Relay = fx.relay) =>
 async function recordSome(link: RelayLink, session: number, dir: string, base: string, ms = 600) {
   const pub = fx.track(new PubClient(nextId++));
   const p = await publish(link, session, pub);
-  const started = await record(link, session, p.handle, true, { dir, base, report: REPORT });
+  const started = (await record(link, session, p.handle, true, { dir, base, report: REPORT })) as {
+    files: RecordingFile[];
+  };
   pub.start(30);
   await sleep(ms);
   pub.stop();
