@@ -84,6 +84,8 @@ interface Run {
   child: ChildProcess;
   timer: NodeJS.Timeout;
   done: Promise<void>;
+  /** Killed by the shutdown (logged there, not counted). */
+  abandoned: boolean;
 }
 
 export class RecordingHook {
@@ -153,7 +155,7 @@ export class RecordingHook {
       killGroup(child);
     }, this.settings.timeoutMs);
     timer.unref();
-    const run = { file, child, timer } as Run;
+    const run = { file, child, timer, abandoned: false } as Run;
     run.done = new Promise<void>((resolve) => {
       child.once('error', (err) => {
         // not started (ENOENT, EACCES): no exit follows
@@ -167,7 +169,9 @@ export class RecordingHook {
         this.running.delete(run);
         child.stderr?.destroy();
         const fields = { path: file.path, code, signal, ms: Math.round(performance.now() - started) };
-        if (timedOut) {
+        if (run.abandoned) {
+          // logged by the shutdown
+        } else if (timedOut) {
           this.counts.timeout++;
           this.log.warn('recording hook timed out and was killed', { ...fields, stderr });
         } else if (code === 0) {
@@ -203,7 +207,10 @@ export class RecordingHook {
     const abandoned = [...this.running].map((r) => r.file.path).concat(this.queue.splice(0).map((f) => f.path));
     if (abandoned.length > 0) this.log.warn('recording hooks abandoned at shutdown', { files: abandoned });
     const running = [...this.running];
-    for (const r of running) killGroup(r.child);
+    for (const r of running) {
+      r.abandoned = true;
+      killGroup(r.child);
+    }
     await Promise.all(running.map((r) => r.done));
   }
 }

@@ -192,6 +192,50 @@ describe('RELAY_RECORDING_HOOK', () => {
   });
 });
 
+describe('RELAY_RECORDING_HOOK: Record&Play', () => {
+  it('its .mjr files as they close, then the .nfo that names them once it is written', async () => {
+    const folder = join(root, 'recordplay');
+    mkdirSync(folder, { recursive: true });
+    process.env.RELAY_RECORDPLAY_DIR = folder; // read by the relay at every command
+    try {
+      const [sessionId, handleId] = [9200, 9201];
+      const pub = fx.track(new PubClient(nextId++));
+      const created = (await fx.link.call({
+        op: 'peer.create',
+        sessionId,
+        handleId,
+        plugin: 'janus.plugin.recordplay',
+        offer: { sdp: await pub.offer() },
+        options: { record: { id: 4242, name: 'hooked' } },
+      } as CommandInput)) as { answer: { sdp: string } };
+      await pub.accept(created.answer.sdp);
+      await pub.connected();
+      pub.start(30);
+      await sleep(600);
+      pub.stop();
+      await fx.link.call({ op: 'peer.hangup', sessionId, handleId, reason: 'Janus API' });
+      const nfo = join(folder, '4242.nfo');
+      const mjrs = ['audio', 'video'].map((k) => join(folder, `rec-4242-${k}.mjr`));
+      await waitFor(() => hookEnv(upload, nfo), 10_000, 'the .nfo upload');
+      const runs = hookRuns(upload).filter((p) => p.startsWith(folder));
+      expect(runs.slice(0, 2).sort()).toEqual(mjrs); // both files closed (in either order) …
+      expect(runs[2]).toBe(nfo); // … before the .nfo naming them
+      expect(hookCopy(upload, nfo).toString()).toMatch(/^\[4242\]\r\nname = hooked\r\n/);
+      expect(hookCopy(upload, nfo).equals(readFileSync(nfo))).toBe(true);
+      for (const f of [...mjrs, nfo])
+        expect(hookEnv(upload, f)).toMatchObject({
+          RECORDING_PATH: f,
+          RECORDING_SIZE: String(readFileSync(f).length),
+          RECORDING_PLUGIN: 'janus.plugin.recordplay',
+          RECORDING_ID: '4242',
+        });
+      await idle();
+    } finally {
+      delete process.env.RELAY_RECORDPLAY_DIR;
+    }
+  });
+});
+
 describe('RELAY_RECORDING_HOOK: other relays', () => {
   it('a relay without the setting runs no hook (not even the one of another relay in the process)', async () => {
     const relay = await startRelay(fx.edge.url, {
@@ -277,7 +321,8 @@ describe('RELAY_RECORDING_HOOK: other relays', () => {
     expect(took).toBeGreaterThanOrEqual(450);
     expect(took).toBeLessThan(3000);
     expect(groupRunning(pid)).toBe(false);
-    expect(relay.recordingHook!.totals.running).toBe(0);
+    // abandoned, not counted as a result of the hook
+    expect(relay.recordingHook!.totals).toMatchObject({ running: 0, queued: 0, ok: 0, failed: 0, timeout: 0 });
   });
 
   it('the settings: an absolute executable, a positive timeout, a sweep only with a hook', () => {
