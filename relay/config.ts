@@ -1,13 +1,30 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultLogLevel, logLevels, type LogLevel } from './logger.js';
+import {
+  DEFAULT_HOOK_CONCURRENCY,
+  DEFAULT_HOOK_QUEUE_LIMIT,
+  HOOK_SHUTDOWN_GRACE_MS,
+  type RecordingHookSettings,
+} from './recording/hook.js';
 import type { RecordingSettings } from './recording/recordingDir.js';
 
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 const ipv4 = z.string().refine((v) => isIP(v) === 4, 'must be an IPv4 address');
 const absolutePath = z.string().refine((v) => isAbsolute(v), 'must be an absolute path');
+
+/** An executable file, so that a typo fails the start rather than every recording's hook. */
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
 
 function within(dir: string, root: string): boolean {
   const rel = relative(resolve(root), resolve(dir));
@@ -58,7 +75,20 @@ export const envSchema = z
     RELAY_RECORDINGS_ROOT: absolutePath.optional(),
     /** Per recording file: how much may wait to be written before packets are dropped (KiB). */
     RELAY_RECORDING_QUEUE_KB: z.coerce.number().int().min(64).max(1_048_576).default(8192),
+    /** Run (no shell) with the path of every recording file that closed complete, facts in RECORDING_* variables. */
+    RELAY_RECORDING_HOOK: absolutePath.refine((p) => isExecutableFile(p), 'must be an executable file').optional(),
+    /** A hook still running after this long is killed (its process group). */
+    RELAY_RECORDING_HOOK_TIMEOUT_SEC: z.coerce.number().positive().max(86_400).default(300),
+    /** Hooks running at once, and hooks waiting beyond which more are dropped (and counted). */
+    RELAY_RECORDING_HOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(DEFAULT_HOOK_CONCURRENCY),
+    RELAY_RECORDING_HOOK_QUEUE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_HOOK_QUEUE_LIMIT),
+    /** At start, run the hook for the `.mjr` files an earlier run left in the recordings directory. */
+    RELAY_RECORDING_HOOK_SWEEP: z.enum(['true', 'false']).default('false'),
     LOG_LEVEL: z.enum(logLevels).optional(),
+  })
+  .refine((c) => c.RELAY_RECORDING_HOOK_SWEEP === 'false' || c.RELAY_RECORDING_HOOK, {
+    message: 'RELAY_RECORDING_HOOK_SWEEP needs RELAY_RECORDING_HOOK',
+    path: ['RELAY_RECORDING_HOOK_SWEEP'],
   })
   .refine((c) => c.RELAY_ICE_PORT_MIN < c.RELAY_ICE_PORT_MAX, {
     message: 'RELAY_ICE_PORT_MIN must be below RELAY_ICE_PORT_MAX',
@@ -106,6 +136,8 @@ export interface RelayConfig {
   iceStartTimeoutSec: number;
   /** Where recordings go (RELAY_RECORDINGS_DIR, RELAY_RECORDINGS_ROOT, RELAY_RECORDING_QUEUE_KB). */
   recordings: RecordingSettings;
+  /** RELAY_RECORDING_HOOK and its settings; undefined: no hook. */
+  recordingHook: RecordingHookSettings | undefined;
   logLevel: LogLevel;
   /** Heartbeat interval (1 s; the edge drops relays silent for >3 s). */
   heartbeatMs: number;
@@ -151,6 +183,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
       root: e.RELAY_RECORDINGS_ROOT,
       queueLimitBytes: e.RELAY_RECORDING_QUEUE_KB * 1024,
     },
+    recordingHook: e.RELAY_RECORDING_HOOK
+      ? {
+          command: e.RELAY_RECORDING_HOOK,
+          timeoutMs: e.RELAY_RECORDING_HOOK_TIMEOUT_SEC * 1000,
+          concurrency: e.RELAY_RECORDING_HOOK_CONCURRENCY,
+          queueLimit: e.RELAY_RECORDING_HOOK_QUEUE,
+          sweep: e.RELAY_RECORDING_HOOK_SWEEP === 'true',
+          shutdownGraceMs: HOOK_SHUTDOWN_GRACE_MS,
+        }
+      : undefined,
     logLevel: e.LOG_LEVEL ?? defaultLogLevel(env),
     heartbeatMs: 1000,
     reconnectMinMs: 250,

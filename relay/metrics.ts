@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { MediaPathInfo } from './sfu/mediaPath.js';
+import type { RecordingHookTotals } from './recording/hook.js';
 import type { RecordingTotals } from './recording/totals.js';
 import type { AudioBridgeTotals } from './audiobridge/totals.js';
 
@@ -71,6 +72,8 @@ export interface MetricsSnapshot {
   controlConnected: boolean;
   mediaPath?: MediaPathInfo;
   recordings?: RecordingTotals;
+  /** Present when RELAY_RECORDING_HOOK is set. */
+  recordingHook?: RecordingHookTotals;
   audiobridge?: AudioBridgeTotals;
 }
 
@@ -111,6 +114,19 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
       r.packetsDropped,
     );
     metric('relay_recordings_failed_total', 'counter', 'Recordings ended early by a disk error.', r.failed);
+  }
+  const h = s.recordingHook;
+  if (h) {
+    const l = label.slice(0, -1);
+    lines.push(
+      '# HELP relay_recording_hook_runs_total Recording hook runs by result (dropped: the queue was full, never run).',
+      '# TYPE relay_recording_hook_runs_total counter',
+      ...(['ok', 'failed', 'timeout', 'dropped'] as const).map(
+        (r) => `relay_recording_hook_runs_total${l},result="${r}"} ${h[r]}`,
+      ),
+    );
+    metric('relay_recording_hooks_running', 'gauge', 'Recording hooks running now.', h.running);
+    metric('relay_recording_hooks_queued', 'gauge', 'Recording hooks waiting to run.', h.queued);
   }
   const ab = s.audiobridge;
   if (ab) {

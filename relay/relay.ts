@@ -17,6 +17,8 @@ import { PeerTable } from './peer/table.js';
 import { SfuHub } from './sfu/hub.js';
 import { AudioBridgeHub } from './audiobridge/hub.js';
 import { audioBridgeTotals } from './audiobridge/totals.js';
+import { RecordingHook } from './recording/hook.js';
+import { sweepLeftRecordings } from './recording/hookSweep.js';
 import { recordingTotals } from './recording/totals.js';
 
 /** The relay process: peers, port pool, control connection to the edge, health/metrics server. */
@@ -32,6 +34,8 @@ export class Relay {
   /** The AudioBridge: mixers and their participants (plain-RTP ones live only there). */
   readonly audiobridge: AudioBridgeHub;
   readonly control: ControlConnection;
+  /** RELAY_RECORDING_HOOK: run for every recording file that closes complete. */
+  readonly recordingHook: RecordingHook | undefined;
   private readonly http: HttpServer;
   private readonly lag = new LagMonitor();
   private readonly uninstallPorts: () => void;
@@ -77,6 +81,9 @@ export class Relay {
       announcedAddress: config.announcedAddress,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
     });
+    this.recordingHook = config.recordingHook
+      ? new RecordingHook(config.recordingHook, config.relayId, this.logger.child({ component: 'recording-hook' }))
+      : undefined;
     this.registry.onTick((_now, everySecond) => {
       if (everySecond) this.lag.sample();
     });
@@ -86,7 +93,7 @@ export class Relay {
       audiobridge: this.audiobridge,
       ports: this.ports,
       capacity: config.capacity,
-      recordings: config.recordings,
+      recordings: this.recordingHook ? { ...config.recordings, hook: this.recordingHook } : config.recordings,
       logger: this.logger,
       isDraining: () => this.draining,
       emitCandidates: (sessionId, handleId, candidates) => {
@@ -174,6 +181,7 @@ export class Relay {
       controlConnected: this.control.ready,
       mediaPath: mediaPathInfo(),
       recordings: { ...recordingTotals },
+      ...(this.recordingHook ? { recordingHook: this.recordingHook.totals } : {}),
       audiobridge: audioBridgeTotals(),
     };
   }
@@ -184,6 +192,11 @@ export class Relay {
     this.logger.debug('media send path', { ...mediaPathInfo() });
     this.registry.start();
     this.httpPort = await this.http.listen(this.config.httpPort, this.config.httpBindAddress);
+    const hook = this.recordingHook;
+    if (hook?.settings.sweep) {
+      const r = this.config.recordings;
+      await sweepLeftRecordings(r.root ?? r.defaultDir, hook, this.logger);
+    }
     this.control.start();
     return this.httpPort;
   }
@@ -200,6 +213,8 @@ export class Relay {
       this.sfu.removeAllRemotes();
       await this.audiobridge.closeAll();
       await closing;
+      // every file has closed and queued its hook: give running hooks a bounded time
+      await this.recordingHook?.shutdown();
       this.registry.stop();
       await this.control.close();
       await this.http.close();

@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { AUDIOBRIDGE_PLUGIN } from '../../shared/control/audiobridge.js';
 import type { CommandOf } from '../../shared/control/commands.js';
 import type { CommandContext, Outcome } from '../commands/context.js';
 import { Codes, RelayError } from '../errors.js';
@@ -126,6 +127,7 @@ async function record(ctx: CommandContext, cmd: CommandOf<'ab.record'>): Promise
     return m.media.recorder?.path ?? null;
   }
   m.media.recorder = rec;
+  if (ctx.recordings.hook) rec.hookWhenClosed(ctx.recordings.hook, { plugin: AUDIOBRIDGE_PLUGIN, ids: { room } });
   m.keepTicking();
   return path;
 }

@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import type { Logger } from '../logger.js';
+import type { ClosedRecording, RecordingHook } from '../recording/hook.js';
 import { dropCachedPages } from '../recording/pageCache.js';
 import { recordingTotals } from '../recording/totals.js';
 
@@ -66,6 +67,7 @@ export class WavRecorder {
   private frames = 0;
   private dropped = 0;
   private error: string | undefined;
+  private hook: { run: RecordingHook; as: Pick<ClosedRecording, 'plugin' | 'ids'> } | undefined;
 
   /** Creates (or truncates, as Janus's fopen "wb") the file and writes its header. */
   static async create(path: string, rate: number, channels: 1 | 2, log: Logger): Promise<WavRecorder> {
@@ -94,6 +96,11 @@ export class WavRecorder {
 
   get open(): boolean {
     return this.state === 'open';
+  }
+
+  /** The room's recording (not a file that lost a race): once it closes complete, the deployment's hook runs for it. */
+  hookWhenClosed(run: RecordingHook, as: Pick<ClosedRecording, 'plugin' | 'ids'>): void {
+    this.hook = { run, as };
   }
 
   get stats(): WavStats {
@@ -232,6 +239,10 @@ export class WavRecorder {
             await this.release();
           } catch (err) {
             await this.fail(err);
+          }
+          if (this.state === 'closed' && this.hook) {
+            const { bytes, durationMs, dropped } = this.stats;
+            this.hook.run.fileClosed({ path: this.path, bytes, durationMs, damaged: dropped > 0, ...this.hook.as });
           }
         }
       }

@@ -32,6 +32,7 @@ export async function executeRecord(
     naming: cmd.naming,
     queueLimitBytes: ctx.recordings.queueLimitBytes,
     ...(cmd.report ? { report: cmd.report } : {}),
+    ...(ctx.recordings.hook ? { hook: ctx.recordings.hook } : {}),
   });
   return { result: { files } };
 }
@@ -59,6 +60,7 @@ export async function executeRemoteRecord(
       naming: cmd.naming,
       queueLimitBytes: ctx.recordings.queueLimitBytes,
       ...(cmd.report ? { report: cmd.report } : {}),
+      ...(ctx.recordings.hook ? { hook: ctx.recordings.hook } : {}),
     },
     ctx.sfu.emitter(),
     ctx.logger,

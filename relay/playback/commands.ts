@@ -77,7 +77,7 @@ async function createRecorder(
   );
   return negotiateNewPeer(ctx, peer, async () => {
     const sdp = await peer.acceptOffer(offer.sdp);
-    await peer.openFiles(ctx.recordings.queueLimitBytes);
+    await peer.openFiles(ctx.recordings);
     return withCandidates(ctx, cmd, peer.takeLocalCandidates(), { answer: { type: 'answer', sdp } });
   });
 }

@@ -1,4 +1,4 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NfoEntry } from './nfo.js';
 
@@ -21,15 +21,26 @@ export function nfoText(e: Omit<NfoEntry, 'data'>): string {
   return lines.map((l) => `${l}\r\n`).join('');
 }
 
-/** Writes `<id>.nfo` in the folder; renamed into place, so a `list` never reads half of it. */
-export async function writeNfo(folder: string, id: number, text: string): Promise<void> {
+/**
+ * Writes `<id>.nfo` in the folder, synced (the recording hook may ship it at once); renamed into
+ * place, so a `list` never reads half of it. Its path and size.
+ */
+export async function writeNfo(folder: string, id: number, text: string): Promise<{ path: string; bytes: number }> {
   const path = join(folder, `${id}.nfo`);
   const temp = `${path}.${process.pid}.tmp`;
+  const data = Buffer.from(text, 'utf8');
   try {
-    await writeFile(temp, text, 'utf8');
+    const fh = await open(temp, 'w', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
   }
+  return { path, bytes: data.length };
 }

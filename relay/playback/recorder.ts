@@ -7,7 +7,9 @@ import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
 import { noop, PeerBase, type HangupOptions, type PeerDeps } from '../peer/base.js';
 import { relayMedia, type PeerMedia } from '../peer/factory.js';
 import type { MjrWriter } from '../recording/mjrWriter.js';
+import type { RecordingHook } from '../recording/hook.js';
 import type { RecordableStream, RecordingHost } from '../recording/peerRecording.js';
+import type { RecordingSettings } from '../recording/recordingDir.js';
 import { rejectSections, splitSdp } from '../sdp.js';
 import { janusDate, nfoText, writeNfo } from './nfoWriter.js';
 
@@ -73,6 +75,8 @@ export class RecorderPeer extends PeerBase {
   private readonly recorded = new Map<string, Recorded>();
   private readonly date = janusDate(new Date());
   private finished: Promise<void> | undefined;
+  /** The deployment's hook (RELAY_RECORDING_HOOK): the `.mjr` files as they close, then the `.nfo`. */
+  private hook: RecordingHook | undefined;
 
   constructor(
     deps: PeerDeps,
@@ -127,8 +131,19 @@ export class RecorderPeer extends PeerBase {
   }
 
   /** The recorded streams' files, opened in the folder (a file that cannot be opened fails the `record`). */
-  async openFiles(queueLimitBytes: number): Promise<RecordingFile[]> {
-    return this.startRecording({ dir: this.folder, base: this.base, naming: 'kind', queueLimitBytes });
+  async openFiles(settings: RecordingSettings): Promise<RecordingFile[]> {
+    this.hook = settings.hook;
+    return this.startRecording({
+      dir: this.folder,
+      base: this.base,
+      naming: 'kind',
+      queueLimitBytes: settings.queueLimitBytes,
+      ...(this.hook ? { hook: this.hook, hookAs: this.hookAs } : {}),
+    });
+  }
+
+  private get hookAs() {
+    return { plugin: RECORDPLAY_PLUGIN, ids: { id: this.spec.id } };
   }
 
   protected override recordingSource(): Omit<RecordingHost, 'emitRecording'> {
@@ -203,7 +218,7 @@ export class RecorderPeer extends PeerBase {
         const audio = files.find((f) => f.kind === 'audio');
         const video = files.find((f) => f.kind === 'video');
         if (!audio && !video) return;
-        await writeNfo(
+        const nfo = await writeNfo(
           this.folder,
           this.spec.id,
           nfoText({
@@ -214,6 +229,7 @@ export class RecorderPeer extends PeerBase {
             ...(video ? { video: basename(video.path) } : {}),
           }),
         );
+        this.hook?.fileClosed({ ...nfo, ...this.hookAs });
       } catch (err) {
         this.log.warn('recording not saved', { id: this.spec.id, error: String(err) });
       } finally {

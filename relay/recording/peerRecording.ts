@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordingClosedEvent, RecordingFile, RecordingReport } from '../../shared/control/recording.js';
 import { Codes, RelayError } from '../errors.js';
+import type { RecordingHook } from './hook.js';
 import type { Logger } from '../logger.js';
 import { janusCodecName, type RecordedKind } from './mjrFormat.js';
 import { MjrWriter } from './mjrWriter.js';
@@ -35,6 +36,9 @@ export interface RecordingRequest {
   queueLimitBytes: number;
   /** Handed back in every `recording` event (see shared/control/recording.ts). */
   report?: RecordingReport;
+  /** Run for each file that closes complete; `hookAs` names the plugin and ids when `report` does not. */
+  hook?: RecordingHook;
+  hookAs?: RecordingReport;
 }
 
 interface OpenFile {
@@ -167,7 +171,19 @@ export class PeerRecording {
     }
     const stats = writer.stats;
     // also in the log: an event sent while the control socket is down is lost, the file is not
-    if (stats.error === undefined) this.log.info('recording closed', { path: writer.path, ...stats });
+    if (stats.error === undefined) {
+      this.log.info('recording closed', { path: writer.path, ...stats });
+      // closed complete, its data synced: the deployment's hook may collect it
+      const as = this.req.hookAs ?? this.req.report;
+      this.req.hook?.fileClosed({
+        path: writer.path,
+        bytes: stats.bytes,
+        durationMs: stats.durationMs,
+        damaged: stats.damaged,
+        kind: writer.kind,
+        ...(as ? { plugin: as.plugin, ids: as.ids } : {}),
+      });
+    }
     this.host.emitRecording(closedEvent(file ?? { mid, kind: writer.kind, path: writer.path }, stats, this.req.report));
   }
 

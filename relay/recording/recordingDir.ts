@@ -1,6 +1,7 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Codes, RelayError } from '../errors.js';
+import type { RecordingHook } from './hook.js';
 
 /** Where recordings go on this relay (RELAY_RECORDINGS_DIR / RELAY_RECORDINGS_ROOT, relay/config.ts). */
 export interface RecordingSettings {
@@ -10,6 +11,8 @@ export interface RecordingSettings {
   root: string | undefined;
   /** Per file: what may wait to be written (bytes) before packets are dropped. */
   queueLimitBytes: number;
+  /** Run for every file that closes complete (`RELAY_RECORDING_HOOK`; set by the relay, not the config). */
+  hook?: RecordingHook;
 }
 
 function inside(dir: string, root: string): boolean {
