@@ -1,0 +1,50 @@
+import type { AbLegSrtp } from '../../shared/control/audiobridge.js';
+import { rtpHeaderLength } from '../srtp/packetLayout.js';
+import { SRTP_AES128_CM_HMAC_SHA1_80 } from '../srtp/profile.js';
+import { createProtector, type SrtpProtector } from '../srtp/protector.js';
+import { RolloverCounter } from '../srtp/rollover.js';
+import { createUnprotector, type SrtpUnprotector } from '../srtp/unprotector.js';
+
+/** Relay-wide count of leg packets dropped for failing SRTP (metrics, tests). */
+export const legSrtpTotals = { dropped: 0 };
+
+/**
+ * The SRTP of one relay-to-relay AudioBridge leg (a bridge peer ⇄ its plain-RTP leg at home), keyed
+ * by the edge for that leg alone. Both ends protect what they send with the same master key (each
+ * with its own SSRCs, so the two directions never share a keystream) and unprotect what arrives:
+ * anything that does not authenticate, or replays a packet, is dropped and counted.
+ */
+export class LegSrtp {
+  /** Packets dropped here: forged, tampered, replayed or not SRTP at all. */
+  dropped = 0;
+  private readonly protector: SrtpProtector;
+  private readonly unprotector: SrtpUnprotector;
+  /** One rollover counter per SSRC we send (a bridge sends its voice and its priming packets under two). */
+  private readonly rocs = new Map<number, RolloverCounter>();
+
+  constructor(keys: AbLegSrtp) {
+    const key = Buffer.from(keys.key, 'base64');
+    const salt = Buffer.from(keys.salt, 'base64');
+    this.protector = createProtector(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+    this.unprotector = createUnprotector(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+  }
+
+  /** The clear RTP `packet` as SRTP, in a buffer of its own (dgram sends it later). */
+  protect(packet: Buffer): Buffer {
+    const headerLength = rtpHeaderLength(packet, packet.length);
+    const ssrc = packet.readUInt32BE(8);
+    const seq = packet.readUInt16BE(2);
+    let roc = this.rocs.get(ssrc);
+    if (!roc) this.rocs.set(ssrc, (roc = new RolloverCounter()));
+    return this.protector.protectRtp(packet, headerLength, packet.subarray(headerLength), ssrc, seq, roc.next(seq));
+  }
+
+  /** The clear packet, or undefined (dropped and counted) when it is not an authentic, fresh SRTP packet. */
+  unprotect(packet: Buffer): Buffer | undefined {
+    const clear = this.unprotector.unprotectRtp(packet);
+    if (typeof clear !== 'string') return clear;
+    this.dropped++;
+    legSrtpTotals.dropped++;
+    return undefined;
+  }
+}
