@@ -4,9 +4,7 @@ import { SRTP_AES128_CM_HMAC_SHA1_80 } from '../srtp/profile.js';
 import { createProtector, type SrtpProtector } from '../srtp/protector.js';
 import { RolloverCounter } from '../srtp/rollover.js';
 import { createUnprotector, type SrtpUnprotector } from '../srtp/unprotector.js';
-
-/** Relay-wide count of leg packets dropped for failing SRTP (metrics, tests). */
-export const legSrtpTotals = { dropped: 0 };
+import { mixerTotals } from './totals.js';
 
 /**
  * The SRTP of one relay-to-relay AudioBridge leg (a bridge peer ⇄ its plain-RTP leg at home), keyed
@@ -27,6 +25,7 @@ export class LegSrtp {
     const salt = Buffer.from(keys.salt, 'base64');
     this.protector = createProtector(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
     this.unprotector = createUnprotector(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+    mixerTotals.legSrtpKeyed++;
   }
 
   /** The clear RTP `packet` as SRTP, in a buffer of its own (dgram sends it later). */
@@ -44,7 +43,7 @@ export class LegSrtp {
     const clear = this.unprotector.unprotectRtp(packet);
     if (typeof clear !== 'string') return clear;
     this.dropped++;
-    legSrtpTotals.dropped++;
+    mixerTotals.legSrtpDropped++;
     return undefined;
   }
 }

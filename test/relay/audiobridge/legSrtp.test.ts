@@ -7,7 +7,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import type { BridgePeer } from '../../../relay/audiobridge/bridgePeer.js';
 import { OpusEncoder } from '../../../relay/audiobridge/opus.js';
-import { legSrtpTotals } from '../../../relay/audiobridge/legSrtp.js';
+import { mixerTotals } from '../../../relay/audiobridge/totals.js';
 import { SRTP_AES128_CM_HMAC_SHA1_80 } from '../../../relay/srtp/profile.js';
 import { createProtector } from '../../../relay/srtp/protector.js';
 import type { CommandInput } from '../../../shared/control/commands.js';
@@ -141,7 +141,7 @@ describe('AudioBridge leg SRTP between relays', () => {
     clearInterval(flood);
     const protector = createProtector(SRTP_AES128_CM_HMAC_SHA1_80, KEY, SALT);
     const before = (await legInfo()).rtp.srtp.dropped as number;
-    const totalBefore = legSrtpTotals.dropped;
+    const totalBefore = mixerTotals.legSrtpDropped;
     for (let i = 0; i < 10; i++) {
       const clear = stranger.packet();
       const sealed = Buffer.from(protector.protectRtp(clear, 12, clear.subarray(12), 0x5eed, clear.readUInt16BE(2), 0));
@@ -149,7 +149,7 @@ describe('AudioBridge leg SRTP between relays', () => {
       stranger.send(sealed, legPort);
     }
     await droppedAtLeast(before + 10, 'ten tampered packets dropped');
-    expect(legSrtpTotals.dropped - totalBefore).toBe(10);
+    expect(mixerTotals.legSrtpDropped - totalBefore).toBe(10);
     expect(b.level(440), 'A is still heard').toBeGreaterThan(HEARD);
     expect(stranger.received).toBe(0);
     for (const h of [1, 2, LEG])
