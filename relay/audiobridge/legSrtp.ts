@@ -9,8 +9,9 @@ import { mixerTotals } from './totals.js';
 /**
  * The SRTP of one relay-to-relay AudioBridge leg (a bridge peer ⇄ its plain-RTP leg at home), keyed
  * by the edge for that leg alone. Both ends protect what they send with the same master key (each
- * with its own SSRCs, so the two directions never share a keystream) and unprotect what arrives:
- * anything that does not authenticate, or replays a packet, is dropped and counted.
+ * with its own random SSRCs, which keep the two directions' keystreams apart) and unprotect what
+ * arrives: anything that does not authenticate, replays a packet, or is one of our own packets sent
+ * back to us (it would authenticate: the key is the same both ways) is dropped and counted.
  */
 export class LegSrtp {
   /** Packets dropped here: forged, tampered, replayed or not SRTP at all. */
@@ -40,7 +41,8 @@ export class LegSrtp {
 
   /** The clear packet, or undefined (dropped and counted) when it is not an authentic, fresh SRTP packet. */
   unprotect(packet: Buffer): Buffer | undefined {
-    const clear = this.unprotector.unprotectRtp(packet);
+    const reflected = packet.length >= 12 && this.rocs.has(packet.readUInt32BE(8));
+    const clear = reflected ? 'auth' : this.unprotector.unprotectRtp(packet);
     if (typeof clear !== 'string') return clear;
     this.dropped++;
     mixerTotals.legSrtpDropped++;

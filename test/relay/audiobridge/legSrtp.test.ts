@@ -7,6 +7,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import type { BridgePeer } from '../../../relay/audiobridge/bridgePeer.js';
 import { OpusEncoder } from '../../../relay/audiobridge/opus.js';
+import { LegSrtp } from '../../../relay/audiobridge/legSrtp.js';
 import { mixerTotals } from '../../../relay/audiobridge/totals.js';
 import { SRTP_AES128_CM_HMAC_SHA1_80 } from '../../../relay/srtp/profile.js';
 import { createProtector } from '../../../relay/srtp/protector.js';
@@ -154,5 +155,15 @@ describe('AudioBridge leg SRTP between relays', () => {
     expect(stranger.received).toBe(0);
     for (const h of [1, 2, LEG])
       await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'done' });
+  });
+
+  it("one end's own packets sent back to it (a reflection) are dropped, though they would authenticate", () => {
+    const home = new LegSrtp(srtp);
+    const bridge = new LegSrtp(srtp);
+    const clear = stranger.packet();
+    const sealed = home.protect(clear);
+    expect(bridge.unprotect(sealed)).toEqual(clear);
+    expect(home.unprotect(Buffer.from(sealed))).toBeUndefined();
+    expect(home.dropped).toBe(1);
   });
 });
