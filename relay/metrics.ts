@@ -142,6 +142,12 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
       ab.framesDropped,
     );
     metric('relay_audiobridge_tick_seconds_total', 'counter', 'Time spent in mixing ticks.', ab.tickMicros / 1e6);
+    metric(
+      'relay_audiobridge_leg_srtp_dropped_total',
+      'counter',
+      'Packets between relays dropped for failing SRTP (forged, tampered, replayed).',
+      ab.legSrtpDropped,
+    );
   }
   const m = s.mediaPath;
   if (m) {

@@ -116,12 +116,13 @@ export class Relay {
       }),
       heartbeat: () => ({
         load: this.load(),
-        peers: this.registry.size,
+        peers: this.peerCount,
         portsInUse: this.ports.inUse,
         eventLoopLagMs: this.lag.lagMs,
-        peerDigest: peerDigest(this.registry.keys()),
+        // AudioBridge plain-RTP participants and legs too: the edge tracks their keys as peers
+        peerDigest: peerDigest([...this.registry.keys(), ...this.audiobridge.rtpKeys()]),
       }),
-      peers: () => this.registry.list(),
+      peers: () => [...this.registry.list(), ...this.audiobridge.listRtp()],
       applySettings: (s) => this.registry.applySettings(s),
       execute: (cmd) => executeCommand(ctx, cmd),
     });
@@ -149,8 +150,13 @@ export class Relay {
     );
   }
 
+  /** PeerConnections and AudioBridge plain-RTP participants (each holds a socket and a mixer seat). */
+  private get peerCount(): number {
+    return this.registry.size + this.audiobridge.rtpCount;
+  }
+
   private load(): number {
-    return Math.round((this.registry.size / this.config.capacity) * 1000) / 1000;
+    return Math.round((this.peerCount / this.config.capacity) * 1000) / 1000;
   }
 
   private emit(sessionId: number, handleId: number, event: PeerEvent): void {

@@ -147,7 +147,9 @@ export class RelayConnection {
         this.pending.delete(m.id);
         p.cancel();
         // recorded before any later frame is read, so a peer list that follows the reply includes it
-        if (m.ok && p.cmd.op === 'peer.create') this.rememberPeer(p.cmd.sessionId, p.cmd.handleId);
+        // (an AudioBridge plain-RTP participant or leg is a peer without PeerConnection: tracked alike)
+        if (m.ok && (p.cmd.op === 'peer.create' || p.cmd.op === 'ab.rtpJoin'))
+          this.rememberPeer(p.cmd.sessionId, p.cmd.handleId);
         p.resolve(m.ok ? rpcOk(m.result) : rpcFail(m.error.code, m.error.reason));
         return;
       }

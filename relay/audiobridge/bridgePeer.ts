@@ -4,6 +4,7 @@ import type { AbBridgeTarget, AbPeerOptions } from '../../shared/control/audiobr
 import { closeQuietly, openPooledSocket } from '../net/sockets.js';
 import type { PeerDeps } from '../peer/base.js';
 import type { AudioBridgeHub } from './hub.js';
+import { LegSrtp } from './legSrtp.js';
 import { AbPeer } from './peer.js';
 
 /** Bridge peers alive in this process (relay resources; must fall back to zero). */
@@ -30,11 +31,16 @@ const PRIMING_PAYLOAD: Record<string, Buffer> = {
  * minus this participant, in its codec) is rebased onto the client's SSRC, sequence and timestamp
  * line, continuous across a change of home, and protected like any AudioBridge peer's output.
  * One UDP socket from the media port range per bridged participant; it closes with the peer.
+ * Between relays the leg is SRTP with the key the edge minted for it (`target.srtp`): what arrives
+ * from the home unauthenticated is dropped and counted.
  */
 export class BridgePeer extends AbPeer {
   private socket: Socket | undefined;
   private target: AbBridgeTarget;
+  private srtp: LegSrtp | undefined;
   private readonly upSsrc = (Math.random() * 0x100000000) >>> 0;
+  /** Priming packets have a sequence line of their own, so under SRTP their own SSRC (and replay window). */
+  private readonly primeSsrc = (Math.random() * 0x100000000) >>> 0;
   private readonly upSeqDelta = Math.floor(Math.random() * 0x10000);
   private readonly upTsDelta = (Math.random() * 0x100000000) >>> 0;
   /** The home leg's SSRC we rebase from (a new home leg has another). */
@@ -51,6 +57,7 @@ export class BridgePeer extends AbPeer {
   constructor(deps: PeerDeps, hub: AudioBridgeHub, options: AbPeerOptions, target: AbBridgeTarget) {
     super(deps, hub, options);
     this.target = target;
+    this.srtp = target.srtp ? new LegSrtp(target.srtp) : undefined;
     this.frameTicks = options.codec === 'opus' ? 960 : 160;
     this.priming = PRIMING_PAYLOAD[options.codec]!;
     bridgeTotals.bridges++;
@@ -75,6 +82,7 @@ export class BridgePeer extends AbPeer {
   /** The room moved to another home: send there, and rebase its mix when it arrives. */
   retarget(target: AbBridgeTarget): void {
     this.target = target;
+    this.srtp = target.srtp ? new LegSrtp(target.srtp) : undefined;
     this.downSsrc = undefined;
     this.prime();
   }
@@ -85,7 +93,7 @@ export class BridgePeer extends AbPeer {
    */
   private prime(): void {
     this.primeSeq = (this.primeSeq + 1) & 0xffff;
-    this.forward(this.primeSeq, 0, false, this.priming, SILENT_LEVEL);
+    this.forward(this.primeSeq, 0, false, this.priming, SILENT_LEVEL, this.primeSsrc);
   }
 
   override tick(now: number, noMediaMs: number, everySecond: boolean): void {
@@ -114,7 +122,14 @@ export class BridgePeer extends AbPeer {
   }
 
   /** One plain RTP packet to the home leg, with the audio level when it expects one. */
-  private forward(seq: number, timestamp: number, marker: boolean, payload: Buffer, level: number): boolean {
+  private forward(
+    seq: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Buffer,
+    level: number,
+    ssrc = this.upSsrc,
+  ): boolean {
     const socket = this.socket;
     if (!socket || this.closing) return false;
     const t = this.target;
@@ -124,7 +139,7 @@ export class BridgePeer extends AbPeer {
     out[1] = (marker ? 0x80 : 0) | t.payloadType;
     out.writeUInt16BE(seq, 2);
     out.writeUInt32BE(timestamp, 4);
-    out.writeUInt32BE(this.upSsrc, 8);
+    out.writeUInt32BE(ssrc, 8);
     if (ext) {
       // RFC 8285 one-byte header: one element of one byte (the level), padded to a word
       out.writeUInt16BE(0xbede, 12);
@@ -135,14 +150,16 @@ export class BridgePeer extends AbPeer {
       out[19] = 0;
     }
     payload.copy(out, 12 + ext);
-    socket.send(out, t.port, t.ip);
+    socket.send(this.srtp ? this.srtp.protect(out) : out, t.port, t.ip);
     return true;
   }
 
   /** Downstream: the home leg's mix for this participant, onto the client's line. */
-  private fromHome(msg: Buffer, rinfo: RemoteInfo): void {
+  private fromHome(packet: Buffer, rinfo: RemoteInfo): void {
     const t = this.target;
     if (this.closing || rinfo.port !== t.port || rinfo.address !== t.ip) return;
+    const msg = this.srtp ? this.srtp.unprotect(packet) : packet;
+    if (!msg) return;
     if (msg.length < 12 || msg[0]! >> 6 !== 2 || (msg[1]! & 0x7f) !== t.payloadType) return;
     let offset = 12 + 4 * (msg[0]! & 0x0f);
     if (msg[0]! & EXTENSION_BIT) {
@@ -175,7 +192,9 @@ export class BridgePeer extends AbPeer {
 
   /** Where the bridge sends (peer.info's `audiobridge.bridge`). */
   bridgeInfo(): Record<string, unknown> {
-    return { port: this.port ?? null, target: { ...this.target } };
+    const { srtp: _key, ...target } = this.target;
+    const srtp = this.srtp ? { srtp: { dropped: this.srtp.dropped } } : {};
+    return { port: this.port ?? null, target, ...srtp };
   }
 
   /** The socket closes with the peer, on every path (its port returns to the pool). */

@@ -137,6 +137,8 @@ async function rtpJoin(ctx: CommandContext, key: string, cmd: CommandOf<'ab.rtpJ
   if (ctx.isDraining()) throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is draining');
   if (ctx.peers.get(key) || ctx.audiobridge.rtpParticipant(key))
     throw new RelayError(Codes.WEBRTC_STATE, `Peer ${key} already is an AudioBridge participant`);
+  if (ctx.peers.size + ctx.audiobridge.rtpCount >= ctx.capacity)
+    throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is at capacity');
   const r = await RtpParticipant.open(ctx.audiobridge, key, cmd);
   return { result: { ip: ctx.audiobridge.opts.announcedAddress, port: r.port } };
 }

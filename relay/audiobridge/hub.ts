@@ -5,6 +5,7 @@ import {
   type ParticipantSettings,
 } from '../../shared/control/audiobridge.js';
 import type { PeerEvent } from '../../shared/control/events.js';
+import type { ListedPeer } from '../../shared/control/messages.js';
 import type { Logger } from '../logger.js';
 import type { PortPool } from '../net/ports.js';
 import { Mixer } from './mixer.js';
@@ -15,6 +16,8 @@ import type { Participant, ParticipantHost } from './participant.js';
 export interface RtpParticipant {
   readonly key: string;
   readonly participant: Participant;
+  /** Date.now() when it joined: its age in the edge's reconciliation. */
+  readonly createdAt: number;
   info(): Record<string, unknown>;
   /** Leaves the mixer and closes the socket. */
   close(): Promise<void>;
@@ -51,6 +54,23 @@ export class AudioBridgeHub implements ParticipantHost {
   }
   get participantCount(): number {
     return this.byKey.size;
+  }
+
+  /** Plain-RTP participants and bridges' legs: no PeerConnection, yet peers the edge tracks and the relay's capacity counts. */
+  get rtpCount(): number {
+    return this.rtp.size;
+  }
+
+  rtpKeys(): IterableIterator<string> {
+    return this.rtp.keys();
+  }
+
+  /** The plain-RTP participants as `listPeers` lists them. */
+  listRtp(now = Date.now()): ListedPeer[] {
+    return [...this.rtp.values()].map((r) => {
+      const [sessionId, handleId] = r.key.split(':').map(Number) as [number, number];
+      return { sessionId, handleId, ageMs: Math.max(0, now - r.createdAt) };
+    });
   }
 
   participant(key: string): Participant | undefined {

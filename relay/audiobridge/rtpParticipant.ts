@@ -2,6 +2,7 @@ import type { Socket, RemoteInfo } from 'node:dgram';
 import type { CommandOf } from '../../shared/control/commands.js';
 import { closeQuietly, openPooledSocket } from '../net/sockets.js';
 import type { AudioBridgeHub, RtpParticipant as HeldRtpParticipant } from './hub.js';
+import { LegSrtp } from './legSrtp.js';
 import { Participant, type VoiceOutput } from './participant.js';
 
 /** Janus's payload type for a plain-RTP Opus participant that names none (G.711 has its static one). */
@@ -51,6 +52,7 @@ function parseRtp(b: Buffer, levelId: number): ParsedRtp | undefined {
  * A plain-RTP participant (Janus `join` with `rtp`, for SIP gateways and voice bots): one UDP
  * socket from the relay's media range receives its RTP; its mix goes to the given destination, or
  * to where its first packet came from (latching). Ends with `peer.hangup` or the relay's shutdown.
+ * A bridge's leg between relays is SRTP (`srtp`): only an authentic packet is mixed or latched to.
  */
 export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
   readonly participant: Participant;
@@ -58,6 +60,9 @@ export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
   private readonly payloadType: number;
   private readonly header = Buffer.alloc(12);
   private closing: Promise<void> | undefined;
+  private readonly srtp: LegSrtp | undefined;
+  /** When it joined (the edge's reconciliation leaves young ones alone). */
+  readonly createdAt = Date.now();
 
   private constructor(
     readonly key: string,
@@ -67,6 +72,7 @@ export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
   ) {
     const rtp = cmd.rtp;
     this.payloadType = cmd.codec === 'pcmu' ? 0 : cmd.codec === 'pcma' ? 8 : (rtp.payloadType ?? DEFAULT_OPUS_PT);
+    this.srtp = cmd.srtp ? new LegSrtp(cmd.srtp) : undefined;
     if (rtp.ip && rtp.port) this.dest = { address: rtp.ip, port: rtp.port };
     this.header[0] = 0x80;
     this.header.writeUInt32BE(Math.floor(Math.random() * 0x100000000) >>> 0, 8);
@@ -111,12 +117,15 @@ export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
     h[1] = (marker ? 0x80 : 0) | this.payloadType;
     h.writeUInt16BE(seq, 2);
     h.writeUInt32BE(timestamp >>> 0, 4);
-    this.socket.send(Buffer.concat([h, payload]), d.port, d.address);
+    const packet = Buffer.concat([h, payload]);
+    this.socket.send(this.srtp ? this.srtp.protect(packet) : packet, d.port, d.address);
   }
 
   private onPacket(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closing) return;
-    const rtp = parseRtp(msg, this.participant.audioLevelId);
+    const clear = this.srtp ? this.srtp.unprotect(msg) : msg;
+    if (!clear) return;
+    const rtp = parseRtp(clear, this.participant.audioLevelId);
     if (!rtp || rtp.pt !== this.payloadType) return;
     if (!this.dest) this.dest = { address: rinfo.address, port: rinfo.port };
     this.participant.receive(rtp.seq, rtp.payload, rtp.level);
@@ -144,7 +153,13 @@ export class RtpParticipant implements VoiceOutput, HeldRtpParticipant {
           plisOut: 0,
         },
       ],
-      rtp: { port: this.port, destination: this.dest ?? null, payloadType: this.payloadType, codec: this.cmd.codec },
+      rtp: {
+        port: this.port,
+        destination: this.dest ?? null,
+        payloadType: this.payloadType,
+        codec: this.cmd.codec,
+        ...(this.srtp ? { srtp: { dropped: this.srtp.dropped } } : {}),
+      },
     };
   }
 

@@ -22,6 +22,10 @@ export const mixerTotals = {
   framesDropped: 0,
   /** CPU time spent in mixing ticks, µs (wall clock of the tick). */
   tickMicros: 0,
+  /** Ends of relay-to-relay legs keyed for SRTP (bridge peers and home legs; a re-homed bridge again). */
+  legSrtpKeyed: 0,
+  /** Leg packets dropped for failing SRTP: forged, tampered, replayed, or not SRTP at all. */
+  legSrtpDropped: 0,
 };
 
 export type AudioBridgeTotals = typeof codecCounts & typeof mixerTotals;

@@ -2,11 +2,14 @@ import { Codes, RelayError } from '../errors.js';
 import type { PeerBase } from '../peer/base.js';
 import type { CommandContext } from './context.js';
 
-/** `peer.create`'s preconditions, the same for every plugin: not draining, no peer yet under the key, room for one more. */
+/**
+ * `peer.create`'s preconditions, the same for every plugin: not draining, no peer yet under the key,
+ * room for one more (AudioBridge plain-RTP participants count against the capacity as peers).
+ */
 export function admitPeer(ctx: CommandContext, key: string): void {
   if (ctx.isDraining()) throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is draining');
   if (ctx.peers.get(key)) throw new RelayError(Codes.WEBRTC_STATE, `Peer ${key} already has a PeerConnection`);
-  if (ctx.peers.size >= ctx.capacity || ctx.ports.available < 1)
+  if (ctx.peers.size + ctx.audiobridge.rtpCount >= ctx.capacity || ctx.ports.available < 1)
     throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is at capacity');
 }
 

@@ -69,6 +69,21 @@ export const participantSettingsSchema = z
 export type ParticipantSettings = z.infer<typeof participantSettingsSchema>;
 
 /**
+ * The SRTP of one relay-to-relay leg (a bridge peer and its plain-RTP leg at home): the edge mints a
+ * fresh master key and salt per leg and gives them to both ends; each end protects what it sends and
+ * drops (and counts) whatever does not authenticate, so the leg latches only to its own bridge.
+ * AES_CM_128_HMAC_SHA1_80 (RFC 3711) with the relay's own SRTP code; base64, 16-byte key, 14-byte salt.
+ */
+export const abLegSrtpSchema = z
+  .object({
+    profile: z.literal('AES_CM_128_HMAC_SHA1_80'),
+    key: z.string().regex(/^[A-Za-z0-9+/]{22}==$/),
+    salt: z.string().regex(/^[A-Za-z0-9+/]{19}=$/),
+  })
+  .strict();
+export type AbLegSrtp = z.infer<typeof abLegSrtpSchema>;
+
+/**
  * Rooms across relays: a participant whose client is on another relay than the room's mixer (its
  * home) gets a *bridge peer* there (`peer.create` with `bridge`): WebRTC to the client, and plain RTP
  * to and from the participant's `ab.rtpJoin` leg on the home relay, passed through without decoding.
@@ -83,6 +98,8 @@ export const abBridgeTargetSchema = z
     payloadType: z.number().int().min(0).max(127),
     /** Carry the client's RFC 6464 audio level to the home leg under this extension id. */
     audioLevelExt: z.number().int().min(1).max(14).optional(),
+    /** The leg's SRTP (both ways); absent: plain RTP (a home leg that is a test's socket). */
+    srtp: abLegSrtpSchema.optional(),
   })
   .strict();
 export type AbBridgeTarget = z.infer<typeof abBridgeTargetSchema>;
@@ -158,6 +175,11 @@ export const abRtpJoinSchema = z.object({
   codec: abCodecSchema.default('opus'),
   settings: participantSettingsSchema.default({}),
   rtp: abRtpEndpointSchema,
+  /**
+   * A bridge's leg between relays: SRTP both ways with this key (what does not authenticate is dropped
+   * and counted, and never latched to). Janus's own plain-RTP participants have none (as Janus 1.1.2).
+   */
+  srtp: abLegSrtpSchema.optional(),
 });
 
 // ---- room-level ops (relay/audiobridge/roomCommands.ts) --------------------------------------

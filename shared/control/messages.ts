@@ -41,7 +41,7 @@ export const heartbeatMessageSchema = z.object({
   peers: z.number().int().nonnegative(),
   portsInUse: z.number().int().nonnegative(),
   eventLoopLagMs: z.number().nonnegative(),
-  /** `peerDigest()` of the relay's PeerConnections (shared/control/peerDigest.ts); absent = no reconciliation. */
+  /** `peerDigest()` of the relay's peers: PeerConnections and AudioBridge `ab.rtpJoin` legs (peerDigest.ts); absent = no reconciliation. */
   peerDigest: z.string().min(1).max(64).optional(),
 });
 
@@ -55,7 +55,7 @@ export const listedPeerSchema = z.object({
   ageMs: z.number().int().nonnegative(),
 });
 
-/** Every PeerConnection on the relay, in answer to `listPeers`. */
+/** Every peer on the relay (PeerConnections and AudioBridge `ab.rtpJoin` legs), in answer to `listPeers`. */
 export const peersMessageSchema = z.object({
   type: z.literal('peers'),
   peers: z.array(listedPeerSchema).max(MAX_LISTED_PEERS),

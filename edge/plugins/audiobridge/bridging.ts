@@ -1,4 +1,4 @@
-import type { AbBridgeTarget } from '../../../shared/control/audiobridge.js';
+import type { AbBridgeTarget, AbLegSrtp } from '../../../shared/control/audiobridge.js';
 import { randomSafeInt } from '../../core/ids.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import { abError, AudioBridgeError } from './errors.js';
@@ -16,7 +16,8 @@ const BRIDGE_LEVEL_EXT = 1;
  * whose client's region is served by another relay keeps its PeerConnection there, as a bridge peer
  * (relay/audiobridge/bridgePeer.ts), and is in the home mixer as a plain-RTP leg (`ab.rtpJoin`)
  * under a synthetic handle id; the bridge passes its RTP both ways without decoding, so mute,
- * volume, talking and mix-minus stay the mixer's. One UDP flow per bridged participant.
+ * volume, talking and mix-minus stay the mixer's. One UDP flow per bridged participant, SRTP with a
+ * key minted for that leg alone (it crosses the internet between regions; a new leg, a new key).
  *
  * When the home relay is lost, the bridged participants (their PeerConnections live on elsewhere)
  * are re-homed: the relay holding most of them becomes the home, each gets a new leg there and its
@@ -102,14 +103,17 @@ export class Bridges {
     const { bridge: _, ...place } = this.placeOf(r, p);
     const payloadType = p.codec === 'pcmu' ? 0 : p.codec === 'pcma' ? 8 : BRIDGE_OPUS_PT;
     const audioLevelExt = r.options.audiolevel_ext && audioLevel ? BRIDGE_LEVEL_EXT : undefined;
+    const level = audioLevelExt !== undefined ? { audioLevelExt } : {};
+    const srtp = mintLegSrtp();
     const leg = await this.room.host.relays.command(home, {
       op: 'ab.rtpJoin',
       ...mixerKeyOf(p),
       ...place,
-      // no destination: the home leg latches to the bridge's first packet
-      rtp: { payloadType, ...(audioLevelExt !== undefined ? { audioLevelExt } : {}) },
+      // no destination: the home leg latches to the bridge's first authentic packet
+      rtp: { payloadType, ...level },
+      srtp,
     });
-    return { ip: leg.ip, port: leg.port, payloadType, ...(audioLevelExt !== undefined ? { audioLevelExt } : {}) };
+    return { ip: leg.ip, port: leg.port, payloadType, ...level, srtp };
   }
 
   private hangUp(relay: RelayRef, key: HandleAddress): void {
@@ -126,4 +130,14 @@ function busiest(relays: RelayRef[]): RelayRef {
     counts.set(relay.linkId, c);
   }
   return [...counts.values()].sort((a, b) => b.n - a.n)[0]!.relay;
+}
+
+/** A fresh SRTP master key (16 bytes) and salt (14) for one leg, from the platform's CSPRNG. */
+export function mintLegSrtp(): AbLegSrtp {
+  const bytes = crypto.getRandomValues(new Uint8Array(30));
+  return { profile: 'AES_CM_128_HMAC_SHA1_80', key: base64(bytes.subarray(0, 16)), salt: base64(bytes.subarray(16)) };
+}
+
+function base64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
 }

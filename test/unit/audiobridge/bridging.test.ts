@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RelayRef } from '../../../edge/relays/relayClient.js';
+import { abLegSrtpSchema, type AbLegSrtp } from '../../../shared/control/audiobridge.js';
 import type { HandleAddress } from '../../../edge/plugins/audiobridge/state.js';
 import { handle, RoomHarness } from './harness.js';
 
@@ -48,8 +49,15 @@ describe('AudioBridge bridging: placement', () => {
     expect(direct.place.bridge).toBeUndefined();
     const bridged = await h.ab.placeMedia(c, us);
     expect(bridged.relay).toEqual(us);
-    expect(bridged.place.bridge).toEqual({ ip: 'ip-relay-eu', port: 30000, payloadType: 100, audioLevelExt: 1 });
     const [leg] = sentOf(h, 'ab.rtpJoin');
+    const legKey = (leg!.cmd as { srtp: object }).srtp;
+    expect(bridged.place.bridge).toEqual({
+      ip: 'ip-relay-eu',
+      port: 30000,
+      payloadType: 100,
+      audioLevelExt: 1,
+      srtp: legKey,
+    });
     expect(leg!.relay).toEqual(eu);
     const p = h.ab.room.state!.participants.find((x) => x.id === 3)!;
     expect(leg!.cmd).toMatchObject({ sessionId: c.sessionId, handleId: p.bridge!.leg, participant: 3 });
@@ -62,6 +70,7 @@ describe('AudioBridge bridging: placement', () => {
       ip: 'ip-relay-eu',
       port: 30001,
       payloadType: 100,
+      srtp: expect.any(Object),
     });
     expect(sentOf(h, 'ab.rtpJoin').at(-1)!.cmd).toMatchObject({ rtp: { payloadType: 100 } });
     expect((sentOf(h, 'ab.rtpJoin').at(-1)!.cmd as { rtp: object }).rtp).not.toHaveProperty('audioLevelExt');
@@ -179,6 +188,9 @@ describe('AudioBridge bridging: lost relays', () => {
       [us, c2.handleId],
     ]);
     expect(moved[0]!.cmd).toMatchObject({ target: { ip: 'ip-relay-us', payloadType: 100 } });
+    // each new leg has a key of its own, given to both its ends
+    for (const [i, m] of moved.entries())
+      expect((m.cmd as { target: { srtp: object } }).target.srtp).toEqual((legs[i]!.cmd as { srtp: object }).srtp);
     expect(h.watched.has('link-us')).toBe(true);
     // nothing was sent to the lost relay
     expect(h.relays.sent.slice(joinsBefore).some((s) => s.relay.linkId === 'link-eu')).toBe(false);
@@ -197,5 +209,20 @@ describe('AudioBridge bridging: lost relays', () => {
     expect(h.toldTo(c).at(-1)).toMatchObject({ kind: 'ab.removed', data: { leaving: 3 } });
     // its new leg is hung up again
     expect(sentOf(h, 'peer.hangup').at(-1)).toMatchObject({ relay: us });
+  });
+
+  it('every leg between relays gets SRTP with a key and salt of its own', async () => {
+    const h = await room();
+    await h.ab.placeMedia(join(h, 1), eu);
+    for (const id of [2, 3, 4]) await h.ab.placeMedia(join(h, id), us);
+    const keys = sentOf(h, 'ab.rtpJoin').map((l) => (l.cmd as { srtp: AbLegSrtp }).srtp);
+    expect(keys).toHaveLength(3);
+    for (const k of keys) {
+      expect(abLegSrtpSchema.parse(k)).toEqual(k);
+      expect(atob(k.key)).toHaveLength(16);
+      expect(atob(k.salt)).toHaveLength(14);
+    }
+    expect(new Set(keys.map((k) => k.key)).size).toBe(3);
+    expect(new Set(keys.map((k) => k.salt)).size).toBe(3);
   });
 });
