@@ -51,7 +51,8 @@ export class AudioBridge {
   }
 
   /** The room's synchronous requests (refused ones change nothing). */
-  async sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<JanusData> {
+  /** `from`: the requesting handle (none for admin `message_plugin`), which event handlers hear of. */
+  async sync(request: RoomSyncRequest, body: Record<string, unknown>, from?: HandleAddress): Promise<JanusData> {
     const refused = refusedRequest(request);
     if (refused) {
       // As Janus, the room is looked up (and its secret checked) before the request is refused.
@@ -60,10 +61,10 @@ export class AudioBridge {
     }
     switch (request) {
       case 'edit':
-        return this.requests.edit(body);
+        return this.requests.edit(body, from);
       case 'destroy': {
         const before = this.room.state;
-        const destroyed = await this.requests.destroy(body);
+        const destroyed = await this.requests.destroy(body, from);
         if (before) this.media.roomGone(before);
         this.statics.destroyed(destroyed.room as AbRoomId);
         return destroyed;
@@ -89,15 +90,15 @@ export class AudioBridge {
       case 'allowed':
         return this.requests.allowed(body);
       case 'kick':
-        return this.requests.kick(body);
+        return this.requests.kick(body, from);
       case 'kick_all':
-        return this.requests.kickAll(body);
+        return this.requests.kickAll(body, from);
       case 'mute':
       case 'unmute':
-        return this.requests.mute(body, request === 'mute');
+        return this.requests.mute(body, request === 'mute', from);
       case 'mute_room':
       case 'unmute_room':
-        return this.requests.muteRoom(body, request === 'mute_room');
+        return this.requests.muteRoom(body, request === 'mute_room', from);
       case 'listparticipants':
         return this.requests.listParticipants(body);
       default:

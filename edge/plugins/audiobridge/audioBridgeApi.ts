@@ -12,10 +12,11 @@ import type { ParticipantSettings } from '../../../shared/control/audiobridge.js
  * `Env` and the stubs type the namespace without importing the class.
  */
 export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
-  create(room: AbRoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
+  /** `from`: the requesting handle, which event handlers hear of (none for admin `message_plugin`). */
+  create(room: AbRoomId, body: Record<string, unknown>, from?: HandleAddress): Promise<RpcResult<JanusData>>;
   /** The room's `list` entry, if it exists and is not private (a configured `room` is created first). */
   summary(room?: AbRoomId): Promise<JanusData | undefined>;
-  sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
+  sync(request: RoomSyncRequest, body: Record<string, unknown>, from?: HandleAddress): Promise<RpcResult<JanusData>>;
   join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>>;
   /** `audioLevel`: whether the client's offer carries the audio level (a bridge leg then expects it; default yes). */
   placeMedia(

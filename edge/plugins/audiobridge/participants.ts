@@ -7,6 +7,7 @@ import type {
 import { randomSafeInt } from '../../core/ids.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import { abError, AudioBridgeError } from './errors.js';
+import { configuredEvent, joinedEvent, leftEvent, talkingEvent } from './handlerEvents.js';
 import type { ParticipantRecording } from './participantRecording.js';
 import type { AudioRoom } from './room.js';
 import type { AbRoomId, ConfigureRequest, JoinRequest } from './schemas.js';
@@ -178,6 +179,7 @@ export class Participants {
     }
     this.room.save();
     this.room.broadcast({ audiobridge: 'joined', room: r.room, participants: [participantEntry(r, p)] }, who);
+    this.room.notifyHandlers(joinedEvent(r, p, opts.changeroom === true), who);
     return {
       event: { audiobridge: opts.changeroom ? 'roomchanged' : 'joined', room: r.room, id, participants: others },
       place: this.place(r, p),
@@ -278,6 +280,7 @@ export class Participants {
     p.settings = settingsFrom(r, c, p.settings);
     if (recordingChanged) this.recording?.apply(r, p);
     this.room.save();
+    this.room.notifyHandlers(configuredEvent(r, p), who);
     if (c.display !== undefined || c.muted !== undefined)
       this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);
     const settings = this.relaySettings(r, p);
@@ -310,6 +313,8 @@ export class Participants {
     if (hasLeg(p) && why !== 'moved') this.hangUpLeg(p);
     this.unwatchIfUnused(r, p.relay);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
+    // As Janus: a leave or changeroom names the handle, a hang-up or detach (hangup_media) none.
+    this.room.notifyHandlers(leftEvent(r, p), why === 'gone' ? undefined : who);
     return { audiobridge: 'left', room: r.room, id: p.id };
   }
 
@@ -349,7 +354,8 @@ export class Participants {
     if (!r || !p || p.talking === talking) return;
     p.talking = talking;
     this.room.save();
-    if (r.options.audiolevel_event)
-      this.room.broadcast({ audiobridge: talking ? 'talking' : 'stopped-talking', room: r.room, id: p.id });
+    if (!r.options.audiolevel_event) return;
+    this.room.broadcast({ audiobridge: talking ? 'talking' : 'stopped-talking', room: r.room, id: p.id });
+    this.room.notifyHandlers(talkingEvent(r.room, p.id, talking), p);
   }
 }

@@ -11,7 +11,7 @@ import { isAbRoomCall } from './host.js';
 import { negotiate, openMedia, openPlainRtp } from './media.js';
 import * as S from './schemas.js';
 import type { AbRoomId } from './schemas.js';
-import { audioBridgeObjectName, type JanusData } from './state.js';
+import { audioBridgeObjectName, type HandleAddress, type JanusData } from './state.js';
 import { refuseUnsupportedParticipantOptions } from './unsupported.js';
 import { recordingDoneEvent } from '../recordingEvents.js';
 
@@ -30,12 +30,17 @@ const asEvent = (err: unknown) => errorEvent(err instanceof JanusApiError ? abEr
 export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds: AbRoomId[] = []): Plugin {
   const roomStub = (room: AbRoomId) => stubs.audioBridge(audioBridgeObjectName(room));
 
-  async function syncRequest(request: S.SyncRequest, body: Record<string, unknown>): Promise<JanusData> {
+  /** `from`: the asking handle, named to event handlers (none for admin `message_plugin`). */
+  async function syncRequest(
+    request: S.SyncRequest,
+    body: Record<string, unknown>,
+    from?: HandleAddress,
+  ): Promise<JanusData> {
     switch (request) {
       case 'create': {
         const { room } = parseJanus(S.createSchema, body, AB);
         const id = room ?? (stringIds ? crypto.randomUUID() : randomSafeInt());
-        return unwrap(await roomStub(id).create(id, body));
+        return unwrap(await roomStub(id).create(id, body, from));
       }
       case 'list': {
         // Configured rooms are listed even before anything used them (Janus creates them at start).
@@ -48,7 +53,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
         throw abError(AudioBridgeError.NOT_JOINED, "Can't reset (not in a room)");
       default: {
         const { room } = parseJanus(S.roomOnlySchema, body, AB);
-        return unwrap(await roomStub(room).sync(request, body));
+        return unwrap(await roomStub(room).sync(request, body, from));
       }
     }
   }
@@ -90,7 +95,6 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
       await room.leave(who(ctx)).catch(() => undefined);
       throw err;
     }
-    ctx.notifyEvent({ event: 'joined', room: j.room, id, display: j.display ?? null });
     return result;
   }
 
@@ -218,7 +222,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
         try {
           if (name === 'resetdecoder') return { kind: 'ok', data: await resetDecoder(ctx) };
           if (idProblem) throw idProblem;
-          return { kind: 'ok', data: await syncRequest(name, body) };
+          return { kind: 'ok', data: await syncRequest(name, body, who(ctx)) };
         } catch (err) {
           return { kind: 'ok', data: asEvent(err) };
         }

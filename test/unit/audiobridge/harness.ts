@@ -42,6 +42,8 @@ class AbFakeRelays extends FakeRelays {
 export class RoomHarness implements AbRoomHost {
   saved: AbRoomState | undefined;
   readonly told: Array<{ to: HandleAddress; call: AbRoomCall }> = [];
+  /** What event handlers heard (type 64), with the handle each names. */
+  readonly handlerEvents: Array<{ data: JanusData; from?: HandleAddress }> = [];
   readonly relays = new AbFakeRelays();
   readonly rooms = new Set<AbRoomId>();
   readonly log = { warn: () => undefined };
@@ -69,6 +71,10 @@ export class RoomHarness implements AbRoomHost {
 
   save(state: AbRoomState | undefined): void {
     this.saved = state === undefined ? undefined : structuredClone(state);
+  }
+
+  pluginEvent(data: JanusData, from?: HandleAddress): void {
+    this.handlerEvents.push({ data: structuredClone(data), ...(from ? { from } : {}) });
   }
 
   watchLink(linkId: string): void {
@@ -126,14 +132,14 @@ class RoomObject {
   private get ab() {
     return this.h.ab;
   }
-  create = (room: AbRoomId, body: Record<string, unknown>) => {
+  create = (room: AbRoomId, body: Record<string, unknown>, from?: HandleAddress) => {
     this.ab.room.remember(room);
-    return rpc(() => this.ab.requests.create(room, body));
+    return rpc(() => this.ab.requests.create(room, body, from));
   };
   summary = async () => structuredClone(this.ab.requests.summary());
-  sync = (request: RoomSyncRequest, body: Record<string, unknown>) => {
+  sync = (request: RoomSyncRequest, body: Record<string, unknown>, from?: HandleAddress) => {
     this.ab.room.remember(body.room);
-    return rpc(() => this.ab.sync(request, body));
+    return rpc(() => this.ab.sync(request, body, from));
   };
   join = (who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>> => {
     this.ab.room.remember(join.room);
