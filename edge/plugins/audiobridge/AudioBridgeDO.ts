@@ -129,6 +129,10 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     this.ab.participants.mediaReady(who, audioLevel);
   }
 
+  async setupMedia(who: HandleAddress): Promise<void> {
+    this.ab.participants.setupMedia(who);
+  }
+
   async mediaFailed(who: HandleAddress): Promise<void> {
     this.ab.participants.mediaFailed(who);
   }

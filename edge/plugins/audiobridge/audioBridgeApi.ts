@@ -25,6 +25,8 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
     audioLevel?: boolean,
   ): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>>;
   mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void>;
+  /** The participant's media is up (webrtcup, or a plain-RTP leg opened): the others hear `setup: true`. */
+  setupMedia(who: HandleAddress): Promise<void>;
   mediaFailed(who: HandleAddress): Promise<void>;
   configure(
     who: HandleAddress,

@@ -227,16 +227,28 @@ export class Participants {
   }
 
   /**
-   * The relay answered: the participant's media is set up (Janus tells the others, as at setup_media);
-   * `audioLevel`: the audio-level extension was negotiated (its `talking` is listed then).
+   * The relay answered: the participant's media is negotiated; `audioLevel`: the audio-level extension
+   * was (its `talking` is listed then). The others hear of it, and its .mjr starts, once the media is
+   * up ({@link setupMedia}).
    */
   mediaReady(who: HandleAddress, audioLevel: boolean): void {
     const r = this.room.state;
     const p = this.room.participant(who);
     if (!r || !p) return;
-    p.setup = true;
     if (audioLevel) p.audioLevel = true;
     else delete p.audioLevel;
+    this.room.save();
+  }
+
+  /**
+   * The participant's media is up (its PeerConnection's webrtcup; a plain-RTP leg once opened): the
+   * others hear `setup: true`, as at Janus's setup_media. Once: a renegotiation sets nothing up again.
+   */
+  setupMedia(who: HandleAddress): void {
+    const r = this.room.state;
+    const p = this.room.participant(who);
+    if (!r || !p?.relay || p.setup) return;
+    p.setup = true;
     if (p.mjr?.active) this.recording?.apply(r, p);
     this.room.save();
     this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);

@@ -142,6 +142,8 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
       if (moved) {
         await moved;
         await target.mediaReady(who(ctx), st.audioLevel === true);
+        // its media is up already: the new room hears it at once
+        await target.setupMedia(who(ctx));
       }
     } catch (err) {
       // The relay could not move it: it is in no mixer now, so it leaves the new room too, media and all.
@@ -247,6 +249,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
       const st = joinedState(ctx);
       if (!st) return;
       if (await roomStub(st.room).mediaGone(who(ctx))) ctx.setState(undefined);
+    },
+    /** The PeerConnection is up (webrtcup): the room tells the others, as Janus's setup_media. */
+    async setupMedia(ctx) {
+      const st = joinedState(ctx);
+      if (st) await roomStub(st.room).setupMedia(who(ctx));
     },
     destroyHandle: gone,
     async handleAdminMessage(request) {
