@@ -6,7 +6,15 @@ import { unwrap } from '../../rpc.js';
 import type { Stubs } from '../../stubs.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 import { AB, abError, AudioBridgeError, errorEvent, idTypeProblem } from './errors.js';
-import { inRoom, joinedState, participantCommand, who, type AbHandleState, type Result } from './handleState.js';
+import {
+  handleExists,
+  inRoom,
+  joinedState,
+  participantCommand,
+  who,
+  type AbHandleState,
+  type Result,
+} from './handleState.js';
 import { isAbRoomCall } from './host.js';
 import { negotiate, openMedia, openPlainRtp } from './media.js';
 import * as S from './schemas.js';
@@ -81,6 +89,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     const joined = unwrap(await room.join(who(ctx), j, { plainRtp: rtp !== undefined }));
     const id = joined.place.participant;
     ctx.setState({ room: j.room, id } satisfies AbHandleState);
+    if (!handleExists(ctx)) {
+      // Detached while the room was joining it: its destroyHandle found no room to leave, so it leaves now.
+      await gone(ctx);
+      return { data: joined.event };
+    }
     let result: Result = { data: joined.event };
     try {
       if (rtp) {
@@ -91,7 +104,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     } catch (err) {
       // The join is undone: nothing stays behind a failed placement.
       ctx.setState(undefined);
-      if (ctx.media.hasPeer) ctx.media.close('Join failed');
+      if (handleExists(ctx) && ctx.media.hasPeer) ctx.media.close('Join failed');
       await room.leave(who(ctx)).catch(() => undefined);
       throw err;
     }

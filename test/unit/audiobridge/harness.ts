@@ -64,6 +64,8 @@ export class RoomHarness implements AbRoomHost {
     roomDestroyed: async (room: AbRoomId) => void this.rooms.delete(room),
   };
   readonly ab: AudioBridge;
+  /** Holds joins back (a join in flight) until it resolves. */
+  joinGate?: Promise<void>;
 
   constructor() {
     this.ab = new AudioBridge(this);
@@ -141,8 +143,9 @@ class RoomObject {
     this.ab.room.remember(body.room);
     return rpc(() => this.ab.sync(request, body, from));
   };
-  join = (who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>> => {
+  join = async (who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>> => {
     this.ab.room.remember(join.room);
+    await this.h.joinGate;
     return rpc(() => this.ab.participants.join(who, join, opts));
   };
   placeMedia = (who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>> =>

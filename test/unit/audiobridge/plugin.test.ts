@@ -259,6 +259,30 @@ describe('AudioBridge plugin (edge)', () => {
     expect(t.relays.ops('peer.hangup')).toEqual([]);
   });
 
+  it('a handle detached while its join is in flight leaves at once: nobody in the room, nothing on a relay', async () => {
+    for (const offer of [false, true]) {
+      const { t, rooms } = await harness();
+      const m = await client(t);
+      await m.sync({ request: 'create', room: ROOM });
+      const h = rooms.room(ROOM);
+      let open!: () => void;
+      h.joinGate = new Promise((r) => (open = r));
+      const a = await client(t);
+      const ack = await a.message(
+        { request: 'join', room: ROOM, id: 1 },
+        offer ? { type: 'offer', sdp: OFFER } : undefined,
+      );
+      expect(ack.janus).toBe('ack');
+      expect((await t.request({ janus: 'detach', session_id: a.sid, handle_id: a.hid })).janus).toBe('success');
+      open();
+      await t.settle();
+      await new Promise((r) => setTimeout(r, 5));
+      expect(h.ids()).toEqual([]);
+      expect(t.relays.ops('peer.create')).toEqual([]);
+      expect(h.handlerEvents.map((e) => e.data.event)).toEqual(['created', 'joined', 'left']);
+    }
+  });
+
   it('leave, hangup, detach and session end each take the participant out exactly once', async () => {
     const { t, rooms } = await harness();
     const m = await client(t);
