@@ -133,6 +133,10 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     this.ab.participants.setupMedia(who);
   }
 
+  async resetLegDecoder(who: HandleAddress): Promise<RpcResult<void>> {
+    return this.run(undefined, () => this.ab.resetLegDecoder(who));
+  }
+
   async mediaFailed(who: HandleAddress): Promise<void> {
     this.ab.participants.mediaFailed(who);
   }

@@ -116,6 +116,15 @@ export class AudioBridge {
     return { relay, place };
   }
 
+  /**
+   * `resetdecoder` of a bridged participant: its decoder is its leg's, in the home mixer (the handle's
+   * own relay holds only the bridge). Without media yet, nothing to reset.
+   */
+  async resetLegDecoder(who: HandleAddress): Promise<void> {
+    const p = this.room.participantOf(who, 'reset');
+    if (p.bridge && p.relay) await this.host.relays.command(p.relay, { op: 'ab.resetDecoder', ...mixerKeyOf(p) });
+  }
+
   /** The handle is gone (detach, session end, changeroom's departure): its participant leaves. */
   handleGone(who: HandleAddress): void {
     this.participants.leave(who, 'gone');

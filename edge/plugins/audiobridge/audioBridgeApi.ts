@@ -28,6 +28,8 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   /** The participant's media is up (webrtcup, or a plain-RTP leg opened): the others hear `setup: true`. */
   setupMedia(who: HandleAddress): Promise<void>;
   mediaFailed(who: HandleAddress): Promise<void>;
+  /** `resetdecoder` of a bridged participant: the home relay resets its leg's decoder. */
+  resetLegDecoder(who: HandleAddress): Promise<RpcResult<void>>;
   configure(
     who: HandleAddress,
     configure: ConfigureRequest,

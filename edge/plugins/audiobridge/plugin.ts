@@ -69,10 +69,9 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
   /** `resetdecoder` is about the asking handle's own participant. */
   async function resetDecoder(ctx: HandleContext): Promise<JanusData> {
     const st = inRoom(ctx, 'reset');
-    // its decoder is in the home relay's mixer, under the leg the room holds: refused, not lost
-    if (st.bridged)
-      throw abError(AudioBridgeError.UNKNOWN_ERROR, 'Bridged from another relay: resetdecoder is not supported');
-    await participantCommand(ctx, st, 'ab.resetDecoder', {});
+    // a bridged one's decoder is in the home relay's mixer, under the leg the room holds
+    if (st.bridged) unwrap(await roomStub(st.room).resetLegDecoder(who(ctx)));
+    else await participantCommand(ctx, st, 'ab.resetDecoder', {});
     return { audiobridge: 'success' };
   }
 

@@ -113,6 +113,17 @@ describe('AudioBridge bridging: the leg', () => {
     });
   });
 
+  it("resetdecoder of a bridged participant resets its leg's decoder at home; a direct one's is not the room's", async () => {
+    const { h, a, c, leg } = await bridgedRoom();
+    await h.ab.resetLegDecoder(c);
+    expect(sentOf(h, 'ab.resetDecoder')).toEqual([
+      { relay: eu, cmd: { op: 'ab.resetDecoder', sessionId: c.sessionId, handleId: leg } },
+    ]);
+    await h.ab.resetLegDecoder(a);
+    expect(sentOf(h, 'ab.resetDecoder')).toHaveLength(1);
+    await expect(h.ab.resetLegDecoder(handle())).rejects.toMatchObject({ code: 487 });
+  });
+
   it('leaving, a failed negotiation and a kick hang the leg up at home; the home link is no longer watched', async () => {
     const { h, c, leg } = await bridgedRoom();
     h.ab.participants.leave(c, 'leave');
