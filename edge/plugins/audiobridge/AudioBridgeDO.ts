@@ -137,6 +137,14 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     return this.run(undefined, () => this.ab.resetLegDecoder(who));
   }
 
+  async bridgeOf(who: HandleAddress): Promise<RpcResult<ReturnType<AudioBridge['bridgeOf']>>> {
+    return this.run(undefined, () => this.ab.bridgeOf(who));
+  }
+
+  async moveLeg(who: HandleAddress): Promise<RpcResult<void>> {
+    return this.run(undefined, () => this.ab.moveLeg(who));
+  }
+
   async mediaFailed(who: HandleAddress): Promise<void> {
     this.ab.participants.mediaFailed(who);
   }

@@ -1,5 +1,6 @@
 import type { AbPeerEvent } from '../../../shared/control/audiobridge.js';
 import type { RelayRef } from '../../relays/relayClient.js';
+import type { AbBridged } from './audioBridgeApi.js';
 import { Bridges } from './bridging.js';
 import type { AbRoomHost } from './host.js';
 import { ParticipantRecording } from './participantRecording.js';
@@ -123,6 +124,28 @@ export class AudioBridge {
   async resetLegDecoder(who: HandleAddress): Promise<void> {
     const p = this.room.participantOf(who, 'reset');
     if (p.bridge && p.relay) await this.host.relays.command(p.relay, { op: 'ab.resetDecoder', ...mixerKeyOf(p) });
+  }
+
+  /** A bridged participant's mixer (its home) and bridge, for a changeroom to take along; none without media. */
+  bridgeOf(who: HandleAddress): AbBridged | undefined {
+    const p = this.room.participant(who);
+    return p?.bridge && p.relay ? { home: p.relay, bridge: p.bridge } : undefined;
+  }
+
+  /** changeroom of a bridged participant: its leg moves to this room's mixer on the same home relay. */
+  async moveLeg(who: HandleAddress): Promise<void> {
+    const r = this.room.current();
+    const p = this.room.participantOf(who, 'change room');
+    if (!p.relay) return;
+    const { mixer, mixerSettings, participant, settings } = this.participants.place(r, p);
+    await this.host.relays.command(p.relay, {
+      op: 'ab.move',
+      ...mixerKeyOf(p),
+      mixer,
+      mixerSettings,
+      participant,
+      settings,
+    });
   }
 
   /** The handle is gone (detach, session end, changeroom's departure): its participant leaves. */

@@ -6,6 +6,12 @@ import type { AbRoomId, ConfigureRequest, JoinRequest, RoomSyncRequest } from '.
 import type { HandleAddress, JanusData } from './state.js';
 import type { ParticipantSettings } from '../../../shared/control/audiobridge.js';
 
+/** A bridged participant's media: its leg in the mixer on `home`, its PeerConnection (`bridge.relay`). */
+export interface AbBridged {
+  home: RelayRef;
+  bridge: { relay: RelayRef; leg: number };
+}
+
 /**
  * What one AudioBridge room object answers over RPC (`AudioBridgeDO` implements it): the plugin in
  * the session shards and the relay links call these. Declared apart from the Durable Object so that
@@ -28,6 +34,10 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   /** The participant's media is up (webrtcup, or a plain-RTP leg opened): the others hear `setup: true`. */
   setupMedia(who: HandleAddress): Promise<void>;
   mediaFailed(who: HandleAddress): Promise<void>;
+  /** A bridged participant's home relay and bridge (none without media): changeroom takes them along. */
+  bridgeOf(who: HandleAddress): Promise<RpcResult<AbBridged | undefined>>;
+  /** changeroom of a bridged participant: its leg moves into this room's mixer on the home relay. */
+  moveLeg(who: HandleAddress): Promise<RpcResult<void>>;
   /** `resetdecoder` of a bridged participant: the home relay resets its leg's decoder. */
   resetLegDecoder(who: HandleAddress): Promise<RpcResult<void>>;
   configure(

@@ -47,11 +47,15 @@ export interface Joined {
   place: MixerPlace;
 }
 
-/** How a participant arrives: a plain-RTP leg, or from another room (`relay`: where its media already is). */
+/**
+ * How a participant arrives: a plain-RTP leg, or from another room (`relay`: where its media already
+ * is, its mixer's; `bridge`: a bridged one's PeerConnection and leg, which move with it).
+ */
 export interface JoinOptions {
   plainRtp?: boolean;
   changeroom?: boolean;
   relay?: RelayRef;
+  bridge?: { relay: RelayRef; leg: number };
 }
 
 const CODECS = ['opus', 'pcmu', 'pcma'] as const;
@@ -175,7 +179,8 @@ export class Participants {
     r.participants.push(p);
     if (opts.relay) {
       this.home(r, p, opts.relay);
-      if (p.plainRtp) this.room.host.watchLink(opts.relay.linkId, r.room);
+      if (opts.bridge) p.bridge = { ...opts.bridge };
+      if (hasLeg(p)) this.room.host.watchLink(opts.relay.linkId, r.room);
     }
     this.room.save();
     this.room.broadcast({ audiobridge: 'joined', room: r.room, participants: [participantEntry(r, p)] }, who);

@@ -16,7 +16,9 @@ import {
   type Result,
 } from './handleState.js';
 import { isAbRoomCall } from './host.js';
+import type { AbBridged } from './audioBridgeApi.js';
 import { negotiate, openMedia, openPlainRtp } from './media.js';
+import type { JoinOptions } from './participants.js';
 import * as S from './schemas.js';
 import type { AbRoomId } from './schemas.js';
 import { audioBridgeObjectName, type HandleAddress, type JanusData } from './state.js';
@@ -24,6 +26,17 @@ import { refuseUnsupportedParticipantOptions } from './unsupported.js';
 import { recordingDoneEvent } from '../recordingEvents.js';
 
 const PKG = 'janus.plugin.audiobridge';
+
+/**
+ * Where a participant's media is, for the room a changeroom moves it to (which must mix there, or
+ * nowhere yet): its mixer's relay, and a bridged one's bridge with its leg.
+ */
+function mediaToMove(ctx: HandleContext, st: AbHandleState, bridged?: AbBridged): JoinOptions {
+  if (bridged) return { relay: bridged.home, bridge: bridged.bridge };
+  if (st.plainRtp) return { plainRtp: true, relay: st.plainRtp };
+  // a bridged PeerConnection without its leg has no mixer to take along
+  return ctx.media.relay && !st.bridged ? { relay: ctx.media.relay } : {};
+}
 
 /** A plugin error keeps its code; anything else (a relay's, the core's) is reported with its own code. */
 const asEvent = (err: unknown) => errorEvent(err instanceof JanusApiError ? abError(err.code, err.message) : err);
@@ -132,25 +145,21 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     const j = parseJanus(S.joinSchema, body, AB);
     const st = inRoom(ctx, 'change room', 'not in a room in the first place');
     if (j.room === st.room) throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in this room');
-    if (st.bridged)
-      throw abError(
-        AudioBridgeError.UNKNOWN_ERROR,
-        'Bridged from another relay: changeroom is not supported (leave and join instead)',
-      );
     refuseUnsupportedParticipantOptions(j);
     const target = roomStub(j.room);
+    // A bridged one's media is its leg in the home mixer: the new room must mix there (or nowhere yet).
+    const bridged = st.bridged ? unwrap(await roomStub(st.room).bridgeOf(who(ctx))) : undefined;
     // The new room first: a refusal there leaves the participant where it was.
-    const joined = unwrap(
-      await target.join(who(ctx), j, {
-        changeroom: true,
-        ...(st.plainRtp ? { plainRtp: true, relay: st.plainRtp } : ctx.media.relay ? { relay: ctx.media.relay } : {}),
-      }),
-    );
+    const joined = unwrap(await target.join(who(ctx), j, { changeroom: true, ...mediaToMove(ctx, st, bridged) }));
     await roomStub(st.room).moveOut(who(ctx));
     ctx.setState({ ...st, room: j.room, id: joined.place.participant } satisfies AbHandleState);
     const { mixer, mixerSettings, participant, settings } = joined.place;
     try {
-      const moved = participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
+      const moved = bridged
+        ? target.moveLeg(who(ctx)).then(unwrap)
+        : st.bridged
+          ? undefined
+          : participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
       if (moved) {
         await moved;
         await target.mediaReady(who(ctx), st.audioLevel === true);

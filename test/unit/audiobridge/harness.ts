@@ -151,6 +151,8 @@ class RoomObject {
   placeMedia = (who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>> =>
     rpc(() => this.ab.participants.placeMedia(who, candidate));
   mediaReady = async (who: HandleAddress, audioLevel: boolean) => this.ab.participants.mediaReady(who, audioLevel);
+  bridgeOf = (who: HandleAddress) => rpc(() => this.ab.bridgeOf(who));
+  moveLeg = (who: HandleAddress) => rpc(() => this.ab.moveLeg(who));
   resetLegDecoder = (who: HandleAddress) => rpc(() => this.ab.resetLegDecoder(who));
   setupMedia = async (who: HandleAddress) => this.ab.participants.setupMedia(who);
   mediaFailed = async (who: HandleAddress) => this.ab.participants.mediaFailed(who);
