@@ -63,8 +63,16 @@ export class RoomRequests {
     private readonly media: RoomMedia,
   ) {}
 
-  /** `from`, here and below: the requesting handle, named to event handlers (none for admin requests). */
-  async create(id: AbRoomId, body: Record<string, unknown>, from?: HandleAddress): Promise<JanusData> {
+  /**
+   * `from`, here and below: the requesting handle, named to event handlers (none for admin requests);
+   * `configured`: one of the deployment's rooms, which event handlers do not hear created.
+   */
+  async create(
+    id: AbRoomId,
+    body: Record<string, unknown>,
+    from?: HandleAddress,
+    { configured = false } = {},
+  ): Promise<JanusData> {
     // Janus checks the plugin's admin key before anything else.
     const c = parseJanus(S.createSchema, body, AB);
     this.room.checkAdminKey(c.admin_key);
@@ -92,7 +100,7 @@ export class RoomRequests {
     }
     this.room.save();
     await this.room.host.index.roomCreated(id);
-    this.room.notifyHandlers(roomEvent('created', id), from);
+    if (!configured) this.room.notifyHandlers(roomEvent('created', id), from);
     return { audiobridge: 'created', room: id, permanent: c.permanent ?? false };
   }
 
@@ -182,7 +190,8 @@ export class RoomRequests {
     this.room.broadcast(kicked);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
     this.room.notifyHandlers(moderationEvent('kicked', r.room, p.id), from);
-    this.leftByHangup(r, p);
+    // Janus closes its PeerConnection, whose hangup_media tells `left` (naming no handle), media or not
+    this.room.notifyHandlers(leftEvent(r, p));
     return { audiobridge: 'success' };
   }
 
@@ -198,7 +207,8 @@ export class RoomRequests {
       this.removed(p, r.room);
       void this.room.tell(p, { kind: 'ab.removed', data: { audiobridge: 'event', room: r.room, kicked_all: p.id } });
       this.room.notifyHandlers(moderationEvent('kicked_all', r.room, p.id), from);
-      this.leftByHangup(r, p);
+      // as Janus 1.1.2's hangup_media: only for those with media
+      if (p.relay) this.room.notifyHandlers(leftEvent(r, p));
     }
     return { audiobridge: 'success' };
   }
@@ -231,11 +241,6 @@ export class RoomRequests {
       this.room.notifyHandlers(roomEvent(muted ? 'mute_room' : 'unmute_room', r.room), from);
     }
     return { audiobridge: 'success', room: r.room };
-  }
-
-  /** A removed participant with media leaves as Janus's hangup_media has it: `left`, naming no handle. */
-  private leftByHangup(r: AbRoomState, p: AbParticipant): void {
-    if (p.relay) this.room.notifyHandlers(leftEvent(r, p));
   }
 
   listParticipants(body: Record<string, unknown>): JanusData {
