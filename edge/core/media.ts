@@ -226,6 +226,7 @@ export class PeerMedia {
     }
     const m = janusMessageFor(s.id, h.id, event);
     if (m) this.delivery.deliver(s, m);
+    if (event.kind === 'webrtcup') runDetached(this.host.log, 'setupMedia', () => h.plugin.setupMedia?.(h.ctx));
   }
 
   /** ICE/DTLS state, selected pair and packet counters, asked of the relay holding the peer. */

@@ -88,6 +88,8 @@ export interface Plugin {
   readonly info: PluginInfo;
   createHandle(ctx: HandleContext): Promise<void> | void;
   handleMessage(ctx: HandleContext, message: PluginMessage): Promise<PluginResult> | PluginResult;
+  /** The handle's PeerConnection is up (`webrtcup`): Janus's setup_media. */
+  setupMedia?(ctx: HandleContext): Promise<void> | void;
   /** The PeerConnection is gone (hangup request, admin hangup_webrtc, relay loss). */
   hangupMedia(ctx: HandleContext, reason: string): Promise<void> | void;
   destroyHandle(ctx: HandleContext): Promise<void> | void;

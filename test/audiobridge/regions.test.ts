@@ -163,11 +163,23 @@ describe('AudioBridge rooms across regions', () => {
     // the home mixer tells that the bridged C talks (these clients send no audio level: from its voice)
     for (const who of [a.p, c.p])
       await who.waitData((d) => d.audiobridge === 'talking' && d.id === 3, 'C talking', 15_000);
-    // what needs the bridged participant's own mixer is refused, and changes nothing
-    expect(await c.p.sync({ request: 'resetdecoder' })).toMatchObject({ error_code: 499 });
-    expect((await c.p.ask({ request: 'changeroom', room: room + 1 })).plugindata.data).toMatchObject({
-      error_code: 499,
+    // resetdecoder reaches its leg at home
+    expect(await c.p.sync({ request: 'resetdecoder' })).toEqual({ audiobridge: 'success' });
+    // changeroom takes C's leg to a room mixing on the same home (here: nowhere yet), and back
+    const other = newRoom();
+    await admin.sync({ request: 'create', room: other });
+    expect((await c.p.ask({ request: 'changeroom', room: other, id: 3 })).plugindata.data).toMatchObject({
+      audiobridge: 'roomchanged',
+      room: other,
     });
+    expect(await ids(room)).toEqual([1, 2]);
+    await waitFor(() => a.v.level(660) < NOT_HEARD && c.v.level(440) < NOT_HEARD, 8000, 'C in another room');
+    expect((await c.p.ask({ request: 'changeroom', room, id: 3 })).plugindata.data).toMatchObject({
+      audiobridge: 'roomchanged',
+      room,
+    });
+    await waitFor(() => a.v.level(660) > HEARD && c.v.level(440) > HEARD, 8000, 'C back in the room');
+    await admin.sync({ request: 'destroy', room: other });
     expect(await ids(room)).toEqual([1, 2, 3]);
 
     // a moderator mutes C (its voice is mixed in eu): nobody hears it; then C mutes itself

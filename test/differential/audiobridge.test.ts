@@ -9,12 +9,62 @@ import { referenceJanusAvailable, startReferenceJanus, type ReferenceJanus } fro
 import { hostAddress } from '../support/referenceNet.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
 import { AB_MEDIA_DIR, AB_TONE_FILE, audiobridgeCases } from './audiobridgeCases.js';
 import { comparable, expectationFailures } from './compare.js';
 import { runScript, type Target } from './harness.js';
 
 const ADMIN_SECRET = 'janusoverlord';
+const AB = 'janus.plugin.audiobridge';
+
+/**
+ * One server's event-handler webhook: the AudioBridge's plugin events (type 64), each as its data and
+ * whether it names a handle; a room id the server drew (`create` without one) is `<random>`. Left out:
+ * `recordingdone` (ours reports every closed file with its size, duration and packets, the .wav and
+ * each participant's .mjr; Janus only the .wav's name), and `announcement-*`, since whether a file the
+ * script stops at once was mixed for a tick first is timing on either side (unit-tested instead).
+ */
+const LEFT_OUT = /^(recordingdone|announcement-)/;
+
+class AbHandlerEvents {
+  private events: string[] = [];
+  private server?: Server;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        const parsed = JSON.parse(body) as unknown;
+        for (const e of (Array.isArray(parsed) ? parsed : [parsed]) as Array<Record<string, any>>)
+          if (e.type === 64 && e.event?.plugin === AB && !LEFT_OUT.test(String(e.event.data?.event)))
+            this.events.push(
+              JSON.stringify({
+                data: { ...e.event.data, ...(e.event.data.room > 2 ** 32 ? { room: '<random>' } : {}) },
+                namesHandle: e.handle_id !== undefined,
+              }),
+            );
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}/events`;
+  }
+
+  /** What arrived since the last call, in a stable order (handles act concurrently). */
+  take(): string[] {
+    const out = this.events.sort();
+    this.events = [];
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
 const available = referenceJanusAvailable();
 
 describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2', () => {
@@ -22,6 +72,8 @@ describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2'
   let stack: Stack | undefined;
   let refTarget: Target;
   let ourTarget: Target;
+  const refEvents = new AbHandlerEvents();
+  const ourEvents = new AbHandlerEvents();
 
   beforeAll(async () => {
     // The file both servers play, in the folder both record to.
@@ -31,7 +83,11 @@ describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2'
       ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=660:duration=3'],
       ...['-c:a', 'libopus', '-b:a', '32k', AB_TONE_FILE],
     ]);
-    const [r, s] = await Promise.allSettled([startReferenceJanus(), startStack({ LOG_LEVEL: 'warn' })]);
+    const [refUrl, ourUrl] = [await refEvents.start(), await ourEvents.start()];
+    const [r, s] = await Promise.allSettled([
+      startReferenceJanus(refUrl),
+      startStack({ LOG_LEVEL: 'warn', EVENTS_URL: ourUrl }),
+    ]);
     if (r.status === 'fulfilled') ref = r.value;
     if (s.status === 'fulfilled') stack = s.value;
     if (r.status === 'rejected') throw r.reason;
@@ -61,12 +117,19 @@ describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2'
     } finally {
       await stack?.stop();
       rmSync(AB_MEDIA_DIR, { recursive: true, force: true });
+      await refEvents.stop();
+      await ourEvents.stop();
     }
   });
 
   for (const c of audiobridgeCases) {
     it(c.name, async () => {
+      refEvents.take();
+      ourEvents.take();
       const [r, o] = await Promise.all([runScript(refTarget, c.steps), runScript(ourTarget, c.steps)]);
+      // the last events of a case (a hang-up's `left`) may still be on their way
+      await new Promise((res) => setTimeout(res, 500));
+      const [refHeard, ourHeard] = [refEvents.take(), ourEvents.take()];
       if (process.env.DIFF_DUMP)
         console.log(
           `\n=== ${c.name}\n--- reference\n${JSON.stringify(r.transcript, null, 1)}\n--- ours\n${JSON.stringify(o.transcript, null, 1)}`,
@@ -79,6 +142,7 @@ describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2'
         comparable(c.name, c.steps, r.transcript, 'reference'),
       );
       expect(expectationFailures(c.name, c.steps, o.transcript, 'ours'), 'ours vs documented behaviour').toEqual([]);
+      expect(ourHeard, 'what event handlers hear (type 64)').toEqual(refHeard);
     });
   }
 });

@@ -369,10 +369,15 @@ const withMedia: Case = {
       body: { janus: 'trickle', session_id: '$sa', handle_id: '$ha', candidate: { completed: true } },
       expect: { janus: 'ack' },
     },
-    { name: 'webrtcup', via: 'wait', conn: 'a', events: ['webrtcup'], quietMs: 300 },
-    // Janus tells the others `setup:true` at setup_media (webrtcup); we at negotiation (deliberate.ts):
-    // waited for here, once both have sent it.
-    { name: 'the others hear the media set up', via: 'wait', conn: 'b', events: ['event'] },
+    // Janus tells the others `setup:true` at setup_media (webrtcup), as we do.
+    {
+      name: 'webrtcup: the others hear the media set up',
+      via: 'wait',
+      conn: 'a',
+      events: ['webrtcup'],
+      on: { b: ['event'] },
+      quietMs: 300,
+    },
     sync('b', 'listparticipants with media', { request: 'listparticipants', room: M }),
     async_('a', 'configure with media', { request: 'configure', muted: true }, { on: { b: ['event'] } }),
     async_('c', 'join with an offer', { request: 'join', room: M, id: 3 }, { offer: { audio: true } }),

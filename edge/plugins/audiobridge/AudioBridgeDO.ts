@@ -1,6 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { AbPeerEvent, ParticipantSettings } from '../../../shared/control/audiobridge.js';
+import { EventType } from '../../../shared/janus/events.js';
 import { loadConfig } from '../../config.js';
+import { EventSink } from '../../events/eventSink.js';
 import type { Env } from '../../env.js';
 import { Logger } from '../../log.js';
 import { meterDurableObject } from '../../metering/meterDurableObject.js';
@@ -32,6 +34,9 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     meterDurableObject(this, ctx, env, 'AudioBridgeDO', ['scheduleFlush', 'run']);
     const config = loadConfig(env);
     const stubs = new Stubs(env, config.shardCount);
+    const log = new Logger(config.logLevel, 'audiobridge');
+    // The room tells event handlers itself, as the shards do (what it does on its own names no handle).
+    const events = new EventSink(config.eventsUrl, config.serverName, log, config.eventDelivery);
     const host: AbRoomHost = {
       save: () => this.scheduleFlush(),
       notify: (to, call) => stubs.shardOfSession(to.sessionId).pluginCall(to.sessionId, to.handleId, call),
@@ -56,7 +61,9 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
       },
       adminKey: config.audiobridgeAdminKey,
       staticRooms: config.audiobridgeRooms,
-      log: new Logger(config.logLevel, 'audiobridge'),
+      pluginEvent: (data, from) =>
+        events.emit(EventType.PLUGIN, { plugin: 'janus.plugin.audiobridge', data }, from ?? {}),
+      log,
     };
     this.ab = new AudioBridge(host);
     void ctx.blockConcurrencyWhile(async () => {
@@ -89,8 +96,8 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     }, AudioBridgeError.UNKNOWN_ERROR);
   }
 
-  async create(room: AbRoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
-    return this.run(room, () => this.ab.requests.create(room, body));
+  async create(room: AbRoomId, body: Record<string, unknown>, from?: HandleAddress): Promise<RpcResult<JanusData>> {
+    return this.run(room, () => this.ab.requests.create(room, body, from));
   }
 
   async summary(room?: AbRoomId): Promise<JanusData | undefined> {
@@ -98,8 +105,12 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     return this.ab.requests.summary();
   }
 
-  async sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>> {
-    return this.run(body.room, () => this.ab.sync(request, body));
+  async sync(
+    request: RoomSyncRequest,
+    body: Record<string, unknown>,
+    from?: HandleAddress,
+  ): Promise<RpcResult<JanusData>> {
+    return this.run(body.room, () => this.ab.sync(request, body, from));
   }
 
   async join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>> {
@@ -116,6 +127,22 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
 
   async mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void> {
     this.ab.participants.mediaReady(who, audioLevel);
+  }
+
+  async setupMedia(who: HandleAddress): Promise<void> {
+    this.ab.participants.setupMedia(who);
+  }
+
+  async resetLegDecoder(who: HandleAddress): Promise<RpcResult<void>> {
+    return this.run(undefined, () => this.ab.resetLegDecoder(who));
+  }
+
+  async bridgeOf(who: HandleAddress): Promise<RpcResult<ReturnType<AudioBridge['bridgeOf']>>> {
+    return this.run(undefined, () => this.ab.bridgeOf(who));
+  }
+
+  async moveLeg(who: HandleAddress): Promise<RpcResult<void>> {
+    return this.run(undefined, () => this.ab.moveLeg(who));
   }
 
   async mediaFailed(who: HandleAddress): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AbPeerEvent } from '../../../shared/control/audiobridge.js';
 import type { RelayRef } from '../../relays/relayClient.js';
+import type { AbBridged } from './audioBridgeApi.js';
 import { Bridges } from './bridging.js';
 import type { AbRoomHost } from './host.js';
 import { ParticipantRecording } from './participantRecording.js';
@@ -51,7 +52,8 @@ export class AudioBridge {
   }
 
   /** The room's synchronous requests (refused ones change nothing). */
-  async sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<JanusData> {
+  /** `from`: the requesting handle (none for admin `message_plugin`), which event handlers hear of. */
+  async sync(request: RoomSyncRequest, body: Record<string, unknown>, from?: HandleAddress): Promise<JanusData> {
     const refused = refusedRequest(request);
     if (refused) {
       // As Janus, the room is looked up (and its secret checked) before the request is refused.
@@ -60,10 +62,10 @@ export class AudioBridge {
     }
     switch (request) {
       case 'edit':
-        return this.requests.edit(body);
+        return this.requests.edit(body, from);
       case 'destroy': {
         const before = this.room.state;
-        const destroyed = await this.requests.destroy(body);
+        const destroyed = await this.requests.destroy(body, from);
         if (before) this.media.roomGone(before);
         this.statics.destroyed(destroyed.room as AbRoomId);
         return destroyed;
@@ -89,15 +91,15 @@ export class AudioBridge {
       case 'allowed':
         return this.requests.allowed(body);
       case 'kick':
-        return this.requests.kick(body);
+        return this.requests.kick(body, from);
       case 'kick_all':
-        return this.requests.kickAll(body);
+        return this.requests.kickAll(body, from);
       case 'mute':
       case 'unmute':
-        return this.requests.mute(body, request === 'mute');
+        return this.requests.mute(body, request === 'mute', from);
       case 'mute_room':
       case 'unmute_room':
-        return this.requests.muteRoom(body, request === 'mute_room');
+        return this.requests.muteRoom(body, request === 'mute_room', from);
       case 'listparticipants':
         return this.requests.listParticipants(body);
       default:
@@ -113,6 +115,37 @@ export class AudioBridge {
     const placed = this.participants.placeMedia(who, candidate);
     const { relay, place } = placed.bridge ? await this.bridges.openLeg(who, placed, audioLevel) : placed;
     return { relay, place };
+  }
+
+  /**
+   * `resetdecoder` of a bridged participant: its decoder is its leg's, in the home mixer (the handle's
+   * own relay holds only the bridge). Without media yet, nothing to reset.
+   */
+  async resetLegDecoder(who: HandleAddress): Promise<void> {
+    const p = this.room.participantOf(who, 'reset');
+    if (p.bridge && p.relay) await this.host.relays.command(p.relay, { op: 'ab.resetDecoder', ...mixerKeyOf(p) });
+  }
+
+  /** A bridged participant's mixer (its home) and bridge, for a changeroom to take along; none without media. */
+  bridgeOf(who: HandleAddress): AbBridged | undefined {
+    const p = this.room.participant(who);
+    return p?.bridge && p.relay ? { home: p.relay, bridge: p.bridge } : undefined;
+  }
+
+  /** changeroom of a bridged participant: its leg moves to this room's mixer on the same home relay. */
+  async moveLeg(who: HandleAddress): Promise<void> {
+    const r = this.room.current();
+    const p = this.room.participantOf(who, 'change room');
+    if (!p.relay) return;
+    const { mixer, mixerSettings, participant, settings } = this.participants.place(r, p);
+    await this.host.relays.command(p.relay, {
+      op: 'ab.move',
+      ...mixerKeyOf(p),
+      mixer,
+      mixerSettings,
+      participant,
+      settings,
+    });
   }
 
   /** The handle is gone (detach, session end, changeroom's departure): its participant leaves. */

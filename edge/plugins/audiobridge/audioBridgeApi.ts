@@ -6,16 +6,23 @@ import type { AbRoomId, ConfigureRequest, JoinRequest, RoomSyncRequest } from '.
 import type { HandleAddress, JanusData } from './state.js';
 import type { ParticipantSettings } from '../../../shared/control/audiobridge.js';
 
+/** A bridged participant's media: its leg in the mixer on `home`, its PeerConnection (`bridge.relay`). */
+export interface AbBridged {
+  home: RelayRef;
+  bridge: { relay: RelayRef; leg: number };
+}
+
 /**
  * What one AudioBridge room object answers over RPC (`AudioBridgeDO` implements it): the plugin in
  * the session shards and the relay links call these. Declared apart from the Durable Object so that
  * `Env` and the stubs type the namespace without importing the class.
  */
 export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
-  create(room: AbRoomId, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
+  /** `from`: the requesting handle, which event handlers hear of (none for admin `message_plugin`). */
+  create(room: AbRoomId, body: Record<string, unknown>, from?: HandleAddress): Promise<RpcResult<JanusData>>;
   /** The room's `list` entry, if it exists and is not private (a configured `room` is created first). */
   summary(room?: AbRoomId): Promise<JanusData | undefined>;
-  sync(request: RoomSyncRequest, body: Record<string, unknown>): Promise<RpcResult<JanusData>>;
+  sync(request: RoomSyncRequest, body: Record<string, unknown>, from?: HandleAddress): Promise<RpcResult<JanusData>>;
   join(who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>>;
   /** `audioLevel`: whether the client's offer carries the audio level (a bridge leg then expects it; default yes). */
   placeMedia(
@@ -24,7 +31,15 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
     audioLevel?: boolean,
   ): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>>;
   mediaReady(who: HandleAddress, audioLevel: boolean): Promise<void>;
+  /** The participant's media is up (webrtcup, or a plain-RTP leg opened): the others hear `setup: true`. */
+  setupMedia(who: HandleAddress): Promise<void>;
   mediaFailed(who: HandleAddress): Promise<void>;
+  /** A bridged participant's home relay and bridge (none without media): changeroom takes them along. */
+  bridgeOf(who: HandleAddress): Promise<RpcResult<AbBridged | undefined>>;
+  /** changeroom of a bridged participant: its leg moves into this room's mixer on the home relay. */
+  moveLeg(who: HandleAddress): Promise<RpcResult<void>>;
+  /** `resetdecoder` of a bridged participant: the home relay resets its leg's decoder. */
+  resetLegDecoder(who: HandleAddress): Promise<RpcResult<void>>;
   configure(
     who: HandleAddress,
     configure: ConfigureRequest,

@@ -36,6 +36,18 @@ export const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sess
 
 export const joinedState = (ctx: HandleContext) => ctx.getState<AbHandleState>();
 
+/**
+ * Whether the handle still exists: the core's media access refuses one that is gone (detached, its
+ * session ended), also while the plugin still holds its context.
+ */
+export function handleExists(ctx: HandleContext): boolean {
+  try {
+    return typeof ctx.media.hasPeer === 'boolean';
+  } catch {
+    return false;
+  }
+}
+
 /** The handle's room, or 487 with Janus's wording for `what` ("configure", "leave", …). */
 export function inRoom(ctx: HandleContext, what: string, why = 'not in a room'): AbHandleState {
   const st = joinedState(ctx);

@@ -31,6 +31,11 @@ export interface AbRoomHost {
   save(state: AbRoomState | undefined): void;
   /** Delivers a call to a participant's handle: false when its shard has no such handle. */
   notify(to: HandleAddress, call: AbRoomCall): Promise<boolean>;
+  /**
+   * Tells event handlers (type 64, `janus.plugin.audiobridge`); `from`: the handle Janus names, the
+   * requester's or the participant's (none for what the room does on its own, as in Janus).
+   */
+  pluginEvent(data: JanusData, from?: HandleAddress): void;
   /** The only way to command relays (moderator mutes, plain-RTP participants' hang-ups). */
   readonly relays: RelayClient;
   readonly index: AbRoomIndex;

@@ -72,6 +72,8 @@ export async function openPlainRtp(
       },
     });
     await ready(ctx, room, r.audiolevel_ext !== undefined);
+    // As Janus (a simulated setup_media): no handshake to wait for.
+    await room.setupMedia(who(ctx));
     return {
       rtp: { ip: leg.ip, port: leg.port, ...(r.payload_type !== undefined ? { payload_type: r.payload_type } : {}) },
       relay,

@@ -7,6 +7,7 @@ import type {
 import { randomSafeInt } from '../../core/ids.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import { abError, AudioBridgeError } from './errors.js';
+import { configuredEvent, joinedEvent, leftEvent, talkingEvent } from './handlerEvents.js';
 import type { ParticipantRecording } from './participantRecording.js';
 import type { AudioRoom } from './room.js';
 import type { AbRoomId, ConfigureRequest, JoinRequest } from './schemas.js';
@@ -46,11 +47,15 @@ export interface Joined {
   place: MixerPlace;
 }
 
-/** How a participant arrives: a plain-RTP leg, or from another room (`relay`: where its media already is). */
+/**
+ * How a participant arrives: a plain-RTP leg, or from another room (`relay`: where its media already
+ * is, its mixer's; `bridge`: a bridged one's PeerConnection and leg, which move with it).
+ */
 export interface JoinOptions {
   plainRtp?: boolean;
   changeroom?: boolean;
   relay?: RelayRef;
+  bridge?: { relay: RelayRef; leg: number };
 }
 
 const CODECS = ['opus', 'pcmu', 'pcma'] as const;
@@ -174,10 +179,12 @@ export class Participants {
     r.participants.push(p);
     if (opts.relay) {
       this.home(r, p, opts.relay);
-      if (p.plainRtp) this.room.host.watchLink(opts.relay.linkId, r.room);
+      if (opts.bridge) p.bridge = { ...opts.bridge };
+      if (hasLeg(p)) this.room.host.watchLink(opts.relay.linkId, r.room);
     }
     this.room.save();
     this.room.broadcast({ audiobridge: 'joined', room: r.room, participants: [participantEntry(r, p)] }, who);
+    this.room.notifyHandlers(joinedEvent(r, p, opts.changeroom === true), who);
     return {
       event: { audiobridge: opts.changeroom ? 'roomchanged' : 'joined', room: r.room, id, participants: others },
       place: this.place(r, p),
@@ -225,16 +232,28 @@ export class Participants {
   }
 
   /**
-   * The relay answered: the participant's media is set up (Janus tells the others, as at setup_media);
-   * `audioLevel`: the audio-level extension was negotiated (its `talking` is listed then).
+   * The relay answered: the participant's media is negotiated; `audioLevel`: the audio-level extension
+   * was (its `talking` is listed then). The others hear of it, and its .mjr starts, once the media is
+   * up ({@link setupMedia}).
    */
   mediaReady(who: HandleAddress, audioLevel: boolean): void {
     const r = this.room.state;
     const p = this.room.participant(who);
     if (!r || !p) return;
-    p.setup = true;
     if (audioLevel) p.audioLevel = true;
     else delete p.audioLevel;
+    this.room.save();
+  }
+
+  /**
+   * The participant's media is up (its PeerConnection's webrtcup; a plain-RTP leg once opened): the
+   * others hear `setup: true`, as at Janus's setup_media. Once: a renegotiation sets nothing up again.
+   */
+  setupMedia(who: HandleAddress): void {
+    const r = this.room.state;
+    const p = this.room.participant(who);
+    if (!r || !p?.relay || p.setup) return;
+    p.setup = true;
     if (p.mjr?.active) this.recording?.apply(r, p);
     this.room.save();
     this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);
@@ -278,6 +297,7 @@ export class Participants {
     p.settings = settingsFrom(r, c, p.settings);
     if (recordingChanged) this.recording?.apply(r, p);
     this.room.save();
+    this.room.notifyHandlers(configuredEvent(r, p), who);
     if (c.display !== undefined || c.muted !== undefined)
       this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);
     const settings = this.relaySettings(r, p);
@@ -310,6 +330,8 @@ export class Participants {
     if (hasLeg(p) && why !== 'moved') this.hangUpLeg(p);
     this.unwatchIfUnused(r, p.relay);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
+    // As Janus: a leave or changeroom names the handle, a hang-up or detach (hangup_media) none.
+    this.room.notifyHandlers(leftEvent(r, p), why === 'gone' ? undefined : who);
     return { audiobridge: 'left', room: r.room, id: p.id };
   }
 
@@ -349,7 +371,8 @@ export class Participants {
     if (!r || !p || p.talking === talking) return;
     p.talking = talking;
     this.room.save();
-    if (r.options.audiolevel_event)
-      this.room.broadcast({ audiobridge: talking ? 'talking' : 'stopped-talking', room: r.room, id: p.id });
+    if (!r.options.audiolevel_event) return;
+    this.room.broadcast({ audiobridge: talking ? 'talking' : 'stopped-talking', room: r.room, id: p.id });
+    this.room.notifyHandlers(talkingEvent(r.room, p.id, talking), p);
   }
 }

@@ -6,16 +6,37 @@ import { unwrap } from '../../rpc.js';
 import type { Stubs } from '../../stubs.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 import { AB, abError, AudioBridgeError, errorEvent, idTypeProblem } from './errors.js';
-import { inRoom, joinedState, participantCommand, who, type AbHandleState, type Result } from './handleState.js';
+import {
+  handleExists,
+  inRoom,
+  joinedState,
+  participantCommand,
+  who,
+  type AbHandleState,
+  type Result,
+} from './handleState.js';
 import { isAbRoomCall } from './host.js';
+import type { AbBridged } from './audioBridgeApi.js';
 import { negotiate, openMedia, openPlainRtp } from './media.js';
+import type { JoinOptions } from './participants.js';
 import * as S from './schemas.js';
 import type { AbRoomId } from './schemas.js';
-import { audioBridgeObjectName, type JanusData } from './state.js';
+import { audioBridgeObjectName, type HandleAddress, type JanusData } from './state.js';
 import { refuseUnsupportedParticipantOptions } from './unsupported.js';
 import { recordingDoneEvent } from '../recordingEvents.js';
 
 const PKG = 'janus.plugin.audiobridge';
+
+/**
+ * Where a participant's media is, for the room a changeroom moves it to (which must mix there, or
+ * nowhere yet): its mixer's relay, and a bridged one's bridge with its leg.
+ */
+function mediaToMove(ctx: HandleContext, st: AbHandleState, bridged?: AbBridged): JoinOptions {
+  if (bridged) return { relay: bridged.home, bridge: bridged.bridge };
+  if (st.plainRtp) return { plainRtp: true, relay: st.plainRtp };
+  // a bridged PeerConnection without its leg has no mixer to take along
+  return ctx.media.relay && !st.bridged ? { relay: ctx.media.relay } : {};
+}
 
 /** A plugin error keeps its code; anything else (a relay's, the core's) is reported with its own code. */
 const asEvent = (err: unknown) => errorEvent(err instanceof JanusApiError ? abError(err.code, err.message) : err);
@@ -30,12 +51,17 @@ const asEvent = (err: unknown) => errorEvent(err instanceof JanusApiError ? abEr
 export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds: AbRoomId[] = []): Plugin {
   const roomStub = (room: AbRoomId) => stubs.audioBridge(audioBridgeObjectName(room));
 
-  async function syncRequest(request: S.SyncRequest, body: Record<string, unknown>): Promise<JanusData> {
+  /** `from`: the asking handle, named to event handlers (none for admin `message_plugin`). */
+  async function syncRequest(
+    request: S.SyncRequest,
+    body: Record<string, unknown>,
+    from?: HandleAddress,
+  ): Promise<JanusData> {
     switch (request) {
       case 'create': {
         const { room } = parseJanus(S.createSchema, body, AB);
         const id = room ?? (stringIds ? crypto.randomUUID() : randomSafeInt());
-        return unwrap(await roomStub(id).create(id, body));
+        return unwrap(await roomStub(id).create(id, body, from));
       }
       case 'list': {
         // Configured rooms are listed even before anything used them (Janus creates them at start).
@@ -48,7 +74,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
         throw abError(AudioBridgeError.NOT_JOINED, "Can't reset (not in a room)");
       default: {
         const { room } = parseJanus(S.roomOnlySchema, body, AB);
-        return unwrap(await roomStub(room).sync(request, body));
+        return unwrap(await roomStub(room).sync(request, body, from));
       }
     }
   }
@@ -56,10 +82,9 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
   /** `resetdecoder` is about the asking handle's own participant. */
   async function resetDecoder(ctx: HandleContext): Promise<JanusData> {
     const st = inRoom(ctx, 'reset');
-    // its decoder is in the home relay's mixer, under the leg the room holds: refused, not lost
-    if (st.bridged)
-      throw abError(AudioBridgeError.UNKNOWN_ERROR, 'Bridged from another relay: resetdecoder is not supported');
-    await participantCommand(ctx, st, 'ab.resetDecoder', {});
+    // a bridged one's decoder is in the home relay's mixer, under the leg the room holds
+    if (st.bridged) unwrap(await roomStub(st.room).resetLegDecoder(who(ctx)));
+    else await participantCommand(ctx, st, 'ab.resetDecoder', {});
     return { audiobridge: 'success' };
   }
 
@@ -76,6 +101,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     const joined = unwrap(await room.join(who(ctx), j, { plainRtp: rtp !== undefined }));
     const id = joined.place.participant;
     ctx.setState({ room: j.room, id } satisfies AbHandleState);
+    if (!handleExists(ctx)) {
+      // Detached while the room was joining it: its destroyHandle found no room to leave, so it leaves now.
+      await gone(ctx);
+      return { data: joined.event };
+    }
     let result: Result = { data: joined.event };
     try {
       if (rtp) {
@@ -86,11 +116,10 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     } catch (err) {
       // The join is undone: nothing stays behind a failed placement.
       ctx.setState(undefined);
-      if (ctx.media.hasPeer) ctx.media.close('Join failed');
+      if (handleExists(ctx) && ctx.media.hasPeer) ctx.media.close('Join failed');
       await room.leave(who(ctx)).catch(() => undefined);
       throw err;
     }
-    ctx.notifyEvent({ event: 'joined', room: j.room, id, display: j.display ?? null });
     return result;
   }
 
@@ -116,28 +145,26 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     const j = parseJanus(S.joinSchema, body, AB);
     const st = inRoom(ctx, 'change room', 'not in a room in the first place');
     if (j.room === st.room) throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in this room');
-    if (st.bridged)
-      throw abError(
-        AudioBridgeError.UNKNOWN_ERROR,
-        'Bridged from another relay: changeroom is not supported (leave and join instead)',
-      );
     refuseUnsupportedParticipantOptions(j);
     const target = roomStub(j.room);
+    // A bridged one's media is its leg in the home mixer: the new room must mix there (or nowhere yet).
+    const bridged = st.bridged ? unwrap(await roomStub(st.room).bridgeOf(who(ctx))) : undefined;
     // The new room first: a refusal there leaves the participant where it was.
-    const joined = unwrap(
-      await target.join(who(ctx), j, {
-        changeroom: true,
-        ...(st.plainRtp ? { plainRtp: true, relay: st.plainRtp } : ctx.media.relay ? { relay: ctx.media.relay } : {}),
-      }),
-    );
+    const joined = unwrap(await target.join(who(ctx), j, { changeroom: true, ...mediaToMove(ctx, st, bridged) }));
     await roomStub(st.room).moveOut(who(ctx));
     ctx.setState({ ...st, room: j.room, id: joined.place.participant } satisfies AbHandleState);
     const { mixer, mixerSettings, participant, settings } = joined.place;
     try {
-      const moved = participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
+      const moved = bridged
+        ? target.moveLeg(who(ctx)).then(unwrap)
+        : st.bridged
+          ? undefined
+          : participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
       if (moved) {
         await moved;
         await target.mediaReady(who(ctx), st.audioLevel === true);
+        // its media is up already: the new room hears it at once
+        await target.setupMedia(who(ctx));
       }
     } catch (err) {
       // The relay could not move it: it is in no mixer now, so it leaves the new room too, media and all.
@@ -218,7 +245,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
         try {
           if (name === 'resetdecoder') return { kind: 'ok', data: await resetDecoder(ctx) };
           if (idProblem) throw idProblem;
-          return { kind: 'ok', data: await syncRequest(name, body) };
+          return { kind: 'ok', data: await syncRequest(name, body, who(ctx)) };
         } catch (err) {
           return { kind: 'ok', data: asEvent(err) };
         }
@@ -243,6 +270,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
       const st = joinedState(ctx);
       if (!st) return;
       if (await roomStub(st.room).mediaGone(who(ctx))) ctx.setState(undefined);
+    },
+    /** The PeerConnection is up (webrtcup): the room tells the others, as Janus's setup_media. */
+    async setupMedia(ctx) {
+      const st = joinedState(ctx);
+      if (st) await roomStub(st.room).setupMedia(who(ctx));
     },
     destroyHandle: gone,
     async handleAdminMessage(request) {

@@ -76,6 +76,11 @@ export class AudioRoom {
     );
   }
 
+  /** Tells event handlers (type 64), as Janus's notify_event; `from`: the handle it names, if any. */
+  notifyHandlers(data: JanusData, from?: HandleAddress): void {
+    this.host.pluginEvent(data, from && { sessionId: from.sessionId, handleId: from.handleId });
+  }
+
   /** Tells every participant except `except`. */
   broadcast(data: JanusData, except?: HandleAddress): void {
     for (const p of this.state?.participants ?? [])

@@ -3,6 +3,7 @@ import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import { AB, abError, AudioBridgeError } from './errors.js';
+import { announcementEvent } from './handlerEvents.js';
 import type { AudioRoom } from './room.js';
 import * as M from './roomMediaSchemas.js';
 import {
@@ -298,6 +299,7 @@ export class RoomMedia {
     this.room.save();
     const event = e.playing ? 'announcement-started' : 'announcement-stopped';
     this.room.broadcast({ audiobridge: event, room: r.room, file_id: e.fileId });
+    this.room.notifyHandlers(announcementEvent(r.room, e.fileId, e.playing));
   }
 
   /** The room's relay is lost: its recording, forwarders and files went with it. */

@@ -7,12 +7,14 @@ import type { AbRoomId } from './schemas.js';
 import {
   participantEntry,
   roomSummary,
+  type HandleAddress,
   type AbParticipant,
   type AbRoomOptions,
   type AbRoomState,
   type JanusData,
 } from './state.js';
 import { refuseUnsupportedRoomOptions } from './unsupported.js';
+import { leftEvent, moderationEvent, roomEvent } from './handlerEvents.js';
 
 /** Janus's defaults (janus_audiobridge.c). */
 const DEFAULT_PREBUFFERING = 6;
@@ -61,7 +63,16 @@ export class RoomRequests {
     private readonly media: RoomMedia,
   ) {}
 
-  async create(id: AbRoomId, body: Record<string, unknown>): Promise<JanusData> {
+  /**
+   * `from`, here and below: the requesting handle, named to event handlers (none for admin requests);
+   * `configured`: one of the deployment's rooms, which event handlers do not hear created.
+   */
+  async create(
+    id: AbRoomId,
+    body: Record<string, unknown>,
+    from?: HandleAddress,
+    { configured = false } = {},
+  ): Promise<JanusData> {
     // Janus checks the plugin's admin key before anything else.
     const c = parseJanus(S.createSchema, body, AB);
     this.room.checkAdminKey(c.admin_key);
@@ -89,6 +100,7 @@ export class RoomRequests {
     }
     this.room.save();
     await this.room.host.index.roomCreated(id);
+    if (!configured) this.room.notifyHandlers(roomEvent('created', id), from);
     return { audiobridge: 'created', room: id, permanent: c.permanent ?? false };
   }
 
@@ -103,7 +115,7 @@ export class RoomRequests {
     return { audiobridge: 'success', room, exists: this.room.state !== undefined };
   }
 
-  edit(body: Record<string, unknown>): JanusData {
+  edit(body: Record<string, unknown>, from?: HandleAddress): JanusData {
     const e = parseJanus(S.editSchema, body, AB);
     const r = this.room.current();
     this.room.checkSecret(e.secret);
@@ -116,11 +128,12 @@ export class RoomRequests {
     if (e.new_is_private !== undefined) o.is_private = e.new_is_private;
     if (e.permanent !== undefined) r.permanent = e.permanent;
     this.room.save();
+    this.room.notifyHandlers(roomEvent('edited', r.room), from);
     return { audiobridge: 'edited', room: r.room, permanent: r.permanent };
   }
 
   /** Everyone is told `destroyed` and loses its media. */
-  async destroy(body: Record<string, unknown>): Promise<JanusData> {
+  async destroy(body: Record<string, unknown>, from?: HandleAddress): Promise<JanusData> {
     const { secret } = parseJanus(S.destroySchema, body, AB);
     const r = this.room.current();
     this.room.checkSecret(secret);
@@ -131,6 +144,8 @@ export class RoomRequests {
       this.removed(p, r.room);
       void this.room.tell(p, { kind: 'ab.removed', data: { audiobridge: 'destroyed', room: r.room } });
     }
+    // As Janus: nobody is told `left` (the room is gone before their PeerConnections close).
+    this.room.notifyHandlers(roomEvent('destroyed', r.room), from);
     return { audiobridge: 'destroyed', room: r.room, permanent: r.permanent };
   }
 
@@ -162,7 +177,7 @@ export class RoomRequests {
   }
 
   /** As Janus: everyone (the kicked one too) hears `kicked`; the others then hear it leave. */
-  kick(body: Record<string, unknown>): JanusData {
+  kick(body: Record<string, unknown>, from?: HandleAddress): JanusData {
     const k = parseJanus(S.participantSchema, body, AB);
     const r = this.room.current();
     this.room.checkSecret(k.secret);
@@ -174,11 +189,14 @@ export class RoomRequests {
     void this.room.tell(p, { kind: 'ab.removed', data: kicked });
     this.room.broadcast(kicked);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
+    this.room.notifyHandlers(moderationEvent('kicked', r.room, p.id), from);
+    // Janus closes its PeerConnection, whose hangup_media tells `left` (naming no handle), media or not
+    this.room.notifyHandlers(leftEvent(r, p));
     return { audiobridge: 'success' };
   }
 
   /** Every participant hears `kicked_all` with its own id and leaves (Janus 1.1.2 left media-less ones in). */
-  kickAll(body: Record<string, unknown>): JanusData {
+  kickAll(body: Record<string, unknown>, from?: HandleAddress): JanusData {
     const { secret } = parseJanus(S.roomSecretSchema, body, AB);
     const r = this.room.current();
     this.room.checkSecret(secret);
@@ -188,12 +206,15 @@ export class RoomRequests {
     for (const p of everyone) {
       this.removed(p, r.room);
       void this.room.tell(p, { kind: 'ab.removed', data: { audiobridge: 'event', room: r.room, kicked_all: p.id } });
+      this.room.notifyHandlers(moderationEvent('kicked_all', r.room, p.id), from);
+      // as Janus 1.1.2's hangup_media: only for those with media
+      if (p.relay) this.room.notifyHandlers(leftEvent(r, p));
     }
     return { audiobridge: 'success' };
   }
 
   /** mute/unmute: a participant's mute changes on its relay, and everyone (it too) hears the new state. */
-  mute(body: Record<string, unknown>, muted: boolean): JanusData {
+  mute(body: Record<string, unknown>, muted: boolean, from?: HandleAddress): JanusData {
     const m = parseJanus(S.participantSchema, body, AB);
     const r = this.room.current();
     this.room.checkSecret(m.secret);
@@ -203,11 +224,12 @@ export class RoomRequests {
     this.room.save();
     this.applyMute(p);
     this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] });
+    this.room.notifyHandlers(moderationEvent(muted ? 'mute' : 'unmute', r.room, p.id), from);
     return { audiobridge: 'success', room: r.room };
   }
 
   /** mute_room/unmute_room: nobody (or everybody unmuted) is heard; everyone hears `muted`. */
-  muteRoom(body: Record<string, unknown>, muted: boolean): JanusData {
+  muteRoom(body: Record<string, unknown>, muted: boolean, from?: HandleAddress): JanusData {
     const { secret } = parseJanus(S.roomSecretSchema, body, AB);
     const r = this.room.current();
     this.room.checkSecret(secret);
@@ -216,6 +238,7 @@ export class RoomRequests {
       this.room.save();
       for (const p of r.participants) this.applyMute(p);
       this.room.broadcast({ audiobridge: 'event', room: r.room, muted });
+      this.room.notifyHandlers(roomEvent(muted ? 'mute_room' : 'unmute_room', r.room), from);
     }
     return { audiobridge: 'success', room: r.room };
   }

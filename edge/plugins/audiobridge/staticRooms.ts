@@ -31,7 +31,9 @@ export class AbStaticRoomKeeper {
     if (!config || this.tombstone === abStaticRoomFingerprint(config)) return;
     // The configuration is the operator's: it needs no admin key, so it is given the plugin's own.
     const adminKey = this.room.host.adminKey;
-    await this.requests.create(config.room, adminKey === undefined ? config : { ...config, admin_key: adminKey });
+    const body = adminKey === undefined ? config : { ...config, admin_key: adminKey };
+    // Janus creates these at its start, telling event handlers nothing.
+    await this.requests.create(config.room, body, undefined, { configured: true });
   }
 
   /** The room was destroyed: remember it if it is a configured one. */

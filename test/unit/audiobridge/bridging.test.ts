@@ -122,6 +122,59 @@ describe('AudioBridge bridging: the leg', () => {
     });
   });
 
+  it("resetdecoder of a bridged participant resets its leg's decoder at home; a direct one's is not the room's", async () => {
+    const { h, a, c, leg } = await bridgedRoom();
+    await h.ab.resetLegDecoder(c);
+    expect(sentOf(h, 'ab.resetDecoder')).toEqual([
+      { relay: eu, cmd: { op: 'ab.resetDecoder', sessionId: c.sessionId, handleId: leg } },
+    ]);
+    await h.ab.resetLegDecoder(a);
+    expect(sentOf(h, 'ab.resetDecoder')).toHaveLength(1);
+    await expect(h.ab.resetLegDecoder(handle())).rejects.toMatchObject({ code: 487 });
+  });
+
+  it('changeroom takes a bridged participant and its leg to a room mixing on the same home (or nowhere yet)', async () => {
+    const { h, c, leg } = await bridgedRoom();
+    const bridged = h.ab.bridgeOf(c)!;
+    expect(bridged).toEqual({ home: eu, bridge: { relay: us, leg } });
+    const other = await room();
+    other.ab.participants.join(
+      c,
+      { room: ROOM, id: 3 },
+      { changeroom: true, relay: bridged.home, bridge: bridged.bridge },
+    );
+    h.ab.participants.leave(c, 'moved');
+    // the leg stays up at home (no hang-up), moves to the other room's mixer under its own key
+    expect(sentOf(h, 'peer.hangup')).toEqual([]);
+    await other.ab.moveLeg(c);
+    expect(sentOf(other, 'ab.move')).toEqual([
+      { relay: eu, cmd: expect.objectContaining({ sessionId: c.sessionId, handleId: leg, participant: 3 }) },
+    ]);
+    expect(other.ab.room.state!.relay).toEqual(eu);
+    expect(other.ab.bridgeOf(c)).toEqual(bridged);
+    expect(other.watched.has('link-eu')).toBe(true);
+    // leaving the other room hangs the leg up at home
+    other.ab.participants.leave(c, 'leave');
+    expect(sentOf(other, 'peer.hangup')).toEqual([{ relay: eu, cmd: expect.objectContaining({ handleId: leg }) }]);
+  });
+
+  it('changeroom of a bridged participant to a room mixing on another relay is refused and changes nothing', async () => {
+    const { h, c } = await bridgedRoom();
+    const elsewhere = await room();
+    const d = join(elsewhere, 4);
+    await elsewhere.ab.placeMedia(d, us);
+    const bridged = h.ab.bridgeOf(c)!;
+    expect(() =>
+      elsewhere.ab.participants.join(
+        c,
+        { room: ROOM, id: 3 },
+        { changeroom: true, relay: bridged.home, bridge: bridged.bridge },
+      ),
+    ).toThrow(expect.objectContaining({ code: 499 }));
+    expect(elsewhere.ids()).toEqual([4]);
+    expect(h.ab.bridgeOf(c)).toEqual(bridged);
+  });
+
   it('leaving, a failed negotiation and a kick hang the leg up at home; the home link is no longer watched', async () => {
     const { h, c, leg } = await bridgedRoom();
     h.ab.participants.leave(c, 'leave');

@@ -42,6 +42,8 @@ class AbFakeRelays extends FakeRelays {
 export class RoomHarness implements AbRoomHost {
   saved: AbRoomState | undefined;
   readonly told: Array<{ to: HandleAddress; call: AbRoomCall }> = [];
+  /** What event handlers heard (type 64), with the handle each names. */
+  readonly handlerEvents: Array<{ data: JanusData; from?: HandleAddress }> = [];
   readonly relays = new AbFakeRelays();
   readonly rooms = new Set<AbRoomId>();
   readonly log = { warn: () => undefined };
@@ -62,6 +64,8 @@ export class RoomHarness implements AbRoomHost {
     roomDestroyed: async (room: AbRoomId) => void this.rooms.delete(room),
   };
   readonly ab: AudioBridge;
+  /** Holds joins back (a join in flight) until it resolves. */
+  joinGate?: Promise<void>;
 
   constructor() {
     this.ab = new AudioBridge(this);
@@ -69,6 +73,10 @@ export class RoomHarness implements AbRoomHost {
 
   save(state: AbRoomState | undefined): void {
     this.saved = state === undefined ? undefined : structuredClone(state);
+  }
+
+  pluginEvent(data: JanusData, from?: HandleAddress): void {
+    this.handlerEvents.push({ data: structuredClone(data), ...(from ? { from } : {}) });
   }
 
   watchLink(linkId: string): void {
@@ -126,22 +134,27 @@ class RoomObject {
   private get ab() {
     return this.h.ab;
   }
-  create = (room: AbRoomId, body: Record<string, unknown>) => {
+  create = (room: AbRoomId, body: Record<string, unknown>, from?: HandleAddress) => {
     this.ab.room.remember(room);
-    return rpc(() => this.ab.requests.create(room, body));
+    return rpc(() => this.ab.requests.create(room, body, from));
   };
   summary = async () => structuredClone(this.ab.requests.summary());
-  sync = (request: RoomSyncRequest, body: Record<string, unknown>) => {
+  sync = (request: RoomSyncRequest, body: Record<string, unknown>, from?: HandleAddress) => {
     this.ab.room.remember(body.room);
-    return rpc(() => this.ab.sync(request, body));
+    return rpc(() => this.ab.sync(request, body, from));
   };
-  join = (who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>> => {
+  join = async (who: HandleAddress, join: JoinRequest, opts: JoinOptions): Promise<RpcResult<Joined>> => {
     this.ab.room.remember(join.room);
+    await this.h.joinGate;
     return rpc(() => this.ab.participants.join(who, join, opts));
   };
   placeMedia = (who: HandleAddress, candidate: RelayRef): Promise<RpcResult<{ relay: RelayRef; place: MixerPlace }>> =>
     rpc(() => this.ab.participants.placeMedia(who, candidate));
   mediaReady = async (who: HandleAddress, audioLevel: boolean) => this.ab.participants.mediaReady(who, audioLevel);
+  bridgeOf = (who: HandleAddress) => rpc(() => this.ab.bridgeOf(who));
+  moveLeg = (who: HandleAddress) => rpc(() => this.ab.moveLeg(who));
+  resetLegDecoder = (who: HandleAddress) => rpc(() => this.ab.resetLegDecoder(who));
+  setupMedia = async (who: HandleAddress) => this.ab.participants.setupMedia(who);
   mediaFailed = async (who: HandleAddress) => this.ab.participants.mediaFailed(who);
   configure = (
     who: HandleAddress,

@@ -168,6 +168,12 @@ describe('AudioBridge placement: one mixer relay per room', () => {
     h.ab.participants.placeMedia(b, relayA);
     h.ab.participants.mediaReady(b, true);
     await h.settle();
+    // negotiated: nothing yet (Janus tells at setup_media, when the PeerConnection is up)
+    expect(h.dataTo(a).at(-1)).toMatchObject({ audiobridge: 'joined' });
+    h.ab.participants.setupMedia(b);
+    h.ab.participants.setupMedia(b); // once
+    await h.settle();
+    expect(h.dataTo(a).filter((d) => d.audiobridge === 'event')).toHaveLength(1);
     expect(h.dataTo(a).at(-1)).toEqual({
       audiobridge: 'event',
       room: ROOM,
@@ -252,6 +258,7 @@ describe('AudioBridge configure, moderation and talking', () => {
     const b = join(h, 2).who;
     h.ab.participants.placeMedia(a, relayA);
     h.ab.participants.mediaReady(a, true);
+    h.ab.participants.setupMedia(a);
     h.ab.relayEvent({ kind: 'ab.talking', room: ROOM, participant: 1, talking: true, level: 10 });
     await h.settle();
     for (const who of [a, b]) expect(h.dataTo(who).at(-1)).toEqual({ audiobridge: 'talking', room: ROOM, id: 1 });

@@ -143,8 +143,30 @@ describe('AudioBridge plugin (edge)', () => {
         },
       }),
     ]);
-    expect(rooms.room(ROOM).ab.room.state!.participants[0]).toMatchObject({ id: 1, setup: true });
+    // negotiated, not yet up: Janus's setup comes with webrtcup (setup_media)
+    expect(rooms.room(ROOM).ab.room.state!.participants[0]).toMatchObject({ id: 1, setup: false });
     expect(rooms.room(ROOM).ab.room.state!.relay).toMatchObject({ relayId: 'relay-1', linkId: 'link-1' });
+  });
+
+  it('the others hear setup:true when the PeerConnection is up (webrtcup), not when the relay answers', async () => {
+    const { t, rooms } = await harness();
+    const a = await client(t);
+    const b = await client(t);
+    await a.sync({ request: 'create', room: ROOM });
+    await b.ask({ request: 'join', room: ROOM, id: 2 });
+    await a.ask({ request: 'join', room: ROOM, id: 1, display: 'alice' }, { type: 'offer', sdp: OFFER });
+    expect((await b.heard(1)).map((m) => m.data)).toEqual([
+      { audiobridge: 'joined', room: ROOM, participants: [{ id: 1, display: 'alice', setup: false, muted: false }] },
+    ]);
+    // from another relay than the handle's: ignored
+    t.core.relayEvent(a.sid, a.hid, 'link-other', { kind: 'webrtcup' });
+    await t.settle();
+    expect(rooms.room(ROOM).ab.room.state!.participants[1]!.setup).toBe(false);
+    t.core.relayEvent(a.sid, a.hid, 'link-1', { kind: 'webrtcup' });
+    expect((await b.heard(1)).map((m) => m.data)).toEqual([
+      { audiobridge: 'event', room: ROOM, participants: [{ id: 1, display: 'alice', setup: true, muted: false }] },
+    ]);
+    expect(rooms.room(ROOM).ab.room.state!.participants[1]!.setup).toBe(true);
   });
 
   it('a join whose media cannot be placed is undone: error event, nobody in the room', async () => {
@@ -179,6 +201,9 @@ describe('AudioBridge plugin (edge)', () => {
     const done = await a.ask({ request: 'configure' }, { type: 'answer', sdp: OFFER });
     expect(done).toEqual({ janus: 'event', data: { audiobridge: 'event', result: 'ok' }, jsep: undefined });
     expect(t.relays.ops('peer.answer')).toEqual([expect.objectContaining({ handleId: a.hid, sdp: OFFER })]);
+    expect(rooms.room(ROOM).ab.room.state!.participants[0]!.setup).toBe(false);
+    t.core.relayEvent(a.sid, a.hid, 'link-1', { kind: 'webrtcup' });
+    await t.settle();
     expect(rooms.room(ROOM).ab.room.state!.participants[0]!.setup).toBe(true);
   });
 
@@ -232,6 +257,30 @@ describe('AudioBridge plugin (edge)', () => {
     expect(rooms.room(ROOM + 1).ids()).toEqual([5]);
     expect((await b.heard(1))[0]!.data).toEqual({ audiobridge: 'event', room: ROOM, leaving: 1 });
     expect(t.relays.ops('peer.hangup')).toEqual([]);
+  });
+
+  it('a handle detached while its join is in flight leaves at once: nobody in the room, nothing on a relay', async () => {
+    for (const offer of [false, true]) {
+      const { t, rooms } = await harness();
+      const m = await client(t);
+      await m.sync({ request: 'create', room: ROOM });
+      const h = rooms.room(ROOM);
+      let open!: () => void;
+      h.joinGate = new Promise((r) => (open = r));
+      const a = await client(t);
+      const ack = await a.message(
+        { request: 'join', room: ROOM, id: 1 },
+        offer ? { type: 'offer', sdp: OFFER } : undefined,
+      );
+      expect(ack.janus).toBe('ack');
+      expect((await t.request({ janus: 'detach', session_id: a.sid, handle_id: a.hid })).janus).toBe('success');
+      open();
+      await t.settle();
+      await new Promise((r) => setTimeout(r, 5));
+      expect(h.ids()).toEqual([]);
+      expect(t.relays.ops('peer.create')).toEqual([]);
+      expect(h.handlerEvents.map((e) => e.data.event)).toEqual(['created', 'joined', 'left']);
+    }
   });
 
   it('leave, hangup, detach and session end each take the participant out exactly once', async () => {

@@ -233,6 +233,8 @@ describe('AudioBridge room media on the edge', () => {
     expect(h.relays.of('peer.record')).toEqual([]); // no media yet
     h.ab.participants.placeMedia(a, relayA);
     h.ab.participants.mediaReady(a, true);
+    expect(h.relays.of('peer.record')).toEqual([]); // negotiated, not up yet
+    h.ab.participants.setupMedia(a);
     const [first] = h.relays.of('peer.record');
     expect(first!.cmd).toMatchObject({
       ...a,
