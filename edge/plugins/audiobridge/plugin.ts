@@ -1,4 +1,5 @@
 import { JanusApiError } from '../../../shared/janus/errors.js';
+import { readRequestName } from '../requestName.js';
 import type { Jsep } from '../../../shared/janus/requests.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
@@ -226,20 +227,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     createHandle() {},
     async handleMessage(ctx, message: PluginMessage): Promise<PluginResult> {
       const body = message.body;
-      const request = body.request;
-      if (request === undefined)
-        return {
-          kind: 'ok',
-          data: errorEvent(abError(AudioBridgeError.MISSING_ELEMENT, 'Missing mandatory element (request)')),
-        };
-      if (typeof request !== 'string')
-        return {
-          kind: 'ok',
-          data: errorEvent(
-            abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element type (request should be a string)'),
-          ),
-        };
-      const name = request.toLowerCase();
+      const name = readRequestName(body);
+      if (typeof name !== 'string') {
+        const code = name.problem === 'missing' ? AudioBridgeError.MISSING_ELEMENT : AudioBridgeError.INVALID_ELEMENT;
+        return { kind: 'ok', data: errorEvent(abError(code, name.text)) };
+      }
       const idProblem = idTypeProblem(body, stringIds);
       if (S.isSyncRequest(name)) {
         try {
@@ -253,7 +245,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
       if (!S.isAsyncRequest(name))
         return {
           kind: 'ok',
-          data: errorEvent(abError(AudioBridgeError.INVALID_REQUEST, `Unknown request '${request}'`)),
+          data: errorEvent(abError(AudioBridgeError.INVALID_REQUEST, `Unknown request '${String(body.request)}'`)),
         };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
       void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(

@@ -1,4 +1,5 @@
 import { recordAudioCodecs, recordVideoCodecs } from '../../../shared/control/playback.js';
+import { readRequestName } from '../requestName.js';
 import { RecordPlayError, RecordPlayFailure } from './errors.js';
 
 /**
@@ -12,15 +13,14 @@ export type RecordPlayRequest = (typeof syncRequests)[number] | (typeof asyncReq
 
 /** The request's name, or the plugin error for a missing, mistyped or unknown one. */
 export function requestName(body: Record<string, unknown>): RecordPlayRequest {
-  const request = body.request;
-  if (request === undefined)
-    throw new RecordPlayFailure(RecordPlayError.MISSING_ELEMENT, 'Missing mandatory element (request)');
-  if (typeof request !== 'string')
-    throw new RecordPlayFailure(RecordPlayError.INVALID_ELEMENT, 'Invalid element type (request should be a string)');
-  const name = request.toLowerCase();
+  const name = readRequestName(body);
+  if (typeof name !== 'string') {
+    const code = name.problem === 'missing' ? RecordPlayError.MISSING_ELEMENT : RecordPlayError.INVALID_ELEMENT;
+    throw new RecordPlayFailure(code, name.text);
+  }
   if ((syncRequests as readonly string[]).includes(name) || (asyncRequests as readonly string[]).includes(name))
     return name as RecordPlayRequest;
-  throw new RecordPlayFailure(RecordPlayError.INVALID_REQUEST, `Unknown request '${request}'`);
+  throw new RecordPlayFailure(RecordPlayError.INVALID_REQUEST, `Unknown request '${String(body.request)}'`);
 }
 
 /** `play`'s `id` (a positive integer) and `restart` (a boolean). */
