@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import type { Logger } from '../logger.js';
 import type { ClosedRecording, RecordingHook } from '../recording/hook.js';
-import { dropCachedPages } from '../recording/pageCache.js';
+import { BoundedFileWriter } from '../recording/boundedFileWriter.js';
 import { recordingTotals } from '../recording/totals.js';
 
 /**
@@ -51,22 +51,10 @@ function wavHeader(rate: number, channels: 1 | 2): Buffer {
 }
 
 export class WavRecorder {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
-  private readonly queue: Array<{ buf: Buffer; len: number }> = [];
-  private queuedBytes = 0;
-  private pumping: Promise<void> | undefined;
-  private state: 'open' | 'closing' | 'closed' | 'failed' = 'open';
-  private closing: Promise<WavStats> | undefined;
-  private readonly timer: NodeJS.Timeout;
+  private readonly file: BoundedFileWriter;
   private flushes = 0;
-  private headerDue = false;
-  /** PCM bytes written to the file (after the header), and not yet synced. */
-  private written = 0;
-  private unsynced = 0;
   private frames = 0;
   private dropped = 0;
-  private error: string | undefined;
   private hook: { run: RecordingHook; as: Pick<ClosedRecording, 'plugin' | 'ids'> } | undefined;
 
   /** Creates (or truncates, as Janus's fopen "wb") the file and writes its header. */
@@ -84,18 +72,29 @@ export class WavRecorder {
   }
 
   private constructor(
-    private readonly fh: FileHandle,
+    fh: FileHandle,
     readonly path: string,
     readonly rate: number,
     readonly channels: 1 | 2,
-    private readonly log: Logger,
+    log: Logger,
   ) {
-    this.timer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
-    this.timer.unref();
+    this.file = new BoundedFileWriter(fh, {
+      path,
+      log,
+      failureMessage: 'mix recording ended by a disk error',
+      chunkBytes: CHUNK_BYTES,
+      queueLimitBytes: QUEUE_LIMIT_BYTES,
+      syncEveryBytes: SYNC_EVERY_BYTES,
+      startOffset: HEADER_BYTES,
+      flushEveryMs: FLUSH_EVERY_MS,
+      // as Janus, the header's sizes follow the data every few seconds: a crash leaves a playable file
+      upkeep: (file, written) =>
+        ++this.flushes % HEADER_EVERY_FLUSHES === 0 ? writeSizes(file, written) : Promise.resolve(),
+    });
   }
 
   get open(): boolean {
-    return this.state === 'open';
+    return this.file.open;
   }
 
   /** The room's recording (not a file that lost a race): once it closes complete, the deployment's hook runs for it. */
@@ -106,11 +105,11 @@ export class WavRecorder {
   get stats(): WavStats {
     const s: WavStats = {
       path: this.path,
-      bytes: HEADER_BYTES + this.written,
+      bytes: HEADER_BYTES + this.file.written,
       durationMs: this.frames * 20,
       dropped: this.dropped,
     };
-    if (this.error !== undefined) s.error = this.error;
+    if (this.file.error !== undefined) s.error = this.file.error;
     return s;
   }
 
@@ -118,137 +117,38 @@ export class WavRecorder {
 
   /** One 20 ms frame of the mix (interleaved when stereo). */
   write(pcm: Int16Array): void {
-    if (this.state !== 'open') return;
+    const file = this.file;
+    if (!file.open) return;
     const n = pcm.length * 2;
-    if (this.queuedBytes + this.used + n > QUEUE_LIMIT_BYTES) {
+    if (!file.room(n)) {
       this.dropped++;
       return;
     }
-    if (this.used + n > this.chunk.length) {
-      this.enqueue();
-      this.kick();
-    }
-    const out = this.chunk;
-    if (LITTLE_ENDIAN) out.set(new Uint8Array(pcm.buffer, pcm.byteOffset, n), this.used);
-    else for (let i = 0, off = this.used; i < pcm.length; i++, off += 2) out.writeInt16LE(pcm[i]!, off);
-    this.used += n;
+    const out = file.chunk;
+    if (LITTLE_ENDIAN) out.set(new Uint8Array(pcm.buffer, pcm.byteOffset, n), file.used);
+    else for (let i = 0, off = file.used; i < pcm.length; i++, off += 2) out.writeInt16LE(pcm[i]!, off);
+    file.used += n;
     this.frames++;
   }
 
-  private enqueue(): void {
-    if (this.used === 0) return;
-    this.queue.push({ buf: this.chunk, len: this.used });
-    this.queuedBytes += this.used;
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    this.used = 0;
-  }
-
-  // ---- writing, off the tick -------------------------------------------------------------------
-
-  private flush(): void {
-    if (this.state !== 'open' && this.state !== 'closing') return;
-    if (++this.flushes % HEADER_EVERY_FLUSHES === 0) this.headerDue = true;
-    this.enqueue();
-    this.kick();
-  }
-
-  private kick(): void {
-    if (this.pumping || this.state === 'failed' || this.state === 'closed') return;
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
-      if (this.queue.length > 0) this.kick();
-    });
-  }
-
-  private async pump(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && this.state !== 'failed') {
-        const c = this.queue[0]!;
-        for (let off = 0; off < c.len;) {
-          const pos = HEADER_BYTES + this.written;
-          const { bytesWritten } = await this.fh.write(c.buf, off, c.len - off, pos);
-          if (bytesWritten <= 0) throw new Error('write made no progress');
-          off += bytesWritten;
-          this.written += bytesWritten;
-          this.unsynced += bytesWritten;
-          recordingTotals.bytesWritten += bytesWritten;
-        }
-        this.queue.shift();
-        this.queuedBytes -= c.len;
-        if (this.unsynced >= SYNC_EVERY_BYTES) await this.sync();
-      }
-      if (this.headerDue) {
-        this.headerDue = false;
-        await this.writeSizes();
-      }
-    } catch (err) {
-      await this.fail(err);
-    }
-  }
-
-  /** The RIFF and data chunk sizes for what is written so far. */
-  private async writeSizes(): Promise<void> {
-    const sizes = Buffer.alloc(4);
-    sizes.writeUInt32LE(HEADER_BYTES - 8 + this.written, 0);
-    await this.fh.write(sizes, 0, 4, 4);
-    sizes.writeUInt32LE(this.written, 0);
-    await this.fh.write(sizes, 0, 4, 40);
-  }
-
-  private async sync(): Promise<void> {
-    this.unsynced = 0;
-    await this.fh.datasync();
-    await dropCachedPages(this.fh.fd, this.log);
-  }
-
-  private async fail(err: unknown): Promise<void> {
-    if (this.state === 'failed' || this.state === 'closed') return;
-    this.state = 'failed';
-    this.error = (err as Error).message ?? String(err);
-    clearInterval(this.timer);
-    this.queue.splice(0);
-    this.queuedBytes = 0;
-    this.log.warn('mix recording ended by a disk error', { path: this.path, error: this.error });
-    recordingTotals.failed++;
-    await this.release();
-  }
-
-  private async release(): Promise<void> {
-    try {
-      await this.fh.close();
-    } catch {
-      // already closed, or the disk is gone: nothing more to release
-    }
-    recordingTotals.open--;
-  }
-
   /** Writes what is queued, fixes the header's sizes, syncs, drops the cached pages, closes. Idempotent. */
-  close(): Promise<WavStats> {
-    this.closing ??= (async () => {
-      if (this.state === 'open') {
-        this.state = 'closing';
-        clearInterval(this.timer);
-        this.enqueue();
-        this.kick();
-        while (this.pumping) await this.pumping;
-        if (this.state === 'closing') {
-          try {
-            await this.writeSizes();
-            await this.sync();
-            this.state = 'closed';
-            await this.release();
-          } catch (err) {
-            await this.fail(err);
-          }
-          if (this.state === 'closed' && this.hook) {
-            const { bytes, durationMs, dropped } = this.stats;
-            this.hook.run.fileClosed({ path: this.path, bytes, durationMs, damaged: dropped > 0, ...this.hook.as });
-          }
-        }
-      }
-      while (this.pumping) await this.pumping;
-      return this.stats;
-    })();
-    return this.closing;
+  async close(): Promise<WavStats> {
+    const complete = await this.file.close(writeSizes);
+    if (complete && this.hook) {
+      const hook = this.hook;
+      this.hook = undefined;
+      const { bytes, durationMs, dropped } = this.stats;
+      hook.run.fileClosed({ path: this.path, bytes, durationMs, damaged: dropped > 0, ...hook.as });
+    }
+    return this.stats;
   }
+}
+
+/** The RIFF and data chunk sizes for `written` bytes of samples. */
+async function writeSizes(fh: FileHandle, written: number): Promise<void> {
+  const sizes = Buffer.alloc(4);
+  sizes.writeUInt32LE(HEADER_BYTES - 8 + written, 0);
+  await fh.write(sizes, 0, 4, 4);
+  sizes.writeUInt32LE(written, 0);
+  await fh.write(sizes, 0, 4, 40);
 }
