@@ -13,7 +13,7 @@ import { census } from './net/resources.js';
 import { audioBridgeSocketCount, forwarderSocketCount } from './net/sockets.js';
 import { ECHOTEST_PLUGIN } from './echo/session.js';
 import { DEFAULT_MIN_NACK_QUEUE_MS } from '../shared/control/messages.js';
-import { PeerTable } from './peer/table.js';
+import { PeerTable, TICK_MS } from './peer/table.js';
 import { SfuHub } from './sfu/hub.js';
 import { AudioBridgeHub } from './audiobridge/hub.js';
 import { audioBridgeTotals } from './audiobridge/totals.js';
@@ -33,7 +33,7 @@ export class Relay {
   readonly audiobridge: AudioBridgeHub;
   readonly control: ControlConnection;
   private readonly http: HttpServer;
-  private readonly lag = new LagMonitor();
+  private readonly lag = new LagMonitor(TICK_MS);
   private readonly uninstallPorts: () => void;
   private draining = false;
   private stopped: Promise<void> | undefined;
@@ -77,7 +77,8 @@ export class Relay {
       announcedAddress: config.announcedAddress,
       emit: (sessionId, handleId, event) => this.emit(sessionId, handleId, event),
     });
-    this.registry.onTick((_now, everySecond) => {
+    this.registry.onTick((now, everySecond) => {
+      this.lag.tick(now);
       if (everySecond) this.lag.sample();
     });
     const ctx: CommandContext = {
@@ -180,7 +181,6 @@ export class Relay {
 
   /** Starts the HTTP server and the control connection; resolves with the HTTP port. */
   async start(): Promise<number> {
-    this.lag.start();
     this.logger.debug('media send path', { ...mediaPathInfo() });
     this.registry.start();
     this.httpPort = await this.http.listen(this.config.httpPort, this.config.httpBindAddress);
