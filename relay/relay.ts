@@ -135,6 +135,8 @@ export class Relay {
             remotePortsInUse: this.remotePorts.inUse,
             forwarderSockets: forwarderSocketCount(),
             audiobridge: { ...audioBridgeTotals(), rtpSockets: audioBridgeSocketCount() },
+            // where the RSS goes: V8's heap, external (Buffers), the rest native
+            memory: process.memoryUsage(),
           };
         },
       },

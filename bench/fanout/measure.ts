@@ -38,6 +38,8 @@ export interface FanoutRow {
   setupS: number;
   /** CPU µs per forwarded packet of each server process (`comm:pid`), where the stack figure goes. */
   perProcess: Record<string, number>;
+  /** The server's own account of its memory at the end of the window, when it gives one. */
+  serverMemory?: Record<string, unknown>;
 }
 
 /**

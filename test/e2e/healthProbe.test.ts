@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probe } from '../../../scripts/stack/healthWatch.js';
+import { probe } from '../../scripts/stack/healthWatch.js';
 
 const servers: Array<Server | TcpServer> = [];
 const sockets = new Set<Socket>();
