@@ -180,6 +180,10 @@ async function main(): Promise<void> {
     }
   }
   report(ours, stack, ref);
+  for (const [n, r] of stack)
+    console.log(
+      `npm start @${n}: µs per forwarded packet by process ${JSON.stringify(r.perProcess)}; relay memory ${JSON.stringify(r.serverMemory ?? {})}`,
+    );
   console.log(
     `\n(server CPU: utime+stime of the relay or janus process over the window; µs per packet sent × N. Every server process: npm start's node, workerd and relay for ours (npm start), the relay for ours (relay), janus for the reference. set-up: publisher offer to last subscriber connected, ${SETUP_WORKERS} at a time. 1-min load average now ${loadavg()[0]!.toFixed(2)})`,
   );

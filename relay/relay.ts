@@ -13,7 +13,7 @@ import { census } from './net/resources.js';
 import { audioBridgeSocketCount, forwarderSocketCount } from './net/sockets.js';
 import { ECHOTEST_PLUGIN } from './echo/session.js';
 import { DEFAULT_MIN_NACK_QUEUE_MS } from '../shared/control/messages.js';
-import { PeerTable } from './peer/table.js';
+import { PeerTable, TICK_MS } from './peer/table.js';
 import { SfuHub } from './sfu/hub.js';
 import { AudioBridgeHub } from './audiobridge/hub.js';
 import { audioBridgeTotals } from './audiobridge/totals.js';
@@ -37,7 +37,7 @@ export class Relay {
   /** RELAY_RECORDING_HOOK: run for every recording file that closes complete. */
   readonly recordingHook: RecordingHook | undefined;
   private readonly http: HttpServer;
-  private readonly lag = new LagMonitor();
+  private readonly lag = new LagMonitor(TICK_MS);
   private readonly uninstallPorts: () => void;
   private draining = false;
   private stopped: Promise<void> | undefined;
@@ -84,7 +84,8 @@ export class Relay {
     this.recordingHook = config.recordingHook
       ? new RecordingHook(config.recordingHook, config.relayId, this.logger.child({ component: 'recording-hook' }))
       : undefined;
-    this.registry.onTick((_now, everySecond) => {
+    this.registry.onTick((now, everySecond) => {
+      this.lag.tick(now);
       if (everySecond) this.lag.sample();
     });
     const ctx: CommandContext = {
@@ -142,6 +143,8 @@ export class Relay {
             remotePortsInUse: this.remotePorts.inUse,
             forwarderSockets: forwarderSocketCount(),
             audiobridge: { ...audioBridgeTotals(), rtpSockets: audioBridgeSocketCount() },
+            // where the RSS goes: V8's heap, external (Buffers), the rest native
+            memory: process.memoryUsage(),
           };
         },
       },
@@ -194,7 +197,6 @@ export class Relay {
 
   /** Starts the HTTP server and the control connection; resolves with the HTTP port. */
   async start(): Promise<number> {
-    this.lag.start();
     this.logger.debug('media send path', { ...mediaPathInfo() });
     this.registry.start();
     this.httpPort = await this.http.listen(this.config.httpPort, this.config.httpBindAddress);

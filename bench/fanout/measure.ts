@@ -5,7 +5,7 @@
 import type { RTCDtlsTransport, RTCPeerConnection } from 'werift';
 import type { PubClient } from '../../test/relay/sfu/support.js';
 import { SeqCounter } from '../../test/relay/sfu/seqCounter.js';
-import { cpuMsOf, readStat, rssKb } from '../support/proc.js';
+import { readStat, rssKb } from '../support/proc.js';
 
 export interface FanoutOptions {
   pps: number;
@@ -36,6 +36,10 @@ export interface FanoutRow {
   rssMb: number;
   /** Seconds from the publisher's offer to the last subscriber connected. */
   setupS: number;
+  /** CPU µs per forwarded packet of each server process (`comm:pid`), where the stack figure goes. */
+  perProcess: Record<string, number>;
+  /** The server's own account of its memory at the end of the window, when it gives one. */
+  serverMemory?: Record<string, unknown>;
 }
 
 /**
@@ -75,7 +79,8 @@ export async function measure(
 ): Promise<FanoutRow> {
   const n = counters.length;
   const cpu = () => readStat(pid)?.cpuMs ?? NaN;
-  const stackCpu = () => cpuMsOf(stackPids);
+  // Per process, so that the stack's figure can be split (node, workerd, relay).
+  const stackCpu = () => new Map(stackPids.map((p) => [p, readStat(p)] as const));
   const received = () => counters.reduce((a, c) => a + c.distinct, 0);
   pub.start(opts.pps);
   await sleep(opts.warmup * 1000);
@@ -98,6 +103,15 @@ export async function measure(
   const worst = Math.min(...counters.map((c, i) => (c.distinct - each0[i]!) / Math.max(1, sent)));
   const forwarded = sent * n;
   const cpuMs = cpu1 - cpu0;
+  const usPer = (ms: number) => Math.round(((ms * 1000) / Math.max(1, forwarded)) * 100) / 100;
+  const perProcess: Record<string, number> = {};
+  let stackMs = 0;
+  for (const [p, after] of stack1) {
+    const before = stack0.get(p);
+    if (!after || !before) continue; // started or gone during the window
+    stackMs += after.cpuMs - before.cpuMs;
+    perProcess[`${after.comm}:${p}`] = usPer(after.cpuMs - before.cpuMs);
+  }
   const ms = t1 - t0;
   return {
     subscribers: n,
@@ -105,8 +119,8 @@ export async function measure(
     sentPps: Math.round(sent / (ms / 1000)),
     forwardedPps: Math.round(forwarded / (ms / 1000)),
     cpuPct: Math.round((cpuMs / ms) * 1000) / 10,
-    usPerForwarded: Math.round(((cpuMs * 1000) / Math.max(1, forwarded)) * 100) / 100,
-    stackUsPerForwarded: Math.round((((stack1 - stack0) * 1000) / Math.max(1, forwarded)) * 100) / 100,
+    usPerForwarded: usPer(cpuMs),
+    stackUsPerForwarded: usPer(stackMs),
     clientUsPerForwarded: Math.round(((own.user + own.system) / Math.max(1, forwarded)) * 100) / 100,
     delivered: Math.round((got / Math.max(1, forwarded)) * 10000) / 10000,
     worstDelivered: Math.round(worst * 10000) / 10000,
@@ -116,5 +130,6 @@ export async function measure(
     subscribersWithLoss: counters.filter((c) => c.holes > 0).length,
     rssMb: Math.round((rssKb(pid).rss / 1024) * 10) / 10,
     setupS: Math.round(setupS * 10) / 10,
+    perProcess,
   };
 }

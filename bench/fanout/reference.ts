@@ -116,6 +116,8 @@ export interface JanusApiTarget {
   /** The address the werift clients gather on, when not loopback. */
   clientAddress?: string;
   name: string;
+  /** Where the server's memory goes, read while every subscriber is still connected (our relay's /debug/resources). */
+  memory?: () => Promise<Record<string, unknown>>;
 }
 
 /** The workload for `n` subscribers against `target`, measured. */
@@ -212,6 +214,7 @@ export async function runJanusApiWorkload(
     const setupS = (performance.now() - t0) / 1000;
 
     const row = await measure(target.serverPid, pub, counters, opts, setupS, target.stackPids());
+    if (target.memory) row.serverMemory = await target.memory().catch((err: Error) => ({ error: err.message }));
     const hangups = c.events.filter((m) => m.janus === 'hangup').length;
     if (hangups > 0) console.log(`  ${target.name}: ${hangups} PeerConnection(s) hung up during the run`);
     return row;

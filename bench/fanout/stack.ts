@@ -3,7 +3,7 @@
  * in workerd and one relay), driven over the Janus API like the reference (bench/fanout/reference.ts).
  * The stack figure is the CPU of every process `npm start` runs; the server figure the relay's.
  */
-import { startStack } from '../../test/support/stack.js';
+import { relayDebug, startStack } from '../../test/support/stack.js';
 import { descendants } from '../support/proc.js';
 import { runJanusApiWorkload } from './reference.js';
 import type { FanoutOptions, FanoutRow } from './measure.js';
@@ -25,6 +25,20 @@ export async function runStack(
         serverPid: relay.pid,
         stackPids: () => [stack.pid, ...descendants(stack.pid).map((p) => p.pid)],
         name: 'npm start',
+        memory: async () => {
+          const r = await relayDebug<{ memory: Record<string, number> }>(stack, relay.httpUrl, '/debug/resources');
+          const mb = (b: number | undefined) => Math.round(((b ?? 0) / 2 ** 20) * 10) / 10;
+          const { rss, heapTotal, heapUsed, external, arrayBuffers } = r.memory;
+          // native: what neither V8's heap nor Buffers account for (code, malloc arenas, werift's native deps)
+          return {
+            rssMb: mb(rss),
+            heapTotalMb: mb(heapTotal),
+            heapUsedMb: mb(heapUsed),
+            externalMb: mb(external),
+            arrayBuffersMb: mb(arrayBuffers),
+            nativeMb: mb((rss ?? 0) - (heapTotal ?? 0) - (external ?? 0)),
+          };
+        },
       },
       n,
       opts,

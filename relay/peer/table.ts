@@ -16,7 +16,8 @@ export interface PeerTableOptions {
   emit(sessionId: number, handleId: number, event: PeerEvent): void;
 }
 
-const TICK_MS = 250;
+/** The peers' ticker period; the event-loop lag is measured on it too. */
+export const TICK_MS = 250;
 const TICKS_PER_SECOND = 1000 / TICK_MS;
 
 /** Periodic work beside the peers' own (e.g. the SFU's remote publishers, event-loop sampling). */
