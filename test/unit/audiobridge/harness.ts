@@ -115,6 +115,27 @@ export class RoomHarness implements AbRoomHost {
   }
 }
 
+/** A harness holding room `id`, created (secret `sec`, and `options`) by `by` if given. */
+export async function withRoom(
+  id: AbRoomId,
+  options: Record<string, unknown> = {},
+  by?: HandleAddress,
+): Promise<RoomHarness> {
+  const h = new RoomHarness();
+  await h.ab.requests.create(id, { room: id, secret: 'sec', ...options }, by);
+  return h;
+}
+
+/** The Janus error code `fn` rejects with, or undefined if it resolves. */
+export async function asyncCode(fn: () => Promise<unknown>): Promise<number | undefined> {
+  try {
+    await fn();
+  } catch (err) {
+    return (err as { code?: number }).code;
+  }
+  return undefined;
+}
+
 let nextHandle = 1;
 export function handle(): HandleAddress {
   const id = nextHandle++;
