@@ -12,6 +12,7 @@ import { waitFor } from '../relay/support/client.js';
 import { WebRtcVoice } from '../relay/audiobridge/support/voiceClient.js';
 import { relayDebug, startStack, type Stack } from '../support/stack.js';
 import { AbParticipant } from './support/abParticipant.js';
+import { talkingRoom } from './support/abStack.js';
 
 const HEARD = 1500;
 const NOT_HEARD = 300;
@@ -133,14 +134,7 @@ describe('AudioBridge rooms across regions', () => {
 
   it('eu, eu and us: each hears the others and not itself; the far one is muted; cycles leave nothing; losing us removes it', async () => {
     const room = newRoom();
-    await admin.sync({
-      request: 'create',
-      room,
-      secret: 'sec',
-      audiolevel_event: true,
-      audio_active_packets: 10,
-      audio_level_average: 60,
-    });
+    await admin.sync(talkingRoom(room));
     const a = await join(room, 1, 'eu', 440);
     const b = await join(room, 2, 'eu', 880);
     const baseEu = await resources('eu');
