@@ -37,19 +37,8 @@ describe('AudioBridge rooms across regions', () => {
   let killedUsPid = 0;
   const relay = (region: string) => stack.relays.find((r) => r.region === region)!;
   const resources = (region: string) => relayDebug<Resources>(stack, relay(region).httpUrl, '/debug/resources');
-  const handleRelay = async (p: AbParticipant): Promise<string> => {
-    const res = await fetch(stack.adminUrl, {
-      method: 'POST',
-      body: JSON.stringify({
-        janus: 'handle_info',
-        transaction: 'hi',
-        admin_secret: 'janusoverlord',
-        session_id: p.sessionId,
-        handle_id: p.handleId,
-      }),
-    });
-    return ((await res.json()) as { info: { relay: string } }).info.relay;
-  };
+  /** The relay holding `p`'s media, as admin `handle_info` says. */
+  const handleRelay = async (p: AbParticipant) => (await p.handleInfo(stack)).relay as string;
   const ids = async (room: number) =>
     (await admin.sync({ request: 'listparticipants', room })).participants.map((x: { id: number }) => x.id).sort();
 

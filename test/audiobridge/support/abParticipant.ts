@@ -10,8 +10,8 @@ export class AbParticipant extends PluginHandle {
     return new AbParticipant(...(await PluginHandle.open(stack, AB, region)));
   }
 
-  /** `plugin_specific` of admin `handle_info`: the room, the id and the relay of the media. */
-  async pluginInfo(stack: Stack): Promise<Record<string, any>> {
+  /** Admin `handle_info` of this handle: its `info`. */
+  async handleInfo(stack: Stack): Promise<Record<string, any>> {
     const res = await fetch(stack.adminUrl, {
       method: 'POST',
       body: JSON.stringify({
@@ -22,7 +22,12 @@ export class AbParticipant extends PluginHandle {
         handle_id: this.handleId,
       }),
     });
-    return ((await res.json()) as { info: { plugin_specific: Record<string, any> } }).info.plugin_specific;
+    return ((await res.json()) as { info: Record<string, any> }).info;
+  }
+
+  /** `plugin_specific` of admin `handle_info`: the room, the id and the relay of the media. */
+  async pluginInfo(stack: Stack): Promise<Record<string, any>> {
+    return (await this.handleInfo(stack)).plugin_specific as Record<string, any>;
   }
 
   async hangup(): Promise<void> {
