@@ -1,11 +1,9 @@
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, serveJanusDemos, type DemoServer } from '../support/browser.js';
-import { startStack, type Stack } from '../support/stack.js';
 import {
   demosSkipped as skipped,
+  DemoRig,
   dialogText,
-  openDemoPage,
   pluginRequests,
   transports,
   type DemoPage,
@@ -62,26 +60,12 @@ async function hears(demo: DemoPage, what: string, min = 1e-4): Promise<number> 
  * see each other in the participant list, muted or not; Stop leaves the room.
  */
 describe.skipIf(skipped !== undefined)("Meetecho's audiobridgetest.html in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let demos: DemoServer;
-  const pages: DemoPage[] = [];
+  const rig = new DemoRig();
+  const { pages } = rig;
+  beforeAll(() => rig.start());
+  afterAll(() => rig.stop());
 
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-    demos = await serveJanusDemos();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await demos?.close();
-    await stack?.stop();
-  });
-
-  async function open(transport: Transport): Promise<DemoPage> {
-    const demo = await openDemoPage(browser, stack, demos.url + 'audiobridgetest.html', transport, missingSlider);
-    pages.push(demo);
-    return demo;
-  }
+  const open = (transport: Transport) => rig.open('audiobridgetest.html', transport, missingSlider);
 
   /** The user pressed Start, typed `name` and "Join the room": the mix plays in the page's <audio>. */
   async function join(demo: DemoPage, name: string): Promise<void> {
@@ -114,7 +98,7 @@ describe.skipIf(skipped !== undefined)("Meetecho's audiobridgetest.html in Chrom
   }
 
   /** Synchronous AudioBridge requests over the Janus HTTP API, on a session of their own. */
-  const audioBridge = (bodies: object[]) => pluginRequests(stack, 'janus.plugin.audiobridge', bodies);
+  const audioBridge = (bodies: object[]) => pluginRequests(rig.stack, 'janus.plugin.audiobridge', bodies);
 
   /** The displays in room 1234, as `listparticipants` says, once it says `want` (or after 20 s). */
   async function roomHolds(want: string[]): Promise<string[]> {

@@ -1,11 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, serveJanusDemos, type DemoServer } from '../support/browser.js';
-import { startStack, type Stack } from '../support/stack.js';
 import {
   demosSkipped as skipped,
+  DemoRig,
   dialogText,
-  openDemoPage,
   pluginRequests,
   transports,
   type DemoPage,
@@ -80,27 +78,13 @@ async function register(demo: DemoPage, name: string): Promise<void> {
 
 /** Meetecho's own demos (Debian janus-demos, unmodified but for settings.js) against `npm start`. */
 describe.skipIf(skipped !== undefined)("Meetecho's janus-demos in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let demos: DemoServer;
-  const pages: DemoPage[] = [];
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-    demos = await serveJanusDemos();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await demos?.close();
-    await stack?.stop();
-  });
+  const rig = new DemoRig();
+  const { pages } = rig;
+  beforeAll(() => rig.start());
+  afterAll(() => rig.stop());
 
   /** A demo page, its settings.js pointing at the stack over `transport`. */
-  async function open(path: string, transport: Transport): Promise<DemoPage> {
-    const demo = await openDemoPage(browser, stack, demos.url + path, transport, (msg) => demoOwnBug(msg.text()));
-    pages.push(demo);
-    return demo;
-  }
+  const open = (path: string, transport: Transport) => rig.open(path, transport, (msg) => demoOwnBug(msg.text()));
 
   /** No error dialog, and nothing went wrong on the page. */
   async function clean(demo: DemoPage): Promise<void> {
@@ -130,7 +114,7 @@ describe.skipIf(skipped !== undefined)("Meetecho's janus-demos in Chromium", () 
   }
 
   /** Synchronous VideoRoom requests over the Janus HTTP API, on a session of their own. */
-  const videoRoom = (bodies: object[]) => pluginRequests(stack, 'janus.plugin.videoroom', bodies);
+  const videoRoom = (bodies: object[]) => pluginRequests(rig.stack, 'janus.plugin.videoroom', bodies);
 
   it('the VideoRoom lists the sample room 1234 before anyone created it', async () => {
     const [exists, listed, create] = await videoRoom([
@@ -228,7 +212,7 @@ describe.skipIf(skipped !== undefined)("Meetecho's janus-demos in Chromium", () 
           if (Array.isArray(participants) && participants.length === 0) break;
           await new Promise((r) => setTimeout(r, 1000));
         } while (Date.now() < deadline);
-        expect(participants, `the stack's output:\n${stack.output().slice(-4000)}`).toEqual([]);
+        expect(participants, `the stack's output:\n${rig.stack.output().slice(-4000)}`).toEqual([]);
       }, 200_000);
     }
   }

@@ -1,11 +1,9 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialogText, demosSkipped, openDemoPage } from '../browser/support/demoPage.js';
-import { launchBrowser, serveJanusDemos, type DemoServer } from '../support/browser.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { DemoRig, dialogText, demosSkipped } from '../browser/support/demoPage.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
@@ -13,9 +11,7 @@ const fixtures = join(import.meta.dirname, 'fixtures');
 if (demosSkipped) process.stderr.write(`recordplaytest.html skipped: ${demosSkipped}; .ci/run installs it\n`);
 describe.skipIf(demosSkipped !== undefined)('recordplaytest.html in Chromium', () => {
   let dir: string;
-  let stack: Stack;
-  let browser: Browser;
-  let demos: DemoServer;
+  const rig = new DemoRig();
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'recordplay-demo-'));
     for (const f of ['fixture-audio.mjr', 'fixture-video.mjr']) copyFileSync(join(fixtures, f), join(dir, f));
@@ -23,13 +19,10 @@ describe.skipIf(demosSkipped !== undefined)('recordplaytest.html in Chromium', (
       join(dir, '4242.nfo'),
       '[4242]\nname = My fixture\ndate = 2026-12-06 13:08:00\naudio = fixture-audio.mjr\nvideo = fixture-video.mjr\n',
     );
-    [stack, browser] = await Promise.all([startStack({ RELAY_RECORDPLAY_DIR: dir }), launchBrowser()]);
-    demos = await serveJanusDemos();
+    await rig.start({ RELAY_RECORDPLAY_DIR: dir });
   });
   afterAll(async () => {
-    await browser?.close();
-    await demos?.close();
-    await stack?.stop();
+    await rig.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -53,7 +46,7 @@ describe.skipIf(demosSkipped !== undefined)('recordplaytest.html in Chromium', (
   ] as const) {
     const what = stopEarly ? 'Stop ends it early' : 'it plays to the end';
     it(`over ${transport}: the recording is listed, ${what}, and the page is clean`, async () => {
-      const demo = await openDemoPage(browser, stack, demos.url + 'recordplaytest.html', transport);
+      const demo = await rig.open('recordplaytest.html', transport);
       const { page } = demo;
       try {
         await page.click('#start');

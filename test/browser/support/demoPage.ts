@@ -4,8 +4,14 @@
  * plugin requests over the Janus HTTP API to check the server's side.
  */
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
-import { chromiumAvailable, janusDemosAvailable } from '../../support/browser.js';
-import type { Stack } from '../../support/stack.js';
+import {
+  chromiumAvailable,
+  janusDemosAvailable,
+  launchBrowser,
+  serveJanusDemos,
+  type DemoServer,
+} from '../../support/browser.js';
+import { startStack, type Stack } from '../../support/stack.js';
 
 /** Why the demo tests cannot run here, or undefined. */
 export const demosSkipped = !chromiumAvailable
@@ -60,6 +66,36 @@ export async function openDemoPage(
   });
   await page.goto(url);
   return demo;
+}
+
+/** What a demo test runs on: the stack, Chromium and the demos' server; and the pages it opened. */
+export class DemoRig {
+  stack!: Stack;
+  browser!: Browser;
+  demos!: DemoServer;
+  readonly pages: DemoPage[] = [];
+
+  /** Starts all three (the stack with `env`); whichever started is kept for `stop` when another fails. */
+  async start(env: Record<string, string> = {}): Promise<void> {
+    const [stack, browser, demos] = await Promise.allSettled([startStack(env), launchBrowser(), serveJanusDemos()]);
+    if (stack.status === 'fulfilled') this.stack = stack.value;
+    if (browser.status === 'fulfilled') this.browser = browser.value;
+    if (demos.status === 'fulfilled') this.demos = demos.value;
+    for (const r of [stack, browser, demos]) if (r.status === 'rejected') throw r.reason;
+  }
+
+  async stop(): Promise<void> {
+    await this.browser?.close();
+    await this.demos?.close();
+    await this.stack?.stop();
+  }
+
+  /** Opens the demo page `path` over `transport` (see openDemoPage), kept in `pages`. */
+  async open(path: string, transport: Transport, tolerated?: (msg: ConsoleMessage) => boolean): Promise<DemoPage> {
+    const demo = await openDemoPage(this.browser, this.stack, this.demos.url + path, transport, tolerated);
+    this.pages.push(demo);
+    return demo;
+  }
 }
 
 /** A visible bootbox dialog's text (the demos' way to report an error), or null. */
