@@ -12,12 +12,9 @@
  * decoded mix (p50/p95), the mix packets each participant received per second, and the server's RSS.
  */
 import { cpus, loadavg } from 'node:os';
-import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
-import { hostAddress } from '../test/support/referenceNet.js';
-import { startStack } from '../test/support/stack.js';
+import { referenceJanusAvailable } from '../test/support/janusReference.js';
 import { arg, positiveInt, positiveNumber } from './support/args.js';
-import { cleanup, cleanups } from './support/cleanup.js';
-import { descendants } from './support/proc.js';
+import { runBench, withOurStack, withReferenceJanus } from './support/servers.js';
 import { fmt, percentile, table } from './support/table.js';
 import {
   runAudioBridgeWorkload,
@@ -45,51 +42,11 @@ const options = (room: (typeof rooms)[number]): AudioBridgeOptions => ({
   samplingRate: SAMPLING,
 });
 
-/** One stack for every room of ours: rooms come and go as in production. */
-async function ours(): Promise<AudioBridgeRow[]> {
-  const stack = await startStack({
-    LOG_LEVEL: 'warn',
-    // Every participant is 127.0.0.1 here: the per-address limits would refuse a room of them.
-    MAX_PEERS_PER_ADDRESS: '0',
-    OFFERS_PER_SECOND_PER_ADDRESS: '0',
-  });
-  const stop = async () => void (await stack.stop());
-  cleanups.push(stop);
-  try {
-    const relay = stack.relays[0];
-    if (!relay) throw new Error('npm start reported no relay');
-    const target: AudioBridgeTarget = {
-      name: 'ours (npm start)',
-      wsUrl: stack.wsUrl,
-      serverPid: relay.pid,
-      stackPids: () => [stack.pid, ...descendants(stack.pid).map((p) => p.pid)],
-    };
-    const rows: AudioBridgeRow[] = [];
-    for (const room of rooms) rows.push(await runAudioBridgeWorkload(target, options(room)));
-    return rows;
-  } finally {
-    await stop();
-  }
-}
-
-async function reference(): Promise<AudioBridgeRow[]> {
-  const ref = await startReferenceJanus();
-  if (!ref) throw new Error('reference Janus could not be started');
-  cleanups.push(() => ref.stop());
-  try {
-    const target: AudioBridgeTarget = {
-      name: 'reference Janus',
-      wsUrl: ref.wsUrl,
-      serverPid: ref.pid,
-      stackPids: () => [ref.pid],
-      clientAddress: hostAddress(),
-    };
-    const rows: AudioBridgeRow[] = [];
-    for (const room of rooms) rows.push(await runAudioBridgeWorkload(target, options(room)));
-    return rows;
-  } finally {
-    ref.stop();
-  }
+/** Every room of one target, on one server: rooms come and go as in production. */
+async function measure(target: AudioBridgeTarget): Promise<AudioBridgeRow[]> {
+  const rows: AudioBridgeRow[] = [];
+  for (const room of rooms) rows.push(await runAudioBridgeWorkload(target, options(room)));
+  return rows;
 }
 
 async function main(): Promise<void> {
@@ -97,9 +54,9 @@ async function main(): Promise<void> {
     `audiobridge bench: rooms of ${SIZES.join(', ')} (${TALKERS} talking, then all), ${SAMPLING} Hz mixing, ${SECONDS} s each; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`,
   );
   const rows: AudioBridgeRow[] = [];
-  if (runs('ours')) rows.push(...(await ours()));
+  if (runs('ours')) rows.push(...(await withOurStack(measure)));
   if (runs('reference')) {
-    if (referenceJanusAvailable()) rows.push(...(await reference()));
+    if (referenceJanusAvailable()) rows.push(...(await withReferenceJanus(measure)));
     else console.log('reference Janus not installed (apt-get install janus): its rows are skipped');
   }
   console.log(
@@ -139,9 +96,4 @@ async function main(): Promise<void> {
   );
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 1;
-  })
-  .finally(() => cleanup());
+runBench(main);

@@ -15,12 +15,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack } from '../test/support/stack.js';
-import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
-import { hostAddress } from '../test/support/referenceNet.js';
+import { referenceJanusAvailable } from '../test/support/janusReference.js';
 import { arg, positiveInt, positiveNumber } from './support/args.js';
-import { cleanup, cleanups } from './support/cleanup.js';
-import { descendants } from './support/proc.js';
+import { runBench, withOurStack, withReferenceJanus, type ServerUnderTest } from './support/servers.js';
 import { fmt, table } from './support/table.js';
 import { runRecordingWorkload, type RecordingOptions, type RecordingRow } from './recording/workload.js';
 
@@ -33,49 +30,17 @@ const OPTS: RecordingOptions = {
 const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
 const runs = (target: string) => ONLY === undefined || ONLY === target;
 
-async function ours(record: boolean): Promise<RecordingRow> {
-  const stack = await startStack({
-    LOG_LEVEL: 'warn',
-    // Every publisher is 127.0.0.1 here: the per-address limits would refuse a room of them.
-    MAX_PEERS_PER_ADDRESS: '0',
-    OFFERS_PER_SECOND_PER_ADDRESS: '0',
-  });
-  const stop = async () => void (await stack.stop());
-  cleanups.push(stop);
-  const recDir = mkdtempSync(join(tmpdir(), 'bench-rec-ours-'));
-  try {
-    const relay = stack.relays[0];
-    if (!relay) throw new Error('npm start reported no relay');
-    return await runRecordingWorkload(
-      {
-        name: 'ours (npm start)',
-        wsUrl: stack.wsUrl,
-        serverPid: relay.pid,
-        stackPids: () => [stack.pid, ...descendants(stack.pid).map((p) => p.pid)],
-      },
-      { ...OPTS, record, recDir },
-    );
-  } finally {
-    await stop();
-    rmSync(recDir, { recursive: true, force: true });
-  }
-}
-
-async function reference(record: boolean): Promise<RecordingRow> {
-  const ref = await startReferenceJanus();
-  if (!ref) throw new Error('reference Janus could not be started');
-  cleanups.push(() => ref.stop());
-  const recDir = mkdtempSync(join(tmpdir(), 'bench-rec-janus-'));
-  try {
-    return await runRecordingWorkload(
-      { name: 'reference Janus', wsUrl: ref.wsUrl, serverPid: ref.pid, stackPids: () => [ref.pid] },
-      { ...OPTS, record, recDir, clientAddress: hostAddress() },
-    );
-  } finally {
-    ref.stop();
-    rmSync(recDir, { recursive: true, force: true });
-  }
-}
+/** One mode on one server, recording into a fresh temporary directory, removed after. */
+const measure =
+  (record: boolean) =>
+  async (target: ServerUnderTest): Promise<RecordingRow> => {
+    const recDir = mkdtempSync(join(tmpdir(), 'bench-rec-'));
+    try {
+      return await runRecordingWorkload(target, { ...OPTS, record, recDir, clientAddress: target.clientAddress });
+    } finally {
+      rmSync(recDir, { recursive: true, force: true });
+    }
+  };
 
 async function main(): Promise<void> {
   console.log(
@@ -83,9 +48,9 @@ async function main(): Promise<void> {
   );
   const rows: RecordingRow[] = [];
   for (const record of [false, true]) {
-    if (runs('ours')) rows.push(await ours(record));
+    if (runs('ours')) rows.push(await withOurStack(measure(record)));
     if (runs('reference')) {
-      if (referenceJanusAvailable()) rows.push(await reference(record));
+      if (referenceJanusAvailable()) rows.push(await withReferenceJanus(measure(record)));
       else if (!record) console.log('reference Janus not installed (apt-get install janus): its rows are skipped');
     }
   }
@@ -123,9 +88,4 @@ async function main(): Promise<void> {
   );
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 1;
-  })
-  .finally(() => cleanup());
+runBench(main);

@@ -7,8 +7,8 @@
 import { MediaStreamTrack, RtpHeader, RtpPacket, type RTCPeerConnection } from 'werift';
 import { OpusDecoder, OpusEncoder } from '../../relay/audiobridge/opus.js';
 import { createPeerConnection } from '../../relay/peer/factory.js';
-import { disableDefaultStun, hardenDtls } from '../../relay/peer/werift.js';
 import { toneAmplitude, ToneSource } from '../../test/relay/audiobridge/support/goertzel.js';
+import { connectedWithin, localOffer, opusPayloadType, remoteAnswer } from '../../test/relay/support/negotiate.js';
 import { iceOn } from '../../test/support/referenceNet.js';
 
 const RATE = 48000;
@@ -83,23 +83,16 @@ export class BenchVoice {
 
   async offer(): Promise<string> {
     this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
-    const offer = await this.pc.createOffer();
-    disableDefaultStun(this.pc);
-    await this.pc.setLocalDescription(offer);
-    hardenDtls(this.pc);
-    return this.pc.localDescription!.sdp;
+    return localOffer(this.pc);
   }
 
   async accept(answer: string): Promise<void> {
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    hardenDtls(this.pc);
-    const m = /a=rtpmap:(\d+) opus\/48000/i.exec(answer);
-    if (m) this.payloadType = Number(m[1]);
+    await remoteAnswer(this.pc, answer);
+    this.payloadType = opusPayloadType(answer) ?? this.payloadType;
   }
 
-  async connected(timeoutMs: number): Promise<void> {
-    if (this.pc.connectionState === 'connected') return;
-    await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
+  connected(timeoutMs: number): Promise<void> {
+    return connectedWithin(this.pc, timeoutMs);
   }
 
   /** Sends the next 20 ms frame of what it sends now (`freq`). */

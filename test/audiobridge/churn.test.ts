@@ -10,12 +10,12 @@
  * relay's AudioBridge resources (mixers, participants, Opus codecs, sockets, timers) and the edge's
  * sessions and handles are back to their baseline.
  */
-import { get as httpGet } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebRtcVoice } from '../relay/audiobridge/support/voiceClient.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { AbParticipant } from './support/abParticipant.js';
+import { getJsonOnFreshConnection as json } from '../support/getJson.js';
 
 const SECONDS = Number(process.env.AB_CHURN_SECONDS ?? 60);
 const SLOTS = 6;
@@ -29,26 +29,6 @@ const SLOW_MS = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))]!;
-
-/** GET as JSON on a fresh connection closed after the reply: the relay's socket count holds just this one. */
-function json(url: string, authorization?: string): Promise<Record<string, any>> {
-  const headers: Record<string, string> = { connection: 'close', ...(authorization ? { authorization } : {}) };
-  return new Promise((resolve, reject) => {
-    const req = httpGet(url, { agent: false, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as Record<string, any>);
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-    });
-    req.on('error', reject);
-  });
-}
 
 interface ProbeResult {
   rtts: number[];

@@ -8,27 +8,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../relay/support/client.js';
 import { WebRtcVoice } from '../relay/audiobridge/support/voiceClient.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import { AbParticipant } from './support/abParticipant.js';
+import { AbStack, talkingRoom } from './support/abStack.js';
 
 const HEARD = 1500;
 const NOT_HEARD = 300;
 
 describe('AudioBridge through the stack', () => {
+  const fixture = new AbStack();
+  const { voices, people } = fixture;
   let stack: Stack;
   let admin: AbParticipant;
-  const voices: WebRtcVoice[] = [];
-  const people: AbParticipant[] = [];
   beforeAll(async () => {
-    stack = await startStack();
-    admin = await AbParticipant.connect(stack);
+    ({ stack, admin } = await fixture.start());
   });
-  afterAll(async () => {
-    for (const v of voices) await v.close().catch(() => undefined);
-    for (const p of people) await p.close().catch(() => undefined);
-    await admin?.close().catch(() => undefined);
-    await stack?.stop();
-  });
+  afterAll(() => fixture.stop());
 
   /** Joins `room` as `id` with a werift offer and waits for the PeerConnection. */
   async function joinWithMedia(room: number, id: number, freq: number | undefined) {
@@ -97,14 +92,7 @@ describe('AudioBridge through the stack', () => {
 
   it('talking events from the mixer reach every participant, the talker too, and the list', async () => {
     const room = 7_000_000 + Math.floor(Math.random() * 1e6);
-    await admin.sync({
-      request: 'create',
-      room,
-      secret: 'sec',
-      audiolevel_event: true,
-      audio_active_packets: 10,
-      audio_level_average: 60,
-    });
+    await admin.sync(talkingRoom(room));
     const a = await joinWithMedia(room, 1, 440);
     const b = await joinWithMedia(room, 2, undefined);
     for (const who of [a.p, b.p])

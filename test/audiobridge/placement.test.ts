@@ -8,26 +8,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../relay/support/client.js';
 import { WebRtcVoice } from '../relay/audiobridge/support/voiceClient.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import { AbParticipant } from './support/abParticipant.js';
+import { AbStack } from './support/abStack.js';
 
 const HEARD = 1500;
 
 describe('AudioBridge room placement across regions', () => {
+  const fixture = new AbStack();
+  const { voices, people } = fixture;
   let stack: Stack;
   let admin: AbParticipant;
-  const voices: WebRtcVoice[] = [];
-  const people: AbParticipant[] = [];
   beforeAll(async () => {
-    stack = await startStack({ RELAY_REGIONS: 'eu,us' });
-    admin = await AbParticipant.connect(stack);
+    ({ stack, admin } = await fixture.start({ RELAY_REGIONS: 'eu,us' }));
   });
-  afterAll(async () => {
-    for (const v of voices) await v.close().catch(() => undefined);
-    for (const p of people) await p.close().catch(() => undefined);
-    await admin?.close().catch(() => undefined);
-    await stack?.stop();
-  });
+  afterAll(() => fixture.stop());
 
   const relayOf = (region: string) => stack.relays.find((r) => r.region === region)!;
 

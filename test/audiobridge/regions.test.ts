@@ -12,6 +12,7 @@ import { waitFor } from '../relay/support/client.js';
 import { WebRtcVoice } from '../relay/audiobridge/support/voiceClient.js';
 import { relayDebug, startStack, type Stack } from '../support/stack.js';
 import { AbParticipant } from './support/abParticipant.js';
+import { talkingRoom } from './support/abStack.js';
 
 const HEARD = 1500;
 const NOT_HEARD = 300;
@@ -36,19 +37,8 @@ describe('AudioBridge rooms across regions', () => {
   let killedUsPid = 0;
   const relay = (region: string) => stack.relays.find((r) => r.region === region)!;
   const resources = (region: string) => relayDebug<Resources>(stack, relay(region).httpUrl, '/debug/resources');
-  const handleRelay = async (p: AbParticipant): Promise<string> => {
-    const res = await fetch(stack.adminUrl, {
-      method: 'POST',
-      body: JSON.stringify({
-        janus: 'handle_info',
-        transaction: 'hi',
-        admin_secret: 'janusoverlord',
-        session_id: p.sessionId,
-        handle_id: p.handleId,
-      }),
-    });
-    return ((await res.json()) as { info: { relay: string } }).info.relay;
-  };
+  /** The relay holding `p`'s media, as admin `handle_info` says. */
+  const handleRelay = async (p: AbParticipant) => (await p.handleInfo(stack)).relay as string;
   const ids = async (room: number) =>
     (await admin.sync({ request: 'listparticipants', room })).participants.map((x: { id: number }) => x.id).sort();
 
@@ -133,14 +123,7 @@ describe('AudioBridge rooms across regions', () => {
 
   it('eu, eu and us: each hears the others and not itself; the far one is muted; cycles leave nothing; losing us removes it', async () => {
     const room = newRoom();
-    await admin.sync({
-      request: 'create',
-      room,
-      secret: 'sec',
-      audiolevel_event: true,
-      audio_active_packets: 10,
-      audio_level_average: 60,
-    });
+    await admin.sync(talkingRoom(room));
     const a = await join(room, 1, 'eu', 440);
     const b = await join(room, 2, 'eu', 880);
     const baseEu = await resources('eu');

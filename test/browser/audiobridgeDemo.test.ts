@@ -1,34 +1,16 @@
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  chromiumAvailable,
-  janusDemosAvailable,
-  launchBrowser,
-  serveJanusDemos,
-  type DemoServer,
-} from '../support/browser.js';
-import { startStack, type Stack } from '../support/stack.js';
+  demosSkipped as skipped,
+  DemoRig,
+  dialogText,
+  pluginRequests,
+  transports,
+  type DemoPage,
+  type Transport,
+} from './support/demoPage.js';
 
-const skipped = !chromiumAvailable
-  ? 'Debian chromium (/usr/bin/chromium) is not installed'
-  : !janusDemosAvailable
-    ? 'Debian janus-demos (/usr/share/janus/demos and its libjs-* scripts) is not installed'
-    : undefined;
 if (skipped) console.warn(`Meetecho's AudioBridge demo skipped: ${skipped}; .ci/run installs it`);
-
-/** Debian's settings.js, pointed at the stack (no STUN: loopback host candidates suffice). */
-const settings = (server: string) =>
-  `var server = ${JSON.stringify(server)};\nvar iceServers = [];\nvar token = null;\nvar apisecret = null;\n`;
-
-type Transport = 'http' | 'ws';
-const transports: Transport[] = ['http', 'ws'];
-
-/** audiobridgetest.html, with everything that went wrong on it. */
-interface DemoPage {
-  page: Page;
-  problems: string[];
-  console: string[];
-}
 
 /**
  * Debian packages no bootstrap-slider, which the page loads for spatial audio only (room 1234 has
@@ -36,13 +18,6 @@ interface DemoPage {
  */
 const missingSlider = (msg: ConsoleMessage) =>
   msg.text().startsWith('Failed to load resource') && /bootstrap-slider/.test(msg.location().url);
-
-/** A visible bootbox dialog's text (the demos' way to report an error), or null. */
-const dialogText = (page: Page) =>
-  page.evaluate(() => {
-    const box = document.querySelector('.bootbox.modal');
-    return box && (box as HTMLElement).offsetParent !== null ? (box.textContent ?? '').trim() : null;
-  });
 
 /**
  * Audio energy the page's PeerConnection received (inbound-rtp `totalAudioEnergy`, which Chromium
@@ -85,41 +60,12 @@ async function hears(demo: DemoPage, what: string, min = 1e-4): Promise<number> 
  * see each other in the participant list, muted or not; Stop leaves the room.
  */
 describe.skipIf(skipped !== undefined)("Meetecho's audiobridgetest.html in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let demos: DemoServer;
-  const pages: DemoPage[] = [];
+  const rig = new DemoRig();
+  const { pages } = rig;
+  beforeAll(() => rig.start());
+  afterAll(() => rig.stop());
 
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-    demos = await serveJanusDemos();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await demos?.close();
-    await stack?.stop();
-  });
-
-  async function open(transport: Transport): Promise<DemoPage> {
-    const page = await browser.newPage();
-    const server = transport === 'ws' ? stack.wsUrl : stack.httpUrl;
-    await page.route('**/settings.js', (route) =>
-      route.fulfill({ contentType: 'text/javascript', body: settings(server) }),
-    );
-    const demo: DemoPage = { page, problems: [], console: [] };
-    pages.push(demo);
-    page.on('pageerror', (err) => demo.problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      demo.console.push(`${msg.type()}: ${msg.text().slice(0, 400)}`);
-      if (msg.type() === 'error' && !missingSlider(msg)) demo.problems.push(`console error: ${msg.text()}`);
-    });
-    page.on('response', (res) => {
-      if (res.url().startsWith(stack.baseUrl) && res.status() >= 400)
-        demo.problems.push(`${res.status()} from ${res.url()}`);
-    });
-    await page.goto(demos.url + 'audiobridgetest.html');
-    return demo;
-  }
+  const open = (transport: Transport) => rig.open('audiobridgetest.html', transport, missingSlider);
 
   /** The user pressed Start, typed `name` and "Join the room": the mix plays in the page's <audio>. */
   async function join(demo: DemoPage, name: string): Promise<void> {
@@ -152,19 +98,7 @@ describe.skipIf(skipped !== undefined)("Meetecho's audiobridgetest.html in Chrom
   }
 
   /** Synchronous AudioBridge requests over the Janus HTTP API, on a session of their own. */
-  async function audioBridge(bodies: object[]): Promise<Array<Record<string, unknown>>> {
-    const post = async (path: string, body: object) =>
-      (await (
-        await fetch(stack.httpUrl + path, { method: 'POST', body: JSON.stringify({ transaction: 't', ...body }) })
-      ).json()) as { data?: { id: number }; plugindata?: { data: Record<string, unknown> } };
-    const session = (await post('', { janus: 'create' })).data!.id;
-    const handle = (await post(`/${session}`, { janus: 'attach', plugin: 'janus.plugin.audiobridge' })).data!.id;
-    const out = [];
-    for (const body of bodies)
-      out.push((await post(`/${session}/${handle}`, { janus: 'message', body })).plugindata!.data);
-    await post(`/${session}`, { janus: 'destroy' });
-    return out;
-  }
+  const audioBridge = (bodies: object[]) => pluginRequests(rig.stack, 'janus.plugin.audiobridge', bodies);
 
   /** The displays in room 1234, as `listparticipants` says, once it says `want` (or after 20 s). */
   async function roomHolds(want: string[]): Promise<string[]> {

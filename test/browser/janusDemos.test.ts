@@ -1,39 +1,16 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  chromiumAvailable,
-  janusDemosAvailable,
-  launchBrowser,
-  serveJanusDemos,
-  type DemoServer,
-} from '../support/browser.js';
-import { startStack, type Stack } from '../support/stack.js';
+  demosSkipped as skipped,
+  DemoRig,
+  dialogText,
+  pluginRequests,
+  transports,
+  type DemoPage,
+  type Transport,
+} from './support/demoPage.js';
 
-const skipped = !chromiumAvailable
-  ? 'Debian chromium (/usr/bin/chromium) is not installed'
-  : !janusDemosAvailable
-    ? 'Debian janus-demos (/usr/share/janus/demos and its libjs-* scripts) is not installed'
-    : undefined;
 if (skipped) console.warn(`Meetecho demos skipped: ${skipped}; .ci/run installs it`);
-
-/**
- * Debian's settings.js, pointed at the stack. Debian's own leaves `token` and `apisecret` undefined
- * (the pages read them) and no STUN server: loopback host candidates are all a local stack needs.
- */
-const settings = (server: string) =>
-  `var server = ${JSON.stringify(server)};\nvar iceServers = [];\nvar token = null;\nvar apisecret = null;\n`;
-
-/** How the pages reach the API: REST + long poll (the demos' default), or WebSocket. */
-type Transport = 'http' | 'ws';
-const transports: Transport[] = ['http', 'ws'];
-
-/** A demo page, with everything that went wrong on it: page errors, console errors, failed API answers. */
-interface DemoPage {
-  page: Page;
-  problems: string[];
-  /** The page's console, for the failure message. */
-  console: string[];
-}
 
 /**
  * The demos' own bug, not an answer of ours: when a remote track ends after its transceiver is gone,
@@ -51,13 +28,6 @@ const demoOwnBug = (text: string) =>
  * janus.js answers it on a handle it has just dropped: "Invalid handle", shown in an alert.
  */
 const demoRace = (text: string) => /^(WebRTC error: )?Invalid handle$/.test(text);
-
-/** A visible bootbox dialog's text (the demos' way to report an error), or null. */
-const dialogText = (page: Page) =>
-  page.evaluate(() => {
-    const box = document.querySelector('.bootbox.modal');
-    return box && (box as HTMLElement).offsetParent !== null ? (box.textContent ?? '').trim() : null;
-  });
 
 /** Waits until the first video in `selector` decodes frames: width known, more than 10 frames shown. */
 async function playsVideo(demo: DemoPage, selector: string): Promise<{ width: number; frames: number }> {
@@ -108,42 +78,13 @@ async function register(demo: DemoPage, name: string): Promise<void> {
 
 /** Meetecho's own demos (Debian janus-demos, unmodified but for settings.js) against `npm start`. */
 describe.skipIf(skipped !== undefined)("Meetecho's janus-demos in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let demos: DemoServer;
-  const pages: DemoPage[] = [];
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-    demos = await serveJanusDemos();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await demos?.close();
-    await stack?.stop();
-  });
+  const rig = new DemoRig();
+  const { pages } = rig;
+  beforeAll(() => rig.start());
+  afterAll(() => rig.stop());
 
   /** A demo page, its settings.js pointing at the stack over `transport`. */
-  async function open(path: string, transport: Transport): Promise<DemoPage> {
-    const page = await browser.newPage();
-    const server = transport === 'ws' ? stack.wsUrl : stack.httpUrl;
-    await page.route('**/settings.js', (route) =>
-      route.fulfill({ contentType: 'text/javascript', body: settings(server) }),
-    );
-    const demo: DemoPage = { page, problems: [], console: [] };
-    pages.push(demo);
-    page.on('pageerror', (err) => demo.problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      demo.console.push(`${msg.type()}: ${msg.text().slice(0, 400)}`);
-      if (msg.type() === 'error' && !demoOwnBug(msg.text())) demo.problems.push(`console error: ${msg.text()}`);
-    });
-    page.on('response', (res) => {
-      if (res.url().startsWith(stack.baseUrl) && res.status() >= 400)
-        demo.problems.push(`${res.status()} from ${res.url()}`);
-    });
-    await page.goto(demos.url + path);
-    return demo;
-  }
+  const open = (path: string, transport: Transport) => rig.open(path, transport, (msg) => demoOwnBug(msg.text()));
 
   /** No error dialog, and nothing went wrong on the page. */
   async function clean(demo: DemoPage): Promise<void> {
@@ -173,19 +114,7 @@ describe.skipIf(skipped !== undefined)("Meetecho's janus-demos in Chromium", () 
   }
 
   /** Synchronous VideoRoom requests over the Janus HTTP API, on a session of their own. */
-  async function videoRoom(bodies: object[]): Promise<Array<Record<string, unknown>>> {
-    const post = async (path: string, body: object) =>
-      (await (
-        await fetch(stack.httpUrl + path, { method: 'POST', body: JSON.stringify({ transaction: 't', ...body }) })
-      ).json()) as { data?: { id: number }; plugindata?: { data: Record<string, unknown> } };
-    const session = (await post('', { janus: 'create' })).data!.id;
-    const handle = (await post(`/${session}`, { janus: 'attach', plugin: 'janus.plugin.videoroom' })).data!.id;
-    const out = [];
-    for (const body of bodies)
-      out.push((await post(`/${session}/${handle}`, { janus: 'message', body })).plugindata!.data);
-    await post(`/${session}`, { janus: 'destroy' });
-    return out;
-  }
+  const videoRoom = (bodies: object[]) => pluginRequests(rig.stack, 'janus.plugin.videoroom', bodies);
 
   it('the VideoRoom lists the sample room 1234 before anyone created it', async () => {
     const [exists, listed, create] = await videoRoom([
@@ -283,7 +212,7 @@ describe.skipIf(skipped !== undefined)("Meetecho's janus-demos in Chromium", () 
           if (Array.isArray(participants) && participants.length === 0) break;
           await new Promise((r) => setTimeout(r, 1000));
         } while (Date.now() < deadline);
-        expect(participants, `the stack's output:\n${stack.output().slice(-4000)}`).toEqual([]);
+        expect(participants, `the stack's output:\n${rig.stack.output().slice(-4000)}`).toEqual([]);
       }, 200_000);
     }
   }

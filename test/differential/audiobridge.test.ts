@@ -5,17 +5,12 @@
  * Set DIFF_DUMP=1 to print both transcripts of every case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referenceJanusAvailable, startReferenceJanus, type ReferenceJanus } from '../support/janusReference.js';
-import { hostAddress } from '../support/referenceNet.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { referenceJanusAvailable } from '../support/janusReference.js';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
 import { AB_MEDIA_DIR, AB_TONE_FILE, audiobridgeCases } from './audiobridgeCases.js';
-import { comparable, expectationFailures } from './compare.js';
-import { runScript, type Target } from './harness.js';
-
-const ADMIN_SECRET = 'janusoverlord';
+import { expectAsReference, ServerPair } from './serverPair.js';
 const AB = 'janus.plugin.audiobridge';
 
 /**
@@ -68,10 +63,7 @@ class AbHandlerEvents {
 const available = referenceJanusAvailable();
 
 describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2', () => {
-  let ref: ReferenceJanus | undefined;
-  let stack: Stack | undefined;
-  let refTarget: Target;
-  let ourTarget: Target;
+  const servers = new ServerPair();
   const refEvents = new AbHandlerEvents();
   const ourEvents = new AbHandlerEvents();
 
@@ -84,38 +76,13 @@ describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2'
       ...['-c:a', 'libopus', '-b:a', '32k', AB_TONE_FILE],
     ]);
     const [refUrl, ourUrl] = [await refEvents.start(), await ourEvents.start()];
-    const [r, s] = await Promise.allSettled([
-      startReferenceJanus(refUrl),
-      startStack({ LOG_LEVEL: 'warn', EVENTS_URL: ourUrl }),
-    ]);
-    if (r.status === 'fulfilled') ref = r.value;
-    if (s.status === 'fulfilled') stack = s.value;
-    if (r.status === 'rejected') throw r.reason;
-    if (s.status === 'rejected') throw s.reason;
-    if (!ref || !stack) throw new Error('reference Janus did not start');
-    refTarget = {
-      name: 'reference',
-      httpUrl: ref.httpUrl,
-      wsUrl: ref.wsUrl,
-      adminUrl: ref.adminUrl,
-      adminSecret: ADMIN_SECRET,
-      iceAddress: hostAddress(),
-    };
-    ourTarget = {
-      name: 'ours',
-      httpUrl: stack.httpUrl,
-      wsUrl: stack.wsUrl,
-      adminUrl: stack.adminUrl,
-      adminSecret: ADMIN_SECRET,
-      iceAddress: '127.0.0.1',
-    };
+    await servers.start({ LOG_LEVEL: 'warn', EVENTS_URL: ourUrl }, refUrl);
   });
 
   afterAll(async () => {
     try {
-      ref?.stop();
+      await servers.stop();
     } finally {
-      await stack?.stop();
       rmSync(AB_MEDIA_DIR, { recursive: true, force: true });
       await refEvents.stop();
       await ourEvents.stop();
@@ -126,22 +93,11 @@ describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2'
     it(c.name, async () => {
       refEvents.take();
       ourEvents.take();
-      const [r, o] = await Promise.all([runScript(refTarget, c.steps), runScript(ourTarget, c.steps)]);
+      const [r, o] = await servers.run(c);
       // the last events of a case (a hang-up's `left`) may still be on their way
       await new Promise((res) => setTimeout(res, 500));
       const [refHeard, ourHeard] = [refEvents.take(), ourEvents.take()];
-      if (process.env.DIFF_DUMP)
-        console.log(
-          `\n=== ${c.name}\n--- reference\n${JSON.stringify(r.transcript, null, 1)}\n--- ours\n${JSON.stringify(o.transcript, null, 1)}`,
-        );
-      expect(
-        expectationFailures(c.name, c.steps, r.transcript, 'reference'),
-        'reference vs documented behaviour',
-      ).toEqual([]);
-      expect(comparable(c.name, c.steps, o.transcript, 'ours'), 'our reply shapes vs the reference').toEqual(
-        comparable(c.name, c.steps, r.transcript, 'reference'),
-      );
-      expect(expectationFailures(c.name, c.steps, o.transcript, 'ours'), 'ours vs documented behaviour').toEqual([]);
+      expectAsReference(c, r, o);
       expect(ourHeard, 'what event handlers hear (type 64)').toEqual(refHeard);
     });
   }

@@ -4,48 +4,14 @@
  * configure, changeroom, leave and hangup without media (the `ack`, then the `event`; what the other
  * participants hear is compared too). Refusals of what we do not implement are in deliberate.ts.
  */
-import type { Step } from './harness.js';
+import { async_, pluginHandle, sync } from './pluginSteps.js';
 import type { Case } from './cases.js';
 
 const AB = 'janus.plugin.audiobridge';
 const ROOM = 8_880_001;
 
 /** A session on connection `conn` with an AudioBridge handle, saved as $s<conn> and $h<conn>. */
-const abHandle = (conn: string): Step[] => [
-  { via: 'ws', conn, body: { janus: 'create' }, save: { [`s${conn}`]: 'data.id' }, expect: { janus: 'success' } },
-  {
-    via: 'ws',
-    conn,
-    body: { janus: 'attach', session_id: `$s${conn}`, plugin: AB },
-    save: { [`h${conn}`]: 'data.id' },
-    expect: { janus: 'success' },
-  },
-];
-
-const message = (conn: string, body: Record<string, unknown>) =>
-  ({ janus: 'message', session_id: `$s${conn}`, handle_id: `$h${conn}`, body }) as never;
-
-/** A synchronous request: the `success` reply's plugindata is compared. */
-const sync = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
-  name,
-  via: 'ws',
-  conn,
-  body: message(conn, body),
-  at: 'plugindata',
-  expect: { janus: 'success' },
-  ...extra,
-});
-
-/** An asynchronous request: the `ack`, then the `event` carrying the answer. */
-const async_ = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
-  name,
-  via: 'ws',
-  conn,
-  body: message(conn, body),
-  events: ['event'],
-  expect: { janus: 'ack' },
-  ...extra,
-});
+const abHandle = (conn: string) => pluginHandle(AB, conn);
 
 const R = ROOM;
 const syncRequests: Case = {

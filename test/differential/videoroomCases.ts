@@ -3,45 +3,14 @@
  * Requests go over one WebSocket per participant; synchronous answers are compared in the `success`
  * plugindata, asynchronous ones in the `event` that follows the `ack`.
  */
-import type { Step } from './harness.js';
+import { async_, pluginHandle, sync } from './pluginSteps.js';
 import type { Case } from './cases.js';
 
 const VR = 'janus.plugin.videoroom';
 const ROOM = 7_770_001;
 
 /** A session on connection `conn` with a VideoRoom handle, saved as $s<conn> and $h<conn>. */
-const vrHandle = (conn: string): Step[] => [
-  { via: 'ws', conn, body: { janus: 'create' }, save: { [`s${conn}`]: 'data.id' }, expect: { janus: 'success' } },
-  {
-    via: 'ws',
-    conn,
-    body: { janus: 'attach', session_id: `$s${conn}`, plugin: VR },
-    save: { [`h${conn}`]: 'data.id' },
-    expect: { janus: 'success' },
-  },
-];
-
-/** A synchronous request: the `success` reply's plugindata is compared. */
-const sync = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
-  name,
-  via: 'ws',
-  conn,
-  body: { janus: 'message', session_id: `$s${conn}`, handle_id: `$h${conn}`, body } as never,
-  at: 'plugindata',
-  expect: { janus: 'success' },
-  ...extra,
-});
-
-/** An asynchronous request: the `ack`, then the `event` carrying the answer. */
-const async_ = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
-  name,
-  via: 'ws',
-  conn,
-  body: { janus: 'message', session_id: `$s${conn}`, handle_id: `$h${conn}`, body } as never,
-  events: ['event'],
-  expect: { janus: 'ack' },
-  ...extra,
-});
+const vrHandle = (conn: string) => pluginHandle(VR, conn);
 
 /**
  * Bad input to every request (§5.8): missing and mistyped fields, wrong secrets and pins, unknown rooms

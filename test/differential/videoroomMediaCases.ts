@@ -6,70 +6,13 @@
  * Notifications to the other participants are collected on their connections (`on`).
  */
 import type { Case } from './cases.js';
-import type { Step } from './harness.js';
+import { async_, pluginHandle, sync, withAnswer } from './pluginSteps.js';
 
 const VR = 'janus.plugin.videoroom';
 const ROOM = 7_770_100;
 
 /** A session on connection `conn` with a VideoRoom handle, saved as $s<conn> and $h<conn>. */
-const vrHandle = (conn: string): Step[] => [
-  { via: 'ws', conn, body: { janus: 'create' }, save: { [`s${conn}`]: 'data.id' }, expect: { janus: 'success' } },
-  {
-    via: 'ws',
-    conn,
-    body: { janus: 'attach', session_id: `$s${conn}`, plugin: VR },
-    save: { [`h${conn}`]: 'data.id' },
-    expect: { janus: 'success' },
-  },
-];
-
-const message = (conn: string, body: Record<string, unknown>, jsep?: string) =>
-  ({
-    janus: 'message',
-    session_id: `$s${conn}`,
-    handle_id: `$h${conn}`,
-    body,
-    ...(jsep ? { jsep } : {}),
-  }) as never;
-
-/** A synchronous request: the `success` reply's plugindata is compared. */
-const sync = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
-  name,
-  via: 'ws',
-  conn,
-  body: message(conn, body),
-  at: 'plugindata',
-  expect: { janus: 'success' },
-  ...extra,
-});
-
-/** An asynchronous request: the `ack`, then the `event` carrying the answer. */
-const async_ = (conn: string, name: string, body: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({
-  name,
-  via: 'ws',
-  conn,
-  body: message(conn, body),
-  events: ['event'],
-  expect: { janus: 'ack' },
-  ...extra,
-});
-
-/** An asynchronous request carrying the answer saved as `$<answer>`. */
-const withAnswer = (
-  conn: string,
-  name: string,
-  body: Record<string, unknown>,
-  answer: string,
-  extra: Partial<Step> = {},
-): Step => ({
-  name,
-  via: 'ws',
-  conn,
-  body: message(conn, body, `$${answer}`),
-  events: ['event'],
-  expect: { janus: 'ack' },
-  ...extra,
-});
+const vrHandle = (conn: string) => pluginHandle(VR, conn);
 
 const R = ROOM;
 const media: Case = {

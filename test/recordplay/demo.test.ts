@@ -1,33 +1,17 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumAvailable,
-  janusDemosAvailable,
-  launchBrowser,
-  serveJanusDemos,
-  type DemoServer,
-} from '../support/browser.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { DemoRig, dialogText, demosSkipped } from '../browser/support/demoPage.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
-/** Debian's settings.js pointed at the stack (as test/browser/janusDemos.test.ts does). */
-const settings = (server: string) =>
-  `var server = ${JSON.stringify(server)};\nvar iceServers = [];\nvar token = null;\nvar apisecret = null;\n`;
-
 /** Meetecho's recordplaytest.html, unmodified, in headless Chromium: list, pick, play to the end, and stop. */
-if (!chromiumAvailable || !janusDemosAvailable)
-  process.stderr.write(
-    'recordplaytest.html skipped: Debian chromium or janus-demos is not installed; .ci/run installs them\n',
-  );
-describe.skipIf(!chromiumAvailable || !janusDemosAvailable)('recordplaytest.html in Chromium', () => {
+if (demosSkipped) process.stderr.write(`recordplaytest.html skipped: ${demosSkipped}; .ci/run installs it\n`);
+describe.skipIf(demosSkipped !== undefined)('recordplaytest.html in Chromium', () => {
   let dir: string;
-  let stack: Stack;
-  let browser: Browser;
-  let demos: DemoServer;
+  const rig = new DemoRig();
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'recordplay-demo-'));
     for (const f of ['fixture-audio.mjr', 'fixture-video.mjr']) copyFileSync(join(fixtures, f), join(dir, f));
@@ -35,13 +19,10 @@ describe.skipIf(!chromiumAvailable || !janusDemosAvailable)('recordplaytest.html
       join(dir, '4242.nfo'),
       '[4242]\nname = My fixture\ndate = 2026-12-06 13:08:00\naudio = fixture-audio.mjr\nvideo = fixture-video.mjr\n',
     );
-    [stack, browser] = await Promise.all([startStack({ RELAY_RECORDPLAY_DIR: dir }), launchBrowser()]);
-    demos = await serveJanusDemos();
+    await rig.start({ RELAY_RECORDPLAY_DIR: dir });
   });
   afterAll(async () => {
-    await browser?.close();
-    await demos?.close();
-    await stack?.stop();
+    await rig.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -65,22 +46,9 @@ describe.skipIf(!chromiumAvailable || !janusDemosAvailable)('recordplaytest.html
   ] as const) {
     const what = stopEarly ? 'Stop ends it early' : 'it plays to the end';
     it(`over ${transport}: the recording is listed, ${what}, and the page is clean`, async () => {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      const consoleLines: string[] = [];
-      await page.route('**/settings.js', (route) =>
-        route.fulfill({
-          contentType: 'text/javascript',
-          body: settings(transport === 'ws' ? stack.wsUrl : stack.httpUrl),
-        }),
-      );
-      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-      page.on('console', (msg) => {
-        consoleLines.push(`${msg.type()}: ${msg.text().slice(0, 300)}`);
-        if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-      });
+      const demo = await rig.open('recordplaytest.html', transport);
+      const { page } = demo;
       try {
-        await page.goto(demos.url + 'recordplaytest.html');
         await page.click('#start');
         const entry = page.locator('#recslist a[id="4242"]');
         await entry.waitFor({ state: 'attached', timeout: 15_000 });
@@ -99,12 +67,8 @@ describe.skipIf(!chromiumAvailable || !janusDemosAvailable)('recordplaytest.html
         }
         // At the end (or at Stop) the PeerConnection closes: janus.js cleans up (the video goes).
         await expect.poll(() => page.locator('#videobox video').count(), { timeout: 15_000 }).toBe(0);
-        const dialog = await page.evaluate(() => {
-          const box = document.querySelector('.bootbox.modal');
-          return box && (box as HTMLElement).offsetParent !== null ? (box.textContent ?? '').trim() : null;
-        });
-        expect(dialog).toBeNull();
-        expect(problems, consoleLines.slice(-40).join('\n')).toEqual([]);
+        expect(await dialogText(page)).toBeNull();
+        expect(demo.problems, demo.console.slice(-40).join('\n')).toEqual([]);
       } finally {
         await page.close({ runBeforeUnload: true });
       }

@@ -21,11 +21,11 @@
  * baseline taken before the first cycle, and the long-lived room must be empty.
  */
 import { createSocket } from 'node:dgram';
-import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../relay/support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { Participant, publish, subscribe } from './support/participant.js';
+import { getJsonOnFreshConnection as json } from '../support/getJson.js';
 
 const CYCLES = Number(process.env.CYCLES ?? 500);
 const PARALLEL = Number(process.env.PARALLEL ?? 4);
@@ -36,29 +36,6 @@ const SECRET = 'cyc';
 const FORWARD_EVERY = Number(process.env.FORWARD_EVERY ?? 5);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * GET as JSON on a fresh connection closed after the reply (no keep-alive): the relay's socket count
- * then always includes exactly one connection of ours, the one being answered.
- */
-function json(url: string, authorization?: string): Promise<Record<string, any>> {
-  const headers: Record<string, string> = { connection: 'close', ...(authorization ? { authorization } : {}) };
-  return new Promise((resolve, reject) => {
-    const req = httpGet(url, { agent: false, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as Record<string, any>);
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-    });
-    req.on('error', reject);
-  });
-}
 
 describe('VideoRoom participant resources are released by every ending path', () => {
   let stack: Stack;

@@ -6,16 +6,16 @@
  * side of recording (`peer.record`, relay/recording): before it the relay refuses the command ("not
  * supported") and they fail; the refusals pass on the edge alone.
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventType } from '../../shared/janus/events.js';
 import { Webhook, waitUntil } from '../blackbox/support/janus.js';
 import { EchoClient, waitFor } from '../relay/support/client.js';
 import { JanusWs } from '../support/janusWs.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import { Participant, publish } from './support/participant.js';
+import { startRecordingStack, type RecordingStack } from './support/recordingStack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,26 +27,15 @@ async function expectRecording(path: string): Promise<void> {
 }
 
 describe('recording through edge and relay', () => {
+  let rec: RecordingStack | undefined;
   let stack: Stack;
   let hook: Webhook;
   let root: string;
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'rec-e2e-'));
-    hook = await new Webhook().start();
-    stack = await startStack({
-      EVENTS_URL: hook.url,
-      EVENTS_MASK: 'plugins',
-      EVENTS_GROUPING: 'false',
-      RECORDINGS_ROOT: root,
-      RELAY_RECORDINGS_ROOT: root,
-      RELAY_RECORDINGS_DIR: join(root, 'default'),
-    });
+    rec = await startRecordingStack('rec-e2e-', (root) => ({ RELAY_RECORDINGS_DIR: join(root, 'default') }));
+    ({ stack, hook, root } = rec);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await hook?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => rec?.stop());
 
   /** The `recordingdone` events handlers got for files under `dir`. */
   const closedIn = (dir: string) =>

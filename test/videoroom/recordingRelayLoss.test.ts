@@ -11,16 +11,16 @@
  *   publishers are hung up ("Relay shutdown") and unpublished as above.
  * CYCLES (default 4) alternate the two.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventType } from '../../shared/janus/events.js';
 import { Webhook, waitUntil } from '../blackbox/support/janus.js';
 import { streamInto, type FfmpegSource } from '../relay/recording/media.js';
 import { spawnRelay, type RelayProcess } from '../relay/support/process.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import { Participant, publish } from './support/participant.js';
+import { startRecordingStack, type RecordingStack } from './support/recordingStack.js';
 import {
   convert,
   expectValidHeader,
@@ -43,27 +43,19 @@ if (!recordingToolsPresent)
   process.stderr.write('recording relay-loss tests skipped: ffmpeg, ffprobe or janus-pp-rec is missing\n');
 
 describe.skipIf(!recordingToolsPresent)('relay loss ends recording publishers', () => {
+  let rec: RecordingStack | undefined;
   let stack: Stack;
   let hook: Webhook;
   let root: string;
   let admin: Participant;
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'rec-loss-'));
-    hook = await new Webhook().start();
-    stack = await startStack({
-      EVENTS_URL: hook.url,
-      EVENTS_MASK: 'plugins',
-      EVENTS_GROUPING: 'false',
-      RECORDINGS_ROOT: root,
-      RELAY_RECORDINGS_ROOT: root,
-    });
+    rec = await startRecordingStack('rec-loss-');
+    ({ stack, hook, root } = rec);
     admin = await Participant.connect(stack);
   }, 120_000);
   afterAll(async () => {
     await admin?.close();
-    await stack?.stop();
-    await hook?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
+    await rec?.stop();
   });
 
   /** A relay in REGION, holding whatever is placed there until the test loses it. */

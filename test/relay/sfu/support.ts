@@ -8,7 +8,7 @@ import {
 } from 'werift';
 import type { CommandInput } from '../../../shared/control/commands.js';
 import { createPeerConnection } from '../../../relay/peer/factory.js';
-import { disableDefaultStun, hardenDtls } from '../../../relay/peer/werift.js';
+import { connectedWithin, localAnswer, localOffer, remoteAnswer } from '../support/negotiate.js';
 import type { RelayLink } from '../support/edge.js';
 
 /**
@@ -88,11 +88,7 @@ export class PubClient {
   }
 
   async offer(): Promise<string> {
-    const offer = await this.pc.createOffer();
-    disableDefaultStun(this.pc);
-    await this.pc.setLocalDescription(offer);
-    hardenDtls(this.pc);
-    let sdp = this.pc.localDescription!.sdp;
+    let sdp = await localOffer(this.pc);
     const rids = this.opts.rids;
     if (rids && this.video) {
       const mid = this.video.mid!;
@@ -111,14 +107,12 @@ export class PubClient {
     return sdp;
   }
 
-  async accept(answer: string): Promise<void> {
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    hardenDtls(this.pc);
+  accept(answer: string): Promise<void> {
+    return remoteAnswer(this.pc, answer);
   }
 
   async connected(timeoutMs = 10_000): Promise<void> {
-    if (this.pc.connectionState !== 'connected')
-      await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
+    await connectedWithin(this.pc, timeoutMs);
     const dtls = this.pc.dtlsTransports[0]!;
     dtls.onRtcp.subscribe((p) => {
       if (p.type !== RtcpPayloadSpecificFeedback.type) return;
@@ -310,18 +304,12 @@ export class SubClient {
     });
   }
 
-  async answer(offer: string): Promise<string> {
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
-    const answer = await this.pc.createAnswer();
-    disableDefaultStun(this.pc);
-    await this.pc.setLocalDescription(answer);
-    hardenDtls(this.pc);
-    return this.pc.localDescription!.sdp;
+  answer(offer: string): Promise<string> {
+    return localAnswer(this.pc, offer);
   }
 
-  async connected(timeoutMs = 10_000): Promise<void> {
-    if (this.pc.connectionState === 'connected') return;
-    await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
+  connected(timeoutMs = 10_000): Promise<void> {
+    return connectedWithin(this.pc, timeoutMs);
   }
 
   rec(mid: string): MidRecord {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handle, relayA, RoomHarness } from './harness.js';
+import { handle, relayA, withRoom } from './harness.js';
 
 /**
  * What event handlers hear of an AudioBridge room (type 64), as Janus 1.1.2's notify_event calls
@@ -10,10 +10,8 @@ import { handle, relayA, RoomHarness } from './harness.js';
 const ROOM = 777;
 
 async function room(options: Record<string, unknown> = {}) {
-  const h = new RoomHarness();
   const owner = handle();
-  await h.ab.requests.create(ROOM, { room: ROOM, secret: 'sec', ...options }, owner);
-  return { h, owner };
+  return { h: await withRoom(ROOM, options, owner), owner };
 }
 
 describe('AudioBridge event-handler events', () => {

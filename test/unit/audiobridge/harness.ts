@@ -20,6 +20,7 @@ import type { CommandInput, CommandOp, CommandResult } from '../../../shared/con
 import { rpcRun, type RpcResult } from '../../../edge/rpc.js';
 import type { Stubs } from '../../../edge/stubs.js';
 import { FakeRelays } from '../videoroom/harness.js';
+import { settle } from '../support/handles.js';
 
 /** The fake relay answering the AudioBridge's room-level ops as a relay would (the file it writes, the address it forwards to). */
 class AbFakeRelays extends FakeRelays {
@@ -110,16 +111,34 @@ export class RoomHarness implements AbRoomHost {
     return (this.ab.room.state?.participants ?? []).map((p) => p.id);
   }
 
-  async settle(): Promise<void> {
-    for (let i = 0; i < 10; i++) await Promise.resolve();
+  /** Lets fire-and-forget work (relay commands not waited for) run. */
+  settle(): Promise<void> {
+    return settle();
   }
 }
 
-let nextHandle = 1;
-export function handle(): HandleAddress {
-  const id = nextHandle++;
-  return { sessionId: 1000 + id, handleId: 5000 + id };
+/** A harness holding room `id`, created (secret `sec`, and `options`) by `by` if given. */
+export async function withRoom(
+  id: AbRoomId,
+  options: Record<string, unknown> = {},
+  by?: HandleAddress,
+): Promise<RoomHarness> {
+  const h = new RoomHarness();
+  await h.ab.requests.create(id, { room: id, secret: 'sec', ...options }, by);
+  return h;
 }
+
+/** The Janus error code `fn` rejects with, or undefined if it resolves. */
+export async function asyncCode(fn: () => Promise<unknown>): Promise<number | undefined> {
+  try {
+    await fn();
+  } catch (err) {
+    return (err as { code?: number }).code;
+  }
+  return undefined;
+}
+
+export { handle } from '../support/handles.js';
 
 export const relayA: RelayRef = { relayId: 'relay-a', linkId: 'link-a' };
 export const relayB: RelayRef = { relayId: 'relay-b', linkId: 'link-b' };

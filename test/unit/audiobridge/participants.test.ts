@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JoinRequest } from '../../../edge/plugins/audiobridge/schemas.js';
-import { handle, relayA, relayB, RoomHarness } from './harness.js';
+import { handle, relayA, relayB, RoomHarness, withRoom } from './harness.js';
 
 /**
  * An AudioBridge room's participants on the in-memory host: joins and their checks, what the others
@@ -9,11 +9,7 @@ import { handle, relayA, relayB, RoomHarness } from './harness.js';
 
 const ROOM = 4321;
 
-async function room(options: Record<string, unknown> = {}) {
-  const h = new RoomHarness();
-  await h.ab.requests.create(ROOM, { room: ROOM, secret: 'sec', ...options });
-  return h;
-}
+const room = (options: Record<string, unknown> = {}) => withRoom(ROOM, options);
 
 function code(fn: () => unknown): number | undefined {
   try {

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { handle, relayA, relayB, RoomHarness } from './harness.js';
+import { asyncCode, handle, relayA, relayB, RoomHarness, withRoom } from './harness.js';
 
 /** The room's media requests on the in-memory host: what reaches the relay, Janus's answers, and nothing changed by bad input. */
 
 const ROOM = 4321;
 
-async function room(options: Record<string, unknown> = {}) {
-  const h = new RoomHarness();
-  await h.ab.requests.create(ROOM, { room: ROOM, secret: 'sec', ...options });
-  return h;
-}
-
-async function asyncCode(fn: () => Promise<unknown>): Promise<number | undefined> {
-  try {
-    await fn();
-  } catch (err) {
-    return (err as { code?: number }).code;
-  }
-  return undefined;
-}
+const room = (options: Record<string, unknown> = {}) => withRoom(ROOM, options);
 
 describe('AudioBridge room media on the edge', () => {
   it('create with record starts the .wav on a relay picked for the room, which then mixes there', async () => {

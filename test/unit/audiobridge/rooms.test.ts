@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { handle, relayA, RoomHarness } from './harness.js';
+import { asyncCode, handle, relayA, RoomHarness, withRoom } from './harness.js';
 
 /** The room's synchronous requests on the in-memory host: answers, errors, and nothing changed by bad input. */
 
 const ROOM = 1234;
 
-async function room(options: Record<string, unknown> = {}) {
-  const h = new RoomHarness();
-  await h.ab.requests.create(ROOM, { room: ROOM, secret: 'sec', ...options });
-  return h;
-}
-
-async function asyncCode(fn: () => Promise<unknown>): Promise<number | undefined> {
-  try {
-    await fn();
-  } catch (err) {
-    return (err as { code?: number }).code;
-  }
-  return undefined;
-}
+const room = (options: Record<string, unknown> = {}) => withRoom(ROOM, options);
 
 describe('AudioBridge create', () => {
   it("fills Janus's defaults and lists the room", async () => {

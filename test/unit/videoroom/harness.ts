@@ -7,6 +7,7 @@ import type { RoomCall, RoomHost, RoomIndex } from '../../../edge/plugins/videor
 import type { RoomId } from '../../../edge/plugins/videoroom/schemas.js';
 import type { HandleAddress, PubStream, RoomState } from '../../../edge/plugins/videoroom/state.js';
 import { VideoRoom } from '../../../edge/plugins/videoroom/videoRoom.js';
+import { handle, settle } from '../support/handles.js';
 
 /**
  * An in-memory host for the VideoRoom logic: a clock the test sets, saves kept in memory, a relay
@@ -164,17 +165,13 @@ export class Harness implements RoomHost {
   }
 
   /** Lets fire-and-forget work (relay commands not waited for) run. */
-  async settle(): Promise<void> {
-    for (let i = 0; i < 10; i++) await Promise.resolve();
+  /** Lets fire-and-forget work (relay commands not waited for) run. */
+  settle(): Promise<void> {
+    return settle();
   }
 }
 
-let nextHandle = 1;
-/** A fresh participant handle. */
-export function handle(): HandleAddress {
-  const id = nextHandle++;
-  return { sessionId: 1000 + id, handleId: 5000 + id };
-}
+export { handle } from '../support/handles.js';
 
 export const audioVideo: PubStream[] = [
   { type: 'audio', mindex: 0, mid: '0', codec: 'opus' },

@@ -1,66 +1,21 @@
 /** VideoRoom participants for tests: a Janus WS session with one videoroom handle, and werift media. */
 import { expect } from 'vitest';
 import { EchoClient } from '../../relay/support/client.js';
-import { JanusWs, type JanusMsg } from '../../support/janusWs.js';
+import { PluginHandle } from '../../support/pluginHandle.js';
 import type { Stack } from '../../support/stack.js';
 
 export const VR = 'janus.plugin.videoroom';
 
-export class Participant {
-  private constructor(
-    readonly janus: JanusWs,
-    readonly sessionId: number,
-    public handleId: number,
-  ) {}
-
+export class Participant extends PluginHandle {
   /** `region` places its PeerConnections on a relay of that region (`?region=`). */
   static async connect(stack: Stack, region?: string): Promise<Participant> {
-    const janus = await JanusWs.connect(region ? `${stack.wsUrl}?region=${region}` : stack.wsUrl);
-    const sessionId = await janus.createSession();
-    return new Participant(janus, sessionId, await janus.attach(sessionId, VR));
-  }
-
-  /** A synchronous request: the plugindata of the `success`. */
-  async sync(body: Record<string, unknown>): Promise<Record<string, any>> {
-    const r = await this.janus.request({
-      janus: 'message',
-      session_id: this.sessionId,
-      handle_id: this.handleId,
-      body,
-    });
-    if (r.janus !== 'success') throw new Error(JSON.stringify(r));
-    return r.plugindata.data;
-  }
-
-  /** An asynchronous request: the event answering it (or the error reply). */
-  async ask(body: Record<string, unknown>, jsep?: Record<string, unknown>, timeoutMs = 20_000): Promise<JanusMsg> {
-    const ack = await this.janus.request({
-      janus: 'message',
-      session_id: this.sessionId,
-      handle_id: this.handleId,
-      body,
-      ...(jsep ? { jsep } : {}),
-    });
-    if (ack.janus !== 'ack') return ack;
-    return this.janus.waitEvent(
-      (m) => m.janus === 'event' && m.transaction === ack.transaction,
-      timeoutMs,
-      `answer to ${String(body.request)}`,
-    );
-  }
-
-  waitData(pred: (d: Record<string, any>) => boolean, what: string, timeoutMs = 10_000): Promise<JanusMsg> {
-    return this.janus.waitEvent((m) => m.janus === 'event' && m.plugindata && pred(m.plugindata.data), timeoutMs, what);
+    return new Participant(...(await PluginHandle.open(stack, VR, region)));
   }
 
   /** Swaps this handle for a new one: as in Janus, a publisher that left cannot join again on its handle. */
   async newHandle(): Promise<void> {
     await this.janus.request({ janus: 'detach', session_id: this.sessionId, handle_id: this.handleId });
     this.handleId = await this.janus.attach(this.sessionId, VR);
-  }
-
-  async close(): Promise<void> {
-    await this.janus.close();
   }
 }
 

@@ -3,7 +3,7 @@ import { MediaStreamTrack, RtpHeader, RtpPacket, type RTCPeerConnection } from '
 import { g711Decode, g711Encode } from '../../../../relay/audiobridge/g711.js';
 import { OpusDecoder, OpusEncoder } from '../../../../relay/audiobridge/opus.js';
 import { createPeerConnection } from '../../../../relay/peer/factory.js';
-import { disableDefaultStun, hardenDtls } from '../../../../relay/peer/werift.js';
+import { connectedWithin, localAnswer, localOffer, opusPayloadType, remoteAnswer } from '../../support/negotiate.js';
 import { PcmTail, ToneSource, toneAmplitude } from './goertzel.js';
 
 const RATE = 48000;
@@ -97,33 +97,21 @@ export class WebRtcVoice extends Voice {
 
   async offer(): Promise<string> {
     this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
-    const offer = await this.pc.createOffer();
-    disableDefaultStun(this.pc);
-    await this.pc.setLocalDescription(offer);
-    hardenDtls(this.pc);
-    return this.pc.localDescription!.sdp;
+    return localOffer(this.pc);
   }
 
   async answer(offer: string): Promise<string> {
     this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
-    const answer = await this.pc.createAnswer();
-    disableDefaultStun(this.pc);
-    await this.pc.setLocalDescription(answer);
-    hardenDtls(this.pc);
-    return this.pc.localDescription!.sdp;
+    return localAnswer(this.pc, offer);
   }
 
   async accept(answer: string): Promise<void> {
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    hardenDtls(this.pc);
-    const m = /a=rtpmap:(\d+) opus\/48000/i.exec(answer);
-    if (m) this.payloadType = Number(m[1]);
+    await remoteAnswer(this.pc, answer);
+    this.payloadType = opusPayloadType(answer) ?? this.payloadType;
   }
 
-  async connected(timeoutMs = 10_000): Promise<void> {
-    if (this.pc.connectionState === 'connected') return;
-    await this.pc.connectionStateChange.watch((s) => s === 'connected', timeoutMs);
+  connected(timeoutMs = 10_000): Promise<void> {
+    return connectedWithin(this.pc, timeoutMs);
   }
 
   protected sendFrame(pcm: Int16Array): void {
