@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { streamInto } from '../relay/recording/media.js';
+import { streamInto, type SentStream } from '../relay/recording/media.js';
 import { EchoClient } from '../relay/support/client.js';
 import { JanusWs } from '../support/janusWs.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -29,6 +29,16 @@ if (!recordingToolsPresent)
 const QVGA = { width: 320, height: 240, fps: 30, kbps: 400 };
 const TOLERANCE_S = 0.3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A VP8 file converts at 320×240 and an Opus one converts, each as long as what was sent (within TOLERANCE_S). */
+function expectAsSent(video: { path: string; sent: SentStream }, audio: { path: string; sent: SentStream }): void {
+  const v = convert(video.path);
+  expect(v).toMatchObject({ codec: 'vp8', width: 320, height: 240 });
+  expect(Math.abs(v.duration - sentSeconds(video.sent, 'video'))).toBeLessThan(TOLERANCE_S);
+  const a = convert(audio.path);
+  expect(a.codec).toBe('opus');
+  expect(Math.abs(a.duration - sentSeconds(audio.sent, 'audio'))).toBeLessThan(TOLERANCE_S);
+}
 
 describe.skipIf(!recordingToolsPresent)('recorded real media through the stack (janus-pp-rec, ffprobe)', () => {
   let stack: Stack;
@@ -84,12 +94,7 @@ describe.skipIf(!recordingToolsPresent)('recorded real media through the stack (
       const [audio] = await recordingsOf(dir, 'audio');
       expect(video).toMatch(new RegExp(`/videoroom-${room}-user-1-\\d{16}-video-1\\.mjr$`));
       expect(audio).toMatch(new RegExp(`/videoroom-${room}-user-1-\\d{16}-audio-0\\.mjr$`));
-      const v = convert(video!);
-      expect(v).toMatchObject({ codec: 'vp8', width: 320, height: 240 });
-      expect(Math.abs(v.duration - sentSeconds(src.sent.video, 'video'))).toBeLessThan(TOLERANCE_S);
-      const a = convert(audio!);
-      expect(a.codec).toBe('opus');
-      expect(Math.abs(a.duration - sentSeconds(src.sent.audio, 'audio'))).toBeLessThan(TOLERANCE_S);
+      expectAsSent({ path: video!, sent: src.sent.video }, { path: audio!, sent: src.sent.audio });
     } finally {
       await client.close();
       await p.close();
@@ -109,12 +114,10 @@ describe.skipIf(!recordingToolsPresent)('recorded real media through the stack (
       });
       await waitClosed(relayPid, dir);
       expect((await readdir(dir)).sort()).toEqual(['alice-audio-0.mjr', 'alice-video-1.mjr']);
-      const v = convert(join(dir, 'alice-video-1.mjr'));
-      expect(v).toMatchObject({ codec: 'vp8', width: 320, height: 240 });
-      expect(Math.abs(v.duration - sentSeconds(src.sent.video, 'video'))).toBeLessThan(TOLERANCE_S);
-      const a = convert(join(dir, 'alice-audio-0.mjr'));
-      expect(a.codec).toBe('opus');
-      expect(Math.abs(a.duration - sentSeconds(src.sent.audio, 'audio'))).toBeLessThan(TOLERANCE_S);
+      expectAsSent(
+        { path: join(dir, 'alice-video-1.mjr'), sent: src.sent.video },
+        { path: join(dir, 'alice-audio-0.mjr'), sent: src.sent.audio },
+      );
     } finally {
       await client.close();
       await p.close();
@@ -190,12 +193,10 @@ describe.skipIf(!recordingToolsPresent)('recorded real media through the stack (
       await janus.request({ janus: 'hangup', session_id: sessionId, handle_id: handleId });
       await waitClosed(relayPid, dir);
       expect((await readdir(dir)).sort()).toEqual(['echo1-audio.mjr', 'echo1-video.mjr']);
-      const v = convert(join(dir, 'echo1-video.mjr'));
-      expect(v).toMatchObject({ codec: 'vp8', width: 320, height: 240 });
-      expect(Math.abs(v.duration - sentSeconds(src.sent.video, 'video'))).toBeLessThan(TOLERANCE_S);
-      const a = convert(join(dir, 'echo1-audio.mjr'));
-      expect(a.codec).toBe('opus');
-      expect(Math.abs(a.duration - sentSeconds(src.sent.audio, 'audio'))).toBeLessThan(TOLERANCE_S);
+      expectAsSent(
+        { path: join(dir, 'echo1-video.mjr'), sent: src.sent.video },
+        { path: join(dir, 'echo1-audio.mjr'), sent: src.sent.audio },
+      );
     } finally {
       await client.close();
       await janus.close();
@@ -223,12 +224,10 @@ describe.skipIf(!recordingToolsPresent)('recorded real media through the stack (
       expect((await p.ask({ request: 'unpublish' })).plugindata.data).toMatchObject({ unpublished: 'ok' });
       await waitClosed(relayPid, dir);
       expect((await readdir(dir)).sort()).toEqual(['bob-audio-0.mjr', 'bob-video-1.mjr']);
-      const v = convert(join(dir, 'bob-video-1.mjr'));
-      expect(v).toMatchObject({ codec: 'vp8', width: 320, height: 240 });
-      expect(Math.abs(v.duration - sentSeconds(second.sent.video, 'video'))).toBeLessThan(TOLERANCE_S);
-      const a = convert(join(dir, 'bob-audio-0.mjr'));
-      expect(a.codec).toBe('opus');
-      expect(Math.abs(a.duration - sentSeconds(first.sent.audio, 'audio'))).toBeLessThan(TOLERANCE_S);
+      expectAsSent(
+        { path: join(dir, 'bob-video-1.mjr'), sent: second.sent.video },
+        { path: join(dir, 'bob-audio-0.mjr'), sent: first.sent.audio },
+      );
       for (const f of ['bob-audio-0.mjr', 'bob-video-1.mjr']) await expectValidHeader(join(dir, f));
     } finally {
       await client.close();

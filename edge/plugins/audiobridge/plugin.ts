@@ -1,4 +1,5 @@
 import { JanusApiError } from '../../../shared/janus/errors.js';
+import { answerLater } from '../answerLater.js';
 import { readRequestName } from '../requestName.js';
 import type { Jsep } from '../../../shared/janus/requests.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
@@ -248,14 +249,8 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
           data: errorEvent(abError(AudioBridgeError.INVALID_REQUEST, `Unknown request '${String(body.request)}'`)),
         };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
-      void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
-        (r) => {
-          ctx.pushEvent(r.data, r.jsep, message.transaction);
-          if (r.hangup && ctx.media.hasPeer) ctx.media.close(r.hangup);
-        },
-        (err) => ctx.pushEvent(asEvent(err), undefined, message.transaction),
-      );
-      return { kind: 'ack' };
+      const work = idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep);
+      return answerLater(ctx, message.transaction, work, asEvent);
     },
     /** Media gone (hang-up, ICE failure, relay lost): as Janus, the participant leaves its room. */
     async hangupMedia(ctx) {

@@ -1,4 +1,5 @@
 import { JanusApiError } from '../../../shared/janus/errors.js';
+import { answerLater } from '../answerLater.js';
 import { readRequestName } from '../requestName.js';
 import type { Jsep } from '../../../shared/janus/requests.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
@@ -354,19 +355,10 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
           data: errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(body.request)}'`)),
         };
       // Janus checks an asynchronous request's fields in its handler thread: errors come as events.
-      void (idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep)).then(
-        (r) => {
-          ctx.pushEvent(r.data, r.jsep, message.transaction);
-          if (r.hangup && ctx.media.hasPeer) ctx.media.close(r.hangup);
-        },
-        (err) =>
-          ctx.pushEvent(
-            errorEvent(err instanceof JanusApiError ? vrError(err.code, err.message) : err),
-            undefined,
-            message.transaction,
-          ),
+      const work = idProblem ? Promise.reject(idProblem) : asyncRequest(ctx, name, body, message.jsep);
+      return answerLater(ctx, message.transaction, work, (err) =>
+        errorEvent(err instanceof JanusApiError ? vrError(err.code, err.message) : err),
       );
-      return { kind: 'ack' };
     },
     async hangupMedia(ctx) {
       const st = inRoom(ctx);
