@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { pluginRequests } from './support/demoPage.js';
 
 if (!chromiumAvailable)
   console.warn('AudioBridge page skipped: Debian chromium (/usr/bin/chromium) is not installed; .ci/run installs it');
@@ -158,6 +159,25 @@ describe.skipIf(!chromiumAvailable)('AudioBridge demo page in Chromium', () => {
     await bob.click('#join-button');
     await waitForEntry(alice, 'bob', (e) => !e.muted, 'bob back at alice');
     expect(await errorText(bob)).toBeNull();
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('in a room with talking events, the other page shows who is talking', async () => {
+    const room = 100 + Math.floor(Math.random() * 1e6);
+    // Chromium's fake microphone beeps about once a second: a short window and a lenient level catch it.
+    const [created] = await pluginRequests(stack, 'janus.plugin.audiobridge', [
+      { request: 'create', room, audiolevel_event: true, audio_active_packets: 10, audio_level_average: 100 },
+    ]);
+    expect(created).toMatchObject({ audiobridge: 'created', room });
+    for (const page of [alice, bob]) {
+      await page.click('#leave');
+      await page.waitForFunction(() => !(window as any).ab.joined, undefined, WAIT);
+      await page.fill('#room-id', String(room));
+      await page.click('#join-button');
+    }
+    await waitForEntry(alice, 'bob', (e) => e.talking, 'bob talking at alice');
+    expect(await alice.textContent('#participants li')).toMatch(/talking/);
+    for (const page of [alice, bob]) expect(await errorText(page)).toBeNull();
     expect(problems).toEqual([]);
   }, 60_000);
 });
