@@ -21,6 +21,8 @@ export default defineConfig({
                 RECLAIM_SESSION_TIMEOUT: '0',
                 TEST_PLUGINS: 'true',
                 LOG_LEVEL: 'silent',
+                // a small fill, so that sessions spread over shards as they do at scale
+                SHARD_FILL: '8',
               },
             },
           }),

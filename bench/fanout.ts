@@ -8,6 +8,7 @@
  *
  *   npm run bench:fanout
  *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150] [--only=ours|stack|reference]
+ *   npm run bench:fanout -- --only=ours --threads=0,2   (`ours` once per RELAY_WORKER_THREADS value)
  *   BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:fanout -- --only=ours   (node flags of the relay)
  *
  * Prints, per N and target: server CPU µs per forwarded packet (utime+stime of the relay or janus
@@ -43,6 +44,10 @@ const OPTS: FanoutOptions = {
   pps: positiveNumber(arg('pps') ?? process.env.BENCH_PPS, 150, '--pps'),
 };
 const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'stack' | 'reference'
+/** RELAY_WORKER_THREADS of the `ours` relay: one run per value. */
+const THREADS = (arg('threads') ?? process.env.BENCH_THREADS ?? '0')
+  .split(',')
+  .map((x) => (x === '0' ? 0 : positiveInt(x, 1, '--threads')));
 const RELAY_NODE_ARGS = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const runs = (target: string) => ONLY === undefined || ONLY === target;
 const SECRET = 'bench-fanout-secret-0123456789';
@@ -59,7 +64,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-async function runOurs(n: number): Promise<FanoutRow> {
+async function runOurs(n: number, threads: number): Promise<FanoutRow> {
   const edge = await new TestEdge({ secret: SECRET }).start();
   let relay: RelayProcess | undefined;
   const subs: SubClient[] = [];
@@ -76,6 +81,7 @@ async function runOurs(n: number): Promise<FanoutRow> {
         RELAY_ICE_PORT_MAX: '43999',
         RELAY_STATS_PERIOD: '0',
         RELAY_CAPACITY: String(Math.max(200, n + 10)),
+        RELAY_WORKER_THREADS: String(threads),
       },
       RELAY_NODE_ARGS,
     );
@@ -122,14 +128,18 @@ const ratio = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-';
 const pct = (r: FanoutRow | undefined, f: (r: FanoutRow) => string) => (r ? f(r) : '-');
 
-function report(ours: Map<number, FanoutRow>, stack: Map<number, FanoutRow>, ref: Map<number, FanoutRow>): void {
+function report(
+  ours: Map<number, Map<number, FanoutRow>>,
+  stack: Map<number, FanoutRow>,
+  ref: Map<number, FanoutRow>,
+): void {
   console.log(
     '\n| subscribers | forwarded pkt/s | target | server CPU | server µs / forwarded packet | every server process µs / packet | bench process µs / packet | delivered (worst subscriber) | duplicates (subscribers) | lost (subscribers) | server RSS | set-up |',
   );
   console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of SUBS) {
     for (const [name, rows] of [
-      ['ours (relay, test edge)', ours],
+      ...[...ours].map(([t, rows]) => [`ours (relay, test edge${t ? `, ${t} threads` : ''})`, rows] as const),
       ['ours (npm start)', stack],
       ['reference (janus)', ref],
     ] as const) {
@@ -139,7 +149,7 @@ function report(ours: Map<number, FanoutRow>, stack: Map<number, FanoutRow>, ref
         `| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${r.stackUsPerForwarded} | ${r.clientUsPerForwarded} | ${(r.delivered * 100).toFixed(2)} % (${(r.worstDelivered * 100).toFixed(2)} %) | ${r.duplicates} (${r.subscribersWithDuplicates}) | ${r.lost} (${r.subscribersWithLoss}) | ${r.rssMb} MB | ${r.setupS} s |`,
       );
     }
-    const o = stack.get(n) ?? ours.get(n);
+    const o = stack.get(n) ?? ours.get(THREADS[0]!)?.get(n);
     const f = ref.get(n);
     if (o && f)
       console.log(
@@ -159,15 +169,16 @@ async function main(): Promise<void> {
     console.log(
       'reference: skipped (janus not installed: apt-get install janus, or ../shared/tools/janus-reference.sh missing)',
     );
-  const ours = new Map<number, FanoutRow>();
+  const ours = new Map<number, Map<number, FanoutRow>>(THREADS.map((t) => [t, new Map<number, FanoutRow>()]));
   const stack = new Map<number, FanoutRow>();
   const ref = new Map<number, FanoutRow>();
   for (const n of SUBS) {
-    if (runs('ours')) {
-      const row = await runOurs(n);
-      ours.set(n, row);
-      console.log(`ours ${JSON.stringify(row)}`);
-    }
+    if (runs('ours'))
+      for (const t of THREADS) {
+        const row = await runOurs(n, t);
+        ours.get(t)!.set(n, row);
+        console.log(`ours (${t} threads) ${JSON.stringify(row)}`);
+      }
     if (runs('stack')) {
       const row = await runServer(runStack, n);
       stack.set(n, row);

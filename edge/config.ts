@@ -6,6 +6,9 @@ import { parseStaticRooms, type StaticRooms } from './plugins/videoroom/staticRo
 import defaultVideoRoomRooms from '../config/videoroom.rooms.json';
 import { parseAbStaticRooms, type AbStaticRooms } from './plugins/audiobridge/staticRoomConfig.js';
 import defaultAudioBridgeRooms from '../config/audiobridge.rooms.json';
+import { parseStaticMountpoints, type StaticMountpoints } from './plugins/streaming/staticMountpointConfig.js';
+import defaultStreamingMountpoints from '../config/streaming.mountpoints.json';
+import { parseTurnConfig, type TurnConfig } from './turn/turnConfig.js';
 
 const intFromString = (def: number) =>
   z
@@ -54,6 +57,8 @@ const configSchema = z.object({
     .optional()
     .transform((v) => v || 'janus-edge'),
   SHARD_COUNT: intFromString(16).pipe(z.number().min(1).max(1024)),
+  /** Sessions and WebSockets a shard takes before new ones go on to the next shard (edge/core/shardFill.ts). */
+  SHARD_FILL: intFromString(256).pipe(z.number().min(1)),
   /** Largest accepted request body; larger ones get 450 and change nothing. */
   MAX_BODY_BYTES: intFromString(256 * 1024).pipe(z.number().min(1024)),
   /** Seconds between core `status: update` events (Janus: 15). */
@@ -67,6 +72,10 @@ const configSchema = z.object({
   AUDIOBRIDGE_STRING_IDS: boolFromString,
   /** AudioBridge `admin_key`: when set, `create` needs it (483/489), as in janus.plugin.audiobridge.jcfg. */
   AUDIOBRIDGE_ADMIN_KEY: optionalString,
+  /** Streaming `admin_key`: when set, `create` needs it (453/457), as in janus.plugin.streaming.jcfg. */
+  STREAMING_ADMIN_KEY: optionalString,
+  /** Streaming mountpoints from configuration as JSON (an array of `create` bodies); unset: config/streaming.mountpoints.json. */
+  STREAMING_MOUNTPOINTS: optionalString,
   /** With an admin key, remote publishers and RTP forwarders (and their stop/remove) need it too. */
   VIDEOROOM_LOCK_RTP_FORWARD: z
     .string()
@@ -116,6 +125,7 @@ export type EdgeConfig = {
   eventDelivery: EventDeliverySettings;
   serverName: string;
   shardCount: number;
+  shardFill: number;
   maxBodyBytes: number;
   statusPeriod: number;
   testPlugins: boolean;
@@ -126,10 +136,15 @@ export type EdgeConfig = {
   videoroomRooms: StaticRooms;
   /** Rooms created on first use, as Janus's `room-<id>` sections of janus.plugin.audiobridge.jcfg. */
   audiobridgeRooms: AbStaticRooms;
+  streamingAdminKey?: string;
+  /** Mountpoints created when the Streaming plugin is first used, as Janus's mountpoint sections of janus.plugin.streaming.jcfg. */
+  streamingMountpoints: StaticMountpoints;
   relaySecret?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   videoroom: VideoRoomLimits;
   limits: ClientLimits;
+  /** `GET /turn-credentials` (edge/turn/turnConfig.ts): TURN_URLS, TURN_REST_SECRET or CLOUDFLARE_TURN_*, TURN_TTL, limits. */
+  turn: TurnConfig;
 };
 
 const cache = new WeakMap<object, EdgeConfig>();
@@ -150,6 +165,7 @@ export function loadConfig(env: EnvVars): EdgeConfig {
     eventDelivery: { mask: c.EVENTS_MASK, grouping: c.EVENTS_GROUPING },
     serverName: c.SERVER_NAME,
     shardCount: c.SHARD_COUNT,
+    shardFill: c.SHARD_FILL,
     maxBodyBytes: c.MAX_BODY_BYTES,
     statusPeriod: c.STATUS_PERIOD,
     testPlugins: c.TEST_PLUGINS,
@@ -163,6 +179,12 @@ export function loadConfig(env: EnvVars): EdgeConfig {
     audiobridgeRooms: parseAbStaticRooms(
       c.AUDIOBRIDGE_ROOMS === undefined ? defaultAudioBridgeRooms : parseJson('AUDIOBRIDGE_ROOMS', c.AUDIOBRIDGE_ROOMS),
       c.AUDIOBRIDGE_STRING_IDS,
+    ),
+    streamingAdminKey: c.STREAMING_ADMIN_KEY,
+    streamingMountpoints: parseStaticMountpoints(
+      c.STREAMING_MOUNTPOINTS === undefined
+        ? defaultStreamingMountpoints
+        : parseJson('STREAMING_MOUNTPOINTS', c.STREAMING_MOUNTPOINTS),
     ),
     relaySecret: c.RELAY_SECRET,
     logLevel: c.LOG_LEVEL,
@@ -180,6 +202,7 @@ export function loadConfig(env: EnvVars): EdgeConfig {
       sessionOffers: { perSecond: c.OFFERS_PER_SECOND_PER_SESSION, burst: c.OFFER_BURST_PER_SESSION },
       addressOffers: { perSecond: c.OFFERS_PER_SECOND_PER_ADDRESS, burst: c.OFFER_BURST_PER_ADDRESS },
     },
+    turn: parseTurnConfig(env),
   };
   cache.set(env, config);
   return config;
@@ -209,6 +232,7 @@ export interface EnvVars {
   EVENTS_GROUPING?: string;
   SERVER_NAME?: string;
   SHARD_COUNT?: string;
+  SHARD_FILL?: string;
   MAX_BODY_BYTES?: string;
   STATUS_PERIOD?: string;
   TEST_PLUGINS?: string;
@@ -221,6 +245,8 @@ export interface EnvVars {
   VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_SESSION?: string;
   VIDEOROOM_MAX_REMOTE_PUBLISHERS_PER_ADDRESS?: string;
   VIDEOROOM_ROOMS?: string;
+  STREAMING_ADMIN_KEY?: string;
+  STREAMING_MOUNTPOINTS?: string;
   RECORDINGS_ROOT?: string;
   MAX_PEERS_PER_SESSION?: string;
   MAX_PEERS_PER_ADDRESS?: string;
@@ -229,4 +255,13 @@ export interface EnvVars {
   OFFERS_PER_SECOND_PER_ADDRESS?: string;
   OFFER_BURST_PER_ADDRESS?: string;
   LOG_LEVEL?: string;
+  /** TURN for clients (edge/turn/turnConfig.ts); the secrets are Worker secrets. */
+  TURN_URLS?: string;
+  TURN_REST_SECRET?: string;
+  CLOUDFLARE_TURN_KEY_ID?: string;
+  CLOUDFLARE_TURN_API_TOKEN?: string;
+  CLOUDFLARE_TURN_API_URL?: string;
+  TURN_TTL?: string;
+  TURN_REQUESTS_PER_MINUTE?: string;
+  TURN_REQUEST_BURST?: string;
 }

@@ -3,7 +3,7 @@ import type { Env } from './env.js';
 import { app } from './app.js';
 
 /** The API's paths; everything else is a demo page or janus.js. */
-const API_PATH = /^\/(janus|admin|relay|health|metrics)(\/|$)/;
+const API_PATH = /^\/(janus|admin|relay|health|metrics|whip|whep)(\/|$)/;
 
 /**
  * The entry `npm start` serves on its port (a Miniflare direct socket): what Cloudflare does in front

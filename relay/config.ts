@@ -11,9 +11,24 @@ import {
   type RecordingHookSettings,
 } from './recording/hook.js';
 import type { RecordingSettings } from './recording/recordingDir.js';
+import { hostIpv6Address, type IceAddressing } from './net/iceAddresses.js';
+import { turnClientFromEnv, type TurnClient } from './peer/turnClient.js';
 
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 const ipv4 = z.string().refine((v) => isIP(v) === 4, 'must be an IPv4 address');
+const ipv6 = z.string().refine((v) => isIP(v) === 6, 'must be an IPv6 address');
+const flag = z.enum(['true', 'false']).default('false');
+/** A comma-separated list of IP literals (at most 8). */
+const announcedList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
+  )
+  .refine((l) => l.length > 0 && l.length <= 8, 'must list 1 to 8 addresses')
+  .refine((l) => l.every((a) => isIP(a) !== 0), 'must be IP addresses, comma-separated');
 const absolutePath = z.string().refine((v) => isAbsolute(v), 'must be an absolute path');
 
 /** An executable file, so that a typo fails the start rather than every recording's hook. */
@@ -36,8 +51,21 @@ export const envSchema = z
   .object({
     RELAY_ID: z.string().min(1).max(128).default(`relay-${hostname()}`),
     RELAY_REGION: z.string().min(1).max(64).default('local'),
-    /** The IP put in ICE candidates (NAT 1:1 mapping). */
-    RELAY_ANNOUNCED_ADDRESS: ipv4.default('127.0.0.1'),
+    /** Public IPs put in the host candidates, comma-separated (Janus's nat_1_1_mapping; relay/net/iceAddresses.ts). */
+    RELAY_ANNOUNCED_ADDRESS: announcedList.optional(),
+    /** Also keep the private (bound) address as a candidate next to the announced ones (Janus's keep_private_host). */
+    RELAY_KEEP_PRIVATE_HOST: flag,
+    /** IPv6 host candidates: `auto` when the relay binds a real interface and the host has a global IPv6 address. */
+    RELAY_IPV6: z.enum(['auto', 'true', 'false']).default('auto'),
+    /** The IPv6 address the ICE sockets bind to (default: ::1 beside a loopback RELAY_BIND_ADDRESS, else the host's first global one). */
+    RELAY_BIND_ADDRESS6: ipv6.optional(),
+    /** ICE-TCP (RFC 6544 passive candidates) on this one TCP port for every peer; unset: no ICE-TCP (0: any free port). */
+    RELAY_ICE_TCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /**
+     * SIGTERM: seconds existing calls may go on while the relay drains, before they get `hangup`. 0 (the
+     * default, what `npm start` wants): at once. The container image and the systemd unit set it.
+     */
+    RELAY_DRAIN_GRACE_SEC: z.coerce.number().nonnegative().max(86_400).default(0),
     /** The IP the ICE and media sockets bind to (public in production). */
     RELAY_BIND_ADDRESS: ipv4.default('127.0.0.1'),
     /** The IP the HTTP server (/health, /metrics, /debug) binds to: loopback unless an operator opens it. */
@@ -85,10 +113,35 @@ export const envSchema = z
     /** At start, run the hook for the `.mjr` files an earlier run left in the recordings directory. */
     RELAY_RECORDING_HOOK_SWEEP: z.enum(['true', 'false']).default('false'),
     LOG_LEVEL: z.enum(logLevels).optional(),
+    /** VideoRoom subscribers spread over this many relay threads (relay/threads/); 0 = all on the main thread. */
+    RELAY_WORKER_THREADS: z.coerce.number().int().min(0).max(16).default(0),
+    /** Read here only to refuse it beside RELAY_WORKER_THREADS (relay/peer/turnClient.ts parses it). */
+    RELAY_TURN_URL: z.string().optional(),
+  })
+  .refine((c) => c.RELAY_WORKER_THREADS === 0 || (!c.RELAY_TURN_URL && c.RELAY_ICE_TCP_PORT === undefined), {
+    message:
+      'RELAY_WORKER_THREADS does not support RELAY_TURN_URL or RELAY_ICE_TCP_PORT yet (their sockets live on the main thread)',
+    path: ['RELAY_WORKER_THREADS'],
+  })
+  .refine((c) => c.RELAY_ICE_PORT_MAX - c.RELAY_ICE_PORT_MIN + 1 >= 2 * (c.RELAY_WORKER_THREADS + 1), {
+    message: 'the ICE port range is too small to give every relay thread a slice of it',
+    path: ['RELAY_WORKER_THREADS'],
   })
   .refine((c) => c.RELAY_RECORDING_HOOK_SWEEP === 'false' || c.RELAY_RECORDING_HOOK, {
     message: 'RELAY_RECORDING_HOOK_SWEEP needs RELAY_RECORDING_HOOK',
     path: ['RELAY_RECORDING_HOOK_SWEEP'],
+  })
+  .refine((c) => c.RELAY_IPV6 !== 'false' || !c.RELAY_BIND_ADDRESS6, {
+    message: 'RELAY_BIND_ADDRESS6 needs RELAY_IPV6=true or auto',
+    path: ['RELAY_BIND_ADDRESS6'],
+  })
+  .refine((c) => c.RELAY_BIND_ADDRESS !== '0.0.0.0' || c.RELAY_ANNOUNCED_ADDRESS?.some((a) => isIP(a) === 4), {
+    message: 'a wildcard RELAY_BIND_ADDRESS needs an IPv4 RELAY_ANNOUNCED_ADDRESS (the address clients reach)',
+    path: ['RELAY_ANNOUNCED_ADDRESS'],
+  })
+  .refine((c) => c.RELAY_BIND_ADDRESS !== '0.0.0.0' || c.RELAY_KEEP_PRIVATE_HOST === 'false', {
+    message: 'RELAY_KEEP_PRIVATE_HOST needs a RELAY_BIND_ADDRESS that clients can reach, not a wildcard',
+    path: ['RELAY_KEEP_PRIVATE_HOST'],
   })
   .refine((c) => c.RELAY_ICE_PORT_MIN < c.RELAY_ICE_PORT_MAX, {
     message: 'RELAY_ICE_PORT_MIN must be below RELAY_ICE_PORT_MAX',
@@ -118,8 +171,15 @@ export const envSchema = z
 export interface RelayConfig {
   relayId: string;
   region: string;
+  /** The first announced address (else the bind address): what plain-RTP media and the edge are told. */
   announcedAddress: string;
   bindAddress: string;
+  /** RELAY_ANNOUNCED_ADDRESS, RELAY_KEEP_PRIVATE_HOST, the IPv6 bind address: what host candidates carry. */
+  ice: IceAddressing;
+  /** RELAY_ICE_TCP_PORT: the one ICE-TCP listening port (0: any); undefined: no ICE-TCP. */
+  iceTcpPort: number | undefined;
+  /** RELAY_DRAIN_GRACE_SEC, in ms: how long calls may go on after SIGTERM. */
+  drainGraceMs: number;
   /** Where /health, /metrics and /debug listen (independent of the ICE bind address). */
   httpBindAddress: string;
   icePortRange: [number, number];
@@ -130,6 +190,8 @@ export interface RelayConfig {
   connectUrl: string;
   httpPort: number;
   capacity: number;
+  /** RELAY_WORKER_THREADS: relay threads for VideoRoom subscribers (0: none). */
+  workerThreads: number;
   statsPeriodSec: number;
   noMediaTimerSec: number;
   /** A peer whose ICE gets no connectivity check this long after negotiation is hung up. */
@@ -139,6 +201,8 @@ export interface RelayConfig {
   /** RELAY_RECORDING_HOOK and its settings; undefined: no hook. */
   recordingHook: RecordingHookSettings | undefined;
   logLevel: LogLevel;
+  /** The relay's own TURN client (RELAY_TURN_URL, credentials, RELAY_FORCE_TURN; relay/peer/turnClient.ts). */
+  turn: TurnClient | undefined;
   /** Heartbeat interval (1 s; the edge drops relays silent for >3 s). */
   heartbeatMs: number;
   /** Reconnect backoff bounds. */
@@ -156,6 +220,24 @@ export function connectUrlOf(edgeUrl: string): string {
   return u.toString();
 }
 
+/** RELAY_IPV6 and RELAY_BIND_ADDRESS6 to the IPv6 address ICE binds to; undefined: no IPv6. */
+function ipv6BindAddress(
+  mode: 'auto' | 'true' | 'false',
+  bind4: string,
+  bind6: string | undefined,
+): string | undefined {
+  if (mode === 'false') return undefined;
+  if (bind6) return bind6;
+  const loopback = bind4.startsWith('127.');
+  if (mode === 'auto') return loopback ? undefined : hostIpv6Address();
+  const found = loopback ? '::1' : hostIpv6Address(true);
+  if (!found)
+    throw new ConfigError(
+      'invalid relay configuration: RELAY_IPV6=true but the host has no IPv6 address (set RELAY_BIND_ADDRESS6)',
+    );
+  return found;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -163,11 +245,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     throw new ConfigError(`invalid relay configuration: ${problems}`);
   }
   const e = parsed.data;
+  const announced = e.RELAY_ANNOUNCED_ADDRESS ?? [];
+  const bindAddress6 = ipv6BindAddress(e.RELAY_IPV6, e.RELAY_BIND_ADDRESS, e.RELAY_BIND_ADDRESS6);
+  const turn = turnClientFromEnv(env, e.RELAY_ID);
+  if ('error' in turn) throw new ConfigError(`invalid relay configuration: ${turn.error}`);
   return {
     relayId: e.RELAY_ID,
     region: e.RELAY_REGION,
-    announcedAddress: e.RELAY_ANNOUNCED_ADDRESS,
+    announcedAddress: announced.find((a) => isIP(a) === 4) ?? e.RELAY_BIND_ADDRESS,
     bindAddress: e.RELAY_BIND_ADDRESS,
+    ice: {
+      bindAddress: e.RELAY_BIND_ADDRESS,
+      bindAddress6,
+      announced,
+      keepPrivateHost: e.RELAY_KEEP_PRIVATE_HOST === 'true',
+    },
+    iceTcpPort: e.RELAY_ICE_TCP_PORT,
+    drainGraceMs: e.RELAY_DRAIN_GRACE_SEC * 1000,
     httpBindAddress: e.RELAY_HTTP_BIND_ADDRESS,
     icePortRange: [e.RELAY_ICE_PORT_MIN, e.RELAY_ICE_PORT_MAX],
     remotePortRange: [e.RELAY_REMOTE_PORT_MIN, e.RELAY_REMOTE_PORT_MAX],
@@ -175,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     connectUrl: connectUrlOf(e.EDGE_URL),
     httpPort: e.RELAY_HTTP_PORT,
     capacity: e.RELAY_CAPACITY,
+    workerThreads: e.RELAY_WORKER_THREADS,
     statsPeriodSec: e.RELAY_STATS_PERIOD,
     noMediaTimerSec: e.RELAY_NO_MEDIA_TIMER,
     iceStartTimeoutSec: e.RELAY_ICE_START_TIMEOUT,
@@ -194,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
         }
       : undefined,
     logLevel: e.LOG_LEVEL ?? defaultLogLevel(env),
+    turn: turn.turn,
     heartbeatMs: 1000,
     reconnectMinMs: 250,
     reconnectMaxMs: 10_000,

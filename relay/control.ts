@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { bearer, createNonce, verifyProof } from '../shared/control/auth.js';
 import type { Command } from '../shared/control/commands.js';
-import type { PeerEvent } from '../shared/control/events.js';
+import { onlyForHandlers, type PeerEvent } from '../shared/control/events.js';
 import {
   parseEdgeMessage,
   type HeartbeatMessage,
@@ -23,7 +23,15 @@ export interface ControlOptions {
   reconnectMaxMs: number;
   logger: Logger;
   /** The register frame, minus type and nonce. */
-  registration(): { relayId: string; region: string; address: string; capacity: number; load: number };
+  registration(): {
+    relayId: string;
+    region: string;
+    address: string;
+    capacity: number;
+    load: number;
+    ipv6?: boolean;
+    iceTcp?: boolean;
+  };
   heartbeat(): Omit<HeartbeatMessage, 'type'>;
   /** Every PeerConnection, for the edge's reconciliation (`listPeers`). */
   peers(): ListedPeer[];
@@ -50,6 +58,8 @@ export class ControlConnection {
   /** Resolvers waiting for the next welcome (tests, startup). */
   private readyWaiters: Array<() => void> = [];
   welcomes = 0;
+  /** Whether the edge wants the events only event handlers consume (its welcome says). */
+  private handlerEvents = true;
   private inbound: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ControlOptions) {
@@ -156,6 +166,7 @@ export class ControlConnection {
         return;
       }
       this.state = 'ready';
+      this.handlerEvents = msg.handlerEvents !== false;
       this.attempt = 0;
       this.welcomes++;
       this.log.info('control socket welcomed');
@@ -222,6 +233,7 @@ export class ControlConnection {
       this.log.debug('dropping event while disconnected', { kind: event.kind });
       return;
     }
+    if (!this.handlerEvents && onlyForHandlers(event)) return;
     this.sendOn(ws, { type: 'event', sessionId, handleId, event });
   }
 

@@ -8,6 +8,8 @@ export interface HttpHandlers {
   metrics(): string;
   /** Debug census, optionally after a forced GC (only when node runs with --expose-gc). */
   resources(gc: boolean): Record<string, unknown>;
+  /** RELAY_WORKER_THREADS: the relay threads; `crash` (test-only) makes that thread throw first. */
+  threads(crash: number | undefined): Record<string, unknown>;
 }
 
 /** On every response: nothing here is a page, so nothing may be sniffed, framed, run or referred from. */
@@ -35,7 +37,7 @@ function badRequest(status: 400 | 431): string {
 
 /**
  * `GET /health` (JSON), `GET /metrics` (Prometheus text) and, with the relay secret as a bearer token,
- * `GET /debug/resources` on RELAY_HTTP_PORT, bound to RELAY_HTTP_BIND_ADDRESS (loopback by default:
+ * `GET /debug/resources` and `GET /debug/threads` (`?crash=N`: a test makes relay thread N throw) on RELAY_HTTP_PORT, bound to RELAY_HTTP_BIND_ADDRESS (loopback by default:
  * the ICE address is public, this server is for the operator's scraper).
  */
 export class HttpServer {
@@ -92,6 +94,10 @@ export class HttpServer {
           return reply(401, '{"error":"unauthorized"}', 'application/json', { 'www-authenticate': 'Bearer' });
         if (url.pathname === '/debug/resources')
           return reply(200, JSON.stringify(this.handlers.resources(url.searchParams.get('gc') === '1')));
+        if (url.pathname === '/debug/threads') {
+          const crash = url.searchParams.get('crash');
+          return reply(200, JSON.stringify(this.handlers.threads(crash === null ? undefined : Number(crash))));
+        }
       }
       return reply(404, '{"error":"not found"}');
     } catch (err) {

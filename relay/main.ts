@@ -1,6 +1,9 @@
+import { isMainThread } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Relay } from './relay.js';
+import { runRelayThread } from './threads/threadMain.js';
 
 /** Entry point: `tsx relay/main.ts` (configuration from the environment, see config.ts). */
 async function main(): Promise<void> {
@@ -26,8 +29,21 @@ async function main(): Promise<void> {
     logger.error('unhandled rejection', { err });
   });
 
-  const relay = new Relay(config, logger);
-  const httpPort = await relay.start();
+  // RELAY_WORKER_THREADS: this same module, run in a Worker, is a relay thread (see the end of the file)
+  const entry = fileURLToPath(import.meta.url);
+  if (config.workerThreads > 0 && entry.endsWith('.ts')) {
+    // tsx's loader does not reach worker threads on Node 20: threads need the compiled relay
+    logger.error('RELAY_WORKER_THREADS needs the compiled relay (.tmp/build/relay.mjs, as npm start runs it), not tsx');
+    process.exit(2);
+  }
+  const relay = new Relay(config, logger, { threadScript: entry });
+  let httpPort: number;
+  try {
+    httpPort = await relay.start();
+  } catch (err) {
+    logger.error('relay did not start', { err });
+    process.exit(1);
+  }
   // Always printed (whatever LOG_LEVEL): supervisors and tests read the ephemeral port from it.
   process.stdout.write(
     JSON.stringify({
@@ -37,22 +53,22 @@ async function main(): Promise<void> {
       host: config.httpBindAddress,
       iceAddress: config.bindAddress,
       icePortRange: config.icePortRange,
+      iceTcpPort: relay.iceTcp?.port,
       pid: process.pid,
     }) + '\n',
   );
   logger.info('relay started', { httpPort, edge: config.connectUrl });
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
+  // SIGTERM drains (no new peers; calls go on up to RELAY_DRAIN_GRACE_SEC), SIGINT or a second
+  // SIGTERM stops at once; either way every peer gets `hangup` and the process exits 0 when clean.
+  let stopping: 'drain' | 'stop' | undefined;
+  const finish = (done: Promise<void>, limitMs: number) => {
     const force = setTimeout(() => {
       logger.error('shutdown timed out');
       process.exit(1);
-    }, 10_000);
+    }, limitMs);
     force.unref();
-    relay.stop('Relay shutdown').then(
+    done.then(
       () => {
         logger.info('shutdown complete');
         process.exit(0);
@@ -63,6 +79,14 @@ async function main(): Promise<void> {
       },
     );
   };
+  const shutdown = (signal: NodeJS.Signals) => {
+    const drain = signal === 'SIGTERM' && stopping === undefined && config.drainGraceMs > 0;
+    if (stopping === 'stop' || (stopping === 'drain' && drain)) return;
+    stopping = drain ? 'drain' : 'stop';
+    logger.info(drain ? 'draining' : 'shutting down', { signal });
+    if (drain) finish(relay.drain(), config.drainGraceMs + 10_000);
+    else finish(relay.stop('Relay shutdown'), 10_000);
+  };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   // Started by a supervisor that may be killed outright (npm start, tests): leave with it.
@@ -72,10 +96,11 @@ async function main(): Promise<void> {
       try {
         process.kill(parent, 0);
       } catch {
-        shutdown('SIGTERM');
+        shutdown('SIGINT');
       }
     }, 1000).unref();
   }
 }
 
-void main();
+if (isMainThread) void main();
+else runRelayThread();

@@ -86,13 +86,37 @@ export interface MetricsSnapshot {
   audiobridge?: AudioBridgeTotals;
 }
 
+type MetricType = 'gauge' | 'counter';
+/** One sample: its extra labels (beside `relay`) and its value. */
+type Sample = [labels: Record<string, string>, value: number];
+
 /** Renders the Prometheus text exposition format (0.0.4). */
 export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
-  const label = `{relay="${relayId.replace(/["\\\n]/g, '_')}"}`;
+  const relay = relayId.replace(/["\\\n]/g, '_');
   const lines: string[] = [];
-  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${label} ${value}`);
+  const family = (name: string, type: MetricType, help: string, samples: Sample[]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      const extra = Object.entries(labels).map(([k, v]) => `,${k}="${v}"`);
+      lines.push(`${name}{relay="${relay}"${extra.join('')}} ${value}`);
+    }
   };
+  const metric = (name: string, type: MetricType, help: string, value: number) =>
+    family(name, type, help, [[{}, value]]);
+  /** One sample per key of `values`, labelled `label="key"`. */
+  const byLabel = <K extends string>(
+    name: string,
+    type: MetricType,
+    help: string,
+    label: string,
+    values: Record<K, number>,
+  ) =>
+    family(
+      name,
+      type,
+      help,
+      (Object.entries(values) as [K, number][]).map(([k, v]) => [{ [label]: k }, v]),
+    );
   metric('relay_peers', 'gauge', 'Live PeerConnections.', s.peers);
   metric('relay_peers_created_total', 'counter', 'PeerConnections created since start.', s.peersCreatedTotal);
   metric('relay_ports_in_use', 'gauge', 'ICE UDP ports bound from the configured range.', s.portsInUse);
@@ -131,13 +155,12 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
   }
   const h = s.recordingHook;
   if (h) {
-    const l = label.slice(0, -1);
-    lines.push(
-      '# HELP relay_recording_hook_runs_total Recording hook runs by result (dropped: the queue was full, never run).',
-      '# TYPE relay_recording_hook_runs_total counter',
-      ...(['ok', 'failed', 'timeout', 'dropped'] as const).map(
-        (r) => `relay_recording_hook_runs_total${l},result="${r}"} ${h[r]}`,
-      ),
+    byLabel(
+      'relay_recording_hook_runs_total',
+      'counter',
+      'Recording hook runs by result (dropped: the queue was full, never run).',
+      'result',
+      { ok: h.ok, failed: h.failed, timeout: h.timeout, dropped: h.dropped },
     );
     metric('relay_recording_hooks_running', 'gauge', 'Recording hooks running now.', h.running);
     metric('relay_recording_hooks_queued', 'gauge', 'Recording hooks waiting to run.', h.queued);
@@ -165,22 +188,25 @@ export function renderPrometheus(s: MetricsSnapshot, relayId: string): string {
   }
   const m = s.mediaPath;
   if (m) {
-    const l = label.slice(0, -1);
-    lines.push(
-      '# HELP relay_media_path_info How media is protected (srtp: libcrypto or node) and sent (udp: sendto or dgram).',
-      '# TYPE relay_media_path_info gauge',
-      `relay_media_path_info${l},srtp="${m.srtp}",udp="${m.udp}"} 1`,
-      '# HELP relay_udp_datagrams_total Media datagrams by how they left: direct syscall, dgram (fallback), dropped.',
-      '# TYPE relay_udp_datagrams_total counter',
-      `relay_udp_datagrams_total${l},path="direct"} ${m.sends.direct}`,
-      `relay_udp_datagrams_total${l},path="dgram"} ${m.sends.viaDgram}`,
-      `relay_udp_datagrams_total${l},path="dropped"} ${m.sends.dropped}`,
-      '# HELP relay_srtp_inbound_packets_total Inbound SRTP/SRTCP packets: unprotected, or dropped (auth, replay, malformed).',
-      '# TYPE relay_srtp_inbound_packets_total counter',
-      `relay_srtp_inbound_packets_total${l},result="unprotected"} ${m.inbound.unprotected}`,
-      `relay_srtp_inbound_packets_total${l},result="auth"} ${m.inbound.auth}`,
-      `relay_srtp_inbound_packets_total${l},result="replay"} ${m.inbound.replay}`,
-      `relay_srtp_inbound_packets_total${l},result="malformed"} ${m.inbound.malformed}`,
+    family(
+      'relay_media_path_info',
+      'gauge',
+      'How media is protected (srtp: libcrypto or node) and sent (udp: sendto or dgram).',
+      [[{ srtp: m.srtp, udp: m.udp }, 1]],
+    );
+    byLabel(
+      'relay_udp_datagrams_total',
+      'counter',
+      'Media datagrams by how they left: direct syscall, dgram (fallback), dropped.',
+      'path',
+      { direct: m.sends.direct, dgram: m.sends.viaDgram, dropped: m.sends.dropped },
+    );
+    byLabel(
+      'relay_srtp_inbound_packets_total',
+      'counter',
+      'Inbound SRTP/SRTCP packets: unprotected, or dropped (auth, replay, malformed).',
+      'result',
+      m.inbound,
     );
   }
   return lines.join('\n') + '\n';

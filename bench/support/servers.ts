@@ -2,7 +2,7 @@
  * The servers a benchmark measures, each started for one piece of work and stopped after it (or by
  * the cleanup on Ctrl-C): our stack as users run it (`npm start`), and the reference Janus.
  */
-import { startReferenceJanus } from '../../test/support/janusReference.js';
+import { startReferenceJanus, type ReferenceJanus } from '../../test/support/janusReference.js';
 import { hostAddress } from '../../test/support/referenceNet.js';
 import { startStack } from '../../test/support/stack.js';
 import { cleanup, cleanups } from './cleanup.js';
@@ -19,13 +19,17 @@ export interface ServerUnderTest {
   clientAddress?: string;
 }
 
-/** Runs `use` on a fresh `npm start` stack, then stops it. */
-export async function withOurStack<T>(use: (server: ServerUnderTest) => Promise<T>): Promise<T> {
+/** Runs `use` on a fresh `npm start` stack (with `env` on top, e.g. a wider port range), then stops it. */
+export async function withOurStack<T>(
+  use: (server: ServerUnderTest) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
   const stack = await startStack({
     LOG_LEVEL: 'warn',
     // Every client is 127.0.0.1 here: the per-address limits would refuse a room of them.
     MAX_PEERS_PER_ADDRESS: '0',
     OFFERS_PER_SECOND_PER_ADDRESS: '0',
+    ...env,
   });
   const stop = async () => void (await stack.stop());
   cleanups.push(stop);
@@ -43,9 +47,12 @@ export async function withOurStack<T>(use: (server: ServerUnderTest) => Promise<
   }
 }
 
-/** Runs `use` on a fresh reference Janus, then stops it. */
-export async function withReferenceJanus<T>(use: (server: ServerUnderTest) => Promise<T>): Promise<T> {
-  const ref = await startReferenceJanus();
+/** Runs `use` on a fresh reference Janus (as `start` starts it: plain, or with a plugin's config), then stops it. */
+export async function withReferenceJanus<T>(
+  use: (server: ServerUnderTest) => Promise<T>,
+  start: () => Promise<ReferenceJanus | undefined> = () => startReferenceJanus(),
+): Promise<T> {
+  const ref = await start();
   if (!ref) throw new Error('reference Janus could not be started');
   cleanups.push(() => ref.stop());
   try {

@@ -13,12 +13,14 @@ import { Stubs } from '../stubs.js';
 import { WebSocketTransport } from '../transports/websocket.js';
 import { AdminOps } from './adminOps.js';
 import type { ShardHost, ShardStorage } from './host.js';
+import type { PluginCallOutcome, PluginCallTo } from './pluginCallBatch.js';
 import type { JanusMessage } from './replies.js';
 import { applyIsolateSettings, type SharedSettings } from './settings.js';
 import { clientAddressOf } from './clientAddress.js';
 import { peersOfAddress } from './peerAdmission.js';
 import type { Source } from './session.js';
 import { SessionCore } from './sessionCore.js';
+import { NEXT_SHARD_HEADER, nextShardWhenFull } from './shardFill.js';
 import type { AdminOp, Counts, PollResult, SessionShardApi } from './shardApi.js';
 import { meterDurableObject } from '../metering/meterDurableObject.js';
 
@@ -47,6 +49,7 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
   private readonly core: SessionCore;
   private readonly ws: WebSocketTransport;
   private readonly adminOps: AdminOps;
+  private readonly stubs: Stubs;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -54,6 +57,7 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
     const config = loadConfig(env);
     const log = new Logger(config.logLevel, 'shard');
     const stubs = new Stubs(env, config.shardCount);
+    this.stubs = stubs;
     const relays = new LinkRelayClient(stubs);
     const host: ShardHost = {
       storage: shardStorage(ctx.storage),
@@ -82,7 +86,19 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
   // ---- RPC: the Janus API and events
 
   async janus(raw: Record<string, unknown>, origin: Source, shard: number, region?: string): Promise<JanusMessage> {
+    const verb = typeof raw.janus === 'string' ? raw.janus.toLowerCase() : '';
+    // A new session without an id of its choosing goes where there is room (shardFill.ts).
+    const next =
+      verb === 'create' && raw.id === undefined && origin.kind !== 'ws' ? this.nextWhenFull(shard) : undefined;
+    if (next !== undefined) return this.stubs.shard(next).janus(raw, origin, next, region);
     return this.core.janus(raw, origin, shard, region);
+  }
+
+  /** The shard new work goes on to when this one (number `shard`) is full. */
+  private nextWhenFull(shard: number): number | undefined {
+    const { shardFill, shardCount } = this.core.config;
+    const load = this.core.sessions.size + this.ctx.getWebSockets().length;
+    return nextShardWhenFull(load, shardFill, shard, shardCount);
   }
 
   async poll(sessionId: number, maxev: number, apisecret?: string, token?: string): Promise<PollResult> {
@@ -91,6 +107,10 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
 
   async pluginCall(sessionId: number, handleId: number, call: unknown): Promise<boolean> {
     return this.core.requests.pluginCall(sessionId, handleId, call);
+  }
+
+  async pluginCalls(calls: PluginCallTo[]): Promise<PluginCallOutcome[]> {
+    return this.core.requests.pluginCalls(calls);
   }
 
   async relayEvent(sessionId: number, handleId: number, linkId: string, event: PeerEvent): Promise<void> {
@@ -116,6 +136,8 @@ export class SessionShard extends DurableObject<Env> implements SessionShardApi 
   // ---- the WebSocket transport (hibernatable)
 
   override async fetch(request: Request): Promise<Response> {
+    const next = this.nextWhenFull(Number(request.headers.get('x-shard')));
+    if (next !== undefined) return new Response(null, { status: 307, headers: { [NEXT_SHARD_HEADER]: String(next) } });
     const pair = new WebSocketPair();
     const region = request.headers.get('x-region') ?? undefined;
     const address = clientAddressOf(request.headers);

@@ -10,7 +10,7 @@ import { loggingRequest, loggingVerbs } from './adminLogging.js';
 import { networkRequest, networkVerbs } from './adminNetwork.js';
 import { statusRequest, statusVerbs } from './adminStatus.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
-import { mediaAddress, serverInfo } from './serverInfo.js';
+import { mediaRelay, serverInfo } from './serverInfo.js';
 import { queryTransport } from './adminTransports.js';
 import type { Env } from '../env.js';
 import { pluginRegistry } from '../plugins/registry.js';
@@ -75,7 +75,7 @@ export async function handleAdmin(env: Env, config: EdgeConfig, raw: Record<stri
     const verb = e.janus.toLowerCase();
     if (verb === 'info') {
       const [settings, relays] = await Promise.all([stubs.core().getSettings(), stubs.core().listRelays()]);
-      return serverInfo(config, settings, pluginRegistry(config, stubs), tx, mediaAddress(relays));
+      return serverInfo(config, settings, pluginRegistry(config, stubs), tx, mediaRelay(relays));
     }
     if (verb === 'ping') return reply('pong', tx);
     if (e.admin_secret === undefined || !constantTimeEqual(e.admin_secret, config.adminSecret))

@@ -34,10 +34,6 @@ export function newSessionId(shard: number, shardCount: number): number {
   return id === 0 ? shardCount : id;
 }
 
-export function randomShard(shardCount: number): number {
-  return randomWord() % shardCount;
-}
-
 export function shardName(shard: number): string {
   return `shard-${shard}`;
 }

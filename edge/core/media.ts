@@ -212,6 +212,10 @@ export class PeerMedia {
       return;
     }
     if (h.relay?.linkId !== linkId) return;
+    if (event.kind === 'viewer.layer') {
+      runDetached(this.host.log, 'viewerLayer', () => h.plugin.viewerLayer?.(h.ctx, event));
+      return;
+    }
     for (const e of handlerEventsFor(event))
       this.host.events.emit(e.type, e.body, {
         subtype: e.subtype,

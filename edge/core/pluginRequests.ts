@@ -10,6 +10,7 @@ import type { ShardHost } from './host.js';
 import { randomSafeInt } from './ids.js';
 import type { PeerMedia } from './media.js';
 import { PeerAdmission } from './peerAdmission.js';
+import type { PluginCallOutcome, PluginCallTo } from './pluginCallBatch.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
 import type { SharedSettings } from './settings.js';
 import { fromOwnSocket, type Handle, type Session, type Source } from './session.js';
@@ -139,6 +140,17 @@ export class PluginRequests {
     if (!h) return false;
     if (h.plugin.handleInternal) await h.plugin.handleInternal(h.ctx, call);
     return true;
+  }
+
+  /** A batch of such calls: each starts in order, as separate calls arriving one after another would. */
+  pluginCalls(calls: readonly PluginCallTo[]): Promise<PluginCallOutcome[]> {
+    return Promise.all(
+      calls.map((c) =>
+        this.pluginCall(c.sessionId, c.handleId, c.call).catch((err: unknown): PluginCallOutcome => ({
+          failed: err instanceof Error ? err.message : String(err),
+        })),
+      ),
+    );
   }
 }
 

@@ -36,13 +36,6 @@ export function janusMessageFor(sessionId: number, handleId: number, e: PeerEven
   }
 }
 
-/** Relay events that only feed event handlers (ICE/DTLS states, the selected pair, stats, closed recordings): no client hears of them. */
-const HANDLER_ONLY = new Set<PeerEvent['kind']>(['ice', 'dtls', 'selected-pair', 'stats', 'recording']);
-
-export function onlyForHandlers(e: PeerEvent): boolean {
-  return HANDLER_ONLY.has(e.kind);
-}
-
 export interface HandlerEventSpec {
   type: number;
   subtype?: number;

@@ -37,13 +37,29 @@ export function mediaAddress(relays: ReadonlyArray<{ region: string; address: st
   return (relays.find((r) => r.region === region) ?? relays[0])?.address ?? '127.0.0.1';
 }
 
+/** What server_info says of the media side: that relay's address and whether it offers IPv6 and ICE-TCP. */
+export interface MediaRelayInfo {
+  address: string;
+  ipv6?: boolean | undefined;
+  iceTcp?: boolean | undefined;
+}
+
+/** The relay {@link mediaAddress} names (its address, IPv6, ICE-TCP). */
+export function mediaRelay(
+  relays: ReadonlyArray<MediaRelayInfo & { region: string }>,
+  region?: string,
+): MediaRelayInfo {
+  const relay = relays.find((r) => r.region === region) ?? relays[0];
+  return relay ?? { address: mediaAddress(relays, region) };
+}
+
 /** The `server_info` reply (§1.4) with the fields janus.js and janode read. */
 export function serverInfo(
   config: EdgeConfig,
   settings: SharedSettings,
   plugins: Map<string, Plugin>,
   transaction?: string,
-  localIp = '127.0.0.1',
+  media: MediaRelayInfo = { address: '127.0.0.1' },
 ): JanusMessage {
   const pluginInfo: Record<string, unknown> = {};
   for (const [pkg, p] of plugins) {
@@ -70,10 +86,10 @@ export function serverInfo(
     'reclaim-session-timeout': config.reclaimSessionTimeout,
     'candidates-timeout': config.candidatesTimeout,
     'server-name': config.serverName,
-    'local-ip': localIp,
-    ipv6: false,
+    'local-ip': media.address,
+    ipv6: media.ipv6 === true,
     'ice-lite': false,
-    'ice-tcp': false,
+    'ice-tcp': media.iceTcp === true,
     'ice-nomination': 'regular',
     'ice-keepalive-conncheck': false,
     'nack-optimizations': false,

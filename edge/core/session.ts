@@ -8,7 +8,17 @@ import type { RelayRef } from '../relays/relayClient.js';
  * Where a session's events go: an HTTP long-poll queue, or the WebSocket connection that created
  * (or claimed) it. A WebSocket is held by one coordinator shard, not always the session's own.
  */
-export type Source = ({ kind: 'http' } | { kind: 'ws'; shard: number; connId: string }) & {
+export type Source = (
+  | {
+      kind: 'http';
+      /**
+       * A WHIP/WHEP resource (edge/whip): no client polls it or sends keepalives, so its PeerConnection
+       * keeps it alive; once that is gone the session times out through the one termination path.
+       */
+      resource?: 'whip' | 'whep';
+    }
+  | { kind: 'ws'; shard: number; connId: string }
+) & {
   /** The client's address (`CF-Connecting-IP`), when the transport knows it: per-address limits. */
   address?: string;
 };
@@ -146,10 +156,18 @@ export function toRecord(s: Session): SessionRecord {
 
 /** When the session expires (ms since epoch), or Infinity; Janus's watchdog rule (§1.6). */
 export function deadlineOf(s: Session, globalTimeout: number, reclaimTimeout: number): number {
+  if (keptAliveByMedia(s)) return Infinity;
   const timeout = s.timeout ?? globalTimeout;
   let d = timeout > 0 ? s.lastActivity + timeout * 1000 : Infinity;
   if (s.transportGoneAt !== undefined) d = Math.min(d, s.lastActivity + reclaimTimeout * 1000);
   return d;
+}
+
+/** A WHIP/WHEP session lives while one of its handles has a PeerConnection (RFC 9725 has no keepalive). */
+function keptAliveByMedia(s: Session): boolean {
+  if (s.source.kind !== 'http' || !s.source.resource) return false;
+  for (const h of s.handles.values()) if (h.hasPeer) return true;
+  return false;
 }
 
 export const MAX_QUEUED_EVENTS = 1000;

@@ -23,9 +23,10 @@ import { PeerMedia } from './media.js';
 import { PluginRequests } from './pluginRequests.js';
 import { SessionPersistence } from './persistence.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
-import { mediaAddress, serverInfo } from './serverInfo.js';
+import { mediaRelay, serverInfo } from './serverInfo.js';
 import type { SharedSettings } from './settings.js';
 import { countsOf, fromOwnSocket, handleIn, type Handle, fromRecord, type Session, type Source } from './session.js';
+import { transportOf } from './transportName.js';
 import type { Counts, PollResult } from './shardApi.js';
 import { Timeouts } from './timeouts.js';
 
@@ -69,7 +70,11 @@ export class SessionCore {
       () => this.shard,
       (s) => this.persistence.persistQueue(s),
     );
-    this.media = new PeerMedia(host, this.delivery, this.sessions, (s) => this.persist(s));
+    // A PeerConnection that came or went may move a deadline (a WHIP session lives while it has one).
+    this.media = new PeerMedia(host, this.delivery, this.sessions, (s) => {
+      this.persist(s);
+      this.timeouts.watch(s);
+    });
     this.requests = new PluginRequests(
       host,
       config,
@@ -172,7 +177,7 @@ export class SessionCore {
       switch (req.janus) {
         case 'info': {
           const relays = await this.host.core().listRelays();
-          return serverInfo(this.config, this.settings, this.plugins, tx, mediaAddress(relays, region));
+          return serverInfo(this.config, this.settings, this.plugins, tx, mediaRelay(relays, region));
         }
         case 'ping':
           return reply('pong', tx);
@@ -424,10 +429,4 @@ class EnvelopeError extends JanusApiError {
       err instanceof Error ? err.message : String(err),
     );
   }
-}
-
-function transportOf(origin: Source): { transport: string; id: string } {
-  return origin.kind === 'http'
-    ? { transport: 'janus.transport.http', id: 'http' }
-    : { transport: 'janus.transport.websockets', id: origin.connId };
 }

@@ -1,5 +1,6 @@
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { RpcResult } from '../rpc.js';
+import type { PluginCallOutcome, PluginCallTo } from './pluginCallBatch.js';
 import type { JanusMessage } from './replies.js';
 import type { SharedSettings } from './settings.js';
 import type { Source } from './session.js';
@@ -26,6 +27,8 @@ export interface SessionShardApi extends Rpc.DurableObjectBranded {
   poll(sessionId: number, maxev: number, apisecret?: string, token?: string): Promise<PollResult>;
   /** From a plugin's coordination object (a VideoRoom) to one of our handles: false when there is no such handle. */
   pluginCall(sessionId: number, handleId: number, call: unknown): Promise<boolean>;
+  /** Several such calls in one RPC, started in order; an outcome each ({@link PluginCallBatcher}). */
+  pluginCalls(calls: PluginCallTo[]): Promise<PluginCallOutcome[]>;
   /** From a RelayLink: an event about one PeerConnection on that relay. */
   relayEvent(sessionId: number, handleId: number, linkId: string, event: PeerEvent): Promise<void>;
   /** From another shard: deliver an event to a WebSocket held here. */

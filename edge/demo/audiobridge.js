@@ -5,18 +5,8 @@
 // REST + long poll; `?debug=1` turns janus.js's console logging on.
 import Janus from '/js/janus.es.js';
 import { describe } from './janusErrors.js';
-import { fillRegions } from './regions.js';
-
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-const http = params.get('transport') === 'http';
-
-/** The Janus API URL; the region rides on the WebSocket URL (janus.js appends paths to an HTTP one). */
-function serverUrl(region) {
-  if (http) return `${location.origin}/janus`;
-  const ws = `${location.origin.replace(/^http/, 'ws')}/janus`;
-  return region ? `${ws}?region=${encodeURIComponent(region)}` : ws;
-}
+import { janusOptions } from './janusOptions.js';
+import { $, formValues, http, openForm, pageLines, params, serverUrl } from './roomPage.js';
 
 const state = (window.ab = {
   joined: false,
@@ -32,19 +22,7 @@ const state = (window.ab = {
 /** The current stay in a room: {janus, handle, ended}, from Join to Leave or a failure. */
 let visit = null;
 
-function showError(text) {
-  state.error = text;
-  $('error').textContent = text;
-  $('error').hidden = false;
-}
-
-function clearError() {
-  state.error = null;
-  $('error').textContent = '';
-  $('error').hidden = true;
-}
-
-const say = (text) => ($('status').textContent = text);
+const { showError, clearError, say } = pageLines(state);
 
 /** Which controls apply: `idle` (the form), `joining` or `in` (leave, mute). */
 function setControls(phase) {
@@ -155,19 +133,19 @@ function onMessage(v, msg, jsep) {
 
 function join() {
   clearError();
-  const room = Number($('room-id').value) || 1234;
-  const display = $('name').value.trim() || 'guest';
-  const region = $('region').value;
+  const { room, display, region } = formValues();
   const v = { janus: null, handle: null, ended: false, leaving: false };
   visit = v;
   setControls('joining');
   say(`joining room ${room} (region ${region || 'nearest'})…`);
   Janus.init({
     debug: params.has('debug') ? 'all' : false,
-    callback: () => {
+    callback: async () => {
+      const options = await janusOptions();
       if (v.ended) return;
       v.janus = new Janus({
         server: serverUrl(region),
+        ...options,
         success: () =>
           v.janus.attach({
             plugin: 'janus.plugin.audiobridge',
@@ -229,9 +207,4 @@ $('mute').addEventListener('click', () => {
 });
 
 setControls('idle');
-void fillRegions($('region'), params.get('region') ?? undefined);
-if (params.get('autojoin')) {
-  $('room-id').value = params.get('room') ?? '1234';
-  $('name').value = params.get('name') ?? 'guest';
-  $('join').requestSubmit();
-}
+openForm();

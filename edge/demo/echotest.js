@@ -1,19 +1,30 @@
 // The EchoTest flow of Janus's own demo, on the unmodified janus.js. `?transport=http` uses REST +
 // long poll instead of WebSocket. `window.echo` exposes the state for automated checks.
 import Janus from '/js/janus.es.js';
+import { janusOptions } from './janusOptions.js';
 
 const params = new URLSearchParams(location.search);
 const server =
   params.get('transport') === 'http' ? `${location.origin}/janus` : `${location.origin.replace(/^http/, 'ws')}/janus`;
 const status = document.getElementById('status');
-const state = (window.echo = { webrtcup: false, result: null, error: null, remoteTrack: false, hangup: null });
+const state = (window.echo = {
+  webrtcup: false,
+  result: null,
+  error: null,
+  remoteTrack: false,
+  hangup: null,
+  turn: false,
+});
 const say = (text) => (status.textContent = text);
 
 Janus.init({
   debug: false,
-  callback: () => {
+  callback: async () => {
+    const options = await janusOptions();
+    state.turn = options.iceServers !== undefined;
     const janus = new Janus({
       server,
+      ...options,
       success: () => {
         janus.attach({
           plugin: 'janus.plugin.echotest',

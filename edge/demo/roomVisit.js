@@ -9,6 +9,7 @@
 import Janus from '/js/janus.es.js';
 import { addTrack, clearGrid, removeParticipant, removeTrack, showParticipant } from './grid.js';
 import { describe } from './janusErrors.js';
+import { janusOptions } from './janusOptions.js';
 import { Subscription } from './subscription.js';
 
 export class RoomVisit {
@@ -37,10 +38,12 @@ export class RoomVisit {
   start() {
     Janus.init({
       debug: this.opts.debug ? 'all' : false,
-      callback: () => {
+      callback: async () => {
+        const options = await janusOptions();
         if (this.ended) return;
         this.janus = new Janus({
           server: this.opts.server,
+          ...options,
           success: () => this.attachPublisher(),
           error: (err) => this.fail('connection', err),
         });

@@ -3,19 +3,8 @@
 // page. `window.room` exposes the state for automated checks. `?transport=http` uses REST + long
 // poll instead of WebSocket; `?autojoin=1&room=&name=&pin=&region=` fills the form and joins;
 // `?debug=1` turns janus.js's console logging on.
-import { fillRegions } from './regions.js';
 import { RoomVisit } from './roomVisit.js';
-
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-const http = params.get('transport') === 'http';
-
-/** The Janus API URL; the region rides on the WebSocket URL (janus.js appends paths to an HTTP one, so it cannot carry it). */
-function serverUrl(region) {
-  if (http) return `${location.origin}/janus`;
-  const ws = `${location.origin.replace(/^http/, 'ws')}/janus`;
-  return region ? `${ws}?region=${encodeURIComponent(region)}` : ws;
-}
+import { $, formValues, http, openForm, pageLines, params, serverUrl } from './roomPage.js';
 
 /** The current visit, while joining or in a room. */
 let visit = null;
@@ -34,19 +23,7 @@ const state = (window.room = {
   senders: () => visit?.senders() ?? [],
 });
 
-function showError(text) {
-  state.error = text;
-  $('error').textContent = text;
-  $('error').hidden = false;
-}
-
-function clearError() {
-  state.error = null;
-  $('error').textContent = '';
-  $('error').hidden = true;
-}
-
-const say = (text) => ($('status').textContent = text);
+const { showError, clearError, say } = pageLines(state);
 
 /** Which controls apply: `idle` (the form), `joining` or `in` (leave, mute). */
 function setControls(phase) {
@@ -93,9 +70,7 @@ $('join').addEventListener('submit', (e) => {
   e.preventDefault();
   if (visit) return;
   clearError();
-  const room = Number($('room-id').value) || 1234;
-  const display = $('name').value.trim() || 'guest';
-  const region = $('region').value;
+  const { room, display, region } = formValues();
   const v = new RoomVisit(
     { server: serverUrl(region), room, display, pin: $('pin').value || undefined, debug: params.has('debug') },
     {
@@ -121,11 +96,4 @@ $('mute-audio').addEventListener('click', () => visit?.toggle('audio'));
 $('mute-video').addEventListener('click', () => visit?.toggle('video'));
 
 reset();
-// The region from the URL is selected at once; joining does not wait for the list of the others.
-void fillRegions($('region'), params.get('region') ?? undefined);
-if (params.get('autojoin')) {
-  $('room-id').value = params.get('room') ?? '1234';
-  $('name').value = params.get('name') ?? 'guest';
-  $('pin').value = params.get('pin') ?? '';
-  $('join').requestSubmit();
-}
+openForm(['pin']);

@@ -48,10 +48,25 @@ export interface EventDeliverySettings {
 let runtime: EventDeliverySettings | undefined;
 
 export function applyEventDeliverySettings(settings: Partial<EventDeliverySettings> | undefined): void {
-  runtime =
-    settings?.mask === undefined || settings.grouping === undefined
-      ? undefined
-      : { mask: settings.mask, grouping: settings.grouping };
+  runtime = tweaked(settings);
+}
+
+/** What a tweak stored in the shared settings puts in force; undefined: the configured settings. */
+function tweaked(settings: Partial<EventDeliverySettings> | undefined): EventDeliverySettings | undefined {
+  return settings?.mask === undefined || settings.grouping === undefined
+    ? undefined
+    : { mask: settings.mask, grouping: settings.grouping };
+}
+
+/**
+ * The delivery settings the shared settings (`eventsMask`, `eventsGrouping`) put in force, for an
+ * object that reads them itself rather than through this isolate (an AudioBridge room).
+ */
+export function deliveryFromShared(
+  shared: { eventsMask?: number; eventsGrouping?: boolean },
+  configured: EventDeliverySettings,
+): EventDeliverySettings {
+  return tweaked({ mask: shared.eventsMask, grouping: shared.eventsGrouping }) ?? configured;
 }
 
 export function eventDeliverySettings(configured: EventDeliverySettings): EventDeliverySettings {

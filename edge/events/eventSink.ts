@@ -32,8 +32,19 @@ export class EventSink {
     private readonly url: string | undefined,
     private readonly emitter: string,
     private readonly log: Logger,
-    private readonly configured: EventDeliverySettings = { mask: ALL_EVENTS, grouping: true },
+    /**
+     * The configured delivery (an admin tweak in this isolate overrides it), or a function giving the
+     * delivery in force, for an object that follows the shared settings itself.
+     */
+    private readonly configured: EventDeliverySettings | (() => EventDeliverySettings) = {
+      mask: ALL_EVENTS,
+      grouping: true,
+    },
   ) {}
+
+  private delivery(): EventDeliverySettings {
+    return typeof this.configured === 'function' ? this.configured() : eventDeliverySettings(this.configured);
+  }
 
   get enabled(): boolean {
     return this.url !== undefined;
@@ -41,7 +52,7 @@ export class EventSink {
 
   emit(type: number, event: Record<string, unknown>, opts: EmitOptions = {}): void {
     if (!this.url) return;
-    if ((type & eventDeliverySettings(this.configured).mask) === 0) return;
+    if ((type & this.delivery().mask) === 0) return;
     const e: HandlerEvent = { emitter: this.emitter, type, timestamp: Date.now() * 1000, event };
     if (opts.subtype) e.subtype = opts.subtype;
     if (opts.sessionId) e.session_id = opts.sessionId;
@@ -61,7 +72,7 @@ export class EventSink {
       // Let the current request finish queueing its events so they travel together.
       await Promise.resolve();
       while (this.queue.length > 0) {
-        const { grouping } = eventDeliverySettings(this.configured);
+        const { grouping } = this.delivery();
         const batch = this.queue.splice(0, grouping ? BATCH : 1);
         await this.post(batch, grouping);
       }

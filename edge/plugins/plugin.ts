@@ -1,5 +1,6 @@
 import type { CommandOp, CommandResult } from '../../shared/control/commands.js';
 import type { RecordingClosedEvent } from '../../shared/control/recording.js';
+import type { ViewerLayerEvent } from '../../shared/control/streaming.js';
 import type { Jsep } from '../../shared/janus/requests.js';
 import type { CommandArgs, RelayRef } from '../relays/relayClient.js';
 
@@ -99,6 +100,8 @@ export interface Plugin {
   queryHandle?(ctx: HandleContext): Promise<Record<string, unknown>> | Record<string, unknown>;
   /** A recording file of the handle's PeerConnection closed on its relay (peer.record); Janus tells no client. */
   recordingClosed?(ctx: HandleContext, event: RecordingClosedEvent): void;
+  /** A simulcast substream / temporal layer change on the handle's viewer m-line (Streaming). */
+  viewerLayer?(ctx: HandleContext, event: ViewerLayerEvent): void;
   /** Calls from the plugin's own coordination objects (e.g. a VideoRoom telling a participant). */
   handleInternal?(ctx: HandleContext, call: unknown): Promise<void> | void;
 }

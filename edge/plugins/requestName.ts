@@ -12,3 +12,16 @@ export function readRequestName(body: Record<string, unknown>): string | Request
     return { problem: 'invalid', text: 'Invalid element type (request should be a string)' };
   return request.toLowerCase();
 }
+
+/** A plugin's own codes for a missing and a mistyped element (its ST, VR, AB). */
+export type ElementCodes = { missing: number; invalid: number };
+
+/** The request's name, or its problem already mapped to the plugin's code, for the plugin to wrap in its error. */
+export function requestNameCode(
+  body: Record<string, unknown>,
+  codes: ElementCodes,
+): string | { code: number; text: string } {
+  const name = readRequestName(body);
+  if (typeof name === 'string') return name;
+  return { code: name.problem === 'missing' ? codes.missing : codes.invalid, text: name.text };
+}

@@ -8,6 +8,7 @@ import { Logger } from '../log.js';
 import type { RpcResult } from '../rpc.js';
 import { Stubs } from '../stubs.js';
 import { audioRoomWatcher, isAudioBridgeObjectName } from '../plugins/audiobridge/linkWatch.js';
+import { isStreamingObjectName, streamingWatcher } from '../plugins/streaming/linkWatch.js';
 import type { LinkHost, LinkStorage } from './linkHost.js';
 import { RelayConnection } from './relayConnection.js';
 import type { RelayLinkApi } from './relayLinkApi.js';
@@ -49,11 +50,13 @@ export class RelayLink extends DurableObject<Env> implements RelayLinkApi {
       sockets: () => ctx.getWebSockets(),
       directory: () => stubs.core(),
       shardOfSession: (sessionId) => stubs.shardOfSession(sessionId),
-      // Rooms that watch a relay: VideoRooms, and AudioBridge rooms with plain-RTP legs there.
+      // Rooms that watch a relay: VideoRooms, AudioBridge rooms with plain-RTP legs there, the Streaming mountpoints.
       room: (objectName) =>
         isAudioBridgeObjectName(objectName)
           ? audioRoomWatcher(stubs.audioBridge(objectName))
-          : stubs.videoRoom(objectName),
+          : isStreamingObjectName(objectName)
+            ? streamingWatcher(stubs.streaming())
+            : stubs.videoRoom(objectName),
       audioRoom: (objectName) => stubs.audioBridge(objectName),
     };
     this.link = new RelayConnection(host, config.relaySecret);

@@ -10,6 +10,26 @@ export interface RelayEntry {
   linkId: string;
   draining?: boolean;
   lastSeen?: number;
+  /** The relay process's CPU, as a fraction of one core (its heartbeats); absent: not reported. */
+  cpu?: number;
+  /** Its PeerConnections offer IPv6 / ICE-TCP candidates (its registration). */
+  ipv6?: boolean;
+  iceTcp?: boolean;
+}
+
+/**
+ * CPU (of one core) below which a relay counts as idle: there the peer count decides placement, so a
+ * few percent of noise between heartbeats does not steer calls.
+ */
+export const CPU_FLOOR = 0.25;
+
+/**
+ * How busy a relay is for placement: its peers against its capacity, or its CPU when that is higher
+ * and above CPU_FLOOR (a relay whose media thread is busy takes fewer, however few peers it holds).
+ */
+export function placementLoad(r: Pick<RelayEntry, 'peers' | 'capacity' | 'cpu'>): number {
+  const cpu = (r.cpu ?? 0) >= CPU_FLOOR ? (r.cpu ?? 0) : 0;
+  return Math.max(r.peers / Math.max(1, r.capacity), cpu);
 }
 
 /**
@@ -25,8 +45,9 @@ export const STALE_MS = 2 * DIRECTORY_REFRESH_MS;
 
 /**
  * The relays currently connected, kept by the core coordinator from their links' register and
- * heartbeat messages. `pick` chooses the least loaded relay in the client's region, falling back to
- * the least loaded anywhere when the region has none.
+ * heartbeat messages. `pick` chooses the least loaded relay ({@link placementLoad}: peers against
+ * capacity, or CPU) in the client's region, falling back to the least loaded anywhere when the region
+ * has none; draining relays and full ones are never chosen.
  */
 export class RelayDirectory {
   private readonly relays = new Map<string, RelayEntry>();
@@ -70,8 +91,7 @@ export class RelayDirectory {
     const local = region ? live.filter((r) => r.region === region) : [];
     const pool = local.length > 0 ? local : live;
     let best: RelayEntry | undefined;
-    for (const r of pool)
-      if (!best || r.peers / Math.max(1, r.capacity) < best.peers / Math.max(1, best.capacity)) best = r;
+    for (const r of pool) if (!best || placementLoad(r) < placementLoad(best)) best = r;
     if (best) best.peers++; // count the placement until the next heartbeat corrects it
     return best;
   }

@@ -11,7 +11,7 @@ import {
 import { isSfuPeerEvent } from '../../shared/control/sfu.js';
 import { isAbPeerEvent } from '../../shared/control/audiobridge.js';
 import { audioBridgeObjectName } from '../plugins/audiobridge/state.js';
-import { onlyForHandlers } from '../core/relayEvents.js';
+import { onlyForHandlers } from '../../shared/control/events.js';
 import { videoRoomObjectName } from '../plugins/videoroom/state.js';
 import { rpcFail, rpcOk, type RpcResult } from '../rpc.js';
 import type { LinkHost, LinkSocket } from './linkHost.js';
@@ -27,10 +27,12 @@ export const COMMAND_TIMEOUT_MS = 10_000;
 export const LIVENESS_CHECK_MS = 500;
 /**
  * The peer list is written behind, once per this window: a write in the turn that resolves a
- * `peer.create` held its reply back (measured ~2 ms under bench:churn); a lost window is repaired by
- * the reconciliation with the relay.
+ * `peer.create` held its reply back (measured ~2 ms under bench:churn), and each write is a SQLite
+ * transaction (~7 % of the edge's CPU per EchoTest call at 100 ms, two writes a call). It is read back
+ * only when the object restarts, which the relay's heartbeats (1 s) prevent while it is connected; a
+ * lost window is repaired by the reconciliation with the relay.
  */
-export const PEERS_WRITE_MS = 100;
+export const PEERS_WRITE_MS = 1_000;
 /** The hangup reason a client hears when the relay no longer has its PeerConnection. */
 export const LOST_ON_RELAY = 'Gone from relay';
 
@@ -58,12 +60,20 @@ export class RelayConnection {
   private readonly peers = new Set<string>();
   /** VideoRoom objects (by name) with remote publishers or cascades here: told when the relay is lost. */
   private readonly rooms = new Set<string>();
+  /** Commands sent and not answered, oldest first (every one waits the same COMMAND_TIMEOUT_MS). */
   private readonly pending = new Map<
     string,
-    { resolve: (o: RpcResult<unknown>) => void; cancel: () => void; cmd: CommandInput }
+    { resolve: (o: RpcResult<unknown>) => void; deadline: number; cmd: CommandInput }
   >();
+  /**
+   * The one timer of the pending commands, armed for the oldest one's deadline: a timer per command
+   * (set, then cleared by its reply) was a measurable part of a link's CPU per command.
+   */
+  private commandTimer: (() => void) | undefined;
   private readonly reconciliation = new PeerReconciliation();
   private readonly forwarding = new HeartbeatForwarding();
+  /** The directory was told this relay drains (it stops placing peers there). */
+  private drainingReported = false;
   private nextId = 0;
   private _dropped = false;
   /** Cancels the pending write of the peer list, if one is scheduled. */
@@ -115,7 +125,9 @@ export class RelayConnection {
       this.state.relay = relay;
       this.state.welcomed = true;
       await this.host.storage.put('state', this.state);
-      this.send(ws, { type: 'welcome', proof: await computeProof(secret, nonce) });
+      const proof = await computeProof(secret, nonce);
+      // without event handlers the relay need not send what only they consume (a frame each)
+      this.send(ws, { type: 'welcome', proof, ...(this.host.handlerEvents === false ? { handlerEvents: false } : {}) });
       this.forwarding.reported(relay.load, this.peers.size, this.state.lastSeen);
       const settings = await this.host
         .directory()
@@ -130,22 +142,27 @@ export class RelayConnection {
       case 'heartbeat':
         if (this.reconciliation.shouldAsk(m.peerDigest, this.peers, this.state.lastSeen))
           this.send(ws, { type: 'listPeers' });
-        if (!this.forwarding.shouldForward(m.load, m.peers, this.state.lastSeen)) return;
-        await this.host
-          .directory()
-          .relayHeartbeat({ ...relay, load: m.load, linkId: this.state.linkId, peers: m.peers });
+        // a draining relay says so on every heartbeat: a link that missed the `draining` frame learns it here
+        if (m.draining && !this.drainingReported) await this.reportDraining(relay.relayId);
+        if (!this.forwarding.shouldForward(m.load, m.peers, this.state.lastSeen, m.cpu)) return;
+        await this.host.directory().relayHeartbeat({
+          ...relay,
+          load: m.load,
+          linkId: this.state.linkId,
+          peers: m.peers,
+          ...(m.cpu !== undefined ? { cpu: m.cpu } : {}),
+        });
         return;
       case 'peers':
         await this.reconcile(m.peers);
         return;
       case 'draining':
-        await this.host.directory().relayDraining(relay.relayId, this.state.linkId);
+        await this.reportDraining(relay.relayId);
         return;
       case 'reply': {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        p.cancel();
         // recorded before any later frame is read, so a peer list that follows the reply includes it
         // (an AudioBridge plain-RTP participant or leg is a peer without PeerConnection: tracked alike)
         if (m.ok && (p.cmd.op === 'peer.create' || p.cmd.op === 'ab.rtpJoin'))
@@ -191,13 +208,24 @@ export class RelayConnection {
     // the directory counted this placement itself: the next heartbeat tells it what became of it
     if (cmd.op === 'peer.create' || cmd.op === 'sfu.remoteAdd') this.forwarding.placement();
     return new Promise<RpcResult<unknown>>((resolve) => {
-      const cancel = this.host.clock.after(COMMAND_TIMEOUT_MS, () => {
-        this.pending.delete(id);
-        resolve(rpcFail(490, 'Relay did not answer'));
-      });
-      this.pending.set(id, { resolve, cancel, cmd });
+      this.pending.set(id, { resolve, deadline: this.host.clock.now() + COMMAND_TIMEOUT_MS, cmd });
+      this.commandTimer ??= this.host.clock.after(COMMAND_TIMEOUT_MS, () => this.expireCommands());
       this.send(ws, { type: 'cmd', id, cmd });
     });
+  }
+
+  /** Answers 490 to the commands past their deadline, and re-arms for the oldest one left. */
+  private expireCommands(): void {
+    this.commandTimer = undefined;
+    const now = this.host.clock.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) {
+        this.commandTimer = this.host.clock.after(p.deadline - now, () => this.expireCommands());
+        return;
+      }
+      this.pending.delete(id);
+      p.resolve(rpcFail(490, 'Relay did not answer'));
+    }
   }
 
   /** From a VideoRoom that now depends on this relay beyond its own peers' PeerConnections. */
@@ -241,6 +269,11 @@ export class RelayConnection {
   }
 
   /** The relay is gone: every PeerConnection on it is hung up and the directory forgets it. */
+  private async reportDraining(relayId: string): Promise<void> {
+    this.drainingReported = true;
+    await this.host.directory().relayDraining(relayId, this.state.linkId);
+  }
+
   async drop(why: string): Promise<void> {
     if (this._dropped) return;
     this._dropped = true;
@@ -254,10 +287,9 @@ export class RelayConnection {
         // already closed
       }
     }
-    for (const [, p] of this.pending) {
-      p.cancel();
-      p.resolve(rpcFail(490, 'Relay lost'));
-    }
+    this.commandTimer?.();
+    this.commandTimer = undefined;
+    for (const [, p] of this.pending) p.resolve(rpcFail(490, 'Relay lost'));
     this.pending.clear();
     this.peersWrite?.();
     this.peersWrite = undefined;

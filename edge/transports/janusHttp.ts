@@ -4,7 +4,8 @@ import { loadConfig } from '../config.js';
 import { clientAddressOf } from '../core/clientAddress.js';
 import { errorFrom, errorReply, type JanusMessage } from '../core/replies.js';
 import type { Env } from '../env.js';
-import { namedShard, randomShard } from '../core/ids.js';
+import { namedShard } from '../core/ids.js';
+import { learnFromReply, NEXT_SHARD_HEADER, placementHint } from '../core/shardFill.js';
 import type { PollResult } from '../core/shardApi.js';
 import { Stubs } from '../stubs.js';
 import { mergePathIds, pathId, readJsonObject } from './body.js';
@@ -27,13 +28,23 @@ janusRoutes.get('/', async (c) => {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
     return c.json(errorReply(JanusError.TRANSPORT_SPECIFIC, 'Unsupported method'));
   const config = loadConfig(c.env);
-  const shard = randomShard(config.shardCount);
+  const stubs = new Stubs(c.env, config.shardCount);
   const headers = new Headers(c.req.raw.headers);
-  headers.set('x-shard', String(shard));
   const region = regionOf(c);
   if (region) headers.set('x-region', region);
   else headers.delete('x-region');
-  return new Stubs(c.env, config.shardCount).shard(shard).fetch(new Request(c.req.raw.url, { headers }));
+  // Fill-first: a full shard names the next one to try (edge/core/shardFill.ts).
+  const asked = placementHint.first(config.shardCount);
+  for (let shard = asked; ;) {
+    headers.set('x-shard', String(shard));
+    const res = await stubs.shard(shard).fetch(new Request(c.req.raw.url, { headers }));
+    const next = Number(res.headers.get(NEXT_SHARD_HEADER) ?? NaN);
+    if (res.status !== 307 || !(next > shard && next < config.shardCount)) {
+      placementHint.learn(asked, shard);
+      return res;
+    }
+    shard = next;
+  }
 });
 
 janusRoutes.post('/', (c) => handlePost(c));
@@ -76,14 +87,14 @@ async function handlePost(c: Ctx, sessionPart?: string, handlePart?: string) {
 
 async function forward(c: Ctx, body: Record<string, unknown>) {
   const config = loadConfig(c.env);
-  const shard = namedShard(body, config.shardCount) ?? randomShard(config.shardCount);
+  const named = namedShard(body, config.shardCount);
+  const shard = named ?? placementHint.first(config.shardCount);
   try {
-    return json(
-      c,
-      await new Stubs(c.env, config.shardCount)
-        .shard(shard)
-        .janus(body, { kind: 'http', address: clientAddressOf(c.req.raw.headers) }, shard, regionOf(c)),
-    );
+    const reply = await new Stubs(c.env, config.shardCount)
+      .shard(shard)
+      .janus(body, { kind: 'http', address: clientAddressOf(c.req.raw.headers) }, shard, regionOf(c));
+    if (named === undefined) learnFromReply(shard, reply, config.shardCount);
+    return json(c, reply);
   } catch (err) {
     return json(c, errorFrom(err, typeof body.transaction === 'string' ? body.transaction : undefined));
   }
@@ -93,7 +104,7 @@ async function forward(c: Ctx, body: Record<string, unknown>) {
  * The client's region, which picks the relays for its PeerConnections: `?region=` or `x-region` where
  * a client (or a test) says so, else Cloudflare's view of where the request came from.
  */
-function regionOf(c: Ctx): string | undefined {
+export function regionOf(c: Ctx): string | undefined {
   const explicit = c.req.query('region') ?? c.req.header('x-region');
   if (explicit && /^[a-z0-9-]{1,32}$/i.test(explicit)) return explicit.toLowerCase();
   const cf = (c.req.raw as { cf?: { continent?: string } }).cf;

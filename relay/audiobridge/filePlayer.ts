@@ -14,6 +14,8 @@ const READ_AHEAD = 50;
 export class FilePlayer {
   /** Whether its first frame was mixed (Janus's `announcement-started` then). */
   started = false;
+  /** Janus `group`: the forwarding group it plays in (its group's forwarders carry it too). */
+  group: string | undefined;
   private readonly packets: Buffer[] = [];
   private readonly decoder: OpusDecoder;
   /** Decoded samples not mixed yet (a packet may hold more than one tick). */
@@ -75,8 +77,11 @@ export class FilePlayer {
     });
   }
 
-  /** Adds this tick's `samples` into the mix (both channels of a stereo mix); false when nothing was there. */
-  mixInto(sum: Int32Array, samples: number, stereo: boolean): boolean {
+  /**
+   * Adds this tick's `samples` into the mix (both channels of a stereo mix), and into `group`'s mix
+   * when a forwarder carries it; false when nothing was there.
+   */
+  mixInto(sum: Int32Array, samples: number, stereo: boolean, group?: Int32Array): boolean {
     while (this.pcmEnd - this.pcmStart < samples && this.packets.length > 0) {
       if (this.pcmStart > 0) {
         this.pcm.copyWithin(0, this.pcmStart, this.pcmEnd);
@@ -89,17 +94,21 @@ export class FilePlayer {
     this.readAhead();
     const n = Math.min(samples, this.pcmEnd - this.pcmStart);
     if (n === 0) return false;
-    const f = this.pcm;
-    const at = this.pcmStart;
-    if (!stereo) for (let i = 0; i < n; i++) sum[i] += f[at + i]!;
-    else
-      for (let i = 0; i < n; i++) {
-        sum[2 * i] += f[at + i]!;
-        sum[2 * i + 1] += f[at + i]!;
-      }
+    for (const into of group ? [sum, group] : [sum]) this.addTo(into, n, stereo);
     this.pcmStart += n;
     this.started = true;
     return true;
+  }
+
+  private addTo(into: Int32Array, n: number, stereo: boolean): void {
+    const f = this.pcm;
+    const at = this.pcmStart;
+    if (!stereo) for (let i = 0; i < n; i++) into[i] += f[at + i]!;
+    else
+      for (let i = 0; i < n; i++) {
+        into[2 * i] += f[at + i]!;
+        into[2 * i + 1] += f[at + i]!;
+      }
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { closeQuietly, openForwardSocket } from '../net/sockets.js';
 import type { PortPool } from '../net/ports.js';
+import type { GroupMixes } from './groupMixes.js';
 import { createEncoder, type VoiceEncoder } from './voiceCodec.js';
 
 /** Janus's AudioBridge error for a bad `rtp_forward` element. */
@@ -20,6 +21,8 @@ export interface MixForwarderSpec {
   ssrc: number;
   /** Janus `always_on`: silence is forwarded while the room has nobody in it. */
   alwaysOn: boolean;
+  /** Janus `group`: only that forwarding group's mix is forwarded. */
+  group?: string;
 }
 
 /** One `rtp_forward` of a room's mix: plain RTP to host:port from a socket of its own. */
@@ -71,13 +74,19 @@ export class MixForwarder {
   }
 }
 
+/** What one encoding serves: a codec, of the whole mix or of one group's. */
+const encodingKey = (spec: MixForwarderSpec) => `${spec.codec}|${spec.group ?? ''}`;
+
 /**
- * A room's forwarders: the mix is encoded once per codec per tick, whatever the number of
- * forwarders in that codec, as Janus does (its `have_opus` / `have_ulaw` / `have_alaw`).
+ * A room's forwarders: each mix (the whole one, or a group's) is encoded once per codec per tick,
+ * whatever the number of forwarders in that codec, as Janus does (its `have_opus` / `have_ulaw` /
+ * `have_alaw` per group).
  */
 export class MixForwarders {
   readonly byId = new Map<number, MixForwarder>();
-  private readonly encoders = new Map<AbCodec, VoiceEncoder>();
+  /** The groups some forwarder carries: the mixer sums only those. */
+  readonly groups = new Set<string>();
+  private readonly encoders = new Map<string, VoiceEncoder>();
 
   constructor(
     private readonly rate: number,
@@ -90,6 +99,7 @@ export class MixForwarders {
 
   add(f: MixForwarder): void {
     this.byId.set(f.spec.streamId, f);
+    if (f.spec.group !== undefined) this.groups.add(f.spec.group);
   }
 
   /** Stops one forwarder; false when there is none with this id. */
@@ -98,28 +108,36 @@ export class MixForwarders {
     if (!f) return false;
     this.byId.delete(streamId);
     f.close();
-    if (![...this.byId.values()].some((x) => x.spec.codec === f.spec.codec)) {
-      this.encoders.get(f.spec.codec)?.close();
-      this.encoders.delete(f.spec.codec);
+    const key = encodingKey(f.spec);
+    const rest = [...this.byId.values()];
+    if (!rest.some((x) => encodingKey(x.spec) === key)) {
+      this.encoders.get(key)?.close();
+      this.encoders.delete(key);
     }
+    const group = f.spec.group;
+    if (group !== undefined && !rest.some((x) => x.spec.group === group)) this.groups.delete(group);
     return true;
   }
 
-  /** One tick's mix to every forwarder; `occupied`: someone (a participant or a file) is in the room. */
-  send(mix: Int16Array, occupied: boolean): void {
-    const encoded = new Map<AbCodec, Buffer>();
+  /**
+   * One tick's mix to every forwarder (a group's forwarder its group's mix); `occupied`: someone (a
+   * participant or a file) is in the room.
+   */
+  send(mix: Int16Array, occupied: boolean, groups: GroupMixes): void {
+    const encoded = new Map<string, Buffer>();
     for (const f of this.byId.values()) {
       if (!occupied && !f.spec.alwaysOn) continue;
       const codec = f.spec.codec;
-      let payload = encoded.get(codec);
+      const key = encodingKey(f.spec);
+      let payload = encoded.get(key);
       if (!payload) {
-        let enc = this.encoders.get(codec);
+        let enc = this.encoders.get(key);
         if (!enc) {
           enc = createEncoder(codec, this.rate, this.channels, { bitrate: 0, complexity: 4, expectedLoss: 0 });
-          this.encoders.set(codec, enc);
+          this.encoders.set(key, enc);
         }
-        payload = enc.encode(mix);
-        encoded.set(codec, payload);
+        payload = enc.encode(f.spec.group === undefined ? mix : groups.mix(f.spec.group));
+        encoded.set(key, payload);
       }
       f.send(payload, codec === 'opus' ? 960 : 160);
     }

@@ -1,9 +1,4 @@
-import {
-  AUDIOBRIDGE_PLUGIN,
-  type AbId,
-  type MixerSettings,
-  type ParticipantSettings,
-} from '../../shared/control/audiobridge.js';
+import { type AbId, type MixerSettings, type ParticipantSettings } from '../../shared/control/audiobridge.js';
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { ListedPeer } from '../../shared/control/messages.js';
 import type { Logger } from '../logger.js';
@@ -121,20 +116,7 @@ export class AudioBridgeHub implements ParticipantHost {
           dropped: s.dropped,
           ...error,
         });
-        // For event handlers: Janus's type-64 `recordingdone` with the room and its `record_file`
-        // (the edge reports a recording of a key with no handle under the plugin and ids given here).
-        const ids = { room, ...(s.path.length <= 256 ? { record_file: s.path } : {}) };
-        emit({
-          kind: 'recording',
-          file: { mid: 'mix', kind: 'audio', path: s.path },
-          bytes: s.bytes,
-          durationMs: s.durationMs,
-          packets: s.durationMs / 20,
-          dropped: s.dropped,
-          damaged: s.dropped > 0,
-          ...error,
-          report: { plugin: AUDIOBRIDGE_PLUGIN, ids },
-        });
+        // event handlers hear it from the room on the edge, as Janus's `recordingdone`
       },
       announcement: (room, fileId, playing) => emit({ kind: 'ab.announcement', room, fileId, playing }),
     };

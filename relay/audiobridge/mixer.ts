@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { MixerSettings } from '../../shared/control/audiobridge.js';
 import type { Logger } from '../logger.js';
+import { GroupMixes } from './groupMixes.js';
 import type { Participant } from './participant.js';
 import { RoomMedia, type RoomMediaEvents } from './roomMedia.js';
 import { TickClock } from './tickClock.js';
@@ -20,6 +21,16 @@ interface SharedEncoding {
   encoder: VoiceEncoder;
   tick: number;
   packet: Buffer;
+}
+
+/** Adds one voice (mono, `n` samples) into a mix at its gains: mono, or panned into a stereo mix. */
+function addVoice(into: Int32Array, f: Int16Array, n: number, gl: number, gr: number, stereo: boolean): void {
+  if (!stereo) for (let i = 0; i < n; i++) into[i] += (f[i]! * gl) | 0;
+  else
+    for (let i = 0; i < n; i++) {
+      into[2 * i] += (f[i]! * gl) | 0;
+      into[2 * i + 1] += (f[i]! * gr) | 0;
+    }
 }
 
 /**
@@ -43,6 +54,8 @@ export class Mixer {
   readonly media: RoomMedia;
   private readonly sum: Int32Array;
   private readonly out: Int16Array;
+  /** The partial mixes of the forwarding groups forwarders carry (Janus `groups`). */
+  private readonly groups: GroupMixes;
   private readonly clock: TickClock;
   private readonly shared = new Map<string, SharedEncoding>();
   private closed = false;
@@ -58,6 +71,7 @@ export class Mixer {
     this.media = new RoomMedia(settings.room, this.samples, this.channels, settings.samplingRate, events, log);
     this.sum = new Int32Array(this.samples * this.channels);
     this.out = new Int16Array(this.samples * this.channels);
+    this.groups = new GroupMixes(this.samples * this.channels);
     this.clock = new TickClock(
       () => this.tick(),
       (n) => {
@@ -144,6 +158,9 @@ export class Mixer {
     const sum = this.sum;
     const stereo = this.channels === 2;
     sum.fill(0);
+    const media = this.media;
+    const groups = this.groups;
+    groups.begin(media.forwarders.groups);
     for (const p of this.participants) {
       let n: number;
       try {
@@ -153,19 +170,11 @@ export class Mixer {
         p.frameSamples = 0;
         continue;
       }
-      const f = p.frame;
-      const gl = p.gainLeft;
-      if (!stereo) for (let i = 0; i < n; i++) sum[i] += (f[i]! * gl) | 0;
-      else {
-        const gr = p.gainRight;
-        for (let i = 0; i < n; i++) {
-          sum[2 * i] += (f[i]! * gl) | 0;
-          sum[2 * i + 1] += (f[i]! * gr) | 0;
-        }
-      }
+      addVoice(sum, p.frame, n, p.gainLeft, p.gainRight, stereo);
+      const group = groups.target(p.settings.group);
+      if (group) addVoice(group, p.frame, n, p.gainLeft, p.gainRight, stereo);
     }
-    const media = this.media;
-    const playing = media.players.size > 0 ? media.addSources(sum, this.samples, stereo) : 0;
+    const playing = media.players.size > 0 ? media.addSources(sum, this.samples, stereo, groups) : 0;
     const out = this.out;
     for (const p of this.participants) {
       const n = p.frameSamples;
@@ -194,7 +203,7 @@ export class Mixer {
         this.log.warn('audiobridge encode failed', { participant: p.key, err: String(err) });
       }
     }
-    if (media.busy) media.mixed(sum, this.participants.size, playing);
+    if (media.busy) media.mixed(sum, this.participants.size, playing, groups);
     this.dropIdleShared();
     this.framesMixed++;
     mixerTotals.framesMixed++;

@@ -16,7 +16,7 @@ export const PARTICIPANT_DEFAULTS = {
   spatialPosition: 50,
   prebuffer: 6,
 };
-export type ResolvedSettings = typeof PARTICIPANT_DEFAULTS & { talking?: TalkingSettings };
+export type ResolvedSettings = typeof PARTICIPANT_DEFAULTS & { talking?: TalkingSettings; group?: string };
 
 /** Where a participant's mix goes: its PeerConnection (SRTP) or its plain-RTP socket. */
 export interface VoiceOutput {

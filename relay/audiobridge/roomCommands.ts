@@ -158,6 +158,7 @@ async function play(ctx: CommandContext, cmd: CommandOf<'ab.play'>): Promise<voi
     player.close();
     throw new RelayError(AB_ID_EXISTS, `File ID exists (${cmd.fileId})`);
   }
+  player.group = cmd.group;
   m.media.players.set(cmd.fileId, player);
   m.keepTicking();
 }

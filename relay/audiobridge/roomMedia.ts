@@ -2,6 +2,7 @@ import type { AbId } from '../../shared/control/audiobridge.js';
 import type { Logger } from '../logger.js';
 import type { FilePlayer } from './filePlayer.js';
 import { MixForwarders } from './forwarders.js';
+import type { GroupMixes } from './groupMixes.js';
 import type { WavRecorder, WavStats } from './wavRecorder.js';
 
 /** What the room's media tells the edge (through the hub, as AudioBridge events routed to the room). */
@@ -40,19 +41,22 @@ export class RoomMedia {
     return this.held || this.recorder !== undefined || this.forwarders.size > 0 || this.players.size > 0;
   }
 
-  /** Adds this tick of every playing file into the mix; how many contributed. */
-  addSources(sum: Int32Array, samples: number, stereo: boolean): number {
+  /** Adds this tick of every playing file into the mix (and its group's); how many contributed. */
+  addSources(sum: Int32Array, samples: number, stereo: boolean, groups: GroupMixes): number {
     let n = 0;
     for (const p of this.players.values()) {
       const wasStarted = p.started;
-      if (p.mixInto(sum, samples, stereo)) n++;
+      if (p.mixInto(sum, samples, stereo, groups.target(p.group))) n++;
       if (!wasStarted && p.started) this.events.announcement(this.room, p.fileId, true);
     }
     return n;
   }
 
-  /** After the tick: the whole mix to the recording (while participants are in, as Janus) and the forwarders. */
-  mixed(sum: Int32Array, participants: number, playing: number): void {
+  /**
+   * After the tick: the whole mix to the recording (while participants are in, as Janus), and to the
+   * forwarders the whole mix or their group's.
+   */
+  mixed(sum: Int32Array, participants: number, playing: number, groups: GroupMixes): void {
     if (this.recorder || this.forwarders.size > 0) {
       const out = this.full;
       for (let i = 0; i < out.length; i++) {
@@ -61,7 +65,7 @@ export class RoomMedia {
       }
       if (this.recorder && participants > 0) this.recorder.write(out);
       try {
-        this.forwarders.send(out, participants + playing > 0);
+        this.forwarders.send(out, participants + playing > 0, groups);
       } catch (err) {
         this.log.warn('audiobridge forwarder encode failed', { err: String(err) });
       }

@@ -4,9 +4,11 @@ import { ProtectionProfileAes128CmHmacSha1_80, RTCRtpCodecParameters, SrtpSessio
 import type { SfuPublisherStream, SfuRemoteStream } from '../../shared/control/sfu.js';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { BufferedFeed } from '../sfu/bufferedFeed.js';
 import { FeedStream, type FeedSource } from '../sfu/feed.js';
 import { PublisherForwarders, type ForwarderNetwork } from '../sfu/forward.js';
 import { parseSrtpCrypto } from '../sfu/forwarder.js';
+import { KeptDataMessage } from '../sfu/keptMessage.js';
 import type { DataSink } from '../sfu/outputs.js';
 import { buildNack, seqRange } from '../sfu/rtcp.js';
 import { sfuCodecs } from '../sfu/wire.js';
@@ -55,7 +57,8 @@ const PAYLOAD_TYPES: Record<string, number> = {
   av1: 45,
 };
 
-function codecFor(type: 'audio' | 'video', name: string): RTCRtpCodecParameters {
+/** The codec offered to subscribers for a remote (or mountpoint) stream; 467 when unknown. */
+export function codecFor(type: 'audio' | 'video', name: string): RTCRtpCodecParameters {
   const wanted = name.toLowerCase();
   const base = sfuCodecs[type].find((c) => c.mimeType.split('/')[1]!.toLowerCase() === wanted);
   if (!base) throw new RelayError(467, `Unsupported ${type} codec ${name}`);
@@ -70,7 +73,7 @@ function codecFor(type: 'audio' | 'video', name: string): RTCRtpCodecParameters 
 }
 
 /** Fills a reusable RtpPacket-shaped object from a datagram; false when it is not RTP. */
-function parseRtp(msg: Buffer, out: ReusablePacket): boolean {
+export function parseRtp(msg: Buffer, out: ReusablePacket): boolean {
   if (msg.length < 12 || msg[0]! >> 6 !== 2) return false;
   let off = 12 + (msg[0]! & 0x0f) * 4;
   let end = msg.length;
@@ -90,7 +93,7 @@ function parseRtp(msg: Buffer, out: ReusablePacket): boolean {
   return true;
 }
 
-interface ReusablePacket {
+export interface ReusablePacket {
   header: {
     marker: boolean;
     payloadType: number;
@@ -106,6 +109,8 @@ export class RemotePublisher implements FeedSource {
   readonly feeds = new Map<string, FeedStream>();
   readonly dataSinks = new Set<DataSink>();
   dataMid: string | undefined;
+  /** `bufferMessage`: the last data message, for subscribers that join. */
+  private keptData: KeptDataMessage | undefined;
   closed = false;
   /** Stream slot by mindex: a feed, 'data', or nothing. */
   private byMindex: Array<FeedStream | 'data' | undefined> = [];
@@ -183,22 +188,30 @@ export class RemotePublisher implements FeedSource {
       if (old >= 0 && old !== s.mindex) this.byMindex[old] = undefined;
       if (s.type === 'data') {
         this.dataMid = s.mid;
+        // a Streaming mountpoint's cascade keeps its last message for the viewers of this relay too
+        this.keptData = s.bufferMessage ? (this.keptData ?? new KeptDataMessage(this.dataSinks)) : undefined;
         this.byMindex[s.mindex] = s.disabled ? undefined : 'data';
       } else {
         let feed = this.feeds.get(s.mid);
         if (!feed || feed.kind !== s.type) {
           feed?.close();
-          feed = new FeedStream(this.key, s.mid, s.type, s.mindex, (ssrcs) => this.sendPlis(ssrcs));
+          const plis = (ssrcs: readonly number[]) => this.sendPlis(ssrcs);
+          // a Streaming mountpoint's cascade keeps its keyframe for the viewers of this relay too
+          feed = s.bufferKeyframe
+            ? new BufferedFeed(this.key, s.mid, s.type, s.mindex, plis, true)
+            : new FeedStream(this.key, s.mid, s.type, s.mindex, plis);
           this.feeds.set(s.mid, feed);
         }
         feed.mindex = s.mindex;
         const codec = s.codec ? codecFor(s.type, s.codec) : undefined;
+        if (codec && s.fmtp) codec.parameters = s.fmtp;
         feed.configure(
           s.disabled ? undefined : codec,
           s.simulcast && s.type === 'video' ? ['l', 'm', 'h'] : [],
           s.disabled === true,
           s.disabled !== true,
         );
+        feed.svc = s.svc === true && feed.codecName === 'vp9';
         this.byMindex[s.mindex] = feed;
       }
       // the slot may be fed by another sender now: start its loss tracking afresh
@@ -280,6 +293,11 @@ export class RemotePublisher implements FeedSource {
     if (this.dataSinks.size === 0) return;
     const body = msg.subarray(12);
     const out: string | Buffer = binary ? body : body.toString('utf8');
+    if (this.keptData) {
+      // kept beyond this datagram: a copy, not a view of the socket's buffer
+      this.keptData.deliver(binary ? Buffer.from(body) : out);
+      return;
+    }
     for (const sink of this.dataSinks) sink.sendData(out);
   }
 
@@ -304,6 +322,7 @@ export class RemotePublisher implements FeedSource {
   /** Deferred keyframe requests (hub ticker). */
   tick(now: number): void {
     for (const feed of this.feeds.values()) feed.tick(now);
+    this.keptData?.tick();
   }
 
   info(): Record<string, unknown> {

@@ -5,6 +5,7 @@ import type { PortPool } from '../net/ports.js';
 import type { PeerTable } from '../peer/table.js';
 import type { RecordingSettings } from '../recording/recordingDir.js';
 import type { SfuHub } from '../sfu/hub.js';
+import type { StreamingHub } from '../streaming/hub.js';
 
 /** What a command produced: the reply's `result`, and work to do once the reply is on the wire. */
 export interface Outcome {
@@ -23,6 +24,15 @@ export interface CommandEngine {
   execute(ctx: CommandContext, key: string, cmd: Command): Promise<Outcome>;
 }
 
+/** RELAY_WORKER_THREADS (relay/threads/threadPool.ts), as commands see it. */
+export interface CommandThreads {
+  /** Peers the relay threads hold (they count against the capacity). */
+  readonly size: number;
+  holder(key: string): object | undefined;
+  /** The outcome when a relay thread runs the command; undefined: the main thread runs it. */
+  execute(ctx: CommandContext, key: string, cmd: Command): Promise<Outcome> | undefined;
+}
+
 /** What command handlers of every plugin work with. */
 export interface CommandContext {
   peers: PeerTable;
@@ -30,6 +40,8 @@ export interface CommandContext {
   sfu: SfuHub;
   /** AudioBridge (relay/audiobridge): mixers and their participants. */
   audiobridge: AudioBridgeHub;
+  /** Streaming (relay/streaming): RTP mountpoints. */
+  streaming: StreamingHub;
   /** The ICE port range (a new peer needs one port). */
   ports: PortPool;
   capacity: number;
@@ -38,6 +50,8 @@ export interface CommandContext {
   logger: Logger;
   isDraining(): boolean;
   emitCandidates(sessionId: number, handleId: number, candidates: TrickleCandidate[]): void;
+  /** Relay threads holding VideoRoom subscribers (none: everything runs on the main thread). */
+  threads?: CommandThreads;
 }
 
 /** The reply; a trickling peer's gathered candidates follow it as events. */

@@ -4,12 +4,15 @@ import type { CommandContext } from './context.js';
 
 /**
  * `peer.create`'s preconditions, the same for every plugin: not draining, no peer yet under the key,
- * room for one more (AudioBridge plain-RTP participants count against the capacity as peers).
+ * room for one more (AudioBridge plain-RTP participants and relay threads' peers count against the
+ * capacity as peers). `ports: false`: a relay thread checks its own ICE ports.
  */
-export function admitPeer(ctx: CommandContext, key: string): void {
+export function admitPeer(ctx: CommandContext, key: string, check: { ports: boolean } = { ports: true }): void {
   if (ctx.isDraining()) throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is draining');
-  if (ctx.peers.get(key)) throw new RelayError(Codes.WEBRTC_STATE, `Peer ${key} already has a PeerConnection`);
-  if (ctx.peers.size + ctx.audiobridge.rtpCount >= ctx.capacity || ctx.ports.available < 1)
+  if (ctx.peers.get(key) || ctx.threads?.holder(key))
+    throw new RelayError(Codes.WEBRTC_STATE, `Peer ${key} already has a PeerConnection`);
+  const peers = ctx.peers.size + ctx.audiobridge.rtpCount + (ctx.threads?.size ?? 0);
+  if (peers >= ctx.capacity || (check.ports && ctx.ports.available < 1))
     throw new RelayError(Codes.NOT_ACCEPTING, 'Relay is at capacity');
 }
 

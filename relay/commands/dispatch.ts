@@ -5,10 +5,17 @@ import { Codes, RelayError } from '../errors.js';
 import { peerKey } from '../peer/table.js';
 import { playbackCommands } from '../playback/commands.js';
 import { sfuCommands } from '../sfu/commands.js';
+import { streamingCommands } from '../streaming/commands.js';
 import type { CommandContext, CommandEngine, Outcome } from './context.js';
 
 /** Every media engine of this relay; a new plugin's engine is one more entry. */
-const engines: readonly CommandEngine[] = [echoCommands, sfuCommands, playbackCommands, audioBridgeCommands];
+const engines: readonly CommandEngine[] = [
+  echoCommands,
+  sfuCommands,
+  playbackCommands,
+  audioBridgeCommands,
+  streamingCommands,
+];
 
 /**
  * Executes one validated edge command (the caller has already checked the welcome): commands for one
@@ -17,7 +24,10 @@ const engines: readonly CommandEngine[] = [echoCommands, sfuCommands, playbackCo
  */
 export function executeCommand(ctx: CommandContext, cmd: Command): Promise<Outcome> {
   const key = peerKey(cmd.sessionId, cmd.handleId);
-  return ctx.peers.serialize(key, () => engineFor(ctx, key, cmd).execute(ctx, key, cmd));
+  return ctx.peers.serialize(
+    key,
+    () => ctx.threads?.execute(ctx, key, cmd) ?? engineFor(ctx, key, cmd).execute(ctx, key, cmd),
+  );
 }
 
 function engineFor(ctx: CommandContext, key: string, cmd: Command): CommandEngine {

@@ -1,4 +1,5 @@
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PortPool } from './ports.js';
@@ -14,8 +15,18 @@ import type { PortPool } from './ports.js';
 export const FORWARD_SOCKET_ERROR = 499;
 export const FORWARD_SOCKET_REASON = 'Could not open UDP socket for RTP stream';
 
-export type PooledSocketKind = 'remote publisher' | 'forwarder' | 'audiobridge participant';
-const open: Record<PooledSocketKind, number> = { 'remote publisher': 0, forwarder: 0, 'audiobridge participant': 0 };
+export type PooledSocketKind = 'remote publisher' | 'forwarder' | 'audiobridge participant' | 'streaming mountpoint';
+const open: Record<PooledSocketKind, number> = {
+  'remote publisher': 0,
+  forwarder: 0,
+  'audiobridge participant': 0,
+  'streaming mountpoint': 0,
+};
+
+/** Streaming mountpoints' RTP/RTCP sockets open in this process. */
+export function streamingSocketCount(): number {
+  return open['streaming mountpoint'];
+}
 
 /** Remote-publisher sockets open in this process. */
 export function remoteSocketCount(): number {
@@ -77,7 +88,9 @@ export async function openPooledSocket(
     log?.warn(`could not open a ${kind} socket`, { why, ...extra });
     return new RelayError(FORWARD_SOCKET_ERROR, FORWARD_SOCKET_REASON);
   };
-  const make = () => createSocket({ type: 'udp4', ...(opts.lookup ? { lookup: opts.lookup } : {}) });
+  // an IPv6 bind address (a Streaming `rtspiface`) needs an IPv6 socket
+  const type = isIPv6(bindAddress) ? 'udp6' : 'udp4';
+  const make = () => createSocket({ type, ...(opts.lookup ? { lookup: opts.lookup } : {}) });
   if (port) {
     const pooled = pool.take(port);
     if (!pooled && pool.contains(port)) throw fail('port in use', { port });

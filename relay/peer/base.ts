@@ -9,13 +9,13 @@ import { bundleIceCredentials, inspectSdp, isRejected, stripCandidates, type Sdp
 import { PeerRecording, type RecordingHost, type RecordingRequest } from '../recording/peerRecording.js';
 import { installSrtpInput } from '../srtp/srtpInput.js';
 import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
-import { disableDefaultStun, hardenDtls, iceChecksReceived, selectedPair, sendCloseNotify } from './werift.js';
+import { prepareIce } from './iceSetup.js';
+import { hardenDtls, iceChecksReceived, selectedPair, sendCloseNotify, startRestartedIceChecks } from './werift.js';
 
 /**
- * What every relay peer shares, whatever its plugin (EchoTest, VideoRoom publisher or subscriber):
- * the PeerConnection and its lifecycle events (ice, dtls, selected-pair, webrtcup, hangup), applying
- * descriptions, trickle, the setup timeout, `peer.info` basics and teardown. One implementation, so
- * the edge sees the same events from every plugin.
+ * What every relay peer shares, whatever its plugin (EchoTest, VideoRoom publisher or subscriber): the
+ * PeerConnection and its lifecycle events (ice, dtls, selected-pair, webrtcup, hangup), applying
+ * descriptions, trickle, the setup timeout, `peer.info` basics and teardown: one implementation.
  */
 
 export const noop = (): void => {};
@@ -80,6 +80,8 @@ export abstract class PeerBase {
   protected readonly pc: RTCPeerConnection;
   protected readonly log: Logger;
   protected remote: SdpSummary | undefined;
+  /** The last descriptions applied, as given (`peer.info`'s `sdps`: a WHIP/WHEP ICE restart re-sends the remote one). */
+  private readonly sdps: { local?: string; remote?: string; remoteType?: 'offer' | 'answer' } = {};
   protected webrtcUp = false;
   protected closing = false;
   /** Data channels, closed with the peer. */
@@ -207,6 +209,7 @@ export abstract class PeerBase {
     this.assertOpen();
     if (this.pc.signalingState !== 'have-local-offer') throw new RelayError(Codes.UNEXPECTED_ANSWER);
     await this.applyRemote('answer', sdp);
+    startRestartedIceChecks(this.pc);
   }
 
   /** Applies a remote description; werift errors become 465. */
@@ -221,16 +224,19 @@ export abstract class PeerBase {
       throw new RelayError(Codes.INVALID_SDP, `Invalid SDP (${(err as Error).message})`);
     }
     this.remote = summary;
+    this.sdps.remote = sdp;
+    this.sdps.remoteType = type;
     if (type === 'answer') this.negotiatedAt ??= Date.now();
   }
 
   /** Applies a local description (host candidates only); returns the SDP for the client. */
   protected async applyLocal(desc: { type: 'offer' | 'answer'; sdp: string }): Promise<string> {
-    disableDefaultStun(this.pc);
+    prepareIce(this.pc, this.deps.network);
     await this.pc.setLocalDescription(desc);
     if (desc.type === 'answer') this.negotiatedAt ??= Date.now();
     this.hookDtls();
     const local = this.pc.localDescription?.sdp ?? desc.sdp;
+    this.sdps.local = local;
     return this.deps.trickle ? stripCandidates(local) : local;
   }
 
@@ -274,7 +280,8 @@ export abstract class PeerBase {
   // ---- periodic work (driven by the peer table's single ticker) ------------------------------
 
   tick(now: number, _noMediaMs: number, _everySecond: boolean): void {
-    if (this.closing || this.webrtcUp) return;
+    if (this.closing) return;
+    if (this.webrtcUp) return startRestartedIceChecks(this.pc);
     if (this.remote && now - this.createdAt > SETUP_TIMEOUT_MS) {
       void this.hangup('ICE failed');
       return;
@@ -343,6 +350,7 @@ export abstract class PeerBase {
       counters: this.counters(),
       peerBitrate: this.peerBitrate(),
       slowlinkCount: this.slowlinks,
+      sdps: { ...this.sdps },
     };
   }
 

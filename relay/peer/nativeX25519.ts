@@ -15,16 +15,28 @@ interface Nacl {
   box: { keyPair: () => { publicKey: Uint8Array; secretKey: Uint8Array } };
 }
 
-// DER prefixes of an X25519 key in PKCS#8 (private) and SubjectPublicKeyInfo (public) form (RFC 8410).
+// DER prefix of an X25519 private key in PKCS#8 form (RFC 8410).
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/**
+ * The key objects of the pairs made here, by the 32-byte ArrayBuffer of their raw secret (werift
+ * wraps it in a new Buffer, same memory, before handing it back for the shared secret): importing a
+ * private key costs OpenSSL 3's DER decoder ~0.37 ms a handshake.
+ */
+const generated = new WeakMap<ArrayBufferLike, KeyObject>();
 
 function privateKeyOf(raw: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
+  const own = raw.byteOffset === 0 && raw.buffer.byteLength === raw.byteLength;
+  return (
+    (own ? generated.get(raw.buffer) : undefined) ??
+    createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' })
+  );
 }
 
+// A public key as JWK: ~0.01 ms against ~0.09 ms through the DER (SPKI) decoder.
 function publicKeyOf(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  const x = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
 }
 
 /** X25519(secret, public) as RFC 7748 defines it (the secret is clamped by OpenSSL as by tweetnacl). */
@@ -35,10 +47,12 @@ export function x25519(secret: Uint8Array, publicKey: Uint8Array): Uint8Array {
 
 /** A fresh X25519 key pair as raw 32-byte keys (tweetnacl's `box.keyPair` shape). */
 export function x25519KeyPair(): { publicKey: Uint8Array; secretKey: Uint8Array } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const secretKey = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length);
-  const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
-  return { publicKey: new Uint8Array(pub), secretKey: new Uint8Array(secretKey) };
+  const { privateKey } = generateKeyPairSync('x25519');
+  // JWK export is a base64url of the raw keys: ~0.002 ms against ~0.035 ms per DER export.
+  const jwk = privateKey.export({ format: 'jwk' });
+  const secretKey = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
+  generated.set(secretKey.buffer, privateKey); // a copy: its own 32-byte ArrayBuffer
+  return { publicKey: new Uint8Array(Buffer.from(jwk.x!, 'base64url')), secretKey };
 }
 
 /** The tweetnacl instance werift uses. */

@@ -66,6 +66,11 @@ export class PeerTable {
     return this.peers.size;
   }
 
+  /** The relay-wide media settings in effect (a relay thread started later gets them). */
+  get settings(): MediaSettings {
+    return this.opts.settings;
+  }
+
   get(key: string): PeerBase | undefined {
     return this.peers.get(key);
   }

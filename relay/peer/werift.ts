@@ -247,6 +247,31 @@ export function iceChecksReceived(pc: RTCPeerConnection): boolean {
   return false;
 }
 
+interface IceTransportInternals {
+  /** Set while `start()` runs its connectivity checks. */
+  waitStart?: unknown;
+}
+
+/**
+ * werift runs ICE checks at a PeerConnection's first connect only: after an ICE restart with DTLS still
+ * up its `connect()` returns early, so a relay that offered the restart (the controlling agent) would
+ * check and nominate only by chance. Starts a restarted transport's checks (no pair nominated, none
+ * running) once it has something to check: a remote candidate, or a check from the client (its
+ * peer-reflexive address); an agent with neither would fail at once. Called after the client's answer
+ * and on the peer's tick.
+ */
+export function startRestartedIceChecks(pc: RTCPeerConnection): void {
+  for (const dtls of pc.dtlsTransports) {
+    const ice = dtls.iceTransport;
+    const conn = ice.connection;
+    if (dtls.state !== 'connected' || !conn.iceControlling || !conn.remoteUsername || conn.nominated) continue;
+    if (ice.state === 'failed' || ice.state === 'closed' || (ice as unknown as IceTransportInternals).waitStart)
+      continue;
+    const early = (conn as unknown as IceConnectionInternals).earlyChecks?.length ?? 0;
+    if (conn.remoteCandidates.length > 0 || early > 0) ice.start().catch(() => undefined);
+  }
+}
+
 interface SrtpSessionInternals {
   config?: { keys: { localMasterKey: Buffer; localMasterSalt: Buffer }; profile: number };
 }

@@ -31,8 +31,11 @@ export interface RecordingHost {
 export interface RecordingRequest {
   dir: string;
   base: string;
-  /** `mline`: `<base>-<kind>-<mindex>.mjr` per m-line (VideoRoom); `kind`: `<base>-<kind>.mjr`, the first m-line of each kind (EchoTest). */
-  naming: 'mline' | 'kind';
+  /**
+   * `mline`: `<base>-<kind>-<mindex>.mjr` per m-line (VideoRoom); `kind`: `<base>-<kind>.mjr`, the first
+   * m-line of each kind (EchoTest); `file`: `<base>.mjr`, for a host of one stream (a Streaming mountpoint's, named as Janus does).
+   */
+  naming: 'mline' | 'kind' | 'file';
   queueLimitBytes: number;
   /** Handed back in every `recording` event (see shared/control/recording.ts). */
   report?: RecordingReport;
@@ -148,6 +151,7 @@ export class PeerRecording {
   }
 
   private fileName(s: RecordableStream): string {
+    if (this.req.naming === 'file') return `${this.req.base}.mjr`;
     return this.req.naming === 'kind' ? `${this.req.base}-${s.kind}.mjr` : `${this.req.base}-${s.kind}-${s.mindex}.mjr`;
   }
 

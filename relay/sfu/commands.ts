@@ -59,8 +59,12 @@ async function executeSfuCommand(ctx: CommandContext, key: string, cmd: SfuRoute
       return create(ctx, key, c);
     case 'peer.offer': {
       const p = peerOf(ctx, key);
-      if (!(p instanceof SfuPublisher)) p.acceptOffer();
-      const { sdp, streams } = await (p as SfuPublisher).acceptOffer(c.sdp);
+      if (p instanceof SfuSubscriber) {
+        // a subscriber's streams stay as they were: only its answer comes back
+        const { sdp } = await p.acceptOffer(c.sdp);
+        return withCandidates(ctx, c, p.takeLocalCandidates(), { answer: { type: 'answer', sdp } });
+      }
+      const { sdp, streams } = await p.acceptOffer(c.sdp);
       return withCandidates(ctx, c, p.takeLocalCandidates(), { answer: { type: 'answer', sdp }, streams });
     }
     case 'peer.answer': {
@@ -110,12 +114,12 @@ async function executeSfuCommand(ctx: CommandContext, key: string, cmd: SfuRoute
       return { result: {} };
     case 'sfu.forward': {
       // a remote publisher forwards like a local one (rtp_forward of a remote publisher, chained cascades)
-      const remote = ctx.sfu.remote(key);
+      const remote = ctx.sfu.forwardable(key);
       if (remote) return { result: { forwarders: await remote.forwarders.add(c.streams, c.srtp) } };
       return { result: { forwarders: await publisherOf(ctx, key, c.op).forward(c.streams, c.srtp) } };
     }
     case 'sfu.stopForward': {
-      const remote = ctx.sfu.remote(key);
+      const remote = ctx.sfu.forwardable(key);
       if (remote) {
         if (!remote.forwarders.remove(c.id))
           throw new RelayError(Codes.INVALID_STREAM, `No such RTP forwarder ${c.id}`);
@@ -161,15 +165,19 @@ async function create(ctx: CommandContext, key: string, cmd: CommandOf<'peer.cre
   const options = parsed.data;
   if (options.role === 'publisher' && !cmd.offer)
     throw new RelayError(456, 'Missing mandatory element (offer): publishers send an offer');
-  if (options.role === 'subscriber' && cmd.offer)
-    throw new RelayError(Codes.WEBRTC_STATE, 'Subscribers do not send offers: the relay makes the offer');
   const peer = ctx.sfu.create(cmd.sessionId, cmd.handleId, options);
   return negotiateNewPeer(ctx, peer, async () => {
     if (peer instanceof SfuPublisher) {
       const { sdp, streams } = await peer.acceptOffer(cmd.offer!.sdp);
       return withCandidates(ctx, cmd, peer.takeLocalCandidates(), { answer: { type: 'answer', sdp }, streams });
     }
-    const { sdp, streams } = await peer.start(options.role === 'subscriber' ? options.streams : []);
+    const requests = options.role === 'subscriber' ? options.streams : [];
+    if (cmd.offer) {
+      // A subscriber that offers (WHEP): answered, its feeds on the m-lines it offered.
+      const { sdp, streams } = await peer.answerOffer(requests, cmd.offer.sdp);
+      return withCandidates(ctx, cmd, peer.takeLocalCandidates(), { answer: { type: 'answer', sdp }, streams });
+    }
+    const { sdp, streams } = await peer.start(requests);
     return withCandidates(ctx, cmd, peer.takeLocalCandidates(), { offer: { type: 'offer', sdp }, streams });
   });
 }

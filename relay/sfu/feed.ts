@@ -40,6 +40,8 @@ export class FeedStream {
   /** Known media SSRC of every layer (0 = not seen yet). */
   readonly layerSsrcs = [0, 0, 0];
   layers = 1;
+  /** VP9 SVC (a Streaming mountpoint's `svc`): each leg selects spatial/temporal layers from the descriptors. */
+  svc = false;
   mindex: number;
   /** The room rejected the m-line (no allowed codec). */
   disabled = false;

@@ -13,10 +13,17 @@ import { closeQuietly, openPooledSocket } from '../net/sockets.js';
 import type { PeerNetwork } from '../peer/factory.js';
 import type { PeerTable } from '../peer/table.js';
 import type { FeedSource } from './feed.js';
+import type { PublisherForwarders } from './forward.js';
 import { SfuPublisher } from './publisher.js';
 import { SfuSubscriber, type FeedLookup } from './subscriber.js';
 
 export type SfuPeer = SfuPublisher | SfuSubscriber;
+
+/** A feed source that is neither a peer nor a remote publisher (a Streaming mountpoint): found and forwarded like them. */
+export interface AddedFeedSource extends FeedSource {
+  readonly forwarders: PublisherForwarders;
+  tick(now: number): void;
+}
 
 export interface SfuHubOptions {
   network: PeerNetwork;
@@ -35,8 +42,12 @@ export interface SfuHubOptions {
  */
 export class SfuHub implements FeedLookup {
   private readonly remotes = new Map<string, RemotePublisher>();
+  /** Other plugins' sources subscribers may watch (Streaming mountpoints), by feed key. */
+  private readonly added = new Map<string, AddedFeedSource>();
   /** Keys of remote publishers whose sockets are being opened (a duplicate add is refused meanwhile). */
   private readonly opening = new Set<string>();
+  /** Told when any source goes (relay threads forget their mirror of it). */
+  private readonly goneListeners: Array<(key: string) => void> = [];
 
   constructor(
     private readonly peers: PeerTable,
@@ -44,6 +55,7 @@ export class SfuHub implements FeedLookup {
   ) {
     peers.onTick((now) => {
       for (const r of this.remotes.values()) r.tick(now);
+      for (const a of this.added.values()) a.tick(now);
     });
   }
 
@@ -61,8 +73,29 @@ export class SfuHub implements FeedLookup {
   publisher(key: string): FeedSource | undefined {
     const p = this.peers.get(key);
     if (p instanceof SfuPublisher && !p.closed) return p;
-    const r = this.remotes.get(key);
+    const r = this.remotes.get(key) ?? this.added.get(key);
     return r && !r.closed ? r : undefined;
+  }
+
+  /** Whatever forwards under a key that is no peer: a remote publisher or an added source. */
+  forwardable(key: string): { forwarders: PublisherForwarders } | undefined {
+    return this.remotes.get(key) ?? this.added.get(key);
+  }
+
+  /** Adds a source subscribers find by its key (466 when the key is taken). */
+  addSource(source: AddedFeedSource): void {
+    const key = source.key;
+    if (this.get(key) || this.remotes.has(key) || this.opening.has(key) || this.added.has(key))
+      throw new RelayError(Codes.INVALID_STREAM, `Feed ${key} already exists`);
+    this.added.set(key, source);
+  }
+
+  /** Removes an added source: its subscribers' legs go quiet, as for a publisher that left. */
+  removeSource(key: string): void {
+    const source = this.added.get(key);
+    if (!source) return;
+    this.added.delete(key);
+    this.publisherGone(source);
   }
 
   get remoteCount(): number {
@@ -85,7 +118,7 @@ export class SfuHub implements FeedLookup {
     ports: { port?: number; rtcp_port?: number },
     srtp?: { suite: 32 | 80; crypto: string },
   ): Promise<{ ip: string; port: number; rtcp_port: number; streams: SfuPublisherStream[] }> {
-    if (this.get(key) || this.remotes.has(key) || this.opening.has(key))
+    if (this.get(key) || this.remotes.has(key) || this.opening.has(key) || this.added.has(key))
       throw new RelayError(Codes.INVALID_STREAM, `Feed ${key} already exists`);
     this.opening.add(key);
     const pool = this.opts.remotePorts;
@@ -147,7 +180,13 @@ export class SfuHub implements FeedLookup {
     );
   }
 
+  /** Runs `listener` with the key of every source that goes (a publisher, a remote publisher, an added source). */
+  onSourceGone(listener: (key: string) => void): void {
+    this.goneListeners.push(listener);
+  }
+
   private publisherGone(pub: FeedSource): void {
     for (const p of this.peers.values()) if (p instanceof SfuSubscriber) p.publisherGone(pub);
+    for (const l of this.goneListeners) l(pub.key);
   }
 }

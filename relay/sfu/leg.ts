@@ -5,6 +5,7 @@ import { SendHistory, type RetransmitWindow } from './history.js';
 import type { FeedLeg } from './outputs.js';
 import { LayerSelector, SeqRewriter } from './rewrite.js';
 import { SrtpOutput } from './srtpOutput.js';
+import { SvcSelector, SvcVerdict } from './svcSelector.js';
 import { LegHeader, senderReport } from './wire.js';
 import { senderQuality } from '../peer/werift.js';
 import { holdSends, releaseSends } from '../net/directUdp.js';
@@ -44,6 +45,8 @@ export class Leg implements FeedLeg {
   feed: FeedStream | undefined;
   /** Simulcast: the spatial layer choice (Janus's simulcast context, with fallback). */
   readonly simulcast: LayerSelector;
+  /** VP9 SVC (a feed with `svc`): the spatial/temporal layer choice; targets are the simulcast ones. */
+  private svc: SvcSelector | undefined;
   /** Simulcast: the VP8 temporal layer in effect once a packet of it went out, -1 = none yet. */
   curTemporal = -1;
   /** Layers the subscriber was last told about (see SfuSubscriber.tick). */
@@ -105,7 +108,7 @@ export class Leg implements FeedLeg {
   }
   /** Simulcast: the spatial layer being forwarded, -1 until the first keyframe of the target. */
   get curLayer(): number {
-    return this.simulcast.cur;
+    return this.svc ? this.svc.spatial : this.simulcast.cur;
   }
 
   /**
@@ -151,6 +154,7 @@ export class Leg implements FeedLeg {
     if (this.feed === feed) return;
     this.feed?.removeLeg(this);
     this.feed = feed;
+    this.svc = feed?.svc ? (this.svc ?? new SvcSelector()) : undefined;
     this.restartLayers();
     this.notifiedLayer = -1;
     this.notifiedTemporal = -1;
@@ -172,6 +176,7 @@ export class Leg implements FeedLeg {
   private restartLayers(): void {
     this.out.rebase();
     this.simulcast.reset();
+    this.svc?.reset();
     this.curTemporal = -1;
   }
 
@@ -188,6 +193,9 @@ export class Leg implements FeedLeg {
       changed = true;
     }
     this.simulcast.setFallback(fallback);
+    // SVC, as Janus: asking for the layer already forwarded is answered by its event again (next tick)
+    if (this.svc && substream === this.svc.spatial) this.notifiedLayer = -1;
+    if (this.svc && temporal === this.svc.temporal) this.notifiedTemporal = -1;
     return changed;
   }
 
@@ -209,7 +217,18 @@ export class Leg implements FeedLeg {
     now: number,
   ): void {
     if (!this.on) return;
-    if (layers > 1) {
+    let mark = marker;
+    const svc = this.svc;
+    if (svc !== undefined) {
+      const verdict = svc.accept(payload, this.simulcast.target, this.targetTemporal, now);
+      if (verdict === SvcVerdict.DROP) {
+        this.out.skip();
+        return;
+      }
+      // the picture ends here for this viewer when its upper spatial layers are dropped
+      if (verdict === SvcVerdict.FORWARD_MARKED) mark = true;
+      this.curTemporal = svc.temporal;
+    } else if (layers > 1) {
       if (!this.simulcast.accept(layer, layers, key, now, this.feed)) return;
       if (tid === this.targetTemporal) this.curTemporal = tid;
     }
@@ -219,10 +238,10 @@ export class Leg implements FeedLeg {
       return;
     }
     out.rewrite(seq, ts, now);
-    this.header!.set(out.seq, out.ts, marker).send(this.output!, this.dtls!, payload);
+    this.header!.set(out.seq, out.ts, mark).send(this.output!, this.dtls!, payload);
     this.packetsOut++;
     this.bytesOut += payload.length;
-    if (this.history) this.history.put(out.seq, out.ts, marker, payload, 0, now);
+    if (this.history) this.history.put(out.seq, out.ts, mark, payload, 0, now);
   }
 
   /** Resends what the subscriber NACKed, from this leg's history. */

@@ -44,4 +44,6 @@ export interface FeedTap {
 /** Where a publisher's data channel messages go: the subscribers that subscribed to its data, forwarders. */
 export interface DataSink {
   sendData(msg: string | Buffer): void;
+  /** Whether a message sent now would be delivered (a viewer's channel may still be opening); absent = always. */
+  dataOpen?(): boolean;
 }

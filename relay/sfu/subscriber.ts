@@ -1,47 +1,23 @@
-import type { RTCDataChannel, RTCDtlsTransport } from 'werift';
+import type { RTCDataChannel, RTCDtlsTransport, RTCRtpTransceiver } from 'werift';
 import type { MidCounters } from '../../shared/control/commands.js';
 import type { FeedIdValue, SfuStreamRequest, SfuSubscriberStream } from '../../shared/control/sfu.js';
 import { Codes, RelayError } from '../errors.js';
 import { janusSubscriberOffer } from '../sdp.js';
 import { dataCounters, type PeerDeps } from '../peer/base.js';
+import { preferDtlsServer } from '../peer/werift.js';
 import type { FeedSource, FeedStream } from './feed.js';
 import type { RetransmitWindow } from './history.js';
 import { Leg, type LegOwner } from './leg.js';
-import type { DataSink } from './outputs.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
 import { sectionMids } from './sdp.js';
 import { cloneCodec, defaultCodec, firTargets, midExtensionId } from './wire.js';
 import { SrtpOutput } from './srtpOutput.js';
+import { DataLeg } from './dataLeg.js';
+import { sameCodec } from './codecMatch.js';
 
 /** How a subscriber finds publishers on this relay. */
 export interface FeedLookup {
   publisher(feedKey: string): FeedSource | undefined;
-}
-
-/** A data "stream" of a subscriber: one publisher's data channel messages, on the single m=application. */
-class DataLeg implements DataSink {
-  constructor(
-    readonly sub: SfuSubscriber,
-    public feedId: FeedIdValue,
-    public feedKey: string,
-    public feedMid: string,
-    public send: boolean,
-    public publisher: FeedSource | undefined,
-  ) {
-    publisher?.dataSinks.add(this);
-  }
-  get active(): boolean {
-    return this.publisher !== undefined || this.keep;
-  }
-  /** Stays listed as active after its publisher left, until the edge removes it (like media legs). */
-  keep = false;
-  sendData(msg: string | Buffer): void {
-    if (this.send) this.sub.sendData(msg);
-  }
-  detach(): void {
-    this.publisher?.dataSinks.delete(this);
-    this.publisher = undefined;
-  }
 }
 
 const DATA_LABEL = 'JanusDataChannel';
@@ -119,8 +95,53 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     this.afterNegotiation(this.pc.localDescription?.sdp ?? '');
   }
 
-  acceptOffer(): never {
-    throw new RelayError(Codes.WEBRTC_STATE, 'Subscribers do not send offers (only answers)');
+  /**
+   * `peer.offer`: a new offer of a client whose last description was an offer too (a WHEP player's
+   * ICE restart), answered on the m-lines it has; a client the relay offers to only answers. Legs are
+   * tied to m-lines, so an offer that adds, drops or reorders one is refused (465) and changes nothing.
+   */
+  async acceptOffer(sdp: string): Promise<{ sdp: string }> {
+    const summary = this.checkOffer(sdp);
+    if (this.pc.remoteDescription?.type !== 'offer')
+      throw new RelayError(Codes.WEBRTC_STATE, 'Subscribers answer our offers (only one that offered offers again)');
+    const offered = sectionMids(sdp).map((s) => `${s.kind}:${s.mid ?? ''}`);
+    const current = sectionMids(this.pc.localDescription?.sdp ?? '').map((s) => `${s.kind}:${s.mid ?? ''}`);
+    if (offered.join(' ') !== current.join(' '))
+      throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (a subscriber’s offer must keep its m-lines)');
+    await this.applyRemote('offer', sdp, summary);
+    const answer = await this.pc.createAnswer();
+    const local = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, sdp) });
+    this.afterNegotiation(local);
+    return { sdp: local };
+  }
+
+  /**
+   * `peer.create` with the client's offer (a WHEP player offers recvonly m-lines): each requested
+   * audio/video stream takes the client's first unused m-line of its kind, in the feed's codec when the
+   * client offered it; m-lines left over, or without that codec, are answered inactive. Later changes
+   * (a feed gone) renegotiate with the relay's offers as usual.
+   */
+  async answerOffer(
+    requests: SfuStreamRequest[],
+    offerSdp: string,
+  ): Promise<{ sdp: string; streams: SfuSubscriberStream[] }> {
+    await this.applyRemote('offer', offerSdp, this.checkOffer(offerSdp));
+    const free = this.pc.getTransceivers().filter((t) => t.kind === 'audio' || t.kind === 'video');
+    for (const req of requests) {
+      if (req.type === 'data') continue;
+      const i = free.findIndex((t) => t.kind === req.type);
+      if (i < 0) continue;
+      const [t] = free.splice(i, 1);
+      const feed = this.feedOf(req.feedKey, req.feedMid, req.type);
+      const codec = feed && t!.codecs.find((c) => sameCodec(c, feed.codecParams));
+      if (codec) t!.codecs = [codec];
+      this.addLeg(t!, req.type, req, codec ? feed : undefined);
+    }
+    for (const t of free) t.setDirection('inactive');
+    const answer = await this.pc.createAnswer();
+    const sdp = await this.applyLocal({ type: 'answer', sdp: preferDtlsServer(answer.sdp, offerSdp) });
+    this.afterNegotiation(sdp);
+    return { sdp, streams: this.streamList() };
   }
 
   private afterNegotiation(localSdp: string): void {
@@ -157,28 +178,38 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     const kind = req.type;
     const feed = this.feedOf(req.feedKey, req.feedMid, kind);
     const codec = feed?.codecParams ? cloneCodec(feed.codecParams) : defaultCodec(kind);
-    let leg = reuse
+    const leg = reuse
       ? this.legs.find((l) => !l.active && l.kind === kind && sameCodec(l.transceiver.codecs[0], codec))
       : undefined;
-    if (leg) {
-      leg.feedId = req.feedId;
-      leg.feedKey = req.feedKey;
-      leg.feedMid = req.feedMid;
-      leg.send = req.send ?? true;
-      leg.setTargets(req.substream ?? 2, req.temporal ?? 2, req.fallback ?? 0);
-    } else {
+    if (!leg) {
       const t = this.pc.addTransceiver(kind, { direction: feed ? 'sendonly' : 'inactive' });
       t.codecs = [codec];
-      leg = new Leg(this, kind, t, req);
-      const l = leg;
-      t.sender.onGenericNack.subscribe((nack) => l.onNack(nack.lost));
-      t.sender.onPictureLossIndication.subscribe(() => {
-        l.plisIn++;
-        l.feed?.requestKeyframe();
-      });
-      this.legs.push(leg);
+      // a mid the edge chose (Streaming viewers see the mountpoint's); werift allocates the others
+      if (req.mid !== undefined && !this.legs.some((l) => l.mid === req.mid)) t.mid = req.mid;
+      this.addLeg(t, kind, req, feed);
+      return;
     }
+    leg.feedId = req.feedId;
+    leg.feedKey = req.feedKey;
+    leg.feedMid = req.feedMid;
+    leg.send = req.send ?? true;
+    leg.setTargets(req.substream ?? 2, req.temporal ?? 2, req.fallback ?? 0);
     leg.transceiver.setDirection(feed ? 'sendonly' : 'inactive');
+    leg.active = feed !== undefined;
+    leg.attach(feed);
+    leg.updateGate();
+  }
+
+  /** A new leg on its m-line, fed by `feed` (none: inactive), answering its subscriber's NACKs and PLIs. */
+  private addLeg(t: RTCRtpTransceiver, kind: 'audio' | 'video', req: SfuStreamRequest, feed?: FeedStream): void {
+    const leg = new Leg(this, kind, t, req);
+    t.sender.onGenericNack.subscribe((nack) => leg.onNack(nack.lost));
+    t.sender.onPictureLossIndication.subscribe(() => {
+      leg.plisIn++;
+      leg.feed?.requestKeyframe();
+    });
+    this.legs.push(leg);
+    t.setDirection(feed ? 'sendonly' : 'inactive');
     leg.active = feed !== undefined;
     leg.attach(feed);
     leg.updateGate();
@@ -238,7 +269,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
       if (s.send !== undefined) leg.send = s.send;
       const changed = leg.setTargets(s.substream, s.temporal, s.fallback);
       leg.updateGate();
-      if (changed && leg.on && leg.feed?.simulcast) leg.feed.requestKeyframe();
+      if (changed && leg.on && (leg.feed?.simulcast || leg.feed?.svc)) leg.feed.requestKeyframe();
     }
   }
 
@@ -289,6 +320,11 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     });
   }
 
+  /** Whether {@link sendData} would deliver now. */
+  dataOpen(): boolean {
+    return this.channel?.readyState === 'open' && !this.paused && !this.closing;
+  }
+
   sendData(msg: string | Buffer): void {
     const dc = this.channel;
     if (!dc || dc.readyState !== 'open' || this.paused || this.closing) return;
@@ -334,13 +370,15 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   /** Janus tells a subscriber which simulcast substream / temporal layer an m-line now carries (checked on the tick, off the packet path). */
   private notifyLayers(leg: Leg): void {
     const room = this.sfu.room;
-    if (room === undefined || !leg.on || !leg.feed?.simulcast) return;
+    if (!leg.on || !(leg.feed?.simulcast || leg.feed?.svc)) return;
     const substream = leg.curLayer >= 0 && leg.curLayer !== leg.notifiedLayer ? leg.curLayer : undefined;
     const temporal = leg.curTemporal >= 0 && leg.curTemporal !== leg.notifiedTemporal ? leg.curTemporal : undefined;
     if (substream === undefined && temporal === undefined) return;
     if (substream !== undefined) leg.notifiedLayer = substream;
     if (temporal !== undefined) leg.notifiedTemporal = temporal;
-    this.emit({ kind: 'sfu.layer', room, mid: leg.mid, substream, temporal });
+    // a VideoRoom subscriber's room tells it; a Streaming viewer (no room) is told by its handle's plugin
+    if (room !== undefined) this.emit({ kind: 'sfu.layer', room, mid: leg.mid, substream, temporal });
+    else this.emit({ kind: 'viewer.layer', mid: leg.mid, substream, temporal });
   }
 
   protected counters(): MidCounters[] {
@@ -375,6 +413,7 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
         fallbackLayer: l.simulcast.fallbackLayer,
         substream: l.simulcast.target,
         temporal: l.targetTemporal,
+        temporalLayer: l.curTemporal,
         fallbackMs: l.simulcast.fallbackMs,
         retransmitted: l.retransmitted,
       })),
@@ -395,20 +434,4 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
       }
     }
   }
-}
-
-function sameCodec(
-  a: { mimeType: string; parameters?: string } | undefined,
-  b: { mimeType: string; parameters?: string } | undefined,
-): boolean {
-  if (!a || !b) return false;
-  if (a.mimeType.toLowerCase() !== b.mimeType.toLowerCase()) return false;
-  if (a.mimeType.toLowerCase() === 'video/h264') return h264Key(a.parameters) === h264Key(b.parameters);
-  return true;
-}
-
-function h264Key(fmtp: string | undefined): string {
-  const pm = /packetization-mode=(\d)/.exec(fmtp ?? '')?.[1] ?? '0';
-  const profile = /profile-level-id=([0-9a-fA-F]{4})/.exec(fmtp ?? '')?.[1]?.toLowerCase() ?? '42e0';
-  return `${pm}:${profile}`;
 }

@@ -64,6 +64,8 @@ export const participantSettingsSchema = z
     prebuffer: z.number().int().min(0).max(1000).optional(),
     /** Per-participant talking thresholds (Janus `audio_active_packets`/`audio_level_average` on join/configure). */
     talking: talkingSettingsSchema.optional(),
+    /** Janus `group`: the forwarding group the voice is in (a forwarder of that group carries it). */
+    group: z.string().max(256).optional(),
   })
   .strict();
 export type ParticipantSettings = z.infer<typeof participantSettingsSchema>;
@@ -215,7 +217,7 @@ export const abRecordSchema = z.object({
   file: z.string().min(1).max(255).optional(),
 });
 
-/** Janus `rtp_forward` of the mix (no groups, no SRTP). 484 unresolvable host, 490 stream id in use, 499 no socket. → `{host}` */
+/** Janus `rtp_forward` of the mix, or with `group` of only that group's voices and files (no SRTP). 484 unresolvable host, 490 stream id in use, 499 no socket. → `{host}` */
 export const abForwardSchema = z.object({
   op: z.literal('ab.forward'),
   ...roomOpKey,
@@ -227,6 +229,7 @@ export const abForwardSchema = z.object({
   payloadType: z.number().int().min(0).max(127).default(100),
   ssrc: z.number().int().min(0).max(0xffffffff).default(0),
   alwaysOn: z.boolean().default(false),
+  group: z.string().max(256).optional(),
 });
 
 /** Janus `stop_rtp_forward`. → `{stopped}` (false: no such forwarder on this relay) */
@@ -248,6 +251,8 @@ export const abPlaySchema = z.object({
   fileId: z.string().min(1).max(256),
   path: z.string().min(1).max(1024),
   loop: z.boolean().default(false),
+  /** Janus `group`: the forwarding group the file plays in. */
+  group: z.string().max(256).optional(),
 });
 
 /** Janus `stop_file` (one `fileId`) or every file of the room. → `{stopped}`: the ids stopped */

@@ -4,12 +4,14 @@ import {
   sfuOptionsSchema,
   sfuPublisherStreamSchema,
   sfuResultSchemas,
+  sfuSubscriberAnswerResultSchema,
   sfuSubscriberOfferResultSchema,
   VIDEOROOM_PLUGIN,
 } from './sfu.js';
 import { peerRecordResultSchema, peerRecordSchema } from './recording.js';
 import { abCommandSchemas, abPeerOptionsSchema, abResultSchemas, AUDIOBRIDGE_PLUGIN } from './audiobridge.js';
 import { playbackCommandSchemas, playbackOptionsSchema, playbackResultSchemas, RECORDPLAY_PLUGIN } from './playback.js';
+import { STREAMING_PLUGIN, streamingCommandSchemas, streamingResultSchemas } from './streaming.js';
 
 /**
  * Edge→relay commands (`{type:"cmd", id, cmd}`) and the `result` each one answers with.
@@ -74,7 +76,7 @@ export type TrickleCandidate = z.infer<typeof trickleCandidateSchema>;
 export const peerCreateSchema = z.object({
   op: z.literal('peer.create'),
   ...peerKey,
-  plugin: z.enum(['janus.plugin.echotest', VIDEOROOM_PLUGIN, RECORDPLAY_PLUGIN, AUDIOBRIDGE_PLUGIN]),
+  plugin: z.enum(['janus.plugin.echotest', VIDEOROOM_PLUGIN, RECORDPLAY_PLUGIN, AUDIOBRIDGE_PLUGIN, STREAMING_PLUGIN]),
   /** The client's offer; without it the relay makes the offer and expects `peer.answer`. */
   offer: z.object({ sdp: sdpSchema }).optional(),
   /** EchoTest options, or (plugin videoroom) `{role:"publisher"|"subscriber",...}`, see sfu.ts. */
@@ -121,6 +123,7 @@ export const commandSchema = z.discriminatedUnion('op', [
   ...sfuCommandSchemas,
   ...playbackCommandSchemas,
   ...abCommandSchemas,
+  ...streamingCommandSchemas,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 /** What the edge may send (defaults such as `options` and `reason` are filled in by parsing). */
@@ -170,6 +173,15 @@ export const peerInfoResultSchema = z.object({
   peerBitrate: z.number().int().nonnegative().optional(),
   /** `slowlink` events the peer emitted (Janus `slowlink_count`). */
   slowlinkCount: z.number().int().nonnegative().optional(),
+  /** The last local and remote descriptions applied (Janus handle_info's `sdps`). */
+  sdps: z
+    .object({
+      local: z.string().optional(),
+      remote: z.string().optional(),
+      /** Whether the client's last description was an offer or its answer to the relay's. */
+      remoteType: z.enum(['offer', 'answer']).optional(),
+    })
+    .optional(),
 });
 export type PeerInfoResult = z.infer<typeof peerInfoResultSchema>;
 
@@ -178,6 +190,8 @@ export const emptyResultSchema = z.object({}).strict();
 /** The `result` of a successful reply, per op. */
 export const commandResultSchemas = {
   'peer.create': z.union([
+    // Before the publisher's answer, whose looser stream entries would strip a subscriber's keys.
+    sfuSubscriberAnswerResultSchema,
     z.object({ answer: jsepAnswerSchema, streams: z.array(sfuPublisherStreamSchema).optional() }),
     sfuSubscriberOfferResultSchema,
     z.object({ offer: jsepOfferSchema }),
@@ -192,5 +206,6 @@ export const commandResultSchemas = {
   ...sfuResultSchemas,
   ...playbackResultSchemas,
   ...abResultSchemas,
+  ...streamingResultSchemas,
 } as const satisfies Record<CommandOp, z.ZodType>;
 export type CommandResult<O extends CommandOp> = z.infer<(typeof commandResultSchemas)[O]>;

@@ -3,6 +3,7 @@ import { recordingClosedEvent } from './recording.js';
 import { trickleCandidateSchema } from './commands.js';
 import { sfuPeerEventSchemas } from './sfu.js';
 import { abPeerEventSchemas } from './audiobridge.js';
+import { viewerLayerEventSchema } from './streaming.js';
 
 /**
  * Relay→edge peer events, `{type:"event", sessionId, handleId, event:{kind,...}}`. They map onto the
@@ -107,8 +108,16 @@ export const peerEventSchema = z.discriminatedUnion('kind', [
   selectedPairEvent,
   statsEvent,
   recordingClosedEvent,
+  viewerLayerEventSchema,
   ...sfuPeerEventSchemas,
   ...abPeerEventSchemas,
 ]);
 export type PeerEvent = z.infer<typeof peerEventSchema>;
 export type PeerEventKind = PeerEvent['kind'];
+
+/** Peer events that only feed event handlers (ICE/DTLS states, the selected pair, stats, closed recordings): no client hears of them. */
+const HANDLER_ONLY = new Set<PeerEventKind>(['ice', 'dtls', 'selected-pair', 'stats', 'recording']);
+
+export function onlyForHandlers(e: { kind: string }): boolean {
+  return HANDLER_ONLY.has(e.kind as PeerEventKind);
+}

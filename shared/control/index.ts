@@ -6,3 +6,4 @@ export * from './peerDigest.js';
 export * from './recording.js';
 export * from './playback.js';
 export * from './audiobridge.js';
+export * from './streaming.js';

@@ -33,6 +33,9 @@ export const registerMessageSchema = z.object({
   /** peers / capacity. */
   load: z.number().nonnegative(),
   nonce: z.string().min(16).max(256),
+  /** What its PeerConnections can offer clients (Janus's `ipv6` and `ice-tcp` in server_info); absent: neither. */
+  ipv6: z.boolean().optional(),
+  iceTcp: z.boolean().optional(),
 });
 
 export const heartbeatMessageSchema = z.object({
@@ -41,6 +44,10 @@ export const heartbeatMessageSchema = z.object({
   peers: z.number().int().nonnegative(),
   portsInUse: z.number().int().nonnegative(),
   eventLoopLagMs: z.number().nonnegative(),
+  /** CPU the relay process used since the last heartbeat, as a fraction of one core (placement prefers the least loaded). */
+  cpu: z.number().nonnegative().max(64).optional(),
+  /** The relay drains (SIGTERM): no new peers; repeated on every heartbeat so that a reconnected link learns it too. */
+  draining: z.boolean().optional(),
   /** `peerDigest()` of the relay's peers: PeerConnections and AudioBridge `ab.rtpJoin` legs (peerDigest.ts); absent = no reconciliation. */
   peerDigest: z.string().min(1).max(64).optional(),
 });
@@ -105,6 +112,12 @@ export const welcomeMessageSchema = z.object({
   type: z.literal('welcome'),
   /** base64(HMAC-SHA256(RELAY_SECRET, register.nonce)), see auth.ts. */
   proof: z.string().min(1).max(128),
+  /**
+   * false: the edge has no event handlers, so the relay keeps the events only they consume
+   * (`onlyForHandlers`: ICE/DTLS states, the selected pair, stats, closed recordings) to itself.
+   * Absent: it sends every event.
+   */
+  handlerEvents: z.boolean().optional(),
 });
 
 export const cmdMessageSchema = z.object({

@@ -11,7 +11,7 @@ const peerKey = {
 };
 
 /** A path component a file name may hold: no directory separators, no NUL, not `.`/`..`. */
-const fileBaseSchema = z
+export const fileBaseSchema = z
   .string()
   .min(1)
   .max(200)

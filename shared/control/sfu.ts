@@ -36,6 +36,8 @@ export const sfuStreamRequestSchema = z.object({
   temporal: z.number().int().min(0).max(2).optional(),
   /** Simulcast: µs without a packet relayed from the selected layer before falling back to a lower one (default 250000). */
   fallback: z.number().int().nonnegative().max(60_000_000).optional(),
+  /** The new m-line's mid (Streaming viewers get the mountpoint's, as from Janus); default werift's. */
+  mid: z.string().min(1).max(64).optional(),
 });
 export type SfuStreamRequest = z.infer<typeof sfuStreamRequestSchema>;
 
@@ -216,6 +218,14 @@ export const sfuRemoteStreamSchema = z.object({
   codec: z.string().min(1).max(32).optional(),
   simulcast: z.boolean().optional(),
   disabled: z.boolean().optional(),
+  /** Video: keep the packets since the last keyframe for subscribers that start (a Streaming mountpoint's cascade). */
+  bufferKeyframe: z.boolean().optional(),
+  /** VP9 SVC video (a Streaming mountpoint's cascade): subscribers' legs select spatial/temporal layers. */
+  svc: z.boolean().optional(),
+  /** Data: keep the last message for subscribers that join (a Streaming mountpoint's `buffermsg`). */
+  bufferMessage: z.boolean().optional(),
+  /** The codec's parameters offered to subscribers, when not ours (a Streaming mountpoint's `fmtp`). */
+  fmtp: z.string().min(1).max(1024).optional(),
 });
 export type SfuRemoteStream = z.infer<typeof sfuRemoteStreamSchema>;
 
@@ -308,6 +318,11 @@ export type SfuSubscriberStream = z.infer<typeof sfuSubscriberStreamSchema>;
 export const sfuPublisherAnswerResultSchema = z.object({
   answer: answerSchema,
   streams: z.array(sfuPublisherStreamSchema),
+});
+/** `peer.create` of a subscriber that brought its own offer (a WHEP player): the relay answers. */
+export const sfuSubscriberAnswerResultSchema = z.object({
+  answer: answerSchema,
+  streams: z.array(sfuSubscriberStreamSchema),
 });
 /** `peer.create` (videoroom subscriber) and `sfu.update`. */
 export const sfuSubscriberOfferResultSchema = z.object({

@@ -7,9 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNKNOWN_PEER_GRACE_MS } from '../../edge/relays/peerReconciliation.js';
 import { waitFor } from '../relay/support/client.js';
-import { WebRtcVoice } from '../relay/audiobridge/support/voiceClient.js';
-import { relayDebug, startStack, type Stack } from '../support/stack.js';
-import { AbParticipant } from './support/abParticipant.js';
+import type { Stack } from '../support/stack.js';
+import { AbRegions } from './support/abRegions.js';
 
 const HEARD = 1500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,39 +18,20 @@ interface Resources {
 }
 
 describe('AudioBridge legs between regions', () => {
+  const fixture = new AbRegions();
   let stack: Stack;
-  const opened: Array<{ p: AbParticipant; v: WebRtcVoice }> = [];
-  const relay = (region: string) => stack.relays.find((r) => r.region === region)!;
-  const resources = async (region: string) =>
-    (await relayDebug<Resources>(stack, relay(region).httpUrl, '/debug/resources')).audiobridge;
+  const resources = async (region: string) => (await fixture.resources<Resources>(region)).audiobridge;
+  const join = async (room: number, id: number, region: string, freq: number) =>
+    (await fixture.join(room, id, region, freq)).v;
 
   beforeAll(async () => {
-    stack = await startStack({ RELAY_REGIONS: 'eu,us' });
+    ({ stack } = await fixture.start());
   }, 120_000);
-  afterAll(async () => {
-    for (const j of opened) {
-      await j.v.close().catch(() => undefined);
-      await j.p.close().catch(() => undefined);
-    }
-    await stack?.stop();
-  });
-
-  async function join(room: number, id: number, region: string, freq: number): Promise<WebRtcVoice> {
-    const p = await AbParticipant.connect(stack, region);
-    const v = new WebRtcVoice(freq);
-    opened.push({ p, v });
-    const ev = await p.ask({ request: 'join', room, id, display: `p${id}` }, { type: 'offer', sdp: await v.offer() });
-    expect(ev.plugindata?.data, JSON.stringify(ev)).toMatchObject({ audiobridge: 'joined', room, id });
-    await v.accept(ev.jsep.sdp);
-    await v.connected(15_000);
-    v.start();
-    return v;
-  }
+  afterAll(() => fixture.stop());
 
   it('the leg is SRTP both ways and outlives the reconciliation grace period', async () => {
     const room = 7_000_000 + Math.floor(Math.random() * 1e6);
-    const admin = await AbParticipant.connect(stack);
-    opened.push({ p: admin, v: new WebRtcVoice(undefined) });
+    const admin = fixture.admin;
     await admin.sync({ request: 'create', room });
     const before = { eu: await resources('eu'), us: await resources('us') };
     const a = await join(room, 1, 'eu', 440);

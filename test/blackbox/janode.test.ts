@@ -163,7 +163,7 @@ describe('raw Janus WebSocket ordering', () => {
   it('an ack always reaches the client before the event it announces, on whichever shard the session lives', async () => {
     const ws = await RawWs.open(stack.wsUrl);
     try {
-      // Several sessions, so that some live on another shard than the one holding the socket.
+      // Several sessions in turn on the socket's shard.
       for (let i = 0; i < 6; i++) {
         const created = await ws.request({ janus: 'create' });
         const sid = (created.data as { id: number }).id;

@@ -43,8 +43,10 @@ beforeAll(async () => {
     SESSION_TIMEOUT: String(SESSION_TIMEOUT),
     RECLAIM_SESSION_TIMEOUT: '0',
     STATUS_PERIOD: '1',
+    // each socket on a shard of its own, so claims and reclaims cross shards
+    SHARD_FILL: '1',
   });
-  reclaimEnv = await startEnv({ SESSION_TIMEOUT: '60', RECLAIM_SESSION_TIMEOUT: '3' });
+  reclaimEnv = await startEnv({ SESSION_TIMEOUT: '60', RECLAIM_SESSION_TIMEOUT: '3', SHARD_FILL: '1' });
 }, 240_000);
 
 afterAll(async () => {
@@ -161,7 +163,7 @@ describe('termination paths (SESSION_TIMEOUT=3, RECLAIM_SESSION_TIMEOUT=0)', () 
 
   it('WebSocket close destroys its sessions at once (RECLAIM_SESSION_TIMEOUT=0)', async () => {
     const ws = await RawWs.open(env.stack.wsUrl);
-    // Several sessions, so both the shard holding the socket and other shards own some of them.
+    // Several sessions with handles, all sourced by the one socket.
     const sessions: { sid: number; handles: number[] }[] = [];
     for (let i = 0; i < 6; i++) {
       const sid = await wsCreate(ws);
@@ -189,6 +191,7 @@ describe('termination paths (SESSION_TIMEOUT=3, RECLAIM_SESSION_TIMEOUT=0)', () 
     const sid = await wsCreate(ws1);
     const hid = await wsAttach(ws1, sid);
     const claim = await ws2.request({ janus: 'claim', session_id: sid });
+    // ws2 was sent on to another shard (SHARD_FILL=1): the claim crossed shards.
     expect(claim).toMatchObject({ janus: 'success', session_id: sid });
     await ws1.close();
     await sleep(500);

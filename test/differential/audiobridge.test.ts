@@ -14,13 +14,25 @@ import { expectAsReference, ServerPair } from './serverPair.js';
 const AB = 'janus.plugin.audiobridge';
 
 /**
- * One server's event-handler webhook: the AudioBridge's plugin events (type 64), each as its data and
- * whether it names a handle; a room id the server drew (`create` without one) is `<random>`. Left out:
- * `recordingdone` (ours reports every closed file with its size, duration and packets, the .wav and
- * each participant's .mjr; Janus only the .wav's name), and `announcement-*`, since whether a file the
+ * One server's event-handler webhook: the AudioBridge's plugin events (type 64), each as its data,
+ * whether it names a handle, and the opaque id of the handle it names; a room id the server drew (`create` without one) is `<random>`, and the
+ * time in a recording's default name `<µs>`. Left out: `recordingdone` of a participant's .mjr (Janus
+ * tells nothing of those; ours has no `record_file`), and `announcement-*`, since whether a file the
  * script stops at once was mixed for a tick first is timing on either side (unit-tested instead).
  */
-const LEFT_OUT = /^(recordingdone|announcement-)/;
+const leftOut = (data: Record<string, unknown> | undefined) =>
+  /^announcement-/.test(String(data?.event)) || (data?.event === 'recordingdone' && !('record_file' in data));
+
+/** What may differ between the servers' events by nature: drawn room ids, recording start times. */
+function normalized(data: Record<string, any>): Record<string, unknown> {
+  return {
+    ...data,
+    ...(data.room > 2 ** 32 ? { room: '<random>' } : {}),
+    ...(typeof data.record_file === 'string'
+      ? { record_file: data.record_file.replace(/-\d{13,}\.wav$/, '-<µs>.wav') }
+      : {}),
+  };
+}
 
 class AbHandlerEvents {
   private events: string[] = [];
@@ -34,11 +46,12 @@ class AbHandlerEvents {
       req.on('end', () => {
         const parsed = JSON.parse(body) as unknown;
         for (const e of (Array.isArray(parsed) ? parsed : [parsed]) as Array<Record<string, any>>)
-          if (e.type === 64 && e.event?.plugin === AB && !LEFT_OUT.test(String(e.event.data?.event)))
+          if (e.type === 64 && e.event?.plugin === AB && !leftOut(e.event.data))
             this.events.push(
               JSON.stringify({
-                data: { ...e.event.data, ...(e.event.data.room > 2 ** 32 ? { room: '<random>' } : {}) },
+                data: normalized(e.event.data),
                 namesHandle: e.handle_id !== undefined,
+                ...(e.opaque_id !== undefined ? { opaque_id: e.opaque_id } : {}),
               }),
             );
         res.writeHead(200).end();

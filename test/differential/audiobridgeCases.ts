@@ -4,14 +4,27 @@
  * configure, changeroom, leave and hangup without media (the `ack`, then the `event`; what the other
  * participants hear is compared too). Refusals of what we do not implement are in deliberate.ts.
  */
-import { async_, pluginHandle, sync } from './pluginSteps.js';
+import { async_, sync } from './pluginSteps.js';
 import type { Case } from './cases.js';
+import type { Step } from './harness.js';
 
 const AB = 'janus.plugin.audiobridge';
 const ROOM = 8_880_001;
 
-/** A session on connection `conn` with an AudioBridge handle, saved as $s<conn> and $h<conn>. */
-const abHandle = (conn: string) => pluginHandle(AB, conn);
+/**
+ * A session on connection `conn` with an AudioBridge handle, saved as $s<conn> and $h<conn>, attached
+ * with the opaque id `ab-<conn>` (event handlers hear it with every event naming the handle).
+ */
+const abHandle = (conn: string): Step[] => [
+  { via: 'ws', conn, body: { janus: 'create' }, save: { [`s${conn}`]: 'data.id' }, expect: { janus: 'success' } },
+  {
+    via: 'ws',
+    conn,
+    body: { janus: 'attach', session_id: `$s${conn}`, plugin: AB, opaque_id: `ab-${conn}` },
+    save: { [`h${conn}`]: 'data.id' },
+    expect: { janus: 'success' },
+  },
+];
 
 const R = ROOM;
 const syncRequests: Case = {
@@ -156,13 +169,13 @@ export const roomMedia: Case = {
       stream_id: 1,
     }),
     sync('a', 'stop_rtp_forward: no stream_id (483)', { request: 'stop_rtp_forward', room: RR, secret: 'sec' }),
-    sync('a', 'enable_recording', {
-      request: 'enable_recording',
-      room: RR,
-      secret: 'sec',
-      record: true,
-      record_dir: AB_MEDIA_DIR,
-    }),
+    // Janus opens the .wav at its mixer's next tick: the waits let it (else it has no file to close).
+    sync(
+      'a',
+      'enable_recording',
+      { request: 'enable_recording', room: RR, secret: 'sec', record: true, record_dir: AB_MEDIA_DIR },
+      { quietMs: 200 },
+    ),
     sync('a', 'enable_recording: no record (483)', { request: 'enable_recording', room: RR, secret: 'sec' }),
     sync('a', 'enable_recording: wrong secret (489)', {
       request: 'enable_recording',
@@ -195,7 +208,12 @@ export const roomMedia: Case = {
     sync('a', 'is_playing: no file_id (483)', { request: 'is_playing', room: RR, secret: 'sec' }),
     sync('a', 'stop_file', { request: 'stop_file', room: RR, secret: 'sec', file_id: 'tone' }),
     sync('a', 'stop_file: unknown file', { request: 'stop_file', room: RR, secret: 'sec', file_id: 'nope' }),
-    sync('a', 'create with record', { request: 'create', room: RR + 1, record: true, record_dir: AB_MEDIA_DIR }),
+    sync(
+      'a',
+      'create with record',
+      { request: 'create', room: RR + 1, record: true, record_dir: AB_MEDIA_DIR },
+      { quietMs: 200 },
+    ),
     sync('a', 'create with mjrs', { request: 'create', room: RR + 2, mjrs: true, mjrs_dir: AB_MEDIA_DIR }),
     sync('a', 'destroy with mjrs', { request: 'destroy', room: RR + 2 }),
     sync('a', 'listparticipants: unchanged', { request: 'listparticipants', room: RR }),
@@ -373,4 +391,83 @@ const withMedia: Case = {
   ],
 };
 
-export const audiobridgeCases: Case[] = [syncRequests, roomMedia, participants, admin, withMedia];
+const G = ROOM + 50;
+/** Janus 1.1.2's forwarding groups: create, the group of each participant and file, group forwarders. */
+const groups: Case = {
+  name: 'audiobridge: forwarding groups (create, join, configure, changeroom, rtp_forward, play_file)',
+  steps: [
+    ...abHandle('a'),
+    ...abHandle('b'),
+    ...abHandle('m'),
+    sync('m', 'create: too many groups (484)', {
+      request: 'create',
+      room: G,
+      groups: ['a', 'b', 'c', 'd', 'e', 'f'],
+    }),
+    sync('m', 'create: a group not a string (484)', { request: 'create', room: G, groups: ['a', 5] }),
+    sync('m', 'create: groups not an array (484)', { request: 'create', room: G, groups: 'a' }),
+    sync('m', 'create with groups', { request: 'create', room: G, secret: 'sec', groups: ['a', 'b', 'a'] }),
+    sync('m', 'create without groups', { request: 'create', room: G + 1 }),
+    async_('a', 'join: no group (483)', { request: 'join', room: G, id: 1 }),
+    async_('a', 'join: unknown group (494)', { request: 'join', room: G, id: 1, group: 'c' }),
+    async_('a', 'join: group not a string (484)', { request: 'join', room: G, id: 1, group: 5 }),
+    async_('a', 'join in group a', { request: 'join', room: G, id: 1, display: 'alice', group: 'a' }),
+    async_('b', 'join in group b', { request: 'join', room: G, id: 2, group: 'b' }, { on: { a: ['event'] } }),
+    sync('m', 'listparticipants', { request: 'listparticipants', room: G }),
+    async_('a', 'configure: unknown group (494)', { request: 'configure', group: 'c' }),
+    async_('a', 'configure: to group b', { request: 'configure', group: 'b' }),
+    sync('m', 'rtp_forward: unknown group (494)', {
+      request: 'rtp_forward',
+      room: G,
+      secret: 'sec',
+      host: '127.0.0.1',
+      port: 5000,
+      group: 'c',
+    }),
+    sync('m', 'rtp_forward of group a', {
+      request: 'rtp_forward',
+      room: G,
+      secret: 'sec',
+      host: '127.0.0.1',
+      port: 5000,
+      group: 'a',
+    }),
+    sync('m', 'rtp_forward of the whole mix', {
+      request: 'rtp_forward',
+      room: G,
+      secret: 'sec',
+      host: '127.0.0.1',
+      port: 5002,
+    }),
+    sync('m', 'rtp_forward: a group in a room without groups', {
+      request: 'rtp_forward',
+      room: G + 1,
+      host: '127.0.0.1',
+      port: 5004,
+      group: 'a',
+    }),
+    sync('m', 'listforwarders', { request: 'listforwarders', room: G, secret: 'sec' }),
+    sync('m', 'play_file: no group (483)', { request: 'play_file', room: G, secret: 'sec', filename: AB_TONE_FILE }),
+    sync('m', 'play_file: unknown group (494)', {
+      request: 'play_file',
+      room: G,
+      secret: 'sec',
+      filename: AB_TONE_FILE,
+      group: 'c',
+    }),
+    async_('b', 'changeroom: into a room without groups', { request: 'changeroom', room: G + 1, id: 3, group: 'x' }),
+    // Not scripted: changeroom's 483/494 for a group. Janus 1.1.2 returns from them with its rooms_mutex
+    // still locked, and every later request of the plugin hangs (janus_audiobridge.c, changeroom's group
+    // check); ours answers them and changes nothing (test/unit/audiobridge/groups.test.ts).
+    async_(
+      'b',
+      'changeroom: back in group a',
+      { request: 'changeroom', room: G, id: 2, group: 'a' },
+      { on: { a: ['event'] } },
+    ),
+    sync('m', 'destroy', { request: 'destroy', room: G, secret: 'sec' }, { on: { a: ['event'], b: ['event'] } }),
+    sync('m', 'destroy the room without groups', { request: 'destroy', room: G + 1 }),
+  ],
+};
+
+export const audiobridgeCases: Case[] = [syncRequests, roomMedia, participants, admin, withMedia, groups];

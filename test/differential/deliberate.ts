@@ -6,6 +6,7 @@
  * deliberate.
  */
 import { getPath } from './harness.js';
+import { STREAMING_ALLOWED } from './streamingDeliberate.js';
 
 type Message = Record<string, unknown>;
 
@@ -31,6 +32,7 @@ export interface Allowed {
 }
 
 export const ALLOWED: Allowed[] = [
+  ...STREAMING_ALLOWED,
   {
     case: 'info and ping (HTTP GET/POST, WS)',
     step: 'GET /ping',

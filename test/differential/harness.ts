@@ -61,6 +61,11 @@ export interface Step {
    */
   crossOrder?: boolean;
   /**
+   * The step's own events arrive in an order the reference does not fix (its handler thread pushes the
+   * event while its ICE thread sends `hangup`): compared after the reply as a sorted list.
+   */
+  eventsUnordered?: boolean;
+  /**
    * ws only: put an offer from a real werift PeerConnection in the body's `jsep`; the answer the step
    * brings back (reply, events or extra) is applied to it.
    */
@@ -484,6 +489,12 @@ export function stepShape(rec: Recorded, step: Step, opts: { replyFirst?: boolea
     else {
       const byConn: Record<string, string[]> = {};
       for (const o of order) (byConn[o.conn] ??= []).push(o.label);
+      const own = step.conn ?? 'a';
+      if (step.eventsUnordered && byConn[own]) {
+        const labels = byConn[own];
+        const replyAt = labels.indexOf(orderLabel(rec.reply as Record<string, unknown>));
+        byConn[own] = [...labels.slice(0, replyAt + 1), ...labels.slice(replyAt + 1).sort()];
+      }
       out.order = byConn;
     }
   }

@@ -119,7 +119,13 @@ const media: Case = {
       stream_id: '$fw',
     }),
     sync('x', 'enable_recording', { request: 'enable_recording', room: R, secret: 'sec', record: false }),
-    async_('q', 'unpublish', { request: 'unpublish' }, { events: ['event', 'hangup'], on: { p: ['event'] } }),
+    // The reference's `unpublished` event and its `hangup` race (handler thread vs ICE thread).
+    async_(
+      'q',
+      'unpublish',
+      { request: 'unpublish' },
+      { events: ['event', 'hangup'], on: { p: ['event'] }, eventsUnordered: true },
+    ),
     // Janus 1.1.2 tells the others `unpublished` twice: on the request and again when the PeerConnection closes.
     { name: 'alice hears unpublished again (reference)', via: 'wait', conn: 'p', quietMs: 500 },
     async_(
@@ -135,7 +141,7 @@ const media: Case = {
       events: ['webrtcup'],
       on: { p: ['event'] },
     },
-    async_('s', 'subscriber leave', { request: 'leave' }, { events: ['event', 'hangup'] }),
+    async_('s', 'subscriber leave', { request: 'leave' }, { events: ['event', 'hangup'], eventsUnordered: true }),
     sync(
       'x',
       'kick bob (publishing)',

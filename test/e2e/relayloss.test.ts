@@ -1,37 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EchoClient, waitFor } from '../relay/support/client.js';
+import { adminPost, echoCall } from '../support/echoCall.js';
 import { JanusWs } from '../support/janusWs.js';
 import { startStack, type Stack } from '../support/stack.js';
-
-const ECHO = 'janus.plugin.echotest';
-
-async function adminPost(stack: Stack, body: Record<string, unknown>): Promise<any> {
-  const res = await fetch(stack.adminUrl, {
-    method: 'POST',
-    body: JSON.stringify({ transaction: 'a', admin_secret: 'janusoverlord', ...body }),
-  });
-  return res.json();
-}
-
-async function echoCall(janus: JanusWs, sessionId: number) {
-  const handleId = await janus.attach(sessionId, ECHO);
-  const client = new EchoClient();
-  const key = client.addMedia('audio');
-  const ack = await janus.request({
-    janus: 'message',
-    session_id: sessionId,
-    handle_id: handleId,
-    body: { audio: true },
-    jsep: { type: 'offer', sdp: await client.createOffer() },
-  });
-  const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'answer');
-  expect(ev.jsep?.type).toBe('answer');
-  await client.acceptAnswer(ev.jsep.sdp);
-  await janus.waitEvent((m) => m.janus === 'webrtcup' && m.sender === handleId, 15_000, 'webrtcup');
-  client.startSending(key, 20);
-  await waitFor(() => client.echoedTags.audio.size > 5, 10_000, 'echo');
-  return { handleId, client };
-}
 
 describe('relay placement by region, and losing a relay mid-call', () => {
   let stack: Stack;

@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MjrFile } from '../../relay/recording/mjrReader.js';
 import { scheduleTrack } from '../../relay/playback/schedule.js';
 import { waitFor } from '../relay/support/client.js';
-import { JanusWs } from '../support/janusWs.js';
 import { relayDebug, startStack, type Stack } from '../support/stack.js';
 import { Viewer } from './viewer.js';
+import { openRecordPlay, RP } from './recordPlayHandle.js';
 
-const RP = 'janus.plugin.recordplay';
 const fixtures = join(import.meta.dirname, 'fixtures');
 
 describe('Record&Play playback through edge and relay (recordings of the real Janus, werift viewer)', () => {
@@ -47,16 +46,7 @@ describe('Record&Play playback through edge and relay (recordings of the real Ja
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function handle() {
-    const janus = await JanusWs.connect(stack.wsUrl);
-    const session = await janus.createSession();
-    const handleId = await janus.attach(session, RP);
-    const send = (body: Record<string, unknown>, jsep?: Record<string, unknown>) =>
-      janus.request({ janus: 'message', session_id: session, handle_id: handleId, body, ...(jsep ? { jsep } : {}) });
-    const event = (tx: string) =>
-      janus.waitEvent((m) => m.janus === 'event' && m.transaction === tx, 15_000, `event of ${tx}`);
-    return { janus, session, handleId, send, event };
-  }
+  const handle = () => openRecordPlay(stack);
 
   it('lists the folder as Janus does (reads .nfo files, codecs from the .mjr headers); update answers ok', async () => {
     const { janus, send } = await handle();

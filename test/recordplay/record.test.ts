@@ -8,11 +8,10 @@ import { MjrFile } from '../../relay/recording/mjrReader.js';
 import { have, streamInto } from '../relay/recording/media.js';
 import { PubClient } from '../relay/sfu/support.js';
 import { waitFor } from '../relay/support/client.js';
-import { JanusWs } from '../support/janusWs.js';
 import { relayDebug, startStack, type Stack } from '../support/stack.js';
 import { Viewer } from './viewer.js';
+import { openRecordPlay } from './recordPlayHandle.js';
 
-const RP = 'janus.plugin.recordplay';
 const tools = have('ffmpeg') && have('janus-pp-rec');
 if (!tools) process.stderr.write('Record&Play record tests skipped: ffmpeg or janus-pp-rec is missing\n');
 
@@ -29,30 +28,14 @@ describe.skipIf(!tools)('Record&Play record through edge and relay (werift clien
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function handle() {
-    const janus = await JanusWs.connect(stack.wsUrl);
-    const session = await janus.createSession();
-    const handleId = await janus.attach(session, RP);
-    const send = (body: Record<string, unknown>, jsep?: Record<string, unknown>) =>
-      janus.request({ janus: 'message', session_id: session, handle_id: handleId, body, ...(jsep ? { jsep } : {}) });
-    const event = async (body: Record<string, unknown>, jsep?: Record<string, unknown>) => {
-      const ack = await send(body, jsep);
-      expect(ack.janus).toBe('ack');
-      return janus.waitEvent(
-        (m) => m.janus === 'event' && m.transaction === ack.transaction,
-        15_000,
-        String(body.request),
-      );
-    };
-    return { janus, session, handleId, event };
-  }
+  const handle = () => openRecordPlay(stack);
 
   const openFiles = () => openFilesUnder(stack.relays[0]!.pid, dir);
 
   it('records 3 s, stop writes the .nfo; list shows it, play sends every recorded frame, janus-pp-rec reads the files', async () => {
     const h = await handle();
     const pub = new PubClient(1);
-    const recording = await h.event(
+    const recording = await h.ask(
       { request: 'record', name: 'My talk', id: 5150 },
       { type: 'offer', sdp: await pub.offer() },
     );
@@ -66,7 +49,7 @@ describe.skipIf(!tools)('Record&Play record through edge and relay (werift clien
     expect(openFiles()).toBe(2);
     // the id is taken while it is being recorded
     const other = await handle();
-    const taken = await other.event(
+    const taken = await other.ask(
       { request: 'record', name: 'again', id: 5150 },
       { type: 'offer', sdp: await new PubClient(2).offer() },
     );
@@ -83,7 +66,7 @@ describe.skipIf(!tools)('Record&Play record through edge and relay (werift clien
     });
     expect(await src.done).toBe(0);
     await new Promise((r) => setTimeout(r, 200));
-    const stopped = await h.event({ request: 'stop' });
+    const stopped = await h.ask({ request: 'stop' });
     expect(stopped.plugindata.data).toEqual({ recordplay: 'event', result: { status: 'stopped', id: 5150 } });
     await h.janus.waitEvent((m) => m.plugindata?.data?.result === 'done', 5_000, 'done');
     await h.janus.waitEvent((m) => m.janus === 'hangup' && m.sender === h.handleId, 5_000, 'hangup');
@@ -131,10 +114,10 @@ describe.skipIf(!tools)('Record&Play record through edge and relay (werift clien
       },
     ]);
 
-    const preparing = await viewerHandle.event({ request: 'play', id: 5150 });
+    const preparing = await viewerHandle.ask({ request: 'play', id: 5150 });
     expect(preparing.plugindata.data).toEqual({ recordplay: 'event', result: { status: 'preparing', id: 5150 } });
     const viewer = new Viewer();
-    const started = await viewerHandle.event(
+    const started = await viewerHandle.ask(
       { request: 'start' },
       { type: 'answer', sdp: await viewer.answer(preparing.jsep.sdp) },
     );
@@ -152,7 +135,7 @@ describe.skipIf(!tools)('Record&Play record through edge and relay (werift clien
     const before = await resources();
     const h = await handle();
     const pub = new PubClient(3);
-    const recording = await h.event(
+    const recording = await h.ask(
       { request: 'record', name: 'Named', filename: 'my-file' },
       { type: 'offer', sdp: await pub.offer() },
     );

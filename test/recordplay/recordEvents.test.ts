@@ -12,10 +12,8 @@ import { EventType } from '../../shared/janus/events.js';
 import { Webhook, waitUntil } from '../blackbox/support/janus.js';
 import { PubClient } from '../relay/sfu/support.js';
 import { Viewer } from './viewer.js';
-import { JanusWs } from '../support/janusWs.js';
+import { openRecordPlay, RP } from './recordPlayHandle.js';
 import { startStack, type Stack } from '../support/stack.js';
-
-const RP = 'janus.plugin.recordplay';
 
 describe('Record&Play event handler events', () => {
   let stack: Stack;
@@ -45,25 +43,9 @@ describe('Record&Play event handler events', () => {
       .map((e) => e.event as { plugin: string; data: Record<string, unknown> });
 
   async function record(body: Record<string, unknown>, pub: PubClient) {
-    const janus = await JanusWs.connect(stack.wsUrl);
-    const session = await janus.createSession();
-    const handleId = await janus.attach(session, RP);
-    const ack = await janus.request({
-      janus: 'message',
-      session_id: session,
-      handle_id: handleId,
-      body: { request: 'record', ...body },
-      jsep: { type: 'offer', sdp: await pub.offer() },
-    });
-    expect(ack.janus).toBe('ack');
-    const ev = await janus.waitEvent((m) => m.janus === 'event' && m.transaction === ack.transaction, 15_000, 'record');
-    return {
-      janus,
-      session,
-      handleId,
-      data: ev.plugindata.data as Record<string, unknown>,
-      jsep: ev.jsep as { sdp: string },
-    };
+    const h = await openRecordPlay(stack);
+    const ev = await h.ask({ request: 'record', ...body }, { type: 'offer', sdp: await pub.offer() });
+    return { ...h, data: ev.plugindata.data as Record<string, unknown>, jsep: ev.jsep as { sdp: string } };
   }
 
   it('record emits {event: "recording", id, audio, video}; a refused record emits nothing', async () => {
@@ -97,22 +79,6 @@ describe('Record&Play event handler events', () => {
   it('stop of a recorder, then play, start and stop of a viewer: recording, stopped, playout, playing, stopped', async () => {
     const pub = new PubClient(4);
     const rec = await record({ name: 'talk', id: 6170 }, pub);
-    const message = (h: typeof rec, body: Record<string, unknown>, jsep?: Record<string, unknown>) =>
-      h.janus.request({
-        janus: 'message',
-        session_id: h.session,
-        handle_id: h.handleId,
-        body,
-        ...(jsep ? { jsep } : {}),
-      });
-    const event = async (h: typeof rec, body: Record<string, unknown>, jsep?: Record<string, unknown>) => {
-      const ack = await message(h, body, jsep);
-      return h.janus.waitEvent(
-        (m) => m.janus === 'event' && m.transaction === ack.transaction,
-        15_000,
-        String(body.request),
-      );
-    };
     const viewer = new Viewer();
     try {
       await pub.accept(rec.jsep.sdp);
@@ -120,17 +86,13 @@ describe('Record&Play event handler events', () => {
       pub.start();
       await new Promise((r) => setTimeout(r, 500));
       pub.stop();
-      await event(rec, { request: 'stop' });
+      await rec.ask({ request: 'stop' });
       await waitUntil(() => existsSync(join(dir, '6170.nfo')), 5_000, '.nfo written');
-      const play = await event(rec, { request: 'play', id: 6170 });
+      const play = await rec.ask({ request: 'play', id: 6170 });
       expect(play.plugindata.data).toEqual({ recordplay: 'event', result: { status: 'preparing', id: 6170 } });
-      const started = await event(
-        rec,
-        { request: 'start' },
-        { type: 'answer', sdp: await viewer.answer(play.jsep.sdp) },
-      );
+      const started = await rec.ask({ request: 'start' }, { type: 'answer', sdp: await viewer.answer(play.jsep.sdp) });
       expect(started.plugindata.data).toEqual({ recordplay: 'event', result: { status: 'playing' } });
-      await event(rec, { request: 'stop' });
+      await rec.ask({ request: 'stop' });
       await waitUntil(() => pluginEvents(rec.handleId).length >= 5, 5_000, 'five events');
       expect(pluginEvents(rec.handleId).map((e) => e.data)).toEqual([
         { event: 'recording', id: 6170, audio: true, video: true },

@@ -125,7 +125,7 @@ describe('bad commands are answered with Janus errors and the relay keeps servin
   it('wrong schemas get error replies when they carry an id, and are ignored otherwise', async () => {
     await expectError({ op: 'peer.create', sessionId: 'one', handleId: 1, plugin: 'janus.plugin.echotest' }, 467);
     await expectError({ op: 'peer.create', handleId: 1, plugin: 'janus.plugin.echotest' }, 456);
-    await expectError({ op: 'peer.create', sessionId: 1, handleId: 1, plugin: 'janus.plugin.streaming' }, 467);
+    await expectError({ op: 'peer.create', sessionId: 1, handleId: 1, plugin: 'janus.plugin.textroom' }, 467);
     await expectError({ op: 'peer.create', sessionId: 1, handleId: 1, plugin: 'janus.plugin.videoroom' }, 456);
     await expectError({ op: 'peer.explode', sessionId: 1, handleId: 1 }, 453);
     await expectError({ op: 'echo.configure', sessionId: 1, handleId: 1, substream: 7 }, 467);

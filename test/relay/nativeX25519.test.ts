@@ -37,6 +37,19 @@ describe('native X25519 for werift DTLS', () => {
     expect(() => x25519(new Uint8Array(31), new Uint8Array(32))).toThrow();
   });
 
+  it('uses a pair’s own key for its secret as werift hands it back (a new Buffer over the same memory)', () => {
+    for (let i = 0; i < 5; i++) {
+      const mine = x25519KeyPair();
+      const other = tweetKeyPair();
+      const wrapped = Buffer.from(mine.secretKey.buffer); // werift's generateKeyPair does this
+      const copied = new Uint8Array(mine.secretKey); // another ArrayBuffer: imported, not looked up
+      const expected = hex(tweetScalarMult(mine.secretKey, other.publicKey));
+      expect(hex(x25519(wrapped, other.publicKey))).toBe(expected);
+      expect(hex(x25519(copied, other.publicKey))).toBe(expected);
+      expect(hex(tweetScalarMult(other.secretKey, mine.publicKey))).toBe(expected);
+    }
+  });
+
   it('is what werift’s DTLS handshake uses once a relay PeerConnection exists', async () => {
     const calls = { mult: 0 };
     const a = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });

@@ -54,8 +54,30 @@ export async function startReferenceJanus(
     wsUrl: `ws://127.0.0.1:${ws}`,
     adminUrl: `http://127.0.0.1:${admin}/admin`,
     pid,
-    stop: () => {
-      execFileSync('bash', [script, 'stop', dir], { stdio: 'ignore' });
-    },
+    stop: () => stopReferenceProcess(pid),
   };
+}
+
+/**
+ * SIGTERM, then SIGKILL if it is still there after `graceMs`: the reference can hang in its own
+ * shutdown (a plugin deadlocked on a lock it kept, as AudioBridge's changeroom errors do), and a
+ * hung one must not outlive the test.
+ */
+export function stopReferenceProcess(pid: number, graceMs = 3_000): void {
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(pid, 'SIGTERM');
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + graceMs; Date.now() < deadline;) {
+    if (!alive()) return;
+    Atomics.wait(tick, 0, 0, 50); // stop() is synchronous: a short blocking wait
+  }
+  if (alive()) process.kill(pid, 'SIGKILL');
 }

@@ -58,6 +58,17 @@ function startCommand(): string[] {
  * and RELAY_REGIONS (default one relay in region "local").
  */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  // A port found free can be taken before workerd binds it: then the stack starts again on another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(env);
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startStackOnce(env: Record<string, string>): Promise<Stack> {
   const port = await freePort();
   const relaySecret = env.RELAY_SECRET ?? randomBytes(24).toString('base64url');
   const child: ChildProcess = spawn(process.execPath, startCommand(), {

@@ -4,21 +4,21 @@
  * Room `record`, `configure` with a `filename`, `enable_recording` on and off, the EchoTest, and a
  * renegotiation that adds video to an audio-only publisher.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamInto, type SentStream } from '../relay/recording/media.js';
 import { EchoClient } from '../relay/support/client.js';
 import { JanusWs } from '../support/janusWs.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import { Participant } from './support/participant.js';
 import {
-  convert,
+  convertAv,
   expectValidHeader,
   mediaClient,
   recordingsOf,
   recordingToolsPresent,
+  RecordingStack,
   sentSeconds,
   waitClosed,
 } from './support/recordedMedia.js';
@@ -32,27 +32,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A VP8 file converts at 320×240 and an Opus one converts, each as long as what was sent (within TOLERANCE_S). */
 function expectAsSent(video: { path: string; sent: SentStream }, audio: { path: string; sent: SentStream }): void {
-  const v = convert(video.path);
-  expect(v).toMatchObject({ codec: 'vp8', width: 320, height: 240 });
+  const { video: v, audio: a } = convertAv(video.path, audio.path);
   expect(Math.abs(v.duration - sentSeconds(video.sent, 'video'))).toBeLessThan(TOLERANCE_S);
-  const a = convert(audio.path);
-  expect(a.codec).toBe('opus');
   expect(Math.abs(a.duration - sentSeconds(audio.sent, 'audio'))).toBeLessThan(TOLERANCE_S);
 }
 
 describe.skipIf(!recordingToolsPresent)('recorded real media through the stack (janus-pp-rec, ffprobe)', () => {
+  const fixture = new RecordingStack();
   let stack: Stack;
   let root: string;
   let relayPid: number;
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'rec-media-'));
-    stack = await startStack({ RECORDINGS_ROOT: root, RELAY_RECORDINGS_ROOT: root, RELAY_RECORDINGS_DIR: root });
-    relayPid = stack.relays[0]!.pid;
+    ({ stack, root, relayPid } = await fixture.start('rec-media-'));
   }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => fixture.stop());
 
   let nextRoom = 9_400_000 + Math.floor(Math.random() * 1e5);
   /** A room recording into its own folder; `options` go to `create`. */
@@ -133,6 +126,8 @@ describe.skipIf(!recordingToolsPresent)('recorded real media through the stack (
       const src = await streamInto(mediaClient(client), { seconds: 7, video: QVGA, audio: true });
       await sleep(1500);
       const on = Date.now();
+      const mediaAt = () => ({ video: src.sent.video.lastTs, audio: src.sent.audio.lastTs });
+      const sentOn = mediaAt();
       expect(await admin.sync({ request: 'enable_recording', room, secret: 's', record: true })).toEqual({
         videoroom: 'success',
         record: true,
@@ -143,18 +138,21 @@ describe.skipIf(!recordingToolsPresent)('recorded real media through the stack (
         record: false,
       });
       const recorded = (Date.now() - on) / 1000;
+      const sentOff = mediaAt();
+      // A source stalled by a loaded machine catches up in a burst: the recording holds the media
+      // time sent between the requests, which may then exceed the wall-clock time.
+      const sentSpan = (kind: 'audio' | 'video', rate: number) => ((sentOff[kind] - sentOn[kind]) >>> 0) / rate;
+      const most = (kind: 'audio' | 'video', rate: number) => Math.max(recorded, sentSpan(kind, rate));
       await waitClosed(relayPid, dir);
       expect(await src.done).toBe(0);
       const [video] = await recordingsOf(dir, 'video');
       const [audio] = await recordingsOf(dir, 'audio');
-      const v = convert(video!);
-      expect(v).toMatchObject({ codec: 'vp8', width: 320, height: 240 });
+      const { video: v, audio: a } = convertAv(video!, audio!);
       // Between the requests' round trips: the first keyframe may come up to a GOP (1 s) late.
       expect(v.duration).toBeGreaterThan(recorded - 1.3);
-      expect(v.duration).toBeLessThan(recorded + TOLERANCE_S);
-      const a = convert(audio!);
-      expect(a.codec).toBe('opus');
-      expect(Math.abs(a.duration - recorded)).toBeLessThan(0.5);
+      expect(v.duration).toBeLessThan(most('video', 90_000) + TOLERANCE_S);
+      expect(a.duration).toBeGreaterThan(recorded - 0.5);
+      expect(a.duration).toBeLessThan(most('audio', 48_000) + 0.5);
       // Off means off: the rest of the stream was not written.
       expect(a.duration).toBeLessThan(sentSeconds(src.sent.audio, 'audio') - 2);
     } finally {

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { AbPeerEvent, ParticipantSettings } from '../../../shared/control/audiobridge.js';
 import { EventType } from '../../../shared/janus/events.js';
 import { loadConfig } from '../../config.js';
+import { deliveryFromShared } from '../../events/eventMask.js';
 import { EventSink } from '../../events/eventSink.js';
 import type { Env } from '../../env.js';
 import { Logger } from '../../log.js';
@@ -12,6 +13,7 @@ import { Stubs } from '../../stubs.js';
 import type { AudioBridgeApi } from './audioBridgeApi.js';
 import { AudioBridge } from './audioBridge.js';
 import { AudioBridgeError } from './errors.js';
+import { RoomEventDelivery } from './eventDelivery.js';
 import type { AbRoomHost } from './host.js';
 import type { Joined, JoinOptions, MixerPlace } from './participants.js';
 import type { AbRoomId, ConfigureRequest, JoinRequest, RoomSyncRequest } from './schemas.js';
@@ -35,8 +37,16 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     const config = loadConfig(env);
     const stubs = new Stubs(env, config.shardCount);
     const log = new Logger(config.logLevel, 'audiobridge');
-    // The room tells event handlers itself, as the shards do (what it does on its own names no handle).
-    const events = new EventSink(config.eventsUrl, config.serverName, log, config.eventDelivery);
+    // The room tells event handlers itself (what it does on its own names no handle), under the mask
+    // and grouping in force, which it reads from the core (eventDelivery.ts).
+    const delivery = new RoomEventDelivery(
+      {
+        read: async () => deliveryFromShared(await stubs.core().getSettings(), config.eventDelivery),
+        now: () => Date.now(),
+      },
+      config.eventDelivery,
+    );
+    const events = new EventSink(config.eventsUrl, config.serverName, log, () => delivery.current());
     const host: AbRoomHost = {
       save: () => this.scheduleFlush(),
       notify: (to, call) => stubs.shardOfSession(to.sessionId).pluginCall(to.sessionId, to.handleId, call),
@@ -61,8 +71,12 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
       },
       adminKey: config.audiobridgeAdminKey,
       staticRooms: config.audiobridgeRooms,
-      pluginEvent: (data, from) =>
-        events.emit(EventType.PLUGIN, { plugin: 'janus.plugin.audiobridge', data }, from ?? {}),
+      pluginEvent: (data, from) => {
+        if (events.enabled)
+          delivery.whenFresh(() =>
+            events.emit(EventType.PLUGIN, { plugin: 'janus.plugin.audiobridge', data }, from ?? {}),
+          );
+      },
       log,
     };
     this.ab = new AudioBridge(host);
@@ -164,8 +178,12 @@ export class AudioBridgeDO extends DurableObject<Env> implements AudioBridgeApi 
     this.ab.handleGone(who);
   }
 
-  async moveOut(who: HandleAddress): Promise<void> {
-    this.ab.participants.leave(who, 'moved');
+  async moveOut(who: HandleAddress, keepLeg = true): Promise<void> {
+    this.ab.participants.leave(who, 'moved', keepLeg);
+  }
+
+  async rebridge(who: HandleAddress, audioLevel: boolean): Promise<RpcResult<void>> {
+    return this.run(undefined, () => this.ab.rebridge(who, audioLevel));
   }
 
   async mediaGone(who: HandleAddress): Promise<boolean> {

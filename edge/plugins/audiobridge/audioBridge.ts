@@ -148,6 +148,13 @@ export class AudioBridge {
     });
   }
 
+  /** changeroom of a bridged participant into this room mixing elsewhere: a new leg here, its bridge re-pointed. */
+  async rebridge(who: HandleAddress, audioLevel: boolean): Promise<void> {
+    const p = this.room.participantOf(who, 'change room');
+    if (audioLevel) p.audioLevel = true;
+    await this.bridges.rebridge(who, audioLevel);
+  }
+
   /** The handle is gone (detach, session end, changeroom's departure): its participant leaves. */
   handleGone(who: HandleAddress): void {
     this.participants.leave(who, 'gone');

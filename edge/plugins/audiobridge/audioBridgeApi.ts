@@ -46,8 +46,13 @@ export interface AudioBridgeApi extends Rpc.DurableObjectBranded {
   ): Promise<RpcResult<{ settings: ParticipantSettings; hasMedia: boolean }>>;
   leave(who: HandleAddress): Promise<RpcResult<JanusData | undefined>>;
   handleGone(who: HandleAddress): Promise<void>;
-  /** changeroom's departure: the participant leaves for another room, its media goes with it. */
-  moveOut(who: HandleAddress): Promise<void>;
+  /**
+   * changeroom's departure: the participant leaves for another room, its media goes with it (`keepLeg`
+   * false: its bridge's leg here is hung up, the other room opens its own).
+   */
+  moveOut(who: HandleAddress, keepLeg?: boolean): Promise<void>;
+  /** changeroom of a bridged participant into this room mixing on another relay: a new leg here, its bridge re-pointed. */
+  rebridge(who: HandleAddress, audioLevel: boolean): Promise<RpcResult<void>>;
   /** The handle's media is gone: true when its participant left with it. */
   mediaGone(who: HandleAddress): Promise<boolean>;
   /** From a relay link this room watches (plain-RTP legs there): its relay is gone. */

@@ -56,6 +56,29 @@ export class Bridges {
     return { relay: bridge.relay, place: { ...placed.place, bridge: target } };
   }
 
+  /**
+   * changeroom of a bridged participant into this room, which mixes on another relay than its old
+   * room: a new leg here (`join` gave it its key), its bridge pointed at it. A failure throws (the
+   * participant is then in no mixer: the plugin takes it out).
+   */
+  async rebridge(who: HandleAddress, audioLevel: boolean): Promise<void> {
+    const r = this.room.current();
+    const p = this.room.participantOf(who, 'change room');
+    const bridge = p.bridge;
+    if (!bridge || !p.relay) return;
+    const target = await this.joinLeg(r, p, p.relay, audioLevel);
+    if (this.room.participant(who) !== p || p.bridge !== bridge) {
+      this.hangUp(p.relay, { sessionId: p.sessionId, handleId: bridge.leg });
+      throw abError(AudioBridgeError.UNKNOWN_ERROR, 'The participant left while its media was being moved');
+    }
+    await this.room.host.relays.command(bridge.relay, {
+      op: 'ab.bridgeTo',
+      sessionId: p.sessionId,
+      handleId: p.handleId,
+      target,
+    });
+  }
+
   /** The room's home relay is lost: its bridged participants move to a new home. */
   async rehome(r: AbRoomState, movers: AbParticipant[]): Promise<void> {
     const home = busiest(movers.map((p) => p.bridge!.relay));

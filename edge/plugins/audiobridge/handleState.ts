@@ -16,7 +16,13 @@ export interface AbHandleState {
   audioLevel?: boolean;
   /** Its PeerConnection is bridged to a room mixing on another relay (bridging.ts). */
   bridged?: boolean;
+  /** Its forwarding group in a room with groups (admin handle_info shows it, as Janus's query_session). */
+  group?: string;
 }
+
+/** The group a room answered for the participant, as the handle keeps it. */
+export const groupState = (settings: { group?: string }) =>
+  settings.group !== undefined ? { group: settings.group } : {};
 
 /** Runs a command about the handle's participant on the relay holding its media, if it has any. */
 export function participantCommand<O extends PeerCommandOp>(
@@ -32,7 +38,11 @@ export function participantCommand<O extends PeerCommandOp>(
 /** An asynchronous request's outcome; `hangup` closes the handle's media after the event. */
 export type Result = { data: JanusData; jsep?: Jsep; hangup?: string };
 
-export const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sessionId, handleId: ctx.handleId });
+export const who = (ctx: HandleContext): HandleAddress => ({
+  sessionId: ctx.sessionId,
+  handleId: ctx.handleId,
+  ...(ctx.opaqueId !== undefined ? { opaqueId: ctx.opaqueId } : {}),
+});
 
 export const joinedState = (ctx: HandleContext) => ctx.getState<AbHandleState>();
 

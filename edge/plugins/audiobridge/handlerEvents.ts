@@ -65,3 +65,14 @@ export const announcementEvent = (room: AbRoomId, fileId: string, playing: boole
   room,
   file_id: fileId,
 });
+
+/**
+ * The room's mix recording closed: Janus's `recordingdone` (janus_audiobridge_recorder_close of the
+ * room), only the room and the file, naming no handle. A participant's own .mjr is reported otherwise
+ * (recordingEvents.ts), since Janus tells nothing of those.
+ */
+export const recordingDoneEvent = (room: AbRoomId, recordFile: string): JanusData => ({
+  event: 'recordingdone',
+  room,
+  record_file: recordFile,
+});

@@ -33,7 +33,7 @@ export interface AbRoomHost {
   notify(to: HandleAddress, call: AbRoomCall): Promise<boolean>;
   /**
    * Tells event handlers (type 64, `janus.plugin.audiobridge`); `from`: the handle Janus names, the
-   * requester's or the participant's (none for what the room does on its own, as in Janus).
+   * requester's or the participant's, with its opaque id (none for what the room does on its own, as in Janus).
    */
   pluginEvent(data: JanusData, from?: HandleAddress): void;
   /** The only way to command relays (moderator mutes, plain-RTP participants' hang-ups). */

@@ -7,6 +7,7 @@ import type {
 import { randomSafeInt } from '../../core/ids.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import { abError, AudioBridgeError } from './errors.js';
+import { optionalGroup, requiredGroup } from './groups.js';
 import { configuredEvent, joinedEvent, leftEvent, talkingEvent } from './handlerEvents.js';
 import type { ParticipantRecording } from './participantRecording.js';
 import type { AudioRoom } from './room.js';
@@ -45,6 +46,11 @@ export interface Placement {
 export interface Joined {
   event: JanusData;
   place: MixerPlace;
+  /**
+   * changeroom of a bridged participant into a room mixing on another relay: its old leg goes with the
+   * old room, and this room opens a new one for its bridge ({@link AudioBridge.rebridge}).
+   */
+  newLeg?: boolean;
 }
 
 /**
@@ -142,6 +148,7 @@ export class Participants {
     if (r.checkAllowed && (j.token === undefined || !(r.allowed ?? []).includes(j.token)))
       throw abError(AudioBridgeError.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
     if (j.secret !== undefined) this.room.checkSecret(j.secret);
+    const group = requiredGroup(r, j.group);
     const codec = (j.codec ?? 'opus').toLowerCase();
     if (!(CODECS as readonly string[]).includes(codec))
       throw abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element (codec must opus, pcmu or pcma)');
@@ -149,7 +156,10 @@ export class Participants {
       throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in a room (use changeroom to join another one)');
     if (j.id !== undefined && r.participants.some((p) => p.id === j.id))
       throw abError(AudioBridgeError.ID_EXISTS, `User ID ${j.id} already exists`);
-    if (opts.relay && r.relay && !sameRelay(r.relay, opts.relay) && this.mixing(r))
+    // Media elsewhere moves only as a bridge's leg (a new one in this room's mixer); a PeerConnection
+    // or plain-RTP leg in another relay's mixer cannot move without renegotiating.
+    const elsewhere = !!opts.relay && !!r.relay && !sameRelay(r.relay, opts.relay) && this.mixing(r);
+    if (elsewhere && !opts.bridge)
       throw abError(
         AudioBridgeError.UNKNOWN_ERROR,
         'This room mixes on another relay: changeroom cannot move media between relays (leave and join instead)',
@@ -159,6 +169,7 @@ export class Participants {
     const p: AbParticipant = {
       sessionId: who.sessionId,
       handleId: who.handleId,
+      ...(who.opaqueId !== undefined ? { opaqueId: who.opaqueId } : {}),
       id,
       ...(j.display !== undefined ? { display: j.display } : {}),
       muted: j.muted ?? false,
@@ -170,6 +181,7 @@ export class Participants {
         volume: 100,
         prebuffer: o.default_prebuffering,
         ...(o.spatial_audio ? { spatialPosition: 50 } : {}),
+        ...(group !== undefined ? { group } : {}),
       }),
       setup: false,
       ...(opts.plainRtp ? { plainRtp: true } : {}),
@@ -177,17 +189,23 @@ export class Participants {
     this.recording?.fromRequest(r, p, j);
     const others = r.participants.map((x) => participantEntry(r, x));
     r.participants.push(p);
-    if (opts.relay) {
+    if (elsewhere && opts.bridge) {
+      // its bridge gets a new leg in this room's mixer (rebridge), under a new key
+      p.relay = r.relay;
+      p.bridge = { relay: opts.bridge.relay, leg: randomSafeInt() };
+      this.room.host.watchLink(r.relay!.linkId, r.room);
+    } else if (opts.relay) {
       this.home(r, p, opts.relay);
       if (opts.bridge) p.bridge = { ...opts.bridge };
       if (hasLeg(p)) this.room.host.watchLink(opts.relay.linkId, r.room);
     }
     this.room.save();
     this.room.broadcast({ audiobridge: 'joined', room: r.room, participants: [participantEntry(r, p)] }, who);
-    this.room.notifyHandlers(joinedEvent(r, p, opts.changeroom === true), who);
+    this.room.notifyHandlers(joinedEvent(r, p, opts.changeroom === true), p);
     return {
       event: { audiobridge: opts.changeroom ? 'roomchanged' : 'joined', room: r.room, id, participants: others },
       place: this.place(r, p),
+      ...(elsewhere ? { newLeg: true } : {}),
     };
   }
 
@@ -290,14 +308,16 @@ export class Participants {
   configure(who: HandleAddress, c: ConfigureRequest): { settings: ParticipantSettings; hasMedia: boolean } {
     const r = this.room.current();
     const p = this.room.participantOf(who, 'configure');
-    // first: its refusal (a plain-RTP participant asking to be recorded) changes nothing
+    // first: refusals (an unknown group, a plain-RTP participant asking to be recorded) change nothing
+    const group = optionalGroup(r, c.group);
     const recordingChanged = this.recording?.fromRequest(r, p, c);
     if (c.display !== undefined) p.display = c.display;
     if (c.muted !== undefined) p.muted = c.muted;
     p.settings = settingsFrom(r, c, p.settings);
+    if (group !== undefined) p.settings.group = group;
     if (recordingChanged) this.recording?.apply(r, p);
     this.room.save();
-    this.room.notifyHandlers(configuredEvent(r, p), who);
+    this.room.notifyHandlers(configuredEvent(r, p), p);
     if (c.display !== undefined || c.muted !== undefined)
       this.room.broadcast({ audiobridge: 'event', room: r.room, participants: [participantEntry(r, p)] }, who);
     const settings = this.relaySettings(r, p);
@@ -314,9 +334,9 @@ export class Participants {
   /**
    * The one way a participant leaves on its own (leave, changeroom's departure — `moved` —, hang-up,
    * detach, a lost relay, a handle found gone): the others hear `leaving`. Undefined when it was not
-   * in the room.
+   * in the room. `keepLeg`: its plain-RTP or bridge leg stays up (moved to another mixer there).
    */
-  leave(who: HandleAddress, why: 'leave' | 'gone' | 'moved'): JanusData | undefined {
+  leave(who: HandleAddress, why: 'leave' | 'gone' | 'moved', keepLeg = why === 'moved'): JanusData | undefined {
     const r = this.room.state;
     const p = this.room.participant(who);
     if (!r || !p) {
@@ -326,12 +346,13 @@ export class Participants {
     r.participants = r.participants.filter((x) => x !== p);
     if (!this.mixing(r)) r.relay = undefined;
     this.room.save();
-    // A participant moving to another room keeps its leg (the relay moves it to the other mixer).
-    if (hasLeg(p) && why !== 'moved') this.hangUpLeg(p);
+    // A participant moving to another room mixing on the same relay keeps its leg (the relay moves it
+    // to the other mixer); one whose bridge gets a leg in another relay's mixer loses this one.
+    if (hasLeg(p) && !keepLeg) this.hangUpLeg(p);
     this.unwatchIfUnused(r, p.relay);
     this.room.broadcast({ audiobridge: 'event', room: r.room, leaving: p.id });
     // As Janus: a leave or changeroom names the handle, a hang-up or detach (hangup_media) none.
-    this.room.notifyHandlers(leftEvent(r, p), why === 'gone' ? undefined : who);
+    this.room.notifyHandlers(leftEvent(r, p), why === 'gone' ? undefined : p);
     return { audiobridge: 'left', room: r.room, id: p.id };
   }
 

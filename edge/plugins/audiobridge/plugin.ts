@@ -1,6 +1,6 @@
 import { JanusApiError } from '../../../shared/janus/errors.js';
 import { answerLater } from '../answerLater.js';
-import { readRequestName } from '../requestName.js';
+import { requestNameCode } from '../requestName.js';
 import type { Jsep } from '../../../shared/janus/requests.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
@@ -9,6 +9,7 @@ import type { Stubs } from '../../stubs.js';
 import type { HandleContext, Plugin, PluginMessage, PluginResult } from '../plugin.js';
 import { AB, abError, AudioBridgeError, errorEvent, idTypeProblem } from './errors.js';
 import {
+  groupState,
   handleExists,
   inRoom,
   joinedState,
@@ -24,7 +25,6 @@ import type { JoinOptions } from './participants.js';
 import * as S from './schemas.js';
 import type { AbRoomId } from './schemas.js';
 import { audioBridgeObjectName, type HandleAddress, type JanusData } from './state.js';
-import { refuseUnsupportedParticipantOptions } from './unsupported.js';
 import { recordingDoneEvent } from '../recordingEvents.js';
 
 const PKG = 'janus.plugin.audiobridge';
@@ -97,12 +97,11 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     // As Janus: with an offer, `rtp` is ignored.
     const rtp = jsep ? undefined : j.rtp;
     if (rtp) parseJanus(S.rtpSchema, rtp, AB);
-    refuseUnsupportedParticipantOptions(j);
     if (jsep && jsep.type !== 'offer') throw abError(AudioBridgeError.INVALID_SDP, 'Only offers are accepted on join');
     const room = roomStub(j.room);
     const joined = unwrap(await room.join(who(ctx), j, { plainRtp: rtp !== undefined }));
     const id = joined.place.participant;
-    ctx.setState({ room: j.room, id } satisfies AbHandleState);
+    ctx.setState({ room: j.room, id, ...groupState(joined.place.settings) } satisfies AbHandleState);
     if (!handleExists(ctx)) {
       // Detached while the room was joining it: its destroyHandle found no room to leave, so it leaves now.
       await gone(ctx);
@@ -128,7 +127,6 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
     const st = inRoom(ctx, 'configure');
     const c = parseJanus(S.configureSchema, body, AB);
-    refuseUnsupportedParticipantOptions(c);
     if (c.generate_offer === true || c.update === true)
       throw abError(
         AudioBridgeError.INVALID_ELEMENT,
@@ -136,6 +134,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
       );
     const room = roomStub(st.room);
     const { settings, hasMedia } = unwrap(await room.configure(who(ctx), c));
+    if (settings.group !== st.group) ctx.setState({ ...st, ...groupState(settings) } satisfies AbHandleState);
     // The room's state stands if the media went meanwhile: nothing flows anyway.
     if (hasMedia) await participantCommand(ctx, st, 'ab.configure', { settings })?.catch(() => undefined);
     const answer = jsep ? await negotiate(ctx, room, jsep) : undefined;
@@ -147,18 +146,25 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     const j = parseJanus(S.joinSchema, body, AB);
     const st = inRoom(ctx, 'change room', 'not in a room in the first place');
     if (j.room === st.room) throw abError(AudioBridgeError.ALREADY_JOINED, 'Already in this room');
-    refuseUnsupportedParticipantOptions(j);
     const target = roomStub(j.room);
-    // A bridged one's media is its leg in the home mixer: the new room must mix there (or nowhere yet).
+    // A bridged one's media is its leg in the home mixer: it moves to the new room's mixer on the same
+    // home, or the new room opens a new leg on its own relay and the bridge is re-pointed there.
     const bridged = st.bridged ? unwrap(await roomStub(st.room).bridgeOf(who(ctx))) : undefined;
     // The new room first: a refusal there leaves the participant where it was.
     const joined = unwrap(await target.join(who(ctx), j, { changeroom: true, ...mediaToMove(ctx, st, bridged) }));
-    await roomStub(st.room).moveOut(who(ctx));
-    ctx.setState({ ...st, room: j.room, id: joined.place.participant } satisfies AbHandleState);
+    // the one leave path: the old leg is hung up there unless it moves to the new mixer
+    await roomStub(st.room).moveOut(who(ctx), joined.newLeg !== true);
+    const { group: _old, ...rest } = st;
+    ctx.setState({
+      ...rest,
+      room: j.room,
+      id: joined.place.participant,
+      ...groupState(joined.place.settings),
+    } satisfies AbHandleState);
     const { mixer, mixerSettings, participant, settings } = joined.place;
     try {
       const moved = bridged
-        ? target.moveLeg(who(ctx)).then(unwrap)
+        ? (joined.newLeg ? target.rebridge(who(ctx), st.audioLevel === true) : target.moveLeg(who(ctx))).then(unwrap)
         : st.bridged
           ? undefined
           : participantCommand(ctx, st, 'ab.move', { mixer, mixerSettings, participant, settings });
@@ -228,11 +234,8 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     createHandle() {},
     async handleMessage(ctx, message: PluginMessage): Promise<PluginResult> {
       const body = message.body;
-      const name = readRequestName(body);
-      if (typeof name !== 'string') {
-        const code = name.problem === 'missing' ? AudioBridgeError.MISSING_ELEMENT : AudioBridgeError.INVALID_ELEMENT;
-        return { kind: 'ok', data: errorEvent(abError(code, name.text)) };
-      }
+      const name = requestNameCode(body, AB);
+      if (typeof name !== 'string') return { kind: 'ok', data: errorEvent(abError(name.code, name.text)) };
       const idProblem = idTypeProblem(body, stringIds);
       if (S.isSyncRequest(name)) {
         try {
@@ -265,15 +268,10 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     },
     destroyHandle: gone,
     async handleAdminMessage(request) {
-      if (request.request === undefined)
-        return errorEvent(abError(AudioBridgeError.MISSING_ELEMENT, 'Missing mandatory element (request)'));
-      if (typeof request.request !== 'string')
-        return errorEvent(
-          abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element type (request should be a string)'),
-        );
-      const name = request.request.toLowerCase();
+      const name = requestNameCode(request, AB);
+      if (typeof name !== 'string') return errorEvent(abError(name.code, name.text));
       if (!S.isSyncRequest(name))
-        return errorEvent(abError(AudioBridgeError.INVALID_REQUEST, `Unknown request '${request.request}'`));
+        return errorEvent(abError(AudioBridgeError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
       const idProblem = idTypeProblem(request, stringIds);
       if (idProblem) return errorEvent(idProblem);
       try {
@@ -288,6 +286,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
       return {
         room: st.room,
         id: st.id,
+        ...(st.group !== undefined ? { group: st.group } : {}),
         plain_rtp: st.plainRtp !== undefined,
         relay: (st.plainRtp ?? ctx.media.relay)?.relayId ?? null,
       };

@@ -40,9 +40,19 @@ export class AudioRoom extends JanusRoom<AbRoomState, AbRoomCall, AbRoomHost> {
     return p;
   }
 
-  /** Tells event handlers (type 64), as Janus's notify_event; `from`: the handle it names, if any. */
+  /**
+   * Tells event handlers (type 64), as Janus's notify_event; `from`: the handle it names, if any, with
+   * its opaque id.
+   */
   notifyHandlers(data: JanusData, from?: HandleAddress): void {
-    this.host.pluginEvent(data, from && { sessionId: from.sessionId, handleId: from.handleId });
+    this.host.pluginEvent(
+      data,
+      from && {
+        sessionId: from.sessionId,
+        handleId: from.handleId,
+        ...(from.opaqueId !== undefined ? { opaqueId: from.opaqueId } : {}),
+      },
+    );
   }
 
   /** Tells every participant except `except`. */

@@ -3,7 +3,8 @@ import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import { AB, abError, AudioBridgeError } from './errors.js';
-import { announcementEvent } from './handlerEvents.js';
+import { optionalGroup, requiredGroup } from './groups.js';
+import { announcementEvent, recordingDoneEvent } from './handlerEvents.js';
 import type { AudioRoom } from './room.js';
 import * as M from './roomMediaSchemas.js';
 import {
@@ -140,7 +141,7 @@ export class RoomMedia {
     return { audiobridge: 'success', record: m.record };
   }
 
-  /** `rtp_forward`: the mix to host:port as plain RTP (no groups or SRTP: refused). */
+  /** `rtp_forward`: the mix (or one group's) to host:port as plain RTP (SRTP is refused). */
   async rtpForward(body: Record<string, unknown>): Promise<JanusData> {
     const f = parseJanus(M.rtpForwardSchema, body, AB);
     const codec = (f.codec ?? 'opus').toLowerCase();
@@ -157,10 +158,9 @@ export class RoomMedia {
         AudioBridgeError.INVALID_ELEMENT,
         'Invalid element (srtp_suite: SRTP forwarders are not supported)',
       );
-    if (f.group !== undefined)
-      throw abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element (group: participant groups are not supported)');
     const r = this.room.current();
     this.room.checkSecret(f.secret);
+    const group = optionalGroup(r, f.group, false);
     const m = this.media(r);
     let streamId = randomSafeInt() % 0xffffffff || 1;
     while (m.forwarders.some((x) => x.stream_id === streamId)) streamId = (streamId % 0xfffffffe) + 1;
@@ -176,6 +176,7 @@ export class RoomMedia {
       payloadType: ptype & 0x7f,
       ssrc: f.ssrc ?? 0,
       alwaysOn: f.always_on ?? false,
+      ...(group !== undefined ? { group } : {}),
     });
     this.stillThere(r, relay);
     const fw: AbForwarder = {
@@ -186,10 +187,18 @@ export class RoomMedia {
       codec: codec as AbCodec,
       ptype: ptype & 0x7f,
       always_on: f.always_on ?? false,
+      ...(group !== undefined ? { group } : {}),
     };
     this.media(r).forwarders.push(fw);
     this.room.save();
-    return { audiobridge: 'success', room: r.room, stream_id: streamId, host: out.host, port: f.port };
+    return {
+      audiobridge: 'success',
+      room: r.room,
+      ...(group !== undefined ? { group } : {}),
+      stream_id: streamId,
+      host: out.host,
+      port: f.port,
+    };
   }
 
   /** `stop_rtp_forward`: as Janus, a success whether or not the stream existed. */
@@ -222,13 +231,15 @@ export class RoomMedia {
     };
   }
 
-  /** `play_file`: an Ogg Opus file on the room's relay, mixed for everyone (`announcement-started` when it plays). */
+  /**
+   * `play_file`: an Ogg Opus file on the room's relay, mixed for everyone (`announcement-started` when
+   * it plays), in one of the room's groups if it has them.
+   */
   async playFile(body: Record<string, unknown>): Promise<JanusData> {
     const p = parseJanus(M.playFileSchema, body, AB);
-    if (p.group !== undefined)
-      throw abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element (group: participant groups are not supported)');
     const r = this.room.current();
     this.room.checkSecret(p.secret);
+    const group = requiredGroup(r, p.group);
     const m = this.media(r);
     const fileId = p.file_id ?? crypto.randomUUID();
     if (m.files.some((f) => f.file_id === fileId))
@@ -240,6 +251,7 @@ export class RoomMedia {
       fileId,
       path: p.filename,
       loop: p.loop ?? false,
+      ...(group !== undefined ? { group } : {}),
     });
     this.stillThere(r, relay);
     this.media(r).files.push({ file_id: fileId, filename: p.filename, loop: p.loop ?? false, playing: false });
@@ -282,8 +294,12 @@ export class RoomMedia {
     this.room.host.unwatchLink(relay.linkId, r.room);
   }
 
-  /** From the relay mixing the room: a file started or stopped, a recording closed. */
+  /**
+   * From the relay mixing the room: a file started or stopped, a recording closed (event handlers hear
+   * of that one also when the room is gone: a destroy closes its recording, as Janus's).
+   */
   relayEvent(e: Exclude<AbPeerEvent, { kind: 'ab.talking' }>): void {
+    if (e.kind === 'ab.recordingDone') this.room.notifyHandlers(recordingDoneEvent(e.room, e.path));
     const r = this.room.state;
     const m = r?.media;
     if (!r || !m) return;

@@ -13,7 +13,7 @@ import {
   type AbRoomState,
   type JanusData,
 } from './state.js';
-import { refuseUnsupportedRoomOptions } from './unsupported.js';
+import { roomGroups } from './groups.js';
 import { leftEvent, moderationEvent, roomEvent } from './handlerEvents.js';
 
 /** Janus's defaults (janus_audiobridge.c). */
@@ -22,7 +22,7 @@ const MAX_PREBUFFERING = 50;
 const MIXING_RATES = [8000, 16000, 24000, 48000] as const;
 
 /** The room's options from a `create` body, with Janus's defaults. */
-function roomOptions(id: AbRoomId, c: S.CreateRequest): AbRoomOptions {
+function roomOptions(id: AbRoomId, c: S.CreateRequest, groups: string[] | undefined): AbRoomOptions {
   const rate = c.sampling_rate ?? c.sampling ?? 16000;
   if (rate === 12000)
     throw abError(AudioBridgeError.INVALID_ELEMENT, 'Invalid element (sampling_rate: 12 kHz mixing is not supported)');
@@ -45,6 +45,7 @@ function roomOptions(id: AbRoomId, c: S.CreateRequest): AbRoomOptions {
     default_expectedloss: Math.min(c.default_expectedloss ?? 0, 20),
     default_bitrate: c.default_bitrate ?? 0,
     allow_rtp_participants: c.allow_rtp_participants ?? false,
+    ...(groups ? { groups } : {}),
   };
 }
 
@@ -76,9 +77,10 @@ export class RoomRequests {
     // Janus checks the plugin's admin key before anything else.
     const c = parseJanus(S.createSchema, body, AB);
     this.room.checkAdminKey(c.admin_key);
+    // As Janus, the groups before whether the room exists.
+    const groups = roomGroups(c.groups);
     if (this.room.state) throw abError(AudioBridgeError.ROOM_EXISTS, `Room ${id} already exists`);
-    refuseUnsupportedRoomOptions(c);
-    const options = roomOptions(id, c);
+    const options = roomOptions(id, c, groups);
     this.room.state = {
       room: id,
       options,

@@ -38,7 +38,8 @@ export const createSchema = z.object({
   default_prebuffering: positive.optional(),
   default_expectedloss: positive.optional(),
   default_bitrate: positive.optional(),
-  groups: z.array(z.string()).optional(),
+  /** Checked apart (groups.ts), with Janus's own texts. */
+  groups: z.array(z.unknown()).optional(),
 });
 export type CreateRequest = z.infer<typeof createSchema>;
 
@@ -127,7 +128,6 @@ export const syncRequests = [
   'unmute',
   'mute_room',
   'unmute_room',
-  // Known to Janus 1.1.2, refused here until the relays mix media for them (unsupported.ts).
   'rtp_forward',
   'stop_rtp_forward',
   'listforwarders',

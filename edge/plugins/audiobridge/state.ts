@@ -10,6 +10,11 @@ export type JanusData = JsonObject;
 export interface HandleAddress {
   sessionId: number;
   handleId: number;
+  /**
+   * The handle's `opaque_id` (attach), which event handlers hear with every event naming the handle,
+   * as from Janus; a participant keeps it with the room's state.
+   */
+  opaqueId?: string;
 }
 
 export const sameHandle = (a: HandleAddress, b: HandleAddress) =>
@@ -31,6 +36,8 @@ export interface AbRoomOptions {
   default_expectedloss: number;
   default_bitrate: number;
   allow_rtp_participants: boolean;
+  /** Janus's forwarding groups (groups.ts): every participant and file is in one of them. */
+  groups?: string[];
 }
 
 export interface AbParticipant extends HandleAddress {
@@ -67,6 +74,8 @@ export interface AbForwarder {
   codec: AbCodec;
   ptype: number;
   always_on: boolean;
+  /** Forwards the mix of only this group (groups.ts). */
+  group?: string;
 }
 
 /** A file played into the room (`play_file`); `playing` once its relay says it started. */

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { abRoomIdSchema, createSchema, type AbRoomId } from './schemas.js';
 import { audioBridgeObjectName } from './state.js';
-import { refuseUnsupportedRoomOptions } from './unsupported.js';
+import { roomGroups } from './groups.js';
 
 /**
  * Rooms from configuration, as the `room-<id>` sections of Janus's janus.plugin.audiobridge.jcfg: each
  * is a `create` request (the same schema; `room` required, no `admin_key`). An option the schema does
- * not know is refused rather than dropped.
+ * not know is refused rather than dropped, and `groups` are checked as `create` checks them.
  */
 const staticRoomSchema = createSchema.omit({ admin_key: true }).extend({ room: abRoomIdSchema }).strict();
 export type AbStaticRoomConfig = z.infer<typeof staticRoomSchema>;
@@ -16,8 +16,8 @@ export type AbStaticRooms = ReadonlyMap<string, AbStaticRoomConfig>;
 
 /**
  * Validates the configured rooms (a JSON array of `create` bodies). With string ids a numeric id
- * becomes a string, as Janus reads `room-1234` as "1234"; without, a string id is an error. An
- * option the gateway refuses at `create` (groups) is refused here already. Any problem
+ * becomes a string, as Janus reads `room-1234` as "1234"; without, a string id is an error. What
+ * `create` would refuse (bad `groups`) is refused here already. Any problem
  * throws, naming the entry: a bad configuration must not start half-applied.
  */
 export function parseAbStaticRooms(value: unknown, stringIds: boolean): AbStaticRooms {
@@ -28,7 +28,7 @@ export function parseAbStaticRooms(value: unknown, stringIds: boolean): AbStatic
     if (!parsed.success) throw new Error(`AudioBridge static room #${i}: ${z.prettifyError(parsed.error)}`);
     const room = parsed.data;
     try {
-      refuseUnsupportedRoomOptions(room);
+      roomGroups(room.groups);
     } catch (err) {
       throw new Error(`AudioBridge static room #${i}: ${(err as Error).message}`, { cause: err });
     }

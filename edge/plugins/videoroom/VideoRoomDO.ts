@@ -1,6 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { SfuPeerEvent } from '../../../shared/control/sfu.js';
 import { loadConfig } from '../../config.js';
+import { shardOf } from '../../core/ids.js';
+import { PluginCallBatcher } from '../../core/pluginCallBatch.js';
 import type { RemoteCreator, RemoteTally } from '../../core/remoteCreator.js';
 import type { Env } from '../../env.js';
 import { Logger } from '../../log.js';
@@ -43,11 +45,15 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     meterDurableObject(this, ctx, env, 'VideoRoomDO', ['scheduleFlush', 'run']);
     const config = loadConfig(env);
     const stubs = new Stubs(env, config.shardCount);
+    // what the room tells participants in one turn (a broadcast) goes to each shard in one RPC
+    const calls = new PluginCallBatcher(
+      (sessionId) => shardOf(sessionId, config.shardCount),
+      (shard, batch) => stubs.shard(shard).pluginCalls(batch),
+    );
     const host: RoomHost = {
       save: () => this.scheduleFlush(),
       now: () => Date.now(),
-      notify: (to: HandleAddress, call: RoomCall) =>
-        stubs.shardOfSession(to.sessionId).pluginCall(to.sessionId, to.handleId, call),
+      notify: (to: HandleAddress, call: RoomCall) => calls.call(to, call),
       relays: new LinkRelayClient(stubs),
       index: {
         roomCreated: (room) => stubs.core().roomCreated(room),

@@ -18,6 +18,8 @@ export interface HandleState {
   bitrateCap?: number;
   /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */
   pending?: { add: FeedStream[]; remove: string[] };
+  /** A subscriber whose client offered first (a WHEP player): its later offers are answered too. */
+  offered?: true;
   /** A subscriber paused by `pause` (the room knows): `start` resumes it there too. */
   paused?: true;
   /** A publisher that left: as in Janus it stays on the handle with no room (426, or 425 to `join`). */

@@ -1,6 +1,6 @@
 import { JanusApiError } from '../../../shared/janus/errors.js';
 import { answerLater } from '../answerLater.js';
-import { readRequestName } from '../requestName.js';
+import { requestNameCode } from '../requestName.js';
 import type { Jsep } from '../../../shared/janus/requests.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
@@ -42,7 +42,7 @@ const PKG = 'janus.plugin.videoroom';
  */
 export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: RoomId[] = []): Plugin {
   const roomStub = (room: RoomId) => stubs.videoRoom(videoRoomObjectName(room));
-  const { subscribe, renegotiate, flushPending } = subscriberNegotiation(roomStub);
+  const { subscribe, configureSubscriber, renegotiate, flushPending } = subscriberNegotiation(roomStub);
 
   // ---------------------------------------------------------------- synchronous requests
 
@@ -202,7 +202,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     if (ptype === 'subscriber') {
       if (request === 'joinandconfigure')
         throw vrError(VideoRoomError.INVALID_ELEMENT, 'Subscribers cannot joinandconfigure');
-      return subscribe(ctx, body);
+      return subscribe(ctx, body, jsep);
     }
     const access = parseJanus(S.joinAccessSchema, body, VR);
     unwrap(await roomStub(access.room).checkJoinAccess(access));
@@ -266,15 +266,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
 
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
     const st = stateOf(ctx);
-    if (st.role === 'subscriber') {
-      if (jsep) throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
-      const c = parseJanus(S.subscriberConfigureSchema, body, VR);
-      const out = await ctx.media.command('sfu.configure', { streams: c.streams ?? [], restart: c.restart ?? false });
-      return {
-        data: { videoroom: 'event', room: st.room, configured: 'ok' },
-        jsep: 'offer' in out ? out.offer : undefined,
-      };
-    }
+    if (st.role === 'subscriber') return configureSubscriber(ctx, st, body, jsep);
     const p = parseJanus(S.publishSchema, body, VR);
     const recording = recordingRequest(p);
     if (jsep) {
@@ -334,11 +326,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     createHandle() {},
     async handleMessage(ctx, message: PluginMessage): Promise<PluginResult> {
       const body = message.body;
-      const name = readRequestName(body);
-      if (typeof name !== 'string') {
-        const code = name.problem === 'missing' ? VideoRoomError.MISSING_ELEMENT : VideoRoomError.INVALID_ELEMENT;
-        return { kind: 'ok', data: errorEvent(vrError(code, name.text)) };
-      }
+      const name = requestNameCode(body, VR);
+      if (typeof name !== 'string') return { kind: 'ok', data: errorEvent(vrError(name.code, name.text)) };
       const idProblem = idTypeProblem(body, stringIds);
       if (S.isSyncRequest(name)) {
         if (idProblem) return { kind: 'ok', data: errorEvent(idProblem) };
@@ -370,11 +359,8 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
     },
     async handleAdminMessage(request) {
       // As handleMessage: a missing request (message_plugin without one) is 429, a mistyped one 430.
-      if (request.request === undefined)
-        return errorEvent(vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (request)'));
-      if (typeof request.request !== 'string')
-        return errorEvent(vrError(VideoRoomError.INVALID_ELEMENT, 'Invalid element type (request should be a string)'));
-      const name = request.request.toLowerCase();
+      const name = requestNameCode(request, VR);
+      if (typeof name !== 'string') return errorEvent(vrError(name.code, name.text));
       if (!S.isSyncRequest(name))
         return errorEvent(vrError(VideoRoomError.INVALID_REQUEST, `Unknown request '${String(request.request)}'`));
       try {

@@ -2,7 +2,9 @@ import type { CommandResult } from '../../../shared/control/commands.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { unwrap } from '../../rpc.js';
 import type { HandleContext } from '../plugin.js';
-import { errorCode, errorEvent, VR } from './errors.js';
+import type { SfuSubscriberStream } from '../../../shared/control/sfu.js';
+import type { Jsep } from '../../../shared/janus/requests.js';
+import { errorCode, errorEvent, VideoRoomError, vrError, VR } from './errors.js';
 import { relayOf, who, type HandleState, type Result } from './handleState.js';
 import * as S from './schemas.js';
 import type { RoomId } from './schemas.js';
@@ -21,20 +23,28 @@ export function subscriberNegotiation(
     'prepareSubscribe' | 'subscribed' | 'subscribeFailed' | 'subscriptionFailed' | 'subscriptionChanged'
   >,
 ) {
-  async function subscribe(ctx: HandleContext, body: Record<string, unknown>): Promise<Result> {
+  /**
+   * `join` as subscriber: the relay offers, or, when the client brought an offer (a WHEP player), the
+   * relay answers it with the feeds on the m-lines it offered and no `start` is needed.
+   */
+  async function subscribe(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
     const { room } = parseJanus(S.roomOnlySchema, body, VR);
+    if (jsep && jsep.type !== 'offer')
+      throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'A subscriber may only bring an offer to join');
     const stub = roomStub(room);
     // The relay is chosen first (the client's region): the room brings the feeds there before the offer.
     const relay = await ctx.media.place();
     const prep = unwrap(await stub.prepareSubscribe(who(ctx), body, relay));
-    ctx.setState({ room, role: 'subscriber' } satisfies HandleState);
+    ctx.setState({ room, role: 'subscriber', ...(jsep ? { offered: true as const } : {}) } satisfies HandleState);
     try {
-      const result = await ctx.media.open(undefined, { role: 'subscriber', room, streams: prep.streams }, relay);
-      const offered = 'offer' in result && 'streams' in result ? result : undefined;
-      const done = unwrap(await stub.subscribed(who(ctx), offered?.streams ?? [], relayOf(ctx)));
+      const offer = jsep ? { sdp: jsep.sdp } : undefined;
+      const result = await ctx.media.open(offer, { role: 'subscriber', room, streams: prep.streams }, relay);
+      // A subscriber's peer, offering or answering, lists subscriber streams.
+      const streams = 'streams' in result ? (result.streams as SfuSubscriberStream[] | undefined) : undefined;
+      const done = unwrap(await stub.subscribed(who(ctx), streams ?? [], relayOf(ctx)));
       return {
         data: { videoroom: 'attached', room, streams: done.streams },
-        jsep: 'offer' in result ? result.offer : undefined,
+        jsep: 'offer' in result ? result.offer : 'answer' in result ? result.answer : undefined,
       };
     } catch (err) {
       ctx.setState(undefined);
@@ -42,6 +52,32 @@ export function subscriberNegotiation(
       if (ctx.media.hasPeer) ctx.media.close('Subscribe failed');
       throw err;
     }
+  }
+
+  /**
+   * A subscriber's `configure`: its streams' settings, and `restart` for the relay's ICE-restart offer.
+   * A subscriber that offered first (a WHEP player) may bring a new offer instead (its ICE restart),
+   * which the relay answers on the m-lines it has; any other subscriber only answers (Janus's 431).
+   */
+  async function configureSubscriber(
+    ctx: HandleContext,
+    st: HandleState,
+    body: Record<string, unknown>,
+    jsep?: Jsep,
+  ): Promise<Result> {
+    const c = parseJanus(S.subscriberConfigureSchema, body, VR);
+    const configured = { videoroom: 'event', room: st.room, configured: 'ok' };
+    if (!jsep) {
+      const out = await ctx.media.command('sfu.configure', { streams: c.streams ?? [], restart: c.restart ?? false });
+      return { data: configured, jsep: 'offer' in out ? out.offer : undefined };
+    }
+    if (!st.offered || jsep.type !== 'offer')
+      throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only publishers send offers');
+    if (c.restart)
+      throw vrError(VideoRoomError.INVALID_ELEMENT, 'restart asks for our offer: not with an offer of the subscriber');
+    if (c.streams) await ctx.media.command('sfu.configure', { streams: c.streams });
+    const out = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
+    return { data: configured, jsep: out.answer };
   }
 
   /**
@@ -86,5 +122,5 @@ export function subscriberNegotiation(
     }
   }
 
-  return { subscribe, renegotiate, flushPending };
+  return { subscribe, configureSubscriber, renegotiate, flushPending };
 }

@@ -3,10 +3,10 @@ import {
   RtpHeader,
   RtpPacket,
   type RTCDataChannel,
-  type RTCPeerConnection,
+  RTCPeerConnection,
   type RTCRtpTransceiver,
 } from 'werift';
-import { createPeerConnection } from '../../../relay/peer/factory.js';
+import { createPeerConnection, type PeerNetwork } from '../../../relay/peer/factory.js';
 import { disableDefaultStun, hardenDtls } from '../../../relay/peer/werift.js';
 
 /**
@@ -28,8 +28,12 @@ export class EchoClient {
   >();
   private tag = 1;
 
-  constructor() {
-    this.pc = createPeerConnection({ bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' });
+  /**
+   * `from`: a PeerConnection made otherwise (IPv6-only, ICE-TCP clients), or where the client's ICE
+   * lives (a TURN server to relay through, for one); default: the relay's own kind on 127.0.0.1.
+   */
+  constructor(from: RTCPeerConnection | PeerNetwork = { bindAddress: '127.0.0.1', announcedAddress: '127.0.0.1' }) {
+    this.pc = from instanceof RTCPeerConnection ? from : createPeerConnection(from);
     this.pc.onIceCandidate.subscribe((c) => {
       if (!c) return;
       const j = c.toJSON();

@@ -25,6 +25,8 @@ export interface TestEdgeOptions {
   proofSecret?: string;
   /** Don't answer register automatically. */
   manualWelcome?: boolean;
+  /** The welcome's `handlerEvents` (absent: not sent, as an edge with event handlers does). */
+  handlerEvents?: boolean;
 }
 
 export class RelayLink {
@@ -93,7 +95,8 @@ export class RelayLink {
   async welcome(proof?: string): Promise<void> {
     const reg = await this.registered;
     const p = proof ?? (await computeProof(this.edge.options.proofSecret ?? this.edge.options.secret, reg.nonce));
-    this.sendRaw({ type: 'welcome', proof: p });
+    const { handlerEvents } = this.edge.options;
+    this.sendRaw({ type: 'welcome', proof: p, ...(handlerEvents === undefined ? {} : { handlerEvents }) });
   }
 
   sendRaw(msg: EdgeMessageInput | Record<string, unknown> | string): void {

@@ -158,21 +158,50 @@ describe('AudioBridge bridging: the leg', () => {
     expect(sentOf(other, 'peer.hangup')).toEqual([{ relay: eu, cmd: expect.objectContaining({ handleId: leg }) }]);
   });
 
-  it('changeroom of a bridged participant to a room mixing on another relay is refused and changes nothing', async () => {
-    const { h, c } = await bridgedRoom();
+  it('changeroom of a bridged participant to a room mixing on another relay: the old leg goes, a new one there, the bridge re-pointed', async () => {
+    const { h, c, leg } = await bridgedRoom();
     const elsewhere = await room();
     const d = join(elsewhere, 4);
     await elsewhere.ab.placeMedia(d, us);
     const bridged = h.ab.bridgeOf(c)!;
-    expect(() =>
-      elsewhere.ab.participants.join(
-        c,
-        { room: ROOM, id: 3 },
-        { changeroom: true, relay: bridged.home, bridge: bridged.bridge },
-      ),
-    ).toThrow(expect.objectContaining({ code: 499 }));
+    const joined = elsewhere.ab.participants.join(
+      c,
+      { room: ROOM, id: 3 },
+      { changeroom: true, relay: bridged.home, bridge: bridged.bridge },
+    );
+    expect(joined.newLeg).toBe(true);
+    const moved = elsewhere.ab.bridgeOf(c)!;
+    expect(moved.home).toEqual(us);
+    expect(moved.bridge.relay).toEqual(us);
+    expect(moved.bridge.leg).not.toBe(leg);
+    // the one leave path takes the old leg down at the old home
+    h.ab.participants.leave(c, 'moved', false);
+    expect(sentOf(h, 'peer.hangup')).toEqual([{ relay: eu, cmd: expect.objectContaining({ handleId: leg }) }]);
+    expect(h.watched.has('link-eu')).toBe(false);
+    await elsewhere.ab.rebridge(c, true);
+    expect(sentOf(elsewhere, 'ab.rtpJoin')).toEqual([
+      { relay: us, cmd: expect.objectContaining({ handleId: moved.bridge.leg, participant: 3 }) },
+    ]);
+    const [to] = sentOf(elsewhere, 'ab.bridgeTo');
+    expect(to).toEqual({
+      relay: us,
+      cmd: expect.objectContaining({ sessionId: c.sessionId, handleId: c.handleId }),
+    });
+    expect((to!.cmd as { target: { port: number } }).target.port).toBeGreaterThan(0);
+    expect(elsewhere.watched.has('link-us')).toBe(true);
+    expect(elsewhere.ids()).toEqual([4, 3]);
+  });
+
+  it("changeroom of a participant whose PeerConnection is in another relay's mixer is still refused (499), changing nothing", async () => {
+    const { h, a } = await bridgedRoom();
+    const elsewhere = await room();
+    const d = join(elsewhere, 4);
+    await elsewhere.ab.placeMedia(d, us);
+    expect(() => elsewhere.ab.participants.join(a, { room: ROOM, id: 1 }, { changeroom: true, relay: eu })).toThrow(
+      expect.objectContaining({ code: 499 }),
+    );
     expect(elsewhere.ids()).toEqual([4]);
-    expect(h.ab.bridgeOf(c)).toEqual(bridged);
+    expect(h.ids()).toEqual([1, 3]);
   });
 
   it('leaving, a failed negotiation and a kick hang the leg up at home; the home link is no longer watched', async () => {

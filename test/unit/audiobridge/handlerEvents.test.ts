@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handle, relayA, withRoom } from './harness.js';
+import { handle, relayA, RoomHarness, withRoom } from './harness.js';
 
 /**
  * What event handlers hear of an AudioBridge room (type 64), as Janus 1.1.2's notify_event calls
@@ -107,6 +107,41 @@ describe('AudioBridge event-handler events', () => {
       { data: { event: 'announcement-stopped', room: ROOM, file_id: fileId } },
       // no media: Janus's hangup_media has nothing to close, so no `left`
       { data: { event: 'kicked_all', room: ROOM, id: 1 }, from: owner },
+    ]);
+  });
+
+  it("a closed mix recording is Janus's recordingdone: the room and its record_file, naming no handle, also once the room is gone", async () => {
+    const { h, owner } = await room({ record: true, record_dir: '/rec', record_file: 'mix.wav' });
+    const path = h.ab.room.state!.media!.recording!;
+    h.handlerEvents.length = 0;
+    await h.ab.sync('enable_recording', { room: ROOM, secret: 'sec', record: false }, owner);
+    h.ab.relayEvent({ kind: 'ab.recordingDone', room: ROOM, path, bytes: 44, durationMs: 0, dropped: 0 });
+    await h.ab.sync('destroy', { room: ROOM, secret: 'sec' }, owner);
+    h.ab.relayEvent({ kind: 'ab.recordingDone', room: ROOM, path: '/rec/b.wav', bytes: 44, durationMs: 0, dropped: 0 });
+    expect(h.handlerEvents).toEqual([
+      { data: { event: 'recordingdone', room: ROOM, record_file: path } },
+      { data: { event: 'destroyed', room: ROOM }, from: owner },
+      { data: { event: 'recordingdone', room: ROOM, record_file: '/rec/b.wav' } },
+    ]);
+  });
+
+  it("events naming a handle carry its opaque_id, the participant's kept with the room across eviction", async () => {
+    const owner = { ...handle(), opaqueId: 'owner-1' };
+    const h = await withRoom(ROOM, { audiolevel_event: true }, owner);
+    const p = { ...handle(), opaqueId: 'p-1' };
+    h.ab.participants.join(p, { room: ROOM, id: 1 });
+    h.ab.participants.placeMedia(p, relayA);
+    // the room object is evicted: a new one starts from what was saved
+    const woken = new RoomHarness();
+    woken.ab.room.state = structuredClone(h.saved);
+    woken.ab.relayEvent({ kind: 'ab.talking', room: ROOM, participant: 1, talking: true, level: 20 });
+    await woken.ab.sync('mute', { room: ROOM, secret: 'sec', id: 1 }, owner);
+    woken.ab.participants.leave({ sessionId: p.sessionId, handleId: p.handleId }, 'leave');
+    expect(h.handlerEvents.map((e) => e.from?.opaqueId)).toEqual(['owner-1', 'p-1']);
+    expect(woken.handlerEvents).toEqual([
+      { data: { audiobridge: 'talking', room: ROOM, id: 1 }, from: expect.objectContaining({ opaqueId: 'p-1' }) },
+      { data: { event: 'mute', room: ROOM, id: 1 }, from: owner },
+      { data: { event: 'left', room: ROOM, id: 1 }, from: expect.objectContaining({ opaqueId: 'p-1' }) },
     ]);
   });
 });

@@ -182,7 +182,8 @@ class RoomObject {
     rpc(() => this.ab.participants.configure(who, c));
   leave = (who: HandleAddress) => rpc(() => this.ab.participants.leave(who, 'leave'));
   handleGone = async (who: HandleAddress) => this.ab.handleGone(who);
-  moveOut = async (who: HandleAddress) => void this.ab.participants.leave(who, 'moved');
+  moveOut = async (who: HandleAddress, keepLeg = true) => void this.ab.participants.leave(who, 'moved', keepLeg);
+  rebridge = (who: HandleAddress, audioLevel: boolean) => rpc(() => this.ab.rebridge(who, audioLevel));
   mediaGone = async (who: HandleAddress) => this.ab.participants.mediaGone(who);
   relayEvent = async (e: AbPeerEvent) => this.ab.relayEvent(e);
   relayLost = async (linkId: string) => this.ab.relayLost(linkId);

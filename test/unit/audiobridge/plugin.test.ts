@@ -214,7 +214,6 @@ describe('AudioBridge plugin (edge)', () => {
     expect((await a.ask({ request: 'configure', muted: true })).data).toMatchObject({ error_code: 487 });
     await a.ask({ request: 'join', room: ROOM, id: 1 }, { type: 'offer', sdp: OFFER });
     expect((await a.ask({ request: 'configure', muted: 'x' })).data).toMatchObject({ error_code: 484 });
-    expect((await a.ask({ request: 'configure', group: 'g' })).data).toMatchObject({ error_code: 484 });
     expect((await a.ask({ request: 'configure', generate_offer: true })).data).toMatchObject({ error_code: 484 });
     expect(t.relays.ops('ab.configure')).toEqual([]);
     expect(
@@ -437,7 +436,30 @@ describe('AudioBridge plugin (edge)', () => {
     expect(await plugin.handleAdminMessage!({ request: 'exists', room: 9 })).toMatchObject({ exists: true });
     expect(await plugin.handleAdminMessage!({ request: 'join', room: 9 })).toMatchObject({ error_code: 482 });
     expect(await plugin.handleAdminMessage!({})).toMatchObject({ error_code: 483 });
+    expect(await plugin.handleAdminMessage!({ request: 5 })).toMatchObject({ error_code: 484 });
     expect(await plugin.handleAdminMessage!({ request: 'exists', room: 'x' })).toMatchObject({ error_code: 484 });
     void t;
+  });
+
+  it("admin handle_info shows the participant's group, as Janus's query_session, through configure and changeroom", async () => {
+    const { t } = await harness();
+    const a = await client(t);
+    await a.sync({ request: 'create', room: ROOM, groups: ['x', 'y'] });
+    await a.sync({ request: 'create', room: ROOM + 1, groups: ['z'] });
+    const info = async () =>
+      (await t.admin.run({ kind: 'handle_info', sessionId: a.sid, handleId: a.hid, pluginOnly: true })).info as {
+        plugin_specific: Record<string, unknown>;
+      };
+    expect((await a.ask({ request: 'join', room: ROOM, id: 1 })).data).toMatchObject({ error_code: 483 });
+    expect((await a.ask({ request: 'join', room: ROOM, id: 1, group: 'x' })).data).toMatchObject({
+      audiobridge: 'joined',
+    });
+    expect((await info()).plugin_specific).toMatchObject({ room: ROOM, id: 1, group: 'x' });
+    expect((await a.ask({ request: 'configure', group: 'y' })).data).toEqual({ audiobridge: 'event', result: 'ok' });
+    expect((await info()).plugin_specific).toMatchObject({ group: 'y' });
+    expect((await a.ask({ request: 'changeroom', room: ROOM + 1, id: 1, group: 'z' })).data).toMatchObject({
+      audiobridge: 'roomchanged',
+    });
+    expect((await info()).plugin_specific).toMatchObject({ room: ROOM + 1, group: 'z' });
   });
 });

@@ -86,7 +86,8 @@ describe('AudioBridge create', () => {
       [{ sampling_rate: 44100 }, 499],
       [{ sampling_rate: 12000 }, 484],
       [{ mjrs: 'yes' }, 484],
-      [{ groups: ['a'] }, 484],
+      [{ groups: ['a', 5] }, 484],
+      [{ groups: ['a', 'b', 'c', 'd', 'e', 'f'] }, 484],
       [{ default_bitrate: -1 }, 484],
     ];
     for (const [options, want] of cases) {

@@ -54,9 +54,10 @@ describe('AudioBridge static rooms (janus.plugin.audiobridge.jcfg room-<id> sect
     expect(h.ab.room.current().room).toBe(1234);
   });
 
-  it('refuses in the configuration what create refuses (groups); recording options are accepted', () => {
+  it('refuses in the configuration what create refuses (bad groups); recording options and groups are accepted', () => {
     expect(parseAbStaticRooms([{ room: 7, record: true, record_dir: '/rec', mjrs: true }], false).size).toBe(1);
-    expect(() => parseAbStaticRooms([{ room: 7 }, { room: 8, groups: ['a'] }], false)).toThrow(/#1: .*groups/);
+    expect(parseAbStaticRooms([{ room: 7, groups: ['a', 'b'] }], false).size).toBe(1);
+    expect(() => parseAbStaticRooms([{ room: 7 }, { room: 8, groups: ['a', 5] }], false)).toThrow(/#1: .*groups/);
   });
 
   it('a room create refuses for its values is refused when first used, and nothing is created', async () => {

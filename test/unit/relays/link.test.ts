@@ -28,6 +28,16 @@ describe('relay link: register and welcome', () => {
     expect(f.storage.data.get('state')).toMatchObject({ linkId: LINK_ID, welcomed: true });
   });
 
+  it('tells a relay in its welcome when no event handler wants ICE/DTLS/stats events', async () => {
+    const proof = await computeProof(SECRET, NONCE);
+    expect((await registeredLink({ handlerEvents: false })).socket.sent[0]).toEqual({
+      type: 'welcome',
+      proof,
+      handlerEvents: false,
+    });
+    expect((await registeredLink({ handlerEvents: true })).socket.sent[0]).toEqual({ type: 'welcome', proof });
+  });
+
   it('sends the relay-wide settings after the welcome, and again when an admin changes them', async () => {
     const f = makeLink();
     f.directory.settings = { noMediaTimerSec: 3 };
@@ -90,6 +100,8 @@ describe('relay link: commands', () => {
     await f.link.message(f.socket, frame({ type: 'reply', id: c1!.id, ok: true, result: { stats: 1 } }));
     expect(await first).toEqual({ ok: true, value: { stats: 1 } });
     expect(await second).toEqual({ ok: false, error: { code: 458, reason: 'No such' } });
+    // the commands' one timer ends on its own once it finds nothing pending
+    f.clock.advance(COMMAND_TIMEOUT_MS);
     expect(f.clock.pendingTimers).toBe(0);
   });
 
@@ -106,6 +118,34 @@ describe('relay link: commands', () => {
     const id = f.socket.commands()[0]!.id;
     await f.link.message(f.socket, frame({ type: 'reply', id, ok: true, result: {} }));
     expect(outcome).toEqual({ ok: false, error: { code: 490, reason: 'Relay did not answer' } });
+  });
+
+  it('times every command out COMMAND_TIMEOUT_MS after it was sent, with one timer for all of them', async () => {
+    const f = await registeredLink();
+    const timers = f.clock.pendingTimers;
+    const outcomes: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      void f.link.command({ op: 'peer.info', sessionId: 1, handleId: i + 1 }).then((o) => (outcomes[i] = o));
+      f.clock.advance(1000);
+    }
+    expect(f.clock.pendingTimers).toBe(timers + 1);
+    const second = f.socket.commands()[1]!;
+    await f.link.message(f.socket, frame({ type: 'reply', id: second.id, ok: true, result: {} }));
+    const late = { ok: false, error: { code: 490, reason: 'Relay did not answer' } };
+    f.clock.advance(COMMAND_TIMEOUT_MS - 3000 - 1);
+    await settle();
+    expect(outcomes[0]).toBeUndefined();
+    f.clock.advance(1);
+    await settle();
+    expect(outcomes[0]).toEqual(late);
+    expect(outcomes[1]).toMatchObject({ ok: true });
+    f.clock.advance(2000 - 1);
+    await settle();
+    expect(outcomes[2]).toBeUndefined();
+    f.clock.advance(1);
+    await settle();
+    expect(outcomes[2]).toEqual(late);
+    expect(f.clock.pendingTimers).toBe(timers);
   });
 
   it('answers 490 at once on a dropped link, and to commands pending when it drops', async () => {
@@ -182,6 +222,7 @@ describe('relay link: the peer list is written behind', () => {
     expect(puts).toEqual([]);
     f.clock.advance(PEERS_WRITE_MS);
     expect(puts).toEqual([['21:22']]);
+    f.clock.advance(COMMAND_TIMEOUT_MS);
     expect(f.clock.pendingTimers).toBe(0);
   });
 

@@ -4,11 +4,13 @@
  * process still holds open (its /proc/<pid>/fd links).
  */
 import { spawnSync } from 'node:child_process';
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { EchoClient } from '../../relay/support/client.js';
 import { have, probe, type MediaClient, type SentStream } from '../../relay/recording/media.js';
+import { startStack, type Stack } from '../../support/stack.js';
 
 export const recordingToolsPresent = have('ffmpeg') && have('ffprobe') && have('janus-pp-rec');
 
@@ -56,6 +58,44 @@ export function convert(path: string): ReturnType<typeof probe> {
   const r = spawnSync('janus-pp-rec', [path, out]);
   expect(r.status, `${path}: ${r.stdout.toString()}${r.stderr.toString()}`).toBe(0);
   return probe(out);
+}
+
+/**
+ * Converts a video and an audio recording of the ffmpeg source: VP8 at 320×240 and Opus, or the test
+ * fails; ffprobe's view of each, for the test's own checks of their durations.
+ */
+export function convertAv(videoPath: string, audioPath: string) {
+  const video = convert(videoPath);
+  expect(video).toMatchObject({ codec: 'vp8', width: 320, height: 240 });
+  const audio = convert(audioPath);
+  expect(audio.codec).toBe('opus');
+  return { video, audio };
+}
+
+/** A stack whose relay records under a fresh temporary folder (`root`, removed by `stop`). */
+export class RecordingStack {
+  stack!: Stack;
+  root!: string;
+  /** The relay process, whose open files tell which recordings are still being written. */
+  relayPid!: number;
+
+  async start(prefix: string, env: Record<string, string> = {}): Promise<this> {
+    this.root = await mkdtemp(join(tmpdir(), prefix));
+    const root = this.root;
+    this.stack = await startStack({
+      RECORDINGS_ROOT: root,
+      RELAY_RECORDINGS_ROOT: root,
+      RELAY_RECORDINGS_DIR: root,
+      ...env,
+    });
+    this.relayPid = this.stack.relays[0]!.pid;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.stack?.stop();
+    if (this.root) await rm(this.root, { recursive: true, force: true });
+  }
 }
 
 /** Seconds of media the ffmpeg source sent on a stream, from its RTP timestamps plus one frame. */
