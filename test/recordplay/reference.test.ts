@@ -62,18 +62,22 @@ async function run(wsUrl: string, iceAddress: string) {
   await waitFor(() => janus.events.some((m) => m.janus === 'hangup'), 5_000, 'hangup');
   const packets = { audio: viewer.got.audio.length, video: viewer.got.video.length };
   await viewer.pc.close();
-  // What the client hears, in order, when it stops a prepared playout, and when it detaches one.
-  const heard = async (action: () => Promise<unknown>) => {
+  // What the client hears, in order, when it stops a prepared playout, and when it detaches one: until the
+  // message that ends the step (Janus sends it from the handle's loop, which a loaded machine can hold back
+  // well past a fixed wait), then a moment for anything that would wrongly follow it.
+  const heard = async (action: () => Promise<unknown>, last: 'hangup' | 'detached') => {
     janus.events.length = 0;
     await action();
-    await new Promise((r) => setTimeout(r, 700));
+    await waitFor(() => janus.events.some((m) => m.janus === last), 10_000, last);
+    await new Promise((r) => setTimeout(r, 300));
     return janus.events.map((m) => [m.janus, m.transaction ? 'tx' : null, m.plugindata?.data ?? null]);
   };
   await answered({ request: 'play', id: 77 });
-  transcript.stopPrepared = await heard(() => send({ request: 'stop' }));
+  transcript.stopPrepared = await heard(() => send({ request: 'stop' }), 'hangup');
   await answered({ request: 'play', id: 77 });
-  transcript.detachPrepared = await heard(() =>
-    janus.request({ janus: 'detach', session_id: session, handle_id: handleId }),
+  transcript.detachPrepared = await heard(
+    () => janus.request({ janus: 'detach', session_id: session, handle_id: handleId }),
+    'detached',
   );
   await janus.close();
   return { transcript, packets, offerSdp };
