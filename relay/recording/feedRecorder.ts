@@ -32,4 +32,7 @@ export class FeedRecorder implements FeedTap {
     if (layers > 1 && !this.layers.accept(layer, layers, key, now, this.feed)) return;
     this.writer.writeRtp(this.feed.layerSsrcs[layer] ?? 0, pt, seq, ts, marker, payload);
   }
+
+  /** The writer sees the new SSRC itself and keeps the stored sequence continuous (rtpContinuity.ts). */
+  resync(): void {}
 }

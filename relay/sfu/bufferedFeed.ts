@@ -48,6 +48,8 @@ export class BufferedFeed extends FeedStream {
 
   override onRtp(layer: number, rtp: RtpPacket): void {
     const buffer = this.buffer;
+    // a source that started over empties the buffer before its first packet goes in
+    this.noteSsrc(layer, rtp.header.ssrc);
     if (buffer && rtp.payload.length > 0) {
       if (this.waiting.size > 0) this.replay();
       const payload = rtp.payload;
@@ -57,6 +59,12 @@ export class BufferedFeed extends FeedStream {
       buffer.add({ pt: h.payloadType, seq: h.sequenceNumber, ts: h.timestamp, marker: h.marker, payload, key, tid });
     }
     super.onRtp(layer, rtp);
+  }
+
+  /** What the source sent before it started over belongs to another stream: no viewer starts with it. */
+  protected override sourceRestarted(): void {
+    this.buffer?.clear();
+    super.sourceRestarted();
   }
 
   /** Legs whose gate opened get the buffered packets, before the packet being received. */

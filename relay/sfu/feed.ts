@@ -129,7 +129,7 @@ export class FeedStream {
     this.packetsIn++;
     this.bytesIn += payload.length;
     this.rxSinceTick = true;
-    if (this.layerSsrcs[layer] !== h.ssrc) this.layerSsrcs[layer] = h.ssrc;
+    this.noteSsrc(layer, h.ssrc);
     if (!this.enabled || this.moderated || this.closed) return;
     const talk = this.talk;
     if (talk !== undefined && this.audioLevelId !== 0) {
@@ -154,6 +154,25 @@ export class FeedStream {
     const marker = h.marker;
     for (let i = 0; i < n; i++) legs[i]!.forward(layer, layers, seq, ts, marker, payload, key, tid, now);
     for (let i = 0; i < nt; i++) taps[i]!.forward(layer, layers, h.payloadType, seq, ts, marker, payload, key, now);
+  }
+
+  /** Keeps each layer's SSRC; a known one replaced by another is the source starting over. */
+  protected noteSsrc(layer: number, ssrc: number): void {
+    const known = this.layerSsrcs[layer];
+    if (known === ssrc) return;
+    this.layerSsrcs[layer] = ssrc;
+    if (known !== 0) this.sourceRestarted();
+  }
+
+  /**
+   * A layer's SSRC changed: the source started over (a new RTSP session, a restarted encoder or
+   * ffmpeg), its sequence numbers and timestamps with it. Every output continues its own sequence
+   * from where it was, as Janus's switching context does: with the jump passed on, the relay's SRTP
+   * rollover counter and the viewer's could disagree, and the viewer decrypted nothing more.
+   */
+  protected sourceRestarted(): void {
+    for (const leg of this.legs) leg.resync();
+    for (const tap of this.taps) tap.resync();
   }
 
   /**

@@ -184,6 +184,10 @@ export class RtpForwarder implements FeedTap, DataSink {
     if (this.history) this.history.put(out.seq, out.ts, marker, payload, outPt);
   }
 
+  resync(): void {
+    this.out.rebase();
+  }
+
   /** One RTP packet with the forwarder's SSRC, plain or SRTP. */
   private send(pt: number, seq: number, ts: number, marker: boolean, payload: Buffer): void {
     // the header buffer is rewritten by the next packet: the datagram is assembled (or protected)

@@ -39,6 +39,8 @@ export interface FeedTap {
     key: boolean,
     now: number,
   ): void;
+  /** The source started over (a new SSRC): continue the outgoing sequence without a jump. */
+  resync(): void;
 }
 
 /** Where a publisher's data channel messages go: the subscribers that subscribed to its data, forwarders. */

@@ -5,6 +5,7 @@ export class RtpSender {
   private readonly sock: Socket = createSocket('udp4');
   private seq = { audio: 1, video: 1 };
   private ts = { audio: 0, video: 0 };
+  private ssrc = { audio: 5678, video: 1234 };
 
   /** One RTP packet of `kind` to `port`; a video packet is a VP8 keyframe start when `key`. */
   send(kind: 'audio' | 'video', port: number, key = false): void {
@@ -18,8 +19,15 @@ export class RtpSender {
     h[1] = (kind === 'video' ? 100 : 111) | 0x80;
     h.writeUInt16BE(this.seq[kind]++ & 0xffff, 2);
     h.writeUInt32BE((this.ts[kind] += kind === 'video' ? 3000 : 960) >>> 0, 4);
-    h.writeUInt32BE(kind === 'video' ? 1234 : 5678, 8);
+    h.writeUInt32BE(this.ssrc[kind], 8);
     this.sock.send(Buffer.concat([h, payload]), port, '127.0.0.1');
+  }
+
+  /** The sender starts over, as a restarted encoder or a new RTSP session: another SSRC, sequence and timestamp. */
+  startOver(kind: 'audio' | 'video', ssrc: number, seq: number, ts: number): void {
+    this.ssrc[kind] = ssrc;
+    this.seq[kind] = seq;
+    this.ts[kind] = ts;
   }
 
   close(): void {
