@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RtpPacket } from 'werift';
 import { waitFor, type EchoClient } from '../relay/support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { StreamingHandle, watch } from './support/viewer.js';
+import { StreamingHandle, videoPackets, watch } from './support/viewer.js';
 
 const FMTP = 'profile-level-id=42e01f;packetization-mode=1';
 
@@ -31,15 +30,7 @@ function ffmpegH264(port: number, seconds: number, gop: number): ChildProcess {
 }
 
 /** The H.264 payloads the viewer receives, in order. */
-function videoPayloads(client: EchoClient): Buffer[] {
-  const out: Buffer[] = [];
-  client.pc.onTransceiverAdded.subscribe((t) =>
-    t.onTrack.subscribe((track) => {
-      if (track.kind === 'video') track.onReceiveRtp.subscribe((rtp: RtpPacket) => out.push(rtp.payload));
-    }),
-  );
-  return out;
-}
+const videoPayloads = (client: EchoClient): Buffer[] => videoPackets(client, (rtp) => rtp.payload);
 
 const nalType = (p: Buffer) => p[0]! & 0x1f;
 

@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RtpPacket } from 'werift';
 import { waitFor, type EchoClient } from '../relay/support/client.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { RtpSender } from './support/rtpSender.js';
-import { StreamingHandle, watch } from './support/viewer.js';
+import { StreamingHandle, videoPackets, watch } from './support/viewer.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The VP8 payload of every video packet the viewer receives, in order. */
-function videoPayloads(client: EchoClient): Buffer[] {
-  const out: Buffer[] = [];
-  client.pc.onTransceiverAdded.subscribe((t) =>
-    t.onTrack.subscribe((track) => {
-      if (track.kind === 'video') track.onReceiveRtp.subscribe((rtp: RtpPacket) => out.push(rtp.payload));
-    }),
-  );
-  return out;
-}
+const videoPayloads = (client: EchoClient): Buffer[] => videoPackets(client, (rtp) => rtp.payload);
 
 /** VP8 keyframe start: descriptor S=1 partition 0, then a payload header with P=0. */
 const isKeyframeStart = (p: Buffer) => (p[0]! & 0x10) !== 0 && (p[1]! & 0x01) === 0;

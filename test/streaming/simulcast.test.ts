@@ -1,8 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import type { RtpPacket } from 'werift';
 import { waitFor, type EchoClient } from '../relay/support/client.js';
-import { pluginInfo, StreamingHandle, watch } from './support/viewer.js';
+import { pluginInfo, StreamingHandle, videoPackets, watch } from './support/viewer.js';
 import { useStreamingStack } from './support/streamingStack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,15 +38,7 @@ class SimulcastSender {
 }
 
 /** The layer of every video packet the viewer receives. */
-function layers(client: EchoClient): number[] {
-  const out: number[] = [];
-  client.pc.onTransceiverAdded.subscribe((t) =>
-    t.onTrack.subscribe((track) => {
-      if (track.kind === 'video') track.onReceiveRtp.subscribe((rtp: RtpPacket) => out.push(rtp.payload.at(-1)!));
-    }),
-  );
-  return out;
-}
+const layers = (client: EchoClient): number[] => videoPackets(client, (rtp) => rtp.payload.at(-1)!);
 
 /**
  * Simulcast mountpoints (Janus `simulcast` with `port2`/`port3`): each substream arrives on its

@@ -1,46 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RtpPacket } from 'werift';
-import { waitFor, type EchoClient } from '../relay/support/client.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../relay/support/client.js';
 import { RtpSender } from './support/rtpSender.js';
-import { StreamingHandle, watch } from './support/viewer.js';
+import { useStreamingStack } from './support/streamingStack.js';
+import { videoPackets, watch } from './support/viewer.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The sequence number of every video packet the viewer decrypts, in order. */
-function videoSeqs(client: EchoClient): number[] {
-  const out: number[] = [];
-  client.pc.onTransceiverAdded.subscribe((t) =>
-    t.onTrack.subscribe((track) => {
-      if (track.kind === 'video') track.onReceiveRtp.subscribe((rtp: RtpPacket) => out.push(rtp.header.sequenceNumber));
-    }),
-  );
-  return out;
-}
-
 /**
  * A plain-RTP source that starts over (a restarted encoder, a camera's new RTSP session) comes back
- * with another SSRC and its own sequence numbers. Viewers must not see that jump: a jump back of more
- * than half the sequence space moved the relay's SRTP rollover counter where the viewer's did not
- * follow, and the viewer decrypted nothing after it. Each restart here jumps the source 20,000 ahead:
- * over seven restarts at least one wraps far enough, whatever the viewer's sequence offset.
+ * with another SSRC and its own sequence numbers. Viewers must not see that jump: passed on, it made
+ * the relay's SRTP rollover counter and the viewer's disagree, and the viewer decrypted nothing after
+ * it. Each restart here jumps the source 20,000 ahead: over seven restarts at least one wraps far
+ * enough, whatever the viewer's sequence offset. The far region's viewer is fed through a forwarder.
  */
 describe('Streaming: a source that starts over', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ RELAY_REGIONS: 'eu,us' });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const ctx = useStreamingStack({ RELAY_REGIONS: 'eu,us' }, 'eu');
 
   it(
     'viewers here and in another region get every packet in one continuous sequence',
     { timeout: 60_000 },
     async () => {
-      const admin = await StreamingHandle.connect(stack, 'eu');
       const id = 5_000_000 + Math.floor(Math.random() * 1e6);
-      const created = await admin.sync({
+      const created = await ctx.admin.sync({
         request: 'create',
         type: 'rtp',
         id,
@@ -52,7 +33,9 @@ describe('Streaming: a source that starts over', () => {
       try {
         for (const region of ['eu', 'us']) {
           let seqs: number[] = [];
-          const { h, client } = await watch(stack, id, region, (c) => (seqs = videoSeqs(c)));
+          const { h, client } = await watch(ctx.stack, id, region, (c) => {
+            seqs = videoPackets(c, (rtp) => rtp.header.sequenceNumber);
+          });
           await client.connected();
           viewers.push({ h, client, seqs: () => seqs, region });
         }
@@ -84,8 +67,7 @@ describe('Streaming: a source that starts over', () => {
           await v.client.close();
           await v.h.close();
         }
-        await admin.sync({ request: 'destroy', id });
-        await admin.close();
+        await ctx.admin.sync({ request: 'destroy', id });
       }
     },
   );

@@ -1,6 +1,7 @@
 /** Streaming test helpers: a Janus session on the Streaming plugin, werift viewers, an ffmpeg sender. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
+import type { RtpPacket } from 'werift';
 import { EchoClient } from '../../relay/support/client.js';
 import { adminPost } from '../../support/echoCall.js';
 import { PluginHandle } from '../../support/pluginHandle.js';
@@ -30,6 +31,17 @@ export async function createRtp(
   const created = await admin.sync({ request: 'create', type: 'rtp', id, media, ...extra });
   expect(created.streaming, JSON.stringify(created)).toBe('created');
   return created.stream;
+}
+
+/** What `pick` takes of every video packet the viewer receives (decrypted), in order. */
+export function videoPackets<T>(client: EchoClient, pick: (rtp: RtpPacket) => T): T[] {
+  const out: T[] = [];
+  client.pc.onTransceiverAdded.subscribe((t) =>
+    t.onTrack.subscribe((track) => {
+      if (track.kind === 'video') track.onReceiveRtp.subscribe((rtp: RtpPacket) => out.push(pick(rtp)));
+    }),
+  );
+  return out;
 }
 
 /** Every DataChannel message the viewer receives (the relay opens the channel). */
