@@ -20,7 +20,7 @@
  *
  *   npm run bench:connect                                   # 20 calls, concurrency 10
  *   BENCH_CALLS=50 BENCH_CONCURRENCY=20 npm run bench:connect
- *   npm run bench:connect -- --calls=50 --concurrency=20 [--only=ours|reference]
+ *   npm run bench:connect -- --calls=50 --concurrency=20 [--only=ours|reference] [--warmup=60]
  *
  * Runs the calls one after another, then BENCH_CALLS calls with BENCH_CONCURRENCY in flight, and
  * prints p50/p95/max of each metric, server CPU per call (from /proc/<pid>/stat: every process under
@@ -42,6 +42,13 @@ import { cleanup, cleanups } from './support/cleanup.js';
 const CALLS = positiveInt(arg('calls') ?? process.env.BENCH_CALLS, 20, 'BENCH_CALLS');
 const CONCURRENCY = positiveInt(arg('concurrency') ?? process.env.BENCH_CONCURRENCY, 10, 'BENCH_CONCURRENCY');
 const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
+/**
+ * Untimed calls before the phases. Servers run for days: what a call costs is what it costs a warm
+ * server. A freshly started relay pays V8's compiler for its first hundred calls or so (21–27 ms of relay
+ * CPU per call over 30 calls, ~14 over 120), the reference Janus (C) nothing: `--warmup=1` measures cold.
+ */
+const WARMUP = positiveInt(arg('warmup') ?? process.env.BENCH_WARMUP, 60, 'BENCH_WARMUP');
+const WARMUP_WIDTH = 5;
 const CALL_TIMEOUT_MS = 30_000;
 const SEND_INTERVAL_MS = 20;
 const ECHO = 'janus.plugin.echotest';
@@ -276,8 +283,15 @@ async function runAgainst(
   clientAddress: string | undefined,
   serverPids: () => number[],
 ): Promise<TargetResult> {
-  // One untimed call first: the first PeerConnection pays for module loading and JIT on both sides.
-  await timedCall(wsUrl, clientAddress);
+  // Untimed calls first (WARMUP), WARMUP_WIDTH at a time: module loading and JIT on both sides.
+  let warm = 0;
+  const warmer = async () => {
+    while (warm < WARMUP) {
+      warm++;
+      await timedCall(wsUrl, clientAddress);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WARMUP_WIDTH, WARMUP) }, warmer));
   const pids = serverPids();
   if (pids.length === 0) throw new Error(`${target}: no server process found`);
   const phases: PhaseResult[] = [];
@@ -384,7 +398,7 @@ function report(results: TargetResult[]): void {
 
 async function main(): Promise<void> {
   console.log(
-    `connect bench: ${CALLS} EchoTest calls sequential, then ${CALLS} with ${Math.min(CONCURRENCY, CALLS)} in flight; werift client, audio+video, tagged RTP every ${SEND_INTERVAL_MS} ms once connected; ${cpus().length} CPUs, CLK_TCK ${CLK_TCK}`,
+    `connect bench: ${WARMUP} untimed calls, then ${CALLS} EchoTest calls sequential, then ${CALLS} with ${Math.min(CONCURRENCY, CALLS)} in flight; werift client, audio+video, tagged RTP every ${SEND_INTERVAL_MS} ms once connected; ${cpus().length} CPUs, CLK_TCK ${CLK_TCK}`,
   );
   const load0 = loadavg();
   console.log(`load average before the run: ${load0.map((l) => l.toFixed(2)).join(' ')}`);
