@@ -7,7 +7,6 @@ import {
   isVerb,
   janusRequestSchema,
   type Envelope,
-  type JanusRequest,
   type RequestOf,
   type Verb,
 } from '../../shared/janus/requests.js';
@@ -21,7 +20,6 @@ import type { ShardHost } from './host.js';
 import { runDetached } from './host.js';
 import { newSessionId, shardOf } from './ids.js';
 import { PeerMedia } from './media.js';
-import { parseValidRequest } from './requestParse.js';
 import { PluginRequests } from './pluginRequests.js';
 import { SessionPersistence } from './persistence.js';
 import { errorFrom, reply, type JanusMessage } from './replies.js';
@@ -142,13 +140,11 @@ export class SessionCore {
         if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v))) raw[key] = 0;
       }
       if (raw.session_id === 0) delete raw.session_id;
-      // A valid request is parsed once; any other runs the checks in order, for Janus's first error.
-      const valid = parseValidRequest(raw);
       // Janus answers envelope errors without the transaction.
-      const env = valid?.env ?? parseJanus(envelopeSchema, raw);
+      const env = parseJanus(envelopeSchema, raw);
       transaction = env.transaction;
       sessionId = env.session_id;
-      return await this.dispatch(env, raw, origin, region, valid?.req);
+      return await this.dispatch(env, raw, origin, region);
     } catch (err) {
       if (err instanceof EnvelopeError) return errorFrom(err);
       if (!(err instanceof JanusApiError)) this.host.log.error('request failed', { error: String(err) });
@@ -163,7 +159,6 @@ export class SessionCore {
     raw: Record<string, unknown>,
     origin: Source,
     region?: string,
-    parsed?: JanusRequest,
   ): Promise<JanusMessage> {
     const verb = env.janus.toLowerCase();
     const tx = env.transaction;
@@ -173,9 +168,9 @@ export class SessionCore {
         if (!this.settings.acceptNewSessions) throw new JanusApiError(JanusError.NOT_ACCEPTING_SESSIONS);
         await checkRequestAuth(this.config, this.settings.tokens, env.apisecret, env.token);
       }
-      let req = parsed;
+      let req;
       try {
-        req ??= parseRequest(verb, raw);
+        req = parseRequest(verb, raw);
       } catch (err) {
         throw new EnvelopeError(err);
       }
@@ -203,7 +198,7 @@ export class SessionCore {
     if (!isVerb(verb) || verb === 'create' || verb === 'info' || verb === 'ping')
       throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${env.janus}'`);
     if (isHandleVerb(verb) ? !h : h && verb !== 'keepalive') throw wrongPath(env);
-    const req = parsed ?? parseRequest(verb, raw);
+    const req = parseRequest(verb, raw);
     switch (req.janus) {
       case 'keepalive':
         return reply('ack', tx, sid);
