@@ -171,9 +171,23 @@ export class PeerMedia {
       h.hungUp = true;
       return;
     }
-    if (h.relay) h.hangupEchoes = (h.hangupEchoes ?? 0) + 1;
-    this.release(h, reason);
+    if (h.relay) this.hangUpOnRelay(h, reason);
     this.peerGone(s, h, reason);
+  }
+
+  /**
+   * Tells the relay to close the PeerConnection, and ignores a `hangup` event of the handle until
+   * the relay answered: the relay echoes the hang-up as an event before its reply (its link keeps
+   * that echo to itself), and one that comes meanwhile is about this peer, never about one opened
+   * next (publish right after unpublish).
+   */
+  private hangUpOnRelay(h: Handle, reason: string): void {
+    h.hangupEchoes = (h.hangupEchoes ?? 0) + 1;
+    this.command(h, { op: 'peer.hangup', sessionId: h.ctx.sessionId, handleId: h.id, reason })
+      .catch((err: unknown) => this.host.log.debug('relay command failed', { op: 'peer.hangup', error: String(err) }))
+      .finally(() => {
+        if (h.hangupEchoes) h.hangupEchoes--;
+      });
   }
 
   /** Tells the relay to close the PeerConnection; nothing waits for it. */

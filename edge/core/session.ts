@@ -46,8 +46,8 @@ export interface Handle {
   /** The relay hung the peer up before `peer.create` answered (its event overtook the reply). */
   hungUpWhileOpening?: string;
   /**
-   * Hang-ups we sent the relay whose `hangup` event has not come back: that event is about the old
-   * PeerConnection, never about one being opened meanwhile (publish right after unpublish).
+   * Hang-ups we sent the relay that it has not answered yet: a `hangup` event meanwhile is about the
+   * old PeerConnection, never about one being opened (publish right after unpublish).
    */
   hangupEchoes?: number;
   /** The client's offer was admitted by the per-address limits for the PeerConnection it opens. */

@@ -188,7 +188,11 @@ export class RelayConnection {
           return;
         }
         if (this.host.handlerEvents === false && onlyForHandlers(m.event)) return;
-        if (m.event.kind === 'hangup') this.forgetPeer(m.sessionId, m.handleId);
+        if (m.event.kind === 'hangup') {
+          this.forgetPeer(m.sessionId, m.handleId);
+          // The echo of a hang-up we sent (the relay sends it before the reply): its sender hears the reply.
+          if (this.hangupPending(m.sessionId, m.handleId)) return;
+        }
         await this.host
           .shardOfSession(m.sessionId)
           .relayEvent(m.sessionId, m.handleId, this.state.linkId, m.event)
@@ -350,6 +354,13 @@ export class RelayConnection {
           .catch((err: unknown) => log.warn('event delivery failed', { error: String(err) }));
       }),
     );
+  }
+
+  /** A `peer.hangup` of this peer waits for its reply (a hangup event now is its echo, or came just before it). */
+  private hangupPending(sessionId: number, handleId: number): boolean {
+    for (const { cmd } of this.pending.values())
+      if (cmd.op === 'peer.hangup' && cmd.sessionId === sessionId && cmd.handleId === handleId) return true;
+    return false;
   }
 
   private rememberPeer(sessionId: number, handleId: number): void {

@@ -214,6 +214,27 @@ describe('session core on an in-memory host', () => {
     expect(t.core.counts().peerconnections).toBe(1);
   });
 
+  it('once the relay answered a hangup (its echo stays in the link), a hangup event while the next peer opens ends that peer', async () => {
+    const t = await new ShardHarness().start();
+    const sid = await t.create();
+    const hid = await t.attach(sid);
+    const offer = { janus: 'message', session_id: sid, handle_id: hid, body: { request: 'open' } };
+    await t.request({ ...offer, jsep: { type: 'offer', sdp: OFFER } });
+    await t.request({ janus: 'hangup', session_id: sid, handle_id: hid });
+    await t.settle();
+    t.relays.during = (cmd) => {
+      if (cmd.op === 'peer.create') t.core.relayEvent(sid, hid, 'link-1', { kind: 'hangup', reason: 'ICE failed' });
+    };
+    await t.request({ ...offer, jsep: { type: 'offer', sdp: OFFER } });
+    t.clock.advance(1);
+    await t.settle();
+    expect(t.core.counts().peerconnections).toBe(0);
+    expect((await t.core.poll(sid, 5)).body).toEqual([
+      { janus: 'hangup', session_id: sid, sender: hid, reason: 'Janus API' },
+      { janus: 'hangup', session_id: sid, sender: hid, reason: 'ICE failed' },
+    ]);
+  });
+
   it('writes records behind: a short-lived session costs no write, a restarted shard restores the rest', async () => {
     const t = await new ShardHarness().start();
     const brief = await t.create();

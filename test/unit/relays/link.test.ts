@@ -204,6 +204,27 @@ describe('relay link: peers', () => {
     await f.link.drop('control socket closed');
     expect(f.objects.shardCalls.slice(1).map((c) => `${c.shardOf} ${c.sessionId}:${c.handleId}`)).toEqual(['31 31:32']);
   });
+
+  it('keeps the echo of a peer.hangup it sent to itself (the reply tells the sender), not a later hangup', async () => {
+    const f = await registeredLink();
+    await runCommand(f, peerCreate(11, 12), { ok: true, result: {} });
+    await runCommand(f, peerCreate(21, 22), { ok: true, result: {} });
+    const hangup = (sessionId: number, handleId: number, reason: string) =>
+      f.link.message(f.socket, frame({ type: 'event', sessionId, handleId, event: { kind: 'hangup', reason } }));
+    const outcome = f.link.command({ op: 'peer.hangup', sessionId: 11, handleId: 12, reason: 'Janus API' });
+    const sent = f.socket.commands().at(-1)!;
+    await hangup(11, 12, 'Janus API');
+    // another peer's hangup while that command waits still goes to its shard
+    await hangup(21, 22, 'ICE failed');
+    await f.link.message(f.socket, frame({ type: 'reply', id: sent.id, ok: true, result: {} }));
+    expect(await outcome).toEqual({ ok: true, value: {} });
+    // once answered, a hangup event for that handle is the relay's own again (a peer opened next)
+    await hangup(11, 12, 'ICE failed');
+    await settle();
+    expect(
+      f.objects.shardCalls.map((c) => `${c.sessionId}:${c.handleId} ${(c.event as { reason: string }).reason}`),
+    ).toEqual(['21:22 ICE failed', '11:12 ICE failed']);
+  });
 });
 
 describe('relay link: the peer list is written behind', () => {
