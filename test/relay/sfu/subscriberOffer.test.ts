@@ -4,7 +4,16 @@ import { waitFor } from '../support/client.js';
 import type { RelayLink } from '../support/edge.js';
 import { localOffer, remoteAnswer } from '../support/negotiate.js';
 import { relayFixture } from '../support/relayFixture.js';
-import { handleId, publish, PubClient, sleep, SubClient, VIDEOROOM } from './support.js';
+import {
+  handleId,
+  offeringSubscriber,
+  publish,
+  PubClient,
+  restartByOffer,
+  sleep,
+  SubClient,
+  VIDEOROOM,
+} from './support.js';
 
 const SESSION = 7400;
 
@@ -77,23 +86,9 @@ describe('VideoRoom subscriber with a client offer', () => {
   it('answers a new offer on the same m-lines (an ICE restart): new credentials, media goes on; other m-lines 465', async () => {
     const pub = track(new PubClient(4));
     const p = await publish(link, SESSION, pub, { audiocodec: 'opus', videocodec: 'vp8' });
-    const vm = p.streams.find((s) => s.type === 'video')!.mid;
-    const sub = track(new SubClient());
-    sub.pc.addTransceiver('video', { direction: 'recvonly' });
-    const handle = handleId();
-    const key = { sessionId: SESSION, handleId: handle };
-    const created = await link.call({
-      op: 'peer.create',
-      ...key,
-      plugin: VIDEOROOM,
-      offer: { sdp: await localOffer(sub.pc) },
-      options: { role: 'subscriber', streams: [{ feedId: 4, feedKey: p.key, feedMid: vm, type: 'video' }] },
-    } as CommandInput);
-    const first = (created as { answer: { sdp: string } }).answer.sdp;
-    await remoteAnswer(sub.pc, first);
-    await sub.connected();
+    const { sub, key, first, mid } = await offeringSubscriber(link, SESSION, 4, p);
+    track(sub);
     pub.start(100);
-    const mid = sub.pc.getTransceivers()[0]!.mid!;
     await waitFor(() => sub.rec(mid).packets > 10, 5000, 'media before the restart');
 
     // Another m-line is refused and changes nothing.
@@ -103,17 +98,7 @@ describe('VideoRoom subscriber with a client offer', () => {
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.error.code).toBe(465);
 
-    sub.pc.restartIce();
-    const restarted = await link.call({ op: 'peer.offer', ...key, sdp: await localOffer(sub.pc) } as CommandInput);
-    const answer = (restarted as { answer: { sdp: string } }).answer.sdp;
-    const ufrag = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)![1];
-    expect(ufrag(answer)).not.toBe(ufrag(first));
-    await remoteAnswer(sub.pc, answer);
-    const ice = sub.pc.dtlsTransports[0]!.iceTransport;
-    ice.start().catch(() => undefined);
-    await waitFor(() => ice.state === 'connected' || ice.state === 'completed', 5000, 'ICE up again');
-    const before = sub.rec(mid).packets;
-    await waitFor(() => sub.rec(mid).packets > before + 10, 5000, 'media after the restart');
+    await restartByOffer(link, key, sub, first, mid);
     const info = (await link.call({ op: 'peer.info', ...key } as CommandInput)) as { sdps: { remoteType: string } };
     expect(info.sdps.remoteType).toBe('offer');
     pub.stop();

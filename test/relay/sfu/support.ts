@@ -10,6 +10,7 @@ import type { CommandInput } from '../../../shared/control/commands.js';
 import { createPeerConnection } from '../../../relay/peer/factory.js';
 import { connectedWithin, localAnswer, localOffer, remoteAnswer } from '../support/negotiate.js';
 import type { RelayLink } from '../support/edge.js';
+import { waitFor } from '../support/client.js';
 
 /**
  * Browser stand-ins for VideoRoom tests: a werift publisher that writes tagged VP8/Opus RTP straight
@@ -383,6 +384,57 @@ export async function publish(
     await pub.connected();
   }
   return { handle, key: `${session}:${handle}`, streams: result.streams, answer: result.answer.sdp };
+}
+
+/**
+ * A subscriber that brings its own offer (a WHEP player), for one publisher's video: created with its
+ * recvonly offer, answered by the relay, connected. `first` is the relay's answer, `mid` its video m-line.
+ */
+export async function offeringSubscriber(
+  link: RelayLink,
+  sessionId: number,
+  feedId: number,
+  published: Awaited<ReturnType<typeof publish>>,
+) {
+  const sub = new SubClient();
+  sub.pc.addTransceiver('video', { direction: 'recvonly' });
+  const feedMid = published.streams.find((st) => st.type === 'video')!.mid;
+  const key = { sessionId, handleId: handleId() };
+  const created = await link.call({
+    op: 'peer.create',
+    ...key,
+    plugin: VIDEOROOM,
+    offer: { sdp: await localOffer(sub.pc) },
+    options: { role: 'subscriber', streams: [{ feedId, feedKey: published.key, feedMid, type: 'video' }] },
+  } as CommandInput);
+  const first = (created as { answer: { sdp: string } }).answer.sdp;
+  await remoteAnswer(sub.pc, first);
+  await sub.connected();
+  return { sub, key, first, mid: sub.pc.getTransceivers()[0]!.mid! };
+}
+
+/**
+ * The offering subscriber restarts ICE (`peer.offer` with new credentials): the relay's answer has new
+ * ones too, ICE comes back up and media goes on on `mid`.
+ */
+export async function restartByOffer(
+  link: RelayLink,
+  key: { sessionId: number; handleId: number },
+  sub: SubClient,
+  first: string,
+  mid: string,
+): Promise<void> {
+  sub.pc.restartIce();
+  const restarted = await link.call({ op: 'peer.offer', ...key, sdp: await localOffer(sub.pc) } as CommandInput);
+  const answer = (restarted as { answer: { sdp: string } }).answer.sdp;
+  const ufrag = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)![1];
+  if (ufrag(answer) === ufrag(first)) throw new Error('the restart answer kept the old ICE credentials');
+  await remoteAnswer(sub.pc, answer);
+  const ice = sub.pc.dtlsTransports[0]!.iceTransport;
+  ice.start().catch(() => undefined);
+  await waitFor(() => ice.state === 'connected' || ice.state === 'completed', 5000, 'ICE up again');
+  const before = sub.rec(mid).packets;
+  await waitFor(() => sub.rec(mid).packets > before + 10, 5000, 'media after the restart');
 }
 
 export interface SubStreamReq {
