@@ -7,8 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { EchoClient, waitFor } from '../relay/support/client.js';
 import { disableDefaultStun, hardenDtls } from '../../relay/peer/werift.js';
-import { avMedia, ffmpegSend, StreamingHandle, watch } from '../streaming/support/viewer.js';
+import { watch } from '../streaming/support/viewer.js';
 import { Participant, publish, subscribe } from '../videoroom/support/participant.js';
+import { ffmpegMountpoint } from './support/ffmpegMountpoint.js';
 import { useRoomStack } from './support/roomStack.js';
 
 const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)![1];
@@ -19,15 +20,8 @@ describe('the plugin requests under a WHEP ICE restart', () => {
 
   it('Streaming: watch with restart offers new credentials (updating); start answers; media goes on', async () => {
     const { stack } = rs;
-    const admin = await StreamingHandle.connect(stack);
-    const keepalive = setInterval(
-      () => void admin.janus.request({ janus: 'keepalive', session_id: admin.sessionId }),
-      1000,
-    );
-    const id = 8_400_000 + Math.floor(Math.random() * 1e6);
-    const c = await admin.sync({ request: 'create', type: 'rtp', id, media: avMedia });
-    const port = (mid: string) => c.stream.ports.find((p: { mid: string }) => p.mid === mid).port as number;
-    const ffmpeg = ffmpegSend('127.0.0.1', port('a'), port('v'), 30);
+    const mountpoint = await ffmpegMountpoint(stack, 8_400_000);
+    const { id } = mountpoint;
     try {
       const { h, client } = await watch(stack, id);
       await waitFor(() => client.received.video > 30, 15_000, 'media before the restart');
@@ -58,10 +52,7 @@ describe('the plugin requests under a WHEP ICE restart', () => {
       await client.close();
       await h.close();
     } finally {
-      ffmpeg.kill('SIGKILL');
-      clearInterval(keepalive);
-      await admin.sync({ request: 'destroy', id }).catch(() => undefined);
-      await admin.close();
+      await mountpoint.close();
     }
   }, 60_000);
 

@@ -10,15 +10,21 @@ import { describe, expect, it } from 'vitest';
 import type { EchoClient } from '../relay/support/client.js';
 import { waitFor } from '../relay/support/client.js';
 import { until } from '../streaming/support/census.js';
-import { avMedia, ffmpegSend, StreamingHandle } from '../streaming/support/viewer.js';
 import { publish } from '../videoroom/support/participant.js';
 import type { Stack } from '../support/stack.js';
+import { ffmpegMountpoint } from './support/ffmpegMountpoint.js';
 import { useRoomStack } from './support/roomStack.js';
-import { restartFragment, restartIce, restartIceAsAnswerer } from './support/iceRestartClient.js';
+import {
+  expectRefusedRestarts,
+  expectRestartAccepted,
+  patchSession,
+  restartFragment,
+  restartIce,
+  restartIceAsAnswerer,
+} from './support/iceRestartClient.js';
 import { del, whepPlayAt, whepServerOfferPlay } from './support/whipHttp.js';
 import { edgeCounts } from './support/whipPages.js';
 
-const TRICKLE = 'application/trickle-ice-sdpfrag';
 type Mode = 'client-offer' | 'server-offer';
 
 interface Player {
@@ -44,50 +50,28 @@ async function play(stack: Stack, path: string, mode: Mode): Promise<Player> {
   };
 }
 
-const patch = (location: string, body: string, ifMatch?: string) =>
-  fetch(location, {
-    method: 'PATCH',
-    headers: { 'content-type': TRICKLE, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
-    body,
-  });
-
 /** The restart, checked from the refused ones to media after it; the player is left connected on its new ICE session. */
 async function restartsAndPlaysOn(player: Player, mode: Mode): Promise<void> {
   const { client, location, etag, relaySdp } = player;
-  // Refused restarts change nothing: no credentials, or the current ones again.
-  expect((await patch(location, 'm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n', '*')).status).toBe(400);
-  expect((await patch(location, restartFragment(client.pc.localDescription!.sdp), '*')).status).toBe(400);
-  const still = await patch(location, 'a=end-of-candidates\r\n', etag);
-  expect(still.status).toBe(204);
-  expect(still.headers.get('etag')).toBe(etag);
+  await expectRefusedRestarts(location, client.pc.localDescription!.sdp, etag);
   const flowing = client.received.video;
   await waitFor(() => client.received.video > flowing + 20, 10_000, 'media after the refused restarts');
 
-  const oldRelayUfrag = /a=ice-ufrag:(\S+)/.exec(relaySdp)![1];
   const restarted =
     mode === 'client-offer'
       ? await restartIce(client, location, relaySdp)
       : await restartIceAsAnswerer(client, location, relaySdp);
-  expect(restarted.res.status, restarted.body).toBe(200);
-  expect(restarted.res.headers.get('content-type')).toMatch(/^application\/trickle-ice-sdpfrag/);
-  const newEtag = restarted.res.headers.get('etag')!;
-  expect(newEtag).toMatch(/^".+"$/);
-  expect(newEtag).not.toBe(etag);
-  const newRelayUfrag = /a=ice-ufrag:(\S+)/.exec(restarted.body)![1];
-  expect(newRelayUfrag).not.toBe(oldRelayUfrag);
-  expect(restarted.body).toMatch(/a=ice-pwd:\S+/);
-  expect(restarted.body).toMatch(/a=candidate:/);
+  const current = await expectRestartAccepted(restarted, location, etag, relaySdp);
 
-  // The old ETag names an ICE session that is gone; the new one takes the player's new candidates.
-  expect((await patch(location, 'a=end-of-candidates\r\n', etag)).status).toBe(412);
-  const trickled = await patch(location, restartFragment(client.pc.localDescription!.sdp), newEtag);
+  // The new ETag takes the player's new candidates.
+  const trickled = await patchSession(location, restartFragment(client.pc.localDescription!.sdp), current.etag);
   expect(trickled.status).toBe(204);
-  expect(trickled.headers.get('etag')).toBe(newEtag);
+  expect(trickled.headers.get('etag')).toBe(current.etag);
 
   // Media goes on over the new ICE session: the player checks the relay's new credentials.
   const ice = client.pc.dtlsTransports[0]!.iceTransport;
   await waitFor(() => ice.state === 'connected' || ice.state === 'completed', 10_000, 'ICE up again');
-  expect((ice as any).connection.remoteUsername).toBe(newRelayUfrag);
+  expect((ice as any).connection.remoteUsername).toBe(current.ufrag);
   const before = client.received.video;
   await waitFor(() => client.received.video > before + 60, 10_000, 'media after the restart');
 }
@@ -122,17 +106,8 @@ describe('WHEP ICE restart', () => {
 
     it(`${mode}: a Streaming mountpoint's player restarts ICE and plays on; DELETE releases the viewer`, async () => {
       const { stack } = rs;
-      const streaming = await StreamingHandle.connect(stack);
-      const keepalive = setInterval(
-        () => void streaming.janus.request({ janus: 'keepalive', session_id: streaming.sessionId }),
-        1000,
-      );
-      const id = 8_300_000 + Math.floor(Math.random() * 1e6);
-      const c = await streaming.sync({ request: 'create', type: 'rtp', id, media: avMedia });
-      expect(c.streaming, JSON.stringify(c)).toBe('created');
-      const port = (mid: string) => c.stream.ports.find((p: { mid: string }) => p.mid === mid).port as number;
-      const ffmpeg = ffmpegSend('127.0.0.1', port('a'), port('v'), 30);
-      const viewers = async () => (await streaming.sync({ request: 'info', id })).info.viewers as number;
+      const mountpoint = await ffmpegMountpoint(stack, 8_300_000);
+      const { id, viewers } = mountpoint;
       try {
         const idle = await edgeCounts(stack);
         const player = await play(stack, `/whep/streaming/${id}`, mode);
@@ -148,10 +123,7 @@ describe('WHEP ICE restart', () => {
         await player.client.close();
         await until(async () => JSON.stringify(await edgeCounts(stack)) === JSON.stringify(idle), 10_000, 'baseline');
       } finally {
-        ffmpeg.kill('SIGKILL');
-        clearInterval(keepalive);
-        await streaming.sync({ request: 'destroy', id }).catch(() => undefined);
-        await streaming.close();
+        await mountpoint.close();
       }
     }, 60_000);
   }

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../relay/support/client.js';
-import { avMedia, ffmpegSend, StreamingHandle } from '../streaming/support/viewer.js';
 import { publish } from '../videoroom/support/participant.js';
+import { ffmpegMountpoint } from './support/ffmpegMountpoint.js';
 import { useRoomStack } from './support/roomStack.js';
 import { created, del, patchAnswer, postOffer, whepServerOfferPlay } from './support/whipHttp.js';
 import { edgeCounts } from './support/whipPages.js';
@@ -63,16 +63,8 @@ describe('WHEP server-offer mode: the relay offers, the player answers by PATCH'
 
   it('plays a Streaming mountpoint (a POST with no Content-Type at all)', async () => {
     const { stack } = rs;
-    const streaming = await StreamingHandle.connect(stack);
-    const keepalive = setInterval(
-      () => void streaming.janus.request({ janus: 'keepalive', session_id: streaming.sessionId }),
-      1000,
-    );
-    const id = 8_200_000 + Math.floor(Math.random() * 1e6);
-    const c = await streaming.sync({ request: 'create', type: 'rtp', id, media: avMedia });
-    expect(c.streaming, JSON.stringify(c)).toBe('created');
-    const port = (mid: string) => c.stream.ports.find((p: { mid: string }) => p.mid === mid).port as number;
-    const ffmpeg = ffmpegSend('127.0.0.1', port('a'), port('v'), 30);
+    const mountpoint = await ffmpegMountpoint(stack, 8_200_000);
+    const { id, viewers } = mountpoint;
     try {
       const player = await whepServerOfferPlay(stack, `/whep/streaming/${id}`);
       expect(player.offer.match(/^a=sendonly/gm)).toHaveLength(2);
@@ -81,15 +73,12 @@ describe('WHEP server-offer mode: the relay offers, the player answers by PATCH'
         15_000,
         'ffmpeg media at the server-offer player',
       );
-      expect((await streaming.sync({ request: 'info', id })).info.viewers).toBe(1);
+      expect(await viewers()).toBe(1);
       expect((await del(player.resource.location)).status).toBe(200);
-      expect((await streaming.sync({ request: 'info', id })).info.viewers).toBe(0);
+      expect(await viewers()).toBe(0);
       await player.client.close();
     } finally {
-      ffmpeg.kill('SIGKILL');
-      clearInterval(keepalive);
-      await streaming.sync({ request: 'destroy', id }).catch(() => undefined);
-      await streaming.close();
+      await mountpoint.close();
     }
   }, 60_000);
 });

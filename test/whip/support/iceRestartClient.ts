@@ -1,4 +1,5 @@
 /** The client half of a WHIP ICE restart (RFC 9725 §4.4.1), as a browser WHIP client does it, on werift. */
+import { expect } from 'vitest';
 import { disableDefaultStun, hardenDtls } from '../../../relay/peer/werift.js';
 import type { EchoClient } from '../../relay/support/client.js';
 
@@ -92,4 +93,45 @@ export async function restartIceAsAnswerer(client: EchoClient, location: string,
   hardenDtls(client.pc);
   for (const dtls of client.pc.dtlsTransports) dtls.iceTransport.start().catch(() => undefined);
   return { res, body: text, answer: client.pc.localDescription!.sdp };
+}
+
+/** A PATCH of a WHIP/WHEP session with a trickle fragment (`If-Match` when given). */
+export function patchSession(location: string, body: string, ifMatch?: string): Promise<Response> {
+  return fetch(location, {
+    method: 'PATCH',
+    headers: { 'content-type': TRICKLE, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+    body,
+  });
+}
+
+/** Restarts the server refuses (400), changing nothing: no credentials, or the client's current ones again. */
+export async function expectRefusedRestarts(location: string, localSdp: string, etag: string): Promise<void> {
+  expect((await patchSession(location, 'm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n', '*')).status).toBe(400);
+  expect((await patchSession(location, restartFragment(localSdp), '*')).status).toBe(400);
+  const still = await patchSession(location, 'a=end-of-candidates\r\n', etag);
+  expect(still.status).toBe(204);
+  expect(still.headers.get('etag')).toBe(etag);
+}
+
+/**
+ * A restart the server took: 200 with a trickle fragment carrying its new credentials and candidates,
+ * and a new ETag; the old ETag names an ICE session that is gone (412). Returns the new ETag and ufrag.
+ */
+export async function expectRestartAccepted(
+  restarted: { res: Response; body: string },
+  location: string,
+  oldEtag: string,
+  oldServerSdp: string,
+): Promise<{ etag: string; ufrag: string }> {
+  expect(restarted.res.status, restarted.body).toBe(200);
+  expect(restarted.res.headers.get('content-type')).toMatch(/^application\/trickle-ice-sdpfrag/);
+  const etag = restarted.res.headers.get('etag')!;
+  expect(etag).toMatch(/^".+"$/);
+  expect(etag).not.toBe(oldEtag);
+  const ufrag = /a=ice-ufrag:(\S+)/.exec(restarted.body)![1]!;
+  expect(ufrag).not.toBe(/a=ice-ufrag:(\S+)/.exec(oldServerSdp)![1]);
+  expect(restarted.body).toMatch(/a=ice-pwd:\S+/);
+  expect(restarted.body).toMatch(/a=candidate:/);
+  expect((await patchSession(location, 'a=end-of-candidates\r\n', oldEtag)).status).toBe(412);
+  return { etag, ufrag };
 }
