@@ -5,10 +5,10 @@ import type { SfuPublisherStream, SfuRemoteStream } from '../../shared/control/s
 import { RelayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { BufferedFeed } from '../sfu/bufferedFeed.js';
+import { DataFanout } from '../sfu/dataFanout.js';
 import { FeedStream, type FeedSource } from '../sfu/feed.js';
 import { PublisherForwarders, type ForwarderNetwork } from '../sfu/forward.js';
 import { parseSrtpCrypto } from '../sfu/forwarder.js';
-import { KeptDataMessage } from '../sfu/keptMessage.js';
 import type { DataSink } from '../sfu/outputs.js';
 import { buildNack, seqRange } from '../sfu/rtcp.js';
 import { sfuCodecs } from '../sfu/wire.js';
@@ -28,7 +28,9 @@ import { closeQuietly } from '../net/sockets.js';
  *   gap of 1..{@link MAX_NACK_GAP} sends one generic NACK for the missing ones to the same address
  *   (our forwarders with `nack` resend them; a real Janus ignores it). Late packets (retransmitted or
  *   reordered) are fed on like any other: subscriber legs rewrite them in place.
- * - Data streams arrive as fake RTP: a 12-byte header (payload type 1 = binary) and the message.
+ * - Data streams arrive as fake RTP: a 12-byte header (payload type 1 = binary) and the message. Each
+ *   data stream has its own SSRC (and, with `bufferMessage`, its own kept message); all of them reach
+ *   the subscribers of the first one, as on a mountpoint's relay (a subscriber has one DataChannel).
  * - SRTP (`srtp_suite`/`srtp_crypto`, Janus #3449): packets are decrypted with werift's SRTP before
  *   demultiplexing; packets failing authentication are dropped. werift has no _32 profile, so only
  *   suite 80 is accepted (467 otherwise).
@@ -107,13 +109,15 @@ export interface ReusablePacket {
 
 export class RemotePublisher implements FeedSource {
   readonly feeds = new Map<string, FeedStream>();
+  /** Subscribers of its data: every data stream's messages reach them. */
   readonly dataSinks = new Set<DataSink>();
+  /** The data stream subscribers name: the first enabled one by mindex. */
   dataMid: string | undefined;
-  /** `bufferMessage`: the last data message, for subscribers that join. */
-  private keptData: KeptDataMessage | undefined;
+  /** Its data streams by mid, each with its own forwarders and kept message (`bufferMessage`). */
+  private readonly dataStreams = new Map<string, DataFanout>();
   closed = false;
-  /** Stream slot by mindex: a feed, 'data', or nothing. */
-  private byMindex: Array<FeedStream | 'data' | undefined> = [];
+  /** Stream slot by mindex: a feed, a data stream, or nothing. */
+  private byMindex: Array<FeedStream | DataFanout | undefined> = [];
   private streams: SfuPublisherStream[] = [];
   private rtcpPeer: { address: string; port: number } | undefined;
   private readonly pkt: ReusablePacket = {
@@ -184,14 +188,20 @@ export class RemotePublisher implements FeedSource {
       if (s.type !== 'data' && s.codec) codecFor(s.type, s.codec);
     }
     for (const s of specs) {
-      const old = this.byMindex.findIndex((x) => (x === 'data' ? this.dataMid === s.mid : x?.mid === s.mid));
+      const old = this.byMindex.findIndex((x) => x?.mid === s.mid);
       if (old >= 0 && old !== s.mindex) this.byMindex[old] = undefined;
       if (s.type === 'data') {
-        this.dataMid = s.mid;
-        // a Streaming mountpoint's cascade keeps its last message for the viewers of this relay too
-        this.keptData = s.bufferMessage ? (this.keptData ?? new KeptDataMessage(this.dataSinks)) : undefined;
-        this.byMindex[s.mindex] = s.disabled ? undefined : 'data';
+        let data = this.dataStreams.get(s.mid);
+        if (!data) {
+          data = new DataFanout(s.mid, this.dataSinks, false);
+          this.dataStreams.set(s.mid, data);
+        }
+        // a Streaming mountpoint's cascade keeps each stream's last message for the viewers of this relay too
+        data.keep = s.bufferMessage === true;
+        this.byMindex[s.mindex] = s.disabled ? undefined : data;
       } else {
+        this.dataStreams.get(s.mid)?.clear();
+        this.dataStreams.delete(s.mid);
         let feed = this.feeds.get(s.mid);
         if (!feed || feed.kind !== s.type) {
           feed?.close();
@@ -222,6 +232,8 @@ export class RemotePublisher implements FeedSource {
       if (s.disabled) entry.disabled = true;
       this.streams = [...this.streams.filter((x) => x.mid !== s.mid), entry].sort((a, b) => a.mindex - b.mindex);
     }
+    const data = this.streams.filter((x) => x.type === 'data');
+    this.dataMid = (data.find((x) => !x.disabled) ?? data[0])?.mid;
     return this.streams;
   }
 
@@ -250,8 +262,8 @@ export class RemotePublisher implements FeedSource {
     }
     this.counters.packetsIn++;
     this.counters.bytesIn += msg.length;
-    if (slot === 'data') {
-      this.onData(msg, pkt.header.payloadType !== 0);
+    if (!(slot instanceof FeedStream)) {
+      this.onData(slot, msg, pkt.header.payloadType !== 0);
       return;
     }
     const layer = diff % REMOTE_SSRC_STEP;
@@ -288,17 +300,19 @@ export class RemotePublisher implements FeedSource {
     this.counters.nackedPackets += count;
   }
 
-  private onData(msg: Buffer, binary: boolean): void {
+  private onData(data: DataFanout, msg: Buffer, binary: boolean): void {
     this.counters.dataIn++;
-    if (this.dataSinks.size === 0) return;
+    // a kept message is kept even before anyone subscribes (a cascade opens before its first viewer)
+    if (!data.keeping && !data.heard) return;
     const body = msg.subarray(12);
-    const out: string | Buffer = binary ? body : body.toString('utf8');
-    if (this.keptData) {
-      // kept beyond this datagram: a copy, not a view of the socket's buffer
-      this.keptData.deliver(binary ? Buffer.from(body) : out);
-      return;
-    }
-    for (const sink of this.dataSinks) sink.sendData(out);
+    if (!binary) data.deliver(body.toString('utf8'));
+    // kept beyond this datagram: a copy, not a view of the socket's buffer
+    else data.deliver(data.keeping ? Buffer.from(body) : body);
+  }
+
+  /** A forwarder of data stream `mid` (a cascade further on) carries that stream's messages only. */
+  dataForwardSinks(mid: string): Set<DataSink> | undefined {
+    return this.dataStreams.get(mid)?.forwarders;
   }
 
   /** Latches the far side's RTCP address from the first packet on the RTCP port (Janus's `rtcp_addr`). */
@@ -322,7 +336,7 @@ export class RemotePublisher implements FeedSource {
   /** Deferred keyframe requests (hub ticker). */
   tick(now: number): void {
     for (const feed of this.feeds.values()) feed.tick(now);
-    this.keptData?.tick();
+    for (const data of this.dataStreams.values()) data.tick();
   }
 
   info(): Record<string, unknown> {
@@ -353,6 +367,7 @@ export class RemotePublisher implements FeedSource {
     closeQuietly(this.rtcp);
     this.forwarders.closeAll();
     for (const feed of this.feeds.values()) feed.close();
+    for (const data of this.dataStreams.values()) data.clear();
     this.dataSinks.clear();
     this.log.debug('remote publisher closed', { key: this.key, ...this.counters });
   }

@@ -20,8 +20,8 @@ import { hasKeyframeRequest, parseRtcpFeedback } from './rtcp.js';
 /** What a publisher offers its forwarders. */
 export interface ForwardSource {
   readonly feeds: ReadonlyMap<string, FeedStream>;
-  readonly dataMid: string | undefined;
-  readonly dataSinks: Set<DataSink>;
+  /** The sinks a forwarder of data stream `mid` joins (they get that stream's messages); undefined: no such data stream. */
+  dataForwardSinks(mid: string): Set<DataSink> | undefined;
 }
 
 export interface ForwarderNetwork {
@@ -33,6 +33,8 @@ export interface ForwarderNetwork {
 export class PublisherForwarders {
   private sock: Socket | undefined;
   private readonly list = new Map<number, RtpForwarder>();
+  /** The data sinks each data forwarder joined, to leave them when it goes. */
+  private readonly dataSinksOf = new Map<RtpForwarder, Set<DataSink>>();
   private closed = false;
 
   constructor(
@@ -54,8 +56,9 @@ export class PublisherForwarders {
     const src = this.source;
     const plan = streams.map((s) => {
       const feed = src.feeds.get(s.mid);
-      if (feed) return { s, feed, type: feed.kind as 'audio' | 'video' | 'data' };
-      if (s.mid === src.dataMid) return { s, feed: undefined, type: 'data' as const };
+      if (feed) return { s, feed, data: undefined, type: feed.kind as 'audio' | 'video' | 'data' };
+      const data = src.dataForwardSinks(s.mid);
+      if (data) return { s, feed: undefined, data, type: 'data' as const };
       throw new RelayError(Codes.INVALID_STREAM, `No such publisher stream ${s.mid}`);
     });
     const key = srtp ? parseSrtpCrypto(srtp.suite, srtp.crypto) : undefined;
@@ -90,7 +93,7 @@ export class PublisherForwarders {
       throw new RelayError(Codes.PEER_NOT_FOUND, 'The publisher is gone');
     }
     const out: SfuForwarderInfo[] = [];
-    plan.forEach(({ s, feed, type }, i) => {
+    plan.forEach(({ s, feed, data, type }, i) => {
       const host = hosts.get(s.host)!;
       const f = new RtpForwarder(this.sock!, s.mid, type, feed, host, s.port, s.rtcp_port || undefined, s, key);
       this.list.set(f.id, f);
@@ -99,7 +102,10 @@ export class PublisherForwarders {
       if (feed) {
         feed.addTap(f);
         feed.requestKeyframe();
-      } else src.dataSinks.add(f);
+      } else if (data) {
+        data.add(f);
+        this.dataSinksOf.set(f, data);
+      }
       out.push(f.info());
     });
     this.log.debug('rtp forwarders added', { forwarders: out });
@@ -146,7 +152,8 @@ export class PublisherForwarders {
 
   private drop(f: RtpForwarder): void {
     f.close();
-    this.source.dataSinks.delete(f);
+    this.dataSinksOf.get(f)?.delete(f);
+    this.dataSinksOf.delete(f);
     this.list.delete(f.id);
   }
 

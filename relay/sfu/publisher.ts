@@ -70,6 +70,11 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     this.pc.onDataChannel.subscribe((dc) => this.hookDataChannel(dc));
   }
 
+  /** Its one data channel m-line: a forwarder of it gets every message, as its subscribers do. */
+  dataForwardSinks(mid: string): Set<DataSink> | undefined {
+    return mid === this.dataMid ? this.dataSinks : undefined;
+  }
+
   /** Initial offer or renegotiation: returns the answer and the stream list. */
   async acceptOffer(sdp: string): Promise<{ sdp: string; streams: SfuPublisherStream[] }> {
     const summary = this.checkOffer(sdp);

@@ -47,7 +47,7 @@ const LAYER_RIDS = ['l', 'm', 'h'];
 export class Mountpoint implements AddedFeedSource {
   readonly feeds = new Map<string, FeedStream>();
   readonly dataSinks = new Set<DataSink>();
-  /** The first data stream's mid: the one viewers (and cascades) subscribe to; every data stream's messages reach its sinks. */
+  /** The first data stream's mid: the one viewers subscribe to; every data stream's messages reach its sinks. */
   dataMid: string | undefined;
   /** Its data streams (Janus `type: data`), each on its own port. */
   private readonly data: Array<{ stream: MountpointDataStream; socket: Socket }> = [];
@@ -129,6 +129,11 @@ export class Mountpoint implements AddedFeedSource {
       stream: new MountpointDataStream(data.mid, this.dataSinks, socket, data.binary, data.bufferMessage),
       socket,
     });
+  }
+
+  /** A cascade's forwarder of data stream `mid` carries that stream's messages only (the far relay keeps each one's last). */
+  dataForwardSinks(mid: string): Set<DataSink> | undefined {
+    return this.data.find((d) => d.stream.mid === mid)?.stream.fanout.forwarders;
   }
 
   /** Every stream's ports, in the order of `media`, then the data streams'. */

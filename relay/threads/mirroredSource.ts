@@ -32,6 +32,10 @@ export class MirroredSource implements AddedFeedSource {
     this.forwarders = new PublisherForwarders(this, net, log);
   }
 
+  dataForwardSinks(mid: string): Set<DataSink> | undefined {
+    return mid === this.dataMid ? this.dataSinks : undefined;
+  }
+
   /** Applies the main thread's description: new streams are added, known ones reconfigured. */
   update(d: SourceDescription): void {
     this.dataMid = d.dataMid;

@@ -71,6 +71,28 @@ describe('Streaming data stream (buffermsg)', async () => {
     expect(sink.got).toEqual(['live']);
   });
 
+  it('its forwarders get its messages only, and one that joins gets its kept message', async () => {
+    const { s, sinks, datagram } = await stream(false, true);
+    const viewer = new Sink();
+    sinks.add(viewer);
+    const otherSocket = createSocket('udp4');
+    sockets.push(otherSocket);
+    const other = new MountpointDataStream('d2', sinks, otherSocket, false, true);
+    await datagram('one');
+    const forwarder = new Sink();
+    s.fanout.forwarders.add(forwarder);
+    const otherForwarder = new Sink();
+    other.fanout.forwarders.add(otherForwarder);
+    s.tick();
+    other.tick();
+    expect(forwarder.got).toEqual(['one']);
+    expect(otherForwarder.got).toEqual([]);
+    await datagram('two');
+    expect(forwarder.got).toEqual(['one', 'two']);
+    expect(viewer.got).toEqual(['one', 'two']);
+    expect(otherForwarder.got).toEqual([]);
+  });
+
   it('without buffermsg nothing is kept; binary messages stay bytes', async () => {
     const { s, sinks, datagram } = await stream(true, false);
     await datagram('before');

@@ -5,19 +5,18 @@ import type { StreamingHost } from './host.js';
 import type { MountpointState, StreamCascade } from './state.js';
 
 /**
- * The streams a cascade carries: every audio and video stream, and the first data stream (the relay
- * gives every data stream's messages to the first one's subscribers, so one forwarder carries them all).
+ * The streams a cascade carries: every one, each data stream on its own forwarder and SSRC, so the far
+ * relay keeps each one's last message (`buffermsg`) as the home relay does; there, as at home, every
+ * data stream's messages reach the viewers of the first one.
  */
 const streamsOf = (m: MountpointState): SfuPublisherStream[] =>
-  m.streams
-    .filter((s) => s.type !== 'data' || s === m.streams.find((d) => d.type === 'data'))
-    .map((s) => ({
-      type: s.type,
-      mindex: s.mindex,
-      mid: s.mid,
-      ...(s.codec !== undefined ? { codec: s.codec } : {}),
-      ...(s.simulcast ? { simulcast: true } : {}),
-    }));
+  m.streams.map((s) => ({
+    type: s.type,
+    mindex: s.mindex,
+    mid: s.mid,
+    ...(s.codec !== undefined ? { codec: s.codec } : {}),
+    ...(s.simulcast ? { simulcast: true } : {}),
+  }));
 
 /**
  * A mountpoint's media carried to the relays of viewers in other regions, with the VideoRoom's

@@ -295,6 +295,78 @@ describe('VideoRoom remote publishers on the relay', () => {
   });
 
   it(
+    'a remote publisher with two data streams: both reach its subscribers once, and each is forwarded on by its own forwarder',
+    { timeout: 30_000 },
+    async () => {
+      const sender = createSocket('udp4');
+      const sinks = [createSocket('udp4'), createSocket('udp4')];
+      const sunk: string[][] = [[], []];
+      sinks.forEach((sink, i) => sink.on('message', (m: Buffer) => sunk[i]!.push(m.subarray(12).toString())));
+      await Promise.all(sinks.map((sink) => new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()))));
+      const sub = new SubClient();
+      const remoteHandle = handleId();
+      try {
+        const added = await addRemote(remoteHandle, [
+          { mid: 'd1', mindex: 0, type: 'data' },
+          { mid: 'd2', mindex: 1, type: 'data' },
+        ]);
+        expect(added.ok, JSON.stringify(added)).toBe(true);
+        const { port } = (added as unknown as { result: { port: number } }).result;
+        let seq = 0;
+        /** One text message of data stream `mindex`, RTP-wrapped as publish_remotely sends it (SSRC 1000 + mindex*10). */
+        const send = (mindex: number, text: string) => {
+          const header = Buffer.alloc(12);
+          header[0] = 0x80;
+          header.writeUInt16BE(seq++ & 0xffff, 2);
+          header.writeUInt32BE(1000 + mindex * 10, 8);
+          sender.send(Buffer.concat([header, Buffer.from(text)]), port, '127.0.0.1');
+        };
+        const remoteKey = `${SESSION}:${remoteHandle}`;
+        // as the room subscribes a feed: every stream of it
+        const s = await subscribe(fx.link, SESSION, sub, [
+          { feedId: 98, feedKey: remoteKey, feedMid: 'd1', type: 'data' },
+          { feedId: 98, feedKey: remoteKey, feedMid: 'd2', type: 'data' },
+        ]);
+        const chained = await fx.link.request({
+          op: 'sfu.forward',
+          sessionId: SESSION,
+          handleId: remoteHandle,
+          streams: ['d1', 'd2'].map((mid, i) => ({
+            mid,
+            host: '127.0.0.1',
+            port: sinks[i]!.address().port,
+            ssrc: 5000 + i,
+            wrap_data: true,
+          })),
+        } as CommandInput);
+        expect(chained.ok, JSON.stringify(chained)).toBe(true);
+        await waitFor(
+          () => {
+            send(0, 'warm-up');
+            return sub.data.includes('warm-up');
+          },
+          10_000,
+          'the subscriber’s channel open',
+        );
+        const real = (msgs: string[]) => msgs.filter((m) => m !== 'warm-up');
+        send(0, 'one of d1');
+        send(1, 'one of d2');
+        send(0, 'two of d1');
+        await waitFor(() => real(sub.data).length >= 3, 5000, 'both streams’ messages at the subscriber');
+        await sleep(300);
+        expect(real(sub.data)).toEqual(['one of d1', 'one of d2', 'two of d1']);
+        expect(real(sunk[0]!)).toEqual(['one of d1', 'two of d1']);
+        expect(sunk[1]).toEqual(['one of d2']);
+        await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: s.handle, reason: 'Janus API' });
+      } finally {
+        await removeRemote(remoteHandle);
+        await sub.close();
+        for (const socket of [sender, ...sinks]) socket.close();
+      }
+    },
+  );
+
+  it(
     'forwarders take their sockets from the same range: 499 once it is full, working again as soon as ports are freed',
     { timeout: 30_000 },
     async () => {
