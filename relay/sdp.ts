@@ -31,6 +31,13 @@ export interface SdpSummary {
 }
 
 /**
+ * ICE credentials as RFC 8839 §5.4 spells them (ice-char: ALPHA / DIGIT / "+" / "/"); werift takes
+ * anything and would put it in every STUN USERNAME, so the relay refuses others.
+ */
+const ICE_UFRAG = /^[A-Za-z0-9+/]{4,256}$/;
+const ICE_PWD = /^[A-Za-z0-9+/]{22,256}$/;
+
+/**
  * A cheap structural check of a remote SDP before werift sees it (werift accepts a lot of garbage
  * silently). Throws 465 "Invalid SDP" for anything that is not a WebRTC description.
  */
@@ -56,7 +63,12 @@ export function inspectSdp(sdp: string): SdpSummary {
       };
       sections.push(current);
     } else if (line.startsWith('a=ice-ufrag:')) {
+      if (!ICE_UFRAG.test(line.slice('a=ice-ufrag:'.length)))
+        throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (a=ice-ufrag is not 4 to 256 ice-chars)');
       iceUfrag = true;
+    } else if (line.startsWith('a=ice-pwd:')) {
+      if (!ICE_PWD.test(line.slice('a=ice-pwd:'.length)))
+        throw new RelayError(Codes.INVALID_SDP, 'Invalid SDP (a=ice-pwd is not 22 to 256 ice-chars)');
     } else if (line.startsWith('a=fingerprint:')) {
       fingerprint = true;
     } else if (current && line.startsWith('a=mid:')) {

@@ -1,6 +1,6 @@
 // A WHIP publisher page: the fake or real camera published into `?room=` as `?display=`; "Restart ICE"
 // restarts its ICE session (RFC 9725 §4.4.1). `window.whip` exposes the state for automated checks.
-import { iceServersOf, negotiate, restartIce, runPage } from '/whipClient.js';
+import { enableRestart, iceServersOf, negotiate, runPage } from '/whipClient.js';
 
 const params = new URLSearchParams(location.search);
 const room = params.get('room') ?? '1234';
@@ -17,16 +17,4 @@ const { state, started } = runPage('whip', 'publishing', token, async (watch) =>
   return { pc, resource: await negotiate(pc, endpoint, token) };
 });
 
-started.then(
-  (pc) => {
-    const restart = document.getElementById('restart');
-    restart.disabled = false;
-    state.restarted = null;
-    restart.addEventListener('click', async () => {
-      restart.disabled = true;
-      state.restarted = await restartIce(pc, state.resource, token).catch((err) => String(err));
-      restart.disabled = false;
-    });
-  },
-  () => undefined,
-);
+enableRestart(state, started, token);

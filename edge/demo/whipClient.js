@@ -117,6 +117,26 @@ export async function restartIce(pc, resource, token) {
 }
 
 /**
+ * Enables the page's "Restart ICE" button once its PeerConnection (which offered) is open;
+ * `state.restarted` holds the last restart's PATCH status, or its error.
+ */
+export function enableRestart(state, started, token) {
+  started.then(
+    (pc) => {
+      const restart = document.getElementById('restart');
+      restart.disabled = false;
+      state.restarted = null;
+      restart.addEventListener('click', async () => {
+        restart.disabled = true;
+        state.restarted = await restartIce(pc, state.resource, token).catch((err) => String(err));
+        restart.disabled = false;
+      });
+    },
+    () => undefined,
+  );
+}
+
+/**
  * What both pages share: `window[name]` holds the state for automated checks (connection, resource,
  * error, ended), `#status` says it, `open()` makes and negotiates the PeerConnection, and `#stop` ends
  * the resource (DELETE). Returns the state and, once open, the PeerConnection.

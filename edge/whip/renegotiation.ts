@@ -29,6 +29,7 @@ export async function restartIce(
   client: InternalJanusClient,
   r: FoundResource,
   fragment: SdpFragment,
+  relocate: () => Promise<FoundResource>,
 ): Promise<{ clientSdp: string; fragment: string }> {
   if (r.clientSdp === undefined || r.signalingState !== 'stable')
     throw new HttpProblem(422, 'No ICE session to restart');
@@ -36,7 +37,7 @@ export async function restartIce(
   const clientSdp = withNewIceCredentials(r.clientSdp, fragment);
   const relaySdp = r.clientOffered
     ? await answered(client, r, requests.withClientOffer, clientSdp)
-    : await reoffered(client, r, requests.relayOffer, clientSdp);
+    : await reoffered(client, r, requests.relayOffer, clientSdp, relocate);
   await trickle(client, r, fragment.candidates);
   return { clientSdp, fragment: answerFragment(relaySdp) };
 }
@@ -53,15 +54,44 @@ async function answered(
   return reply.jsep.sdp;
 }
 
-/** The relay's ICE-restart offer, answered at once with the client's answer (`start`, as to any offer of ours). */
+/**
+ * The relay's ICE-restart offer, answered at once with the client's answer (`start`, as to any offer
+ * of ours). A `start` that fails must leave nothing half done: the relay takes back a restart whose
+ * answer it refused (`SfuSubscriber.acceptAnswer`), so the previous ICE session goes on; when it did
+ * not (the answer never reached it, the relay is gone), the resource ends through the one termination
+ * path, as nothing else would bring it back to a state the client knows.
+ */
 async function reoffered(
   client: InternalJanusClient,
   r: FoundResource,
   request: Record<string, unknown>,
   answer: string,
+  relocate: () => Promise<FoundResource>,
 ) {
   const reply = await client.message(r.sessionId, r.handleId, request);
   if (reply.jsep?.type !== 'offer') throw new HttpProblem(500, 'The plugin gave no offer');
-  await client.message(r.sessionId, r.handleId, { request: 'start' }, { type: 'answer', sdp: answer });
+  try {
+    await client.message(r.sessionId, r.handleId, { request: 'start' }, { type: 'answer', sdp: answer });
+  } catch (err) {
+    const now = await relocate().catch(() => undefined);
+    const rolledBack = now?.signalingState === 'stable' && now.clientSdp === r.clientSdp;
+    if (rolledBack)
+      throw new FailedIceRestart(err, 'The ICE restart was rolled back: the previous ICE session goes on');
+    await client.destroy(r.sessionId).catch(() => undefined);
+    throw new FailedIceRestart(
+      err,
+      'The ICE restart could not be completed nor rolled back: the resource is terminated',
+    );
+  }
   return reply.jsep.sdp;
+}
+
+/** An ICE restart that failed (`error`: what it met), and what became of the resource (`outcome`). */
+export class FailedIceRestart extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly outcome: string,
+  ) {
+    super(outcome);
+  }
 }

@@ -10,7 +10,7 @@ import { iceServerLinks } from './iceServers.js';
 import { InternalJanusClient, PluginError } from './janusClient.js';
 import { iceEtag } from './iceRestart.js';
 import { findResource, openResource, resourcePath, trickle, type Protocol } from './resource.js';
-import { answerServerOffer, restartIce } from './renegotiation.js';
+import { answerServerOffer, FailedIceRestart, restartIce } from './renegotiation.js';
 import { parseSdpFragment } from './sdpFragment.js';
 import { pathMountpointId, streamingMountpoint } from './streamingTarget.js';
 import { pathRoomId, videoRoomFeed, videoRoomPublisher, type MediaTarget } from './targets.js';
@@ -182,7 +182,7 @@ for (const protocol of ['whip', 'whep'] as const) {
       // `If-Match: *` asks for an ICE restart (RFC 9725 §4.4.1): the relay's new credentials come back.
       if (ifMatch === '*') {
         if (!fragment) throw new HttpProblem(400, `Not a ${TRICKLE} body`);
-        const restarted = await restartIce(client, r, fragment);
+        const restarted = await restartIce(client, r, fragment, () => locate(c, protocol));
         return c.body(restarted.fragment, 200, {
           ...headers,
           'Content-Type': TRICKLE,
@@ -228,11 +228,14 @@ function locate(c: Ctx, protocol: Protocol) {
   );
 }
 
-function failed(c: Ctx, methods: string, err: unknown, hadToken: boolean, target?: MediaTarget) {
-  const p =
+function failed(c: Ctx, methods: string, failure: unknown, hadToken: boolean, target?: MediaTarget) {
+  const err = failure instanceof FailedIceRestart ? failure.error : failure;
+  let p =
     err instanceof PluginError && target?.pluginProblem
       ? target.pluginProblem(err.code, err.message, hadToken)
       : httpProblemOf(err, hadToken);
+  // a failed ICE restart says what became of the resource
+  if (failure instanceof FailedIceRestart) p = new HttpProblem(p.status, `${p.message}. ${failure.outcome}`);
   if (p.status >= 500)
     new Logger(loadConfig(c.env).logLevel, 'whip').warn('request failed', {
       path: new URL(c.req.url).pathname,

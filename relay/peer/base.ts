@@ -81,7 +81,7 @@ export abstract class PeerBase {
   protected readonly log: Logger;
   protected remote: SdpSummary | undefined;
   /** The last descriptions applied, as given (`peer.info`'s `sdps`: a WHIP/WHEP ICE restart re-sends the remote one). */
-  private readonly sdps: { local?: string; remote?: string; remoteType?: 'offer' | 'answer' } = {};
+  protected readonly sdps: { local?: string; remote?: string; remoteType?: 'offer' | 'answer' } = {};
   protected webrtcUp = false;
   protected closing = false;
   /** Data channels, closed with the peer. */

@@ -5,6 +5,7 @@ import { Codes, RelayError } from '../errors.js';
 import { janusSubscriberOffer } from '../sdp.js';
 import { dataCounters, type PeerDeps } from '../peer/base.js';
 import { preferDtlsServer } from '../peer/werift.js';
+import { rollBackIceRestart, snapshotIceSession, type IceSessionSnapshot } from '../peer/iceRestartRollback.js';
 import type { FeedSource, FeedStream } from './feed.js';
 import type { RetransmitWindow } from './history.js';
 import { Leg, type LegOwner } from './leg.js';
@@ -38,6 +39,8 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
   private dataIndex = 0;
   private midExtId: number | undefined;
   private data = { packetsOut: 0, bytesOut: 0 };
+  /** The ICE session before our pending ICE-restart offer, put back if its answer is refused. */
+  private beforeRestart: IceSessionSnapshot | undefined;
 
   /** Legs resend what their subscriber NACKs within the relay-wide window (read live). */
   get retransmitWindow(): RetransmitWindow {
@@ -70,11 +73,14 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     return this.offer(false);
   }
 
-  /** `sfu.configure restart:true`: an ICE-restart offer. */
+  /** `sfu.configure restart:true`: an ICE-restart offer (werift restarts its ICE agent as it makes it). */
   async restart(): Promise<{ sdp: string; streams: SfuSubscriberStream[] }> {
     this.assertOpen();
     this.assertStable();
-    return this.offer(true);
+    const before = snapshotIceSession(this.pc);
+    const offer = await this.offer(true);
+    this.beforeRestart = before;
+    return offer;
   }
 
   private assertStable(): void {
@@ -89,9 +95,16 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
     return { sdp: janusSubscriberOffer(sdp), streams: this.streamList() };
   }
 
-  /** The client's answer to the last offer (`peer.answer`). */
+  /** The client's answer to the last offer (`peer.answer`); a refused ICE-restart answer takes the restart back. */
   async acceptAnswer(sdp: string): Promise<void> {
-    await this.applyAnswer(sdp);
+    const beforeRestart = this.beforeRestart;
+    this.beforeRestart = undefined;
+    await this.applyAnswer(sdp).catch(async (err: unknown) => {
+      if (!beforeRestart || this.closing || this.pc.signalingState !== 'have-local-offer') throw err;
+      this.sdps.local = await rollBackIceRestart(this.pc, beforeRestart);
+      this.log.info('ICE restart rolled back: its answer was refused', { error: String(err) });
+      throw err;
+    });
     this.afterNegotiation(this.pc.localDescription?.sdp ?? '');
   }
 

@@ -11,7 +11,8 @@ if (!chromiumAvailable)
 /**
  * Two Chromium pages with nothing but fetch: /whip-publisher.html publishes the fake camera into a VideoRoom, and
  * /whep-player.html plays it back; the publisher restarts its ICE (RFC 9725 §4.4.1) and the player keeps
- * decoding; both end with DELETE and the edge is back to its counts.
+ * decoding, then the player restarts its own and its video keeps arriving; both end with DELETE and the
+ * edge is back to its counts.
  */
 describe.skipIf(!chromiumAvailable)('WHIP and WHEP in Chromium (fetch clients)', () => {
   let stack: Stack;
@@ -79,6 +80,73 @@ describe.skipIf(!chromiumAvailable)('WHIP and WHEP in Chromium (fetch clients)',
       expect(await edgeCounts(stack)).toEqual(base);
       expect(errors).toEqual([]);
       expect(await pageError(publisher, 'whip')).toBeNull();
+      expect(await pageError(player, 'whep')).toBeNull();
+    } finally {
+      await publisher.close();
+      await player.close();
+    }
+  }, 120_000);
+
+  it('the WHEP player page (it offered) restarts its ICE: new credentials both ways, its video keeps arriving', async () => {
+    const room = 6_000_000 + Math.floor(Math.random() * 1e6);
+    await admin.sync({ request: 'create', room, publishers: 4 });
+    const base = await edgeCounts(stack);
+    const publisher = await browser.newPage();
+    const player = await browser.newPage();
+    const errors: string[] = [];
+    for (const p of [publisher, player]) p.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await publisher.goto(`${stack.baseUrl}/whip-publisher.html?room=${room}&display=chromium`);
+      await connectedPage(publisher, 'whip');
+      const [feed] = (await admin.sync({ request: 'listparticipants', room })).participants as Array<{ id: number }>;
+      await player.goto(`${stack.baseUrl}/whep-player.html?room=${room}&feed=${feed!.id}`);
+      await connectedPage(player, 'whep');
+      await framesShown(player);
+
+      /** Both sides' ICE ufrags as the player page has them, and what its video receiver counts. */
+      const playerState = () =>
+        player.evaluate(async () => {
+          const pc = (window as any).whepPc as RTCPeerConnection;
+          const ufrag = (sdp?: string) => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
+          let bytes = 0;
+          let frames = 0;
+          for (const s of (await pc.getStats()).values())
+            if (s.type === 'inbound-rtp' && s.kind === 'video') {
+              bytes = s.bytesReceived ?? 0;
+              frames = s.framesDecoded ?? 0;
+            }
+          return { own: ufrag(pc.localDescription?.sdp), relay: ufrag(pc.remoteDescription?.sdp), bytes, frames };
+        });
+      const before = await playerState();
+      expect(before.frames).toBeGreaterThan(10);
+
+      // pc.restartIce(), the new offer's credentials PATCHed (If-Match: *), the fragment's applied to the last answer.
+      await player.click('#restart');
+      await player.waitForFunction(() => (window as any).whep.restarted !== null, undefined, { timeout: 15_000 });
+      expect(await player.evaluate(() => (window as any).whep.restarted)).toBe(200);
+      const restarted = await playerState();
+      expect(restarted.own).not.toBe(before.own);
+      expect(restarted.relay).not.toBe(before.relay);
+
+      // Video keeps arriving and decoding over the new ICE session.
+      await player.waitForFunction(
+        async ([bytes, frames]) => {
+          const pc = (window as any).whepPc as RTCPeerConnection;
+          for (const s of (await pc.getStats()).values())
+            if (s.type === 'inbound-rtp' && s.kind === 'video')
+              return (s.bytesReceived ?? 0) > bytes! && (s.framesDecoded ?? 0) > frames! + 60;
+          return false;
+        },
+        [restarted.bytes, restarted.frames],
+        { timeout: 20_000 },
+      );
+      expect(await player.evaluate(() => (window as any).whep.connection)).toBe('connected');
+      expect(await edgeCounts(stack)).toEqual({ s: base.s + 2, h: base.h + 2, pc: base.pc + 2 });
+
+      expect(await stopPage(player, 'whep')).toBe(200);
+      expect(await stopPage(publisher, 'whip')).toBe(200);
+      expect(await edgeCounts(stack)).toEqual(base);
+      expect(errors).toEqual([]);
       expect(await pageError(player, 'whep')).toBeNull();
     } finally {
       await publisher.close();
