@@ -82,9 +82,11 @@ export const peerCreateSchema = z.object({
   /** EchoTest options, or (plugin videoroom) `{role:"publisher"|"subscriber",...}`, see sfu.ts. */
   options: z
     .union([
+      // first: the commonest (VideoRoom), and only it has a `role`, which the others refuse (strict, or
+      // `role` never), so no input matches it and another; a branch that fails costs its issues
+      sfuOptionsSchema,
       abPeerOptionsSchema,
       playbackOptionsSchema,
-      sfuOptionsSchema,
       peerOptionsSchema.extend({ role: z.never().optional() }),
     ])
     .default({}),
