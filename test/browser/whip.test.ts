@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -28,7 +28,8 @@ describe.skipIf(!chromiumAvailable)('WHIP and WHEP in Chromium (fetch clients)',
     await stack?.stop();
   });
 
-  it('a page publishes its camera over WHIP, a second page plays it over WHEP (frames decoded), the publisher restarts ICE, both DELETE', async () => {
+  /** A new room, a page publishing into it over WHIP and a page playing that feed over WHEP (frames shown). */
+  async function publishedAndPlayed() {
     const room = 6_000_000 + Math.floor(Math.random() * 1e6);
     await admin.sync({ request: 'create', room, publishers: 4 });
     const base = await edgeCounts(stack);
@@ -36,6 +37,7 @@ describe.skipIf(!chromiumAvailable)('WHIP and WHEP in Chromium (fetch clients)',
     const player = await browser.newPage();
     const errors: string[] = [];
     for (const p of [publisher, player]) p.on('pageerror', (e) => errors.push(String(e)));
+    const pages = { room, base, publisher, player, errors };
     try {
       await publisher.goto(`${stack.baseUrl}/whip-publisher.html?room=${room}&display=chromium`);
       await connectedPage(publisher, 'whip');
@@ -44,10 +46,25 @@ describe.skipIf(!chromiumAvailable)('WHIP and WHEP in Chromium (fetch clients)',
       >;
       expect(listed).toHaveLength(1);
       expect(listed[0]).toMatchObject({ display: 'chromium', publisher: true });
-
       await player.goto(`${stack.baseUrl}/whep-player.html?room=${room}&feed=${listed[0]!.id}`);
       await connectedPage(player, 'whep');
       await framesShown(player);
+      return pages;
+    } catch (err) {
+      await closePages(pages);
+      throw err;
+    }
+  }
+
+  const closePages = async (p: { publisher: Page; player: Page }) => {
+    await p.publisher.close();
+    await p.player.close();
+  };
+
+  it('a page publishes its camera over WHIP, a second page plays it over WHEP (frames decoded), the publisher restarts ICE, both DELETE', async () => {
+    const pages = await publishedAndPlayed();
+    const { room, base, publisher, player, errors } = pages;
+    try {
       const d = await decoded(player);
       expect(d.width).toBeGreaterThan(0);
       expect(d.framesDecoded).toBeGreaterThan(10);
@@ -82,27 +99,14 @@ describe.skipIf(!chromiumAvailable)('WHIP and WHEP in Chromium (fetch clients)',
       expect(await pageError(publisher, 'whip')).toBeNull();
       expect(await pageError(player, 'whep')).toBeNull();
     } finally {
-      await publisher.close();
-      await player.close();
+      await closePages(pages);
     }
   }, 120_000);
 
   it('the WHEP player page (it offered) restarts its ICE: new credentials both ways, its video keeps arriving', async () => {
-    const room = 6_000_000 + Math.floor(Math.random() * 1e6);
-    await admin.sync({ request: 'create', room, publishers: 4 });
-    const base = await edgeCounts(stack);
-    const publisher = await browser.newPage();
-    const player = await browser.newPage();
-    const errors: string[] = [];
-    for (const p of [publisher, player]) p.on('pageerror', (e) => errors.push(String(e)));
+    const pages = await publishedAndPlayed();
+    const { base, publisher, player, errors } = pages;
     try {
-      await publisher.goto(`${stack.baseUrl}/whip-publisher.html?room=${room}&display=chromium`);
-      await connectedPage(publisher, 'whip');
-      const [feed] = (await admin.sync({ request: 'listparticipants', room })).participants as Array<{ id: number }>;
-      await player.goto(`${stack.baseUrl}/whep-player.html?room=${room}&feed=${feed!.id}`);
-      await connectedPage(player, 'whep');
-      await framesShown(player);
-
       /** Both sides' ICE ufrags as the player page has them, and what its video receiver counts. */
       const playerState = () =>
         player.evaluate(async () => {
@@ -149,8 +153,7 @@ describe.skipIf(!chromiumAvailable)('WHIP and WHEP in Chromium (fetch clients)',
       expect(errors).toEqual([]);
       expect(await pageError(player, 'whep')).toBeNull();
     } finally {
-      await publisher.close();
-      await player.close();
+      await closePages(pages);
     }
   }, 120_000);
 
