@@ -126,7 +126,7 @@ describe('RELAY_RECORDING_HOOK', () => {
     await waitFor(() => totals().timeout === before.timeout + 2, 10_000, 'two timeouts');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2000); // one at a time, a second each
     // the whole group is gone, the sleep the shell started too
-    for (const f of files) expect(groupRunning(pidOf(f.path))).toBe(false);
+    await waitFor(() => files.every((f) => !groupRunning(pidOf(f.path))), 2000, 'the killed groups to be gone');
     expect(totals()).toMatchObject({ ok: before.ok, failed: before.failed, dropped: before.dropped, running: 0 });
     expect(renderPrometheus(fx.relay.snapshot(), 'test-relay')).toMatch(
       /^relay_recording_hook_runs_total\{relay="test-relay",result="timeout"\} [1-9]\d*$/m,
@@ -320,7 +320,9 @@ describe('RELAY_RECORDING_HOOK: other relays', () => {
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(450);
     expect(took).toBeLessThan(3000);
-    expect(groupRunning(pid)).toBe(false);
+    // SIGKILL went to the whole group; the kernel ends its processes a moment later (the shell is reaped
+    // before stop() returns, its sleep by init, on a loaded machine not always at once)
+    await waitFor(() => !groupRunning(pid), 2000, 'the hook’s process group to be gone');
     // abandoned, not counted as a result of the hook
     expect(relay.recordingHook!.totals).toMatchObject({ running: 0, queued: 0, ok: 0, failed: 0, timeout: 0 });
   });
