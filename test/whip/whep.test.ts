@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../relay/support/client.js';
-import { publish } from '../videoroom/support/participant.js';
+import { publishSending } from '../videoroom/support/participant.js';
 import { useRoomStack } from './support/roomStack.js';
 import { del, whepPlay, whipPublish } from './support/whipHttp.js';
 
@@ -10,9 +10,7 @@ describe('WHEP: a werift player watches VideoRoom publishers (Janus API and WHIP
   it('plays a Janus-API publisher: the player offers, the relay answers with the feed on its m-lines', async () => {
     const { stack } = rs;
     const room = await rs.newRoom(6_000_000, 4);
-    const pub = await publish(stack, room, 7);
-    pub.client.startSending(pub.audio, 20);
-    pub.client.startSending(pub.video, 1000 / 60);
+    const pub = await publishSending(stack, room, 7);
     const player = await whepPlay(stack, room, 7);
     expect(player.resource.res.headers.get('content-type')).toMatch(/^application\/sdp/);
     expect(new URL(player.resource.location).pathname).toMatch(/^\/whep\/resource\/\d+\/\d+\/[\w-]+$/);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { EchoClient } from '../relay/support/client.js';
 import { waitFor } from '../relay/support/client.js';
 import { until } from '../streaming/support/census.js';
-import { publish } from '../videoroom/support/participant.js';
+import { publishSending } from '../videoroom/support/participant.js';
 import type { Stack } from '../support/stack.js';
 import { ffmpegMountpoint } from './support/ffmpegMountpoint.js';
 import { useRoomStack } from './support/roomStack.js';
@@ -83,9 +83,7 @@ describe('WHEP ICE restart', () => {
     it(`${mode}: a VideoRoom feed's player restarts ICE and plays on; DELETE releases everything`, async () => {
       const { stack } = rs;
       const room = await rs.newRoom(6_300_000, 2);
-      const pub = await publish(stack, room, 7);
-      pub.client.startSending(pub.audio, 20);
-      pub.client.startSending(pub.video, 1000 / 60);
+      const pub = await publishSending(stack, room, 7);
       const idle = await edgeCounts(stack);
       const player = await play(stack, `/whep/endpoint/${room}/7`, mode);
       await waitFor(() => player.client.received.video > 30, 10_000, 'media before the restart');

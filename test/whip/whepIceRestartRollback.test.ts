@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../relay/support/client.js';
 import { until } from '../streaming/support/census.js';
-import { publish } from '../videoroom/support/participant.js';
+import { publishSending } from '../videoroom/support/participant.js';
 import type { Stack } from '../support/stack.js';
 import { ffmpegMountpoint } from './support/ffmpegMountpoint.js';
 import { useRoomStack } from './support/roomStack.js';
@@ -73,9 +73,7 @@ describe('WHEP server-offer ICE restart that fails', () => {
   it("a VideoRoom feed's player: the restart is rolled back, media goes on, a good restart follows, DELETE releases everything", async () => {
     const { stack } = rs;
     const room = await rs.newRoom(6_400_000, 2);
-    const pub = await publish(stack, room, 7);
-    pub.client.startSending(pub.audio, 20);
-    pub.client.startSending(pub.video, 1000 / 60);
+    const pub = await publishSending(stack, room, 7);
     const idle = await edgeCounts(stack);
 
     const player = await failedRestartChangesNothing(stack, `/whep/endpoint/${room}/7`);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../relay/support/client.js';
-import { publish } from '../videoroom/support/participant.js';
+import { publishSending } from '../videoroom/support/participant.js';
 import { ffmpegMountpoint } from './support/ffmpegMountpoint.js';
 import { useRoomStack } from './support/roomStack.js';
 import { created, del, patchAnswer, postOffer, whepServerOfferPlay } from './support/whipHttp.js';
@@ -17,9 +17,7 @@ describe('WHEP server-offer mode: the relay offers, the player answers by PATCH'
   it('plays a Janus-API publisher; a second answer is 409; WHIP still needs an offer', async () => {
     const { stack } = rs;
     const room = await rs.newRoom(6_200_000, 4);
-    const pub = await publish(stack, room, 7);
-    pub.client.startSending(pub.audio, 20);
-    pub.client.startSending(pub.video, 1000 / 60);
+    const pub = await publishSending(stack, room, 7);
 
     // An offer never answered: DELETE releases its session, handle and PeerConnection all the same.
     const before = await edgeCounts(stack);
