@@ -108,19 +108,33 @@ function ok(m: Msg, want: string): Msg {
   return m;
 }
 
-async function oneLoop(c: Client): Promise<void> {
-  const s = ok(await c.request({ janus: 'create' }), 'success');
+const STEPS = ['create', 'attach', 'message', 'detach', 'destroy'] as const;
+type Step = (typeof STEPS)[number];
+/** Each step's latencies of one loop, in order, so that a loop's tail can be traced to the step that waited. */
+type StepTimes = Partial<Record<Step, number>>;
+
+async function timed<T>(times: StepTimes, step: Step, run: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const out = await run();
+  times[step] = performance.now() - t0;
+  return out;
+}
+
+async function oneLoop(c: Client, times: StepTimes): Promise<void> {
+  const s = ok(await timed(times, 'create', () => c.request({ janus: 'create' })), 'success');
   const sessionId = (s.data as { id: number }).id;
   try {
-    const a = ok(await c.request({ janus: 'attach', session_id: sessionId, plugin: ECHO }), 'success');
-    const handleId = (a.data as { id: number }).id;
-    ok(
-      await c.request({ janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true } }, true),
-      'ack',
+    const a = ok(
+      await timed(times, 'attach', () => c.request({ janus: 'attach', session_id: sessionId, plugin: ECHO })),
+      'success',
     );
-    ok(await c.request({ janus: 'detach', session_id: sessionId, handle_id: handleId }), 'success');
+    const handleId = (a.data as { id: number }).id;
+    const body = { janus: 'message', session_id: sessionId, handle_id: handleId, body: { audio: true } };
+    ok(await timed(times, 'message', () => c.request(body, true)), 'ack');
+    const detach = { janus: 'detach', session_id: sessionId, handle_id: handleId };
+    ok(await timed(times, 'detach', () => c.request(detach)), 'success');
   } finally {
-    ok(await c.request({ janus: 'destroy', session_id: sessionId }), 'success');
+    ok(await timed(times, 'destroy', () => c.request({ janus: 'destroy', session_id: sessionId })), 'success');
   }
 }
 
@@ -135,6 +149,10 @@ interface Result {
   loopsPerSec: number;
   p50: number;
   p99: number;
+  /** Each step's p50/p99 in ms. */
+  steps: Record<Step, { p50: number; p99: number }>;
+  /** Set when a server process was gone at the end (its CPU figures are then meaningless). */
+  crashed?: string;
   serverCpuMs: number;
   serverCpuPerLoopMs: number;
   serverCpuPct: number;
@@ -157,6 +175,7 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
   let phase: 'warmup' | 'measure' | 'stop' = 'warmup';
   let measureEnd = 0;
   const latencies: number[] = [];
+  const stepLatencies = new Map<Step, number[]>(STEPS.map((step) => [step, []]));
   let errors = 0;
   let firstError: string | undefined;
 
@@ -164,10 +183,14 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
     while (phase !== 'stop') {
       const t0 = performance.now();
       const counted = phase === 'measure';
+      const times: StepTimes = {};
       try {
-        await oneLoop(c);
+        await oneLoop(c, times);
         const t1 = performance.now();
-        if (counted && t1 <= measureEnd) latencies.push(t1 - t0);
+        if (counted && t1 <= measureEnd) {
+          latencies.push(t1 - t0);
+          for (const step of STEPS) stepLatencies.get(step)!.push(times[step]!);
+        }
       } catch (err) {
         if (counted) {
           errors++;
@@ -189,6 +212,7 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
   phase = 'measure';
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const cpu1 = cpuMsOf(pids);
+  const gone = pids.filter((p) => !readStat(p));
   const client1 = process.cpuUsage(client0);
   const wall = (performance.now() - wall0) / 1000;
   phase = 'stop';
@@ -209,6 +233,13 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
     loopsPerSec: loops / wall,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
+    steps: Object.fromEntries(
+      STEPS.map((step) => {
+        const sorted = stepLatencies.get(step)!.sort((a, b) => a - b);
+        return [step, { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) }];
+      }),
+    ) as Result['steps'],
+    ...(gone.length ? { crashed: `server process ${gone.join(', ')} exited during the run` } : {}),
     serverCpuMs,
     serverCpuPerLoopMs: loops ? serverCpuMs / loops : NaN,
     serverCpuPct: (serverCpuMs / 1000 / wall) * 100,
@@ -294,7 +325,7 @@ async function main(): Promise<void> {
     'srv peak RSS MB',
   ];
   const rows = results.map((r) => [
-    r.target,
+    r.crashed ? `${r.target} CRASHED` : r.target,
     String(r.loops),
     fmt(r.loopsPerSec),
     fmt(r.p50, 2),
@@ -324,8 +355,14 @@ async function main(): Promise<void> {
     ]);
   }
   console.log(`\n${table([header, ...rows])}`);
+  const stepRows = results.map((r) => [
+    r.target,
+    ...STEPS.map((step) => `${fmt(r.steps[step].p50, 2)} / ${fmt(r.steps[step].p99, 2)}`),
+  ]);
+  console.log(`\neach step, p50 / p99 ms (where a slow loop waited)\n${table([['target', ...STEPS], ...stepRows])}`);
   for (const r of results) {
-    console.log(`${r.target}: server processes ${r.processes}${r.firstError ? `; first error: ${r.firstError}` : ''}`);
+    const notes = [r.crashed, r.firstError && `first error: ${r.firstError}`].filter(Boolean).join('; ');
+    console.log(`${r.target}: server processes ${r.processes}${notes ? `; ${notes}` : ''}`);
   }
   console.log(
     `(client CPU % is this bench process; it shares the machine with the server. 1-min load average now ${loadavg()[0]!.toFixed(1)})`,
