@@ -34,6 +34,8 @@ export function withNewIceCredentials(lastSdp: string, fragment: SdpFragment): s
   const { iceUfrag, icePwd } = fragment;
   if (iceUfrag === undefined || icePwd === undefined)
     throw new HttpProblem(400, 'An ICE restart needs a=ice-ufrag and a=ice-pwd');
+  // The edge keeps the description it builds well-formed (one token, no line breaks); the relay, which
+  // owns ICE, refuses what RFC 8839 forbids (e.g. `_`) and takes its restart offer back: a clear 400 either way.
   if (!/^[\w+/]{4,256}$/.test(iceUfrag) || !/^[\w+/]{22,256}$/.test(icePwd))
     throw new HttpProblem(400, 'Invalid a=ice-ufrag or a=ice-pwd');
   if (iceUfrag === iceUfragOf(lastSdp)) throw new HttpProblem(400, 'An ICE restart needs a new a=ice-ufrag');
