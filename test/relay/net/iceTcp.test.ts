@@ -55,6 +55,8 @@ describe('ICE-TCP (RFC 6544) on one shared port (RELAY_ICE_TCP_PORT)', () => {
     for (const h of [1, 2])
       await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: h, reason: 'Janus API' });
     await waitFor(() => fx.relay.iceTcp!.endpointCount === 0, 5000, 'TCP endpoints released');
+    // closed now, so no late connection of theirs is counted by a later case
+    for (const client of clients) await client.close();
   });
 
   it('routes a connection whose first binding request arrives in pieces, and answers it on that connection', async () => {
@@ -99,13 +101,14 @@ describe('ICE-TCP (RFC 6544) on one shared port (RELAY_ICE_TCP_PORT)', () => {
     const info = await fx.link.call({ op: 'peer.info', sessionId: SESSION, handleId: 4 });
     expect(info.selectedPair?.local).toMatchObject({ transport: 'tcp' });
     await fx.link.call({ op: 'peer.hangup', sessionId: SESSION, handleId: 4, reason: 'Janus API' });
+    await client.close();
   });
 
   it('closes a connection that names no peer, or says nothing STUN', async () => {
     const port = fx.relay.iceTcp!.port;
-    // the previous case's client may still be closing a connection of its own: wait for a quiet count
+    // the earlier cases' clients are closed, but a connection of theirs may still be on its way: wait for a quiet count
     let refused = fx.relay.iceTcp!.totals.refused;
-    for (let quiet = 0; quiet < 5;) {
+    for (let quiet = 0; quiet < 10;) {
       await new Promise((r) => setTimeout(r, 100));
       const now = fx.relay.iceTcp!.totals.refused;
       quiet = now === refused ? quiet + 1 : 0;
