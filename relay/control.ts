@@ -50,8 +50,6 @@ type State = 'idle' | 'connecting' | 'awaiting-welcome' | 'ready' | 'closed';
  */
 export class ControlConnection {
   private ws: WebSocket | undefined;
-  /** The socket whose writes are held until the current tick ends (see corkForThisTick). */
-  private corked: WebSocket | undefined;
   private state: State = 'idle';
   private nonce = '';
   private attempt = 0;
@@ -235,15 +233,12 @@ export class ControlConnection {
    * it, or one event for each of a room's subscribers, cost one system call instead of one each.
    */
   private corkForThisTick(ws: WebSocket): void {
-    if (this.corked === ws) return;
+    // ws keeps its TCP socket in `_socket`; it corks it only around one frame, so a corked socket here
+    // is one this turn already corked.
     const socket = (ws as unknown as { _socket?: Socket })._socket;
-    if (!socket) return;
-    this.corked = ws;
+    if (!socket || socket.writableCorked > 0) return;
     socket.cork();
-    process.nextTick(() => {
-      this.corked = undefined;
-      socket.uncork();
-    });
+    process.nextTick(() => socket.uncork());
   }
 
   /** Sends a peer event if the edge is connected and has welcomed us (dropped otherwise). */
