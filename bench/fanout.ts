@@ -7,7 +7,7 @@
  * Same werift publisher and subscribers for all.
  *
  *   npm run bench:fanout
- *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150] [--only=ours|stack|reference]
+ *   npm run bench:fanout -- --subs=20,60,100 --seconds=10 [--warmup=2] [--pps=150] [--only=ours|stack|reference|floor]
  *   npm run bench:fanout -- --only=ours --threads=0,2   (`ours` once per RELAY_WORKER_THREADS value)
  *   BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:fanout -- --only=ours   (node flags of the relay)
  *
@@ -19,7 +19,9 @@
  * packets sent × N, and the worst single subscriber), duplicates and losses counted per subscriber
  * by sequence number (a loss is a hole below the highest sequence number the subscriber saw), the
  * server's RSS, and the ours/reference ratios. For each N ours runs first, then a fresh Janus, so
- * both see similar load.
+ * both see similar load. Before them, the kernel floor (fanout/kernelFloor.ts): the CPU a process
+ * spends per datagram sending the same packets with nothing else to do, on this machine in this
+ * run, and how far each server is above it.
  *
  * The subscribers count SRTP packets from their (clear-text) RTP headers as they come off the
  * socket and then drop them, so the bench process's own decryption does not compete with the server
@@ -28,6 +30,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { arg, positiveInt, positiveNumber } from './support/args.js';
+import { measureKernelFloor, type FloorRow } from './fanout/kernelFloor.js';
 import { countAndDrop, measure, type FanoutOptions, type FanoutRow } from './fanout/measure.js';
 import { runReference } from './fanout/reference.js';
 import { runStack } from './fanout/stack.js';
@@ -43,7 +46,7 @@ const OPTS: FanoutOptions = {
   warmup: Number(arg('warmup') ?? process.env.BENCH_WARMUP ?? 2),
   pps: positiveNumber(arg('pps') ?? process.env.BENCH_PPS, 150, '--pps'),
 };
-const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'stack' | 'reference'
+const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'stack' | 'reference' | 'floor'
 /** RELAY_WORKER_THREADS of the `ours` relay: one run per value. */
 const THREADS = (arg('threads') ?? process.env.BENCH_THREADS ?? '0')
   .split(',')
@@ -132,6 +135,7 @@ function report(
   ours: Map<number, Map<number, FanoutRow>>,
   stack: Map<number, FanoutRow>,
   ref: Map<number, FanoutRow>,
+  floor: Map<number, FloorRow>,
 ): void {
   console.log(
     '\n| subscribers | forwarded pkt/s | target | server CPU | server µs / forwarded packet | every server process µs / packet | bench process µs / packet | delivered (worst subscriber) | duplicates (subscribers) | lost (subscribers) | server RSS | set-up |',
@@ -147,6 +151,17 @@ function report(
       if (!r) continue;
       console.log(
         `| ${n} | ${r.forwardedPps} | ${name} | ${r.cpuPct} % | ${r.usPerForwarded} | ${r.stackUsPerForwarded} | ${r.clientUsPerForwarded} | ${(r.delivered * 100).toFixed(2)} % (${(r.worstDelivered * 100).toFixed(2)} %) | ${r.duplicates} (${r.subscribersWithDuplicates}) | ${r.lost} (${r.subscribersWithLoss}) | ${r.rssMb} MB | ${r.setupS} s |`,
+      );
+    }
+    const k = floor.get(n);
+    if (k) {
+      const relay = ours.get(THREADS[0]!)?.get(n) ?? stack.get(n);
+      const above = (r: FanoutRow | undefined) => (r ? (r.usPerForwarded - k.usPerDatagram).toFixed(2) : '-');
+      console.log(
+        `| ${n} | | kernel floor (sendto alone${k.direct ? '' : ', dgram'}) | | ${k.usPerDatagram} | | | ${(k.delivered * 100).toFixed(2)} % | | | | |`,
+      );
+      console.log(
+        `| ${n} | | above the floor: ours ${above(relay)}, reference ${above(ref.get(n))} | | | | | | | | | |`,
       );
     }
     const o = stack.get(n) ?? ours.get(THREADS[0]!)?.get(n);
@@ -172,7 +187,13 @@ async function main(): Promise<void> {
   const ours = new Map<number, Map<number, FanoutRow>>(THREADS.map((t) => [t, new Map<number, FanoutRow>()]));
   const stack = new Map<number, FanoutRow>();
   const ref = new Map<number, FanoutRow>();
+  const floor = new Map<number, FloorRow>();
   for (const n of SUBS) {
+    if (ONLY !== 'reference') {
+      const row = await measureKernelFloor(n, OPTS);
+      floor.set(n, row);
+      console.log(`floor ${JSON.stringify(row)}`);
+    }
     if (runs('ours'))
       for (const t of THREADS) {
         const row = await runOurs(n, t);
@@ -190,7 +211,7 @@ async function main(): Promise<void> {
       console.log(`reference ${JSON.stringify(row)}`);
     }
   }
-  report(ours, stack, ref);
+  report(ours, stack, ref, floor);
   for (const [n, r] of stack)
     console.log(
       `npm start @${n}: µs per forwarded packet by process ${JSON.stringify(r.perProcess)}; relay memory ${JSON.stringify(r.serverMemory ?? {})}`,
