@@ -38,7 +38,7 @@ process.on('message', (m: unknown) => {
       owed += perTick;
       while (owed >= 1) {
         owed--;
-        for (const path of paths) path.send(packet, packet.length, false);
+        for (const path of paths) path.send(packet, packet.length, true); // rewritten next tick: copied if queued
         sent += paths.length;
       }
     }, 20);
