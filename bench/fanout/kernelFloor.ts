@@ -4,7 +4,7 @@
  * receiving socket (and wakes its reader) inside the sender's sendto(2), so most of a forwarding
  * server's CPU per packet is this floor, and it moves from day to day with the machine (the same
  * relay measured 7.4 and 12.2 µs at 100 subscribers on two days). `ours − floor` is what the relay
- * itself adds per packet; it is the figure our code can change.
+ * costs beyond a bare sender: its own work, and what its sends cost the kernel beyond the floor's.
  *
  * The sender (floorSender.ts) has one socket per destination and uses the relay's own send path;
  * the destinations are plain dgram sockets in this process that count what arrives, as the
