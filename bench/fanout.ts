@@ -155,13 +155,14 @@ function report(
     }
     const k = floor.get(n);
     if (k) {
-      const relay = ours.get(THREADS[0]!)?.get(n) ?? stack.get(n);
+      // npm start's relay when it ran (what users run), else the test edge's
+      const relay = stack.get(n) ?? ours.get(THREADS[0]!)?.get(n);
       const above = (r: FanoutRow | undefined) => (r ? (r.usPerForwarded - k.usPerDatagram).toFixed(2) : '-');
       console.log(
         `| ${n} | | kernel floor (sendto alone${k.direct ? '' : ', dgram'}) | | ${k.usPerDatagram} | | | ${(k.delivered * 100).toFixed(2)} % | | | | |`,
       );
       console.log(
-        `| ${n} | | above the floor: ours ${above(relay)}, reference ${above(ref.get(n))} | | | | | | | | | |`,
+        `| ${n} | | above the floor: ours${stack.has(n) ? ' (npm start)' : ''} ${above(relay)}, reference ${above(ref.get(n))} | | | | | | | | | |`,
       );
     }
     const o = stack.get(n) ?? ours.get(THREADS[0]!)?.get(n);

@@ -18,6 +18,7 @@ import { CLK_TCK, cpuMsOf, descendants, readStat, rssKb } from './support/proc.j
 import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
 import { startStack } from '../test/support/stack.js';
 import { cleanup, cleanups } from './support/cleanup.js';
+import { fmt, percentile, table } from './support/table.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -162,11 +163,6 @@ interface Result {
   processes: string;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))]!;
-}
-
 async function runAgainst(target: string, wsUrl: string, serverPids: () => number[]): Promise<Result> {
   const clients: Client[] = [];
   cleanups.push(() => clients.forEach((c) => c.close()));
@@ -220,7 +216,6 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
   const mem = pids.map(rssKb).reduce((a, b) => ({ rss: a.rss + b.rss, hwm: a.hwm + b.hwm }), { rss: 0, hwm: 0 });
   clients.forEach((c) => c.close());
 
-  latencies.sort((a, b) => a - b);
   const loops = latencies.length;
   const serverCpuMs = cpu1 - cpu0;
   const names = pids.map((p) => `${readStat(p)?.comm ?? '?'}:${p}`).join(',');
@@ -235,8 +230,8 @@ async function runAgainst(target: string, wsUrl: string, serverPids: () => numbe
     p99: percentile(latencies, 0.99),
     steps: Object.fromEntries(
       STEPS.map((step) => {
-        const sorted = stepLatencies.get(step)!.sort((a, b) => a - b);
-        return [step, { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) }];
+        const times = stepLatencies.get(step)!;
+        return [step, { p50: percentile(times, 0.5), p99: percentile(times, 0.99) }];
       }),
     ) as Result['steps'],
     ...(gone.length ? { crashed: `server process ${gone.join(', ')} exited during the run` } : {}),
@@ -283,17 +278,6 @@ async function benchReference(): Promise<Result | undefined> {
   } finally {
     ref.stop();
   }
-}
-
-function fmt(n: number, digits = 1): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '-';
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
-    .join('\n');
 }
 
 async function main(): Promise<void> {

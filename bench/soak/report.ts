@@ -2,6 +2,7 @@
  * The soak benchmark's output: the RSS of every process after each phase, as a table per phase, a
  * summary with one column per phase, and a verdict per process (is the memory given back?).
  */
+import { table } from '../support/table.js';
 import type { ProcessRss } from './memory.js';
 
 export interface PhaseRss {
@@ -11,13 +12,6 @@ export interface PhaseRss {
 }
 
 export const TOLERANCE = 0.1;
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
-    .join('\n');
-}
 
 const mb = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(1));
 const total = (ps: ProcessRss[]) => ps.reduce((a, p) => a + p.rssMb, 0);
