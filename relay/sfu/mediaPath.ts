@@ -1,5 +1,5 @@
 import { directUdpAvailable, udpSendTotals } from '../net/directUdp.js';
-import { libcryptoUnavailableReason } from '../srtp/libcrypto.js';
+import { libcryptoSource, libcryptoUnavailableReason, type LibcryptoSource } from '../srtp/libcrypto.js';
 import { srtpImplementation, type SrtpImplementation } from '../srtp/protector.js';
 import { srtpInboundTotals } from '../srtp/srtpInput.js';
 
@@ -9,6 +9,8 @@ export interface MediaPathInfo {
   srtp: SrtpImplementation;
   /** Why libcrypto is not used, when it is not. */
   srtpFallbackReason?: string;
+  /** Whose OpenSSL libcrypto is: Node's own, or libcrypto.so.3 loaded beside it (relay/srtp/libcrypto.ts). */
+  srtpLibrary?: LibcryptoSource;
   /** How datagrams leave: sendto(2)/sendmmsg(2) on the socket's descriptor, or dgram (relay/net/directUdp.ts). */
   udp: 'sendto' | 'dgram';
   /** Datagrams sent directly, through dgram, and dropped on a kernel error, since start. */
@@ -26,5 +28,6 @@ export function mediaPathInfo(): MediaPathInfo {
     inbound: { ...srtpInboundTotals },
   };
   if (srtp === 'node') info.srtpFallbackReason = libcryptoUnavailableReason();
+  else info.srtpLibrary = libcryptoSource();
   return info;
 }

@@ -8,8 +8,16 @@ import type { LibraryHandle } from 'koffi';
  * packet's payload is passed as the Buffer it is. A call costs ~40 ns (measured: memset through
  * koffi), far below what Node's crypto costs per call.
  *
- * `undefined` when koffi or libcrypto.so.3 cannot be loaded (another platform, OpenSSL 1.1): the
- * relay then keeps the Node-crypto protector (relay/srtp/nodeProtector.ts).
+ * Which OpenSSL: the process's own first. Node carries one (linked in and its symbols exported, or
+ * the system's libcrypto.so.3 when built against it). A second copy loaded from disk beside Node's
+ * would not stay apart: libcrypto.so.3's calls to its own exported functions bind to the first
+ * definition in the process (ELF interposition), i.e. to Node's, so one packet's protection would
+ * run through the internals of two OpenSSL builds, safe only while both are the same version (Node
+ * 20's 3.0.x with Debian 12's 3.0.x, but not with a distribution's 3.5). libcrypto.so.3 is the
+ * fallback for a Node that exports no OpenSSL symbols.
+ *
+ * `undefined` when neither loads (another platform, OpenSSL 1.1): the relay then keeps the
+ * Node-crypto protector (relay/srtp/nodeProtector.ts).
  */
 export interface Libcrypto {
   EVP_CIPHER_CTX_new(): number;
@@ -42,6 +50,10 @@ export const EVP_CTRL_GCM_SET_TAG = 0x11;
 
 let loaded: Libcrypto | null | undefined;
 let loadError: string | undefined;
+let loadedFrom: LibcryptoSource | undefined;
+
+/** Where the relay's libcrypto functions come from: Node's own OpenSSL, or libcrypto.so.3 loaded beside it. */
+export type LibcryptoSource = 'process' | 'libcrypto.so.3';
 
 /** koffi itself, or undefined where it does not load (shared with relay/net/directUdp.ts). */
 export function loadKoffi(): typeof import('koffi') | undefined {
@@ -91,12 +103,27 @@ export function libcrypto(): Libcrypto | undefined {
     loadError = 'koffi not installed';
     return undefined;
   }
-  try {
-    loaded = bind(koffi, koffi.load('libcrypto.so.3'));
-  } catch (err) {
-    loadError = err instanceof Error ? err.message : String(err);
+  const errors: string[] = [];
+  for (const source of ['process', 'libcrypto.so.3'] as const) {
+    try {
+      const lib = koffi.load(source === 'process' ? null : source);
+      const version = lib.func('OpenSSL_version_num', 'unsigned long', []) as () => number;
+      const v = version();
+      if (v < 0x30000000) throw new Error(`OpenSSL ${v.toString(16)} is older than 3.0`);
+      loaded = bind(koffi, lib);
+      loadedFrom = source;
+      return loaded;
+    } catch (err) {
+      errors.push(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
-  return loaded ?? undefined;
+  loadError = errors.join('; ');
+  return undefined;
+}
+
+/** Which OpenSSL {@link libcrypto} bound, once it was asked and loaded. */
+export function libcryptoSource(): LibcryptoSource | undefined {
+  return loadedFrom;
 }
 
 /** Why {@link libcrypto} is unavailable (for the relay's start-up log), once it was asked. */

@@ -15,7 +15,8 @@ import {
   SRTP_AES128_CM_HMAC_SHA1_80,
   type SrtpProfile,
 } from '../../../relay/srtp/profile.js';
-import { libcrypto } from '../../../relay/srtp/libcrypto.js';
+import { libcrypto, libcryptoSource } from '../../../relay/srtp/libcrypto.js';
+import { mediaPathInfo } from '../../../relay/sfu/mediaPath.js';
 import {
   createProtector,
   protectorFromSessionKeys,
@@ -78,6 +79,12 @@ const implementations: SrtpImplementation[] = ['node', 'libcrypto'];
 it('libcrypto loads through koffi and is the implementation the relay picks', () => {
   expect(libcrypto()).toBeDefined();
   expect(srtpImplementation()).toBe('libcrypto');
+});
+
+it('binds the OpenSSL Node itself runs, not a second copy from disk whose internals would mix with it', () => {
+  expect(libcrypto()).toBeDefined();
+  expect(libcryptoSource()).toBe('process');
+  expect(mediaPathInfo()).toMatchObject({ srtp: 'libcrypto', srtpLibrary: 'process' });
 });
 
 describe.each(implementations)('%s', (impl) => {
