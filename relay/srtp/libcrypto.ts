@@ -12,9 +12,11 @@ import type { LibraryHandle } from 'koffi';
  * the system's libcrypto.so.3 when built against it). A second copy loaded from disk beside Node's
  * would not stay apart: libcrypto.so.3's calls to its own exported functions bind to the first
  * definition in the process (ELF interposition), i.e. to Node's, so one packet's protection would
- * run through the internals of two OpenSSL builds, safe only while both are the same version (Node
- * 20's 3.0.x with Debian 12's 3.0.x, but not with a distribution's 3.5). libcrypto.so.3 is the
- * fallback for a Node that exports no OpenSSL symbols.
+ * run through the internals of two OpenSSL builds (seen with `perf`: `EVP_EncryptInit_ex` from
+ * libcrypto.so.3 ran Node's `evp_cipher_init_internal`). That holds up while both are the same
+ * version (Node 20's 3.0.19 and Debian 12's), and nothing assures it across versions (a
+ * distribution's 3.5 beside Node's 3.0). libcrypto.so.3 is the fallback for a Node that exports no
+ * OpenSSL symbols.
  *
  * `undefined` when neither loads (another platform, OpenSSL 1.1): the relay then keeps the
  * Node-crypto protector (relay/srtp/nodeProtector.ts).
