@@ -5,7 +5,7 @@
  * Set DIFF_DUMP=1 to print both transcripts of every case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referenceJanusAvailable } from '../support/janusReference.js';
+import { referenceJanusFor } from '../support/janusReference.js';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -73,7 +73,7 @@ class AbHandlerEvents {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 }
-const available = referenceJanusAvailable();
+const available = referenceJanusFor('differential AudioBridge');
 
 describe.skipIf(!available)('differential: AudioBridge vs reference Janus 1.1.2', () => {
   const servers = new ServerPair();

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceJanus } from '../support/janusReference.js';
-import { referenceJanusAvailable } from '../support/janusReference.js';
+import { referenceJanusFor } from '../support/janusReference.js';
 import { hostAddress } from '../support/referenceNet.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { getPath, runScript, type Recorded } from './harness.js';
@@ -25,33 +25,39 @@ const codes = (t: Recorded[]) =>
     ),
   }));
 
-describe.skipIf(!referenceJanusAvailable())('differential: Streaming against the reference Janus 1.1.2', () => {
-  let ref: ReferenceJanus | undefined;
-  let stack: Stack | undefined;
-  beforeAll(async () => {
-    [ref, stack] = await Promise.all([startReferenceWithStreaming(), startStack()]);
-  }, 120_000);
-  afterAll(async () => {
-    ref?.stop();
-    await stack?.stop();
-  });
-
-  for (const c of [...streamingCases, ...streamingKindsCases, ...streamingSvcCases])
-    it(c.name, { timeout: 60_000 }, async () => {
-      const urls = (s: { httpUrl: string; wsUrl: string; adminUrl: string }) => ({
-        httpUrl: s.httpUrl,
-        wsUrl: s.wsUrl,
-        adminUrl: s.adminUrl,
-      });
-      const [r, o] = await Promise.all([
-        runScript({ name: 'reference', ...urls(ref!), adminSecret: ADMIN_SECRET, iceAddress: hostAddress() }, c.steps),
-        runScript({ name: 'ours', ...urls(stack!), adminSecret: ADMIN_SECRET, iceAddress: '127.0.0.1' }, c.steps),
-      ]);
-      if (process.env.DIFF_DUMP)
-        console.log(
-          `\n=== ${c.name}\n--- reference\n${JSON.stringify(r.transcript, null, 1)}\n--- ours\n${JSON.stringify(o.transcript, null, 1)}`,
-        );
-      expect(codes(o.transcript)).toEqual(codes(r.transcript));
-      expectAsReference(c, r.transcript, o.transcript);
+describe.skipIf(!referenceJanusFor('differential streaming'))(
+  'differential: Streaming against the reference Janus 1.1.2',
+  () => {
+    let ref: ReferenceJanus | undefined;
+    let stack: Stack | undefined;
+    beforeAll(async () => {
+      [ref, stack] = await Promise.all([startReferenceWithStreaming(), startStack()]);
+    }, 120_000);
+    afterAll(async () => {
+      ref?.stop();
+      await stack?.stop();
     });
-});
+
+    for (const c of [...streamingCases, ...streamingKindsCases, ...streamingSvcCases])
+      it(c.name, { timeout: 60_000 }, async () => {
+        const urls = (s: { httpUrl: string; wsUrl: string; adminUrl: string }) => ({
+          httpUrl: s.httpUrl,
+          wsUrl: s.wsUrl,
+          adminUrl: s.adminUrl,
+        });
+        const [r, o] = await Promise.all([
+          runScript(
+            { name: 'reference', ...urls(ref!), adminSecret: ADMIN_SECRET, iceAddress: hostAddress() },
+            c.steps,
+          ),
+          runScript({ name: 'ours', ...urls(stack!), adminSecret: ADMIN_SECRET, iceAddress: '127.0.0.1' }, c.steps),
+        ]);
+        if (process.env.DIFF_DUMP)
+          console.log(
+            `\n=== ${c.name}\n--- reference\n${JSON.stringify(r.transcript, null, 1)}\n--- ours\n${JSON.stringify(o.transcript, null, 1)}`,
+          );
+        expect(codes(o.transcript)).toEqual(codes(r.transcript));
+        expectAsReference(c, r.transcript, o.transcript);
+      });
+  },
+);

@@ -4,19 +4,22 @@
  * core.test.ts (shapes, order, documented outcomes). Set DIFF_DUMP=1 to print both transcripts.
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { referenceJanusAvailable } from '../support/janusReference.js';
+import { referenceJanusFor } from '../support/janusReference.js';
 import { expectAsReference, ServerPair } from './serverPair.js';
 import { tokenCases } from './tokenCases.js';
 
-describe.skipIf(!referenceJanusAvailable())('differential: token auth vs reference Janus 1.1.2', () => {
-  const servers = new ServerPair();
+describe.skipIf(!referenceJanusFor('differential token auth'))(
+  'differential: token auth vs reference Janus 1.1.2',
+  () => {
+    const servers = new ServerPair();
 
-  beforeAll(() => servers.start({ LOG_LEVEL: 'warn', TOKEN_AUTH: 'true' }, undefined, { tokenAuth: true }));
-  afterAll(() => servers.stop());
+    beforeAll(() => servers.start({ LOG_LEVEL: 'warn', TOKEN_AUTH: 'true' }, undefined, { tokenAuth: true }));
+    afterAll(() => servers.stop());
 
-  for (const c of tokenCases) {
-    it(c.name, async () => {
-      expectAsReference(c, ...(await servers.run(c)));
-    });
-  }
-});
+    for (const c of tokenCases) {
+      it(c.name, async () => {
+        expectAsReference(c, ...(await servers.run(c)));
+      });
+    }
+  },
+);

@@ -23,6 +23,16 @@ export function referenceJanusAvailable(): boolean {
   return spawnSync('sh', ['-c', 'command -v janus'], { stdio: 'ignore' }).status === 0 && existsSync(script);
 }
 
+/** For a suite that needs the reference Janus: true when it is installed, else says why the suite is skipped. */
+export function referenceJanusFor(suite: string): boolean {
+  const available = referenceJanusAvailable();
+  if (!available)
+    process.stderr.write(
+      `${suite}: skipped, the reference Janus is not installed (Debian janus; .ci/run installs it)\n`,
+    );
+  return available;
+}
+
 /** `tokenAuth`: start it with `token_auth = true` (stored tokens, managed by the Admin API). */
 export async function startReferenceJanus(
   eventsUrl?: string,
