@@ -131,6 +131,7 @@ export class Relay {
           icePortRange: slices[index + 1]!,
           remotePortRange: config.remotePortRange,
           settings: { ...this.registry.settings },
+          recordings: config.recordings,
           statsPeriodSec: config.statsPeriodSec,
           iceStartTimeoutMs: config.iceStartTimeoutSec * 1000,
         }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
-import { parseJanus } from '../../shared/janus/validate.js';
+import { janusPositiveInt, parseJanus } from '../../shared/janus/validate.js';
 import { constantTimeEqual } from '../auth/signedToken.js';
 import { tokenPlugins, withoutToken, withToken } from '../auth/tokenTable.js';
 import type { EdgeConfig } from '../config.js';
@@ -36,7 +36,20 @@ const schemas = {
   message_plugin: z.object({ plugin: z.string(), request: z.record(z.string(), z.unknown()).optional() }),
   custom_event: z.object({ schema: z.string(), data: z.record(z.string(), z.unknown()) }),
   handle_info: z.object({ plugin_only: z.boolean().optional() }),
+  start_pcap: z.object({
+    folder: z.string().optional(),
+    filename: z.string().optional(),
+    truncate: janusPositiveInt.optional(),
+  }),
 };
+
+/** The packet capture requests (Janus's text2pcap.c), and whether each asks for text. */
+const captureVerbs = new Map([
+  ['start_pcap', false],
+  ['start_text2pcap', true],
+  ['stop_pcap', false],
+  ['stop_text2pcap', true],
+]);
 
 const globalVerbs = new Set([
   'info',
@@ -58,7 +71,7 @@ const globalVerbs = new Set([
   'custom_event',
 ]);
 const sessionVerbs = new Set(['destroy_session', 'set_session_timeout', 'list_handles']);
-const handleVerbs = new Set(['handle_info', 'hangup_webrtc', 'detach_handle']);
+const handleVerbs = new Set(['handle_info', 'hangup_webrtc', 'detach_handle', ...captureVerbs.keys()]);
 
 /**
  * The Admin API (§3). Global requests fan out to the coordinators; session and handle requests go to
@@ -237,12 +250,24 @@ async function sessionRequest(
     case 'detach_handle':
       op = { kind: verb, sessionId, handleId: handleId ?? 0 };
       break;
+    case 'start_pcap':
+    case 'start_text2pcap': {
+      const { folder, filename, truncate } = parseJanus(schemas.start_pcap, raw);
+      const text = captureVerbs.get(verb)!;
+      op = { kind: 'capture', sessionId, handleId: handleId ?? 0, capture: true, text, folder, filename, truncate };
+      break;
+    }
+    case 'stop_pcap':
+    case 'stop_text2pcap':
+      op = { kind: 'capture', sessionId, handleId: handleId ?? 0, capture: false, text: captureVerbs.get(verb)! };
+      break;
     default:
       throw new JanusApiError(JanusError.UNKNOWN_REQUEST, `Unknown request '${verb}'`);
   }
   const res: Record<string, unknown> = unwrap(await stubs.shardOfSession(sessionId).admin(op));
-  // As Janus: these two answer a bare success, with the session's id but not the handle's.
+  // As Janus: these two answer a bare success, with the session's id but not the handle's; a capture's, with neither.
   if (op.kind === 'hangup_webrtc' || op.kind === 'detach_handle') return reply('success', tx, sessionId);
+  if (op.kind === 'capture') return reply('success', tx);
   const ids: Record<string, unknown> = { session_id: sessionId };
   if (handleId !== undefined) ids.handle_id = handleId;
   return reply('success', tx, undefined, { ...ids, ...res });

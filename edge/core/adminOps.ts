@@ -32,6 +32,9 @@ export class AdminOps {
       case 'hangup_webrtc':
         core.media.hangup(s, handleIn(s, op.handleId), 'Admin API');
         return {};
+      case 'capture':
+        await core.media.capture(handleIn(s, op.handleId), op);
+        return {};
     }
   }
 
@@ -51,6 +54,7 @@ export class AdminOps {
     };
     // Like Janus, plugin_only leaves out the WebRTC details but keeps the identification.
     if (pluginOnly) return base;
+    const webrtc: Record<string, unknown> | null = h.hasPeer ? await this.core.media.peerInfo(h) : null;
     return {
       ...base,
       opaque_id: h.opaqueId,
@@ -65,8 +69,18 @@ export class AdminOps {
       },
       sdps: {},
       'queued-packets': 0,
+      ...captureInfo(webrtc?.capture),
       relay: h.relay?.relayId ?? null,
-      webrtc: h.hasPeer ? await this.core.media.peerInfo(h) : null,
+      webrtc,
     };
   }
+}
+
+/** Janus's handle_info keys of a running capture (`dump-to-pcap` and `pcap-file`, or the text2pcap pair). */
+function captureInfo(capture: unknown): Record<string, unknown> {
+  const c = capture as { text?: boolean; file?: string } | undefined;
+  if (!c?.file) return {};
+  return c.text
+    ? { 'dump-to-text2pcap': true, 'text2pcap-file': c.file }
+    : { 'dump-to-pcap': true, 'pcap-file': c.file };
 }

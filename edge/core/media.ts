@@ -13,6 +13,7 @@ import { handlerEventsFor, janusMessageFor } from './relayEvents.js';
 import { midsOf } from './sdp.js';
 import { reply, type JanusMessage } from './replies.js';
 import { fromOwnSocket, type Handle, type RelayRef, type Session, type Source } from './session.js';
+import type { CaptureRequest } from './shardApi.js';
 
 /** Client candidates kept per handle until its PeerConnection exists. */
 const MAX_PENDING_CANDIDATES = 64;
@@ -161,6 +162,21 @@ export class PeerMedia {
       return reply('success', tx, s.id);
     };
     return fromOwnSocket(s, origin) ? this.delivery.inOrder(s, tx, run, true) : run();
+  }
+
+  /**
+   * Admin start_pcap / start_text2pcap / stop_*: the relay holding the handle's PeerConnection
+   * captures its clear RTP/RTCP (`peer.capture`). Janus opens the file even before a PeerConnection
+   * and captures the handle's next one; with no PeerConnection here a start is refused (490, saying
+   * why) and a stop finds nothing to stop.
+   */
+  async capture(h: Handle, req: CaptureRequest): Promise<void> {
+    if (!h.hasPeer) {
+      if (!req.capture) throw new JanusApiError(JanusError.UNKNOWN, 'Capture not started');
+      const what = req.text ? 'text2pcap' : 'pcap';
+      throw new JanusApiError(JanusError.UNKNOWN, `Error starting ${what} dump (the handle has no PeerConnection)`);
+    }
+    await this.command(h, { op: 'peer.capture', sessionId: h.ctx.sessionId, handleId: h.id, ...req });
   }
 
   /** Hangs up the handle's PeerConnection (API hangup, admin hangup_webrtc, the plugin closing it). */

@@ -61,4 +61,14 @@ export type AdminOp =
   | { kind: 'list_handles'; sessionId: number }
   | { kind: 'handle_info'; sessionId: number; handleId: number; pluginOnly: boolean }
   | { kind: 'detach_handle'; sessionId: number; handleId: number }
-  | { kind: 'hangup_webrtc'; sessionId: number; handleId: number };
+  | { kind: 'hangup_webrtc'; sessionId: number; handleId: number }
+  | ({ kind: 'capture'; sessionId: number; handleId: number } & CaptureRequest);
+
+/** start_pcap / start_text2pcap (`capture`) and their stops, as the relay's `peer.capture` takes them. */
+export interface CaptureRequest {
+  capture: boolean;
+  text: boolean;
+  folder?: string | undefined;
+  filename?: string | undefined;
+  truncate?: number | undefined;
+}

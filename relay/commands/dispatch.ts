@@ -1,6 +1,7 @@
 import type { Command } from '../../shared/control/commands.js';
 import { audioBridgeCommands } from '../audiobridge/commands.js';
 import { echoCommands } from '../echo/commands.js';
+import { executeCapture } from './capture.js';
 import { Codes, RelayError } from '../errors.js';
 import { peerKey } from '../peer/table.js';
 import { playbackCommands } from '../playback/commands.js';
@@ -20,13 +21,16 @@ const engines: readonly CommandEngine[] = [
 /**
  * Executes one validated edge command (the caller has already checked the welcome): commands for one
  * peer run one after another, each by its engine. An engine's own ops (`sfu.*`) are its; `peer.*` ops
- * go to the engine of the peer's plugin, or for `peer.create` of the plugin named.
+ * go to the engine of the peer's plugin, or for `peer.create` of the plugin named; `peer.capture` is
+ * every peer's alike.
  */
 export function executeCommand(ctx: CommandContext, cmd: Command): Promise<Outcome> {
   const key = peerKey(cmd.sessionId, cmd.handleId);
   return ctx.peers.serialize(
     key,
-    () => ctx.threads?.execute(ctx, key, cmd) ?? engineFor(ctx, key, cmd).execute(ctx, key, cmd),
+    () =>
+      ctx.threads?.execute(ctx, key, cmd) ??
+      (cmd.op === 'peer.capture' ? executeCapture(ctx, key, cmd) : engineFor(ctx, key, cmd).execute(ctx, key, cmd)),
   );
 }
 

@@ -8,8 +8,10 @@ import { zeroCounters, type MediaCounters } from '../metrics.js';
 import { bundleIceCredentials, inspectSdp, isRejected, stripCandidates, type SdpSummary } from '../sdp.js';
 import { PeerRecording, type RecordingHost, type RecordingRequest } from '../recording/peerRecording.js';
 import { installSrtpInput } from '../srtp/srtpInput.js';
+import { PeerCapture } from '../capture/peerCapture.js';
 import { createPeerConnection, type PeerMedia, type PeerNetwork } from './factory.js';
 import { prepareIce } from './iceSetup.js';
+import type { MediaSettings } from './mediaSettings.js';
 import { hardenDtls, iceChecksReceived, selectedPair, sendCloseNotify, startRestartedIceChecks } from './werift.js';
 
 /**
@@ -23,15 +25,6 @@ export const noop = (): void => {};
 const SETUP_TIMEOUT_MS = 30_000;
 /** peer.info's schema is the EchoTest's: peers of other plugins report these neutral settings. */
 const NEUTRAL_ECHO: EchoState = { audio: true, video: true, data: true, bitrate: 0, substream: 2, temporal: 2 };
-
-/** Relay-wide media settings (Janus's no_media_timer, slowlink_threshold, min_nack_queue), changed by the edge's admin. */
-export interface MediaSettings {
-  noMediaTimerSec: number;
-  /** Lost packets per second that make a `slowlink` event; 0 = never. */
-  slowlinkThreshold: number;
-  /** How long (ms) a sent video packet can be retransmitted (Janus min_nack_queue); 0 = never. */
-  minNackQueueMs: number;
-}
 
 export interface PeerDeps {
   sessionId: number;
@@ -95,6 +88,8 @@ export abstract class PeerBase {
   private iceStarted = false;
   /** `peer.record`: the recording in progress. */
   private recording: PeerRecording | undefined;
+  /** `peer.capture`: the packet capture, ended with the peer. */
+  readonly capture = new PeerCapture(() => this.pc.dtlsTransports);
 
   constructor(
     protected readonly deps: PeerDeps,
@@ -171,6 +166,7 @@ export abstract class PeerBase {
         else if (state === 'failed') void this.hangup('DTLS error');
       });
       installSrtpInput(dtls);
+      this.capture.onTransport(dtls);
       this.onDtlsTransport(dtls);
     }
     hardenDtls(this.pc);
@@ -350,6 +346,7 @@ export abstract class PeerBase {
       counters: this.counters(),
       peerBitrate: this.peerBitrate(),
       slowlinkCount: this.slowlinks,
+      capture: this.capture.info(),
       sdps: { ...this.sdps },
     };
   }
@@ -410,7 +407,7 @@ export abstract class PeerBase {
     if (this.closedPromise) return this.closedPromise;
     this.closing = true;
     this.release();
-    const recordingClosed = this.stopRecording();
+    const recordingClosed = Promise.all([this.stopRecording(), this.capture.stop()]);
     this.deps.onClosing(this);
     if (opts.notifyEdge !== false) this.deps.emit({ kind: 'hangup', reason });
     this.log.debug('hangup', { reason });

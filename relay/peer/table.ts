@@ -2,7 +2,8 @@ import type { PeerEvent } from '../../shared/control/events.js';
 import type { ListedPeer } from '../../shared/control/messages.js';
 import type { Logger } from '../logger.js';
 import { addCounters, zeroCounters, type MediaCounters } from '../metrics.js';
-import type { HangupOptions, MediaSettings, PeerBase, PeerDeps } from './base.js';
+import type { HangupOptions, PeerBase, PeerDeps } from './base.js';
+import type { MediaSettings } from './mediaSettings.js';
 import type { PeerNetwork } from './factory.js';
 
 export interface PeerTableOptions {

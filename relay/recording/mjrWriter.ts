@@ -14,6 +14,7 @@ import {
 import { BoundedFileWriter } from './boundedFileWriter.js';
 import { RecordedRtpContinuity } from './rtpContinuity.js';
 import { recordingTotals } from './totals.js';
+import { nowUs } from './wallClock.js';
 
 /**
  * One `.mjr` file being written (format: ./mjrFormat.ts). The packet path only copies a frame into
@@ -32,19 +33,6 @@ const AUDIO_CHUNK_BYTES = 16 * 1024;
 const FLUSH_EVERY_MS = 1000;
 export const DEFAULT_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_SYNC_EVERY_BYTES = 2 * 1024 * 1024;
-
-/**
- * Wall-clock time in µs (Janus's janus_get_real_time): the monotonic clock's µs, kept within 1 ms of
- * the system clock (files of different relays are aligned by it; timeOrigin + performance.now() alone
- * drifts from it as the process runs, and Date.now() alone has only ms).
- */
-let wallOffsetUs = Date.now() * 1000 - performance.now() * 1000;
-function nowUs(): number {
-  const mono = performance.now() * 1000;
-  const wall = Date.now() * 1000;
-  if (Math.abs(mono + wallOffsetUs - wall) > 1000) wallOffsetUs = wall - mono;
-  return Math.floor(mono + wallOffsetUs);
-}
 
 export interface MjrWriterOptions {
   path: string;

@@ -1,4 +1,5 @@
 import type { RTCDtlsTransport } from 'werift';
+import { captureTapOf, type CaptureTap } from '../capture/captureTap.js';
 import { localSrtpKeys, preferSrtpProfiles, sendSrtp, srtpSession, type SrtpRoute } from '../peer/werift.js';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, isSrtpProfile } from '../srtp/profile.js';
 import { createProtector, type SrtpProtector } from '../srtp/protector.js';
@@ -32,7 +33,12 @@ export class SrtpOutput {
   private lastSsrc = -1;
   private lastRoc: RolloverCounter | undefined;
 
-  private constructor(private readonly dtls: RTCDtlsTransport) {}
+  /** The transport's capture tap (relay/capture/captureTap.ts): clear packets, before protection. */
+  private readonly tap: CaptureTap;
+
+  private constructor(private readonly dtls: RTCDtlsTransport) {
+    this.tap = captureTapOf(dtls);
+  }
 
   /** The one output of a DTLS transport. */
   static of(dtls: RTCDtlsTransport): SrtpOutput {
@@ -61,6 +67,8 @@ export class SrtpOutput {
       this.lastSsrc = ssrc;
       this.lastRoc = roc;
     }
+    const capture = this.tap.capture;
+    if (capture) capture.write('rtp', false, Buffer.concat([header.subarray(0, headerLength), payload]));
     const n = p.protectRtpInto(header, headerLength, payload, ssrc, seq, roc.next(seq));
     sendSrtp(this.dtls, p.output, n, p.reusesOutput, this.route);
     return true;
@@ -75,6 +83,7 @@ export class SrtpOutput {
     if (!p) return false;
     const index = ((this.rtcpIndex.get(ssrc) ?? 0) + 1) & 0x7fffffff;
     this.rtcpIndex.set(ssrc, index);
+    this.tap.capture?.write('rtcp', false, packet);
     const out = p.protectRtcp(packet, index);
     sendSrtp(this.dtls, out, out.length, false, this.route);
     return true;

@@ -1,4 +1,6 @@
 import type { RTCDtlsTransport } from 'werift';
+import { captureTapOf, type CaptureTap } from '../capture/captureTap.js';
+import type { CapturedKind } from '../capture/packetCapture.js';
 import { interceptInboundSrtp, type InboundSrtp } from '../peer/werift.js';
 import { isSrtpProfile } from './profile.js';
 import { createUnprotector } from './unprotector.js';
@@ -22,18 +24,20 @@ export const srtpInboundTotals: Record<'unprotected' | SrtpDrop, number> = {
 
 const installed = new WeakSet<RTCDtlsTransport>();
 
-function counted(unprotector: SrtpUnprotector): InboundSrtp {
-  const count = (r: Buffer | SrtpDrop): Buffer | undefined => {
+/** Counts what the unprotector decided, and hands a clear packet to the transport's capture, if any. */
+function counted(unprotector: SrtpUnprotector, tap: CaptureTap): InboundSrtp {
+  const count = (r: Buffer | SrtpDrop, kind: CapturedKind): Buffer | undefined => {
     if (typeof r === 'string') {
       srtpInboundTotals[r]++;
       return undefined;
     }
     srtpInboundTotals.unprotected++;
+    tap.capture?.write(kind, true, r);
     return r;
   };
   return {
-    rtp: (datagram) => count(unprotector.unprotectRtp(datagram)),
-    rtcp: (datagram) => count(unprotector.unprotectRtcp(datagram)),
+    rtp: (datagram) => count(unprotector.unprotectRtp(datagram), 'rtp'),
+    rtcp: (datagram) => count(unprotector.unprotectRtcp(datagram), 'rtcp'),
   };
 }
 
@@ -41,10 +45,11 @@ function counted(unprotector: SrtpUnprotector): InboundSrtp {
 export function installSrtpInput(dtls: RTCDtlsTransport): void {
   if (installed.has(dtls)) return;
   installed.add(dtls);
+  const tap = captureTapOf(dtls);
   interceptInboundSrtp(dtls, (keys) => {
     if (!isSrtpProfile(keys.profile)) return undefined;
     try {
-      return counted(createUnprotector(keys.profile, keys.key, keys.salt));
+      return counted(createUnprotector(keys.profile, keys.key, keys.salt), tap);
     } catch {
       return undefined; // keys libcrypto refused: werift keeps decrypting this transport
     }

@@ -2,7 +2,8 @@ import type { Command, TrickleCandidate } from '../../shared/control/commands.js
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { LogLevel } from '../logger.js';
 import type { IceAddressing } from '../net/iceAddresses.js';
-import type { MediaSettings } from '../peer/base.js';
+import type { MediaSettings } from '../peer/mediaSettings.js';
+import type { RecordingSettings } from '../recording/recordingDir.js';
 import type { PacketRing } from './packetRing.js';
 
 /**
@@ -24,6 +25,8 @@ export interface ThreadConfig {
   icePortRange: [number, number];
   remotePortRange: [number, number];
   settings: MediaSettings;
+  /** Where `peer.capture` files go (the relay's recording settings; the hook stays the main thread's). */
+  recordings: Omit<RecordingSettings, 'hook'>;
   /** The packet ring this thread reads (filled in by RelayThread). */
   ring?: PacketRing;
   statsPeriodSec: number;

@@ -1,9 +1,8 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Command, TrickleCandidate } from '../../shared/control/commands.js';
 import type { PeerEvent } from '../../shared/control/events.js';
 import type { AudioBridgeHub } from '../audiobridge/hub.js';
+import { executeCapture } from '../commands/capture.js';
 import type { CommandContext } from '../commands/context.js';
 import { RelayError } from '../errors.js';
 import { createLogger } from '../logger.js';
@@ -60,7 +59,7 @@ export function runRelayThread(): void {
     ports,
     // the main thread admitted the peer against the relay's capacity
     capacity: Number.MAX_SAFE_INTEGER,
-    recordings: { defaultDir: join(tmpdir(), 'janus-recordings'), root: undefined, queueLimitBytes: 0 },
+    recordings: config.recordings,
     logger,
     isDraining: () => false,
     emitCandidates: (_s, _h, candidates) => collected?.push(...candidates),
@@ -77,8 +76,10 @@ export function runRelayThread(): void {
   const execute = async (id: number, cmd: Command) => {
     const key = peerKey(cmd.sessionId, cmd.handleId);
     try {
-      // only VideoRoom subscribers live here: their engine runs every command, one at a time per peer
-      const outcome = await table.serialize(key, () => sfuCommands.execute(ctx, key, cmd));
+      // only VideoRoom subscribers live here: their engine runs every command but a capture, one at a time per peer
+      const outcome = await table.serialize(key, () =>
+        cmd.op === 'peer.capture' ? executeCapture(ctx, key, cmd) : sfuCommands.execute(ctx, key, cmd),
+      );
       collected = [];
       outcome.after?.();
       const candidates = collected;

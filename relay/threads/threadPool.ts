@@ -5,7 +5,7 @@ import { VIDEOROOM_PLUGIN } from '../../shared/control/sfu.js';
 import type { CommandContext, Outcome } from '../commands/context.js';
 import { admitPeer } from '../commands/create.js';
 import type { Logger } from '../logger.js';
-import type { MediaSettings } from '../peer/base.js';
+import type { MediaSettings } from '../peer/mediaSettings.js';
 import type { FeedSource } from '../sfu/feed.js';
 import type { SfuHub } from '../sfu/hub.js';
 import type { ThreadConfig } from './messages.js';

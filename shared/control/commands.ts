@@ -9,6 +9,7 @@ import {
   VIDEOROOM_PLUGIN,
 } from './sfu.js';
 import { peerRecordResultSchema, peerRecordSchema } from './recording.js';
+import { captureInfoSchema, peerCaptureResultSchema, peerCaptureSchema } from './capture.js';
 import { abCommandSchemas, abPeerOptionsSchema, abResultSchemas, AUDIOBRIDGE_PLUGIN } from './audiobridge.js';
 import { playbackCommandSchemas, playbackOptionsSchema, playbackResultSchemas, RECORDPLAY_PLUGIN } from './playback.js';
 import { STREAMING_PLUGIN, streamingCommandSchemas, streamingResultSchemas } from './streaming.js';
@@ -122,6 +123,7 @@ export const commandSchema = z.discriminatedUnion('op', [
   echoConfigureSchema,
   peerInfoSchema,
   peerRecordSchema,
+  peerCaptureSchema,
   ...sfuCommandSchemas,
   ...playbackCommandSchemas,
   ...abCommandSchemas,
@@ -184,6 +186,8 @@ export const peerInfoResultSchema = z.object({
       remoteType: z.enum(['offer', 'answer']).optional(),
     })
     .optional(),
+  /** The packet capture running, if any (`peer.capture`). */
+  capture: captureInfoSchema.optional(),
 });
 export type PeerInfoResult = z.infer<typeof peerInfoResultSchema>;
 
@@ -205,6 +209,7 @@ export const commandResultSchemas = {
   'echo.configure': echoStateSchema,
   'peer.info': peerInfoResultSchema,
   'peer.record': peerRecordResultSchema,
+  'peer.capture': peerCaptureResultSchema,
   ...sfuResultSchemas,
   ...playbackResultSchemas,
   ...abResultSchemas,

@@ -36,6 +36,7 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function expectedOf(issue: z.core.$ZodIssue): string {
+  if (issue.message === POSITIVE_INTEGER) return POSITIVE_INTEGER;
   if (issue.code === 'invalid_type') {
     switch (issue.expected) {
       case 'string':
@@ -60,3 +61,10 @@ function expectedOf(issue: z.core.$ZodIssue): string {
 /** Janus ids are unsigned integers; we keep them below 2^53 so JSON round-trips them exactly. */
 export const janusId = z.number().int();
 export const positiveInt = z.number().int().nonnegative();
+
+const POSITIVE_INTEGER = 'a positive integer';
+/** An integer ≥ 0 that Janus checks as JANUS_JSON_PARAM_POSITIVE: any problem reads "should be a positive integer". */
+export const janusPositiveInt = z
+  .number({ error: POSITIVE_INTEGER })
+  .int({ error: POSITIVE_INTEGER })
+  .nonnegative({ error: POSITIVE_INTEGER });

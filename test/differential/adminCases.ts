@@ -1,6 +1,6 @@
 /**
- * Admin API requests not covered by cases.ts, against the reference Janus and our edge: hangup_webrtc
- * and detach_handle on a handle with a live PeerConnection (the client's events awaited on its
+ * Admin API requests not covered by cases.ts, against the reference Janus and our edge: packet
+ * captures, hangup_webrtc and detach_handle on a handle with a live PeerConnection (the client's events awaited on its
  * WebSocket), message_plugin to the VideoRoom, the token requests (both servers run without token
  * auth), and the global setters and queries of §3 (set to the values both start with).
  */
@@ -38,6 +38,26 @@ export const adminCases: Case[] = [
         expect: { janus: 'ack' },
       },
       { name: 'webrtcup', via: 'wait', events: ['webrtcup'] },
+      admin(
+        'start_pcap on a live PeerConnection',
+        { janus: 'start_pcap', folder: '/tmp/janus-diff-capture', filename: 'live.pcap', truncate: 64 },
+        { path: '/$s/$h', expect: { janus: 'success' } },
+      ),
+      admin(
+        'start_text2pcap while a capture runs (490)',
+        { janus: 'start_text2pcap' },
+        { path: '/$s/$h', expect: { janus: 'error', code: 490 } },
+      ),
+      admin(
+        'stop_text2pcap stops the pcap',
+        { janus: 'stop_text2pcap' },
+        { path: '/$s/$h', expect: { janus: 'success' } },
+      ),
+      admin(
+        'stop_pcap with none running (490)',
+        { janus: 'stop_pcap' },
+        { path: '/$s/$h', expect: { janus: 'error', code: 490 } },
+      ),
       admin('hangup_webrtc', { janus: 'hangup_webrtc' }, { path: '/$s/$h', expect: { janus: 'success' } }),
       { name: 'the client hears: done, hangup', via: 'wait', events: ['event', 'hangup'], quietMs: 300 },
       admin('hangup_webrtc without a PeerConnection', { janus: 'hangup_webrtc' }, { path: '/$s/$h' }),

@@ -137,11 +137,11 @@ export const ALLOWED: Allowed[] = [
       'A publishing participant that is kicked: the others also get `unpublished`, as when it leaves (janus-api.md §5.3); 1.1.2 sends only `kicked`.',
   },
   // Admin API (adminCases.ts). adminApi.ts/adminOps.ts are another helper's area: differences there are todo.
-  ...['start_pcap', 'stop_pcap', 'stop_text2pcap (not started)'].map((step) => ({
+  ...['start_pcap', 'stop_pcap'].map((step) => ({
     case: ADMIN_PC,
     step,
     reason:
-      'Packet captures are not supported: media lives on the relays, not where the Admin API runs, so start_pcap/start_text2pcap and their stops are refused (457) rather than accepted and ignored.',
+      'A capture of a handle without a PeerConnection: Janus opens the file and captures the next PeerConnection the handle gets; ours captures on the relay holding the PeerConnection, so without one a start is refused (490, saying why) and the stop that follows has nothing to stop (490 "Capture not started").',
   })),
 
   // Token auth (tokenCases.ts, a second pair started with token_auth).

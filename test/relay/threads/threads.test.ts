@@ -1,4 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RtpHeader } from 'werift';
 import { spawnedRelayFixture, type RelayResources } from '../support/spawnedRelayFixture.js';
@@ -121,6 +123,37 @@ describe('relay threads (RELAY_WORKER_THREADS=2)', () => {
     const t = sub.pc.getTransceivers().find((x) => x.mid && sub.rec(x.mid).packets > 0)!;
     await t.receiver.sendRtcpPLI(t.receiver.tracks[0]?.ssrc ?? [...sub.rec(t.mid!).ssrcs][0]!);
     await fx.link.until(() => pub.plis > plis, 5000, 'PLI at the publisher');
+  });
+
+  it("a packet capture of a thread's subscriber holds the clear RTP it was sent", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'thread-capture-'));
+    try {
+      const handle = subs[1]!.handle;
+      const start = { op: 'peer.capture', sessionId: SESSION, handleId: handle, capture: true, folder } as const;
+      const r = (await fx.link.call({ ...start, filename: 'sub.pcap' })) as { file: string };
+      expect(r.file).toBe(join(folder, 'sub.pcap'));
+      const before = new Set(sent);
+      pub.start(PPS);
+      await sleep(1000);
+      pub.stop();
+      await sleep(300);
+      await fx.link.call({ op: 'peer.capture', sessionId: SESSION, handleId: handle, capture: false });
+      const f = readFileSync(r.file);
+      const counters: number[] = [];
+      for (let at = 24; at < f.length; at += 16 + f.readUInt32LE(at + 8)) {
+        const packet = f.subarray(at + 16 + 42, at + 16 + f.readUInt32LE(at + 8));
+        const outgoing = f[at + 16 + 26 + 1] === 2; // 10.2.2.2: from the relay
+        if (!outgoing || (packet[1]! >= 192 && packet[1]! <= 223)) continue; // RTCP (RFC 5761)
+        let off = 12 + 4 * (packet[0]! & 0x0f);
+        if (packet[0]! & 0x10) off += 4 + 4 * packet.readUInt16BE(off + 2);
+        counters.push(counterOf(packet.subarray(off)));
+      }
+      const fresh = [...sent].filter((c) => !before.has(c));
+      expect(counters.length).toBeGreaterThan(PPS / 2);
+      expect(counters.every((c) => fresh.includes(c))).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('a thread that crashes: its subscribers get hangup, the others keep receiving, a fresh thread takes new ones', async () => {
