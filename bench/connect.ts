@@ -20,12 +20,13 @@
  *
  *   npm run bench:connect                                   # 20 calls, concurrency 10
  *   BENCH_CALLS=50 BENCH_CONCURRENCY=20 npm run bench:connect
- *   npm run bench:connect -- --calls=50 --concurrency=20 [--only=ours|reference] [--warmup=60]
+ *   npm run bench:connect -- --calls=50 --concurrency=20 [--only=floor|ours|reference] [--warmup=60]
  *
  * Runs the calls one after another, then BENCH_CALLS calls with BENCH_CONCURRENCY in flight, and
  * prints p50/p95/max of each metric, server CPU per call (from /proc/<pid>/stat: every process under
- * our stack, or the janus process) and ours/reference ratios. Everything it starts is stopped on
- * exit, error or signal.
+ * our stack, or the janus process) and ours/reference ratios. First, the same calls against a bare
+ * werift answerer (`connect/weriftFloor.ts`): werift's own cost of a call, set beside our relay's.
+ * Everything it starts is stopped on exit, error or signal.
  */
 import { cpus, loadavg } from 'node:os';
 import { hostAddress } from '../test/support/referenceNet.js';
@@ -36,12 +37,16 @@ import { EchoClient } from '../test/relay/support/client.js';
 import { referenceJanusAvailable, startReferenceJanus } from '../test/support/janusReference.js';
 import { startStack } from '../test/support/stack.js';
 import { cleanup, cleanups } from './support/cleanup.js';
+import { floorTable, measureWeriftFloor } from './connect/weriftFloor.js';
+import { fmt, percentile, table } from './support/table.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
 const CALLS = positiveInt(arg('calls') ?? process.env.BENCH_CALLS, 20, 'BENCH_CALLS');
 const CONCURRENCY = positiveInt(arg('concurrency') ?? process.env.BENCH_CONCURRENCY, 10, 'BENCH_CONCURRENCY');
-const ONLY = arg('only') ?? process.env.BENCH_ONLY; // 'ours' | 'reference'
+const ONLY = arg('only') ?? process.env.BENCH_ONLY;
+if (ONLY !== undefined && !['floor', 'ours', 'reference'].includes(ONLY))
+  throw new Error(`--only must be floor, ours or reference, got ${ONLY}`);
 /**
  * Untimed calls before the phases. Servers run for days: what a call costs is what it costs a warm
  * server. A freshly started relay pays V8's compiler for its first hundred calls or so (21–27 ms of relay
@@ -207,6 +212,8 @@ interface PhaseResult {
   /** The same, per server process (`comm:pid`), to see which tier pays. */
   serverCpuPerCallByProcess: string;
   clientCpuPerCallMs: number;
+  /** Ours: the relays' CPU per call alone (to set beside the werift floor). */
+  relayCpuPerCallMs?: number;
 }
 
 interface TargetResult {
@@ -215,14 +222,9 @@ interface TargetResult {
   processes: string;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))]!;
-}
-
 function stats(values: number[]): Stats {
-  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return { p50: percentile(s, 0.5), p95: percentile(s, 0.95), max: s.length ? s[s.length - 1]! : NaN };
+  const s = values.filter(Number.isFinite);
+  return { p50: percentile(s, 0.5), p95: percentile(s, 0.95), max: s.length ? Math.max(...s) : NaN };
 }
 
 async function phase(
@@ -230,6 +232,7 @@ async function phase(
   wsUrl: string,
   clientAddress: string | undefined,
   serverPids: number[],
+  relayPids: number[] = [],
 ): Promise<PhaseResult> {
   const width = mode === 'sequential' ? 1 : Math.min(CONCURRENCY, CALLS);
   const times: CallTimes[] = [];
@@ -238,6 +241,7 @@ async function phase(
   let next = 0;
   const cpu0 = cpuMsOf(serverPids);
   const cpuByPid0 = serverPids.map((pid) => readStat(pid)?.cpuMs ?? 0);
+  const relayCpu0 = cpuMsOf(relayPids);
   const client0 = process.cpuUsage();
   const wall0 = performance.now();
   const worker = async () => {
@@ -255,6 +259,7 @@ async function phase(
   const seconds = (performance.now() - wall0) / 1000;
   const client1 = process.cpuUsage(client0);
   const serverCpuMs = cpuMsOf(serverPids) - cpu0;
+  const relayCpuMs = cpuMsOf(relayPids) - relayCpu0;
   const n = times.length;
   const byProcess = serverPids
     .map((pid, i) => ({ pid, ms: (readStat(pid)?.cpuMs ?? 0) - cpuByPid0[i]! }))
@@ -274,6 +279,7 @@ async function phase(
     serverCpuPerCallMs: n ? serverCpuMs / n : NaN,
     serverCpuPerCallByProcess: byProcess,
     clientCpuPerCallMs: n ? (client1.user + client1.system) / 1000 / n : NaN,
+    ...(relayPids.length > 0 ? { relayCpuPerCallMs: n ? relayCpuMs / n : NaN } : {}),
   };
 }
 
@@ -282,6 +288,7 @@ async function runAgainst(
   wsUrl: string,
   clientAddress: string | undefined,
   serverPids: () => number[],
+  relayPids: number[] = [],
 ): Promise<TargetResult> {
   // Untimed calls first (WARMUP), WARMUP_WIDTH at a time: module loading and JIT on both sides.
   let warm = 0;
@@ -296,7 +303,7 @@ async function runAgainst(
   if (pids.length === 0) throw new Error(`${target}: no server process found`);
   const phases: PhaseResult[] = [];
   for (const mode of ['sequential', 'concurrent'] as const) {
-    const p = await phase(mode, wsUrl, clientAddress, pids);
+    const p = await phase(mode, wsUrl, clientAddress, pids, relayPids);
     console.log(
       `  ${target} ${mode}: ${p.ok} ok, ${p.errors} errors in ${p.seconds.toFixed(1)} s${p.firstError ? ` (first error: ${p.firstError})` : ''}; server CPU ms/call by process: ${p.serverCpuPerCallByProcess || '-'}`,
     );
@@ -316,7 +323,8 @@ async function benchOurs(): Promise<TargetResult> {
     console.log(
       `ours: stack on ${stack.baseUrl}; relays ${stack.relays.map((r) => `${r.id} pid ${r.pid}`).join(', ')}`,
     );
-    return await runAgainst('ours', stack.wsUrl, undefined, serverPids);
+    const relayPids = stack.relays.map((r) => r.pid);
+    return await runAgainst('ours', stack.wsUrl, undefined, serverPids, relayPids);
   } finally {
     await stop();
   }
@@ -346,19 +354,8 @@ async function benchReference(): Promise<TargetResult | undefined> {
 
 // ---------------------------------------------------------------------------------------------- report
 
-function fmt(n: number, digits = 1): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '-';
-}
-
 function ratio(a: number, b: number): string {
   return Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '-';
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
-    .join('\n');
 }
 
 function report(results: TargetResult[]): void {
@@ -392,7 +389,7 @@ function report(results: TargetResult[]): void {
       rows.push(row);
     }
   }
-  console.log(`\n(all times in ms from sending the offer)\n${table(rows)}`);
+  console.log(`\n(all times in ms from sending the offer)\n${table(rows, 2)}`);
   for (const r of results) console.log(`${r.target}: server processes ${r.processes}`);
 }
 
@@ -405,12 +402,18 @@ async function main(): Promise<void> {
   if (load0[0]! > cpus().length / 2)
     console.log(`warning: other processes compete for the CPUs, figures will be noisy`);
   const results: TargetResult[] = [];
-  if (ONLY !== 'reference') results.push(await benchOurs());
-  if (ONLY !== 'ours') {
+  // the floor first, on a machine no server of this run has loaded yet
+  const floor =
+    ONLY === undefined || ONLY === 'floor' ? await measureWeriftFloor(CALLS, CONCURRENCY, WARMUP) : undefined;
+  if (ONLY === undefined || ONLY === 'ours') results.push(await benchOurs());
+  if (ONLY === undefined || ONLY === 'reference') {
     const r = await benchReference();
     if (r) results.push(r);
   }
-  report(results);
+  if (results.length > 0) report(results);
+  const ours = results.find((r) => r.target === 'ours');
+  const relayCpuMs = (mode: string) => ours?.phases.find((p) => p.mode === mode)?.relayCpuPerCallMs;
+  if (floor) console.log(`\n${floorTable(floor, Math.min(CONCURRENCY, CALLS), relayCpuMs)}`);
   console.log(
     `(srv CPU: /proc utime+stime of every process under our stack (start.ts, wrangler, workerd, relay) or of janus, over the phase, per successful call. client CPU: this bench process, werift included; it shares the machine with the server. 1-min load average now ${loadavg()[0]!.toFixed(2)})`,
   );

@@ -1,10 +1,10 @@
 /** Plain-text tables and percentiles for the benchmarks' output. */
 
-/** First column left-aligned, the others right-aligned. */
-export function table(rows: string[][]): string {
+/** The first `leftColumns` columns left-aligned (names), the others right-aligned (figures). */
+export function table(rows: string[][], leftColumns = 1): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows
-    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+    .map((r) => r.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
     .join('\n');
 }
 
