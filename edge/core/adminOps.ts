@@ -33,7 +33,7 @@ export class AdminOps {
         core.media.hangup(s, handleIn(s, op.handleId), 'Admin API');
         return {};
       case 'capture':
-        await core.media.capture(handleIn(s, op.handleId), op);
+        await core.media.capture(s, handleIn(s, op.handleId), op);
         return {};
     }
   }
@@ -69,7 +69,7 @@ export class AdminOps {
       },
       sdps: {},
       'queued-packets': 0,
-      ...captureInfo(webrtc?.capture),
+      ...captureInfo(webrtc?.capture ?? pendingCapture(h)),
       relay: h.relay?.relayId ?? null,
       webrtc,
     };
@@ -83,4 +83,10 @@ function captureInfo(capture: unknown): Record<string, unknown> {
   return c.text
     ? { 'dump-to-text2pcap': true, 'text2pcap-file': c.file }
     : { 'dump-to-pcap': true, 'pcap-file': c.file };
+}
+
+/** A capture waiting for the handle's next PeerConnection: its file as asked (the relay resolves it). */
+function pendingCapture(h: Handle): { text: boolean; file: string } | undefined {
+  const c = h.capture;
+  return c && { text: c.text, file: c.folder !== undefined ? `${c.folder}/${c.filename}` : c.filename };
 }

@@ -1,3 +1,4 @@
+import type { CaptureSpec } from '../../shared/control/capture.js';
 import type { CommandOp, CommandResult, TrickleCandidate } from '../../shared/control/commands.js';
 import { trickleCandidateSchema } from '../../shared/control/commands.js';
 import type { PeerEvent } from '../../shared/control/events.js';
@@ -81,6 +82,11 @@ export class PeerMedia {
     }
     for (const c of h.pendingCandidates.splice(0))
       this.tell(h, { op: 'peer.trickle', sessionId: s.id, handleId: h.id, candidate: c });
+    // the relay runs a peer's commands in order: the capture starts before any answer can bring media
+    if (h.capture)
+      this.command(h, { op: 'peer.capture', sessionId: s.id, handleId: h.id, capture: true, ...h.capture }).catch(
+        (err: unknown) => this.host.log.warn('packet capture not started', { handle: h.id, error: String(err) }),
+      );
     return result;
   }
 
@@ -165,18 +171,31 @@ export class PeerMedia {
   }
 
   /**
-   * Admin start_pcap / start_text2pcap / stop_*: the relay holding the handle's PeerConnection
-   * captures its clear RTP/RTCP (`peer.capture`). Janus opens the file even before a PeerConnection
-   * and captures the handle's next one; with no PeerConnection here a start is refused (490, saying
-   * why) and a stop finds nothing to stop.
+   * Admin start_pcap / start_text2pcap / stop_*, kept on the handle as Janus keeps them: the relay holding
+   * its PeerConnection captures (`peer.capture`, whose errors answer a start), and each PeerConnection
+   * the handle gets later is captured into the same file until a stop or the handle's end.
    */
-  async capture(h: Handle, req: CaptureRequest): Promise<void> {
-    if (!h.hasPeer) {
-      if (!req.capture) throw new JanusApiError(JanusError.UNKNOWN, 'Capture not started');
-      const what = req.text ? 'text2pcap' : 'pcap';
-      throw new JanusApiError(JanusError.UNKNOWN, `Error starting ${what} dump (the handle has no PeerConnection)`);
+  async capture(s: Session, h: Handle, req: CaptureRequest): Promise<void> {
+    const key = { op: 'peer.capture' as const, sessionId: s.id, handleId: h.id };
+    if (!req.capture) {
+      if (!h.capture) throw new JanusApiError(JanusError.UNKNOWN, 'Capture not started');
+      h.capture = undefined;
+      this.persist(s);
+      // a file that never opened on this PeerConnection has nothing to stop
+      if (h.hasPeer) await this.command(h, { ...key, capture: false }).catch(() => undefined);
+      return;
     }
-    await this.command(h, { op: 'peer.capture', sessionId: h.ctx.sessionId, handleId: h.id, ...req });
+    if (h.capture) throw new JanusApiError(JanusError.UNKNOWN, `${req.text ? 'text2pcap' : 'pcap'} already started`);
+    const spec: CaptureSpec = {
+      text: req.text,
+      filename:
+        req.filename ?? `janus-text2pcap-${crypto.getRandomValues(new Uint32Array(1))[0]}.${req.text ? 'txt' : 'pcap'}`,
+      truncate: req.truncate ?? 0,
+      ...(req.folder !== undefined ? { folder: req.folder } : {}),
+    };
+    if (h.hasPeer) await this.command(h, { ...key, capture: true, ...spec });
+    h.capture = spec;
+    this.persist(s);
   }
 
   /** Hangs up the handle's PeerConnection (API hangup, admin hangup_webrtc, the plugin closing it). */

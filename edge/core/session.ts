@@ -1,5 +1,6 @@
 import { JanusApiError, JanusError } from '../../shared/janus/errors.js';
 import type { JanusMessage } from './replies.js';
+import type { CaptureSpec } from '../../shared/control/capture.js';
 import type { TrickleCandidate } from '../../shared/control/commands.js';
 import type { HandleContext, Plugin } from '../plugins/plugin.js';
 import type { RelayRef } from '../relays/relayClient.js';
@@ -52,6 +53,8 @@ export interface Handle {
   hangupEchoes?: number;
   /** The client's offer was admitted by the per-address limits for the PeerConnection it opens. */
   admitted?: boolean;
+  /** Admin start_pcap / start_text2pcap: asked of every PeerConnection the handle gets until stopped. */
+  capture?: CaptureSpec;
   ctx: HandleContext;
 }
 
@@ -104,6 +107,7 @@ export interface SessionRecord extends SessionFields {
     hasPeer: boolean;
     relay?: RelayRef;
     pluginState?: unknown;
+    capture?: CaptureSpec;
   }[];
 }
 
@@ -150,6 +154,7 @@ export function toRecord(s: Session): SessionRecord {
       hasPeer: h.hasPeer,
       relay: h.relay,
       pluginState: h.pluginState,
+      capture: h.capture,
     })),
   };
 }

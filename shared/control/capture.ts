@@ -13,10 +13,12 @@ const peerKey = {
 
 /**
  * `capture: true` starts (refused while one runs: `pcap already started` / `text2pcap already
- * started`, by what was asked), false stops whichever runs (`Capture not started` when none).
+ * started`, by what was asked), false stops whichever runs (`Capture not started` when none). The
+ * edge keeps a handle's capture and asks again for each PeerConnection the handle gets.
  * - `folder`: the directory (relative: to the relay's working directory), created if missing;
  *   default the relay's `RELAY_RECORDINGS_DIR`, refused outside `RELAY_RECORDINGS_ROOT` when set.
- * - `filename`: default `janus-text2pcap-<random>.pcap|.txt`, as Janus; appended to if it exists.
+ * - `filename`: default `janus-text2pcap-<random>.pcap|.txt`, as Janus; appended to if it exists (a
+ *   pcap header only into an empty file, so the captures of successive PeerConnections make one file).
  * - `truncate`: bytes kept of each packet, 0 all of it.
  * A file that cannot be opened answers `Error starting pcap dump` / `Error starting text2pcap dump`.
  * The capture ends with the PeerConnection.
@@ -36,3 +38,12 @@ export const peerCaptureResultSchema = z.object({ file: z.string().optional() })
 
 /** A running capture, as `peer.info` reports it (Janus handle_info's `dump-to-pcap` / `pcap-file`). */
 export const captureInfoSchema = z.object({ text: z.boolean(), file: z.string() });
+
+/** A handle's capture as the edge keeps it (Janus keeps it on the handle, across its PeerConnections). */
+export interface CaptureSpec {
+  text: boolean;
+  folder?: string;
+  /** Chosen once (Janus's random default included), so every PeerConnection of the handle appends to one file. */
+  filename: string;
+  truncate: number;
+}

@@ -11,7 +11,6 @@ import { STREAMING_ALLOWED } from './streamingDeliberate.js';
 type Message = Record<string, unknown>;
 
 const MEDIA = 'videoroom with PeerConnections: publish, subscribe, start, pause, configure, switch, update, leave';
-const ADMIN_PC = 'admin: hangup_webrtc and detach_handle on a live PeerConnection';
 const TOKENS = 'token auth: add, list, allow, disallow and remove tokens; the Janus API obeys them';
 const REMOTE = 'videoroom remote publishers: add/update/remove_remote_publisher, publish_remotely, list_remotes';
 
@@ -136,14 +135,6 @@ export const ALLOWED: Allowed[] = [
     reason:
       'A publishing participant that is kicked: the others also get `unpublished`, as when it leaves (janus-api.md §5.3); 1.1.2 sends only `kicked`.',
   },
-  // Admin API (adminCases.ts). adminApi.ts/adminOps.ts are another helper's area: differences there are todo.
-  ...['start_pcap', 'stop_pcap'].map((step) => ({
-    case: ADMIN_PC,
-    step,
-    reason:
-      'A capture of a handle without a PeerConnection: Janus opens the file and captures the next PeerConnection the handle gets; ours captures on the relay holding the PeerConnection, so without one a start is refused (490, saying why) and the stop that follows has nothing to stop (490 "Capture not started").',
-  })),
-
   // Token auth (tokenCases.ts, a second pair started with token_auth).
   {
     case: TOKENS,

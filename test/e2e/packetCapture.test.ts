@@ -9,7 +9,8 @@ import { startStack, type Stack } from '../support/stack.js';
 /**
  * Janus's packet captures (admin start_pcap / start_text2pcap / stop_*) of an EchoTest call through the
  * edge and a relay: the file holds the call's clear RTP (the client's tagged payloads) both ways, the
- * replies and errors are Janus's, and a capture ends with its PeerConnection.
+ * replies and errors are Janus's, and as in Janus a capture belongs to the handle: started before its
+ * PeerConnection, it covers it from the first packet, and the handle's next one too.
  */
 
 const ECHO = 'janus.plugin.echotest';
@@ -131,7 +132,7 @@ describe('packet captures of a handle (admin start_pcap / start_text2pcap)', () 
     await close();
   }, 60_000);
 
-  it('writes text2pcap lines, truncated, and ends the capture with the PeerConnection', async () => {
+  it('writes text2pcap lines, truncated, complete once the PeerConnection ends', async () => {
     const { janus, client, keys, at, close } = await call();
     expect(await admin({ janus: 'start_text2pcap', ...at, truncate: 16 })).toEqual({
       janus: 'success',
@@ -143,9 +144,11 @@ describe('packet captures of a handle (admin start_pcap / start_text2pcap)', () 
     await waitFor(() => client.echoedTags.video.size > 10, 10_000, 'echo');
     await janus.request({ janus: 'hangup', ...at });
     await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === at.handle_id, 5_000, 'hangup');
-    // the capture ended with the PeerConnection: nothing to stop, and its file is complete
-    const stop = await admin({ janus: 'stop_text2pcap', ...at });
-    expect(stop.error).toEqual({ code: 490, reason: 'Capture not started' });
+    // the relay closed the file with the PeerConnection (it is complete now); the handle keeps the
+    // capture for its next PeerConnection until stopped, as Janus
+    const kept = (await admin({ janus: 'handle_info', ...at })).info;
+    expect([kept['dump-to-text2pcap'], kept['text2pcap-file']]).toEqual([true, file.slice(root.length + 1)]);
+    expect(await admin({ janus: 'stop_text2pcap', ...at })).toEqual({ janus: 'success', transaction: 'a' });
     const lines = readFileSync(file, 'latin1').split('\r\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(20);
     const line =
@@ -160,7 +163,7 @@ describe('packet captures of a handle (admin start_pcap / start_text2pcap)', () 
     await close();
   }, 60_000);
 
-  it('refuses what Janus refuses, files outside the recordings root, and handles without a PeerConnection', async () => {
+  it('refuses what Janus refuses, and files outside the recordings root', async () => {
     const { at, close } = await call();
     const bad = async (body: Record<string, unknown>) => (await admin({ ...at, ...body })).error;
     expect(await bad({ janus: 'start_pcap', truncate: -1 })).toEqual({
@@ -187,15 +190,50 @@ describe('packet captures of a handle (admin start_pcap / start_text2pcap)', () 
     const atSession = await admin({ janus: 'start_pcap', session_id: at.session_id });
     expect(atSession.error.code).toBe(457);
     await close();
+  }, 60_000);
 
+  it('a capture started before the PeerConnection covers it and the next one of the handle, in one file', async () => {
     const janus = await JanusWs.connect(stack.wsUrl);
     const sessionId = await janus.createSession();
     const handleId = await janus.attach(sessionId, ECHO);
-    const idle = { session_id: sessionId, handle_id: handleId };
-    const start = await admin({ janus: 'start_pcap', ...idle });
-    expect(start.error.code).toBe(490);
-    expect(start.error.reason).toMatch(/^Error starting pcap dump \(the handle has no PeerConnection\)$/);
-    expect((await admin({ janus: 'stop_pcap', ...idle })).error).toEqual({ code: 490, reason: 'Capture not started' });
+    const at = { session_id: sessionId, handle_id: handleId };
+    expect(await admin({ janus: 'start_pcap', ...at, filename: 'early.pcap' })).toEqual({
+      janus: 'success',
+      transaction: 'a',
+    });
+    const pending = (await admin({ janus: 'handle_info', ...at })).info;
+    expect([pending['dump-to-pcap'], pending['pcap-file']]).toEqual([true, 'early.pcap']);
+    const tags: number[][] = [];
+    for (let round = 0; round < 2; round++) {
+      const client = new EchoClient();
+      const key = client.addMedia('video');
+      const ack = await janus.request({
+        janus: 'message',
+        ...at,
+        body: { audio: true, video: true },
+        jsep: { type: 'offer', sdp: await client.createOffer() },
+      });
+      const ev = await janus.waitEvent((m) => m.jsep && m.transaction === ack.transaction, 15_000, 'answer');
+      await client.acceptAnswer(ev.jsep.sdp);
+      await client.connected(15_000);
+      // the first packet the client sends is already captured
+      client.sendOne(key);
+      client.startSending(key, 20);
+      await waitFor(() => client.echoedTags.video.size > 5, 10_000, 'echo');
+      client.stopSending(key);
+      tags.push([...client.sentTags.video]);
+      const live = (await admin({ janus: 'handle_info', ...at })).info;
+      expect(live['pcap-file']).toBe(join(root, 'early.pcap'));
+      await janus.request({ janus: 'hangup', ...at });
+      await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 5_000, 'hangup');
+      await client.close();
+    }
+    expect(await admin({ janus: 'stop_pcap', ...at })).toEqual({ janus: 'success', transaction: 'a' });
+    const records = readPcap(readFileSync(join(root, 'early.pcap')));
+    const captured = new Set(records.filter((r) => r.incoming && !isRtcp(r.data)).flatMap((r) => tagOf(r.data) ?? []));
+    for (const round of tags) expect(captured.has(Math.min(...round))).toBe(true);
+    // stopped with no PeerConnection, as Janus
+    expect((await admin({ janus: 'stop_pcap', ...at })).error).toEqual({ code: 490, reason: 'Capture not started' });
     await janus.request({ janus: 'destroy', session_id: sessionId });
     await janus.close();
   }, 60_000);

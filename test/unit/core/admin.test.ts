@@ -50,6 +50,45 @@ describe('admin requests on one shard', () => {
     ]);
   });
 
+  it('a packet capture is kept on the handle, through eviction, and asked of each PeerConnection it gets', async () => {
+    const t = await new ShardHarness().start();
+    const sid = await t.create();
+    const hid = await t.attach(sid);
+    const start = { kind: 'capture', sessionId: sid, handleId: hid, capture: true, text: true, truncate: 8 } as const;
+    await t.admin.run(start);
+    await expect(t.admin.run({ ...start, text: false })).rejects.toMatchObject({
+      code: 490,
+      message: 'pcap already started',
+    });
+    expect(t.relays.ops('peer.capture')).toHaveLength(0); // no PeerConnection yet: nothing to ask
+    const { info } = (await t.admin.run({ kind: 'handle_info', sessionId: sid, handleId: hid, pluginOnly: false })) as {
+      info: Record<string, unknown>;
+    };
+    expect(info['dump-to-text2pcap']).toBe(true);
+    expect(info['text2pcap-file']).toMatch(/^janus-text2pcap-\d+\.txt$/);
+    t.clock.advance(1_200);
+    await t.settle();
+    const r = new ShardHarness({}, t.storage);
+    r.clock.time = t.clock.time;
+    await r.start();
+    await r.request({
+      janus: 'message',
+      session_id: sid,
+      handle_id: hid,
+      body: { request: 'open' },
+      jsep: { type: 'offer', sdp: OFFER },
+    });
+    await r.settle();
+    expect(r.relays.ops('peer.capture')).toEqual([
+      expect.objectContaining({ capture: true, text: true, truncate: 8, filename: info['text2pcap-file'] }),
+    ]);
+    await r.admin.run({ kind: 'capture', sessionId: sid, handleId: hid, capture: false, text: false });
+    expect(r.relays.ops('peer.capture')).toHaveLength(2);
+    await expect(
+      r.admin.run({ kind: 'capture', sessionId: sid, handleId: hid, capture: false, text: false }),
+    ).rejects.toMatchObject({ code: 490, message: 'Capture not started' });
+  });
+
   it('events of a session whose WebSocket another shard holds are pushed to that shard', async () => {
     const t = await new ShardHarness().start();
     const sid = await t.create({ kind: 'ws', shard: 9, connId: 'far' });
