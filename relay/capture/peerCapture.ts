@@ -10,6 +10,7 @@ import { PacketCapture, type PacketCaptureOptions } from './packetCapture.js';
  */
 export class PeerCapture {
   private current: PacketCapture | undefined;
+  private ended = false;
 
   constructor(private readonly transports: () => readonly RTCDtlsTransport[]) {}
 
@@ -27,7 +28,13 @@ export class PeerCapture {
   /** Opens the file and points the transports at it (the relay runs a peer's commands one at a time). */
   async start(opts: PacketCaptureOptions): Promise<string> {
     this.refuseIfRunning(opts.text);
+    if (this.ended) throw new RelayError(Codes.WEBRTC_STATE, 'PeerConnection is closing');
     const capture = await PacketCapture.open(opts);
+    // the peer may have ended while the file opened: its hang-up no longer sees this capture
+    if (this.ended) {
+      await capture.close();
+      throw new RelayError(Codes.WEBRTC_STATE, 'PeerConnection is closing');
+    }
     this.current = capture;
     for (const dtls of this.transports()) setCapture(dtls, capture);
     return capture.path;
@@ -36,6 +43,12 @@ export class PeerCapture {
   /** A transport the peer made after the start. */
   onTransport(dtls: RTCDtlsTransport): void {
     if (this.current) setCapture(dtls, this.current);
+  }
+
+  /** The peer ends (its hang-up): the capture stops and no other starts. */
+  end(): Promise<boolean> {
+    this.ended = true;
+    return this.stop();
   }
 
   /** Stops the capture and closes its file; false when none ran. */

@@ -407,7 +407,7 @@ export abstract class PeerBase {
     if (this.closedPromise) return this.closedPromise;
     this.closing = true;
     this.release();
-    const recordingClosed = Promise.all([this.stopRecording(), this.capture.stop()]);
+    const recordingClosed = Promise.all([this.stopRecording(), this.capture.end()]);
     this.deps.onClosing(this);
     if (opts.notifyEdge !== false) this.deps.emit({ kind: 'hangup', reason });
     this.log.debug('hangup', { reason });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PacketCapture, type PacketCaptureOptions } from '../../../relay/capture/packetCapture.js';
+import { PeerCapture } from '../../../relay/capture/peerCapture.js';
 import { createLogger } from '../../../relay/logger.js';
 import { recordingTotals } from '../../../relay/recording/totals.js';
 
@@ -99,5 +100,25 @@ describe('PacketCapture', () => {
     await c.close();
     c.write('rtp', true, rtp);
     expect(readFileSync(join(dir, 'q.pcap')).length).toBe(24 + 3 * (16 + 42 + rtp.length));
+  });
+});
+
+describe('PeerCapture', () => {
+  it('one capture at a time; a peer that ends while the file opens leaves no file open', async () => {
+    const opened = recordingTotals.open;
+    const peer = new PeerCapture(() => []);
+    expect(await peer.start(options('p.pcap'))).toBe(join(dir, 'p.pcap'));
+    await expect(peer.start(options('p2.txt', { text: true }))).rejects.toThrow('text2pcap already started');
+    expect(peer.info()).toEqual({ text: false, file: join(dir, 'p.pcap') });
+    expect(await peer.stop()).toBe(true);
+    expect(await peer.stop()).toBe(false);
+
+    const starting = peer.start(options('race.pcap'));
+    const ended = peer.end(); // the hang-up, while the file is being opened
+    await expect(starting).rejects.toThrow('PeerConnection is closing');
+    expect(await ended).toBe(false);
+    expect(peer.info()).toBeUndefined();
+    await expect(peer.start(options('late.pcap'))).rejects.toThrow('PeerConnection is closing');
+    expect(recordingTotals.open).toBe(opened);
   });
 });
