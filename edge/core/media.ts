@@ -1,4 +1,4 @@
-import type { CaptureSpec } from '../../shared/control/capture.js';
+import { captureSpecSchema } from '../../shared/control/capture.js';
 import type { CommandOp, CommandResult, TrickleCandidate } from '../../shared/control/commands.js';
 import { trickleCandidateSchema } from '../../shared/control/commands.js';
 import type { PeerEvent } from '../../shared/control/events.js';
@@ -185,14 +185,18 @@ export class PeerMedia {
       if (h.hasPeer) await this.command(h, { ...key, capture: false }).catch(() => undefined);
       return;
     }
-    if (h.capture) throw new JanusApiError(JanusError.UNKNOWN, `${req.text ? 'text2pcap' : 'pcap'} already started`);
-    const spec: CaptureSpec = {
+    const what = req.text ? 'text2pcap' : 'pcap';
+    if (h.capture) throw new JanusApiError(JanusError.UNKNOWN, `${what} already started`);
+    const parsed = captureSpecSchema.safeParse({
       text: req.text,
       filename:
         req.filename ?? `janus-text2pcap-${crypto.getRandomValues(new Uint32Array(1))[0]}.${req.text ? 'txt' : 'pcap'}`,
       truncate: req.truncate ?? 0,
       ...(req.folder !== undefined ? { folder: req.folder } : {}),
-    };
+    });
+    // an empty or overlong name: no file could be opened, as Janus answers when it cannot open one
+    if (!parsed.success) throw new JanusApiError(JanusError.UNKNOWN, `Error starting ${what} dump`);
+    const spec = parsed.data;
     if (h.hasPeer) await this.command(h, { ...key, capture: true, ...spec });
     h.capture = spec;
     this.persist(s);

@@ -21,16 +21,21 @@ const peerKey = {
  *   pcap header only into an empty file, so the captures of successive PeerConnections make one file).
  * - `truncate`: bytes kept of each packet, 0 all of it.
  * A file that cannot be opened answers `Error starting pcap dump` / `Error starting text2pcap dump`.
- * The capture ends with the PeerConnection.
+ * The relay's capture ends with the PeerConnection; the edge asks the handle's next one again.
  */
-export const peerCaptureSchema = z.object({
-  op: z.literal('peer.capture'),
-  ...peerKey,
-  capture: z.boolean(),
+/** What a start names, as `peer.capture` carries it. */
+const captureFields = {
   text: z.boolean().default(false),
   folder: z.string().min(1).max(1024).optional(),
   filename: z.string().min(1).max(255).optional(),
   truncate: z.number().int().nonnegative().max(0x7fffffff).default(0),
+};
+
+export const peerCaptureSchema = z.object({
+  op: z.literal('peer.capture'),
+  ...peerKey,
+  capture: z.boolean(),
+  ...captureFields,
 });
 
 /** The file being written after a start; nothing after a stop. */
@@ -39,11 +44,10 @@ export const peerCaptureResultSchema = z.object({ file: z.string().optional() })
 /** A running capture, as `peer.info` reports it (Janus handle_info's `dump-to-pcap` / `pcap-file`). */
 export const captureInfoSchema = z.object({ text: z.boolean(), file: z.string() });
 
-/** A handle's capture as the edge keeps it (Janus keeps it on the handle, across its PeerConnections). */
-export interface CaptureSpec {
-  text: boolean;
-  folder?: string;
-  /** Chosen once (Janus's random default included), so every PeerConnection of the handle appends to one file. */
-  filename: string;
-  truncate: number;
-}
+/**
+ * A handle's capture as the edge keeps it (Janus keeps it on the handle, across its PeerConnections):
+ * the file name chosen once (Janus's random default included), so every PeerConnection of the handle
+ * appends to one file.
+ */
+export const captureSpecSchema = z.object({ ...captureFields, filename: captureFields.filename.unwrap() });
+export type CaptureSpec = z.infer<typeof captureSpecSchema>;

@@ -181,6 +181,8 @@ describe('packet captures of a handle (admin start_pcap / start_text2pcap)', () 
     const outside = { code: 490, reason: 'Error starting pcap dump' };
     expect(await bad({ janus: 'start_pcap', folder: tmpdir() })).toEqual(outside);
     expect(await bad({ janus: 'start_pcap', filename: '../escape.pcap' })).toEqual(outside);
+    expect(await bad({ janus: 'start_pcap', folder: '' })).toEqual(outside);
+    expect(await bad({ janus: 'start_pcap', filename: 'x'.repeat(256) })).toEqual(outside);
     expect(await bad({ janus: 'start_text2pcap', filename: '../escape.txt' })).toEqual({
       code: 490,
       reason: 'Error starting text2pcap dump',
