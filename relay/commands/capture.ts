@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandOf } from '../../shared/control/commands.js';
 import { Codes, RelayError } from '../errors.js';
-import { recordingDir } from '../recording/recordingDir.js';
+import { inside, recordingDir } from '../recording/recordingDir.js';
 import type { CommandContext, Outcome } from './context.js';
 
 /**
@@ -24,12 +24,15 @@ export async function executeCapture(
   }
   if (peer.closed) throw new RelayError(Codes.WEBRTC_STATE, 'PeerConnection is closing');
   peer.capture.refuseIfRunning(cmd.text);
+  const refused = (err: unknown, path?: string) => {
+    ctx.logger.warn('cannot start a packet capture', { peer: key, path, error: (err as Error).message });
+    return new RelayError(Codes.UNKNOWN, `Error starting ${cmd.text ? 'text2pcap' : 'pcap'} dump`);
+  };
   let path: string;
   try {
     path = await capturePath(ctx, cmd);
   } catch (err) {
-    ctx.logger.warn('cannot start a packet capture', { peer: key, error: (err as Error).message });
-    throw new RelayError(Codes.UNKNOWN, cmd.text ? 'Error starting text2pcap dump' : 'Error starting pcap dump');
+    throw refused(err);
   }
   try {
     const file = await peer.capture.start({
@@ -43,9 +46,7 @@ export async function executeCapture(
     });
     return { result: { file } };
   } catch (err) {
-    if (err instanceof RelayError) throw err;
-    ctx.logger.warn('cannot start a packet capture', { peer: key, path, error: (err as Error).message });
-    throw new RelayError(Codes.UNKNOWN, cmd.text ? 'Error starting text2pcap dump' : 'Error starting pcap dump');
+    throw err instanceof RelayError ? err : refused(err, path);
   }
 }
 
@@ -53,7 +54,6 @@ async function capturePath(ctx: CommandContext, cmd: CommandOf<'peer.capture'>):
   const dir = await recordingDir(cmd.folder, ctx.recordings);
   const name = cmd.filename ?? `janus-text2pcap-${randomInt(0, 2 ** 32 - 1)}.${cmd.text ? 'txt' : 'pcap'}`;
   const path = resolve(dir, name);
-  const rel = relative(dir, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${name} is not a file in ${dir}`);
+  if (path === dir || !inside(path, dir)) throw new Error(`${name} is not a file in ${dir}`);
   return path;
 }

@@ -15,7 +15,8 @@ export interface RecordingSettings {
   hook?: RecordingHook;
 }
 
-function inside(dir: string, root: string): boolean {
+/** Whether `dir` is `root` or lies under it (paths already resolved). */
+export function inside(dir: string, root: string): boolean {
   const rel = relative(root, dir);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

@@ -9,14 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtcpPayloadSpecificFeedback } from 'werift';
 import { waitFor } from '../relay/support/client.js';
 import { PubClient, SubClient, VIDEOROOM } from '../relay/sfu/support.js';
-import { referenceJanusAvailable, startReferenceJanus, type ReferenceJanus } from '../support/janusReference.js';
+import { referenceJanusFor, startReferenceJanus, type ReferenceJanus } from '../support/janusReference.js';
 import { JanusWs, type JanusMsg } from '../support/janusWs.js';
 import { hostAddress, iceOn } from '../support/referenceNet.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { Participant, publish, subscribe } from '../videoroom/support/participant.js';
 
-const available = referenceJanusAvailable();
-if (!available) console.warn('cascade differential skipped: reference Janus not installed (apt-get install janus)');
+const available = referenceJanusFor('cascade differential');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

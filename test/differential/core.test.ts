@@ -12,7 +12,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { referenceJanusAvailable } from '../support/janusReference.js';
+import { referenceJanusFor } from '../support/janusReference.js';
 import { cases } from './cases.js';
 import { videoroomCases } from './videoroomCases.js';
 import { adminCases } from './adminCases.js';
@@ -22,11 +22,7 @@ import { expectAsReference, ServerPair } from './serverPair.js';
 
 // Skipped when the reference Janus (Debian package `janus`) or ../shared/tools/janus-reference.sh is
 // missing: without the reference there is nothing to compare against.
-const available = referenceJanusAvailable();
-if (!available)
-  console.warn(
-    'differential tests skipped: reference Janus not installed (apt-get install janus) or janus-reference.sh missing',
-  );
+const available = referenceJanusFor('differential core + Admin API');
 
 describe.skipIf(!available)('differential: Janus core + Admin API vs reference Janus 1.1.2', () => {
   const servers = new ServerPair();

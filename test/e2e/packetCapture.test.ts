@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EchoClient, waitFor } from '../relay/support/client.js';
+import { adminPost } from '../support/echoCall.js';
 import { JanusWs } from '../support/janusWs.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -61,13 +62,7 @@ describe('packet captures of a handle (admin start_pcap / start_text2pcap)', () 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'janus-capture-'));
     stack = await startStack({ SESSION_TIMEOUT: '60', RELAY_RECORDINGS_ROOT: root, RELAY_RECORDINGS_DIR: root });
-    admin = async (body) =>
-      (
-        await fetch(stack.adminUrl, {
-          method: 'POST',
-          body: JSON.stringify({ transaction: 'a', admin_secret: 'janusoverlord', ...body }),
-        })
-      ).json();
+    admin = (body) => adminPost(stack, body);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../relay/support/client.js';
-import { referenceJanusAvailable } from '../support/janusReference.js';
+import { referenceJanusFor } from '../support/janusReference.js';
 import { JanusWs } from '../support/janusWs.js';
 import { hostAddress } from '../support/referenceNet.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -90,11 +90,7 @@ function answerFirst(step: unknown): unknown {
   return [...step.filter(answering), ...step.filter((m) => !answering(m))];
 }
 
-if (!referenceJanusAvailable())
-  process.stderr.write(
-    'Record&Play reference comparison skipped: Debian janus is not installed; .ci/run installs it\n',
-  );
-describe.skipIf(!referenceJanusAvailable())(
+describe.skipIf(!referenceJanusFor('Record&Play reference comparison'))(
   'Record&Play against the reference Janus (same folder, same script)',
   () => {
     let dir: string;
