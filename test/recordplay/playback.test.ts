@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MjrFile } from '../../relay/recording/mjrReader.js';
 import { scheduleTrack } from '../../relay/playback/schedule.js';
+import { waitUntil } from '../blackbox/support/janus.js';
 import { waitFor } from '../relay/support/client.js';
 import { relayDebug, startStack, type Stack } from '../support/stack.js';
 import { Viewer } from './viewer.js';
@@ -191,6 +192,16 @@ describe('Record&Play playback through edge and relay (recordings of the real Ja
 
   it('stop ends a playout early: stopped, then done and the PeerConnection is gone; the handle can play again', async () => {
     const { janus, handleId, send, event } = await handle();
+    const relayPeers = async () => {
+      const r = await relayDebug<{ peers: number; threadPeers: number }>(
+        stack,
+        stack.relays[0]!.httpUrl,
+        '/debug/resources',
+      );
+      return r.peers + r.threadPeers;
+    };
+    // The previous test's viewers went with their sessions: this playout is the relay's only peer.
+    await waitUntil(async () => (await relayPeers()) === 0, 5_000, 'no peer left on the relay');
     const ack = await send({ request: 'play', id: 77 });
     const preparing = await event(ack.transaction);
     expect(preparing.jsep.sdp).not.toMatch(/m=video/);
@@ -205,6 +216,10 @@ describe('Record&Play playback through edge and relay (recordings of the real Ja
     });
     await janus.waitEvent((m) => m.plugindata?.data?.result === 'done', 5_000, 'done');
     await janus.waitEvent((m) => m.janus === 'hangup' && m.sender === handleId, 5_000, 'hangup');
+    // The edge tells the relay to hang up without waiting on it (no API path waits on media work), so a
+    // packet may still leave the relay just after the client hears `hangup`; once the relay's peer is
+    // gone, nothing more may come.
+    await waitUntil(async () => (await relayPeers()) === 0, 5_000, "the relay's playout peer gone");
     const count = viewer.got.audio.length;
     await new Promise((r) => setTimeout(r, 300));
     expect(viewer.got.audio.length).toBe(count);
