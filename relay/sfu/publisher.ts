@@ -15,7 +15,13 @@ import { PublisherForwarders } from './forward.js';
 import type { DataSink } from './outputs.js';
 import { SfuPeerBase, type SfuContext } from './peer.js';
 import { rejectSections } from '../sdp.js';
-import { codecList, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, filterPublisherOffer } from './sdp.js';
+import {
+  codecList,
+  DEFAULT_AUDIO_CODECS,
+  DEFAULT_VIDEO_CODECS,
+  filterPublisherOffer,
+  type AllowedCodecs,
+} from './sdp.js';
 import { TalkDetector } from './talking.js';
 import { FeedRecorder } from '../recording/feedRecorder.js';
 import type { MjrWriter } from '../recording/mjrWriter.js';
@@ -35,7 +41,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
   readonly dataSinks = new Set<DataSink>();
   dataMid: string | undefined;
   private dataIndex = 0;
-  private readonly allowed: { audio: string[]; video: string[] };
+  private readonly allowed: AllowedCodecs;
   private bitrate: number;
   private streams: SfuPublisherStream[] = [];
   private data = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
@@ -57,6 +63,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
     this.allowed = {
       audio: codecList(options.audiocodec, DEFAULT_AUDIO_CODECS),
       video: codecList(options.videocodec, DEFAULT_VIDEO_CODECS),
+      profiles: { h264: options.h264Profile, vp9: options.vp9Profile },
     };
     this.bitrate = options.bitrate ?? 0;
     this.firEveryMs = (options.firFreq ?? 0) * 1000;
@@ -124,6 +131,7 @@ export class SfuPublisher extends SfuPeerBase implements FeedSource {
       for (const track of t.receiver.tracks) this.hookTrack(t, track);
       const entry: SfuPublisherStream = { type: s.kind, mindex: s.index, mid: s.mid };
       if (!isRejected && s.codec) entry.codec = s.codec;
+      if (!isRejected && s.fmtp) entry.fmtp = s.fmtp;
       if (feed.simulcast) entry.simulcast = true;
       if (isRejected || !sending) entry.disabled = true;
       streams.push(entry);

@@ -15,6 +15,8 @@ export interface OfferSection {
   /** Lower-case codec name chosen for this m-line (audio/video), undefined when none is allowed. */
   codec: string | undefined;
   payloadType: number | undefined;
+  /** The chosen payload type's fmtp parameters in the offer (what the answer keeps), if it had any. */
+  fmtp: string | undefined;
   rids: string[];
   /** audio/video m-line with no allowed codec, or port 0 in the offer. */
   rejected: boolean;
@@ -25,6 +27,14 @@ export interface OfferSection {
 export interface FilteredOffer {
   sdp: string;
   sections: OfferSection[];
+}
+
+/** The codecs a publisher's m-lines may use, in order of preference, and the video profiles to prefer. */
+export interface AllowedCodecs {
+  audio: string[];
+  video: string[];
+  /** Room `h264_profile` / `vp9_profile`: a payload type with it is preferred, else the codec without it. */
+  profiles?: { h264?: string; vp9?: string };
 }
 
 export const DEFAULT_AUDIO_CODECS = ['opus'];
@@ -47,7 +57,7 @@ const PT_ATTR = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
  * preference) that the offer contains; an m-line without one is marked rejected and carries a
  * placeholder codec so werift can still parse the description.
  */
-export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; video: string[] }): FilteredOffer {
+export function filterPublisherOffer(sdp: string, allowed: AllowedCodecs): FilteredOffer {
   const { session, sections } = splitSdp(sdp);
   const out: OfferSection[] = [];
   sections.forEach((sec, index) => {
@@ -90,6 +100,7 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
       port,
       codec: undefined,
       payloadType: undefined,
+      fmtp: undefined,
       rids,
       rejected: false,
       direction,
@@ -105,9 +116,12 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
     for (const name of prefs) {
       const candidates = fmts.filter((f) => names.get(f) === name);
       if (!candidates.length) continue;
+      const profile = name === 'h264' || name === 'vp9' ? allowed.profiles?.[name] : undefined;
       // H.264: prefer packetization-mode=1 (what browsers and Janus use)
       chosen =
-        (name === 'h264' && candidates.find((f) => /packetization-mode=1/.test(fmtps.get(f) ?? ''))) || candidates[0];
+        (profile !== undefined && candidates.find((f) => hasProfile(name, fmtps.get(f), profile))) ||
+        (name === 'h264' && candidates.find((f) => /packetization-mode=1/.test(fmtps.get(f) ?? ''))) ||
+        candidates[0];
       break;
     }
     if (chosen === undefined) {
@@ -125,6 +139,7 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
     }
     section.codec = names.get(chosen);
     section.payloadType = Number(chosen);
+    section.fmtp = fmtps.get(chosen);
     sec.lines = [
       `m=${kind} ${port} ${proto} ${chosen}`,
       ...sec.lines.slice(1).filter((l) => {
@@ -134,6 +149,18 @@ export function filterPublisherOffer(sdp: string, allowed: { audio: string[]; vi
     ];
   });
   return { sdp: joinSdp(session, sections), sections: out };
+}
+
+/**
+ * Whether a payload type's fmtp has the room's profile, as Janus matches it (`janus_sdp_get_codec_pt_full`):
+ * VP9 `profile-id=<profile>`; H.264 `profile-level-id=<profile>` in lower or upper case, never with
+ * packetization-mode=0.
+ */
+function hasProfile(codec: string, fmtp: string | undefined, profile: string): boolean {
+  if (fmtp === undefined) return false;
+  if (codec === 'vp9') return fmtp.includes(`profile-id=${profile}`);
+  if (fmtp.includes('packetization-mode=0')) return false;
+  return [profile.toLowerCase(), profile.toUpperCase()].some((p) => fmtp.includes(`profile-level-id=${p}`));
 }
 
 /** Index and mid of every m-line of an SDP, in order. */

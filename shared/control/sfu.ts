@@ -42,6 +42,8 @@ export const sfuStreamRequestSchema = z.object({
 export type SfuStreamRequest = z.infer<typeof sfuStreamRequestSchema>;
 
 const codecList = z.string().max(256);
+/** An H.264 profile-level-id ("42e01f") or a VP9 profile-id ("2"), as a room names it. */
+const videoProfileSchema = z.string().min(1).max(32);
 
 /**
  * Janus's talking detection: every `packets` audio packets carrying the audio level, the average
@@ -66,6 +68,9 @@ export const sfuPublisherOptionsSchema = z.object({
   /** Allowed codecs, csv in order of preference ("opus", "vp8,h264"). Default "opus" / "vp8". */
   audiocodec: codecList.optional(),
   videocodec: codecList.optional(),
+  /** Room `h264_profile` / `vp9_profile`: the payload type with this profile is preferred when offered. */
+  h264Profile: videoProfileSchema.optional(),
+  vp9Profile: videoProfileSchema.optional(),
   /** Negotiate the RFC 6464 audio-level header extension (room `audiolevel_ext`, default true). */
   audioLevelExt: z.boolean().optional(),
   /** Talking detection (room `audiolevel_event`): emits `sfu.talking` events; needs `room`. */
@@ -295,6 +300,8 @@ export const sfuPublisherStreamSchema = z.object({
   mindex: z.number().int().nonnegative(),
   mid: z.string(),
   codec: z.string().optional(),
+  /** The chosen payload type's fmtp parameters as offered (Janus reads the H.264 / VP9 profile from them). */
+  fmtp: z.string().max(1024).optional(),
   simulcast: z.boolean().optional(),
   /** The m-line was rejected (no allowed codec) or is not sending. */
   disabled: z.boolean().optional(),

@@ -400,6 +400,10 @@ const LITERAL = new Set([
   'plugindata.data.result',
   'plugindata.data.error_code',
   'jsep.type',
+  // what a publisher's streams say of their formats (VideoRoom `streams`, in replies and `publishers` events)
+  ...['streams', 'publishers.streams'].flatMap((list) =>
+    ['codec', 'h264_profile', 'vp9_profile'].map((key) => `plugindata.data.${list}.${key}`),
+  ),
 ]);
 
 /**

@@ -3,8 +3,8 @@
  * one of them in its `jsep`, or answer the offer a server sent (subscribers). One set per script run,
  * keyed by name (the step's connection unless it names another), all closed when the script ends.
  */
-import { MediaStreamTrack, type RTCPeerConnection } from 'werift';
-import { createPeerConnection } from '../../relay/peer/factory.js';
+import { MediaStreamTrack, RTCRtpCodecParameters, type RTCPeerConnection } from 'werift';
+import { createPeerConnection, relayMedia, type PeerMedia } from '../../relay/peer/factory.js';
 import { disableDefaultStun, hardenDtls } from '../../relay/peer/werift.js';
 
 export interface Jsep {
@@ -20,7 +20,49 @@ export interface OfferSpec {
   video?: boolean;
   /** Close the PeerConnection of that name first and offer from a new one (publish after unpublish). */
   fresh?: boolean;
+  /** Offer the codecs a browser offers (Opus with in-band FEC, several H.264 and VP9 profiles), not the relay's. */
+  browser?: boolean;
 }
+
+const feedback = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
+const h264 = (profile: string, mode: number) =>
+  new RTCRtpCodecParameters({
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    rtcpFeedback: feedback,
+    parameters: `level-asymmetry-allowed=1;packetization-mode=${mode};profile-level-id=${profile}`,
+  });
+const vp9 = (profile: number) =>
+  new RTCRtpCodecParameters({
+    mimeType: 'video/VP9',
+    clockRate: 90000,
+    rtcpFeedback: feedback,
+    parameters: `profile-id=${profile}`,
+  });
+
+/** What Chromium offers, in its order (its payload types aside): the formats Janus reports per stream. */
+const browserMedia: PeerMedia = {
+  codecs: {
+    audio: [
+      new RTCRtpCodecParameters({
+        mimeType: 'audio/opus',
+        clockRate: 48000,
+        channels: 2,
+        parameters: 'minptime=10;useinbandfec=1',
+      }),
+    ],
+    video: [
+      new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: feedback }),
+      h264('42001f', 1),
+      h264('42001f', 0),
+      h264('42e01f', 1),
+      h264('42e01f', 0),
+      vp9(0),
+      vp9(2),
+    ],
+  },
+  headerExtensions: relayMedia.headerExtensions,
+};
 
 /** A trickle candidate as a client sends it. */
 export interface Candidate {
@@ -35,10 +77,11 @@ export class Peers {
   /** `address`: where the clients bind and what they announce (the reference wants a non-loopback IP). */
   constructor(private readonly address: string) {}
 
-  private open(key: string): RTCPeerConnection {
+  private open(key: string, browser = false): RTCPeerConnection {
     let pc = this.pcs.get(key);
     if (!pc) {
-      pc = createPeerConnection({ bindAddress: this.address, announcedAddress: this.address });
+      const net = { bindAddress: this.address, announcedAddress: this.address };
+      pc = createPeerConnection(net, browser ? browserMedia : relayMedia);
       this.pcs.set(key, pc);
     }
     return pc;
@@ -47,7 +90,7 @@ export class Peers {
   /** An offer (with its host candidates) from `key`, adding the transceivers the spec asks for. */
   async offer(key: string, spec: OfferSpec): Promise<Jsep> {
     if (spec.fresh) await this.close(key);
-    const pc = this.open(key);
+    const pc = this.open(key, spec.browser);
     const has = (kind: string) => pc.getTransceivers().some((t) => t.kind === kind);
     for (const kind of ['audio', 'video'] as const) {
       if (spec[kind] && !has(kind)) pc.addTransceiver(new MediaStreamTrack({ kind }), { direction: 'sendrecv' });

@@ -210,4 +210,94 @@ const remote: Case = {
   ],
 };
 
-export const videoroomMediaCases: Case[] = [media, remote];
+const RF = ROOM + 2;
+/**
+ * What a publisher's streams say of their formats, offered as a browser offers: Opus with in-band FEC
+ * (`fec`), several H.264 and VP9 profiles (`h264_profile`/`vp9_profile`, the room's preferred one
+ * when it names one), in the publisher's answer, in `joined` and in `publishers` events.
+ */
+const formats: Case = {
+  name: 'videoroom stream formats: opus fec, h264_profile and vp9_profile (room profiles, browser offers)',
+  steps: [
+    ...vrHandle('x'),
+    ...vrHandle('a'),
+    ...vrHandle('b'),
+    ...vrHandle('c'),
+    ...vrHandle('w'),
+    sync('x', 'create (h264, h264_profile)', {
+      request: 'create',
+      room: RF,
+      secret: 'sec',
+      publishers: 6,
+      videocodec: 'h264',
+      h264_profile: '42e01f',
+    }),
+    sync('x', 'create (vp9 first, vp9_profile, no opus_fec)', {
+      request: 'create',
+      room: RF + 1,
+      secret: 'sec',
+      videocodec: 'vp9,h264',
+      vp9_profile: '2',
+      opus_fec: false,
+    }),
+    sync('x', 'create (h264, a vp9_profile it does not keep)', {
+      request: 'create',
+      room: RF + 2,
+      secret: 'sec',
+      videocodec: 'h264',
+      vp9_profile: '2',
+    }),
+    async_(
+      'a',
+      'publish to the h264_profile room',
+      { request: 'joinandconfigure', ptype: 'publisher', room: RF, id: 501 },
+      { offer: { audio: true, video: true, browser: true } },
+    ),
+    { name: 'a webrtcup', via: 'wait', conn: 'a', events: ['webrtcup'] },
+    async_('w', 'join (sees the formats of a)', { request: 'join', ptype: 'publisher', room: RF, id: 502 }),
+    async_(
+      'b',
+      'publish to the vp9_profile room',
+      { request: 'joinandconfigure', ptype: 'publisher', room: RF + 1, id: 511 },
+      { offer: { audio: true, video: true, browser: true } },
+    ),
+    async_(
+      'c',
+      'publish to the room without a profile',
+      { request: 'joinandconfigure', ptype: 'publisher', room: RF + 2, id: 521 },
+      { offer: { audio: true, video: true, browser: true } },
+    ),
+    sync(
+      'x',
+      'add_remote_publisher (formats given and the room profile)',
+      {
+        request: 'add_remote_publisher',
+        room: RF,
+        secret: 'sec',
+        id: 503,
+        streams: [
+          { type: 'audio', mid: '0', mindex: 0, codec: 'opus', stereo: true, fec: true },
+          { type: 'video', mid: '1', mindex: 1, codec: 'h264' },
+        ],
+      },
+      { on: { w: ['event'] } },
+    ),
+    sync(
+      'x',
+      'update_remote_publisher (a stream with a profile of its own)',
+      {
+        request: 'update_remote_publisher',
+        room: RF,
+        secret: 'sec',
+        id: 503,
+        streams: [{ type: 'video', mid: '2', mindex: 2, codec: 'h264', h264_profile: '640c1f' }],
+      },
+      { on: { w: ['event'] } },
+    ),
+    ...[RF, RF + 1, RF + 2].map((room, i) =>
+      sync('x', `destroy ${i + 1}`, { request: 'destroy', room, secret: 'sec' }, { quietMs: 300 }),
+    ),
+  ],
+};
+
+export const videoroomMediaCases: Case[] = [media, remote, formats];

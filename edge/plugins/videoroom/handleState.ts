@@ -3,6 +3,7 @@ import type { RelayRef } from '../../relays/relayClient.js';
 import type { HandleContext } from '../plugin.js';
 import { joinFirst, VideoRoomError, vrError } from './errors.js';
 import type { OpusOptions } from './opusOptions.js';
+import type { VideoProfiles } from './streamFormats.js';
 import type { FeedId, RoomId } from './schemas.js';
 import { negotiatedCodecs, type HandleAddress, type JanusData } from './state.js';
 import type { FeedStream } from './subscribers.js';
@@ -14,6 +15,8 @@ export interface HandleState {
   id?: FeedId;
   /** A publisher's room Opus settings, for the offers of its renegotiations. */
   opus?: OpusOptions;
+  /** A publisher's room h264_profile / vp9_profile, for the offers of its renegotiations. */
+  videoProfiles?: VideoProfiles;
   /** A publisher's bitrate ceiling (room `bitrate` with `bitrate_cap`), for its `configure` requests. */
   bitrateCap?: number;
   /** Subscription changes waiting for the client to answer the offer in flight (§5.4 `updating`). */

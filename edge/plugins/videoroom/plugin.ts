@@ -28,6 +28,7 @@ import {
 } from './handleState.js';
 import { subscriberNegotiation } from './subscriberNegotiation.js';
 import { applyOpusOptions, roomOpusOptions } from './opusOptions.js';
+import { withStreamFormats } from './streamFormats.js';
 import { recordingRequest } from './recordings.js';
 import { recordingDoneEvent } from '../recordingEvents.js';
 
@@ -240,15 +241,19 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       bitrate,
       audiocodec: p.audiocodec ?? prep.audiocodec,
       videocodec: p.videocodec ?? prep.videocodec,
+      ...(prep.videoProfiles.h264 ? { h264Profile: prep.videoProfiles.h264 } : {}),
+      ...(prep.videoProfiles.vp9 ? { vp9Profile: prep.videoProfiles.vp9 } : {}),
       audioLevelExt: level.ext,
       firFreq: prep.firFreq,
       ...(talking ? { talking } : {}),
     };
     // Placed in the publisher's own region; subscribers elsewhere get it through cascades.
-    ctx.setState({ ...st, opus: prep.opus, bitrateCap } satisfies HandleState);
+    ctx.setState({ ...st, opus: prep.opus, videoProfiles: prep.videoProfiles, bitrateCap } satisfies HandleState);
     const result = await ctx.media.open({ sdp: applyOpusOptions(jsep.sdp, prep.opus) }, options, settled(placement));
     const answered = 'answer' in result ? result : undefined;
-    const published = await room.published(who(ctx), answered?.streams ?? [], relayOf(ctx), {
+    const formats = { opus: prep.opus, profiles: prep.videoProfiles };
+    const streams = withStreamFormats(answered?.streams ?? [], jsep.sdp, formats);
+    const published = await room.published(who(ctx), streams, relayOf(ctx), {
       display: p.display,
       metadata: p.metadata,
       descriptions: p.descriptions,
@@ -259,9 +264,9 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       throw vrError(published.error.code, published.error.reason);
     }
     ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
-    const { streams, recordingError } = published.value;
+    const { streams: listed, recordingError } = published.value;
     if (recordingError) ctx.notifyEvent({ event: 'recording', room: st.room, id: st.id, error: recordingError });
-    return { data: configuredWith(st.room, streams), jsep: answered?.answer, streams };
+    return { data: configuredWith(st.room, listed), jsep: answered?.answer, streams: listed };
   }
 
   async function configure(ctx: HandleContext, body: Record<string, unknown>, jsep?: Jsep): Promise<Result> {
@@ -274,15 +279,22 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only offers are accepted from publishers');
       if (!ctx.media.hasPeer) return publish(ctx, body, jsep);
       if (recording) unwrap(await roomStub(st.room).checkRecording(recording));
-      const sdp = applyOpusOptions(jsep.sdp, st.opus ?? roomOpusOptions({}));
+      const opus = st.opus ?? roomOpusOptions({});
+      const sdp = applyOpusOptions(jsep.sdp, opus);
       const out = await ctx.media.command('peer.offer', { sdp, iceRestart: jsep.restart === true });
+      const formats = { opus, profiles: st.videoProfiles ?? {} };
       const { streams, recordingError } = unwrap(
-        await roomStub(st.room).published(who(ctx), out.streams ?? [], relayOf(ctx), {
-          display: p.display,
-          metadata: p.metadata,
-          descriptions: p.descriptions,
-          recording,
-        }),
+        await roomStub(st.room).published(
+          who(ctx),
+          withStreamFormats(out.streams ?? [], jsep.sdp, formats),
+          relayOf(ctx),
+          {
+            display: p.display,
+            metadata: p.metadata,
+            descriptions: p.descriptions,
+            recording,
+          },
+        ),
       );
       if (recordingError) ctx.notifyEvent({ event: 'recording', room: st.room, id: st.id, error: recordingError });
       return { data: configuredWith(st.room, streams), jsep: out.answer };

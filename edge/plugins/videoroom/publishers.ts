@@ -20,6 +20,7 @@ import {
   type PubStream,
 } from './state.js';
 import { roomOpusOptions, type OpusOptions } from './opusOptions.js';
+import { formatOf, roomVideoProfiles, withoutFormat, type VideoProfiles } from './streamFormats.js';
 
 /** What a publish leaves in the room: its streams as Janus lists them. */
 export interface Published {
@@ -48,6 +49,8 @@ export interface PublishPlan {
   audioLevel: AudioLevelSettings;
   /** The room's opus_fec / opus_dtx, applied to the publisher's offer. */
   opus: OpusOptions;
+  /** The room's h264_profile / vp9_profile, preferred in the publisher's offer. */
+  videoProfiles: VideoProfiles;
 }
 
 /** The `joined` answer of a publisher (§5.3). */
@@ -164,6 +167,7 @@ export class Publishers {
       videocodec: o.videocodec,
       audioLevel,
       opus: roomOpusOptions(o),
+      videoProfiles: roomVideoProfiles(o),
     };
   }
 
@@ -173,12 +177,14 @@ export class Publishers {
     const p = this.room.publisherOf(who);
     if (details.display !== undefined) p.display = details.display;
     if (details.metadata !== undefined) p.metadata = details.metadata;
-    // A renegotiation keeps the moderation and talking state of the streams it keeps (the relay does too).
+    // A renegotiation keeps the moderation and talking state of the streams it keeps (the relay does too),
+    // and, as Janus, the formats the first offer gave them.
     const before = new Map((p.streams ?? []).map((s) => [s.mid, s]));
     p.streams = streams.map((s) => {
       const old = before.get(s.mid);
       return {
-        ...s,
+        ...withoutFormat(s),
+        ...formatOf(old ?? s),
         description: details.descriptions?.find((d) => d.mid === s.mid)?.description ?? s.description,
         ...(old?.moderated ? { moderated: true } : {}),
         ...(old?.talking !== undefined ? { talking: old.talking } : {}),

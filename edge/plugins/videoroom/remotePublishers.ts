@@ -10,6 +10,7 @@ import { remoteStreamsOf, srtpOf } from './remoteWire.js';
 import type { Room } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId } from './schemas.js';
+import { formatOf, remoteStreamFormat, roomVideoProfiles, type VideoProfiles } from './streamFormats.js';
 import { publisherEntry, type JanusData, type Publisher, type PubStream } from './state.js';
 
 /** Codecs a remote publisher may declare (what the relay's SFU can forward). */
@@ -32,12 +33,22 @@ function parseRemoteStreams(raw: unknown[], allowEmpty = false): PubStream[] {
   });
 }
 
-/** The relay's streams, with the descriptions of the request (or of before) kept. */
-function describe(streams: PubStream[], req: PubStream[], before: PubStream[] = []): PubStream[] {
-  return streams.map((s) => {
-    const description =
-      req.find((x) => x.mid === s.mid)?.description ?? before.find((x) => x.mid === s.mid)?.description;
-    return description ? { ...s, description } : s;
+/**
+ * The relay's streams, with the descriptions and formats (Opus flags, video profile) of the request,
+ * or of before for a stream the request did not name.
+ */
+function describe(
+  streams: PubStream[],
+  req: PubStream[],
+  profiles: VideoProfiles,
+  before: PubStream[] = [],
+): PubStream[] {
+  return streams.map(({ fmtp: _fmtp, ...s }: PubStream & { fmtp?: string }) => {
+    const asked = req.find((x) => x.mid === s.mid);
+    const old = before.find((x) => x.mid === s.mid);
+    const description = asked?.description ?? old?.description;
+    const format = s.disabled ? {} : asked ? remoteStreamFormat(asked, profiles) : formatOf(old);
+    return { ...s, ...format, ...(description ? { description } : {}) };
   });
 }
 
@@ -117,7 +128,7 @@ export class RemotePublishers {
       remote = { ip: out.ip, port: out.port, rtcpPort: out.rtcp_port };
       p.remote = remote;
       p.relay = relay;
-      p.streams = describe(out.streams, streams);
+      p.streams = describe(out.streams, streams, roomVideoProfiles(r.options));
     } catch (err) {
       r.publishers = r.publishers.filter((x) => x !== p);
       throw err;
@@ -156,7 +167,7 @@ export class RemotePublishers {
     }
     const before = p.streams;
     if (!before || !now) throw vrError(VideoRoomError.NO_SUCH_FEED, `No such remote publisher (${u.id})`);
-    p.streams = describe(now, streams, before);
+    p.streams = describe(now, streams, roomVideoProfiles(r.options), before);
     this.cascades.publisherChanged(p, before);
     if (u.display !== undefined) p.display = u.display;
     if (u.metadata !== undefined) p.metadata = u.metadata;

@@ -2,6 +2,7 @@ import type { SfuPublisherStream, SfuSubscriberStream } from '../../../shared/co
 import type { RemoteCreator } from '../../core/remoteCreator.js';
 import type { RelayRef } from '../../relays/relayClient.js';
 import type { FeedId, JsonObject, RoomId, RoomOptions } from './schemas.js';
+import { formatOf, type StreamFormat } from './streamFormats.js';
 
 /**
  * A Janus reply or event payload: free-form JSON. Typed as JSON (not `Record<string, unknown>`) so
@@ -10,7 +11,7 @@ import type { FeedId, JsonObject, RoomId, RoomOptions } from './schemas.js';
 export type JanusData = JsonObject;
 
 /** One stream a publisher sends (a publisher entry's `streams[]`, §5.3): the relay's description, plus the room's. */
-export interface PubStream extends SfuPublisherStream {
+export interface PubStream extends Omit<SfuPublisherStream, 'fmtp'>, StreamFormat {
   description?: string;
   moderated?: boolean;
   /** Audio with talking detection: the last state the relay reported. */
@@ -193,6 +194,7 @@ export function streamEntries(p: Publisher): JanusData[] {
     if (s.disabled) out.disabled = true;
     else {
       if (s.codec) out.codec = s.codec;
+      Object.assign(out, formatOf(s));
       if (s.description) out.description = s.description;
       if (s.simulcast) out.simulcast = true;
       if (s.moderated) out.moderated = true;

@@ -23,18 +23,10 @@ const refusedRoomOptions: ReadonlyArray<{ name: keyof RoomOptions; value: unknow
   },
 ];
 
-/** Room options refused whatever their value: the relay cannot honour any. */
-const refusedWhenSet: ReadonlyArray<{ name: keyof RoomOptions; reason: string }> = [
-  { name: 'vp9_profile', reason: "the relay does not choose a VP9 profile (it takes the offer's)" },
-  { name: 'h264_profile', reason: "the relay does not choose an H.264 profile (it takes the offer's)" },
-];
-
 /** 430 for the first room option that asks for something the gateway does not do. */
 export function refuseUnsupportedRoomOptions(options: Record<string, unknown>): void {
   for (const { name, value, reason } of refusedRoomOptions)
     if (options[name] === value) throw unsupported(name, reason);
-  for (const { name, reason } of refusedWhenSet)
-    if (options[name] !== undefined && options[name] !== '') throw unsupported(name, reason);
 }
 
 const unsupported = (name: string, reason: string) =>

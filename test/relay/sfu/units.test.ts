@@ -122,6 +122,37 @@ describe('SFU publisher offer filtering', () => {
     expect(f.sdp).toMatch(/a=simulcast:send h;l/);
   });
 
+  it("prefers the payload type with the room's profile, as Janus matches it, else the codec without it", () => {
+    const video = (lines: string[]) =>
+      offer.replace(
+        /m=video[\s\S]*$/,
+        ['m=video 9 UDP/TLS/RTP/SAVPF 100 102 104 106 108', 'a=mid:1', ...lines, ''].join('\r\n'),
+      );
+    const h264 = video([
+      'a=rtpmap:100 H264/90000',
+      'a=fmtp:100 packetization-mode=1;profile-level-id=42001f',
+      'a=rtpmap:102 H264/90000',
+      'a=fmtp:102 packetization-mode=0;profile-level-id=42e01f',
+      'a=rtpmap:104 H264/90000',
+      'a=fmtp:104 packetization-mode=1;profile-level-id=42E01F',
+      'a=rtpmap:106 VP9/90000',
+      'a=fmtp:106 profile-id=0',
+      'a=rtpmap:108 VP9/90000',
+      'a=fmtp:108 profile-id=2',
+    ]);
+    const pick = (codecs: string, profiles: { h264?: string; vp9?: string }) =>
+      filterPublisherOffer(h264, { audio: ['opus'], video: codecList(codecs, []), profiles }).sections[1]!;
+    // packetization-mode=0 never matches; the profile matches in upper case too
+    expect(pick('h264', { h264: '42e01f' })).toMatchObject({
+      payloadType: 104,
+      fmtp: 'packetization-mode=1;profile-level-id=42E01F',
+    });
+    expect(pick('h264', {})).toMatchObject({ payloadType: 100 });
+    expect(pick('h264', { h264: '640c1f' })).toMatchObject({ payloadType: 100 });
+    expect(pick('vp9,h264', { vp9: '2', h264: '42e01f' })).toMatchObject({ codec: 'vp9', payloadType: 108 });
+    expect(pick('vp9', {})).toMatchObject({ payloadType: 106, fmtp: 'profile-id=0' });
+  });
+
   it('marks m-lines without an allowed codec rejected and rewrites them in the answer', () => {
     const f = filterPublisherOffer(offer, { audio: ['opus'], video: ['av1'] });
     expect(f.sections[1]).toMatchObject({ rejected: true, codec: undefined });

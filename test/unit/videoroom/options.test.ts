@@ -32,16 +32,17 @@ describe('VideoRoom options: done as Janus does, or refused', () => {
     expect(h.vr.requests.summary()).toBeUndefined();
   });
 
-  it.each([
-    ['vp9_profile', '1', 'VP9 profile'],
-    ['h264_profile', '42e01f', 'H.264 profile'],
-  ])('create with a %s is refused with 430 and creates nothing', async (option, value, reason) => {
+  it('h264_profile and vp9_profile are kept for the codecs of the room (as Janus) and preferred in the offers', async () => {
     const h = new Harness();
-    await expect(h.vr.requests.create(5, { room: 5, [option]: value })).rejects.toMatchObject({
-      code: 430,
-      message: expect.stringContaining(reason) as unknown,
-    });
-    expect(h.rooms.has(5)).toBe(false);
+    await h.vr.requests.create(5, { room: 5, videocodec: 'vp8,H264', h264_profile: '42e01f', vp9_profile: '2' });
+    const pub = handle();
+    await h.vr.publishers.join(pub, { room: 5, ptype: 'publisher' });
+    expect(h.vr.publishers.preparePublish(pub).videoProfiles).toEqual({ h264: '42e01f' });
+    const h2 = new Harness();
+    await h2.vr.requests.create(6, { room: 6, videocodec: 'vp9', vp9_profile: '2' });
+    const other = handle();
+    await h2.vr.publishers.join(other, { room: 6, ptype: 'publisher' });
+    expect(h2.vr.publishers.preparePublish(other).videoProfiles).toEqual({ vp9: '2' });
   });
 
   it('the same options set to false are accepted, and list reports no extension the relay does not negotiate', async () => {

@@ -93,6 +93,7 @@ describe('VideoRoom participants', () => {
       videocodec: 'vp8',
       audioLevel: { ext: true, event: false, packets: undefined, average: undefined },
       opus: { fec: true, dtx: false },
+      videoProfiles: {},
     });
     h.vr.publishers.published(a, audioVideo, relayA, { descriptions: [{ mid: '1', description: 'camera' }] });
     const told = h.toldTo(b);
