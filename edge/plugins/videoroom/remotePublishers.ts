@@ -10,7 +10,7 @@ import { remoteStreamsOf, srtpOf } from './remoteWire.js';
 import type { Room } from './room.js';
 import * as S from './schemas.js';
 import type { FeedId } from './schemas.js';
-import { formatOf, remoteStreamFormat, roomVideoProfiles, type VideoProfiles } from './streamFormats.js';
+import { formatOf, remoteStreamFormat, roomVideoProfiles, withoutFormat, type VideoProfiles } from './streamFormats.js';
 import { publisherEntry, type JanusData, type Publisher, type PubStream } from './state.js';
 
 /** Codecs a remote publisher may declare (what the relay's SFU can forward). */
@@ -31,6 +31,11 @@ function parseRemoteStreams(raw: unknown[], allowEmpty = false): PubStream[] {
     }
     return { ...s, type };
   });
+}
+
+/** Requested streams with the formats they will have (the room's profile where none is given). */
+function withRemoteFormats(streams: PubStream[], profiles: VideoProfiles): PubStream[] {
+  return streams.map((s) => ({ ...withoutFormat(s), ...remoteStreamFormat(s, profiles) }));
 }
 
 /**
@@ -83,7 +88,7 @@ export class RemotePublishers {
     // Reservations being set up count too, so concurrent additions cannot pass the limit together.
     if (max > 0 && r.publishers.filter((p) => p.remote || p.createdBy).length >= max)
       throw vrError(VideoRoomError.PUBLISHERS_FULL, `Maximum number of remote publishers (${max}) already reached`);
-    const streams = parseRemoteStreams(a.streams);
+    const streams = withRemoteFormats(parseRemoteStreams(a.streams), roomVideoProfiles(r.options));
     if (a.id !== undefined && r.publishers.some((p) => p.id === a.id))
       throw vrError(VideoRoomError.ID_EXISTS, `User ID ${a.id} already exists`);
     const id: FeedId = a.id ?? (typeof r.room === 'string' ? crypto.randomUUID() : randomSafeInt());
@@ -151,7 +156,7 @@ export class RemotePublishers {
     const r = this.room.current();
     this.room.checkForwarding(u);
     const p = this.find(u.id);
-    const streams = parseRemoteStreams(u.streams, true);
+    const streams = withRemoteFormats(parseRemoteStreams(u.streams, true), roomVideoProfiles(r.options));
     const srtp = srtpOf(u);
     let now = p.streams;
     if (p.relay && (streams.length > 0 || srtp.srtp)) {

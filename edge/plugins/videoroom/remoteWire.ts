@@ -47,6 +47,18 @@ export function remoteForwardStreams(
   return out;
 }
 
+/**
+ * The fmtp a relay offers to subscribers of a stream with a known H.264 / VP9 profile, as Janus
+ * writes it (janus_sdp_generate_offer): the codec's default parameters would name another profile.
+ */
+function profileFmtp(s: PubStream): { fmtp?: string } {
+  const codec = s.codec?.toLowerCase();
+  if (s.disabled) return {};
+  if (codec === 'h264' && s.h264_profile) return { fmtp: `profile-level-id=${s.h264_profile};packetization-mode=1` };
+  if (codec === 'vp9' && s.vp9_profile) return { fmtp: `profile-id=${s.vp9_profile}` };
+  return {};
+}
+
 /** A publisher's streams as a remote publisher declares them (`sfu.remoteAdd` / `sfu.remoteUpdate`). */
 export function remoteStreamsOf(streams: PubStream[]): SfuRemoteStream[] {
   return streams.map((s) => ({
@@ -54,6 +66,7 @@ export function remoteStreamsOf(streams: PubStream[]): SfuRemoteStream[] {
     mindex: s.mindex,
     type: s.type,
     ...(s.codec && s.type !== 'data' ? { codec: s.codec } : {}),
+    ...profileFmtp(s),
     ...(s.simulcast ? { simulcast: true } : {}),
     ...(s.disabled ? { disabled: true } : {}),
   }));

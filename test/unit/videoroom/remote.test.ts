@@ -69,6 +69,47 @@ describe('VideoRoom remote publishers', () => {
     await expect(h.vr.remotes.update({ room: 1, id: 10, streams: [] })).rejects.toMatchObject({ code: 428 });
   });
 
+  it('formats: as declared, else the room profile; the relay offers subscribers that profile; updates keep them', async () => {
+    const h = new Harness();
+    await h.vr.requests.create(1, { room: 1, videocodec: 'vp8,h264,vp9', h264_profile: '42e01f' });
+    await h.vr.remotes.add({
+      room: 1,
+      id: 9,
+      streams: [
+        { mid: 'a', mindex: 0, type: 'audio', codec: 'opus', stereo: true, fec: false },
+        { mid: 'h', mindex: 1, type: 'video', codec: 'h264' },
+        { mid: 'v', mindex: 2, type: 'video', codec: 'vp9', vp9_profile: '2' },
+      ],
+    });
+    expect(h.relays.of('sfu.remoteAdd')[0]!.cmd.streams.map((s) => [s.mid, s.fmtp])).toEqual([
+      ['a', undefined],
+      ['h', 'profile-level-id=42e01f;packetization-mode=1'],
+      ['v', 'profile-id=2'],
+    ]);
+    const formats = () =>
+      (h.vr.room.current().publishers[0]?.streams ?? []).map((s) => [
+        s.mid,
+        s.stereo,
+        s.fec,
+        s.h264_profile,
+        s.vp9_profile,
+      ]);
+    expect(formats()).toEqual([
+      ['a', true, undefined, undefined, undefined],
+      ['h', undefined, undefined, '42e01f', undefined],
+      ['v', undefined, undefined, undefined, '2'],
+    ]);
+    await h.vr.remotes.update({
+      room: 1,
+      id: 9,
+      streams: [{ mid: 'x', mindex: 3, type: 'video', codec: 'h264', h264_profile: '640c1f' }],
+    });
+    expect(h.relays.of('sfu.remoteUpdate')[0]!.cmd.streams.map((s) => s.fmtp)).toEqual([
+      'profile-level-id=640c1f;packetization-mode=1',
+    ]);
+    expect(formats().at(-1)).toEqual(['x', undefined, undefined, '640c1f', undefined]);
+  });
+
   it('remove_remote_publisher: `leaving` for the others, its subscribers renegotiate, its relay frees the ports', async () => {
     const h = new Harness();
     await h.vr.requests.create(1234, { room: 1234 });
