@@ -14,6 +14,9 @@ import type {
 import type { CommandArgs } from '../relays/relayClient.js';
 import type { Handle, RelayRef, Session } from './session.js';
 
+/** Janus's hang-up reason for every PeerConnection a plugin closes (`close_pc` takes no reason). */
+export const CLOSE_PC = 'Close PC';
+
 /**
  * What a handle's context needs from the shard holding it. One per shard: contexts and media access
  * are small objects pointing at it, not a dozen closures per attached handle (the attach path is hot).
@@ -135,10 +138,10 @@ class ShardMediaAccess implements MediaAccess {
     return h.relay ?? this.host.pickRelay(s);
   }
 
-  close(reason: string): void {
+  close(): void {
     const s = this.host.session(this.sessionId);
     const h = s?.handles.get(this.handleId);
-    if (s && h) this.host.hangup(s, h, reason);
+    if (s && h) this.host.hangup(s, h, CLOSE_PC);
   }
 
   async open(

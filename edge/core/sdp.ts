@@ -18,3 +18,18 @@ export function midsOf(sdp: string): string[] | undefined {
   }
   return mlines > 0 ? mids : undefined;
 }
+
+/** The mids of an answer's m-lines that it takes (a port, not inactive): Janus marks those streams ready. */
+export function answeredMids(sdp: string): string[] {
+  const mids: string[] = [];
+  sdp
+    .split(/\r?\nm=/)
+    .slice(1)
+    .forEach((section, index) => {
+      const lines = section.split(/\r?\n/);
+      if (/^\S+ 0[ /]/.test(lines[0]!) || lines.includes('a=inactive')) return;
+      const mid = lines.find((l) => l.startsWith('a=mid:'));
+      mids.push(mid ? mid.slice(6).trim() : String(index));
+    });
+  return mids;
+}

@@ -5,8 +5,8 @@ import type { HandleContext, PluginResult } from './plugin.js';
 export interface AsyncAnswer {
   data: Record<string, unknown>;
   jsep?: Jsep;
-  /** Close the handle's PeerConnection after the event, with this reason. */
-  hangup?: string;
+  /** Close the handle's PeerConnection after the event (Janus's close_pc). */
+  hangup?: true;
 }
 
 /**
@@ -22,7 +22,7 @@ export function answerLater(
   void work.then(
     (r) => {
       ctx.pushEvent(r.data, r.jsep, transaction);
-      if (r.hangup && ctx.media.hasPeer) ctx.media.close(r.hangup);
+      if (r.hangup && ctx.media.hasPeer) ctx.media.close();
     },
     (err: unknown) => ctx.pushEvent(errorEvent(err), undefined, transaction),
   );

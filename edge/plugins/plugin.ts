@@ -46,8 +46,11 @@ export interface MediaAccess {
   ): Promise<CommandResult<'peer.create'>>;
   /** The relay a PeerConnection of this handle goes to: the one it has, else the least loaded in the client's region. */
   place(): Promise<RelayRef>;
-  /** Hangs the PeerConnection up (the client gets `hangup`); nothing waits for the relay. */
-  close(reason: string): void;
+  /**
+   * Hangs the PeerConnection up; nothing waits for the relay. As Janus's `close_pc`, whatever the plugin's
+   * cause, the client hears `hangup` with reason "Close PC".
+   */
+  close(): void;
   /** Runs a command on the relay that holds the PeerConnection (`peer.offer`, `peer.answer`, `echo.configure`, …). */
   command<O extends PeerCommandOp>(op: O, fields: PeerCommandFields<O>): Promise<CommandResult<O>>;
   /** Runs a command of this handle on a relay where it holds no PeerConnection (a relay's recordings, from `place()`). */

@@ -259,8 +259,8 @@ export class SfuSubscriber extends SfuPeerBase implements LegOwner {
       plan.push({ leg, feed, c });
     }
     for (const { leg, feed, c } of plan) {
-      leg.feedKey = c.feedKey;
-      leg.feedMid = c.mid;
+      // as Janus, a switched m-line sends its new source whatever its `send` was
+      Object.assign(leg, { feedKey: c.feedKey, feedMid: c.mid, send: true });
       if (c.feedId !== undefined) leg.feedId = c.feedId;
       leg.attach(feed);
       leg.updateGate();

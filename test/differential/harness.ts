@@ -400,10 +400,15 @@ const LITERAL = new Set([
   'plugindata.data.result',
   'plugindata.data.error_code',
   'jsep.type',
+  'plugindata.data.error',
+  // a hang-up's reason ("Close PC" for every PeerConnection a plugin closes)
+  'reason',
   // what a publisher's streams say of their formats (VideoRoom `streams`, in replies and `publishers` events)
   ...['streams', 'publishers.streams'].flatMap((list) =>
     ['codec', 'h264_profile', 'vp9_profile'].map((key) => `plugindata.data.${list}.${key}`),
   ),
+  // a subscriber's m-lines: what they carry and whether they flow
+  ...['type', 'mid', 'feed_mid', 'active', 'send', 'ready'].map((key) => `plugindata.data.streams.${key}`),
 ]);
 
 /**

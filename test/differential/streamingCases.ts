@@ -82,6 +82,7 @@ const watchFlow: Case = {
     async_('a', 'start before watch (455)', { request: 'start' }),
     async_('a', 'pause before watch (455)', { request: 'pause' }),
     async_('a', 'switch before watch (455)', { request: 'switch', id: M + 11 }),
+    async_('a', 'configure before watch (455)', { request: 'configure', audio: false }),
     async_('a', 'watch: unknown (455)', { request: 'watch', id: M + 99 }),
     async_('a', 'watch', { request: 'watch', id: M + 10 }, { answer: { save: 'ans' } }),
     async_('a', 'watch again (460)', { request: 'watch', id: M + 10 }),

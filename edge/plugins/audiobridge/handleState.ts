@@ -36,7 +36,7 @@ export function participantCommand<O extends PeerCommandOp>(
 }
 
 /** An asynchronous request's outcome; `hangup` closes the handle's media after the event. */
-export type Result = { data: JanusData; jsep?: Jsep; hangup?: string };
+export type Result = { data: JanusData; jsep?: Jsep; hangup?: true };
 
 export const who = (ctx: HandleContext): HandleAddress => ({
   sessionId: ctx.sessionId,

@@ -117,7 +117,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     } catch (err) {
       // The join is undone: nothing stays behind a failed placement.
       ctx.setState(undefined);
-      if (handleExists(ctx) && ctx.media.hasPeer) ctx.media.close('Join failed');
+      if (handleExists(ctx) && ctx.media.hasPeer) ctx.media.close();
       await room.leave(who(ctx)).catch(() => undefined);
       throw err;
     }
@@ -177,7 +177,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
     } catch (err) {
       // The relay could not move it: it is in no mixer now, so it leaves the new room too, media and all.
       await gone(ctx);
-      if (ctx.media.hasPeer) ctx.media.close('Changing room failed');
+      if (ctx.media.hasPeer) ctx.media.close();
       throw err;
     }
     return { data: joined.event };
@@ -200,7 +200,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
         const st = inRoom(ctx, 'leave');
         const left = unwrap(await roomStub(st.room).leave(who(ctx)));
         ctx.setState(undefined);
-        return { data: left ?? { audiobridge: 'left', room: st.room, id: st.id }, hangup: 'Leaving' };
+        return { data: left ?? { audiobridge: 'left', room: st.room, id: st.id }, hangup: true };
       }
       case 'hangup': {
         // As Janus: `hangingup`, then the media goes and the participant with it (hangupMedia); a
@@ -210,7 +210,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
           ctx.setState(undefined);
           await roomStub(st.room).handleGone(who(ctx));
         }
-        return { data: { audiobridge: 'hangingup' }, hangup: 'Janus API' };
+        return { data: { audiobridge: 'hangingup' }, hangup: true };
       }
     }
   }
@@ -305,7 +305,7 @@ export function audioBridgePlugin(stubs: Stubs, stringIds = false, staticRoomIds
       // Removed by the room (kick, kick_all, destroy): the event first, then the hangup.
       ctx.setState(undefined);
       ctx.pushEvent(call.data);
-      if (ctx.media.hasPeer) ctx.media.close('Removed from room');
+      if (ctx.media.hasPeer) ctx.media.close();
     },
   };
 }

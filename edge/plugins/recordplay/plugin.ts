@@ -98,7 +98,7 @@ async function handleAsync(
         // `stopped` is held behind the request's `ack`, which is still on its way: the hang-up (`done`,
         // `hangup`) waits one turn so the client hears them after it, as from Janus. A handle gone
         // meanwhile (detach) took its PeerConnection with it.
-        after: () => setTimeout(() => ctx.media.close('Close PC'), 0),
+        after: () => setTimeout(() => ctx.media.close(), 0),
       };
     }
     default:

@@ -19,9 +19,17 @@ export const who = (ctx: HandleContext): HandleAddress => ({ sessionId: ctx.sess
 
 export const viewerState = (ctx: HandleContext) => ctx.getState<ViewerHandleState>();
 
-/** The handle's viewer state, or Janus's 455 for a request that needs one ("Can't start: no mountpoint set"). */
-export function watching(ctx: HandleContext, what: string): ViewerHandleState {
+/** Janus 1.1.2's 455 texts for a request that needs a mountpoint (`pause` says "start", as Janus's does). */
+const NOT_WATCHING = {
+  start: "Can't start: no mountpoint set",
+  pause: "Can't start: no mountpoint set",
+  configure: "Can't configure: not on a mountpoint",
+  switch: "Can't switch: not on a mountpoint",
+} as const;
+
+/** The handle's viewer state, or Janus's 455 for a request that needs one. */
+export function watching(ctx: HandleContext, request: keyof typeof NOT_WATCHING): ViewerHandleState {
   const st = viewerState(ctx);
-  if (!st) throw stError(StreamingError.NO_SUCH_MOUNTPOINT, `Can't ${what}: no mountpoint set`);
+  if (!st) throw stError(StreamingError.NO_SUCH_MOUNTPOINT, NOT_WATCHING[request]);
   return st;
 }

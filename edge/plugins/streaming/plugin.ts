@@ -62,7 +62,7 @@ export function streamingPlugin(stubs: Stubs): Plugin {
       return { data: status('preparing'), jsep: negotiated.jsep };
     } catch (err) {
       await object().leave(who(ctx));
-      if (ctx.media.hasPeer) ctx.media.close('Watch failed');
+      if (ctx.media.hasPeer) ctx.media.close();
       throw err;
     }
   }
@@ -156,7 +156,7 @@ export function streamingPlugin(stubs: Stubs): Plugin {
   async function stop(ctx: HandleContext): Promise<AsyncAnswer> {
     ctx.setState(undefined);
     await object().leave(who(ctx));
-    return { data: status('stopping'), hangup: 'Janus API' };
+    return { data: status('stopping'), hangup: true };
   }
 
   function asyncRequest(
@@ -270,7 +270,7 @@ export function streamingPlugin(stubs: Stubs): Plugin {
       if (!viewerState(ctx)) return;
       ctx.setState(undefined);
       ctx.pushEvent(call.data ?? status('stopped'));
-      if (ctx.media.hasPeer) ctx.media.close('Removed from mountpoint');
+      if (ctx.media.hasPeer) ctx.media.close();
     },
   };
 }

@@ -63,7 +63,7 @@ export function checkCreateSupported(c: CreateRequest, body: Record<string, unkn
   if (c.type !== 'rtp') {
     if (['rtsp', 'live', 'ondemand'].includes(c.type))
       throw cantCreate(`Can't add '${c.type}' stream: '${c.type}' mountpoints are not supported`);
-    throw stError(StreamingError.INVALID_ELEMENT, `Unknown stream type '${c.type}'...`);
+    throw stError(StreamingError.INVALID_ELEMENT, `Unknown stream type '${c.type}'...\n`);
   }
   if (c.permanent === true)
     throw cantCreate("Can't add a permanent mountpoint: mountpoints persist in the deployment, not in a config file");

@@ -190,8 +190,13 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     who: HandleAddress,
     streams: SubStream[],
     relay: RelayRef,
+    answered: boolean,
   ): Promise<RpcResult<{ streams: JanusData[] }>> {
-    return this.run(undefined, () => this.vr.subscribers.subscribed(who, streams, relay));
+    return this.run(undefined, () => this.vr.subscribers.subscribed(who, streams, relay, answered));
+  }
+
+  async subscriberAnswered(who: HandleAddress, mids: string[]): Promise<RpcResult<{ room: RoomId }>> {
+    return this.run(undefined, () => this.vr.subscribers.answered(who, mids));
   }
 
   async subscribeFailed(who: HandleAddress): Promise<void> {

@@ -30,10 +30,10 @@ export interface HandleState {
 }
 
 /**
- * An asynchronous request's outcome; `hangup` closes the handle's PeerConnection with that reason
+ * An asynchronous request's outcome; `hangup` closes the handle's PeerConnection (Janus's close_pc)
  * after the event is pushed, as Janus sends the request's event before the `hangup`.
  */
-export type Result = { data: JanusData; jsep?: Jsep; hangup?: string };
+export type Result = { data: JanusData; jsep?: Jsep; hangup?: true };
 
 /**
  * The REMB cap of a publisher that asked for `requested` (publish/configure `bitrate`): what it asked

@@ -4,6 +4,7 @@ import { requestNameCode } from '../requestName.js';
 import type { Jsep } from '../../../shared/janus/requests.js';
 import { parseJanus } from '../../../shared/janus/validate.js';
 import { randomSafeInt } from '../../core/ids.js';
+import { answeredMids } from '../../core/sdp.js';
 import type { RemoteCreator } from '../../core/remoteCreator.js';
 import { unwrap } from '../../rpc.js';
 import type { Stubs } from '../../stubs.js';
@@ -97,7 +98,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         const st = stateOf(ctx);
         if (st.role !== 'publisher') throw vrError(VideoRoomError.INVALID_ELEMENT, 'Only publishers can unpublish');
         unwrap(await roomStub(st.room).unpublished(who(ctx), true));
-        return { data: { videoroom: 'event', room: st.room, unpublished: 'ok' }, hangup: 'Unpublished' };
+        return { data: { videoroom: 'event', room: st.room, unpublished: 'ok' }, hangup: true };
       }
       case 'leave': {
         const st = stateOf(ctx);
@@ -106,7 +107,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
         ctx.setState(
           st.role === 'publisher' ? ({ room: st.room, role: st.role, left: true } satisfies HandleState) : undefined,
         );
-        return { data: { ...data, room: st.room }, hangup: 'Leaving' };
+        return { data: { ...data, room: st.room }, hangup: true };
       }
       case 'start': {
         const st = subscriberState(ctx);
@@ -114,6 +115,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
           if (jsep.type !== 'answer')
             throw vrError(VideoRoomError.INVALID_SDP_TYPE, 'Only answers are accepted by subscribers');
           await ctx.media.command('peer.answer', { sdp: jsep.sdp });
+          unwrap(await roomStub(st.room).subscriberAnswered(who(ctx), answeredMids(jsep.sdp)));
           if (st.pending) queueMicrotask(() => void flushPending(ctx, st.room));
         } else await ctx.media.command('sfu.resume', {});
         // The room only hears of a subscriber this handle paused (a first start changes nothing there).
@@ -260,7 +262,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
       recording,
     });
     if (!published.ok) {
-      ctx.media.close('Publish failed');
+      ctx.media.close();
       throw vrError(published.error.code, published.error.reason);
     }
     ctx.notifyEvent({ event: 'published', room: st.room, id: st.id });
@@ -403,7 +405,7 @@ export function videoRoomPlugin(stubs: Stubs, stringIds = false, staticRoomIds: 
           // As in Janus: `destroyed` / `leaving ... kicked` first, then the `hangup`.
           ctx.setState(undefined);
           ctx.pushEvent(call.data);
-          if (ctx.media.hasPeer) ctx.media.close('Removed from room');
+          if (ctx.media.hasPeer) ctx.media.close();
           return;
         case 'feedsGone': {
           const st = inRoom(ctx);

@@ -64,7 +64,10 @@ export interface Remotization {
 }
 
 /** One m-line of a subscriber's PeerConnection, as the relay describes it. */
-export type SubStream = SfuSubscriberStream;
+/** A subscriber's m-line as its relay lists it, and Janus's `ready`: the client answered it since it got its source. */
+export interface SubStream extends SfuSubscriberStream {
+  ready?: boolean;
+}
 
 export interface Subscriber extends HandleAddress {
   privateId?: number;

@@ -41,7 +41,7 @@ export function subscriberNegotiation(
       const result = await ctx.media.open(offer, { role: 'subscriber', room, streams: prep.streams }, relay);
       // A subscriber's peer, offering or answering, lists subscriber streams.
       const streams = 'streams' in result ? (result.streams as SfuSubscriberStream[] | undefined) : undefined;
-      const done = unwrap(await stub.subscribed(who(ctx), streams ?? [], relayOf(ctx)));
+      const done = unwrap(await stub.subscribed(who(ctx), streams ?? [], relayOf(ctx), jsep !== undefined));
       return {
         data: { videoroom: 'attached', room, streams: done.streams },
         jsep: 'offer' in result ? result.offer : 'answer' in result ? result.answer : undefined,
@@ -49,7 +49,7 @@ export function subscriberNegotiation(
     } catch (err) {
       ctx.setState(undefined);
       await stub.subscribeFailed(who(ctx));
-      if (ctx.media.hasPeer) ctx.media.close('Subscribe failed');
+      if (ctx.media.hasPeer) ctx.media.close();
       throw err;
     }
   }

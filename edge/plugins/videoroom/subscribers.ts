@@ -112,8 +112,9 @@ export class Subscribers {
     this.room.checkPin(j.pin);
     if (r.options.require_pvtid && !r.publishers.some((p) => p.privateId === j.private_id))
       throw vrError(VideoRoomError.UNAUTHORIZED, 'Unauthorized (this room requires a valid private_id)');
-    const req = j.streams ?? (j.feed !== undefined ? [{ feed: j.feed }] : undefined);
-    if (!req || req.length === 0) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (streams)');
+    // As Janus: without streams (or with none), the legacy `feed` is what is missing.
+    const req = j.streams?.length ? j.streams : j.feed !== undefined ? [{ feed: j.feed }] : undefined;
+    if (!req) throw vrError(VideoRoomError.MISSING_ELEMENT, 'Missing mandatory element (feed)');
     const resolved = this.resolve(req);
     // Pending until the relay has made the offer: the entry reserves the handle and keeps its cascades.
     const s: Subscriber = {
@@ -140,14 +141,23 @@ export class Subscribers {
   }
 
   /** The relay made the subscriber's offer: record which m-line carries which feed. */
-  subscribed(who: HandleAddress, streams: SubStream[], relay: RelayRef): { streams: JanusData[] } {
+  subscribed(who: HandleAddress, streams: SubStream[], relay: RelayRef, answered: boolean): { streams: JanusData[] } {
     const s = this.room.subscriberOf(who);
-    s.streams = streams;
+    // A client that offered (a WHEP player) has its answer already: its m-lines are ready.
+    s.streams = streams.map((x) => ({ ...x, ready: answered && x.active }));
     s.relay = relay;
     s.wants = undefined;
     this.room.save();
     this.cascades.prune();
     return { streams: this.entries(s) };
+  }
+
+  /** The client answered: the m-lines its answer takes (not inactive) are ready, as Janus marks them. */
+  answered(who: HandleAddress, mids: string[]): { room: RoomId } {
+    const s = this.room.subscriberOf(who);
+    for (const x of s.streams) if (x.active && mids.includes(x.mid)) x.ready = true;
+    this.room.save();
+    return { room: this.room.current().room };
   }
 
   /** A subscription that failed half-way releases its reservation. */
@@ -252,6 +262,8 @@ export class Subscribers {
       line.feedId = c.feed;
       line.feedMid = c.mid;
       line.active = true;
+      // Janus sends a switched m-line's new source whatever `send` said (the relay does too).
+      line.send = true;
     }
     // its m-lines carry them now (other feeds may still be wanted by a subscribe in flight)
     s.wants = s.wants?.filter((f) => !feeds.some((p) => p.id === f));
@@ -263,7 +275,13 @@ export class Subscribers {
   /** After a renegotiation (subscribe/unsubscribe/update/autoupdate) the relay's m-lines are the truth. */
   subscriptionChanged(who: HandleAddress, streams: SubStream[]): SubscriberStreams {
     const s = this.room.subscriberOf(who);
-    s.streams = streams;
+    // An m-line keeps `ready` while it keeps its source; a new or re-used one waits for the answer.
+    const before = new Map(s.streams.map((x) => [x.mid, x]));
+    s.streams = streams.map((x) => {
+      const old = before.get(x.mid);
+      const kept = old?.ready === true && old.feedId === x.feedId && old.feedMid === x.feedMid;
+      return { ...x, ready: kept && x.active };
+    });
     s.wants = undefined;
     this.room.save();
     this.cascades.prune();
@@ -297,7 +315,7 @@ export class Subscribers {
         type: x.type,
         active: x.active && src !== undefined,
         send: x.send,
-        ready: x.active && src !== undefined,
+        ready: x.active && src !== undefined && x.ready === true,
       };
       if (x.active && feed) {
         e.feed_id = feed.id;

@@ -45,7 +45,14 @@ export interface VideoRoomApi extends Rpc.DurableObjectBranded {
     body: Record<string, unknown>,
     relay: RelayRef,
   ): Promise<RpcResult<{ room: RoomId; streams: FeedStream[] }>>;
-  subscribed(who: HandleAddress, streams: SubStream[], relay: RelayRef): Promise<RpcResult<{ streams: JanusData[] }>>;
+  subscribed(
+    who: HandleAddress,
+    streams: SubStream[],
+    relay: RelayRef,
+    answered: boolean,
+  ): Promise<RpcResult<{ streams: JanusData[] }>>;
+  /** The subscriber's answer took these m-lines: Janus's `ready`. */
+  subscriberAnswered(who: HandleAddress, mids: string[]): Promise<RpcResult<{ room: RoomId }>>;
   subscribeFailed(who: HandleAddress): Promise<void>;
   subscriberStreams(who: HandleAddress): Promise<RpcResult<SubscriberStreams>>;
   resolveAdditions(who: HandleAddress, req: SubscribeStream[]): Promise<RpcResult<{ streams: FeedStream[] }>>;

@@ -201,6 +201,6 @@ export async function subscribe(h: Harness, feed: RoomId, relay: RelayRef) {
     active: true,
     send: true,
   }));
-  const done = h.vr.subscribers.subscribed(sub, lines, relay);
+  const done = h.vr.subscribers.subscribed(sub, lines, relay, false);
   return { sub, prep, done };
 }

@@ -142,7 +142,7 @@ describe('VideoRoom participants', () => {
   it('subscribes to a feed: streams resolved to the publisher’s feed key, m-lines listed', async () => {
     const h = new Harness();
     const { pub, id } = await roomWithPublisher(h);
-    const { prep, done } = await subscribe(h, id, relayA);
+    const { sub, prep, done } = await subscribe(h, id, relayA);
     expect(prep.streams.map((s) => [s.feedKey, s.feedMid, s.type])).toEqual([
       [`${pub.sessionId}:${pub.handleId}`, '0', 'audio'],
       [`${pub.sessionId}:${pub.handleId}`, '1', 'video'],
@@ -154,7 +154,7 @@ describe('VideoRoom participants', () => {
         type: 'audio',
         active: true,
         send: true,
-        ready: true,
+        ready: false,
         feed_id: id,
         feed_mid: '0',
         feed_display: 'alice',
@@ -166,13 +166,25 @@ describe('VideoRoom participants', () => {
         type: 'video',
         active: true,
         send: true,
-        ready: true,
+        ready: false,
         feed_id: id,
         feed_mid: '1',
         feed_display: 'alice',
         codec: 'vp8',
       },
     ]);
+    // As Janus: `ready` once the client's answer takes an m-line (here only the audio one).
+    h.vr.subscribers.answered(sub, ['0']);
+    expect(h.vr.subscribers.streams(sub).streams.map((s) => [s.mid, s.ready])).toEqual([
+      ['0', true],
+      ['1', false],
+    ]);
+    // A renegotiation keeps it for an m-line that keeps its source.
+    h.vr.subscribers.subscriptionChanged(sub, [
+      { mindex: 0, mid: '0', type: 'audio', feedId: id, feedMid: '0', active: true, send: true },
+      { mindex: 1, mid: '1', type: 'video', feedId: id, feedMid: '1', active: true, send: true },
+    ]);
+    expect(h.vr.subscribers.streams(sub).streams.map((s) => s.ready)).toEqual([true, false]);
     // Same relay as the publisher: nothing to cascade.
     expect(h.relays.sent).toEqual([]);
     await expect(
