@@ -401,6 +401,9 @@ const LITERAL = new Set([
   'plugindata.data.error_code',
   'jsep.type',
   'plugindata.data.error',
+  // what an event is (clients switch on these)
+  ...['videoroom', 'audiobridge', 'streaming', 'recordplay'].map((p) => `plugindata.data.${p}`),
+  'plugindata.data.result.status',
   // a hang-up's reason ("Close PC" for every PeerConnection a plugin closes)
   'reason',
   // what a publisher's streams say of their formats (VideoRoom `streams`, in replies and `publishers` events)

@@ -195,6 +195,13 @@ export class VideoRoomDO extends DurableObject<Env> implements VideoRoomApi {
     return this.run(undefined, () => this.vr.subscribers.subscribed(who, streams, relay, answered));
   }
 
+  async subscriberSendChanged(
+    who: HandleAddress,
+    changes: Array<{ mid: string; send: boolean }>,
+  ): Promise<RpcResult<{ room: RoomId }>> {
+    return this.run(undefined, () => this.vr.subscribers.sendChanged(who, changes));
+  }
+
   async subscriberAnswered(who: HandleAddress, mids: string[]): Promise<RpcResult<{ room: RoomId }>> {
     return this.run(undefined, () => this.vr.subscribers.answered(who, mids));
   }

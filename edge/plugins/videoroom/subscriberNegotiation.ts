@@ -20,7 +20,12 @@ export function subscriberNegotiation(
     room: RoomId,
   ) => Pick<
     VideoRoomApi,
-    'prepareSubscribe' | 'subscribed' | 'subscribeFailed' | 'subscriptionFailed' | 'subscriptionChanged'
+    | 'prepareSubscribe'
+    | 'subscribed'
+    | 'subscribeFailed'
+    | 'subscriptionFailed'
+    | 'subscriptionChanged'
+    | 'subscriberSendChanged'
   >,
 ) {
   /**
@@ -69,6 +74,7 @@ export function subscriberNegotiation(
     const configured = { videoroom: 'event', room: st.room, configured: 'ok' };
     if (!jsep) {
       const out = await ctx.media.command('sfu.configure', { streams: c.streams ?? [], restart: c.restart ?? false });
+      await noteSend(ctx, st.room, c.streams);
       return { data: configured, jsep: 'offer' in out ? out.offer : undefined };
     }
     if (!st.offered || jsep.type !== 'offer')
@@ -76,8 +82,15 @@ export function subscriberNegotiation(
     if (c.restart)
       throw vrError(VideoRoomError.INVALID_ELEMENT, 'restart asks for our offer: not with an offer of the subscriber');
     if (c.streams) await ctx.media.command('sfu.configure', { streams: c.streams });
+    await noteSend(ctx, st.room, c.streams);
     const out = await ctx.media.command('peer.offer', { sdp: jsep.sdp, iceRestart: jsep.restart === true });
     return { data: configured, jsep: out.answer };
+  }
+
+  /** The room's lists show the `send` the relay now applies (only when the request set some). */
+  async function noteSend(ctx: HandleContext, room: RoomId, streams: Array<{ mid: string; send?: boolean }> = []) {
+    const changes = streams.flatMap((s) => (s.send === undefined ? [] : [{ mid: s.mid, send: s.send }]));
+    if (changes.length) unwrap(await roomStub(room).subscriberSendChanged(who(ctx), changes));
   }
 
   /**

@@ -160,6 +160,14 @@ export class Subscribers {
     return { room: this.room.current().room };
   }
 
+  /** A subscriber `configure` set `send` on some m-lines (the relay took it): its lists say so too. */
+  sendChanged(who: HandleAddress, changes: Array<{ mid: string; send: boolean }>): { room: RoomId } {
+    const s = this.room.subscriberOf(who);
+    for (const c of changes) for (const x of s.streams) if (x.mid === c.mid) x.send = c.send;
+    this.room.save();
+    return { room: this.room.current().room };
+  }
+
   /** A subscription that failed half-way releases its reservation. */
   subscribeFailed(who: HandleAddress): void {
     const r = this.room.state;

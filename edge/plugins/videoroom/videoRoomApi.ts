@@ -51,6 +51,11 @@ export interface VideoRoomApi extends Rpc.DurableObjectBranded {
     relay: RelayRef,
     answered: boolean,
   ): Promise<RpcResult<{ streams: JanusData[] }>>;
+  /** A subscriber `configure` changed `send` on these m-lines. */
+  subscriberSendChanged(
+    who: HandleAddress,
+    changes: Array<{ mid: string; send: boolean }>,
+  ): Promise<RpcResult<{ room: RoomId }>>;
   /** The subscriber's answer took these m-lines: Janus's `ready`. */
   subscriberAnswered(who: HandleAddress, mids: string[]): Promise<RpcResult<{ room: RoomId }>>;
   subscribeFailed(who: HandleAddress): Promise<void>;

@@ -185,6 +185,9 @@ describe('VideoRoom participants', () => {
       { mindex: 1, mid: '1', type: 'video', feedId: id, feedMid: '1', active: true, send: true },
     ]);
     expect(h.vr.subscribers.streams(sub).streams.map((s) => s.ready)).toEqual([true, false]);
+    // A `configure` that sets `send` shows in the lists the room makes (`switched`) before any renegotiation.
+    h.vr.subscribers.sendChanged(sub, [{ mid: '1', send: false }]);
+    expect(h.vr.subscribers.streams(sub).streams.map((s) => s.send)).toEqual([true, false]);
     // Same relay as the publisher: nothing to cascade.
     expect(h.relays.sent).toEqual([]);
     await expect(
